@@ -1,0 +1,547 @@
+package io.meshfed.model.codec;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.meshfed.model.Meta;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.ResourceType;
+import io.meshfed.model.Scope;
+import io.meshfed.model.Spec;
+import io.meshfed.model.SpecLayout;
+import io.meshfed.model.TypeRegistry;
+import io.meshfed.model.validation.Names;
+import io.meshfed.model.validation.ValidationException;
+import io.meshfed.model.validation.Violation;
+import io.meshfed.model.validation.Violations;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Kuma's universal format in YAML and JSON: {@code type}, {@code name}, {@code mesh}, {@code
+ * labels}, {@code creationTime}, {@code modificationTime}, then the spec fields inline (or under
+ * {@code spec:} for nested types). Decoding collects problems per document; one bad document
+ * never sinks its neighbours.
+ */
+public final class ResourceCodec {
+  static final Set<String> META_FIELDS =
+      Set.of("type", "name", "mesh", "labels", "creationTime", "modificationTime");
+
+  private final TypeRegistry registry;
+  private final ObjectMapper json;
+  private final YAMLMapper yaml;
+
+  public ResourceCodec(TypeRegistry registry) {
+    this.registry = registry;
+    this.json = configure(JsonMapper.builder()).build();
+    this.yaml =
+        configure(
+                YAMLMapper.builder(
+                    YAMLFactory.builder()
+                        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                        .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+                        .disable(YAMLGenerator.Feature.SPLIT_LINES)
+                        .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+                        .build()))
+            .build();
+  }
+
+  private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>>
+      B configure(B builder) {
+    return builder
+        .addModule(new JavaTimeModule())
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .serializationInclusion(JsonInclude.Include.NON_EMPTY);
+  }
+
+  public TypeRegistry registry() {
+    return registry;
+  }
+
+  /** The JSON mapper configured like the codec (for API bodies that are not resources). */
+  public ObjectMapper jsonMapper() {
+    return json;
+  }
+
+  // ---------------------------------------------------------------- decoding
+
+  /** Decodes every document of a (multi-document) YAML text; JSON is valid YAML too. */
+  public DecodeResult decodeYaml(String text) {
+    return decodeAll(yaml, text);
+  }
+
+  /** Decodes one JSON document, or a JSON array of documents. */
+  public DecodeResult decodeJson(String text) {
+    return decodeAll(json, text);
+  }
+
+  private DecodeResult decodeAll(ObjectMapper mapper, String text) {
+    List<Decoded> out = new ArrayList<>();
+    try (MappingIterator<JsonNode> it = mapper.readerFor(JsonNode.class).readValues(text)) {
+      while (it.hasNextValue()) {
+        JsonNode node = it.nextValue();
+        if (node == null || node.isNull() || node.isMissingNode()) {
+          continue; // empty document between separators
+        }
+        if (node.isArray() && mapper == json) {
+          for (JsonNode element : node) {
+            out.add(decodeNode(element, out.size()));
+          }
+        } else {
+          out.add(decodeNode(node, out.size()));
+        }
+      }
+      return new DecodeResult(out, null);
+    } catch (IOException | RuntimeException e) {
+      return new DecodeResult(out, syntaxMessage(e, out.size()));
+    }
+  }
+
+  private static String syntaxMessage(Exception e, int documentIndex) {
+    String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
+      msg = jpe.getOriginalMessage();
+      return "document "
+          + (documentIndex + 1)
+          + ": cannot parse at line "
+          + jpe.getLocation().getLineNr()
+          + ", column "
+          + jpe.getLocation().getColumnNr()
+          + ": "
+          + firstLine(msg);
+    }
+    return "document " + (documentIndex + 1) + ": cannot parse: " + firstLine(msg);
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /**
+   * Decodes exactly one resource from YAML or JSON text (a REST body); throws {@link
+   * ValidationException} with every problem found.
+   */
+  public Resource decodeOne(String text) {
+    DecodeResult result = decodeYaml(text);
+    if (result.syntaxError() != null) {
+      throw ValidationException.single("request body", "", result.syntaxError());
+    }
+    if (result.documents().size() != 1) {
+      throw ValidationException.single(
+          "request body",
+          "",
+          "expected exactly one resource, found " + result.documents().size());
+    }
+    Decoded d = result.documents().get(0);
+    if (!d.isOk()) {
+      throw new ValidationException(subject(d), d.violations());
+    }
+    return d.resource();
+  }
+
+  private static String subject(Decoded d) {
+    if (d.type() == null) {
+      return "resource";
+    }
+    return d.mesh() == null
+        ? d.type() + " '" + d.name() + "'"
+        : d.type() + " '" + d.mesh() + "/" + d.name() + "'";
+  }
+
+  /** Decodes and validates one parsed document. */
+  public Decoded decodeNode(JsonNode node, int index) {
+    Violations v = Violations.root();
+    if (!node.isObject()) {
+      v.add("expected a mapping with 'type', 'name' and the resource's fields");
+      return new Decoded(index, null, null, null, null, v.list());
+    }
+    String typeName = text(node, "type", v);
+    String name = text(node, "name", v);
+    String mesh = text(node, "mesh", v);
+    if (typeName == null) {
+      if (!node.has("type")) {
+        v.add("type", "is required");
+      }
+      return new Decoded(index, null, mesh, name, null, v.list());
+    }
+    ResourceType type = registry.byName(typeName).orElse(null);
+    if (type == null) {
+      v.add("type", "unknown type '" + typeName + "' (expected one of " + registry.names() + ")");
+      return new Decoded(index, typeName, mesh, name, null, v.list());
+    }
+    Resource resource = decodeTyped(type, (ObjectNode) node, name, mesh, v, true);
+    if (resource != null) {
+      validate(type, resource, v);
+    }
+    return v.isEmpty()
+        ? Decoded.ok(index, resource)
+        : new Decoded(index, typeName, mesh, name, null, v.list());
+  }
+
+  private Resource decodeTyped(
+      ResourceType type, ObjectNode node, String name, String mesh, Violations v, boolean strict) {
+    Map<String, String> labels = labels(node.get("labels"), v);
+    Instant created = instant(node, "creationTime", v);
+    Instant modified = instant(node, "modificationTime", v);
+    if (name == null && !node.has("name")) {
+      v.add("name", "is required");
+    }
+    if (type.scope() == Scope.MESH) {
+      if (mesh == null && !node.has("mesh")) {
+        v.add("mesh", "is required for " + type.name() + " (it is mesh-scoped)");
+      }
+    } else if (node.has("mesh") && strict) {
+      v.add("mesh", "must not be set: " + type.name() + " is global-scoped");
+    }
+    ObjectNode specNode = specNode(type, node);
+    if (specNode == null) {
+      v.add("spec", "must be a mapping");
+      return null;
+    }
+    String prefix = specNode == node.get("spec") ? "spec" : "";
+    Spec spec;
+    try {
+      spec = json.treeToValue(specNode, type.specClass());
+      if (spec == null) {
+        spec = json.treeToValue(JsonNodeFactory.instance.objectNode(), type.specClass());
+      }
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      v.add(mappingViolation(e, prefix));
+      return null;
+    }
+    if (!v.isEmpty() || name == null) {
+      return null;
+    }
+    ResourceKey key =
+        type.scope() == Scope.MESH
+            ? (mesh == null ? null : ResourceKey.inMesh(type.name(), mesh, name))
+            : ResourceKey.global(type.name(), name);
+    if (key == null) {
+      return null;
+    }
+    return new Resource(key, new Meta(labels, 0, created, modified), spec);
+  }
+
+  /** The object holding the spec fields, or null when it is not a mapping. */
+  private static ObjectNode specNode(ResourceType type, ObjectNode node) {
+    if (type.layout() == SpecLayout.NESTED) {
+      JsonNode s = node.get("spec");
+      if (s == null || s.isNull()) {
+        return JsonNodeFactory.instance.objectNode();
+      }
+      return s.isObject() ? (ObjectNode) s : null;
+    }
+    JsonNode s = node.get("spec");
+    if (s != null && s.isObject() && !hasComponent(type.specClass(), "spec")) {
+      // Accept `spec: {...}` for inline types too (e.g. `type: Zone` / `spec: {enabled: false}`).
+      boolean onlyMeta = true;
+      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        String f = it.next();
+        if (!META_FIELDS.contains(f) && !f.equals("spec")) {
+          onlyMeta = false;
+        }
+      }
+      if (onlyMeta) {
+        return (ObjectNode) s;
+      }
+    }
+    ObjectNode copy = node.deepCopy();
+    copy.remove(META_FIELDS);
+    return copy;
+  }
+
+  private static boolean hasComponent(Class<?> cls, String name) {
+    if (!cls.isRecord()) {
+      return false;
+    }
+    for (var c : cls.getRecordComponents()) {
+      if (c.getName().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Meta and spec checks shared by every type. */
+  public void validate(ResourceType type, Resource resource, Violations v) {
+    String nameProblem =
+        type.name().equals("Mesh") || type.name().equals("Zone")
+            ? Names.checkDnsLabel(resource.name())
+            : Names.checkResourceName(resource.name());
+    if (nameProblem != null) {
+      v.add("name", nameProblem);
+    }
+    if (resource.mesh() != null) {
+      String meshProblem = Names.checkDnsLabel(resource.mesh());
+      if (meshProblem != null) {
+        v.add("mesh", meshProblem);
+      }
+    }
+    resource
+        .labels()
+        .forEach(
+            (k, val) -> {
+              if (k.isEmpty() || k.length() > 253) {
+                v.field("labels").add("label keys must be 1 to 253 characters");
+              }
+              if (val.length() > 253) {
+                v.field("labels").add(k, "label values must be at most 253 characters");
+              }
+            });
+    Violations specViolations = type.layout() == SpecLayout.NESTED ? v.field("spec") : v;
+    type.validate(resource.spec(), specViolations);
+  }
+
+  /** Validates a resource built in code; throws {@link ValidationException} when invalid. */
+  public void validate(Resource resource) {
+    ResourceType type = registry.require(resource.type());
+    Violations v = Violations.root();
+    validate(type, resource, v);
+    v.throwIfAny(resource.key().toString());
+  }
+
+  private static String text(JsonNode node, String field, Violations v) {
+    JsonNode n = node.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      v.add(field, "must be a string");
+      return null;
+    }
+    return n.asText();
+  }
+
+  private static Instant instant(JsonNode node, String field, Violations v) {
+    String s = text(node, field, v);
+    if (s == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(s);
+    } catch (DateTimeParseException e) {
+      v.add(field, "'" + s + "' is not an RFC 3339 time (expected e.g. 2024-01-02T03:04:05Z)");
+      return null;
+    }
+  }
+
+  private static Map<String, String> labels(JsonNode node, Violations v) {
+    Map<String, String> out = new TreeMap<>();
+    if (node == null || node.isNull()) {
+      return out;
+    }
+    if (!node.isObject()) {
+      v.add("labels", "must be a mapping of strings");
+      return out;
+    }
+    node.fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getValue().isValueNode() && !e.getValue().isNull()) {
+                out.put(e.getKey(), e.getValue().asText());
+              } else {
+                v.field("labels").add(e.getKey(), "must be a string");
+              }
+            });
+    return out;
+  }
+
+  private static Violation mappingViolation(Exception e, String prefix) {
+    if (e instanceof JsonMappingException jme) {
+      String path = path(jme, prefix);
+      if (e instanceof UnrecognizedPropertyException upe) {
+        List<String> known = new ArrayList<>();
+        if (upe.getKnownPropertyIds() != null) {
+          upe.getKnownPropertyIds().forEach(o -> known.add(String.valueOf(o)));
+        }
+        known.sort(null);
+        return new Violation(
+            path,
+            "unknown field '"
+                + upe.getPropertyName()
+                + "'"
+                + (known.isEmpty() ? "" : " (expected one of " + known + ")"));
+      }
+      if (e instanceof InvalidFormatException ife) {
+        return new Violation(
+            path,
+            "'"
+                + ife.getValue()
+                + "' is not a valid "
+                + friendly(ife.getTargetType()));
+      }
+      if (e instanceof MismatchedInputException mie) {
+        return new Violation(path, "expected " + friendly(mie.getTargetType()));
+      }
+      Throwable root = jme.getCause() != null ? jme.getCause() : jme;
+      String msg = root == jme ? jme.getOriginalMessage() : root.getMessage();
+      return new Violation(path, firstLine(String.valueOf(msg)));
+    }
+    return new Violation(prefix, firstLine(String.valueOf(e.getMessage())));
+  }
+
+  private static String friendly(Class<?> type) {
+    if (type == null) {
+      return "a different value";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "an integer";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (List.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    if (Map.class.isAssignableFrom(type) || type.isRecord()) {
+      return "a mapping";
+    }
+    if (type.isEnum()) {
+      List<String> values = new ArrayList<>();
+      for (Object c : type.getEnumConstants()) {
+        values.add(c.toString());
+      }
+      return "value (expected one of " + values + ")";
+    }
+    return type.getSimpleName();
+  }
+
+  private static String path(JsonMappingException e, String prefix) {
+    StringBuilder sb = new StringBuilder(prefix);
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      } else if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      }
+    }
+    return sb.toString();
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  /** The resource as a JSON tree in universal shape. */
+  public ObjectNode toTree(Resource r) {
+    ResourceType type = registry.require(r.type());
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("type", r.type());
+    if (r.mesh() != null) {
+      out.put("mesh", r.mesh());
+    }
+    out.put("name", r.name());
+    if (r.meta().creationTime() != null) {
+      out.put("creationTime", r.meta().creationTime().toString());
+    }
+    if (r.meta().modificationTime() != null) {
+      out.put("modificationTime", r.meta().modificationTime().toString());
+    }
+    if (!r.labels().isEmpty()) {
+      ObjectNode labels = out.putObject("labels");
+      r.labels().forEach(labels::put);
+    }
+    JsonNode spec = json.valueToTree(r.spec());
+    if (type.layout() == SpecLayout.NESTED) {
+      out.set("spec", spec == null || spec.isNull() ? JsonNodeFactory.instance.objectNode() : spec);
+    } else if (spec != null && spec.isObject()) {
+      Map<String, JsonNode> fields = new LinkedHashMap<>();
+      spec.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+      fields.forEach(out::set);
+    }
+    return out;
+  }
+
+  public String toJson(Resource r) {
+    try {
+      return json.writeValueAsString(toTree(r));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode " + r.key(), e);
+    }
+  }
+
+  public byte[] toJsonBytes(Resource r) {
+    try {
+      return json.writeValueAsBytes(toTree(r));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode " + r.key(), e);
+    }
+  }
+
+  public String toYaml(Resource r) {
+    try {
+      return yaml.writeValueAsString(toTree(r));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode " + r.key(), e);
+    }
+  }
+
+  /** Several resources as one multi-document YAML text. */
+  public String toYaml(List<Resource> resources) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < resources.size(); i++) {
+      if (i > 0) {
+        sb.append("---\n");
+      }
+      sb.append(toYaml(resources.get(i)));
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Reads a resource this codec wrote earlier (store values). No validation: what was stored
+   * was valid when written. {@code version} becomes the meta version.
+   */
+  public Resource fromStored(byte[] bytes, long version) {
+    try {
+      JsonNode node = json.readTree(bytes);
+      Violations v = Violations.root();
+      String typeName = text(node, "type", v);
+      ResourceType type = registry.require(typeName);
+      Resource r =
+          decodeTyped(type, (ObjectNode) node, text(node, "name", v), text(node, "mesh", v), v, false);
+      if (r == null) {
+        throw new IllegalStateException("stored " + typeName + " is unreadable: " + v.list());
+      }
+      return r.withVersion(version);
+    } catch (IOException e) {
+      throw new IllegalStateException("stored value is not JSON", e);
+    }
+  }
+}
