@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Metadata of a stored resource. {@code version} is assigned by the store (the etcd mod
- * revision, or the memory store's revision counter); 0 means "not stored yet".
+ * Metadata of a stored resource. {@code version} is assigned by the store (the etcd mod revision,
+ * or the memory store's revision counter); 0 means "not stored yet".
  */
 public record Meta(
     Map<String, String> labels, long version, Instant creationTime, Instant modificationTime) {
@@ -14,7 +14,8 @@ public record Meta(
   public static final Meta EMPTY = new Meta(Map.of(), 0, null, null);
 
   public Meta {
-    labels = labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(labels));
+    labels =
+        labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(labels));
   }
 
   public static Meta withLabels(Map<String, String> labels) {

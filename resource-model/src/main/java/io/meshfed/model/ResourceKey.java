@@ -2,10 +2,9 @@ package io.meshfed.model;
 
 import java.util.Objects;
 
-/**
- * Identity of a resource: its type name, its mesh (null for global-scoped types) and its name.
- */
-public record ResourceKey(String type, String mesh, String name) implements Comparable<ResourceKey> {
+/** Identity of a resource: its type name, its mesh (null for global-scoped types) and its name. */
+public record ResourceKey(String type, String mesh, String name)
+    implements Comparable<ResourceKey> {
 
   public ResourceKey {
     Objects.requireNonNull(type, "type");

@@ -6,9 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Descriptor of one resource type: everything the codec, the stores, the REST API and KDS need
- * to know about it. Register descriptors in a {@link TypeRegistry}; code never switches on type
- * names.
+ * Descriptor of one resource type: everything the codec, the stores, the REST API and KDS need to
+ * know about it. Register descriptors in a {@link TypeRegistry}; code never switches on type names.
  *
  * @param name the type name used in YAML and as KDS type URL, e.g. {@code TrafficRoute}
  * @param plural the REST path segment, e.g. {@code traffic-routes}
@@ -53,8 +52,8 @@ public record ResourceType(
   }
 
   /**
-   * Why a user may not write this type through the API of a control plane in {@code mode}, or
-   * empty when the write is allowed.
+   * Why a user may not write this type through the API of a control plane in {@code mode}, or empty
+   * when the write is allowed.
    */
   public Optional<String> readOnlyReason(ControlPlaneMode mode) {
     if (systemManaged) {

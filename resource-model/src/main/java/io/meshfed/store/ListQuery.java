@@ -4,11 +4,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Which resources to list: one type, optionally one mesh (null: all meshes), labels that must
- * all match, and a page ({@code offset} items skipped, at most {@code size} returned; size 0
- * means no limit).
+ * Which resources to list: one type, optionally one mesh (null: all meshes), labels that must all
+ * match, and a page ({@code offset} items skipped, at most {@code size} returned; size 0 means no
+ * limit).
  */
-public record ListQuery(String type, String mesh, Map<String, String> labels, int offset, int size) {
+public record ListQuery(
+    String type, String mesh, Map<String, String> labels, int offset, int size) {
 
   public ListQuery {
     Objects.requireNonNull(type, "type");

@@ -9,9 +9,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Where resources live. Implementations: the in-memory store and the etcd store.
  *
- * <p>Versions are store revisions: every write gets a revision greater than any before it, and
- * a resource's {@code meta.version} is the revision of its last write. Failures complete the
- * future exceptionally with a {@link StoreException} subclass: {@link NotFoundException}, {@link
+ * <p>Versions are store revisions: every write gets a revision greater than any before it, and a
+ * resource's {@code meta.version} is the revision of its last write. Failures complete the future
+ * exceptionally with a {@link StoreException} subclass: {@link NotFoundException}, {@link
  * AlreadyExistsException}, {@link ConflictException}, {@link MeshNotFoundException}, or {@link
  * StoreUnavailableException} when the backend cannot be reached.
  */
@@ -25,16 +25,16 @@ public interface ResourceStore extends AutoCloseable {
   CompletableFuture<Resource> create(Resource resource);
 
   /**
-   * Replaces an existing resource. When {@code expectedVersion} is positive the write happens
-   * only if the stored version equals it ({@link ConflictException} otherwise); 0 means
-   * unconditional. Keeps the creation time, sets a new version and modification time.
+   * Replaces an existing resource. When {@code expectedVersion} is positive the write happens only
+   * if the stored version equals it ({@link ConflictException} otherwise); 0 means unconditional.
+   * Keeps the creation time, sets a new version and modification time.
    */
   CompletableFuture<Resource> update(Resource resource, long expectedVersion);
 
   /**
-   * Deletes a resource ({@link NotFoundException} if absent; {@link ConflictException} if
-   * {@code expectedVersion} is positive and differs). Deleting a {@code Mesh} deletes every
-   * resource in it in the same transaction.
+   * Deletes a resource ({@link NotFoundException} if absent; {@link ConflictException} if {@code
+   * expectedVersion} is positive and differs). Deleting a {@code Mesh} deletes every resource in it
+   * in the same transaction.
    */
   CompletableFuture<Void> delete(ResourceKey key, long expectedVersion);
 
@@ -46,9 +46,9 @@ public interface ResourceStore extends AutoCloseable {
   /**
    * Streams changes with revision greater than {@code fromRevision} to {@code listener}, in
    * revision order, from one thread at a time. When the history since {@code fromRevision} is no
-   * longer available (compaction), the store relists and calls {@link WatchListener#onReset}
-   * with the full current state instead. Connection failures are retried inside the store, which
-   * resumes from the last revision it delivered. Close the returned handle to stop.
+   * longer available (compaction), the store relists and calls {@link WatchListener#onReset} with
+   * the full current state instead. Connection failures are retried inside the store, which resumes
+   * from the last revision it delivered. Close the returned handle to stop.
    */
   Closeable watch(long fromRevision, WatchListener listener);
 

@@ -4,9 +4,9 @@ import io.meshfed.model.Resource;
 import java.util.List;
 
 /**
- * Every document of an input, each accepted or rejected on its own. {@code syntaxError} is set
- * when the text itself could not be parsed; then {@code documents} holds what was read before
- * it and callers should apply nothing.
+ * Every document of an input, each accepted or rejected on its own. {@code syntaxError} is set when
+ * the text itself could not be parsed; then {@code documents} holds what was read before it and
+ * callers should apply nothing.
  */
 public record DecodeResult(List<Decoded> documents, String syntaxError) {
   public DecodeResult {

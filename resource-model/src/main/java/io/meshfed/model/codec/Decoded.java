@@ -6,12 +6,17 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The outcome of decoding one document: the resource, or the violations that kept it out.
- * {@code index} counts documents from 0; {@code type}, {@code mesh} and {@code name} are what
- * the document said, as far as it could be read, for reports.
+ * The outcome of decoding one document: the resource, or the violations that kept it out. {@code
+ * index} counts documents from 0; {@code type}, {@code mesh} and {@code name} are what the document
+ * said, as far as it could be read, for reports.
  */
 public record Decoded(
-    int index, String type, String mesh, String name, Resource resource, List<Violation> violations) {
+    int index,
+    String type,
+    String mesh,
+    String name,
+    Resource resource,
+    List<Violation> violations) {
 
   public Decoded {
     violations = List.copyOf(violations);

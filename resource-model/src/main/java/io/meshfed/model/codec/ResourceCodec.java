@@ -45,8 +45,8 @@ import java.util.TreeMap;
 /**
  * Kuma's universal format in YAML and JSON: {@code type}, {@code name}, {@code mesh}, {@code
  * labels}, {@code creationTime}, {@code modificationTime}, then the spec fields inline (or under
- * {@code spec:} for nested types). Decoding collects problems per document; one bad document
- * never sinks its neighbours.
+ * {@code spec:} for nested types). Decoding collects problems per document; one bad document never
+ * sinks its neighbours.
  */
 public final class ResourceCodec {
   static final Set<String> META_FIELDS =
@@ -72,7 +72,8 @@ public final class ResourceCodec {
             .build();
   }
 
-  private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>>
+  private static <
+          M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>>
       B configure(B builder) {
     return builder
         .addModule(new JavaTimeModule())
@@ -160,9 +161,7 @@ public final class ResourceCodec {
     }
     if (result.documents().size() != 1) {
       throw ValidationException.single(
-          "request body",
-          "",
-          "expected exactly one resource, found " + result.documents().size());
+          "request body", "", "expected exactly one resource, found " + result.documents().size());
     }
     Decoded d = result.documents().get(0);
     if (!d.isOk()) {
@@ -396,11 +395,7 @@ public final class ResourceCodec {
       }
       if (e instanceof InvalidFormatException ife) {
         return new Violation(
-            path,
-            "'"
-                + ife.getValue()
-                + "' is not a valid "
-                + friendly(ife.getTargetType()));
+            path, "'" + ife.getValue() + "' is not a valid " + friendly(ife.getTargetType()));
       }
       if (e instanceof MismatchedInputException mie) {
         return new Violation(path, "expected " + friendly(mie.getTargetType()));
@@ -525,8 +520,8 @@ public final class ResourceCodec {
   }
 
   /**
-   * Reads a resource this codec wrote earlier (store values). No validation: what was stored
-   * was valid when written. {@code version} becomes the meta version.
+   * Reads a resource this codec wrote earlier (store values). No validation: what was stored was
+   * valid when written. {@code version} becomes the meta version.
    */
   public Resource fromStored(byte[] bytes, long version) {
     try {
@@ -535,7 +530,8 @@ public final class ResourceCodec {
       String typeName = text(node, "type", v);
       ResourceType type = registry.require(typeName);
       Resource r =
-          decodeTyped(type, (ObjectNode) node, text(node, "name", v), text(node, "mesh", v), v, false);
+          decodeTyped(
+              type, (ObjectNode) node, text(node, "name", v), text(node, "mesh", v), v, false);
       if (r == null) {
         throw new IllegalStateException("stored " + typeName + " is unreadable: " + v.list());
       }

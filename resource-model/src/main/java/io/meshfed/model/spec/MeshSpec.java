@@ -14,5 +14,9 @@ public record MeshSpec(Mtls mtls) implements Spec {
   }
 
   /** One CA backend: {@code {name, type: builtin|provided, dpCert, conf}}. */
-  public record Backend(String name, String type, java.util.Map<String, Object> dpCert, java.util.Map<String, Object> conf) {}
+  public record Backend(
+      String name,
+      String type,
+      java.util.Map<String, Object> dpCert,
+      java.util.Map<String, Object> conf) {}
 }

@@ -1,6 +1,9 @@
 package io.meshfed.model.validation;
 
-/** One problem with one field: {@code networking.inbound[0].tags: tag 'kuma.io/service' is required}. */
+/**
+ * One problem with one field: {@code networking.inbound[0].tags: tag 'kuma.io/service' is
+ * required}.
+ */
 public record Violation(String field, String message) {
 
   @Override

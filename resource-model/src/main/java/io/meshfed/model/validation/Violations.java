@@ -5,8 +5,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Collects violations while walking a spec. Paths are built with {@link #field(String)} and
- * {@link #index(int)}; every view shares one list.
+ * Collects violations while walking a spec. Paths are built with {@link #field(String)} and {@link
+ * #index(int)}; every view shares one list.
  *
  * <pre>{@code
  * Violations v = Violations.root();

@@ -104,9 +104,7 @@ public final class MemoryResourceStore implements ResourceStore {
           }
           requireMesh(key);
           Instant now = now();
-          Resource stored =
-              resource.withMeta(
-                  new Meta(resource.labels(), revision + 1, now, now));
+          Resource stored = resource.withMeta(new Meta(resource.labels(), revision + 1, now, now));
           commit(List.of(ResourceEvent.put(stored, revision + 1)));
           return stored;
         });
@@ -139,8 +137,7 @@ public final class MemoryResourceStore implements ResourceStore {
           }
           Resource stored =
               resource.withMeta(
-                  new Meta(
-                      resource.labels(), revision + 1, current.meta().creationTime(), now()));
+                  new Meta(resource.labels(), revision + 1, current.meta().creationTime(), now()));
           commit(List.of(ResourceEvent.put(stored, revision + 1)));
           return stored;
         });
@@ -156,7 +153,11 @@ public final class MemoryResourceStore implements ResourceStore {
           }
           if (expectedVersion > 0 && current.version() != expectedVersion) {
             throw new ConflictException(
-                key + " has version " + current.version() + ", not the expected " + expectedVersion);
+                key
+                    + " has version "
+                    + current.version()
+                    + ", not the expected "
+                    + expectedVersion);
           }
           long rev = revision + 1;
           List<ResourceEvent> events = new ArrayList<>();
@@ -207,7 +208,9 @@ public final class MemoryResourceStore implements ResourceStore {
     return locked(
         () -> {
           String prefix =
-              query.mesh() == null ? query.type() + '\0' : query.type() + '\0' + query.mesh() + '\0';
+              query.mesh() == null
+                  ? query.type() + '\0'
+                  : query.type() + '\0' + query.mesh() + '\0';
           NavigableMap<String, Resource> range =
               data.subMap(prefix, true, prefix + Character.MAX_VALUE, false);
           List<Resource> matched = new ArrayList<>();
