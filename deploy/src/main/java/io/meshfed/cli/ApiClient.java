@@ -1,0 +1,148 @@
+package io.meshfed.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A small client for the control plane's REST API, with errors a person can act on. */
+final class ApiClient {
+  private final URI base;
+  private final HttpClient http;
+  private final ObjectMapper json;
+
+  ApiClient(String baseUrl, ObjectMapper json) {
+    String b = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    try {
+      this.base = URI.create(b);
+    } catch (IllegalArgumentException e) {
+      throw new CliException("--api '" + baseUrl + "' is not a URL (expected e.g. http://127.0.0.1:5681)");
+    }
+    if (base.getScheme() == null || !base.getScheme().startsWith("http") || base.getHost() == null) {
+      throw new CliException("--api '" + baseUrl + "' is not an http(s) URL (expected e.g. http://127.0.0.1:5681)");
+    }
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    this.json = json;
+  }
+
+  URI base() {
+    return base;
+  }
+
+  /** A response: status and parsed JSON body (null when the body is empty or not JSON). */
+  record Reply(int status, JsonNode body, String raw) {
+    boolean ok() {
+      return status >= 200 && status < 300;
+    }
+  }
+
+  Reply get(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).GET());
+  }
+
+  Reply put(String path, String jsonBody) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8)));
+  }
+
+  Reply post(String path, String jsonBody) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8)));
+  }
+
+  Reply delete(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).DELETE());
+  }
+
+  /** Every item of a list endpoint, following {@code next} links. */
+  List<JsonNode> listAll(String path) {
+    List<JsonNode> items = new ArrayList<>();
+    String next = path + (path.contains("?") ? "&" : "?") + "size=1000";
+    while (next != null) {
+      Reply r = get(next);
+      if (!r.ok()) {
+        throw new CliException(describeError(r));
+      }
+      r.body().path("items").forEach(items::add);
+      JsonNode n = r.body().path("next");
+      next = n.isTextual() ? n.asText() : null;
+      if (next != null && next.startsWith("http")) {
+        URI u = URI.create(next);
+        next = u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+      }
+    }
+    return items;
+  }
+
+  private URI uri(String path) {
+    return URI.create(base + path);
+  }
+
+  private Reply send(HttpRequest.Builder request) {
+    HttpRequest req = request.timeout(Duration.ofSeconds(30)).build();
+    try {
+      HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+      JsonNode body = null;
+      try {
+        if (!resp.body().isBlank()) {
+          body = json.readTree(resp.body());
+        }
+      } catch (IOException notJson) {
+        body = null;
+      }
+      return new Reply(resp.statusCode(), body, resp.body());
+    } catch (ConnectException | HttpConnectTimeoutException e) {
+      throw new CliException(
+          "cannot reach the control plane API at "
+              + base
+              + " ("
+              + (e instanceof ConnectException ? "connection refused" : "connect timed out")
+              + ").\n  Is `meshfed global run` running there? Point the CLI elsewhere with --api URL"
+              + " or the MESHFED_API environment variable.");
+    } catch (HttpTimeoutException e) {
+      throw new CliException("the control plane API at " + base + " did not answer within 30s");
+    } catch (IOException e) {
+      throw new CliException(
+          "request to " + req.method() + " " + req.uri() + " failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted");
+    }
+  }
+
+  /** One readable line (plus causes) from an error reply. */
+  static String describeError(Reply r) {
+    JsonNode b = r.body();
+    if (b == null) {
+      return "HTTP " + r.status() + (r.raw() == null || r.raw().isBlank() ? "" : ": " + r.raw().strip());
+    }
+    StringBuilder sb = new StringBuilder();
+    String title = b.path("title").asText("HTTP " + r.status());
+    String details = b.path("details").asText(b.path("detail").asText(""));
+    sb.append(title);
+    if (!details.isEmpty() && !details.equals(title)) {
+      sb.append(": ").append(details);
+    }
+    for (JsonNode c : b.path("causes")) {
+      sb.append("\n    ")
+          .append(c.path("field").asText())
+          .append(c.path("field").asText().isEmpty() ? "" : ": ")
+          .append(c.path("message").asText());
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,165 @@
+package io.meshfed.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/** The columns `meshfed get` shows for each type, read from the API's universal JSON. */
+final class Columns {
+  record Column(String header, Function<JsonNode, String> value) {}
+
+  private static final Map<String, List<Column>> BY_TYPE =
+      Map.ofEntries(
+          Map.entry(
+              "Mesh",
+              List.of(
+                  new Column("MTLS", Columns::meshMtls),
+                  new Column("BACKENDS", n -> names(n.path("mtls").path("backends"))))),
+          Map.entry("Zone", List.of(new Column("ENABLED", n -> n.path("enabled").asText("true")))),
+          Map.entry(
+              "ZoneIngress",
+              List.of(
+                  new Column("ZONE", n -> n.path("zone").asText("-")),
+                  new Column("ADDRESS", n -> hostPort(n.path("networking"), "address", "port")),
+                  new Column(
+                      "ADVERTISED",
+                      n -> hostPort(n.path("networking"), "advertisedAddress", "advertisedPort")),
+                  new Column("SERVICES", n -> String.valueOf(n.path("availableServices").size())))),
+          Map.entry(
+              "Dataplane",
+              List.of(
+                  new Column("ADDRESS", n -> n.path("networking").path("address").asText("-")),
+                  new Column("SERVICES", Columns::dataplaneServices),
+                  new Column("ZONE", n -> n.path("labels").path("kuma.io/zone").asText("-")))),
+          Map.entry(
+              "TrafficPermission",
+              List.of(
+                  new Column("SOURCES", n -> selectors(n.path("sources"))),
+                  new Column("DESTINATIONS", n -> selectors(n.path("destinations"))))),
+          Map.entry(
+              "TrafficRoute",
+              List.of(
+                  new Column("SOURCES", n -> selectors(n.path("sources"))),
+                  new Column("DESTINATIONS", n -> selectors(n.path("destinations"))),
+                  new Column("ROUTE", Columns::route))));
+
+  private Columns() {}
+
+  /** The type-specific columns, or a SOURCES/DESTINATIONS pair for policies, or none. */
+  static List<Column> forType(String type, List<JsonNode> items) {
+    List<Column> cols = BY_TYPE.get(type);
+    if (cols != null) {
+      return cols;
+    }
+    boolean policy = items.stream().anyMatch(n -> n.has("sources") || n.has("destinations"));
+    if (policy) {
+      return List.of(
+          new Column("SOURCES", n -> selectors(n.path("sources"))),
+          new Column("DESTINATIONS", n -> selectors(n.path("destinations"))));
+    }
+    boolean selectors = items.stream().anyMatch(n -> n.has("selectors"));
+    return selectors ? List.of(new Column("SELECTORS", n -> selectors(n.path("selectors")))) : List.of();
+  }
+
+  static String age(JsonNode n, Instant now) {
+    JsonNode t = n.path("creationTime");
+    if (!t.isTextual()) {
+      return "-";
+    }
+    try {
+      Duration d = Duration.between(Instant.parse(t.asText()), now);
+      if (d.isNegative()) {
+        d = Duration.ZERO;
+      }
+      long s = d.getSeconds();
+      if (s < 120) {
+        return s + "s";
+      }
+      if (s < 7200) {
+        return (s / 60) + "m";
+      }
+      if (s < 2 * 86400) {
+        return (s / 3600) + "h";
+      }
+      return (s / 86400) + "d";
+    } catch (DateTimeParseException e) {
+      return "-";
+    }
+  }
+
+  private static String meshMtls(JsonNode n) {
+    JsonNode mtls = n.path("mtls");
+    String enabled = mtls.path("enabledBackend").asText("");
+    if (enabled.isEmpty()) {
+      return "off";
+    }
+    for (JsonNode b : mtls.path("backends")) {
+      if (enabled.equals(b.path("name").asText())) {
+        return b.path("type").asText("?") + "/" + enabled;
+      }
+    }
+    return enabled;
+  }
+
+  private static String names(JsonNode list) {
+    List<String> out = new ArrayList<>();
+    list.forEach(b -> out.add(b.path("name").asText()));
+    return out.isEmpty() ? "-" : String.join(",", out);
+  }
+
+  private static String hostPort(JsonNode net, String host, String port) {
+    String h = net.path(host).asText("");
+    return h.isEmpty() ? "-" : h + ":" + net.path(port).asText("?");
+  }
+
+  private static String dataplaneServices(JsonNode n) {
+    TreeSet<String> services = new TreeSet<>();
+    for (JsonNode in : n.path("networking").path("inbound")) {
+      String s = in.path("tags").path("kuma.io/service").asText("");
+      if (!s.isEmpty()) {
+        services.add(s);
+      }
+    }
+    return services.isEmpty() ? "-" : String.join(",", services);
+  }
+
+  /** {@code kuma.io/service=web,version=v1; kuma.io/service=*}. */
+  static String selectors(JsonNode list) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode sel : list) {
+      out.add(tags(sel.path("match")));
+    }
+    return out.isEmpty() ? "-" : String.join("; ", out);
+  }
+
+  private static String tags(JsonNode match) {
+    List<String> parts = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = match.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = e.getKey().equals("kuma.io/service") ? "" : e.getKey() + "=";
+      parts.add(key + e.getValue().asText());
+    }
+    return String.join(",", parts);
+  }
+
+  private static String route(JsonNode n) {
+    JsonNode conf = n.path("conf");
+    if (conf.has("destination")) {
+      return "-> " + tags(conf.path("destination"));
+    }
+    List<String> parts = new ArrayList<>();
+    for (JsonNode s : conf.path("split")) {
+      parts.add(s.path("weight").asText() + "% " + tags(s.path("destination")));
+    }
+    String split = parts.isEmpty() ? "-" : "split " + String.join(", ", parts);
+    int http = conf.path("http").size();
+    return http > 0 ? split + " (+" + http + " http)" : split;
+  }
+}
