@@ -26,10 +26,14 @@ final class ApiClient {
     try {
       this.base = URI.create(b);
     } catch (IllegalArgumentException e) {
-      throw new CliException("--api '" + baseUrl + "' is not a URL (expected e.g. http://127.0.0.1:5681)");
+      throw new CliException(
+          "--api '" + baseUrl + "' is not a URL (expected e.g. http://127.0.0.1:5681)");
     }
-    if (base.getScheme() == null || !base.getScheme().startsWith("http") || base.getHost() == null) {
-      throw new CliException("--api '" + baseUrl + "' is not an http(s) URL (expected e.g. http://127.0.0.1:5681)");
+    if (base.getScheme() == null
+        || !base.getScheme().startsWith("http")
+        || base.getHost() == null) {
+      throw new CliException(
+          "--api '" + baseUrl + "' is not an http(s) URL (expected e.g. http://127.0.0.1:5681)");
     }
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     this.json = json;
@@ -128,7 +132,9 @@ final class ApiClient {
   static String describeError(Reply r) {
     JsonNode b = r.body();
     if (b == null) {
-      return "HTTP " + r.status() + (r.raw() == null || r.raw().isBlank() ? "" : ": " + r.raw().strip());
+      return "HTTP "
+          + r.status()
+          + (r.raw() == null || r.raw().isBlank() ? "" : ": " + r.raw().strip());
     }
     StringBuilder sb = new StringBuilder();
     String title = b.path("title").asText("HTTP " + r.status());

@@ -11,8 +11,7 @@ final class ApiOptions {
   @Option(
       names = "--api",
       paramLabel = "URL",
-      description =
-          "Control plane API URL (default: $MESHFED_API, else " + DEFAULT_API + ").")
+      description = "Control plane API URL (default: $MESHFED_API, else " + DEFAULT_API + ").")
   String api;
 
   String url() {

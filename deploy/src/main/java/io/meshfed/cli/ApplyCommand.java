@@ -49,8 +49,7 @@ final class ApplyCommand implements Callable<Integer> {
     ResourceCodec codec = ApiOptions.codec();
     DecodeResult result = codec.decodeYaml(text);
     if (result.syntaxError() != null) {
-      throw new CliException(
-          source() + ": " + result.syntaxError() + "\nnothing was applied");
+      throw new CliException(source() + ": " + result.syntaxError() + "\nnothing was applied");
     }
     if (result.documents().isEmpty()) {
       throw new CliException(source() + ": no documents found; nothing was applied");
@@ -78,8 +77,7 @@ final class ApplyCommand implements Callable<Integer> {
       ApiClient.Reply reply = client.put(path, codec.toJson(r));
       if (reply.ok()) {
         applied++;
-        System.out.println(
-            "✓ " + d.describe() + (reply.status() == 201 ? " created" : " updated"));
+        System.out.println("✓ " + d.describe() + (reply.status() == 201 ? " created" : " updated"));
       } else {
         failed++;
         System.out.println("✗ " + d.describe() + ": " + ApiClient.describeError(reply));

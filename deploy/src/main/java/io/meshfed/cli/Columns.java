@@ -65,7 +65,9 @@ final class Columns {
           new Column("DESTINATIONS", n -> selectors(n.path("destinations"))));
     }
     boolean selectors = items.stream().anyMatch(n -> n.has("selectors"));
-    return selectors ? List.of(new Column("SELECTORS", n -> selectors(n.path("selectors")))) : List.of();
+    return selectors
+        ? List.of(new Column("SELECTORS", n -> selectors(n.path("selectors"))))
+        : List.of();
   }
 
   static String age(JsonNode n, Instant now) {

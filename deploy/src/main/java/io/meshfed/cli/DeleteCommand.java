@@ -11,9 +11,7 @@ import picocli.CommandLine.Parameters;
 /** {@code meshfed delete TYPE NAME [-m MESH]}. */
 @Command(
     name = "delete",
-    description = {
-      "Delete one resource. Deleting a mesh deletes every resource in it."
-    },
+    description = {"Delete one resource. Deleting a mesh deletes every resource in it."},
     mixinStandardHelpOptions = true)
 final class DeleteCommand implements Callable<Integer> {
   @Mixin ApiOptions api;
@@ -35,7 +33,8 @@ final class DeleteCommand implements Callable<Integer> {
   public Integer call() {
     ResourceCodec codec = ApiOptions.codec();
     ResourceType t = TypeNames.resolve(codec.registry(), type);
-    ApiClient.Reply r = api.client(codec).delete(TypeNames.path(t, t.isMeshScoped() ? mesh : null, name));
+    ApiClient.Reply r =
+        api.client(codec).delete(TypeNames.path(t, t.isMeshScoped() ? mesh : null, name));
     String what = t.name() + " '" + (t.isMeshScoped() ? mesh + "/" : "") + name + "'";
     if (r.status() == 404) {
       throw new CliException(what + " not found");

@@ -13,11 +13,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     subcommands = {
-      GlobalCommand.class,
       ApplyCommand.class,
       GetCommand.class,
       DeleteCommand.class,
-      DemoCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

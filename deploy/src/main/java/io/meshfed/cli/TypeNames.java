@@ -5,8 +5,8 @@ import io.meshfed.model.TypeRegistry;
 import java.util.Locale;
 
 /**
- * Resolves what a person types for a resource type: {@code traffic-routes}, {@code
- * traffic-route}, {@code trafficroutes}, {@code TrafficRoute}, {@code meshes}, {@code mesh}.
+ * Resolves what a person types for a resource type: {@code traffic-routes}, {@code traffic-route},
+ * {@code trafficroutes}, {@code TrafficRoute}, {@code meshes}, {@code mesh}.
  */
 final class TypeNames {
   private TypeNames() {}
@@ -45,7 +45,10 @@ final class TypeNames {
 
   /** The REST path of a collection, or of one resource when {@code name} is not null. */
   static String path(ResourceType type, String mesh, String name) {
-    String base = type.isMeshScoped() && mesh != null ? "/meshes/" + mesh + "/" + type.plural() : "/" + type.plural();
+    String base =
+        type.isMeshScoped() && mesh != null
+            ? "/meshes/" + mesh + "/" + type.plural()
+            : "/" + type.plural();
     return name == null ? base : base + "/" + name;
   }
 }
