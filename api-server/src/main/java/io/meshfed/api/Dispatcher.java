@@ -64,14 +64,21 @@ final class Dispatcher implements HttpHandler {
               exchange.getRequestBody(),
               maxBodyBytes,
               baseUrl(exchange));
+      // The first route whose template fits owns the path; among the routes with that same
+      // template, the one accepting the method serves it, otherwise it is a 405.
       ApiRoute matched = null;
       Map<String, String> params = null;
+      String owner = null;
       Set<String> allowed = new LinkedHashSet<>();
       for (ApiRoute candidate : routes) {
+        if (owner != null && !candidate.template().equals(owner)) {
+          continue;
+        }
         Map<String, String> p = candidate.match(segments);
         if (p == null) {
           continue;
         }
+        owner = candidate.template();
         if (candidate.acceptsMethod(method)) {
           matched = candidate;
           params = p;
@@ -84,7 +91,12 @@ final class Dispatcher implements HttpHandler {
           throw new ApiException(
               405,
               "Method Not Allowed",
-              method + " is not allowed on " + path + " (allowed: " + String.join(", ", allowed) + ")");
+              method
+                  + " is not allowed on "
+                  + path
+                  + " (allowed: "
+                  + String.join(", ", allowed)
+                  + ")");
         }
         throw ApiException.notFound("no route for " + path);
       }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.Meta;
@@ -46,7 +47,11 @@ final class ResourceEndpoints {
   private final StoreCalls calls;
   private final WriteHook writeHook;
   private final TypePaths types;
-  private final YAMLMapper yaml = new YAMLMapper();
+  private final YAMLMapper yaml =
+      YAMLMapper.builder()
+          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+          .build();
 
   ResourceEndpoints(
       ControlPlaneMode mode,
