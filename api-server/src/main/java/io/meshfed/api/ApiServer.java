@@ -86,7 +86,9 @@ public final class ApiServer implements AutoCloseable {
             TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(config.queueCapacity),
             r -> {
-              Thread t = new Thread(r, "api-" + config.mode.wireName() + "-" + threadIds.incrementAndGet());
+              Thread t =
+                  new Thread(
+                      r, "api-" + config.mode.wireName() + "-" + threadIds.incrementAndGet());
               t.setDaemon(true);
               return t;
             },
@@ -150,7 +152,9 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  /** Settings of an {@link ApiServer}. Mode, store, codec, metrics, index and clock are required. */
+  /**
+   * Settings of an {@link ApiServer}. Mode, store, codec, metrics, index and clock are required.
+   */
   public static final class Builder {
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -274,7 +278,8 @@ public final class ApiServer implements AutoCloseable {
       Objects.requireNonNull(index, "index");
       Objects.requireNonNull(clock, "clock");
       if (mode == ControlPlaneMode.ZONE && index.zone() == null) {
-        throw new IllegalArgumentException("a zone-mode API server needs the zone name in its index");
+        throw new IllegalArgumentException(
+            "a zone-mode API server needs the zone name in its index");
       }
       return new ApiServer(this);
     }

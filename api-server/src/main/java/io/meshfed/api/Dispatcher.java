@@ -127,8 +127,9 @@ final class Dispatcher implements HttpHandler {
     } catch (IOException e) {
       log.error("{} {}: cannot encode the response", method, path, e);
       status = 500;
-      body = "{\"type\":\"/std-errors\",\"status\":500,\"title\":\"Internal Server Error\"}".getBytes(
-          StandardCharsets.UTF_8);
+      body =
+          "{\"type\":\"/std-errors\",\"status\":500,\"title\":\"Internal Server Error\"}"
+              .getBytes(StandardCharsets.UTF_8);
     }
     try (OutputStream out = exchange.getResponseBody()) {
       exchange.getResponseHeaders().set("Content-Type", response.contentType());
@@ -138,7 +139,8 @@ final class Dispatcher implements HttpHandler {
         out.write(body);
       }
     } catch (IOException e) {
-      log.debug("{} {}: client went away before the response was sent: {}", method, path, e.toString());
+      log.debug(
+          "{} {}: client went away before the response was sent: {}", method, path, e.toString());
     } finally {
       exchange.close();
     }
@@ -148,7 +150,8 @@ final class Dispatcher implements HttpHandler {
   private static String baseUrl(HttpExchange exchange) {
     String host = exchange.getRequestHeaders().getFirst("Host");
     if (host == null || host.isBlank()) {
-      host = exchange.getLocalAddress().getHostString() + ":" + exchange.getLocalAddress().getPort();
+      host =
+          exchange.getLocalAddress().getHostString() + ":" + exchange.getLocalAddress().getPort();
     }
     return "http://" + host;
   }

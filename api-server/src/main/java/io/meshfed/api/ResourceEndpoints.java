@@ -100,7 +100,12 @@ final class ResourceEndpoints {
       throw new ApiException(
           405,
           "Method Not Allowed",
-          request.method() + " is not allowed on " + request.path() + " (allowed: " + allowed + ")");
+          request.method()
+              + " is not allowed on "
+              + request.path()
+              + " (allowed: "
+              + allowed
+              + ")");
     }
   }
 
@@ -124,14 +129,12 @@ final class ResourceEndpoints {
     }
   }
 
-  private ApiResponse get(ApiRequest request, ResourceType type, ResourceKey key)
-      throws Exception {
+  private ApiResponse get(ApiRequest request, ResourceType type, ResourceKey key) throws Exception {
     Optional<Resource> found = calls.await("get", type.name(), store.get(key));
     return single(request, 200, found.orElseThrow(() -> ApiException.notFound(key + " not found")));
   }
 
-  private ApiResponse put(ApiRequest request, ResourceType type, ResourceKey key)
-      throws Exception {
+  private ApiResponse put(ApiRequest request, ResourceType type, ResourceKey key) throws Exception {
     requireWritable(type);
     checkContentType(request);
     Resource decoded = codec.decodeOne(utf8(request.body()));
@@ -218,9 +221,11 @@ final class ResourceEndpoints {
   }
 
   private void requireWritable(ResourceType type) {
-    type.readOnlyReason(mode).ifPresent(reason -> {
-      throw ApiException.methodNotAllowed(reason);
-    });
+    type.readOnlyReason(mode)
+        .ifPresent(
+            reason -> {
+              throw ApiException.methodNotAllowed(reason);
+            });
   }
 
   private static void checkContentType(ApiRequest request) {
@@ -233,7 +238,9 @@ final class ResourceEndpoints {
       throw new ApiException(
           415,
           "Unsupported Media Type",
-          "Content-Type '" + media + "' is not supported (expected application/json or"
+          "Content-Type '"
+              + media
+              + "' is not supported (expected application/json or"
               + " application/yaml)");
     }
   }
@@ -283,7 +290,8 @@ final class ResourceEndpoints {
         calls.await(
             "list",
             type.name(),
-            store.list(new ListQuery(type.name(), mesh, params.labels(), params.offset(), params.size())));
+            store.list(
+                new ListQuery(type.name(), mesh, params.labels(), params.offset(), params.size())));
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("total", page.total());
     ArrayNode items = body.putArray("items");

@@ -62,7 +62,8 @@ final class SystemEndpoints {
 
   ApiResponse ready(ApiRequest request) {
     boolean ready = readiness.getAsBoolean();
-    return ApiResponse.text(ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "" : "not ready");
+    return ApiResponse.text(
+        ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "" : "not ready");
   }
 
   ApiResponse metrics(ApiRequest request) {
@@ -80,8 +81,7 @@ final class SystemEndpoints {
         continue;
       }
       ResourcePage page =
-          calls.await(
-              "list", type.name(), store.list(ListQuery.all(type.name()).page(0, 1)));
+          calls.await("list", type.name(), store.list(ListQuery.all(type.name()).page(0, 1)));
       resources.putObject(type.name()).put("total", page.total());
     }
     return ApiResponse.json(200, body);

@@ -119,7 +119,8 @@ final class ApiHarness implements AutoCloseable {
   Resource mesh(String name) {
     return store
         .create(
-            new Resource(ResourceKey.global(StandardTypes.MESH, name), Meta.EMPTY, new MeshSpec(null)))
+            new Resource(
+                ResourceKey.global(StandardTypes.MESH, name), Meta.EMPTY, new MeshSpec(null)))
         .join();
   }
 
@@ -139,7 +140,11 @@ final class ApiHarness implements AutoCloseable {
   StoreSnapshot snapshot() {
     StringBuilder all = new StringBuilder();
     for (var type : codec.registry().all()) {
-      store.list(ListQuery.all(type.name())).join().items().forEach(r -> all.append(r).append('\n'));
+      store
+          .list(ListQuery.all(type.name()))
+          .join()
+          .items()
+          .forEach(r -> all.append(r).append('\n'));
     }
     return new StoreSnapshot(store.currentRevision().join(), all.toString());
   }

@@ -38,7 +38,8 @@ class ApiRouteTest {
 
   @Test
   void decodesPathSegmentsAndQuery() {
-    assertThat(Dispatcher.segments("/zones+insights//a%20b/")).containsExactly("zones+insights", "a b");
+    assertThat(Dispatcher.segments("/zones+insights//a%20b/"))
+        .containsExactly("zones+insights", "a b");
     assertThat(Dispatcher.query("labels.kuma.io%2Fzone=z1&size=2&flag"))
         .containsEntry("labels.kuma.io/zone", List.of("z1"))
         .containsEntry("size", List.of("2"))

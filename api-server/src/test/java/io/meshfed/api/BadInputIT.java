@@ -74,7 +74,11 @@ class BadInputIT {
   void malformedYaml() {
     JsonNode body =
         assertRejected(
-            api.put(TP_PATH, "type: TrafficPermission\nname: [unclosed\n", "Content-Type", "application/yaml"),
+            api.put(
+                TP_PATH,
+                "type: TrafficPermission\nname: [unclosed\n",
+                "Content-Type",
+                "application/yaml"),
             400,
             "");
     assertThat(body.get("detail").asText()).contains("cannot parse");
@@ -82,7 +86,10 @@ class BadInputIT {
 
   @Test
   void malformedJson() {
-    assertRejected(api.put(TP_PATH, "{\"type\": \"TrafficPermission\", ", "Content-Type", "application/json"), 400, "");
+    assertRejected(
+        api.put(TP_PATH, "{\"type\": \"TrafficPermission\", ", "Content-Type", "application/json"),
+        400,
+        "");
   }
 
   @Test
@@ -95,27 +102,37 @@ class BadInputIT {
   void invalidUtf8() {
     byte[] bytes = {'t', 'y', 'p', 'e', ':', ' ', (byte) 0xC3, (byte) 0x28};
     HttpResponse<String> response =
-        api.send(HttpRequest.newBuilder(api.uri(TP_PATH)).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)));
+        api.send(
+            HttpRequest.newBuilder(api.uri(TP_PATH))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)));
     assertRejected(response, 400, "body");
   }
 
   @Test
   void unknownTypeInBody() {
     JsonNode body =
-        assertRejected(api.put(TP_PATH, "{\"type\":\"NoSuchType\",\"mesh\":\"default\",\"name\":\"tp-1\"}"), 400, "type");
+        assertRejected(
+            api.put(TP_PATH, "{\"type\":\"NoSuchType\",\"mesh\":\"default\",\"name\":\"tp-1\"}"),
+            400,
+            "type");
     assertThat(body.get("detail").asText()).contains("NoSuchType").contains("TrafficPermission");
   }
 
   @Test
   void unknownTypePathNamesTheValidOnes() {
-    JsonNode body = assertRejected(api.put("/meshes/default/no-such-things/x", tp("default", "x")), 404);
-    assertThat(body.get("detail").asText()).contains("no-such-things").contains("traffic-permissions").contains("meshes");
+    JsonNode body =
+        assertRejected(api.put("/meshes/default/no-such-things/x", tp("default", "x")), 404);
+    assertThat(body.get("detail").asText())
+        .contains("no-such-things")
+        .contains("traffic-permissions")
+        .contains("meshes");
     assertRejected(api.get("/no-such-things"), 404);
   }
 
   @Test
   void typeMismatchBetweenPathAndBody() {
-    String body = "{\"type\":\"CheckedPolicy\",\"mesh\":\"default\",\"name\":\"tp-1\",\"port\":80,\"service\":\"web\"}";
+    String body =
+        "{\"type\":\"CheckedPolicy\",\"mesh\":\"default\",\"name\":\"tp-1\",\"port\":80,\"service\":\"web\"}";
     assertRejected(api.put(TP_PATH, body), 400, "type");
   }
 
@@ -138,13 +155,16 @@ class BadInputIT {
 
   @Test
   void meshMissing() {
-    JsonNode body = assertRejected(api.put("/meshes/nope/traffic-permissions/tp-1", tp("nope", "tp-1")), 400, "mesh");
+    JsonNode body =
+        assertRejected(
+            api.put("/meshes/nope/traffic-permissions/tp-1", tp("nope", "tp-1")), 400, "mesh");
     assertThat(body.get("detail").asText()).contains("nope");
   }
 
   @Test
   void invalidFieldsAreAllReportedWithTheirPaths() {
-    String body = "{\"type\":\"CheckedPolicy\",\"mesh\":\"default\",\"name\":\"cp\",\"port\":70000}";
+    String body =
+        "{\"type\":\"CheckedPolicy\",\"mesh\":\"default\",\"name\":\"cp\",\"port\":70000}";
     assertRejected(api.put("/meshes/default/checked-policies/cp", body), 400, "port", "service");
   }
 
@@ -171,18 +191,24 @@ class BadInputIT {
 
   @Test
   void bodyOverTheLimitWithContentLength() {
-    String big = "{\"type\":\"Mesh\",\"name\":\"default\",\"labels\":{\"pad\":\"" + "x".repeat(LIMIT) + "\"}}";
+    String big =
+        "{\"type\":\"Mesh\",\"name\":\"default\",\"labels\":{\"pad\":\""
+            + "x".repeat(LIMIT)
+            + "\"}}";
     JsonNode body = assertRejected(api.put("/meshes/default", big), 413);
     assertThat(body.get("detail").asText()).contains(String.valueOf(LIMIT));
   }
 
   @Test
   void chunkedBodyOverTheLimit() {
-    byte[] big = ("type: Mesh\nname: default\n# " + "x".repeat(LIMIT * 2) + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] big =
+        ("type: Mesh\nname: default\n# " + "x".repeat(LIMIT * 2) + "\n")
+            .getBytes(StandardCharsets.UTF_8);
     HttpResponse<String> response =
         api.send(
             HttpRequest.newBuilder(api.uri("/meshes/default"))
-                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))));
+                .PUT(
+                    HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))));
     assertRejected(response, 413);
   }
 
@@ -200,7 +226,9 @@ class BadInputIT {
   @Test
   void ifMatchOnAMissingResourceAndUnparsableIfMatch() {
     assertRejected(
-        api.put("/meshes/default/traffic-permissions/tp-9", tp("default", "tp-9"), "If-Match", "\"3\""), 409);
+        api.put(
+            "/meshes/default/traffic-permissions/tp-9", tp("default", "tp-9"), "If-Match", "\"3\""),
+        409);
     assertRejected(api.put(TP_PATH, tp("default", "tp-1"), "If-Match", "abc"), 400, "If-Match");
   }
 
@@ -211,7 +239,8 @@ class BadInputIT {
     assertThat(body.get("detail").asText()).contains("reported by zones");
 
     String insight = "{\"type\":\"DataplaneInsight\",\"mesh\":\"default\",\"name\":\"dp\"}";
-    JsonNode insightBody = assertRejected(api.put("/meshes/default/dataplane-insights/dp", insight), 405);
+    JsonNode insightBody =
+        assertRejected(api.put("/meshes/default/dataplane-insights/dp", insight), 405);
     assertThat(insightBody.get("detail").asText()).contains("maintained by the control plane");
     assertRejected(api.delete("/meshes/default/dataplane-insights/dp"), 405);
   }
@@ -219,7 +248,9 @@ class BadInputIT {
   @Test
   void unsupportedMethodsAndMediaTypes() {
     HttpResponse<String> post =
-        api.send(HttpRequest.newBuilder(api.uri(TP_PATH)).POST(HttpRequest.BodyPublishers.ofString(tp("default", "tp-1"))));
+        api.send(
+            HttpRequest.newBuilder(api.uri(TP_PATH))
+                .POST(HttpRequest.BodyPublishers.ofString(tp("default", "tp-1"))));
     assertRejected(post, 405);
     assertRejected(api.delete("/meshes/default/traffic-permissions"), 405);
     assertRejected(api.put(TP_PATH, "<xml/>", "Content-Type", "application/xml"), 415);

@@ -72,7 +72,8 @@ class ListIT {
     assertThat(names(body)).containsExactly("a1", "a2", "a3");
     String next = body.get("next").asText();
     assertThat(next)
-        .isEqualTo("http://127.0.0.1:" + api.server.port() + "/traffic-permissions?offset=3&size=3");
+        .isEqualTo(
+            "http://127.0.0.1:" + api.server.port() + "/traffic-permissions?offset=3&size=3");
 
     JsonNode second = api.json(api.send(HttpRequest.newBuilder(URI.create(next)).GET()));
     assertThat(names(second)).containsExactly("b1");
@@ -84,7 +85,8 @@ class ListIT {
     JsonNode web = api.json(api.get("/traffic-permissions?labels.team=web"));
     assertThat(names(web)).containsExactly("a1", "a3", "b1");
 
-    JsonNode both = api.json(api.get("/meshes/alpha/traffic-permissions?labels.team=web&labels.env=prod"));
+    JsonNode both =
+        api.json(api.get("/meshes/alpha/traffic-permissions?labels.team=web&labels.env=prod"));
     assertThat(names(both)).containsExactly("a3");
 
     JsonNode page = api.json(api.get("/traffic-permissions?labels.team=web&size=1&offset=1"));
@@ -121,7 +123,8 @@ class ListIT {
 
   @Test
   void dashlessAliasReachesTheSameType() {
-    api.store.create(
+    api.store
+        .create(
             new io.meshfed.model.Resource(
                 io.meshfed.model.ResourceKey.global(TestTypes.ZONE_INGRESS, "zi-1"),
                 io.meshfed.model.Meta.EMPTY,

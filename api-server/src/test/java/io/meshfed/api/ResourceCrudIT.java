@@ -76,7 +76,11 @@ class ResourceCrudIT {
               kuma.io/service: backend
         """;
     HttpResponse<String> created =
-        api.put("/meshes/default/traffic-permissions/allow-web", yaml, "Content-Type", "application/yaml");
+        api.put(
+            "/meshes/default/traffic-permissions/allow-web",
+            yaml,
+            "Content-Type",
+            "application/yaml");
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     JsonNode body = api.json(created);
     assertThat(body.get("mesh").asText()).isEqualTo("default");
@@ -85,7 +89,8 @@ class ResourceCrudIT {
     ResourceKey key = ResourceKey.inMesh(StandardTypes.TRAFFIC_PERMISSION, "default", "allow-web");
     assertThat(stored(key)).isPresent();
 
-    HttpResponse<String> asYaml = api.get("/meshes/default/traffic-permissions/allow-web?format=yaml");
+    HttpResponse<String> asYaml =
+        api.get("/meshes/default/traffic-permissions/allow-web?format=yaml");
     assertThat(asYaml.statusCode()).isEqualTo(200);
     assertThat(asYaml.headers().firstValue("Content-Type")).contains("application/yaml");
     assertThat(asYaml.body()).contains("type: TrafficPermission").contains("kuma.io/service: web");
@@ -101,12 +106,17 @@ class ResourceCrudIT {
             + "\"sources\":[{\"match\":{\"kuma.io/service\":\"*\"}}],"
             + "\"destinations\":[{\"match\":{\"kuma.io/service\":\"backend\"}}]}";
     HttpResponse<String> updated =
-        api.put("/meshes/default/traffic-permissions/allow-web", json, "Content-Type", "application/json");
+        api.put(
+            "/meshes/default/traffic-permissions/allow-web",
+            json,
+            "Content-Type",
+            "application/json");
     assertThat(updated.statusCode()).isEqualTo(200);
     assertThat(api.json(updated).at("/sources/0/match/kuma.io~1service").asText()).isEqualTo("*");
     assertThat(api.json(updated).get("creationTime").asText()).isEqualTo(ApiHarness.NOW.toString());
 
-    assertThat(api.delete("/meshes/default/traffic-permissions/allow-web").statusCode()).isEqualTo(200);
+    assertThat(api.delete("/meshes/default/traffic-permissions/allow-web").statusCode())
+        .isEqualTo(200);
     assertThat(stored(key)).isEmpty();
   }
 
@@ -125,7 +135,8 @@ class ResourceCrudIT {
     api.mesh("default");
     api.permission("default", "p1", Map.of());
     assertThat(api.delete("/meshes/default").statusCode()).isEqualTo(200);
-    assertThat(stored(ResourceKey.inMesh(StandardTypes.TRAFFIC_PERMISSION, "default", "p1"))).isEmpty();
+    assertThat(stored(ResourceKey.inMesh(StandardTypes.TRAFFIC_PERMISSION, "default", "p1")))
+        .isEmpty();
   }
 
   @Test
@@ -158,12 +169,19 @@ class ResourceCrudIT {
   @Test
   void writeHookChangesWhatIsStored() {
     try (ApiHarness zoneLike =
-        new ApiHarness(b -> b.writeHook(r -> r.withMeta(r.meta().withLabel("kuma.io/zone", "z1"))))) {
+        new ApiHarness(
+            b -> b.writeHook(r -> r.withMeta(r.meta().withLabel("kuma.io/zone", "z1"))))) {
       HttpResponse<String> created =
           zoneLike.put("/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
       assertThat(created.statusCode()).isEqualTo(201);
       assertThat(zoneLike.json(created).at("/labels/kuma.io~1zone").asText()).isEqualTo("z1");
-      assertThat(zoneLike.store.get(ResourceKey.global("Mesh", "default")).join().orElseThrow().labels())
+      assertThat(
+              zoneLike
+                  .store
+                  .get(ResourceKey.global("Mesh", "default"))
+                  .join()
+                  .orElseThrow()
+                  .labels())
           .containsEntry("kuma.io/zone", "z1");
     }
   }

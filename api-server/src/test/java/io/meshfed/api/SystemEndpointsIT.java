@@ -39,9 +39,11 @@ class SystemEndpointsIT {
       assertThat(body.get("mode").asText()).isEqualTo("zone");
       assertThat(body.get("zone").asText()).isEqualTo("zone-1");
 
-      HttpResponse<String> put = api.put("/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
+      HttpResponse<String> put =
+          api.put("/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
       assertThat(put.statusCode()).isEqualTo(405);
-      assertThat(api.json(put).get("detail").asText()).contains("owned by the global control plane");
+      assertThat(api.json(put).get("detail").asText())
+          .contains("owned by the global control plane");
       assertThat(api.store.currentRevision().join()).isZero();
     }
   }
@@ -64,7 +66,8 @@ class SystemEndpointsIT {
       api.get("/meshes/default/traffic-permissions/missing");
       HttpResponse<String> metrics = api.get("/metrics");
       assertThat(metrics.statusCode()).isEqualTo(200);
-      assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+      assertThat(metrics.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
       assertThat(metrics.body())
           .contains("http_server_requests_seconds_count")
           .contains("route=\"/{type}/{name}\"")
@@ -105,7 +108,9 @@ class SystemEndpointsIT {
                 b.route(
                         ApiRoute.get(
                             "/zones+insights",
-                            r -> ApiResponse.json(200, JsonNodeFactory.instance.objectNode().put("extra", true))))
+                            r ->
+                                ApiResponse.json(
+                                    200, JsonNodeFactory.instance.objectNode().put("extra", true))))
                     .route(
                         ApiRoute.get(
                             "/meshes/{mesh}/{type}/{name}/_sync",
@@ -120,7 +125,8 @@ class SystemEndpointsIT {
       JsonNode sync = api.json(api.get("/meshes/default/traffic-permissions/p1/_sync"));
       assertThat(sync.get("mesh").asText()).isEqualTo("default");
       assertThat(sync.get("name").asText()).isEqualTo("p1");
-      assertThat(api.get("/meshes/default/traffic-permissions/p1/_sync2").statusCode()).isEqualTo(404);
+      assertThat(api.get("/meshes/default/traffic-permissions/p1/_sync2").statusCode())
+          .isEqualTo(404);
       HttpResponse<String> put = api.put("/zones+insights", "{}");
       assertThat(put.statusCode()).isEqualTo(405);
     }

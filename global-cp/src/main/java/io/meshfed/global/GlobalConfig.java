@@ -105,7 +105,8 @@ public record GlobalConfig(
    * @param configFile the {@code --config} file, or null
    * @throws SettingsException naming every bad key and its source
    */
-  public static GlobalConfig load(Map<String, String> flags, Map<String, String> env, Path configFile) {
+  public static GlobalConfig load(
+      Map<String, String> flags, Map<String, String> env, Path configFile) {
     ResolvedSettings s = SPEC.resolve(flags, env, configFile);
     List<String> problems = new ArrayList<>();
     Path cert = s.get(KDS_TLS_CERT_FILE);
@@ -113,14 +114,19 @@ public record GlobalConfig(
     if ((cert == null) != (key == null)) {
       problems.add(
           "kds-tls-cert-file and kds-tls-key-file go together: "
-              + (cert == null ? "kds-tls-key-file is set (" + s.source(KDS_TLS_KEY_FILE) + ")"
+              + (cert == null
+                  ? "kds-tls-key-file is set (" + s.source(KDS_TLS_KEY_FILE) + ")"
                   : "kds-tls-cert-file is set (" + s.source(KDS_TLS_CERT_FILE) + ")")
               + " but the other is not");
     }
     String prefix = s.get(ETCD_PREFIX);
     if (!prefix.startsWith("/")) {
       problems.add(
-          "etcd-prefix: '" + prefix + "' from " + s.source(ETCD_PREFIX) + " is not valid (expected a"
+          "etcd-prefix: '"
+              + prefix
+              + "' from "
+              + s.source(ETCD_PREFIX)
+              + " is not valid (expected a"
               + " key prefix starting with '/', e.g. /meshfed)");
     }
     if (!problems.isEmpty()) {

@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The global control plane process core: given its configuration and an opened store, it serves
- * the REST API in global mode. The CLI picks and opens the store, then calls {@link #start()}; a
- * closed control plane has also closed its store.
+ * The global control plane process core: given its configuration and an opened store, it serves the
+ * REST API in global mode. The CLI picks and opens the store, then calls {@link #start()}; a closed
+ * control plane has also closed its store.
  */
 public final class GlobalControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GlobalControlPlane.class);
@@ -31,7 +31,8 @@ public final class GlobalControlPlane implements AutoCloseable {
   private final Clock clock;
   private final TypeRegistry registry = StandardTypes.registry();
   private final ResourceCodec codec = new ResourceCodec(registry);
-  private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry meters =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
   private ApiServer api;

@@ -61,12 +61,15 @@ class GlobalConfigTest {
 
   @Test
   void certificateAndKeyGoTogether() {
-    assertThatThrownBy(() -> GlobalConfig.load(Map.of("kds-tls-cert-file", "/tmp/c.pem"), Map.of(), null))
+    assertThatThrownBy(
+            () -> GlobalConfig.load(Map.of("kds-tls-cert-file", "/tmp/c.pem"), Map.of(), null))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("kds-tls-key-file");
     GlobalConfig both =
         GlobalConfig.load(
-            Map.of("kds-tls-cert-file", "/tmp/c.pem", "kds-tls-key-file", "/tmp/k.pem"), Map.of(), null);
+            Map.of("kds-tls-cert-file", "/tmp/c.pem", "kds-tls-key-file", "/tmp/k.pem"),
+            Map.of(),
+            null);
     assertThat(both.kdsTlsCertFile()).isEqualTo(Path.of("/tmp/c.pem"));
   }
 
@@ -84,7 +87,8 @@ class GlobalConfigTest {
                 assertThat(e.problems())
                     .anySatisfy(p -> assertThat(p).contains("store").contains("flag --store"))
                     .anySatisfy(p -> assertThat(p).contains("MESHFED_MAX_BODY_BYTES")));
-    assertThatThrownBy(() -> GlobalConfig.load(Map.of(), Map.of("MESHFED_ETCD_PREFIX", "meshfed"), null))
+    assertThatThrownBy(
+            () -> GlobalConfig.load(Map.of(), Map.of("MESHFED_ETCD_PREFIX", "meshfed"), null))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("etcd-prefix")
         .hasMessageContaining("MESHFED_ETCD_PREFIX");
@@ -95,8 +99,17 @@ class GlobalConfigTest {
     assertThat(GlobalConfig.SPEC.settings().stream().map(s -> s.name()).toList())
         .containsExactlyInAnyOrderElementsOf(
             List.of(
-                "api-address", "api-port", "kds-port", "store", "etcd-endpoints", "etcd-prefix",
-                "etcd-username", "etcd-password", "data-dir", "max-body-bytes", "kds-tls-cert-file",
+                "api-address",
+                "api-port",
+                "kds-port",
+                "store",
+                "etcd-endpoints",
+                "etcd-prefix",
+                "etcd-username",
+                "etcd-password",
+                "data-dir",
+                "max-body-bytes",
+                "kds-tls-cert-file",
                 "kds-tls-key-file"));
   }
 }

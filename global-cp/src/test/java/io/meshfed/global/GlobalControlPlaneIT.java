@@ -15,7 +15,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class GlobalControlPlaneIT {
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
     return http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -24,7 +25,8 @@ class GlobalControlPlaneIT {
   @Test
   void servesTheGlobalApiUntilClosed() throws Exception {
     MemoryResourceStore store = new MemoryResourceStore();
-    GlobalConfig config = GlobalConfig.load(Map.of("api-port", "0", "max-body-bytes", "512"), Map.of(), null);
+    GlobalConfig config =
+        GlobalConfig.load(Map.of("api-port", "0", "max-body-bytes", "512"), Map.of(), null);
     GlobalControlPlane cp = new GlobalControlPlane(config, store, Clock.systemUTC());
     assertThat(cp.isReady()).isFalse();
     cp.start();
@@ -36,7 +38,8 @@ class GlobalControlPlaneIT {
     HttpResponse<String> index = send(HttpRequest.newBuilder(URI.create(base + "/")).build());
     assertThat(index.statusCode()).isEqualTo(200);
     assertThat(index.body()).contains("\"mode\":\"global\"").contains("\"tagline\":\"meshfed\"");
-    assertThat(send(HttpRequest.newBuilder(URI.create(base + "/ready")).build()).statusCode()).isEqualTo(200);
+    assertThat(send(HttpRequest.newBuilder(URI.create(base + "/ready")).build()).statusCode())
+        .isEqualTo(200);
 
     HttpResponse<String> created =
         send(
@@ -49,11 +52,14 @@ class GlobalControlPlaneIT {
     HttpResponse<String> tooBig =
         send(
             HttpRequest.newBuilder(URI.create(base + "/meshes/big"))
-                .PUT(HttpRequest.BodyPublishers.ofString("type: Mesh\nname: big\n#" + "x".repeat(600)))
+                .PUT(
+                    HttpRequest.BodyPublishers.ofString(
+                        "type: Mesh\nname: big\n#" + "x".repeat(600)))
                 .build());
     assertThat(tooBig.statusCode()).isEqualTo(413);
 
-    HttpResponse<String> metrics = send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build());
+    HttpResponse<String> metrics =
+        send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build());
     assertThat(metrics.body()).contains("http_server_requests_seconds_count");
 
     cp.close();
@@ -67,8 +73,11 @@ class GlobalControlPlaneIT {
   @Test
   void apiPortBeforeStartIsAnError() {
     GlobalControlPlane cp =
-        new GlobalControlPlane(GlobalConfig.defaults(), new MemoryResourceStore(), Clock.systemUTC());
-    assertThatThrownBy(cp::apiPort).isInstanceOf(IllegalStateException.class).hasMessageContaining("not started");
+        new GlobalControlPlane(
+            GlobalConfig.defaults(), new MemoryResourceStore(), Clock.systemUTC());
+    assertThatThrownBy(cp::apiPort)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not started");
     cp.close();
   }
 }

@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * The settings a process declares. {@link #resolve} picks each value by precedence: flags, then
  * {@code MESHFED_*} environment variables, then the YAML config file (keys are setting names), then
- * defaults. Unknown flags, unknown file keys and values of the wrong type are errors naming the
- * key and its source; every problem is reported at once.
+ * defaults. Unknown flags, unknown file keys and values of the wrong type are errors naming the key
+ * and its source; every problem is reported at once.
  */
 public final class SettingsSpec {
   private final Map<String, Setting<?>> byName = new LinkedHashMap<>();
@@ -40,7 +40,8 @@ public final class SettingsSpec {
    * @param configFile a YAML file, or null for none
    * @throws SettingsException listing every problem found
    */
-  public ResolvedSettings resolve(Map<String, String> flags, Map<String, String> env, Path configFile) {
+  public ResolvedSettings resolve(
+      Map<String, String> flags, Map<String, String> env, Path configFile) {
     List<String> problems = new ArrayList<>();
     for (String key : flags.keySet()) {
       if (!byName.containsKey(key)) {
@@ -53,7 +54,14 @@ public final class SettingsSpec {
     Map<String, ResolvedSettings.Entry> entries = new LinkedHashMap<>();
     for (Setting<?> s : byName.values()) {
       entries.put(
-          s.name(), resolveOne(s, flags.get(s.name()), env.get(s.envName()), fileValues.get(s.name()), fileSource, problems));
+          s.name(),
+          resolveOne(
+              s,
+              flags.get(s.name()),
+              env.get(s.envName()),
+              fileValues.get(s.name()),
+              fileSource,
+              problems));
     }
     if (!problems.isEmpty()) {
       throw new SettingsException(problems);
@@ -131,7 +139,8 @@ public final class SettingsSpec {
       String key = e.getKey();
       JsonNode value = e.getValue();
       if (!byName.containsKey(key)) {
-        problems.add(where + ": unknown key '" + key + "' (expected one of " + byName.keySet() + ")");
+        problems.add(
+            where + ": unknown key '" + key + "' (expected one of " + byName.keySet() + ")");
       } else if (value.isValueNode() && !value.isNull()) {
         out.put(key, value.asText());
       } else if (value.isArray() && allScalars(value)) {
@@ -140,8 +149,12 @@ public final class SettingsSpec {
         out.put(key, String.join(",", parts));
       } else {
         problems.add(
-            key + ": the value in " + where + " is not valid (expected "
-                + byName.get(key).type().expected() + ")");
+            key
+                + ": the value in "
+                + where
+                + " is not valid (expected "
+                + byName.get(key).type().expected()
+                + ")");
       }
     }
     return out;

@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SettingsSpecTest {
-  static final Setting<Integer> PORT =
-      Setting.of("api-port", SettingType.port(), 5681, "API port");
+  static final Setting<Integer> PORT = Setting.of("api-port", SettingType.port(), 5681, "API port");
   static final Setting<String> STORE =
       Setting.of("store", SettingType.oneOf("memory", "etcd"), "memory", "store kind");
   static final Setting<String> PASSWORD =
@@ -22,7 +21,8 @@ class SettingsSpecTest {
       Setting.of("etcd-endpoints", SettingType.list(), List.of("http://127.0.0.1:2379"), "etcd");
   static final Setting<Boolean> DEBUG = Setting.of("debug", SettingType.bool(), false, "debug");
 
-  static final SettingsSpec SPEC = new SettingsSpec(List.of(PORT, STORE, PASSWORD, ENDPOINTS, DEBUG));
+  static final SettingsSpec SPEC =
+      new SettingsSpec(List.of(PORT, STORE, PASSWORD, ENDPOINTS, DEBUG));
 
   @TempDir Path dir;
 
@@ -73,12 +73,14 @@ class SettingsSpecTest {
     String summary = r.summary();
     assertThat(summary).doesNotContain("hunter2");
     assertThat(summary)
-        .containsPattern("etcd-password\\s+= \\*\\*\\*\\*  \\(environment variable MESHFED_ETCD_PASSWORD\\)")
+        .containsPattern(
+            "etcd-password\\s+= \\*\\*\\*\\*  \\(environment variable MESHFED_ETCD_PASSWORD\\)")
         .containsPattern("api-port\\s+= 5681  \\(default\\)")
         .containsPattern("debug\\s+= true  \\(flag --debug\\)")
         .contains("etcd-endpoints = http://127.0.0.1:2379");
     assertThat(r.get(PASSWORD)).isEqualTo("hunter2");
-    assertThat(SPEC.resolve(Map.of(), Map.of(), null).summary()).containsPattern("etcd-password\\s+= <unset>");
+    assertThat(SPEC.resolve(Map.of(), Map.of(), null).summary())
+        .containsPattern("etcd-password\\s+= <unset>");
   }
 
   @Test
@@ -89,28 +91,46 @@ class SettingsSpecTest {
             SettingsException.class,
             e ->
                 assertThat(e.problems())
-                    .anySatisfy(p -> assertThat(p).contains("unknown key 'api-prot'").contains(f.toString()))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p).contains("unknown key 'api-prot'").contains(f.toString()))
                     .anySatisfy(p -> assertThat(p).contains("unknown flag --colour")));
   }
 
   @Test
   void badValuesNameTheKeyAndTheSource() throws IOException {
     Path f = file("store: postgres\ndebug: {a: 1}\n");
-    assertThatThrownBy(() -> SPEC.resolve(Map.of("api-port", "70000"), Map.of("MESHFED_ETCD_ENDPOINTS", " , "), f))
+    assertThatThrownBy(
+            () ->
+                SPEC.resolve(
+                    Map.of("api-port", "70000"), Map.of("MESHFED_ETCD_ENDPOINTS", " , "), f))
         .isInstanceOfSatisfying(
             SettingsException.class,
             e ->
                 assertThat(e.problems())
                     .hasSize(4)
-                    .anySatisfy(p -> assertThat(p).startsWith("api-port: '70000' from flag --api-port").contains("0 to 65535"))
-                    .anySatisfy(p -> assertThat(p).startsWith("store: 'postgres' from config file").contains("[memory, etcd]"))
-                    .anySatisfy(p -> assertThat(p).startsWith("etcd-endpoints: ").contains("MESHFED_ETCD_ENDPOINTS"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .startsWith("api-port: '70000' from flag --api-port")
+                                .contains("0 to 65535"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .startsWith("store: 'postgres' from config file")
+                                .contains("[memory, etcd]"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .startsWith("etcd-endpoints: ")
+                                .contains("MESHFED_ETCD_ENDPOINTS"))
                     .anySatisfy(p -> assertThat(p).startsWith("debug: ").contains("config file")));
   }
 
   @Test
   void overriddenBadValueIsStillAnError() {
-    assertThatThrownBy(() -> SPEC.resolve(Map.of("api-port", "1"), Map.of("MESHFED_API_PORT", "x"), null))
+    assertThatThrownBy(
+            () -> SPEC.resolve(Map.of("api-port", "1"), Map.of("MESHFED_API_PORT", "x"), null))
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("MESHFED_API_PORT");
   }
