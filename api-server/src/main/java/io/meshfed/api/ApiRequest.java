@@ -1,0 +1,140 @@
+package io.meshfed.api;
+
+import com.sun.net.httpserver.Headers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One HTTP request as handlers see it: method, decoded path, captured path parameters, query
+ * parameters, headers and a body that is read on demand and never beyond the server's limit.
+ */
+public final class ApiRequest {
+  private final String method;
+  private final String path;
+  private final Map<String, String> pathParams;
+  private final Map<String, List<String>> query;
+  private final Headers headers;
+  private final InputStream bodyStream;
+  private final long maxBodyBytes;
+  private final String baseUrl;
+  private byte[] body;
+
+  ApiRequest(
+      String method,
+      String path,
+      Map<String, String> pathParams,
+      Map<String, List<String>> query,
+      Headers headers,
+      InputStream bodyStream,
+      long maxBodyBytes,
+      String baseUrl) {
+    this.method = method;
+    this.path = path;
+    this.pathParams = Map.copyOf(pathParams);
+    this.query = query;
+    this.headers = headers;
+    this.bodyStream = bodyStream;
+    this.maxBodyBytes = maxBodyBytes;
+    this.baseUrl = baseUrl;
+  }
+
+  /** The same request with other path parameters (used when matching routes). */
+  ApiRequest withPathParams(Map<String, String> params) {
+    ApiRequest r =
+        new ApiRequest(method, path, params, query, headers, bodyStream, maxBodyBytes, baseUrl);
+    r.body = body;
+    return r;
+  }
+
+  public String method() {
+    return method;
+  }
+
+  /** The decoded path, e.g. {@code /meshes/default/traffic-permissions/allow-all}. */
+  public String path() {
+    return path;
+  }
+
+  /** A captured template parameter; throws if the route has no such parameter. */
+  public String pathParam(String name) {
+    String v = pathParams.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException("route has no path parameter '" + name + "'");
+    }
+    return v;
+  }
+
+  public Map<String, List<String>> query() {
+    return query;
+  }
+
+  /** The last value of a query parameter. */
+  public Optional<String> queryParam(String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty()
+        ? Optional.empty()
+        : Optional.of(values.get(values.size() - 1));
+  }
+
+  public Optional<String> header(String name) {
+    return Optional.ofNullable(headers.getFirst(name));
+  }
+
+  /** {@code http://host:port} as the client addressed this server, for absolute links. */
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  /** True when the client asked for YAML ({@code ?format=yaml} or {@code Accept: ...yaml}). */
+  public boolean wantsYaml() {
+    Optional<String> format = queryParam("format");
+    if (format.isPresent()) {
+      return format.get().equalsIgnoreCase("yaml");
+    }
+    return header("Accept").map(a -> a.toLowerCase(Locale.ROOT).contains("yaml")).orElse(false);
+  }
+
+  /**
+   * The request body, read once. Fails with a 413 {@link ApiException} as soon as more than the
+   * limit arrives (or a {@code Content-Length} announces more); nothing beyond the limit is kept.
+   */
+  public byte[] body() throws IOException {
+    if (body != null) {
+      return body;
+    }
+    Optional<String> length = header("Content-Length");
+    if (length.isPresent()) {
+      try {
+        if (Long.parseLong(length.get().trim()) > maxBodyBytes) {
+          throw tooLarge();
+        }
+      } catch (NumberFormatException e) {
+        throw ApiException.badRequest("Content-Length", "'" + length.get() + "' is not a number");
+      }
+    }
+    byte[] buffer = new byte[(int) Math.min(maxBodyBytes + 1, 64 * 1024)];
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    long total = 0;
+    int n;
+    while ((n = bodyStream.read(buffer)) > 0) {
+      total += n;
+      if (total > maxBodyBytes) {
+        throw tooLarge();
+      }
+      out.write(buffer, 0, n);
+    }
+    body = out.toByteArray();
+    return body;
+  }
+
+  private ApiException tooLarge() {
+    return new ApiException(
+        413,
+        "Payload Too Large",
+        "request body is larger than the limit of " + maxBodyBytes + " bytes");
+  }
+}

@@ -1,0 +1,22 @@
+package io.meshfed.api;
+
+import java.util.Objects;
+
+/**
+ * What {@code GET /} tells about this control plane: its version, the id of this instance, and the
+ * zone name (zone mode only, null on global).
+ */
+public record IndexInfo(String version, String instanceId, String zone) {
+  public IndexInfo {
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(instanceId, "instanceId");
+  }
+
+  public static IndexInfo global(String version, String instanceId) {
+    return new IndexInfo(version, instanceId, null);
+  }
+
+  public static IndexInfo zone(String version, String instanceId, String zone) {
+    return new IndexInfo(version, instanceId, Objects.requireNonNull(zone, "zone"));
+  }
+}

@@ -1,0 +1,321 @@
+package io.meshfed.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.meshfed.model.ControlPlaneMode;
+import io.meshfed.model.Meta;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.ResourceType;
+import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.model.validation.Violations;
+import io.meshfed.store.ConflictException;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourcePage;
+import io.meshfed.store.ResourceStore;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * CRUD and lists of every registered type, in Kuma's paths: {@code /{plural}[/{name}]} for
+ * global-scoped types (and cross-mesh lists), {@code /meshes/{mesh}/{plural}[/{name}]} for
+ * mesh-scoped ones.
+ */
+final class ResourceEndpoints {
+  private static final Set<String> BODY_TYPES =
+      Set.of(
+          "application/json",
+          "application/yaml",
+          "application/x-yaml",
+          "text/yaml",
+          "text/x-yaml",
+          "text/plain");
+
+  private final ControlPlaneMode mode;
+  private final ResourceStore store;
+  private final ResourceCodec codec;
+  private final StoreCalls calls;
+  private final WriteHook writeHook;
+  private final TypePaths types;
+  private final YAMLMapper yaml =
+      YAMLMapper.builder()
+          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+          .build();
+
+  ResourceEndpoints(
+      ControlPlaneMode mode,
+      ResourceStore store,
+      ResourceCodec codec,
+      StoreCalls calls,
+      WriteHook writeHook) {
+    this.mode = mode;
+    this.store = store;
+    this.codec = codec;
+    this.calls = calls;
+    this.writeHook = writeHook;
+    this.types = new TypePaths(codec.registry());
+  }
+
+  /** {@code /{type}}: a global-scoped type, or a mesh-scoped type across all meshes. */
+  ApiResponse collection(ApiRequest request) throws Exception {
+    ResourceType type = types.resolve(request.pathParam("type"));
+    requireMethod(request, "GET");
+    return list(request, type, null);
+  }
+
+  /** {@code /{type}/{name}} for global-scoped types. */
+  ApiResponse globalItem(ApiRequest request) throws Exception {
+    ResourceType type = types.resolveGlobal(request.pathParam("type"));
+    return item(request, type, ResourceKey.global(type.name(), request.pathParam("name")));
+  }
+
+  /** {@code /meshes/{mesh}/{type}}. */
+  ApiResponse meshCollection(ApiRequest request) throws Exception {
+    ResourceType type = types.resolveInMesh(request.pathParam("type"));
+    requireMethod(request, "GET");
+    return list(request, type, request.pathParam("mesh"));
+  }
+
+  /** {@code /meshes/{mesh}/{type}/{name}}. */
+  ApiResponse meshItem(ApiRequest request) throws Exception {
+    ResourceType type = types.resolveInMesh(request.pathParam("type"));
+    ResourceKey key =
+        ResourceKey.inMesh(type.name(), request.pathParam("mesh"), request.pathParam("name"));
+    return item(request, type, key);
+  }
+
+  private static void requireMethod(ApiRequest request, String allowed) {
+    if (!request.method().equals(allowed)) {
+      throw new ApiException(
+          405,
+          "Method Not Allowed",
+          request.method()
+              + " is not allowed on "
+              + request.path()
+              + " (allowed: "
+              + allowed
+              + ")");
+    }
+  }
+
+  private ApiResponse item(ApiRequest request, ResourceType type, ResourceKey key)
+      throws Exception {
+    switch (request.method()) {
+      case "GET":
+        return get(request, type, key);
+      case "PUT":
+        return put(request, type, key);
+      case "DELETE":
+        return delete(request, type, key);
+      default:
+        throw new ApiException(
+            405,
+            "Method Not Allowed",
+            request.method()
+                + " is not allowed on "
+                + request.path()
+                + " (allowed: GET, PUT, DELETE)");
+    }
+  }
+
+  private ApiResponse get(ApiRequest request, ResourceType type, ResourceKey key) throws Exception {
+    Optional<Resource> found = calls.await("get", type.name(), store.get(key));
+    return single(request, 200, found.orElseThrow(() -> ApiException.notFound(key + " not found")));
+  }
+
+  private ApiResponse put(ApiRequest request, ResourceType type, ResourceKey key) throws Exception {
+    requireWritable(type);
+    checkContentType(request);
+    Resource decoded = codec.decodeOne(utf8(request.body()));
+    Violations v = Violations.root();
+    if (!decoded.type().equals(type.name())) {
+      v.add(
+          "type",
+          "type from the URL ("
+              + type.name()
+              + ") has to be the same as in the body ("
+              + decoded.type()
+              + ")");
+    }
+    if (!decoded.name().equals(key.name())) {
+      v.add(
+          "name",
+          "name from the URL ('"
+              + key.name()
+              + "') has to be the same as in the body ('"
+              + decoded.name()
+              + "')");
+    }
+    if (!Objects.equals(decoded.mesh(), key.mesh())) {
+      v.add(
+          "mesh",
+          "mesh from the URL ('"
+              + key.mesh()
+              + "') has to be the same as in the body ('"
+              + decoded.mesh()
+              + "')");
+    }
+    v.throwIfAny(key.toString());
+    // Version and times belong to the store, whatever the client sent.
+    Resource incoming = decoded.withMeta(Meta.withLabels(decoded.labels()));
+    Resource toStore = writeHook.apply(incoming);
+    if (!toStore.key().equals(key)) {
+      throw new IllegalStateException(
+          "write hook changed the key of " + key + " to " + toStore.key());
+    }
+    long expected = ifMatch(request);
+    Optional<Resource> current = calls.await("get", type.name(), store.get(key));
+    if (current.isEmpty()) {
+      if (expected != 0) {
+        throw new ApiException(
+            409, "Conflict", key + " does not exist, but If-Match expects an existing version");
+      }
+      Resource created = calls.await("create", type.name(), store.create(toStore));
+      return single(request, 201, created);
+    }
+    try {
+      Resource updated =
+          calls.await("update", type.name(), store.update(toStore, Math.max(expected, 0)));
+      return single(request, 200, updated);
+    } catch (ConflictException e) {
+      throw conflict(type, key, expected);
+    }
+  }
+
+  private ApiResponse delete(ApiRequest request, ResourceType type, ResourceKey key)
+      throws Exception {
+    requireWritable(type);
+    long expected = ifMatch(request);
+    try {
+      calls.await("delete", type.name(), store.delete(key, Math.max(expected, 0)));
+    } catch (ConflictException e) {
+      throw conflict(type, key, expected);
+    }
+    return ApiResponse.json(200, JsonNodeFactory.instance.objectNode());
+  }
+
+  private ApiException conflict(ResourceType type, ResourceKey key, long expected)
+      throws Exception {
+    Optional<Resource> now = calls.await("get", type.name(), store.get(key));
+    String current = now.map(r -> "version " + r.version()).orElse("no version (it was deleted)");
+    return new ApiException(
+        409,
+        "Conflict",
+        key
+            + " has "
+            + current
+            + ", not the If-Match version "
+            + expected
+            + ": it changed meanwhile; read it again and retry");
+  }
+
+  private void requireWritable(ResourceType type) {
+    type.readOnlyReason(mode)
+        .ifPresent(
+            reason -> {
+              throw ApiException.methodNotAllowed(reason);
+            });
+  }
+
+  private static void checkContentType(ApiRequest request) {
+    Optional<String> header = request.header("Content-Type");
+    if (header.isEmpty()) {
+      return;
+    }
+    String media = header.get().split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!media.isEmpty() && !BODY_TYPES.contains(media)) {
+      throw new ApiException(
+          415,
+          "Unsupported Media Type",
+          "Content-Type '"
+              + media
+              + "' is not supported (expected application/json or"
+              + " application/yaml)");
+    }
+  }
+
+  private static String utf8(byte[] body) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw ApiException.badRequest("body", "is not valid UTF-8");
+    }
+  }
+
+  /** 0: no precondition; -1: {@code *} (must exist); otherwise the expected version. */
+  private static long ifMatch(ApiRequest request) {
+    Optional<String> header = request.header("If-Match");
+    if (header.isEmpty()) {
+      return 0;
+    }
+    String raw = header.get().trim();
+    if (raw.equals("*")) {
+      return -1;
+    }
+    String value = raw.startsWith("W/") ? raw.substring(2) : raw;
+    if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+      value = value.substring(1, value.length() - 1);
+    }
+    try {
+      long version = Long.parseLong(value);
+      if (version > 0) {
+        return version;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw ApiException.badRequest(
+        "If-Match", "'" + raw + "' is not a resource version (expected e.g. \"42\", from ETag)");
+  }
+
+  private ApiResponse list(ApiRequest request, ResourceType type, String mesh) throws Exception {
+    ListParams params = ListParams.from(request);
+    ResourcePage page =
+        calls.await(
+            "list",
+            type.name(),
+            store.list(
+                new ListQuery(type.name(), mesh, params.labels(), params.offset(), params.size())));
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("total", page.total());
+    ArrayNode items = body.putArray("items");
+    page.items().forEach(r -> items.add(codec.toTree(r)));
+    if (page.hasNext()) {
+      body.put("next", params.nextUrl(request, page.nextOffset()));
+    } else {
+      body.putNull("next");
+    }
+    return render(request, 200, body);
+  }
+
+  private ApiResponse single(ApiRequest request, int status, Resource resource) {
+    ApiResponse response =
+        request.wantsYaml()
+            ? ApiResponse.text(status, ApiResponse.YAML, codec.toYaml(resource))
+            : ApiResponse.json(status, codec.toTree(resource));
+    return response.withHeader("ETag", "\"" + resource.version() + "\"");
+  }
+
+  private ApiResponse render(ApiRequest request, int status, JsonNode body) throws Exception {
+    if (request.wantsYaml()) {
+      return ApiResponse.bytes(status, ApiResponse.YAML, yaml.writeValueAsBytes(body));
+    }
+    return ApiResponse.json(status, body);
+  }
+}

@@ -1,0 +1,89 @@
+package io.meshfed.api;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfed.model.ControlPlaneMode;
+import io.meshfed.model.ResourceType;
+import io.meshfed.model.TypeRegistry;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourcePage;
+import io.meshfed.store.ResourceStore;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.function.BooleanSupplier;
+
+/** {@code GET /}, {@code /ready}, {@code /metrics} and {@code /global-insights}. */
+final class SystemEndpoints {
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final ControlPlaneMode mode;
+  private final IndexInfo index;
+  private final String hostname;
+  private final BooleanSupplier readiness;
+  private final PrometheusMeterRegistry prometheus;
+  private final ResourceStore store;
+  private final TypeRegistry registry;
+  private final StoreCalls calls;
+  private final Clock clock;
+
+  SystemEndpoints(
+      ControlPlaneMode mode,
+      IndexInfo index,
+      String hostname,
+      BooleanSupplier readiness,
+      PrometheusMeterRegistry prometheus,
+      ResourceStore store,
+      TypeRegistry registry,
+      StoreCalls calls,
+      Clock clock) {
+    this.mode = mode;
+    this.index = index;
+    this.hostname = hostname;
+    this.readiness = readiness;
+    this.prometheus = prometheus;
+    this.store = store;
+    this.registry = registry;
+    this.calls = calls;
+    this.clock = clock;
+  }
+
+  ApiResponse index(ApiRequest request) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("hostname", hostname);
+    body.put("tagline", "meshfed");
+    body.put("version", index.version());
+    body.put("instanceId", index.instanceId());
+    body.put("mode", mode.wireName());
+    if (index.zone() != null) {
+      body.put("zone", index.zone());
+    }
+    return ApiResponse.json(200, body);
+  }
+
+  ApiResponse ready(ApiRequest request) {
+    boolean ready = readiness.getAsBoolean();
+    return ApiResponse.text(
+        ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "" : "not ready");
+  }
+
+  ApiResponse metrics(ApiRequest request) {
+    return ApiResponse.text(200, PROMETHEUS_TEXT, prometheus.scrape());
+  }
+
+  /** How many resources of each global-scoped type exist. */
+  ApiResponse globalInsights(ApiRequest request) throws Exception {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("type", "GlobalInsight");
+    body.put("creationTime", clock.instant().toString());
+    ObjectNode resources = body.putObject("resources");
+    for (ResourceType type : registry.all()) {
+      if (type.isMeshScoped()) {
+        continue;
+      }
+      ResourcePage page =
+          calls.await("list", type.name(), store.list(ListQuery.all(type.name()).page(0, 1)));
+      resources.putObject(type.name()).put("total", page.total());
+    }
+    return ApiResponse.json(200, body);
+  }
+}

@@ -1,0 +1,18 @@
+package io.meshfed.api;
+
+import io.meshfed.model.Resource;
+
+/**
+ * Applied to every resource written through the API, after it was decoded and checked against the
+ * path and before it is stored. It may return a changed resource (the zone control plane stamps
+ * {@code kuma.io/zone}) or reject it with a {@link
+ * io.meshfed.model.validation.ValidationException}, which the client sees as a 400.
+ */
+@FunctionalInterface
+public interface WriteHook {
+  Resource apply(Resource resource);
+
+  static WriteHook identity() {
+    return r -> r;
+  }
+}

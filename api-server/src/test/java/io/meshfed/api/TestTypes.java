@@ -1,0 +1,60 @@
+package io.meshfed.api;
+
+import io.meshfed.model.ResourceType;
+import io.meshfed.model.Scope;
+import io.meshfed.model.Spec;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.SyncDirection;
+import io.meshfed.model.TypeRegistry;
+import java.util.Map;
+
+/** The standard types plus test-only ones covering the read-only and validation rules. */
+final class TestTypes {
+  /** A zone-owned global-scoped type (read only on global), reachable as /zoneingresses too. */
+  static final String ZONE_INGRESS = "ZoneIngress";
+
+  /** A system-managed mesh-scoped type: never writable. */
+  static final String INSIGHT = "DataplaneInsight";
+
+  /** A mesh-scoped policy whose validator reports two fields. */
+  static final String CHECKED = "CheckedPolicy";
+
+  record IngressSpec(String zone, Map<String, Object> networking) implements Spec {}
+
+  record InsightSpec(Map<String, Object> subscriptions) implements Spec {}
+
+  record CheckedSpec(Integer port, String service) implements Spec {}
+
+  private TestTypes() {}
+
+  static TypeRegistry registry() {
+    TypeRegistry r = StandardTypes.registry();
+    r.register(
+        ResourceType.builder(ZONE_INGRESS, IngressSpec.class)
+            .plural("zone-ingresses")
+            .scope(Scope.GLOBAL)
+            .sync(SyncDirection.ZONE_TO_GLOBAL_TO_OTHER_ZONES)
+            .build());
+    r.register(
+        ResourceType.builder(INSIGHT, InsightSpec.class)
+            .plural("dataplane-insights")
+            .sync(SyncDirection.ZONE_TO_GLOBAL)
+            .systemManaged()
+            .build());
+    r.register(
+        ResourceType.builder(CHECKED, CheckedSpec.class)
+            .plural("checked-policies")
+            .sync(SyncDirection.GLOBAL_TO_ZONES)
+            .validator(
+                (spec, v) -> {
+                  if (spec.port() == null || spec.port() < 1 || spec.port() > 65535) {
+                    v.add("port", "must be between 1 and 65535");
+                  }
+                  if (spec.service() == null || spec.service().isEmpty()) {
+                    v.add("service", "is required");
+                  }
+                })
+            .build());
+    return r;
+  }
+}

@@ -1,0 +1,185 @@
+package io.meshfed.global;
+
+import io.meshfed.api.settings.ResolvedSettings;
+import io.meshfed.api.settings.Setting;
+import io.meshfed.api.settings.SettingType;
+import io.meshfed.api.settings.SettingsException;
+import io.meshfed.api.settings.SettingsSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Settings of the global control plane, resolved from flags, {@code MESHFED_*} environment
+ * variables, a YAML config file and defaults (see {@link SettingsSpec}). {@code summary} is the
+ * printable summary with secrets masked.
+ */
+public record GlobalConfig(
+    String apiAddress,
+    int apiPort,
+    int kdsPort,
+    StoreKind store,
+    List<String> etcdEndpoints,
+    String etcdPrefix,
+    String etcdUsername,
+    String etcdPassword,
+    Path dataDir,
+    long maxBodyBytes,
+    Path kdsTlsCertFile,
+    Path kdsTlsKeyFile,
+    String summary) {
+
+  /** Where resources are kept. */
+  public enum StoreKind {
+    MEMORY,
+    ETCD
+  }
+
+  public static final Setting<String> API_ADDRESS =
+      Setting.of("api-address", SettingType.string(), "127.0.0.1", "Address the REST API binds");
+  public static final Setting<Integer> API_PORT =
+      Setting.of("api-port", SettingType.port(), 5681, "Port of the REST API (0: any free port)");
+  public static final Setting<Integer> KDS_PORT =
+      Setting.of("kds-port", SettingType.port(), 5685, "Port zones dial for KDS (gRPC)");
+  public static final Setting<String> STORE =
+      Setting.of("store", SettingType.oneOf("memory", "etcd"), "memory", "Resource store");
+  public static final Setting<List<String>> ETCD_ENDPOINTS =
+      Setting.of(
+          "etcd-endpoints",
+          SettingType.list(),
+          List.of("http://127.0.0.1:2379"),
+          "Comma-separated etcd client URLs");
+  public static final Setting<String> ETCD_PREFIX =
+      Setting.of("etcd-prefix", SettingType.string(), "/meshfed", "Key prefix of meshfed in etcd");
+  public static final Setting<String> ETCD_USERNAME =
+      Setting.of("etcd-username", SettingType.string(), null, "etcd user name");
+  public static final Setting<String> ETCD_PASSWORD =
+      Setting.of("etcd-password", SettingType.string(), null, "etcd password").asSecret();
+  public static final Setting<Path> DATA_DIR =
+      Setting.of(
+          "data-dir", SettingType.path(), Path.of(".meshfed/global"), "Directory for local state");
+  public static final Setting<Long> MAX_BODY_BYTES =
+      Setting.of(
+          "max-body-bytes",
+          SettingType.longInteger(1, Integer.MAX_VALUE),
+          1_048_576L,
+          "Largest REST request body accepted");
+  public static final Setting<Path> KDS_TLS_CERT_FILE =
+      Setting.of("kds-tls-cert-file", SettingType.path(), null, "KDS serving certificate (PEM)");
+  public static final Setting<Path> KDS_TLS_KEY_FILE =
+      Setting.of("kds-tls-key-file", SettingType.path(), null, "KDS serving private key (PEM)");
+
+  public static final SettingsSpec SPEC =
+      new SettingsSpec(
+          List.of(
+              API_ADDRESS,
+              API_PORT,
+              KDS_PORT,
+              STORE,
+              ETCD_ENDPOINTS,
+              ETCD_PREFIX,
+              ETCD_USERNAME,
+              ETCD_PASSWORD,
+              DATA_DIR,
+              MAX_BODY_BYTES,
+              KDS_TLS_CERT_FILE,
+              KDS_TLS_KEY_FILE));
+
+  public GlobalConfig {
+    Objects.requireNonNull(apiAddress, "apiAddress");
+    Objects.requireNonNull(store, "store");
+    etcdEndpoints = List.copyOf(etcdEndpoints);
+    Objects.requireNonNull(etcdPrefix, "etcdPrefix");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(summary, "summary");
+  }
+
+  /**
+   * Resolves the configuration.
+   *
+   * @param flags flag values keyed by setting name ({@code api-port})
+   * @param env the environment ({@code System.getenv()})
+   * @param configFile the {@code --config} file, or null
+   * @throws SettingsException naming every bad key and its source
+   */
+  public static GlobalConfig load(
+      Map<String, String> flags, Map<String, String> env, Path configFile) {
+    ResolvedSettings s = SPEC.resolve(flags, env, configFile);
+    List<String> problems = new ArrayList<>();
+    Path cert = s.get(KDS_TLS_CERT_FILE);
+    Path key = s.get(KDS_TLS_KEY_FILE);
+    if ((cert == null) != (key == null)) {
+      problems.add(
+          "kds-tls-cert-file and kds-tls-key-file go together: "
+              + (cert == null
+                  ? "kds-tls-key-file is set (" + s.source(KDS_TLS_KEY_FILE) + ")"
+                  : "kds-tls-cert-file is set (" + s.source(KDS_TLS_CERT_FILE) + ")")
+              + " but the other is not");
+    }
+    String prefix = s.get(ETCD_PREFIX);
+    if (!prefix.startsWith("/")) {
+      problems.add(
+          "etcd-prefix: '"
+              + prefix
+              + "' from "
+              + s.source(ETCD_PREFIX)
+              + " is not valid (expected a"
+              + " key prefix starting with '/', e.g. /meshfed)");
+    }
+    if (!problems.isEmpty()) {
+      throw new SettingsException(problems);
+    }
+    return new GlobalConfig(
+        s.get(API_ADDRESS),
+        s.get(API_PORT),
+        s.get(KDS_PORT),
+        StoreKind.valueOf(s.get(STORE).toUpperCase(Locale.ROOT)),
+        s.get(ETCD_ENDPOINTS),
+        prefix,
+        s.get(ETCD_USERNAME),
+        s.get(ETCD_PASSWORD),
+        s.get(DATA_DIR),
+        s.get(MAX_BODY_BYTES),
+        cert,
+        key,
+        s.summary());
+  }
+
+  /** Every setting at its default. */
+  public static GlobalConfig defaults() {
+    return load(Map.of(), Map.of(), null);
+  }
+
+  /** Never shows the etcd password. */
+  @Override
+  public String toString() {
+    return "GlobalConfig{api="
+        + apiAddress
+        + ":"
+        + apiPort
+        + ", kdsPort="
+        + kdsPort
+        + ", store="
+        + store
+        + ", etcdEndpoints="
+        + etcdEndpoints
+        + ", etcdPrefix="
+        + etcdPrefix
+        + ", etcdUsername="
+        + etcdUsername
+        + ", etcdPassword="
+        + (etcdPassword == null ? "<unset>" : "****")
+        + ", dataDir="
+        + dataDir
+        + ", maxBodyBytes="
+        + maxBodyBytes
+        + ", kdsTlsCertFile="
+        + kdsTlsCertFile
+        + ", kdsTlsKeyFile="
+        + kdsTlsKeyFile
+        + "}";
+  }
+}

@@ -1,0 +1,115 @@
+package io.meshfed.global;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meshfed.api.settings.SettingsException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GlobalConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  void defaultsMatchTheDesign() {
+    GlobalConfig c = GlobalConfig.defaults();
+    assertThat(c.apiAddress()).isEqualTo("127.0.0.1");
+    assertThat(c.apiPort()).isEqualTo(5681);
+    assertThat(c.kdsPort()).isEqualTo(5685);
+    assertThat(c.store()).isEqualTo(GlobalConfig.StoreKind.MEMORY);
+    assertThat(c.etcdEndpoints()).containsExactly("http://127.0.0.1:2379");
+    assertThat(c.etcdPrefix()).isEqualTo("/meshfed");
+    assertThat(c.etcdUsername()).isNull();
+    assertThat(c.etcdPassword()).isNull();
+    assertThat(c.dataDir()).isEqualTo(Path.of(".meshfed/global"));
+    assertThat(c.maxBodyBytes()).isEqualTo(1_048_576L);
+    assertThat(c.kdsTlsCertFile()).isNull();
+    assertThat(c.kdsTlsKeyFile()).isNull();
+  }
+
+  @Test
+  void readsFlagsEnvironmentAndFileByPrecedence() throws IOException {
+    Path file = dir.resolve("global.yaml");
+    Files.writeString(
+        file,
+        "store: etcd\netcd-endpoints:\n  - http://e1:2379\n  - http://e2:2379\napi-port: 7000\n"
+            + "etcd-password: from-file\n");
+    GlobalConfig c =
+        GlobalConfig.load(
+            Map.of("api-port", "0"),
+            Map.of("MESHFED_KDS_PORT", "6000", "MESHFED_ETCD_PASSWORD", "s3cret", "PATH", "/bin"),
+            file);
+    assertThat(c.apiPort()).isZero();
+    assertThat(c.kdsPort()).isEqualTo(6000);
+    assertThat(c.store()).isEqualTo(GlobalConfig.StoreKind.ETCD);
+    assertThat(c.etcdEndpoints()).containsExactly("http://e1:2379", "http://e2:2379");
+    assertThat(c.etcdPassword()).isEqualTo("s3cret");
+    assertThat(c.summary())
+        .doesNotContain("s3cret")
+        .doesNotContain("from-file")
+        .contains("etcd-password")
+        .contains("****")
+        .contains("MESHFED_ETCD_PASSWORD")
+        .contains("flag --api-port");
+    assertThat(c.toString()).doesNotContain("s3cret").contains("****");
+  }
+
+  @Test
+  void certificateAndKeyGoTogether() {
+    assertThatThrownBy(
+            () -> GlobalConfig.load(Map.of("kds-tls-cert-file", "/tmp/c.pem"), Map.of(), null))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("kds-tls-key-file");
+    GlobalConfig both =
+        GlobalConfig.load(
+            Map.of("kds-tls-cert-file", "/tmp/c.pem", "kds-tls-key-file", "/tmp/k.pem"),
+            Map.of(),
+            null);
+    assertThat(both.kdsTlsCertFile()).isEqualTo(Path.of("/tmp/c.pem"));
+  }
+
+  @Test
+  void badValuesAreReportedWithTheirSource() {
+    assertThatThrownBy(
+            () ->
+                GlobalConfig.load(
+                    Map.of("store", "postgres"),
+                    Map.of("MESHFED_MAX_BODY_BYTES", "0", "MESHFED_ETCD_PREFIX", "meshfed"),
+                    null))
+        .isInstanceOfSatisfying(
+            SettingsException.class,
+            e ->
+                assertThat(e.problems())
+                    .anySatisfy(p -> assertThat(p).contains("store").contains("flag --store"))
+                    .anySatisfy(p -> assertThat(p).contains("MESHFED_MAX_BODY_BYTES")));
+    assertThatThrownBy(
+            () -> GlobalConfig.load(Map.of(), Map.of("MESHFED_ETCD_PREFIX", "meshfed"), null))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("etcd-prefix")
+        .hasMessageContaining("MESHFED_ETCD_PREFIX");
+  }
+
+  @Test
+  void declaresEveryDocumentedSetting() {
+    assertThat(GlobalConfig.SPEC.settings().stream().map(s -> s.name()).toList())
+        .containsExactlyInAnyOrderElementsOf(
+            List.of(
+                "api-address",
+                "api-port",
+                "kds-port",
+                "store",
+                "etcd-endpoints",
+                "etcd-prefix",
+                "etcd-username",
+                "etcd-password",
+                "data-dir",
+                "max-body-bytes",
+                "kds-tls-cert-file",
+                "kds-tls-key-file"));
+  }
+}
