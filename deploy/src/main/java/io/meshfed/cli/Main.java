@@ -28,6 +28,7 @@ public final class Main implements Runnable {
   /** Runs the command line and returns the exit status (0 ok, 1 failure, 2 usage error). */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
+    cli.addSubcommand("global", GlobalCommand.create());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
