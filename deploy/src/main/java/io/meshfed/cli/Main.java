@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ApplyCommand.class,
       GetCommand.class,
       DeleteCommand.class,
+      DemoCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

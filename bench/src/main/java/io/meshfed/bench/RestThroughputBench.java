@@ -1,0 +1,215 @@
+package io.meshfed.bench;
+
+import io.meshfed.global.GlobalConfig;
+import io.meshfed.global.GlobalControlPlane;
+import io.meshfed.global.store.etcd.EtcdResourceStore;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testing.EtcdProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * REST write and read throughput of the global control plane, on the memory store and on a real
+ * etcd. Prints resources per second per run and the median of the runs.
+ *
+ * <p>Usage: {@code RestThroughputBench [resources=2000] [runs=5] [concurrency=16]}
+ */
+public final class RestThroughputBench {
+  private RestThroughputBench() {}
+
+  record Run(double writesPerSec, double readsPerSec, double listedPerSec) {}
+
+  public static void main(String[] args) throws Exception {
+    int resources = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+    int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+    System.out.printf(
+        "REST throughput: %d TrafficPermissions per run, %d runs, %d requests in flight, %d cores%n",
+        resources, runs, concurrency, Runtime.getRuntime().availableProcessors());
+
+    List<Run> memory = new ArrayList<>();
+    for (int i = 0; i < runs + 1; i++) {
+      Run r = measure(MemoryResourceStore::new, resources, concurrency);
+      if (i > 0) { // the first run warms the JIT up
+        memory.add(r);
+        print("memory", i, r);
+      }
+    }
+    List<Run> etcd = new ArrayList<>();
+    try (EtcdProcess process = EtcdProcess.start()) {
+      for (int i = 0; i < runs + 1; i++) {
+        String prefix = "/bench-" + i;
+        Supplier<ResourceStore> store =
+            () ->
+                EtcdResourceStore.connect(
+                    EtcdResourceStore.Options.of(process.clientUrl()).withPrefix(prefix),
+                    StandardTypes.registry(),
+                    Clock.systemUTC());
+        Run r = measure(store, resources, concurrency);
+        if (i > 0) {
+          etcd.add(r);
+          print("etcd", i, r);
+        }
+      }
+    }
+    System.out.println();
+    System.out.println("store    writes/s (median)   reads/s (median)   listed/s (median)");
+    summary("memory", memory);
+    summary("etcd", etcd);
+  }
+
+  private static void print(String store, int run, Run r) {
+    System.out.printf(
+        "  %-6s run %d: %8.0f writes/s %8.0f reads/s %9.0f listed/s%n",
+        store, run, r.writesPerSec, r.readsPerSec, r.listedPerSec);
+  }
+
+  private static void summary(String store, List<Run> runs) {
+    System.out.printf(
+        "%-8s %17.0f %18.0f %19.0f%n",
+        store,
+        median(runs.stream().map(Run::writesPerSec).toList()),
+        median(runs.stream().map(Run::readsPerSec).toList()),
+        median(runs.stream().map(Run::listedPerSec).toList()));
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  private static Run measure(Supplier<ResourceStore> storeFactory, int resources, int concurrency)
+      throws Exception {
+    Path dataDir = Files.createTempDirectory("meshfed-bench-");
+    GlobalConfig config =
+        GlobalConfig.load(
+            Map.of("api-port", "0", "data-dir", dataDir.toString()), Map.of(), null);
+    try (GlobalControlPlane global =
+        new GlobalControlPlane(config, storeFactory.get(), Clock.systemUTC()).start()) {
+      String api = "http://127.0.0.1:" + global.apiPort();
+      HttpClient http = HttpClient.newBuilder().build();
+      send(http, put(api + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}"), 201);
+
+      long t0 = System.nanoTime();
+      run(
+          http,
+          resources,
+          concurrency,
+          i ->
+              put(
+                  api + "/meshes/default/traffic-permissions/tp-" + i,
+                  "{\"type\":\"TrafficPermission\",\"mesh\":\"default\",\"name\":\"tp-"
+                      + i
+                      + "\",\"sources\":[{\"match\":{\"kuma.io/service\":\"client-"
+                      + i
+                      + "\"}}],\"destinations\":[{\"match\":{\"kuma.io/service\":\"backend\"}}]}"),
+          201);
+      double writes = resources / seconds(t0);
+
+      long t1 = System.nanoTime();
+      run(
+          http,
+          resources,
+          concurrency,
+          i ->
+              HttpRequest.newBuilder(
+                      URI.create(api + "/meshes/default/traffic-permissions/tp-" + i))
+                  .build(),
+          200);
+      double reads = resources / seconds(t1);
+
+      long t2 = System.nanoTime();
+      int listed = 0;
+      for (int offset = 0; offset < resources; offset += 1000) {
+        HttpResponse<String> page =
+            send(
+                http,
+                HttpRequest.newBuilder(
+                        URI.create(
+                            api
+                                + "/meshes/default/traffic-permissions?size=1000&offset="
+                                + offset))
+                    .build(),
+                200);
+        listed += countItems(page.body());
+      }
+      double list = listed / seconds(t2);
+      if (listed != resources) {
+        throw new IllegalStateException("listed " + listed + " of " + resources);
+      }
+      return new Run(writes, reads, list);
+    }
+  }
+
+  private static int countItems(String body) {
+    int n = 0;
+    for (int i = body.indexOf("\"type\":\"TrafficPermission\""); i >= 0; ) {
+      n++;
+      i = body.indexOf("\"type\":\"TrafficPermission\"", i + 1);
+    }
+    return n;
+  }
+
+  private static double seconds(long start) {
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static HttpRequest put(String url, String json) {
+    return HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(json))
+        .build();
+  }
+
+  private static HttpResponse<String> send(HttpClient http, HttpRequest req, int expected)
+      throws Exception {
+    HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != expected) {
+      throw new IllegalStateException(req.uri() + " -> " + r.statusCode() + ": " + r.body());
+    }
+    return r;
+  }
+
+  /** Sends {@code count} requests with at most {@code concurrency} in flight; all must succeed. */
+  private static void run(
+      HttpClient http, int count, int concurrency, IntFunction<HttpRequest> request, int expected)
+      throws Exception {
+    Semaphore inFlight = new Semaphore(concurrency);
+    AtomicInteger failures = new AtomicInteger();
+    List<CompletableFuture<?>> all = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      inFlight.acquire();
+      all.add(
+          http.sendAsync(request.apply(i), HttpResponse.BodyHandlers.ofString())
+              .whenComplete(
+                  (r, e) -> {
+                    inFlight.release();
+                    if (e != null || r.statusCode() != expected) {
+                      failures.incrementAndGet();
+                    }
+                  }));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+    if (failures.get() > 0) {
+      throw new IllegalStateException(failures.get() + " of " + count + " requests failed");
+    }
+  }
+}

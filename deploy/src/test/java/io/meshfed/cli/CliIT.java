@@ -1,0 +1,182 @@
+package io.meshfed.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.testing.FreePorts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code meshfed} CLI as a person uses it: real processes against a real global CP. */
+class CliIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path dir;
+  private static MeshfedProcess global;
+  private static String api;
+
+  @BeforeAll
+  static void startGlobal() {
+    int port = FreePorts.one();
+    api = "http://127.0.0.1:" + port;
+    global =
+        MeshfedProcess.start(
+                dir.resolve("global.log"),
+                "global",
+                "run",
+                "--api-port",
+                String.valueOf(port),
+                "--kds-port",
+                String.valueOf(FreePorts.one()),
+                "--data-dir",
+                dir.resolve("data").toString())
+            .awaitReady(api);
+  }
+
+  @AfterAll
+  static void stopGlobal() throws InterruptedException {
+    global.close();
+  }
+
+  @BeforeEach
+  void cleanSlate() {
+    // Deleting the mesh removes everything in it.
+    MeshfedProcess.run(null, "delete", "mesh", "default", "--api", api);
+  }
+
+  private static MeshfedProcess.Result cli(String... args) {
+    String[] withApi = new String[args.length + 2];
+    System.arraycopy(args, 0, withApi, 0, args.length);
+    withApi[args.length] = "--api";
+    withApi[args.length + 1] = api;
+    return MeshfedProcess.run(null, withApi);
+  }
+
+  private static Path file(String name, String content) throws Exception {
+    Path f = dir.resolve(name);
+    Files.writeString(f, content);
+    return f;
+  }
+
+  @Test
+  void applyCreatesThenUpdatesAndGetShowsATable() throws Exception {
+    Path f = file("all.yaml", Samples.MESH_PERMISSION_ROUTE);
+    MeshfedProcess.Result first = cli("apply", "-f", f.toString());
+    assertThat(first.exitCode()).as(first.stderr()).isZero();
+    assertThat(first.stdout())
+        .contains("Mesh 'default') created")
+        .contains("TrafficPermission 'default/allow-all') created")
+        .contains("TrafficRoute 'default/route-all-to-zone-2') created")
+        .contains("applied 3 of 3 documents");
+
+    MeshfedProcess.Result second = cli("apply", "-f", f.toString());
+    assertThat(second.stdout()).contains("Mesh 'default') updated").contains("applied 3 of 3");
+
+    MeshfedProcess.Result meshes = cli("get", "meshes");
+    assertThat(meshes.stdout().lines().findFirst().orElse(""))
+        .contains("NAME")
+        .contains("MTLS")
+        .contains("AGE");
+    assertThat(meshes.stdout()).contains("default").contains("builtin/ca-1");
+
+    MeshfedProcess.Result routes = cli("get", "traffic-routes");
+    assertThat(routes.stdout()).contains("route-all-to-zone-2").contains("zone-2");
+  }
+
+  @Test
+  void applyReadsStandardInput() {
+    MeshfedProcess.Result r =
+        MeshfedProcess.run(Samples.MESH_PERMISSION_ROUTE, "apply", "-f", "-", "--api", api);
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(cli("get", "traffic-permission", "allow-all").exitCode()).isZero();
+  }
+
+  @Test
+  void oneBadDocumentIsReportedByFieldAndTheOthersApply() throws Exception {
+    Path f =
+        file(
+            "mixed.yaml",
+            Samples.MESH_PERMISSION_ROUTE
+                + """
+                ---
+                type: TrafficPermission
+                name: broken
+                mesh: default
+                sources:
+                - match:
+                    kuma.io/service: web
+                destinationz: []
+                """);
+    MeshfedProcess.Result r = cli("apply", "-f", f.toString());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.stdout())
+        .contains("TrafficPermission 'default/broken'")
+        .contains("destinationz")
+        .contains("applied 3 of 4 documents; 1 failed");
+    assertThat(cli("get", "traffic-permission", "broken").exitCode()).isEqualTo(1);
+    assertThat(cli("get", "traffic-permission", "allow-all").exitCode()).isZero();
+  }
+
+  @Test
+  void aFileThatCannotBeParsedAppliesNothing() throws Exception {
+    Path f = file("syntax.yaml", Samples.MESH_PERMISSION_ROUTE + "---\ntype: [unclosed\n");
+    MeshfedProcess.Result r = cli("apply", "-f", f.toString());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.stderr()).contains("line").contains("nothing was applied");
+    assertThat(cli("get", "meshes").stdout()).doesNotContain("default");
+  }
+
+  @Test
+  void yamlOutputAppliesBackUnchanged() throws Exception {
+    cli("apply", "-f", file("a.yaml", Samples.MESH_PERMISSION_ROUTE).toString());
+    MeshfedProcess.Result yaml = cli("get", "traffic-routes", "-o", "yaml");
+    assertThat(yaml.stdout()).contains("type: TrafficRoute").contains("kuma.io/zone: zone-2");
+    MeshfedProcess.Result again = MeshfedProcess.run(yaml.stdout(), "apply", "-f", "-", "--api", api);
+    assertThat(again.exitCode()).as(again.stdout()).isZero();
+    assertThat(again.stdout()).contains("updated");
+
+    JsonNode json = JSON.readTree(cli("get", "traffic-route", "route-all-to-zone-2", "-o", "json").stdout());
+    assertThat(json.path("conf").path("destination").path("kuma.io/zone").asText()).isEqualTo("zone-2");
+  }
+
+  @Test
+  void deleteRemovesAndDeletingAMeshRemovesItsPolicies() throws Exception {
+    cli("apply", "-f", file("d.yaml", Samples.MESH_PERMISSION_ROUTE).toString());
+    MeshfedProcess.Result del = cli("delete", "traffic-permission", "allow-all");
+    assertThat(del.exitCode()).isZero();
+    assertThat(del.stdout()).contains("deleted TrafficPermission 'default/allow-all'");
+    MeshfedProcess.Result missing = cli("get", "traffic-permission", "allow-all");
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.stderr()).contains("not found");
+
+    assertThat(cli("delete", "mesh", "default").exitCode()).isZero();
+    assertThat(cli("get", "traffic-routes").stdout()).contains("No traffic-routes found");
+    assertThat(cli("delete", "mesh", "default").stderr()).contains("not found");
+  }
+
+  @Test
+  void helpfulErrors() {
+    MeshfedProcess.Result unknown = cli("get", "frobnicators");
+    assertThat(unknown.exitCode()).isEqualTo(1);
+    assertThat(unknown.stderr()).contains("unknown resource type 'frobnicators'").contains("traffic-routes");
+
+    MeshfedProcess.Result unreachable =
+        MeshfedProcess.run(null, "get", "meshes", "--api", "http://127.0.0.1:" + FreePorts.one());
+    assertThat(unreachable.exitCode()).isEqualTo(1);
+    assertThat(unreachable.stderr()).contains("cannot reach the control plane API");
+
+    MeshfedProcess.Result badConfig = MeshfedProcess.run(null, "global", "run", "--api-port", "99999");
+    assertThat(badConfig.exitCode()).isEqualTo(2);
+    assertThat(badConfig.stderr()).contains("api-port");
+
+    MeshfedProcess.Result noFile = cli("apply", "-f", dir.resolve("nope.yaml").toString());
+    assertThat(noFile.exitCode()).isEqualTo(1);
+    assertThat(noFile.stderr()).contains("does not exist");
+  }
+}

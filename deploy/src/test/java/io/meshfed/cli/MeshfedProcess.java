@@ -1,0 +1,135 @@
+package io.meshfed.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/** Runs the built {@code meshfed.jar} as a real process: a control plane or one CLI call. */
+final class MeshfedProcess implements AutoCloseable {
+  static final Path JAR = Path.of("target", "meshfed.jar").toAbsolutePath();
+
+  private final Process process;
+  private final Path log;
+
+  private MeshfedProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts {@code meshfed ARGS} in the background, output to {@code log}. */
+  static MeshfedProcess start(Path log, String... args) {
+    try {
+      ProcessBuilder pb = new ProcessBuilder(command(args));
+      pb.redirectErrorStream(true);
+      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      return new MeshfedProcess(pb.start(), log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits until {@code GET url/ready} answers 200, failing with the process log otherwise. */
+  MeshfedProcess awaitReady(String apiUrl) {
+    HttpClient http = HttpClient.newHttpClient();
+    Awaitility.await("control plane ready at " + apiUrl)
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new AssertionError("process exited early:\n" + logText());
+              }
+              try {
+                return http.send(
+                            HttpRequest.newBuilder(URI.create(apiUrl + "/ready")).build(),
+                            HttpResponse.BodyHandlers.discarding())
+                        .statusCode()
+                    == 200;
+              } catch (IOException notYet) {
+                return false;
+              }
+            });
+    return this;
+  }
+
+  String logText() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** SIGKILL: no shutdown hook runs. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      kill();
+    }
+  }
+
+  /** The outcome of one CLI call. */
+  record Result(int exitCode, String stdout, String stderr) {}
+
+  /** Runs {@code meshfed ARGS} to completion with {@code stdin} as input. */
+  static Result run(String stdin, String... args) {
+    try {
+      ProcessBuilder pb = new ProcessBuilder(command(args));
+      Process p = pb.start();
+      if (stdin != null) {
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+      p.getOutputStream().close();
+      var out = p.getInputStream().readAllBytes();
+      var err = p.getErrorStream().readAllBytes();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("meshfed " + String.join(" ", args) + " did not finish in 60s");
+      }
+      return new Result(
+          p.exitValue(),
+          new String(out, StandardCharsets.UTF_8),
+          new String(err, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  private static List<String> command(String... args) {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run the deploy module's package phase");
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx256m");
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-jar");
+    cmd.add(JAR.toString());
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+}
