@@ -68,6 +68,12 @@ public final class EtcdResourceStore implements ResourceStore {
   private static final int UNCONDITIONAL_ATTEMPTS = 32;
 
   /**
+   * Largest value written: etcd refuses requests over {@code --max-request-bytes} (1.5 MiB by
+   * default), and the transaction around the value needs some room too.
+   */
+  public static final int MAX_VALUE_BYTES = 1_400_000;
+
+  /**
    * How to reach etcd and where to keep resources.
    *
    * @param endpoints client URLs, e.g. {@code http://127.0.0.1:2379}
@@ -253,6 +259,7 @@ public final class EtcdResourceStore implements ResourceStore {
         () -> {
           Instant now = now();
           Resource toStore = resource.withMeta(new Meta(resource.labels(), 0, now, now));
+          ByteSequence value = encode(toStore);
           ByteSequence k = keys.key(key);
           List<Cmp> conditions = new ArrayList<>();
           conditions.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
@@ -263,7 +270,7 @@ public final class EtcdResourceStore implements ResourceStore {
           }
           return kv.txn()
               .If(conditions.toArray(Cmp[]::new))
-              .Then(Op.put(k, ByteSequence.from(codec.toJsonBytes(toStore)), PutOption.DEFAULT))
+              .Then(Op.put(k, value, PutOption.DEFAULT))
               .Else(Op.get(k, GetOption.DEFAULT))
               .commit()
               .thenApply(
@@ -307,8 +314,7 @@ public final class EtcdResourceStore implements ResourceStore {
                       new Meta(resource.labels(), 0, created == null ? now : created, now));
               return kv.txn()
                   .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
-                  .Then(
-                      Op.put(k, ByteSequence.from(codec.toJsonBytes(toStore)), PutOption.DEFAULT))
+                  .Then(Op.put(k, encode(toStore), PutOption.DEFAULT))
                   .Else(Op.get(k, GetOption.DEFAULT))
                   .commit()
                   .thenCompose(
@@ -367,6 +373,20 @@ public final class EtcdResourceStore implements ResourceStore {
                     throw conflict(key, current.get(0).getModRevision(), expectedVersion);
                   });
         });
+  }
+
+  private ByteSequence encode(Resource toStore) {
+    byte[] bytes = codec.toJsonBytes(toStore);
+    if (bytes.length > MAX_VALUE_BYTES) {
+      throw new StoreException(
+          toStore.key()
+              + " is "
+              + bytes.length
+              + " bytes as JSON; etcd stores at most "
+              + MAX_VALUE_BYTES
+              + " bytes per resource (value too large)");
+    }
+    return ByteSequence.from(bytes);
   }
 
   private static ConflictException conflict(ResourceKey key, long actual, long expected) {
@@ -573,6 +593,13 @@ public final class EtcdResourceStore implements ResourceStore {
     if (closed) {
       return new StoreUnavailableException(
           "cannot " + what + ": the etcd store for " + options.endpoints() + " is closed", cause);
+    }
+    if (cause instanceof io.etcd.jetcd.common.exception.EtcdException ee
+        && ee.getErrorCode() == io.etcd.jetcd.common.exception.ErrorCode.INVALID_ARGUMENT) {
+      // e.g. "etcdserver: request is too large": the request is bad, not the connection
+      return new StoreException(
+          "etcd at " + options.endpoints() + " refused to " + what + ": " + cause.getMessage(),
+          cause);
     }
     if (cause instanceof io.etcd.jetcd.common.exception.EtcdException
         || cause instanceof io.grpc.StatusRuntimeException

@@ -100,12 +100,21 @@ final class EtcdWatch implements Closeable {
               keys.root(),
               option,
               Watch.listener(
-                  response -> serial.execute(() -> onResponse(mine, response)),
-                  error -> serial.execute(() -> onError(mine, error)),
-                  () -> serial.execute(() -> onCompleted(mine))));
+                  response -> post(() -> onResponse(mine, response)),
+                  error -> post(() -> onError(mine, error)),
+                  () -> post(() -> onCompleted(mine))));
       log.debug("watching {} from revision {}", keys.prefix(), lastRevision + 1);
     } catch (RuntimeException e) {
       retryLater(this::subscribe, "cannot open the etcd watch", e);
+    }
+  }
+
+  /** Queues a jetcd callback; after the store closed its executor, late callbacks are dropped. */
+  private void post(Runnable task) {
+    try {
+      serial.execute(task);
+    } catch (RejectedExecutionException e) {
+      log.debug("dropping an etcd watch callback for {}: the store is closed", keys.prefix());
     }
   }
 
@@ -201,7 +210,7 @@ final class EtcdWatch implements Closeable {
         .snapshot()
         .whenComplete(
             (snapshot, error) ->
-                serial.execute(
+                post(
                     () -> {
                       if (closed) {
                         return;
@@ -230,7 +239,7 @@ final class EtcdWatch implements Closeable {
         delay.toMillis(),
         error == null ? "no error" : error.toString());
     try {
-      scheduler.schedule(() -> serial.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+      scheduler.schedule(() -> post(task), delay.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       log.debug("not resuming the etcd watch: the scheduler is shut down");
     }
@@ -242,7 +251,7 @@ final class EtcdWatch implements Closeable {
       return;
     }
     closed = true;
-    serial.execute(
+    post(
         () -> {
           abandonCurrent();
           listener.onClosed(cause);
@@ -256,6 +265,6 @@ final class EtcdWatch implements Closeable {
     }
     closed = true;
     onShutDown.accept(this);
-    serial.execute(this::abandonCurrent);
+    post(this::abandonCurrent);
   }
 }

@@ -180,6 +180,50 @@ class EtcdResourceStoreIT extends ResourceStoreContract {
   }
 
   @Test
+  void aLiveWatchThatResumesAtACompactedRevisionResets() throws Exception {
+    // a long first retry, so that writes and a compaction happen while the watch is away
+    EtcdResourceStore slowResume =
+        EtcdResourceStore.connect(
+            options().withWatchRetry(Duration.ofSeconds(3), Duration.ofSeconds(3)),
+            StandardTypes.registry(),
+            clock);
+    extra.add(slowResume);
+    Resource m = create(mesh("m"));
+    RecordingListener listener = new RecordingListener();
+    extra.add(slowResume.watch(m.version(), listener));
+    Resource p1 = create(permission("m", "p1", Map.of()));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(listener.events()).hasSize(1));
+
+    ETCD.process().kill();
+    ETCD.process().start();
+    join(store.delete(p1.key(), 0));
+    Resource p2 = create(permission("m", "p2", Map.of()));
+    rawClient().getKVClient().compact(revision()).get();
+
+    await().atMost(WAIT).untilAsserted(() -> assertThat(listener.resets()).hasSize(1));
+    assertThat(listener.resets().get(0).all()).containsExactlyInAnyOrder(m, p2);
+    assertThat(listener.events()).containsExactly(ResourceEvent.put(p1, p1.version()));
+    Resource p3 = create(permission("m", "p3", Map.of()));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(listener.events()).hasSize(2));
+    assertThat(listener.events().get(1)).isEqualTo(ResourceEvent.put(p3, p3.version()));
+  }
+
+  @Test
+  void aValueOverEtcdsRequestLimitIsRefusedAsBadDataNotAsAnOutage() {
+    Map<String, String> labels = new java.util.HashMap<>();
+    String value = "v".repeat(200);
+    for (int i = 0; i < 10_000; i++) {
+      labels.put("label-" + i, value);
+    }
+    assertThatThrownBy(() -> create(mesh("huge").withMeta(Meta.withLabels(labels))))
+        .isInstanceOf(io.meshfed.store.StoreException.class)
+        .isNotInstanceOf(StoreUnavailableException.class)
+        .hasMessageContaining("too large")
+        .hasMessageContaining("huge");
+    assertThat(get(meshKey("huge"))).isEmpty();
+  }
+
+  @Test
   void anUnreachableEtcdFailsWithStoreUnavailableNamingTheEndpoint() {
     String endpoint = "http://127.0.0.1:" + FreePorts.one();
     try (EtcdResourceStore unreachable =
