@@ -19,7 +19,9 @@ public record ResourcePage(List<Resource> items, int total, int nextOffset, long
   public static ResourcePage slice(List<Resource> matched, ListQuery query, long revision) {
     int from = Math.min(query.offset(), matched.size());
     int to =
-        query.size() == 0 ? matched.size() : (int) Math.min(matched.size(), (long) from + query.size());
+        query.size() == 0
+            ? matched.size()
+            : (int) Math.min(matched.size(), (long) from + query.size());
     int next = to < matched.size() ? to : -1;
     return new ResourcePage(matched.subList(from, to), matched.size(), next, revision);
   }

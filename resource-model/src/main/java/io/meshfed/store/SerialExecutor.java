@@ -7,9 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs tasks one at a time, in submission order, on a shared executor. A task that throws is
- * logged and the next one runs. When the delegate rejects the drain (it was shut down), the task
- * is dropped, {@link RejectedExecutionException} is thrown, and the executor stays usable.
+ * Runs tasks one at a time, in submission order, on a shared executor. A task that throws is logged
+ * and the next one runs. When the delegate rejects the drain (it was shut down), the task is
+ * dropped, {@link RejectedExecutionException} is thrown, and the executor stays usable.
  */
 public final class SerialExecutor implements Executor {
   private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);

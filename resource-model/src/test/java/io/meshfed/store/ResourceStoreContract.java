@@ -291,8 +291,7 @@ public abstract class ResourceStoreContract {
 
     assertThat(get(permissionKey("m1", "a"))).isEmpty();
     assertThat(get(permissionKey("m1", "b"))).isEmpty();
-    assertThatThrownBy(() -> join(store.delete(a.key(), 0)))
-        .isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> join(store.delete(a.key(), 0))).isInstanceOf(NotFoundException.class);
   }
 
   @Test
@@ -315,13 +314,12 @@ public abstract class ResourceStoreContract {
     assertThat(join(store.list(ListQuery.all(StandardTypes.TRAFFIC_PERMISSION))).items())
         .containsExactly(other);
 
-    await()
-        .atMost(WAIT)
-        .untilAsserted(() -> assertThat(listener.events()).hasSize(3));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(listener.events()).hasSize(3));
     List<ResourceEvent> events = listener.events();
     assertThat(events).allMatch(e -> e.kind() == ResourceEvent.Kind.DELETE);
     assertThat(events.stream().map(ResourceEvent::key))
-        .containsExactlyInAnyOrder(meshKey("a"), permissionKey("a", "p1"), permissionKey("a", "p2"));
+        .containsExactlyInAnyOrder(
+            meshKey("a"), permissionKey("a", "p1"), permissionKey("a", "p2"));
     assertThat(events.stream().map(ResourceEvent::revision).distinct()).hasSize(1);
     long deleteRevision = events.get(0).revision();
     assertThat(deleteRevision).isGreaterThan(before);

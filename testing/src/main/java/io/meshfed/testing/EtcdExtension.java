@@ -12,8 +12,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * ... ETCD.clientUrl() ...
  * }</pre>
  *
- * <p>etcd starts before the first test and is deleted after the last. A test that stops or kills
- * it starts it again itself, or calls {@link #ensureRunning()} (e.g. in {@code @AfterEach}).
+ * <p>etcd starts before the first test and is deleted after the last. A test that stops or kills it
+ * starts it again itself, or calls {@link #ensureRunning()} (e.g. in {@code @AfterEach}).
  */
 public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback {
   private final String[] extraArgs;

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A real single-member etcd server for tests, on two free loopback ports (client and peer) with its
  * own temporary directory. The directory holds the etcd data ({@code etcd/}) and the server's
- * output ({@code etcd.log}). {@link #stop()} or {@link #kill()} it and {@link #start()} it again
- * to restart on the same data and ports; {@link #close()} kills it and deletes the directory.
+ * output ({@code etcd.log}). {@link #stop()} or {@link #kill()} it and {@link #start()} it again to
+ * restart on the same data and ports; {@link #close()} kills it and deletes the directory.
  *
  * <pre>{@code
  * try (EtcdProcess etcd = EtcdProcess.start()) {

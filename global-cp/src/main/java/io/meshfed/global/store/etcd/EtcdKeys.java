@@ -17,7 +17,9 @@ final class EtcdKeys {
   EtcdKeys(String prefix) {
     if (prefix.isEmpty() || !prefix.startsWith("/") || prefix.endsWith("/")) {
       throw new IllegalArgumentException(
-          "etcd key prefix '" + prefix + "' must start with '/' and not end with '/' (e.g. /meshfed/r)");
+          "etcd key prefix '"
+              + prefix
+              + "' must start with '/' and not end with '/' (e.g. /meshfed/r)");
     }
     this.prefix = prefix;
   }

@@ -6,7 +6,6 @@ import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -58,8 +57,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The durable store, shared by several global replicas: one etcd key per resource at {@code
- * <prefix>/<Type>/<mesh or _>/<name>}, the value is the resource in universal JSON (with labels
- * and times), and its version is the key's mod revision. Every write is one etcd transaction that
+ * <prefix>/<Type>/<mesh or _>/<name>}, the value is the resource in universal JSON (with labels and
+ * times), and its version is the key's mod revision. Every write is one etcd transaction that
  * checks what it relies on (absence, the expected mod revision, the mesh), so concurrent writers
  * from several replicas cannot lose updates.
  */
@@ -207,9 +206,7 @@ public final class EtcdResourceStore implements ResourceStore {
             .endpoints(options.endpoints().stream().map(URI::create).toArray(URI[]::new))
             .connectTimeout(options.connectTimeout());
     if (options.username() != null) {
-      builder
-          .user(EtcdKeys.bytes(options.username()))
-          .password(EtcdKeys.bytes(options.password()));
+      builder.user(EtcdKeys.bytes(options.username())).password(EtcdKeys.bytes(options.password()));
     }
     this.client = builder.build();
     this.kv = client.getKVClient();
@@ -225,8 +222,8 @@ public final class EtcdResourceStore implements ResourceStore {
   }
 
   /**
-   * Connects using the caller's executors: {@code scheduler} times watch resumes, {@code
-   * callbacks} runs watch listeners (each watch serially). The caller shuts them down.
+   * Connects using the caller's executors: {@code scheduler} times watch resumes, {@code callbacks}
+   * runs watch listeners (each watch serially). The caller shuts them down.
    */
   public static EtcdResourceStore connect(
       Options options,
@@ -289,8 +286,7 @@ public final class EtcdResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
-    return call(
-        "update " + resource.key(), () -> updateAttempt(resource, expectedVersion, 1));
+    return call("update " + resource.key(), () -> updateAttempt(resource, expectedVersion, 1));
   }
 
   private CompletableFuture<Resource> updateAttempt(
@@ -408,7 +404,10 @@ public final class EtcdResourceStore implements ResourceStore {
         () ->
             kv.get(keys.key(key))
                 .thenApply(
-                    r -> r.getKvs().isEmpty() ? Optional.empty() : Optional.of(decode(r.getKvs().get(0)))));
+                    r ->
+                        r.getKvs().isEmpty()
+                            ? Optional.empty()
+                            : Optional.of(decode(r.getKvs().get(0)))));
   }
 
   @Override
@@ -491,7 +490,8 @@ public final class EtcdResourceStore implements ResourceStore {
   @Override
   public Closeable watch(long fromRevision, WatchListener listener) {
     if (closed) {
-      throw new StoreUnavailableException("the etcd store for " + options.endpoints() + " is closed");
+      throw new StoreUnavailableException(
+          "the etcd store for " + options.endpoints() + " is closed");
     }
     EtcdWatch w =
         new EtcdWatch(

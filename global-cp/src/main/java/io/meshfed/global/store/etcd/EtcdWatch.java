@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * One store watch over the whole prefix. All state lives on one {@link SerialExecutor}: jetcd's
  * callbacks are queued there, tagged with the attempt they belong to, and callbacks of an attempt
  * that was given up are dropped. A broken stream is resumed from the last delivered revision + 1
- * with backoff (jetcd's own resume is not used, because it may resume past undelivered events);
- * a compacted revision relists and calls {@link WatchListener#onReset}, then watches on from the
+ * with backoff (jetcd's own resume is not used, because it may resume past undelivered events); a
+ * compacted revision relists and calls {@link WatchListener#onReset}, then watches on from the
  * relist's revision.
  */
 final class EtcdWatch implements Closeable {

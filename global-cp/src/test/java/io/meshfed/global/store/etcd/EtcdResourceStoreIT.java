@@ -236,10 +236,7 @@ class EtcdResourceStoreIT extends ResourceStoreContract {
           .isInstanceOf(StoreUnavailableException.class)
           .hasMessageContaining(endpoint);
       assertThatThrownBy(
-              () ->
-                  join(
-                      unreachable.create(
-                          mesh("m").withMeta(Meta.withLabels(Map.of("a", "b"))))))
+              () -> join(unreachable.create(mesh("m").withMeta(Meta.withLabels(Map.of("a", "b"))))))
           .isInstanceOf(StoreUnavailableException.class)
           .hasMessageContaining(endpoint);
     }
