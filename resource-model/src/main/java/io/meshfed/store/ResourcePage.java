@@ -12,6 +12,20 @@ public record ResourcePage(List<Resource> items, int total, int nextOffset, long
     items = List.copyOf(items);
   }
 
+  /**
+   * Cuts the page {@code query} asks for out of the full, ordered list of matches: {@code total} is
+   * the number of matches, {@code nextOffset} is -1 when nothing follows.
+   */
+  public static ResourcePage slice(List<Resource> matched, ListQuery query, long revision) {
+    int from = Math.min(query.offset(), matched.size());
+    int to =
+        query.size() == 0
+            ? matched.size()
+            : (int) Math.min(matched.size(), (long) from + query.size());
+    int next = to < matched.size() ? to : -1;
+    return new ResourcePage(matched.subList(from, to), matched.size(), next, revision);
+  }
+
   public boolean hasNext() {
     return nextOffset >= 0;
   }

@@ -81,11 +81,13 @@ public final class MemoryResourceStore implements ResourceStore {
   }
 
   private <T> CompletableFuture<T> locked(Supplier<T> op) {
-    if (closed) {
-      return CompletableFuture.failedFuture(new StoreUnavailableException("store is closed"));
-    }
     lock.lock();
     try {
+      // checked under the lock so that nothing is written after close() returned
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            new StoreUnavailableException("the memory store is closed"));
+      }
       return CompletableFuture.completedFuture(op.get());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -225,10 +227,7 @@ public final class MemoryResourceStore implements ResourceStore {
 
   /** Cuts one page out of the full ordered match list. */
   public static ResourcePage page(List<Resource> matched, ListQuery query, long revision) {
-    int from = Math.min(query.offset(), matched.size());
-    int to = query.size() == 0 ? matched.size() : Math.min(matched.size(), from + query.size());
-    int next = to < matched.size() ? to : -1;
-    return new ResourcePage(matched.subList(from, to), matched.size(), next, revision);
+    return ResourcePage.slice(matched, query, revision);
   }
 
   @Override
@@ -237,12 +236,17 @@ public final class MemoryResourceStore implements ResourceStore {
     lock.lock();
     try {
       if (closed) {
-        throw new StoreUnavailableException("store is closed");
+        throw new StoreUnavailableException("the memory store is closed");
       }
       if (fromRevision < compactedRevision) {
         List<Resource> all = List.copyOf(data.values());
         long rev = revision;
-        w.executor.execute(() -> listener.onReset(all, rev));
+        w.executor.execute(
+            () -> {
+              if (!w.closed) {
+                listener.onReset(all, rev);
+              }
+            });
       } else {
         List<ResourceEvent> missed = new ArrayList<>();
         for (ResourceEvent e : history) {

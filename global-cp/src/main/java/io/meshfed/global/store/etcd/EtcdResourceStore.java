@@ -1,0 +1,613 @@
+package io.meshfed.global.store.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.meshfed.model.Meta;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.ResourceType;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.TypeRegistry;
+import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.store.AlreadyExistsException;
+import io.meshfed.store.ConflictException;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.MeshNotFoundException;
+import io.meshfed.store.NotFoundException;
+import io.meshfed.store.ResourcePage;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.store.SerialExecutor;
+import io.meshfed.store.StoreException;
+import io.meshfed.store.StoreUnavailableException;
+import io.meshfed.store.WatchListener;
+import java.io.Closeable;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable store, shared by several global replicas: one etcd key per resource at {@code
+ * <prefix>/<Type>/<mesh or _>/<name>}, the value is the resource in universal JSON (with labels and
+ * times), and its version is the key's mod revision. Every write is one etcd transaction that
+ * checks what it relies on (absence, the expected mod revision, the mesh), so concurrent writers
+ * from several replicas cannot lose updates.
+ */
+public final class EtcdResourceStore implements ResourceStore {
+  private static final Logger log = LoggerFactory.getLogger(EtcdResourceStore.class);
+  private static final int UNCONDITIONAL_ATTEMPTS = 32;
+
+  /**
+   * Largest value written: etcd refuses requests over {@code --max-request-bytes} (1.5 MiB by
+   * default), and the transaction around the value needs some room too.
+   */
+  public static final int MAX_VALUE_BYTES = 1_400_000;
+
+  /**
+   * How to reach etcd and where to keep resources.
+   *
+   * @param endpoints client URLs, e.g. {@code http://127.0.0.1:2379}
+   * @param prefix key prefix, starting with {@code /} and not ending with it
+   * @param username etcd user, or null without auth
+   * @param password etcd password, or null without auth
+   * @param connectTimeout how long to wait for a connection
+   * @param requestTimeout how long one store call may take before it fails as unavailable
+   * @param watchRetryMin first delay before a broken watch is resumed
+   * @param watchRetryMax longest delay between resume attempts
+   */
+  public record Options(
+      List<String> endpoints,
+      String prefix,
+      String username,
+      String password,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      Duration watchRetryMin,
+      Duration watchRetryMax) {
+    public static final String DEFAULT_PREFIX = "/meshfed/r";
+
+    public Options {
+      endpoints = List.copyOf(endpoints);
+      if (endpoints.isEmpty()) {
+        throw new IllegalArgumentException("at least one etcd endpoint is required");
+      }
+      Objects.requireNonNull(prefix, "prefix");
+      Objects.requireNonNull(connectTimeout, "connectTimeout");
+      Objects.requireNonNull(requestTimeout, "requestTimeout");
+      Objects.requireNonNull(watchRetryMin, "watchRetryMin");
+      Objects.requireNonNull(watchRetryMax, "watchRetryMax");
+      if ((username == null) != (password == null)) {
+        throw new IllegalArgumentException("etcd username and password go together");
+      }
+    }
+
+    /** Defaults: prefix {@value #DEFAULT_PREFIX}, no auth, 5 s connect, 10 s per request. */
+    public static Options of(String... endpoints) {
+      return new Options(
+          List.of(endpoints),
+          DEFAULT_PREFIX,
+          null,
+          null,
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(10),
+          Duration.ofMillis(200),
+          Duration.ofSeconds(5));
+    }
+
+    public Options withPrefix(String newPrefix) {
+      return new Options(
+          endpoints,
+          newPrefix,
+          username,
+          password,
+          connectTimeout,
+          requestTimeout,
+          watchRetryMin,
+          watchRetryMax);
+    }
+
+    public Options withCredentials(String newUsername, String newPassword) {
+      return new Options(
+          endpoints,
+          prefix,
+          newUsername,
+          newPassword,
+          connectTimeout,
+          requestTimeout,
+          watchRetryMin,
+          watchRetryMax);
+    }
+
+    public Options withTimeouts(Duration connect, Duration request) {
+      return new Options(
+          endpoints, prefix, username, password, connect, request, watchRetryMin, watchRetryMax);
+    }
+
+    public Options withWatchRetry(Duration min, Duration max) {
+      return new Options(
+          endpoints, prefix, username, password, connectTimeout, requestTimeout, min, max);
+    }
+
+    @Override
+    public String toString() {
+      return "Options[endpoints="
+          + endpoints
+          + ", prefix="
+          + prefix
+          + ", username="
+          + username
+          + ", password="
+          + (password == null ? "none" : "***")
+          + ", connectTimeout="
+          + connectTimeout
+          + ", requestTimeout="
+          + requestTimeout
+          + "]";
+    }
+  }
+
+  private final Options options;
+  private final ResourceCodec codec;
+  private final Clock clock;
+  private final Client client;
+  private final KV kv;
+  private final EtcdKeys keys;
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService callbacks;
+  private final boolean ownsExecutors;
+  private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  private EtcdResourceStore(
+      Options options,
+      ResourceCodec codec,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      ExecutorService callbacks,
+      boolean ownsExecutors) {
+    this.options = options;
+    this.codec = codec;
+    this.clock = clock;
+    this.keys = new EtcdKeys(options.prefix());
+    this.scheduler = scheduler;
+    this.callbacks = callbacks;
+    this.ownsExecutors = ownsExecutors;
+    ClientBuilder builder =
+        Client.builder()
+            .endpoints(options.endpoints().stream().map(URI::create).toArray(URI[]::new))
+            .connectTimeout(options.connectTimeout());
+    if (options.username() != null) {
+      builder.user(EtcdKeys.bytes(options.username())).password(EtcdKeys.bytes(options.password()));
+    }
+    this.client = builder.build();
+    this.kv = client.getKVClient();
+  }
+
+  /** Connects with its own watch threads; times come from {@code clock}. */
+  public static EtcdResourceStore connect(Options options, TypeRegistry registry, Clock clock) {
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(daemon("etcd-store-retry"));
+    ExecutorService callbacks = Executors.newCachedThreadPool(daemon("etcd-store-watch"));
+    return new EtcdResourceStore(
+        options, new ResourceCodec(registry), clock, scheduler, callbacks, true);
+  }
+
+  /**
+   * Connects using the caller's executors: {@code scheduler} times watch resumes, {@code callbacks}
+   * runs watch listeners (each watch serially). The caller shuts them down.
+   */
+  public static EtcdResourceStore connect(
+      Options options,
+      ResourceCodec codec,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      ExecutorService callbacks) {
+    return new EtcdResourceStore(options, codec, clock, scheduler, callbacks, false);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  @Override
+  public CompletableFuture<Resource> create(Resource resource) {
+    ResourceKey key = resource.key();
+    return call(
+        "create " + key,
+        () -> {
+          Instant now = now();
+          Resource toStore = resource.withMeta(new Meta(resource.labels(), 0, now, now));
+          ByteSequence value = encode(toStore);
+          ByteSequence k = keys.key(key);
+          List<Cmp> conditions = new ArrayList<>();
+          conditions.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+          ByteSequence meshKey = null;
+          if (key.mesh() != null) {
+            meshKey = keys.key(ResourceKey.global(StandardTypes.MESH, key.mesh()));
+            conditions.add(new Cmp(meshKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)));
+          }
+          return kv.txn()
+              .If(conditions.toArray(Cmp[]::new))
+              .Then(Op.put(k, value, PutOption.DEFAULT))
+              .Else(Op.get(k, GetOption.DEFAULT))
+              .commit()
+              .thenApply(
+                  txn -> {
+                    if (txn.isSucceeded()) {
+                      return toStore.withVersion(txn.getHeader().getRevision());
+                    }
+                    if (!txn.getGetResponses().get(0).getKvs().isEmpty()) {
+                      throw new AlreadyExistsException(key + " already exists");
+                    }
+                    throw new MeshNotFoundException(
+                        key + ": mesh '" + key.mesh() + "' does not exist; create the mesh first");
+                  });
+        });
+  }
+
+  @Override
+  public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
+    return call("update " + resource.key(), () -> updateAttempt(resource, expectedVersion, 1));
+  }
+
+  private CompletableFuture<Resource> updateAttempt(
+      Resource resource, long expectedVersion, int attempt) {
+    ResourceKey key = resource.key();
+    ByteSequence k = keys.key(key);
+    return kv.get(k)
+        .thenCompose(
+            read -> {
+              if (read.getKvs().isEmpty()) {
+                throw new NotFoundException(key + " does not exist");
+              }
+              KeyValue current = read.getKvs().get(0);
+              if (expectedVersion > 0 && current.getModRevision() != expectedVersion) {
+                throw conflict(key, current.getModRevision(), expectedVersion);
+              }
+              Instant created = decode(current).meta().creationTime();
+              Instant now = now();
+              Resource toStore =
+                  resource.withMeta(
+                      new Meta(resource.labels(), 0, created == null ? now : created, now));
+              return kv.txn()
+                  .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
+                  .Then(Op.put(k, encode(toStore), PutOption.DEFAULT))
+                  .Else(Op.get(k, GetOption.DEFAULT))
+                  .commit()
+                  .thenCompose(
+                      txn -> {
+                        if (txn.isSucceeded()) {
+                          return CompletableFuture.completedFuture(
+                              toStore.withVersion(txn.getHeader().getRevision()));
+                        }
+                        List<KeyValue> now2 = txn.getGetResponses().get(0).getKvs();
+                        if (now2.isEmpty()) {
+                          throw new NotFoundException(key + " was deleted meanwhile");
+                        }
+                        if (expectedVersion > 0 || attempt >= UNCONDITIONAL_ATTEMPTS) {
+                          throw conflict(key, now2.get(0).getModRevision(), expectedVersion);
+                        }
+                        // unconditional: someone wrote between our read and our write; again
+                        return updateAttempt(resource, expectedVersion, attempt + 1);
+                      });
+            });
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+    return call(
+        "delete " + key,
+        () -> {
+          ByteSequence k = keys.key(key);
+          Cmp condition =
+              expectedVersion > 0
+                  ? new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersion))
+                  : new Cmp(k, Cmp.Op.GREATER, CmpTarget.createRevision(0));
+          List<Op> deletes = new ArrayList<>();
+          if (key.mesh() == null && StandardTypes.MESH.equals(key.type())) {
+            for (ResourceType type : codec.registry().meshScoped()) {
+              deletes.add(
+                  Op.delete(
+                      keys.meshRange(type.name(), key.name()),
+                      DeleteOption.builder().isPrefix(true).build()));
+            }
+          }
+          deletes.add(Op.delete(k, DeleteOption.DEFAULT));
+          return kv.txn()
+              .If(condition)
+              .Then(deletes.toArray(Op[]::new))
+              .Else(Op.get(k, GetOption.DEFAULT))
+              .commit()
+              .thenApply(
+                  txn -> {
+                    if (txn.isSucceeded()) {
+                      return null;
+                    }
+                    List<KeyValue> current = txn.getGetResponses().get(0).getKvs();
+                    if (current.isEmpty()) {
+                      throw new NotFoundException(key + " does not exist");
+                    }
+                    throw conflict(key, current.get(0).getModRevision(), expectedVersion);
+                  });
+        });
+  }
+
+  private ByteSequence encode(Resource toStore) {
+    byte[] bytes = codec.toJsonBytes(toStore);
+    if (bytes.length > MAX_VALUE_BYTES) {
+      throw new StoreException(
+          toStore.key()
+              + " is "
+              + bytes.length
+              + " bytes as JSON; etcd stores at most "
+              + MAX_VALUE_BYTES
+              + " bytes per resource (value too large)");
+    }
+    return ByteSequence.from(bytes);
+  }
+
+  private static ConflictException conflict(ResourceKey key, long actual, long expected) {
+    return new ConflictException(
+        key
+            + " has version "
+            + actual
+            + ", not the expected "
+            + expected
+            + ": it was changed meanwhile; read it again and retry");
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  @Override
+  public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
+    return call(
+        "get " + key,
+        () ->
+            kv.get(keys.key(key))
+                .thenApply(
+                    r ->
+                        r.getKvs().isEmpty()
+                            ? Optional.empty()
+                            : Optional.of(decode(r.getKvs().get(0)))));
+  }
+
+  @Override
+  public CompletableFuture<ResourcePage> list(ListQuery query) {
+    ByteSequence range =
+        query.mesh() == null
+            ? keys.typeRange(query.type())
+            : keys.meshRange(query.type(), query.mesh());
+    return call(
+        "list " + query.type() + (query.mesh() == null ? "" : " in mesh '" + query.mesh() + "'"),
+        () ->
+            kv.get(range, GetOption.builder().isPrefix(true).build())
+                .thenApply(
+                    r -> {
+                      List<Resource> matched = new ArrayList<>();
+                      for (Resource res : decodeAll(r)) {
+                        if (query.matchesLabels(res.labels())) {
+                          matched.add(res);
+                        }
+                      }
+                      // etcd orders by bytes, where "a-b/" sorts before "a/": sort by key
+                      matched.sort(Comparator.comparing(Resource::key));
+                      return ResourcePage.slice(matched, query, r.getHeader().getRevision());
+                    }));
+  }
+
+  @Override
+  public CompletableFuture<Long> currentRevision() {
+    return call(
+        "read the current revision",
+        () ->
+            kv.get(keys.root(), GetOption.builder().withCountOnly(true).build())
+                .thenApply(r -> r.getHeader().getRevision()));
+  }
+
+  /** Everything under the prefix, and the revision it was read at (for watch resets). */
+  CompletableFuture<Snapshot> snapshot() {
+    return call(
+        "list everything under " + keys.prefix(),
+        () ->
+            kv.get(keys.root(), GetOption.builder().isPrefix(true).build())
+                .thenApply(
+                    r -> {
+                      List<Resource> all = decodeAll(r);
+                      all.sort(Comparator.comparing(Resource::key));
+                      return new Snapshot(all, r.getHeader().getRevision());
+                    }));
+  }
+
+  record Snapshot(List<Resource> all, long revision) {}
+
+  private List<Resource> decodeAll(GetResponse response) {
+    List<Resource> out = new ArrayList<>(response.getKvs().size());
+    for (KeyValue kvPair : response.getKvs()) {
+      decodeOrSkip(kvPair).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  Resource decode(KeyValue kvPair) {
+    return codec.fromStored(kvPair.getValue().getBytes(), kvPair.getModRevision());
+  }
+
+  /** The stored resource, or empty (logged) when its value cannot be read by this version. */
+  Optional<Resource> decodeOrSkip(KeyValue kvPair) {
+    try {
+      return Optional.of(decode(kvPair));
+    } catch (RuntimeException e) {
+      log.warn(
+          "skipping unreadable etcd value at {} (mod revision {}): {}",
+          kvPair.getKey().toString(StandardCharsets.UTF_8),
+          kvPair.getModRevision(),
+          e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  // ------------------------------------------------------------------ watch
+
+  @Override
+  public Closeable watch(long fromRevision, WatchListener listener) {
+    if (closed) {
+      throw new StoreUnavailableException(
+          "the etcd store for " + options.endpoints() + " is closed");
+    }
+    EtcdWatch w =
+        new EtcdWatch(
+            this,
+            client.getWatchClient(),
+            keys,
+            fromRevision,
+            listener,
+            new SerialExecutor(callbacks),
+            scheduler,
+            options.watchRetryMin(),
+            options.watchRetryMax(),
+            watches::remove);
+    watches.add(w);
+    w.start();
+    return w;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (EtcdWatch w : List.copyOf(watches)) {
+      w.shutDown(null);
+    }
+    watches.clear();
+    client.close();
+    if (ownsExecutors) {
+      scheduler.shutdownNow();
+      // let queued onClosed callbacks run, then the daemon threads end
+      callbacks.shutdown();
+    }
+    log.info("etcd store for {} under {} closed", options.endpoints(), keys.prefix());
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  /**
+   * Runs one etcd call with the request timeout; maps failures that are not store answers
+   * (timeouts, connection errors, a closed client) to {@link StoreUnavailableException}.
+   */
+  <T> CompletableFuture<T> call(String what, Supplier<CompletableFuture<T>> op) {
+    if (closed) {
+      return CompletableFuture.failedFuture(
+          new StoreUnavailableException(
+              "cannot " + what + ": the etcd store for " + options.endpoints() + " is closed"));
+    }
+    CompletableFuture<T> started;
+    try {
+      started = op.get();
+    } catch (RuntimeException e) {
+      started = CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    started
+        .orTimeout(options.requestTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (value, error) -> {
+              if (error == null) {
+                result.complete(value);
+              } else {
+                result.completeExceptionally(translate(what, error));
+              }
+            });
+    return result;
+  }
+
+  private Throwable translate(String what, Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof StoreException) {
+      return cause;
+    }
+    if (cause instanceof TimeoutException) {
+      return new StoreUnavailableException(
+          "cannot "
+              + what
+              + ": etcd at "
+              + options.endpoints()
+              + " did not answer within "
+              + options.requestTimeout(),
+          cause);
+    }
+    if (closed) {
+      return new StoreUnavailableException(
+          "cannot " + what + ": the etcd store for " + options.endpoints() + " is closed", cause);
+    }
+    if (cause instanceof io.etcd.jetcd.common.exception.EtcdException ee
+        && ee.getErrorCode() == io.etcd.jetcd.common.exception.ErrorCode.INVALID_ARGUMENT) {
+      // e.g. "etcdserver: request is too large": the request is bad, not the connection
+      return new StoreException(
+          "etcd at " + options.endpoints() + " refused to " + what + ": " + cause.getMessage(),
+          cause);
+    }
+    if (cause instanceof io.etcd.jetcd.common.exception.EtcdException
+        || cause instanceof io.grpc.StatusRuntimeException
+        || cause instanceof java.io.IOException) {
+      return new StoreUnavailableException(
+          "cannot " + what + ": etcd at " + options.endpoints() + " failed: " + cause.getMessage(),
+          cause);
+    }
+    return cause;
+  }
+}
