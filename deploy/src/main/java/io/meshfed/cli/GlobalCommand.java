@@ -4,6 +4,7 @@ import io.meshfed.api.settings.SettingsException;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.GlobalStores;
+import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -54,7 +55,7 @@ final class GlobalCommand implements Runnable {
         e.problems().forEach(p -> System.err.println("  - " + p));
         return 2;
       }
-      ResourceStore store = GlobalStores.open(config);
+      ResourceStore store = GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC());
       GlobalControlPlane cp = new GlobalControlPlane(config, store, Clock.systemUTC());
       try {
         cp.start();
