@@ -52,7 +52,7 @@ public final class RestThroughputBench {
       }
     }
     List<Run> etcd = new ArrayList<>();
-    try (EtcdProcess process = EtcdProcess.start()) {
+    try (EtcdProcess process = EtcdProcess.launch()) {
       for (int i = 0; i < runs + 1; i++) {
         String prefix = "/bench-" + i;
         Supplier<ResourceStore> store =

@@ -34,7 +34,7 @@ class GlobalRestartIT {
 
   @BeforeEach
   void start() {
-    etcd = EtcdProcess.start();
+    etcd = EtcdProcess.launch();
     int port = FreePorts.one();
     api = "http://127.0.0.1:" + port;
     runArgs =

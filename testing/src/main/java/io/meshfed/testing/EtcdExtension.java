@@ -26,7 +26,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    etcd = EtcdProcess.start(extraArgs);
+    etcd = EtcdProcess.launch(extraArgs);
   }
 
   @Override

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * restart on the same data and ports; {@link #close()} kills it and deletes the directory.
  *
  * <pre>{@code
- * try (EtcdProcess etcd = EtcdProcess.start()) {
+ * try (EtcdProcess etcd = EtcdProcess.launch()) {
  *   connect(etcd.clientUrl());
  * }
  * }</pre>
@@ -59,7 +59,7 @@ public final class EtcdProcess implements AutoCloseable {
   }
 
   /** Starts a fresh etcd in a new temporary directory; {@code extraArgs} go to etcd as they are. */
-  public static EtcdProcess start(String... extraArgs) {
+  public static EtcdProcess launch(String... extraArgs) {
     Path binary = findBinary();
     Path dir;
     try {
