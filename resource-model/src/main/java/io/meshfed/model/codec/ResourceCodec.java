@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -89,12 +89,14 @@ public final class ResourceCodec {
       B configure(B builder) {
     builder.withCoercionConfig(
         LogicalType.Boolean,
-        c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-            .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail));
+        c ->
+            c.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail));
     builder.withCoercionConfig(
         LogicalType.Integer,
-        c -> c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+        c ->
+            c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
     builder.withCoercionConfig(
         LogicalType.Float, c -> c.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
     return builder
@@ -138,9 +140,7 @@ public final class ResourceCodec {
         if (firstSyntaxError == null) {
           firstSyntaxError = msg;
         }
-        out.add(
-            new Decoded(
-                out.size(), null, null, null, null, List.of(new Violation("", msg))));
+        out.add(new Decoded(out.size(), null, null, null, null, List.of(new Violation("", msg))));
         continue;
       }
       if (node == null || node.isNull() || node.isMissingNode()) {
@@ -578,7 +578,11 @@ public final class ResourceCodec {
       if (e instanceof InvalidFormatException ife) {
         return new Violation(
             path,
-            "'" + ife.getValue() + "' is not valid (expected " + friendly(ife.getTargetType()) + ")");
+            "'"
+                + ife.getValue()
+                + "' is not valid (expected "
+                + friendly(ife.getTargetType())
+                + ")");
       }
       if (e instanceof MismatchedInputException mie) {
         return new Violation(
@@ -592,9 +596,7 @@ public final class ResourceCodec {
       JsonParser p = sre.getProcessor();
       String what =
           e instanceof InputCoercionException ice
-              ? "value out of range (expected "
-                  + friendly(ice.getTargetType())
-                  + ")"
+              ? "value out of range (expected " + friendly(ice.getTargetType()) + ")"
               : firstLine(String.valueOf(sre.getOriginalMessage()));
       return new Violation(join(prefix, parserPath(p)), what);
     }

@@ -40,5 +40,8 @@ public record CircuitBreakerSpec(List<Selector> sources, List<Selector> destinat
 
   /** {@code thresholds: {maxConnections, maxPendingRequests, maxRequests, maxRetries}}. */
   public record Thresholds(
-      Integer maxConnections, Integer maxPendingRequests, Integer maxRequests, Integer maxRetries) {}
+      Integer maxConnections,
+      Integer maxPendingRequests,
+      Integer maxRequests,
+      Integer maxRetries) {}
 }

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Defensive copies for spec records. Nulls inside collections are kept (validators report them
- * with their path); the copies are unmodifiable all the way down.
+ * Defensive copies for spec records. Nulls inside collections are kept (validators report them with
+ * their path); the copies are unmodifiable all the way down.
  */
 final class Copy {
   private Copy() {}
@@ -20,16 +20,12 @@ final class Copy {
 
   /** A tag map: sorted by key, so that equal tag sets print the same. */
   static Map<String, String> tags(Map<String, String> in) {
-    return in == null || in.isEmpty()
-        ? Map.of()
-        : Collections.unmodifiableMap(new TreeMap<>(in));
+    return in == null || in.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(in));
   }
 
   /** A map sorted by key (per-type counters and the like). */
   static <V> Map<String, V> tagsLike(Map<String, V> in) {
-    return in == null || in.isEmpty()
-        ? Map.of()
-        : Collections.unmodifiableMap(new TreeMap<>(in));
+    return in == null || in.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(in));
   }
 
   static <V> Map<String, V> map(Map<String, V> in) {

@@ -140,8 +140,8 @@ public record DataplaneSpec(
   }
 
   /**
-   * {@code transparentProxying: {redirectPortInbound, redirectPortOutbound,
-   * directAccessServices, reachableServices, ipFamilyMode, reachableBackends}}.
+   * {@code transparentProxying: {redirectPortInbound, redirectPortOutbound, directAccessServices,
+   * reachableServices, ipFamilyMode, reachableBackends}}.
    */
   public record TransparentProxying(
       Integer redirectPortInbound,

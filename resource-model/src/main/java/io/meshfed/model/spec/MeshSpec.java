@@ -94,7 +94,8 @@ public record MeshSpec(
   }
 
   /** A tracing backend: {@code {name, type: zipkin|datadog, sampling, conf}}. */
-  public record TracingBackend(String name, String type, Double sampling, Map<String, Object> conf) {
+  public record TracingBackend(
+      String name, String type, Double sampling, Map<String, Object> conf) {
     public TracingBackend {
       conf = Copy.tree(conf);
     }

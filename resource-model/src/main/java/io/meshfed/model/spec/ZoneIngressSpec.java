@@ -9,8 +9,7 @@ import java.util.Map;
  * {@code availableServices} are filled by the control plane.
  */
 public record ZoneIngressSpec(
-    String zone, Networking networking, List<AvailableService> availableServices)
-    implements Spec {
+    String zone, Networking networking, List<AvailableService> availableServices) implements Spec {
 
   public ZoneIngressSpec {
     availableServices = Copy.list(availableServices);

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code ZoneInsight}: the KDS streams of one zone as seen by global, with per-type counters. Global
- * keeps the newest subscriptions; a zone is online while one of them has no {@code
+ * {@code ZoneInsight}: the KDS streams of one zone as seen by global, with per-type counters.
+ * Global keeps the newest subscriptions; a zone is online while one of them has no {@code
  * disconnectTime}.
  */
 public record ZoneInsightSpec(
@@ -50,7 +50,9 @@ public record ZoneInsightSpec(
    * {@code stat: {TrafficRoute: {responsesSent: 3, ...}}}.
    */
   public record KdsStatus(
-      Instant lastUpdateTime, DiscoveryServiceStats total, Map<String, DiscoveryServiceStats> stat) {
+      Instant lastUpdateTime,
+      DiscoveryServiceStats total,
+      Map<String, DiscoveryServiceStats> stat) {
     public KdsStatus {
       stat = stat == null || stat.isEmpty() ? Map.of() : Copy.tagsLike(stat);
     }

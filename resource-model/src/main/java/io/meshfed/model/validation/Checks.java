@@ -20,7 +20,8 @@ final class Checks {
       Pattern.compile(
           "(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*\\.?");
   private static final Pattern IPV4 =
-      Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+      Pattern.compile(
+          "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
   private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]+(%[A-Za-z0-9_.-]+)?");
 
   private Checks() {}
@@ -156,28 +157,27 @@ final class Checks {
   }
 
   /**
-   * Tags of a proxy or destination: keys and values non-empty and in Kuma's character set;
-   * {@code wildcard} allows {@code '*'} values (selectors).
+   * Tags of a proxy or destination: keys and values non-empty and in Kuma's character set; {@code
+   * wildcard} allows {@code '*'} values (selectors).
    */
   static void tags(Violations v, Map<String, String> tags, boolean wildcard) {
     tags.forEach(
         (k, val) -> {
           if (isBlank(k) || !TAG_CHARS.matcher(k).matches()) {
             v.add(
-                "tag name '"
-                    + k
-                    + "' is invalid (expected: letters, digits and any of . - _ : /)");
+                "tag name '" + k + "' is invalid (expected: letters, digits and any of . - _ : /)");
           }
           if (val == null || val.isEmpty()) {
             v.key(k).add("tag value must not be empty");
-          } else if (!(wildcard && val.equals(Tags.WILDCARD)) && !TAG_CHARS.matcher(val).matches()) {
+          } else if (!(wildcard && val.equals(Tags.WILDCARD))
+              && !TAG_CHARS.matcher(val).matches()) {
             v.key(k)
                 .add(
                     "tag value '"
-                    + val
-                    + "' is invalid (expected: "
-                    + (wildcard ? "'*' or " : "")
-                    + "letters, digits and any of . - _ : /)");
+                        + val
+                        + "' is invalid (expected: "
+                        + (wildcard ? "'*' or " : "")
+                        + "letters, digits and any of . - _ : /)");
           }
         });
   }

@@ -68,7 +68,9 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
     }
   }
 
-  /** A provided CA names its certificate and key: each one of secret, inline, inlineString, file. */
+  /**
+   * A provided CA names its certificate and key: each one of secret, inline, inlineString, file.
+   */
   private static void providedConf(Violations v, Map<String, Object> conf) {
     for (String part : List.of("cert", "key")) {
       Object source = conf.get(part);

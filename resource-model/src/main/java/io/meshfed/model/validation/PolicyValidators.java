@@ -135,7 +135,8 @@ final class PolicyValidators {
     kinds.put("maglev", lb.maglev() != null);
     Checks.exclusive(v, kinds, false);
     if (lb.leastRequest() != null) {
-      Checks.nonNegative(v.field("leastRequest").field("choiceCount"), lb.leastRequest().choiceCount());
+      Checks.nonNegative(
+          v.field("leastRequest").field("choiceCount"), lb.leastRequest().choiceCount());
     }
     TrafficRouteSpec.RingHash rh = lb.ringHash();
     if (rh != null) {
@@ -462,7 +463,11 @@ final class PolicyValidators {
     Duration max = Checks.duration(v.field("maxInterval"), b.maxInterval(), false, true);
     if (base != null && max != null && max.compareTo(base) < 0) {
       v.field("maxInterval")
-          .add("'" + b.maxInterval() + "' must not be shorter than baseInterval " + b.baseInterval());
+          .add(
+              "'"
+                  + b.maxInterval()
+                  + "' must not be shorter than baseInterval "
+                  + b.baseInterval());
     }
   }
 
@@ -569,8 +574,11 @@ final class PolicyValidators {
               + (nl < 0 ? msg : msg.substring(0, nl))
               + (e.getLocation() == null
                   ? ""
-                  : " (line " + e.getLocation().getLineNr() + ", column "
-                      + e.getLocation().getColumnNr() + ")"));
+                  : " (line "
+                      + e.getLocation().getLineNr()
+                      + ", column "
+                      + e.getLocation().getColumnNr()
+                      + ")"));
     }
   }
 

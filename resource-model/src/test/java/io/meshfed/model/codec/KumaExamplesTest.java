@@ -30,8 +30,7 @@ class KumaExamplesTest {
   private static Stream<Path> yamlFiles(String dir) throws IOException, URISyntaxException {
     Path root = Path.of(KumaExamplesTest.class.getResource(dir).toURI());
     try (Stream<Path> files = Files.list(root)) {
-      List<Path> yaml =
-          files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+      List<Path> yaml = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
       assertThat(yaml).isNotEmpty();
       return yaml.stream();
     }
@@ -43,9 +42,7 @@ class KumaExamplesTest {
     DecodeResult result = codec.decodeYaml(Files.readString(file, StandardCharsets.UTF_8));
 
     assertThat(result.syntaxError()).isNull();
-    assertThat(result.rejected())
-        .as("violations in %s", file.getFileName())
-        .isEmpty();
+    assertThat(result.rejected()).as("violations in %s", file.getFileName()).isEmpty();
     assertThat(result.accepted()).isNotEmpty();
   }
 
@@ -75,8 +72,7 @@ class KumaExamplesTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("illustrative")
-  void illustrativeSnippetsMapAndFailOnlyOnTheirDocumentedConflicts(Path file)
-      throws IOException {
+  void illustrativeSnippetsMapAndFailOnlyOnTheirDocumentedConflicts(Path file) throws IOException {
     Path expectedFile = Path.of(file.toString().replace(".yaml", ".expected"));
     List<String> expected =
         Files.readAllLines(expectedFile).stream().filter(l -> !l.isBlank()).toList();

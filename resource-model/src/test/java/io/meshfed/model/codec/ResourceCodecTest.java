@@ -187,9 +187,7 @@ class ResourceCodecTest {
 
     assertThat(r.syntaxError()).startsWith("document 2: cannot parse at line 9,");
     assertThat(r.allOk()).isFalse();
-    assertThat(r.accepted())
-        .extracting(Resource::name)
-        .containsExactly("allow-all", "zone-2");
+    assertThat(r.accepted()).extracting(Resource::name).containsExactly("allow-all", "zone-2");
     assertThat(r.rejected()).singleElement().extracting(Decoded::index).isEqualTo(1);
   }
 
@@ -242,7 +240,8 @@ class ResourceCodecTest {
     assertThat(r.accepted()).extracting(Resource::name).containsExactly("a");
     assertThat(r.rejected())
         .singleElement()
-        .satisfies(d -> assertThat(d.violations()).extracting(Violation::field).containsExactly("x"));
+        .satisfies(
+            d -> assertThat(d.violations()).extracting(Violation::field).containsExactly("x"));
   }
 
   @Test
@@ -260,16 +259,14 @@ class ResourceCodecTest {
 
     assertThat(codec.decodeYaml(codec.toYaml(r)).accepted()).containsExactly(r);
     assertThat(codec.decodeJson(codec.toJson(r)).accepted()).containsExactly(r);
-    assertThat(codec.toYaml(r))
-        .startsWith("type: TrafficPermission\nmesh: default\nname: tp-1\n");
+    assertThat(codec.toYaml(r)).startsWith("type: TrafficPermission\nmesh: default\nname: tp-1\n");
   }
 
   @Test
   void decodeOneThrowsWithEveryViolation() {
     assertThatThrownBy(
             () ->
-                codec.decodeOne(
-                    "type: TrafficPermission\nname: tp\nmesh: default\nsources: []\n"))
+                codec.decodeOne("type: TrafficPermission\nname: tp\nmesh: default\nsources: []\n"))
         .isInstanceOf(ValidationException.class)
         .hasMessage(
             "TrafficPermission 'default/tp': sources: must have at least one element;"

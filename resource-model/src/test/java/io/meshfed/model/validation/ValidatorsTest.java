@@ -168,9 +168,7 @@ class ValidatorsTest {
     void addressAndAnInboundOrGatewayAreRequired() {
       assertThat(violations(DP + "networking:\n  outbound: []\n"))
           .containsExactly(
-              v(
-                  "networking.address",
-                  "must not be empty (expected: an IP address or a hostname)"),
+              v("networking.address", "must not be empty (expected: an IP address or a hostname)"),
               v("networking", "has to contain at least one inbound interface or gateway"));
       assertThat(violations(DP))
           .containsExactly(
@@ -216,9 +214,7 @@ class ValidatorsTest {
               v(
                   "networking.inbound[0].servicePort",
                   "65536 is not a valid port (expected: 1..65535)"),
-              v(
-                  "networking.inbound[1].port",
-                  "must be defined (expected: a port in 1..65535)"),
+              v("networking.inbound[1].port", "must be defined (expected: a port in 1..65535)"),
               v("networking.outbound[0].port", "-1 is not a valid port (expected: 1..65535)"),
               v("networking.admin.port", "70000 is not a valid port (expected: 1..65535)"));
     }
@@ -329,9 +325,7 @@ class ValidatorsTest {
     void listenAddressAndPortAreRequired() {
       assertThat(violations("type: ZoneIngress\nname: zi-1\nnetworking: {port: 0}\n"))
           .containsExactly(
-              v(
-                  "networking.address",
-                  "must not be empty (expected: an IP address or a hostname)"),
+              v("networking.address", "must not be empty (expected: an IP address or a hostname)"),
               v("networking.port", "0 is not a valid port (expected: 1..65535)"));
       assertThat(violations("type: ZoneIngress\nname: zi-1\n"))
           .containsExactly(v("networking", "must be defined (expected: address and port)"));
@@ -621,7 +615,9 @@ class ValidatorsTest {
               v(
                   "conf.http.backOff.baseInterval",
                   "must be defined (expected: a duration such as 5s)"),
-              v("conf.http.retriableStatusCodes[0]", "99 is not an HTTP status (expected: 100..599)"),
+              v(
+                  "conf.http.retriableStatusCodes[0]",
+                  "99 is not an HTTP status (expected: 100..599)"),
               v(
                   "conf.http.retriableMethods[0]",
                   "'FETCH' (expected: one of [GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS,"
@@ -629,9 +625,7 @@ class ValidatorsTest {
               v(
                   "conf.http.retryOn[1]",
                   "'sometimes' (expected: one of " + PolicyValidators.HTTP_RETRY_ON + ")"),
-              v(
-                  "conf.grpc.backOff.maxInterval",
-                  "'1s' must not be shorter than baseInterval 2s"),
+              v("conf.grpc.backOff.maxInterval", "'1s' must not be shorter than baseInterval 2s"),
               v(
                   "conf.grpc.retryOn[1]",
                   "'broken' (expected: one of [cancelled, deadline_exceeded, internal,"
