@@ -20,26 +20,35 @@ class KumaExamplesTest {
   private final ResourceCodec codec = new ResourceCodec(StandardTypes.registry());
 
   static Stream<Path> examples() throws IOException, URISyntaxException {
-    return yamlFiles("/kuma-examples");
+    return exampleFiles("/kuma-examples");
   }
 
   static Stream<Path> illustrative() throws IOException, URISyntaxException {
-    return yamlFiles("/kuma-examples-illustrative");
+    return exampleFiles("/kuma-examples-illustrative");
   }
 
-  private static Stream<Path> yamlFiles(String dir) throws IOException, URISyntaxException {
+  private static Stream<Path> exampleFiles(String dir) throws IOException, URISyntaxException {
     Path root = Path.of(KumaExamplesTest.class.getResource(dir).toURI());
     try (Stream<Path> files = Files.list(root)) {
-      List<Path> yaml = files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+      List<Path> yaml =
+          files
+              .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".json"))
+              .sorted()
+              .toList();
       assertThat(yaml).isNotEmpty();
       return yaml.stream();
     }
   }
 
+  private DecodeResult decode(Path file) throws IOException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    return file.toString().endsWith(".json") ? codec.decodeJson(text) : codec.decodeYaml(text);
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("examples")
   void decodesWithoutViolations(Path file) throws IOException {
-    DecodeResult result = codec.decodeYaml(Files.readString(file, StandardCharsets.UTF_8));
+    DecodeResult result = decode(file);
 
     assertThat(result.syntaxError()).isNull();
     assertThat(result.rejected()).as("violations in %s", file.getFileName()).isEmpty();
@@ -49,7 +58,7 @@ class KumaExamplesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("examples")
   void roundTripsThroughYamlAndJson(Path file) throws IOException {
-    List<Resource> decoded = codec.decodeYaml(Files.readString(file)).accepted();
+    List<Resource> decoded = decode(file).accepted();
 
     for (Resource r : decoded) {
       DecodeResult fromYaml = codec.decodeYaml(codec.toYaml(r));
@@ -64,7 +73,7 @@ class KumaExamplesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("examples")
   void encodingIsAFixedPointAfterOnePass(Path file) throws IOException {
-    String once = codec.toYaml(codec.decodeYaml(Files.readString(file)).accepted());
+    String once = codec.toYaml(decode(file).accepted());
     String twice = codec.toYaml(codec.decodeYaml(once).accepted());
 
     assertThat(twice).isEqualTo(once);

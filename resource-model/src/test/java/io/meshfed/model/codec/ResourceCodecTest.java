@@ -343,6 +343,51 @@ class ResourceCodecTest {
   }
 
   @Test
+  void documentedAliasesAreReadAndWrittenUnderTheProtoNames() {
+    Resource route =
+        codec.decodeOne(
+            """
+            type: TrafficRoute
+            name: add-header
+            mesh: default
+            sources: [{match: {kuma.io/service: web}}]
+            destinations: [{match: {kuma.io/service: backend}}]
+            conf:
+              destination: {kuma.io/service: backend}
+              http:
+              - match: {path: {prefix: /}}
+                modify: {requestHeader: {add: [{name: x, value: y}]}}
+                destination: {kuma.io/service: backend}
+            """);
+    Resource mesh =
+        codec.decodeOne(
+            """
+            type: Mesh
+            name: default
+            mtls:
+              backends:
+              - name: ca-1
+                type: provided
+                config: {cert: {secret: c}, key: {secret: k}}
+            """);
+
+    assertThat(codec.toYaml(route)).contains("requestHeaders:").doesNotContain("requestHeader:");
+    assertThat(codec.toYaml(mesh)).contains("conf:").doesNotContain("config:");
+  }
+
+  @Test
+  void counterStringsFromKumaReadAsNumbers() {
+    Resource r =
+        codec.decodeOne(
+            "{\"type\":\"ZoneIngressInsight\",\"name\":\"zi\",\"subscriptions\":[{\"id\":\"a\","
+                + "\"status\":{\"total\":{\"responsesSent\":\"8\"}}}]}");
+
+    var spec = r.spec(io.meshfed.model.spec.ZoneIngressInsightSpec.class);
+    assertThat(spec.subscriptions().get(0).status().total().responsesSent()).isEqualTo(8L);
+    assertThat(codec.toJson(r)).contains("\"responsesSent\":8");
+  }
+
+  @Test
   void storedValuesAreReadBackWithTheirVersion() {
     Resource r = codec.decodeOne(ALLOW_ALL);
 
