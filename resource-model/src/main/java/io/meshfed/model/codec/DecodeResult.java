@@ -5,8 +5,10 @@ import java.util.List;
 
 /**
  * Every document of an input, each accepted or rejected on its own. {@code syntaxError} is set when
- * the text itself could not be parsed; then {@code documents} holds what was read before it and
- * callers should apply nothing.
+ * some text could not be parsed; then callers should apply nothing. For YAML, documents are parsed
+ * one by one: an unparsable document is among {@code documents} as rejected (with the same message)
+ * and the documents after it are still decoded and reported; for JSON, {@code documents} holds what
+ * was read before the error.
  */
 public record DecodeResult(List<Decoded> documents, String syntaxError) {
   public DecodeResult {

@@ -1,20 +1,31 @@
 package io.meshfed.model.codec;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -68,6 +79,7 @@ public final class ResourceCodec {
                         .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
                         .disable(YAMLGenerator.Feature.SPLIT_LINES)
                         .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+                        .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
                         .build()))
             .build();
   }
@@ -75,8 +87,22 @@ public final class ResourceCodec {
   private static <
           M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>>
       B configure(B builder) {
+    builder.withCoercionConfig(
+        LogicalType.Boolean,
+        c ->
+            c.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail));
+    builder.withCoercionConfig(
+        LogicalType.Integer,
+        c ->
+            c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+    builder.withCoercionConfig(
+        LogicalType.Float, c -> c.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
     return builder
         .addModule(new JavaTimeModule())
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
@@ -97,25 +123,44 @@ public final class ResourceCodec {
 
   // ---------------------------------------------------------------- decoding
 
-  /** Decodes every document of a (multi-document) YAML text; JSON is valid YAML too. */
+  /**
+   * Decodes every document of a (multi-document) YAML text; JSON is valid YAML too. Documents are
+   * parsed one by one, so a document that cannot be parsed is rejected on its own (with its line in
+   * the whole text) and the documents after it are still read.
+   */
   public DecodeResult decodeYaml(String text) {
-    return decodeAll(yaml, text);
+    List<Decoded> out = new ArrayList<>();
+    String firstSyntaxError = null;
+    for (YamlDocuments.Document doc : YamlDocuments.split(text)) {
+      JsonNode node;
+      try {
+        node = yaml.readTree(doc.text());
+      } catch (IOException | RuntimeException e) {
+        String msg = syntaxMessage(e, out.size(), doc.firstLine() - 1);
+        if (firstSyntaxError == null) {
+          firstSyntaxError = msg;
+        }
+        out.add(new Decoded(out.size(), null, null, null, null, List.of(new Violation("", msg))));
+        continue;
+      }
+      if (node == null || node.isNull() || node.isMissingNode()) {
+        continue; // empty document between separators
+      }
+      out.add(decodeNode(node, out.size()));
+    }
+    return new DecodeResult(out, firstSyntaxError);
   }
 
   /** Decodes one JSON document, or a JSON array of documents. */
   public DecodeResult decodeJson(String text) {
-    return decodeAll(json, text);
-  }
-
-  private DecodeResult decodeAll(ObjectMapper mapper, String text) {
     List<Decoded> out = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = mapper.readerFor(JsonNode.class).readValues(text)) {
+    try (MappingIterator<JsonNode> it = json.readerFor(JsonNode.class).readValues(text)) {
       while (it.hasNextValue()) {
         JsonNode node = it.nextValue();
         if (node == null || node.isNull() || node.isMissingNode()) {
-          continue; // empty document between separators
+          continue;
         }
-        if (node.isArray() && mapper == json) {
+        if (node.isArray()) {
           for (JsonNode element : node) {
             out.add(decodeNode(element, out.size()));
           }
@@ -125,18 +170,18 @@ public final class ResourceCodec {
       }
       return new DecodeResult(out, null);
     } catch (IOException | RuntimeException e) {
-      return new DecodeResult(out, syntaxMessage(e, out.size()));
+      return new DecodeResult(out, syntaxMessage(e, out.size(), 0));
     }
   }
 
-  private static String syntaxMessage(Exception e, int documentIndex) {
+  private static String syntaxMessage(Exception e, int documentIndex, int lineOffset) {
     String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
       msg = jpe.getOriginalMessage();
       return "document "
           + (documentIndex + 1)
           + ": cannot parse at line "
-          + jpe.getLocation().getLineNr()
+          + (jpe.getLocation().getLineNr() + lineOffset)
           + ", column "
           + jpe.getLocation().getColumnNr()
           + ": "
@@ -224,6 +269,22 @@ public final class ResourceCodec {
     } else if (node.has("mesh") && strict) {
       v.add("mesh", "must not be set: " + type.name() + " is global-scoped");
     }
+    if (type.layout() == SpecLayout.NESTED) {
+      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        String f = it.next();
+        if (!META_FIELDS.contains(f) && !f.equals("spec")) {
+          v.add(
+              f,
+              "unknown field '"
+                  + f
+                  + "' ("
+                  + type.name()
+                  + " keeps its fields under 'spec'; expected one of "
+                  + new java.util.TreeSet<>(metaAndSpec())
+                  + ")");
+        }
+      }
+    }
     ObjectNode specNode = specNode(type, node);
     if (specNode == null) {
       v.add("spec", "must be a mapping");
@@ -231,15 +292,21 @@ public final class ResourceCodec {
     }
     String prefix = specNode == node.get("spec") ? "spec" : "";
     Spec spec;
+    UnknownFields unknown = new UnknownFields(prefix);
     try {
-      spec = json.treeToValue(specNode, type.specClass());
+      spec = json.readerFor(type.specClass()).withHandler(unknown).readValue(specNode);
       if (spec == null) {
-        spec = json.treeToValue(JsonNodeFactory.instance.objectNode(), type.specClass());
+        spec =
+            json.readerFor(type.specClass())
+                .withHandler(unknown)
+                .readValue(JsonNodeFactory.instance.objectNode());
       }
-    } catch (JsonProcessingException | IllegalArgumentException e) {
+    } catch (IOException | IllegalArgumentException e) {
+      unknown.found.forEach(v::add);
       v.add(mappingViolation(e, prefix));
       return null;
     }
+    unknown.found.forEach(v::add);
     if (!v.isEmpty() || name == null) {
       return null;
     }
@@ -251,6 +318,121 @@ public final class ResourceCodec {
       return null;
     }
     return new Resource(key, new Meta(labels, 0, created, modified), spec);
+  }
+
+  private static Set<String> metaAndSpec() {
+    Set<String> out = new java.util.HashSet<>(META_FIELDS);
+    out.add("spec");
+    return out;
+  }
+
+  /** Collects every unknown field of a spec (Jackson would stop at the first) and skips it. */
+  private static final class UnknownFields extends DeserializationProblemHandler {
+    final List<Violation> found = new ArrayList<>();
+    private final String prefix;
+
+    UnknownFields(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public boolean handleUnknownProperty(
+        DeserializationContext ctxt,
+        JsonParser p,
+        JsonDeserializer<?> deserializer,
+        Object beanOrClass,
+        String propertyName)
+        throws IOException {
+      List<String> known = new ArrayList<>();
+      if (deserializer.getKnownPropertyNames() != null) {
+        deserializer.getKnownPropertyNames().forEach(o -> known.add(String.valueOf(o)));
+      }
+      known.sort(null);
+      found.add(
+          new Violation(
+              join(prefix, unknownFieldPath(ctxt.getParser(), propertyName)),
+              "unknown field '"
+                  + propertyName
+                  + "'"
+                  + (known.isEmpty() ? "" : " (expected one of " + known + ")")));
+      p.skipChildren();
+      return true;
+    }
+  }
+
+  /**
+   * The path of an unknown field of the object the main parser is reading. Records are built by a
+   * creator, so Jackson replays their unknown fields from a buffer after the object was read: the
+   * main parser then stands on the object's end (its context is already the parent) or, when the
+   * record was complete early, somewhere inside the object.
+   */
+  private static String unknownFieldPath(JsonParser main, String propertyName) {
+    JsonStreamContext ctx = main.getParsingContext();
+    JsonToken t = main.currentToken();
+    StringBuilder sb;
+    if (t == JsonToken.END_OBJECT) {
+      sb = new StringBuilder(contextPath(ctx));
+    } else {
+      if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && ctx != null) {
+        ctx = ctx.getParent();
+      }
+      sb = new StringBuilder(contextPath(ctx == null ? null : ctx.getParent()));
+    }
+    appendSegment(sb, segment(propertyName));
+    return sb.toString();
+  }
+
+  /** The path of the value the parser stands on, e.g. {@code conf.http[0].match}. */
+  private static String parserPath(JsonParser p) {
+    JsonStreamContext ctx = p.getParsingContext();
+    JsonToken t = p.currentToken();
+    if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && ctx != null) {
+      ctx = ctx.getParent();
+    }
+    return contextPath(ctx);
+  }
+
+  /** The path from the root down to {@code ctx}, including ctx's current field or index. */
+  private static String contextPath(JsonStreamContext ctx) {
+    java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+    while (ctx != null && !ctx.inRoot()) {
+      if (ctx.inArray()) {
+        parts.push("[" + Math.max(ctx.getCurrentIndex(), 0) + "]");
+      } else if (ctx.inObject() && ctx.getCurrentName() != null) {
+        parts.push(segment(ctx.getCurrentName()));
+      }
+      ctx = ctx.getParent();
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String part : parts) {
+      appendSegment(sb, part);
+    }
+    return sb.toString();
+  }
+
+  private static final java.util.regex.Pattern PLAIN_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_-]+");
+
+  /** A map key or field name as a path segment: {@code name} or {@code ["kuma.io/service"]}. */
+  private static String segment(String name) {
+    return PLAIN_NAME.matcher(name).matches() ? name : "[\"" + name + "\"]";
+  }
+
+  private static void appendSegment(StringBuilder sb, String part) {
+    if (sb.length() > 0 && !part.startsWith("[")) {
+      sb.append('.');
+    }
+    sb.append(part);
+  }
+
+  private static String join(String prefix, String path) {
+    if (prefix.isEmpty()) {
+      return path;
+    }
+    if (path.isEmpty()) {
+      return prefix;
+    }
+    return path.startsWith("[") ? prefix + path : prefix + "." + path;
   }
 
   /** The object holding the spec fields, or null when it is not a mapping. */
@@ -395,14 +577,28 @@ public final class ResourceCodec {
       }
       if (e instanceof InvalidFormatException ife) {
         return new Violation(
-            path, "'" + ife.getValue() + "' is not a valid " + friendly(ife.getTargetType()));
+            path,
+            "'"
+                + ife.getValue()
+                + "' is not valid (expected "
+                + friendly(ife.getTargetType())
+                + ")");
       }
       if (e instanceof MismatchedInputException mie) {
-        return new Violation(path, "expected " + friendly(mie.getTargetType()));
+        return new Violation(
+            path, "wrong value type (expected " + friendly(mie.getTargetType()) + ")");
       }
       Throwable root = jme.getCause() != null ? jme.getCause() : jme;
       String msg = root == jme ? jme.getOriginalMessage() : root.getMessage();
       return new Violation(path, firstLine(String.valueOf(msg)));
+    }
+    if (e instanceof StreamReadException sre && sre.getProcessor() != null) {
+      JsonParser p = sre.getProcessor();
+      String what =
+          e instanceof InputCoercionException ice
+              ? "value out of range (expected " + friendly(ice.getTargetType()) + ")"
+              : firstLine(String.valueOf(sre.getOriginalMessage()));
+      return new Violation(join(prefix, parserPath(p)), what);
     }
     return new Violation(prefix, firstLine(String.valueOf(e.getMessage())));
   }
@@ -416,6 +612,12 @@ public final class ResourceCodec {
     }
     if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
       return "an integer";
+    }
+    if (type == Double.class || type == double.class || type == Float.class) {
+      return "a number";
+    }
+    if (type == Instant.class) {
+      return "an RFC 3339 time";
     }
     if (type == Boolean.class || type == boolean.class) {
       return "true or false";
@@ -431,7 +633,7 @@ public final class ResourceCodec {
       for (Object c : type.getEnumConstants()) {
         values.add(c.toString());
       }
-      return "value (expected one of " + values + ")";
+      return "one of " + values;
     }
     return type.getSimpleName();
   }
@@ -442,10 +644,7 @@ public final class ResourceCodec {
       if (ref.getIndex() >= 0) {
         sb.append('[').append(ref.getIndex()).append(']');
       } else if (ref.getFieldName() != null) {
-        if (sb.length() > 0) {
-          sb.append('.');
-        }
-        sb.append(ref.getFieldName());
+        appendSegment(sb, segment(ref.getFieldName()));
       }
     }
     return sb.toString();

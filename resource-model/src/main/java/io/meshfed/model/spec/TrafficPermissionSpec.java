@@ -5,9 +5,9 @@ import java.util.List;
 
 /** {@code TrafficPermission}: which sources may reach which destinations. */
 public record TrafficPermissionSpec(List<Selector> sources, List<Selector> destinations)
-    implements Spec {
+    implements Spec, SourcesDestinations {
   public TrafficPermissionSpec {
-    sources = sources == null ? List.of() : List.copyOf(sources);
-    destinations = destinations == null ? List.of() : List.copyOf(destinations);
+    sources = Copy.list(sources);
+    destinations = Copy.list(destinations);
   }
 }

@@ -35,6 +35,11 @@ public final class Violations {
     return new Violations(path + "[" + i + "]", sink);
   }
 
+  /** The entry {@code key} of a map at this path: {@code tags["kuma.io/service"]}. */
+  public Violations key(String key) {
+    return new Violations(path + "[\"" + key + "\"]", sink);
+  }
+
   /** Adds a violation at this path. */
   public Violations add(String message) {
     sink.add(new Violation(path, message));
