@@ -120,7 +120,7 @@ final class ApiHarness implements AutoCloseable {
     return store
         .create(
             new Resource(
-                ResourceKey.global(StandardTypes.MESH, name), Meta.EMPTY, new MeshSpec(null)))
+                ResourceKey.global(StandardTypes.MESH, name), Meta.EMPTY, MeshSpec.ofMtls(null)))
         .join();
   }
 
