@@ -89,7 +89,7 @@ class SystemEndpointsIT {
               new Resource(
                   ResourceKey.global(TestTypes.ZONE_INGRESS, "zi"),
                   Meta.EMPTY,
-                  new TestTypes.IngressSpec("z", null)))
+                  new io.meshfed.model.spec.ZoneIngressSpec("z", null, null)))
           .join();
       JsonNode body = api.json(api.get("/global-insights"));
       assertThat(body.get("type").asText()).isEqualTo("GlobalInsight");

@@ -1,14 +1,12 @@
 package io.meshfed.api;
 
 import io.meshfed.model.ResourceType;
-import io.meshfed.model.Scope;
 import io.meshfed.model.Spec;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.SyncDirection;
 import io.meshfed.model.TypeRegistry;
-import java.util.Map;
 
-/** The standard types plus test-only ones covering the read-only and validation rules. */
+/** The standard types (ZoneIngress: zone-owned; DataplaneInsight: system-managed) plus a test policy. */
 final class TestTypes {
   /** A zone-owned global-scoped type (read only on global), reachable as /zoneingresses too. */
   static final String ZONE_INGRESS = "ZoneIngress";
@@ -19,28 +17,12 @@ final class TestTypes {
   /** A mesh-scoped policy whose validator reports two fields. */
   static final String CHECKED = "CheckedPolicy";
 
-  record IngressSpec(String zone, Map<String, Object> networking) implements Spec {}
-
-  record InsightSpec(Map<String, Object> subscriptions) implements Spec {}
-
   record CheckedSpec(Integer port, String service) implements Spec {}
 
   private TestTypes() {}
 
   static TypeRegistry registry() {
     TypeRegistry r = StandardTypes.registry();
-    r.register(
-        ResourceType.builder(ZONE_INGRESS, IngressSpec.class)
-            .plural("zone-ingresses")
-            .scope(Scope.GLOBAL)
-            .sync(SyncDirection.ZONE_TO_GLOBAL_TO_OTHER_ZONES)
-            .build());
-    r.register(
-        ResourceType.builder(INSIGHT, InsightSpec.class)
-            .plural("dataplane-insights")
-            .sync(SyncDirection.ZONE_TO_GLOBAL)
-            .systemManaged()
-            .build());
     r.register(
         ResourceType.builder(CHECKED, CheckedSpec.class)
             .plural("checked-policies")
