@@ -29,6 +29,14 @@ import org.slf4j.LoggerFactory;
  * #port()} is the bound port (useful with port 0).
  */
 public final class ApiServer implements AutoCloseable {
+  static {
+    // The JDK server writes headers and body separately; without TCP_NODELAY every response
+    // waits for the client's delayed ACK (about 40 ms), which caps a connection at ~25 req/s.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
   private final Builder config;

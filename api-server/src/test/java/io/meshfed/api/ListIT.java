@@ -128,7 +128,11 @@ class ListIT {
             new io.meshfed.model.Resource(
                 io.meshfed.model.ResourceKey.global(TestTypes.ZONE_INGRESS, "zi-1"),
                 io.meshfed.model.Meta.EMPTY,
-                new io.meshfed.model.spec.ZoneIngressSpec("zone-1", new io.meshfed.model.spec.ZoneIngressSpec.Networking("10.0.0.1", null, 10001, null, null), null)))
+                new io.meshfed.model.spec.ZoneIngressSpec(
+                    "zone-1",
+                    new io.meshfed.model.spec.ZoneIngressSpec.Networking(
+                        "10.0.0.1", null, 10001, null, null),
+                    null)))
         .join();
     assertThat(names(api.json(api.get("/zone-ingresses")))).containsExactly("zi-1");
     assertThat(names(api.json(api.get("/zoneingresses")))).containsExactly("zi-1");

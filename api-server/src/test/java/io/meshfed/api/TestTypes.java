@@ -6,7 +6,10 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.SyncDirection;
 import io.meshfed.model.TypeRegistry;
 
-/** The standard types (ZoneIngress: zone-owned; DataplaneInsight: system-managed) plus a test policy. */
+/**
+ * The standard types (ZoneIngress: zone-owned; DataplaneInsight: system-managed) plus a test
+ * policy.
+ */
 final class TestTypes {
   /** A zone-owned global-scoped type (read only on global), reachable as /zoneingresses too. */
   static final String ZONE_INGRESS = "ZoneIngress";

@@ -100,8 +100,7 @@ public final class RestThroughputBench {
       throws Exception {
     Path dataDir = Files.createTempDirectory("meshfed-bench-");
     GlobalConfig config =
-        GlobalConfig.load(
-            Map.of("api-port", "0", "data-dir", dataDir.toString()), Map.of(), null);
+        GlobalConfig.load(Map.of("api-port", "0", "data-dir", dataDir.toString()), Map.of(), null);
     try (GlobalControlPlane global =
         new GlobalControlPlane(config, storeFactory.get(), Clock.systemUTC()).start()) {
       String api = "http://127.0.0.1:" + global.apiPort();
@@ -144,9 +143,7 @@ public final class RestThroughputBench {
                 http,
                 HttpRequest.newBuilder(
                         URI.create(
-                            api
-                                + "/meshes/default/traffic-permissions?size=1000&offset="
-                                + offset))
+                            api + "/meshes/default/traffic-permissions?size=1000&offset=" + offset))
                     .build(),
                 200);
         listed += countItems(page.body());

@@ -17,8 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code meshfed demo}: starts a global control plane in this process, applies the sample
- * policies with the CLI, shows them, shows how bad input is refused, and stops.
+ * {@code meshfed demo}: starts a global control plane in this process, applies the sample policies
+ * with the CLI, shows them, shows how bad input is refused, and stops.
  */
 @Command(
     name = "demo",
@@ -74,8 +74,7 @@ final class DemoCommand implements Callable<Integer> {
       step("4. Bad input is refused with the field that is wrong, and nothing else is lost");
       Path bad = dataDir.resolve("bad.yaml");
       Files.writeString(
-          bad,
-          "type: TrafficRoute\nname: Not_A_Name\nmesh: default\nsources: []\nconf: {}\n");
+          bad, "type: TrafficRoute\nname: Not_A_Name\nmesh: default\nsources: []\nconf: {}\n");
       cli("apply", "-f", bad.toString(), "--api", api);
       cli("get", "traffic-routes", "--api", api);
       step("5. One resource as YAML, ready to edit and apply again");

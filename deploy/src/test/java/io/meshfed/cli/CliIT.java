@@ -137,12 +137,15 @@ class CliIT {
     cli("apply", "-f", file("a.yaml", Samples.MESH_PERMISSION_ROUTE).toString());
     MeshfedProcess.Result yaml = cli("get", "traffic-routes", "-o", "yaml");
     assertThat(yaml.stdout()).contains("type: TrafficRoute").contains("kuma.io/zone: zone-2");
-    MeshfedProcess.Result again = MeshfedProcess.run(yaml.stdout(), "apply", "-f", "-", "--api", api);
+    MeshfedProcess.Result again =
+        MeshfedProcess.run(yaml.stdout(), "apply", "-f", "-", "--api", api);
     assertThat(again.exitCode()).as(again.stdout()).isZero();
     assertThat(again.stdout()).contains("updated");
 
-    JsonNode json = JSON.readTree(cli("get", "traffic-route", "route-all-to-zone-2", "-o", "json").stdout());
-    assertThat(json.path("conf").path("destination").path("kuma.io/zone").asText()).isEqualTo("zone-2");
+    JsonNode json =
+        JSON.readTree(cli("get", "traffic-route", "route-all-to-zone-2", "-o", "json").stdout());
+    assertThat(json.path("conf").path("destination").path("kuma.io/zone").asText())
+        .isEqualTo("zone-2");
   }
 
   @Test
@@ -164,14 +167,17 @@ class CliIT {
   void helpfulErrors() {
     MeshfedProcess.Result unknown = cli("get", "frobnicators");
     assertThat(unknown.exitCode()).isEqualTo(1);
-    assertThat(unknown.stderr()).contains("unknown resource type 'frobnicators'").contains("traffic-routes");
+    assertThat(unknown.stderr())
+        .contains("unknown resource type 'frobnicators'")
+        .contains("traffic-routes");
 
     MeshfedProcess.Result unreachable =
         MeshfedProcess.run(null, "get", "meshes", "--api", "http://127.0.0.1:" + FreePorts.one());
     assertThat(unreachable.exitCode()).isEqualTo(1);
     assertThat(unreachable.stderr()).contains("cannot reach the control plane API");
 
-    MeshfedProcess.Result badConfig = MeshfedProcess.run(null, "global", "run", "--api-port", "99999");
+    MeshfedProcess.Result badConfig =
+        MeshfedProcess.run(null, "global", "run", "--api-port", "99999");
     assertThat(badConfig.exitCode()).isEqualTo(2);
     assertThat(badConfig.stderr()).contains("api-port");
 

@@ -69,7 +69,8 @@ class GlobalRestartIT {
   void acknowledgedWritesSurviveAKilledGlobal() throws Exception {
     Path file = dir.resolve("policies.yaml");
     Files.writeString(file, Samples.MESH_PERMISSION_ROUTE);
-    MeshfedProcess.Result applied = MeshfedProcess.run(null, "apply", "-f", file.toString(), "--api", api);
+    MeshfedProcess.Result applied =
+        MeshfedProcess.run(null, "apply", "-f", file.toString(), "--api", api);
     assertThat(applied.exitCode()).as(applied.stdout() + applied.stderr()).isZero();
 
     // Many acknowledged writes, some of them updates and deletes, straight over the REST API.
@@ -85,7 +86,10 @@ class GlobalRestartIT {
     for (int i = 0; i < 120; i += 3) {
       String name = "tp-" + i;
       HttpResponse<String> r =
-          put(http, "/meshes/default/traffic-permissions/" + name, Samples.permission(name, "changed-" + i));
+          put(
+              http,
+              "/meshes/default/traffic-permissions/" + name,
+              Samples.permission(name, "changed-" + i));
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       expected.put(name, "changed-" + i);
     }
@@ -93,7 +97,8 @@ class GlobalRestartIT {
       String name = "tp-" + i;
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create(api + "/meshes/default/traffic-permissions/" + name))
+              HttpRequest.newBuilder(
+                      URI.create(api + "/meshes/default/traffic-permissions/" + name))
                   .DELETE()
                   .build(),
               HttpResponse.BodyHandlers.ofString());
