@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.function.DoubleSupplier;
 
 /**
- * Exponential reconnect back-off with jitter: the n-th delay is drawn uniformly from {@code
- * [d/2, d]} where {@code d = min(cap, base * 2^n)}. {@link #succeeded(Duration)} resets it after a
+ * Exponential reconnect back-off with jitter: the n-th delay is drawn uniformly from {@code [d/2,
+ * d]} where {@code d = min(cap, base * 2^n)}. {@link #succeeded(Duration)} resets it after a
  * healthy run (a connection that lasted at least {@code healthyRun}). Not thread-safe: one owner
  * (the reconnect loop).
  */

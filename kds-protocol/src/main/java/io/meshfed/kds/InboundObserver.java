@@ -30,6 +30,7 @@ final class InboundObserver<I> implements StreamObserver<I> {
   @Override
   public void onCompleted() {
     serial.execute(
-        () -> machine.peerClosed(Status.UNAVAILABLE.withDescription(peerName + " ended the stream")));
+        () ->
+            machine.peerClosed(Status.UNAVAILABLE.withDescription(peerName + " ended the stream")));
   }
 }

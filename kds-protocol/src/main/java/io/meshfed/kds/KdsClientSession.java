@@ -4,9 +4,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.grpc.Channel;
 import io.grpc.Status;
-import io.meshfed.kds.proto.KdsSyncServiceGrpc;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.meshfed.kds.proto.KdsSyncServiceGrpc;
 import io.meshfed.store.SerialExecutor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -95,7 +95,8 @@ public final class KdsClientSession implements AutoCloseable {
       log.warn("zone={}: KDS session ended: {}", zone, describe(status));
     }
     Status toPeer =
-        Status.CANCELLED.withDescription("KDS session of zone " + zone + " ended: " + describe(status));
+        Status.CANCELLED.withDescription(
+            "KDS session of zone " + zone + " ended: " + describe(status));
     StreamMachine<?> a = globalToZone;
     StreamMachine<?> b = zoneToGlobal;
     if (a != null) {
@@ -107,7 +108,8 @@ public final class KdsClientSession implements AutoCloseable {
   }
 
   private static String describe(Status status) {
-    return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    return status.getCode()
+        + (status.getDescription() == null ? "" : ": " + status.getDescription());
   }
 
   private KdsStreamInfo info(KdsDirection direction, KdsStreamInfo.Role role) {

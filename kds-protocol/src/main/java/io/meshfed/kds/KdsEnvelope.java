@@ -178,8 +178,8 @@ public final class KdsEnvelope {
 
   /**
    * Decodes the resources of one response of type {@code typeName}. Each resource is accepted or
-   * rejected on its own: unknown type, a name that does not match its meta, an unreadable
-   * envelope, spec JSON that does not map onto the type, or a failed validation.
+   * rejected on its own: unknown type, a name that does not match its meta, an unreadable envelope,
+   * spec JSON that does not map onto the type, or a failed validation.
    */
   public Decoding decode(
       String typeName, List<io.envoyproxy.envoy.service.discovery.v3.Resource> resources) {

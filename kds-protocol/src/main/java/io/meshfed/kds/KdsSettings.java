@@ -6,9 +6,9 @@ import java.util.Objects;
 /**
  * Tunables of a KDS stream.
  *
- * @param maxResponseBytes no response is larger than this (serialized); a single resource that
- *     does not fit is not sent and is reported as too large. Receivers must accept messages of
- *     this size ({@code maxInboundMessageSize}); gRPC's default of 4 MiB matches the default here.
+ * @param maxResponseBytes no response is larger than this (serialized); a single resource that does
+ *     not fit is not sent and is reported as too large. Receivers must accept messages of this size
+ *     ({@code maxInboundMessageSize}); gRPC's default of 4 MiB matches the default here.
  * @param nackBackoff how long a rejected resource version is not re-sent unless it changes
  * @param heartbeatInterval how often the requesting side sends a heartbeat
  * @param heartbeatTimeout a stream on which nothing arrived for this long is closed

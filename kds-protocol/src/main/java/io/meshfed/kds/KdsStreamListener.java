@@ -55,7 +55,10 @@ public interface KdsStreamListener {
    * others were applied.
    */
   default void nacked(
-      KdsStreamInfo stream, SentResponse response, Map<String, String> rejected, Duration latency) {}
+      KdsStreamInfo stream,
+      SentResponse response,
+      Map<String, String> rejected,
+      Duration latency) {}
 
   /** Serving side: a resource larger than the response budget was not sent. */
   default void rejectedTooLarge(

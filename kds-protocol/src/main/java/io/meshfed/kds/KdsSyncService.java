@@ -3,20 +3,20 @@ package io.meshfed.kds;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.grpc.Status;
-import io.meshfed.kds.proto.KdsSyncServiceGrpc;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.meshfed.kds.proto.KdsSyncServiceGrpc;
 import io.meshfed.store.SerialExecutor;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The KDS gRPC service, run by global. {@code GlobalToZoneSync} runs a serving side over the
- * zone's source; {@code ZoneToGlobalSync} runs a requesting side into the zone's sink. The zone is
- * the one an authentication interceptor put into {@link KdsPeer#ZONE_NAME}; without it the call
- * fails with {@code UNAUTHENTICATED}.
+ * The KDS gRPC service, run by global. {@code GlobalToZoneSync} runs a serving side over the zone's
+ * source; {@code ZoneToGlobalSync} runs a requesting side into the zone's sink. The zone is the one
+ * an authentication interceptor put into {@link KdsPeer#ZONE_NAME}; without it the call fails with
+ * {@code UNAUTHENTICATED}.
  *
  * <pre>{@code
  * Server server = NettyServerBuilder.forPort(5685)
@@ -92,8 +92,7 @@ public final class KdsSyncService extends KdsSyncServiceGrpc.KdsSyncServiceImplB
   }
 
   /** Asks the bindings for the zone's source or sink; fails the call when there is none. */
-  private <T> T bind(
-      String zone, ServerCallStreamObserver<?> call, Function<String, T> factory) {
+  private <T> T bind(String zone, ServerCallStreamObserver<?> call, Function<String, T> factory) {
     if (zone == null) {
       call.onError(
           Status.UNAUTHENTICATED

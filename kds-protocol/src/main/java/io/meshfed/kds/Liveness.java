@@ -12,9 +12,9 @@ import java.util.function.Consumer;
 
 /**
  * Application-level liveness of one stream: every interval it runs {@code onTick} (the requesting
- * side sends a heartbeat there) and, when nothing arrived for the timeout, calls {@code
- * onTimeout} with how long the peer was silent. Touched by every inbound message. Only used from
- * the stream's serial executor, except that the timer hands its checks to that executor.
+ * side sends a heartbeat there) and, when nothing arrived for the timeout, calls {@code onTimeout}
+ * with how long the peer was silent. Touched by every inbound message. Only used from the stream's
+ * serial executor, except that the timer hands its checks to that executor.
  */
 final class Liveness {
   private final Clock clock;

@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The requesting side of a KDS stream: subscribes to every type of its sink with the versions the
- * sink holds (resume), decodes each response, applies the accepted resources and removals, and
- * ACKs or NACKs by name. Responses are pulled one at a time (inbound flow control), so a slow sink
- * never makes gRPC buffer. Sends a heartbeat every interval. Confined to the serial executor.
+ * sink holds (resume), decodes each response, applies the accepted resources and removals, and ACKs
+ * or NACKs by name. Responses are pulled one at a time (inbound flow control), so a slow sink never
+ * makes gRPC buffer. Sends a heartbeat every interval. Confined to the serial executor.
  */
 final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
   private static final Logger log = LoggerFactory.getLogger(RequestingSide.class);
@@ -112,13 +112,15 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
                           .addResourceNamesSubscribe("*")
                           .putAllInitialResourceVersions(versions)
                           .build());
-                  log.debug("{}: subscribed to {} holding {} resources", stream, type, versions.size());
+                  log.debug(
+                      "{}: subscribed to {} holding {} resources", stream, type, versions.size());
                   subscribeFrom(index + 1);
                 }));
   }
 
   private void heartbeat() {
-    port.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(KdsEnvelope.HEARTBEAT_TYPE_URL).build());
+    port.send(
+        DeltaDiscoveryRequest.newBuilder().setTypeUrl(KdsEnvelope.HEARTBEAT_TYPE_URL).build());
   }
 
   @Override
@@ -201,7 +203,10 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
               + " "
               + type
               + " resources rejected: "
-              + rejected.stream().limit(5).map(KdsRejection::toString).collect(Collectors.joining("; "));
+              + rejected.stream()
+                  .limit(5)
+                  .map(KdsRejection::toString)
+                  .collect(Collectors.joining("; "));
       answer.setErrorDetail(
           com.google.rpc.Status.newBuilder()
               .setCode(Status.Code.INVALID_ARGUMENT.value())

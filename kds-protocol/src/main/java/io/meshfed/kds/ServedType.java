@@ -60,7 +60,8 @@ final class ServedType {
   }
 
   /** Encodes the current set, reusing encodings of unchanged resources; wire name to encoding. */
-  Map<String, Resource> encode(Collection<io.meshfed.model.Resource> current, KdsEnvelope envelope) {
+  Map<String, Resource> encode(
+      Collection<io.meshfed.model.Resource> current, KdsEnvelope envelope) {
     Map<String, Cached> next = new HashMap<>(current.size() * 2);
     Map<String, Resource> out = new TreeMap<>();
     for (io.meshfed.model.Resource r : current) {

@@ -31,11 +31,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The serving side of a KDS stream: answers wildcard subscriptions with the delta between what the
  * peer holds and what the source has, once the source is ready; follows source changes; tracks
- * ACK/NACK per nonce; holds back rejected versions for the NACK back-off; splits responses to
- * the byte budget; answers heartbeats. All state is confined to the stream's serial executor.
+ * ACK/NACK per nonce; holds back rejected versions for the NACK back-off; splits responses to the
+ * byte budget; answers heartbeats. All state is confined to the stream's serial executor.
  */
 final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
   private static final Logger log = LoggerFactory.getLogger(ServingSide.class);
+
   /** Room kept for the nonce when sizing responses: a long in decimal. */
   private static final String WIDEST_NONCE = Long.toString(Long.MAX_VALUE);
 
@@ -189,8 +190,7 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
    * Names and reasons from the {@link RejectedResources} in a NACK, limited to what the answered
    * response carried; a NACK without details rejects the whole response.
    */
-  private Map<String, String> rejectedReasons(
-      com.google.rpc.Status error, SentResponse response) {
+  private Map<String, String> rejectedReasons(com.google.rpc.Status error, SentResponse response) {
     Map<String, String> reasons = new TreeMap<>();
     for (Any detail : error.getDetailsList()) {
       if (detail.is(RejectedResources.class)) {

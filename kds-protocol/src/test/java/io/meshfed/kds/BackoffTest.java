@@ -10,8 +10,12 @@ class BackoffTest {
 
   @Test
   void doublesUpToTheCapWithJitterInTheUpperHalf() {
-    Backoff max = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(30), () -> 0.999999);
-    Backoff min = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(30), () -> 0.0);
+    Backoff max =
+        new Backoff(
+            Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(30), () -> 0.999999);
+    Backoff min =
+        new Backoff(
+            Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(30), () -> 0.0);
 
     assertThat(max.next()).isCloseTo(Duration.ofSeconds(1), Duration.ofMillis(1));
     assertThat(max.next()).isCloseTo(Duration.ofSeconds(2), Duration.ofMillis(1));
@@ -25,7 +29,9 @@ class BackoffTest {
 
   @Test
   void resetsOnlyAfterAHealthyRun() {
-    Backoff b = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(30), () -> 0.0);
+    Backoff b =
+        new Backoff(
+            Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(30), () -> 0.0);
     b.next();
     b.next();
     b.next();
@@ -41,9 +47,13 @@ class BackoffTest {
 
   @Test
   void refusesNonsense() {
-    assertThatThrownBy(() -> new Backoff(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), () -> 0))
+    assertThatThrownBy(
+            () -> new Backoff(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), () -> 0))
         .hasMessageContaining("base must be positive");
-    assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), () -> 0))
+    assertThatThrownBy(
+            () ->
+                new Backoff(
+                    Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), () -> 0))
         .hasMessageContaining("cap");
   }
 }

@@ -31,8 +31,7 @@ class KdsEnvelopeTest {
 
     assertThat(wire.getName()).isEqualTo("default/allow-web");
     assertThat(wire.getVersion()).matches("[0-9a-f]{16}");
-    assertThat(wire.getResource().getTypeUrl())
-        .isEqualTo("meshfed.io/meshfed.kds.v1.KdsResource");
+    assertThat(wire.getResource().getTypeUrl()).isEqualTo("meshfed.io/meshfed.kds.v1.KdsResource");
     KdsEnvelope.Decoding decoded = envelope.decode(TestTypes.TP, List.of(wire));
     assertThat(decoded.rejected()).isEmpty();
     KdsReceived received = decoded.accepted().get(0);
@@ -50,7 +49,9 @@ class KdsEnvelopeTest {
 
     assertThat(wire.getName()).isEqualTo("default");
     KdsEnvelope.Decoding decoded = envelope.decode(TestTypes.MESH, List.of(wire));
-    assertThat(decoded.accepted()).singleElement().satisfies(r -> assertThat(r.resource().mesh()).isNull());
+    assertThat(decoded.accepted())
+        .singleElement()
+        .satisfies(r -> assertThat(r.resource().mesh()).isNull());
   }
 
   @Test
@@ -58,10 +59,12 @@ class KdsEnvelopeTest {
     io.meshfed.model.Resource a = TestTypes.permission("default", "p", "web");
 
     String v1 = envelope.encode(a).getVersion();
-    String again = new KdsEnvelope(new ResourceCodec(TestTypes.registry())).encode(a.withVersion(7)).getVersion();
+    String again =
+        new KdsEnvelope(new ResourceCodec(TestTypes.registry()))
+            .encode(a.withVersion(7))
+            .getVersion();
     String changedSpec = envelope.encode(TestTypes.permission("default", "p", "db")).getVersion();
-    String changedLabel =
-        envelope.encode(a.withMeta(a.meta().withLabel("x", "y"))).getVersion();
+    String changedLabel = envelope.encode(a.withMeta(a.meta().withLabel("x", "y"))).getVersion();
 
     assertThat(again).isEqualTo(v1);
     assertThat(changedSpec).isNotEqualTo(v1);
@@ -97,7 +100,8 @@ class KdsEnvelopeTest {
             .build();
 
     KdsEnvelope.Decoding decoded =
-        envelope.decode(TestTypes.ZONE_THING, List.of(good, invalid, renamed, notJson, notEnvelope));
+        envelope.decode(
+            TestTypes.ZONE_THING, List.of(good, invalid, renamed, notJson, notEnvelope));
 
     assertThat(decoded.accepted()).extracting(KdsReceived::name).containsExactly("default/good");
     assertThat(decoded.rejected())
@@ -116,7 +120,9 @@ class KdsEnvelopeTest {
     KdsEnvelope.Decoding decoded = envelope.decode("NoSuchType", List.of(good));
 
     assertThat(decoded.accepted()).isEmpty();
-    assertThat(decoded.rejected()).singleElement().satisfies(r -> assertThat(r.reason()).contains("unknown resource type 'NoSuchType'"));
+    assertThat(decoded.rejected())
+        .singleElement()
+        .satisfies(r -> assertThat(r.reason()).contains("unknown resource type 'NoSuchType'"));
   }
 
   @Test

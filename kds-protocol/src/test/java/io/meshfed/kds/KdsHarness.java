@@ -114,7 +114,9 @@ final class KdsHarness implements AutoCloseable {
   Channel channel(String zone) {
     ManagedChannel channel = InProcessChannelBuilder.forName(serverName).build();
     closeables.add(channel::shutdownNow);
-    return zone == null ? channel : io.grpc.ClientInterceptors.intercept(channel, new AddZone(zone));
+    return zone == null
+        ? channel
+        : io.grpc.ClientInterceptors.intercept(channel, new AddZone(zone));
   }
 
   private final List<KdsClientSession> sessions = new ArrayList<>();
@@ -133,8 +135,7 @@ final class KdsHarness implements AutoCloseable {
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(10))
         .until(
-            () ->
-                globalListener.count("streamsClosed") == globalListener.count("streamsOpened"));
+            () -> globalListener.count("streamsClosed") == globalListener.count("streamsOpened"));
   }
 
   @Override

@@ -74,7 +74,9 @@ class KdsLivenessTest {
 
     Status status = zone.ended.orTimeout(10, TimeUnit.SECONDS).join();
     assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(status.getDescription()).contains("no heartbeat from zone zone-1 for").contains("(timeout 15s)");
+    assertThat(status.getDescription())
+        .contains("no heartbeat from zone zone-1 for")
+        .contains("(timeout 15s)");
   }
 
   @Test

@@ -25,8 +25,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Each received resource goes through {@code stamp} (global renames zone resources and adds
  * {@code kuma.io/origin}/{@code kuma.io/zone}; a zone adds {@code kuma.io/origin: global}); the
- * stamp must keep the mesh. The sink then adds two labels of its own so that it can resume after
- * a restart without keeping any state outside the store:
+ * stamp must keep the mesh. The sink then adds two labels of its own so that it can resume after a
+ * restart without keeping any state outside the store:
  *
  * <ul>
  *   <li>{@value #VERSION_LABEL}: the version received over KDS (the serving side's content hash),
@@ -34,10 +34,10 @@ import java.util.function.UnaryOperator;
  *   <li>{@value #NAME_LABEL}: the name on the wire, only when {@code stamp} renamed the resource.
  * </ul>
  *
- * {@code owned} tells which stored resources belong to this sync (e.g. {@code kuma.io/zone=z1}
- * and {@code kuma.io/origin=zone} on global): only those are reported as held, updated or
- * removed; a received resource whose stored key is taken by a resource not owned is rejected.
- * Store failures of one resource are rejections; an unreachable store fails the whole apply.
+ * {@code owned} tells which stored resources belong to this sync (e.g. {@code kuma.io/zone=z1} and
+ * {@code kuma.io/origin=zone} on global): only those are reported as held, updated or removed; a
+ * received resource whose stored key is taken by a resource not owned is rejected. Store failures
+ * of one resource are rejections; an unreachable store fails the whole apply.
  */
 public final class StoreKdsSink implements KdsSink {
   /** Label holding the version received over KDS. */
@@ -156,8 +156,7 @@ public final class StoreKdsSink implements KdsSink {
                   current -> {
                     if (current.isPresent()) {
                       throw new StoreException(
-                          toStore.key()
-                              + " exists and was not written by KDS: not overwritten");
+                          toStore.key() + " exists and was not written by KDS: not overwritten");
                     }
                     return store.create(toStore);
                   });
@@ -172,7 +171,8 @@ public final class StoreKdsSink implements KdsSink {
         });
   }
 
-  private CompletableFuture<Void> remove(String name, Resource stored, List<KdsRejection> rejected) {
+  private CompletableFuture<Void> remove(
+      String name, Resource stored, List<KdsRejection> rejected) {
     return store
         .delete(stored.key(), 0)
         .handle(
