@@ -238,8 +238,11 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
   private void silent(Duration silentFor) {
     close(
         Status.UNAVAILABLE.withDescription(
-            "no heartbeat from peer of zone "
+            "no heartbeat from the serving peer on "
+                + stream.direction().rpc()
+                + " (zone "
                 + stream.peer()
+                + ")"
                 + " for "
                 + silentFor.toSeconds()
                 + "s (timeout "

@@ -383,8 +383,11 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
   private void silent(Duration silentFor) {
     close(
         Status.UNAVAILABLE.withDescription(
-            "no heartbeat from zone "
+            "no heartbeat from the requesting peer on "
+                + stream.direction().rpc()
+                + " (zone "
                 + stream.peer()
+                + ")"
                 + " for "
                 + silentFor.toSeconds()
                 + "s (timeout "

@@ -75,7 +75,7 @@ class KdsLivenessTest {
     Status status = zone.ended.orTimeout(10, TimeUnit.SECONDS).join();
     assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(status.getDescription())
-        .contains("no heartbeat from zone zone-1 for")
+        .contains("no heartbeat from the requesting peer on GlobalToZoneSync (zone zone-1) for")
         .contains("(timeout 15s)");
   }
 
@@ -110,7 +110,10 @@ class KdsLivenessTest {
 
     Status why = session.closed().orTimeout(10, TimeUnit.SECONDS).join();
     assertThat(why.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(why.getDescription()).contains("no heartbeat from peer of zone zone-1");
+    assertThat(why.getDescription())
+        .contains("no heartbeat from the")
+        .contains("(zone zone-1)")
+        .contains("(timeout 15s)");
   }
 
   @Test
