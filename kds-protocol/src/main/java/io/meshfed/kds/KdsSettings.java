@@ -1,0 +1,83 @@
+package io.meshfed.kds;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tunables of a KDS stream.
+ *
+ * @param maxResponseBytes no response is larger than this (serialized); a single resource that does
+ *     not fit is not sent and is reported as too large. Receivers must accept messages of this size
+ *     ({@code maxInboundMessageSize}); gRPC's default of 4 MiB matches the default here.
+ * @param nackBackoff how long a rejected resource version is not re-sent unless it changes
+ * @param heartbeatInterval how often the requesting side sends a heartbeat
+ * @param heartbeatTimeout a stream on which nothing arrived for this long is closed
+ * @param coalesceDelay how long a serving side waits after a source change before sending, so
+ *     bursts go out as one delta; zero sends as soon as the stream's executor is free
+ */
+public record KdsSettings(
+    int maxResponseBytes,
+    Duration nackBackoff,
+    Duration heartbeatInterval,
+    Duration heartbeatTimeout,
+    Duration coalesceDelay) {
+
+  public static final int DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+  public KdsSettings {
+    if (maxResponseBytes < 1024) {
+      throw new IllegalArgumentException(
+          "maxResponseBytes must be at least 1024 (got " + maxResponseBytes + ")");
+    }
+    requirePositive(nackBackoff, "nackBackoff");
+    requirePositive(heartbeatInterval, "heartbeatInterval");
+    requirePositive(heartbeatTimeout, "heartbeatTimeout");
+    Objects.requireNonNull(coalesceDelay, "coalesceDelay");
+    if (coalesceDelay.isNegative()) {
+      throw new IllegalArgumentException("coalesceDelay must not be negative");
+    }
+    if (heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
+      throw new IllegalArgumentException(
+          "heartbeatTimeout ("
+              + heartbeatTimeout
+              + ") must be longer than heartbeatInterval ("
+              + heartbeatInterval
+              + ")");
+    }
+  }
+
+  private static void requirePositive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive (got " + d + ")");
+    }
+  }
+
+  /** 4 MiB responses, 30s NACK back-off, 5s heartbeat, 15s timeout, 100ms coalescing. */
+  public static KdsSettings defaults() {
+    return new KdsSettings(
+        DEFAULT_MAX_RESPONSE_BYTES,
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(15),
+        Duration.ofMillis(100));
+  }
+
+  public KdsSettings withMaxResponseBytes(int bytes) {
+    return new KdsSettings(bytes, nackBackoff, heartbeatInterval, heartbeatTimeout, coalesceDelay);
+  }
+
+  public KdsSettings withNackBackoff(Duration backoff) {
+    return new KdsSettings(
+        maxResponseBytes, backoff, heartbeatInterval, heartbeatTimeout, coalesceDelay);
+  }
+
+  public KdsSettings withHeartbeat(Duration interval, Duration timeout) {
+    return new KdsSettings(maxResponseBytes, nackBackoff, interval, timeout, coalesceDelay);
+  }
+
+  public KdsSettings withCoalesceDelay(Duration delay) {
+    return new KdsSettings(
+        maxResponseBytes, nackBackoff, heartbeatInterval, heartbeatTimeout, delay);
+  }
+}

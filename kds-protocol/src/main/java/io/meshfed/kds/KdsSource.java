@@ -1,0 +1,63 @@
+package io.meshfed.kds;
+
+import io.meshfed.model.Resource;
+import java.io.Closeable;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * What a serving side sends to one peer: per type, the complete current set of resources, already
+ * filtered for that peer. Implementations are thread-safe; {@link #resources} returns an immutable
+ * snapshot.
+ *
+ * <p>A serving side never sends anything of a type, and never removes anything the peer holds,
+ * before {@link #isReady} says the type is loaded.
+ */
+public interface KdsSource {
+
+  /** The types this source can serve, in registry order. */
+  List<String> types();
+
+  /** True once the set of {@code type} is completely loaded. */
+  boolean isReady(String type);
+
+  /** The complete current set of {@code type}; empty when the type is not ready. */
+  List<Resource> resources(String type);
+
+  /**
+   * Calls {@code onChange} with a type name whenever that type's set or readiness may have changed.
+   * Calls may come from any thread and may be spurious. Close the handle to stop.
+   */
+  Closeable subscribe(Consumer<String> onChange);
+
+  /**
+   * A view of this source that keeps only the resources {@code filter} accepts and passes them
+   * through {@code mapper} (e.g. per-zone filtering and label stamping on global).
+   */
+  default KdsSource filtered(Predicate<Resource> filter, UnaryOperator<Resource> mapper) {
+    KdsSource base = this;
+    return new KdsSource() {
+      @Override
+      public List<String> types() {
+        return base.types();
+      }
+
+      @Override
+      public boolean isReady(String type) {
+        return base.isReady(type);
+      }
+
+      @Override
+      public List<Resource> resources(String type) {
+        return base.resources(type).stream().filter(filter).map(mapper).toList();
+      }
+
+      @Override
+      public Closeable subscribe(Consumer<String> onChange) {
+        return base.subscribe(onChange);
+      }
+    };
+  }
+}

@@ -1,0 +1,200 @@
+package io.meshfed.kds.store;
+
+import io.meshfed.kds.KdsEnvelope;
+import io.meshfed.kds.KdsReceived;
+import io.meshfed.kds.KdsRejection;
+import io.meshfed.kds.KdsSink;
+import io.meshfed.model.Resource;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.NotFoundException;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.store.StoreException;
+import io.meshfed.store.StoreUnavailableException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * A {@link KdsSink} that writes into a {@link ResourceStore}.
+ *
+ * <p>Each received resource goes through {@code stamp} (global renames zone resources and adds
+ * {@code kuma.io/origin}/{@code kuma.io/zone}; a zone adds {@code kuma.io/origin: global}); the
+ * stamp must keep the mesh. The sink then adds two labels of its own so that it can resume after a
+ * restart without keeping any state outside the store:
+ *
+ * <ul>
+ *   <li>{@value #VERSION_LABEL}: the version received over KDS (the serving side's content hash),
+ *       reported back in {@code initial_resource_versions};
+ *   <li>{@value #NAME_LABEL}: the name on the wire, only when {@code stamp} renamed the resource.
+ * </ul>
+ *
+ * {@code owned} tells which stored resources belong to this sync (e.g. {@code kuma.io/zone=z1} and
+ * {@code kuma.io/origin=zone} on global): only those are reported as held, updated or removed; a
+ * received resource whose stored key is taken by a resource not owned is rejected. Store failures
+ * of one resource are rejections; an unreachable store fails the whole apply.
+ */
+public final class StoreKdsSink implements KdsSink {
+  /** Label holding the version received over KDS. */
+  public static final String VERSION_LABEL = "kds.meshfed.io/version";
+
+  /** Label holding the wire name when the stored name differs. */
+  public static final String NAME_LABEL = "kds.meshfed.io/name";
+
+  private final ResourceStore store;
+  private final List<String> types;
+  private final Predicate<Resource> owned;
+  private final UnaryOperator<Resource> stamp;
+
+  public StoreKdsSink(
+      ResourceStore store,
+      List<String> types,
+      Predicate<Resource> owned,
+      UnaryOperator<Resource> stamp) {
+    this.store = store;
+    this.types = List.copyOf(types);
+    this.owned = owned;
+    this.stamp = stamp;
+  }
+
+  @Override
+  public List<String> types() {
+    return types;
+  }
+
+  /** The wire name of a resource this sink stored. */
+  static String wireName(Resource stored) {
+    String name = stored.labels().getOrDefault(NAME_LABEL, stored.name());
+    return stored.mesh() == null ? name : stored.mesh() + "/" + name;
+  }
+
+  /** The owned resources of {@code type} in the store, by wire name. */
+  private CompletableFuture<Map<String, Resource>> ownedByWireName(String type) {
+    return store
+        .list(ListQuery.all(type))
+        .thenApply(
+            page -> {
+              Map<String, Resource> out = new TreeMap<>();
+              for (Resource r : page.items()) {
+                if (owned.test(r)) {
+                  out.put(wireName(r), r);
+                }
+              }
+              return out;
+            });
+  }
+
+  @Override
+  public CompletableFuture<Map<String, String>> heldVersions(String type) {
+    return ownedByWireName(type)
+        .thenApply(
+            held -> {
+              Map<String, String> out = new TreeMap<>();
+              held.forEach((name, r) -> out.put(name, r.labels().getOrDefault(VERSION_LABEL, "")));
+              return out;
+            });
+  }
+
+  @Override
+  public CompletableFuture<List<KdsRejection>> apply(
+      String type, List<KdsReceived> upserts, List<String> removedNames) {
+    return ownedByWireName(type)
+        .thenCompose(
+            held -> {
+              List<KdsRejection> rejected = new ArrayList<>();
+              Map<io.meshfed.model.ResourceKey, Resource> byKey = new HashMap<>();
+              held.values().forEach(r -> byKey.put(r.key(), r));
+              CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+              for (KdsReceived received : upserts) {
+                chain = chain.thenCompose(v -> upsert(received, byKey, rejected));
+              }
+              for (String name : removedNames) {
+                Resource stored = held.get(name);
+                if (stored != null) {
+                  chain = chain.thenCompose(v -> remove(name, stored, rejected));
+                }
+              }
+              return chain.thenApply(v -> rejected);
+            });
+  }
+
+  private CompletableFuture<Void> upsert(
+      KdsReceived received,
+      Map<io.meshfed.model.ResourceKey, Resource> ownedByKey,
+      List<KdsRejection> rejected) {
+    Resource stamped = stamp.apply(received.resource());
+    if (!java.util.Objects.equals(stamped.mesh(), received.resource().mesh())) {
+      rejected.add(
+          new KdsRejection(
+              received.name(),
+              received.version(),
+              "the sink's stamp moved it to mesh '" + stamped.mesh() + "'"));
+      return CompletableFuture.completedFuture(null);
+    }
+    var meta = stamped.meta().withLabel(VERSION_LABEL, received.version());
+    if (!stamped.name().equals(received.resource().name())) {
+      meta = meta.withLabel(NAME_LABEL, received.resource().name());
+    }
+    Resource toStore = stamped.withMeta(meta);
+    Resource existing = ownedByKey.get(toStore.key());
+    CompletableFuture<Resource> write;
+    if (existing != null) {
+      if (existing.sameContent(toStore)) {
+        return CompletableFuture.completedFuture(null);
+      }
+      write = store.update(toStore, 0);
+    } else {
+      write =
+          store
+              .get(toStore.key())
+              .thenCompose(
+                  current -> {
+                    if (current.isPresent()) {
+                      throw new StoreException(
+                          toStore.key() + " exists and was not written by KDS: not overwritten");
+                    }
+                    return store.create(toStore);
+                  });
+    }
+    return write.handle(
+        (ok, error) -> {
+          if (error != null) {
+            rejected.add(
+                new KdsRejection(received.name(), received.version(), failure(error, toStore)));
+          }
+          return null;
+        });
+  }
+
+  private CompletableFuture<Void> remove(
+      String name, Resource stored, List<KdsRejection> rejected) {
+    return store
+        .delete(stored.key(), 0)
+        .handle(
+            (ok, error) -> {
+              if (error != null && !(unwrap(error) instanceof NotFoundException)) {
+                rejected.add(new KdsRejection(name, "", failure(error, stored)));
+              }
+              return null;
+            });
+  }
+
+  /** The reason of a per-resource failure; rethrows when the store itself is unavailable. */
+  private static String failure(Throwable error, Resource r) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof StoreUnavailableException e) {
+      throw e;
+    }
+    String msg = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return "cannot store " + KdsEnvelope.wireName(r) + ": " + msg;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+}
