@@ -2,7 +2,7 @@ package io.meshfed.bench;
 
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
-import io.meshfed.global.store.etcd.EtcdResourceStore;
+import io.meshfed.store.etcd.EtcdResourceStore;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.memory.MemoryResourceStore;

@@ -1,6 +1,6 @@
 package io.meshfed.global;
 
-import io.meshfed.global.store.etcd.EtcdResourceStore;
+import io.meshfed.store.etcd.EtcdResourceStore;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.memory.MemoryResourceStore;

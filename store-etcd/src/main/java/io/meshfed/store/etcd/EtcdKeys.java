@@ -1,4 +1,4 @@
-package io.meshfed.global.store.etcd;
+package io.meshfed.store.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.meshfed.model.ResourceKey;

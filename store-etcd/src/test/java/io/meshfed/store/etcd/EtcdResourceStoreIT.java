@@ -1,4 +1,4 @@
-package io.meshfed.global.store.etcd;
+package io.meshfed.store.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.meshfed.global.store.etcd;
+package io.meshfed.store.etcd;
 
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
