@@ -50,8 +50,7 @@ class GenerateCommandIT {
       System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
       int code = Main.run(args);
-      return new Run(
-          code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(out);
       System.setErr(err);
@@ -60,7 +59,8 @@ class GenerateCommandIT {
 
   @Test
   void printsATokenForTheZone() {
-    Run r = meshfed("generate", "zone-token", "--zone", "zone-1", "--valid-for", "2h", "--api", api);
+    Run r =
+        meshfed("generate", "zone-token", "--zone", "zone-1", "--valid-for", "2h", "--api", api);
 
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout().lines()).hasSize(1);

@@ -69,7 +69,8 @@ public final class ZoneTokenEndpoint {
     if (validNode != null && !validNode.isNull()) {
       if (!validNode.isTextual()) {
         causes.add(
-            new Violation("validFor", "must be a duration string such as 8760h (got " + validNode + ")"));
+            new Violation(
+                "validFor", "must be a duration string such as 8760h (got " + validNode + ")"));
         validFor = null;
       } else {
         try {

@@ -91,7 +91,11 @@ class ZoneTokenEndpointIT {
     assertThat(both.get(0).path("message").asText()).contains("not a valid DNS label");
     assertThat(both.get(1).path("field").asText()).isEqualTo("validFor");
     assertThat(both.get(1).path("message").asText()).contains("not a duration");
-    assertThat(causes(post("{\"zone\": \"z\", \"validFor\": \"-1h\"}")).get(0).path("message").asText())
+    assertThat(
+            causes(post("{\"zone\": \"z\", \"validFor\": \"-1h\"}"))
+                .get(0)
+                .path("message")
+                .asText())
         .contains("must be positive");
     assertThat(causes(post("{\"zone\": 7}")).get(0).path("message").asText())
         .contains("must be a string");

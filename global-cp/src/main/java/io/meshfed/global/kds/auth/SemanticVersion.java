@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 /** {@code MAJOR.MINOR.PATCH} with optional {@code v} prefix, pre-release and build suffixes. */
 public record SemanticVersion(int major, int minor, int patch) {
   private static final Pattern FORMAT =
-      Pattern.compile("v?(\\d{1,9})\\.(\\d{1,9})(?:\\.(\\d{1,9}))?(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?");
+      Pattern.compile(
+          "v?(\\d{1,9})\\.(\\d{1,9})(?:\\.(\\d{1,9}))?(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?");
 
   /** The version in {@code text}, or empty when it is not a semantic version. */
   public static Optional<SemanticVersion> parse(String text) {

@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 /**
  * Zone side of the KDS handshake: adds to every call the metadata global checks before a stream
  * starts, {@code authorization: Bearer <token>}, {@code meshfed-zone}, {@code meshfed-version} and
- * {@code meshfed-features} (comma-separated). The token is read from the supplier on every call,
- * so a rotated token file takes effect on the next reconnect.
+ * {@code meshfed-features} (comma-separated). The token is read from the supplier on every call, so
+ * a rotated token file takes effect on the next reconnect.
  *
  * <p>Depends on gRPC only, so it can move to the zone module unchanged.
  */

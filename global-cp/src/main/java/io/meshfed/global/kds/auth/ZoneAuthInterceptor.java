@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Authenticates every KDS call before its handler starts: the zone token from {@code authorization:
  * Bearer <token>} must verify, the zone claimed in {@code meshfed-zone} must be the token's zone,
- * and the version and features the zone announces must be {@linkplain KdsCompatibility
- * compatible}. A refused call is closed at once (UNAUTHENTICATED, PERMISSION_DENIED or
- * FAILED_PRECONDITION with the reason); no message is requested from, nor sent to, such a peer.
+ * and the version and features the zone announces must be {@linkplain KdsCompatibility compatible}.
+ * A refused call is closed at once (UNAUTHENTICATED, PERMISSION_DENIED or FAILED_PRECONDITION with
+ * the reason); no message is requested from, nor sent to, such a peer.
  *
  * <p>An accepted call runs with the verified zone name in the caller's {@code zoneKey} and the
  * whole {@link ZoneHandshake} in {@link #HANDSHAKE}. Handlers must take the zone from there, never
@@ -62,11 +62,11 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
           peer,
           method);
     }
-    if (!authorization.regionMatches(true, 0, ZoneAuthHeaders.BEARER, 0, 7)) {
+    if (!authorization.regionMatches(
+        true, 0, ZoneAuthHeaders.BEARER, 0, ZoneAuthHeaders.BEARER.length())) {
       return refuse(
           call,
-          Status.UNAUTHENTICATED.withDescription(
-              "authorization metadata is not 'Bearer <token>'"),
+          Status.UNAUTHENTICATED.withDescription("authorization metadata is not 'Bearer <token>'"),
           peer,
           method);
     }
@@ -77,7 +77,9 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
       return refuse(
           call,
           Status.UNAUTHENTICATED.withDescription(
-              "zone token refused (" + e.reason().name().toLowerCase(Locale.ROOT) + "): "
+              "zone token refused ("
+                  + e.reason().name().toLowerCase(Locale.ROOT)
+                  + "): "
                   + e.getMessage()),
           peer,
           method);
@@ -138,10 +140,7 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
   private static Set<String> features(String list) {
     Set<String> out = new LinkedHashSet<>();
     if (list != null) {
-      Arrays.stream(list.split(","))
-          .map(String::strip)
-          .filter(s -> !s.isEmpty())
-          .forEach(out::add);
+      Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty()).forEach(out::add);
     }
     return out;
   }

@@ -21,9 +21,9 @@ import java.util.function.Supplier;
 
 /**
  * Get-or-create of the control plane's own {@code GlobalSecret}s (the KDS CA, the KDS serving
- * certificate, the zone token signing key). The first writer wins: when two global replicas
- * sharing one store start together, the one whose create fails with {@link AlreadyExistsException}
- * reads and uses the winner's value, so every replica ends up with the same material.
+ * certificate, the zone token signing key). The first writer wins: when two global replicas sharing
+ * one store start together, the one whose create fails with {@link AlreadyExistsException} reads
+ * and uses the winner's value, so every replica ends up with the same material.
  */
 public final class GlobalSecrets {
   /** Label on every secret meshfed creates for itself. */
@@ -70,8 +70,7 @@ public final class GlobalSecrets {
     try {
       Resource stored =
           await(
-              store.create(
-                  new Resource(key(name), labels(), GlobalSecretSpec.of(fresh))),
+              store.create(new Resource(key(name), labels(), GlobalSecretSpec.of(fresh))),
               "create GlobalSecret '" + name + "'");
       return new Stored(fresh, stored.version());
     } catch (AlreadyExistsException lostRace) {
@@ -87,9 +86,9 @@ public final class GlobalSecrets {
   }
 
   /**
-   * Replaces the secret unless somebody else changed it since {@code current}; either way returns
-   * what is stored afterwards when it satisfies {@code acceptable}, else the new value (which then
-   * is also stored).
+   * Replaces {@code current} with {@code create}'s value (optimistic on its version). When another
+   * writer changed the secret meanwhile, its value is kept and returned if {@code acceptable};
+   * otherwise the replacement is retried against it. Returns what is stored afterwards.
    */
   public static Stored replace(
       ResourceStore store,
@@ -102,8 +101,7 @@ public final class GlobalSecrets {
       Resource stored =
           await(
               store.update(
-                  new Resource(key(name), labels(), GlobalSecretSpec.of(fresh)),
-                  current.version()),
+                  new Resource(key(name), labels(), GlobalSecretSpec.of(fresh)), current.version()),
               "update GlobalSecret '" + name + "'");
       return new Stored(fresh, stored.version());
     } catch (ConflictException changedMeanwhile) {
@@ -144,7 +142,8 @@ public final class GlobalSecrets {
       throw new StoreException("cannot " + what + ": " + cause, cause);
     } catch (TimeoutException e) {
       future.cancel(false);
-      throw new StoreException("cannot " + what + ": the store did not answer within " + STORE_TIMEOUT);
+      throw new StoreException(
+          "cannot " + what + ": the store did not answer within " + STORE_TIMEOUT);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException("interrupted while trying to " + what, e);

@@ -42,8 +42,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 final class KdsCertificates {
   static final Duration CA_VALIDITY = Duration.ofDays(3650);
   static final Duration SERVER_VALIDITY = Duration.ofDays(365);
+
   /** Certificates start this much in the past, so peers with a slow clock accept them. */
   static final Duration BACKDATE = Duration.ofMinutes(5);
+
   /** A serving certificate closer than this to its expiry is renewed at start. */
   static final Duration RENEW_BEFORE = Duration.ofDays(30);
 
@@ -81,9 +83,7 @@ final class KdsCertificates {
       b.addExtension(
           Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       b.addExtension(
-          Extension.subjectKeyIdentifier,
-          false,
-          ext.createSubjectKeyIdentifier(keys.getPublic()));
+          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
       return new Issued(sign(b, keys.getPrivate()), keys.getPrivate());
     } catch (CertIOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot create the KDS CA certificate: " + e.getMessage(), e);
@@ -122,9 +122,7 @@ final class KdsCertificates {
           false,
           new GeneralNames(sans.toArray(GeneralName[]::new)));
       b.addExtension(
-          Extension.subjectKeyIdentifier,
-          false,
-          ext.createSubjectKeyIdentifier(keys.getPublic()));
+          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
       b.addExtension(
           Extension.authorityKeyIdentifier,
           false,

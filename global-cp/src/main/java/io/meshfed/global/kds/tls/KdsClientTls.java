@@ -30,8 +30,7 @@ public final class KdsClientTls {
    * Credentials for {@code Grpc.newChannelBuilder(target, credentials)} trusting only {@code
    * caFile}.
    *
-   * @throws IllegalArgumentException naming the file when it cannot be read or holds no
-   *     certificate
+   * @throws IllegalArgumentException naming the file when it cannot be read or holds no certificate
    */
   public static ChannelCredentials trustingCaFile(Path caFile) {
     return NettySslContextChannelCredentials.create(sslContext(caFile));
@@ -61,8 +60,7 @@ public final class KdsClientTls {
     try {
       pem = Files.readAllBytes(caFile);
     } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "--ca-file " + caFile + " cannot be read (" + e + ")", e);
+      throw new IllegalArgumentException("--ca-file " + caFile + " cannot be read (" + e + ")", e);
     }
     List<X509Certificate> out = new ArrayList<>();
     try {

@@ -112,8 +112,7 @@ public record KdsTlsMaterial(
               SERVER_SECRET,
               stored,
               data ->
-                  KdsCertificates.unusableBecause(
-                          parseServer(data).certificate(), ca, names, now)
+                  KdsCertificates.unusableBecause(parseServer(data).certificate(), ca, names, now)
                       == null,
               () -> utf8(KdsCertificates.newServer(ca, union, now).pemBundle()));
       server = parseServer(stored.data());
@@ -255,8 +254,7 @@ public record KdsTlsMaterial(
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalArgumentException(
-          setting + " " + file + " cannot be read (" + e + ")", e);
+      throw new IllegalArgumentException(setting + " " + file + " cannot be read (" + e + ")", e);
     }
   }
 

@@ -17,7 +17,10 @@ class KdsCompatibilityTest {
 
   @Test
   void newerOrMuchOlderMajorsAndNonVersionsAreRefused() {
-    assertThat(global.problem("z", "3.0.0", Set.of())).get().asString().contains("upgrade global first");
+    assertThat(global.problem("z", "3.0.0", Set.of()))
+        .get()
+        .asString()
+        .contains("upgrade global first");
     assertThat(global.problem("z", "0.9.0", Set.of()))
         .get()
         .asString()

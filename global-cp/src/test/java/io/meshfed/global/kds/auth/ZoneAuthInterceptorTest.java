@@ -125,7 +125,8 @@ class ZoneAuthInterceptorTest {
   @Test
   void aZoneOfANewerMajorVersionIsToldToUpgradeGlobalFirst() {
     String token = issuer.issue("zone-1", Duration.ofHours(1));
-    refused(zone(token, "zone-1", "2.0.0"), Status.Code.FAILED_PRECONDITION, "upgrade global first");
+    refused(
+        zone(token, "zone-1", "2.0.0"), Status.Code.FAILED_PRECONDITION, "upgrade global first");
   }
 
   @Test

@@ -86,7 +86,8 @@ class ZoneTokenTest {
             Tokens.signed("{\"alg\":\"HS256\",\"kid\":\"1\"}", payload, KEY.privateKey()),
             Reason.UNSUPPORTED_ALGORITHM)
         .hasMessageContaining("HS256");
-    refused(Tokens.signed("{\"kid\":\"1\"}", payload, KEY.privateKey()), Reason.UNSUPPORTED_ALGORITHM);
+    refused(
+        Tokens.signed("{\"kid\":\"1\"}", payload, KEY.privateKey()), Reason.UNSUPPORTED_ALGORITHM);
   }
 
   @Test
@@ -151,7 +152,8 @@ class ZoneTokenTest {
             HEADER, Tokens.claims("zone-1", "[\"ingress\"]", now(), now() + 60), KEY.privateKey()),
         Reason.WRONG_SCOPE);
     refused(
-        Tokens.signed(HEADER, Tokens.claims("zone-1", "\"cp\"", now(), now() + 60), KEY.privateKey()),
+        Tokens.signed(
+            HEADER, Tokens.claims("zone-1", "\"cp\"", now(), now() + 60), KEY.privateKey()),
         Reason.WRONG_SCOPE);
     refused(
             Tokens.signed(
@@ -179,7 +181,8 @@ class ZoneTokenTest {
             Map.of("1", KEY.publicKey(), "2", second.publicKey()),
             clock,
             ZoneTokenVerifier.DEFAULT_SKEW);
-    assertThat(both.verify(new ZoneTokenIssuer(second, clock).issue("z", Duration.ofHours(1))).zone())
+    assertThat(
+            both.verify(new ZoneTokenIssuer(second, clock).issue("z", Duration.ofHours(1))).zone())
         .isEqualTo("z");
     assertThat(both.verify(issuer.issue("y", Duration.ofHours(1))).zone()).isEqualTo("y");
   }

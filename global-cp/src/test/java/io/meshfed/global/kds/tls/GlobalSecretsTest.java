@@ -60,7 +60,11 @@ class GlobalSecretsTest {
 
     GlobalSecrets.Stored mine =
         GlobalSecrets.replace(
-            store, "s", v1, d -> new String(d, StandardCharsets.UTF_8).equals("b"), () -> utf8("c"));
+            store,
+            "s",
+            v1,
+            d -> new String(d, StandardCharsets.UTF_8).equals("b"),
+            () -> utf8("c"));
 
     assertThat(mine.data()).isEqualTo(utf8("b"));
     assertThat(mine.version()).isEqualTo(other.version());

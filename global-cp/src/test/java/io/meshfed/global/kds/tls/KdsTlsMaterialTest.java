@@ -178,7 +178,8 @@ class KdsTlsMaterialTest {
 
     KdsTlsMaterial m =
         KdsTlsMaterial.loadOrCreate(
-            config(Map.of("kds-tls-cert-file", cert.toString(), "kds-tls-key-file", key.toString())),
+            config(
+                Map.of("kds-tls-cert-file", cert.toString(), "kds-tls-key-file", key.toString())),
             store,
             clock);
 

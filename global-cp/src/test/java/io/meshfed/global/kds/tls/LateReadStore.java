@@ -8,8 +8,8 @@ import io.meshfed.store.ResourceStore;
 import io.meshfed.store.WatchListener;
 import java.io.Closeable;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
