@@ -6,6 +6,7 @@ import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.GlobalStores;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.StoreException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.time.Clock;
@@ -72,6 +73,10 @@ final class GlobalCommand implements Runnable {
                   + "); is another control plane running? Choose another port with --api-port.");
         }
         throw new CliException("cannot start the API: " + e.getMessage());
+      } catch (IllegalArgumentException | StoreException e) {
+        // unusable --kds-tls-* files, or a store that cannot hold the KDS keys
+        cp.close();
+        throw new CliException("cannot start the global control plane: " + e.getMessage());
       }
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       GetCommand.class,
       DeleteCommand.class,
       DemoCommand.class,
+      GenerateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

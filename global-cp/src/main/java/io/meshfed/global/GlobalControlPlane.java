@@ -2,6 +2,10 @@ package io.meshfed.global;
 
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
+import io.meshfed.global.api.ZoneTokenEndpoint;
+import io.meshfed.global.kds.auth.ZoneTokenIssuer;
+import io.meshfed.global.kds.auth.ZoneTokenVerifier;
+import io.meshfed.global.kds.tls.KdsTlsMaterial;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
@@ -36,6 +40,8 @@ public final class GlobalControlPlane implements AutoCloseable {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
   private ApiServer api;
+  private KdsTlsMaterial kdsTls;
+  private ZoneTokenIssuer zoneTokens;
   private boolean closed;
 
   public GlobalControlPlane(GlobalConfig config, ResourceStore store, Clock clock) {
@@ -59,6 +65,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (api != null) {
       throw new IllegalStateException("global control plane already started");
     }
+    loadZoneSecurity();
     api =
         ApiServer.builder()
             .mode(ControlPlaneMode.GLOBAL)
@@ -70,6 +77,7 @@ public final class GlobalControlPlane implements AutoCloseable {
             .index(IndexInfo.global(version(), instanceId))
             .maxBodyBytes(config.maxBodyBytes())
             .clock(clock)
+            .route(ZoneTokenEndpoint.route(zoneTokens, codec.jsonMapper()))
             .build()
             .start();
     log.info(
@@ -80,6 +88,36 @@ public final class GlobalControlPlane implements AutoCloseable {
     ready.set(true);
     log.info("global control plane {} ready; API on port {}", instanceId, api.port());
     return this;
+  }
+
+  /**
+   * Zone security, before anything is served: the KDS TLS material (generated CA and serving
+   * certificate, or the operator's files) and the zone token signing key, both from the store.
+   */
+  private void loadZoneSecurity() {
+    kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
+    zoneTokens = ZoneTokenIssuer.loadOrCreate(store, clock);
+  }
+
+  /** The KDS server's TLS material (for its server credentials); available once started. */
+  public synchronized KdsTlsMaterial kdsTlsMaterial() {
+    if (kdsTls == null) {
+      throw new IllegalStateException("global control plane is not started");
+    }
+    return kdsTls;
+  }
+
+  /** Issues zone tokens; available once started. */
+  public synchronized ZoneTokenIssuer zoneTokenIssuer() {
+    if (zoneTokens == null) {
+      throw new IllegalStateException("global control plane is not started");
+    }
+    return zoneTokens;
+  }
+
+  /** Verifies zone tokens for the KDS server's {@code ZoneAuthInterceptor}. */
+  public synchronized ZoneTokenVerifier zoneTokenVerifier() {
+    return ZoneTokenVerifier.forKey(zoneTokenIssuer().signingKey(), clock);
   }
 
   /** The bound REST API port (the real one when configured as 0). */

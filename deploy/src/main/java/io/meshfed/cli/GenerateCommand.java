@@ -1,0 +1,79 @@
+package io.meshfed.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/** {@code meshfed generate ...}: credentials issued by the global control plane. */
+@Command(
+    name = "generate",
+    description = "Generate credentials on the global control plane.",
+    mixinStandardHelpOptions = true,
+    subcommands = {GenerateCommand.ZoneToken.class})
+final class GenerateCommand implements Runnable {
+  @CommandLine.Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** {@code meshfed generate zone-token --zone NAME [--valid-for 8760h]}. */
+  @Command(
+      name = "zone-token",
+      description = {
+        "Ask global for a token that lets a zone control plane connect over KDS, and print it.",
+        "Save it to a file and start the zone with --zone-token-file FILE."
+      },
+      mixinStandardHelpOptions = true)
+  static final class ZoneToken implements Callable<Integer> {
+    static final String PATH = "/tokens/zone";
+
+    @CommandLine.Spec CommandSpec spec;
+
+    @Mixin ApiOptions api;
+
+    @Option(
+        names = "--zone",
+        required = true,
+        paramLabel = "NAME",
+        description = "Zone the token is for (a DNS label, e.g. zone-1).")
+    String zone;
+
+    @Option(
+        names = "--valid-for",
+        paramLabel = "DURATION",
+        defaultValue = "8760h",
+        description = "How long the token is valid, as a Go duration (default: ${DEFAULT-VALUE}).")
+    String validFor;
+
+    @Override
+    public Integer call() {
+      ObjectMapper json = ApiOptions.codec().jsonMapper();
+      ObjectNode body = json.createObjectNode().put("zone", zone).put("validFor", validFor);
+      ApiClient client = api.client(ApiOptions.codec());
+      ApiClient.Reply r = client.post(PATH, body.toString());
+      if (r.status() == 404 || r.status() == 405) {
+        throw new CliException(
+            "the API at "
+                + client.base()
+                + " does not issue zone tokens (HTTP "
+                + r.status()
+                + "); point --api at the global control plane, not a zone");
+      }
+      if (!r.ok()) {
+        throw new CliException("cannot generate a zone token: " + ApiClient.describeError(r));
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(r.raw().strip());
+      out.flush();
+      return 0;
+    }
+  }
+}
