@@ -2,9 +2,9 @@ package io.meshfed.bench;
 
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
-import io.meshfed.store.etcd.EtcdResourceStore;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.etcd.EtcdResourceStore;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.EtcdProcess;
 import java.net.URI;

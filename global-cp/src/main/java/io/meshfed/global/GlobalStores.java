@@ -1,8 +1,8 @@
 package io.meshfed.global;
 
-import io.meshfed.store.etcd.EtcdResourceStore;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.etcd.EtcdResourceStore;
 import io.meshfed.store.memory.MemoryResourceStore;
 import java.time.Clock;
 
