@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.meshfed.model.ControlPlaneMode;
+import io.meshfed.model.Labels;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
@@ -22,6 +23,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -131,7 +133,9 @@ final class ResourceEndpoints {
 
   private ApiResponse get(ApiRequest request, ResourceType type, ResourceKey key) throws Exception {
     Optional<Resource> found = calls.await("get", type.name(), store.get(key));
-    return single(request, 200, found.orElseThrow(() -> ApiException.notFound(key + " not found")));
+    Resource resource = found.orElseThrow(() -> ApiException.notFound(key + " not found"));
+    refuseManaged(resource);
+    return single(request, 200, resource);
   }
 
   private ApiResponse put(ApiRequest request, ResourceType type, ResourceKey key) throws Exception {
@@ -166,6 +170,11 @@ final class ResourceEndpoints {
               + decoded.mesh()
               + "')");
     }
+    if (decoded.labels().containsKey(Labels.MANAGED_BY)) {
+      v.add(
+          "labels",
+          "label '" + Labels.MANAGED_BY + "' is reserved for resources the control plane keeps");
+    }
     v.throwIfAny(key.toString());
     // Version and times belong to the store, whatever the client sent.
     Resource incoming = decoded.withMeta(Meta.withLabels(decoded.labels()));
@@ -176,6 +185,7 @@ final class ResourceEndpoints {
     }
     long expected = ifMatch(request);
     Optional<Resource> current = calls.await("get", type.name(), store.get(key));
+    current.ifPresent(ResourceEndpoints::refuseManaged);
     if (current.isEmpty()) {
       if (expected != 0) {
         throw new ApiException(
@@ -197,6 +207,7 @@ final class ResourceEndpoints {
       throws Exception {
     requireWritable(type);
     long expected = ifMatch(request);
+    calls.await("get", type.name(), store.get(key)).ifPresent(ResourceEndpoints::refuseManaged);
     try {
       calls.await("delete", type.name(), store.delete(key, Math.max(expected, 0)));
     } catch (ConflictException e) {
@@ -293,15 +304,31 @@ final class ResourceEndpoints {
             store.list(
                 new ListQuery(type.name(), mesh, params.labels(), params.offset(), params.size())));
     ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.put("total", page.total());
+    List<Resource> visible = page.items().stream().filter(r -> !Labels.isManaged(r)).toList();
+    body.put("total", page.total() - (page.items().size() - visible.size()));
     ArrayNode items = body.putArray("items");
-    page.items().forEach(r -> items.add(codec.toTree(r)));
+    visible.forEach(r -> items.add(codec.toTree(r)));
     if (page.hasNext()) {
       body.put("next", params.nextUrl(request, page.nextOffset()));
     } else {
       body.putNull("next");
     }
     return render(request, 200, body);
+  }
+
+  /** Resources the control plane keeps for itself (keys, CA material) never cross the API. */
+  private static void refuseManaged(Resource resource) {
+    if (Labels.isManaged(resource)) {
+      throw new ApiException(
+          403,
+          "Forbidden",
+          resource.key()
+              + " is kept by the control plane ("
+              + Labels.MANAGED_BY
+              + ": "
+              + resource.labels().get(Labels.MANAGED_BY)
+              + ") and is not available through the API");
+    }
   }
 
   private ApiResponse single(ApiRequest request, int status, Resource resource) {

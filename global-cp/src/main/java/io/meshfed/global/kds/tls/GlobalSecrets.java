@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  */
 public final class GlobalSecrets {
   /** Label on every secret meshfed creates for itself. */
-  public static final String MANAGED_BY_LABEL = "meshfed.io/managed-by";
+  public static final String MANAGED_BY_LABEL = io.meshfed.model.Labels.MANAGED_BY;
 
   /** How long one store call may take before start-up gives up. */
   public static final Duration STORE_TIMEOUT = Duration.ofSeconds(30);
