@@ -1,4 +1,4 @@
-package io.meshfed.cli;
+package io.meshfed.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,9 +15,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
-/** Runs the built {@code meshfed.jar} as a real process: a control plane or one CLI call. */
-final class MeshfedProcess implements AutoCloseable {
-  static final Path JAR = Path.of("target", "meshfed.jar").toAbsolutePath();
+/**
+ * Runs the built {@code meshfed.jar} as a real process: a control plane or one CLI call. The jar
+ * is the {@value #JAR_PROPERTY} system property, else {@code target/meshfed.jar}.
+ */
+public final class MeshfedProcess implements AutoCloseable {
+  public static final String JAR_PROPERTY = "meshfed.jar";
+  static final Path JAR =
+      Path.of(System.getProperty(JAR_PROPERTY, Path.of("target", "meshfed.jar").toString()))
+          .toAbsolutePath();
 
   private final Process process;
   private final Path log;
@@ -28,7 +34,7 @@ final class MeshfedProcess implements AutoCloseable {
   }
 
   /** Starts {@code meshfed ARGS} in the background, output to {@code log}. */
-  static MeshfedProcess start(Path log, String... args) {
+  public static MeshfedProcess start(Path log, String... args) {
     try {
       ProcessBuilder pb = new ProcessBuilder(command(args));
       pb.redirectErrorStream(true);
@@ -40,7 +46,7 @@ final class MeshfedProcess implements AutoCloseable {
   }
 
   /** Waits until {@code GET url/ready} answers 200, failing with the process log otherwise. */
-  MeshfedProcess awaitReady(String apiUrl) {
+  public MeshfedProcess awaitReady(String apiUrl) {
     HttpClient http = HttpClient.newHttpClient();
     Awaitility.await("control plane ready at " + apiUrl)
         .atMost(Duration.ofSeconds(60))
@@ -63,7 +69,7 @@ final class MeshfedProcess implements AutoCloseable {
     return this;
   }
 
-  String logText() {
+  public String logText() {
     try {
       return Files.readString(log, StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -71,12 +77,16 @@ final class MeshfedProcess implements AutoCloseable {
     }
   }
 
-  long pid() {
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public long pid() {
     return process.pid();
   }
 
   /** SIGKILL: no shutdown hook runs. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
@@ -90,10 +100,10 @@ final class MeshfedProcess implements AutoCloseable {
   }
 
   /** The outcome of one CLI call. */
-  record Result(int exitCode, String stdout, String stderr) {}
+  public record Result(int exitCode, String stdout, String stderr) {}
 
   /** Runs {@code meshfed ARGS} to completion with {@code stdin} as input. */
-  static Result run(String stdin, String... args) {
+  public static Result run(String stdin, String... args) {
     try {
       ProcessBuilder pb = new ProcessBuilder(command(args));
       Process p = pb.start();

@@ -1,0 +1,151 @@
+package io.meshfed.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A TCP proxy on loopback for failure tests: forwards to a target, and can cut every open
+ * connection, refuse new ones (a partition), or swallow bytes without closing (a half-open,
+ * silent peer).
+ */
+public final class TcpProxy implements AutoCloseable {
+  /** What happens to traffic. */
+  public enum Mode {
+    FORWARD,
+    /** New connections are closed at once. */
+    REFUSE,
+    /** Connections stay open but no byte goes through, in either direction. */
+    BLACKHOLE
+  }
+
+  private final InetSocketAddress target;
+  private final ServerSocket server;
+  private final ExecutorService threads =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "tcp-proxy");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final AtomicLong bytes = new AtomicLong();
+  private volatile Mode mode = Mode.FORWARD;
+  private volatile boolean closed;
+
+  private TcpProxy(InetSocketAddress target) {
+    this.target = target;
+    try {
+      this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    threads.execute(this::acceptLoop);
+  }
+
+  /** A proxy on a free loopback port forwarding to {@code 127.0.0.1:targetPort}. */
+  public static TcpProxy to(int targetPort) {
+    return new TcpProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
+  }
+
+  public int port() {
+    return server.getLocalPort();
+  }
+
+  /** Bytes forwarded so far, both directions. */
+  public long bytesForwarded() {
+    return bytes.get();
+  }
+
+  public void mode(Mode newMode) {
+    this.mode = newMode;
+  }
+
+  /** Closes every open connection (both sides see a reset or EOF). */
+  public void cutAll() {
+    for (Socket s : open) {
+      closeQuietly(s);
+    }
+    open.clear();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      Socket client;
+      try {
+        client = server.accept();
+      } catch (IOException e) {
+        return;
+      }
+      if (mode == Mode.REFUSE) {
+        closeQuietly(client);
+        continue;
+      }
+      try {
+        Socket upstream = new Socket(target.getAddress(), target.getPort());
+        open.add(client);
+        open.add(upstream);
+        threads.execute(() -> pump(client, upstream));
+        threads.execute(() -> pump(upstream, client));
+      } catch (IOException e) {
+        closeQuietly(client);
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to) {
+    byte[] buf = new byte[16 * 1024];
+    try (InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream()) {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        if (mode == Mode.BLACKHOLE) {
+          continue; // swallow: the peer sees a silent but open connection
+        }
+        out.write(buf, 0, n);
+        out.flush();
+        bytes.addAndGet(n);
+      }
+    } catch (SocketException e) {
+      // cut or closed: normal in these tests
+    } catch (IOException e) {
+      // same
+    } finally {
+      closeQuietly(from);
+      closeQuietly(to);
+      open.remove(from);
+      open.remove(to);
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      server.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+    cutAll();
+    threads.shutdownNow();
+  }
+}
