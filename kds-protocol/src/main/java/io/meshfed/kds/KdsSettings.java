@@ -14,13 +14,17 @@ import java.util.Objects;
  * @param heartbeatTimeout a stream on which nothing arrived for this long is closed
  * @param coalesceDelay how long a serving side waits after a source change before sending, so
  *     bursts go out as one delta; zero sends as soon as the stream's executor is free
+ * @param controlPlaneId the identity a serving side puts into every response ({@code
+ *     control_plane.identifier}): global's store identity, so that zones can tell a different
+ *     (for example wiped) global from the one their copies came from; empty for none
  */
 public record KdsSettings(
     int maxResponseBytes,
     Duration nackBackoff,
     Duration heartbeatInterval,
     Duration heartbeatTimeout,
-    Duration coalesceDelay) {
+    Duration coalesceDelay,
+    String controlPlaneId) {
 
   public static final int DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -33,6 +37,7 @@ public record KdsSettings(
     requirePositive(heartbeatInterval, "heartbeatInterval");
     requirePositive(heartbeatTimeout, "heartbeatTimeout");
     Objects.requireNonNull(coalesceDelay, "coalesceDelay");
+    controlPlaneId = controlPlaneId == null ? "" : controlPlaneId;
     if (coalesceDelay.isNegative()) {
       throw new IllegalArgumentException("coalesceDelay must not be negative");
     }
@@ -44,6 +49,20 @@ public record KdsSettings(
               + heartbeatInterval
               + ")");
     }
+  }
+
+  public KdsSettings(
+      int maxResponseBytes,
+      Duration nackBackoff,
+      Duration heartbeatInterval,
+      Duration heartbeatTimeout,
+      Duration coalesceDelay) {
+    this(maxResponseBytes, nackBackoff, heartbeatInterval, heartbeatTimeout, coalesceDelay, "");
+  }
+
+  public KdsSettings withControlPlaneId(String id) {
+    return new KdsSettings(
+        maxResponseBytes, nackBackoff, heartbeatInterval, heartbeatTimeout, coalesceDelay, id);
   }
 
   private static void requirePositive(Duration d, String name) {
@@ -64,20 +83,22 @@ public record KdsSettings(
   }
 
   public KdsSettings withMaxResponseBytes(int bytes) {
-    return new KdsSettings(bytes, nackBackoff, heartbeatInterval, heartbeatTimeout, coalesceDelay);
+    return new KdsSettings(
+        bytes, nackBackoff, heartbeatInterval, heartbeatTimeout, coalesceDelay, controlPlaneId);
   }
 
   public KdsSettings withNackBackoff(Duration backoff) {
     return new KdsSettings(
-        maxResponseBytes, backoff, heartbeatInterval, heartbeatTimeout, coalesceDelay);
+        maxResponseBytes, backoff, heartbeatInterval, heartbeatTimeout, coalesceDelay, controlPlaneId);
   }
 
   public KdsSettings withHeartbeat(Duration interval, Duration timeout) {
-    return new KdsSettings(maxResponseBytes, nackBackoff, interval, timeout, coalesceDelay);
+    return new KdsSettings(
+        maxResponseBytes, nackBackoff, interval, timeout, coalesceDelay, controlPlaneId);
   }
 
   public KdsSettings withCoalesceDelay(Duration delay) {
     return new KdsSettings(
-        maxResponseBytes, nackBackoff, heartbeatInterval, heartbeatTimeout, delay);
+        maxResponseBytes, nackBackoff, heartbeatInterval, heartbeatTimeout, delay, controlPlaneId);
   }
 }

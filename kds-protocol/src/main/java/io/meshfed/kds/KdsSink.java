@@ -29,4 +29,14 @@ public interface KdsSink {
    */
   CompletableFuture<List<KdsRejection>> apply(
       String type, List<KdsReceived> upserts, List<String> removedNames);
+
+  /**
+   * Like {@link #apply(String, List, List)}, told which serving instance sent the response ({@code
+   * DeltaDiscoveryResponse.control_plane.identifier}, empty when it did not say). Sinks that fence
+   * removals by peer override this; the default ignores the peer.
+   */
+  default CompletableFuture<List<KdsRejection>> apply(
+      String type, List<KdsReceived> upserts, List<String> removedNames, String peerId) {
+    return apply(type, upserts, removedNames);
+  }
 }

@@ -153,7 +153,9 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
     applying = true;
     CompletableFuture<List<KdsRejection>> applied;
     try {
-      applied = sink.apply(type, decoding.accepted(), removed);
+      String peerId =
+          response.hasControlPlane() ? response.getControlPlane().getIdentifier() : "";
+      applied = sink.apply(type, decoding.accepted(), removed, peerId);
     } catch (RuntimeException e) {
       applied = CompletableFuture.failedFuture(e);
     }

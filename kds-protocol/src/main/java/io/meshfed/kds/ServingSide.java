@@ -347,13 +347,18 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
 
   private void send(ServedType st, Chunk chunk) {
     String nonce = Long.toString(++nonces);
-    DeltaDiscoveryResponse response =
+    DeltaDiscoveryResponse.Builder builder =
         DeltaDiscoveryResponse.newBuilder()
             .setTypeUrl(st.type())
             .setNonce(nonce)
             .addAllResources(chunk.resources())
-            .addAllRemovedResources(chunk.removed())
-            .build();
+            .addAllRemovedResources(chunk.removed());
+    if (!rt.settings().controlPlaneId().isEmpty()) {
+      builder.setControlPlane(
+          io.envoyproxy.envoy.config.core.v3.ControlPlane.newBuilder()
+              .setIdentifier(rt.settings().controlPlaneId()));
+    }
+    DeltaDiscoveryResponse response = builder.build();
     Map<String, String> versions = new LinkedHashMap<>();
     chunk.resources().forEach(r -> versions.put(r.getName(), r.getVersion()));
     SentResponse sent =

@@ -19,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link KdsSink} that writes into a {@link ResourceStore}.
@@ -46,20 +48,50 @@ public final class StoreKdsSink implements KdsSink {
   /** Label holding the wire name when the stored name differs. */
   public static final String NAME_LABEL = "kds.meshfed.io/name";
 
+  /**
+   * Label holding the identity of the serving instance a copy came from, when the sink fences by
+   * peer ({@link #fencedByPeer()}).
+   */
+  public static final String PEER_LABEL = "kds.meshfed.io/peer";
+
+  private static final Logger log = LoggerFactory.getLogger(StoreKdsSink.class);
+
   private final ResourceStore store;
   private final List<String> types;
   private final Predicate<Resource> owned;
   private final UnaryOperator<Resource> stamp;
+  private final boolean fenceByPeer;
 
   public StoreKdsSink(
       ResourceStore store,
       List<String> types,
       Predicate<Resource> owned,
       UnaryOperator<Resource> stamp) {
+    this(store, types, owned, stamp, false);
+  }
+
+  private StoreKdsSink(
+      ResourceStore store,
+      List<String> types,
+      Predicate<Resource> owned,
+      UnaryOperator<Resource> stamp,
+      boolean fenceByPeer) {
     this.store = store;
     this.types = List.copyOf(types);
     this.owned = owned;
     this.stamp = stamp;
+    this.fenceByPeer = fenceByPeer;
+  }
+
+  /**
+   * The same sink, fencing removals by peer: every copy is labelled with the identity of the
+   * serving instance it came from ({@value #PEER_LABEL}), and a removal is applied only to copies
+   * from the same identity. A serving side with another identity (a global started on an empty
+   * store has a new one) can replace copies by sending them again, but never wipes copies it did
+   * not send; those are kept and logged.
+   */
+  public StoreKdsSink fencedByPeer() {
+    return new StoreKdsSink(store, types, owned, stamp, true);
   }
 
   @Override
@@ -103,6 +135,13 @@ public final class StoreKdsSink implements KdsSink {
   @Override
   public CompletableFuture<List<KdsRejection>> apply(
       String type, List<KdsReceived> upserts, List<String> removedNames) {
+    return apply(type, upserts, removedNames, "");
+  }
+
+  @Override
+  public CompletableFuture<List<KdsRejection>> apply(
+      String type, List<KdsReceived> upserts, List<String> removedNames, String peerId) {
+    String peer = fenceByPeer && peerId != null && !peerId.isEmpty() ? peerId : null;
     return ownedByWireName(type)
         .thenCompose(
             held -> {
@@ -111,13 +150,31 @@ public final class StoreKdsSink implements KdsSink {
               held.values().forEach(r -> byKey.put(r.key(), r));
               CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
               for (KdsReceived received : upserts) {
-                chain = chain.thenCompose(v -> upsert(received, byKey, rejected));
+                chain = chain.thenCompose(v -> upsert(received, peer, byKey, rejected));
               }
+              List<String> kept = new ArrayList<>();
               for (String name : removedNames) {
                 Resource stored = held.get(name);
-                if (stored != null) {
-                  chain = chain.thenCompose(v -> remove(name, stored, rejected));
+                if (stored == null) {
+                  continue;
                 }
+                String from = stored.labels().get(PEER_LABEL);
+                if (peer != null && from != null && !from.equals(peer)) {
+                  kept.add(name);
+                  continue;
+                }
+                chain = chain.thenCompose(v -> remove(name, stored, rejected));
+              }
+              if (!kept.isEmpty()) {
+                log.warn(
+                    "{} {}: kept {} cop{} that the peer {} asked to remove but never sent (they came"
+                        + " from another instance, e.g. before the peer's store was wiped): {}",
+                    type,
+                    peer,
+                    kept.size(),
+                    kept.size() == 1 ? "y" : "ies",
+                    peer,
+                    kept.size() > 10 ? kept.subList(0, 10) + "..." : kept);
               }
               return chain.thenApply(v -> rejected);
             });
@@ -125,6 +182,7 @@ public final class StoreKdsSink implements KdsSink {
 
   private CompletableFuture<Void> upsert(
       KdsReceived received,
+      String peer,
       Map<io.meshfed.model.ResourceKey, Resource> ownedByKey,
       List<KdsRejection> rejected) {
     Resource stamped = stamp.apply(received.resource());
@@ -137,6 +195,9 @@ public final class StoreKdsSink implements KdsSink {
       return CompletableFuture.completedFuture(null);
     }
     var meta = stamped.meta().withLabel(VERSION_LABEL, received.version());
+    if (peer != null) {
+      meta = meta.withLabel(PEER_LABEL, peer);
+    }
     if (!stamped.name().equals(received.resource().name())) {
       meta = meta.withLabel(NAME_LABEL, received.resource().name());
     }
