@@ -1,0 +1,267 @@
+package io.meshfed.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.testing.EtcdProcess;
+import io.meshfed.testing.FreePorts;
+import io.meshfed.testing.MeshfedProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A global control plane and zone control planes as real processes of {@code meshfed.jar} on
+ * loopback, talking KDS over TLS with zone tokens, plus small REST helpers.
+ */
+final class Federation implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  final Path dir;
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final List<String> globalExtraArgs = new ArrayList<>();
+  private EtcdProcess etcd;
+  Node global;
+  final Map<String, Node> zones = new LinkedHashMap<>();
+  private int globalStarts;
+
+  /** One control plane process. */
+  static final class Node {
+    final String name;
+    final int apiPort;
+    final String api;
+    final List<String> args;
+    final Path log;
+    MeshfedProcess process;
+
+    Node(String name, int apiPort, List<String> args, Path log) {
+      this.name = name;
+      this.apiPort = apiPort;
+      this.api = "http://127.0.0.1:" + apiPort;
+      this.args = args;
+      this.log = log;
+    }
+  }
+
+  Federation(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Uses a real etcd for global's store. */
+  Federation withEtcd() {
+    etcd = EtcdProcess.launch();
+    globalExtraArgs.addAll(List.of("--store", "etcd", "--etcd-endpoints", etcd.clientUrl()));
+    return this;
+  }
+
+  Federation withGlobalArgs(String... args) {
+    globalExtraArgs.addAll(List.of(args));
+    return this;
+  }
+
+  EtcdProcess etcd() {
+    return etcd;
+  }
+
+  Path globalDataDir() {
+    return dir.resolve("global-data");
+  }
+
+  Path caFile() {
+    return globalDataDir().resolve("kds-ca.crt");
+  }
+
+  int kdsPort;
+
+  Federation startGlobal() {
+    int apiPort = FreePorts.one();
+    kdsPort = FreePorts.one();
+    List<String> args = new ArrayList<>(List.of("global", "run"));
+    args.addAll(
+        List.of(
+            "--api-port",
+            String.valueOf(apiPort),
+            "--kds-port",
+            String.valueOf(kdsPort),
+            "--data-dir",
+            globalDataDir().toString()));
+    args.addAll(globalExtraArgs);
+    global = new Node("global", apiPort, args, dir.resolve("global.log"));
+    restartGlobal();
+    return this;
+  }
+
+  /** Starts (again) the global process with the same ports and arguments. */
+  void restartGlobal() {
+    globalStarts++;
+    global.process =
+        MeshfedProcess.start(
+                dir.resolve("global-" + globalStarts + ".log"), global.args.toArray(String[]::new))
+            .awaitReady(global.api);
+  }
+
+  void killGlobal() throws InterruptedException {
+    global.process.kill();
+  }
+
+  /** A zone token from global's API, written to a file. */
+  Path token(String zone) {
+    MeshfedProcess.Result r =
+        MeshfedProcess.run(null, "generate", "zone-token", "--zone", zone, "--api", global.api);
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    Path file = dir.resolve("token-" + zone + "-" + System.nanoTime());
+    write(file, r.stdout().trim());
+    return file;
+  }
+
+  Node startZone(String zone) {
+    return startZone(zone, token(zone), kdsPort);
+  }
+
+  /** Starts a zone with a given token file, dialling global's KDS at {@code kdsPort}. */
+  Node startZone(String zone, Path tokenFile, int dialPort) {
+    int apiPort = FreePorts.one();
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "zone",
+                "run",
+                "--zone",
+                zone,
+                "--global-address",
+                "grpcs://127.0.0.1:" + dialPort,
+                "--zone-token-file",
+                tokenFile.toString(),
+                "--ca-file",
+                caFile().toString(),
+                "--api-port",
+                String.valueOf(apiPort),
+                "--xds-port",
+                String.valueOf(FreePorts.one()),
+                "--data-dir",
+                dir.resolve(zone + "-data").toString()));
+    Node node = new Node(zone, apiPort, args, dir.resolve(zone + ".log"));
+    node.process = MeshfedProcess.start(node.log, args.toArray(String[]::new)).awaitReady(node.api);
+    zones.put(zone + "#" + zones.size(), node);
+    return node;
+  }
+
+  void restart(Node node) {
+    node.process =
+        MeshfedProcess.start(
+                node.log.resolveSibling(node.name + "-" + System.nanoTime() + ".log"),
+                node.args.toArray(String[]::new))
+            .awaitReady(node.api);
+  }
+
+  // ------------------------------------------------------------------ REST helpers
+
+  HttpResponse<String> send(HttpRequest.Builder request) {
+    try {
+      return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  HttpResponse<String> put(String api, String path, String body) {
+    return send(
+        HttpRequest.newBuilder(URI.create(api + path))
+            .header("Content-Type", "application/yaml")
+            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  /** PUT that must succeed. */
+  void apply(String api, String path, String body) {
+    HttpResponse<String> r = put(api, path, body);
+    assertThat(r.statusCode()).as("PUT %s%s: %s", api, path, r.body()).isIn(200, 201);
+  }
+
+  HttpResponse<String> delete(String api, String path) {
+    return send(HttpRequest.newBuilder(URI.create(api + path)).DELETE());
+  }
+
+  HttpResponse<String> getRaw(String api, String path) {
+    return send(HttpRequest.newBuilder(URI.create(api + path)).GET());
+  }
+
+  /** GET a JSON document; null on 404. */
+  JsonNode get(String api, String path) {
+    HttpResponse<String> r = getRaw(api, path);
+    if (r.statusCode() == 404) {
+      return null;
+    }
+    assertThat(r.statusCode()).as("GET %s%s: %s", api, path, r.body()).isEqualTo(200);
+    try {
+      return JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Names of the items of a list endpoint (all pages). */
+  List<String> names(String api, String path) {
+    List<String> out = new ArrayList<>();
+    JsonNode page = get(api, path + (path.contains("?") ? "&" : "?") + "size=1000");
+    page.path("items").forEach(i -> out.add(i.path("name").asText()));
+    int offset = 1000;
+    while (page.path("next").isTextual()) {
+      page = get(api, path + (path.contains("?") ? "&" : "?") + "size=1000&offset=" + offset);
+      page.path("items").forEach(i -> out.add(i.path("name").asText()));
+      offset += 1000;
+    }
+    return out;
+  }
+
+  static void write(Path file, String content) {
+    try {
+      Files.writeString(file, content);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Every process log, for failure messages. */
+  String logs() {
+    StringBuilder sb = new StringBuilder();
+    try (var files = Files.list(dir)) {
+      for (Path p : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+        String text = Files.readString(p);
+        sb.append("\n===== ").append(p.getFileName()).append('\n');
+        sb.append(text.length() > 6000 ? text.substring(text.length() - 6000) : text);
+      }
+    } catch (IOException e) {
+      sb.append(e);
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Node z : zones.values()) {
+      if (z.process != null) {
+        z.process.close();
+      }
+    }
+    if (global != null && global.process != null) {
+      global.process.close();
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+}

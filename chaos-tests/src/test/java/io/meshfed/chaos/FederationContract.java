@@ -1,0 +1,326 @@
+package io.meshfed.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceType;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.SyncDirection;
+import io.meshfed.model.TypeRegistry;
+import io.meshfed.model.codec.Decoded;
+import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.testing.MeshfedProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A global and two zones as separate processes over TLS with zone tokens: what global writes
+ * reaches every zone, what zones write reaches global and (for ingresses) the other zone, and the
+ * ownership rules hold. Run on the memory store and on etcd by the subclasses.
+ */
+abstract class FederationContract {
+  static final Duration SYNC = Duration.ofSeconds(30);
+  static final TypeRegistry REGISTRY = StandardTypes.registry();
+  static final ResourceCodec CODEC = new ResourceCodec(REGISTRY);
+
+  @TempDir Path dir;
+  Federation f;
+  Federation.Node zone1;
+  Federation.Node zone2;
+
+  abstract Federation configure(Federation federation);
+
+  @BeforeEach
+  void start() {
+    f = configure(new Federation(dir)).startGlobal();
+    zone1 = f.startZone("zone-1");
+    zone2 = f.startZone("zone-2");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    f.close();
+  }
+
+  /** Every example of Kuma's docs whose type global sends to zones, plus the meshes they need. */
+  static List<Resource> globalOwnedExamples() throws IOException {
+    Map<String, Resource> byKey = new LinkedHashMap<>();
+    Path examples = Path.of(System.getProperty("meshfed.examples"));
+    try (var files = Files.list(examples)) {
+      for (Path file : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+        for (Decoded d : CODEC.decodeYaml(Files.readString(file)).documents()) {
+          if (!d.isOk()) {
+            continue;
+          }
+          ResourceType type = REGISTRY.require(d.resource().type());
+          if (type.sync() == SyncDirection.GLOBAL_TO_ZONES) {
+            byKey.put(d.resource().key().toString(), d.resource());
+          }
+        }
+      }
+    }
+    List<Resource> meshes = new ArrayList<>();
+    List<Resource> rest = new ArrayList<>();
+    TreeSet<String> meshNames = new TreeSet<>();
+    for (Resource r : byKey.values()) {
+      if (r.type().equals(StandardTypes.MESH)) {
+        meshes.add(r);
+        meshNames.add(r.name());
+      } else {
+        rest.add(r);
+      }
+    }
+    for (Resource r : rest) {
+      if (!meshNames.contains(r.mesh())) {
+        meshNames.add(r.mesh());
+        meshes.add(CODEC.decodeOne("type: Mesh\nname: " + r.mesh() + "\n"));
+      }
+    }
+    List<Resource> all = new ArrayList<>(meshes);
+    all.addAll(rest);
+    return all;
+  }
+
+  static String path(Resource r) {
+    ResourceType t = REGISTRY.require(r.type());
+    return t.isMeshScoped()
+        ? "/meshes/" + r.mesh() + "/" + t.plural() + "/" + r.name()
+        : "/" + t.plural() + "/" + r.name();
+  }
+
+  /** The resource read back from a control plane's API, or null. */
+  Resource read(String api, String path) {
+    JsonNode json = f.get(api, path);
+    if (json == null) {
+      return null;
+    }
+    Decoded d = CODEC.decodeNode(json, 0);
+    assertThat(d.isOk()).as("%s%s: %s", api, path, d.problems()).isTrue();
+    return d.resource();
+  }
+
+  @Test
+  void everyGlobalOwnedTypeReachesEveryZoneAndFollowsUpdatesAndDeletes() throws Exception {
+    List<Resource> examples = globalOwnedExamples();
+    TreeSet<String> types = new TreeSet<>();
+    examples.forEach(r -> types.add(r.type()));
+    assertThat(types)
+        .as("the examples cover the policy types")
+        .contains("Mesh", "TrafficPermission", "TrafficRoute", "HealthCheck", "CircuitBreaker",
+            "Timeout", "Retry", "TrafficLog", "TrafficTrace", "ProxyTemplate");
+    for (Resource r : examples) {
+      f.apply(f.global.api, path(r), CODEC.toJson(r));
+    }
+
+    for (Federation.Node zone : List.of(zone1, zone2)) {
+      await("all " + examples.size() + " resources in " + zone.name)
+          .atMost(SYNC)
+          .untilAsserted(
+              () -> {
+                for (Resource r : examples) {
+                  Resource copy = read(zone.api, path(r));
+                  assertThat(copy).as("%s in %s", r.key(), zone.name).isNotNull();
+                  assertThat(copy.spec()).as("%s in %s", r.key(), zone.name).isEqualTo(r.spec());
+                  assertThat(copy.labels()).containsEntry("kuma.io/origin", "global");
+                }
+              });
+    }
+
+    // An update and a delete follow.
+    Resource route = examples.stream().filter(r -> r.type().equals("TrafficRoute")).findFirst().orElseThrow();
+    String changed =
+        "type: TrafficRoute\nname: " + route.name() + "\nmesh: " + route.mesh()
+            + "\nsources: [{match: {kuma.io/service: changed}}]\n"
+            + "destinations: [{match: {kuma.io/service: backend}}]\n"
+            + "conf: {destination: {kuma.io/service: backend}}\n";
+    f.apply(f.global.api, path(route), changed);
+    Resource permission =
+        examples.stream().filter(r -> r.type().equals("TrafficPermission")).findFirst().orElseThrow();
+    assertThat(f.delete(f.global.api, path(permission)).statusCode()).isEqualTo(200);
+
+    for (Federation.Node zone : List.of(zone1, zone2)) {
+      await("update and delete in " + zone.name)
+          .atMost(SYNC)
+          .untilAsserted(
+              () -> {
+                assertThat(f.get(zone.api, path(route)).path("sources").get(0).path("match")
+                        .path("kuma.io/service").asText())
+                    .isEqualTo("changed");
+                assertThat(f.get(zone.api, path(permission))).isNull();
+              });
+    }
+  }
+
+  static final String DATAPLANE =
+      """
+      type: Dataplane
+      mesh: default
+      name: backend-1
+      networking:
+        address: 127.0.0.1
+        inbound:
+        - port: 18000
+          servicePort: 8000
+          tags:
+            kuma.io/service: backend
+            kuma.io/zone: zone-9
+      """;
+
+  static final String INGRESS =
+      """
+      type: ZoneIngress
+      name: ingress-1
+      networking:
+        address: 127.0.0.1
+        port: 10001
+        advertisedAddress: 127.0.0.1
+        advertisedPort: 10001
+      """;
+
+  @Test
+  void zoneResourcesReachGlobalAndIngressesReachOnlyTheOtherZone() {
+    f.apply(f.global.api, "/meshes/default", "type: Mesh\nname: default\n");
+    await("mesh in zone-1").atMost(SYNC).until(() -> f.get(zone1.api, "/meshes/default") != null);
+
+    f.apply(zone1.api, "/meshes/default/dataplanes/backend-1", DATAPLANE);
+    f.apply(zone1.api, "/zone-ingresses/ingress-1", INGRESS);
+
+    await("zone-1's dataplane on global")
+        .atMost(SYNC)
+        .untilAsserted(
+            () -> {
+              JsonNode dp = f.get(f.global.api, "/meshes/default/dataplanes/zone-1.backend-1");
+              assertThat(dp).isNotNull();
+              assertThat(dp.path("labels").path("kuma.io/zone").asText()).isEqualTo("zone-1");
+              assertThat(dp.path("labels").path("kuma.io/origin").asText()).isEqualTo("zone");
+              assertThat(dp.path("networking").path("inbound").get(0).path("tags")
+                      .path("kuma.io/zone").asText())
+                  .as("the zone tag is stamped, never taken from input")
+                  .isEqualTo("zone-1");
+            });
+    await("zone-1's ingress in zone-2")
+        .atMost(SYNC)
+        .untilAsserted(
+            () -> assertThat(f.names(zone2.api, "/zone-ingresses")).contains("zone-1.ingress-1"));
+    assertThat(f.names(zone1.api, "/zone-ingresses"))
+        .as("a zone never gets its own ingress back")
+        .containsExactly("ingress-1");
+
+    // Deleting on the zone removes the copies.
+    assertThat(f.delete(zone1.api, "/meshes/default/dataplanes/backend-1").statusCode())
+        .isEqualTo(200);
+    await("dataplane gone from global")
+        .atMost(SYNC)
+        .until(() -> f.get(f.global.api, "/meshes/default/dataplanes/zone-1.backend-1") == null);
+  }
+
+  @Test
+  void disablingAZoneWithdrawsItsIngressFromTheOthers() {
+    f.apply(zone1.api, "/zone-ingresses/ingress-1", INGRESS);
+    await().atMost(SYNC).until(() -> f.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
+
+    f.apply(f.global.api, "/zones/zone-1", "type: Zone\nname: zone-1\nenabled: false\n");
+    await("zone-1's ingress withdrawn from zone-2")
+        .atMost(SYNC)
+        .until(() -> !f.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
+    assertThat(statusOf("zone-1").path("active").asBoolean()).isFalse();
+
+    f.apply(f.global.api, "/zones/zone-1", "type: Zone\nname: zone-1\nenabled: true\n");
+    await("zone-1's ingress back in zone-2")
+        .atMost(SYNC)
+        .until(() -> f.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
+  }
+
+  JsonNode statusOf(String zone) {
+    for (JsonNode z : f.get(f.global.api, "/status/zones")) {
+      if (z.path("name").asText().equals(zone)) {
+        return z;
+      }
+    }
+    return Federation.JSON.createObjectNode();
+  }
+
+  @Test
+  void readOnlyRulesHoldOnBothSides() {
+    var onZone = f.put(zone1.api, "/meshes/other", "type: Mesh\nname: other\n");
+    assertThat(onZone.statusCode()).isEqualTo(405);
+    assertThat(onZone.body()).contains("owned by the global control plane");
+
+    f.apply(f.global.api, "/meshes/default", "type: Mesh\nname: default\n");
+    var onGlobal = f.put(f.global.api, "/meshes/default/dataplanes/backend-1", DATAPLANE);
+    assertThat(onGlobal.statusCode()).isEqualTo(405);
+    assertThat(onGlobal.body()).contains("reported by zones");
+  }
+
+  @Test
+  void aTokenForZoneOneCannotActAsAnotherZone() {
+    Federation.Node impostor = f.startZone("zone-3", f.token("zone-1"), f.kdsPort);
+    await("the impostor is refused")
+        .atMost(SYNC)
+        .untilAsserted(
+            () -> {
+              JsonNode s = f.get(impostor.api, "/status/global");
+              assertThat(s.path("connected").asBoolean()).isFalse();
+              assertThat(s.path("lastErrorCode").asText()).isEqualTo("PERMISSION_DENIED");
+            });
+    assertThat(f.names(f.global.api, "/zones")).doesNotContain("zone-3");
+    assertThat(statusOf("zone-1").path("active").asBoolean()).isTrue();
+
+    // A forged token is refused before any data flows, too.
+    Path forged = dir.resolve("forged-token");
+    Federation.write(forged, "eyJhbGciOiJub25lIn0.eyJ6b25lIjoiem9uZS00In0.");
+    Federation.Node forger = f.startZone("zone-4", forged, f.kdsPort);
+    await("the forger is refused")
+        .atMost(SYNC)
+        .untilAsserted(
+            () ->
+                assertThat(f.get(forger.api, "/status/global").path("lastErrorCode").asText())
+                    .isEqualTo("UNAUTHENTICATED"));
+    assertThat(f.names(f.global.api, "/zones")).doesNotContain("zone-4");
+  }
+
+  @Test
+  void zonesAreRegisteredWithInsightsAndShownByInspect() {
+    f.apply(f.global.api, "/meshes/default", "type: Mesh\nname: default\n");
+    await("both zones online")
+        .atMost(SYNC)
+        .untilAsserted(
+            () -> {
+              assertThat(statusOf("zone-1").path("active").asBoolean()).isTrue();
+              assertThat(statusOf("zone-2").path("active").asBoolean()).isTrue();
+            });
+    assertThat(f.names(f.global.api, "/zones")).contains("zone-1", "zone-2");
+    JsonNode insights = f.get(f.global.api, "/zones+insights");
+    assertThat(insights.path("total").asInt()).isGreaterThanOrEqualTo(2);
+    await("the mesh is acknowledged by both zones")
+        .atMost(SYNC)
+        .untilAsserted(
+            () -> {
+              JsonNode sync = f.get(f.global.api, "/meshes/default/_sync");
+              List<String> upToDate = new ArrayList<>();
+              sync.path("zones").forEach(z -> {
+                if (z.path("upToDate").asBoolean()) {
+                  upToDate.add(z.path("zone").asText());
+                }
+              });
+              assertThat(upToDate).contains("zone-1", "zone-2");
+            });
+    MeshfedProcess.Result inspect =
+        MeshfedProcess.run(null, "inspect", "zones", "--api", f.global.api);
+    assertThat(inspect.exitCode()).as(inspect.stderr()).isZero();
+    assertThat(inspect.stdout()).contains("zone-1").contains("zone-2").contains("Online");
+  }
+}
