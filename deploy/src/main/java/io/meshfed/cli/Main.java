@@ -31,6 +31,7 @@ public final class Main implements Runnable {
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand("global", GlobalCommand.create());
+    cli.addSubcommand("zone", ZoneCommand.create());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {

@@ -1,0 +1,115 @@
+package io.meshfed.cli;
+
+import io.meshfed.api.settings.SettingsException;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.zone.ZoneConfig;
+import io.meshfed.zone.ZoneControlPlane;
+import io.meshfed.zone.ZoneStores;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** {@code meshfed zone ...}: a zone control plane. */
+@Command(
+    name = "zone",
+    description = "A zone control plane: serves its zone and syncs with global over KDS.",
+    mixinStandardHelpOptions = true,
+    subcommands = {ZoneCommand.Run.class})
+final class ZoneCommand implements Runnable {
+  @CommandLine.Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** {@code meshfed zone run}: serve the zone's REST API and stay connected to global. */
+  @Command(
+      name = "run",
+      description = {
+        "Run a zone control plane connected to global (--global-address grpcs://HOST:PORT,"
+            + " --zone-token-file). Every option can also come from the config file or a MESHFED_*"
+            + " environment variable; flags win over the environment, which wins over the file."
+      },
+      mixinStandardHelpOptions = true)
+  static final class Run implements Callable<Integer> {
+    @CommandLine.Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      ZoneConfig config;
+      try {
+        config =
+            ZoneConfig.load(
+                SettingsOptions.flags(spec, ZoneConfig.SPEC),
+                System.getenv(),
+                SettingsOptions.configFile(spec));
+      } catch (SettingsException e) {
+        System.err.println("Error: invalid configuration:");
+        e.problems().forEach(p -> System.err.println("  - " + p));
+        return 2;
+      }
+      ResourceStore store = ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC());
+      ZoneControlPlane cp = new ZoneControlPlane(config, store, Clock.systemUTC());
+      try {
+        cp.start();
+      } catch (UncheckedIOException e) {
+        cp.close();
+        if (e.getCause() instanceof BindException) {
+          throw new CliException(
+              "cannot listen on "
+                  + config.apiAddress()
+                  + ":"
+                  + config.apiPort()
+                  + " ("
+                  + e.getCause().getMessage()
+                  + "); is another control plane running? Choose another port with --api-port.");
+        }
+        throw new CliException("cannot start the API: " + e.getMessage());
+      } catch (IllegalArgumentException e) {
+        cp.close();
+        throw new CliException("cannot connect to global: " + e.getMessage());
+      }
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    cp.close();
+                    stopped.countDown();
+                  },
+                  "meshfed-shutdown"));
+      stopped.await();
+      return 0;
+    }
+  }
+
+  /**
+   * Builds the command with one option per zone setting; {@code --kds-insecure} also works without
+   * a value.
+   */
+  static CommandLine create() {
+    CommandLine cli = new CommandLine(new ZoneCommand());
+    CommandLine run = cli.getSubcommands().get("run");
+    SettingsOptions.install(run, ZoneConfig.SPEC);
+    CommandSpec spec = run.getCommandSpec();
+    OptionSpec insecure = spec.findOption(ZoneConfig.KDS_INSECURE.flag());
+    spec.remove(insecure);
+    spec.addOption(
+        OptionSpec.builder(insecure.names())
+            .paramLabel("true|false")
+            .type(String.class)
+            .arity("0..1")
+            .fallbackValue("true")
+            .description(insecure.description())
+            .build());
+    return cli;
+  }
+}

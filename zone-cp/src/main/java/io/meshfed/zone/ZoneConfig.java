@@ -1,0 +1,379 @@
+package io.meshfed.zone;
+
+import io.meshfed.api.settings.ResolvedSettings;
+import io.meshfed.api.settings.Setting;
+import io.meshfed.api.settings.SettingType;
+import io.meshfed.api.settings.SettingsException;
+import io.meshfed.api.settings.SettingsSpec;
+import io.meshfed.model.validation.Names;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Settings of a zone control plane, resolved from flags, {@code MESHFED_*} environment variables, a
+ * YAML config file and defaults (see {@link SettingsSpec}). {@code summary} is the printable
+ * summary with secrets masked.
+ *
+ * <p>The zone dials global at {@code globalAddress}: {@code grpcs://host:port} (TLS, verified
+ * against {@code caFile} or, without one, the system trust store). Plaintext {@code grpc://} is
+ * accepted only together with an explicit {@code kds-insecure: true}, for tests.
+ */
+public record ZoneConfig(
+    String zone,
+    GlobalAddress globalAddress,
+    Path zoneTokenFile,
+    Path caFile,
+    boolean kdsInsecure,
+    Path dataDir,
+    String apiAddress,
+    int apiPort,
+    int xdsPort,
+    StoreKind store,
+    List<String> etcdEndpoints,
+    String etcdPrefix,
+    String etcdUsername,
+    String etcdPassword,
+    long maxBodyBytes,
+    String summary) {
+
+  /** Where the zone keeps its resources. */
+  public enum StoreKind {
+    MEMORY,
+    ETCD
+  }
+
+  /**
+   * Where global's KDS server listens.
+   *
+   * @param host a host name or IP address (IPv6 without brackets)
+   * @param port the KDS port
+   * @param tls false only for {@code grpc://}
+   */
+  public record GlobalAddress(String host, int port, boolean tls) {
+    public GlobalAddress {
+      Objects.requireNonNull(host, "host");
+    }
+
+    /** Parses {@code grpcs://host:port} or {@code grpc://host:port}. */
+    public static GlobalAddress parse(String text) {
+      String t = text.trim();
+      boolean tls;
+      String rest;
+      if (t.startsWith("grpcs://")) {
+        tls = true;
+        rest = t.substring("grpcs://".length());
+      } else if (t.startsWith("grpc://")) {
+        tls = false;
+        rest = t.substring("grpc://".length());
+      } else {
+        throw new IllegalArgumentException("the scheme must be grpcs:// (or grpc:// for tests)");
+      }
+      if (rest.endsWith("/")) {
+        rest = rest.substring(0, rest.length() - 1);
+      }
+      int colon = rest.lastIndexOf(':');
+      if (colon <= 0 || rest.contains("/")) {
+        throw new IllegalArgumentException("expected host:port after the scheme");
+      }
+      String host = rest.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      if (host.isEmpty() || host.contains("[") || host.contains("]")) {
+        throw new IllegalArgumentException("the host is empty or malformed");
+      }
+      int port;
+      try {
+        port = Integer.parseInt(rest.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("the port is not a number", e);
+      }
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("the port must be from 1 to 65535");
+      }
+      return new GlobalAddress(host, port, tls);
+    }
+
+    @Override
+    public String toString() {
+      String h = host.contains(":") ? "[" + host + "]" : host;
+      return (tls ? "grpcs://" : "grpc://") + h + ":" + port;
+    }
+  }
+
+  public static final Setting<String> ZONE =
+      Setting.of("zone", SettingType.string(), null, "Name of this zone (a DNS label)");
+  public static final Setting<String> GLOBAL_ADDRESS =
+      Setting.of(
+          "global-address",
+          SettingType.string(),
+          null,
+          "KDS address of the global control plane, grpcs://HOST:PORT");
+  public static final Setting<Path> ZONE_TOKEN_FILE =
+      Setting.of(
+          "zone-token-file",
+          SettingType.path(),
+          null,
+          "File holding this zone's token (from `meshfed generate zone-token`); read at each"
+              + " connect");
+  public static final Setting<Path> CA_FILE =
+      Setting.of(
+          "ca-file",
+          SettingType.path(),
+          null,
+          "PEM CA certificate(s) that signed global's KDS certificate (default: the system trust"
+              + " store)");
+  public static final Setting<Boolean> KDS_INSECURE =
+      Setting.of(
+          "kds-insecure",
+          SettingType.bool(),
+          false,
+          "Allow a plaintext grpc:// global address (tests only: the zone token travels in clear)");
+  public static final Setting<Path> DATA_DIR =
+      Setting.of(
+          "data-dir", SettingType.path(), Path.of(".meshfed/zone"), "Directory for local state");
+  public static final Setting<String> API_ADDRESS =
+      Setting.of("api-address", SettingType.string(), "127.0.0.1", "Address the REST API binds");
+  public static final Setting<Integer> API_PORT =
+      Setting.of("api-port", SettingType.port(), 5681, "Port of the REST API (0: any free port)");
+  public static final Setting<Integer> XDS_PORT =
+      Setting.of("xds-port", SettingType.port(), 5678, "Port Envoy proxies dial for xDS (gRPC)");
+  public static final Setting<String> STORE =
+      Setting.of("store", SettingType.oneOf("memory", "etcd"), "memory", "Resource store");
+  public static final Setting<List<String>> ETCD_ENDPOINTS =
+      Setting.of(
+          "etcd-endpoints",
+          SettingType.list(),
+          List.of("http://127.0.0.1:2379"),
+          "Comma-separated etcd client URLs");
+  public static final Setting<String> ETCD_PREFIX =
+      Setting.of(
+          "etcd-prefix", SettingType.string(), "/meshfed-zone", "Key prefix of this zone in etcd");
+  public static final Setting<String> ETCD_USERNAME =
+      Setting.of("etcd-username", SettingType.string(), null, "etcd user name");
+  public static final Setting<String> ETCD_PASSWORD =
+      Setting.of("etcd-password", SettingType.string(), null, "etcd password").asSecret();
+  public static final Setting<Long> MAX_BODY_BYTES =
+      Setting.of(
+          "max-body-bytes",
+          SettingType.longInteger(1, Integer.MAX_VALUE),
+          1_048_576L,
+          "Largest REST request body accepted");
+
+  public static final SettingsSpec SPEC =
+      new SettingsSpec(
+          List.of(
+              ZONE,
+              GLOBAL_ADDRESS,
+              ZONE_TOKEN_FILE,
+              CA_FILE,
+              KDS_INSECURE,
+              DATA_DIR,
+              API_ADDRESS,
+              API_PORT,
+              XDS_PORT,
+              STORE,
+              ETCD_ENDPOINTS,
+              ETCD_PREFIX,
+              ETCD_USERNAME,
+              ETCD_PASSWORD,
+              MAX_BODY_BYTES));
+
+  public ZoneConfig {
+    Objects.requireNonNull(zone, "zone");
+    Objects.requireNonNull(globalAddress, "globalAddress");
+    Objects.requireNonNull(zoneTokenFile, "zoneTokenFile");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(apiAddress, "apiAddress");
+    Objects.requireNonNull(store, "store");
+    etcdEndpoints = List.copyOf(etcdEndpoints);
+    Objects.requireNonNull(etcdPrefix, "etcdPrefix");
+    Objects.requireNonNull(summary, "summary");
+  }
+
+  /**
+   * Resolves and checks the configuration.
+   *
+   * @param flags flag values keyed by setting name ({@code api-port})
+   * @param env the environment ({@code System.getenv()})
+   * @param configFile the {@code --config} file, or null
+   * @throws SettingsException naming every bad or missing key and its source
+   */
+  public static ZoneConfig load(
+      Map<String, String> flags, Map<String, String> env, Path configFile) {
+    ResolvedSettings s = SPEC.resolve(flags, env, configFile);
+    List<String> problems = new ArrayList<>();
+    String zone = s.get(ZONE);
+    if (zone == null) {
+      problems.add(missing(ZONE, "e.g. --zone zone-1"));
+    } else {
+      String problem = Names.checkDnsLabel(zone);
+      if (problem != null) {
+        problems.add("zone (from " + s.source(ZONE) + "): " + problem);
+      }
+    }
+    GlobalAddress address = globalAddress(s, problems);
+    Path token = s.get(ZONE_TOKEN_FILE);
+    if (token == null) {
+      problems.add(
+          missing(
+              ZONE_TOKEN_FILE,
+              "create a token on global with `meshfed generate"
+                  + " zone-token --zone NAME` and save it to a file"));
+    } else {
+      checkReadableFile(s, ZONE_TOKEN_FILE, token, problems);
+    }
+    Path ca = s.get(CA_FILE);
+    if (ca != null) {
+      checkReadableFile(s, CA_FILE, ca, problems);
+      if (address != null && !address.tls()) {
+        problems.add(
+            "ca-file is set ("
+                + s.source(CA_FILE)
+                + ") but global-address "
+                + address
+                + " is plaintext; use grpcs://");
+      }
+    }
+    String prefix = s.get(ETCD_PREFIX);
+    if (!prefix.startsWith("/")) {
+      problems.add(
+          "etcd-prefix: '"
+              + prefix
+              + "' from "
+              + s.source(ETCD_PREFIX)
+              + " is not valid (expected a key prefix starting with '/', e.g. /meshfed-zone)");
+    }
+    if (!problems.isEmpty()) {
+      throw new SettingsException(problems);
+    }
+    return new ZoneConfig(
+        zone,
+        address,
+        token,
+        ca,
+        s.get(KDS_INSECURE),
+        s.get(DATA_DIR),
+        s.get(API_ADDRESS),
+        s.get(API_PORT),
+        s.get(XDS_PORT),
+        StoreKind.valueOf(s.get(STORE).toUpperCase(Locale.ROOT)),
+        s.get(ETCD_ENDPOINTS),
+        prefix,
+        s.get(ETCD_USERNAME),
+        s.get(ETCD_PASSWORD),
+        s.get(MAX_BODY_BYTES),
+        s.summary());
+  }
+
+  private static GlobalAddress globalAddress(ResolvedSettings s, List<String> problems) {
+    String text = s.get(GLOBAL_ADDRESS);
+    if (text == null) {
+      problems.add(missing(GLOBAL_ADDRESS, "e.g. --global-address grpcs://global.example:5685"));
+      return null;
+    }
+    GlobalAddress address;
+    try {
+      address = GlobalAddress.parse(text);
+    } catch (IllegalArgumentException e) {
+      problems.add(
+          "global-address: '"
+              + text
+              + "' from "
+              + s.source(GLOBAL_ADDRESS)
+              + " is not valid: "
+              + e.getMessage()
+              + " (expected grpcs://HOST:PORT, e.g. grpcs://global.example:5685)");
+      return null;
+    }
+    boolean insecure = s.get(KDS_INSECURE);
+    if (!address.tls() && !insecure) {
+      problems.add(
+          "global-address: '"
+              + text
+              + "' from "
+              + s.source(GLOBAL_ADDRESS)
+              + " is plaintext: the zone token would travel in clear (expected grpcs://; for tests"
+              + " only, allow grpc:// with --kds-insecure)");
+    }
+    if (address.tls() && insecure) {
+      problems.add(
+          "kds-insecure is set ("
+              + s.source(KDS_INSECURE)
+              + ") but global-address "
+              + address
+              + " uses TLS; kds-insecure only allows grpc:// addresses and never disables"
+              + " certificate checks");
+    }
+    return address;
+  }
+
+  private static void checkReadableFile(
+      ResolvedSettings s, Setting<Path> setting, Path file, List<String> problems) {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      problems.add(
+          setting.name()
+              + ": "
+              + file
+              + " from "
+              + s.source(setting)
+              + " is not a readable file (expected "
+              + setting.description().toLowerCase(Locale.ROOT)
+              + ")");
+    }
+  }
+
+  private static String missing(Setting<?> setting, String hint) {
+    return setting.name()
+        + " is required: set "
+        + setting.flag()
+        + ", "
+        + setting.envName()
+        + " or '"
+        + setting.name()
+        + "' in the config file ("
+        + hint
+        + ")";
+  }
+
+  /** Never shows the etcd password; the token stays in its file. */
+  @Override
+  public String toString() {
+    return "ZoneConfig{zone="
+        + zone
+        + ", globalAddress="
+        + globalAddress
+        + ", zoneTokenFile="
+        + zoneTokenFile
+        + ", caFile="
+        + caFile
+        + ", kdsInsecure="
+        + kdsInsecure
+        + ", dataDir="
+        + dataDir
+        + ", api="
+        + apiAddress
+        + ":"
+        + apiPort
+        + ", xdsPort="
+        + xdsPort
+        + ", store="
+        + store
+        + ", etcdEndpoints="
+        + etcdEndpoints
+        + ", etcdPrefix="
+        + etcdPrefix
+        + ", etcdUsername="
+        + etcdUsername
+        + ", etcdPassword="
+        + (etcdPassword == null ? "<unset>" : "****")
+        + ", maxBodyBytes="
+        + maxBodyBytes
+        + "}";
+  }
+}

@@ -1,0 +1,304 @@
+package io.meshfed.zone;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfed.api.ApiRequest;
+import io.meshfed.api.ApiResponse;
+import io.meshfed.api.ApiRoute;
+import io.meshfed.api.ApiServer;
+import io.meshfed.api.IndexInfo;
+import io.meshfed.kds.KdsEnvelope;
+import io.meshfed.kds.KdsRuntime;
+import io.meshfed.kds.store.StoreKdsSource;
+import io.meshfed.model.ControlPlaneMode;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.TypeRegistry;
+import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.zone.kds.GlobalConnectionStatus;
+import io.meshfed.zone.kds.GlobalConnector;
+import io.meshfed.zone.kds.KdsClientOptions;
+import io.meshfed.zone.kds.KdsTarget;
+import io.meshfed.zone.kds.ZoneSyncAdapters;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The zone control plane process core: given its configuration and an opened store, it serves the
+ * REST API in zone mode (global-owned types read only; zone-owned writes stamped with this zone)
+ * and keeps a KDS connection to global, receiving global's resources into the store and reporting
+ * this zone's. The CLI picks and opens the store, then calls {@link #start()}; a closed control
+ * plane has also closed its store.
+ *
+ * <p>Readiness does not depend on global: a zone that cannot reach global keeps serving everything
+ * it holds; {@code GET /status/global} tells the connection state.
+ */
+public final class ZoneControlPlane implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ZoneControlPlane.class);
+
+  /** The version sent to global when the jar carries none (a build from the IDE). */
+  static final String FALLBACK_VERSION = "0.1.0";
+
+  private final ZoneConfig config;
+  private final ResourceStore store;
+  private final Clock clock;
+  private final KdsClientOptions kdsOptions;
+  private final TypeRegistry registry = StandardTypes.registry();
+  private final ResourceCodec codec = new ResourceCodec(registry);
+  private final PrometheusMeterRegistry meters =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final String instanceId;
+  private ExecutorService executor;
+  private ScheduledExecutorService scheduler;
+  private StoreKdsSource source;
+  private volatile GlobalConnector connector;
+  private volatile ApiServer api;
+  private boolean started;
+  private boolean closed;
+
+  public ZoneControlPlane(ZoneConfig config, ResourceStore store, Clock clock) {
+    this(config, store, clock, KdsClientOptions.defaults());
+  }
+
+  /** With other KDS client tunables (tests shorten the reconnect back-off). */
+  public ZoneControlPlane(
+      ZoneConfig config, ResourceStore store, Clock clock, KdsClientOptions kdsOptions) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.store = Objects.requireNonNull(store, "store");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
+    this.instanceId =
+        config.zone() + "-" + hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /**
+   * The version of this control plane: the jar's implementation version, or {@value
+   * #FALLBACK_VERSION}.
+   */
+  public static String version() {
+    String v = ZoneControlPlane.class.getPackage().getImplementationVersion();
+    return v == null ? FALLBACK_VERSION : v;
+  }
+
+  /**
+   * Starts the REST API, then the KDS connection to global, and reports ready.
+   *
+   * @throws java.io.UncheckedIOException when the API port cannot be bound
+   * @throws IllegalArgumentException when the CA file cannot be used
+   */
+  public synchronized ZoneControlPlane start() {
+    if (closed) {
+      throw new IllegalStateException("zone control plane " + config.zone() + " is closed");
+    }
+    if (started) {
+      throw new IllegalStateException("zone control plane " + config.zone() + " already started");
+    }
+    started = true;
+    log.info(
+        "zone={}: zone control plane {} (version {}) configuration:\n{}",
+        config.zone(),
+        instanceId,
+        version(),
+        config.summary());
+    executor = Executors.newCachedThreadPool(daemonThreads("zone-kds-" + config.zone()));
+    scheduler =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("zone-timer-" + config.zone()));
+    try {
+      source =
+          ZoneSyncAdapters.sourceToGlobal(
+              store, registry, config.zone(), scheduler, Duration.ofSeconds(5));
+      KdsRuntime runtime =
+          new KdsRuntime(
+              new KdsEnvelope(codec), kdsOptions.settings(), clock, scheduler, executor, null);
+      ZoneConfig.GlobalAddress address = config.globalAddress();
+      connector =
+          new GlobalConnector(
+              config.zone(),
+              new KdsTarget(address.host(), address.port(), address.tls(), config.caFile()),
+              config.zoneTokenFile(),
+              version(),
+              ZoneSyncAdapters.sinkFromGlobal(store, registry),
+              source,
+              runtime,
+              kdsOptions);
+      api =
+          ApiServer.builder()
+              .mode(ControlPlaneMode.ZONE)
+              .bind(config.apiAddress(), config.apiPort())
+              .store(store)
+              .codec(codec)
+              .meterRegistry(meters)
+              .readiness(ready::get)
+              .index(IndexInfo.zone(version(), instanceId, config.zone()))
+              .maxBodyBytes(config.maxBodyBytes())
+              .clock(clock)
+              .writeHook(new ZoneWriteHook(config.zone(), registry, store, Duration.ofSeconds(10)))
+              .route(ApiRoute.get("/status/global", this::globalStatus))
+              .build()
+              .start();
+      source.start();
+      connector.start();
+    } catch (RuntimeException e) {
+      stopParts();
+      throw e;
+    }
+    ready.set(true);
+    log.info(
+        "zone={}: zone control plane {} ready; API on port {}, global at {}",
+        config.zone(),
+        instanceId,
+        api.port(),
+        config.globalAddress());
+    return this;
+  }
+
+  private ApiResponse globalStatus(ApiRequest request) {
+    GlobalConnectionStatus s = globalConnection();
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("zone", s.zone());
+    body.put("globalAddress", s.globalAddress());
+    body.put("connected", s.connected());
+    putTime(body, "lastConnectTime", s.lastConnectTime());
+    putTime(body, "lastDisconnectTime", s.lastDisconnectTime());
+    body.put("lastError", s.lastError());
+    body.put("lastErrorCode", s.lastErrorCode());
+    body.put("refusedByGlobal", s.refusedByGlobal());
+    body.put("attempts", s.attempts());
+    putTime(body, "nextAttemptTime", s.nextAttemptTime());
+    return ApiResponse.json(200, body);
+  }
+
+  private static void putTime(ObjectNode body, String field, Instant time) {
+    if (time == null) {
+      body.putNull(field);
+    } else {
+      body.put(field, time.toString());
+    }
+  }
+
+  /** The state of the KDS connection to global. */
+  public GlobalConnectionStatus globalConnection() {
+    GlobalConnector c = connector;
+    if (c == null) {
+      throw new IllegalStateException("zone control plane " + config.zone() + " is not running");
+    }
+    return c.status();
+  }
+
+  /** The bound REST API port (the real one when configured as 0). */
+  public int apiPort() {
+    ApiServer a = api;
+    if (a == null) {
+      throw new IllegalStateException("zone control plane " + config.zone() + " is not running");
+    }
+    return a.port();
+  }
+
+  public boolean isReady() {
+    return ready.get();
+  }
+
+  public String instanceId() {
+    return instanceId;
+  }
+
+  public ZoneConfig config() {
+    return config;
+  }
+
+  public TypeRegistry registry() {
+    return registry;
+  }
+
+  public ResourceCodec codec() {
+    return codec;
+  }
+
+  public PrometheusMeterRegistry meterRegistry() {
+    return meters;
+  }
+
+  public ResourceStore store() {
+    return store;
+  }
+
+  /** Stops KDS and the API, then closes the store. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ready.set(false);
+    stopParts();
+    store.close();
+    meters.close();
+    log.info("zone={}: zone control plane {} stopped", config.zone(), instanceId);
+  }
+
+  /** Stops whatever was started; safe to call again. */
+  private void stopParts() {
+    if (connector != null) {
+      connector.close();
+      connector = null;
+    }
+    if (source != null) {
+      source.close();
+      source = null;
+    }
+    if (api != null) {
+      api.close();
+      api = null;
+    }
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+      scheduler = null;
+    }
+    if (executor != null) {
+      executor.shutdown();
+      try {
+        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+          executor.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        executor.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+      executor = null;
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger ids = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + ids.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static String hostname() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

@@ -1,0 +1,367 @@
+package io.meshfed.zone.kds;
+
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.meshfed.kds.Backoff;
+import io.meshfed.kds.KdsClientSession;
+import io.meshfed.kds.KdsRuntime;
+import io.meshfed.kds.KdsSink;
+import io.meshfed.kds.KdsSource;
+import io.meshfed.store.SerialExecutor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the zone connected to global, forever: dials once (one channel with keepalive), runs a
+ * {@link KdsClientSession} with this zone's sink and source, and when the session ends starts a new
+ * one after a jittered {@link Backoff}. The zone token is read from its file before every session,
+ * so a fixed or rotated token takes effect on the next attempt. A disconnect never deletes
+ * anything: the zone keeps serving what it holds.
+ *
+ * <p>Global refusing the zone ({@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}, {@code
+ * FAILED_PRECONDITION}) and TLS failures are logged at ERROR with the reason, then retried with the
+ * same back-off. {@link #status()} tells the current state. All state changes run on one serial
+ * executor.
+ */
+public final class GlobalConnector implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GlobalConnector.class);
+
+  private final String zone;
+  private final KdsTarget target;
+  private final Path tokenFile;
+  private final String version;
+  private final KdsSink sink;
+  private final KdsSource source;
+  private final KdsRuntime runtime;
+  private final KdsClientOptions options;
+  private final SerialExecutor serial;
+  private final Backoff backoff;
+  private final AtomicReference<GlobalConnectionStatus> status;
+
+  // Touched only on `serial`.
+  private ManagedChannel channel;
+  private KdsClientSession session;
+  private long sessionId;
+  private Instant sessionConnectedAt;
+  private ScheduledFuture<?> retry;
+  private long attempts;
+  private boolean closed;
+
+  /**
+   * @param zone this zone's name (sent as {@code meshfed-zone}; global checks it against the token)
+   * @param target where global listens and which CA to trust
+   * @param tokenFile file holding the zone token, read before each session
+   * @param version this control plane's version (sent as {@code meshfed-version})
+   * @param sink receives global's resources
+   * @param source what this zone reports
+   * @param runtime KDS codec, settings, clock, scheduler (also runs reconnect timers) and executor
+   * @param options reconnect and keepalive tunables
+   */
+  public GlobalConnector(
+      String zone,
+      KdsTarget target,
+      Path tokenFile,
+      String version,
+      KdsSink sink,
+      KdsSource source,
+      KdsRuntime runtime,
+      KdsClientOptions options) {
+    this.zone = Objects.requireNonNull(zone, "zone");
+    this.target = Objects.requireNonNull(target, "target");
+    this.tokenFile = Objects.requireNonNull(tokenFile, "tokenFile");
+    this.version = Objects.requireNonNull(version, "version");
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.source = Objects.requireNonNull(source, "source");
+    this.runtime = Objects.requireNonNull(runtime, "runtime");
+    this.options = Objects.requireNonNull(options, "options");
+    this.serial = new SerialExecutor(runtime.executor());
+    this.backoff = options.newBackoff();
+    this.status = new AtomicReference<>(GlobalConnectionStatus.initial(zone, target.toString()));
+  }
+
+  /**
+   * Opens the channel and starts the first session in the background.
+   *
+   * @throws IllegalArgumentException when the CA file cannot be used
+   */
+  public GlobalConnector start() {
+    ManagedChannel opened = GlobalChannels.open(target, options, runtime.executor());
+    if (!target.tls()) {
+      log.warn(
+          "zone={}: KDS to global {} is PLAINTEXT (--kds-insecure): the zone token and every"
+              + " resource travel unencrypted and global is not authenticated. Use grpcs:// outside"
+              + " tests.",
+          zone,
+          target);
+    }
+    serial.execute(
+        () -> {
+          if (closed || channel != null) {
+            opened.shutdownNow();
+            return;
+          }
+          channel = opened;
+          log.info(
+              "zone={}: connecting to global {} ({})",
+              zone,
+              target,
+              target.tls()
+                  ? target.caFile() == null
+                      ? "TLS, system trust store"
+                      : "TLS, CA file " + target.caFile()
+                  : "plaintext");
+          connect();
+        });
+    return this;
+  }
+
+  /** The current connection state. */
+  public GlobalConnectionStatus status() {
+    return status.get();
+  }
+
+  private void connect() {
+    retry = null;
+    if (closed) {
+      return;
+    }
+    attempts++;
+    long id = ++sessionId;
+    sessionConnectedAt = null;
+    status.updateAndGet(s -> s.attempting(attempts));
+    String token;
+    try {
+      token = readToken();
+    } catch (IllegalStateException e) {
+      ended(id, Status.UNAUTHENTICATED.withDescription(e.getMessage()), true);
+      return;
+    }
+    channel.resetConnectBackoff();
+    ZoneCallMetadata metadata =
+        new ZoneCallMetadata(token, zone, version, () -> serial.execute(() -> accepted(id)));
+    KdsClientSession s =
+        new KdsClientSession(
+            ClientInterceptors.intercept(channel, metadata), zone, sink, source, runtime);
+    session = s;
+    try {
+      s.start();
+    } catch (RuntimeException e) {
+      log.warn("zone={}: cannot start a KDS session with global {}", zone, target, e);
+      s.close();
+    }
+    s.closed()
+        .whenComplete(
+            (st, error) -> serial.execute(() -> ended(id, closeStatus(st, error), false)));
+  }
+
+  private static Status closeStatus(Status status, Throwable error) {
+    if (status != null) {
+      return status;
+    }
+    return Status.INTERNAL.withDescription("KDS session failed").withCause(error);
+  }
+
+  private String readToken() {
+    String raw;
+    try {
+      raw = Files.readString(tokenFile, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot read the zone token file " + tokenFile + " (" + e + ")", e);
+    }
+    String token = raw.strip();
+    if (token.isEmpty()) {
+      throw new IllegalStateException(
+          "the zone token file "
+              + tokenFile
+              + " is empty (expected the token from `meshfed"
+              + " generate zone-token --zone "
+              + zone
+              + "`)");
+    }
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        throw new IllegalStateException(
+            "the zone token file "
+                + tokenFile
+                + " holds a character that cannot be a token at position "
+                + i
+                + " (expected one printable ASCII token)");
+      }
+    }
+    return token;
+  }
+
+  private void accepted(long id) {
+    if (closed || id != sessionId || sessionConnectedAt != null) {
+      return;
+    }
+    Instant now = runtime.clock().instant();
+    sessionConnectedAt = now;
+    status.updateAndGet(s -> s.connectedAt(now));
+    log.info("zone={}: connected to global {} (attempt {})", zone, target, attempts);
+  }
+
+  /**
+   * A session (or an attempt) ended. {@code local}: it never reached global because this zone
+   * cannot present a token.
+   */
+  private void ended(long id, Status why, boolean local) {
+    if (id != sessionId) {
+      return;
+    }
+    session = null;
+    Instant now = runtime.clock().instant();
+    boolean wasConnected = sessionConnectedAt != null;
+    if (wasConnected) {
+      backoff.succeeded(Duration.between(sessionConnectedAt, now));
+    }
+    sessionConnectedAt = null;
+    if (closed) {
+      return;
+    }
+    Duration delay = backoff.next();
+    Instant next = now.plus(delay);
+    boolean refused = !local && isRefusal(why);
+    String reason = local ? why.getDescription() : explain(why);
+    status.updateAndGet(
+        s -> s.failed(now, wasConnected, reason, why.getCode().name(), refused, next));
+    if (refused) {
+      log.error(
+          "zone={}: global {} refused this zone: {}. Check --zone-token-file {} and the zone name;"
+              + " retrying in {} ms",
+          zone,
+          target,
+          reason,
+          tokenFile,
+          delay.toMillis());
+    } else if (local || isTlsFailure(why)) {
+      log.error(
+          "zone={}: cannot connect to global {}: {}; retrying in {} ms",
+          zone,
+          target,
+          reason,
+          delay.toMillis());
+    } else if (wasConnected) {
+      log.info(
+          "zone={}: disconnected from global {}: {}; keeping every resource, reconnecting in {} ms",
+          zone,
+          target,
+          reason,
+          delay.toMillis());
+    } else {
+      log.info(
+          "zone={}: cannot connect to global {}: {}; retrying in {} ms",
+          zone,
+          target,
+          reason,
+          delay.toMillis());
+    }
+    retry =
+        runtime
+            .scheduler()
+            .schedule(() -> serial.execute(this::connect), delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private static boolean isRefusal(Status status) {
+    return switch (status.getCode()) {
+      case UNAUTHENTICATED, PERMISSION_DENIED, FAILED_PRECONDITION -> true;
+      default -> false;
+    };
+  }
+
+  private static boolean isTlsFailure(Status status) {
+    for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof SSLException || t instanceof CertificateException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The status code, global's message, and the root cause of a transport failure. */
+  private String explain(Status status) {
+    StringBuilder sb = new StringBuilder(status.getCode().name());
+    String description = firstLine(status.getDescription());
+    if (description != null) {
+      sb.append(": ").append(description);
+    }
+    Throwable root = status.getCause();
+    while (root != null && root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root != null) {
+      String msg = root.getMessage();
+      sb.append(" (").append(root.getClass().getSimpleName());
+      if (msg != null && (description == null || !description.contains(msg))) {
+        sb.append(": ").append(msg);
+      }
+      sb.append(")");
+    }
+    if (isTlsFailure(status)) {
+      sb.append("; the TLS handshake failed: global's KDS certificate must chain to ")
+          .append(
+              target.caFile() == null ? "the system trust store" : "--ca-file " + target.caFile())
+          .append(" and name the host '")
+          .append(target.host())
+          .append("'");
+    }
+    return sb.toString();
+  }
+
+  private static String firstLine(String text) {
+    if (text == null) {
+      return null;
+    }
+    int nl = text.indexOf('\n');
+    return nl < 0 ? text : text.substring(0, nl);
+  }
+
+  /** Ends the session and stops reconnecting; the store is left as it is. */
+  @Override
+  public void close() {
+    CompletableFuture<ManagedChannel> closing = new CompletableFuture<>();
+    serial.execute(
+        () -> {
+          closed = true;
+          if (retry != null) {
+            retry.cancel(false);
+          }
+          if (session != null) {
+            session.close();
+          }
+          if (channel != null) {
+            channel.shutdown();
+          }
+          closing.complete(channel);
+        });
+    try {
+      ManagedChannel c = closing.get(5, TimeUnit.SECONDS);
+      if (c != null && !c.awaitTermination(5, TimeUnit.SECONDS)) {
+        c.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("zone={}: closing the KDS connection to global {} timed out", zone, target);
+    }
+    log.info("zone={}: KDS connection to global {} closed", zone, target);
+  }
+}

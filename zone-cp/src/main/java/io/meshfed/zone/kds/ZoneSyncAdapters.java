@@ -1,0 +1,47 @@
+package io.meshfed.zone.kds;
+
+import io.meshfed.kds.KdsDirection;
+import io.meshfed.kds.store.StoreKdsSink;
+import io.meshfed.kds.store.StoreKdsSource;
+import io.meshfed.model.TypeRegistry;
+import io.meshfed.store.ResourceStore;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** The zone's ends of KDS over its own store. */
+public final class ZoneSyncAdapters {
+  private ZoneSyncAdapters() {}
+
+  /**
+   * Receives what global sends ({@link KdsDirection#GLOBAL_TO_ZONE} types) into the zone store,
+   * labelled {@code kuma.io/origin: global}. It owns only resources so labelled: a zone's own
+   * resource of the same name is never overwritten or deleted by a sync.
+   */
+  public static StoreKdsSink sinkFromGlobal(ResourceStore store, TypeRegistry registry) {
+    return new StoreKdsSink(
+        store,
+        KdsDirection.GLOBAL_TO_ZONE.typeNames(registry),
+        Origins::fromGlobal,
+        Origins::stampGlobal);
+  }
+
+  /**
+   * Serves what the zone reports ({@link KdsDirection#ZONE_TO_GLOBAL} types): only resources that
+   * originate in {@code zone}, never the copies global sent (such as other zones' ZoneIngresses),
+   * stamped {@code kuma.io/origin: zone} and {@code kuma.io/zone: <zone>}. Call {@code start()}.
+   */
+  public static StoreKdsSource sourceToGlobal(
+      ResourceStore store,
+      TypeRegistry registry,
+      String zone,
+      ScheduledExecutorService scheduler,
+      Duration retryDelay) {
+    return new StoreKdsSource(
+        store,
+        KdsDirection.ZONE_TO_GLOBAL.typeNames(registry),
+        r -> Origins.fromZone(r, zone),
+        r -> Origins.stampZone(r, zone),
+        scheduler,
+        retryDelay);
+  }
+}

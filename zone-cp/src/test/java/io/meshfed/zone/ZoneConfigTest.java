@@ -1,0 +1,186 @@
+package io.meshfed.zone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshfed.api.settings.SettingsException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ZoneConfigTest {
+  @TempDir Path dir;
+  private Path token;
+  private Path ca;
+
+  @BeforeEach
+  void files() throws IOException {
+    token = Files.writeString(dir.resolve("zone.token"), "tok\n");
+    ca = Files.writeString(dir.resolve("ca.crt"), "not checked here\n");
+  }
+
+  private Map<String, String> required() {
+    Map<String, String> flags = new HashMap<>();
+    flags.put("zone", "zone-1");
+    flags.put("global-address", "grpcs://global.example:5685");
+    flags.put("zone-token-file", token.toString());
+    return flags;
+  }
+
+  private static String problems(Map<String, String> flags, Map<String, String> env) {
+    try {
+      ZoneConfig.load(flags, env, null);
+    } catch (SettingsException e) {
+      return String.join("\n", e.problems());
+    }
+    throw new AssertionError("expected invalid settings for " + flags);
+  }
+
+  @Test
+  void defaultsAndRequiredSettings() {
+    ZoneConfig c = ZoneConfig.load(required(), Map.of(), null);
+    assertThat(c.zone()).isEqualTo("zone-1");
+    assertThat(c.globalAddress())
+        .isEqualTo(new ZoneConfig.GlobalAddress("global.example", 5685, true));
+    assertThat(c.zoneTokenFile()).isEqualTo(token);
+    assertThat(c.caFile()).isNull();
+    assertThat(c.kdsInsecure()).isFalse();
+    assertThat(c.apiAddress()).isEqualTo("127.0.0.1");
+    assertThat(c.apiPort()).isEqualTo(5681);
+    assertThat(c.xdsPort()).isEqualTo(5678);
+    assertThat(c.store()).isEqualTo(ZoneConfig.StoreKind.MEMORY);
+    assertThat(c.etcdPrefix()).isEqualTo("/meshfed-zone");
+    assertThat(c.dataDir()).isEqualTo(Path.of(".meshfed/zone"));
+
+    String missing = problems(Map.of(), Map.of());
+    assertThat(missing)
+        .contains("zone is required")
+        .contains("--zone")
+        .contains("MESHFED_ZONE")
+        .contains("global-address is required")
+        .contains("zone-token-file is required");
+  }
+
+  @Test
+  void flagsBeatEnvironmentWhichBeatsTheFile() throws IOException {
+    Path file = dir.resolve("zone.yaml");
+    Files.writeString(
+        file,
+        "zone: from-file\nglobal-address: grpcs://file:1\nzone-token-file: "
+            + token
+            + "\napi-port: 7000\nxds-port: 7001\nstore: etcd\netcd-password: from-file\n"
+            + "ca-file: "
+            + ca
+            + "\n");
+    ZoneConfig c =
+        ZoneConfig.load(
+            Map.of("zone", "from-flag", "api-port", "0"),
+            Map.of(
+                "MESHFED_ZONE",
+                "from-env",
+                "MESHFED_XDS_PORT",
+                "6000",
+                "MESHFED_ETCD_PASSWORD",
+                "s3cret"),
+            file);
+    assertThat(c.zone()).isEqualTo("from-flag");
+    assertThat(c.apiPort()).isZero();
+    assertThat(c.xdsPort()).isEqualTo(6000);
+    assertThat(c.globalAddress().host()).isEqualTo("file");
+    assertThat(c.store()).isEqualTo(ZoneConfig.StoreKind.ETCD);
+    assertThat(c.caFile()).isEqualTo(ca);
+    assertThat(c.etcdPassword()).isEqualTo("s3cret");
+    assertThat(c.summary())
+        .contains("flag --zone")
+        .contains("MESHFED_XDS_PORT")
+        .contains("****")
+        .doesNotContain("s3cret")
+        .doesNotContain("from-file\n");
+    assertThat(c.toString()).doesNotContain("s3cret").contains("****");
+  }
+
+  @Test
+  void zoneNameMustBeADnsLabel() {
+    Map<String, String> flags = required();
+    flags.put("zone", "Zone_1");
+    assertThat(problems(flags, Map.of()))
+        .contains("zone (from flag --zone)")
+        .contains("'Zone_1' is not a valid DNS label");
+    flags.put("zone", "z".repeat(64));
+    assertThat(problems(flags, Map.of())).contains("longer than 63");
+  }
+
+  @Test
+  void globalAddressMustBeGrpcsHostAndPort() {
+    for (String bad :
+        new String[] {
+          "global:5685",
+          "https://global:5685",
+          "grpcs://global",
+          "grpcs://:5685",
+          "grpcs://global:0",
+          "grpcs://global:http",
+          "grpcs://global:5685/path"
+        }) {
+      Map<String, String> flags = required();
+      flags.put("global-address", bad);
+      assertThat(problems(flags, Map.of()))
+          .as(bad)
+          .contains("global-address: '" + bad + "' from flag --global-address is not valid")
+          .contains("expected grpcs://HOST:PORT");
+    }
+    Map<String, String> ipv6 = required();
+    ipv6.put("global-address", "grpcs://[::1]:5685");
+    ZoneConfig.GlobalAddress a = ZoneConfig.load(ipv6, Map.of(), null).globalAddress();
+    assertThat(a.host()).isEqualTo("::1");
+    assertThat(a).hasToString("grpcs://[::1]:5685");
+  }
+
+  @Test
+  void plaintextNeedsAnExplicitKdsInsecure() {
+    Map<String, String> flags = required();
+    flags.put("global-address", "grpc://127.0.0.1:5685");
+    assertThat(problems(flags, Map.of())).contains("is plaintext").contains("--kds-insecure");
+
+    ZoneConfig insecure = ZoneConfig.load(flags, Map.of("MESHFED_KDS_INSECURE", "true"), null);
+    assertThat(insecure.kdsInsecure()).isTrue();
+    assertThat(insecure.globalAddress().tls()).isFalse();
+
+    Map<String, String> tlsAndInsecure = required();
+    tlsAndInsecure.put("kds-insecure", "true");
+    assertThat(problems(tlsAndInsecure, Map.of()))
+        .contains("kds-insecure is set (flag --kds-insecure)")
+        .contains("never disables certificate checks");
+
+    flags.put("kds-insecure", "true");
+    flags.put("ca-file", ca.toString());
+    assertThat(problems(flags, Map.of())).contains("ca-file is set").contains("use grpcs://");
+  }
+
+  @Test
+  void filesMustBeReadable() {
+    Map<String, String> flags = required();
+    flags.put("zone-token-file", dir.resolve("missing.token").toString());
+    flags.put("ca-file", dir.toString());
+    flags.put("etcd-prefix", "meshfed");
+    assertThat(problems(flags, Map.of()))
+        .contains("zone-token-file: " + dir.resolve("missing.token") + " from flag")
+        .contains("ca-file: " + dir + " from flag --ca-file is not a readable file")
+        .contains("etcd-prefix: 'meshfed'");
+  }
+
+  @Test
+  void badlyTypedValuesAreAllReported() {
+    Map<String, String> flags = required();
+    flags.put("api-port", "70000");
+    flags.put("store", "postgres");
+    assertThat(problems(flags, Map.of("MESHFED_KDS_INSECURE", "yes")))
+        .contains("api-port: '70000' from flag --api-port is not valid")
+        .contains("store: 'postgres'")
+        .contains("kds-insecure: 'yes' from environment");
+  }
+}
