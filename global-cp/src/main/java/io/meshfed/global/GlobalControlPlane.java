@@ -2,6 +2,10 @@ package io.meshfed.global;
 
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
+import io.meshfed.global.api.SyncEndpoints;
+import io.meshfed.global.api.ZoneEndpoints;
+import io.meshfed.global.kds.GlobalKdsServer;
+import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
@@ -14,14 +18,22 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The global control plane process core: given its configuration and an opened store, it serves the
- * REST API in global mode. The CLI picks and opens the store, then calls {@link #start()}; a closed
- * control plane has also closed its store.
+ * REST API in global mode and, once the store is loaded, KDS to the zones (see {@link
+ * GlobalKdsServer}). The CLI picks and opens the store, then calls {@link #start()}; a closed
+ * control plane has also closed its store. TLS and zone authentication plug in through {@link
+ * KdsServerOptions}.
  */
 public final class GlobalControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GlobalControlPlane.class);
@@ -35,13 +47,27 @@ public final class GlobalControlPlane implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
+  private final KdsServerOptions kdsOptions;
   private ApiServer api;
+  private GlobalKdsServer kds;
+  private ScheduledExecutorService kdsScheduler;
+  private ExecutorService kdsExecutor;
   private boolean closed;
 
+  /** A control plane serving KDS in plaintext, without zone authentication (tests, demo). */
   public GlobalControlPlane(GlobalConfig config, ResourceStore store, Clock clock) {
+    this(config, store, clock, KdsServerOptions.defaults());
+  }
+
+  /**
+   * @param kdsOptions KDS credentials, interceptors (zone authentication) and limits
+   */
+  public GlobalControlPlane(
+      GlobalConfig config, ResourceStore store, Clock clock, KdsServerOptions kdsOptions) {
     this.config = Objects.requireNonNull(config, "config");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
     this.instanceId = hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
@@ -51,7 +77,10 @@ public final class GlobalControlPlane implements AutoCloseable {
     return v == null ? "dev" : v;
   }
 
-  /** Starts the REST API, logs the configuration, then reports ready. */
+  /**
+   * Starts the REST API, loads the store and starts the KDS server, logs the configuration, then
+   * reports ready.
+   */
   public synchronized GlobalControlPlane start() {
     if (closed) {
       throw new IllegalStateException("global control plane is closed");
@@ -59,6 +88,13 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (api != null) {
       throw new IllegalStateException("global control plane already started");
     }
+    kdsScheduler = Executors.newSingleThreadScheduledExecutor(daemon("meshfed-kds-timer"));
+    kdsExecutor =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("meshfed-kds"));
+    kds =
+        new GlobalKdsServer(
+            kdsOptions, store, codec, instanceId, clock, meters, kdsScheduler, kdsExecutor);
     api =
         ApiServer.builder()
             .mode(ControlPlaneMode.GLOBAL)
@@ -70,15 +106,22 @@ public final class GlobalControlPlane implements AutoCloseable {
             .index(IndexInfo.global(version(), instanceId))
             .maxBodyBytes(config.maxBodyBytes())
             .clock(clock)
+            .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
+            .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .build()
             .start();
+    kds.start(config.apiAddress(), config.kdsPort(), kdsOptions.startTimeout());
     log.info(
         "global control plane {} (version {}) configuration:\n{}",
         instanceId,
         version(),
         config.summary());
     ready.set(true);
-    log.info("global control plane {} ready; API on port {}", instanceId, api.port());
+    log.info(
+        "global control plane {} ready; API on port {}, KDS on port {}",
+        instanceId,
+        api.port(),
+        kds.port());
     return this;
   }
 
@@ -88,6 +131,14 @@ public final class GlobalControlPlane implements AutoCloseable {
       throw new IllegalStateException("global control plane is not started");
     }
     return api.port();
+  }
+
+  /** The bound KDS port (the real one when configured as 0). */
+  public synchronized int kdsPort() {
+    if (kds == null) {
+      throw new IllegalStateException("global control plane is not started");
+    }
+    return kds.port();
   }
 
   public boolean isReady() {
@@ -118,7 +169,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     return store;
   }
 
-  /** Stops the API and closes the store. */
+  /** Stops the API and KDS, then closes the store. */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -129,9 +180,28 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (api != null) {
       api.close();
     }
+    if (kds != null) {
+      kds.close();
+      kdsScheduler.shutdownNow();
+      kdsExecutor.shutdown();
+      try {
+        kdsExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     store.close();
     meters.close();
     log.info("global control plane {} stopped", instanceId);
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static String hostname() {
