@@ -24,6 +24,25 @@ final class Columns {
                   new Column("BACKENDS", n -> names(n.path("mtls").path("backends"))))),
           Map.entry("Zone", List.of(new Column("ENABLED", n -> n.path("enabled").asText("true")))),
           Map.entry(
+              "ZoneOverview",
+              List.of(
+                  new Column("STATUS", Columns::zoneStatus),
+                  new Column(
+                      "LAST CONNECTED",
+                      n -> ago(latestSubscription(n).path("connectTime"), Instant.now())),
+                  new Column("LAST SYNC", n -> ago(lastSync(n), Instant.now())),
+                  new Column("SENT", n -> subscriptionTotal(n, "responsesSent")),
+                  new Column("ACKED", n -> subscriptionTotal(n, "responsesAcknowledged")),
+                  new Column("NACKED", n -> subscriptionTotal(n, "responsesRejected")),
+                  new Column(
+                      "VERSION",
+                      n ->
+                          latestSubscription(n)
+                              .path("version")
+                              .path("kumaCp")
+                              .path("version")
+                              .asText("-")))),
+          Map.entry(
               "ZoneIngress",
               List.of(
                   new Column("ZONE", n -> n.path("zone").asText("-")),
@@ -94,6 +113,83 @@ final class Columns {
     } catch (DateTimeParseException e) {
       return "-";
     }
+  }
+
+  /** Disabled when its Zone says so, else Online while a KDS subscription is open, else Offline. */
+  static String zoneStatus(JsonNode overview) {
+    if (!overview.path("zone").path("enabled").asBoolean(true)) {
+      return "Disabled";
+    }
+    for (JsonNode s : overview.path("zoneInsight").path("subscriptions")) {
+      if (s.path("connectTime").isTextual() && !s.path("disconnectTime").isTextual()) {
+        return "Online";
+      }
+    }
+    return "Offline";
+  }
+
+  /** The subscription with the latest connect time (ISO instants sort as text), or a missing node. */
+  private static JsonNode latestSubscription(JsonNode overview) {
+    JsonNode latest = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    for (JsonNode s : overview.path("zoneInsight").path("subscriptions")) {
+      if (instant(s.path("connectTime")) != null
+          && (latest.isMissingNode()
+              || instant(s.path("connectTime")).isAfter(instant(latest.path("connectTime"))))) {
+        latest = s;
+      }
+    }
+    return latest;
+  }
+
+  /** The last time the zone acknowledged a response: the newest {@code status.lastUpdateTime}. */
+  private static JsonNode lastSync(JsonNode overview) {
+    JsonNode best = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    for (JsonNode s : overview.path("zoneInsight").path("subscriptions")) {
+      JsonNode t = s.path("status").path("lastUpdateTime");
+      if (instant(t) != null && (instant(best) == null || instant(t).isAfter(instant(best)))) {
+        best = t;
+      }
+    }
+    return best;
+  }
+
+  /** A counter of {@code status.total}, summed over the kept subscriptions. */
+  private static String subscriptionTotal(JsonNode overview, String counter) {
+    long sum = 0;
+    for (JsonNode s : overview.path("zoneInsight").path("subscriptions")) {
+      sum += s.path("status").path("total").path(counter).asLong(0);
+    }
+    return String.valueOf(sum);
+  }
+
+  private static Instant instant(JsonNode t) {
+    if (!t.isTextual()) {
+      return null;
+    }
+    try {
+      return Instant.parse(t.asText());
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** {@code 42s ago}, {@code 3m ago}, or {@code never}. */
+  static String ago(JsonNode t, Instant now) {
+    Instant at = instant(t);
+    if (at == null) {
+      return "never";
+    }
+    long s = Math.max(0, Duration.between(at, now).getSeconds());
+    if (s < 120) {
+      return s + "s ago";
+    }
+    if (s < 7200) {
+      return (s / 60) + "m ago";
+    }
+    if (s < 2 * 86400) {
+      return (s / 3600) + "h ago";
+    }
+    return (s / 86400) + "d ago";
   }
 
   private static String meshMtls(JsonNode n) {

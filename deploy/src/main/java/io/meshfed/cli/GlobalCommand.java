@@ -57,7 +57,9 @@ final class GlobalCommand implements Runnable {
         return 2;
       }
       ResourceStore store = GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC());
-      GlobalControlPlane cp = new GlobalControlPlane(config, store, Clock.systemUTC());
+      GlobalControlPlane cp =
+          GlobalControlPlane.secured(
+              config, store, Clock.systemUTC(), io.meshfed.global.kds.KdsServerOptions.defaults());
       try {
         cp.start();
       } catch (UncheckedIOException e) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ApplyCommand.class,
       GetCommand.class,
+      InspectCommand.class,
       DeleteCommand.class,
       DemoCommand.class,
       GenerateCommand.class,

@@ -1,5 +1,6 @@
 package io.meshfed.cli;
 
+import io.meshfed.testing.MeshfedProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

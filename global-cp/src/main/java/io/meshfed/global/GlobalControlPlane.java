@@ -2,10 +2,18 @@ package io.meshfed.global;
 
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
+import io.meshfed.global.api.SyncEndpoints;
+import io.meshfed.global.api.ZoneEndpoints;
 import io.meshfed.global.api.ZoneTokenEndpoint;
+import io.meshfed.global.kds.GlobalKdsServer;
+import io.meshfed.global.kds.KdsServerOptions;
+import io.meshfed.global.kds.auth.KdsCompatibility;
+import io.meshfed.global.kds.auth.ZoneAuthInterceptor;
 import io.meshfed.global.kds.auth.ZoneTokenIssuer;
 import io.meshfed.global.kds.auth.ZoneTokenVerifier;
+import io.meshfed.global.kds.tls.GlobalSecrets;
 import io.meshfed.global.kds.tls.KdsTlsMaterial;
+import io.meshfed.kds.KdsPeer;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
@@ -14,21 +22,36 @@ import io.meshfed.store.ResourceStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The global control plane process core: given its configuration and an opened store, it serves the
- * REST API in global mode. The CLI picks and opens the store, then calls {@link #start()}; a closed
- * control plane has also closed its store.
+ * REST API in global mode and, once the store is loaded, KDS to the zones (see {@link
+ * GlobalKdsServer}). The CLI picks and opens the store, then calls {@link #start()}; a closed
+ * control plane has also closed its store. TLS and zone authentication plug in through {@link
+ * KdsServerOptions}.
  */
 public final class GlobalControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GlobalControlPlane.class);
+
+  /** Name of the GlobalSecret holding the store identity. */
+  public static final String CLUSTER_ID_SECRET = "meshfed-cluster-id";
+
+  /** Features a zone must announce in its handshake. */
+  public static final java.util.Set<String> REQUIRED_ZONE_FEATURES = java.util.Set.of("kds-delta-v1");
 
   private final GlobalConfig config;
   private final ResourceStore store;
@@ -39,15 +62,50 @@ public final class GlobalControlPlane implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
+  private final KdsServerOptions kdsOptions;
   private ApiServer api;
+  private final boolean secureKds;
   private KdsTlsMaterial kdsTls;
   private ZoneTokenIssuer zoneTokens;
+  private String clusterId;
+  private GlobalKdsServer kds;
+  private ScheduledExecutorService kdsScheduler;
+  private ExecutorService kdsExecutor;
   private boolean closed;
 
+  /** A control plane serving KDS in plaintext, without zone authentication (tests, demo). */
   public GlobalControlPlane(GlobalConfig config, ResourceStore store, Clock clock) {
+    this(config, store, clock, KdsServerOptions.defaults());
+  }
+
+  /**
+   * The production control plane: KDS over TLS with the global's own (or the operator's)
+   * certificate, and every zone stream authenticated by its zone token and handshake.
+   */
+  public static GlobalControlPlane secured(
+      GlobalConfig config, ResourceStore store, Clock clock, KdsServerOptions kdsOptions) {
+    return new GlobalControlPlane(config, store, clock, kdsOptions, true);
+  }
+
+  /**
+   * @param kdsOptions KDS credentials, interceptors (zone authentication) and limits
+   */
+  public GlobalControlPlane(
+      GlobalConfig config, ResourceStore store, Clock clock, KdsServerOptions kdsOptions) {
+    this(config, store, clock, kdsOptions, false);
+  }
+
+  private GlobalControlPlane(
+      GlobalConfig config,
+      ResourceStore store,
+      Clock clock,
+      KdsServerOptions kdsOptions,
+      boolean secureKds) {
+    this.secureKds = secureKds;
     this.config = Objects.requireNonNull(config, "config");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
     this.instanceId = hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
@@ -57,7 +115,10 @@ public final class GlobalControlPlane implements AutoCloseable {
     return v == null ? "dev" : v;
   }
 
-  /** Starts the REST API, logs the configuration, then reports ready. */
+  /**
+   * Starts the REST API, loads the store and starts the KDS server, logs the configuration, then
+   * reports ready.
+   */
   public synchronized GlobalControlPlane start() {
     if (closed) {
       throw new IllegalStateException("global control plane is closed");
@@ -66,6 +127,26 @@ public final class GlobalControlPlane implements AutoCloseable {
       throw new IllegalStateException("global control plane already started");
     }
     loadZoneSecurity();
+    KdsServerOptions options =
+        kdsOptions.withSettings(kdsOptions.settings().withControlPlaneId(clusterId));
+    if (secureKds) {
+      options =
+          options
+              .withCredentials(kdsTls.serverCredentials())
+              .withInterceptor(
+                  new ZoneAuthInterceptor(
+                      zoneTokenVerifier(),
+                      KdsPeer.ZONE_NAME,
+                      new KdsCompatibility(version(), REQUIRED_ZONE_FEATURES)))
+              .withZoneVersionKey(ZoneAuthInterceptor.ZONE_VERSION);
+    }
+    kdsScheduler = Executors.newSingleThreadScheduledExecutor(daemon("meshfed-kds-timer"));
+    kdsExecutor =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("meshfed-kds"));
+    kds =
+        new GlobalKdsServer(
+            options, store, codec, instanceId, clock, meters, kdsScheduler, kdsExecutor);
     api =
         ApiServer.builder()
             .mode(ControlPlaneMode.GLOBAL)
@@ -78,15 +159,22 @@ public final class GlobalControlPlane implements AutoCloseable {
             .maxBodyBytes(config.maxBodyBytes())
             .clock(clock)
             .route(ZoneTokenEndpoint.route(zoneTokens, codec.jsonMapper()))
+            .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
+            .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .build()
             .start();
+    kds.start(config.apiAddress(), config.kdsPort(), kdsOptions.startTimeout());
     log.info(
         "global control plane {} (version {}) configuration:\n{}",
         instanceId,
         version(),
         config.summary());
     ready.set(true);
-    log.info("global control plane {} ready; API on port {}", instanceId, api.port());
+    log.info(
+        "global control plane {} ready; API on port {}, KDS on port {}",
+        instanceId,
+        api.port(),
+        kds.port());
     return this;
   }
 
@@ -97,6 +185,26 @@ public final class GlobalControlPlane implements AutoCloseable {
   private void loadZoneSecurity() {
     kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
     zoneTokens = ZoneTokenIssuer.loadOrCreate(store, clock);
+    clusterId =
+        new String(
+            GlobalSecrets.getOrCreate(
+                    store,
+                    CLUSTER_ID_SECRET,
+                    () -> UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8))
+                .data(),
+            StandardCharsets.UTF_8);
+    log.info("global control plane {}: store identity (cluster id) {}", instanceId, clusterId);
+  }
+
+  /**
+   * The identity of this global's store, sent to zones in every KDS response: zones never let a
+   * global with another identity (e.g. one started on an empty store) remove what they hold.
+   */
+  public synchronized String clusterId() {
+    if (clusterId == null) {
+      throw new IllegalStateException("global control plane is not started");
+    }
+    return clusterId;
   }
 
   /** The KDS server's TLS material (for its server credentials); available once started. */
@@ -128,6 +236,14 @@ public final class GlobalControlPlane implements AutoCloseable {
     return api.port();
   }
 
+  /** The bound KDS port (the real one when configured as 0). */
+  public synchronized int kdsPort() {
+    if (kds == null) {
+      throw new IllegalStateException("global control plane is not started");
+    }
+    return kds.port();
+  }
+
   public boolean isReady() {
     return ready.get();
   }
@@ -156,7 +272,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     return store;
   }
 
-  /** Stops the API and closes the store. */
+  /** Stops the API and KDS, then closes the store. */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -167,9 +283,28 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (api != null) {
       api.close();
     }
+    if (kds != null) {
+      kds.close();
+      kdsScheduler.shutdownNow();
+      kdsExecutor.shutdown();
+      try {
+        kdsExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     store.close();
     meters.close();
     log.info("global control plane {} stopped", instanceId);
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static String hostname() {

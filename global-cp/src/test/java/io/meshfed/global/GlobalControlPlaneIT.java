@@ -26,7 +26,8 @@ class GlobalControlPlaneIT {
   void servesTheGlobalApiUntilClosed() throws Exception {
     MemoryResourceStore store = new MemoryResourceStore();
     GlobalConfig config =
-        GlobalConfig.load(Map.of("api-port", "0", "max-body-bytes", "512"), Map.of(), null);
+        GlobalConfig.load(
+            Map.of("api-port", "0", "kds-port", "0", "max-body-bytes", "512"), Map.of(), null);
     GlobalControlPlane cp = new GlobalControlPlane(config, store, Clock.systemUTC());
     assertThat(cp.isReady()).isFalse();
     cp.start();

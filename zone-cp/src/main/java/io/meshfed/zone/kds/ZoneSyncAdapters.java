@@ -15,14 +15,17 @@ public final class ZoneSyncAdapters {
   /**
    * Receives what global sends ({@link KdsDirection#GLOBAL_TO_ZONE} types) into the zone store,
    * labelled {@code kuma.io/origin: global}. It owns only resources so labelled: a zone's own
-   * resource of the same name is never overwritten or deleted by a sync.
+   * resource of the same name is never overwritten or deleted by a sync. Removals are fenced by
+   * the identity of the global that sent each copy: a global started on an empty store (a new
+   * identity) never wipes what the zone holds.
    */
   public static StoreKdsSink sinkFromGlobal(ResourceStore store, TypeRegistry registry) {
     return new StoreKdsSink(
-        store,
-        KdsDirection.GLOBAL_TO_ZONE.typeNames(registry),
-        Origins::fromGlobal,
-        Origins::stampGlobal);
+            store,
+            KdsDirection.GLOBAL_TO_ZONE.typeNames(registry),
+            Origins::fromGlobal,
+            Origins::stampGlobal)
+        .fencedByPeer();
   }
 
   /**

@@ -33,6 +33,9 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
   /** The handshake of the authenticated zone on the current call. */
   public static final Context.Key<ZoneHandshake> HANDSHAKE = Context.key("meshfed-zone-handshake");
 
+  /** The zone's meshfed version from the handshake (for insights). */
+  public static final Context.Key<String> ZONE_VERSION = Context.key("meshfed-zone-version");
+
   /** Longest feature list accepted (characters), to bound the work done for a peer. */
   static final int MAX_FEATURES_CHARS = 1024;
 
@@ -133,7 +136,10 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
         features,
         token.jti());
     Context context =
-        Context.current().withValue(zoneKey, token.zone()).withValue(HANDSHAKE, handshake);
+        Context.current()
+            .withValue(zoneKey, token.zone())
+            .withValue(HANDSHAKE, handshake)
+            .withValue(ZONE_VERSION, version);
     return Contexts.interceptCall(context, call, headers, next);
   }
 

@@ -1,0 +1,86 @@
+package io.meshfed.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfed.model.codec.ResourceCodec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code meshfed inspect ...}: live status views. */
+@Command(
+    name = "inspect",
+    description = "Show the live status of zones.",
+    mixinStandardHelpOptions = true,
+    subcommands = {InspectCommand.Zones.class})
+final class InspectCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** {@code meshfed inspect zones [-o table|json]}. */
+  @Command(
+      name = "zones",
+      description = {
+        "List zones with their KDS status, from the global control plane's /zones+insights.",
+        "STATUS is Online while the zone has an open KDS connection, Offline otherwise, and"
+            + " Disabled when its Zone has enabled: false. SENT/ACKED/NACKED count KDS responses"
+            + " over the zone's recent connections; LAST SYNC is its last acknowledgement."
+      },
+      mixinStandardHelpOptions = true)
+  static final class Zones implements Callable<Integer> {
+    enum Output {
+      table,
+      json
+    }
+
+    @Mixin ApiOptions api;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FORMAT",
+        defaultValue = "table",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
+    Output output;
+
+    @Override
+    public Integer call() throws IOException {
+      ResourceCodec codec = ApiOptions.codec();
+      List<JsonNode> items = api.client(codec).listAll("/zones+insights");
+      if (output == Output.json) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("total", items.size());
+        n.putArray("items").addAll(items);
+        System.out.println(
+            codec.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        return 0;
+      }
+      if (items.isEmpty()) {
+        System.out.println("No zones found.");
+        return 0;
+      }
+      List<Columns.Column> columns = Columns.forType("ZoneOverview", items);
+      List<String> headers = new ArrayList<>();
+      headers.add("NAME");
+      columns.forEach(c -> headers.add(c.header()));
+      Table table = new Table(headers);
+      for (JsonNode item : items) {
+        List<String> row = new ArrayList<>();
+        row.add(item.path("name").asText());
+        columns.forEach(c -> row.add(c.value().apply(item)));
+        table.add(row);
+      }
+      table.print(System.out);
+      return 0;
+    }
+  }
+}

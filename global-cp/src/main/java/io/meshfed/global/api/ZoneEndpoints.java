@@ -1,0 +1,163 @@
+package io.meshfed.global.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfed.api.ApiException;
+import io.meshfed.api.ApiRequest;
+import io.meshfed.api.ApiResponse;
+import io.meshfed.api.ApiRoute;
+import io.meshfed.global.kds.ZoneTypeAck;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.model.spec.ZoneInsightSpec;
+import io.meshfed.model.spec.ZoneSpec;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourceStore;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Zone overviews in Kuma's shapes: {@code GET /zones+insights} (a list of {@code {type:
+ * ZoneOverview, name, creationTime, modificationTime, zone: {...}, zoneInsight: {...}}}, paged with
+ * {@code size}/{@code offset}), {@code GET /zones+insights/{name}}, and {@code GET /status/zones}
+ * ({@code [{name, active}]}, active = online and enabled). Each overview also carries {@code
+ * kdsAcks}: per type, the last response the zone acknowledged on this global instance.
+ */
+public final class ZoneEndpoints {
+  private final ResourceStore store;
+  private final ObjectMapper json;
+  private final Function<String, Map<String, ZoneTypeAck>> acks;
+
+  /**
+   * @param store the global store
+   * @param codec the codec (its JSON mapper renders specs)
+   * @param acks per zone, the last acknowledged response of each type
+   */
+  public ZoneEndpoints(
+      ResourceStore store, ResourceCodec codec, Function<String, Map<String, ZoneTypeAck>> acks) {
+    this.store = store;
+    this.json = codec.jsonMapper();
+    this.acks = acks;
+  }
+
+  public List<ApiRoute> routes() {
+    return List.of(
+        ApiRoute.get("/zones+insights", this::list),
+        ApiRoute.get("/zones+insights/{name}", this::one),
+        ApiRoute.get("/status/zones", this::status));
+  }
+
+  /** A zone with its insight (either may be missing). */
+  private record Overview(String name, Resource zone, Resource insight) {
+    boolean online() {
+      return insight != null && insight.spec(ZoneInsightSpec.class).online();
+    }
+
+    boolean enabled() {
+      return zone == null || zone.spec(ZoneSpec.class).enabledOrDefault();
+    }
+  }
+
+  private List<Overview> overviews() throws Exception {
+    List<Resource> zones = Await.of(store.list(ListQuery.all(StandardTypes.ZONE))).items();
+    Map<String, Resource> insights = new HashMap<>();
+    for (Resource r : Await.of(store.list(ListQuery.all(StandardTypes.ZONE_INSIGHT))).items()) {
+      insights.put(r.name(), r);
+    }
+    return zones.stream().map(z -> new Overview(z.name(), z, insights.get(z.name()))).toList();
+  }
+
+  private ApiResponse list(ApiRequest request) throws Exception {
+    List<Overview> all = overviews();
+    int offset = intParam(request, "offset", 0);
+    int size = intParam(request, "size", 0);
+    int end = size == 0 ? all.size() : Math.min(all.size(), offset + size);
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("total", all.size());
+    ArrayNode items = body.putArray("items");
+    for (int i = Math.min(offset, all.size()); i < end; i++) {
+      items.add(render(all.get(i)));
+    }
+    if (end < all.size()) {
+      body.put(
+          "next",
+          request.baseUrl() + "/zones+insights?offset=" + end + (size > 0 ? "&size=" + size : ""));
+    } else {
+      body.putNull("next");
+    }
+    return ApiResponse.json(200, body);
+  }
+
+  private ApiResponse one(ApiRequest request) throws Exception {
+    String name = request.pathParam("name");
+    Optional<Resource> zone =
+        Await.of(store.get(ResourceKey.global(StandardTypes.ZONE, name)));
+    if (zone.isEmpty()) {
+      throw ApiException.notFound("Zone '" + name + "' not found");
+    }
+    Optional<Resource> insight =
+        Await.of(store.get(ResourceKey.global(StandardTypes.ZONE_INSIGHT, name)));
+    return ApiResponse.json(200, render(new Overview(name, zone.get(), insight.orElse(null))));
+  }
+
+  private ApiResponse status(ApiRequest request) throws Exception {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (Overview o : overviews()) {
+      ObjectNode item = out.addObject();
+      item.put("name", o.name());
+      item.put("active", o.online() && o.enabled());
+    }
+    return new ApiResponse(200, Map.of(), out, null, ApiResponse.JSON);
+  }
+
+  private ObjectNode render(Overview o) {
+    ObjectNode item = JsonNodeFactory.instance.objectNode();
+    item.put("type", "ZoneOverview");
+    item.put("name", o.name());
+    if (o.zone().meta().creationTime() != null) {
+      item.put("creationTime", o.zone().meta().creationTime().toString());
+    }
+    if (o.zone().meta().modificationTime() != null) {
+      item.put("modificationTime", o.zone().meta().modificationTime().toString());
+    }
+    item.set("zone", json.valueToTree(o.zone().spec()));
+    item.set(
+        "zoneInsight",
+        o.insight() == null
+            ? JsonNodeFactory.instance.objectNode()
+            : json.valueToTree(o.insight().spec()));
+    ObjectNode kdsAcks = item.putObject("kdsAcks");
+    acks.apply(o.name())
+        .forEach(
+            (type, ack) -> {
+              ObjectNode a = kdsAcks.putObject(type);
+              a.put("lastAckedVersion", ack.lastAckedVersion());
+              a.put("lastAckTime", ack.lastAckTime().toString());
+              a.put("ackLatencySeconds", ack.latency().toNanos() / 1e9);
+            });
+    return item;
+  }
+
+  private static int intParam(ApiRequest request, String name, int dflt) {
+    Optional<String> v = request.queryParam(name);
+    if (v.isEmpty()) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v.get());
+      if (n < 0) {
+        throw ApiException.badRequest(name, "must not be negative (got " + n + ")");
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest(name, "'" + v.get() + "' is not a number");
+    }
+  }
+}

@@ -1,0 +1,278 @@
+package io.meshfed.global.kds;
+
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.meshfed.kds.KdsEnvelope;
+import io.meshfed.kds.KdsPeerBindings;
+import io.meshfed.kds.KdsRuntime;
+import io.meshfed.kds.KdsSink;
+import io.meshfed.kds.KdsSource;
+import io.meshfed.kds.KdsStreamListener;
+import io.meshfed.kds.KdsSyncService;
+import io.meshfed.model.TypeRegistry;
+import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.store.ResourceStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Global's side of KDS: a gRPC server running {@link KdsSyncService} for every zone, over the
+ * global store. Zone Z receives the global-owned resources and the other zones' ingresses (see
+ * {@link GlobalSources}); what Z reports is stored renamed and attributed to Z (see {@link
+ * ZoneSink}). Stream events keep {@code Zone}/{@code ZoneInsight} current, feed the per-resource
+ * {@link SyncStatus}, and the {@code kds_*} metrics.
+ *
+ * <pre>{@code
+ * GlobalKdsServer kds = new GlobalKdsServer(options, store, codec, instanceId, clock, meters,
+ *     scheduler, executor);
+ * kds.start("127.0.0.1", 5685, Duration.ofSeconds(60)); // after the store is loaded
+ * }</pre>
+ */
+public final class GlobalKdsServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GlobalKdsServer.class);
+  private static final Pattern ZONE_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Duration RETRY_DELAY = Duration.ofSeconds(2);
+
+  private final KdsServerOptions options;
+  private final ResourceStore store;
+  private final TypeRegistry registry;
+  private final GlobalSources sources;
+  private final ZoneInsightTracker insights;
+  private final SyncStatus syncStatus;
+  private final KdsMetrics metrics;
+  private final KdsRuntime runtime;
+  private final ZoneCallGuard guard;
+  private Server server;
+  private boolean closed;
+
+  /**
+   * @param options credentials, interceptors, settings and gRPC limits
+   * @param store the global store
+   * @param codec the codec over the type registry
+   * @param instanceId this global instance, recorded in zone subscriptions
+   * @param clock time source
+   * @param meters where the {@code kds_*} metrics go
+   * @param scheduler timers of streams, store retries and insight flushes
+   * @param executor runs each stream's serial work
+   */
+  public GlobalKdsServer(
+      KdsServerOptions options,
+      ResourceStore store,
+      ResourceCodec codec,
+      String instanceId,
+      Clock clock,
+      MeterRegistry meters,
+      ScheduledExecutorService scheduler,
+      Executor executor) {
+    this.options = options;
+    this.store = store;
+    this.registry = codec.registry();
+    ZoneDirectory zones = new ZoneDirectory(store, scheduler, RETRY_DELAY);
+    this.sources = new GlobalSources(store, registry, zones, scheduler, RETRY_DELAY);
+    KdsEnvelope envelope = new KdsEnvelope(codec);
+    this.insights =
+        new ZoneInsightTracker(store, clock, scheduler, options.insightFlushInterval(), instanceId);
+    this.syncStatus = new SyncStatus(registry, envelope, clock);
+    this.metrics = new KdsMetrics(meters);
+    this.runtime =
+        new KdsRuntime(
+            envelope,
+            options.settings(),
+            clock,
+            scheduler,
+            executor,
+            KdsStreamListener.all(List.of(insights, syncStatus, metrics)));
+    this.guard = new ZoneCallGuard(options.zoneVersionKey(), insights::handshake);
+  }
+
+  /** The per-resource sync status, for {@code /_sync}. */
+  public SyncStatus syncStatus() {
+    return syncStatus;
+  }
+
+  /** Per type, the last response {@code zone} acknowledged on this instance. */
+  public Map<String, ZoneTypeAck> lastAcks(String zone) {
+    return insights.acks(zone);
+  }
+
+  /**
+   * Loads the store (every served type and the zones), closes subscriptions left open by a
+   * previous instance, then listens. Blocks until listening.
+   *
+   * @param defaultAddress the address to bind when the options name none
+   * @param port the port (0: any free one)
+   * @param timeout how long to wait for the store to load
+   * @throws IllegalStateException when the store did not load in time
+   * @throws UncheckedIOException when the port cannot be bound
+   */
+  public synchronized GlobalKdsServer start(String defaultAddress, int port, Duration timeout) {
+    if (closed || server != null) {
+      throw new IllegalStateException("the KDS server was already started or closed");
+    }
+    CompletableFuture<Void> loaded = new CompletableFuture<>();
+    Closeable watch = sources.onChange(() -> completeWhenReady(loaded));
+    sources
+        .start()
+        .whenComplete(
+            (ok, error) -> {
+              if (error != null) {
+                log.warn("KDS: loading the store failed, retrying: {}", error.toString());
+              }
+              completeWhenReady(loaded);
+            });
+    try {
+      loaded.thenCompose(v -> insights.start()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "KDS: the store did not load within " + timeout + "; zones are not served", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("KDS: interrupted while loading the store", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(
+          "KDS: cannot load the zone insights: " + e.getCause().getMessage(), e.getCause());
+    } finally {
+      closeQuietly(watch);
+    }
+    String address = options.bindAddress() != null ? options.bindAddress() : defaultAddress;
+    server = buildServer(new InetSocketAddress(address, port));
+    try {
+      server.start();
+    } catch (IOException e) {
+      server = null;
+      throw new UncheckedIOException(
+          "KDS: cannot listen on " + address + ":" + port + ": " + e.getMessage(), e);
+    }
+    log.info(
+        "KDS server listening on {}:{} ({}, {} interceptor(s))",
+        address,
+        server.getPort(),
+        options.credentials() == null ? "plaintext" : "TLS",
+        options.interceptors().size());
+    return this;
+  }
+
+  private void completeWhenReady(CompletableFuture<Void> loaded) {
+    if (sources.isReady()) {
+      loaded.complete(null);
+    }
+  }
+
+  private Server buildServer(InetSocketAddress address) {
+    ServerCredentials credentials =
+        options.credentials() != null ? options.credentials() : InsecureServerCredentials.create();
+    List<ServerInterceptor> chain = new ArrayList<>();
+    chain.add(guard);
+    List<ServerInterceptor> outer = new ArrayList<>(options.interceptors());
+    Collections.reverse(outer);
+    chain.addAll(outer); // ServerInterceptors runs the last one first
+    NettyServerBuilder b =
+        NettyServerBuilder.forAddress(address, credentials)
+            .addService(
+                ServerInterceptors.intercept(new KdsSyncService(bindings(), runtime), chain))
+            .maxInboundMessageSize(options.settings().maxResponseBytes())
+            .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+            .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
+            .permitKeepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .maxConcurrentCallsPerConnection(options.maxCallsPerConnection());
+    if (options.maxConnectionAge() != null) {
+      b.maxConnectionAge(options.maxConnectionAge().toNanos(), TimeUnit.NANOSECONDS)
+          .maxConnectionAgeGrace(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+    return b.build();
+  }
+
+  /** What each zone gets: its view of the global resources, and a sink attributing to it. */
+  KdsPeerBindings bindings() {
+    return new KdsPeerBindings() {
+      @Override
+      public KdsSource sourceFor(String zone) {
+        checkZoneName(zone);
+        return sources.forZone(zone);
+      }
+
+      @Override
+      public KdsSink sinkFor(String zone) {
+        checkZoneName(zone);
+        return new ZoneSink(zone, store, registry, n -> metrics.attributionRewrites(zone, n));
+      }
+    };
+  }
+
+  private static void checkZoneName(String zone) {
+    if (!ZONE_NAME.matcher(zone).matches()) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription(
+              "zone name '"
+                  + zone
+                  + "' is not valid (expected a DNS label: lowercase letters, digits and '-',"
+                  + " at most 63 characters, starting with a letter)")
+          .asRuntimeException();
+    }
+  }
+
+  /** The bound port. */
+  public synchronized int port() {
+    if (server == null) {
+      throw new IllegalStateException("the KDS server is not started");
+    }
+    return server.getPort();
+  }
+
+  /** Stops serving, records every open subscription as disconnected, and stops following the store. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (server != null) {
+      server.shutdownNow();
+      try {
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      insights.closeAll().get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+      log.warn("KDS: could not record the disconnect of open zone subscriptions: {}", e.toString());
+    }
+    sources.close();
+    log.info("KDS server stopped");
+  }
+
+  private static void closeQuietly(Closeable c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      log.debug("KDS: closing a source subscription failed: {}", e.toString());
+    }
+  }
+}

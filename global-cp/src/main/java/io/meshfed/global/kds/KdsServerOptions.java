@@ -1,0 +1,195 @@
+package io.meshfed.global.kds;
+
+import io.grpc.Context;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.meshfed.kds.KdsSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How global serves KDS. The seams for security live here: {@code credentials} (TLS; plaintext when
+ * null, for tests) and {@code interceptors} (the zone-token interceptor, which must put the
+ * verified zone into {@link io.meshfed.kds.KdsPeer#ZONE_NAME}). Interceptors run in list order,
+ * before global's own per-zone connection guard.
+ *
+ * @param bindAddress address to listen on; null binds the REST API's address
+ * @param credentials server credentials; null serves plaintext
+ * @param interceptors run on every KDS call, first one first
+ * @param settings budgets, back-offs and heartbeats of the KDS streams
+ * @param zoneVersionKey where the handshake interceptor puts the zone control plane's version;
+ *     null when nobody does
+ * @param insightFlushInterval {@code ZoneInsight} counters are written at most this often
+ * @param keepAliveTime gRPC keepalive: pings sent after this much idle time, and the shortest ping
+ *     interval accepted from zones
+ * @param keepAliveTimeout a connection whose ping is unanswered for this long is closed
+ * @param maxConnectionAge connections older than this are asked to reconnect (null: no limit)
+ * @param maxCallsPerConnection concurrent RPCs a single connection may open
+ * @param startTimeout how long {@code start} waits for the store to load before failing
+ */
+public record KdsServerOptions(
+    String bindAddress,
+    ServerCredentials credentials,
+    List<ServerInterceptor> interceptors,
+    KdsSettings settings,
+    Context.Key<String> zoneVersionKey,
+    Duration insightFlushInterval,
+    Duration keepAliveTime,
+    Duration keepAliveTimeout,
+    Duration maxConnectionAge,
+    int maxCallsPerConnection,
+    Duration startTimeout) {
+
+  public KdsServerOptions {
+    interceptors = List.copyOf(interceptors);
+    Objects.requireNonNull(settings, "settings");
+    requirePositive(insightFlushInterval, "insightFlushInterval");
+    requirePositive(keepAliveTime, "keepAliveTime");
+    requirePositive(keepAliveTimeout, "keepAliveTimeout");
+    if (maxConnectionAge != null) {
+      requirePositive(maxConnectionAge, "maxConnectionAge");
+    }
+    if (maxCallsPerConnection < 2) {
+      throw new IllegalArgumentException(
+          "maxCallsPerConnection must be at least 2 (a zone opens two RPCs), got "
+              + maxCallsPerConnection);
+    }
+    requirePositive(startTimeout, "startTimeout");
+  }
+
+  private static void requirePositive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive (got " + d + ")");
+    }
+  }
+
+  /**
+   * Plaintext on the API's address, no interceptors, default KDS settings, 1s insight flushes,
+   * 15s keepalive (Kuma's), no connection age limit, 16 calls per connection, 60s start timeout.
+   */
+  public static KdsServerOptions defaults() {
+    return new KdsServerOptions(
+        null,
+        null,
+        List.of(),
+        KdsSettings.defaults(),
+        null,
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(15),
+        null,
+        16,
+        Duration.ofSeconds(60));
+  }
+
+  public KdsServerOptions withBindAddress(String address) {
+    return new KdsServerOptions(
+        address,
+        credentials,
+        interceptors,
+        settings,
+        zoneVersionKey,
+        insightFlushInterval,
+        keepAliveTime,
+        keepAliveTimeout,
+        maxConnectionAge,
+        maxCallsPerConnection,
+        startTimeout);
+  }
+
+  public KdsServerOptions withCredentials(ServerCredentials newCredentials) {
+    return new KdsServerOptions(
+        bindAddress,
+        newCredentials,
+        interceptors,
+        settings,
+        zoneVersionKey,
+        insightFlushInterval,
+        keepAliveTime,
+        keepAliveTimeout,
+        maxConnectionAge,
+        maxCallsPerConnection,
+        startTimeout);
+  }
+
+  /** Adds an interceptor that runs after those already added. */
+  public KdsServerOptions withInterceptor(ServerInterceptor interceptor) {
+    List<ServerInterceptor> more = new ArrayList<>(interceptors);
+    more.add(Objects.requireNonNull(interceptor, "interceptor"));
+    return new KdsServerOptions(
+        bindAddress,
+        credentials,
+        more,
+        settings,
+        zoneVersionKey,
+        insightFlushInterval,
+        keepAliveTime,
+        keepAliveTimeout,
+        maxConnectionAge,
+        maxCallsPerConnection,
+        startTimeout);
+  }
+
+  public KdsServerOptions withSettings(KdsSettings newSettings) {
+    return new KdsServerOptions(
+        bindAddress,
+        credentials,
+        interceptors,
+        newSettings,
+        zoneVersionKey,
+        insightFlushInterval,
+        keepAliveTime,
+        keepAliveTimeout,
+        maxConnectionAge,
+        maxCallsPerConnection,
+        startTimeout);
+  }
+
+  public KdsServerOptions withZoneVersionKey(Context.Key<String> key) {
+    return new KdsServerOptions(
+        bindAddress,
+        credentials,
+        interceptors,
+        settings,
+        key,
+        insightFlushInterval,
+        keepAliveTime,
+        keepAliveTimeout,
+        maxConnectionAge,
+        maxCallsPerConnection,
+        startTimeout);
+  }
+
+  public KdsServerOptions withInsightFlushInterval(Duration interval) {
+    return new KdsServerOptions(
+        bindAddress,
+        credentials,
+        interceptors,
+        settings,
+        zoneVersionKey,
+        interval,
+        keepAliveTime,
+        keepAliveTimeout,
+        maxConnectionAge,
+        maxCallsPerConnection,
+        startTimeout);
+  }
+
+  public KdsServerOptions withMaxConnectionAge(Duration age) {
+    return new KdsServerOptions(
+        bindAddress,
+        credentials,
+        interceptors,
+        settings,
+        zoneVersionKey,
+        insightFlushInterval,
+        keepAliveTime,
+        keepAliveTimeout,
+        age,
+        maxCallsPerConnection,
+        startTimeout);
+  }
+}

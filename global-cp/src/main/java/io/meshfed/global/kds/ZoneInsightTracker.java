@@ -1,0 +1,573 @@
+package io.meshfed.global.kds;
+
+import io.grpc.Status;
+import io.meshfed.kds.KdsDirection;
+import io.meshfed.kds.KdsStreamInfo;
+import io.meshfed.kds.KdsStreamListener;
+import io.meshfed.model.Meta;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.spec.DiscoveryServiceStats;
+import io.meshfed.model.spec.ZoneInsightSpec;
+import io.meshfed.model.spec.ZoneInsightSpec.KdsSubscription;
+import io.meshfed.model.spec.ZoneSpec;
+import io.meshfed.store.AlreadyExistsException;
+import io.meshfed.store.ConflictException;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourceStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@code Zone} and {@code ZoneInsight} current from KDS stream events. Each {@code
+ * GlobalToZoneSync} stream of a zone is one subscription: connect and disconnect time, the zone's
+ * handshake version and, per type, responses sent, acknowledged and rejected. The first connect of
+ * an unknown zone creates its {@code Zone} ({@code enabled: true}).
+ *
+ * <p>Writes are coalesced: counters are flushed at most once per interval, connects and disconnects
+ * at once; per zone, one write runs at a time and merges with what the store holds (subscriptions of
+ * other global instances are kept), keeping the newest {@value #KEPT_SUBSCRIPTIONS}.
+ */
+final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
+  static final int KEPT_SUBSCRIPTIONS = 10;
+  private static final Logger log = LoggerFactory.getLogger(ZoneInsightTracker.class);
+  private static final int WRITE_ATTEMPTS = 5;
+
+  private final ResourceStore store;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final Duration flushInterval;
+  private final String instanceId;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, ZoneTrack> zones = new HashMap<>();
+  private final Map<String, String> handshakeVersions = new HashMap<>();
+  private ScheduledFuture<?> ticker;
+  private boolean closed;
+
+  /** One subscription opened by this instance; guarded by {@code lock}. */
+  private static final class Sub {
+    final String id = UUID.randomUUID().toString();
+    final Instant connectTime;
+    final String version;
+    Instant disconnectTime;
+    Instant lastAck;
+    long generation;
+    DiscoveryServiceStats total = DiscoveryServiceStats.ZERO;
+    final Map<String, DiscoveryServiceStats> stat = new TreeMap<>();
+
+    Sub(Instant connectTime, String version) {
+      this.connectTime = connectTime;
+      this.version = version;
+    }
+
+    KdsSubscription snapshot(String instanceId) {
+      return new KdsSubscription(
+          id,
+          instanceId,
+          null,
+          connectTime,
+          disconnectTime,
+          new ZoneInsightSpec.KdsStatus(lastAck, total, stat),
+          version == null
+              ? null
+              : new ZoneInsightSpec.KdsVersion(
+                  new ZoneInsightSpec.CpVersion(version, null, null, null, null)),
+          generation,
+          null,
+          null);
+    }
+  }
+
+  /** What this instance knows of one zone; guarded by {@code lock}. */
+  private static final class ZoneTrack {
+    final Map<Long, Sub> open = new LinkedHashMap<>();
+    final List<Sub> ours = new ArrayList<>();
+    final Map<String, ZoneTypeAck> acks = new TreeMap<>();
+    boolean dirty;
+    boolean writeQueued;
+    boolean zoneEnsured;
+    CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+  }
+
+  ZoneInsightTracker(
+      ResourceStore store,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Duration flushInterval,
+      String instanceId) {
+    this.store = store;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.flushInterval = flushInterval;
+    this.instanceId = instanceId;
+  }
+
+  /**
+   * Closes the subscriptions a previous global instance left open (it stopped without recording the
+   * disconnect), then starts the periodic flush.
+   */
+  CompletableFuture<Void> start() {
+    return store
+        .list(ListQuery.all(StandardTypes.ZONE_INSIGHT))
+        .thenCompose(
+            page -> {
+              List<CompletableFuture<Void>> writes = new ArrayList<>();
+              for (Resource r : page.items()) {
+                writes.add(closeStale(r.name()));
+              }
+              return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+            })
+        .thenRun(
+            () -> {
+              long nanos = flushInterval.toNanos();
+              lock.lock();
+              try {
+                if (!closed) {
+                  ticker =
+                      scheduler.scheduleAtFixedRate(
+                          this::flushDirty, nanos, nanos, TimeUnit.NANOSECONDS);
+                }
+              } finally {
+                lock.unlock();
+              }
+            });
+  }
+
+  private CompletableFuture<Void> closeStale(String zone) {
+    Instant now = clock.instant();
+    return update(
+        zone,
+        subs -> {
+          List<KdsSubscription> out = new ArrayList<>();
+          int closedCount = 0;
+          for (KdsSubscription s : subs) {
+            if (s.disconnectTime() == null && !instanceId.equals(s.globalInstanceId())) {
+              closedCount++;
+              out.add(withDisconnect(s, now));
+            } else {
+              out.add(s);
+            }
+          }
+          if (closedCount > 0) {
+            log.info(
+                "zone={}: closed {} subscription(s) left open by a previous global instance",
+                zone,
+                closedCount);
+          }
+          return out;
+        },
+        WRITE_ATTEMPTS);
+  }
+
+  private static KdsSubscription withDisconnect(KdsSubscription s, Instant at) {
+    return new KdsSubscription(
+        s.id(),
+        s.globalInstanceId(),
+        s.zoneInstanceId(),
+        s.connectTime(),
+        at,
+        s.status(),
+        s.version(),
+        s.generation(),
+        s.config(),
+        s.authTokenProvided());
+  }
+
+  /** The zone's handshake (null when it sent no version) precedes its GlobalToZone stream. */
+  void handshake(String zone, String version) {
+    lock.lock();
+    try {
+      if (version == null) {
+        handshakeVersions.remove(zone);
+      } else {
+        handshakeVersions.put(zone, version);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Per type, the last response {@code zone} acknowledged. */
+  Map<String, ZoneTypeAck> acks(String zone) {
+    lock.lock();
+    try {
+      ZoneTrack t = zones.get(zone);
+      return t == null ? Map.of() : Map.copyOf(t.acks);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static boolean tracked(KdsStreamInfo stream) {
+    return stream.direction() == KdsDirection.GLOBAL_TO_ZONE
+        && stream.role() == KdsStreamInfo.Role.SERVING;
+  }
+
+  private ZoneTrack track(String zone) {
+    return zones.computeIfAbsent(zone, z -> new ZoneTrack());
+  }
+
+  @Override
+  public void streamOpened(KdsStreamInfo stream) {
+    if (!tracked(stream)) {
+      return;
+    }
+    String zone = stream.peer();
+    Sub sub;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      ZoneTrack t = track(zone);
+      sub = new Sub(clock.instant(), handshakeVersions.remove(zone));
+      t.open.put(stream.id(), sub);
+      t.ours.add(sub);
+      while (t.ours.size() > KEPT_SUBSCRIPTIONS && t.ours.get(0).disconnectTime != null) {
+        t.ours.remove(0);
+      }
+    } finally {
+      lock.unlock();
+    }
+    log.info(
+        "zone={}: KDS subscription {} opened (stream {}, zone version {})",
+        zone,
+        sub.id,
+        stream.id(),
+        sub.version == null ? "unknown" : sub.version);
+    flush(zone);
+  }
+
+  @Override
+  public void streamClosed(KdsStreamInfo stream, Status status) {
+    if (!tracked(stream)) {
+      return;
+    }
+    String zone = stream.peer();
+    Sub sub;
+    lock.lock();
+    try {
+      ZoneTrack t = zones.get(zone);
+      sub = t == null ? null : t.open.remove(stream.id());
+      if (sub == null) {
+        return;
+      }
+      sub.disconnectTime = clock.instant();
+      sub.generation++;
+    } finally {
+      lock.unlock();
+    }
+    log.info("zone={}: KDS subscription {} closed: {}", zone, sub.id, status);
+    flush(zone);
+  }
+
+  /** Applies {@code change} to the open subscription of {@code stream} and marks it dirty. */
+  private void count(KdsStreamInfo stream, String type, java.util.function.Consumer<Sub> change) {
+    if (!tracked(stream)) {
+      return;
+    }
+    lock.lock();
+    try {
+      ZoneTrack t = zones.get(stream.peer());
+      Sub sub = t == null ? null : t.open.get(stream.id());
+      if (sub != null) {
+        change.accept(sub);
+        sub.generation++;
+        t.dirty = true;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void responseSent(KdsStreamInfo stream, SentResponse response) {
+    count(
+        stream,
+        response.type(),
+        s -> {
+          s.total = s.total.plusSent(1);
+          s.stat.merge(response.type(), DiscoveryServiceStats.ZERO.plusSent(1), (a, b) -> a.plusSent(1));
+        });
+  }
+
+  @Override
+  public void acked(KdsStreamInfo stream, SentResponse response, Duration latency) {
+    Instant at = clock.instant();
+    count(
+        stream,
+        response.type(),
+        s -> {
+          s.total = s.total.plusAcknowledged(1);
+          s.stat.merge(
+              response.type(),
+              DiscoveryServiceStats.ZERO.plusAcknowledged(1),
+              (a, b) -> a.plusAcknowledged(1));
+          s.lastAck = at;
+          zones
+              .get(stream.peer())
+              .acks
+              .put(response.type(), new ZoneTypeAck(response.nonce(), at, latency));
+        });
+  }
+
+  @Override
+  public void nacked(
+      KdsStreamInfo stream, SentResponse response, Map<String, String> rejected, Duration latency) {
+    count(
+        stream,
+        response.type(),
+        s -> {
+          s.total = s.total.plusRejected(1);
+          s.stat.merge(
+              response.type(), DiscoveryServiceStats.ZERO.plusRejected(1), (a, b) -> a.plusRejected(1));
+        });
+  }
+
+  private void flushDirty() {
+    Set<String> dirty;
+    lock.lock();
+    try {
+      dirty =
+          zones.entrySet().stream()
+              .filter(e -> e.getValue().dirty)
+              .map(Map.Entry::getKey)
+              .collect(Collectors.toSet());
+    } finally {
+      lock.unlock();
+    }
+    dirty.forEach(this::flush);
+  }
+
+  /** Queues a write of the zone's subscriptions unless one is queued already. */
+  private CompletableFuture<Void> flush(String zone) {
+    lock.lock();
+    try {
+      ZoneTrack t = track(zone);
+      if (t.writeQueued) {
+        return t.tail;
+      }
+      t.writeQueued = true;
+      t.tail =
+          t.tail
+              .exceptionally(e -> null)
+              .thenCompose(v -> write(zone, t))
+              .exceptionally(
+                  e -> {
+                    log.warn(
+                        "zone={}: cannot write ZoneInsight, retrying with the next flush: {}",
+                        zone,
+                        unwrap(e).toString());
+                    lock.lock();
+                    try {
+                      t.dirty = true;
+                    } finally {
+                      lock.unlock();
+                    }
+                    return null;
+                  });
+      return t.tail;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private CompletableFuture<Void> write(String zone, ZoneTrack t) {
+    Map<String, KdsSubscription> ours = new LinkedHashMap<>();
+    boolean ensureZone;
+    lock.lock();
+    try {
+      t.writeQueued = false;
+      t.dirty = false;
+      for (Sub s : t.ours) {
+        ours.put(s.id, s.snapshot(instanceId));
+      }
+      ensureZone = !t.zoneEnsured && !t.ours.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+    CompletableFuture<Void> zoneReady =
+        ensureZone ? ensureZone(zone, t) : CompletableFuture.completedFuture(null);
+    return zoneReady.thenCompose(
+        v ->
+            update(
+                zone,
+                stored -> {
+                  List<KdsSubscription> merged = new ArrayList<>();
+                  for (KdsSubscription s : stored) {
+                    if (!ours.containsKey(s.id())) {
+                      merged.add(s);
+                    }
+                  }
+                  merged.addAll(ours.values());
+                  return merged;
+                },
+                WRITE_ATTEMPTS));
+  }
+
+  private CompletableFuture<Void> ensureZone(String zone, ZoneTrack t) {
+    ResourceKey key = ResourceKey.global(StandardTypes.ZONE, zone);
+    return store
+        .get(key)
+        .thenCompose(
+            existing -> {
+              if (existing.isPresent()) {
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              return store
+                  .create(new Resource(key, Meta.EMPTY, ZoneSpec.ENABLED))
+                  .handle(
+                      (created, error) -> {
+                        if (error == null) {
+                          log.info("zone={}: first connect, created Zone (enabled: true)", zone);
+                        } else if (!(unwrap(error) instanceof AlreadyExistsException)) {
+                          throw new CompletionException(unwrap(error));
+                        }
+                        return null;
+                      });
+            })
+        .thenRun(
+            () -> {
+              lock.lock();
+              try {
+                t.zoneEnsured = true;
+              } finally {
+                lock.unlock();
+              }
+            });
+  }
+
+  /**
+   * Read-modify-write of a zone's {@code ZoneInsight} subscriptions, retried on write conflicts;
+   * keeps the newest {@value #KEPT_SUBSCRIPTIONS} by connect time and skips unchanged writes.
+   */
+  private CompletableFuture<Void> update(
+      String zone,
+      java.util.function.UnaryOperator<List<KdsSubscription>> change,
+      int attempts) {
+    ResourceKey key = ResourceKey.global(StandardTypes.ZONE_INSIGHT, zone);
+    return store
+        .get(key)
+        .thenCompose(
+            existing -> {
+              ZoneInsightSpec old =
+                  existing.map(r -> r.spec(ZoneInsightSpec.class)).orElse(null);
+              List<KdsSubscription> subs =
+                  new ArrayList<>(change.apply(old == null ? List.of() : old.subscriptions()));
+              subs.sort(
+                  Comparator.comparing(
+                      KdsSubscription::connectTime,
+                      Comparator.nullsFirst(Comparator.naturalOrder())));
+              if (subs.size() > KEPT_SUBSCRIPTIONS) {
+                subs = new ArrayList<>(subs.subList(subs.size() - KEPT_SUBSCRIPTIONS, subs.size()));
+              }
+              ZoneInsightSpec spec =
+                  new ZoneInsightSpec(
+                      subs,
+                      old == null ? null : old.healthCheck(),
+                      old == null ? null : old.envoyAdminStreams());
+              if (spec.equals(old)) {
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              CompletableFuture<Resource> written =
+                  existing.isPresent()
+                      ? store.update(existing.get().withSpec(spec), existing.get().version())
+                      : store.create(new Resource(key, Meta.EMPTY, spec));
+              return written.handle(
+                  (ok, error) -> {
+                    if (error == null) {
+                      return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    Throwable cause = unwrap(error);
+                    boolean raced =
+                        cause instanceof ConflictException
+                            || cause instanceof AlreadyExistsException;
+                    if (raced && attempts > 1) {
+                      return update(zone, change, attempts - 1);
+                    }
+                    return CompletableFuture.<Void>failedFuture(cause);
+                  })
+                  .thenCompose(f -> f);
+            });
+  }
+
+  /**
+   * Records every open subscription as disconnected and writes them; completes when written.
+   * Events that arrive afterwards are ignored.
+   */
+  CompletableFuture<Void> closeAll() {
+    List<String> touched = new ArrayList<>();
+    Instant now = clock.instant();
+    lock.lock();
+    try {
+      closed = true;
+      if (ticker != null) {
+        ticker.cancel(false);
+      }
+      zones.forEach(
+          (zone, t) -> {
+            t.open.values().forEach(s -> s.disconnectTime = now);
+            if (!t.open.isEmpty() || t.dirty) {
+              touched.add(zone);
+            }
+            t.open.clear();
+          });
+    } finally {
+      lock.unlock();
+    }
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    touched.forEach(z -> writes.add(flush(z)));
+    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+  }
+
+  @Override
+  public void close() {
+    closeAll();
+  }
+
+  /** The zones with a subscription open on this instance. */
+  Set<String> onlineHere() {
+    lock.lock();
+    try {
+      return zones.entrySet().stream()
+          .filter(e -> !e.getValue().open.isEmpty())
+          .map(Map.Entry::getKey)
+          .collect(Collectors.toUnmodifiableSet());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  static Optional<KdsSubscription> latest(ZoneInsightSpec insight) {
+    return insight.subscriptions().stream()
+        .filter(s -> s != null)
+        .max(
+            Comparator.comparing(
+                KdsSubscription::connectTime, Comparator.nullsFirst(Comparator.naturalOrder())));
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+}
