@@ -78,8 +78,35 @@ final class Federation implements AutoCloseable {
     return dir.resolve("global-data");
   }
 
+  private Path caFileOverride;
+
+  /** Global serves KDS with operator certificate files (same identity across restarts). */
+  Federation withTlsFiles() {
+    Path tls = dir.resolve("tls");
+    MeshfedProcess.Result r =
+        MeshfedProcess.run(
+            null,
+            "generate",
+            "tls-certificate",
+            "--out-dir",
+            tls.toString(),
+            "--hostname",
+            "127.0.0.1",
+            "--hostname",
+            "localhost");
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    globalExtraArgs.addAll(
+        List.of(
+            "--kds-tls-cert-file",
+            tls.resolve("tls.crt").toString(),
+            "--kds-tls-key-file",
+            tls.resolve("tls.key").toString()));
+    caFileOverride = tls.resolve("ca.crt");
+    return this;
+  }
+
   Path caFile() {
-    return globalDataDir().resolve("kds-ca.crt");
+    return caFileOverride != null ? caFileOverride : globalDataDir().resolve("kds-ca.crt");
   }
 
   int kdsPort;

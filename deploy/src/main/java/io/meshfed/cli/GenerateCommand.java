@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 /** {@code meshfed generate ...}: credentials issued by the global control plane. */
 @Command(
     name = "generate",
-    description = "Generate credentials on the global control plane.",
+    description = "Generate credentials: zone tokens (asked from global) and KDS certificates.",
     mixinStandardHelpOptions = true,
-    subcommands = {GenerateCommand.ZoneToken.class})
+    subcommands = {GenerateCommand.ZoneToken.class, GenerateCommand.TlsCertificate.class})
 final class GenerateCommand implements Runnable {
   @CommandLine.Spec CommandSpec spec;
 
@@ -74,6 +74,45 @@ final class GenerateCommand implements Runnable {
       out.println(r.raw().strip());
       out.flush();
       return 0;
+    }
+  }
+
+  /** {@code meshfed generate tls-certificate --out-dir D --hostname H...}. */
+  @Command(
+      name = "tls-certificate",
+      description = {
+        "Write a CA (ca.crt) and a KDS serving certificate signed by it (tls.crt, tls.key).",
+        "Start global with --kds-tls-cert-file tls.crt --kds-tls-key-file tls.key and zones with"
+            + " --ca-file ca.crt, so that global keeps its identity across rebuilds and replicas."
+      },
+      mixinStandardHelpOptions = true)
+  static final class TlsCertificate implements Callable<Integer> {
+    @Option(
+        names = "--out-dir",
+        required = true,
+        paramLabel = "DIR",
+        description = "Directory for ca.crt, tls.crt and tls.key.")
+    java.nio.file.Path outDir;
+
+    @Option(
+        names = "--hostname",
+        required = true,
+        paramLabel = "NAME",
+        description = "A host name or IP address zones dial global by (repeat for several).")
+    java.util.List<String> hostnames;
+
+    @Override
+    public Integer call() {
+      try {
+        for (java.nio.file.Path p :
+            io.meshfed.global.kds.tls.KdsCertificateFiles.write(
+                outDir, hostnames, java.time.Instant.now())) {
+          System.out.println("wrote " + p);
+        }
+        return 0;
+      } catch (java.io.UncheckedIOException | IllegalArgumentException e) {
+        throw new CliException(e.getMessage());
+      }
     }
   }
 }

@@ -30,6 +30,7 @@ public record GlobalConfig(
     long maxBodyBytes,
     Path kdsTlsCertFile,
     Path kdsTlsKeyFile,
+    int kdsMaxResponseBytes,
     String summary) {
 
   /** Where resources are kept. */
@@ -72,6 +73,14 @@ public record GlobalConfig(
   public static final Setting<Path> KDS_TLS_KEY_FILE =
       Setting.of("kds-tls-key-file", SettingType.path(), null, "KDS serving private key (PEM)");
 
+  public static final Setting<Integer> KDS_MAX_RESPONSE_BYTES =
+      Setting.of(
+          "kds-max-response-bytes",
+          SettingType.integer(1024, 64 * 1024 * 1024),
+          4 * 1024 * 1024,
+          "Byte budget of one KDS response; larger syncs are split, a larger single resource is"
+              + " refused by name");
+
   public static final SettingsSpec SPEC =
       new SettingsSpec(
           List.of(
@@ -86,7 +95,8 @@ public record GlobalConfig(
               DATA_DIR,
               MAX_BODY_BYTES,
               KDS_TLS_CERT_FILE,
-              KDS_TLS_KEY_FILE));
+              KDS_TLS_KEY_FILE,
+              KDS_MAX_RESPONSE_BYTES));
 
   public GlobalConfig {
     Objects.requireNonNull(apiAddress, "apiAddress");
@@ -145,6 +155,7 @@ public record GlobalConfig(
         s.get(MAX_BODY_BYTES),
         cert,
         key,
+        s.get(KDS_MAX_RESPONSE_BYTES),
         s.summary());
   }
 
@@ -180,6 +191,8 @@ public record GlobalConfig(
         + kdsTlsCertFile
         + ", kdsTlsKeyFile="
         + kdsTlsKeyFile
+        + ", kdsMaxResponseBytes="
+        + kdsMaxResponseBytes
         + "}";
   }
 }

@@ -14,6 +14,7 @@ import io.meshfed.global.kds.auth.ZoneTokenVerifier;
 import io.meshfed.global.kds.tls.GlobalSecrets;
 import io.meshfed.global.kds.tls.KdsTlsMaterial;
 import io.meshfed.kds.KdsPeer;
+import io.meshfed.kds.KdsSettings;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
@@ -128,7 +129,14 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     loadZoneSecurity();
     KdsServerOptions options =
-        kdsOptions.withSettings(kdsOptions.settings().withControlPlaneId(clusterId));
+        kdsOptions.withSettings(
+            kdsOptions
+                .settings()
+                .withControlPlaneId(clusterId)
+                .withMaxResponseBytes(
+                    config.kdsMaxResponseBytes() != KdsSettings.DEFAULT_MAX_RESPONSE_BYTES
+                        ? config.kdsMaxResponseBytes()
+                        : kdsOptions.settings().maxResponseBytes()));
     if (secureKds) {
       options =
           options
