@@ -28,6 +28,9 @@ class FailureIT {
 
   @TempDir Path dir;
   Federation f;
+
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final LogsOnFailure logsOnFailure = new LogsOnFailure(() -> f);
   final List<TcpProxy> proxies = new ArrayList<>();
 
   @AfterEach

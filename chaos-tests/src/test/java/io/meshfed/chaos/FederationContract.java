@@ -38,6 +38,9 @@ abstract class FederationContract {
 
   @TempDir Path dir;
   Federation f;
+
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final LogsOnFailure logsOnFailure = new LogsOnFailure(() -> f);
   Federation.Node zone1;
   Federation.Node zone2;
 

@@ -1,0 +1,272 @@
+package io.meshfed.bench;
+
+import io.meshfed.global.GlobalConfig;
+import io.meshfed.global.GlobalControlPlane;
+import io.meshfed.global.kds.KdsServerOptions;
+import io.meshfed.model.Meta;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.spec.MeshSpec;
+import io.meshfed.model.spec.Selector;
+import io.meshfed.model.spec.TrafficPermissionSpec;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourceEvent;
+import io.meshfed.store.WatchListener;
+import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testing.TcpProxy;
+import io.meshfed.zone.ZoneConfig;
+import io.meshfed.zone.ZoneControlPlane;
+import io.meshfed.zone.kds.KdsClientOptions;
+import java.io.Closeable;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+
+/**
+ * KDS figures with real control planes in one JVM (global on the memory store, zones on memory
+ * stores, KDS over TLS with zone tokens, each zone dialling through its own loopback proxy so
+ * bytes on the wire can be counted): for N zones and R existing resources, the time and bytes of a
+ * zone's first full sync, the propagation latency of one policy write from the global API to every
+ * zone store (p50, p99), and the bytes of a reconnect with nothing changed.
+ *
+ * <p>Usage: {@code KdsSyncBench [resources=10000] [writes=30] [zoneCounts=1,5,20]}
+ */
+public final class KdsSyncBench {
+  private KdsSyncBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int resources = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+    int writes = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+    List<Integer> zoneCounts = new ArrayList<>();
+    for (String n : (args.length > 2 ? args[2] : "1,5,20").split(",")) {
+      zoneCounts.add(Integer.parseInt(n.trim()));
+    }
+    System.out.printf(
+        "KDS sync: %d existing TrafficPermissions, %d policy writes per run, zones %s, %d cores%n",
+        resources, writes, zoneCounts, Runtime.getRuntime().availableProcessors());
+    System.out.println(
+        "zones  first-sync s (median)  first-sync MiB/zone  write->all zones p50 ms  p99 ms"
+            + "  reconnect KiB (nothing changed)");
+    for (int n : zoneCounts) {
+      run(n, resources, writes);
+    }
+  }
+
+  private static void run(int zoneCount, int resources, int writes) throws Exception {
+    Path dir = Files.createTempDirectory("meshfed-kds-bench-");
+    GlobalConfig globalConfig =
+        GlobalConfig.load(
+            Map.of("api-port", "0", "kds-port", "0", "data-dir", dir.resolve("global").toString()),
+            Map.of(),
+            null);
+    MemoryResourceStore globalStore = new MemoryResourceStore();
+    try (GlobalControlPlane global =
+        GlobalControlPlane.secured(
+                globalConfig, globalStore, Clock.systemUTC(), KdsServerOptions.defaults())
+            .start()) {
+      seed(globalStore, resources);
+      int expected = resources + 1; // and the mesh
+      List<ZoneControlPlane> zones = new ArrayList<>();
+      List<TcpProxy> proxies = new ArrayList<>();
+      List<Double> firstSyncSeconds = new ArrayList<>();
+      long firstSyncBytes = 0;
+      try {
+        for (int i = 0; i < zoneCount; i++) {
+          String name = "zone-" + (i + 1);
+          TcpProxy proxy = TcpProxy.to(global.kdsPort());
+          proxies.add(proxy);
+          Path token = dir.resolve(name + ".token");
+          Files.writeString(token, global.zoneTokenIssuer().issue(name, Duration.ofHours(1)));
+          ZoneConfig config =
+              ZoneConfig.load(
+                  Map.of(
+                      "zone", name,
+                      "global-address", "grpcs://127.0.0.1:" + proxy.port(),
+                      "zone-token-file", token.toString(),
+                      "ca-file", dir.resolve("global").resolve("kds-ca.crt").toString(),
+                      "api-port", "0",
+                      "xds-port", "0",
+                      "data-dir", dir.resolve(name).toString()),
+                  Map.of(),
+                  null);
+          ZoneControlPlane zone =
+              new ZoneControlPlane(
+                  config,
+                  new MemoryResourceStore(),
+                  Clock.systemUTC(),
+                  KdsClientOptions.defaults()
+                      .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2)));
+          long t0 = System.nanoTime();
+          zone.start();
+          zones.add(zone);
+          awaitTrue(() -> count(zone) >= expected, Duration.ofMinutes(5), name + " first sync");
+          firstSyncSeconds.add((System.nanoTime() - t0) / 1e9);
+          awaitQuiet(proxy);
+          firstSyncBytes += proxy.bytesForwarded();
+        }
+
+        // Propagation: one write on the global API, until every zone store holds it.
+        HttpClient http = HttpClient.newHttpClient();
+        String api = "http://127.0.0.1:" + global.apiPort();
+        List<Double> latenciesMs = new ArrayList<>();
+        for (int w = 0; w < writes; w++) {
+          String name = "probe-" + w;
+          Map<String, Long> arrived = new ConcurrentHashMap<>();
+          List<Closeable> watches = new ArrayList<>();
+          for (ZoneControlPlane zone : zones) {
+            long rev = zone.store().currentRevision().join();
+            watches.add(zone.store().watch(rev, arrival(name, zone.config().zone(), arrived)));
+          }
+          long start = System.nanoTime();
+          HttpResponse<String> r =
+              http.send(
+                  HttpRequest.newBuilder(
+                          URI.create(api + "/meshes/default/traffic-permissions/" + name))
+                      .header("Content-Type", "application/json")
+                      .PUT(HttpRequest.BodyPublishers.ofString(permissionJson(name)))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() != 201) {
+            throw new IllegalStateException("write failed: " + r.body());
+          }
+          awaitTrue(() -> arrived.size() == zones.size(), Duration.ofSeconds(60), name);
+          for (long at : arrived.values()) {
+            latenciesMs.add((at - start) / 1e6);
+          }
+          for (Closeable c : watches) {
+            c.close();
+          }
+        }
+
+        // Reconnect with nothing changed: cut zone-1's connection and count what crosses again.
+        TcpProxy proxy = proxies.get(0);
+        ZoneControlPlane zone1 = zones.get(0);
+        awaitQuiet(proxy);
+        long before = proxy.bytesForwarded();
+        proxy.cutAll();
+        awaitTrue(() -> !zone1.globalConnection().connected(), Duration.ofSeconds(30), "cut");
+        awaitTrue(() -> zone1.globalConnection().connected(), Duration.ofSeconds(60), "reconnect");
+        awaitQuiet(proxy);
+        long reconnectBytes = proxy.bytesForwarded() - before;
+
+        Collections.sort(latenciesMs);
+        System.out.printf(
+            "%5d  %21.2f  %19.2f  %22.1f  %6.1f  %31.1f%n",
+            zoneCount,
+            median(firstSyncSeconds),
+            firstSyncBytes / (double) zoneCount / (1024 * 1024),
+            percentile(latenciesMs, 0.50),
+            percentile(latenciesMs, 0.99),
+            reconnectBytes / 1024.0);
+      } finally {
+        for (ZoneControlPlane z : zones) {
+          z.close();
+        }
+        proxies.forEach(TcpProxy::close);
+      }
+    }
+  }
+
+  private static WatchListener arrival(String name, String zone, Map<String, Long> arrived) {
+    return new WatchListener() {
+      @Override
+      public void onEvents(List<ResourceEvent> events) {
+        for (ResourceEvent e : events) {
+          if (e.kind() == ResourceEvent.Kind.PUT && e.key().name().equals(name)) {
+            arrived.putIfAbsent(zone, System.nanoTime());
+          }
+        }
+      }
+
+      @Override
+      public void onReset(List<Resource> all, long revision) {
+        for (Resource r : all) {
+          if (r.name().equals(name)) {
+            arrived.putIfAbsent(zone, System.nanoTime());
+          }
+        }
+      }
+    };
+  }
+
+  private static void seed(MemoryResourceStore store, int resources) {
+    store
+        .create(
+            new Resource(
+                ResourceKey.global(StandardTypes.MESH, "default"), Meta.EMPTY, MeshSpec.ofMtls(null)))
+        .join();
+    for (int i = 0; i < resources; i++) {
+      store
+          .create(
+              new Resource(
+                  ResourceKey.inMesh(StandardTypes.TRAFFIC_PERMISSION, "default", "tp-" + i),
+                  Meta.EMPTY,
+                  new TrafficPermissionSpec(
+                      List.of(Selector.service("client-" + i)), List.of(Selector.service("backend")))))
+          .join();
+    }
+  }
+
+  private static String permissionJson(String name) {
+    return "{\"type\":\"TrafficPermission\",\"mesh\":\"default\",\"name\":\""
+        + name
+        + "\",\"sources\":[{\"match\":{\"kuma.io/service\":\"web\"}}],"
+        + "\"destinations\":[{\"match\":{\"kuma.io/service\":\"backend\"}}]}";
+  }
+
+  private static int count(ZoneControlPlane zone) {
+    return zone.store().list(ListQuery.all(StandardTypes.TRAFFIC_PERMISSION)).join().total()
+        + zone.store().list(ListQuery.all(StandardTypes.MESH)).join().total();
+  }
+
+  /** Waits until no byte crossed the proxy for 1.5 s (heartbeats aside, the sync is done). */
+  private static void awaitQuiet(TcpProxy proxy) throws InterruptedException {
+    long last = proxy.bytesForwarded();
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() - quietSince < 1_500_000_000L) {
+      Thread.sleep(100);
+      long now = proxy.bytesForwarded();
+      if (now - last > 512) { // more than a heartbeat's worth
+        quietSince = System.nanoTime();
+      }
+      last = now;
+    }
+  }
+
+  private static void awaitTrue(BooleanSupplier condition, Duration limit, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out waiting for " + what);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return percentile(sorted, 0.5);
+  }
+
+  private static double percentile(List<Double> sorted, double q) {
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    int idx = (int) Math.ceil(q * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
+  }
+}
