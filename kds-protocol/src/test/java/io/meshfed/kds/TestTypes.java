@@ -45,7 +45,7 @@ final class TestTypes {
 
   static Resource mesh(String name) {
     return new Resource(
-        ResourceKey.global(MESH, name), Meta.EMPTY, new MeshSpec(new MeshSpec.Mtls(null, null)));
+        ResourceKey.global(MESH, name), Meta.EMPTY, MeshSpec.ofMtls(new MeshSpec.Mtls(null, null, null)));
   }
 
   static Resource permission(String mesh, String name, String service) {
