@@ -15,7 +15,7 @@ import io.meshfed.model.spec.TrafficPermissionSpec;
 import java.util.List;
 import java.util.Map;
 
-/** A registry for tests: the standard types plus a zone-owned mesh-scoped test type. */
+/** A registry for tests: Mesh and TrafficPermission plus a zone-owned mesh-scoped test type. */
 final class TestTypes {
   static final String MESH = StandardTypes.MESH;
   static final String TP = StandardTypes.TRAFFIC_PERMISSION;
@@ -27,7 +27,10 @@ final class TestTypes {
   private TestTypes() {}
 
   static TypeRegistry registry() {
-    TypeRegistry r = StandardTypes.registry();
+    TypeRegistry standard = StandardTypes.registry();
+    TypeRegistry r = new TypeRegistry();
+    r.register(standard.require(MESH));
+    r.register(standard.require(TP));
     r.register(
         ResourceType.builder(ZONE_THING, BlobSpec.class)
             .plural("zone-things")
@@ -45,7 +48,9 @@ final class TestTypes {
 
   static Resource mesh(String name) {
     return new Resource(
-        ResourceKey.global(MESH, name), Meta.EMPTY, MeshSpec.ofMtls(new MeshSpec.Mtls(null, null, null)));
+        ResourceKey.global(MESH, name),
+        Meta.EMPTY,
+        MeshSpec.ofMtls(new MeshSpec.Mtls(null, null, null)));
   }
 
   static Resource permission(String mesh, String name, String service) {
