@@ -128,7 +128,9 @@ final class Columns {
     return "Offline";
   }
 
-  /** The subscription with the latest connect time (ISO instants sort as text), or a missing node. */
+  /**
+   * The subscription with the latest connect time (ISO instants sort as text), or a missing node.
+   */
   private static JsonNode latestSubscription(JsonNode overview) {
     JsonNode latest = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
     for (JsonNode s : overview.path("zoneInsight").path("subscriptions")) {

@@ -68,9 +68,7 @@ class InspectZonesIT {
             connected,
             disconnected,
             new ZoneInsightSpec.KdsStatus(
-                connected.plusSeconds(1),
-                new DiscoveryServiceStats(sent, sent - 1, 1L),
-                Map.of()),
+                connected.plusSeconds(1), new DiscoveryServiceStats(sent, sent - 1, 1L), Map.of()),
             new ZoneInsightSpec.KdsVersion(
                 new ZoneInsightSpec.CpVersion("1.2.3", null, null, null, null)),
             1L,
@@ -121,7 +119,8 @@ class InspectZonesIT {
     assertThat(lines.get(3).split(" {3,}"))
         .containsExactly("zone-3", "Disabled", "never", "never", "0", "0", "0", "-");
 
-    JsonNode json = new ObjectMapper().readTree(run("inspect", "zones", "-o", "json", "--api", api));
+    JsonNode json =
+        new ObjectMapper().readTree(run("inspect", "zones", "-o", "json", "--api", api));
     assertThat(json.get("total").asInt()).isEqualTo(3);
     assertThat(json.get("items").get(0).get("zoneInsight").get("subscriptions")).hasSize(1);
   }

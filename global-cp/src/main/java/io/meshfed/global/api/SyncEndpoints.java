@@ -56,7 +56,10 @@ public final class SyncEndpoints {
     ResourceType type = type(request.pathParam("plural"));
     if (!type.isMeshScoped()) {
       throw ApiException.notFound(
-          type.name() + " is global-scoped: its sync status is at /" + type.plural() + "/{name}/_sync");
+          type.name()
+              + " is global-scoped: its sync status is at /"
+              + type.plural()
+              + "/{name}/_sync");
     }
     return report(
         ResourceKey.inMesh(type.name(), request.pathParam("mesh"), request.pathParam("name")));

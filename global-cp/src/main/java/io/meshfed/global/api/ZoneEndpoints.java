@@ -97,8 +97,7 @@ public final class ZoneEndpoints {
 
   private ApiResponse one(ApiRequest request) throws Exception {
     String name = request.pathParam("name");
-    Optional<Resource> zone =
-        Await.of(store.get(ResourceKey.global(StandardTypes.ZONE, name)));
+    Optional<Resource> zone = Await.of(store.get(ResourceKey.global(StandardTypes.ZONE, name)));
     if (zone.isEmpty()) {
       throw ApiException.notFound("Zone '" + name + "' not found");
     }

@@ -118,8 +118,8 @@ public final class GlobalKdsServer implements AutoCloseable {
   }
 
   /**
-   * Loads the store (every served type and the zones), closes subscriptions left open by a
-   * previous instance, then listens. Blocks until listening.
+   * Loads the store (every served type and the zones), closes subscriptions left open by a previous
+   * instance, then listens. Blocks until listening.
    *
    * @param defaultAddress the address to bind when the options name none
    * @param port the port (0: any free one)
@@ -242,7 +242,9 @@ public final class GlobalKdsServer implements AutoCloseable {
     return server.getPort();
   }
 
-  /** Stops serving, records every open subscription as disconnected, and stops following the store. */
+  /**
+   * Stops serving, records every open subscription as disconnected, and stops following the store.
+   */
   @Override
   public synchronized void close() {
     if (closed) {

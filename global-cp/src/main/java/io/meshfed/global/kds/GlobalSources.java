@@ -24,8 +24,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /**
- * What global serves on {@code GlobalToZoneSync}: one store-backed source shared by every zone,
- * and a view of it per zone. Global-owned types go to every zone except what a zone itself reported
+ * What global serves on {@code GlobalToZoneSync}: one store-backed source shared by every zone, and
+ * a view of it per zone. Global-owned types go to every zone except what a zone itself reported
  * (labelled {@code kuma.io/origin: zone}); types fanned out between zones (ZoneIngress) go to every
  * zone but their own, only when other zones can reach them (a public address) and their zone is not
  * disabled. The zone filter is applied when a view is read, so enabling or disabling a zone takes
@@ -99,8 +99,7 @@ final class GlobalSources implements AutoCloseable {
     kept.remove(StoreKdsSink.VERSION_LABEL);
     kept.remove(StoreKdsSink.NAME_LABEL);
     Meta meta = r.meta();
-    return r.withMeta(
-        new Meta(kept, meta.version(), meta.creationTime(), meta.modificationTime()));
+    return r.withMeta(new Meta(kept, meta.version(), meta.creationTime(), meta.modificationTime()));
   }
 
   /** The source served to {@code zone}. */

@@ -70,8 +70,7 @@ final class KdsMetrics implements KdsStreamListener {
   @Override
   public void responseSent(KdsStreamInfo stream, SentResponse response) {
     String zone = stream.peer();
-    counter("kds.responses.sent", "KDS responses sent to zones", zone, response.type())
-        .increment();
+    counter("kds.responses.sent", "KDS responses sent to zones", zone, response.type()).increment();
     counter("kds.resources.sent", "Resources sent to zones in KDS responses", zone, response.type())
         .increment(response.resources().size());
     counter("kds.bytes.sent", "Bytes of KDS responses sent to zones", zone, response.type())

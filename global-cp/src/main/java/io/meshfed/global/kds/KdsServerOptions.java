@@ -19,8 +19,8 @@ import java.util.Objects;
  * @param credentials server credentials; null serves plaintext
  * @param interceptors run on every KDS call, first one first
  * @param settings budgets, back-offs and heartbeats of the KDS streams
- * @param zoneVersionKey where the handshake interceptor puts the zone control plane's version;
- *     null when nobody does
+ * @param zoneVersionKey where the handshake interceptor puts the zone control plane's version; null
+ *     when nobody does
  * @param insightFlushInterval {@code ZoneInsight} counters are written at most this often
  * @param keepAliveTime gRPC keepalive: pings sent after this much idle time, and the shortest ping
  *     interval accepted from zones
@@ -67,8 +67,8 @@ public record KdsServerOptions(
   }
 
   /**
-   * Plaintext on the API's address, no interceptors, default KDS settings, 1s insight flushes,
-   * 15s keepalive (Kuma's), no connection age limit, 16 calls per connection, 60s start timeout.
+   * Plaintext on the API's address, no interceptors, default KDS settings, 1s insight flushes, 15s
+   * keepalive (Kuma's), no connection age limit, 16 calls per connection, 60s start timeout.
    */
   public static KdsServerOptions defaults() {
     return new KdsServerOptions(

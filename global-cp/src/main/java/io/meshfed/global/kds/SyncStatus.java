@@ -23,8 +23,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Which zone holds which version of each global resource, from the ACKs and NACKs of {@code
  * GlobalToZoneSync} (in memory, since the process started). A resource sent to a zone is {@code
  * pending} until the zone answers, then {@code acked} or {@code nacked} (with the zone's reason);
- * one that never fits a response is {@code rejected-too-large}. A removal sent to a zone forgets the
- * zone's entry. Thread-safe.
+ * one that never fits a response is {@code rejected-too-large}. A removal sent to a zone forgets
+ * the zone's entry. Thread-safe.
  */
 public final class SyncStatus implements KdsStreamListener {
   /** Sync state names as served by the API. */
@@ -108,7 +108,12 @@ public final class SyncStatus implements KdsStreamListener {
 
   /** Moves a pending entry of {@code zone} to {@code state} if it still holds {@code version}. */
   private void answer(
-      String type, String wireName, String zone, String version, String state, Instant at,
+      String type,
+      String wireName,
+      String zone,
+      String version,
+      String state,
+      Instant at,
       String reason) {
     key(type, wireName)
         .ifPresent(

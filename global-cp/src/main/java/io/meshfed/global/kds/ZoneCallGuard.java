@@ -92,16 +92,6 @@ final class ZoneCallGuard implements ServerInterceptor {
     }
   }
 
-  /** Number of calls currently registered (for tests and diagnostics). */
-  int activeCalls() {
-    lock.lock();
-    try {
-      return active.size();
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** A call that can be closed from outside its own executor. */
   private final class Guarded<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
     private final String key;

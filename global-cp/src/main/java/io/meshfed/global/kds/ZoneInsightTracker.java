@@ -25,7 +25,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -46,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * an unknown zone creates its {@code Zone} ({@code enabled: true}).
  *
  * <p>Writes are coalesced: counters are flushed at most once per interval, connects and disconnects
- * at once; per zone, one write runs at a time and merges with what the store holds (subscriptions of
- * other global instances are kept), keeping the newest {@value #KEPT_SUBSCRIPTIONS}.
+ * at once; per zone, one write runs at a time and merges with what the store holds (subscriptions
+ * of other global instances are kept), keeping the newest {@value #KEPT_SUBSCRIPTIONS}.
  */
 final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   static final int KEPT_SUBSCRIPTIONS = 10;
@@ -283,7 +282,7 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   }
 
   /** Applies {@code change} to the open subscription of {@code stream} and marks it dirty. */
-  private void count(KdsStreamInfo stream, String type, java.util.function.Consumer<Sub> change) {
+  private void count(KdsStreamInfo stream, java.util.function.Consumer<Sub> change) {
     if (!tracked(stream)) {
       return;
     }
@@ -305,10 +304,10 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   public void responseSent(KdsStreamInfo stream, SentResponse response) {
     count(
         stream,
-        response.type(),
         s -> {
           s.total = s.total.plusSent(1);
-          s.stat.merge(response.type(), DiscoveryServiceStats.ZERO.plusSent(1), (a, b) -> a.plusSent(1));
+          s.stat.merge(
+              response.type(), DiscoveryServiceStats.ZERO.plusSent(1), (a, b) -> a.plusSent(1));
         });
   }
 
@@ -317,7 +316,6 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
     Instant at = clock.instant();
     count(
         stream,
-        response.type(),
         s -> {
           s.total = s.total.plusAcknowledged(1);
           s.stat.merge(
@@ -337,11 +335,12 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
       KdsStreamInfo stream, SentResponse response, Map<String, String> rejected, Duration latency) {
     count(
         stream,
-        response.type(),
         s -> {
           s.total = s.total.plusRejected(1);
           s.stat.merge(
-              response.type(), DiscoveryServiceStats.ZERO.plusRejected(1), (a, b) -> a.plusRejected(1));
+              response.type(),
+              DiscoveryServiceStats.ZERO.plusRejected(1),
+              (a, b) -> a.plusRejected(1));
         });
   }
 
@@ -463,16 +462,13 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
    * keeps the newest {@value #KEPT_SUBSCRIPTIONS} by connect time and skips unchanged writes.
    */
   private CompletableFuture<Void> update(
-      String zone,
-      java.util.function.UnaryOperator<List<KdsSubscription>> change,
-      int attempts) {
+      String zone, java.util.function.UnaryOperator<List<KdsSubscription>> change, int attempts) {
     ResourceKey key = ResourceKey.global(StandardTypes.ZONE_INSIGHT, zone);
     return store
         .get(key)
         .thenCompose(
             existing -> {
-              ZoneInsightSpec old =
-                  existing.map(r -> r.spec(ZoneInsightSpec.class)).orElse(null);
+              ZoneInsightSpec old = existing.map(r -> r.spec(ZoneInsightSpec.class)).orElse(null);
               List<KdsSubscription> subs =
                   new ArrayList<>(change.apply(old == null ? List.of() : old.subscriptions()));
               subs.sort(
@@ -494,27 +490,28 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
                   existing.isPresent()
                       ? store.update(existing.get().withSpec(spec), existing.get().version())
                       : store.create(new Resource(key, Meta.EMPTY, spec));
-              return written.handle(
-                  (ok, error) -> {
-                    if (error == null) {
-                      return CompletableFuture.<Void>completedFuture(null);
-                    }
-                    Throwable cause = unwrap(error);
-                    boolean raced =
-                        cause instanceof ConflictException
-                            || cause instanceof AlreadyExistsException;
-                    if (raced && attempts > 1) {
-                      return update(zone, change, attempts - 1);
-                    }
-                    return CompletableFuture.<Void>failedFuture(cause);
-                  })
+              return written
+                  .handle(
+                      (ok, error) -> {
+                        if (error == null) {
+                          return CompletableFuture.<Void>completedFuture(null);
+                        }
+                        Throwable cause = unwrap(error);
+                        boolean raced =
+                            cause instanceof ConflictException
+                                || cause instanceof AlreadyExistsException;
+                        if (raced && attempts > 1) {
+                          return update(zone, change, attempts - 1);
+                        }
+                        return CompletableFuture.<Void>failedFuture(cause);
+                      })
                   .thenCompose(f -> f);
             });
   }
 
   /**
-   * Records every open subscription as disconnected and writes them; completes when written.
-   * Events that arrive afterwards are ignored.
+   * Records every open subscription as disconnected and writes them; completes when written. Events
+   * that arrive afterwards are ignored.
    */
   CompletableFuture<Void> closeAll() {
     List<String> touched = new ArrayList<>();
@@ -544,27 +541,6 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   @Override
   public void close() {
     closeAll();
-  }
-
-  /** The zones with a subscription open on this instance. */
-  Set<String> onlineHere() {
-    lock.lock();
-    try {
-      return zones.entrySet().stream()
-          .filter(e -> !e.getValue().open.isEmpty())
-          .map(Map.Entry::getKey)
-          .collect(Collectors.toUnmodifiableSet());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  static Optional<KdsSubscription> latest(ZoneInsightSpec insight) {
-    return insight.subscriptions().stream()
-        .filter(s -> s != null)
-        .max(
-            Comparator.comparing(
-                KdsSubscription::connectTime, Comparator.nullsFirst(Comparator.naturalOrder())));
   }
 
   private static Throwable unwrap(Throwable t) {

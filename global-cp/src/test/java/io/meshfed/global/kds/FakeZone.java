@@ -40,9 +40,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A stand-in zone control plane: a memory store, a store sink for what global sends (stamped
- * {@code kuma.io/origin: global}), a store source for what the zone reports, and KDS sessions to
- * global that authenticate through {@link #ZONE_HEADER} (read by {@link TestAuth}).
+ * A stand-in zone control plane: a memory store, a store sink for what global sends (stamped {@code
+ * kuma.io/origin: global}), a store source for what the zone reports, and KDS sessions to global
+ * that authenticate through {@link #ZONE_HEADER} (read by {@link TestAuth}).
  */
 final class FakeZone implements AutoCloseable {
   static final Metadata.Key<String> ZONE_HEADER =
@@ -87,7 +87,8 @@ final class FakeZone implements AutoCloseable {
             scheduler,
             Duration.ofMillis(200));
     source.start().join();
-    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", globalKdsPort).usePlaintext().build();
+    this.channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", globalKdsPort).usePlaintext().build();
   }
 
   /** A channel that authenticates as {@code zone} (the identity a zone token would carry). */

@@ -172,9 +172,7 @@ class GlobalKdsIT {
 
     await().until(() -> getGlobal(key("Dataplane", "default", "zone-1.web")) != null);
     Resource dp = getGlobal(key("Dataplane", "default", "zone-1.web"));
-    assertThat(dp.labels())
-        .containsEntry(Tags.ORIGIN, "zone")
-        .containsEntry(Tags.ZONE, "zone-1");
+    assertThat(dp.labels()).containsEntry(Tags.ORIGIN, "zone").containsEntry(Tags.ZONE, "zone-1");
     assertThat(dp.spec(DataplaneSpec.class).inbounds().get(0).tags())
         .containsEntry(Tags.ZONE, "zone-1");
     await().until(() -> getGlobal(key("ZoneIngress", null, "zone-1.ingress")) != null);
@@ -201,16 +199,15 @@ class GlobalKdsIT {
     connect(z2);
     await().untilAsserted(() -> assertThat(z2.get(key("Mesh", null, "default"))).isPresent());
     Resource claim = z2.codec.decodeOne(DATAPLANE.formatted("web", "zone-1"));
-    z2.store
-        .create(claim.withMeta(Meta.withLabels(Map.of(Tags.ZONE, "zone-1"))))
-        .join();
+    z2.store.create(claim.withMeta(Meta.withLabels(Map.of(Tags.ZONE, "zone-1")))).join();
     await()
         .untilAsserted(
             () ->
                 assertThat(z2.listener.nackedNames())
                     .hasEntrySatisfying(
                         "default/web",
-                        reason -> assertThat(reason).contains("this stream belongs to zone zone-2")));
+                        reason ->
+                            assertThat(reason).contains("this stream belongs to zone zone-2")));
     assertThat(getGlobal(key("Dataplane", "default", "zone-2.web"))).isNull();
     assertThat(getGlobal(key("Dataplane", "default", "zone-1.web"))).isEqualTo(before);
 
@@ -350,7 +347,9 @@ class GlobalKdsIT {
     assertThat(after.subscriptions().get(0).disconnectTime()).isNotNull();
     await()
         .untilAsserted(
-            () -> assertThat(http("/metrics").body()).contains("kds_streams_active{zone=\"zone-1\"} 0.0"));
+            () ->
+                assertThat(http("/metrics").body())
+                    .contains("kds_streams_active{zone=\"zone-1\"} 0.0"));
   }
 
   @Test
@@ -387,7 +386,8 @@ class GlobalKdsIT {
     await()
         .untilAsserted(
             () -> {
-              JsonNode zones = getJson("/meshes/default/traffic-permissions/clash/_sync").get("zones");
+              JsonNode zones =
+                  getJson("/meshes/default/traffic-permissions/clash/_sync").get("zones");
               JsonNode two = zones.get(zones.size() - 1);
               assertThat(two.get("zone").asText()).isEqualTo("zone-2");
               assertThat(two.get("state").asText()).isEqualTo("nacked");
@@ -396,8 +396,7 @@ class GlobalKdsIT {
             });
     JsonNode mesh = getJson("/meshes/default/_sync");
     assertThat(mesh.get("resource").get("type").asText()).isEqualTo("Mesh");
-    assertThat(http("/meshes/default/traffic-permissions/nope/_sync").statusCode())
-        .isEqualTo(404);
+    assertThat(http("/meshes/default/traffic-permissions/nope/_sync").statusCode()).isEqualTo(404);
     assertThat(http("/zones/nope/_sync").statusCode()).isEqualTo(404);
   }
 

@@ -33,7 +33,8 @@ class ZoneSinkTest {
   @Test
   void acceptsOnlyZoneOwnedTypes() {
     assertThat(sink.types())
-        .containsExactlyInAnyOrder("ZoneIngress", "ZoneIngressInsight", "Dataplane", "DataplaneInsight");
+        .containsExactlyInAnyOrder(
+            "ZoneIngress", "ZoneIngressInsight", "Dataplane", "DataplaneInsight");
     List<KdsRejection> refused =
         sink.apply("Mesh", List.of(received("type: Mesh\nname: default\n")), List.of("other"))
             .join();
@@ -53,10 +54,14 @@ class ZoneSinkTest {
     store.create(theirs).join();
 
     KdsReceived mine =
-        received("type: ZoneIngress\nname: ingress\nzone: zone-1\nnetworking:\n  address: 10.0.0.9\n  port: 10001\n");
+        received(
+            "type: ZoneIngress\nname: ingress\nzone: zone-1\nnetworking:\n  address: 10.0.0.9\n  port: 10001\n");
     assertThat(sink.apply("ZoneIngress", List.of(mine), List.of()).join()).isEmpty();
-    Resource stored = store.get(ResourceKey.global("ZoneIngress", "zone-2.ingress")).join().orElseThrow();
-    assertThat(stored.labels()).containsEntry(Tags.ORIGIN, "zone").containsEntry(Tags.ZONE, "zone-2");
+    Resource stored =
+        store.get(ResourceKey.global("ZoneIngress", "zone-2.ingress")).join().orElseThrow();
+    assertThat(stored.labels())
+        .containsEntry(Tags.ORIGIN, "zone")
+        .containsEntry(Tags.ZONE, "zone-2");
     assertThat(stored.spec(ZoneIngressSpec.class).zone()).isEqualTo("zone-2");
     assertThat(rewrites.get()).isEqualTo(1);
 
