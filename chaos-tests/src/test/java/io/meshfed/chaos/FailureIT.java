@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FailureIT {
   static final Duration SYNC = Duration.ofSeconds(45);
 
-  @TempDir Path dir;
+  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
+  Path dir;
   Federation f;
 
   @org.junit.jupiter.api.extension.RegisterExtension

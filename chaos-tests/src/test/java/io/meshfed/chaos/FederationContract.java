@@ -36,7 +36,8 @@ abstract class FederationContract {
   static final TypeRegistry REGISTRY = StandardTypes.registry();
   static final ResourceCodec CODEC = new ResourceCodec(REGISTRY);
 
-  @TempDir Path dir;
+  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
+  Path dir;
   Federation f;
 
   @org.junit.jupiter.api.extension.RegisterExtension

@@ -7,8 +7,8 @@ import java.util.Objects;
  * Tunables of a KDS stream.
  *
  * @param maxResponseBytes no response is larger than this (serialized); a single resource that does
- *     not fit is not sent and is reported as too large. Receivers must accept messages of this size
- *     ({@code maxInboundMessageSize}); gRPC's default of 4 MiB matches the default here.
+ *     not fit is not sent and is reported as too large. Receivers accept up to {@link
+ *     #inboundLimit()}.
  * @param nackBackoff how long a rejected resource version is not re-sent unless it changes
  * @param heartbeatInterval how often the requesting side sends a heartbeat
  * @param heartbeatTimeout a stream on which nothing arrived for this long is closed
@@ -27,6 +27,18 @@ public record KdsSettings(
     String controlPlaneId) {
 
   public static final int DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+  /**
+   * The largest message a KDS endpoint accepts. Independent of the response budget: a request's
+   * {@code initial_resource_versions} grows with what the peer holds (about 50 bytes a resource),
+   * and the peer's budget may be larger than ours.
+   */
+  public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+  /** The gRPC {@code maxInboundMessageSize} for both ends of a KDS connection. */
+  public int inboundLimit() {
+    return Math.max(maxResponseBytes, MAX_INBOUND_MESSAGE_BYTES);
+  }
 
   public KdsSettings {
     if (maxResponseBytes < 1024) {

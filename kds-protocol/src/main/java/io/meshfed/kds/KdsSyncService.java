@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * Server server = NettyServerBuilder.forPort(5685)
  *     .addService(ServerInterceptors.intercept(new KdsSyncService(bindings, runtime), auth))
- *     .maxInboundMessageSize(runtime.settings().maxResponseBytes())
+ *     .maxInboundMessageSize(runtime.settings().inboundLimit())
  *     .build().start();
  * }</pre>
  */

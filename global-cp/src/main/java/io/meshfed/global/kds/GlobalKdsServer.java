@@ -192,7 +192,7 @@ public final class GlobalKdsServer implements AutoCloseable {
         NettyServerBuilder.forAddress(address, credentials)
             .addService(
                 ServerInterceptors.intercept(new KdsSyncService(bindings(), runtime), chain))
-            .maxInboundMessageSize(options.settings().maxResponseBytes())
+            .maxInboundMessageSize(options.settings().inboundLimit())
             .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
             .permitKeepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)

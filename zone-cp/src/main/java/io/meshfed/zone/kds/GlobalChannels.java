@@ -37,7 +37,7 @@ final class GlobalChannels {
             .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveWithoutCalls(false)
-            .maxInboundMessageSize(options.settings().maxResponseBytes());
+            .maxInboundMessageSize(options.settings().inboundLimit());
     if (target.tls()) {
       builder.useTransportSecurity().sslContext(sslContext(target.caFile()));
     } else {
