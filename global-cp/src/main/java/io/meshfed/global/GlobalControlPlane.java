@@ -23,8 +23,8 @@ import io.meshfed.store.ResourceStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.UUID;
@@ -52,7 +52,8 @@ public final class GlobalControlPlane implements AutoCloseable {
   public static final String CLUSTER_ID_SECRET = "meshfed-cluster-id";
 
   /** Features a zone must announce in its handshake. */
-  public static final java.util.Set<String> REQUIRED_ZONE_FEATURES = java.util.Set.of("kds-delta-v1");
+  public static final java.util.Set<String> REQUIRED_ZONE_FEATURES =
+      java.util.Set.of("kds-delta-v1");
 
   private final GlobalConfig config;
   private final ResourceStore store;

@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param coalesceDelay how long a serving side waits after a source change before sending, so
  *     bursts go out as one delta; zero sends as soon as the stream's executor is free
  * @param controlPlaneId the identity a serving side puts into every response ({@code
- *     control_plane.identifier}): global's store identity, so that zones can tell a different
- *     (for example wiped) global from the one their copies came from; empty for none
+ *     control_plane.identifier}): global's store identity, so that zones can tell a different (for
+ *     example wiped) global from the one their copies came from; empty for none
  */
 public record KdsSettings(
     int maxResponseBytes,
@@ -101,7 +101,12 @@ public record KdsSettings(
 
   public KdsSettings withNackBackoff(Duration backoff) {
     return new KdsSettings(
-        maxResponseBytes, backoff, heartbeatInterval, heartbeatTimeout, coalesceDelay, controlPlaneId);
+        maxResponseBytes,
+        backoff,
+        heartbeatInterval,
+        heartbeatTimeout,
+        coalesceDelay,
+        controlPlaneId);
   }
 
   public KdsSettings withHeartbeat(Duration interval, Duration timeout) {

@@ -153,8 +153,7 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
     applying = true;
     CompletableFuture<List<KdsRejection>> applied;
     try {
-      String peerId =
-          response.hasControlPlane() ? response.getControlPlane().getIdentifier() : "";
+      String peerId = response.hasControlPlane() ? response.getControlPlane().getIdentifier() : "";
       applied = sink.apply(type, decoding.accepted(), removed, peerId);
     } catch (RuntimeException e) {
       applied = CompletableFuture.failedFuture(e);

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
 /**
- * Runs the built {@code meshfed.jar} as a real process: a control plane or one CLI call. The jar
- * is the {@value #JAR_PROPERTY} system property, else {@code target/meshfed.jar}.
+ * Runs the built {@code meshfed.jar} as a real process: a control plane or one CLI call. The jar is
+ * the {@value #JAR_PROPERTY} system property, else {@code target/meshfed.jar}.
  */
 public final class MeshfedProcess implements AutoCloseable {
   public static final String JAR_PROPERTY = "meshfed.jar";

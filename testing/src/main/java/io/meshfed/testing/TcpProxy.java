@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy on loopback for failure tests: forwards to a target, and can cut every open
- * connection, refuse new ones (a partition), or swallow bytes without closing (a half-open,
- * silent peer).
+ * connection, refuse new ones (a partition), or swallow bytes without closing (a half-open, silent
+ * peer).
  */
 public final class TcpProxy implements AutoCloseable {
   /** What happens to traffic. */

@@ -28,8 +28,7 @@ public final class KdsCertificateFiles {
       throw new IllegalArgumentException("at least one host name or IP address is required");
     }
     KdsCertificates.Issued ca = KdsCertificates.newCa(now);
-    KdsCertificates.Issued server =
-        KdsCertificates.newServer(ca, new LinkedHashSet<>(names), now);
+    KdsCertificates.Issued server = KdsCertificates.newServer(ca, new LinkedHashSet<>(names), now);
     try {
       Files.createDirectories(dir);
       Path caFile = dir.resolve(CA);
