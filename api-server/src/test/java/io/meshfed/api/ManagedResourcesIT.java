@@ -82,4 +82,21 @@ class ManagedResourcesIT {
     assertThat(api.store.get(ResourceKey.global(StandardTypes.GLOBAL_SECRET, "forged")).join())
         .isEmpty();
   }
+
+  @Test
+  void aPublishedManagedResourceCanBeReadButNotWritten() {
+    api.store
+        .create(
+            new Resource(
+                ResourceKey.global(StandardTypes.GLOBAL_SECRET, "zone-token-signing-public-key-1"),
+                Meta.withLabels(
+                    Map.of(Labels.MANAGED_BY, "meshfed-global", Labels.SYNC_TO_ZONES, "true")),
+                new GlobalSecretSpec("cHVibGlj")))
+        .join();
+    assertThat(api.get("/global-secrets/zone-token-signing-public-key-1").statusCode())
+        .isEqualTo(200);
+    assertThat(api.get("/global-secrets").body()).contains("zone-token-signing-public-key-1");
+    assertThat(api.delete("/global-secrets/zone-token-signing-public-key-1").statusCode())
+        .isEqualTo(403);
+  }
 }

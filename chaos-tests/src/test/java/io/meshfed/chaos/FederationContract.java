@@ -258,6 +258,29 @@ abstract class FederationContract {
   }
 
   @Test
+  void zonesGetThePublicHalfOfTheTokenKeyAndNothingPrivate() {
+    f.apply(f.global.api, "/global-secrets/operator-secret", "type: GlobalSecret\nname: operator-secret\ndata: c2VjcmV0\n");
+    await("the zone-token public key reaches the zones")
+        .atMost(SYNC)
+        .untilAsserted(
+            () -> {
+              for (Federation.Node zone : List.of(zone1, zone2)) {
+                JsonNode key = f.get(zone.api, "/global-secrets/zone-token-signing-public-key-1");
+                assertThat(key).as("public key in %s", zone.name).isNotNull();
+                assertThat(new String(java.util.Base64.getDecoder().decode(key.path("data").asText())))
+                    .startsWith("-----BEGIN PUBLIC KEY-----");
+              }
+            });
+    for (Federation.Node zone : List.of(zone1, zone2)) {
+      assertThat(f.names(zone.api, "/global-secrets"))
+          .containsExactly("zone-token-signing-public-key-1");
+      assertThat(f.getRaw(zone.api, "/global-secrets/zone-token-signing-key-1").statusCode())
+          .isEqualTo(404);
+      assertThat(f.getRaw(zone.api, "/global-secrets/kds-ca").statusCode()).isEqualTo(404);
+    }
+  }
+
+  @Test
   void readOnlyRulesHoldOnBothSides() {
     var onZone = f.put(zone1.api, "/meshes/other", "type: Mesh\nname: other\n");
     assertThat(onZone.statusCode()).isEqualTo(405);

@@ -16,6 +16,11 @@ import io.meshfed.global.kds.tls.KdsTlsMaterial;
 import io.meshfed.kds.KdsPeer;
 import io.meshfed.kds.KdsSettings;
 import io.meshfed.model.ControlPlaneMode;
+import io.meshfed.model.Labels;
+import io.meshfed.model.Meta;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
@@ -27,6 +32,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -194,6 +200,7 @@ public final class GlobalControlPlane implements AutoCloseable {
   private void loadZoneSecurity() {
     kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
     zoneTokens = ZoneTokenIssuer.loadOrCreate(store, clock);
+    publishZoneTokenPublicKey();
     clusterId =
         new String(
             GlobalSecrets.getOrCreate(
@@ -203,6 +210,43 @@ public final class GlobalControlPlane implements AutoCloseable {
                 .data(),
             StandardCharsets.UTF_8);
     log.info("global control plane {}: store identity (cluster id) {}", instanceId, clusterId);
+  }
+
+  /** Name prefix of the GlobalSecret holding the public half of the zone-token signing key. */
+  public static final String ZONE_TOKEN_PUBLIC_KEY_PREFIX = "zone-token-signing-public-key-";
+
+  /**
+   * Keeps the GlobalSecret {@code zone-token-signing-public-key-<kid>} (a PEM public key) current:
+   * the one piece of the token key that zones receive over KDS, so they can verify tokens without
+   * ever holding the private key.
+   */
+  private void publishZoneTokenPublicKey() {
+    var key = zoneTokens.signingKey();
+    String pem =
+        "-----BEGIN PUBLIC KEY-----\n"
+            + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(key.publicKey().getEncoded())
+            + "\n-----END PUBLIC KEY-----\n";
+    Resource wanted =
+        new Resource(
+            ResourceKey.global(StandardTypes.GLOBAL_SECRET, ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid()),
+            Meta.withLabels(
+                java.util.Map.of(
+                    Labels.MANAGED_BY, "meshfed-global", Labels.SYNC_TO_ZONES, "true")),
+            new GlobalSecretSpec(
+                java.util.Base64.getEncoder()
+                    .encodeToString(pem.getBytes(StandardCharsets.US_ASCII))));
+    Optional<Resource> current = store.get(wanted.key()).join();
+    try {
+      if (current.isEmpty()) {
+        store.create(wanted).join();
+      } else if (!current.get().sameContent(wanted)) {
+        store.update(wanted, current.get().version()).join();
+      }
+    } catch (java.util.concurrent.CompletionException e) {
+      // Another replica wrote it at the same time: it holds the same public key.
+      log.debug("zone token public key written concurrently: {}", e.getCause().toString());
+    }
   }
 
   /**

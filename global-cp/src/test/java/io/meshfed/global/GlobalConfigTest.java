@@ -110,6 +110,7 @@ class GlobalConfigTest {
                 "data-dir",
                 "max-body-bytes",
                 "kds-tls-cert-file",
-                "kds-tls-key-file"));
+                "kds-tls-key-file",
+                "kds-max-response-bytes"));
   }
 }

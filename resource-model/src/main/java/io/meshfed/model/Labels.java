@@ -14,7 +14,18 @@ public final class Labels {
    */
   public static final String MANAGED_BY = "meshfed.io/managed-by";
 
+  /**
+   * Set to {@code "true"} on a resource that global sends to zones although its type or its
+   * {@link #MANAGED_BY} label would keep it back (the public half of the zone-token signing key).
+   */
+  public static final String SYNC_TO_ZONES = "meshfed.io/sync-to-zones";
+
   private Labels() {}
+
+  /** True when the resource asks to be sent to zones ({@link #SYNC_TO_ZONES}). */
+  public static boolean optsIntoZones(Resource r) {
+    return "true".equals(r.labels().get(SYNC_TO_ZONES));
+  }
 
   /** True for resources the control plane keeps for itself. */
   public static boolean isManaged(Resource r) {

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param layout whether spec fields are inline or under {@code spec:}
  * @param systemManaged written only by the control plane itself (insights), never via the API
  * @param validator checks the spec
+ * @param syncFilter which resources of the type KDS carries (default: all but those the control
+ *     plane keeps for itself, unless they opt in with {@link Labels#SYNC_TO_ZONES})
  */
 public record ResourceType(
     String name,
@@ -26,7 +28,8 @@ public record ResourceType(
     Class<? extends Spec> specClass,
     SpecLayout layout,
     boolean systemManaged,
-    SpecValidator<Spec> validator) {
+    SpecValidator<Spec> validator,
+    java.util.function.Predicate<Resource> syncFilter) {
 
   public ResourceType {
     Objects.requireNonNull(name, "name");
@@ -36,6 +39,17 @@ public record ResourceType(
     Objects.requireNonNull(specClass, "specClass");
     Objects.requireNonNull(layout, "layout");
     Objects.requireNonNull(validator, "validator");
+    Objects.requireNonNull(syncFilter, "syncFilter");
+  }
+
+  /** The default sync filter: everything but what the control plane keeps, unless opted in. */
+  public static boolean notManagedOrOptedIn(Resource r) {
+    return !Labels.isManaged(r) || Labels.optsIntoZones(r);
+  }
+
+  /** True when KDS carries this resource (its type's direction permitting). */
+  public boolean syncs(Resource r) {
+    return syncFilter.test(r);
   }
 
   public static <S extends Spec> Builder<S> builder(String name, Class<S> specClass) {
@@ -90,6 +104,7 @@ public record ResourceType(
     private SpecLayout layout = SpecLayout.INLINE;
     private boolean systemManaged;
     private SpecValidator<S> validator = SpecValidator.none();
+    private java.util.function.Predicate<Resource> syncFilter = ResourceType::notManagedOrOptedIn;
 
     private Builder(String name, Class<S> specClass) {
       this.name = name;
@@ -126,6 +141,12 @@ public record ResourceType(
       return this;
     }
 
+    /** Restricts which resources of the type KDS carries. */
+    public Builder<S> syncOnly(java.util.function.Predicate<Resource> filter) {
+      this.syncFilter = filter;
+      return this;
+    }
+
     public ResourceType build() {
       SpecValidator<S> typed = validator;
       Class<S> cls = specClass;
@@ -138,7 +159,8 @@ public record ResourceType(
           specClass,
           layout,
           systemManaged,
-          erased);
+          erased,
+          syncFilter);
     }
   }
 }

@@ -88,7 +88,10 @@ public final class StandardTypes {
         ResourceType.builder(GLOBAL_SECRET, GlobalSecretSpec.class)
             .plural("global-secrets")
             .scope(Scope.GLOBAL)
-            .sync(SyncDirection.NONE)
+            .sync(SyncDirection.GLOBAL_TO_ZONES)
+            // Only what global publishes on purpose (the zone-token public key); operator
+            // global secrets stay on global.
+            .syncOnly(Labels::optsIntoZones)
             .validator(Validators.globalSecret())
             .build());
     // mesh-scoped

@@ -18,7 +18,7 @@ class StandardTypesTest {
     "ZoneInsight, zone-insights, GLOBAL, NONE, true",
     "ZoneIngress, zone-ingresses, GLOBAL, ZONE_TO_GLOBAL_TO_OTHER_ZONES, false",
     "ZoneIngressInsight, zone-ingress-insights, GLOBAL, ZONE_TO_GLOBAL, true",
-    "GlobalSecret, global-secrets, GLOBAL, NONE, false",
+    "GlobalSecret, global-secrets, GLOBAL, GLOBAL_TO_ZONES, false",
     "Dataplane, dataplanes, MESH, ZONE_TO_GLOBAL, false",
     "DataplaneInsight, dataplane-insights, MESH, ZONE_TO_GLOBAL, true",
     "Secret, secrets, MESH, GLOBAL_TO_ZONES, false",

@@ -78,6 +78,9 @@ final class GlobalSources implements AutoCloseable {
 
   private boolean servedToSomeZone(Resource r) {
     ResourceType type = registry.require(r.type());
+    if (!type.syncs(r)) {
+      return false;
+    }
     boolean fromZone = ORIGIN_ZONE.equals(r.labels().get(Tags.ORIGIN));
     if (type.sync() == SyncDirection.ZONE_TO_GLOBAL_TO_OTHER_ZONES) {
       return fromZone && r.labels().containsKey(Tags.ZONE);
