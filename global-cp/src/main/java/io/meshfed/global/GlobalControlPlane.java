@@ -20,10 +20,10 @@ import io.meshfed.model.Labels;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
-import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.store.ResourceStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -229,7 +229,8 @@ public final class GlobalControlPlane implements AutoCloseable {
             + "\n-----END PUBLIC KEY-----\n";
     Resource wanted =
         new Resource(
-            ResourceKey.global(StandardTypes.GLOBAL_SECRET, ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid()),
+            ResourceKey.global(
+                StandardTypes.GLOBAL_SECRET, ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid()),
             Meta.withLabels(
                 java.util.Map.of(
                     Labels.MANAGED_BY, "meshfed-global", Labels.SYNC_TO_ZONES, "true")),
