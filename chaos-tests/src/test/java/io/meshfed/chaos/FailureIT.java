@@ -20,18 +20,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Failures across real processes: restarts, a wiped global, cut and silent streams, a resource
- * one zone rejects, an oversized resource.
+ * Failures across real processes: restarts, a wiped global, cut and silent streams, a resource one
+ * zone rejects, an oversized resource.
  */
 class FailureIT {
   static final Duration SYNC = Duration.ofSeconds(45);
 
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
   Path dir;
+
   Federation f;
 
   @org.junit.jupiter.api.extension.RegisterExtension
   final LogsOnFailure logsOnFailure = new LogsOnFailure(() -> f);
+
   final List<TcpProxy> proxies = new ArrayList<>();
 
   @AfterEach
@@ -98,7 +100,9 @@ class FailureIT {
     await()
         .during(Duration.ofSeconds(5))
         .atMost(Duration.ofSeconds(10))
-        .until(() -> permissions(zone1.api).equals(expected) && permissions(zone2.api).equals(expected));
+        .until(
+            () ->
+                permissions(zone1.api).equals(expected) && permissions(zone2.api).equals(expected));
 
     f.restartGlobal();
     f.apply(f.global.api, "/meshes/default/traffic-permissions/after", permission("after", "x"));
@@ -151,10 +155,11 @@ class FailureIT {
     await().atMost(SYNC).until(() -> permissions(zone2.api).equals(expected));
 
     zone1.process.kill();
-    await("zone-1 offline on global")
-        .atMost(SYNC)
-        .until(() -> !zoneActive("zone-1"));
-    f.apply(f.global.api, "/meshes/default/traffic-permissions/while-down", permission("while-down", "z"));
+    await("zone-1 offline on global").atMost(SYNC).until(() -> !zoneActive("zone-1"));
+    f.apply(
+        f.global.api,
+        "/meshes/default/traffic-permissions/while-down",
+        permission("while-down", "z"));
 
     f.restart(zone1);
     TreeSet<String> now = permissions(f.global.api);
@@ -222,7 +227,8 @@ class FailureIT {
         "type: ZoneIngress\nname: %s\nnetworking: {address: 127.0.0.1, port: 10001,"
             + " advertisedAddress: 127.0.0.1, advertisedPort: 10001}\n";
     // zone-2 already holds a local ingress under the name zone-1's ingress gets on global.
-    f.apply(zone2.api, "/zone-ingresses/zone-1.ingress-1", String.format(ingress, "zone-1.ingress-1"));
+    f.apply(
+        zone2.api, "/zone-ingresses/zone-1.ingress-1", String.format(ingress, "zone-1.ingress-1"));
     f.apply(zone1.api, "/zone-ingresses/ingress-1", String.format(ingress, "ingress-1"));
 
     await("zone-2 NACKs the colliding ingress, by name")
@@ -244,7 +250,10 @@ class FailureIT {
     // Everything else still flows to zone-2.
     applyMeshAndPermissions(3, "p-");
     await().atMost(SYNC).until(() -> permissions(zone2.api).size() == 3);
-    assertThat(f.get(zone2.api, "/zone-ingresses/zone-1.ingress-1").path("labels").has("kuma.io/origin"))
+    assertThat(
+            f.get(zone2.api, "/zone-ingresses/zone-1.ingress-1")
+                .path("labels")
+                .has("kuma.io/origin"))
         .as("zone-2's own resource is untouched")
         .isTrue();
     assertThat(
@@ -265,10 +274,14 @@ class FailureIT {
     f.apply(
         f.global.api,
         "/meshes/default/secrets/huge",
-        "type: Secret\nname: huge\nmesh: default\ndata: " + Base64.getEncoder().encodeToString(big) + "\n");
+        "type: Secret\nname: huge\nmesh: default\ndata: "
+            + Base64.getEncoder().encodeToString(big)
+            + "\n");
     f.apply(f.global.api, "/meshes/default/traffic-permissions/small", permission("small", "s"));
 
-    await("the small policy arrives").atMost(SYNC).until(() -> permissions(zone1.api).contains("small"));
+    await("the small policy arrives")
+        .atMost(SYNC)
+        .until(() -> permissions(zone1.api).contains("small"));
     await("the huge secret is refused by name")
         .atMost(SYNC)
         .untilAsserted(

@@ -38,10 +38,12 @@ abstract class FederationContract {
 
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
   Path dir;
+
   Federation f;
 
   @org.junit.jupiter.api.extension.RegisterExtension
   final LogsOnFailure logsOnFailure = new LogsOnFailure(() -> f);
+
   Federation.Node zone1;
   Federation.Node zone2;
 
@@ -123,8 +125,17 @@ abstract class FederationContract {
     examples.forEach(r -> types.add(r.type()));
     assertThat(types)
         .as("the examples cover the policy types")
-        .contains("Mesh", "TrafficPermission", "TrafficRoute", "HealthCheck", "CircuitBreaker",
-            "Timeout", "Retry", "TrafficLog", "TrafficTrace", "ProxyTemplate");
+        .contains(
+            "Mesh",
+            "TrafficPermission",
+            "TrafficRoute",
+            "HealthCheck",
+            "CircuitBreaker",
+            "Timeout",
+            "Retry",
+            "TrafficLog",
+            "TrafficTrace",
+            "ProxyTemplate");
     for (Resource r : examples) {
       f.apply(f.global.api, path(r), CODEC.toJson(r));
     }
@@ -144,15 +155,22 @@ abstract class FederationContract {
     }
 
     // An update and a delete follow.
-    Resource route = examples.stream().filter(r -> r.type().equals("TrafficRoute")).findFirst().orElseThrow();
+    Resource route =
+        examples.stream().filter(r -> r.type().equals("TrafficRoute")).findFirst().orElseThrow();
     String changed =
-        "type: TrafficRoute\nname: " + route.name() + "\nmesh: " + route.mesh()
+        "type: TrafficRoute\nname: "
+            + route.name()
+            + "\nmesh: "
+            + route.mesh()
             + "\nsources: [{match: {kuma.io/service: changed}}]\n"
             + "destinations: [{match: {kuma.io/service: backend}}]\n"
             + "conf: {destination: {kuma.io/service: backend}}\n";
     f.apply(f.global.api, path(route), changed);
     Resource permission =
-        examples.stream().filter(r -> r.type().equals("TrafficPermission")).findFirst().orElseThrow();
+        examples.stream()
+            .filter(r -> r.type().equals("TrafficPermission"))
+            .findFirst()
+            .orElseThrow();
     assertThat(f.delete(f.global.api, path(permission)).statusCode()).isEqualTo(200);
 
     for (Federation.Node zone : List.of(zone1, zone2)) {
@@ -160,8 +178,13 @@ abstract class FederationContract {
           .atMost(SYNC)
           .untilAsserted(
               () -> {
-                assertThat(f.get(zone.api, path(route)).path("sources").get(0).path("match")
-                        .path("kuma.io/service").asText())
+                assertThat(
+                        f.get(zone.api, path(route))
+                            .path("sources")
+                            .get(0)
+                            .path("match")
+                            .path("kuma.io/service")
+                            .asText())
                     .isEqualTo("changed");
                 assertThat(f.get(zone.api, path(permission))).isNull();
               });
@@ -210,8 +233,13 @@ abstract class FederationContract {
               assertThat(dp).isNotNull();
               assertThat(dp.path("labels").path("kuma.io/zone").asText()).isEqualTo("zone-1");
               assertThat(dp.path("labels").path("kuma.io/origin").asText()).isEqualTo("zone");
-              assertThat(dp.path("networking").path("inbound").get(0).path("tags")
-                      .path("kuma.io/zone").asText())
+              assertThat(
+                      dp.path("networking")
+                          .path("inbound")
+                          .get(0)
+                          .path("tags")
+                          .path("kuma.io/zone")
+                          .asText())
                   .as("the zone tag is stamped, never taken from input")
                   .isEqualTo("zone-1");
             });
@@ -234,7 +262,9 @@ abstract class FederationContract {
   @Test
   void disablingAZoneWithdrawsItsIngressFromTheOthers() {
     f.apply(zone1.api, "/zone-ingresses/ingress-1", INGRESS);
-    await().atMost(SYNC).until(() -> f.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
+    await()
+        .atMost(SYNC)
+        .until(() -> f.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
 
     f.apply(f.global.api, "/zones/zone-1", "type: Zone\nname: zone-1\nenabled: false\n");
     await("zone-1's ingress withdrawn from zone-2")
@@ -259,7 +289,10 @@ abstract class FederationContract {
 
   @Test
   void zonesGetThePublicHalfOfTheTokenKeyAndNothingPrivate() {
-    f.apply(f.global.api, "/global-secrets/operator-secret", "type: GlobalSecret\nname: operator-secret\ndata: c2VjcmV0\n");
+    f.apply(
+        f.global.api,
+        "/global-secrets/operator-secret",
+        "type: GlobalSecret\nname: operator-secret\ndata: c2VjcmV0\n");
     await("the zone-token public key reaches the zones")
         .atMost(SYNC)
         .untilAsserted(
@@ -267,7 +300,8 @@ abstract class FederationContract {
               for (Federation.Node zone : List.of(zone1, zone2)) {
                 JsonNode key = f.get(zone.api, "/global-secrets/zone-token-signing-public-key-1");
                 assertThat(key).as("public key in %s", zone.name).isNotNull();
-                assertThat(new String(java.util.Base64.getDecoder().decode(key.path("data").asText())))
+                assertThat(
+                        new String(java.util.Base64.getDecoder().decode(key.path("data").asText())))
                     .startsWith("-----BEGIN PUBLIC KEY-----");
               }
             });
@@ -338,11 +372,13 @@ abstract class FederationContract {
             () -> {
               JsonNode sync = f.get(f.global.api, "/meshes/default/_sync");
               List<String> upToDate = new ArrayList<>();
-              sync.path("zones").forEach(z -> {
-                if (z.path("upToDate").asBoolean()) {
-                  upToDate.add(z.path("zone").asText());
-                }
-              });
+              sync.path("zones")
+                  .forEach(
+                      z -> {
+                        if (z.path("upToDate").asBoolean()) {
+                          upToDate.add(z.path("zone").asText());
+                        }
+                      });
               assertThat(upToDate).contains("zone-1", "zone-2");
             });
     MeshfedProcess.Result inspect =

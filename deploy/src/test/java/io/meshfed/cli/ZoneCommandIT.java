@@ -1,10 +1,10 @@
 package io.meshfed.cli;
 
-import io.meshfed.testing.MeshfedProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meshfed.testing.FreePorts;
+import io.meshfed.testing.MeshfedProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

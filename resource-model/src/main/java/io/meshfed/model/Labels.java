@@ -15,8 +15,8 @@ public final class Labels {
   public static final String MANAGED_BY = "meshfed.io/managed-by";
 
   /**
-   * Set to {@code "true"} on a resource that global sends to zones although its type or its
-   * {@link #MANAGED_BY} label would keep it back (the public half of the zone-token signing key).
+   * Set to {@code "true"} on a resource that global sends to zones although its type or its {@link
+   * #MANAGED_BY} label would keep it back (the public half of the zone-token signing key).
    */
   public static final String SYNC_TO_ZONES = "meshfed.io/sync-to-zones";
 

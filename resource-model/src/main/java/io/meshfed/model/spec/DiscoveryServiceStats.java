@@ -3,9 +3,9 @@ package io.meshfed.model.spec;
 import java.time.Instant;
 
 /**
- * Counters of one discovery stream (xDS or KDS), total or per type, and what was last
- * acknowledged: the version (for delta streams, the nonce of the acknowledged response), when,
- * and how long after it was sent.
+ * Counters of one discovery stream (xDS or KDS), total or per type, and what was last acknowledged:
+ * the version (for delta streams, the nonce of the acknowledged response), when, and how long after
+ * it was sent.
  */
 public record DiscoveryServiceStats(
     Long responsesSent,
@@ -17,7 +17,8 @@ public record DiscoveryServiceStats(
 
   public static final DiscoveryServiceStats ZERO = new DiscoveryServiceStats(0L, 0L, 0L);
 
-  public DiscoveryServiceStats(Long responsesSent, Long responsesAcknowledged, Long responsesRejected) {
+  public DiscoveryServiceStats(
+      Long responsesSent, Long responsesAcknowledged, Long responsesRejected) {
     this(responsesSent, responsesAcknowledged, responsesRejected, null, null, null);
   }
 
@@ -55,7 +56,10 @@ public record DiscoveryServiceStats(
         lastAckLatencySeconds);
   }
 
-  /** Records an acknowledgement of {@code version} at {@code at}, {@code latencySeconds} after sending. */
+  /**
+   * Records an acknowledgement of {@code version} at {@code at}, {@code latencySeconds} after
+   * sending.
+   */
   public DiscoveryServiceStats acknowledged(String version, Instant at, double latencySeconds) {
     return new DiscoveryServiceStats(
         n(responsesSent),

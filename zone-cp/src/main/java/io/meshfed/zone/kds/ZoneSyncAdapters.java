@@ -15,9 +15,9 @@ public final class ZoneSyncAdapters {
   /**
    * Receives what global sends ({@link KdsDirection#GLOBAL_TO_ZONE} types) into the zone store,
    * labelled {@code kuma.io/origin: global}. It owns only resources so labelled: a zone's own
-   * resource of the same name is never overwritten or deleted by a sync. Removals are fenced by
-   * the identity of the global that sent each copy: a global started on an empty store (a new
-   * identity) never wipes what the zone holds.
+   * resource of the same name is never overwritten or deleted by a sync. Removals are fenced by the
+   * identity of the global that sent each copy: a global started on an empty store (a new identity)
+   * never wipes what the zone holds.
    */
   public static StoreKdsSink sinkFromGlobal(ResourceStore store, TypeRegistry registry) {
     return new StoreKdsSink(
