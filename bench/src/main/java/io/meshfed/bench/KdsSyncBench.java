@@ -36,10 +36,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * KDS figures with real control planes in one JVM (global on the memory store, zones on memory
- * stores, KDS over TLS with zone tokens, each zone dialling through its own loopback proxy so
- * bytes on the wire can be counted): for N zones and R existing resources, the time and bytes of a
- * zone's first full sync, the propagation latency of one policy write from the global API to every
- * zone store (p50, p99), and the bytes of a reconnect with nothing changed.
+ * stores, KDS over TLS with zone tokens, each zone dialling through its own loopback proxy so bytes
+ * on the wire can be counted): for N zones and R existing resources, the time and bytes of a zone's
+ * first full sync, the propagation latency of one policy write from the global API to every zone
+ * store (p50, p99), and the bytes of a reconnect with nothing changed.
  *
  * <p>Usage: {@code KdsSyncBench [resources=10000] [writes=30] [zoneCounts=1,5,20]}
  */
@@ -92,13 +92,20 @@ public final class KdsSyncBench {
           ZoneConfig config =
               ZoneConfig.load(
                   Map.of(
-                      "zone", name,
-                      "global-address", "grpcs://127.0.0.1:" + proxy.port(),
-                      "zone-token-file", token.toString(),
-                      "ca-file", dir.resolve("global").resolve("kds-ca.crt").toString(),
-                      "api-port", "0",
-                      "xds-port", "0",
-                      "data-dir", dir.resolve(name).toString()),
+                      "zone",
+                      name,
+                      "global-address",
+                      "grpcs://127.0.0.1:" + proxy.port(),
+                      "zone-token-file",
+                      token.toString(),
+                      "ca-file",
+                      dir.resolve("global").resolve("kds-ca.crt").toString(),
+                      "api-port",
+                      "0",
+                      "xds-port",
+                      "0",
+                      "data-dir",
+                      dir.resolve(name).toString()),
                   Map.of(),
                   null);
           ZoneControlPlane zone =
@@ -205,7 +212,9 @@ public final class KdsSyncBench {
     store
         .create(
             new Resource(
-                ResourceKey.global(StandardTypes.MESH, "default"), Meta.EMPTY, MeshSpec.ofMtls(null)))
+                ResourceKey.global(StandardTypes.MESH, "default"),
+                Meta.EMPTY,
+                MeshSpec.ofMtls(null)))
         .join();
     for (int i = 0; i < resources; i++) {
       store
@@ -214,7 +223,8 @@ public final class KdsSyncBench {
                   ResourceKey.inMesh(StandardTypes.TRAFFIC_PERMISSION, "default", "tp-" + i),
                   Meta.EMPTY,
                   new TrafficPermissionSpec(
-                      List.of(Selector.service("client-" + i)), List.of(Selector.service("backend")))))
+                      List.of(Selector.service("client-" + i)),
+                      List.of(Selector.service("backend")))))
           .join();
     }
   }

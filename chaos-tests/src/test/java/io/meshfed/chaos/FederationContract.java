@@ -72,7 +72,7 @@ abstract class FederationContract {
             continue;
           }
           ResourceType type = REGISTRY.require(d.resource().type());
-          if (type.sync() == SyncDirection.GLOBAL_TO_ZONES) {
+          if (type.sync() == SyncDirection.GLOBAL_TO_ZONES && type.syncs(d.resource())) {
             byKey.put(d.resource().key().toString(), d.resource());
           }
         }
@@ -90,7 +90,7 @@ abstract class FederationContract {
       }
     }
     for (Resource r : rest) {
-      if (!meshNames.contains(r.mesh())) {
+      if (r.mesh() != null && !meshNames.contains(r.mesh())) {
         meshNames.add(r.mesh());
         meshes.add(CODEC.decodeOne("type: Mesh\nname: " + r.mesh() + "\n"));
       }

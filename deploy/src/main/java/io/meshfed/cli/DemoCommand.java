@@ -48,7 +48,13 @@ final class DemoCommand implements Callable<Integer> {
     try {
       config =
           GlobalConfig.load(
-              Map.of("api-port", String.valueOf(apiPort), "data-dir", dataDir.toString()),
+              Map.of(
+                  "api-port",
+                  String.valueOf(apiPort),
+                  "kds-port",
+                  "0",
+                  "data-dir",
+                  dataDir.toString()),
               Map.of(),
               null);
     } catch (SettingsException e) {

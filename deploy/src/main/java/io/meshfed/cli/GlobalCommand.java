@@ -1,17 +1,13 @@
 package io.meshfed.cli;
 
-import io.meshfed.api.settings.SettingsException;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.GlobalStores;
+import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
-import io.meshfed.store.StoreException;
-import java.io.UncheckedIOException;
-import java.net.BindException;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,53 +40,20 @@ final class GlobalCommand implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
-      GlobalConfig config;
-      try {
-        config =
-            GlobalConfig.load(
-                SettingsOptions.flags(spec, GlobalConfig.SPEC),
-                System.getenv(),
-                SettingsOptions.configFile(spec));
-      } catch (SettingsException e) {
-        System.err.println("Error: invalid configuration:");
-        e.problems().forEach(p -> System.err.println("  - " + p));
-        return 2;
+      GlobalConfig config =
+          ControlPlaneRunner.load(
+              () ->
+                  GlobalConfig.load(
+                      SettingsOptions.flags(spec, GlobalConfig.SPEC),
+                      System.getenv(),
+                      SettingsOptions.configFile(spec)));
+      if (config == null) {
+        return ControlPlaneRunner.BAD_CONFIGURATION;
       }
       ResourceStore store = GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC());
       GlobalControlPlane cp =
-          GlobalControlPlane.secured(
-              config, store, Clock.systemUTC(), io.meshfed.global.kds.KdsServerOptions.defaults());
-      try {
-        cp.start();
-      } catch (UncheckedIOException e) {
-        cp.close();
-        if (e.getCause() instanceof BindException) {
-          throw new CliException(
-              "cannot listen on "
-                  + config.apiAddress()
-                  + ":"
-                  + config.apiPort()
-                  + " ("
-                  + e.getCause().getMessage()
-                  + "); is another control plane running? Choose another port with --api-port.");
-        }
-        throw new CliException("cannot start the API: " + e.getMessage());
-      } catch (IllegalArgumentException | StoreException e) {
-        // unusable --kds-tls-* files, or a store that cannot hold the KDS keys
-        cp.close();
-        throw new CliException("cannot start the global control plane: " + e.getMessage());
-      }
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    cp.close();
-                    stopped.countDown();
-                  },
-                  "meshfed-shutdown"));
-      stopped.await();
-      return 0;
+          GlobalControlPlane.secured(config, store, Clock.systemUTC(), KdsServerOptions.defaults());
+      return ControlPlaneRunner.serve("global", cp, cp::start);
     }
   }
 

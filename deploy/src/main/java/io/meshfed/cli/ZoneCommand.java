@@ -1,16 +1,12 @@
 package io.meshfed.cli;
 
-import io.meshfed.api.settings.SettingsException;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
 import io.meshfed.zone.ZoneStores;
-import java.io.UncheckedIOException;
-import java.net.BindException;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,50 +40,19 @@ final class ZoneCommand implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
-      ZoneConfig config;
-      try {
-        config =
-            ZoneConfig.load(
-                SettingsOptions.flags(spec, ZoneConfig.SPEC),
-                System.getenv(),
-                SettingsOptions.configFile(spec));
-      } catch (SettingsException e) {
-        System.err.println("Error: invalid configuration:");
-        e.problems().forEach(p -> System.err.println("  - " + p));
-        return 2;
+      ZoneConfig config =
+          ControlPlaneRunner.load(
+              () ->
+                  ZoneConfig.load(
+                      SettingsOptions.flags(spec, ZoneConfig.SPEC),
+                      System.getenv(),
+                      SettingsOptions.configFile(spec)));
+      if (config == null) {
+        return ControlPlaneRunner.BAD_CONFIGURATION;
       }
       ResourceStore store = ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC());
       ZoneControlPlane cp = new ZoneControlPlane(config, store, Clock.systemUTC());
-      try {
-        cp.start();
-      } catch (UncheckedIOException e) {
-        cp.close();
-        if (e.getCause() instanceof BindException) {
-          throw new CliException(
-              "cannot listen on "
-                  + config.apiAddress()
-                  + ":"
-                  + config.apiPort()
-                  + " ("
-                  + e.getCause().getMessage()
-                  + "); is another control plane running? Choose another port with --api-port.");
-        }
-        throw new CliException("cannot start the API: " + e.getMessage());
-      } catch (IllegalArgumentException e) {
-        cp.close();
-        throw new CliException("cannot connect to global: " + e.getMessage());
-      }
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    cp.close();
-                    stopped.countDown();
-                  },
-                  "meshfed-shutdown"));
-      stopped.await();
-      return 0;
+      return ControlPlaneRunner.serve("zone", cp, cp::start);
     }
   }
 

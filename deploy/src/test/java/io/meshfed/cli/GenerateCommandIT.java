@@ -29,7 +29,9 @@ class GenerateCommandIT {
   static void startGlobal() {
     GlobalConfig config =
         GlobalConfig.load(
-            Map.of("api-port", "0", "data-dir", dir.resolve("data").toString()), Map.of(), null);
+            Map.of("api-port", "0", "kds-port", "0", "data-dir", dir.resolve("data").toString()),
+            Map.of(),
+            null);
     global = new GlobalControlPlane(config, new MemoryResourceStore(), Clock.systemUTC()).start();
     api = "http://127.0.0.1:" + global.apiPort();
   }

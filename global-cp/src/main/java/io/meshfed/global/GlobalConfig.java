@@ -1,5 +1,6 @@
 package io.meshfed.global;
 
+import io.meshfed.api.settings.CommonSettings;
 import io.meshfed.api.settings.ResolvedSettings;
 import io.meshfed.api.settings.Setting;
 import io.meshfed.api.settings.SettingType;
@@ -39,35 +40,18 @@ public record GlobalConfig(
     ETCD
   }
 
-  public static final Setting<String> API_ADDRESS =
-      Setting.of("api-address", SettingType.string(), "127.0.0.1", "Address the REST API binds");
-  public static final Setting<Integer> API_PORT =
-      Setting.of("api-port", SettingType.port(), 5681, "Port of the REST API (0: any free port)");
+  public static final Setting<String> API_ADDRESS = CommonSettings.API_ADDRESS;
+  public static final Setting<Integer> API_PORT = CommonSettings.API_PORT;
   public static final Setting<Integer> KDS_PORT =
       Setting.of("kds-port", SettingType.port(), 5685, "Port zones dial for KDS (gRPC)");
-  public static final Setting<String> STORE =
-      Setting.of("store", SettingType.oneOf("memory", "etcd"), "memory", "Resource store");
-  public static final Setting<List<String>> ETCD_ENDPOINTS =
-      Setting.of(
-          "etcd-endpoints",
-          SettingType.list(),
-          List.of("http://127.0.0.1:2379"),
-          "Comma-separated etcd client URLs");
+  public static final Setting<String> STORE = CommonSettings.STORE;
+  public static final Setting<List<String>> ETCD_ENDPOINTS = CommonSettings.ETCD_ENDPOINTS;
   public static final Setting<String> ETCD_PREFIX =
-      Setting.of("etcd-prefix", SettingType.string(), "/meshfed", "Key prefix of meshfed in etcd");
-  public static final Setting<String> ETCD_USERNAME =
-      Setting.of("etcd-username", SettingType.string(), null, "etcd user name");
-  public static final Setting<String> ETCD_PASSWORD =
-      Setting.of("etcd-password", SettingType.string(), null, "etcd password").asSecret();
-  public static final Setting<Path> DATA_DIR =
-      Setting.of(
-          "data-dir", SettingType.path(), Path.of(".meshfed/global"), "Directory for local state");
-  public static final Setting<Long> MAX_BODY_BYTES =
-      Setting.of(
-          "max-body-bytes",
-          SettingType.longInteger(1, Integer.MAX_VALUE),
-          1_048_576L,
-          "Largest REST request body accepted");
+      CommonSettings.etcdPrefix("/meshfed", "Key prefix of meshfed in etcd");
+  public static final Setting<String> ETCD_USERNAME = CommonSettings.ETCD_USERNAME;
+  public static final Setting<String> ETCD_PASSWORD = CommonSettings.ETCD_PASSWORD;
+  public static final Setting<Path> DATA_DIR = CommonSettings.dataDir(Path.of(".meshfed/global"));
+  public static final Setting<Long> MAX_BODY_BYTES = CommonSettings.MAX_BODY_BYTES;
   public static final Setting<Path> KDS_TLS_CERT_FILE =
       Setting.of("kds-tls-cert-file", SettingType.path(), null, "KDS serving certificate (PEM)");
   public static final Setting<Path> KDS_TLS_KEY_FILE =

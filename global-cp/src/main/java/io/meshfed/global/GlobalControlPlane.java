@@ -2,6 +2,7 @@ package io.meshfed.global;
 
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
+import io.meshfed.api.Processes;
 import io.meshfed.global.api.SyncEndpoints;
 import io.meshfed.global.api.ZoneEndpoints;
 import io.meshfed.global.api.ZoneTokenEndpoint;
@@ -27,8 +28,6 @@ import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.store.ResourceStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Objects;
@@ -37,10 +36,8 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,7 +111,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
-    this.instanceId = hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    this.instanceId = Processes.hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   /** The version reported by the API: the jar's implementation version, or {@code dev}. */
@@ -155,10 +152,12 @@ public final class GlobalControlPlane implements AutoCloseable {
                       new KdsCompatibility(version(), REQUIRED_ZONE_FEATURES)))
               .withZoneVersionKey(ZoneAuthInterceptor.ZONE_VERSION);
     }
-    kdsScheduler = Executors.newSingleThreadScheduledExecutor(daemon("meshfed-kds-timer"));
+    kdsScheduler =
+        Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
     kdsExecutor =
         Executors.newFixedThreadPool(
-            Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("meshfed-kds"));
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            Processes.daemonThreads("meshfed-kds"));
     kds =
         new GlobalKdsServer(
             options, store, codec, instanceId, clock, meters, kdsScheduler, kdsExecutor);
@@ -350,22 +349,5 @@ public final class GlobalControlPlane implements AutoCloseable {
     store.close();
     meters.close();
     log.info("global control plane {} stopped", instanceId);
-  }
-
-  private static ThreadFactory daemon(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  private static String hostname() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return "localhost";
-    }
   }
 }

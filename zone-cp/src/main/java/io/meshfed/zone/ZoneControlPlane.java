@@ -7,6 +7,7 @@ import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
+import io.meshfed.api.Processes;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSource;
@@ -22,8 +23,6 @@ import io.meshfed.zone.kds.KdsTarget;
 import io.meshfed.zone.kds.ZoneSyncAdapters;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,10 +31,8 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,7 +82,11 @@ public final class ZoneControlPlane implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
     this.instanceId =
-        config.zone() + "-" + hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        config.zone()
+            + "-"
+            + Processes.hostname()
+            + "-"
+            + UUID.randomUUID().toString().substring(0, 8);
   }
 
   /**
@@ -117,9 +118,10 @@ public final class ZoneControlPlane implements AutoCloseable {
         instanceId,
         version(),
         config.summary());
-    executor = Executors.newCachedThreadPool(daemonThreads("zone-kds-" + config.zone()));
+    executor = Executors.newCachedThreadPool(Processes.daemonThreads("zone-kds-" + config.zone()));
     scheduler =
-        Executors.newSingleThreadScheduledExecutor(daemonThreads("zone-timer-" + config.zone()));
+        Executors.newSingleThreadScheduledExecutor(
+            Processes.daemonThreads("zone-timer-" + config.zone()));
     try {
       source =
           ZoneSyncAdapters.sourceToGlobal(
@@ -282,23 +284,6 @@ public final class ZoneControlPlane implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       executor = null;
-    }
-  }
-
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger ids = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + ids.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  private static String hostname() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return "localhost";
     }
   }
 }

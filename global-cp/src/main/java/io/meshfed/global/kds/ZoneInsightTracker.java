@@ -317,11 +317,12 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
     count(
         stream,
         s -> {
-          s.total = s.total.plusAcknowledged(1);
+          double seconds = latency.toNanos() / 1e9;
+          s.total = s.total.acknowledged(response.nonce(), at, seconds);
           s.stat.merge(
               response.type(),
-              DiscoveryServiceStats.ZERO.plusAcknowledged(1),
-              (a, b) -> a.plusAcknowledged(1));
+              DiscoveryServiceStats.ZERO.acknowledged(response.nonce(), at, seconds),
+              (a, b) -> a.acknowledged(response.nonce(), at, seconds));
           s.lastAck = at;
           zones
               .get(stream.peer())

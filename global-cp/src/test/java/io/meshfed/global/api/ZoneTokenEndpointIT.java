@@ -38,7 +38,9 @@ class ZoneTokenEndpointIT {
   void start() {
     GlobalConfig config =
         GlobalConfig.load(
-            Map.of("api-port", "0", "data-dir", dir.resolve("data").toString()), Map.of(), null);
+            Map.of("api-port", "0", "kds-port", "0", "data-dir", dir.resolve("data").toString()),
+            Map.of(),
+            null);
     cp = new GlobalControlPlane(config, store, Clock.systemUTC()).start();
   }
 

@@ -311,6 +311,9 @@ class GlobalKdsIT {
               assertThat(sub.version().kumaCp().version()).isEqualTo("1.2.3");
               assertThat(sub.status().stat().get("Mesh").responsesSent()).isPositive();
               assertThat(sub.status().stat().get("Mesh").responsesAcknowledged()).isPositive();
+              assertThat(sub.status().stat().get("Mesh").lastAckedVersion()).isNotEmpty();
+              assertThat(sub.status().stat().get("Mesh").lastAckTime()).isNotNull();
+              assertThat(sub.status().stat().get("Mesh").lastAckLatencySeconds()).isNotNegative();
               assertThat(sub.status().lastUpdateTime()).isNotNull();
             });
 

@@ -16,7 +16,9 @@ import java.util.List;
 import javax.net.ssl.SSLException;
 
 /**
- * Zone side of KDS TLS: channel credentials that trust only the CA certificates of one PEM file
+ * Test helper: the zone side of KDS TLS (the zone module has its own, in GlobalChannels).
+ *
+ * <p>Zone side of KDS TLS: channel credentials that trust only the CA certificates of one PEM file
  * (global's {@code kds-ca.crt}, or the operator's CA). The server's certificate must chain to that
  * CA and name the host the zone dials; TLS 1.2 and 1.3 only. There is deliberately no way to skip
  * verification: a missing, unreadable or empty CA file is an error, never a fallback.
