@@ -21,6 +21,7 @@ import java.util.Objects;
 public record GlobalConfig(
     String apiAddress,
     int apiPort,
+    String kdsAddress,
     int kdsPort,
     StoreKind store,
     List<String> etcdEndpoints,
@@ -42,6 +43,13 @@ public record GlobalConfig(
 
   public static final Setting<String> API_ADDRESS = CommonSettings.API_ADDRESS;
   public static final Setting<Integer> API_PORT = CommonSettings.API_PORT;
+  public static final Setting<String> KDS_ADDRESS =
+      Setting.of(
+          "kds-address",
+          SettingType.string(),
+          "127.0.0.1",
+          "Address the KDS server binds (0.0.0.0 for zones on other hosts; TLS and zone tokens"
+              + " protect it)");
   public static final Setting<Integer> KDS_PORT =
       Setting.of("kds-port", SettingType.port(), 5685, "Port zones dial for KDS (gRPC)");
   public static final Setting<String> STORE = CommonSettings.STORE;
@@ -70,6 +78,7 @@ public record GlobalConfig(
           List.of(
               API_ADDRESS,
               API_PORT,
+              KDS_ADDRESS,
               KDS_PORT,
               STORE,
               ETCD_ENDPOINTS,
@@ -129,6 +138,7 @@ public record GlobalConfig(
     return new GlobalConfig(
         s.get(API_ADDRESS),
         s.get(API_PORT),
+        s.get(KDS_ADDRESS),
         s.get(KDS_PORT),
         StoreKind.valueOf(s.get(STORE).toUpperCase(Locale.ROOT)),
         s.get(ETCD_ENDPOINTS),
@@ -155,7 +165,9 @@ public record GlobalConfig(
         + apiAddress
         + ":"
         + apiPort
-        + ", kdsPort="
+        + ", kds="
+        + kdsAddress
+        + ":"
         + kdsPort
         + ", store="
         + store

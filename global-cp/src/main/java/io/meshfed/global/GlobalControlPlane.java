@@ -177,7 +177,7 @@ public final class GlobalControlPlane implements AutoCloseable {
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .build()
             .start();
-    kds.start(config.apiAddress(), config.kdsPort(), kdsOptions.startTimeout());
+    kds.start(config.kdsAddress(), config.kdsPort(), kdsOptions.startTimeout());
     log.info(
         "global control plane {} (version {}) configuration:\n{}",
         instanceId,

@@ -101,6 +101,7 @@ class GlobalConfigTest {
             List.of(
                 "api-address",
                 "api-port",
+                "kds-address",
                 "kds-port",
                 "store",
                 "etcd-endpoints",
