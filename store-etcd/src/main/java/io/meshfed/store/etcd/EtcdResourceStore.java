@@ -44,13 +44,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -185,6 +182,7 @@ public final class EtcdResourceStore implements ResourceStore {
   private final ExecutorService callbacks;
   private final boolean ownsExecutors;
   private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
+  private final EtcdCalls calls;
   private volatile boolean closed;
 
   private EtcdResourceStore(
@@ -195,6 +193,7 @@ public final class EtcdResourceStore implements ResourceStore {
       ExecutorService callbacks,
       boolean ownsExecutors) {
     this.options = options;
+    this.calls = new EtcdCalls(options, () -> closed);
     this.codec = codec;
     this.clock = clock;
     this.keys = new EtcdKeys(options.prefix());
@@ -541,73 +540,8 @@ public final class EtcdResourceStore implements ResourceStore {
     return clock.instant().truncatedTo(ChronoUnit.MILLIS);
   }
 
-  /**
-   * Runs one etcd call with the request timeout; maps failures that are not store answers
-   * (timeouts, connection errors, a closed client) to {@link StoreUnavailableException}.
-   */
+  /** Runs one etcd call with the request timeout, mapping failures (see {@link EtcdCalls}). */
   <T> CompletableFuture<T> call(String what, Supplier<CompletableFuture<T>> op) {
-    if (closed) {
-      return CompletableFuture.failedFuture(
-          new StoreUnavailableException(
-              "cannot " + what + ": the etcd store for " + options.endpoints() + " is closed"));
-    }
-    CompletableFuture<T> started;
-    try {
-      started = op.get();
-    } catch (RuntimeException e) {
-      started = CompletableFuture.failedFuture(e);
-    }
-    CompletableFuture<T> result = new CompletableFuture<>();
-    started
-        .orTimeout(options.requestTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .whenComplete(
-            (value, error) -> {
-              if (error == null) {
-                result.complete(value);
-              } else {
-                result.completeExceptionally(translate(what, error));
-              }
-            });
-    return result;
-  }
-
-  private Throwable translate(String what, Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    if (cause instanceof StoreException) {
-      return cause;
-    }
-    if (cause instanceof TimeoutException) {
-      return new StoreUnavailableException(
-          "cannot "
-              + what
-              + ": etcd at "
-              + options.endpoints()
-              + " did not answer within "
-              + options.requestTimeout(),
-          cause);
-    }
-    if (closed) {
-      return new StoreUnavailableException(
-          "cannot " + what + ": the etcd store for " + options.endpoints() + " is closed", cause);
-    }
-    if (cause instanceof io.etcd.jetcd.common.exception.EtcdException ee
-        && ee.getErrorCode() == io.etcd.jetcd.common.exception.ErrorCode.INVALID_ARGUMENT) {
-      // e.g. "etcdserver: request is too large": the request is bad, not the connection
-      return new StoreException(
-          "etcd at " + options.endpoints() + " refused to " + what + ": " + cause.getMessage(),
-          cause);
-    }
-    if (cause instanceof io.etcd.jetcd.common.exception.EtcdException
-        || cause instanceof io.grpc.StatusRuntimeException
-        || cause instanceof java.io.IOException) {
-      return new StoreUnavailableException(
-          "cannot " + what + ": etcd at " + options.endpoints() + " failed: " + cause.getMessage(),
-          cause);
-    }
-    return cause;
+    return calls.call(what, op);
   }
 }
