@@ -13,12 +13,8 @@ import io.meshfed.store.ResourceStore;
 import io.meshfed.store.StoreUnavailableException;
 import io.meshfed.zone.kds.Origins;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -54,49 +50,12 @@ final class ZoneWriteHook implements WriteHook {
 
   private Spec stampSpec(Spec spec) {
     if (spec instanceof DataplaneSpec dp) {
-      return stampDataplane(dp);
+      return dp.withZoneTag(zone);
     }
     if (spec instanceof ZoneIngressSpec ingress) {
       return ingress.withZone(zone);
     }
     return spec;
-  }
-
-  private DataplaneSpec stampDataplane(DataplaneSpec dp) {
-    DataplaneSpec.Networking net = dp.networking();
-    if (net == null || net.inbound().isEmpty()) {
-      return dp;
-    }
-    List<DataplaneSpec.Inbound> inbounds = new ArrayList<>();
-    for (DataplaneSpec.Inbound in : net.inbound()) {
-      if (in == null) {
-        inbounds.add(null);
-        continue;
-      }
-      Map<String, String> tags = new TreeMap<>(in.tags());
-      tags.put(Tags.ZONE, zone);
-      inbounds.add(
-          new DataplaneSpec.Inbound(
-              in.port(),
-              in.servicePort(),
-              in.serviceAddress(),
-              in.address(),
-              tags,
-              in.health(),
-              in.serviceProbe(),
-              in.state(),
-              in.name()));
-    }
-    DataplaneSpec.Networking stamped =
-        new DataplaneSpec.Networking(
-            net.address(),
-            net.advertisedAddress(),
-            inbounds,
-            net.outbound(),
-            net.gateway(),
-            net.transparentProxying(),
-            net.admin());
-    return new DataplaneSpec(stamped, dp.metrics(), dp.probes(), dp.envoy());
   }
 
   private void refuseOverGlobalCopy(Resource resource) {

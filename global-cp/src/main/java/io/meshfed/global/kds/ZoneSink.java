@@ -139,7 +139,7 @@ final class ZoneSink implements KdsSink {
     Map<String, String> labels = new TreeMap<>(r.labels());
     labels.put(Tags.ORIGIN, GlobalSources.ORIGIN_ZONE);
     labels.put(Tags.ZONE, zone);
-    int[] rewritten = {0};
+    int rewritten = 0;
     io.meshfed.model.Spec spec = r.spec();
     Resource renamed =
         new Resource(
@@ -147,64 +147,18 @@ final class ZoneSink implements KdsSink {
             Meta.withLabels(labels),
             r.spec());
     if (spec instanceof DataplaneSpec dp) {
-      renamed = renamed.withSpec(pinInbounds(dp, rewritten));
+      rewritten += dp.inboundsClaimingOtherZone(zone);
+      renamed = renamed.withSpec(dp.withZoneTag(zone));
     } else if (spec instanceof ZoneIngressSpec ingress && !zone.equals(ingress.zone())) {
       if (ingress.zone() != null && !ingress.zone().isEmpty()) {
-        rewritten[0]++;
+        rewritten++;
       }
       renamed = renamed.withSpec(ingress.withZone(zone));
     }
-    if (rewritten[0] > 0) {
-      rewrites.accept(rewritten[0]);
+    if (rewritten > 0) {
+      rewrites.accept(rewritten);
     }
     return renamed;
-  }
-
-  private DataplaneSpec pinInbounds(DataplaneSpec dp, int[] rewritten) {
-    DataplaneSpec.Networking net = dp.networking();
-    if (net == null || net.inbound().isEmpty()) {
-      return dp;
-    }
-    List<DataplaneSpec.Inbound> pinned = new ArrayList<>();
-    boolean changed = false;
-    for (DataplaneSpec.Inbound in : net.inbound()) {
-      if (in == null || zone.equals(in.tags().get(Tags.ZONE))) {
-        pinned.add(in);
-        continue;
-      }
-      if (in.tags().containsKey(Tags.ZONE)) {
-        rewritten[0]++;
-      }
-      Map<String, String> tags = new TreeMap<>(in.tags());
-      tags.put(Tags.ZONE, zone);
-      pinned.add(
-          new DataplaneSpec.Inbound(
-              in.port(),
-              in.servicePort(),
-              in.serviceAddress(),
-              in.address(),
-              tags,
-              in.health(),
-              in.serviceProbe(),
-              in.state(),
-              in.name()));
-      changed = true;
-    }
-    if (!changed) {
-      return dp;
-    }
-    return new DataplaneSpec(
-        new DataplaneSpec.Networking(
-            net.address(),
-            net.advertisedAddress(),
-            pinned,
-            net.outbound(),
-            net.gateway(),
-            net.transparentProxying(),
-            net.admin()),
-        dp.metrics(),
-        dp.probes(),
-        dp.envoy());
   }
 
   @Override

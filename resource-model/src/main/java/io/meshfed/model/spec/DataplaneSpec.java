@@ -166,4 +166,67 @@ public record DataplaneSpec(
 
   /** One virtual probe endpoint. */
   public record ProbeEndpoint(Integer inboundPort, String inboundPath, String path) {}
+
+  /** How many inbounds carry a {@code kuma.io/zone} tag naming another zone than {@code zone}. */
+  public int inboundsClaimingOtherZone(String zone) {
+    if (networking == null) {
+      return 0;
+    }
+    int n = 0;
+    for (Inbound in : networking.inbound()) {
+      String tagged = in == null ? null : in.tags().get(Tags.ZONE);
+      if (tagged != null && !tagged.equals(zone)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * This dataplane with every inbound tagged {@code kuma.io/zone: zone}, whatever it said (the same
+   * instance when every inbound already is).
+   */
+  public DataplaneSpec withZoneTag(String zone) {
+    if (networking == null || networking.inbound().isEmpty()) {
+      return this;
+    }
+    List<Inbound> pinned = new java.util.ArrayList<>();
+    boolean changed = false;
+    for (Inbound in : networking.inbound()) {
+      if (in == null || zone.equals(in.tags().get(Tags.ZONE))) {
+        pinned.add(in);
+        continue;
+      }
+      Map<String, String> tags = new java.util.TreeMap<>(in.tags());
+      tags.put(Tags.ZONE, zone);
+      pinned.add(
+          new Inbound(
+              in.port(),
+              in.servicePort(),
+              in.serviceAddress(),
+              in.address(),
+              tags,
+              in.health(),
+              in.serviceProbe(),
+              in.state(),
+              in.name()));
+      changed = true;
+    }
+    if (!changed) {
+      return this;
+    }
+    Networking net = networking;
+    return new DataplaneSpec(
+        new Networking(
+            net.address(),
+            net.advertisedAddress(),
+            pinned,
+            net.outbound(),
+            net.gateway(),
+            net.transparentProxying(),
+            net.admin()),
+        metrics,
+        probes,
+        envoy);
+  }
 }
