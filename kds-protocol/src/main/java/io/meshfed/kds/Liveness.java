@@ -85,4 +85,23 @@ final class Liveness {
     }
     onTick.run();
   }
+
+  /**
+   * The status a stream closes with when {@code peerRole} ("serving" or "requesting") has been
+   * silent for {@code silentFor}.
+   */
+  io.grpc.Status silence(String peerRole, KdsStreamInfo stream, Duration silentFor) {
+    return io.grpc.Status.UNAVAILABLE.withDescription(
+        "no heartbeat from the "
+            + peerRole
+            + " peer on "
+            + stream.direction().rpc()
+            + " (zone "
+            + stream.peer()
+            + ") for "
+            + silentFor.toSeconds()
+            + "s (timeout "
+            + timeout().toSeconds()
+            + "s)");
+  }
 }

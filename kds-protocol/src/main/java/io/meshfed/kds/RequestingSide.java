@@ -237,18 +237,7 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
   }
 
   private void silent(Duration silentFor) {
-    close(
-        Status.UNAVAILABLE.withDescription(
-            "no heartbeat from the serving peer on "
-                + stream.direction().rpc()
-                + " (zone "
-                + stream.peer()
-                + ")"
-                + " for "
-                + silentFor.toSeconds()
-                + "s (timeout "
-                + liveness.timeout().toSeconds()
-                + "s)"));
+    close(liveness.silence("serving", stream, silentFor));
   }
 
   @Override

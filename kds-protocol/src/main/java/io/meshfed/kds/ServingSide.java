@@ -386,18 +386,7 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
   }
 
   private void silent(Duration silentFor) {
-    close(
-        Status.UNAVAILABLE.withDescription(
-            "no heartbeat from the requesting peer on "
-                + stream.direction().rpc()
-                + " (zone "
-                + stream.peer()
-                + ")"
-                + " for "
-                + silentFor.toSeconds()
-                + "s (timeout "
-                + liveness.timeout().toSeconds()
-                + "s)"));
+    close(liveness.silence("requesting", stream, silentFor));
   }
 
   @Override
