@@ -3,20 +3,25 @@ package io.meshfed.api;
 import java.util.Objects;
 
 /**
- * What {@code GET /} tells about this control plane: its version, the id of this instance, and the
- * zone name (zone mode only, null on global).
+ * What {@code GET /} tells about this control plane: its version, the id of this instance, the zone
+ * name and the port its Envoy proxies dial for xDS (zone mode only, null on global).
  */
-public record IndexInfo(String version, String instanceId, String zone) {
+public record IndexInfo(String version, String instanceId, String zone, Integer xdsPort) {
   public IndexInfo {
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(instanceId, "instanceId");
   }
 
   public static IndexInfo global(String version, String instanceId) {
-    return new IndexInfo(version, instanceId, null);
+    return new IndexInfo(version, instanceId, null, null);
   }
 
   public static IndexInfo zone(String version, String instanceId, String zone) {
-    return new IndexInfo(version, instanceId, Objects.requireNonNull(zone, "zone"));
+    return new IndexInfo(version, instanceId, Objects.requireNonNull(zone, "zone"), null);
+  }
+
+  /** This index, also naming the xDS port. */
+  public IndexInfo withXdsPort(int port) {
+    return new IndexInfo(version, instanceId, zone, port);
   }
 }

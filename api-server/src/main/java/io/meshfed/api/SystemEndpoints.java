@@ -57,6 +57,9 @@ final class SystemEndpoints {
     if (index.zone() != null) {
       body.put("zone", index.zone());
     }
+    if (index.xdsPort() != null) {
+      body.put("xdsPort", index.xdsPort());
+    }
     return ApiResponse.json(200, body);
   }
 

@@ -29,19 +29,80 @@ final class Columns {
                   new Column("STATUS", Columns::zoneStatus),
                   new Column(
                       "LAST CONNECTED",
-                      n -> ago(latestSubscription(n).path("connectTime"), Instant.now())),
-                  new Column("LAST SYNC", n -> ago(lastSync(n), Instant.now())),
-                  new Column("SENT", n -> subscriptionTotal(n, "responsesSent")),
-                  new Column("ACKED", n -> subscriptionTotal(n, "responsesAcknowledged")),
-                  new Column("NACKED", n -> subscriptionTotal(n, "responsesRejected")),
+                      n ->
+                          ago(
+                              latestSubscription(n.path("zoneInsight")).path("connectTime"),
+                              Instant.now())),
+                  new Column("LAST SYNC", n -> ago(lastSync(n.path("zoneInsight")), Instant.now())),
+                  new Column(
+                      "SENT", n -> subscriptionTotal(n.path("zoneInsight"), "responsesSent")),
+                  new Column(
+                      "ACKED",
+                      n -> subscriptionTotal(n.path("zoneInsight"), "responsesAcknowledged")),
+                  new Column(
+                      "NACKED", n -> subscriptionTotal(n.path("zoneInsight"), "responsesRejected")),
                   new Column(
                       "VERSION",
                       n ->
-                          latestSubscription(n)
+                          latestSubscription(n.path("zoneInsight"))
                               .path("version")
                               .path("kumaCp")
                               .path("version")
                               .asText("-")))),
+          Map.entry(
+              "DataplaneOverview",
+              List.of(
+                  new Column("STATUS", Columns::onlineStatus),
+                  new Column("SERVICES", n -> dataplaneServices(n.path("dataplane"))),
+                  new Column(
+                      "ADDRESS",
+                      n -> n.path("dataplane").path("networking").path("address").asText("-")),
+                  new Column("ZONE", n -> n.path("labels").path("kuma.io/zone").asText("-")),
+                  new Column(
+                      "LAST CONNECTED",
+                      n ->
+                          ago(
+                              latestSubscription(n.path("dataplaneInsight")).path("connectTime"),
+                              Instant.now())),
+                  new Column(
+                      "ACKED",
+                      n -> subscriptionTotal(n.path("dataplaneInsight"), "responsesAcknowledged")),
+                  new Column(
+                      "NACKED",
+                      n -> subscriptionTotal(n.path("dataplaneInsight"), "responsesRejected")),
+                  new Column(
+                      "CERT EXPIRES",
+                      n ->
+                          n.path("dataplaneInsight")
+                              .path("mTLS")
+                              .path("certificateExpirationTime")
+                              .asText("-")))),
+          Map.entry(
+              "ZoneIngressOverview",
+              List.of(
+                  new Column("STATUS", Columns::onlineStatus),
+                  new Column("ZONE", n -> n.path("zoneIngress").path("zone").asText("-")),
+                  new Column(
+                      "ADVERTISED",
+                      n ->
+                          hostPort(
+                              n.path("zoneIngress").path("networking"),
+                              "advertisedAddress",
+                              "advertisedPort")),
+                  new Column(
+                      "SERVICES",
+                      n -> String.valueOf(n.path("zoneIngress").path("availableServices").size())),
+                  new Column(
+                      "LAST CONNECTED",
+                      n ->
+                          ago(
+                              latestSubscription(n.path("zoneIngressInsight")).path("connectTime"),
+                              Instant.now())),
+                  new Column(
+                      "ACKED",
+                      n ->
+                          subscriptionTotal(
+                              n.path("zoneIngressInsight"), "responsesAcknowledged")))),
           Map.entry(
               "ZoneIngress",
               List.of(
@@ -116,6 +177,11 @@ final class Columns {
   }
 
   /** Disabled when its Zone says so, else Online while a KDS subscription is open, else Offline. */
+  /** Online while the proxy has an open xDS stream (the overview's {@code online}). */
+  static String onlineStatus(JsonNode overview) {
+    return overview.path("online").asBoolean(false) ? "Online" : "Offline";
+  }
+
   static String zoneStatus(JsonNode overview) {
     if (!overview.path("zone").path("enabled").asBoolean(true)) {
       return "Disabled";
@@ -131,9 +197,9 @@ final class Columns {
   /**
    * The subscription with the latest connect time (ISO instants sort as text), or a missing node.
    */
-  private static JsonNode latestSubscription(JsonNode overview) {
+  private static JsonNode latestSubscription(JsonNode insight) {
     JsonNode latest = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-    for (JsonNode s : overview.path("zoneInsight").path("subscriptions")) {
+    for (JsonNode s : insight.path("subscriptions")) {
       if (instant(s.path("connectTime")) != null
           && (latest.isMissingNode()
               || instant(s.path("connectTime")).isAfter(instant(latest.path("connectTime"))))) {
@@ -144,9 +210,9 @@ final class Columns {
   }
 
   /** The last time the zone acknowledged a response: the newest {@code status.lastUpdateTime}. */
-  private static JsonNode lastSync(JsonNode overview) {
+  private static JsonNode lastSync(JsonNode insight) {
     JsonNode best = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-    for (JsonNode s : overview.path("zoneInsight").path("subscriptions")) {
+    for (JsonNode s : insight.path("subscriptions")) {
       JsonNode t = s.path("status").path("lastUpdateTime");
       if (instant(t) != null && (instant(best) == null || instant(t).isAfter(instant(best)))) {
         best = t;
@@ -156,9 +222,9 @@ final class Columns {
   }
 
   /** A counter of {@code status.total}, summed over the kept subscriptions. */
-  private static String subscriptionTotal(JsonNode overview, String counter) {
+  private static String subscriptionTotal(JsonNode insight, String counter) {
     long sum = 0;
-    for (JsonNode s : overview.path("zoneInsight").path("subscriptions")) {
+    for (JsonNode s : insight.path("subscriptions")) {
       sum += s.path("status").path("total").path(counter).asLong(0);
     }
     return String.valueOf(sum);

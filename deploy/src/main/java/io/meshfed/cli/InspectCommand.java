@@ -16,9 +16,13 @@ import picocli.CommandLine.Option;
 /** {@code meshfed inspect ...}: live status views. */
 @Command(
     name = "inspect",
-    description = "Show the live status of zones.",
+    description = "Show the live status of zones, dataplanes and zone ingresses.",
     mixinStandardHelpOptions = true,
-    subcommands = {InspectCommand.Zones.class})
+    subcommands = {
+      InspectCommand.Zones.class,
+      InspectCommand.Dataplanes.class,
+      InspectCommand.ZoneIngresses.class
+    })
 final class InspectCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -56,31 +60,110 @@ final class InspectCommand implements Runnable {
     public Integer call() throws IOException {
       ResourceCodec codec = ApiOptions.codec();
       List<JsonNode> items = api.client(codec).listAll("/zones+insights");
-      if (output == Output.json) {
-        ObjectNode n = JsonNodeFactory.instance.objectNode();
-        n.put("total", items.size());
-        n.putArray("items").addAll(items);
-        System.out.println(
-            codec.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(n));
-        return 0;
-      }
-      if (items.isEmpty()) {
-        System.out.println("No zones found.");
-        return 0;
-      }
-      List<Columns.Column> columns = Columns.forType("ZoneOverview", items);
-      List<String> headers = new ArrayList<>();
-      headers.add("NAME");
-      columns.forEach(c -> headers.add(c.header()));
-      Table table = new Table(headers);
-      for (JsonNode item : items) {
-        List<String> row = new ArrayList<>();
-        row.add(item.path("name").asText());
-        columns.forEach(c -> row.add(c.value().apply(item)));
-        table.add(row);
-      }
-      table.print(System.out);
+      return printOverviews(items, "ZoneOverview", output == Output.json, "No zones found.", codec);
+    }
+  }
+
+  /** Prints overview items as JSON or as a table with the overview type's columns. */
+  static int printOverviews(
+      List<JsonNode> items, String overviewType, boolean asJson, String none, ResourceCodec codec)
+      throws IOException {
+    if (asJson) {
+      ObjectNode n = JsonNodeFactory.instance.objectNode();
+      n.put("total", items.size());
+      n.putArray("items").addAll(items);
+      System.out.println(codec.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(n));
       return 0;
+    }
+    if (items.isEmpty()) {
+      System.out.println(none);
+      return 0;
+    }
+    List<Columns.Column> columns = Columns.forType(overviewType, items);
+    List<String> headers = new ArrayList<>();
+    headers.add("NAME");
+    columns.forEach(c -> headers.add(c.header()));
+    Table table = new Table(headers);
+    for (JsonNode item : items) {
+      List<String> row = new ArrayList<>();
+      row.add(item.path("name").asText());
+      columns.forEach(c -> row.add(c.value().apply(item)));
+      table.add(row);
+    }
+    table.print(System.out);
+    return 0;
+  }
+
+  /** {@code meshfed inspect dataplanes [-m MESH] [-o table|json]}. */
+  @Command(
+      name = "dataplanes",
+      description = {
+        "List the dataplanes of a mesh with their xDS status, from /meshes/MESH/dataplanes+insights"
+            + " (on a zone: its own; on global: every zone's).",
+        "STATUS is Online while the dataplane's Envoy has an open xDS stream to its zone control"
+            + " plane, Offline otherwise. ACKED/NACKED count xDS responses over its recent streams;"
+            + " CERT EXPIRES is when its mTLS certificate expires (rotated before that)."
+      },
+      mixinStandardHelpOptions = true)
+  static final class Dataplanes implements Callable<Integer> {
+    @Mixin ApiOptions api;
+
+    @Option(
+        names = {"-m", "--mesh"},
+        paramLabel = "MESH",
+        defaultValue = "default",
+        description = "Mesh (default: ${DEFAULT-VALUE}).")
+    String mesh;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FORMAT",
+        defaultValue = "table",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
+    Zones.Output output;
+
+    @Override
+    public Integer call() throws IOException {
+      ResourceCodec codec = ApiOptions.codec();
+      List<JsonNode> items = api.client(codec).listAll("/meshes/" + mesh + "/dataplanes+insights");
+      return printOverviews(
+          items,
+          "DataplaneOverview",
+          output == Zones.Output.json,
+          "No dataplanes found in mesh " + mesh + ".",
+          codec);
+    }
+  }
+
+  /** {@code meshfed inspect zone-ingresses [-o table|json]}. */
+  @Command(
+      name = "zone-ingresses",
+      aliases = "zoneingresses",
+      description = {
+        "List zone ingresses with their xDS status and advertised services, from"
+            + " /zoneingresses+insights.",
+      },
+      mixinStandardHelpOptions = true)
+  static final class ZoneIngresses implements Callable<Integer> {
+    @Mixin ApiOptions api;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FORMAT",
+        defaultValue = "table",
+        description = "table or json (default: ${DEFAULT-VALUE}).")
+    Zones.Output output;
+
+    @Override
+    public Integer call() throws IOException {
+      ResourceCodec codec = ApiOptions.codec();
+      List<JsonNode> items = api.client(codec).listAll("/zoneingresses+insights");
+      return printOverviews(
+          items,
+          "ZoneIngressOverview",
+          output == Zones.Output.json,
+          "No zone ingresses found.",
+          codec);
     }
   }
 }

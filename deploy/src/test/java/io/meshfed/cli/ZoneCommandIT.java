@@ -53,6 +53,8 @@ class ZoneCommandIT {
                 token.toString(),
                 "--api-port",
                 String.valueOf(apiPort),
+                "--xds-port",
+                "0",
                 "--data-dir",
                 dir.resolve("data").toString())
             .awaitReady(api);

@@ -3,6 +3,7 @@ package io.meshfed.global;
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
+import io.meshfed.api.ProxyOverviewEndpoints;
 import io.meshfed.global.api.SyncEndpoints;
 import io.meshfed.global.api.ZoneEndpoints;
 import io.meshfed.global.api.ZoneTokenEndpoint;
@@ -175,6 +176,7 @@ public final class GlobalControlPlane implements AutoCloseable {
             .route(ZoneTokenEndpoint.route(zoneTokens, codec.jsonMapper()))
             .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
+            .routes(new ProxyOverviewEndpoints(store, codec).routes())
             .build()
             .start();
     kds.start(config.kdsAddress(), config.kdsPort(), kdsOptions.startTimeout());

@@ -33,6 +33,7 @@ public record ZoneConfig(
     Path dataDir,
     String apiAddress,
     int apiPort,
+    String xdsAddress,
     int xdsPort,
     StoreKind store,
     List<String> etcdEndpoints,
@@ -138,6 +139,12 @@ public record ZoneConfig(
   public static final Setting<Path> DATA_DIR = CommonSettings.dataDir(Path.of(".meshfed/zone"));
   public static final Setting<String> API_ADDRESS = CommonSettings.API_ADDRESS;
   public static final Setting<Integer> API_PORT = CommonSettings.API_PORT;
+  public static final Setting<String> XDS_ADDRESS =
+      Setting.of(
+          "xds-address",
+          SettingType.string(),
+          "127.0.0.1",
+          "Address the xDS server binds (0.0.0.0 when Envoys run on other hosts)");
   public static final Setting<Integer> XDS_PORT =
       Setting.of("xds-port", SettingType.port(), 5678, "Port Envoy proxies dial for xDS (gRPC)");
   public static final Setting<String> STORE = CommonSettings.STORE;
@@ -159,6 +166,7 @@ public record ZoneConfig(
               DATA_DIR,
               API_ADDRESS,
               API_PORT,
+              XDS_ADDRESS,
               XDS_PORT,
               STORE,
               ETCD_ENDPOINTS,
@@ -173,6 +181,7 @@ public record ZoneConfig(
     Objects.requireNonNull(zoneTokenFile, "zoneTokenFile");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(apiAddress, "apiAddress");
+    Objects.requireNonNull(xdsAddress, "xdsAddress");
     Objects.requireNonNull(store, "store");
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
@@ -244,6 +253,7 @@ public record ZoneConfig(
         s.get(DATA_DIR),
         s.get(API_ADDRESS),
         s.get(API_PORT),
+        s.get(XDS_ADDRESS),
         s.get(XDS_PORT),
         StoreKind.valueOf(s.get(STORE).toUpperCase(Locale.ROOT)),
         s.get(ETCD_ENDPOINTS),
@@ -343,7 +353,9 @@ public record ZoneConfig(
         + apiAddress
         + ":"
         + apiPort
-        + ", xdsPort="
+        + ", xds="
+        + xdsAddress
+        + ":"
         + xdsPort
         + ", store="
         + store

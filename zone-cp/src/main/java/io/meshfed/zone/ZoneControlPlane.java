@@ -8,6 +8,7 @@ import io.meshfed.api.ApiRoute;
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
+import io.meshfed.api.ProxyOverviewEndpoints;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSource;
@@ -21,6 +22,7 @@ import io.meshfed.zone.kds.GlobalConnector;
 import io.meshfed.zone.kds.KdsClientOptions;
 import io.meshfed.zone.kds.KdsTarget;
 import io.meshfed.zone.kds.ZoneSyncAdapters;
+import io.meshfed.zone.xds.XdsServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -67,6 +69,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private StoreKdsSource source;
   private volatile GlobalConnector connector;
   private volatile ApiServer api;
+  private volatile XdsServer xds;
   private boolean started;
   private boolean closed;
 
@@ -140,6 +143,17 @@ public final class ZoneControlPlane implements AutoCloseable {
               source,
               runtime,
               kdsOptions);
+      xds =
+          new XdsServer(
+                  config.zone(),
+                  instanceId,
+                  store,
+                  certificateAuthorityForXds(),
+                  clock,
+                  scheduler,
+                  meters,
+                  Duration.ofSeconds(1))
+              .start(config.xdsAddress(), config.xdsPort());
       api =
           ApiServer.builder()
               .mode(ControlPlaneMode.ZONE)
@@ -148,11 +162,12 @@ public final class ZoneControlPlane implements AutoCloseable {
               .codec(codec)
               .meterRegistry(meters)
               .readiness(ready::get)
-              .index(IndexInfo.zone(version(), instanceId, config.zone()))
+              .index(IndexInfo.zone(version(), instanceId, config.zone()).withXdsPort(xds.port()))
               .maxBodyBytes(config.maxBodyBytes())
               .clock(clock)
               .writeHook(new ZoneWriteHook(config.zone(), registry, store, Duration.ofSeconds(10)))
               .route(ApiRoute.get("/status/global", this::globalStatus))
+              .routes(new ProxyOverviewEndpoints(store, codec).routes())
               .build()
               .start();
       source.start();
@@ -163,12 +178,36 @@ public final class ZoneControlPlane implements AutoCloseable {
     }
     ready.set(true);
     log.info(
-        "zone={}: zone control plane {} ready; API on port {}, global at {}",
+        "zone={}: zone control plane {} ready; API on port {}, xDS on port {}, global at {}",
         config.zone(),
         instanceId,
         api.port(),
+        xds.port(),
         config.globalAddress());
     return this;
+  }
+
+  private XdsServer.CertificateAuthority certificateAuthorityForXds() {
+    return new XdsServer.CertificateAuthority() {
+      @Override
+      public java.util.concurrent.CompletableFuture<io.meshfed.xds.Identity> issue(
+          String mesh,
+          io.meshfed.model.spec.MeshSpec meshSpec,
+          java.util.Map<String, java.util.Set<String>> inboundTags) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+            new IllegalStateException("no mesh CA in this build"));
+      }
+
+      @Override
+      public Instant rotateAt(io.meshfed.xds.Identity identity) {
+        return identity.notAfter();
+      }
+    };
+  }
+
+  /** The port the xDS server listens on. */
+  public int xdsPort() {
+    return xds.port();
   }
 
   private ApiResponse globalStatus(ApiRequest request) {
@@ -257,6 +296,10 @@ public final class ZoneControlPlane implements AutoCloseable {
 
   /** Stops whatever was started; safe to call again. */
   private void stopParts() {
+    if (xds != null) {
+      xds.close();
+      xds = null;
+    }
     if (connector != null) {
       connector.close();
       connector = null;

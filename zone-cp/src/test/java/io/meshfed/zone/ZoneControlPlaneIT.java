@@ -50,6 +50,7 @@ class ZoneControlPlaneIT {
     flags.putIfAbsent("kds-insecure", "true");
     flags.put("zone-token-file", token.toString());
     flags.put("api-port", "0");
+    flags.put("xds-port", "0");
     cp = new ZoneControlPlane(ZoneConfig.load(flags, Map.of(), null), store, Clock.systemUTC());
     return cp.start();
   }
@@ -141,11 +142,18 @@ class ZoneControlPlaneIT {
     ZoneConfig config =
         ZoneConfig.load(
             Map.of(
-                "zone", "zone-1",
-                "global-address", "grpcs://127.0.0.1:5685",
-                "zone-token-file", token.toString(),
-                "ca-file", ca.toString(),
-                "api-port", String.valueOf(apiPort)),
+                "zone",
+                "zone-1",
+                "global-address",
+                "grpcs://127.0.0.1:5685",
+                "zone-token-file",
+                token.toString(),
+                "ca-file",
+                ca.toString(),
+                "api-port",
+                String.valueOf(apiPort),
+                "xds-port",
+                "0"),
             Map.of(),
             null);
     ZoneControlPlane bad = new ZoneControlPlane(config, store, Clock.systemUTC());

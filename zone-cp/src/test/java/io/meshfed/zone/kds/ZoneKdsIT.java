@@ -78,6 +78,8 @@ class ZoneKdsIT {
                 "ca-file",
                 caFile.toString(),
                 "api-port",
+                "0",
+                "xds-port",
                 "0"),
             Map.of(),
             null);

@@ -1,0 +1,405 @@
+package io.meshfed.zone.xds;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Message;
+import io.envoyproxy.controlplane.cache.SnapshotConsistencyException;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.meshfed.kds.store.StoreKdsSource;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.MeshSpec;
+import io.meshfed.model.spec.ZoneIngressSpec;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.xds.Identity;
+import io.meshfed.xds.MeshState;
+import io.meshfed.xds.ProxyConfig;
+import io.meshfed.xds.ingress.AvailableServices;
+import io.meshfed.xds.ingress.IngressGenerator;
+import io.meshfed.xds.sidecar.SidecarGenerator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the zone's store into one xDS snapshot per connected proxy. A rebuild runs when something
+ * it reads changes (meshes, dataplanes, ingresses, permissions, routes), when a proxy connects and
+ * when a certificate is issued or due for rotation; never on a timer. Requests made while a rebuild
+ * runs fold into one more rebuild. Each rebuild reads one consistent view, builds every proxy's
+ * config whole, checks it (EDS clusters have endpoints), and publishes only the proxies whose
+ * config changed; versions are content hashes per type, so a restarted control plane gives a
+ * reconnecting Envoy the same versions for the same config and new ones for anything else.
+ *
+ * <p>The zone's own ingresses get their {@code availableServices} recomputed here too, from the
+ * same view, and written back when they differ.
+ */
+final class ConfigPublisher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ConfigPublisher.class);
+
+  static final List<String> WATCHED =
+      List.of(
+          StandardTypes.MESH,
+          StandardTypes.DATAPLANE,
+          StandardTypes.ZONE_INGRESS,
+          StandardTypes.TRAFFIC_PERMISSION,
+          StandardTypes.TRAFFIC_ROUTE);
+
+  private final String zone;
+  private final StoreKdsSource view;
+  private final ResourceStore store;
+  private final SimpleCache<String> cache;
+  private final XdsServer.CertificateAuthority issuer;
+  private final InsightWriter insights;
+  private final Clock clock;
+  private final Executor executor;
+  private final ScheduledExecutorService scheduler;
+  private final Set<ProxyId> connected = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean pending = new AtomicBoolean();
+  private final Timer buildTimer;
+  // Touched only from executor (one rebuild at a time):
+  private final Map<ProxyId, Map<String, String>> published = new HashMap<>();
+  private final Map<ProxyId, IssuedIdentity> identities = new ConcurrentHashMap<>();
+  private final Set<ProxyId> issuing = ConcurrentHashMap.newKeySet();
+  private final Map<ResourceKey, ZoneIngressSpec> ingressWrites = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /** An identity and what it was issued for, so a change of tags or CA backend re-issues it. */
+  private record IssuedIdentity(Identity identity, String backend, Map<String, Set<String>> tags) {}
+
+  ConfigPublisher(
+      String zone,
+      StoreKdsSource view,
+      ResourceStore store,
+      SimpleCache<String> cache,
+      XdsServer.CertificateAuthority issuer,
+      InsightWriter insights,
+      Clock clock,
+      Executor executor,
+      ScheduledExecutorService scheduler,
+      MeterRegistry meters) {
+    this.zone = zone;
+    this.view = view;
+    this.store = store;
+    this.cache = cache;
+    this.issuer = issuer;
+    this.insights = insights;
+    this.clock = clock;
+    this.executor = executor;
+    this.scheduler = scheduler;
+    this.buildTimer =
+        Timer.builder("xds_snapshot_build_seconds")
+            .description("Time to rebuild every connected proxy's xDS snapshot")
+            .register(meters);
+  }
+
+  void proxyConnected(ProxyId proxy) {
+    connected.add(proxy);
+    requestRebuild();
+  }
+
+  void proxyDisconnected(ProxyId proxy) {
+    connected.remove(proxy);
+    executor.execute(
+        () -> {
+          if (!connected.contains(proxy)) {
+            published.remove(proxy);
+            cache.clearSnapshot(proxy.nodeId());
+          }
+        });
+  }
+
+  /** Asks for a rebuild; several requests before it starts make one. */
+  void requestRebuild() {
+    if (closed) {
+      return;
+    }
+    if (pending.compareAndSet(false, true)) {
+      executor.execute(this::rebuild);
+    }
+  }
+
+  private void rebuild() {
+    pending.set(false);
+    if (closed || !WATCHED.stream().allMatch(view::isReady)) {
+      return;
+    }
+    long start = System.nanoTime();
+    try {
+      Map<String, MeshState> meshes = meshStates();
+      updateAvailableServices();
+      int changed = 0;
+      for (ProxyId proxy : List.copyOf(connected)) {
+        try {
+          if (publish(proxy, meshes)) {
+            changed++;
+          }
+        } catch (RuntimeException e) {
+          log.error(
+              "zone={} {}: building its config failed; it keeps its last one", zone, proxy, e);
+        }
+      }
+      if (changed > 0) {
+        log.debug("zone={}: published new config to {} proxies", zone, changed);
+      }
+    } finally {
+      buildTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private Map<String, MeshState> meshStates() {
+    Map<String, List<Resource>> dataplanes = byMesh(StandardTypes.DATAPLANE);
+    Map<String, List<Resource>> permissions = byMesh(StandardTypes.TRAFFIC_PERMISSION);
+    Map<String, List<Resource>> routes = byMesh(StandardTypes.TRAFFIC_ROUTE);
+    List<Resource> ingresses = view.resources(StandardTypes.ZONE_INGRESS);
+    Map<String, MeshState> states = new TreeMap<>();
+    for (Resource mesh : view.resources(StandardTypes.MESH)) {
+      String name = mesh.name();
+      states.put(
+          name,
+          new MeshState(
+              zone,
+              mesh,
+              dataplanes.getOrDefault(name, List.of()),
+              ingresses,
+              permissions.getOrDefault(name, List.of()),
+              routes.getOrDefault(name, List.of())));
+    }
+    return states;
+  }
+
+  private Map<String, List<Resource>> byMesh(String type) {
+    Map<String, List<Resource>> out = new HashMap<>();
+    for (Resource r : view.resources(type)) {
+      out.computeIfAbsent(r.mesh(), m -> new ArrayList<>()).add(r);
+    }
+    return out;
+  }
+
+  private void updateAvailableServices() {
+    List<Resource> dataplanes = view.resources(StandardTypes.DATAPLANE);
+    List<ZoneIngressSpec.AvailableService> services = AvailableServices.compute(dataplanes);
+    for (Resource ingress : view.resources(StandardTypes.ZONE_INGRESS)) {
+      ZoneIngressSpec spec = ingress.spec(ZoneIngressSpec.class);
+      if (!zone.equals(spec.zone()) || spec.availableServices().equals(services)) {
+        continue;
+      }
+      ZoneIngressSpec wanted = spec.withAvailableServices(services);
+      if (wanted.equals(ingressWrites.get(ingress.key()))) {
+        continue; // already being written; the watch brings the result
+      }
+      ingressWrites.put(ingress.key(), wanted);
+      store
+          .update(ingress.withSpec(wanted), ingress.version())
+          .whenComplete(
+              (ok, error) -> {
+                ingressWrites.remove(ingress.key(), wanted);
+                if (error != null) {
+                  log.info(
+                      "zone={}: updating availableServices of {} failed ({}); retrying",
+                      zone,
+                      ingress.name(),
+                      error.getMessage());
+                  scheduler.schedule(this::requestRebuild, 1, TimeUnit.SECONDS);
+                } else {
+                  log.info(
+                      "zone={}: zone ingress {} now advertises {} service group(s)",
+                      zone,
+                      ingress.name(),
+                      services.size());
+                }
+              });
+    }
+  }
+
+  /** Builds and publishes one proxy's config; true when it changed. */
+  private boolean publish(ProxyId proxy, Map<String, MeshState> meshes) {
+    Optional<ProxyConfig> config = build(proxy, meshes);
+    if (config.isEmpty()) {
+      return false;
+    }
+    ProxyConfig c = config.get();
+    Map<String, String> versions =
+        Map.of(
+            XdsTypes.CLUSTER, hash(c.clusters()),
+            XdsTypes.ENDPOINT, hash(c.endpoints()),
+            XdsTypes.LISTENER, hash(c.listeners()),
+            XdsTypes.ROUTE, hash(c.routes()),
+            XdsTypes.SECRET, hash(c.secrets()));
+    if (versions.equals(published.get(proxy))) {
+      return false;
+    }
+    Snapshot snapshot =
+        Snapshot.create(
+            c.clusters(),
+            versions.get(XdsTypes.CLUSTER),
+            c.endpoints(),
+            versions.get(XdsTypes.ENDPOINT),
+            c.listeners(),
+            versions.get(XdsTypes.LISTENER),
+            c.routes(),
+            versions.get(XdsTypes.ROUTE),
+            c.secrets(),
+            versions.get(XdsTypes.SECRET));
+    try {
+      snapshot.ensureConsistent();
+    } catch (SnapshotConsistencyException e) {
+      log.error(
+          "zone={} {}: generated config is inconsistent, not sent: {}",
+          zone,
+          proxy,
+          e.getMessage());
+      return false;
+    }
+    cache.setSnapshot(proxy.nodeId(), snapshot);
+    published.put(proxy, versions);
+    log.debug("zone={} {}: published config {}", zone, proxy, versions);
+    return true;
+  }
+
+  private Optional<ProxyConfig> build(ProxyId proxy, Map<String, MeshState> meshes) {
+    if (proxy.kind() == ProxyId.Kind.INGRESS) {
+      Optional<Resource> ingress =
+          view.resources(StandardTypes.ZONE_INGRESS).stream()
+              .filter(r -> r.name().equals(proxy.name()))
+              .findFirst();
+      if (ingress.isEmpty()) {
+        return Optional.of(ProxyConfig.empty());
+      }
+      return Optional.of(IngressGenerator.generate(ingress.get(), List.copyOf(meshes.values())));
+    }
+    MeshState mesh = meshes.get(proxy.mesh());
+    Optional<Resource> dataplane =
+        mesh == null
+            ? Optional.empty()
+            : mesh.dataplanes().stream().filter(r -> r.name().equals(proxy.name())).findFirst();
+    if (dataplane.isEmpty()) {
+      return Optional.of(ProxyConfig.empty());
+    }
+    if (!mesh.mtlsEnabled()) {
+      return Optional.of(SidecarGenerator.generate(mesh, dataplane.get(), Optional.empty()));
+    }
+    Optional<Identity> identity = identityFor(proxy, mesh, dataplane.get());
+    if (identity.isEmpty()) {
+      return Optional.empty(); // issuing; the rebuild after it publishes
+    }
+    return Optional.of(SidecarGenerator.generate(mesh, dataplane.get(), identity));
+  }
+
+  /**
+   * The proxy's current identity when it is valid for the mesh's CA backend and the dataplane's
+   * tags and not yet due for rotation; otherwise asks for a new one (once at a time) and returns
+   * the old one while it still lasts.
+   */
+  private Optional<Identity> identityFor(ProxyId proxy, MeshState mesh, Resource dataplane) {
+    MeshSpec meshSpec = mesh.meshSpec();
+    String backend = meshSpec.enabledBackend().map(MeshSpec.Backend::name).orElseThrow();
+    Map<String, Set<String>> tags = tagsOf(dataplane.spec(DataplaneSpec.class));
+    IssuedIdentity current = identities.get(proxy);
+    Instant now = clock.instant();
+    boolean fits =
+        current != null && current.backend().equals(backend) && current.tags().equals(tags);
+    boolean fresh = fits && now.isBefore(issuer.rotateAt(current.identity()));
+    if (!fresh && issuing.add(proxy)) {
+      issuer
+          .issue(mesh.meshName(), meshSpec, tags)
+          .whenComplete(
+              (identity, error) -> {
+                issuing.remove(proxy);
+                if (error != null) {
+                  log.warn(
+                      "zone={} {}: issuing its certificate failed, retrying in 5s: {}",
+                      zone,
+                      proxy,
+                      error.getMessage());
+                  scheduler.schedule(this::requestRebuild, 5, TimeUnit.SECONDS);
+                  return;
+                }
+                identities.put(proxy, new IssuedIdentity(identity, backend, tags));
+                insights.certificateIssued(proxy, identity.notAfter(), backend);
+                log.info(
+                    "zone={} {}: certificate issued, expires {}", zone, proxy, identity.notAfter());
+                long delay =
+                    Math.max(
+                        0, Duration.between(clock.instant(), issuer.rotateAt(identity)).toMillis());
+                scheduler.schedule(this::requestRebuild, delay + 10, TimeUnit.MILLISECONDS);
+                requestRebuild();
+              });
+    }
+    if (fits && now.isBefore(current.identity().notAfter())) {
+      return Optional.of(current.identity());
+    }
+    return Optional.empty();
+  }
+
+  private static Map<String, Set<String>> tagsOf(DataplaneSpec spec) {
+    Map<String, Set<String>> tags = new TreeMap<>();
+    for (DataplaneSpec.Inbound in : spec.inbounds()) {
+      if (in == null) {
+        continue;
+      }
+      in.tags().forEach((k, v) -> tags.computeIfAbsent(k, x -> new TreeSet<>()).add(v));
+    }
+    return tags;
+  }
+
+  static String hash(List<? extends Message> resources) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (Message m : resources) {
+        digest.update(deterministicBytes(m));
+        digest.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(digest.digest(), 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] deterministicBytes(Message m) {
+    byte[] out = new byte[m.getSerializedSize()];
+    CodedOutputStream stream = CodedOutputStream.newInstance(out);
+    stream.useDeterministicSerialization();
+    try {
+      m.writeTo(stream);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
+  boolean isConnected(ProxyId proxy) {
+    return connected.contains(proxy);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  @Override
+  public String toString() {
+    return "ConfigPublisher[zone=" + zone + ", proxies=" + connected.size() + "]";
+  }
+}

@@ -1,0 +1,235 @@
+package io.meshfed.zone.xds;
+
+import io.meshfed.model.Meta;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.Spec;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.spec.DataplaneInsightSpec;
+import io.meshfed.model.spec.DiscoverySubscription;
+import io.meshfed.model.spec.ZoneIngressInsightSpec;
+import io.meshfed.store.ConflictException;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.zone.kds.Origins;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@code DataplaneInsight} and {@code ZoneIngressInsight} in the zone's store current: the
+ * proxy's xDS subscriptions (the last {@value #KEPT} of them, the open one with its per-type
+ * counters and last ACKed versions) and, for dataplanes, the certificate's expiry. Changes are
+ * gathered and written at most once per flush interval per proxy, so a thousand ACKs in a second
+ * cost one write each, not a thousand. The insights reach global by KDS like any zone resource.
+ */
+final class InsightWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(InsightWriter.class);
+  static final int KEPT = 5;
+
+  /** What the certificate authority last issued to a dataplane. */
+  record CertificateInfo(
+      Instant expiration, Instant issuedAt, long regenerations, String backend) {}
+
+  private final String zone;
+  private final String instanceId;
+  private final ResourceStore store;
+  private final Clock clock;
+  private final Map<ProxyId, Subscription> latest = new ConcurrentHashMap<>();
+  private final Map<ProxyId, CertificateInfo> certificates = new ConcurrentHashMap<>();
+  private final Set<ProxyId> dirty = ConcurrentHashMap.newKeySet();
+  private final Set<ProxyId> writing = ConcurrentHashMap.newKeySet();
+  private final ScheduledFuture<?> flusher;
+
+  InsightWriter(
+      String zone,
+      String instanceId,
+      ResourceStore store,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Duration flushInterval) {
+    this.zone = zone;
+    this.instanceId = instanceId;
+    this.store = store;
+    this.clock = clock;
+    this.flusher =
+        scheduler.scheduleWithFixedDelay(
+            this::flush, flushInterval.toMillis(), flushInterval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  void subscriptionChanged(Subscription s) {
+    latest.put(s.proxy(), s);
+    dirty.add(s.proxy());
+  }
+
+  void certificateIssued(ProxyId proxy, Instant expiration, String backend) {
+    certificates.compute(
+        proxy,
+        (p, old) ->
+            new CertificateInfo(
+                expiration, clock.instant(), old == null ? 0 : old.regenerations() + 1, backend));
+    dirty.add(proxy);
+  }
+
+  /**
+   * Marks every subscription another control plane instance left open as closed: only one zone
+   * control plane instance serves a zone, so such a stream ended when that instance did.
+   */
+  CompletableFuture<Void> closeStaleSubscriptions() {
+    Instant now = clock.instant();
+    CompletableFuture<?> dps =
+        store
+            .list(ListQuery.all(StandardTypes.DATAPLANE_INSIGHT))
+            .thenCompose(page -> closeStale(page.items(), now));
+    CompletableFuture<?> ingresses =
+        store
+            .list(ListQuery.all(StandardTypes.ZONE_INGRESS_INSIGHT))
+            .thenCompose(page -> closeStale(page.items(), now));
+    return CompletableFuture.allOf(dps, ingresses);
+  }
+
+  private CompletableFuture<Void> closeStale(List<Resource> insights, Instant now) {
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    for (Resource r : insights) {
+      if (!Origins.fromZone(r, zone)) {
+        continue;
+      }
+      List<DiscoverySubscription> subs = subscriptionsOf(r.spec());
+      boolean changed = false;
+      List<DiscoverySubscription> fixed = new ArrayList<>();
+      for (DiscoverySubscription s : subs) {
+        if (s.connected() && !instanceId.equals(s.controlPlaneInstanceId())) {
+          fixed.add(
+              new DiscoverySubscription(
+                  s.id(),
+                  s.controlPlaneInstanceId(),
+                  s.connectTime(),
+                  now,
+                  s.status(),
+                  s.version(),
+                  s.generation()));
+          changed = true;
+        } else {
+          fixed.add(s);
+        }
+      }
+      if (changed) {
+        writes.add(
+            store
+                .update(r.withSpec(withSubscriptions(r.spec(), fixed)), r.version())
+                .exceptionally(
+                    e -> {
+                      log.warn("zone={}: closing stale subscriptions of {}", zone, r.key(), e);
+                      return null;
+                    }));
+      }
+    }
+    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+  }
+
+  /** Writes every changed insight; a proxy whose write is still in flight waits for the next. */
+  void flush() {
+    for (ProxyId proxy : List.copyOf(dirty)) {
+      if (!writing.add(proxy)) {
+        continue;
+      }
+      dirty.remove(proxy);
+      write(proxy)
+          .whenComplete(
+              (ok, error) -> {
+                writing.remove(proxy);
+                if (error != null) {
+                  dirty.add(proxy);
+                  Throwable cause = error.getCause() == null ? error : error.getCause();
+                  if (!(cause instanceof ConflictException)) {
+                    log.warn("zone={} {}: writing its insight failed", zone, proxy, cause);
+                  }
+                }
+              });
+    }
+  }
+
+  private CompletableFuture<Void> write(ProxyId proxy) {
+    ResourceKey key = proxy.insightKey();
+    Subscription current = latest.get(proxy);
+    return store
+        .get(key)
+        .thenCompose(
+            existing -> {
+              List<DiscoverySubscription> subs =
+                  new ArrayList<>(existing.map(r -> subscriptionsOf(r.spec())).orElse(List.of()));
+              if (current != null) {
+                DiscoverySubscription updated = current.toInsight();
+                subs.removeIf(s -> updated.id().equals(s.id()));
+                subs.add(updated);
+              }
+              while (subs.size() > KEPT) {
+                subs.remove(0);
+              }
+              Spec spec = specFor(proxy, subs, existing);
+              if (existing.isPresent()) {
+                if (existing.get().spec().equals(spec)) {
+                  return CompletableFuture.completedFuture(null);
+                }
+                return store
+                    .update(existing.get().withSpec(spec), existing.get().version())
+                    .thenApply(r -> null);
+              }
+              Resource created = Origins.stampZone(new Resource(key, Meta.EMPTY, spec), zone);
+              return store.create(created).thenApply(r -> null);
+            });
+  }
+
+  private Spec specFor(
+      ProxyId proxy, List<DiscoverySubscription> subs, Optional<Resource> existing) {
+    if (proxy.kind() == ProxyId.Kind.INGRESS) {
+      return new ZoneIngressInsightSpec(subs);
+    }
+    CertificateInfo cert = certificates.get(proxy);
+    DataplaneInsightSpec.Mtls mtls =
+        cert != null
+            ? new DataplaneInsightSpec.Mtls(
+                cert.expiration(),
+                cert.issuedAt(),
+                cert.regenerations(),
+                cert.backend(),
+                List.of(cert.backend()))
+            : existing.map(r -> ((DataplaneInsightSpec) r.spec()).mTLS()).orElse(null);
+    return new DataplaneInsightSpec(subs, mtls, null);
+  }
+
+  private static List<DiscoverySubscription> subscriptionsOf(Spec spec) {
+    if (spec instanceof DataplaneInsightSpec d) {
+      return d.subscriptions();
+    }
+    if (spec instanceof ZoneIngressInsightSpec z) {
+      return z.subscriptions();
+    }
+    return List.of();
+  }
+
+  private static Spec withSubscriptions(Spec spec, List<DiscoverySubscription> subs) {
+    if (spec instanceof DataplaneInsightSpec d) {
+      return new DataplaneInsightSpec(subs, d.mTLS(), d.metadata());
+    }
+    return new ZoneIngressInsightSpec(subs);
+  }
+
+  @Override
+  public void close() {
+    flusher.cancel(false);
+    flush();
+  }
+}

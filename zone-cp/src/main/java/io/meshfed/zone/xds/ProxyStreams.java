@@ -1,0 +1,207 @@
+package io.meshfed.zone.xds;
+
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.controlplane.server.exception.RequestException;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows every xDS stream: which proxy it belongs to (from the node in its first request), what
+ * was sent, what Envoy acknowledged or rejected. A NACK is logged with Envoy's reason and counted;
+ * java-control-plane then sends nothing more for that type until the config changes, so Envoy keeps
+ * its previous config. Connects and disconnects are passed on to a {@link Listener}.
+ */
+final class ProxyStreams implements DiscoveryServerCallbacks {
+  private static final Logger log = LoggerFactory.getLogger(ProxyStreams.class);
+
+  /** Told when a proxy's first stream opens and its last one closes, and on every change. */
+  interface Listener {
+    void onConnected(ProxyId proxy);
+
+    void onDisconnected(ProxyId proxy, Subscription last);
+
+    void onChanged(Subscription subscription);
+  }
+
+  private final String zone;
+  private final String instanceId;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final Listener listener;
+  private final Map<Long, Subscription> streams = new ConcurrentHashMap<>();
+  private final Map<ProxyId, AtomicInteger> openStreams = new ConcurrentHashMap<>();
+  private final AtomicInteger connected = new AtomicInteger();
+
+  ProxyStreams(
+      String zone, String instanceId, Clock clock, MeterRegistry meters, Listener listener) {
+    this.zone = zone;
+    this.instanceId = instanceId;
+    this.clock = clock;
+    this.meters = meters;
+    this.listener = listener;
+    meters.gauge("xds_proxies_connected", List.of(), connected, AtomicInteger::get);
+  }
+
+  /** The proxies with at least one open stream. */
+  Set<ProxyId> connectedProxies() {
+    return Set.copyOf(openStreams.keySet());
+  }
+
+  /** The open subscriptions of {@code proxy}. */
+  List<Subscription> subscriptions(ProxyId proxy) {
+    return streams.values().stream().filter(s -> s.proxy().equals(proxy)).toList();
+  }
+
+  @Override
+  public void onV3StreamRequest(long streamId, DiscoveryRequest request) throws RequestException {
+    Subscription current = streams.get(streamId);
+    if (current == null) {
+      current = open(streamId, request);
+    }
+    if (request.getResponseNonce().isEmpty()) {
+      return;
+    }
+    String type = request.getTypeUrl();
+    Subscription updated;
+    if (request.hasErrorDetail()) {
+      log.warn(
+          "zone={} {}: Envoy rejected {} version {} (nonce {}): {}",
+          zone,
+          current.proxy(),
+          XdsTypes.shortName(type),
+          current.lastSent().containsKey(type)
+              ? current.lastSent().get(type).version()
+              : "(unknown)",
+          request.getResponseNonce(),
+          request.getErrorDetail().getMessage());
+      Counter.builder("xds_nacks_total")
+          .tag("type", XdsTypes.shortName(type))
+          .register(meters)
+          .increment();
+      updated = streams.computeIfPresent(streamId, (id, s) -> s.rejected(type));
+    } else {
+      updated =
+          streams.computeIfPresent(
+              streamId,
+              (id, s) ->
+                  s.acked(
+                      type, request.getResponseNonce(), request.getVersionInfo(), clock.instant()));
+    }
+    if (updated != null) {
+      listener.onChanged(updated);
+    }
+  }
+
+  private Subscription open(long streamId, DiscoveryRequest request) throws RequestException {
+    ProxyId proxy;
+    try {
+      proxy = ProxyId.fromNode(request.getNode());
+    } catch (IllegalArgumentException e) {
+      log.warn("zone={}: xDS stream {} refused: {}", zone, streamId, e.getMessage());
+      throw new RequestException(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+    }
+    String envoyVersion =
+        request.getNode().hasUserAgentBuildVersion()
+            ? versionString(request.getNode().getUserAgentBuildVersion())
+            : null;
+    Subscription s =
+        Subscription.open(
+            instanceId + "-" + streamId, instanceId, proxy, envoyVersion, clock.instant());
+    streams.put(streamId, s);
+    int open = openStreams.computeIfAbsent(proxy, p -> new AtomicInteger()).incrementAndGet();
+    log.info("zone={} {}: xDS stream {} opened (Envoy {})", zone, proxy, streamId, envoyVersion);
+    if (open == 1) {
+      connected.incrementAndGet();
+      listener.onConnected(proxy);
+    }
+    listener.onChanged(s);
+    return s;
+  }
+
+  private static String versionString(io.envoyproxy.envoy.config.core.v3.BuildVersion v) {
+    return v.getVersion().getMajorNumber()
+        + "."
+        + v.getVersion().getMinorNumber()
+        + "."
+        + v.getVersion().getPatch();
+  }
+
+  @Override
+  public void onV3StreamResponse(
+      long streamId, DiscoveryRequest request, DiscoveryResponse response) {
+    Counter.builder("xds_responses_sent_total")
+        .tag("type", XdsTypes.shortName(response.getTypeUrl()))
+        .register(meters)
+        .increment();
+    Subscription updated =
+        streams.computeIfPresent(
+            streamId,
+            (id, s) ->
+                s.sent(
+                    response.getTypeUrl(),
+                    response.getNonce(),
+                    response.getVersionInfo(),
+                    clock.instant()));
+    if (updated != null) {
+      listener.onChanged(updated);
+    }
+  }
+
+  @Override
+  public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request)
+      throws RequestException {
+    throw new RequestException(
+        Status.UNIMPLEMENTED.withDescription(
+            "meshfed serves state-of-the-world ADS; set ads_config.api_type: GRPC"));
+  }
+
+  @Override
+  public void onStreamClose(long streamId, String typeUrl) {
+    closed(streamId, Optional.empty());
+  }
+
+  @Override
+  public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+    closed(streamId, Optional.of(error));
+  }
+
+  private void closed(long streamId, Optional<Throwable> error) {
+    Subscription s = streams.remove(streamId);
+    if (s == null) {
+      return;
+    }
+    Subscription last = s.closed(clock.instant());
+    Status status = error.map(Status::fromThrowable).orElse(Status.OK);
+    log.info(
+        "zone={} {}: xDS stream {} closed{}",
+        zone,
+        s.proxy(),
+        streamId,
+        status.isOk() || status.getCode() == Status.Code.CANCELLED
+            ? ""
+            : " (" + status.getCode() + ": " + status.getDescription() + ")");
+    AtomicInteger count = openStreams.get(s.proxy());
+    boolean lastStream = count != null && count.decrementAndGet() == 0;
+    if (lastStream) {
+      openStreams.remove(s.proxy(), count);
+      connected.decrementAndGet();
+    }
+    listener.onChanged(last);
+    if (lastStream) {
+      listener.onDisconnected(s.proxy(), last);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package io.meshfed.zone.xds;
+
+import io.envoyproxy.controlplane.cache.NodeGroup;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.meshfed.kds.store.StoreKdsSource;
+import io.meshfed.model.spec.MeshSpec;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.xds.Identity;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The zone's xDS server: java-control-plane's aggregated discovery service (state-of-the-world ADS,
+ * one snapshot per proxy, grouped by node id) on a gRPC port that sidecar and zone ingress Envoys
+ * dial. It reads the zone's store through a cached view, publishes snapshots when anything they
+ * depend on changes, follows every stream (ACK, NACK, connect, disconnect) and reports it in {@code
+ * DataplaneInsight} / {@code ZoneIngressInsight}.
+ */
+public final class XdsServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(XdsServer.class);
+
+  /** Issues workload certificates: the zone's CA. */
+  public interface CertificateAuthority {
+    CompletableFuture<Identity> issue(
+        String mesh, MeshSpec meshSpec, Map<String, Set<String>> inboundTags);
+
+    Instant rotateAt(Identity identity);
+  }
+
+  private final String zone;
+  private final StoreKdsSource view;
+  private final InsightWriter insights;
+  private final ConfigPublisher publisher;
+  private final ProxyStreams streams;
+  private final V3DiscoveryServer discovery;
+  private final ExecutorService buildExecutor;
+  private Server server;
+
+  /**
+   * @param zone this zone
+   * @param instanceId this control plane instance (named in insights)
+   * @param store the zone's store
+   * @param ca the zone's certificate authority
+   * @param clock the clock
+   * @param scheduler timers (insight flushes, rotation)
+   * @param meters where xds_* metrics go
+   * @param insightFlush how often changed insights are written
+   */
+  public XdsServer(
+      String zone,
+      String instanceId,
+      ResourceStore store,
+      CertificateAuthority ca,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      MeterRegistry meters,
+      Duration insightFlush) {
+    this.zone = zone;
+    this.buildExecutor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "xds-build-" + zone);
+              t.setDaemon(true);
+              return t;
+            });
+    this.view =
+        new StoreKdsSource(
+            store,
+            ConfigPublisher.WATCHED,
+            r -> true,
+            UnaryOperator.identity(),
+            scheduler,
+            Duration.ofSeconds(2));
+    SimpleCache<String> cache = new SimpleCache<>(new NodeIdGroup());
+    this.insights = new InsightWriter(zone, instanceId, store, clock, scheduler, insightFlush);
+    this.publisher =
+        new ConfigPublisher(
+            zone, view, store, cache, ca, insights, clock, buildExecutor, scheduler, meters);
+    this.streams =
+        new ProxyStreams(
+            zone,
+            instanceId,
+            clock,
+            meters,
+            new ProxyStreams.Listener() {
+              @Override
+              public void onConnected(ProxyId proxy) {
+                publisher.proxyConnected(proxy);
+              }
+
+              @Override
+              public void onDisconnected(ProxyId proxy, Subscription last) {
+                publisher.proxyDisconnected(proxy);
+              }
+
+              @Override
+              public void onChanged(Subscription subscription) {
+                insights.subscriptionChanged(subscription);
+              }
+            });
+    this.discovery = new V3DiscoveryServer(streams, cache);
+  }
+
+  /** Groups snapshots by Envoy's node id. */
+  private static final class NodeIdGroup implements NodeGroup<String> {
+    @Override
+    public String hash(Node node) {
+      return node.getId();
+    }
+  }
+
+  /**
+   * Starts watching the store and serving xDS on {@code address:port} (port 0: any free port).
+   *
+   * @throws UncheckedIOException when the port cannot be bound
+   */
+  public XdsServer start(String address, int port) {
+    view.subscribe(type -> publisher.requestRebuild());
+    view.start();
+    insights
+        .closeStaleSubscriptions()
+        .exceptionally(
+            e -> {
+              log.warn("zone={}: closing stale xDS subscriptions failed", zone, e);
+              return null;
+            });
+    try {
+      server =
+          NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
+              .addService(discovery.getAggregatedDiscoveryServiceImpl())
+              .permitKeepAliveTime(10, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .maxInboundMessageSize(16 * 1024 * 1024)
+              .build()
+              .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot serve xDS on " + address + ":" + port + ": " + e.getMessage(), e);
+    }
+    log.info("zone={}: xDS server (ADS) listening on {}:{}", zone, address, server.getPort());
+    return this;
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** How many proxies have an open xDS stream. */
+  public int connectedProxies() {
+    return streams.connectedProxies().size();
+  }
+
+  @Override
+  public void close() {
+    publisher.close();
+    if (server != null) {
+      server.shutdownNow();
+      try {
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    insights.close();
+    view.close();
+    buildExecutor.shutdownNow();
+  }
+}
