@@ -1,0 +1,91 @@
+package io.meshfed.xds.sidecar;
+
+import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.meshfed.model.Resource;
+import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.ZoneIngressSpec;
+import io.meshfed.xds.MeshState;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The endpoints of one outbound cluster, one locality per zone (all priority 0). Local: every ready
+ * inbound of the zone's dataplanes that the cluster selects, weight 1. Remote (mTLS meshes only):
+ * each remote zone ingress's advertised address, weighted by the instance count of the available
+ * services the cluster selects; ingresses sharing an advertised address (replicas behind one load
+ * balancer) count once: the first by name that lists any service.
+ */
+final class Endpoints {
+  private Endpoints() {}
+
+  static ClusterLoadAssignment of(MeshState state, ClusterKey key, String clusterName) {
+    // zone -> "host:port" -> weight; TreeMaps keep the output sorted.
+    Map<String, Map<HostPort, Integer>> byZone = new TreeMap<>();
+    for (Resource dp : sortedByName(state.dataplanes())) {
+      for (DataplaneSpec.Inbound in : dp.spec(DataplaneSpec.class).inbounds()) {
+        if (in == null || in.port() == null || !in.ready()) {
+          continue;
+        }
+        if (key.selects(Dataplanes.inboundTags(in, state.zone()))) {
+          HostPort hp = new HostPort(Dataplanes.inboundAddress(dp, in), in.port());
+          byZone.computeIfAbsent(state.zone(), z -> new TreeMap<>()).merge(hp, 1, Integer::sum);
+        }
+      }
+    }
+    if (state.mtlsEnabled()) {
+      Set<HostPort> seenIngresses = new HashSet<>();
+      for (Resource ingress : sortedByName(state.remoteIngresses())) {
+        ZoneIngressSpec spec = ingress.spec(ZoneIngressSpec.class);
+        HostPort hp =
+            new HostPort(spec.networking().advertisedAddress(), spec.networking().advertisedPort());
+        if (spec.availableServices().isEmpty() || !seenIngresses.add(hp)) {
+          continue;
+        }
+        for (ZoneIngressSpec.AvailableService as : spec.availableServices()) {
+          if (as == null
+              || !state.meshName().equals(as.mesh())
+              || as.instances() == null
+              || as.instances() <= 0
+              || !key.selects(as.tags())) {
+            continue;
+          }
+          byZone
+              .computeIfAbsent(spec.zone(), z -> new TreeMap<>())
+              .merge(hp, as.instances(), Integer::sum);
+        }
+      }
+    }
+    ClusterLoadAssignment.Builder cla =
+        ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
+    byZone.forEach(
+        (zone, endpoints) -> {
+          LocalityLbEndpoints.Builder locality =
+              LocalityLbEndpoints.newBuilder().setLocality(Locality.newBuilder().setZone(zone));
+          endpoints.forEach(
+              (hp, weight) -> locality.addLbEndpoints(Xds.endpoint(hp.host(), hp.port(), weight)));
+          cla.addEndpoints(locality);
+        });
+    return cla.build();
+  }
+
+  static List<Resource> sortedByName(List<Resource> resources) {
+    List<Resource> sorted = new ArrayList<>(resources);
+    sorted.sort(Comparator.comparing(Resource::name));
+    return sorted;
+  }
+
+  private record HostPort(String host, int port) implements Comparable<HostPort> {
+    @Override
+    public int compareTo(HostPort o) {
+      int c = host.compareTo(o.host);
+      return c != 0 ? c : Integer.compare(port, o.port);
+    }
+  }
+}
