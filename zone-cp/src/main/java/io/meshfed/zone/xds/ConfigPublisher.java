@@ -202,7 +202,8 @@ final class ConfigPublisher implements AutoCloseable {
     List<ZoneIngressSpec.AvailableService> services = AvailableServices.compute(dataplanes);
     for (Resource ingress : view.resources(StandardTypes.ZONE_INGRESS)) {
       ZoneIngressSpec spec = ingress.spec(ZoneIngressSpec.class);
-      if (!zone.equals(spec.zone()) || spec.availableServices().equals(services)) {
+      if (!zone.equals(spec.zone())
+          || AvailableServices.sameServices(spec.availableServices(), services)) {
         continue;
       }
       ZoneIngressSpec wanted = spec.withAvailableServices(services);

@@ -60,6 +60,17 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
     return Set.copyOf(openStreams.keySet());
   }
 
+  /** The version of the response with {@code nonce} sent to node {@code nodeId}, if known. */
+  Optional<String> versionSent(String nodeId, String typeUrl, String nonce) {
+    for (Subscription s : streams.values()) {
+      Subscription.Sent sent = s.lastSent().get(typeUrl);
+      if (sent != null && sent.nonce().equals(nonce) && s.proxy().nodeId().equals(nodeId)) {
+        return Optional.of(sent.version());
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The open subscriptions of {@code proxy}. */
   List<Subscription> subscriptions(ProxyId proxy) {
     return streams.values().stream().filter(s -> s.proxy().equals(proxy)).toList();

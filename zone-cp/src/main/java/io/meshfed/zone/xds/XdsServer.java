@@ -117,7 +117,8 @@ public final class XdsServer implements AutoCloseable {
                 insights.subscriptionChanged(subscription);
               }
             });
-    this.discovery = new V3DiscoveryServer(streams, cache);
+    this.discovery =
+        new V3DiscoveryServer(streams, new NackHoldingWatcher(cache, streams::versionSent));
   }
 
   /** Groups snapshots by Envoy's node id. */

@@ -1,0 +1,245 @@
+package io.meshfed.zone.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.model.spec.DataplaneInsightSpec;
+import io.meshfed.model.spec.DiscoverySubscription;
+import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testing.SimulatedEnvoy;
+import io.meshfed.xds.Identity;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The zone's xDS server over real gRPC, with simulated Envoys: config follows store changes, ACKs
+ * and NACKs are recorded in DataplaneInsight and metrics, a NACKed config is not resent, and a
+ * closed stream marks the dataplane offline.
+ */
+class XdsServerIT {
+  private final ResourceCodec codec = new ResourceCodec(StandardTypes.registry());
+  private final MemoryResourceStore store = new MemoryResourceStore();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+  private XdsServer server;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void start() throws Exception {
+    put("type: Mesh\nname: default\n");
+    put(
+        """
+        type: Dataplane
+        mesh: default
+        name: backend-1
+        networking:
+          address: 127.0.0.1
+          inbound:
+          - port: 20001
+            servicePort: 8081
+            tags: {kuma.io/service: backend, kuma.io/zone: zone-1}
+        """);
+    put(
+        """
+        type: Dataplane
+        mesh: default
+        name: web-1
+        networking:
+          address: 127.0.0.1
+          inbound:
+          - port: 20002
+            servicePort: 8082
+            tags: {kuma.io/service: web, kuma.io/zone: zone-1}
+          outbound:
+          - port: 30001
+            tags: {kuma.io/service: backend}
+        """);
+    XdsServer.CertificateAuthority noCa =
+        new XdsServer.CertificateAuthority() {
+          @Override
+          public CompletableFuture<Identity> issue(
+              String mesh,
+              io.meshfed.model.spec.MeshSpec spec,
+              Map<String, java.util.Set<String>> tags) {
+            return CompletableFuture.failedFuture(new IllegalStateException("mTLS is off here"));
+          }
+
+          @Override
+          public Instant rotateAt(Identity identity) {
+            return identity.notAfter();
+          }
+        };
+    server =
+        new XdsServer(
+                "zone-1",
+                "zone-1-test",
+                store,
+                noCa,
+                Clock.systemUTC(),
+                scheduler,
+                meters,
+                Duration.ofMillis(100))
+            .start("127.0.0.1", 0);
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.close();
+    scheduler.shutdownNow();
+  }
+
+  private Resource put(String yaml) throws Exception {
+    Resource r = codec.decodeOne(yaml);
+    Optional<Resource> old = store.get(r.key()).get();
+    if (old.isPresent()) {
+      return store.update(r.withMeta(old.get().meta()), old.get().version()).get();
+    }
+    return store.create(r).get();
+  }
+
+  private Optional<DataplaneInsightSpec> insight(String name) throws Exception {
+    return store
+        .get(ResourceKey.inMesh(StandardTypes.DATAPLANE_INSIGHT, "default", name))
+        .get()
+        .map(r -> r.spec(DataplaneInsightSpec.class));
+  }
+
+  @Test
+  void proxyGetsItsConfigAndFollowsChangesAndInsightRecordsAcks() throws Exception {
+    try (SimulatedEnvoy web =
+        SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  web.ackedVersions()
+                      .keySet()
+                      .containsAll(
+                          java.util.List.of(
+                              SimulatedEnvoy.CLUSTER,
+                              SimulatedEnvoy.LISTENER,
+                              SimulatedEnvoy.ENDPOINT)));
+      String clusters = web.ackedVersions().get(SimulatedEnvoy.CLUSTER);
+      String endpoints = web.ackedVersions().get(SimulatedEnvoy.ENDPOINT);
+
+      // a second backend instance changes web's endpoints only
+      put(
+          """
+          type: Dataplane
+          mesh: default
+          name: backend-2
+          networking:
+            address: 127.0.0.1
+            inbound:
+            - port: 20003
+              servicePort: 8083
+              tags: {kuma.io/service: backend, kuma.io/zone: zone-1}
+          """);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !endpoints.equals(web.ackedVersions().get(SimulatedEnvoy.ENDPOINT)));
+      assertThat(web.ackedVersions().get(SimulatedEnvoy.CLUSTER)).isEqualTo(clusters);
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                DataplaneInsightSpec insight = insight("web-1").orElseThrow();
+                assertThat(insight.online()).isTrue();
+                DiscoverySubscription s = insight.subscriptions().get(0);
+                assertThat(s.controlPlaneInstanceId()).isEqualTo("zone-1-test");
+                assertThat(s.status().eds().lastAckedVersion())
+                    .isEqualTo(web.ackedVersions().get(SimulatedEnvoy.ENDPOINT));
+                assertThat(s.status().cds().lastAckedVersion()).isEqualTo(clusters);
+              });
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(insight("web-1").orElseThrow().online()).isFalse());
+  }
+
+  @Test
+  void nackIsCountedAndTheRejectedConfigIsNotResent() throws Exception {
+    try (SimulatedEnvoy web =
+        SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+      String listeners = web.ackedVersions().get(SimulatedEnvoy.LISTENER);
+      web.rejectNext(SimulatedEnvoy.LISTENER, "listener outbound:127.0.0.1:30002: bad config");
+      // a new outbound changes web's listeners
+      put(
+          """
+          type: Dataplane
+          mesh: default
+          name: web-1
+          networking:
+            address: 127.0.0.1
+            inbound:
+            - port: 20002
+              servicePort: 8082
+              tags: {kuma.io/service: web, kuma.io/zone: zone-1}
+            outbound:
+            - port: 30001
+              tags: {kuma.io/service: backend}
+            - port: 30002
+              tags: {kuma.io/service: web}
+          """);
+      await().atMost(Duration.ofSeconds(10)).until(() -> web.rejected() == 1);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(meters.counter("xds_nacks_total", "type", "lds").count())
+                      .isEqualTo(1.0));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          insight("web-1")
+                              .orElseThrow()
+                              .subscriptions()
+                              .get(0)
+                              .status()
+                              .lds()
+                              .responsesRejected())
+                      .isEqualTo(1L));
+      int responses = web.responses();
+      // nothing changed since: the rejected listeners are not pushed again, the old ones stay
+      assertThat(web.ackedVersions().get(SimulatedEnvoy.LISTENER)).isEqualTo(listeners);
+      await()
+          .during(Duration.ofMillis(500))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> web.responses() == responses);
+    }
+  }
+
+  @Test
+  void nodeIdThatNamesNoDataplaneIsRefused() {
+    SimulatedEnvoy bad = SimulatedEnvoy.connect(channel, "no-dot-here", Map.of(), (t, v) -> {});
+    await().atMost(Duration.ofSeconds(10)).until(() -> bad.error() != null);
+    assertThat(Status.fromThrowable(bad.error()).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(Status.fromThrowable(bad.error()).getDescription()).contains("<mesh>.<name>");
+  }
+}
