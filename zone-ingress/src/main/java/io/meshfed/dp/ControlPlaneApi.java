@@ -6,6 +6,7 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.validation.ValidationException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -119,7 +120,9 @@ final class ControlPlaneApi {
               + " "
               + req.uri()
               + " failed ("
-              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+              + (e instanceof ConnectException
+                  ? "connection refused"
+                  : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
               + "); is `meshfed zone run` listening there (--cp-address)?",
           e);
     } catch (InterruptedException e) {
