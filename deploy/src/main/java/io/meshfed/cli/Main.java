@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       DeleteCommand.class,
       DemoCommand.class,
+      DemoAppCommand.class,
+      DpCommand.class,
       GenerateCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
@@ -83,6 +84,11 @@ public final class MeshfedProcess implements AutoCloseable {
 
   public long pid() {
     return process.pid();
+  }
+
+  /** The exit code, once the process has ended. */
+  public OptionalInt exitCode() {
+    return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
   }
 
   /** SIGKILL: no shutdown hook runs. */

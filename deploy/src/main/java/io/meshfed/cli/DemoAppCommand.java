@@ -1,0 +1,82 @@
+package io.meshfed.cli;
+
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code meshfed demo-app}: a tiny HTTP backend that says which service, zone and instance it is.
+ */
+@Command(
+    name = "demo-app",
+    description = {
+      "A tiny HTTP service for demos and tests: answers every request with"
+          + " {\"service\":S,\"zone\":Z,\"instance\":I,\"path\":P}. Stops on SIGTERM or Ctrl-C."
+    },
+    mixinStandardHelpOptions = true)
+final class DemoAppCommand implements Callable<Integer> {
+  @Option(
+      names = "--port",
+      required = true,
+      paramLabel = "PORT",
+      description = "Port to listen on (0: any free port).")
+  int port;
+
+  @Option(
+      names = "--service",
+      required = true,
+      paramLabel = "S",
+      description = "Service name to report.")
+  String service;
+
+  @Option(names = "--zone", required = true, paramLabel = "Z", description = "Zone name to report.")
+  String zone;
+
+  @Option(
+      names = "--instance",
+      required = true,
+      paramLabel = "I",
+      description = "Instance name to report.")
+  String instance;
+
+  @Option(
+      names = "--address",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDRESS",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String address;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    DemoApp app;
+    try {
+      app = DemoApp.start(address, port, service, zone, instance);
+    } catch (IOException e) {
+      throw new CliException("cannot listen on " + address + ":" + port + ": " + e.getMessage());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  app.close();
+                  stopped.countDown();
+                },
+                "demo-app-shutdown"));
+    System.out.println(
+        "demo-app: service "
+            + service
+            + " (zone "
+            + zone
+            + ", instance "
+            + instance
+            + ") listening on http://"
+            + address
+            + ":"
+            + app.port());
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,182 @@
+package io.meshfed.cli;
+
+import io.meshfed.dp.DataplaneLauncher;
+import io.meshfed.dp.LaunchException;
+import io.meshfed.dp.LaunchOptions;
+import io.meshfed.dp.ProxyType;
+import io.meshfed.dp.XdsAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/** {@code meshfed dp ...}: data plane proxies. */
+@Command(
+    name = "dp",
+    description = "Data plane proxies: run and supervise Envoy for a Dataplane or a ZoneIngress.",
+    mixinStandardHelpOptions = true,
+    subcommands = {DpCommand.Run.class})
+final class DpCommand implements Runnable {
+  @CommandLine.Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** {@code meshfed dp run}: register, bootstrap and supervise one Envoy. */
+  @Command(
+      name = "run",
+      description = {
+        "Register a Dataplane (--proxy-type sidecar) or a ZoneIngress (--proxy-type ingress) with"
+            + " the zone control plane, write an Envoy bootstrap that points Envoy at the zone's"
+            + " xDS server, and run Envoy, restarting it with back-off when it exits.",
+        "On SIGTERM or Ctrl-C: stop Envoy (SIGTERM, SIGKILL after 10s), delete the registered"
+            + " resource, exit 0."
+      },
+      mixinStandardHelpOptions = true)
+  static final class Run implements Callable<Integer> {
+    @CommandLine.Spec CommandSpec spec;
+
+    @Option(
+        names = "--cp-address",
+        required = true,
+        paramLabel = "URL",
+        description = "The zone control plane's REST API, e.g. http://127.0.0.1:5681.")
+    String cpAddress;
+
+    @Option(
+        names = "--mesh",
+        defaultValue = "default",
+        paramLabel = "MESH",
+        description = "Mesh of the Dataplane (default: ${DEFAULT-VALUE}).")
+    String mesh;
+
+    @Option(
+        names = "--name",
+        required = true,
+        paramLabel = "NAME",
+        description = "Name of the Dataplane or ZoneIngress; must match the file's name.")
+    String name;
+
+    @Option(
+        names = "--dataplane-file",
+        paramLabel = "FILE|-",
+        description = {
+          "The Dataplane or ZoneIngress (universal YAML or JSON) to register; - reads stdin.",
+          "Without it the resource must already exist in the zone; it is then left in place on"
+              + " exit."
+        })
+    String dataplaneFile;
+
+    @Option(
+        names = "--proxy-type",
+        defaultValue = "sidecar",
+        paramLabel = "sidecar|ingress",
+        description =
+            "sidecar (a Dataplane) or ingress (a ZoneIngress); default: ${DEFAULT-VALUE}.")
+    String proxyType;
+
+    @Option(
+        names = "--envoy-binary",
+        defaultValue = "envoy",
+        paramLabel = "PATH",
+        description = "The Envoy executable (default: envoy from the PATH).")
+    String envoyBinary;
+
+    @Option(
+        names = "--xds-address",
+        paramLabel = "HOST:PORT",
+        description =
+            "Where Envoy dials xDS (default: the host of --cp-address and the xdsPort of the"
+                + " zone API's GET /).")
+    String xdsAddress;
+
+    @Option(
+        names = "--admin-port",
+        paramLabel = "PORT",
+        description =
+            "Envoy admin port on 127.0.0.1 (default: the resource's networking.admin.port, else"
+                + " a free port).")
+    Integer adminPort;
+
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
+        description =
+            "Where the bootstrap is written (kept on exit; default: a temporary directory removed"
+                + " on exit).")
+    Path dataDir;
+
+    @Option(
+        names = "--envoy-log-level",
+        defaultValue = "info",
+        paramLabel = "LEVEL",
+        description = "Envoy's --log-level: trace, debug, info, warning, error, critical, off.")
+    String envoyLogLevel;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      DataplaneLauncher launcher = DataplaneLauncher.create(options(), System.in);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    if (launcher.stop()) {
+                      // A signal-driven stop is a normal end: exit 0, not the JVM's 128+signal.
+                      Runtime.getRuntime().halt(0);
+                    }
+                  },
+                  "meshfed-dp-shutdown"));
+      try {
+        launcher.start();
+      } catch (LaunchException e) {
+        throw new CliException(e.getMessage());
+      }
+      launcher.awaitStopped();
+      return 0;
+    }
+
+    private LaunchOptions options() {
+      URI cp;
+      try {
+        cp = URI.create(cpAddress);
+      } catch (IllegalArgumentException e) {
+        throw usage(
+            "--cp-address '" + cpAddress + "' is not a URL (expected e.g. http://127.0.0.1:5681)");
+      }
+      if (cp.getScheme() == null || !cp.getScheme().startsWith("http") || cp.getHost() == null) {
+        throw usage(
+            "--cp-address '"
+                + cpAddress
+                + "' is not an http(s) URL (expected e.g. http://127.0.0.1:5681)");
+      }
+      if (adminPort != null && (adminPort < 1 || adminPort > 65535)) {
+        throw usage("--admin-port " + adminPort + " is out of range (expected 1-65535)");
+      }
+      try {
+        return new LaunchOptions(
+            cp,
+            mesh,
+            name,
+            ProxyType.parse(proxyType),
+            Optional.ofNullable(dataplaneFile),
+            envoyBinary,
+            Optional.ofNullable(xdsAddress).map(XdsAddress::parse),
+            Optional.ofNullable(adminPort),
+            Optional.ofNullable(dataDir),
+            envoyLogLevel);
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+      return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+  }
+}

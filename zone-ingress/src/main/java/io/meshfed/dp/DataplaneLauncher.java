@@ -1,0 +1,307 @@
+package io.meshfed.dp;
+
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.xds.EnvoyJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code meshfed dp run}: registers the proxy's resource with the zone control plane, writes the
+ * Envoy bootstrap, starts Envoy and keeps it running; {@link #stop()} stops Envoy, deregisters the
+ * resource and removes what it wrote.
+ *
+ * <p>Use: {@link #create}, {@link #start()}, then {@link #stop()} from a shutdown hook while the
+ * main thread waits in {@link #awaitStopped()}. The launcher owns its scheduler and shuts it down
+ * on stop.
+ */
+public final class DataplaneLauncher {
+  /** How long Envoy gets to exit after SIGTERM before it is killed. */
+  static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+  private static final Logger log = LoggerFactory.getLogger(DataplaneLauncher.class);
+
+  private final LaunchOptions options;
+  private final InputStream stdin;
+  private final ResourceCodec codec;
+  private final ControlPlaneApi api;
+  private final ChildProcess.Factory processes;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final Duration stopGrace;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private boolean started;
+  private boolean stopCalled;
+  private boolean registered;
+  private Path dataDir;
+  private boolean temporaryDataDir;
+  private Path bootstrapFile;
+  private EnvoySupervisor supervisor;
+
+  DataplaneLauncher(
+      LaunchOptions options,
+      InputStream stdin,
+      ChildProcess.Factory processes,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Duration stopGrace) {
+    this.options = options;
+    this.stdin = stdin;
+    this.codec = new ResourceCodec(StandardTypes.registry());
+    this.api = new ControlPlaneApi(options.cpAddress(), codec);
+    this.processes = processes;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.stopGrace = stopGrace;
+  }
+
+  /**
+   * A launcher that starts real Envoy processes; {@code stdin} serves {@code --dataplane-file -}.
+   */
+  public static DataplaneLauncher create(LaunchOptions options, InputStream stdin) {
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "meshfed-dp-supervisor");
+              t.setDaemon(true);
+              return t;
+            });
+    return new DataplaneLauncher(
+        options, stdin, ChildProcess.os(), Clock.systemUTC(), scheduler, STOP_GRACE);
+  }
+
+  /**
+   * Reads and checks the resource, finds the xDS address, writes the bootstrap, registers the
+   * resource and starts Envoy. When it fails, nothing is left registered or running.
+   */
+  public void start() throws LaunchException {
+    lock.lock();
+    try {
+      if (started) {
+        throw new IllegalStateException(options.describe() + ": start() was already called");
+      }
+      started = true;
+      ProxyResource resource = loadResource();
+      XdsAddress xds = resolveXds();
+      int adminPort = options.adminPort().or(resource::adminPort).orElseGet(this::freeLoopbackPort);
+      BootstrapConfig.Params params =
+          new BootstrapConfig.Params(
+              options.nodeId(),
+              resource.serviceCluster(),
+              options.proxyType(),
+              options.mesh(),
+              options.name(),
+              adminPort,
+              xds);
+      writeBootstrap(params);
+      if (resource.body() != null) {
+        api.register(options, resource);
+        registered = true;
+        log.info("{}: registered at {}", options.describe(), options.cpAddress());
+      }
+      supervisor =
+          new EnvoySupervisor(
+              options.describe(), envoyCommand(), processes, clock, scheduler, stopGrace);
+      supervisor.start();
+      log.info(
+          "{}: Envoy node '{}', admin 127.0.0.1:{}, xDS {}, bootstrap {}",
+          options.describe(),
+          options.nodeId(),
+          adminPort,
+          xds,
+          bootstrapFile);
+    } catch (LaunchException | RuntimeException e) {
+      stopCalled = true;
+      cleanUp();
+      stopped.countDown();
+      throw e;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops Envoy (SIGTERM, then SIGKILL after the grace period), deregisters the resource (a failure
+   * is logged, not thrown) and removes a temporary data directory. Safe to call more than once.
+   *
+   * @return true when this call stopped a running launcher
+   */
+  public boolean stop() {
+    lock.lock();
+    try {
+      if (!started || stopCalled) {
+        return false;
+      }
+      stopCalled = true;
+      if (supervisor != null) {
+        try {
+          supervisor.stop();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          log.warn("{}: interrupted while stopping Envoy", options.describe());
+        }
+      }
+      cleanUp();
+      log.info("{}: stopped", options.describe());
+      return true;
+    } finally {
+      stopped.countDown();
+      lock.unlock();
+    }
+  }
+
+  /** Waits until {@link #stop()} has finished. */
+  public void awaitStopped() throws InterruptedException {
+    stopped.await();
+  }
+
+  /** The bootstrap file Envoy runs with (null before {@link #start()}). */
+  public Path bootstrapFile() {
+    lock.lock();
+    try {
+      return bootstrapFile;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The pid of the running Envoy, if one runs. */
+  public Optional<Long> envoyPid() {
+    lock.lock();
+    try {
+      return supervisor == null ? Optional.empty() : supervisor.pid();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  List<String> envoyCommand() {
+    return List.of(
+        options.envoyBinary(),
+        "-c",
+        bootstrapFile.toString(),
+        "--use-dynamic-base-id",
+        "--log-level",
+        options.envoyLogLevel());
+  }
+
+  private ProxyResource loadResource() throws LaunchException {
+    Optional<String> file = options.dataplaneFile();
+    if (file.isEmpty()) {
+      return api.fetch(options);
+    }
+    String source = file.get().equals("-") ? "stdin" : "dataplane file '" + file.get() + "'";
+    String text;
+    try {
+      text =
+          file.get().equals("-")
+              ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
+              : Files.readString(Path.of(file.get()), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new LaunchException(source + " does not exist");
+    } catch (IOException e) {
+      throw new LaunchException("cannot read " + source + ": " + e.getMessage(), e);
+    }
+    return ProxyResource.parse(text, source, options, codec);
+  }
+
+  private XdsAddress resolveXds() throws LaunchException {
+    if (options.xdsAddress().isPresent()) {
+      return options.xdsAddress().get();
+    }
+    String host = options.cpAddress().getHost();
+    Optional<Integer> port = api.xdsPort();
+    if (port.isEmpty() || host == null) {
+      throw new LaunchException(
+          "the control plane at "
+              + options.cpAddress()
+              + " does not announce its xDS port (no xdsPort in GET /); pass --xds-address"
+              + " HOST:PORT");
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return new XdsAddress(host, port.get());
+  }
+
+  private void writeBootstrap(BootstrapConfig.Params params) throws LaunchException {
+    try {
+      if (options.dataDir().isPresent()) {
+        dataDir = Files.createDirectories(options.dataDir().get());
+      } else {
+        dataDir = Files.createTempDirectory("meshfed-dp-");
+        temporaryDataDir = true;
+      }
+      bootstrapFile = dataDir.resolve("bootstrap-" + options.nodeId() + ".json");
+      Files.writeString(
+          bootstrapFile,
+          EnvoyJson.print(BootstrapConfig.build(params)) + "\n",
+          StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new LaunchException(
+          "cannot write the Envoy bootstrap into "
+              + (dataDir == null
+                  ? options.dataDir().map(Path::toString).orElse("a temporary directory")
+                  : dataDir)
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** Deregisters, removes a temporary data directory, stops the scheduler; never throws. */
+  private void cleanUp() {
+    if (registered) {
+      try {
+        api.deregister(options);
+        log.info("{}: deregistered from {}", options.describe(), options.cpAddress());
+      } catch (LaunchException e) {
+        log.warn("{}: deregistration failed: {}", options.describe(), e.getMessage());
+      }
+      registered = false;
+    }
+    if (temporaryDataDir && dataDir != null) {
+      try (Stream<Path> files = Files.walk(dataDir)) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      } catch (IOException e) {
+        log.warn("{}: cannot remove {}: {}", options.describe(), dataDir, e.toString());
+      }
+      temporaryDataDir = false;
+    }
+    scheduler.shutdownNow();
+  }
+
+  private int freeLoopbackPort() {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on 127.0.0.1 for Envoy's admin", e);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.meshfed.dp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.meshfed.testing.EnvoyBinary;
+import io.meshfed.xds.EnvoyJson;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BootstrapConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  void sidecarBootstrapDialsAnIpXdsAddressThroughAStaticCluster() throws Exception {
+    BootstrapConfig.Params params =
+        new BootstrapConfig.Params(
+            "default.web-1",
+            "web",
+            ProxyType.SIDECAR,
+            "default",
+            "web-1",
+            9901,
+            XdsAddress.parse("127.0.0.1:5678"));
+
+    Bootstrap bootstrap = BootstrapConfig.build(params);
+
+    assertThat(bootstrap.getStaticResources().getClusters(0).getType())
+        .isEqualTo(Cluster.DiscoveryType.STATIC);
+    assertGoldenAndValid("bootstrap-sidecar.json", bootstrap);
+  }
+
+  @Test
+  void ingressBootstrapResolvesAHostNameWithStrictDns() throws Exception {
+    BootstrapConfig.Params params =
+        new BootstrapConfig.Params(
+            "ingress-1",
+            "zone-ingress",
+            ProxyType.INGRESS,
+            "default",
+            "ingress-1",
+            19000,
+            XdsAddress.parse("localhost:5678"));
+
+    Bootstrap bootstrap = BootstrapConfig.build(params);
+
+    assertThat(bootstrap.getStaticResources().getClusters(0).getType())
+        .isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
+    assertGoldenAndValid("bootstrap-ingress.json", bootstrap);
+  }
+
+  @Test
+  void ipv6LiteralsAreStatic() {
+    assertThat(XdsAddress.parse("[::1]:5678").isIpLiteral()).isTrue();
+    assertThat(XdsAddress.parse("[::1]:5678").host()).isEqualTo("::1");
+    assertThat(XdsAddress.parse("10.0.0.300:5678").isIpLiteral()).isFalse();
+    assertThat(XdsAddress.parse("cp.zone-1:5678").isIpLiteral()).isFalse();
+  }
+
+  private void assertGoldenAndValid(String golden, Bootstrap bootstrap) throws Exception {
+    String json = EnvoyJson.print(bootstrap) + "\n";
+    Golden.assertMatches(golden, json);
+    assertThat(EnvoyJson.parse(json, Bootstrap.newBuilder()).build()).isEqualTo(bootstrap);
+    Path file = Files.writeString(dir.resolve(golden), json);
+    EnvoyBinary.Validation v = EnvoyBinary.validate(file);
+    assertThat(v.ok()).as(v.output()).isTrue();
+  }
+}

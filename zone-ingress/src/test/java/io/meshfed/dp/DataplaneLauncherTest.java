@@ -1,0 +1,268 @@
+package io.meshfed.dp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DataplaneLauncherTest {
+  private static final String DATAPLANE =
+      """
+      type: Dataplane
+      mesh: default
+      name: web-1
+      networking:
+        address: 127.0.0.1
+        admin:
+          port: 19001
+        inbound:
+        - port: 18080
+          servicePort: 8080
+          tags:
+            kuma.io/service: web
+      """;
+  private static final String DP_PATH = "/meshes/default/dataplanes/web-1";
+
+  @TempDir Path dir;
+
+  private final ManualTime time = new ManualTime();
+  private final FakeProcesses processes = new FakeProcesses();
+  private final FakeApi api;
+
+  DataplaneLauncherTest() throws Exception {
+    api = new FakeApi();
+  }
+
+  @AfterEach
+  void closeApi() {
+    api.close();
+  }
+
+  private LaunchOptions options(
+      ProxyType type, String name, String file, Optional<XdsAddress> xds, Optional<Path> dataDir) {
+    return new LaunchOptions(
+        api.uri(),
+        "default",
+        name,
+        type,
+        Optional.ofNullable(file),
+        "/opt/envoy/bin/envoy",
+        xds,
+        Optional.empty(),
+        dataDir,
+        "warning");
+  }
+
+  private LaunchOptions sidecar(String file) {
+    return options(
+        ProxyType.SIDECAR,
+        "web-1",
+        file,
+        Optional.of(XdsAddress.parse("127.0.0.1:5678")),
+        Optional.empty());
+  }
+
+  private DataplaneLauncher launcher(LaunchOptions o, String stdin) {
+    InputStream in = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
+    return new DataplaneLauncher(o, in, processes, time.clock, time, Duration.ofSeconds(1));
+  }
+
+  private Path file(String name, String text) throws Exception {
+    return Files.writeString(dir.resolve(name), text);
+  }
+
+  @Test
+  void registersStartsEnvoyThenStopsItAndDeregisters() throws Exception {
+    api.answer("PUT " + DP_PATH, 201, "{}").answer("DELETE " + DP_PATH, 200, "{}");
+    DataplaneLauncher launcher = launcher(sidecar(file("dp.yaml", DATAPLANE).toString()), "");
+
+    launcher.start();
+
+    assertThat(api.requests())
+        .containsExactly(new FakeApi.Request("PUT", DP_PATH, "application/yaml", DATAPLANE));
+    Path bootstrap = launcher.bootstrapFile();
+    assertThat(bootstrap.getFileName().toString()).isEqualTo("bootstrap-default.web-1.json");
+    assertThat(Files.readString(bootstrap))
+        .contains("\"id\": \"default.web-1\"")
+        .contains("\"cluster\": \"web\"")
+        .contains("\"portValue\": 19001")
+        .contains("\"meshfed.io/proxy-type\": \"sidecar\"");
+    assertThat(processes.started()).hasSize(1);
+    assertThat(processes.last().command)
+        .containsExactly(
+            "/opt/envoy/bin/envoy",
+            "-c",
+            bootstrap.toString(),
+            "--use-dynamic-base-id",
+            "--log-level",
+            "warning");
+    assertThat(launcher.envoyPid()).contains(processes.last().pid);
+
+    assertThat(launcher.stop()).isTrue();
+
+    assertThat(processes.last().terminates).isEqualTo(1);
+    assertThat(api.calls()).containsExactly("PUT " + DP_PATH, "DELETE " + DP_PATH);
+    assertThat(bootstrap.getParent()).doesNotExist();
+    assertThat(launcher.stop()).as("a second stop does nothing").isFalse();
+  }
+
+  @Test
+  void anApiRefusalIsReportedWithItsCausesAndNoEnvoyStarts() throws Exception {
+    api.answer(
+        "PUT " + DP_PATH,
+        400,
+        """
+        {"title":"Resource is not valid","details":"mesh 'default' does not exist",
+         "causes":[{"field":"mesh","message":"mesh 'default' does not exist"}]}
+        """);
+    DataplaneLauncher launcher = launcher(sidecar(file("dp.yaml", DATAPLANE).toString()), "");
+
+    assertThatThrownBy(launcher::start)
+        .isInstanceOf(LaunchException.class)
+        .hasMessageContaining("the control plane refused Dataplane 'default/web-1'")
+        .hasMessageContaining("HTTP 400 Resource is not valid: mesh 'default' does not exist")
+        .hasMessageContaining("\n  - mesh: mesh 'default' does not exist");
+    assertThat(processes.started()).isEmpty();
+    assertThat(api.calls()).containsExactly("PUT " + DP_PATH);
+    assertThat(launcher.stop()).isFalse();
+  }
+
+  @Test
+  void aFileForAnotherNameOrMeshIsRefusedBeforeAnyRequest() throws Exception {
+    Path other = file("dp.yaml", DATAPLANE.replace("mesh: default", "mesh: payments"));
+
+    assertThatThrownBy(() -> launcher(sidecar(other.toString()), "").start())
+        .isInstanceOf(LaunchException.class)
+        .hasMessage(
+            "dataplane file '" + other + "': mesh is 'payments' (expected: 'default' from --mesh)");
+    assertThatThrownBy(
+            () ->
+                launcher(
+                        options(
+                            ProxyType.SIDECAR,
+                            "web-2",
+                            other.toString(),
+                            Optional.of(XdsAddress.parse("127.0.0.1:5678")),
+                            Optional.empty()),
+                        "")
+                    .start())
+        .hasMessageContaining("name is 'web-1' (expected: 'web-2' from --name)");
+    assertThatThrownBy(
+            () ->
+                launcher(
+                        options(
+                            ProxyType.INGRESS,
+                            "web-1",
+                            other.toString(),
+                            Optional.of(XdsAddress.parse("127.0.0.1:5678")),
+                            Optional.empty()),
+                        "")
+                    .start())
+        .hasMessageContaining(
+            "type is 'Dataplane' (expected: ZoneIngress for --proxy-type ingress)");
+    assertThatThrownBy(() -> launcher(sidecar(dir.resolve("none.yaml").toString()), "").start())
+        .hasMessageContaining("does not exist");
+    assertThat(api.requests()).isEmpty();
+    assertThat(processes.started()).isEmpty();
+  }
+
+  @Test
+  void readsJsonFromStdinAndFindsTheXdsPortInTheApiIndex() throws Exception {
+    String json =
+        "{\"type\":\"Dataplane\",\"mesh\":\"default\",\"name\":\"web-1\",\"networking\":"
+            + "{\"address\":\"127.0.0.1\",\"inbound\":[{\"port\":18080,\"servicePort\":8080,"
+            + "\"tags\":{\"kuma.io/service\":\"web\"}}]}}";
+    api.answer("GET /", 200, "{\"mode\":\"zone\",\"xdsPort\":15678}")
+        .answer("PUT " + DP_PATH, 201, "{}");
+    Path data = dir.resolve("data");
+    DataplaneLauncher launcher =
+        launcher(
+            options(ProxyType.SIDECAR, "web-1", "-", Optional.empty(), Optional.of(data)), json);
+
+    launcher.start();
+
+    assertThat(api.requests().get(1))
+        .isEqualTo(new FakeApi.Request("PUT", DP_PATH, "application/json", json));
+    assertThat(Files.readString(launcher.bootstrapFile()))
+        .contains("\"address\": \"127.0.0.1\",\n                  \"portValue\": 15678");
+    launcher.stop();
+    assertThat(launcher.bootstrapFile()).as("a given data dir is kept").exists();
+  }
+
+  @Test
+  void withoutXdsAddressOrAnnouncedPortItFailsAndSaysWhatToPass() throws Exception {
+    api.answer("GET /", 200, "{\"mode\":\"zone\"}");
+    DataplaneLauncher launcher =
+        launcher(
+            options(
+                ProxyType.SIDECAR,
+                "web-1",
+                file("dp.yaml", DATAPLANE).toString(),
+                Optional.empty(),
+                Optional.empty()),
+            "");
+
+    assertThatThrownBy(launcher::start)
+        .hasMessageContaining("does not announce its xDS port")
+        .hasMessageContaining("--xds-address HOST:PORT");
+    assertThat(api.calls()).containsExactly("GET /");
+  }
+
+  @Test
+  void anIngressRegistersAsZoneIngressWithItsNameAsNodeId() throws Exception {
+    String ingress =
+        """
+        type: ZoneIngress
+        name: ingress-1
+        networking:
+          address: 127.0.0.1
+          port: 10001
+          advertisedAddress: 127.0.0.1
+          advertisedPort: 10001
+        """;
+    api.answer("PUT /zone-ingresses/ingress-1", 201, "{}")
+        .answer("DELETE /zone-ingresses/ingress-1", 500, "{\"title\":\"store down\"}");
+    DataplaneLauncher launcher =
+        launcher(
+            options(
+                ProxyType.INGRESS,
+                "ingress-1",
+                file("ingress.yaml", ingress).toString(),
+                Optional.of(XdsAddress.parse("cp.zone-1:5678")),
+                Optional.empty()),
+            "");
+
+    launcher.start();
+    assertThat(Files.readString(launcher.bootstrapFile()))
+        .contains("\"id\": \"ingress-1\"")
+        .contains("\"cluster\": \"zone-ingress\"")
+        .contains("\"meshfed.io/proxy-type\": \"ingress\"")
+        .contains("STRICT_DNS");
+
+    assertThat(launcher.stop()).as("a failed deregistration is not fatal").isTrue();
+    assertThat(api.calls())
+        .isEqualTo(List.of("PUT /zone-ingresses/ingress-1", "DELETE /zone-ingresses/ingress-1"));
+  }
+
+  @Test
+  void withoutAFileTheExistingResourceIsUsedAndKept() throws Exception {
+    api.answer("GET " + DP_PATH, 200, DATAPLANE);
+    DataplaneLauncher launcher = launcher(sidecar(null), "");
+
+    launcher.start();
+    assertThat(Files.readString(launcher.bootstrapFile())).contains("\"portValue\": 19001");
+    launcher.stop();
+
+    assertThat(api.calls()).containsExactly("GET " + DP_PATH);
+  }
+}
