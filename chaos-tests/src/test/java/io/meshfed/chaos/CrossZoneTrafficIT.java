@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * zero stops getting traffic while the other keeps serving.
  *
  * <p>The 50/50 bound: with n = 200 requests and a fair coin, zone-2's count has mean 100 and
- * standard deviation 7.07; the test accepts 68..132 (±4.5 σ, a fair coin falls outside about
- * once in 150 000 runs).
+ * standard deviation 7.07; the test accepts 68..132 (±4.5 σ, a fair coin falls outside about once
+ * in 150 000 runs).
  */
 class CrossZoneTrafficIT {
   private static final Duration CONVERGE = Duration.ofSeconds(60);
@@ -39,8 +39,8 @@ class CrossZoneTrafficIT {
   private static final int SPLIT_MAX = 132;
 
   @TempDir Path dir;
-  @RegisterExtension final LogsOnFailure logs = new LogsOnFailure();
   private Federation f;
+  @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
   private final List<MeshfedProcess> proxies = new ArrayList<>();
   private final List<MeshfedProcess> apps = new ArrayList<>();
 
@@ -145,9 +145,9 @@ class CrossZoneTrafficIT {
     if (ingress) {
       args.addAll(List.of("--proxy-type", "ingress"));
     }
-    MeshfedProcess p = MeshfedProcess.start(dir.resolve(name + ".log"), args.toArray(String[]::new));
+    MeshfedProcess p =
+        MeshfedProcess.start(dir.resolve(name + ".log"), args.toArray(String[]::new));
     proxies.add(p);
-    logs.watch(name, dir.resolve(name + ".log"));
     return p;
   }
 
@@ -183,7 +183,7 @@ class CrossZoneTrafficIT {
         .formatted(name, port, servicePort, service);
   }
 
-  private static String ingress(String name, int port) {
+  private static String ingress(String name, int port, int adminPort) {
     return """
         type: ZoneIngress
         name: %s
@@ -192,8 +192,10 @@ class CrossZoneTrafficIT {
           port: %d
           advertisedAddress: 127.0.0.1
           advertisedPort: %d
+          admin:
+            port: %d
         """
-        .formatted(name, port, port);
+        .formatted(name, port, port, adminPort);
   }
 
   private boolean online(Federation.Node zone, String path) {
@@ -204,11 +206,8 @@ class CrossZoneTrafficIT {
   @Test
   void crossZoneTrafficFollowsMtlsPermissionsAndRoutes() throws Exception {
     f = new Federation(dir).startGlobal();
-    logs.watch("global", dir.resolve("global-1.log"));
     Federation.Node zone1 = f.startZone("zone-1");
     Federation.Node zone2 = f.startZone("zone-2");
-    logs.watch("zone-1", zone1.log);
-    logs.watch("zone-2", zone2.log);
     f.apply(f.global.api, "/meshes/default", MESH_MTLS_OFF);
     await()
         .atMost(CONVERGE)
@@ -219,8 +218,9 @@ class CrossZoneTrafficIT {
 
     int ingress1 = FreePorts.one();
     int ingress2 = FreePorts.one();
-    launch("ingress-1", zone1, ingress("ingress-1", ingress1), true);
-    launch("ingress-2", zone2, ingress("ingress-2", ingress2), true);
+    int ingress2Admin = FreePorts.one();
+    launch("ingress-1", zone1, ingress("ingress-1", ingress1, FreePorts.one()), true);
+    launch("ingress-2", zone2, ingress("ingress-2", ingress2, ingress2Admin), true);
     int app1 = FreePorts.one();
     int app2 = FreePorts.one();
     backendApp("zone-1", app1);
@@ -273,7 +273,12 @@ class CrossZoneTrafficIT {
     Distribution denied = probe.send(40);
     assertThat(denied.failed()).as("mTLS on, no permission: %s", denied).isEqualTo(40);
     JsonNode insight = f.get(zone1.api, "/meshes/default/dataplanes+insights/client");
-    assertThat(insight.path("dataplaneInsight").path("mTLS").path("certificateExpirationTime").asText())
+    assertThat(
+            insight
+                .path("dataplaneInsight")
+                .path("mTLS")
+                .path("certificateExpirationTime")
+                .asText())
         .isNotEmpty();
 
     // 3. a permission: both zones answer, zone-2 through its ingress
@@ -285,11 +290,11 @@ class CrossZoneTrafficIT {
               Distribution d = probe.send(20);
               return d.failed() == 0 && d.answered("zone-2") > 0 && d.answered("zone-1") > 0;
             });
-    long ingressBefore = ingressConnections(ingress2);
+    long ingressBefore = ingressConnections(ingress2Admin, ingress2);
     Distribution both = probe.send(40);
     assertThat(both.failed()).as("permitted: %s", both).isZero();
     assertThat(both.answered("zone-2")).as("permitted: %s", both).isPositive();
-    assertThat(ingressConnections(ingress2) - ingressBefore)
+    assertThat(ingressConnections(ingress2Admin, ingress2) - ingressBefore)
         .as("every zone-2 answer came through zone-2's ingress")
         .isGreaterThanOrEqualTo(both.answered("zone-2"));
 
@@ -321,17 +326,25 @@ class CrossZoneTrafficIT {
         .until(
             () -> {
               JsonNode copy = f.get(zone1.api, "/zone-ingresses/zone-2.ingress-2");
-              return copy != null
-                  && !copy.path("availableServices").toString().contains("backend");
+              return copy != null && !copy.path("availableServices").toString().contains("backend");
             });
     await().atMost(CONVERGE).until(() -> probe.send(10).answered("zone-1") == 10);
     Distribution scaledDown = probe.send(40);
-    assertThat(scaledDown.answered("zone-1")).as("zone-2 scaled to zero: %s", scaledDown).isEqualTo(40);
+    assertThat(scaledDown.answered("zone-1"))
+        .as("zone-2 scaled to zero: %s", scaledDown)
+        .isEqualTo(40);
   }
 
-  /** Downstream connections zone-2's ingress Envoy accepted, from its admin stats. */
-  private long ingressConnections(int ingressPort) {
-    // the ingress's admin port is in its ZoneIngressInsight? not reported; read from the launcher
-    return IngressStats.downstreamConnections(dir.resolve("ingress-2.log"), ingressPort);
+  /** Connections an ingress Envoy's listener accepted, from its admin stats. */
+  private long ingressConnections(int adminPort, int listenerPort) {
+    String stat = "listener.127.0.0.1_" + listenerPort + ".downstream_cx_total";
+    var r = f.getRaw("http://127.0.0.1:" + adminPort, "/stats");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    for (String line : r.body().split("\n")) {
+      if (line.startsWith(stat + ":")) {
+        return Long.parseLong(line.substring(stat.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no " + stat + " in ingress stats:\n" + r.body());
   }
 }
