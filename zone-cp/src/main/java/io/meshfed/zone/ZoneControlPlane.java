@@ -16,6 +16,8 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.zone.ca.ZoneCaSigner;
+import io.meshfed.zone.ca.ZoneCertificateAuthority;
 import io.meshfed.zone.kds.GlobalConnectionStatus;
 import io.meshfed.zone.kds.GlobalConnector;
 import io.meshfed.zone.kds.KdsClientOptions;
@@ -67,6 +69,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private StoreKdsSource source;
   private volatile GlobalConnector connector;
   private volatile ApiServer api;
+  private volatile ZoneCertificateAuthority certificateAuthority;
   private boolean started;
   private boolean closed;
 
@@ -140,6 +143,13 @@ public final class ZoneControlPlane implements AutoCloseable {
               source,
               runtime,
               kdsOptions);
+      certificateAuthority =
+          new ZoneCertificateAuthority(
+              config.zone(),
+              ZoneCaSigner.overKds(connector::callChannel, Duration.ofSeconds(30)),
+              config.dataDir().resolve("ca"),
+              clock,
+              executor);
       api =
           ApiServer.builder()
               .mode(ControlPlaneMode.ZONE)
@@ -202,6 +212,15 @@ public final class ZoneControlPlane implements AutoCloseable {
       throw new IllegalStateException("zone control plane " + config.zone() + " is not running");
     }
     return c.status();
+  }
+
+  /** Issues data plane proxy certificates from this zone's intermediate CAs. */
+  public ZoneCertificateAuthority certificateAuthority() {
+    ZoneCertificateAuthority ca = certificateAuthority;
+    if (ca == null) {
+      throw new IllegalStateException("zone control plane " + config.zone() + " is not running");
+    }
+    return ca;
   }
 
   /** The bound REST API port (the real one when configured as 0). */
