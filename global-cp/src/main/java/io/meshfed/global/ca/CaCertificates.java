@@ -166,8 +166,8 @@ final class CaCertificates {
 
   private static X500Name name(String commonName) {
     return new X500NameBuilder(BCStyle.INSTANCE)
+        .addRDN(BCStyle.O, "meshfed") // RFC 2253 text lists the last RDN first: "CN=..,O=meshfed"
         .addRDN(BCStyle.CN, commonName)
-        .addRDN(BCStyle.O, "meshfed")
         .build();
   }
 

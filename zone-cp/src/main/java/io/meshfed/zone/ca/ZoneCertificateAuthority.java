@@ -120,28 +120,28 @@ public final class ZoneCertificateAuthority {
       return CompletableFuture.failedFuture(e);
     }
     CaKey key = new CaKey(mesh, backend);
-    CompletableFuture<ZoneIntermediate> ca;
+    CompletableFuture<ZoneIntermediate> intermediate;
     try {
-      ca = intermediate(key);
+      intermediate = intermediate(key);
     } catch (RuntimeException e) { // e.g. the executor was shut down with the control plane
       return CompletableFuture.failedFuture(e);
     }
-    return ca.thenApplyAsync(
-            ca -> {
-              ZoneCerts.Leaf leaf = ZoneCerts.leaf(ca, sans, lifetime, clock.instant());
-              log.debug(
-                  "zone={} mesh={}: issued a certificate for {} valid until {}",
-                  zone,
-                  mesh,
-                  sans,
-                  leaf.certificate().getNotAfter().toInstant());
-              return new Identity(
-                  CaPem.certificate(leaf.certificate()) + ca.certificatePem(),
-                  CaPem.privateKey(leaf.key()),
-                  ca.rootPem(),
-                  leaf.certificate().getNotAfter().toInstant());
-            },
-            executor);
+    return intermediate.thenApplyAsync(
+        ca -> {
+          ZoneCerts.Leaf leaf = ZoneCerts.leaf(ca, sans, lifetime, clock.instant());
+          log.debug(
+              "zone={} mesh={}: issued a certificate for {} valid until {}",
+              zone,
+              mesh,
+              sans,
+              leaf.certificate().getNotAfter().toInstant());
+          return new Identity(
+              CaPem.certificate(leaf.certificate()) + ca.certificatePem(),
+              CaPem.privateKey(leaf.key()),
+              ca.rootPem(),
+              leaf.certificate().getNotAfter().toInstant());
+        },
+        executor);
   }
 
   /**
@@ -351,24 +351,33 @@ public final class ZoneCertificateAuthority {
                   .thenApplyAsync(signed -> accept(key, keys, signed), executor);
             })
         .exceptionallyCompose(
-            error ->
-                CompletableFuture.failedFuture(
-                    new IllegalStateException(
-                        "zone "
-                            + zone
-                            + ": no intermediate CA for mesh "
-                            + key.mesh()
-                            + " backend "
-                            + key.backend()
-                            + (files == null
-                                ? ""
-                                : " (none usable in "
-                                    + files.dirOf(key.mesh(), key.backend())
-                                    + ")")
-                            + " and global could not sign one: "
-                            + rootMessage(error)
-                            + "; retry later",
-                        unwrap(error))));
+            error -> CompletableFuture.failedFuture(signingFailed(key, why, error)));
+  }
+
+  private IllegalStateException signingFailed(CaKey key, String why, Throwable error) {
+    String what = "mesh " + key.mesh() + " backend " + key.backend();
+    if (why != null) {
+      return new IllegalStateException(
+          "zone "
+              + zone
+              + ": global could not renew the intermediate CA of "
+              + what
+              + ": "
+              + rootMessage(error),
+          unwrap(error));
+    }
+    return new IllegalStateException(
+        "zone "
+            + zone
+            + ": no intermediate CA for "
+            + what
+            + (files == null
+                ? ""
+                : " (none usable in " + files.dirOf(key.mesh(), key.backend()) + ")")
+            + " and global could not sign one: "
+            + rootMessage(error)
+            + "; retry later",
+        unwrap(error));
   }
 
   private ZoneIntermediate accept(CaKey key, KeyPair keys, SignedCa signed) {

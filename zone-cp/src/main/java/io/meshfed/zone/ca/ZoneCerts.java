@@ -67,8 +67,9 @@ final class ZoneCerts {
   static String certificateRequest(KeyPair keys, String zone, String mesh) {
     X500Name subject =
         new X500NameBuilder(BCStyle.INSTANCE)
+            .addRDN(
+                BCStyle.O, "meshfed") // RFC 2253 text lists the last RDN first: "CN=..,O=meshfed"
             .addRDN(BCStyle.CN, zone + " intermediate CA for mesh " + mesh)
-            .addRDN(BCStyle.O, "meshfed")
             .build();
     try {
       return CaPem.certificateRequest(
