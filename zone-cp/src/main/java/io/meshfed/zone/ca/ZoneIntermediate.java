@@ -30,6 +30,16 @@ record ZoneIntermediate(PrivateKey key, X509Certificate certificate, X509Certifi
     return Lifetimes.renewAt(notBefore(), notAfter());
   }
 
+  /** Never prints the key. */
+  @Override
+  public String toString() {
+    return "ZoneIntermediate["
+        + certificate.getSubjectX500Principal()
+        + ", notAfter="
+        + notAfter()
+        + ", key=***]";
+  }
+
   String certificatePem() {
     return CaPem.certificate(certificate);
   }
