@@ -7,7 +7,11 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.meshfed.kds.proto.KdsSyncServiceGrpc;
+import io.meshfed.kds.proto.ZoneCaRequest;
+import io.meshfed.kds.proto.ZoneCaResponse;
 import io.meshfed.store.SerialExecutor;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * The KDS gRPC service, run by global. {@code GlobalToZoneSync} runs a serving side over the zone's
  * source; {@code ZoneToGlobalSync} runs a requesting side into the zone's sink. The zone is the one
  * an authentication interceptor put into {@link KdsPeer#ZONE_NAME}; without it the call fails with
- * {@code UNAUTHENTICATED}.
+ * {@code UNAUTHENTICATED}. {@code SignZoneCa} (unary) is answered by the {@link ZoneCaSigning}
+ * given, for the same verified zone.
  *
  * <pre>{@code
  * Server server = NettyServerBuilder.forPort(5685)
@@ -30,10 +35,62 @@ public final class KdsSyncService extends KdsSyncServiceGrpc.KdsSyncServiceImplB
 
   private final KdsPeerBindings bindings;
   private final KdsRuntime runtime;
+  private final ZoneCaSigning caSigning;
 
+  /** A service that refuses {@code SignZoneCa} with {@code UNIMPLEMENTED}. */
   public KdsSyncService(KdsPeerBindings bindings, KdsRuntime runtime) {
+    this(bindings, runtime, ZoneCaSigning.UNAVAILABLE);
+  }
+
+  public KdsSyncService(KdsPeerBindings bindings, KdsRuntime runtime, ZoneCaSigning caSigning) {
     this.bindings = bindings;
     this.runtime = runtime;
+    this.caSigning = java.util.Objects.requireNonNull(caSigning, "caSigning");
+  }
+
+  @Override
+  public void signZoneCa(ZoneCaRequest request, StreamObserver<ZoneCaResponse> response) {
+    String zone = KdsPeer.ZONE_NAME.get();
+    if (zone == null) {
+      response.onError(
+          Status.UNAUTHENTICATED
+              .withDescription("SignZoneCa without a verified zone identity (no zone token?)")
+              .asRuntimeException());
+      return;
+    }
+    CompletableFuture<ZoneCaResponse> signed;
+    try {
+      signed = caSigning.sign(zone, request);
+    } catch (RuntimeException e) {
+      signed = CompletableFuture.failedFuture(e);
+    }
+    signed.whenComplete(
+        (ok, error) -> {
+          if (error == null) {
+            response.onNext(ok);
+            response.onCompleted();
+            return;
+          }
+          Throwable cause =
+              error instanceof CompletionException && error.getCause() != null
+                  ? error.getCause()
+                  : error;
+          if (cause instanceof StatusRuntimeException refused) {
+            response.onError(refused);
+          } else {
+            log.warn("zone={}: SignZoneCa for mesh {} failed", zone, request.getMesh(), cause);
+            response.onError(
+                Status.INTERNAL
+                    .withDescription(
+                        "global could not sign the intermediate CA of zone "
+                            + zone
+                            + " for mesh "
+                            + request.getMesh()
+                            + ": "
+                            + cause.getMessage())
+                    .asRuntimeException());
+          }
+        });
   }
 
   @Override

@@ -16,20 +16,27 @@ import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.zone.ca.ZoneCaSigner;
+import io.meshfed.zone.ca.ZoneCertificateAuthority;
 import io.meshfed.zone.kds.GlobalConnectionStatus;
 import io.meshfed.zone.kds.GlobalConnector;
 import io.meshfed.zone.kds.KdsClientOptions;
 import io.meshfed.zone.kds.KdsTarget;
 import io.meshfed.zone.kds.ZoneSyncAdapters;
 import io.meshfed.zone.xds.XdsServer;
+import io.meshfed.xds.Identity;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -70,6 +77,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private volatile GlobalConnector connector;
   private volatile ApiServer api;
   private volatile XdsServer xds;
+  private volatile ZoneCertificateAuthority certificateAuthority;
   private boolean started;
   private boolean closed;
 
@@ -143,12 +151,31 @@ public final class ZoneControlPlane implements AutoCloseable {
               source,
               runtime,
               kdsOptions);
+      certificateAuthority =
+          new ZoneCertificateAuthority(
+              config.zone(),
+              ZoneCaSigner.overKds(connector::callChannel, Duration.ofSeconds(30)),
+              config.dataDir().resolve("ca"),
+              clock,
+              executor);
+      ZoneCertificateAuthority ca = certificateAuthority;
       xds =
           new XdsServer(
                   config.zone(),
                   instanceId,
                   store,
-                  certificateAuthorityForXds(),
+                  new XdsServer.CertificateAuthority() {
+                    @Override
+                    public CompletableFuture<Identity> issue(
+                        String mesh, MeshSpec meshSpec, Map<String, Set<String>> inboundTags) {
+                      return ca.issue(mesh, meshSpec, inboundTags);
+                    }
+
+                    @Override
+                    public Instant rotateAt(Identity identity) {
+                      return ZoneCertificateAuthority.rotateAt(identity);
+                    }
+                  },
                   clock,
                   scheduler,
                   meters,
@@ -187,24 +214,6 @@ public final class ZoneControlPlane implements AutoCloseable {
     return this;
   }
 
-  private XdsServer.CertificateAuthority certificateAuthorityForXds() {
-    return new XdsServer.CertificateAuthority() {
-      @Override
-      public java.util.concurrent.CompletableFuture<io.meshfed.xds.Identity> issue(
-          String mesh,
-          io.meshfed.model.spec.MeshSpec meshSpec,
-          java.util.Map<String, java.util.Set<String>> inboundTags) {
-        return java.util.concurrent.CompletableFuture.failedFuture(
-            new IllegalStateException("no mesh CA in this build"));
-      }
-
-      @Override
-      public Instant rotateAt(io.meshfed.xds.Identity identity) {
-        return identity.notAfter();
-      }
-    };
-  }
-
   /** The port the xDS server listens on. */
   public int xdsPort() {
     return xds.port();
@@ -241,6 +250,15 @@ public final class ZoneControlPlane implements AutoCloseable {
       throw new IllegalStateException("zone control plane " + config.zone() + " is not running");
     }
     return c.status();
+  }
+
+  /** Issues data plane proxy certificates from this zone's intermediate CAs. */
+  public ZoneCertificateAuthority certificateAuthority() {
+    ZoneCertificateAuthority ca = certificateAuthority;
+    if (ca == null) {
+      throw new IllegalStateException("zone control plane " + config.zone() + " is not running");
+    }
+    return ca;
   }
 
   /** The bound REST API port (the real one when configured as 0). */

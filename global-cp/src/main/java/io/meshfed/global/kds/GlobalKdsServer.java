@@ -7,6 +7,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.meshfed.global.ca.MeshCaAuthority;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsPeerBindings;
 import io.meshfed.kds.KdsRuntime;
@@ -41,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * Global's side of KDS: a gRPC server running {@link KdsSyncService} for every zone, over the
  * global store. Zone Z receives the global-owned resources and the other zones' ingresses (see
  * {@link GlobalSources}); what Z reports is stored renamed and attributed to Z (see {@link
- * ZoneSink}). Stream events keep {@code Zone}/{@code ZoneInsight} current, feed the per-resource
- * {@link SyncStatus}, and the {@code kds_*} metrics.
+ * ZoneSink}). {@code SignZoneCa} is answered by a {@link MeshCaAuthority}. Stream events keep
+ * {@code Zone}/{@code ZoneInsight} current, feed the per-resource {@link SyncStatus}, and the
+ * {@code kds_*} metrics.
  *
  * <pre>{@code
  * GlobalKdsServer kds = new GlobalKdsServer(options, store, codec, instanceId, clock, meters,
@@ -64,6 +66,7 @@ public final class GlobalKdsServer implements AutoCloseable {
   private final KdsMetrics metrics;
   private final KdsRuntime runtime;
   private final ZoneCallGuard guard;
+  private final MeshCaAuthority meshCa;
   private Server server;
   private boolean closed;
 
@@ -105,6 +108,7 @@ public final class GlobalKdsServer implements AutoCloseable {
             executor,
             KdsStreamListener.all(List.of(insights, syncStatus, metrics)));
     this.guard = new ZoneCallGuard(options.zoneVersionKey(), insights::handshake);
+    this.meshCa = new MeshCaAuthority(store, clock, executor);
   }
 
   /** The per-resource sync status, for {@code /_sync}. */
@@ -191,7 +195,8 @@ public final class GlobalKdsServer implements AutoCloseable {
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(address, credentials)
             .addService(
-                ServerInterceptors.intercept(new KdsSyncService(bindings(), runtime), chain))
+                ServerInterceptors.intercept(
+                    new KdsSyncService(bindings(), runtime, meshCa), chain))
             .maxInboundMessageSize(options.settings().inboundLimit())
             .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)

@@ -4,6 +4,7 @@ import io.grpc.Context;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -17,11 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one stream set per zone: a new call of an RPC for a zone replaces the older call of the
- * same RPC for that zone, which is closed with {@code ABORTED} and a message saying why. (When one
- * of a zone's streams ends, the zone closes its other one, so a reconnect replaces the whole set.)
- * Runs after the authentication interceptor, which put the zone into {@link KdsPeer#ZONE_NAME};
- * also reports the zone's handshake version, when an interceptor put it into the given key.
+ * Serves one stream set per zone: a new streaming call of an RPC for a zone replaces the older call
+ * of the same RPC for that zone, which is closed with {@code ABORTED} and a message saying why.
+ * (When one of a zone's streams ends, the zone closes its other one, so a reconnect replaces the
+ * whole set.) Runs after the authentication interceptor, which put the zone into {@link
+ * KdsPeer#ZONE_NAME}; also reports the zone's handshake version, when an interceptor put it into
+ * the given key.
  *
  * <p>An evicted call is closed under its own lock and its listener is told it was cancelled, so the
  * KDS state machine on it ends at once; whatever the machine still sends is dropped.
@@ -49,6 +51,9 @@ final class ZoneCallGuard implements ServerInterceptor {
     String zone = KdsPeer.ZONE_NAME.get();
     if (zone == null) {
       return next.startCall(call, headers); // the KDS service refuses it
+    }
+    if (call.getMethodDescriptor().getType() != MethodDescriptor.MethodType.BIDI_STREAMING) {
+      return next.startCall(call, headers); // unary calls (SignZoneCa) never replace each other
     }
     String rpc = call.getMethodDescriptor().getBareMethodName();
     if ("GlobalToZoneSync".equals(rpc)) {

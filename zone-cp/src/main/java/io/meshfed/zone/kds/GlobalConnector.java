@@ -1,5 +1,6 @@
 package io.meshfed.zone.kds;
 
+import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -129,6 +130,32 @@ public final class GlobalConnector implements AutoCloseable {
           connect();
         });
     return this;
+  }
+
+  /**
+   * A channel for unary calls to global beside the sync streams ({@code SignZoneCa}): the same
+   * connection, each call carrying this zone's handshake and its token, read from the file now.
+   * Fails when the connector is not started or closed, or the token cannot be read.
+   */
+  public CompletableFuture<Channel> callChannel() {
+    CompletableFuture<Channel> out = new CompletableFuture<>();
+    serial.execute(
+        () -> {
+          if (closed || channel == null) {
+            out.completeExceptionally(
+                new IllegalStateException(
+                    "zone " + zone + ": the connection to global " + target + " is not open"));
+            return;
+          }
+          try {
+            out.complete(
+                ClientInterceptors.intercept(
+                    channel, new ZoneCallMetadata(readToken(), zone, version, () -> {})));
+          } catch (IllegalStateException e) {
+            out.completeExceptionally(e);
+          }
+        });
+    return out;
   }
 
   /** The current connection state. */
