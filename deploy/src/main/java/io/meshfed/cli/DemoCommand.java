@@ -1,6 +1,9 @@
 package io.meshfed.cli;
 
 import io.meshfed.api.settings.SettingsException;
+import io.meshfed.dp.DataplaneLauncher;
+import io.meshfed.dp.LaunchOptions;
+import io.meshfed.dp.ProxyType;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.kds.KdsServerOptions;
@@ -22,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
@@ -29,26 +33,34 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code meshfed demo}: a global control plane and two zone control planes in this process,
- * federated over KDS with TLS and zone tokens; policies applied with the CLI on global reach both
- * zones, a dataplane registered in zone-2 shows up on global, and everything stops again.
+ * {@code meshfed demo}: Kuma's multi-zone demo on this machine. A global control plane and two zone
+ * control planes run in this process, federated over KDS (TLS, zone tokens); a zone ingress Envoy
+ * per zone, a {@code backend} demo service with its sidecar Envoy in each zone and a client sidecar
+ * in zone-1 run as real Envoy processes configured only over xDS. The demo then applies policies on
+ * global and, after each, sends requests through the client's sidecar and prints which zone
+ * answered: mTLS off (local only), mTLS on (denied), a TrafficPermission (both zones), a
+ * TrafficRoute to zone-2, and a 50/50 split. Everything stops at the end unless {@code
+ * --keep-running}.
  */
 @Command(
     name = "demo",
     description = {
-      "Start a global control plane and two zone control planes (zone-1, zone-2) on this machine,"
-          + " federated over KDS (TLS, zone tokens); apply sample policies (a mesh with a builtin"
-          + " CA, a TrafficPermission, a TrafficRoute) on global with the CLI, watch them reach the"
-          + " zones, register a dataplane in zone-2 and see it on global; then stop.",
-      "Zone ingress Envoys and cross-zone traffic join the demo with the data-plane work."
+      "Run Kuma's multi-zone demo on this machine: a global control plane and two zone control"
+          + " planes (zone-1, zone-2) federated over KDS, a zone ingress Envoy per zone, a backend"
+          + " service with its sidecar Envoy in each zone and a client sidecar in zone-1.",
+      "Policies are applied on global one by one (mTLS on, a TrafficPermission, a TrafficRoute to"
+          + " zone-2, a 50/50 split); after each, requests go through the client's sidecar and the"
+          + " demo prints which zone answered them. Then everything stops (--keep-running leaves it"
+          + " up). Needs envoy on the PATH (./meshfed installs it)."
     },
     mixinStandardHelpOptions = true)
 final class DemoCommand implements Callable<Integer> {
-  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration WAIT = Duration.ofSeconds(60);
 
   @Option(
       names = "--keep-running",
-      description = "Leave the control planes up after the demo and print how to reach them.")
+      description =
+          "Leave the control planes and Envoys up after the demo and print how to reach them.")
   boolean keepRunning;
 
   @Option(
@@ -58,12 +70,28 @@ final class DemoCommand implements Callable<Integer> {
       description = "REST API port of the demo's global control plane (default: any free port).")
   int apiPort;
 
+  @Option(
+      names = "--requests",
+      paramLabel = "N",
+      defaultValue = "100",
+      description = "Requests sent after each step (default: ${DEFAULT-VALUE}; the split: 2N).")
+  int requests;
+
+  @Option(
+      names = "--envoy-binary",
+      paramLabel = "PATH",
+      defaultValue = "envoy",
+      description = "The Envoy executable (default: ${DEFAULT-VALUE}, looked up on the PATH).")
+  String envoyBinary;
+
   private final List<AutoCloseable> running = new ArrayList<>();
+  private final List<String[]> results = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
     quietLogs();
     Path dataDir = Files.createTempDirectory("meshfed-demo-");
+    System.out.println("meshfed demo: working directory " + dataDir);
     try {
       GlobalControlPlane global = startGlobal(dataDir);
       String api = "http://127.0.0.1:" + global.apiPort();
@@ -71,74 +99,265 @@ final class DemoCommand implements Callable<Integer> {
       ZoneControlPlane zone2 = startZone(global, dataDir, "zone-2");
       String zone1Api = "http://127.0.0.1:" + zone1.apiPort();
       String zone2Api = "http://127.0.0.1:" + zone2.apiPort();
-      Path policies = dataDir.resolve("demo-policies.yaml");
-      Files.writeString(policies, sample("samples/demo-policies.yaml"));
 
       step(
           "1. Global (API "
               + api
-              + ") and two zones are running; each zone dialled global over TLS with its token");
-      await(() -> zone1.globalConnection().connected() && zone2.globalConnection().connected());
+              + ") and two zones are running; each dialled global over TLS with its zone token");
+      await(
+          "both zones connected",
+          () -> zone1.globalConnection().connected() && zone2.globalConnection().connected());
       cli("inspect", "zones", "--api", api);
 
-      step("2. On global: apply a Mesh with a builtin CA, a TrafficPermission and a TrafficRoute");
-      cli("apply", "-f", policies.toString(), "--api", api);
+      step("2. On global: the mesh, with a builtin CA backend but mTLS off");
+      apply(dataDir, "demo-mesh.yaml", api);
+      await(
+          "the mesh in both zones",
+          () -> has(zone1Api, "/meshes/default") && has(zone2Api, "/meshes/default"));
 
-      step("3. They reach both zones over KDS: zone-1 lists the route, zone-2 shows its copy");
-      await(() -> has(zone1Api, "/meshes/default/traffic-routes/backend-to-zone-2"));
-      await(() -> has(zone2Api, "/meshes/default/traffic-routes/backend-to-zone-2"));
-      cli("get", "traffic-routes", "--api", zone1Api);
+      step(
+          "3. Data plane: a zone ingress per zone, backend (demo app + sidecar) in both zones, a"
+              + " client sidecar in zone-1; every Envoy gets its config from its zone over xDS");
+      int client = startDataPlane(dataDir, zone1Api, zone2Api);
+      await(
+          "every Envoy connected and zone-2's backend advertised to zone-1",
+          () ->
+              online(zone1Api, "/zoneingresses+insights/ingress-1")
+                  && online(zone2Api, "/zoneingresses+insights/ingress-2")
+                  && online(zone1Api, "/meshes/default/dataplanes+insights/backend-1")
+                  && online(zone2Api, "/meshes/default/dataplanes+insights/backend-2")
+                  && online(zone1Api, "/meshes/default/dataplanes+insights/client")
+                  && body(zone1Api, "/zone-ingresses/zone-2.ingress-2").contains("backend"));
+      cli("inspect", "dataplanes", "--api", api);
       System.out.println();
-      cli("get", "traffic-route", "backend-to-zone-2", "-o", "yaml", "--api", zone2Api);
-      step("   and global records which zone acknowledged which version:");
-      String sync = "/meshes/default/traffic-routes/backend-to-zone-2/_sync";
-      await(() -> body(api, sync).split("\"upToDate\":true", -1).length == 3);
+      cli("inspect", "zone-ingresses", "--api", api);
+      TrafficProbe probe = new TrafficProbe("127.0.0.1", client, Duration.ofSeconds(3));
+      System.out.println(
+          "\nThe client sends each request on a new connection to its sidecar at 127.0.0.1:"
+              + client
+              + " (outbound for backend).");
+
+      step("4. mTLS off: cross-zone traffic needs mTLS, so only zone-1's backend answers");
+      await("zone-1's backend answering", () -> probe.send(5).answered("zone-1") == 5);
+      measure(probe, "mTLS off", requests);
+
+      step("5. On global: mTLS on. No TrafficPermission yet, so every connection is refused");
+      apply(dataDir, "demo-mesh-mtls.yaml", api);
+      await("mTLS denying everything", () -> probe.send(5).allFailed());
+      measure(probe, "mTLS on, no TrafficPermission", requests);
+      await(
+          "certificates reported in zone-1",
+          () ->
+              body(zone1Api, "/meshes/default/dataplanes+insights")
+                      .split("certificateExpirationTime", -1)
+                      .length
+                  == 3);
+      System.out.println("\nEvery sidecar now has a certificate from its zone's intermediate CA:");
+      cli("inspect", "dataplanes", "--api", zone1Api);
+
+      step("6. On global: a TrafficPermission allowing every service: both zones answer");
+      apply(dataDir, "demo-permission.yaml", api);
+      await(
+          "traffic allowed in both zones",
+          () -> {
+            TrafficProbe.Distribution d = probe.send(10);
+            return d.failed() == 0 && d.answered("zone-2") > 0;
+          });
+      measure(probe, "TrafficPermission allow-all", requests);
+
+      step("7. On global: a TrafficRoute sending all backend traffic to zone-2");
+      apply(dataDir, "demo-route-zone-2.yaml", api);
+      await("the route to zone-2", () -> probe.send(10).answered("zone-2") == 10);
+      measure(probe, "TrafficRoute -> zone-2", requests);
+
+      step("8. On global: the route splits backend traffic 50/50 between the zones");
+      apply(dataDir, "demo-route-split.yaml", api);
+      await(
+          "the 50/50 split",
+          () -> {
+            TrafficProbe.Distribution d = probe.send(10);
+            return d.failed() == 0 && d.answered("zone-1") > 0;
+          });
+      measure(probe, "TrafficRoute split 50/50", 2 * requests);
+
+      step("9. Global records which zone acknowledged which version of the route");
+      String sync = "/meshes/default/traffic-routes/backend-route/_sync";
+      await(
+          "both zones acknowledging",
+          () -> body(api, sync).split("\"upToDate\":true", -1).length == 3);
       System.out.println(pretty(body(api, sync)));
-
-      step("4. A dataplane registers in zone-2; global shows it as zone-2.backend-1");
-      Path dataplane = dataDir.resolve("dataplane.yaml");
-      Files.writeString(dataplane, sample("samples/demo-dataplane.yaml"));
-      cli("apply", "-f", dataplane.toString(), "--api", zone2Api);
-      await(() -> has(api, "/meshes/default/dataplanes/zone-2.backend-1"));
-      cli("get", "dataplanes", "--api", api);
-
-      step("5. Ownership: a zone cannot write global's policies, global cannot write dataplanes");
-      cli("apply", "-f", policies.toString(), "--api", zone1Api);
-      cli("apply", "-f", dataplane.toString(), "--api", api);
-
-      step("6. Bad input is refused with the field that is wrong, and nothing else is lost");
-      Path bad = dataDir.resolve("bad.yaml");
-      Files.writeString(
-          bad, "type: TrafficRoute\nname: Not_A_Name\nmesh: default\nsources: []\nconf: {}\n");
-      cli("apply", "-f", bad.toString(), "--api", api);
-      cli("get", "traffic-routes", "--api", api);
 
       if (keepRunning) {
         System.out.println();
-        System.out.println("The control planes keep running. Try:");
-        System.out.println("  ./meshfed inspect zones --api " + api);
-        System.out.println("  ./meshfed get meshes --api " + zone1Api + "      # zone-1");
-        System.out.println("  curl " + api + "/zones+insights");
-        System.out.println("  curl " + api + "/metrics | grep kds_");
-        System.out.println("Stop them with Ctrl-C.");
+        System.out.println("Everything keeps running. Try:");
+        System.out.println(
+            "  curl -s 127.0.0.1:" + client + "        # through the client's sidecar");
+        System.out.println("  ./meshfed inspect dataplanes --api " + api);
+        System.out.println("  ./meshfed inspect zone-ingresses --api " + zone1Api + "   # zone-1");
+        System.out.println("  ./meshfed get traffic-routes --api " + api);
+        System.out.println("  curl -s " + zone1Api + "/metrics | grep xds_");
+        System.out.println("Stop it with Ctrl-C.");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
             .addShutdownHook(
                 new Thread(
                     () -> {
                       stopAll();
+                      deleteQuietly(dataDir);
                       stopped.countDown();
                     }));
         stopped.await();
       } else {
-        step("Done: the control planes stop now (use --keep-running to leave them up).");
+        step(
+            "Done: the Envoys, demo apps and control planes stop now (--keep-running leaves them up).");
       }
       return 0;
     } finally {
       if (!keepRunning) {
         stopAll();
+        deleteQuietly(dataDir);
       }
-      deleteQuietly(dataDir);
+    }
+  }
+
+  /** Starts the demo apps and every Envoy; returns the client's outbound port for backend. */
+  private int startDataPlane(Path dataDir, String zone1Api, String zone2Api) throws Exception {
+    int ingress1 = freePort();
+    int ingress2 = freePort();
+    launch(dataDir, zone1Api, "ingress-1", ProxyType.INGRESS, ingress("ingress-1", ingress1));
+    launch(dataDir, zone2Api, "ingress-2", ProxyType.INGRESS, ingress("ingress-2", ingress2));
+    DemoApp app1 = DemoApp.start("127.0.0.1", 0, "backend", "zone-1", "1");
+    running.add(app1);
+    DemoApp app2 = DemoApp.start("127.0.0.1", 0, "backend", "zone-2", "1");
+    running.add(app2);
+    launch(
+        dataDir,
+        zone1Api,
+        "backend-1",
+        ProxyType.SIDECAR,
+        sidecar("backend-1", "backend", freePort(), app1.port(), ""));
+    launch(
+        dataDir,
+        zone2Api,
+        "backend-2",
+        ProxyType.SIDECAR,
+        sidecar("backend-2", "backend", freePort(), app2.port(), ""));
+    int clientOutbound = freePort();
+    launch(
+        dataDir,
+        zone1Api,
+        "client",
+        ProxyType.SIDECAR,
+        sidecar(
+            "client",
+            "client",
+            freePort(),
+            freePort(),
+            "  outbound:\n  - port: "
+                + clientOutbound
+                + "\n    tags:\n      kuma.io/service: backend\n"));
+    return clientOutbound;
+  }
+
+  private void launch(Path dataDir, String zoneApi, String name, ProxyType type, String yaml)
+      throws Exception {
+    Path file = dataDir.resolve(name + ".yaml");
+    Files.writeString(file, yaml);
+    Path envoyDir = dataDir.resolve("envoy-" + name);
+    Files.createDirectories(envoyDir);
+    DataplaneLauncher launcher =
+        DataplaneLauncher.create(
+            new LaunchOptions(
+                URI.create(zoneApi),
+                "default",
+                name,
+                type,
+                Optional.of(file.toString()),
+                envoyBinary,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.of(envoyDir),
+                "error"),
+            InputStream.nullInputStream());
+    launcher.start();
+    running.add(launcher::stop);
+    System.out.println(
+        "  "
+            + (type == ProxyType.INGRESS ? "zone ingress " : "sidecar      ")
+            + name
+            + " -> "
+            + zoneApi);
+  }
+
+  private static String ingress(String name, int port) {
+    return "type: ZoneIngress\nname: "
+        + name
+        + "\nnetworking:\n  address: 127.0.0.1\n  port: "
+        + port
+        + "\n  advertisedAddress: 127.0.0.1\n  advertisedPort: "
+        + port
+        + "\n";
+  }
+
+  private static String sidecar(
+      String name, String service, int port, int servicePort, String outbound) {
+    return "type: Dataplane\nmesh: default\nname: "
+        + name
+        + "\nnetworking:\n  address: 127.0.0.1\n  inbound:\n  - port: "
+        + port
+        + "\n    servicePort: "
+        + servicePort
+        + "\n    tags:\n      kuma.io/service: "
+        + service
+        + "\n      kuma.io/protocol: http\n"
+        + outbound;
+  }
+
+  /** Sends {@code n} requests, records the row and prints every row so far. */
+  private void measure(TrafficProbe probe, String label, int n) {
+    TrafficProbe.Distribution d = probe.send(n);
+    results.add(
+        new String[] {
+          label,
+          String.valueOf(d.total()),
+          cell(d.answered("zone-1"), d.total()),
+          cell(d.answered("zone-2"), d.total()),
+          cell(d.failed(), d.total())
+        });
+    Table table = new Table(List.of("STEP", "REQUESTS", "ZONE-1", "ZONE-2", "FAILED"));
+    results.forEach(r -> table.add(List.of(r)));
+    System.out.println();
+    table.print(System.out);
+  }
+
+  private static String cell(int count, int total) {
+    return count
+        + " ("
+        + String.format(java.util.Locale.ROOT, "%.1f", 100.0 * count / total)
+        + "%)";
+  }
+
+  private boolean online(String api, String path) {
+    return body(api, path).contains("\"online\":true");
+  }
+
+  private static void apply(Path dataDir, String sample, String api) throws IOException {
+    Path file = dataDir.resolve(sample);
+    Files.writeString(file, sample("samples/" + sample));
+    System.out.println("$ meshfed apply -f " + sample);
+    System.out.print(
+        sample("samples/" + sample)
+            .lines()
+            .filter(l -> l.startsWith("#"))
+            .map(l -> l + "\n")
+            .reduce("", String::concat));
+    cli("apply", "-f", file.toString(), "--api", api);
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
     }
   }
 
@@ -216,13 +435,13 @@ final class DemoCommand implements Callable<Integer> {
     running.clear();
   }
 
-  private static void await(BooleanSupplier condition) throws InterruptedException {
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new CliException("the demo waited " + WAIT.toSeconds() + "s for the federation");
+        throw new CliException("the demo waited " + WAIT.toSeconds() + "s for " + what);
       }
-      Thread.sleep(50);
+      Thread.sleep(100);
     }
   }
 

@@ -3,25 +3,77 @@ package io.meshfed.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.testing.MeshfedProcess;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** {@code meshfed demo} as the README runs it: it federates, shows each step and stops. */
+/**
+ * {@code meshfed demo} as the README runs it: global, two zones, ingress and sidecar Envoys; the
+ * distribution table after each step shows what each policy did; it exits and leaves no process
+ * behind.
+ *
+ * <p>The 50/50 row has 200 requests: a fair coin gives zone-2 100 ± 7.07 (one σ); the test accepts
+ * 68..132 (±4.5 σ).
+ */
 class DemoIT {
-  @Test
-  void theDemoFederatesShowsEachStepAndExits() {
-    MeshfedProcess.Result demo = MeshfedProcess.run(null, "demo");
+  private static final Pattern ROW =
+      Pattern.compile(
+          "(\\d+) +(\\d+) \\([\\d.]+%\\) +(\\d+) \\([\\d.]+%\\) +(\\d+) \\([\\d.]+%\\)\\s*$");
 
-    assertThat(demo.exitCode()).as(demo.stdout() + demo.stderr()).isZero();
-    assertThat(demo.stdout())
+  /** {@code [requests, zone-1, zone-2, failed]} of the last table row labelled {@code label}. */
+  private static int[] row(String stdout, String label) {
+    List<String> lines =
+        stdout
+            .lines()
+            .filter(l -> l.startsWith(label + "  ") || l.startsWith(label + " "))
+            .toList();
+    assertThat(lines).as("a row '%s' in:\n%s", label, stdout).isNotEmpty();
+    Matcher m = ROW.matcher(lines.get(lines.size() - 1).substring(label.length()));
+    assertThat(m.find()).as("row '%s': %s", label, lines.get(lines.size() - 1)).isTrue();
+    return new int[] {
+      Integer.parseInt(m.group(1)),
+      Integer.parseInt(m.group(2)),
+      Integer.parseInt(m.group(3)),
+      Integer.parseInt(m.group(4))
+    };
+  }
+
+  @Test
+  void theDemoShowsEveryStepsDistributionAndLeavesNothingRunning() {
+    MeshfedProcess.Result demo = MeshfedProcess.run(null, "demo");
+    String out = demo.stdout();
+    assertThat(demo.exitCode()).as(out + demo.stderr()).isZero();
+    assertThat(out)
         .contains("zone-1   Online")
         .contains("zone-2   Online")
-        .contains("applied 3 of 3 documents")
-        .contains("kuma.io/origin: global")
+        .contains("backend-1")
         .contains("\"upToDate\" : true")
-        .contains("zone-2.backend-1")
-        .contains("Mesh is owned by the global control plane")
-        .contains("they are reported by zones")
-        .contains("'Not_A_Name' is not a valid name")
-        .contains("Done: the control planes stop now");
+        .contains("Done: the Envoys, demo apps and control planes stop now");
+
+    int[] plain = row(out, "mTLS off");
+    assertThat(plain[1]).as("mTLS off: zone-1").isEqualTo(plain[0]);
+    int[] denied = row(out, "mTLS on, no TrafficPermission");
+    assertThat(denied[3]).as("no permission: failed").isEqualTo(denied[0]);
+    int[] allowed = row(out, "TrafficPermission allow-all");
+    assertThat(allowed[3]).as("allowed: failed").isZero();
+    assertThat(allowed[1]).as("allowed: zone-1").isPositive();
+    assertThat(allowed[2]).as("allowed: zone-2").isPositive();
+    int[] toZone2 = row(out, "TrafficRoute -> zone-2");
+    assertThat(toZone2[2]).as("route: zone-2").isEqualTo(toZone2[0]);
+    int[] split = row(out, "TrafficRoute split 50/50");
+    assertThat(split[0]).isEqualTo(200);
+    assertThat(split[3]).as("split: failed").isZero();
+    assertThat(split[2]).as("split: zone-2 of 200").isBetween(68, 132);
+
+    Matcher dir = Pattern.compile("working directory (\\S+)").matcher(out);
+    assertThat(dir.find()).isTrue();
+    String workDir = dir.group(1);
+    List<String> left =
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().orElse("").contains(workDir))
+            .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+            .toList();
+    assertThat(left).as("processes the demo left behind").isEmpty();
   }
 }

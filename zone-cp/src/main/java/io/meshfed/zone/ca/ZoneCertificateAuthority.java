@@ -307,6 +307,7 @@ public final class ZoneCertificateAuthority {
                   + notBefore));
       return mine;
     }
+    Instant attempt = clock.instant();
     requestFromGlobal(key, "renewing")
         .whenComplete(
             (ca, error) -> {
@@ -314,7 +315,8 @@ public final class ZoneCertificateAuthority {
                 current.put(key, CompletableFuture.completedFuture(ca));
                 renewalNotBefore.remove(key);
               } else {
-                renewalNotBefore.put(key, clock.instant().plus(RENEWAL_RETRY));
+                // counted from when the attempt started, however long global took to fail
+                renewalNotBefore.put(key, attempt.plus(RENEWAL_RETRY));
                 log.warn(
                     "zone={} mesh={}: renewing the intermediate CA of backend {} failed, next"
                         + " attempt in {} at the earliest: {}",
