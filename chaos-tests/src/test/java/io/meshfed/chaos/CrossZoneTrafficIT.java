@@ -86,6 +86,9 @@ class CrossZoneTrafficIT {
         backends:
         - name: ca-1
           type: builtin
+          dpCert:
+            rotation:
+              expiration: 30s
       """;
 
   private static final String ALLOW_ALL =
@@ -316,6 +319,24 @@ class CrossZoneTrafficIT {
                     .as("bytes zone-2's ingress relayed from its backends")
                     .isGreaterThanOrEqualTo(100L * both.answered("zone-2")));
 
+    // certificates live 30 s here and are rotated at 4/5 of that: one connection kept open across
+    // a rotation of the client's and the backends' certificates keeps working
+    try (KeepAlive conn = new KeepAlive("127.0.0.1", clientOutbound)) {
+      long start = System.nanoTime();
+      int served = 0;
+      while (regenerations(zone1, "client") < 1 || regenerations(zone1, "backend-1") < 1) {
+        assertThat(conn.get()).as("request %d on one connection", served).contains("\"zone\"");
+        served++;
+        assertThat(System.nanoTime() - start)
+            .as("certificates rotated within 60 s")
+            .isLessThan(Duration.ofSeconds(60).toNanos());
+        Thread.sleep(250); // pacing the requests on the kept connection, not waiting for a state
+      }
+      for (int i = 0; i < 5; i++) {
+        assertThat(conn.get()).as("request after the rotation").contains("\"zone\"");
+      }
+    }
+
     // 4. route everything to zone-2
     f.apply(f.global.api, "/meshes/default/traffic-routes/backend-route", route(0, 100));
     await().atMost(CONVERGE).until(() -> probe.send(10).answered("zone-2") == 10);
@@ -351,6 +372,62 @@ class CrossZoneTrafficIT {
     assertThat(scaledDown.answered("zone-1"))
         .as("zone-2 scaled to zero: %s", scaledDown)
         .isEqualTo(40);
+  }
+
+  private long regenerations(Federation.Node zone, String dataplane) {
+    JsonNode n = f.get(zone.api, "/meshes/default/dataplanes+insights/" + dataplane);
+    return n.path("dataplaneInsight").path("mTLS").path("certificateRegenerations").asLong(0);
+  }
+
+  /** An HTTP/1.1 connection kept open: one request after another on the same socket. */
+  private static final class KeepAlive implements AutoCloseable {
+    private final java.net.Socket socket;
+    private final java.io.BufferedInputStream in;
+
+    KeepAlive(String host, int port) throws java.io.IOException {
+      socket = new java.net.Socket(host, port);
+      socket.setSoTimeout(5000);
+      in = new java.io.BufferedInputStream(socket.getInputStream());
+    }
+
+    /** One GET; the body. Fails when the connection was closed or the status is not 200. */
+    String get() throws java.io.IOException {
+      socket
+          .getOutputStream()
+          .write(
+              "GET /keepalive HTTP/1.1\r\nHost: backend\r\n\r\n"
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String status = line();
+      int length = -1;
+      for (String h = line(); !h.isEmpty(); h = line()) {
+        if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+          length = Integer.parseInt(h.substring(15).trim());
+        }
+      }
+      assertThat(status).startsWith("HTTP/1.1 200");
+      assertThat(length).as("Content-Length").isNotNegative();
+      byte[] body = in.readNBytes(length);
+      return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private String line() throws java.io.IOException {
+      StringBuilder b = new StringBuilder();
+      int c;
+      while ((c = in.read()) != -1 && c != '\n') {
+        if (c != '\r') {
+          b.append((char) c);
+        }
+      }
+      if (c == -1) {
+        throw new java.io.EOFException("the connection was closed");
+      }
+      return b.toString();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      socket.close();
+    }
   }
 
   /**

@@ -145,14 +145,21 @@ public final class ZoneCertificateAuthority {
   }
 
   /**
-   * When to replace {@code identity}: at 4/5 of its leaf's lifetime, from its notBefore (5 minutes
-   * before issue) to its notAfter. For a 24h leaf that is 19h16m after its notBefore.
+   * When to replace {@code identity}: at 4/5 of its leaf's lifetime counted from when it was issued
+   * (its notBefore is back-dated {@link ZoneCerts#BACKDATE} for clock skew; that margin is not
+   * lifetime) to its notAfter. For a 24h leaf that is 19h12m after issue; for a 1m leaf, 48s. A
+   * rotation point at or before issue would make every rebuild issue again.
    *
    * @throws IllegalArgumentException when the chain holds no certificate
    */
   public static Instant rotateAt(Identity identity) {
     X509Certificate leaf = CaPem.certificates(identity.certChainPem(), "certChainPem").get(0);
-    return Lifetimes.renewAt(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+    Instant notAfter = leaf.getNotAfter().toInstant();
+    Instant issued = leaf.getNotBefore().toInstant().plus(ZoneCerts.BACKDATE);
+    if (issued.isAfter(notAfter)) {
+      issued = leaf.getNotBefore().toInstant();
+    }
+    return Lifetimes.renewAt(issued, notAfter);
   }
 
   /** True from {@link #rotateAt} on. */

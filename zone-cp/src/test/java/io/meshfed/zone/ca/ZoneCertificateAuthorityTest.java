@@ -165,13 +165,18 @@ class ZoneCertificateAuthorityTest {
     TestMeshRoot root = new TestMeshRoot("default", clock::instant, Duration.ofDays(365));
     Identity id = issue(authority("zone-1", root, null), "default", builtin("24h"), WEB);
 
-    // notBefore = START - 5m, notAfter = START + 24h: lifetime 24h05m, 4/5 of it is 19h16m
-    Instant rotateAt = START.minus(Duration.ofMinutes(5)).plus(Duration.ofMinutes(19 * 60 + 16));
+    // issued at START (notBefore back-dated 5m for skew), notAfter = START + 24h: 4/5 is 19h12m
+    Instant rotateAt = START.plus(Duration.ofMinutes(19 * 60 + 12));
     assertThat(ZoneCertificateAuthority.rotateAt(id)).isEqualTo(rotateAt);
     assertThat(ZoneCertificateAuthority.needsRotation(id, START)).isFalse();
     assertThat(ZoneCertificateAuthority.needsRotation(id, rotateAt.minusMillis(1))).isFalse();
     assertThat(ZoneCertificateAuthority.needsRotation(id, rotateAt)).isTrue();
     assertThat(ZoneCertificateAuthority.needsRotation(id, id.notAfter())).isTrue();
+
+    // a short lifetime rotates after 4/5 of it, never at once (the back-dating is not lifetime)
+    Identity shortLived = issue(authority("zone-1", root, null), "default", builtin("1m"), WEB);
+    assertThat(ZoneCertificateAuthority.rotateAt(shortLived)).isEqualTo(START.plusSeconds(48));
+    assertThat(ZoneCertificateAuthority.needsRotation(shortLived, START)).isFalse();
   }
 
   @Test
