@@ -4,6 +4,7 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.ZoneIngressSpec;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Everything a zone control plane knows about one mesh that goes into Envoy config: the mesh, the
@@ -11,26 +12,77 @@ import java.util.List;
  * zones' that global sent), and the mesh's policies. Built whole from one store read, then handed
  * to the generators, which are pure functions of it.
  *
- * @param zone the zone this control plane serves
- * @param mesh the {@code Mesh} resource
- * @param dataplanes this zone's {@code Dataplane} resources in the mesh
- * @param zoneIngresses every {@code ZoneIngress} in the zone's store (global-scoped: all meshes)
- * @param trafficPermissions the mesh's {@code TrafficPermission} resources
- * @param trafficRoutes the mesh's {@code TrafficRoute} resources
+ * <p>An immutable value (equality over the six parts). It also carries the lookups the generators
+ * need, {@link #index()}, built once on first use and shared by every proxy generated from this
+ * state, so that generating one proxy costs about its own outbounds times their endpoints rather
+ * than a scan of the whole mesh.
  */
-public record MeshState(
-    String zone,
-    Resource mesh,
-    List<Resource> dataplanes,
-    List<Resource> zoneIngresses,
-    List<Resource> trafficPermissions,
-    List<Resource> trafficRoutes) {
+public final class MeshState {
+  private final String zone;
+  private final Resource mesh;
+  private final List<Resource> dataplanes;
+  private final List<Resource> zoneIngresses;
+  private final List<Resource> trafficPermissions;
+  private final List<Resource> trafficRoutes;
+  // Derived from the fields above; built at most a few times (racy single check: immutable and
+  // deterministic, so a second build on another thread is only wasted work).
+  private volatile MeshIndex index;
 
-  public MeshState {
-    dataplanes = List.copyOf(dataplanes);
-    zoneIngresses = List.copyOf(zoneIngresses);
-    trafficPermissions = List.copyOf(trafficPermissions);
-    trafficRoutes = List.copyOf(trafficRoutes);
+  /**
+   * @param zone the zone this control plane serves
+   * @param mesh the {@code Mesh} resource
+   * @param dataplanes this zone's {@code Dataplane} resources in the mesh
+   * @param zoneIngresses every {@code ZoneIngress} in the zone's store (global-scoped: all meshes)
+   * @param trafficPermissions the mesh's {@code TrafficPermission} resources
+   * @param trafficRoutes the mesh's {@code TrafficRoute} resources
+   */
+  public MeshState(
+      String zone,
+      Resource mesh,
+      List<Resource> dataplanes,
+      List<Resource> zoneIngresses,
+      List<Resource> trafficPermissions,
+      List<Resource> trafficRoutes) {
+    this.zone = zone;
+    this.mesh = mesh;
+    this.dataplanes = List.copyOf(dataplanes);
+    this.zoneIngresses = List.copyOf(zoneIngresses);
+    this.trafficPermissions = List.copyOf(trafficPermissions);
+    this.trafficRoutes = List.copyOf(trafficRoutes);
+  }
+
+  public String zone() {
+    return zone;
+  }
+
+  public Resource mesh() {
+    return mesh;
+  }
+
+  public List<Resource> dataplanes() {
+    return dataplanes;
+  }
+
+  public List<Resource> zoneIngresses() {
+    return zoneIngresses;
+  }
+
+  public List<Resource> trafficPermissions() {
+    return trafficPermissions;
+  }
+
+  public List<Resource> trafficRoutes() {
+    return trafficRoutes;
+  }
+
+  /** Lookups over this state, built on first use and then shared. */
+  public MeshIndex index() {
+    MeshIndex i = index;
+    if (i == null) {
+      i = new MeshIndex(this);
+      index = i;
+    }
+    return i;
   }
 
   public String meshName() {
@@ -61,5 +113,38 @@ public record MeshState(
     return zoneIngresses.stream()
         .filter(r -> zone.equals(r.spec(ZoneIngressSpec.class).zone()))
         .toList();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MeshState s
+        && Objects.equals(zone, s.zone)
+        && Objects.equals(mesh, s.mesh)
+        && dataplanes.equals(s.dataplanes)
+        && zoneIngresses.equals(s.zoneIngresses)
+        && trafficPermissions.equals(s.trafficPermissions)
+        && trafficRoutes.equals(s.trafficRoutes);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(zone, mesh, dataplanes, zoneIngresses, trafficPermissions, trafficRoutes);
+  }
+
+  @Override
+  public String toString() {
+    return "MeshState[zone="
+        + zone
+        + ", mesh="
+        + (mesh == null ? null : mesh.name())
+        + ", dataplanes="
+        + dataplanes.size()
+        + ", zoneIngresses="
+        + zoneIngresses.size()
+        + ", trafficPermissions="
+        + trafficPermissions.size()
+        + ", trafficRoutes="
+        + trafficRoutes.size()
+        + "]";
   }
 }

@@ -19,6 +19,7 @@ import io.meshfed.xds.ProxyConfig;
 import io.meshfed.xds.ingress.AvailableServices;
 import io.meshfed.xds.ingress.IngressGenerator;
 import io.meshfed.xds.sidecar.SidecarGenerator;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.security.MessageDigest;
@@ -44,16 +45,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the zone's store into one xDS snapshot per connected proxy. A rebuild runs when something
- * it reads changes (meshes, dataplanes, ingresses, permissions, routes), when a proxy connects and
- * when a certificate is issued or due for rotation; never on a timer. Requests made while a rebuild
- * runs fold into one more rebuild. Each rebuild reads one consistent view, builds every proxy's
- * config whole, checks it (EDS clusters have endpoints), and publishes only the proxies whose
- * config changed; versions are content hashes per type, so a restarted control plane gives a
- * reconnecting Envoy the same versions for the same config and new ones for anything else.
+ * Turns the zone's store into one xDS snapshot per connected proxy. A full rebuild (every connected
+ * proxy) runs when something it reads changes (meshes, dataplanes, ingresses, permissions, routes);
+ * never on a timer. Requests made while a rebuild runs fold into one more rebuild. A proxy that
+ * connects, or whose certificate is issued or due for rotation, is built alone, from the last view
+ * read (read again first if the store changed since). Each build reads one consistent view, builds
+ * the proxy's config whole, checks it (EDS clusters have endpoints), and publishes it only when it
+ * changed; versions are content hashes per type, so a restarted control plane gives a reconnecting
+ * Envoy the same versions for the same config and new ones for anything else. All of it runs on one
+ * build executor.
  *
- * <p>The zone's own ingresses get their {@code availableServices} recomputed here too, from the
- * same view, and written back when they differ.
+ * <p>The per-mesh lookups the generators need ({@link MeshState#index()}) are built once per view
+ * read and shared by every proxy of the mesh.
+ *
+ * <p>When a proxy's last stream closes, its snapshot is removed from the cache. java-control-plane
+ * refuses that while the stream's watches are still open (they are cancelled just after the stream
+ * callbacks run), so a refused removal is retried every {@link #CLEAR_RETRY} for up to {@link
+ * #CLEAR_ATTEMPTS} attempts, as long as the proxy stays away.
+ *
+ * <p>The zone's own ingresses get their {@code availableServices} recomputed here too, in full
+ * rebuilds, from the same view, and written back when they differ.
  */
 final class ConfigPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigPublisher.class);
@@ -66,6 +77,9 @@ final class ConfigPublisher implements AutoCloseable {
           StandardTypes.TRAFFIC_PERMISSION,
           StandardTypes.TRAFFIC_ROUTE);
 
+  static final Duration CLEAR_RETRY = Duration.ofSeconds(1);
+  static final int CLEAR_ATTEMPTS = 30;
+
   private final String zone;
   private final StoreKdsSource view;
   private final ResourceStore store;
@@ -77,9 +91,12 @@ final class ConfigPublisher implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Set<ProxyId> connected = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean pending = new AtomicBoolean();
+  private final AtomicBoolean viewChanged = new AtomicBoolean(true);
   private final Timer buildTimer;
-  // Touched only from executor (one rebuild at a time):
+  private final Counter proxyBuilds;
+  // Touched only from executor (one build at a time):
   private final Map<ProxyId, Map<String, String>> published = new HashMap<>();
+  private View current;
   private final Map<ProxyId, IssuedIdentity> identities = new ConcurrentHashMap<>();
   private final Set<ProxyId> issuing = ConcurrentHashMap.newKeySet();
   private final Map<ResourceKey, ZoneIngressSpec> ingressWrites = new ConcurrentHashMap<>();
@@ -87,6 +104,9 @@ final class ConfigPublisher implements AutoCloseable {
 
   /** An identity and what it was issued for, so a change of tags or CA backend re-issues it. */
   private record IssuedIdentity(Identity identity, String backend, Map<String, Set<String>> tags) {}
+
+  /** One read of the store view: the mesh states and the zone ingresses by name. */
+  private record View(Map<String, MeshState> meshes, Map<String, Resource> ingresses) {}
 
   ConfigPublisher(
       String zone,
@@ -112,25 +132,33 @@ final class ConfigPublisher implements AutoCloseable {
         Timer.builder("xds_snapshot_build_seconds")
             .description("Time to rebuild every connected proxy's xDS snapshot")
             .register(meters);
+    this.proxyBuilds =
+        Counter.builder("xds_proxy_configs_built_total")
+            .description("Proxy configs generated, in full rebuilds and for single proxies")
+            .register(meters);
   }
 
+  /** Builds the config of a proxy whose first stream opened (only its own). */
   void proxyConnected(ProxyId proxy) {
     connected.add(proxy);
+    rebuildProxy(proxy);
+  }
+
+  /** Forgets a proxy whose last stream closed, and removes its snapshot from the cache. */
+  void proxyDisconnected(ProxyId proxy) {
+    connected.remove(proxy);
+    if (!closed) {
+      executor.execute(() -> forget(proxy, 1));
+    }
+  }
+
+  /** The store view changed: marks the last read stale and asks for a full rebuild. */
+  void viewChanged() {
+    viewChanged.set(true);
     requestRebuild();
   }
 
-  void proxyDisconnected(ProxyId proxy) {
-    connected.remove(proxy);
-    executor.execute(
-        () -> {
-          if (!connected.contains(proxy)) {
-            published.remove(proxy);
-            cache.clearSnapshot(proxy.nodeId());
-          }
-        });
-  }
-
-  /** Asks for a rebuild; several requests before it starts make one. */
+  /** Asks for a rebuild of every connected proxy; several requests before it starts make one. */
   void requestRebuild() {
     if (closed) {
       return;
@@ -140,19 +168,83 @@ final class ConfigPublisher implements AutoCloseable {
     }
   }
 
+  /** Asks for a build of {@code proxy} alone, from the current view. */
+  private void rebuildProxy(ProxyId proxy) {
+    if (closed) {
+      return;
+    }
+    executor.execute(
+        () -> {
+          if (closed || !connected.contains(proxy) || !viewReady()) {
+            return; // gone, or the full rebuild once the view is ready includes it
+          }
+          try {
+            publish(proxy, currentView());
+          } catch (RuntimeException e) {
+            log.error(
+                "zone={} {}: building its config failed; it keeps its last one", zone, proxy, e);
+          }
+        });
+  }
+
+  /** On the executor: forgets {@code proxy} if it is still away, retrying a refused removal. */
+  private void forget(ProxyId proxy, int attempt) {
+    if (closed || connected.contains(proxy)) {
+      return; // back again: its new stream's build owns the snapshot
+    }
+    published.remove(proxy);
+    if (cache.clearSnapshot(proxy.nodeId())) {
+      log.debug("zone={} {}: snapshot removed (attempt {})", zone, proxy, attempt);
+      return;
+    }
+    if (attempt >= CLEAR_ATTEMPTS) {
+      log.warn(
+          "zone={} {}: its snapshot is still watched {} attempts after its last stream closed;"
+              + " left in the cache",
+          zone,
+          proxy,
+          attempt);
+      return;
+    }
+    // Expected at first: the closed stream's watches are cancelled after the close callback.
+    log.debug("zone={} {}: snapshot still watched, removing it again later", zone, proxy);
+    scheduler.schedule(
+        () -> {
+          if (!closed) {
+            executor.execute(() -> forget(proxy, attempt + 1));
+          }
+        },
+        CLEAR_RETRY.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private boolean viewReady() {
+    return WATCHED.stream().allMatch(view::isReady);
+  }
+
+  /** The last view read, read again first when the store changed since. */
+  private View currentView() {
+    if (viewChanged.getAndSet(false) || current == null) {
+      current = readView();
+    }
+    return current;
+  }
+
   private void rebuild() {
     pending.set(false);
-    if (closed || !WATCHED.stream().allMatch(view::isReady)) {
+    if (closed || !viewReady()) {
       return;
     }
     long start = System.nanoTime();
     try {
-      Map<String, MeshState> meshes = meshStates();
+      viewChanged.set(false);
+      View v = readView();
+      current = v;
       updateAvailableServices();
       int changed = 0;
       for (ProxyId proxy : List.copyOf(connected)) {
         try {
-          if (publish(proxy, meshes)) {
+          if (publish(proxy, v)) {
             changed++;
           }
         } catch (RuntimeException e) {
@@ -166,6 +258,14 @@ final class ConfigPublisher implements AutoCloseable {
     } finally {
       buildTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
+  }
+
+  private View readView() {
+    Map<String, Resource> ingressesByName = new HashMap<>();
+    for (Resource ingress : view.resources(StandardTypes.ZONE_INGRESS)) {
+      ingressesByName.putIfAbsent(ingress.name(), ingress);
+    }
+    return new View(meshStates(), ingressesByName);
   }
 
   private Map<String, MeshState> meshStates() {
@@ -235,8 +335,9 @@ final class ConfigPublisher implements AutoCloseable {
   }
 
   /** Builds and publishes one proxy's config; true when it changed. */
-  private boolean publish(ProxyId proxy, Map<String, MeshState> meshes) {
-    Optional<ProxyConfig> config = build(proxy, meshes);
+  private boolean publish(ProxyId proxy, View v) {
+    proxyBuilds.increment();
+    Optional<ProxyConfig> config = build(proxy, v);
     if (config.isEmpty()) {
       return false;
     }
@@ -279,22 +380,17 @@ final class ConfigPublisher implements AutoCloseable {
     return true;
   }
 
-  private Optional<ProxyConfig> build(ProxyId proxy, Map<String, MeshState> meshes) {
+  private Optional<ProxyConfig> build(ProxyId proxy, View v) {
     if (proxy.kind() == ProxyId.Kind.INGRESS) {
-      Optional<Resource> ingress =
-          view.resources(StandardTypes.ZONE_INGRESS).stream()
-              .filter(r -> r.name().equals(proxy.name()))
-              .findFirst();
-      if (ingress.isEmpty()) {
+      Resource ingress = v.ingresses().get(proxy.name());
+      if (ingress == null) {
         return Optional.of(ProxyConfig.empty());
       }
-      return Optional.of(IngressGenerator.generate(ingress.get(), List.copyOf(meshes.values())));
+      return Optional.of(IngressGenerator.generate(ingress, List.copyOf(v.meshes().values())));
     }
-    MeshState mesh = meshes.get(proxy.mesh());
+    MeshState mesh = v.meshes().get(proxy.mesh());
     Optional<Resource> dataplane =
-        mesh == null
-            ? Optional.empty()
-            : mesh.dataplanes().stream().filter(r -> r.name().equals(proxy.name())).findFirst();
+        mesh == null ? Optional.empty() : mesh.index().dataplane(proxy.name());
     if (dataplane.isEmpty()) {
       return Optional.of(ProxyConfig.empty());
     }
@@ -334,7 +430,7 @@ final class ConfigPublisher implements AutoCloseable {
                       zone,
                       proxy,
                       error.getMessage());
-                  scheduler.schedule(this::requestRebuild, 5, TimeUnit.SECONDS);
+                  scheduler.schedule(() -> rebuildProxy(proxy), 5, TimeUnit.SECONDS);
                   return;
                 }
                 identities.put(proxy, new IssuedIdentity(identity, backend, tags));
@@ -344,8 +440,8 @@ final class ConfigPublisher implements AutoCloseable {
                 long delay =
                     Math.max(
                         0, Duration.between(clock.instant(), issuer.rotateAt(identity)).toMillis());
-                scheduler.schedule(this::requestRebuild, delay + 10, TimeUnit.MILLISECONDS);
-                requestRebuild();
+                scheduler.schedule(() -> rebuildProxy(proxy), delay + 10, TimeUnit.MILLISECONDS);
+                rebuildProxy(proxy);
               });
     }
     if (fits && now.isBefore(current.identity().notAfter())) {
@@ -388,6 +484,11 @@ final class ConfigPublisher implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     return out;
+  }
+
+  /** Whether the cache holds a snapshot for {@code proxy} (for tests). */
+  boolean hasSnapshot(ProxyId proxy) {
+    return cache.getSnapshot(proxy.nodeId()) != null;
   }
 
   boolean isConnected(ProxyId proxy) {

@@ -135,7 +135,7 @@ public final class XdsServer implements AutoCloseable {
    * @throws UncheckedIOException when the port cannot be bound
    */
   public XdsServer start(String address, int port) {
-    view.subscribe(type -> publisher.requestRebuild());
+    view.subscribe(type -> publisher.viewChanged());
     view.start();
     insights
         .closeStaleSubscriptions()
@@ -169,6 +169,11 @@ public final class XdsServer implements AutoCloseable {
   /** How many proxies have an open xDS stream. */
   public int connectedProxies() {
     return streams.connectedProxies().size();
+  }
+
+  /** Whether the snapshot cache holds a snapshot for {@code proxy} (for tests). */
+  boolean hasSnapshot(ProxyId proxy) {
+    return publisher.hasSnapshot(proxy);
   }
 
   @Override

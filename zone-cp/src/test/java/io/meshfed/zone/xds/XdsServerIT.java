@@ -236,6 +236,61 @@ class XdsServerIT {
   }
 
   @Test
+  void connectingProxyIsBuiltAloneAndOthersAreNotRebuilt() throws Exception {
+    try (SimulatedEnvoy web =
+        SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.ENDPOINT));
+      double builds = awaitQuietBuilds();
+      int webResponses = web.responses();
+
+      try (SimulatedEnvoy backend =
+          SimulatedEnvoy.connect(channel, "default.backend-1", Map.of(), (t, v) -> {})) {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> backend.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+        // backend-1's config was built; web-1's was neither rebuilt nor sent again
+        assertThat(awaitQuietBuilds()).isEqualTo(builds + 1);
+        assertThat(web.responses()).isEqualTo(webResponses);
+      }
+    }
+  }
+
+  @Test
+  void snapshotOfDisconnectedProxyIsRemovedFromTheCache() {
+    ProxyId web1 = new ProxyId(ProxyId.Kind.SIDECAR, "default", "web-1");
+    SimulatedEnvoy web = SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {});
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+    assertThat(server.hasSnapshot(web1)).isTrue();
+
+    web.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !server.hasSnapshot(web1));
+  }
+
+  /** The count of proxy configs built, once it has not moved for 500 ms. */
+  private double awaitQuietBuilds() {
+    double[] last = {-1};
+    await()
+        .pollInterval(Duration.ofMillis(100))
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              double now = meters.counter("xds_proxy_configs_built_total").count();
+              boolean same = now == last[0];
+              last[0] = now;
+              return same;
+            });
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> meters.counter("xds_proxy_configs_built_total").count() == last[0]);
+    return last[0];
+  }
+
+  @Test
   void nodeIdThatNamesNoDataplaneIsRefused() {
     SimulatedEnvoy bad = SimulatedEnvoy.connect(channel, "no-dot-here", Map.of(), (t, v) -> {});
     await().atMost(Duration.ofSeconds(10)).until(() -> bad.error() != null);

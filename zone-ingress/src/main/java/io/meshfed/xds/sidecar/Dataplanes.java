@@ -2,9 +2,8 @@ package io.meshfed.xds.sidecar;
 
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
-import io.meshfed.model.spec.Tags;
+import io.meshfed.xds.MeshIndex;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** How the generator reads a dataplane's inbounds. */
 final class Dataplanes {
@@ -15,12 +14,7 @@ final class Dataplanes {
    * control plane stamps it; a dataplane cannot claim another zone).
    */
   static Map<String, String> inboundTags(DataplaneSpec.Inbound in, String zone) {
-    if (zone.equals(in.tags().get(Tags.ZONE))) {
-      return in.tags();
-    }
-    Map<String, String> tags = new TreeMap<>(in.tags());
-    tags.put(Tags.ZONE, zone);
-    return java.util.Collections.unmodifiableMap(tags);
+    return MeshIndex.inboundTags(in, zone);
   }
 
   /** The address an inbound listens on: its own {@code address}, else the dataplane's. */

@@ -6,21 +6,20 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.ZoneIngressSpec;
+import io.meshfed.xds.MeshIndex;
 import io.meshfed.xds.MeshState;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * The endpoints of one outbound cluster, one locality per zone (all priority 0). Local: every ready
- * inbound of the zone's dataplanes that the cluster selects, weight 1. Remote (mTLS meshes only):
- * each remote zone ingress's advertised address, weighted by the instance count of the available
- * services the cluster selects; ingresses sharing an advertised address (replicas behind one load
- * balancer) count once: the first by name that lists any service.
+ * inbound of the zone's dataplanes that the cluster selects, weight 1 (only the inbounds of the
+ * cluster's service are looked at, from the mesh's shared {@link MeshIndex}). Remote (mTLS meshes
+ * only): each remote zone ingress's advertised address, weighted by the instance count of the
+ * available services the cluster selects; ingresses sharing an advertised address (replicas behind
+ * one load balancer) count once: the first by name that lists any service.
  */
 final class Endpoints {
   private Endpoints() {}
@@ -28,20 +27,17 @@ final class Endpoints {
   static ClusterLoadAssignment of(MeshState state, ClusterKey key, String clusterName) {
     // zone -> "host:port" -> weight; TreeMaps keep the output sorted.
     Map<String, Map<HostPort, Integer>> byZone = new TreeMap<>();
-    for (Resource dp : sortedByName(state.dataplanes())) {
-      for (DataplaneSpec.Inbound in : dp.spec(DataplaneSpec.class).inbounds()) {
-        if (in == null || in.port() == null || !in.ready()) {
-          continue;
-        }
-        if (key.selects(Dataplanes.inboundTags(in, state.zone()))) {
-          HostPort hp = new HostPort(Dataplanes.inboundAddress(dp, in), in.port());
-          byZone.computeIfAbsent(state.zone(), z -> new TreeMap<>()).merge(hp, 1, Integer::sum);
-        }
+    for (MeshIndex.LocalInbound local : state.index().inbounds(key.service())) {
+      DataplaneSpec.Inbound in = local.inbound();
+      if (in.port() == null || !in.ready() || !key.selects(local.tags())) {
+        continue;
       }
+      HostPort hp = new HostPort(Dataplanes.inboundAddress(local.dataplane(), in), in.port());
+      byZone.computeIfAbsent(state.zone(), z -> new TreeMap<>()).merge(hp, 1, Integer::sum);
     }
     if (state.mtlsEnabled()) {
       Set<HostPort> seenIngresses = new HashSet<>();
-      for (Resource ingress : sortedByName(state.remoteIngresses())) {
+      for (Resource ingress : state.index().remoteIngresses()) {
         ZoneIngressSpec spec = ingress.spec(ZoneIngressSpec.class);
         HostPort hp =
             new HostPort(spec.networking().advertisedAddress(), spec.networking().advertisedPort());
@@ -73,12 +69,6 @@ final class Endpoints {
           cla.addEndpoints(locality);
         });
     return cla.build();
-  }
-
-  static List<Resource> sortedByName(List<Resource> resources) {
-    List<Resource> sorted = new ArrayList<>(resources);
-    sorted.sort(Comparator.comparing(Resource::name));
-    return sorted;
   }
 
   private record HostPort(String host, int port) implements Comparable<HostPort> {

@@ -19,9 +19,7 @@ import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
-import io.meshfed.model.spec.Tags;
 import io.meshfed.model.spec.TrafficRouteSpec;
-import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.xds.MeshState;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -36,7 +34,6 @@ import org.slf4j.LoggerFactory;
 final class Outbounds {
   private static final Logger LOG = LoggerFactory.getLogger(Outbounds.class);
   static final String DEFAULT_ADDRESS = "127.0.0.1";
-  static final String HTTP = "http";
 
   private Outbounds() {}
 
@@ -63,13 +60,12 @@ final class Outbounds {
         out.address() == null || out.address().isEmpty() ? DEFAULT_ADDRESS : out.address();
     String name = "outbound:" + address + ":" + out.port();
     Optional<Resource> route =
-        RouteSelector.select(
-            Endpoints.sortedByName(state.trafficRoutes()), inboundTagSets, service);
+        RouteSelector.select(state.index().trafficRoutes(), inboundTagSets, service);
     TrafficRouteSpec.Conf conf = route.map(r -> r.spec(TrafficRouteSpec.class).conf()).orElse(null);
     Action fallback = defaultAction(conf, service);
     Set<ClusterKey> clusters = new LinkedHashSet<>();
     FilterChain.Builder chain = FilterChain.newBuilder();
-    if (isHttp(state, service)) {
+    if (state.index().http(service)) {
       VirtualHost.Builder vhost = VirtualHost.newBuilder().setName(service).addDomains("*");
       List<TrafficRouteSpec.Http> rules = conf == null ? List.of() : conf.http();
       for (int i = 0; i < rules.size(); i++) {
@@ -118,35 +114,6 @@ final class Outbounds {
             .addFilterChains(chain)
             .build();
     return new Result(listener, clusters);
-  }
-
-  /**
-   * {@code http} when every instance of the service that this zone knows (its inbounds here, and
-   * with mTLS the available services of remote ingresses) is tagged {@code kuma.io/protocol: http};
-   * otherwise TCP.
-   */
-  static boolean isHttp(MeshState state, String service) {
-    List<String> protocols = new ArrayList<>();
-    for (Resource dp : state.dataplanes()) {
-      for (DataplaneSpec.Inbound in : dp.spec(DataplaneSpec.class).inbounds()) {
-        if (in != null && service.equals(in.service())) {
-          protocols.add(in.tags().get(Tags.PROTOCOL));
-        }
-      }
-    }
-    if (state.mtlsEnabled()) {
-      for (Resource ingress : state.remoteIngresses()) {
-        for (ZoneIngressSpec.AvailableService as :
-            ingress.spec(ZoneIngressSpec.class).availableServices()) {
-          if (as != null
-              && state.meshName().equals(as.mesh())
-              && service.equals(as.tags().get(Tags.SERVICE))) {
-            protocols.add(as.tags().get(Tags.PROTOCOL));
-          }
-        }
-      }
-    }
-    return !protocols.isEmpty() && protocols.stream().allMatch(HTTP::equals);
   }
 
   private static Action defaultAction(TrafficRouteSpec.Conf conf, String service) {

@@ -1,0 +1,131 @@
+package io.meshfed.xds;
+
+import io.meshfed.model.Resource;
+import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.Tags;
+import io.meshfed.model.spec.ZoneIngressSpec;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Lookups over one {@link MeshState}, built once (see {@link MeshState#index()}) and shared by
+ * every proxy generated from it: the mesh's dataplanes by name, the inbounds of each service with
+ * the tags the zone sees, whether a service speaks HTTP, and the name-sorted routes and remote
+ * ingresses. Building it reads every dataplane once and never fails: anything that can be wrong
+ * with one dataplane (a missing address) is reported by the generator that uses it, as before.
+ */
+public final class MeshIndex {
+  private static final String HTTP = "http";
+
+  private final Map<String, Resource> dataplanesByName;
+  private final Map<String, List<LocalInbound>> inboundsByService;
+  private final Map<String, Boolean> httpByService;
+  private final List<Resource> trafficRoutes;
+  private final List<Resource> remoteIngresses;
+
+  /**
+   * One inbound of one of the zone's dataplanes.
+   *
+   * @param dataplane the Dataplane it belongs to
+   * @param inbound the inbound
+   * @param tags its tags as this zone sees them (see {@link #inboundTags})
+   */
+  public record LocalInbound(
+      Resource dataplane, DataplaneSpec.Inbound inbound, Map<String, String> tags) {}
+
+  MeshIndex(MeshState state) {
+    List<Resource> dataplanes = sortedByName(state.dataplanes());
+    Map<String, Resource> byName = new HashMap<>();
+    Map<String, List<LocalInbound>> byService = new HashMap<>();
+    Map<String, Boolean> http = new HashMap<>();
+    for (Resource dp : dataplanes) {
+      byName.putIfAbsent(dp.name(), dp);
+      for (DataplaneSpec.Inbound in : dp.spec(DataplaneSpec.class).inbounds()) {
+        if (in == null || in.service() == null) {
+          continue;
+        }
+        byService
+            .computeIfAbsent(in.service(), s -> new ArrayList<>())
+            .add(new LocalInbound(dp, in, inboundTags(in, state.zone())));
+        http.merge(in.service(), HTTP.equals(in.tags().get(Tags.PROTOCOL)), Boolean::logicalAnd);
+      }
+    }
+    this.remoteIngresses = sortedByName(state.remoteIngresses());
+    if (state.mtlsEnabled()) {
+      for (Resource ingress : remoteIngresses) {
+        for (ZoneIngressSpec.AvailableService as :
+            ingress.spec(ZoneIngressSpec.class).availableServices()) {
+          if (as == null || !state.meshName().equals(as.mesh())) {
+            continue;
+          }
+          String service = as.tags().get(Tags.SERVICE);
+          if (service != null) {
+            http.merge(service, HTTP.equals(as.tags().get(Tags.PROTOCOL)), Boolean::logicalAnd);
+          }
+        }
+      }
+    }
+    byService.replaceAll((s, list) -> List.copyOf(list));
+    this.dataplanesByName = Collections.unmodifiableMap(byName);
+    this.inboundsByService = Collections.unmodifiableMap(byService);
+    this.httpByService = Collections.unmodifiableMap(http);
+    this.trafficRoutes = sortedByName(state.trafficRoutes());
+  }
+
+  /** The mesh's dataplane in this zone named {@code name}. */
+  public Optional<Resource> dataplane(String name) {
+    return Optional.ofNullable(dataplanesByName.get(name));
+  }
+
+  /**
+   * Every inbound (ready or not) of the zone's dataplanes tagged {@code kuma.io/service: service},
+   * by dataplane name, then in declared order.
+   */
+  public List<LocalInbound> inbounds(String service) {
+    return inboundsByService.getOrDefault(service, List.of());
+  }
+
+  /**
+   * Whether {@code service} speaks HTTP: every instance of it that this zone knows (its inbounds
+   * here, and with mTLS the available services of remote ingresses) is tagged {@code
+   * kuma.io/protocol: http}; false when there is none.
+   */
+  public boolean http(String service) {
+    return httpByService.getOrDefault(service, false);
+  }
+
+  /** The mesh's TrafficRoutes by name. */
+  public List<Resource> trafficRoutes() {
+    return trafficRoutes;
+  }
+
+  /** {@link MeshState#remoteIngresses()} by name. */
+  public List<Resource> remoteIngresses() {
+    return remoteIngresses;
+  }
+
+  /**
+   * An inbound's tags as the zone sees them: {@code kuma.io/zone} is always this zone (the zone
+   * control plane stamps it; a dataplane cannot claim another zone).
+   */
+  public static Map<String, String> inboundTags(DataplaneSpec.Inbound in, String zone) {
+    if (zone.equals(in.tags().get(Tags.ZONE))) {
+      return in.tags();
+    }
+    Map<String, String> tags = new TreeMap<>(in.tags());
+    tags.put(Tags.ZONE, zone);
+    return Collections.unmodifiableMap(tags);
+  }
+
+  private static List<Resource> sortedByName(List<Resource> resources) {
+    List<Resource> sorted = new ArrayList<>(resources);
+    sorted.sort(Comparator.comparing(Resource::name));
+    return List.copyOf(sorted);
+  }
+}
