@@ -1,8 +1,6 @@
 package io.meshfed.bench;
 
-import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
-import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
@@ -15,9 +13,7 @@ import io.meshfed.store.ResourceEvent;
 import io.meshfed.store.WatchListener;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.TcpProxy;
-import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
-import io.meshfed.zone.kds.KdsClientOptions;
 import java.io.Closeable;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,7 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -66,16 +61,8 @@ public final class KdsSyncBench {
 
   private static void run(int zoneCount, int resources, int writes) throws Exception {
     Path dir = Files.createTempDirectory("meshfed-kds-bench-");
-    GlobalConfig globalConfig =
-        GlobalConfig.load(
-            Map.of("api-port", "0", "kds-port", "0", "data-dir", dir.resolve("global").toString()),
-            Map.of(),
-            null);
     MemoryResourceStore globalStore = new MemoryResourceStore();
-    try (GlobalControlPlane global =
-        GlobalControlPlane.secured(
-                globalConfig, globalStore, Clock.systemUTC(), KdsServerOptions.defaults())
-            .start()) {
+    try (GlobalControlPlane global = InProcessFederation.startGlobal(dir, globalStore)) {
       seed(globalStore, resources);
       int expected = resources + 1; // and the mesh
       List<ZoneControlPlane> zones = new ArrayList<>();
@@ -87,34 +74,7 @@ public final class KdsSyncBench {
           String name = "zone-" + (i + 1);
           TcpProxy proxy = TcpProxy.to(global.kdsPort());
           proxies.add(proxy);
-          Path token = dir.resolve(name + ".token");
-          Files.writeString(token, global.zoneTokenIssuer().issue(name, Duration.ofHours(1)));
-          ZoneConfig config =
-              ZoneConfig.load(
-                  Map.of(
-                      "zone",
-                      name,
-                      "global-address",
-                      "grpcs://127.0.0.1:" + proxy.port(),
-                      "zone-token-file",
-                      token.toString(),
-                      "ca-file",
-                      dir.resolve("global").resolve("kds-ca.crt").toString(),
-                      "api-port",
-                      "0",
-                      "xds-port",
-                      "0",
-                      "data-dir",
-                      dir.resolve(name).toString()),
-                  Map.of(),
-                  null);
-          ZoneControlPlane zone =
-              new ZoneControlPlane(
-                  config,
-                  new MemoryResourceStore(),
-                  Clock.systemUTC(),
-                  KdsClientOptions.defaults()
-                      .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2)));
+          ZoneControlPlane zone = InProcessFederation.zone(global, dir, name, proxy.port());
           long t0 = System.nanoTime();
           zone.start();
           zones.add(zone);

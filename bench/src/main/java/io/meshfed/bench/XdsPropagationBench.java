@@ -1,15 +1,11 @@
 package io.meshfed.bench;
 
-import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
-import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.memory.MemoryResourceStore;
-import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
-import io.meshfed.zone.kds.KdsClientOptions;
 import io.micrometer.core.instrument.Timer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -105,17 +100,9 @@ public final class XdsPropagationBench {
         Runtime.getRuntime().maxMemory() / (1024 * 1024));
 
     Path dir = Files.createTempDirectory("meshfed-xds-bench-");
-    GlobalConfig globalConfig =
-        GlobalConfig.load(
-            Map.of("api-port", "0", "kds-port", "0", "data-dir", dir.resolve("global").toString()),
-            Map.of(),
-            null);
     MemoryResourceStore globalStore = new MemoryResourceStore();
     HttpClient http = HttpClient.newHttpClient();
-    try (GlobalControlPlane global =
-        GlobalControlPlane.secured(
-                globalConfig, globalStore, Clock.systemUTC(), KdsServerOptions.defaults())
-            .start()) {
+    try (GlobalControlPlane global = InProcessFederation.startGlobal(dir, globalStore)) {
       String globalApi = "http://127.0.0.1:" + global.apiPort();
       put(http, globalApi + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
 
@@ -123,7 +110,7 @@ public final class XdsPropagationBench {
       Process swarm = null;
       try {
         for (int z = 1; z <= 2; z++) {
-          zones.add(startZone(global, dir, "zone-" + z));
+          zones.add(InProcessFederation.zone(global, dir, "zone-" + z, global.kdsPort()).start());
         }
         for (ZoneControlPlane zone : zones) {
           awaitTrue(
@@ -275,38 +262,6 @@ public final class XdsPropagationBench {
         }
       }
     }
-  }
-
-  private static ZoneControlPlane startZone(GlobalControlPlane global, Path dir, String name)
-      throws IOException {
-    Path token = dir.resolve(name + ".token");
-    Files.writeString(token, global.zoneTokenIssuer().issue(name, Duration.ofHours(1)));
-    ZoneConfig config =
-        ZoneConfig.load(
-            Map.of(
-                "zone",
-                name,
-                "global-address",
-                "grpcs://127.0.0.1:" + global.kdsPort(),
-                "zone-token-file",
-                token.toString(),
-                "ca-file",
-                dir.resolve("global").resolve("kds-ca.crt").toString(),
-                "api-port",
-                "0",
-                "xds-port",
-                "0",
-                "data-dir",
-                dir.resolve(name).toString()),
-            Map.of(),
-            null);
-    return new ZoneControlPlane(
-            config,
-            new MemoryResourceStore(),
-            Clock.systemUTC(),
-            KdsClientOptions.defaults()
-                .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2)))
-        .start();
   }
 
   /**

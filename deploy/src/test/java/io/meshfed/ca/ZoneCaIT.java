@@ -15,7 +15,7 @@ import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.ca.MeshCaAuthority;
 import io.meshfed.global.kds.KdsServerOptions;
-import io.meshfed.global.kds.tls.Pem;
+import io.meshfed.kds.pki.Pem;
 import io.meshfed.kds.proto.KdsSyncServiceGrpc;
 import io.meshfed.kds.proto.ZoneCaRequest;
 import io.meshfed.kds.proto.ZoneCaResponse;

@@ -67,8 +67,8 @@ public final class SimulatedEnvoy implements AutoCloseable {
       Map<String, String> metadata,
       BiConsumer<String, String> onAck) {
     SimulatedEnvoy envoy = new SimulatedEnvoy(channel, nodeId, metadata, onAck);
-    envoy.subscribe(CLUSTER, List.of(), "", "");
-    envoy.subscribe(LISTENER, List.of(), "", "");
+    envoy.send(CLUSTER, List.of(), "", "", null);
+    envoy.send(LISTENER, List.of(), "", "", null);
     return envoy;
   }
 
@@ -95,29 +95,24 @@ public final class SimulatedEnvoy implements AutoCloseable {
     return error.get();
   }
 
-  private synchronized void subscribe(
-      String typeUrl, List<String> names, String version, String nonce) {
-    requests.onNext(
+  /**
+   * Sends a request for {@code names} of {@code typeUrl}: a subscription or an ACK of {@code
+   * version}, or, with a {@code rejection} reason, a NACK (INVALID_ARGUMENT) that keeps {@code
+   * version} as the last accepted one.
+   */
+  private synchronized void send(
+      String typeUrl, List<String> names, String version, String nonce, String rejection) {
+    DiscoveryRequest.Builder request =
         DiscoveryRequest.newBuilder()
             .setNode(node)
             .setTypeUrl(typeUrl)
             .addAllResourceNames(names)
             .setVersionInfo(version)
-            .setResponseNonce(nonce)
-            .build());
-  }
-
-  private synchronized void reject(
-      String typeUrl, List<String> names, String version, String nonce, String reason) {
-    requests.onNext(
-        DiscoveryRequest.newBuilder()
-            .setNode(node)
-            .setTypeUrl(typeUrl)
-            .addAllResourceNames(names)
-            .setVersionInfo(version)
-            .setResponseNonce(nonce)
-            .setErrorDetail(Status.newBuilder().setCode(3).setMessage(reason))
-            .build());
+            .setResponseNonce(nonce);
+    if (rejection != null) {
+      request.setErrorDetail(Status.newBuilder().setCode(3).setMessage(rejection));
+    }
+    requests.onNext(request.build());
   }
 
   private final class ResponseObserver implements StreamObserver<DiscoveryResponse> {
@@ -129,11 +124,11 @@ public final class SimulatedEnvoy implements AutoCloseable {
       String reason = rejectNext.remove(type);
       if (reason != null) {
         rejected.incrementAndGet();
-        reject(type, names, acked.getOrDefault(type, ""), response.getNonce(), reason);
+        send(type, names, acked.getOrDefault(type, ""), response.getNonce(), reason);
         return;
       }
       acked.put(type, response.getVersionInfo());
-      subscribe(type, names, response.getVersionInfo(), response.getNonce());
+      send(type, names, response.getVersionInfo(), response.getNonce(), null);
       onAck.accept(type, response.getVersionInfo());
       if (type.equals(CLUSTER)) {
         Set<String> eds = new TreeSet<>();
@@ -149,7 +144,7 @@ public final class SimulatedEnvoy implements AutoCloseable {
         }
         if (!eds.equals(edsClusters)) {
           edsClusters = Set.copyOf(eds);
-          subscribe(ENDPOINT, List.copyOf(eds), acked.getOrDefault(ENDPOINT, ""), "");
+          send(ENDPOINT, List.copyOf(eds), acked.getOrDefault(ENDPOINT, ""), "", null);
         }
       }
     }

@@ -1,8 +1,8 @@
 package io.meshfed.global.ca;
 
 import io.grpc.Status;
-import io.meshfed.global.kds.tls.Pem;
 import io.meshfed.kds.ZoneCaSigning;
+import io.meshfed.kds.pki.Pem;
 import io.meshfed.kds.proto.ZoneCaRequest;
 import io.meshfed.kds.proto.ZoneCaResponse;
 import io.meshfed.model.Labels;

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.meshfed.global.kds.tls.Pem;
+import io.meshfed.kds.pki.Certificates;
+import io.meshfed.kds.pki.Pem;
 import io.meshfed.kds.proto.ZoneCaRequest;
 import io.meshfed.kds.proto.ZoneCaResponse;
 import io.meshfed.model.Labels;
@@ -105,7 +106,7 @@ class MeshCaAuthorityTest {
   @Test
   void signsAZoneIntermediateUnderTheMeshRoot() throws Exception {
     mesh("default", backend("ca-1", "builtin"));
-    KeyPair zoneKey = CaCertificates.ecKeyPair();
+    KeyPair zoneKey = Certificates.ecKeyPair();
 
     ZoneCaResponse r = sign("zone-1", "default", "ca-1", csr(zoneKey, zoneKey));
 
@@ -147,7 +148,7 @@ class MeshCaAuthorityTest {
   @Test
   void keepsTheRootInManagedSecretsThatNeverSync() throws Exception {
     mesh("default", backend("ca-1", "builtin"));
-    KeyPair zoneKey = CaCertificates.ecKeyPair();
+    KeyPair zoneKey = Certificates.ecKeyPair();
     ZoneCaResponse first = sign("zone-1", "default", "ca-1", csr(zoneKey, zoneKey));
     ZoneCaResponse second = sign("zone-2", "default", "ca-1", csr(zoneKey, zoneKey));
 
@@ -187,7 +188,7 @@ class MeshCaAuthorityTest {
   @Test
   void aReplicaLosingTheCreateRaceUsesTheWinnersRoot() throws Exception {
     mesh("default", backend("ca-1", "builtin"));
-    KeyPair zoneKey = CaCertificates.ecKeyPair();
+    KeyPair zoneKey = Certificates.ecKeyPair();
     CaCertificates.Root winner = CaCertificates.newRoot("default", "ca-1", NOW);
     String keyName = MeshCaAuthority.keySecretName("default", "ca-1");
     store
@@ -223,7 +224,7 @@ class MeshCaAuthorityTest {
   @Test
   void refusesARequestWhoseSignatureDoesNotVerify() throws Exception {
     mesh("default", backend("ca-1", "builtin"));
-    String forged = csr(CaCertificates.ecKeyPair(), CaCertificates.ecKeyPair());
+    String forged = csr(Certificates.ecKeyPair(), Certificates.ecKeyPair());
 
     assertThatThrownBy(() -> sign("zone-1", "default", "ca-1", forged))
         .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT))
@@ -236,7 +237,7 @@ class MeshCaAuthorityTest {
   @Test
   void refusesANonBuiltinBackendNamingTheField() throws Exception {
     mesh("default", backend("ca-1", "builtin"), backend("vault", "provided"));
-    KeyPair zoneKey = CaCertificates.ecKeyPair();
+    KeyPair zoneKey = Certificates.ecKeyPair();
     String csr = csr(zoneKey, zoneKey);
 
     assertThatThrownBy(() -> sign("zone-1", "default", "vault", csr))

@@ -1,5 +1,6 @@
 package io.meshfed.zone.ca;
 
+import io.meshfed.kds.pki.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -46,9 +47,9 @@ final class ZoneCaFiles {
       String root = Files.readString(d.resolve(ROOT), StandardCharsets.UTF_8);
       return Optional.of(
           new ZoneIntermediate(
-              CaPem.privateKey(key, d.resolve(KEY).toString()),
-              CaPem.certificates(cert, d.resolve(CERT).toString()).get(0),
-              CaPem.certificates(root, d.resolve(ROOT).toString()).get(0)));
+              Pem.pkcs8PrivateKey(key, d.resolve(KEY).toString()),
+              Pem.certificates(cert, d.resolve(CERT).toString()).get(0),
+              Pem.certificates(root, d.resolve(ROOT).toString()).get(0)));
     } catch (NoSuchFileException absent) {
       return Optional.empty();
     } catch (IOException e) {
@@ -63,7 +64,7 @@ final class ZoneCaFiles {
       Files.createDirectories(d);
       replace(d, ROOT, ca.rootPem(), false);
       replace(d, CERT, ca.certificatePem(), false);
-      replace(d, KEY, CaPem.privateKey(ca.key()), true);
+      replace(d, KEY, Pem.privateKey(ca.key()), true);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the zone CA to " + d + ": " + e, e);
     }

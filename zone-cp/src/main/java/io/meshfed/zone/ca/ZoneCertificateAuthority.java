@@ -1,5 +1,7 @@
 package io.meshfed.zone.ca;
 
+import io.meshfed.kds.pki.Certificates;
+import io.meshfed.kds.pki.Pem;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.model.validation.Durations;
@@ -136,8 +138,8 @@ public final class ZoneCertificateAuthority {
               sans,
               leaf.certificate().getNotAfter().toInstant());
           return new Identity(
-              CaPem.certificate(leaf.certificate()) + ca.certificatePem(),
-              CaPem.privateKey(leaf.key()),
+              Pem.certificate(leaf.certificate()) + ca.certificatePem(),
+              Pem.privateKey(leaf.key()),
               ca.rootPem(),
               leaf.certificate().getNotAfter().toInstant());
         },
@@ -146,16 +148,16 @@ public final class ZoneCertificateAuthority {
 
   /**
    * When to replace {@code identity}: at 4/5 of its leaf's lifetime counted from when it was issued
-   * (its notBefore is back-dated {@link ZoneCerts#BACKDATE} for clock skew; that margin is not
+   * (its notBefore is back-dated {@link Certificates#BACKDATE} for clock skew; that margin is not
    * lifetime) to its notAfter. For a 24h leaf that is 19h12m after issue; for a 1m leaf, 48s. A
    * rotation point at or before issue would make every rebuild issue again.
    *
    * @throws IllegalArgumentException when the chain holds no certificate
    */
   public static Instant rotateAt(Identity identity) {
-    X509Certificate leaf = CaPem.certificates(identity.certChainPem(), "certChainPem").get(0);
+    X509Certificate leaf = Pem.certificates(identity.certChainPem(), "certChainPem").get(0);
     Instant notAfter = leaf.getNotAfter().toInstant();
-    Instant issued = leaf.getNotBefore().toInstant().plus(ZoneCerts.BACKDATE);
+    Instant issued = leaf.getNotBefore().toInstant().plus(Certificates.BACKDATE);
     if (issued.isAfter(notAfter)) {
       issued = leaf.getNotBefore().toInstant();
     }
@@ -345,7 +347,7 @@ public final class ZoneCertificateAuthority {
 
   /** A new key and certificate request, signed by global, stored. */
   private CompletableFuture<ZoneIntermediate> requestFromGlobal(CaKey key, String why) {
-    return CompletableFuture.supplyAsync(ZoneCerts::ecKeyPair, executor)
+    return CompletableFuture.supplyAsync(Certificates::ecKeyPair, executor)
         .thenCompose(
             keys -> {
               log.info(
@@ -394,8 +396,8 @@ public final class ZoneCertificateAuthority {
     ZoneIntermediate ca =
         new ZoneIntermediate(
             keys.getPrivate(),
-            CaPem.certificates(signed.certificatePem(), where).get(0),
-            CaPem.certificates(signed.rootCaPem(), where).get(0));
+            Pem.certificates(signed.certificatePem(), where).get(0),
+            Pem.certificates(signed.rootCaPem(), where).get(0));
     String problem = ca.unusableBecause(clock.instant());
     if (problem != null) {
       throw new IllegalStateException(where + ": " + problem);

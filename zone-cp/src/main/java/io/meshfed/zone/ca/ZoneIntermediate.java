@@ -1,5 +1,6 @@
 package io.meshfed.zone.ca;
 
+import io.meshfed.kds.pki.Pem;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -41,11 +42,11 @@ record ZoneIntermediate(PrivateKey key, X509Certificate certificate, X509Certifi
   }
 
   String certificatePem() {
-    return CaPem.certificate(certificate);
+    return Pem.certificate(certificate);
   }
 
   String rootPem() {
-    return CaPem.certificate(root);
+    return Pem.certificate(root);
   }
 
   /**

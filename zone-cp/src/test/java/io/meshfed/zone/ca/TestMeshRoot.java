@@ -1,5 +1,7 @@
 package io.meshfed.zone.ca;
 
+import io.meshfed.kds.pki.Certificates;
+import io.meshfed.kds.pki.Pem;
 import java.io.StringReader;
 import java.math.BigInteger;
 import java.security.KeyPair;
@@ -27,7 +29,7 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
  * intermediates (CA, path length 0) valid for {@code validity} from the clock's now.
  */
 final class TestMeshRoot implements ZoneCaSigner {
-  final KeyPair keys = ZoneCerts.ecKeyPair();
+  final KeyPair keys = Certificates.ecKeyPair();
   final X509Certificate certificate;
   final AtomicInteger requests = new AtomicInteger();
   private final Supplier<Instant> now;
@@ -77,8 +79,8 @@ final class TestMeshRoot implements ZoneCaSigner {
                   b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
       return CompletableFuture.completedFuture(
           new SignedCa(
-              CaPem.certificate(signed),
-              CaPem.certificate(certificate),
+              Pem.certificate(signed),
+              Pem.certificate(certificate),
               signed.getNotAfter().toInstant()));
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.meshfed.kds.pki.Pem;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.xds.Identity;
 import java.nio.file.Files;
@@ -72,7 +73,7 @@ class ZoneCertificateAuthorityTest {
   }
 
   private static List<X509Certificate> chain(Identity identity) {
-    return CaPem.certificates(identity.certChainPem(), "chain");
+    return Pem.certificates(identity.certChainPem(), "chain");
   }
 
   private void validate(Identity identity, X509Certificate root) throws Exception {
@@ -114,7 +115,7 @@ class ZoneCertificateAuthorityTest {
     assertThat(chain(fromZone1).get(1)).isNotEqualTo(chain(fromZone2).get(1));
     assertThat(chain(fromZone1).get(1).getSubjectX500Principal().getName())
         .isEqualTo("CN=zone-1 intermediate CA for mesh default,O=meshfed");
-    assertThat(fromZone1.trustedCaPem()).isEqualTo(CaPem.certificate(root.certificate));
+    assertThat(fromZone1.trustedCaPem()).isEqualTo(Pem.certificate(root.certificate));
     assertThatThrownBy(() -> validate(underOtherRoot, root.certificate))
         .isInstanceOf(CertPathValidatorException.class);
   }
@@ -150,7 +151,8 @@ class ZoneCertificateAuthorityTest {
     assertThat(leaf.getBasicConstraints()).isEqualTo(-1);
     assertThat(id.privateKeyPem()).startsWith("-----BEGIN PRIVATE KEY-----");
     assertThat(
-            ZoneCerts.keyMatches(CaPem.privateKey(id.privateKeyPem(), "key"), leaf.getPublicKey()))
+            ZoneCerts.keyMatches(
+                Pem.pkcs8PrivateKey(id.privateKeyPem(), "key"), leaf.getPublicKey()))
         .isTrue();
     validate(id, root.certificate);
 
@@ -215,7 +217,7 @@ class ZoneCertificateAuthorityTest {
     assertThat(Files.getPosixFilePermissions(stored.resolve("key.pem")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     assertThat(Files.readString(stored.resolve("root.pem")))
-        .isEqualTo(CaPem.certificate(root.certificate));
+        .isEqualTo(Pem.certificate(root.certificate));
 
     AtomicInteger asked = new AtomicInteger();
     ZoneCaSigner globalDown =

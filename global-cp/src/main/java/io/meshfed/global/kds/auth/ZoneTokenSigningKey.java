@@ -1,7 +1,7 @@
 package io.meshfed.global.kds.auth;
 
 import io.meshfed.global.kds.tls.GlobalSecrets;
-import io.meshfed.global.kds.tls.Pem;
+import io.meshfed.kds.pki.Pem;
 import io.meshfed.store.ResourceStore;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

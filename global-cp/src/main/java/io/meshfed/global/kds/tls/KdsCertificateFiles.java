@@ -1,5 +1,6 @@
 package io.meshfed.global.kds.tls;
 
+import io.meshfed.kds.pki.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,50 +1,36 @@
 package io.meshfed.global.kds.tls;
 
+import io.meshfed.kds.pki.CertificateBuilder;
+import io.meshfed.kds.pki.Certificates;
+import io.meshfed.kds.pki.Pem;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.CertIOException;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Creates the KDS CA and serving certificates (EC P-256, ECDSA with SHA-256). */
 final class KdsCertificates {
   static final Duration CA_VALIDITY = Duration.ofDays(3650);
   static final Duration SERVER_VALIDITY = Duration.ofDays(365);
-
-  /** Certificates start this much in the past, so peers with a slow clock accept them. */
-  static final Duration BACKDATE = Duration.ofMinutes(5);
 
   /** A serving certificate closer than this to its expiry is renewed at start. */
   static final Duration RENEW_BEFORE = Duration.ofDays(30);
@@ -55,7 +41,7 @@ final class KdsCertificates {
   private KdsCertificates() {}
 
   /** A certificate and its private key. */
-  record Issued(X509Certificate certificate, java.security.PrivateKey key) {
+  record Issued(X509Certificate certificate, PrivateKey key) {
     String pemBundle() {
       return Pem.certificate(certificate) + Pem.privateKey(key);
     }
@@ -66,32 +52,23 @@ final class KdsCertificates {
   }
 
   static Issued newCa(Instant now) {
-    KeyPair keys = ecKeyPair();
+    KeyPair keys = Certificates.ecKeyPair();
     X500Name subject =
         new X500Name("CN=meshfed KDS CA " + new BigInteger(32, RANDOM).toString(16) + ",O=meshfed");
     try {
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-              subject,
-              serial(),
-              Date.from(now.minus(BACKDATE)),
-              Date.from(now.plus(CA_VALIDITY)),
-              subject,
-              keys.getPublic());
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-      b.addExtension(
-          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-      b.addExtension(
-          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
-      return new Issued(sign(b, keys.getPrivate()), keys.getPrivate());
-    } catch (CertIOException | GeneralSecurityException e) {
+      X509Certificate certificate =
+          CertificateBuilder.selfSigned(subject, keys)
+              .validFor(now, CA_VALIDITY)
+              .certificateAuthority(0)
+              .sign();
+      return new Issued(certificate, keys.getPrivate());
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot create the KDS CA certificate: " + e.getMessage(), e);
     }
   }
 
   static Issued newServer(Issued ca, Set<String> names, Instant now) {
-    KeyPair keys = ecKeyPair();
+    KeyPair keys = Certificates.ecKeyPair();
     List<GeneralName> sans = new ArrayList<>();
     for (String name : names) {
       sans.add(
@@ -99,36 +76,19 @@ final class KdsCertificates {
               ? new GeneralName(GeneralName.iPAddress, name)
               : new GeneralName(GeneralName.dNSName, name));
     }
-    Instant notAfter = now.plus(SERVER_VALIDITY);
-    if (notAfter.isAfter(ca.certificate().getNotAfter().toInstant())) {
-      notAfter = ca.certificate().getNotAfter().toInstant();
-    }
     try {
-      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-              ca.certificate(),
-              serial(),
-              Date.from(now.minus(BACKDATE)),
-              Date.from(notAfter),
-              new X500Name("CN=meshfed-global-kds,O=meshfed"),
-              keys.getPublic());
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      b.addExtension(
-          Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-      b.addExtension(
-          Extension.subjectAlternativeName,
-          false,
-          new GeneralNames(sans.toArray(GeneralName[]::new)));
-      b.addExtension(
-          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
-      b.addExtension(
-          Extension.authorityKeyIdentifier,
-          false,
-          ext.createAuthorityKeyIdentifier(ca.certificate()));
-      return new Issued(sign(b, ca.key()), keys.getPrivate());
-    } catch (CertIOException | GeneralSecurityException e) {
+      X509Certificate certificate =
+          CertificateBuilder.issuedBy(
+                  ca.certificate(),
+                  ca.key(),
+                  new X500Name("CN=meshfed-global-kds,O=meshfed"),
+                  keys.getPublic())
+              .validFor(now, SERVER_VALIDITY)
+              .endEntity(KeyUsage.digitalSignature, KeyPurposeId.id_kp_serverAuth)
+              .subjectAltNames(false, sans)
+              .sign();
+      return new Issued(certificate, keys.getPrivate());
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(
           "cannot create the KDS serving certificate: " + e.getMessage(), e);
     }
@@ -193,29 +153,5 @@ final class KdsCertificates {
 
   static boolean isIpLiteral(String name) {
     return name.indexOf(':') >= 0 || IPV4.matcher(name).matches();
-  }
-
-  private static X509Certificate sign(X509v3CertificateBuilder b, java.security.PrivateKey key)
-      throws GeneralSecurityException {
-    try {
-      ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(key);
-      return new JcaX509CertificateConverter().getCertificate(b.build(signer));
-    } catch (OperatorCreationException e) {
-      throw new GeneralSecurityException(e.getMessage(), e);
-    }
-  }
-
-  private static BigInteger serial() {
-    return new BigInteger(127, RANDOM).add(BigInteger.ONE);
-  }
-
-  private static KeyPair ecKeyPair() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-      return g.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot generate an EC P-256 key: " + e.getMessage(), e);
-    }
   }
 }

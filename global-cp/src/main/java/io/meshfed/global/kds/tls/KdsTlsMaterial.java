@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettySslContextServerCredentials;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.meshfed.global.GlobalConfig;
+import io.meshfed.kds.pki.Pem;
 import io.meshfed.store.ResourceStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshfed.global.GlobalConfig;
+import io.meshfed.kds.pki.Pem;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.MutableClock;
 import io.meshfed.store.memory.MemoryResourceStore;

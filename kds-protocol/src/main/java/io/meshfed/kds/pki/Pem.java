@@ -1,9 +1,10 @@
-package io.meshfed.global.kds.tls;
+package io.meshfed.kds.pki;
 
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -17,8 +18,13 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
- * PEM text for certificates and private keys. Keys are written as PKCS#8 ({@code BEGIN PRIVATE
- * KEY}); reading also accepts PKCS#1 RSA and SEC1 EC keys, as operators' files often hold them.
+ * PEM text of certificates, private keys and certificate requests. Keys are written as PKCS#8
+ * ({@code BEGIN PRIVATE KEY}). Reading comes in two strengths: {@link #pkcs8PrivateKey} accepts
+ * only what {@link #privateKey(PrivateKey)} writes, {@link #firstPrivateKey} also accepts PKCS#1
+ * RSA and SEC1 EC keys, as operators' files often hold them.
+ *
+ * <p>Errors are {@link IllegalArgumentException}s that start with {@code where} (a file, a field, a
+ * secret) and say which block was expected.
  */
 public final class Pem {
   private static final Base64.Encoder MIME =
@@ -26,14 +32,16 @@ public final class Pem {
 
   private Pem() {}
 
+  /** A {@code CERTIFICATE} block. */
   public static String certificate(X509Certificate certificate) {
     try {
       return block("CERTIFICATE", certificate.getEncoded());
-    } catch (java.security.cert.CertificateEncodingException e) {
-      throw new IllegalArgumentException("cannot encode certificate: " + e.getMessage(), e);
+    } catch (CertificateEncodingException e) {
+      throw new IllegalArgumentException("cannot encode a certificate: " + e.getMessage(), e);
     }
   }
 
+  /** A {@code PRIVATE KEY} block; {@code key} must be PKCS#8 encoded, as JCA keys are. */
   public static String privateKey(PrivateKey key) {
     if (!"PKCS#8".equals(key.getFormat())) {
       throw new IllegalArgumentException(
@@ -42,7 +50,16 @@ public final class Pem {
     return block("PRIVATE KEY", key.getEncoded());
   }
 
-  /** Every certificate in {@code pem}, in order; other blocks (such as keys) are skipped. */
+  /** A {@code CERTIFICATE REQUEST} block of a DER PKCS#10 request. */
+  public static String certificateRequest(byte[] der) {
+    return block("CERTIFICATE REQUEST", der);
+  }
+
+  /**
+   * Every certificate in {@code pem}, in order; other blocks (such as keys) are skipped.
+   *
+   * @throws IllegalArgumentException when the text does not parse or holds no certificate
+   */
   public static List<X509Certificate> certificates(String pem, String where) {
     List<X509Certificate> out = new ArrayList<>();
     JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
@@ -64,8 +81,38 @@ public final class Pem {
     return List.copyOf(out);
   }
 
-  /** The first private key in {@code pem} (PKCS#8, PKCS#1 RSA or SEC1 EC; not encrypted). */
+  /**
+   * The first PKCS#8 ({@code BEGIN PRIVATE KEY}) key in {@code pem}; other blocks are skipped.
+   *
+   * @throws IllegalArgumentException when the text does not parse or holds no such key
+   */
+  public static PrivateKey pkcs8PrivateKey(String pem, String where) {
+    PrivateKey key = readKey(pem, where, false);
+    if (key == null) {
+      throw new IllegalArgumentException(
+          where + ": no private key found (expected a PEM '-----BEGIN PRIVATE KEY-----' block)");
+    }
+    return key;
+  }
+
+  /**
+   * The first unencrypted private key in {@code pem}: PKCS#8, PKCS#1 RSA or SEC1 EC.
+   *
+   * @throws IllegalArgumentException when the text does not parse or holds no such key
+   */
   public static PrivateKey firstPrivateKey(String pem, String where) {
+    PrivateKey key = readKey(pem, where, true);
+    if (key == null) {
+      throw new IllegalArgumentException(
+          where
+              + ": no unencrypted private key found (expected a PEM '-----BEGIN PRIVATE KEY-----',"
+              + " 'RSA PRIVATE KEY' or 'EC PRIVATE KEY' block)");
+    }
+    return key;
+  }
+
+  /** The first key block in {@code pem}, or null; PKCS#1 and SEC1 pairs only when asked. */
+  private static PrivateKey readKey(String pem, String where, boolean keyPairs) {
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
     try (PEMParser parser = new PEMParser(new StringReader(pem))) {
       Object o;
@@ -73,7 +120,7 @@ public final class Pem {
         if (o instanceof PrivateKeyInfo info) {
           return converter.getPrivateKey(info);
         }
-        if (o instanceof PEMKeyPair pair) {
+        if (keyPairs && o instanceof PEMKeyPair pair) {
           return converter.getPrivateKey(pair.getPrivateKeyInfo());
         }
       }
@@ -81,10 +128,7 @@ public final class Pem {
       throw new IllegalArgumentException(
           where + ": not a valid PEM private key (" + e.getMessage() + ")", e);
     }
-    throw new IllegalArgumentException(
-        where
-            + ": no unencrypted private key found (expected a PEM '-----BEGIN PRIVATE KEY-----',"
-            + " 'RSA PRIVATE KEY' or 'EC PRIVATE KEY' block)");
+    return null;
   }
 
   private static String block(String type, byte[] der) {
