@@ -20,6 +20,7 @@ import io.meshfed.xds.ingress.AvailableServices;
 import io.meshfed.xds.ingress.IngressGenerator;
 import io.meshfed.xds.sidecar.SidecarGenerator;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.security.MessageDigest;
@@ -136,6 +137,9 @@ final class ConfigPublisher implements AutoCloseable {
         Counter.builder("xds_proxy_configs_built_total")
             .description("Proxy configs generated, in full rebuilds and for single proxies")
             .register(meters);
+    Gauge.builder("xds_workload_identities", identities, Map::size)
+        .description("Workload certificates held for proxies whose Dataplane exists")
+        .register(meters);
   }
 
   /** Builds the config of a proxy whose first stream opened (only its own). */
@@ -240,6 +244,7 @@ final class ConfigPublisher implements AutoCloseable {
       viewChanged.set(false);
       View v = readView();
       current = v;
+      forgetIdentitiesOfRemovedDataplanes(v);
       updateAvailableServices();
       int changed = 0;
       for (ProxyId proxy : List.copyOf(connected)) {
@@ -258,6 +263,17 @@ final class ConfigPublisher implements AutoCloseable {
     } finally {
       buildTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** A proxy keeps its certificate across reconnects, but not once its Dataplane is deleted. */
+  private void forgetIdentitiesOfRemovedDataplanes(View v) {
+    identities
+        .keySet()
+        .removeIf(
+            proxy -> {
+              MeshState mesh = v.meshes().get(proxy.mesh());
+              return mesh == null || mesh.index().dataplane(proxy.name()).isEmpty();
+            });
   }
 
   private View readView() {

@@ -72,19 +72,25 @@ class XdsServerIT {
           - port: 30001
             tags: {kuma.io/service: backend}
         """);
-    XdsServer.CertificateAuthority noCa =
+    // Issues placeholder PEMs: simulated Envoys do not check them; the real CA has its own tests.
+    XdsServer.CertificateAuthority placeholderCa =
         new XdsServer.CertificateAuthority() {
           @Override
           public CompletableFuture<Identity> issue(
               String mesh,
               io.meshfed.model.spec.MeshSpec spec,
               Map<String, java.util.Set<String>> tags) {
-            return CompletableFuture.failedFuture(new IllegalStateException("mTLS is off here"));
+            return CompletableFuture.completedFuture(
+                new Identity(
+                    "leaf-and-intermediate",
+                    "key",
+                    "mesh-root",
+                    Instant.now().plus(Duration.ofHours(1))));
           }
 
           @Override
           public Instant rotateAt(Identity identity) {
-            return identity.notAfter();
+            return identity.notAfter().minus(Duration.ofMinutes(30));
           }
         };
     server =
@@ -92,7 +98,7 @@ class XdsServerIT {
                 "zone-1",
                 "zone-1-test",
                 store,
-                noCa,
+                placeholderCa,
                 Clock.systemUTC(),
                 scheduler,
                 meters,
@@ -288,6 +294,29 @@ class XdsServerIT {
         .atMost(Duration.ofSeconds(2))
         .until(() -> meters.counter("xds_proxy_configs_built_total").count() == last[0]);
     return last[0];
+  }
+
+  @Test
+  void certificateIsKeptAcrossReconnectsAndForgottenWithItsDataplane() throws Exception {
+    put(
+        """
+        type: Mesh
+        name: default
+        mtls: {enabledBackend: ca-1, backends: [{name: ca-1, type: builtin}]}
+        """);
+    try (SimulatedEnvoy web =
+        SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+    }
+    // the stream closed, the Dataplane is still there: its certificate is kept for its return
+    assertThat(meters.get("xds_workload_identities").gauge().value()).isEqualTo(1.0);
+
+    store.delete(ResourceKey.inMesh(StandardTypes.DATAPLANE, "default", "web-1"), 0).get();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> meters.get("xds_workload_identities").gauge().value() == 0.0);
   }
 
   @Test
