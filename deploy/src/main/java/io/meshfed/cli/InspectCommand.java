@@ -42,56 +42,60 @@ final class InspectCommand implements Runnable {
       },
       mixinStandardHelpOptions = true)
   static final class Zones implements Callable<Integer> {
-    enum Output {
+    @Mixin ApiOptions api;
+    @Mixin OutputOption output;
+
+    @Override
+    public Integer call() throws IOException {
+      ResourceCodec codec = ApiOptions.codec();
+      List<JsonNode> items = api.client(codec).listAll("/zones+insights");
+      return output.print(items, "ZoneOverview", "No zones found.", codec);
+    }
+  }
+
+  /** {@code -o table|json} for the inspect commands, and the printing it selects. */
+  static final class OutputOption {
+    enum Format {
       table,
       json
     }
-
-    @Mixin ApiOptions api;
 
     @Option(
         names = {"-o", "--output"},
         paramLabel = "FORMAT",
         defaultValue = "table",
         description = "table or json (default: ${DEFAULT-VALUE}).")
-    Output output;
+    Format format;
 
-    @Override
-    public Integer call() throws IOException {
-      ResourceCodec codec = ApiOptions.codec();
-      List<JsonNode> items = api.client(codec).listAll("/zones+insights");
-      return printOverviews(items, "ZoneOverview", output == Output.json, "No zones found.", codec);
-    }
-  }
-
-  /** Prints overview items as JSON or as a table with the overview type's columns. */
-  static int printOverviews(
-      List<JsonNode> items, String overviewType, boolean asJson, String none, ResourceCodec codec)
-      throws IOException {
-    if (asJson) {
-      ObjectNode n = JsonNodeFactory.instance.objectNode();
-      n.put("total", items.size());
-      n.putArray("items").addAll(items);
-      System.out.println(codec.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(n));
+    /** Prints overview items as JSON or as a table with the overview type's columns. */
+    int print(List<JsonNode> items, String overviewType, String none, ResourceCodec codec)
+        throws IOException {
+      if (format == Format.json) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("total", items.size());
+        n.putArray("items").addAll(items);
+        System.out.println(
+            codec.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        return 0;
+      }
+      if (items.isEmpty()) {
+        System.out.println(none);
+        return 0;
+      }
+      List<Columns.Column> columns = Columns.forType(overviewType, items);
+      List<String> headers = new ArrayList<>();
+      headers.add("NAME");
+      columns.forEach(c -> headers.add(c.header()));
+      Table table = new Table(headers);
+      for (JsonNode item : items) {
+        List<String> row = new ArrayList<>();
+        row.add(item.path("name").asText());
+        columns.forEach(c -> row.add(c.value().apply(item)));
+        table.add(row);
+      }
+      table.print(System.out);
       return 0;
     }
-    if (items.isEmpty()) {
-      System.out.println(none);
-      return 0;
-    }
-    List<Columns.Column> columns = Columns.forType(overviewType, items);
-    List<String> headers = new ArrayList<>();
-    headers.add("NAME");
-    columns.forEach(c -> headers.add(c.header()));
-    Table table = new Table(headers);
-    for (JsonNode item : items) {
-      List<String> row = new ArrayList<>();
-      row.add(item.path("name").asText());
-      columns.forEach(c -> row.add(c.value().apply(item)));
-      table.add(row);
-    }
-    table.print(System.out);
-    return 0;
   }
 
   /** {@code meshfed inspect dataplanes [-m MESH] [-o table|json]}. */
@@ -115,23 +119,14 @@ final class InspectCommand implements Runnable {
         description = "Mesh (default: ${DEFAULT-VALUE}).")
     String mesh;
 
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "FORMAT",
-        defaultValue = "table",
-        description = "table or json (default: ${DEFAULT-VALUE}).")
-    Zones.Output output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() throws IOException {
       ResourceCodec codec = ApiOptions.codec();
       List<JsonNode> items = api.client(codec).listAll("/meshes/" + mesh + "/dataplanes+insights");
-      return printOverviews(
-          items,
-          "DataplaneOverview",
-          output == Zones.Output.json,
-          "No dataplanes found in mesh " + mesh + ".",
-          codec);
+      return output.print(
+          items, "DataplaneOverview", "No dataplanes found in mesh " + mesh + ".", codec);
     }
   }
 
@@ -146,24 +141,13 @@ final class InspectCommand implements Runnable {
       mixinStandardHelpOptions = true)
   static final class ZoneIngresses implements Callable<Integer> {
     @Mixin ApiOptions api;
-
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "FORMAT",
-        defaultValue = "table",
-        description = "table or json (default: ${DEFAULT-VALUE}).")
-    Zones.Output output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() throws IOException {
       ResourceCodec codec = ApiOptions.codec();
       List<JsonNode> items = api.client(codec).listAll("/zoneingresses+insights");
-      return printOverviews(
-          items,
-          "ZoneIngressOverview",
-          output == Zones.Output.json,
-          "No zone ingresses found.",
-          codec);
+      return output.print(items, "ZoneIngressOverview", "No zone ingresses found.", codec);
     }
   }
 }

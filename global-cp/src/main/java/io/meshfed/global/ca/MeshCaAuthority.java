@@ -17,6 +17,7 @@ import io.meshfed.store.AlreadyExistsException;
 import io.meshfed.store.ConflictException;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.SerialExecutor;
+import io.meshfed.store.StoreCalls;
 import io.meshfed.store.StoreException;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
@@ -29,10 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -287,20 +285,6 @@ public final class MeshCaAuthority implements ZoneCaSigning {
   }
 
   private static <T> T await(CompletableFuture<T> future, String what) {
-    try {
-      return future.get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof StoreException se) {
-        throw se;
-      }
-      throw new StoreException("cannot " + what + ": " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      future.cancel(false);
-      throw new StoreException(
-          "cannot " + what + ": the store did not answer within " + STORE_TIMEOUT);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreException("interrupted while trying to " + what, e);
-    }
+    return StoreCalls.await(future, STORE_TIMEOUT, what);
   }
 }

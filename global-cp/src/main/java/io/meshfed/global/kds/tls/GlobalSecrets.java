@@ -8,14 +8,12 @@ import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.store.AlreadyExistsException;
 import io.meshfed.store.ConflictException;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.StoreCalls;
 import io.meshfed.store.StoreException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -132,21 +130,6 @@ public final class GlobalSecrets {
   }
 
   private static <T> T await(CompletableFuture<T> future, String what) {
-    try {
-      return future.get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof StoreException se) {
-        throw se;
-      }
-      throw new StoreException("cannot " + what + ": " + cause, cause);
-    } catch (TimeoutException e) {
-      future.cancel(false);
-      throw new StoreException(
-          "cannot " + what + ": the store did not answer within " + STORE_TIMEOUT);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreException("interrupted while trying to " + what, e);
-    }
+    return StoreCalls.await(future, STORE_TIMEOUT, what);
   }
 }
