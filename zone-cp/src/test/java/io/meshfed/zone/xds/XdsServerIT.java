@@ -304,19 +304,44 @@ class XdsServerIT {
         name: default
         mtls: {enabledBackend: ca-1, backends: [{name: ca-1, type: builtin}]}
         """);
+    ProxyId web1 = new ProxyId(ProxyId.Kind.SIDECAR, "default", "web-1");
     try (SimulatedEnvoy web =
         SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+          .until(
+              () ->
+                  Long.valueOf(0).equals(regenerations("web-1"))
+                      && web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER)
+                      && server.hasSnapshot(web1));
     }
-    // the stream closed, the Dataplane is still there: its certificate is kept for its return
+    // the stream closed and its snapshot was removed; the Dataplane is still there
+    await().atMost(Duration.ofSeconds(10)).until(() -> !server.hasSnapshot(web1));
     assertThat(meters.get("xds_workload_identities").gauge().value()).isEqualTo(1.0);
+
+    try (SimulatedEnvoy again =
+        SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> again.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+      // it came back with the certificate it had: not regenerated
+      await()
+          .during(Duration.ofMillis(1500))
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> Long.valueOf(0).equals(regenerations("web-1")));
+    }
 
     store.delete(ResourceKey.inMesh(StandardTypes.DATAPLANE, "default", "web-1"), 0).get();
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> meters.get("xds_workload_identities").gauge().value() == 0.0);
+  }
+
+  private Long regenerations(String dataplane) throws Exception {
+    return insight(dataplane)
+        .map(DataplaneInsightSpec::mTLS)
+        .map(DataplaneInsightSpec.Mtls::certificateRegenerations)
+        .orElse(null);
   }
 
   @Test
