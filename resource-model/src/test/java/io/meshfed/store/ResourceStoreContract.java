@@ -432,6 +432,56 @@ public abstract class ResourceStoreContract {
   }
 
   @Test
+  void pagesAcrossMeshesWithAndWithoutSelectorsAddUpToTheOrderedList() {
+    // meshes whose keys sort differently in bytes ("a-b/" before "a/") than by mesh name
+    for (String m : List.of("b", "a-b", "a")) {
+      create(mesh(m));
+    }
+    int n = 0;
+    for (String m : List.of("a", "a-b", "b")) {
+      for (String name : List.of("x", "x-1", "x.1", "y", "z-z")) {
+        create(permission(m, name, Map.of("odd", String.valueOf(n++ % 2 == 1))));
+      }
+    }
+    ListQuery all = ListQuery.all(StandardTypes.TRAFFIC_PERMISSION);
+    List<ResourceKey> expected = join(store.list(all)).items().stream().map(Resource::key).toList();
+    assertThat(expected).hasSize(15).isSorted();
+    List<ResourceKey> expectedOdd =
+        join(store.list(all.withLabels(Map.of("odd", "true")))).items().stream()
+            .map(Resource::key)
+            .toList();
+    assertThat(expectedOdd).hasSize(7).isSorted();
+
+    for (int size = 1; size <= 4; size++) {
+      assertThat(walk(all, size, 15)).as("pages of %d", size).isEqualTo(expected);
+      assertThat(walk(all.withLabels(Map.of("odd", "true")), size, 7))
+          .as("selected pages of %d", size)
+          .isEqualTo(expectedOdd);
+    }
+    ResourcePage middle = join(store.list(all.page(6, 3)));
+    assertThat(middle.items().stream().map(Resource::key).toList())
+        .isEqualTo(expected.subList(6, 9));
+    assertThat(middle.total()).isEqualTo(15);
+    assertThat(middle.nextOffset()).isEqualTo(9);
+  }
+
+  /** Every page of {@code query} with {@code size}, checking each page's total and offsets. */
+  private List<ResourceKey> walk(ListQuery query, int size, int total) {
+    List<ResourceKey> out = new ArrayList<>();
+    int offset = 0;
+    while (offset >= 0) {
+      ResourcePage page = join(store.list(query.page(offset, size)));
+      assertThat(page.total()).isEqualTo(total);
+      assertThat(page.items()).hasSize(Math.min(size, total - offset));
+      page.items().forEach(r -> out.add(r.key()));
+      int expectedNext = offset + size < total ? offset + size : -1;
+      assertThat(page.nextOffset()).isEqualTo(expectedNext);
+      offset = page.nextOffset();
+    }
+    return out;
+  }
+
+  @Test
   void listRevisionCoversTheLastWrite() {
     create(mesh("m"));
     Resource p = create(permission("m", "p", Map.of()));

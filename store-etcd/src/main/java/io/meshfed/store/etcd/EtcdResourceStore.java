@@ -5,7 +5,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -38,7 +37,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -80,6 +78,8 @@ public final class EtcdResourceStore implements ResourceStore {
    * @param requestTimeout how long one store call may take before it fails as unavailable
    * @param watchRetryMin first delay before a broken watch is resumed
    * @param watchRetryMax longest delay between resume attempts
+   * @param pageKeys the most keys one paged read with values asks for (pages are also sized by the
+   *     bytes of the values seen, see {@link EtcdPages})
    */
   public record Options(
       List<String> endpoints,
@@ -89,8 +89,12 @@ public final class EtcdResourceStore implements ResourceStore {
       Duration connectTimeout,
       Duration requestTimeout,
       Duration watchRetryMin,
-      Duration watchRetryMax) {
+      Duration watchRetryMax,
+      int pageKeys) {
     public static final String DEFAULT_PREFIX = "/meshfed/r";
+
+    /** Keys per page of a read with values, by default. */
+    public static final int DEFAULT_PAGE_KEYS = 500;
 
     public Options {
       endpoints = List.copyOf(endpoints);
@@ -105,9 +109,15 @@ public final class EtcdResourceStore implements ResourceStore {
       if ((username == null) != (password == null)) {
         throw new IllegalArgumentException("etcd username and password go together");
       }
+      if (pageKeys < 1) {
+        throw new IllegalArgumentException("pageKeys must be >= 1, got " + pageKeys);
+      }
     }
 
-    /** Defaults: prefix {@value #DEFAULT_PREFIX}, no auth, 5 s connect, 10 s per request. */
+    /**
+     * Defaults: prefix {@value #DEFAULT_PREFIX}, no auth, 5 s connect, 10 s per request (per page
+     * for paged reads), {@value #DEFAULT_PAGE_KEYS} keys per page.
+     */
     public static Options of(String... endpoints) {
       return new Options(
           List.of(endpoints),
@@ -117,7 +127,8 @@ public final class EtcdResourceStore implements ResourceStore {
           Duration.ofSeconds(5),
           Duration.ofSeconds(10),
           Duration.ofMillis(200),
-          Duration.ofSeconds(5));
+          Duration.ofSeconds(5),
+          DEFAULT_PAGE_KEYS);
     }
 
     public Options withPrefix(String newPrefix) {
@@ -129,7 +140,8 @@ public final class EtcdResourceStore implements ResourceStore {
           connectTimeout,
           requestTimeout,
           watchRetryMin,
-          watchRetryMax);
+          watchRetryMax,
+          pageKeys);
     }
 
     public Options withCredentials(String newUsername, String newPassword) {
@@ -141,17 +153,48 @@ public final class EtcdResourceStore implements ResourceStore {
           connectTimeout,
           requestTimeout,
           watchRetryMin,
-          watchRetryMax);
+          watchRetryMax,
+          pageKeys);
     }
 
     public Options withTimeouts(Duration connect, Duration request) {
       return new Options(
-          endpoints, prefix, username, password, connect, request, watchRetryMin, watchRetryMax);
+          endpoints,
+          prefix,
+          username,
+          password,
+          connect,
+          request,
+          watchRetryMin,
+          watchRetryMax,
+          pageKeys);
     }
 
     public Options withWatchRetry(Duration min, Duration max) {
       return new Options(
-          endpoints, prefix, username, password, connectTimeout, requestTimeout, min, max);
+          endpoints,
+          prefix,
+          username,
+          password,
+          connectTimeout,
+          requestTimeout,
+          min,
+          max,
+          pageKeys);
+    }
+
+    /** At most {@code keys} keys per page of a read with values. */
+    public Options withPageKeys(int keys) {
+      return new Options(
+          endpoints,
+          prefix,
+          username,
+          password,
+          connectTimeout,
+          requestTimeout,
+          watchRetryMin,
+          watchRetryMax,
+          keys);
     }
 
     @Override
@@ -168,6 +211,8 @@ public final class EtcdResourceStore implements ResourceStore {
           + connectTimeout
           + ", requestTimeout="
           + requestTimeout
+          + ", pageKeys="
+          + pageKeys
           + "]";
     }
   }
@@ -183,6 +228,7 @@ public final class EtcdResourceStore implements ResourceStore {
   private final boolean ownsExecutors;
   private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
   private final EtcdCalls calls;
+  private final EtcdListing listing;
   private volatile boolean closed;
 
   private EtcdResourceStore(
@@ -209,6 +255,8 @@ public final class EtcdResourceStore implements ResourceStore {
     }
     this.client = builder.build();
     this.kv = client.getKVClient();
+    this.listing =
+        new EtcdListing(new EtcdPages(kv, calls, options.pageKeys()), keys, this::decodeOrSkip);
   }
 
   /** Connects with its own watch threads; times come from {@code clock}. */
@@ -409,28 +457,13 @@ public final class EtcdResourceStore implements ResourceStore {
                             : Optional.of(decode(r.getKvs().get(0)))));
   }
 
+  /**
+   * Reads in pages at one revision (see {@link EtcdListing}): the keys first, then only the values
+   * the page needs (or, with label selectors, every value streamed by).
+   */
   @Override
   public CompletableFuture<ResourcePage> list(ListQuery query) {
-    ByteSequence range =
-        query.mesh() == null
-            ? keys.typeRange(query.type())
-            : keys.meshRange(query.type(), query.mesh());
-    return call(
-        "list " + query.type() + (query.mesh() == null ? "" : " in mesh '" + query.mesh() + "'"),
-        () ->
-            kv.get(range, GetOption.builder().isPrefix(true).build())
-                .thenApply(
-                    r -> {
-                      List<Resource> matched = new ArrayList<>();
-                      for (Resource res : decodeAll(r)) {
-                        if (query.matchesLabels(res.labels())) {
-                          matched.add(res);
-                        }
-                      }
-                      // etcd orders by bytes, where "a-b/" sorts before "a/": sort by key
-                      matched.sort(Comparator.comparing(Resource::key));
-                      return ResourcePage.slice(matched, query, r.getHeader().getRevision());
-                    }));
+    return listing.list(query);
   }
 
   @Override
@@ -442,29 +475,15 @@ public final class EtcdResourceStore implements ResourceStore {
                 .thenApply(r -> r.getHeader().getRevision()));
   }
 
-  /** Everything under the prefix, and the revision it was read at (for watch resets). */
+  /**
+   * Everything under the prefix, and the revision it was read at (for watch resets), read in pages
+   * at that one revision.
+   */
   CompletableFuture<Snapshot> snapshot() {
-    return call(
-        "list everything under " + keys.prefix(),
-        () ->
-            kv.get(keys.root(), GetOption.builder().isPrefix(true).build())
-                .thenApply(
-                    r -> {
-                      List<Resource> all = decodeAll(r);
-                      all.sort(Comparator.comparing(Resource::key));
-                      return new Snapshot(all, r.getHeader().getRevision());
-                    }));
+    return listing.snapshot();
   }
 
   record Snapshot(List<Resource> all, long revision) {}
-
-  private List<Resource> decodeAll(GetResponse response) {
-    List<Resource> out = new ArrayList<>(response.getKvs().size());
-    for (KeyValue kvPair : response.getKvs()) {
-      decodeOrSkip(kvPair).ifPresent(out::add);
-    }
-    return out;
-  }
 
   Resource decode(KeyValue kvPair) {
     return codec.fromStored(kvPair.getValue().getBytes(), kvPair.getModRevision());

@@ -49,7 +49,8 @@ class EtcdResourceStoreIT extends ResourceStoreContract {
   private EtcdResourceStore.Options options() {
     return EtcdResourceStore.Options.of(ETCD.clientUrl())
         .withPrefix(prefix)
-        .withWatchRetry(Duration.ofMillis(100), Duration.ofSeconds(1));
+        .withWatchRetry(Duration.ofMillis(100), Duration.ofSeconds(1))
+        .withPageKeys(2); // every list and relist here takes several pages
   }
 
   private Client rawClient() {

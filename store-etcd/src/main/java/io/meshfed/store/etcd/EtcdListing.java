@@ -1,0 +1,173 @@
+package io.meshfed.store.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourcePage;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Lists in pages, at one revision ({@link EtcdPages}). A list first reads the keys of its range
+ * (keys only, paged) and orders them by (mesh, name): etcd's byte order differs when mesh names
+ * differ only by {@code -} against the {@code /} that ends a mesh ({@code a-b/} sorts before {@code
+ * a/}). Values are then read by runs of one mesh, where byte order is name order (names are
+ * lowercase DNS names): without label selectors only the values of the asked page are read; with
+ * selectors the values stream by, and only the matches in the page are kept.
+ */
+final class EtcdListing {
+  private final EtcdPages pages;
+  private final EtcdKeys keys;
+  private final Function<KeyValue, Optional<Resource>> decoder;
+
+  /** A stored key and the resource key it stands for. */
+  private record Entry(ResourceKey key, ByteSequence stored) {}
+
+  EtcdListing(EtcdPages pages, EtcdKeys keys, Function<KeyValue, Optional<Resource>> decoder) {
+    this.pages = pages;
+    this.keys = keys;
+    this.decoder = decoder;
+  }
+
+  CompletableFuture<ResourcePage> list(ListQuery query) {
+    ByteSequence range =
+        query.mesh() == null
+            ? keys.typeRange(query.type())
+            : keys.meshRange(query.type(), query.mesh());
+    String what =
+        "list " + query.type() + (query.mesh() == null ? "" : " in mesh '" + query.mesh() + "'");
+    return pages.consistently(
+        what,
+        reading -> {
+          List<Entry> found = new ArrayList<>();
+          return reading
+              .scan(
+                  range,
+                  EtcdPages.prefixEnd(range),
+                  true,
+                  page -> {
+                    for (KeyValue kv : page) {
+                      keys.parse(kv.getKey()).ifPresent(k -> found.add(new Entry(k, kv.getKey())));
+                    }
+                  })
+              .thenCompose(
+                  v -> {
+                    found.sort(Comparator.comparing(Entry::key));
+                    return query.labels().isEmpty()
+                        ? window(reading, found, query)
+                        : filtered(reading, found, query);
+                  });
+        });
+  }
+
+  /** Without selectors: the total is the key count; only the page's values are read. */
+  private CompletableFuture<ResourcePage> window(
+      EtcdPages.Reading reading, List<Entry> found, ListQuery query) {
+    int total = found.size();
+    int from = Math.min(query.offset(), total);
+    int to = query.size() == 0 ? total : (int) Math.min(total, (long) from + query.size());
+    List<Resource> items = new ArrayList<>(to - from);
+    return readRuns(
+            reading,
+            found.subList(from, to),
+            run -> {
+              run.sort(Comparator.comparing(Resource::key));
+              items.addAll(run);
+            })
+        .thenApply(v -> new ResourcePage(items, total, to < total ? to : -1, reading.revision()));
+  }
+
+  /** With selectors: every value streams by; the matches are counted and the page's kept. */
+  private CompletableFuture<ResourcePage> filtered(
+      EtcdPages.Reading reading, List<Entry> found, ListQuery query) {
+    long end = query.size() == 0 ? Long.MAX_VALUE : (long) query.offset() + query.size();
+    List<Resource> items = new ArrayList<>();
+    int[] matched = {0};
+    return readRuns(
+            reading,
+            found,
+            run -> {
+              run.sort(Comparator.comparing(Resource::key));
+              for (Resource r : run) {
+                if (query.matchesLabels(r.labels())) {
+                  int index = matched[0]++;
+                  if (index >= query.offset() && index < end) {
+                    items.add(r);
+                  }
+                }
+              }
+            })
+        .thenApply(
+            v ->
+                new ResourcePage(
+                    items, matched[0], end < matched[0] ? (int) end : -1, reading.revision()));
+  }
+
+  /**
+   * Reads the values of {@code entries} (ordered by key) one page at a time, in runs of one mesh (a
+   * run's keys are contiguous in etcd), handing each page's resources to {@code onPage} in order;
+   * pages of a run are consecutive in name order.
+   */
+  private CompletableFuture<Void> readRuns(
+      EtcdPages.Reading reading, List<Entry> entries, Consumer<List<Resource>> onPage) {
+    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+    int start = 0;
+    while (start < entries.size()) {
+      int stop = start + 1;
+      String mesh = entries.get(start).key().mesh();
+      while (stop < entries.size() && Objects.equals(mesh, entries.get(stop).key().mesh())) {
+        stop++;
+      }
+      ByteSequence first = entries.get(start).stored();
+      ByteSequence last = entries.get(stop - 1).stored();
+      chain =
+          chain.thenCompose(
+              v ->
+                  reading.scan(
+                      first,
+                      EtcdPages.after(last),
+                      false,
+                      page -> {
+                        List<Resource> decoded = new ArrayList<>(page.size());
+                        for (KeyValue kv : page) {
+                          decoder.apply(kv).ifPresent(decoded::add);
+                        }
+                        onPage.accept(decoded);
+                      }));
+      start = stop;
+    }
+    return chain;
+  }
+
+  /** Everything under the store's prefix, ordered by key, read in pages at one revision. */
+  CompletableFuture<EtcdResourceStore.Snapshot> snapshot() {
+    return pages.consistently(
+        "list everything under " + keys.prefix(),
+        reading -> {
+          List<Resource> all = new ArrayList<>();
+          return reading
+              .scan(
+                  keys.root(),
+                  EtcdPages.prefixEnd(keys.root()),
+                  false,
+                  page -> {
+                    for (KeyValue kv : page) {
+                      decoder.apply(kv).ifPresent(all::add);
+                    }
+                  })
+              .thenApply(
+                  v -> {
+                    all.sort(Comparator.comparing(Resource::key));
+                    return new EtcdResourceStore.Snapshot(all, reading.revision());
+                  });
+        });
+  }
+}
