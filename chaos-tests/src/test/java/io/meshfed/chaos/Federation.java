@@ -60,8 +60,25 @@ final class Federation implements AutoCloseable {
 
   /** Uses a real etcd for global's store. */
   Federation withEtcd() {
-    etcd = EtcdProcess.launch();
+    return withEtcd(new String[0]);
+  }
+
+  /** Uses a real etcd for global's store, started with {@code etcdArgs}. */
+  Federation withEtcd(String... etcdArgs) {
+    etcd = EtcdProcess.launch(etcdArgs);
     globalExtraArgs.addAll(List.of("--store", "etcd", "--etcd-endpoints", etcd.clientUrl()));
+    return this;
+  }
+
+  private List<String> globalJvm = MeshfedProcess.DEFAULT_JVM_OPTIONS;
+  private List<String> zoneJvm = MeshfedProcess.DEFAULT_JVM_OPTIONS;
+  private Duration readyTimeout = Duration.ofSeconds(60);
+
+  /** JVM options of the global and zone processes (e.g. a heap bound), and the ready timeout. */
+  Federation withJvm(List<String> global, List<String> zone, Duration ready) {
+    globalJvm = List.copyOf(global);
+    zoneJvm = List.copyOf(zone);
+    readyTimeout = ready;
     return this;
   }
 
@@ -134,8 +151,10 @@ final class Federation implements AutoCloseable {
     globalStarts++;
     global.process =
         MeshfedProcess.start(
-                dir.resolve("global-" + globalStarts + ".log"), global.args.toArray(String[]::new))
-            .awaitReady(global.api);
+                dir.resolve("global-" + globalStarts + ".log"),
+                globalJvm,
+                global.args.toArray(String[]::new))
+            .awaitReady(global.api, readyTimeout);
   }
 
   void killGlobal() throws InterruptedException {
@@ -179,7 +198,9 @@ final class Federation implements AutoCloseable {
                 "--data-dir",
                 dir.resolve(zone + "-data").toString()));
     Node node = new Node(zone, apiPort, args, dir.resolve(zone + ".log"));
-    node.process = MeshfedProcess.start(node.log, args.toArray(String[]::new)).awaitReady(node.api);
+    node.process =
+        MeshfedProcess.start(node.log, zoneJvm, args.toArray(String[]::new))
+            .awaitReady(node.api, readyTimeout);
     zones.put(zone + "#" + zones.size(), node);
     return node;
   }
@@ -188,8 +209,9 @@ final class Federation implements AutoCloseable {
     node.process =
         MeshfedProcess.start(
                 node.log.resolveSibling(node.name + "-" + System.nanoTime() + ".log"),
+                zoneJvm,
                 node.args.toArray(String[]::new))
-            .awaitReady(node.api);
+            .awaitReady(node.api, readyTimeout);
   }
 
   // ------------------------------------------------------------------ REST helpers

@@ -34,10 +34,22 @@ public final class MeshfedProcess implements AutoCloseable {
     this.log = log;
   }
 
+  /** The JVM options a process gets unless told otherwise: a small heap, quick start. */
+  public static final List<String> DEFAULT_JVM_OPTIONS =
+      List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
+
   /** Starts {@code meshfed ARGS} in the background, output to {@code log}. */
   public static MeshfedProcess start(Path log, String... args) {
+    return start(log, DEFAULT_JVM_OPTIONS, args);
+  }
+
+  /**
+   * Starts {@code meshfed ARGS} in the background with {@code jvmOptions} (e.g. {@code -Xmx512m})
+   * instead of {@link #DEFAULT_JVM_OPTIONS}, output to {@code log}.
+   */
+  public static MeshfedProcess start(Path log, List<String> jvmOptions, String... args) {
     try {
-      ProcessBuilder pb = new ProcessBuilder(command(args));
+      ProcessBuilder pb = new ProcessBuilder(command(jvmOptions, args));
       pb.redirectErrorStream(true);
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       return new MeshfedProcess(pb.start(), log);
@@ -48,9 +60,14 @@ public final class MeshfedProcess implements AutoCloseable {
 
   /** Waits until {@code GET url/ready} answers 200, failing with the process log otherwise. */
   public MeshfedProcess awaitReady(String apiUrl) {
+    return awaitReady(apiUrl, Duration.ofSeconds(60));
+  }
+
+  /** Waits at most {@code timeout} until {@code GET url/ready} answers 200. */
+  public MeshfedProcess awaitReady(String apiUrl, Duration timeout) {
     HttpClient http = HttpClient.newHttpClient();
     Awaitility.await("control plane ready at " + apiUrl)
-        .atMost(Duration.ofSeconds(60))
+        .atMost(timeout)
         .pollInterval(Duration.ofMillis(200))
         .until(
             () -> {
@@ -111,7 +128,7 @@ public final class MeshfedProcess implements AutoCloseable {
   /** Runs {@code meshfed ARGS} to completion with {@code stdin} as input. */
   public static Result run(String stdin, String... args) {
     try {
-      ProcessBuilder pb = new ProcessBuilder(command(args));
+      ProcessBuilder pb = new ProcessBuilder(command(DEFAULT_JVM_OPTIONS, args));
       Process p = pb.start();
       if (stdin != null) {
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -135,14 +152,13 @@ public final class MeshfedProcess implements AutoCloseable {
     }
   }
 
-  private static List<String> command(String... args) {
+  private static List<String> command(List<String> jvmOptions, String... args) {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run the deploy module's package phase");
     }
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx256m");
-    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.addAll(jvmOptions);
     cmd.add("-jar");
     cmd.add(JAR.toString());
     cmd.addAll(List.of(args));
