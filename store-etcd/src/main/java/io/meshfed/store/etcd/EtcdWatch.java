@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * callbacks are queued there, tagged with the attempt they belong to, and callbacks of an attempt
  * that was given up are dropped. A broken stream is resumed from the last delivered revision + 1
  * with backoff (jetcd's own resume is not used, because it may resume past undelivered events); a
- * compacted revision relists and calls {@link WatchListener#onReset}, then watches on from the
- * relist's revision.
+ * compacted revision, or a response over the client's message limit, relists (in pages) and calls
+ * {@link WatchListener#onReset}, then watches on from the relist's revision.
  */
 final class EtcdWatch implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
@@ -174,6 +174,17 @@ final class EtcdWatch implements Closeable {
           keys.prefix(),
           lastRevision + 1,
           compacted.getCompactedRevision());
+      relist();
+      return;
+    }
+    if (EtcdPages.isTooLarge(error)) {
+      // catching up batches many revisions into one response, and a mesh deletion carries every
+      // deleted value: over the client's message limit, resuming would fail the same way forever
+      log.info(
+          "etcd watch on {} from revision {}: a response is over the client's message limit;"
+              + " relisting in pages instead",
+          keys.prefix(),
+          lastRevision + 1);
       relist();
       return;
     }

@@ -210,6 +210,34 @@ class EtcdResourceStoreIT extends ResourceStoreContract {
   }
 
   @Test
+  void aWatchWhoseCatchUpIsOverTheMessageLimitRelistsInPagesInstead() {
+    Resource m = create(mesh("m"));
+    byte[] noise = new byte[1_000_000];
+    new java.util.Random(7).nextBytes(noise);
+    List<Resource> secrets = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      noise[0] = (byte) i;
+      secrets.add(
+          create(
+              new Resource(
+                  io.meshfed.model.ResourceKey.inMesh(StandardTypes.SECRET, "m", "big-" + i),
+                  Meta.EMPTY,
+                  io.meshfed.model.spec.SecretSpec.of(noise))));
+    }
+
+    // etcd sends the 5 missed revisions (6.7 MB) to a watch from before them in one response
+    RecordingListener listener = watch(m.version());
+
+    await().atMost(WAIT).untilAsserted(() -> assertThat(listener.resets()).hasSize(1));
+    List<Resource> expected = new ArrayList<>(secrets);
+    expected.add(m);
+    assertThat(listener.resets().get(0).all()).containsExactlyInAnyOrderElementsOf(expected);
+    Resource p1 = create(permission("m", "p1", Map.of()));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(listener.events()).hasSize(1));
+    assertThat(listener.events()).containsExactly(ResourceEvent.put(p1, p1.version()));
+  }
+
+  @Test
   void aValueOverEtcdsRequestLimitIsRefusedAsBadDataNotAsAnOutage() {
     Map<String, String> labels = new java.util.HashMap<>();
     String value = "v".repeat(200);
