@@ -17,6 +17,7 @@ import io.meshfed.store.ResourcePage;
 import io.meshfed.store.WatchListener;
 import io.meshfed.store.etcd.EtcdResourceStore;
 import java.io.Closeable;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +45,7 @@ class LargeTypeIT {
   static final String MESH = "big";
   static final String HEAP = "-Xmx512m";
   static final long MIB = 1L << 20;
+  static final int IN_FLIGHT = 128;
 
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
   Path dir;
@@ -166,17 +169,18 @@ class LargeTypeIT {
     JsonNode big = f.get(zone.api, "/meshes/" + MESH + "/secrets/" + name(LARGE_EVERY));
     assertThat(big.path("data").asText()).hasSize(4 * ((LARGE_RAW_BYTES + 2) / 3));
 
+    report("global heap after the sync and a full GC: %s", heapInfo(f.global.process.pid()));
     assertThat(f.global.process.isAlive()).isTrue();
     assertThat(f.global.process.logText()).doesNotContain("OutOfMemoryError");
     assertThat(zone.process.logText()).doesNotContain("OutOfMemoryError");
   }
 
-  /** Writes the mesh and the Secrets, 64 creates in flight. */
+  /** Writes the mesh and the Secrets, {@value #IN_FLIGHT} creates in flight. */
   private static void seed(EtcdResourceStore store) throws InterruptedException {
     store.create(resource(StandardTypes.MESH, null, MESH, Map.of(), MeshSpec.ofMtls(null))).join();
     byte[] noise = new byte[LARGE_RAW_BYTES];
     new Random(42).nextBytes(noise);
-    Semaphore inFlight = new Semaphore(64);
+    Semaphore inFlight = new Semaphore(IN_FLIGHT);
     AtomicReference<Throwable> error = new AtomicReference<>();
     for (int i = 0; i < RESOURCES && error.get() == null; i++) {
       byte[] data;
@@ -187,7 +191,7 @@ class LargeTypeIT {
       } else {
         data =
             ("small secret number " + i + " with some padding to look real: " + "x".repeat(100))
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                .getBytes(StandardCharsets.UTF_8);
       }
       Resource secret =
           resource(
@@ -207,7 +211,7 @@ class LargeTypeIT {
                 inFlight.release();
               });
     }
-    inFlight.acquire(64);
+    inFlight.acquire(IN_FLIGHT);
     assertThat(error.get()).as("seeding").isNull();
   }
 
@@ -230,6 +234,30 @@ class LargeTypeIT {
       long secrets = all.stream().filter(r -> r.type().equals(StandardTypes.SECRET)).count();
       reset.compareAndSet(null, new long[] {secrets, revision});
     }
+  }
+
+  /**
+   * The heap after a full collection ({@code jcmd PID GC.run}, then GC.heap_info), for the report.
+   */
+  private static String heapInfo(long pid) {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    try {
+      jcmd(jcmd, String.valueOf(pid), "GC.run");
+      String out = jcmd(jcmd, String.valueOf(pid), "GC.heap_info");
+      return out.lines().skip(1).limit(1).map(String::trim).findFirst().orElse(out);
+    } catch (java.io.IOException e) {
+      return "(jcmd failed: " + e + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(interrupted)";
+    }
+  }
+
+  private static String jcmd(String... command) throws java.io.IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(30, TimeUnit.SECONDS);
+    return out;
   }
 
   private static long millisSince(long nanos) {
