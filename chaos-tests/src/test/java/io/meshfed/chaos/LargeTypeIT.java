@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.PutOption;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
+import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.SecretSpec;
 import io.meshfed.store.ListQuery;
@@ -21,6 +25,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -45,7 +52,8 @@ class LargeTypeIT {
   static final String MESH = "big";
   static final String HEAP = "-Xmx512m";
   static final long MIB = 1L << 20;
-  static final int IN_FLIGHT = 128;
+  static final int IN_FLIGHT = 16;
+  static final int BATCH = 100;
 
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
   Path dir;
@@ -82,7 +90,9 @@ class LargeTypeIT {
     try (EtcdResourceStore store =
         EtcdResourceStore.connect(options, StandardTypes.registry(), Clock.systemUTC())) {
       long started = System.nanoTime();
-      seed(store);
+      try (Client raw = Client.builder().endpoints(f.etcd().clientUrl()).build()) {
+        seed(store, raw);
+      }
       report("seeded %d Secrets in %d ms", RESOURCES, millisSince(started));
 
       // the whole type, in pages
@@ -175,13 +185,21 @@ class LargeTypeIT {
     assertThat(zone.process.logText()).doesNotContain("OutOfMemoryError");
   }
 
-  /** Writes the mesh and the Secrets, {@value #IN_FLIGHT} creates in flight. */
-  private static void seed(EtcdResourceStore store) throws InterruptedException {
+  /**
+   * Writes the mesh through the store, then the Secrets as the store stores them (universal JSON at
+   * {@code <prefix>/Secret/<mesh>/<name>}) in transactions of up to {@value #BATCH} small Secrets
+   * or one large one, {@value #IN_FLIGHT} transactions in flight: a create per Secret would spend
+   * most of the test in etcd's fsyncs.
+   */
+  private static void seed(EtcdResourceStore store, Client raw) throws InterruptedException {
     store.create(resource(StandardTypes.MESH, null, MESH, Map.of(), MeshSpec.ofMtls(null))).join();
+    ResourceCodec codec = new ResourceCodec(StandardTypes.registry());
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     byte[] noise = new byte[LARGE_RAW_BYTES];
     new Random(42).nextBytes(noise);
     Semaphore inFlight = new Semaphore(IN_FLIGHT);
     AtomicReference<Throwable> error = new AtomicReference<>();
+    List<Op> batch = new ArrayList<>();
     for (int i = 0; i < RESOURCES && error.get() == null; i++) {
       byte[] data;
       if (large(i)) {
@@ -193,26 +211,51 @@ class LargeTypeIT {
             ("small secret number " + i + " with some padding to look real: " + "x".repeat(100))
                 .getBytes(StandardCharsets.UTF_8);
       }
+      Map<String, String> labels = Map.of("size", large(i) ? "large" : "small");
       Resource secret =
-          resource(
-              StandardTypes.SECRET,
-              MESH,
-              name(i),
-              Map.of("size", large(i) ? "large" : "small"),
+          new Resource(
+              ResourceKey.inMesh(StandardTypes.SECRET, MESH, name(i)),
+              new Meta(labels, 0, now, now),
               SecretSpec.of(data));
-      inFlight.acquire();
-      store
-          .create(secret)
-          .whenComplete(
-              (ok, e) -> {
-                if (e != null) {
-                  error.compareAndSet(null, e);
-                }
-                inFlight.release();
-              });
+      String key =
+          store.options().prefix() + "/" + StandardTypes.SECRET + "/" + MESH + "/" + name(i);
+      Op put =
+          Op.put(
+              ByteSequence.from(key, StandardCharsets.UTF_8),
+              ByteSequence.from(codec.toJsonBytes(secret)),
+              PutOption.DEFAULT);
+      if (large(i)) {
+        commit(raw, List.of(put), inFlight, error);
+      } else {
+        batch.add(put);
+        if (batch.size() == BATCH) {
+          commit(raw, batch, inFlight, error);
+          batch = new ArrayList<>();
+        }
+      }
+    }
+    if (!batch.isEmpty()) {
+      commit(raw, batch, inFlight, error);
     }
     inFlight.acquire(IN_FLIGHT);
     assertThat(error.get()).as("seeding").isNull();
+  }
+
+  private static void commit(
+      Client raw, List<Op> puts, Semaphore inFlight, AtomicReference<Throwable> error)
+      throws InterruptedException {
+    inFlight.acquire();
+    raw.getKVClient()
+        .txn()
+        .Then(puts.toArray(Op[]::new))
+        .commit()
+        .whenComplete(
+            (ok, e) -> {
+              if (e != null) {
+                error.compareAndSet(null, e);
+              }
+              inFlight.release();
+            });
   }
 
   private static Resource resource(
