@@ -384,7 +384,8 @@ final class DemoCommand implements Callable<Integer> {
         GlobalControlPlane.secured(
             config,
             ControlPlaneRunner.openStore(
-                "global", () -> GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC())),
+                "global",
+                () -> GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC())),
             Clock.systemUTC(),
             KdsServerOptions.defaults());
     running.add(global);
