@@ -41,22 +41,22 @@ class ZoneCommandIT {
     String api = "http://127.0.0.1:" + apiPort;
     MeshfedProcess zone =
         MeshfedProcess.start(
-                dir.resolve("zone.log"),
-                "zone",
-                "run",
-                "--zone",
-                "zone-1",
-                "--global-address",
-                "grpc://127.0.0.1:" + FreePorts.one(),
-                "--kds-insecure",
-                "--zone-token-file",
-                token.toString(),
-                "--api-port",
-                String.valueOf(apiPort),
-                "--xds-port",
-                "0",
-                "--data-dir",
-                dir.resolve("data").toString());
+            dir.resolve("zone.log"),
+            "zone",
+            "run",
+            "--zone",
+            "zone-1",
+            "--global-address",
+            "grpc://127.0.0.1:" + FreePorts.one(),
+            "--kds-insecure",
+            "--zone-token-file",
+            token.toString(),
+            "--api-port",
+            String.valueOf(apiPort),
+            "--xds-port",
+            "0",
+            "--data-dir",
+            dir.resolve("data").toString());
     try {
       HttpClient http = HttpClient.newHttpClient();
       await()
