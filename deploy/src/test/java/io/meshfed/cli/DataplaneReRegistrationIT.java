@@ -140,7 +140,7 @@ class DataplaneReRegistrationIT {
     MeshfedProcess restarted = start("zone-1-again.log", zoneArgs).awaitReady(zoneApi);
     await("web-1 registered again by dp run").atMost(WAIT).until(() -> status(web1) == 200);
     assertThat(dp.isAlive()).as(dp.logText()).isTrue();
-    assertThat(dp.logText()).contains("registered again");
+    await("dp run logs why").atMost(WAIT).until(() -> dp.logText().contains("registered again"));
     await("web-1 on global again")
         .atMost(WAIT)
         .until(() -> status(globalApi + "/meshes/default/dataplanes/zone-1.web-1") == 200);

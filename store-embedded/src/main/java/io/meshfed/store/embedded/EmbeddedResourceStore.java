@@ -279,7 +279,7 @@ public final class EmbeddedResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<ResourcePage> list(ListQuery query) {
-    return onIo(() -> ResourcePage.slice(db.list(query), query, db.revision()));
+    return onIo(() -> db.page(query));
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourcePage;
 import io.meshfed.store.StoreUnavailableException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -130,16 +131,51 @@ final class SqliteResources implements AutoCloseable {
     }
   }
 
-  /** Every resource of the query's type (and mesh), ordered by mesh then name, labels matched. */
-  List<Resource> list(ListQuery query) {
-    String sql =
-        "SELECT version, body, mesh, name FROM resources WHERE type=?"
-            + (query.mesh() == null ? "" : " AND mesh=?")
-            + " ORDER BY mesh, name";
+  /**
+   * One page of the query, ordered by mesh then name. Without a label selector the page is cut in
+   * SQL (a count and a LIMIT/OFFSET read: only the page is decoded); with one, every resource of
+   * the type (and mesh) is decoded and matched.
+   */
+  ResourcePage page(ListQuery query) {
+    String where = " FROM resources WHERE type=?" + (query.mesh() == null ? "" : " AND mesh=?");
+    try {
+      if (!query.labels().isEmpty()) {
+        return ResourcePage.slice(
+            read("SELECT version, body, mesh, name" + where + " ORDER BY mesh, name", query, -1, 0),
+            query,
+            revision);
+      }
+      int total;
+      try (PreparedStatement ps = conn.prepareStatement("SELECT COUNT(*)" + where)) {
+        bindTypeAndMesh(ps, query);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          total = rs.getInt(1);
+        }
+      }
+      List<Resource> items =
+          read(
+              "SELECT version, body, mesh, name" + where + " ORDER BY mesh, name LIMIT ? OFFSET ?",
+              query,
+              query.size() == 0 ? -1 : query.size(),
+              query.offset());
+      long end = (long) query.offset() + items.size();
+      int next = query.size() > 0 && end < total ? (int) end : -1;
+      return new ResourcePage(items, total, next, revision);
+    } catch (SQLException e) {
+      throw unavailable("list " + query.type(), e);
+    } finally {
+      endRead();
+    }
+  }
+
+  private List<Resource> read(String sql, ListQuery query, int limit, int offset)
+      throws SQLException {
     try (PreparedStatement ps = conn.prepareStatement(sql)) {
-      ps.setString(1, query.type());
-      if (query.mesh() != null) {
-        ps.setString(2, query.mesh());
+      int next = bindTypeAndMesh(ps, query);
+      if (sql.endsWith("OFFSET ?")) {
+        ps.setInt(next, limit);
+        ps.setInt(next + 1, offset);
       }
       List<Resource> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
@@ -151,11 +187,17 @@ final class SqliteResources implements AutoCloseable {
         }
       }
       return out;
-    } catch (SQLException e) {
-      throw unavailable("list " + query.type(), e);
-    } finally {
-      endRead();
     }
+  }
+
+  /** Binds type (and mesh); returns the next parameter index. */
+  private static int bindTypeAndMesh(PreparedStatement ps, ListQuery query) throws SQLException {
+    ps.setString(1, query.type());
+    if (query.mesh() == null) {
+      return 2;
+    }
+    ps.setString(2, query.mesh());
+    return 3;
   }
 
   /** Every resource in the store, ordered by type, mesh, name. */
