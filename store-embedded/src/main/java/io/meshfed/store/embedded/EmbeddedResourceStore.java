@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,15 +43,23 @@ import org.slf4j.LoggerFactory;
  * process at a time owns the directory. Revisions are persisted with the data, so versions keep
  * growing across restarts.
  *
+ * <p>Writes are committed in groups: whatever writes are queued when the I/O thread gets to them
+ * (up to {@value #MAX_BATCH}) run one by one, each under its own savepoint, and are committed with
+ * one fsync; each future completes after that commit. One write in flight costs one fsync; many
+ * concurrent writers share them.
+ *
  * <p>Confinement: the database, the change history and the watcher list are touched only from one
- * I/O thread ({@code ioExecutor}); callers get futures completed there. Watchers are called through
- * a {@link SerialExecutor} each, on {@code watchExecutor}. The history of changes is kept in memory
+ * I/O thread ({@code io}); callers get futures completed there. Watchers are called through a
+ * {@link SerialExecutor} each, on {@code watchExecutor}. The history of changes is kept in memory
  * and bounded; a watch from before it (or from before this process opened the file) gets {@link
  * WatchListener#onReset} with the full state.
  */
 public final class EmbeddedResourceStore implements ResourceStore {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedResourceStore.class);
   public static final int DEFAULT_HISTORY = 10_000;
+
+  /** The most writes committed together (one fsync). */
+  static final int MAX_BATCH = 256;
 
   private final Path dataDir;
   private final Clock clock;
@@ -60,6 +69,8 @@ public final class EmbeddedResourceStore implements ResourceStore {
   private final ExecutorService io;
   private final ExecutorService ownedWatchExecutor;
   private final Executor watchExecutor;
+  // any thread: writes waiting for the io thread
+  private final ConcurrentLinkedQueue<PendingWrite<?>> writes = new ConcurrentLinkedQueue<>();
   // io thread only
   private final ArrayDeque<ResourceEvent> history = new ArrayDeque<>();
   private final List<Watcher> watchers = new ArrayList<>();
@@ -163,22 +174,18 @@ public final class EmbeddedResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Resource> create(Resource resource) {
-    return onIo(
-        () -> {
-          ResourceKey key = resource.key();
-          return commit(
-              "create " + key,
-              tx -> {
-                if (db.exists(key)) {
-                  throw new AlreadyExistsException(key + " already exists");
-                }
-                requireMesh(key);
-                Instant now = now();
-                Resource stored =
-                    resource.withMeta(new Meta(resource.labels(), tx.revision(), now, now));
-                tx.put(stored);
-                return new Written<>(stored, List.of(ResourceEvent.put(stored, tx.revision())));
-              });
+    ResourceKey key = resource.key();
+    return write(
+        "create " + key,
+        tx -> {
+          if (db.exists(key)) {
+            throw new AlreadyExistsException(key + " already exists");
+          }
+          requireMesh(key);
+          Instant now = now();
+          Resource stored = resource.withMeta(new Meta(resource.labels(), tx.revision(), now, now));
+          tx.put(stored);
+          return new Written<>(stored, List.of(ResourceEvent.put(stored, tx.revision())));
         });
   }
 
@@ -190,74 +197,141 @@ public final class EmbeddedResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
-    return onIo(
-        () -> {
-          ResourceKey key = resource.key();
-          return commit(
-              "update " + key,
-              tx -> {
-                Resource current =
-                    db.find(key).orElseThrow(() -> new NotFoundException(key + " does not exist"));
-                if (expectedVersion > 0 && current.version() != expectedVersion) {
-                  throw new ConflictException(
-                      key
-                          + " has version "
-                          + current.version()
-                          + ", not the expected "
-                          + expectedVersion
-                          + ": it was changed meanwhile; read it again and retry");
-                }
-                Resource stored =
-                    resource.withMeta(
-                        new Meta(
-                            resource.labels(),
-                            tx.revision(),
-                            current.meta().creationTime(),
-                            now()));
-                tx.put(stored);
-                return new Written<>(stored, List.of(ResourceEvent.put(stored, tx.revision())));
-              });
+    ResourceKey key = resource.key();
+    return write(
+        "update " + key,
+        tx -> {
+          Resource current =
+              db.find(key).orElseThrow(() -> new NotFoundException(key + " does not exist"));
+          if (expectedVersion > 0 && current.version() != expectedVersion) {
+            throw new ConflictException(
+                key
+                    + " has version "
+                    + current.version()
+                    + ", not the expected "
+                    + expectedVersion
+                    + ": it was changed meanwhile; read it again and retry");
+          }
+          Resource stored =
+              resource.withMeta(
+                  new Meta(resource.labels(), tx.revision(), current.meta().creationTime(), now()));
+          tx.put(stored);
+          return new Written<>(stored, List.of(ResourceEvent.put(stored, tx.revision())));
         });
   }
 
   @Override
   public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
-    return onIo(
-        () ->
-            commit(
-                "delete " + key,
-                tx -> {
-                  Resource current =
-                      db.find(key)
-                          .orElseThrow(() -> new NotFoundException(key + " does not exist"));
-                  if (expectedVersion > 0 && current.version() != expectedVersion) {
-                    throw new ConflictException(
-                        key
-                            + " has version "
-                            + current.version()
-                            + ", not the expected "
-                            + expectedVersion);
-                  }
-                  List<ResourceEvent> events = new ArrayList<>();
-                  if (key.type().equals(StandardTypes.MESH) && key.mesh() == null) {
-                    for (Resource r : db.inMesh(key.name())) {
-                      events.add(ResourceEvent.delete(r.key(), r, tx.revision()));
-                    }
-                    tx.deleteMeshContents(key.name());
-                  }
-                  tx.delete(key);
-                  events.add(ResourceEvent.delete(key, current, tx.revision()));
-                  return new Written<Void>(null, events);
-                }));
+    return write(
+        "delete " + key,
+        tx -> {
+          Resource current =
+              db.find(key).orElseThrow(() -> new NotFoundException(key + " does not exist"));
+          if (expectedVersion > 0 && current.version() != expectedVersion) {
+            throw new ConflictException(
+                key
+                    + " has version "
+                    + current.version()
+                    + ", not the expected "
+                    + expectedVersion);
+          }
+          List<ResourceEvent> events = new ArrayList<>();
+          if (key.type().equals(StandardTypes.MESH) && key.mesh() == null) {
+            for (Resource r : db.inMesh(key.name())) {
+              events.add(ResourceEvent.delete(r.key(), r, tx.revision()));
+            }
+            tx.deleteMeshContents(key.name());
+          }
+          tx.delete(key);
+          events.add(ResourceEvent.delete(key, current, tx.revision()));
+          return new Written<Void>(null, events);
+        });
   }
 
-  /** What a transaction returns and the events it produced. */
+  /** What a write returns and the events it produced. */
   private record Written<T>(T result, List<ResourceEvent> events) {}
 
-  /** Commits one transaction, then records its events and hands them to the watchers. */
-  private <T> T commit(String what, SqliteResources.TxBody<Written<T>> body) {
-    Written<T> written = db.write(what, body);
-    List<ResourceEvent> events = List.copyOf(written.events());
+  /** A write waiting for the I/O thread. */
+  private record PendingWrite<T>(
+      String what, SqliteResources.TxBody<Written<T>> body, CompletableFuture<T> result) {
+
+    /** Runs the body as the next write of the open batch; null when it failed (and is failed). */
+    Written<T> attempt(SqliteResources db) {
+      try {
+        return db.attempt(what, body);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+        return null;
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    void succeed(Written<?> written) {
+      result.complete((T) written.result());
+    }
+  }
+
+  /**
+   * Queues a write. Writes are committed in groups: the I/O thread takes every write queued so far,
+   * runs each under its own savepoint (a failed one is rolled back alone), then commits them with
+   * one fsync. Each future completes only after that commit.
+   */
+  private <T> CompletableFuture<T> write(String what, SqliteResources.TxBody<Written<T>> body) {
+    if (closed) {
+      return CompletableFuture.failedFuture(closedError());
+    }
+    PendingWrite<T> w = new PendingWrite<>(what, body, new CompletableFuture<>());
+    writes.add(w);
+    try {
+      io.execute(this::drainWrites);
+    } catch (RejectedExecutionException e) {
+      if (writes.remove(w)) {
+        w.result().completeExceptionally(closedError());
+      }
+    }
+    return w.result();
+  }
+
+  /** On the I/O thread: one batch of the queued writes, committed together. */
+  private void drainWrites() {
+    List<PendingWrite<?>> batch = new ArrayList<>();
+    for (PendingWrite<?> w; batch.size() < MAX_BATCH && (w = writes.poll()) != null; ) {
+      batch.add(w);
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    if (dbClosed) {
+      batch.forEach(w -> w.result().completeExceptionally(closedError()));
+      return;
+    }
+    List<PendingWrite<?>> done = new ArrayList<>();
+    List<Written<?>> written = new ArrayList<>();
+    for (PendingWrite<?> w : batch) {
+      Written<?> result = w.attempt(db);
+      if (result != null) {
+        done.add(w);
+        written.add(result);
+      }
+    }
+    try {
+      db.commit();
+    } catch (RuntimeException e) {
+      done.forEach(w -> w.result().completeExceptionally(e));
+      return;
+    }
+    List<ResourceEvent> events = new ArrayList<>();
+    written.forEach(x -> events.addAll(x.events()));
+    if (!events.isEmpty()) {
+      publish(List.copyOf(events));
+    }
+    for (int i = 0; i < done.size(); i++) {
+      done.get(i).succeed(written.get(i));
+    }
+  }
+
+  /** Records committed events in the history and hands them to the watchers. */
+  private void publish(List<ResourceEvent> events) {
     history.addAll(events);
     while (history.size() > historyLimit) {
       compactedRevision = history.removeFirst().revision();
@@ -269,7 +343,6 @@ public final class EmbeddedResourceStore implements ResourceStore {
     for (Watcher w : watchers) {
       w.deliver(events);
     }
-    return written.result();
   }
 
   @Override
@@ -339,6 +412,9 @@ public final class EmbeddedResourceStore implements ResourceStore {
       io.execute(
           () -> {
             dbClosed = true;
+            for (PendingWrite<?> w; (w = writes.poll()) != null; ) {
+              w.result().completeExceptionally(closedError());
+            }
             for (Watcher w : watchers) {
               w.executor.execute(() -> w.listener.onClosed(null));
             }

@@ -36,6 +36,8 @@ final class SqliteResources implements AutoCloseable {
   private final Connection conn;
   private final ResourceCodec codec;
   private long revision;
+  // the revision of the last write of the open batch (== revision when none is open)
+  private long pendingRevision;
 
   /** One stored row: the resource (null when the type is no longer known) and its key. */
   record Row(ResourceKey key, Resource resource) {}
@@ -75,6 +77,7 @@ final class SqliteResources implements AutoCloseable {
       try (ResultSet rs = st.executeQuery("SELECT value FROM store_meta WHERE key='revision'")) {
         rs.next();
         revision = rs.getLong(1);
+        pendingRevision = revision;
       }
       conn.setAutoCommit(false);
     } catch (SQLException e) {
@@ -261,7 +264,7 @@ final class SqliteResources implements AutoCloseable {
 
   /** A write in progress; {@link #commit} makes it durable and advances the revision. */
   final class Tx {
-    private final long txRevision = revision + 1;
+    private final long txRevision = pendingRevision + 1;
 
     long revision() {
       return txRevision;
@@ -301,27 +304,49 @@ final class SqliteResources implements AutoCloseable {
   }
 
   /**
-   * Runs {@code body} in one transaction and commits it with the next revision; rolls back when it
-   * throws (a {@link io.meshfed.store.StoreException} from the body goes through unchanged).
+   * Runs {@code body} as the next write of the open batch, under a savepoint, with the next
+   * revision. When it throws, its changes are rolled back and the batch goes on (a {@link
+   * io.meshfed.store.StoreException} from the body goes through unchanged). Nothing is durable
+   * until {@link #commit()}.
    */
-  <T> T write(String what, TxBody<T> body) {
+  <T> T attempt(String what, TxBody<T> body) {
     Tx tx = new Tx();
+    try (Statement st = conn.createStatement()) {
+      st.execute("SAVEPOINT write");
+      try {
+        T result = body.run(tx);
+        st.execute("RELEASE write");
+        pendingRevision = tx.revision();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        st.execute("ROLLBACK TO write");
+        st.execute("RELEASE write");
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw unavailable(what, e);
+    }
+  }
+
+  /**
+   * Commits the batch: records its last revision and fsyncs. When that fails the whole batch is
+   * rolled back and {@link io.meshfed.store.StoreUnavailableException} is thrown.
+   */
+  void commit() {
     try {
-      T result = body.run(tx);
-      try (PreparedStatement ps =
-          conn.prepareStatement("UPDATE store_meta SET value=? WHERE key='revision'")) {
-        ps.setLong(1, tx.revision());
-        ps.executeUpdate();
+      if (pendingRevision != revision) {
+        try (PreparedStatement ps =
+            conn.prepareStatement("UPDATE store_meta SET value=? WHERE key='revision'")) {
+          ps.setLong(1, pendingRevision);
+          ps.executeUpdate();
+        }
       }
       conn.commit();
-      revision = tx.revision();
-      return result;
+      revision = pendingRevision;
     } catch (SQLException e) {
       rollback();
-      throw unavailable(what, e);
-    } catch (RuntimeException e) {
-      rollback();
-      throw e;
+      pendingRevision = revision;
+      throw unavailable("commit", e);
     }
   }
 
