@@ -68,6 +68,8 @@ public final class EmbeddedResourceStore implements ResourceStore {
   private final SqliteResources db;
   private final ExecutorService io;
   private final ExecutorService ownedWatchExecutor;
+  // completes callers' futures, so that their callbacks never run on (and block) the io thread
+  private final ExecutorService callbacks;
   private final Executor watchExecutor;
   // any thread: writes waiting for the io thread
   private final ConcurrentLinkedQueue<PendingWrite<?>> writes = new ConcurrentLinkedQueue<>();
@@ -96,6 +98,13 @@ public final class EmbeddedResourceStore implements ResourceStore {
         Executors.newSingleThreadExecutor(
             r -> {
               Thread t = new Thread(r, "embedded-store-io");
+              t.setDaemon(true);
+              return t;
+            });
+    this.callbacks =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "embedded-store-callback");
               t.setDaemon(true);
               return t;
             });
@@ -157,15 +166,21 @@ public final class EmbeddedResourceStore implements ResourceStore {
               if (dbClosed) {
                 throw closedError();
               }
-              result.complete(op.get());
+              T value = op.get();
+              callbacks.execute(() -> result.complete(value));
             } catch (RuntimeException e) {
-              result.completeExceptionally(e);
+              fail(result, e);
             }
           });
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(closedError());
     }
     return result;
+  }
+
+  /** Fails {@code future} from the callback pool. */
+  private void fail(CompletableFuture<?> future, RuntimeException error) {
+    callbacks.execute(() -> future.completeExceptionally(error));
   }
 
   private StoreUnavailableException closedError() {
@@ -255,16 +270,6 @@ public final class EmbeddedResourceStore implements ResourceStore {
   private record PendingWrite<T>(
       String what, SqliteResources.TxBody<Written<T>> body, CompletableFuture<T> result) {
 
-    /** Runs the body as the next write of the open batch; null when it failed (and is failed). */
-    Written<T> attempt(SqliteResources db) {
-      try {
-        return db.attempt(what, body);
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-        return null;
-      }
-    }
-
     @SuppressWarnings("unchecked")
     void succeed(Written<?> written) {
       result.complete((T) written.result());
@@ -286,7 +291,7 @@ public final class EmbeddedResourceStore implements ResourceStore {
       io.execute(this::drainWrites);
     } catch (RejectedExecutionException e) {
       if (writes.remove(w)) {
-        w.result().completeExceptionally(closedError());
+        w.result().completeExceptionally(closedError()); // on the caller's thread: no io involved
       }
     }
     return w.result();
@@ -302,22 +307,23 @@ public final class EmbeddedResourceStore implements ResourceStore {
       return;
     }
     if (dbClosed) {
-      batch.forEach(w -> w.result().completeExceptionally(closedError()));
+      batch.forEach(w -> fail(w.result(), closedError()));
       return;
     }
     List<PendingWrite<?>> done = new ArrayList<>();
     List<Written<?>> written = new ArrayList<>();
     for (PendingWrite<?> w : batch) {
-      Written<?> result = w.attempt(db);
-      if (result != null) {
+      try {
+        written.add(db.attempt(w.what(), w.body()));
         done.add(w);
-        written.add(result);
+      } catch (RuntimeException e) {
+        fail(w.result(), e);
       }
     }
     try {
       db.commit();
     } catch (RuntimeException e) {
-      done.forEach(w -> w.result().completeExceptionally(e));
+      done.forEach(w -> fail(w.result(), e));
       return;
     }
     List<ResourceEvent> events = new ArrayList<>();
@@ -325,9 +331,12 @@ public final class EmbeddedResourceStore implements ResourceStore {
     if (!events.isEmpty()) {
       publish(List.copyOf(events));
     }
-    for (int i = 0; i < done.size(); i++) {
-      done.get(i).succeed(written.get(i));
-    }
+    callbacks.execute(
+        () -> {
+          for (int i = 0; i < done.size(); i++) {
+            done.get(i).succeed(written.get(i));
+          }
+        });
   }
 
   /** Records committed events in the history and hands them to the watchers. */
@@ -413,7 +422,7 @@ public final class EmbeddedResourceStore implements ResourceStore {
           () -> {
             dbClosed = true;
             for (PendingWrite<?> w; (w = writes.poll()) != null; ) {
-              w.result().completeExceptionally(closedError());
+              fail(w.result(), closedError());
             }
             for (Watcher w : watchers) {
               w.executor.execute(() -> w.listener.onClosed(null));
@@ -433,6 +442,7 @@ public final class EmbeddedResourceStore implements ResourceStore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    callbacks.shutdown();
     if (ownedWatchExecutor != null) {
       ownedWatchExecutor.shutdown();
     }
