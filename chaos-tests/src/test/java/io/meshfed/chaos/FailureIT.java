@@ -118,7 +118,7 @@ class FailureIT {
 
   @Test
   void aGlobalStartedOnAnEmptyStoreNeverWipesAZone() throws Exception {
-    f = new Federation(dir).withTlsFiles().startGlobal();
+    f = new Federation(dir).withTlsFiles().withGlobalArgs("--store", "memory").startGlobal();
     Path token = f.token("zone-1");
     Federation.Node zone1 = f.startZone("zone-1", token, f.kdsPort);
     applyMeshAndPermissions(10, "old-");

@@ -177,6 +177,14 @@ final class Federation implements AutoCloseable {
 
   /** Starts a zone with a given token file, dialling global's KDS at {@code kdsPort}. */
   Node startZone(String zone, Path tokenFile, int dialPort) {
+    return startZone(zone, tokenFile, dialPort, true);
+  }
+
+  /**
+   * Starts a zone (default store under {@code <dir>/<zone>-data}); with {@code awaitReady} false it
+   * returns once the process is started, without waiting for {@code /ready}.
+   */
+  Node startZone(String zone, Path tokenFile, int dialPort, boolean awaitReady) {
     int apiPort = FreePorts.one();
     List<String> args =
         new ArrayList<>(
@@ -198,20 +206,28 @@ final class Federation implements AutoCloseable {
                 "--data-dir",
                 dir.resolve(zone + "-data").toString()));
     Node node = new Node(zone, apiPort, args, dir.resolve(zone + ".log"));
-    node.process =
-        MeshfedProcess.start(node.log, zoneJvm, args.toArray(String[]::new))
-            .awaitReady(node.api, readyTimeout);
+    node.process = MeshfedProcess.start(node.log, zoneJvm, args.toArray(String[]::new));
+    if (awaitReady) {
+      node.process.awaitReady(node.api, readyTimeout);
+    }
     zones.put(zone + "#" + zones.size(), node);
     return node;
   }
 
   void restart(Node node) {
+    restart(node, true);
+  }
+
+  /** Starts {@code node} again with the same arguments (and data directory). */
+  void restart(Node node, boolean awaitReady) {
     node.process =
         MeshfedProcess.start(
-                node.log.resolveSibling(node.name + "-" + System.nanoTime() + ".log"),
-                zoneJvm,
-                node.args.toArray(String[]::new))
-            .awaitReady(node.api, readyTimeout);
+            node.log.resolveSibling(node.name + "-" + System.nanoTime() + ".log"),
+            zoneJvm,
+            node.args.toArray(String[]::new));
+    if (awaitReady) {
+      node.process.awaitReady(node.api, readyTimeout);
+    }
   }
 
   // ------------------------------------------------------------------ REST helpers

@@ -4,6 +4,6 @@ package io.meshfed.chaos;
 class MemoryFederationIT extends FederationContract {
   @Override
   Federation configure(Federation federation) {
-    return federation;
+    return federation.withGlobalArgs("--store", "memory");
   }
 }

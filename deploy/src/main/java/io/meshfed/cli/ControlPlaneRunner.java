@@ -25,6 +25,15 @@ final class ControlPlaneRunner {
     }
   }
 
+  /** Opens the configured store, or explains why it cannot (e.g. its data directory is in use). */
+  static <S> S openStore(String role, Supplier<S> open) {
+    try {
+      return open.get();
+    } catch (StoreException e) {
+      throw new CliException("cannot open the " + role + " store: " + e.getMessage());
+    }
+  }
+
   /**
    * Starts {@code controlPlane}, explaining start failures, then serves until the process is asked
    * to stop (SIGTERM, Ctrl-C), when it closes the control plane.

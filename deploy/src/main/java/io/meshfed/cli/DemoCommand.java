@@ -6,10 +6,12 @@ import io.meshfed.dp.LaunchOptions;
 import io.meshfed.dp.ProxyType;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
+import io.meshfed.global.GlobalStores;
 import io.meshfed.global.kds.KdsServerOptions;
-import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.model.StandardTypes;
 import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
+import io.meshfed.zone.ZoneStores;
 import io.meshfed.zone.kds.KdsClientOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -380,7 +382,12 @@ final class DemoCommand implements Callable<Integer> {
     }
     GlobalControlPlane global =
         GlobalControlPlane.secured(
-            config, new MemoryResourceStore(), Clock.systemUTC(), KdsServerOptions.defaults());
+            config,
+            ControlPlaneRunner.openStore(
+                "global",
+                () -> GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC())),
+            Clock.systemUTC(),
+            KdsServerOptions.defaults());
     running.add(global);
     return global.start();
   }
@@ -416,7 +423,8 @@ final class DemoCommand implements Callable<Integer> {
     ZoneControlPlane cp =
         new ZoneControlPlane(
             config,
-            new MemoryResourceStore(),
+            ControlPlaneRunner.openStore(
+                zone, () -> ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC())),
             Clock.systemUTC(),
             KdsClientOptions.defaults()
                 .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2)));

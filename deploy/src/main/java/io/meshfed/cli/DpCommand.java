@@ -7,6 +7,7 @@ import io.meshfed.dp.ProxyType;
 import io.meshfed.dp.XdsAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -119,9 +120,26 @@ final class DpCommand implements Runnable {
         description = "Envoy's --log-level: trace, debug, info, warning, error, critical, off.")
     String envoyLogLevel;
 
+    @Option(
+        names = "--registration-check-interval",
+        defaultValue = "10",
+        paramLabel = "SECONDS",
+        description =
+            "How often a resource registered from --dataplane-file is read back from the zone and"
+                + " registered again when the zone lost it (0: never; default: ${DEFAULT-VALUE}).")
+    int registrationCheckSeconds;
+
     @Override
     public Integer call() throws InterruptedException {
-      DataplaneLauncher launcher = DataplaneLauncher.create(options(), System.in);
+      if (registrationCheckSeconds < 0) {
+        throw usage(
+            "--registration-check-interval "
+                + registrationCheckSeconds
+                + " is negative (expected seconds, 0 to disable)");
+      }
+      DataplaneLauncher launcher =
+          DataplaneLauncher.create(
+              options(), System.in, Duration.ofSeconds(registrationCheckSeconds));
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(

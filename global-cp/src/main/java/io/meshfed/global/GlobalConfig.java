@@ -37,6 +37,7 @@ public record GlobalConfig(
 
   /** Where resources are kept. */
   public enum StoreKind {
+    EMBEDDED,
     MEMORY,
     ETCD
   }

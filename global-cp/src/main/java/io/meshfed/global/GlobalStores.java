@@ -2,6 +2,7 @@ package io.meshfed.global;
 
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.embedded.EmbeddedResourceStore;
 import io.meshfed.store.etcd.Stores;
 import java.time.Clock;
 
@@ -9,8 +10,14 @@ import java.time.Clock;
 public final class GlobalStores {
   private GlobalStores() {}
 
-  /** The memory store, or a connection to etcd under {@code etcd-prefix}/r. */
+  /**
+   * The embedded store under {@code data-dir}, the memory store, or a connection to etcd under
+   * {@code etcd-prefix}/r.
+   */
   public static ResourceStore open(GlobalConfig config, TypeRegistry registry, Clock clock) {
+    if (config.store() == GlobalConfig.StoreKind.EMBEDDED) {
+      return EmbeddedResourceStore.open(config.dataDir(), registry, clock);
+    }
     return Stores.open(
         config.store() == GlobalConfig.StoreKind.ETCD,
         config.etcdEndpoints(),

@@ -21,7 +21,7 @@ class GlobalConfigTest {
     assertThat(c.apiAddress()).isEqualTo("127.0.0.1");
     assertThat(c.apiPort()).isEqualTo(5681);
     assertThat(c.kdsPort()).isEqualTo(5685);
-    assertThat(c.store()).isEqualTo(GlobalConfig.StoreKind.MEMORY);
+    assertThat(c.store()).isEqualTo(GlobalConfig.StoreKind.EMBEDDED);
     assertThat(c.etcdEndpoints()).containsExactly("http://127.0.0.1:2379");
     assertThat(c.etcdPrefix()).isEqualTo("/meshfed");
     assertThat(c.etcdUsername()).isNull();

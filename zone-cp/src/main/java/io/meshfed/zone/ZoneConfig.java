@@ -45,6 +45,7 @@ public record ZoneConfig(
 
   /** Where the zone keeps its resources. */
   public enum StoreKind {
+    EMBEDDED,
     MEMORY,
     ETCD
   }
@@ -136,7 +137,11 @@ public record ZoneConfig(
           SettingType.bool(),
           false,
           "Allow a plaintext grpc:// global address (tests only: the zone token travels in clear)");
-  public static final Setting<Path> DATA_DIR = CommonSettings.dataDir(Path.of(".meshfed/zone"));
+  public static final Setting<Path> DATA_DIR =
+      CommonSettings.dataDir(
+          null,
+          "Directory for local state: the embedded store, the zone CA (default:"
+              + " .meshfed/zone-ZONE)");
   public static final Setting<String> API_ADDRESS = CommonSettings.API_ADDRESS;
   public static final Setting<Integer> API_PORT = CommonSettings.API_PORT;
   public static final Setting<String> XDS_ADDRESS =
@@ -250,7 +255,7 @@ public record ZoneConfig(
         token,
         ca,
         s.get(KDS_INSECURE),
-        s.get(DATA_DIR),
+        s.find(DATA_DIR).orElseGet(() -> defaultDataDir(zone)),
         s.get(API_ADDRESS),
         s.get(API_PORT),
         s.get(XDS_ADDRESS),
@@ -262,6 +267,11 @@ public record ZoneConfig(
         s.get(ETCD_PASSWORD),
         s.get(MAX_BODY_BYTES),
         s.summary());
+  }
+
+  /** Where a zone keeps its state when {@code data-dir} is not set: one directory per zone. */
+  public static Path defaultDataDir(String zone) {
+    return Path.of(".meshfed", "zone-" + zone);
   }
 
   private static GlobalAddress globalAddress(ResolvedSettings s, List<String> problems) {

@@ -11,20 +11,25 @@ import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
+import io.meshfed.kds.store.StoreKdsSink;
 import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.MeshSpec;
+import io.meshfed.model.spec.Tags;
+import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.xds.Identity;
 import io.meshfed.zone.ca.ZoneCaSigner;
 import io.meshfed.zone.ca.ZoneCertificateAuthority;
+import io.meshfed.zone.kds.FirstSync;
 import io.meshfed.zone.kds.GlobalConnectionStatus;
 import io.meshfed.zone.kds.GlobalConnector;
 import io.meshfed.zone.kds.KdsClientOptions;
 import io.meshfed.zone.kds.KdsTarget;
+import io.meshfed.zone.kds.Origins;
 import io.meshfed.zone.kds.ZoneSyncAdapters;
 import io.meshfed.zone.xds.XdsServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -37,10 +42,12 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +59,11 @@ import org.slf4j.LoggerFactory;
  * this zone's. The CLI picks and opens the store, then calls {@link #start()}; a closed control
  * plane has also closed its store.
  *
- * <p>Readiness does not depend on global: a zone that cannot reach global keeps serving everything
- * it holds; {@code GET /status/global} tells the connection state.
+ * <p>Ready ({@code GET /ready}) once the zone holds global's state: after its first full sync from
+ * global in this process, or at once when its (persistent) store already holds global's copies from
+ * an earlier run. Before that a dataplane could name a mesh the zone has not received. Losing
+ * global later does not make the zone unready: it keeps serving everything it holds; {@code GET
+ * /status/global} tells the connection state and whether the first sync is done.
  */
 public final class ZoneControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZoneControlPlane.class);
@@ -74,6 +84,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private ExecutorService executor;
   private ScheduledExecutorService scheduler;
   private StoreKdsSource source;
+  private volatile FirstSync firstSync;
   private volatile GlobalConnector connector;
   private volatile ApiServer api;
   private volatile XdsServer xds;
@@ -137,9 +148,15 @@ public final class ZoneControlPlane implements AutoCloseable {
       source =
           ZoneSyncAdapters.sourceToGlobal(
               store, registry, config.zone(), scheduler, Duration.ofSeconds(5));
+      StoreKdsSink sink = ZoneSyncAdapters.sinkFromGlobal(store, registry);
+      FirstSync sync = new FirstSync(config.zone(), sink.types());
+      if (holdsCopiesFromGlobal()) {
+        sync.heldFromAnEarlierRun();
+      }
+      firstSync = sync;
       KdsRuntime runtime =
           new KdsRuntime(
-              new KdsEnvelope(codec), kdsOptions.settings(), clock, scheduler, executor, null);
+              new KdsEnvelope(codec), kdsOptions.settings(), clock, scheduler, executor, sync);
       ZoneConfig.GlobalAddress address = config.globalAddress();
       connector =
           new GlobalConnector(
@@ -147,7 +164,7 @@ public final class ZoneControlPlane implements AutoCloseable {
               new KdsTarget(address.host(), address.port(), address.tls(), config.caFile()),
               config.zoneTokenFile(),
               version(),
-              ZoneSyncAdapters.sinkFromGlobal(store, registry),
+              sink,
               source,
               runtime,
               kdsOptions);
@@ -188,7 +205,7 @@ public final class ZoneControlPlane implements AutoCloseable {
               .store(store)
               .codec(codec)
               .meterRegistry(meters)
-              .readiness(ready::get)
+              .readiness(this::isReady)
               .index(IndexInfo.zone(version(), instanceId, config.zone()).withXdsPort(xds.port()))
               .maxBodyBytes(config.maxBodyBytes())
               .clock(clock)
@@ -205,13 +222,36 @@ public final class ZoneControlPlane implements AutoCloseable {
     }
     ready.set(true);
     log.info(
-        "zone={}: zone control plane {} ready; API on port {}, xDS on port {}, global at {}",
+        "zone={}: zone control plane {} started ({}); API on port {}, xDS on port {}, global at {}",
         config.zone(),
         instanceId,
+        firstSync.isDone() ? "ready" : "ready after the first sync from global",
         api.port(),
         xds.port(),
         config.globalAddress());
     return this;
+  }
+
+  /**
+   * True when the store holds a Mesh copied from global (a persistent store that synced before).
+   */
+  private boolean holdsCopiesFromGlobal() {
+    try {
+      return store
+              .list(
+                  ListQuery.all(StandardTypes.MESH)
+                      .withLabels(Map.of(Tags.ORIGIN, Origins.GLOBAL))
+                      .page(0, 1))
+              .get(30, TimeUnit.SECONDS)
+              .total()
+          > 0;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "zone " + config.zone() + ": cannot read the store at start: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("zone " + config.zone() + ": interrupted at start", e);
+    }
   }
 
   /** The port the xDS server listens on. */
@@ -231,6 +271,11 @@ public final class ZoneControlPlane implements AutoCloseable {
     body.put("lastErrorCode", s.lastErrorCode());
     body.put("refusedByGlobal", s.refusedByGlobal());
     body.put("attempts", s.attempts());
+    FirstSync sync = firstSync;
+    body.put("firstSyncDone", sync != null && sync.isDone());
+    if (sync != null && !sync.isDone()) {
+      sync.missing().forEach(body.putArray("firstSyncMissingTypes")::add);
+    }
     putTime(body, "nextAttemptTime", s.nextAttemptTime());
     return ApiResponse.json(200, body);
   }
@@ -270,8 +315,10 @@ public final class ZoneControlPlane implements AutoCloseable {
     return a.port();
   }
 
+  /** Started, not closed, and holding global's state (see the class comment). */
   public boolean isReady() {
-    return ready.get();
+    FirstSync sync = firstSync;
+    return ready.get() && sync != null && sync.isDone();
   }
 
   public String instanceId() {

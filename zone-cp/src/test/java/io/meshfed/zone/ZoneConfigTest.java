@@ -52,9 +52,15 @@ class ZoneConfigTest {
     assertThat(c.apiAddress()).isEqualTo("127.0.0.1");
     assertThat(c.apiPort()).isEqualTo(5681);
     assertThat(c.xdsPort()).isEqualTo(5678);
-    assertThat(c.store()).isEqualTo(ZoneConfig.StoreKind.MEMORY);
+    assertThat(c.store()).isEqualTo(ZoneConfig.StoreKind.EMBEDDED);
     assertThat(c.etcdPrefix()).isEqualTo("/meshfed-zone");
-    assertThat(c.dataDir()).isEqualTo(Path.of(".meshfed/zone"));
+    assertThat(c.dataDir()).isEqualTo(Path.of(".meshfed/zone-zone-1"));
+    Map<String, String> withDir = new HashMap<>(required());
+    withDir.put("data-dir", dir.resolve("z1").toString());
+    assertThat(ZoneConfig.load(withDir, Map.of(), null).dataDir()).isEqualTo(dir.resolve("z1"));
+    withDir.put("store", "memory");
+    assertThat(ZoneConfig.load(withDir, Map.of(), null).store())
+        .isEqualTo(ZoneConfig.StoreKind.MEMORY);
 
     String missing = problems(Map.of(), Map.of());
     assertThat(missing)

@@ -69,11 +69,16 @@ class ZoneControlPlaneIT {
   @Test
   void servesTheZoneApiStampsWritesAndRefusesGlobalTypesWhileGlobalIsDown() throws Exception {
     start(Map.of());
-    assertThat(cp.isReady()).isTrue();
+    // never synced with global (an empty store): the API serves, but the zone is not ready
+    assertThat(cp.isReady()).isFalse();
 
     HttpResponse<String> index = send("GET", "/", null);
     assertThat(index.body()).contains("\"mode\":\"zone\"").contains("zone-1");
-    assertThat(send("GET", "/ready", null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/ready", null).statusCode()).isEqualTo(503);
+    assertThat(send("GET", "/status/global", null).body())
+        .contains("\"firstSyncDone\":false")
+        .contains("\"firstSyncMissingTypes\":[")
+        .contains("\"Mesh\"");
 
     HttpResponse<String> mesh = send("PUT", "/meshes/default", "type: Mesh\nname: default\n");
     assertThat(mesh.statusCode()).isEqualTo(405);
@@ -120,7 +125,7 @@ class ZoneControlPlaneIT {
                   .contains("Connection refused")
                   .contains("\"lastConnectTime\":null");
             });
-    assertThat(send("GET", "/ready", null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/ready", null).statusCode()).isEqualTo(503);
 
     int port = cp.apiPort();
     cp.close();
@@ -132,6 +137,22 @@ class ZoneControlPlaneIT {
                     HttpResponse.BodyHandlers.ofString()))
         .isInstanceOf(ConnectException.class);
     assertThat(store.currentRevision()).isCompletedExceptionally();
+  }
+
+  @Test
+  void aStoreHoldingGlobalsCopiesFromAnEarlierRunIsReadyAtOnceWhileGlobalIsDown() throws Exception {
+    store
+        .create(
+            new Resource(
+                ResourceKey.global(StandardTypes.MESH, "default"),
+                Meta.withLabels(Map.of(Tags.ORIGIN, "global")),
+                MeshSpec.ofMtls(null)))
+        .join();
+    start(Map.of());
+
+    assertThat(cp.isReady()).isTrue();
+    assertThat(send("GET", "/ready", null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/status/global", null).body()).contains("\"firstSyncDone\":true");
   }
 
   @Test

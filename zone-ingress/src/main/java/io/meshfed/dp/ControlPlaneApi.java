@@ -95,6 +95,20 @@ final class ControlPlaneApi {
     }
   }
 
+  /** Whether the zone holds the proxy's resource ({@code GET}: 200 yes, 404 no, else an error). */
+  boolean exists(LaunchOptions o) throws LaunchException {
+    URI target = uri(path(o));
+    HttpResponse<String> r = send(HttpRequest.newBuilder(target).GET());
+    if (r.statusCode() == 200) {
+      return true;
+    }
+    if (r.statusCode() == 404) {
+      return false;
+    }
+    throw new LaunchException(
+        "GET " + target + " failed: " + describeError(r.statusCode(), r.body()));
+  }
+
   /** {@code DELETE} the resource; a resource that is already gone counts as deleted. */
   void deregister(LaunchOptions o) throws LaunchException {
     URI target = uri(path(o));

@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -31,13 +33,21 @@ import org.slf4j.LoggerFactory;
  * Envoy bootstrap, starts Envoy and keeps it running; {@link #stop()} stops Envoy, deregisters the
  * resource and removes what it wrote.
  *
+ * <p>A resource the launcher registered (from {@code --dataplane-file}) is kept registered: every
+ * {@code registrationCheck} it is read back from the zone, and put again when the zone lost it (a
+ * zone restarted on the memory store, or wiped). A failed check is logged and retried at the next
+ * one.
+ *
  * <p>Use: {@link #create}, {@link #start()}, then {@link #stop()} from a shutdown hook while the
  * main thread waits in {@link #awaitStopped()}. The launcher owns its scheduler and shuts it down
- * on stop.
+ * on stop. Its state is guarded by {@code lock}.
  */
 public final class DataplaneLauncher {
   /** How long Envoy gets to exit after SIGTERM before it is killed. */
   static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+  /** How often a registered resource is checked by default. */
+  public static final Duration REGISTRATION_CHECK = Duration.ofSeconds(10);
 
   private static final Logger log = LoggerFactory.getLogger(DataplaneLauncher.class);
 
@@ -49,6 +59,7 @@ public final class DataplaneLauncher {
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
   private final Duration stopGrace;
+  private final Duration registrationCheck;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -59,7 +70,10 @@ public final class DataplaneLauncher {
   private boolean temporaryDataDir;
   private Path bootstrapFile;
   private EnvoySupervisor supervisor;
+  private ProxyResource registeredResource;
+  private long reRegistrations;
 
+  /** Without registration checks. */
   DataplaneLauncher(
       LaunchOptions options,
       InputStream stdin,
@@ -67,6 +81,22 @@ public final class DataplaneLauncher {
       Clock clock,
       ScheduledExecutorService scheduler,
       Duration stopGrace) {
+    this(options, stdin, processes, clock, scheduler, stopGrace, Duration.ZERO);
+  }
+
+  /**
+   * @param registrationCheck how often a registered resource is read back and put again when the
+   *     zone lost it; zero: never
+   */
+  DataplaneLauncher(
+      LaunchOptions options,
+      InputStream stdin,
+      ChildProcess.Factory processes,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Duration stopGrace,
+      Duration registrationCheck) {
+    this.registrationCheck = registrationCheck;
     this.options = options;
     this.stdin = stdin;
     this.codec = new ResourceCodec(StandardTypes.registry());
@@ -81,6 +111,15 @@ public final class DataplaneLauncher {
    * A launcher that starts real Envoy processes; {@code stdin} serves {@code --dataplane-file -}.
    */
   public static DataplaneLauncher create(LaunchOptions options, InputStream stdin) {
+    return create(options, stdin, REGISTRATION_CHECK);
+  }
+
+  /**
+   * Like {@link #create(LaunchOptions, InputStream)}, checking the registration every {@code
+   * registrationCheck} (zero: never).
+   */
+  public static DataplaneLauncher create(
+      LaunchOptions options, InputStream stdin, Duration registrationCheck) {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -89,7 +128,13 @@ public final class DataplaneLauncher {
               return t;
             });
     return new DataplaneLauncher(
-        options, stdin, ChildProcess.os(), Clock.systemUTC(), scheduler, STOP_GRACE);
+        options,
+        stdin,
+        ChildProcess.os(),
+        Clock.systemUTC(),
+        scheduler,
+        STOP_GRACE,
+        registrationCheck);
   }
 
   /**
@@ -119,7 +164,9 @@ public final class DataplaneLauncher {
       if (resource.body() != null) {
         api.register(options, resource);
         registered = true;
+        registeredResource = resource;
         log.info("{}: registered at {}", options.describe(), options.cpAddress());
+        scheduleRegistrationCheck();
       }
       supervisor =
           new EnvoySupervisor(
@@ -168,6 +215,65 @@ public final class DataplaneLauncher {
       return true;
     } finally {
       stopped.countDown();
+      lock.unlock();
+    }
+  }
+
+  private void scheduleRegistrationCheck() {
+    if (registrationCheck.isZero()) {
+      return;
+    }
+    try {
+      scheduler.schedule(
+          this::checkRegistration, registrationCheck.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      // stop() shut the scheduler down: nothing to keep registered any more
+    }
+  }
+
+  /**
+   * Reads the resource back and puts it again when the zone lost it. Runs on the scheduler; skips a
+   * round while {@link #stop()} holds the lock, and never runs after stop (so that a deregistered
+   * resource is not put back).
+   */
+  private void checkRegistration() {
+    if (!lock.tryLock()) {
+      scheduleRegistrationCheck();
+      return;
+    }
+    try {
+      if (stopCalled || !registered) {
+        return;
+      }
+      if (!api.exists(options)) {
+        api.register(options, registeredResource);
+        reRegistrations++;
+        log.warn(
+            "{}: the control plane at {} no longer had it (restarted or wiped?); registered"
+                + " again",
+            options.describe(),
+            options.cpAddress());
+      }
+    } catch (LaunchException e) {
+      log.warn(
+          "{}: checking the registration failed, next try in {}s: {}",
+          options.describe(),
+          registrationCheck.toSeconds(),
+          e.getMessage());
+    } finally {
+      if (!stopCalled) {
+        scheduleRegistrationCheck();
+      }
+      lock.unlock();
+    }
+  }
+
+  /** How many times the resource was put again after the zone lost it. */
+  public long reRegistrations() {
+    lock.lock();
+    try {
+      return reRegistrations;
+    } finally {
       lock.unlock();
     }
   }

@@ -117,6 +117,47 @@ class DataplaneLauncherTest {
   }
 
   @Test
+  void aRegisteredResourceTheZoneLostIsPutAgainAndNeverAfterStop() throws Exception {
+    api.answer("PUT " + DP_PATH, 201, "{}")
+        .answer("GET " + DP_PATH, 200, DATAPLANE)
+        .answer("DELETE " + DP_PATH, 200, "{}");
+    InputStream in = new ByteArrayInputStream(new byte[0]);
+    DataplaneLauncher launcher =
+        new DataplaneLauncher(
+            sidecar(file("dp.yaml", DATAPLANE).toString()),
+            in,
+            processes,
+            time.clock,
+            time,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5));
+    launcher.start();
+
+    time.advance(Duration.ofSeconds(5));
+    assertThat(api.calls()).containsExactly("PUT " + DP_PATH, "GET " + DP_PATH);
+
+    // the zone restarts on an empty store: the next check puts the resource back
+    api.answer("GET " + DP_PATH, 404, "{}");
+    time.advance(Duration.ofSeconds(5));
+    assertThat(api.calls())
+        .containsExactly("PUT " + DP_PATH, "GET " + DP_PATH, "GET " + DP_PATH, "PUT " + DP_PATH);
+    assertThat(api.requests().get(3).body()).isEqualTo(DATAPLANE);
+    assertThat(launcher.reRegistrations()).isEqualTo(1);
+
+    // a zone that cannot be reached is retried at the next check, without giving up
+    api.answer("GET " + DP_PATH, 503, "{}");
+    time.advance(Duration.ofSeconds(5));
+    api.answer("GET " + DP_PATH, 200, DATAPLANE);
+    time.advance(Duration.ofSeconds(5));
+    assertThat(api.calls()).hasSize(6).endsWith("GET " + DP_PATH, "GET " + DP_PATH);
+
+    assertThat(launcher.stop()).isTrue();
+    api.answer("GET " + DP_PATH, 404, "{}");
+    time.advance(Duration.ofSeconds(30));
+    assertThat(api.calls()).hasSize(7).endsWith("DELETE " + DP_PATH);
+  }
+
+  @Test
   void anApiRefusalIsReportedWithItsCausesAndNoEnvoyStarts() throws Exception {
     api.answer(
         "PUT " + DP_PATH,

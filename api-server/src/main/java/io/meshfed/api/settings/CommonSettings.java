@@ -12,7 +12,12 @@ public final class CommonSettings {
   public static final Setting<Integer> API_PORT =
       Setting.of("api-port", SettingType.port(), 5681, "Port of the REST API (0: any free port)");
   public static final Setting<String> STORE =
-      Setting.of("store", SettingType.oneOf("memory", "etcd"), "memory", "Resource store");
+      Setting.of(
+          "store",
+          SettingType.oneOf("embedded", "memory", "etcd"),
+          "embedded",
+          "Resource store: embedded (a file under data-dir, kept across restarts), memory (lost"
+              + " on exit; tests), etcd (shared by replicas)");
   public static final Setting<List<String>> ETCD_ENDPOINTS =
       Setting.of(
           "etcd-endpoints",
@@ -37,6 +42,11 @@ public final class CommonSettings {
 
   /** {@code data-dir} with a role-specific default. */
   public static Setting<Path> dataDir(Path defaultDir) {
-    return Setting.of("data-dir", SettingType.path(), defaultDir, "Directory for local state");
+    return dataDir(defaultDir, "Directory for local state (the embedded store, keys)");
+  }
+
+  /** {@code data-dir} with a role-specific default (null: computed) and description. */
+  public static Setting<Path> dataDir(Path defaultDir, String description) {
+    return Setting.of("data-dir", SettingType.path(), defaultDir, description);
   }
 }
