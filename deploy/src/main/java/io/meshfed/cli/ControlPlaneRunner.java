@@ -1,6 +1,7 @@
 package io.meshfed.cli;
 
 import io.meshfed.api.settings.SettingsException;
+import io.meshfed.store.ResourceStore;
 import io.meshfed.store.StoreException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -22,6 +23,21 @@ final class ControlPlaneRunner {
       System.err.println("Error: invalid configuration:");
       e.problems().forEach(p -> System.err.println("  - " + p));
       return null;
+    }
+  }
+
+  /**
+   * Opens the store, explaining failures: an unreachable store, or secrets that the configured
+   * secrets key cannot decrypt (the message names the key they need).
+   */
+  static ResourceStore openStore(String role, Supplier<ResourceStore> open) {
+    try {
+      return open.get();
+    } catch (IllegalArgumentException
+        | IllegalStateException
+        | StoreException
+        | UncheckedIOException e) {
+      throw new CliException("cannot start the " + role + " control plane: " + e.getMessage());
     }
   }
 

@@ -50,7 +50,10 @@ final class GlobalCommand implements Runnable {
       if (config == null) {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }
-      ResourceStore store = GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC());
+      ResourceStore store =
+          ControlPlaneRunner.openStore(
+              "global",
+              () -> GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
       GlobalControlPlane cp =
           GlobalControlPlane.secured(config, store, Clock.systemUTC(), KdsServerOptions.defaults());
       return ControlPlaneRunner.serve("global", cp, cp::start);

@@ -50,7 +50,9 @@ final class ZoneCommand implements Runnable {
       if (config == null) {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }
-      ResourceStore store = ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC());
+      ResourceStore store =
+          ControlPlaneRunner.openStore(
+              "zone", () -> ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
       ZoneControlPlane cp = new ZoneControlPlane(config, store, Clock.systemUTC());
       return ControlPlaneRunner.serve("zone", cp, cp::start);
     }

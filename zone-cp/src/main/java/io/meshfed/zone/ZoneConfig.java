@@ -7,6 +7,7 @@ import io.meshfed.api.settings.SettingType;
 import io.meshfed.api.settings.SettingsException;
 import io.meshfed.api.settings.SettingsSpec;
 import io.meshfed.model.validation.Names;
+import io.meshfed.store.crypto.SecretsKeySource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,6 +42,7 @@ public record ZoneConfig(
     String etcdUsername,
     String etcdPassword,
     long maxBodyBytes,
+    SecretsKeySource secretsKeys,
     String summary) {
 
   /** Where the zone keeps its resources. */
@@ -157,7 +159,7 @@ public record ZoneConfig(
 
   public static final SettingsSpec SPEC =
       new SettingsSpec(
-          List.of(
+          withSecrets(
               ZONE,
               GLOBAL_ADDRESS,
               ZONE_TOKEN_FILE,
@@ -185,7 +187,15 @@ public record ZoneConfig(
     Objects.requireNonNull(store, "store");
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
+    Objects.requireNonNull(secretsKeys, "secretsKeys");
     Objects.requireNonNull(summary, "summary");
+  }
+
+  /** {@code settings}, then the secrets-at-rest settings every role shares. */
+  private static List<Setting<?>> withSecrets(Setting<?>... settings) {
+    List<Setting<?>> all = new ArrayList<>(List.of(settings));
+    all.addAll(CommonSettings.SECRETS);
+    return all;
   }
 
   /**
@@ -241,6 +251,7 @@ public record ZoneConfig(
               + s.source(ETCD_PREFIX)
               + " is not valid (expected a key prefix starting with '/', e.g. /meshfed-zone)");
     }
+    SecretsKeySource secretsKeys = CommonSettings.secretsKeys(s, s.get(DATA_DIR), problems);
     if (!problems.isEmpty()) {
       throw new SettingsException(problems);
     }
@@ -261,6 +272,7 @@ public record ZoneConfig(
         s.get(ETCD_USERNAME),
         s.get(ETCD_PASSWORD),
         s.get(MAX_BODY_BYTES),
+        secretsKeys,
         s.summary());
   }
 
