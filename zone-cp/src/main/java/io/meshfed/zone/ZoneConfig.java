@@ -42,6 +42,7 @@ public record ZoneConfig(
     String etcdUsername,
     String etcdPassword,
     long maxBodyBytes,
+    boolean dpTokenRequired,
     SecretsKeySource secretsKeys,
     String summary) {
 
@@ -156,6 +157,13 @@ public record ZoneConfig(
   public static final Setting<String> ETCD_USERNAME = CommonSettings.ETCD_USERNAME;
   public static final Setting<String> ETCD_PASSWORD = CommonSettings.ETCD_PASSWORD;
   public static final Setting<Long> MAX_BODY_BYTES = CommonSettings.MAX_BODY_BYTES;
+  public static final Setting<Boolean> DP_TOKEN_REQUIRED =
+      Setting.of(
+          "dp-token-required",
+          SettingType.bool(),
+          false,
+          "Require a dataplane token (`meshfed generate dataplane-token`) from every proxy on its"
+              + " xDS stream and its registration (Kuma's dpServer.authn.type: dpToken)");
 
   public static final SettingsSpec SPEC =
       new SettingsSpec(
@@ -175,7 +183,8 @@ public record ZoneConfig(
               ETCD_PREFIX,
               ETCD_USERNAME,
               ETCD_PASSWORD,
-              MAX_BODY_BYTES));
+              MAX_BODY_BYTES,
+              DP_TOKEN_REQUIRED));
 
   public ZoneConfig {
     Objects.requireNonNull(zone, "zone");
@@ -272,6 +281,7 @@ public record ZoneConfig(
         s.get(ETCD_USERNAME),
         s.get(ETCD_PASSWORD),
         s.get(MAX_BODY_BYTES),
+        s.get(DP_TOKEN_REQUIRED),
         secretsKeys,
         s.summary());
   }
