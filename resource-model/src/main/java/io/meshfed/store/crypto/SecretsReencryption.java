@@ -44,66 +44,54 @@ final class SecretsReencryption {
     for (String type : List.of(StandardTypes.GLOBAL_SECRET, StandardTypes.SECRET)) {
       for (Resource stored : listAll(type)) {
         checked++;
-        switch (visit(stored)) {
-          case CURRENT -> {}
-          case REENCRYPTED -> reencrypted++;
-          case UNREADABLE -> unreadable.add(problem(stored));
+        try {
+          if (visit(stored)) {
+            reencrypted++;
+          }
+        } catch (SecretDecryptionException e) {
+          unreadable.add(e.getMessage());
         }
       }
     }
     return new Report(checked, reencrypted, unreadable);
   }
 
-  private enum Outcome {
-    CURRENT,
-    REENCRYPTED,
-    UNREADABLE
-  }
-
-  private Outcome visit(Resource first) {
+  /**
+   * Checks one stored secret, re-encrypting it when it is not under the current key.
+   *
+   * @return true when it was re-encrypted
+   * @throws SecretDecryptionException when it cannot be opened
+   */
+  private boolean visit(Resource first) {
     Resource stored = first;
     if (data(stored) == null) {
-      return Outcome.CURRENT;
+      return false;
     }
     for (int attempt = 1; ; attempt++) {
-      Resource plain;
-      try {
-        plain = isPlain(stored) ? stored : encrypting.decrypt(stored);
-      } catch (SecretDecryptionException e) {
-        return Outcome.UNREADABLE;
-      }
+      Resource plain = isPlain(stored) ? stored : encrypting.decrypt(stored);
       if (!isPlain(stored)
           && SecretsCipher.keyIdOf(data(stored))
               .orElse("")
               .equals(encrypting.cipherKeys().current().id())) {
-        return Outcome.CURRENT;
+        return false;
       }
       try {
         StoreCalls.await(
             raw.update(encrypting.encrypt(plain), stored.version()),
             timeout,
             "re-encrypt " + stored.key());
-        return Outcome.REENCRYPTED;
+        return true;
       } catch (ConflictException changed) {
         Optional<Resource> again =
             StoreCalls.await(raw.get(stored.key()), timeout, "read " + stored.key());
         if (again.isEmpty()) {
-          return Outcome.CURRENT; // deleted meanwhile: nothing left to protect
+          return false; // deleted meanwhile: nothing left to protect
         }
         if (attempt >= ATTEMPTS) {
           throw changed;
         }
         stored = again.get();
       }
-    }
-  }
-
-  private String problem(Resource stored) {
-    try {
-      encrypting.decrypt(stored);
-      return stored.key() + ": unreadable";
-    } catch (SecretDecryptionException e) {
-      return e.getMessage();
     }
   }
 
