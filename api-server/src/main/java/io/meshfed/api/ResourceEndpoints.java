@@ -180,7 +180,7 @@ final class ResourceEndpoints {
     v.throwIfAny(key.toString());
     // Version and times belong to the store, whatever the client sent.
     Resource incoming = decoded.withMeta(Meta.withLabels(decoded.labels()));
-    Resource toStore = writeHook.apply(incoming);
+    Resource toStore = writeHook.apply(incoming, request);
     if (!toStore.key().equals(key)) {
       throw new IllegalStateException(
           "write hook changed the key of " + key + " to " + toStore.key());

@@ -12,6 +12,14 @@ import io.meshfed.model.Resource;
 public interface WriteHook {
   Resource apply(Resource resource);
 
+  /**
+   * As {@link #apply(Resource)}, with the request that carries the write (its headers, e.g. a
+   * proxy's credentials); may also refuse with an {@link ApiException} (401, 403).
+   */
+  default Resource apply(Resource resource, ApiRequest request) {
+    return apply(resource);
+  }
+
   static WriteHook identity() {
     return r -> r;
   }

@@ -1,6 +1,7 @@
 package io.meshfed.cli;
 
 import io.meshfed.api.settings.SettingsException;
+import io.meshfed.store.ResourceStore;
 import io.meshfed.store.StoreException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -25,12 +26,18 @@ final class ControlPlaneRunner {
     }
   }
 
-  /** Opens the configured store, or explains why it cannot (e.g. its data directory is in use). */
-  static <S> S openStore(String role, Supplier<S> open) {
+  /**
+   * Opens the store, explaining failures: an unreachable store, or secrets that the configured
+   * secrets key cannot decrypt (the message names the key they need).
+   */
+  static ResourceStore openStore(String role, Supplier<ResourceStore> open) {
     try {
       return open.get();
-    } catch (StoreException e) {
-      throw new CliException("cannot open the " + role + " store: " + e.getMessage());
+    } catch (IllegalArgumentException
+        | IllegalStateException
+        | StoreException
+        | UncheckedIOException e) {
+      throw new CliException("cannot start the " + role + " control plane: " + e.getMessage());
     }
   }
 

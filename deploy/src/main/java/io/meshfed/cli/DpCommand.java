@@ -5,7 +5,10 @@ import io.meshfed.dp.LaunchException;
 import io.meshfed.dp.LaunchOptions;
 import io.meshfed.dp.ProxyType;
 import io.meshfed.dp.XdsAddress;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -114,6 +117,15 @@ final class DpCommand implements Runnable {
     Path dataDir;
 
     @Option(
+        names = {"--dataplane-token-file", "--token-file"},
+        paramLabel = "FILE",
+        description =
+            "File holding this proxy's dataplane token (`meshfed generate dataplane-token`), sent"
+                + " on registration and on the xDS stream; required by zones with"
+                + " dp-token-required.")
+    Path tokenFile;
+
+    @Option(
         names = "--envoy-log-level",
         defaultValue = "info",
         paramLabel = "LEVEL",
@@ -176,18 +188,31 @@ final class DpCommand implements Runnable {
       if (adminPort != null && (adminPort < 1 || adminPort > 65535)) {
         throw usage("--admin-port " + adminPort + " is out of range (expected 1-65535)");
       }
+      String token = null;
+      if (tokenFile != null) {
+        try {
+          token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+          throw usage("--dataplane-token-file " + tokenFile + " cannot be read: " + e);
+        }
+        if (token.isEmpty()) {
+          throw usage("--dataplane-token-file " + tokenFile + " is empty");
+        }
+      }
       try {
-        return new LaunchOptions(
-            cp,
-            mesh,
-            name,
-            ProxyType.parse(proxyType),
-            Optional.ofNullable(dataplaneFile),
-            envoyBinary,
-            Optional.ofNullable(xdsAddress).map(XdsAddress::parse),
-            Optional.ofNullable(adminPort),
-            Optional.ofNullable(dataDir),
-            envoyLogLevel);
+        LaunchOptions options =
+            new LaunchOptions(
+                cp,
+                mesh,
+                name,
+                ProxyType.parse(proxyType),
+                Optional.ofNullable(dataplaneFile),
+                envoyBinary,
+                Optional.ofNullable(xdsAddress).map(XdsAddress::parse),
+                Optional.ofNullable(adminPort),
+                Optional.ofNullable(dataDir),
+                envoyLogLevel);
+        return token == null ? options : options.withDataplaneToken(token);
       } catch (IllegalArgumentException e) {
         throw usage(e.getMessage());
       }

@@ -13,9 +13,15 @@ import picocli.CommandLine.Option;
 /** {@code meshfed generate ...}: credentials issued by the global control plane. */
 @Command(
     name = "generate",
-    description = "Generate credentials: zone tokens (asked from global) and KDS certificates.",
+    description =
+        "Generate credentials: zone tokens (asked from global), dataplane tokens (asked from a"
+            + " zone) and KDS certificates.",
     mixinStandardHelpOptions = true,
-    subcommands = {GenerateCommand.ZoneToken.class, GenerateCommand.TlsCertificate.class})
+    subcommands = {
+      GenerateCommand.ZoneToken.class,
+      GenerateCommand.DataplaneToken.class,
+      GenerateCommand.TlsCertificate.class
+    })
 final class GenerateCommand implements Runnable {
   @CommandLine.Spec CommandSpec spec;
 
@@ -69,6 +75,86 @@ final class GenerateCommand implements Runnable {
       }
       if (!r.ok()) {
         throw new CliException("cannot generate a zone token: " + ApiClient.describeError(r));
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(r.raw().strip());
+      out.flush();
+      return 0;
+    }
+  }
+
+  /**
+   * {@code meshfed generate dataplane-token --mesh M --name N [--proxy-type ingress] [--valid-for
+   * D] --api ZONE_API}.
+   */
+  @Command(
+      name = "dataplane-token",
+      description = {
+        "Ask the zone control plane that serves the proxy for a dataplane token, and print it.",
+        "Save it to a file and start the proxy with `meshfed dp run --dataplane-token-file FILE`."
+      },
+      mixinStandardHelpOptions = true)
+  static final class DataplaneToken implements Callable<Integer> {
+    static final String PATH = "/tokens/dataplane";
+
+    @CommandLine.Spec CommandSpec spec;
+
+    @Mixin ApiOptions api;
+
+    @Option(
+        names = {"--mesh", "-m"},
+        paramLabel = "MESH",
+        description = "Mesh of the Dataplane (sidecars; default: default).")
+    String mesh;
+
+    @Option(
+        names = "--name",
+        required = true,
+        paramLabel = "NAME",
+        description = "Name of the Dataplane or ZoneIngress the token is for.")
+    String name;
+
+    @Option(
+        names = "--proxy-type",
+        defaultValue = "sidecar",
+        paramLabel = "sidecar|ingress",
+        description =
+            "sidecar (a Dataplane) or ingress (a ZoneIngress); default: ${DEFAULT-VALUE}.")
+    String proxyType;
+
+    @Option(
+        names = "--valid-for",
+        paramLabel = "DURATION",
+        defaultValue = "8760h",
+        description = "How long the token is valid, as a Go duration (default: ${DEFAULT-VALUE}).")
+    String validFor;
+
+    @Override
+    public Integer call() {
+      ObjectMapper json = ApiOptions.codec().jsonMapper();
+      ObjectNode body =
+          json.createObjectNode()
+              .put("type", proxyType)
+              .put("name", name)
+              .put("validFor", validFor);
+      if (!"ingress".equals(proxyType)) {
+        body.put("mesh", mesh == null ? "default" : mesh);
+      } else if (mesh != null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--mesh does not apply to an ingress token");
+      }
+      ApiClient client = api.client(ApiOptions.codec());
+      ApiClient.Reply r = client.post(PATH, body.toString());
+      if (r.status() == 404 || r.status() == 405) {
+        throw new CliException(
+            "the API at "
+                + client.base()
+                + " does not issue dataplane tokens (HTTP "
+                + r.status()
+                + "); point --api at the zone control plane that serves the proxy");
+      }
+      if (!r.ok()) {
+        throw new CliException("cannot generate a dataplane token: " + ApiClient.describeError(r));
       }
       PrintWriter out = spec.commandLine().getOut();
       out.println(r.raw().strip());

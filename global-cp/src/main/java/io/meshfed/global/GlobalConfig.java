@@ -6,6 +6,7 @@ import io.meshfed.api.settings.Setting;
 import io.meshfed.api.settings.SettingType;
 import io.meshfed.api.settings.SettingsException;
 import io.meshfed.api.settings.SettingsSpec;
+import io.meshfed.store.crypto.SecretsKeySource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,7 @@ public record GlobalConfig(
     Path kdsTlsCertFile,
     Path kdsTlsKeyFile,
     int kdsMaxResponseBytes,
+    SecretsKeySource secretsKeys,
     String summary) {
 
   /** Where resources are kept. */
@@ -76,7 +78,7 @@ public record GlobalConfig(
 
   public static final SettingsSpec SPEC =
       new SettingsSpec(
-          List.of(
+          withSecrets(
               API_ADDRESS,
               API_PORT,
               KDS_ADDRESS,
@@ -98,7 +100,15 @@ public record GlobalConfig(
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(secretsKeys, "secretsKeys");
     Objects.requireNonNull(summary, "summary");
+  }
+
+  /** {@code settings}, then the secrets-at-rest settings every role shares. */
+  private static List<Setting<?>> withSecrets(Setting<?>... settings) {
+    List<Setting<?>> all = new ArrayList<>(List.of(settings));
+    all.addAll(CommonSettings.SECRETS);
+    return all;
   }
 
   /**
@@ -133,6 +143,7 @@ public record GlobalConfig(
               + " is not valid (expected a"
               + " key prefix starting with '/', e.g. /meshfed)");
     }
+    SecretsKeySource secretsKeys = CommonSettings.secretsKeys(s, s.get(DATA_DIR), problems);
     if (!problems.isEmpty()) {
       throw new SettingsException(problems);
     }
@@ -151,6 +162,7 @@ public record GlobalConfig(
         cert,
         key,
         s.get(KDS_MAX_RESPONSE_BYTES),
+        secretsKeys,
         s.summary());
   }
 
@@ -190,6 +202,8 @@ public record GlobalConfig(
         + kdsTlsKeyFile
         + ", kdsMaxResponseBytes="
         + kdsMaxResponseBytes
+        + ", secretsKeys="
+        + secretsKeys
         + "}";
   }
 }

@@ -2,29 +2,45 @@ package io.meshfed.global;
 
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.crypto.SecretsAtRest;
 import io.meshfed.store.embedded.EmbeddedResourceStore;
 import io.meshfed.store.etcd.Stores;
 import java.time.Clock;
+import java.time.Duration;
 
 /** Opens the store a {@link GlobalConfig} asks for. */
 public final class GlobalStores {
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+
   private GlobalStores() {}
 
   /**
    * The embedded store under {@code data-dir}, the memory store, or a connection to etcd under
-   * {@code etcd-prefix}/r.
+   * {@code etcd-prefix}/r, behind the encryption of secrets at rest ({@link SecretsAtRest}: checks
+   * every stored secret opens with the configured keys and finishes a key rotation before
+   * returning).
+   *
+   * @throws IllegalStateException when stored secrets cannot be decrypted (the message names the
+   *     key they need)
+   * @throws IllegalArgumentException when a secrets key file is missing or malformed
    */
   public static ResourceStore open(GlobalConfig config, TypeRegistry registry, Clock clock) {
-    if (config.store() == GlobalConfig.StoreKind.EMBEDDED) {
-      return EmbeddedResourceStore.open(config.dataDir(), registry, clock);
+    ResourceStore raw =
+        config.store() == GlobalConfig.StoreKind.EMBEDDED
+            ? EmbeddedResourceStore.open(config.dataDir(), registry, clock)
+            : Stores.open(
+                config.store() == GlobalConfig.StoreKind.ETCD,
+                config.etcdEndpoints(),
+                config.etcdPrefix(),
+                config.etcdUsername(),
+                config.etcdPassword(),
+                registry,
+                clock);
+    try {
+      return SecretsAtRest.open(raw, config.secretsKeys(), "global", STARTUP_TIMEOUT);
+    } catch (RuntimeException e) {
+      raw.close();
+      throw e;
     }
-    return Stores.open(
-        config.store() == GlobalConfig.StoreKind.ETCD,
-        config.etcdEndpoints(),
-        config.etcdPrefix(),
-        config.etcdUsername(),
-        config.etcdPassword(),
-        registry,
-        clock);
   }
 }

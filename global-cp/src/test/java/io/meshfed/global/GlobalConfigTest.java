@@ -112,6 +112,32 @@ class GlobalConfigTest {
                 "max-body-bytes",
                 "kds-tls-cert-file",
                 "kds-tls-key-file",
-                "kds-max-response-bytes"));
+                "kds-max-response-bytes",
+                "secrets-key-file",
+                "secrets-key",
+                "secrets-previous-key-file"));
+  }
+
+  @Test
+  void theSecretsKeyDefaultsToAFileInTheDataDirAndIsGivenOneWayOnly() {
+    GlobalConfig c = GlobalConfig.load(Map.of("data-dir", "/srv/meshfed"), Map.of(), null);
+    assertThat(c.secretsKeys().defaultKeyFile()).isEqualTo(Path.of("/srv/meshfed/secrets.key"));
+    assertThat(c.secretsKeys().keyFile()).isNull();
+
+    GlobalConfig fromEnv =
+        GlobalConfig.load(Map.of(), Map.of("MESHFED_SECRETS_KEY", "c2VjcmV0LWtleS10ZXh0"), null);
+    assertThat(fromEnv.secretsKeys().keyText()).isEqualTo("c2VjcmV0LWtleS10ZXh0");
+    assertThat(fromEnv.summary()).doesNotContain("c2VjcmV0LWtleS10ZXh0");
+    assertThat(fromEnv.toString()).doesNotContain("c2VjcmV0LWtleS10ZXh0");
+
+    assertThatThrownBy(
+            () ->
+                GlobalConfig.load(
+                    Map.of("secrets-key-file", "/etc/meshfed/secrets.key"),
+                    Map.of("MESHFED_SECRETS_KEY", "c2VjcmV0"),
+                    null))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("secrets-key-file (flag --secrets-key-file)")
+        .hasMessageContaining("are both set");
   }
 }

@@ -7,6 +7,7 @@ import io.meshfed.api.settings.SettingType;
 import io.meshfed.api.settings.SettingsException;
 import io.meshfed.api.settings.SettingsSpec;
 import io.meshfed.model.validation.Names;
+import io.meshfed.store.crypto.SecretsKeySource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ public record ZoneConfig(
     String etcdUsername,
     String etcdPassword,
     long maxBodyBytes,
+    boolean dpTokenRequired,
+    SecretsKeySource secretsKeys,
     String summary) {
 
   /** Where the zone keeps its resources. */
@@ -159,10 +162,17 @@ public record ZoneConfig(
   public static final Setting<String> ETCD_USERNAME = CommonSettings.ETCD_USERNAME;
   public static final Setting<String> ETCD_PASSWORD = CommonSettings.ETCD_PASSWORD;
   public static final Setting<Long> MAX_BODY_BYTES = CommonSettings.MAX_BODY_BYTES;
+  public static final Setting<Boolean> DP_TOKEN_REQUIRED =
+      Setting.of(
+          "dp-token-required",
+          SettingType.bool(),
+          false,
+          "Require a dataplane token (`meshfed generate dataplane-token`) from every proxy on its"
+              + " xDS stream and its registration (Kuma's dpServer.authn.type: dpToken)");
 
   public static final SettingsSpec SPEC =
       new SettingsSpec(
-          List.of(
+          withSecrets(
               ZONE,
               GLOBAL_ADDRESS,
               ZONE_TOKEN_FILE,
@@ -178,7 +188,8 @@ public record ZoneConfig(
               ETCD_PREFIX,
               ETCD_USERNAME,
               ETCD_PASSWORD,
-              MAX_BODY_BYTES));
+              MAX_BODY_BYTES,
+              DP_TOKEN_REQUIRED));
 
   public ZoneConfig {
     Objects.requireNonNull(zone, "zone");
@@ -190,7 +201,15 @@ public record ZoneConfig(
     Objects.requireNonNull(store, "store");
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
+    Objects.requireNonNull(secretsKeys, "secretsKeys");
     Objects.requireNonNull(summary, "summary");
+  }
+
+  /** {@code settings}, then the secrets-at-rest settings every role shares. */
+  private static List<Setting<?>> withSecrets(Setting<?>... settings) {
+    List<Setting<?>> all = new ArrayList<>(List.of(settings));
+    all.addAll(CommonSettings.SECRETS);
+    return all;
   }
 
   /**
@@ -246,6 +265,7 @@ public record ZoneConfig(
               + s.source(ETCD_PREFIX)
               + " is not valid (expected a key prefix starting with '/', e.g. /meshfed-zone)");
     }
+    SecretsKeySource secretsKeys = CommonSettings.secretsKeys(s, s.get(DATA_DIR), problems);
     if (!problems.isEmpty()) {
       throw new SettingsException(problems);
     }
@@ -266,6 +286,8 @@ public record ZoneConfig(
         s.get(ETCD_USERNAME),
         s.get(ETCD_PASSWORD),
         s.get(MAX_BODY_BYTES),
+        s.get(DP_TOKEN_REQUIRED),
+        secretsKeys,
         s.summary());
   }
 

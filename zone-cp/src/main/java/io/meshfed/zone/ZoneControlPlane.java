@@ -9,6 +9,7 @@ import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
+import io.meshfed.api.WriteHook;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSink;
@@ -22,6 +23,10 @@ import io.meshfed.model.spec.Tags;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.xds.Identity;
+import io.meshfed.zone.auth.DataplaneTokenEndpoint;
+import io.meshfed.zone.auth.DataplaneTokenKey;
+import io.meshfed.zone.auth.DataplaneTokens;
+import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.ca.ZoneCaSigner;
 import io.meshfed.zone.ca.ZoneCertificateAuthority;
 import io.meshfed.zone.kds.FirstSync;
@@ -34,6 +39,7 @@ import io.meshfed.zone.kds.ZoneSyncAdapters;
 import io.meshfed.zone.xds.XdsServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -176,6 +182,14 @@ public final class ZoneControlPlane implements AutoCloseable {
               clock,
               executor);
       ZoneCertificateAuthority ca = certificateAuthority;
+      DataplaneTokens dataplaneTokens =
+          DataplaneTokenKey.loadOrCreate(config.zone(), store, clock, new SecureRandom());
+      if (!config.dpTokenRequired()) {
+        log.warn(
+            "zone={}: dataplane tokens are not required (dp-token-required: false): any process"
+                + " that reaches the xDS port can get the config and certificates of any proxy",
+            config.zone());
+      }
       xds =
           new XdsServer(
                   config.zone(),
@@ -196,8 +210,11 @@ public final class ZoneControlPlane implements AutoCloseable {
                   clock,
                   scheduler,
                   meters,
-                  Duration.ofSeconds(1))
+                  Duration.ofSeconds(1),
+                  config.dpTokenRequired() ? dataplaneTokens : null)
               .start(config.xdsAddress(), config.xdsPort());
+      WriteHook writeHook =
+          new ZoneWriteHook(config.zone(), registry, store, Duration.ofSeconds(10));
       api =
           ApiServer.builder()
               .mode(ControlPlaneMode.ZONE)
@@ -209,8 +226,12 @@ public final class ZoneControlPlane implements AutoCloseable {
               .index(IndexInfo.zone(version(), instanceId, config.zone()).withXdsPort(xds.port()))
               .maxBodyBytes(config.maxBodyBytes())
               .clock(clock)
-              .writeHook(new ZoneWriteHook(config.zone(), registry, store, Duration.ofSeconds(10)))
+              .writeHook(
+                  config.dpTokenRequired()
+                      ? new TokenCheckingWriteHook(writeHook, dataplaneTokens)
+                      : writeHook)
               .route(ApiRoute.get("/status/global", this::globalStatus))
+              .route(DataplaneTokenEndpoint.route(dataplaneTokens, codec.jsonMapper()))
               .routes(new ProxyOverviewEndpoints(store, codec).routes())
               .build()
               .start();

@@ -2,29 +2,44 @@ package io.meshfed.zone;
 
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.crypto.SecretsAtRest;
 import io.meshfed.store.embedded.EmbeddedResourceStore;
 import io.meshfed.store.etcd.Stores;
 import java.time.Clock;
+import java.time.Duration;
 
 /** Opens the store a {@link ZoneConfig} asks for. */
 public final class ZoneStores {
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+
   private ZoneStores() {}
 
   /**
    * The embedded store under {@code data-dir}, the memory store, or a connection to etcd under
-   * {@code etcd-prefix}/r.
+   * {@code etcd-prefix}/r, behind the encryption of secrets at rest: the Secrets and GlobalSecrets
+   * a zone receives over KDS are encrypted with the zone's own key (see {@link SecretsAtRest}).
+   *
+   * @throws IllegalStateException when stored secrets cannot be decrypted (the message names the
+   *     key they need)
+   * @throws IllegalArgumentException when a secrets key file is missing or malformed
    */
   public static ResourceStore open(ZoneConfig config, TypeRegistry registry, Clock clock) {
-    if (config.store() == ZoneConfig.StoreKind.EMBEDDED) {
-      return EmbeddedResourceStore.open(config.dataDir(), registry, clock);
+    ResourceStore raw =
+        config.store() == ZoneConfig.StoreKind.EMBEDDED
+            ? EmbeddedResourceStore.open(config.dataDir(), registry, clock)
+            : Stores.open(
+                config.store() == ZoneConfig.StoreKind.ETCD,
+                config.etcdEndpoints(),
+                config.etcdPrefix(),
+                config.etcdUsername(),
+                config.etcdPassword(),
+                registry,
+                clock);
+    try {
+      return SecretsAtRest.open(raw, config.secretsKeys(), "zone", STARTUP_TIMEOUT);
+    } catch (RuntimeException e) {
+      raw.close();
+      throw e;
     }
-    return Stores.open(
-        config.store() == ZoneConfig.StoreKind.ETCD,
-        config.etcdEndpoints(),
-        config.etcdPrefix(),
-        config.etcdUsername(),
-        config.etcdPassword(),
-        registry,
-        clock);
   }
 }

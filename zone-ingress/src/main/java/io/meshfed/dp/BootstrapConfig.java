@@ -13,6 +13,7 @@ import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.KeepaliveSettings;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -23,6 +24,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The Envoy bootstrap {@code dp run} writes: the node identity, the admin listener on loopback, ADS
@@ -51,6 +53,8 @@ final class BootstrapConfig {
    * @param name the resource name, into the node metadata
    * @param adminPort the admin listener's port on 127.0.0.1
    * @param xds where the zone's xDS server listens
+   * @param dataplaneToken sent as {@code authorization} in the ADS call's {@code initial_metadata};
+   *     empty: none
    */
   record Params(
       String nodeId,
@@ -59,8 +63,21 @@ final class BootstrapConfig {
       String mesh,
       String name,
       int adminPort,
-      XdsAddress xds) {
+      XdsAddress xds,
+      Optional<String> dataplaneToken) {
+    Params(
+        String nodeId,
+        String cluster,
+        ProxyType proxyType,
+        String mesh,
+        String name,
+        int adminPort,
+        XdsAddress xds) {
+      this(nodeId, cluster, proxyType, mesh, name, adminPort, xds, Optional.empty());
+    }
+
     Params {
+      Objects.requireNonNull(dataplaneToken, "dataplaneToken");
       Objects.requireNonNull(nodeId, "nodeId");
       Objects.requireNonNull(cluster, "cluster");
       Objects.requireNonNull(proxyType, "proxyType");
@@ -75,6 +92,14 @@ final class BootstrapConfig {
   }
 
   static Bootstrap build(Params p) {
+    GrpcService.Builder ads =
+        GrpcService.newBuilder()
+            .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(XDS_CLUSTER));
+    p.dataplaneToken()
+        .ifPresent(
+            t ->
+                ads.addInitialMetadata(
+                    HeaderValue.newBuilder().setKey("authorization").setValue("Bearer " + t)));
     ConfigSource viaAds =
         ConfigSource.newBuilder()
             .setAds(AggregatedConfigSource.getDefaultInstance())
@@ -97,11 +122,7 @@ final class BootstrapConfig {
                     ApiConfigSource.newBuilder()
                         .setApiType(ApiConfigSource.ApiType.GRPC)
                         .setTransportApiVersion(ApiVersion.V3)
-                        .addGrpcServices(
-                            GrpcService.newBuilder()
-                                .setEnvoyGrpc(
-                                    GrpcService.EnvoyGrpc.newBuilder()
-                                        .setClusterName(XDS_CLUSTER))))
+                        .addGrpcServices(ads))
                 .setCdsConfig(viaAds)
                 .setLdsConfig(viaAds))
         .setStaticResources(Bootstrap.StaticResources.newBuilder().addClusters(xdsCluster(p.xds())))

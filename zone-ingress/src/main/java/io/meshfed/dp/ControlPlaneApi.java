@@ -57,7 +57,7 @@ final class ControlPlaneApi {
     URI target = uri(path(o));
     HttpResponse<String> r =
         send(
-            HttpRequest.newBuilder(target)
+            authorized(o, HttpRequest.newBuilder(target))
                 .header("Content-Type", resource.contentType())
                 .PUT(HttpRequest.BodyPublishers.ofString(resource.body(), StandardCharsets.UTF_8)));
     if (r.statusCode() / 100 != 2) {
@@ -112,11 +112,17 @@ final class ControlPlaneApi {
   /** {@code DELETE} the resource; a resource that is already gone counts as deleted. */
   void deregister(LaunchOptions o) throws LaunchException {
     URI target = uri(path(o));
-    HttpResponse<String> r = send(HttpRequest.newBuilder(target).DELETE());
+    HttpResponse<String> r = send(authorized(o, HttpRequest.newBuilder(target)).DELETE());
     if (r.statusCode() / 100 != 2 && r.statusCode() != 404) {
       throw new LaunchException(
           "DELETE " + target + " failed: " + describeError(r.statusCode(), r.body()));
     }
+  }
+
+  /** Adds {@code Authorization: Bearer <token>} when the proxy has a dataplane token. */
+  private static HttpRequest.Builder authorized(LaunchOptions o, HttpRequest.Builder request) {
+    o.dataplaneToken().ifPresent(t -> request.header("Authorization", "Bearer " + t));
+    return request;
   }
 
   private URI uri(String path) {

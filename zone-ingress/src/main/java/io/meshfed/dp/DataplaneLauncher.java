@@ -10,9 +10,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
@@ -159,7 +161,8 @@ public final class DataplaneLauncher {
               options.mesh(),
               options.name(),
               adminPort,
-              xds);
+              xds,
+              options.dataplaneToken());
       writeBootstrap(params);
       if (resource.body() != null) {
         api.register(options, resource);
@@ -361,6 +364,14 @@ public final class DataplaneLauncher {
         temporaryDataDir = true;
       }
       bootstrapFile = dataDir.resolve("bootstrap-" + options.nodeId() + ".json");
+      if (params.dataplaneToken().isPresent()
+          && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+        // the bootstrap carries the token: readable by its owner only
+        Files.deleteIfExists(bootstrapFile);
+        Files.createFile(
+            bootstrapFile,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      }
       Files.writeString(
           bootstrapFile,
           EnvoyJson.print(BootstrapConfig.build(params)) + "\n",

@@ -21,6 +21,8 @@ import java.util.Optional;
  *     networking.admin.port}, else a free port
  * @param dataDir where the bootstrap is written; empty: a temporary directory removed on exit
  * @param envoyLogLevel Envoy's {@code --log-level}
+ * @param dataplaneToken the proxy's dataplane token, sent on registration ({@code Authorization})
+ *     and on the xDS stream (the ADS {@code initial_metadata}); empty: none
  */
 public record LaunchOptions(
     URI cpAddress,
@@ -32,7 +34,35 @@ public record LaunchOptions(
     Optional<XdsAddress> xdsAddress,
     Optional<Integer> adminPort,
     Optional<Path> dataDir,
-    String envoyLogLevel) {
+    String envoyLogLevel,
+    Optional<String> dataplaneToken) {
+
+  /** Options without a dataplane token. */
+  public LaunchOptions(
+      URI cpAddress,
+      String mesh,
+      String name,
+      ProxyType proxyType,
+      Optional<String> dataplaneFile,
+      String envoyBinary,
+      Optional<XdsAddress> xdsAddress,
+      Optional<Integer> adminPort,
+      Optional<Path> dataDir,
+      String envoyLogLevel) {
+    this(
+        cpAddress,
+        mesh,
+        name,
+        proxyType,
+        dataplaneFile,
+        envoyBinary,
+        xdsAddress,
+        adminPort,
+        dataDir,
+        envoyLogLevel,
+        Optional.empty());
+  }
+
   public LaunchOptions {
     Objects.requireNonNull(cpAddress, "cpAddress");
     Objects.requireNonNull(mesh, "mesh");
@@ -44,6 +74,49 @@ public record LaunchOptions(
     Objects.requireNonNull(adminPort, "adminPort");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(envoyLogLevel, "envoyLogLevel");
+    Objects.requireNonNull(dataplaneToken, "dataplaneToken");
+  }
+
+  /** These options with {@code token} as the dataplane token. */
+  public LaunchOptions withDataplaneToken(String token) {
+    return new LaunchOptions(
+        cpAddress,
+        mesh,
+        name,
+        proxyType,
+        dataplaneFile,
+        envoyBinary,
+        xdsAddress,
+        adminPort,
+        dataDir,
+        envoyLogLevel,
+        Optional.of(token));
+  }
+
+  /** Never shows the token. */
+  @Override
+  public String toString() {
+    return "LaunchOptions{cpAddress="
+        + cpAddress
+        + ", proxy="
+        + describe()
+        + ", proxyType="
+        + proxyType
+        + ", dataplaneFile="
+        + dataplaneFile
+        + ", envoyBinary="
+        + envoyBinary
+        + ", xdsAddress="
+        + xdsAddress
+        + ", adminPort="
+        + adminPort
+        + ", dataDir="
+        + dataDir
+        + ", envoyLogLevel="
+        + envoyLogLevel
+        + ", dataplaneToken="
+        + (dataplaneToken.isPresent() ? "****" : "<none>")
+        + "}";
   }
 
   /** Envoy's node id: {@code mesh.name} for a sidecar, {@code name} for an ingress (as Kuma). */

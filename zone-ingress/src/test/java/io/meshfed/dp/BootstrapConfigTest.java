@@ -53,6 +53,48 @@ class BootstrapConfigTest {
   }
 
   @Test
+  void aDataplaneTokenGoesIntoTheAdsInitialMetadataOnly() {
+    BootstrapConfig.Params withToken =
+        new BootstrapConfig.Params(
+            "default.web-1",
+            "web",
+            ProxyType.SIDECAR,
+            "default",
+            "web-1",
+            9901,
+            XdsAddress.parse("127.0.0.1:5678"),
+            java.util.Optional.of("the-token"));
+
+    Bootstrap bootstrap = BootstrapConfig.build(withToken);
+
+    var ads = bootstrap.getDynamicResources().getAdsConfig().getGrpcServices(0);
+    assertThat(ads.getInitialMetadataList())
+        .singleElement()
+        .satisfies(
+            h -> {
+              assertThat(h.getKey()).isEqualTo("authorization");
+              assertThat(h.getValue()).isEqualTo("Bearer the-token");
+            });
+    assertThat(ads.getEnvoyGrpc().getClusterName()).isEqualTo(BootstrapConfig.XDS_CLUSTER);
+    BootstrapConfig.Params without =
+        new BootstrapConfig.Params(
+            "default.web-1",
+            "web",
+            ProxyType.SIDECAR,
+            "default",
+            "web-1",
+            9901,
+            XdsAddress.parse("127.0.0.1:5678"));
+    assertThat(
+            BootstrapConfig.build(without)
+                .getDynamicResources()
+                .getAdsConfig()
+                .getGrpcServices(0)
+                .getInitialMetadataList())
+        .isEmpty();
+  }
+
+  @Test
   void ipv6LiteralsAreStatic() {
     assertThat(XdsAddress.parse("[::1]:5678").isIpLiteral()).isTrue();
     assertThat(XdsAddress.parse("[::1]:5678").host()).isEqualTo("::1");

@@ -1,5 +1,6 @@
 package io.meshfed.api.settings;
 
+import io.meshfed.store.crypto.SecretsKeySource;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -34,6 +35,55 @@ public final class CommonSettings {
           SettingType.longInteger(1, Integer.MAX_VALUE),
           1_048_576L,
           "Largest REST request body accepted");
+
+  public static final Setting<Path> SECRETS_KEY_FILE =
+      Setting.of(
+          "secrets-key-file",
+          SettingType.path(),
+          null,
+          "File with the key that encrypts secrets at rest (32 random bytes, base64). Default:"
+              + " DATA_DIR/secrets.key, generated on first start");
+  public static final Setting<String> SECRETS_KEY =
+      Setting.of(
+              "secrets-key",
+              SettingType.string(),
+              null,
+              "The key that encrypts secrets at rest, base64 (set MESHFED_SECRETS_KEY rather than"
+                  + " the flag; not with secrets-key-file)")
+          .asSecret();
+  public static final Setting<Path> SECRETS_PREVIOUS_KEY_FILE =
+      Setting.of(
+          "secrets-previous-key-file",
+          SettingType.path(),
+          null,
+          "During a key rotation: the old key's file; secrets under it are re-encrypted with the"
+              + " current key at start");
+
+  /** The secrets settings in declaration order, for a role's {@code SettingsSpec}. */
+  public static final List<Setting<?>> SECRETS =
+      List.of(SECRETS_KEY_FILE, SECRETS_KEY, SECRETS_PREVIOUS_KEY_FILE);
+
+  /**
+   * Where the secrets keys come from; {@code null} after adding a problem when both a key file and
+   * a key are given.
+   */
+  public static SecretsKeySource secretsKeys(
+      ResolvedSettings s, Path dataDir, List<String> problems) {
+    if (s.get(SECRETS_KEY_FILE) != null && s.get(SECRETS_KEY) != null) {
+      problems.add(
+          "secrets-key-file ("
+              + s.source(SECRETS_KEY_FILE)
+              + ") and secrets-key ("
+              + s.source(SECRETS_KEY)
+              + ") are both set: give the secrets key one way");
+      return null;
+    }
+    return new SecretsKeySource(
+        s.get(SECRETS_KEY_FILE),
+        s.get(SECRETS_KEY),
+        s.get(SECRETS_PREVIOUS_KEY_FILE),
+        dataDir.resolve(SecretsKeySource.DEFAULT_FILE_NAME));
+  }
 
   /** {@code etcd-prefix} with a role-specific default. */
   public static Setting<String> etcdPrefix(String defaultPrefix, String description) {

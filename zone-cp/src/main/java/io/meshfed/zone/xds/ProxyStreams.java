@@ -6,6 +6,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
+import io.meshfed.zone.auth.DataplaneToken;
+import io.meshfed.zone.auth.DataplaneTokenException;
+import io.meshfed.zone.auth.DataplaneTokens;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -41,12 +44,28 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
   private final Clock clock;
   private final MeterRegistry meters;
   private final Listener listener;
+  private final DataplaneTokens tokens;
   private final Map<Long, Subscription> streams = new ConcurrentHashMap<>();
   private final Map<ProxyId, AtomicInteger> openStreams = new ConcurrentHashMap<>();
   private final AtomicInteger connected = new AtomicInteger();
 
   ProxyStreams(
       String zone, String instanceId, Clock clock, MeterRegistry meters, Listener listener) {
+    this(zone, instanceId, clock, meters, listener, null);
+  }
+
+  /**
+   * @param tokens checks each stream's dataplane token against the proxy its node names; null when
+   *     tokens are not required
+   */
+  ProxyStreams(
+      String zone,
+      String instanceId,
+      Clock clock,
+      MeterRegistry meters,
+      Listener listener,
+      DataplaneTokens tokens) {
+    this.tokens = tokens;
     this.zone = zone;
     this.instanceId = instanceId;
     this.clock = clock;
@@ -123,6 +142,19 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
     } catch (IllegalArgumentException e) {
       log.warn("zone={}: xDS stream {} refused: {}", zone, streamId, e.getMessage());
       throw new RequestException(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+    }
+    if (tokens != null) {
+      try {
+        tokens.verify(
+            XdsCredentials.currentToken(),
+            proxy.kind() == ProxyId.Kind.SIDECAR ? DataplaneToken.SIDECAR : DataplaneToken.INGRESS,
+            proxy.mesh(),
+            proxy.name());
+      } catch (DataplaneTokenException e) {
+        log.warn("zone={}: xDS stream {} refused: {}", zone, streamId, e.getMessage());
+        Counter.builder("xds_streams_unauthenticated_total").register(meters).increment();
+        throw new RequestException(Status.UNAUTHENTICATED.withDescription(e.getMessage()));
+      }
     }
     String envoyVersion =
         request.getNode().hasUserAgentBuildVersion()

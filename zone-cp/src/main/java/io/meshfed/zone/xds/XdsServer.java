@@ -5,11 +5,13 @@ import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.xds.Identity;
+import io.meshfed.zone.auth.DataplaneTokens;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -74,6 +76,25 @@ public final class XdsServer implements AutoCloseable {
       ScheduledExecutorService scheduler,
       MeterRegistry meters,
       Duration insightFlush) {
+    this(zone, instanceId, store, ca, clock, scheduler, meters, insightFlush, null);
+  }
+
+  /**
+   * As above, and every stream must present a dataplane token ({@code authorization} metadata)
+   * issued to the proxy its node names, else it is closed with UNAUTHENTICATED.
+   *
+   * @param dataplaneTokens the zone's token verifier; null when tokens are not required
+   */
+  public XdsServer(
+      String zone,
+      String instanceId,
+      ResourceStore store,
+      CertificateAuthority ca,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      MeterRegistry meters,
+      Duration insightFlush,
+      DataplaneTokens dataplaneTokens) {
     this.zone = zone;
     this.buildExecutor =
         Executors.newSingleThreadExecutor(
@@ -116,7 +137,8 @@ public final class XdsServer implements AutoCloseable {
               public void onChanged(Subscription subscription) {
                 insights.subscriptionChanged(subscription);
               }
-            });
+            },
+            dataplaneTokens);
     this.discovery =
         new V3DiscoveryServer(streams, new NackHoldingWatcher(cache, streams::versionSent));
   }
@@ -147,7 +169,9 @@ public final class XdsServer implements AutoCloseable {
     try {
       server =
           NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
-              .addService(discovery.getAggregatedDiscoveryServiceImpl())
+              .addService(
+                  ServerInterceptors.intercept(
+                      discovery.getAggregatedDiscoveryServiceImpl(), new XdsCredentials()))
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .maxInboundMessageSize(16 * 1024 * 1024)

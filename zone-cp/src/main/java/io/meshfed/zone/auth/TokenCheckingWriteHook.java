@@ -1,0 +1,53 @@
+package io.meshfed.zone.auth;
+
+import io.meshfed.api.ApiException;
+import io.meshfed.api.ApiRequest;
+import io.meshfed.api.WriteHook;
+import io.meshfed.model.Resource;
+import io.meshfed.model.StandardTypes;
+import java.util.Objects;
+
+/**
+ * A {@link WriteHook} decorator for a zone that requires dataplane tokens: a {@code Dataplane} or
+ * {@code ZoneIngress} written through the API (a proxy registering itself) must carry an {@code
+ * Authorization: Bearer <token>} header issued to that very proxy, else the write is refused with
+ * 401. Other writes go straight to the wrapped hook.
+ */
+public final class TokenCheckingWriteHook implements WriteHook {
+  private final WriteHook next;
+  private final DataplaneTokens tokens;
+
+  public TokenCheckingWriteHook(WriteHook next, DataplaneTokens tokens) {
+    this.next = Objects.requireNonNull(next, "next");
+    this.tokens = Objects.requireNonNull(tokens, "tokens");
+  }
+
+  /** Without a request there are no credentials: proxies are refused. */
+  @Override
+  public Resource apply(Resource resource) {
+    check(resource, null);
+    return next.apply(resource);
+  }
+
+  @Override
+  public Resource apply(Resource resource, ApiRequest request) {
+    check(resource, request.header("Authorization").orElse(null));
+    return next.apply(resource, request);
+  }
+
+  private void check(Resource resource, String authorization) {
+    String type =
+        switch (resource.type()) {
+          case StandardTypes.DATAPLANE -> DataplaneToken.SIDECAR;
+          case StandardTypes.ZONE_INGRESS -> DataplaneToken.INGRESS;
+          default -> null;
+        };
+    if (type != null) {
+      try {
+        tokens.verify(authorization, type, resource.mesh(), resource.name());
+      } catch (DataplaneTokenException e) {
+        throw new ApiException(401, "Unauthorized", e.getMessage());
+      }
+    }
+  }
+}
