@@ -9,6 +9,7 @@ import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
+import io.meshfed.api.auth.Authenticator;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSource;
@@ -193,6 +194,11 @@ public final class ZoneControlPlane implements AutoCloseable {
               .maxBodyBytes(config.maxBodyBytes())
               .clock(clock)
               .writeHook(new ZoneWriteHook(config.zone(), registry, store, Duration.ofSeconds(10)))
+              .authenticator(
+                  Authenticator.withoutTokens(
+                      config.apiAnonymousAdminFromLoopback(),
+                      "a zone control plane cannot verify user tokens yet: call its API from"
+                          + " 127.0.0.1 on the zone's host, or use global's API"))
               .route(ApiRoute.get("/status/global", this::globalStatus))
               .routes(new ProxyOverviewEndpoints(store, codec).routes())
               .build()
