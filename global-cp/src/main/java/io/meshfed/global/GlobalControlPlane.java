@@ -4,9 +4,15 @@ import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
+import io.meshfed.api.auth.Authenticator;
 import io.meshfed.global.api.SyncEndpoints;
+import io.meshfed.global.api.UserTokenEndpoint;
 import io.meshfed.global.api.ZoneEndpoints;
 import io.meshfed.global.api.ZoneTokenEndpoint;
+import io.meshfed.global.auth.AdminTokenFile;
+import io.meshfed.global.auth.UserTokenIssuer;
+import io.meshfed.global.auth.UserTokenRevocations;
+import io.meshfed.global.auth.UserTokenVerifier;
 import io.meshfed.global.kds.GlobalKdsServer;
 import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.global.kds.auth.KdsCompatibility;
@@ -30,7 +36,9 @@ import io.meshfed.store.ResourceStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -59,6 +67,9 @@ public final class GlobalControlPlane implements AutoCloseable {
   public static final java.util.Set<String> REQUIRED_ZONE_FEATURES =
       java.util.Set.of("kds-delta-v1");
 
+  /** How long the revocation check of a request waits for the store. */
+  private static final Duration API_STORE_TIMEOUT = Duration.ofSeconds(10);
+
   private final GlobalConfig config;
   private final ResourceStore store;
   private final Clock clock;
@@ -73,6 +84,8 @@ public final class GlobalControlPlane implements AutoCloseable {
   private final boolean secureKds;
   private KdsTlsMaterial kdsTls;
   private ZoneTokenIssuer zoneTokens;
+  private UserTokenIssuer userTokens;
+  private UserTokenVerifier userTokenVerifier;
   private String clusterId;
   private GlobalKdsServer kds;
   private ScheduledExecutorService kdsScheduler;
@@ -133,6 +146,7 @@ public final class GlobalControlPlane implements AutoCloseable {
       throw new IllegalStateException("global control plane already started");
     }
     loadZoneSecurity();
+    loadApiSecurity();
     KdsServerOptions options =
         kdsOptions.withSettings(
             kdsOptions
@@ -173,7 +187,10 @@ public final class GlobalControlPlane implements AutoCloseable {
             .index(IndexInfo.global(version(), instanceId))
             .maxBodyBytes(config.maxBodyBytes())
             .clock(clock)
+            .authenticator(
+                Authenticator.withTokens(userTokenVerifier, config.apiAnonymousAdminFromLoopback()))
             .route(ZoneTokenEndpoint.route(zoneTokens, codec.jsonMapper()))
+            .route(UserTokenEndpoint.route(userTokens, codec.jsonMapper()))
             .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .routes(new ProxyOverviewEndpoints(store, codec).routes())
@@ -211,6 +228,31 @@ public final class GlobalControlPlane implements AutoCloseable {
                 .data(),
             StandardCharsets.UTF_8);
     log.info("global control plane {}: store identity (cluster id) {}", instanceId, clusterId);
+  }
+
+  /**
+   * REST API security, before the API is served: the user token signing key from the store, the
+   * verifier that checks the revocation list on every request, and the admin token file.
+   */
+  private void loadApiSecurity() {
+    userTokens = UserTokenIssuer.loadOrCreate(store, clock);
+    userTokenVerifier =
+        UserTokenVerifier.of(userTokens, new UserTokenRevocations(store, API_STORE_TIMEOUT), clock);
+    Path adminToken = AdminTokenFile.ensure(config.dataDir(), userTokens, userTokenVerifier);
+    log.info(
+        "global control plane {}: REST API admin user token in {}; anonymous admin from"
+            + " loopback is {}",
+        instanceId,
+        adminToken,
+        config.apiAnonymousAdminFromLoopback() ? "on" : "off");
+  }
+
+  /** Issues user tokens; available once started. */
+  public synchronized UserTokenIssuer userTokenIssuer() {
+    if (userTokens == null) {
+      throw new IllegalStateException("global control plane is not started");
+    }
+    return userTokens;
   }
 
   /** Name prefix of the GlobalSecret holding the public half of the zone-token signing key. */
