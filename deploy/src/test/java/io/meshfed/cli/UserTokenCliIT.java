@@ -9,6 +9,7 @@ import io.meshfed.global.auth.AdminTokenFile;
 import io.meshfed.global.auth.UserTokenRevocations;
 import io.meshfed.global.auth.UserTokenVerifier;
 import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testing.MeshfedProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -191,5 +192,27 @@ class UserTokenCliIT {
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stderr()).contains("unknown key 'tokn'", config.toString());
+  }
+
+  @Test
+  void globalRunRefusesANonLoopbackApiWhileAnonymousAdminIsOn() {
+    MeshfedProcess.Result r =
+        MeshfedProcess.run(
+            null,
+            "global",
+            "run",
+            "--api-address",
+            "0.0.0.0",
+            "--api-port",
+            "0",
+            "--kds-port",
+            "0",
+            "--data-dir",
+            dir.resolve("refused").toString());
+
+    assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isEqualTo(2);
+    assertThat(r.stdout() + r.stderr())
+        .contains("0.0.0.0", "api-anonymous-admin-from-loopback", "127.0.0.1");
+    assertThat(dir.resolve("refused").resolve(AdminTokenFile.FILE_NAME)).doesNotExist();
   }
 }

@@ -15,6 +15,7 @@ import io.meshfed.global.kds.auth.ZoneTokenSigningKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.testing.EtcdExtension;
+import io.meshfed.testing.RawHttp;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.meshfed.global.api;
+package io.meshfed.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,14 +18,14 @@ import java.util.Map;
  * call the API from {@code 127.0.0.1} (the local machine) or from another loopback address that the
  * server must treat as remote. The JDK's HttpClient cannot choose its source address on Java 17.
  */
-final class RawHttp {
+public final class RawHttp {
   /** A response: status, headers (lower-case names) and body. */
-  record Response(int status, Map<String, String> headers, String body) {}
+  public record Response(int status, Map<String, String> headers, String body) {}
 
   private final InetAddress source;
   private final InetSocketAddress server;
 
-  RawHttp(String sourceAddress, InetSocketAddress server) {
+  public RawHttp(String sourceAddress, InetSocketAddress server) {
     try {
       this.source = InetAddress.getByName(sourceAddress);
     } catch (IOException e) {
@@ -34,7 +34,8 @@ final class RawHttp {
     this.server = server;
   }
 
-  Response send(String method, String path, String token, String jsonBody) {
+  /** Sends one request (a JSON body when {@code jsonBody} is not null) and reads the answer. */
+  public Response send(String method, String path, String token, String jsonBody) {
     try (Socket socket = new Socket()) {
       socket.setSoTimeout(10_000);
       socket.bind(new InetSocketAddress(source, 0));
