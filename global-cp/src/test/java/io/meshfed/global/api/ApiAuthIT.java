@@ -297,4 +297,41 @@ class ApiAuthIT {
       ok(fromLocal.send("POST", "/tokens/user", admin, "{\"name\":\"frank\"}"));
     }
   }
+
+  @Test
+  void aSecondReplicaOnTheSameStoreAcceptsTheTokensAndTheRevocations() throws Exception {
+    GlobalConfig config = config("/auth-it", "true", "replica");
+    ResourceStore replicaStore =
+        GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC());
+    try (GlobalControlPlane replica =
+        new GlobalControlPlane(config, replicaStore, Clock.systemUTC()).start()) {
+      RawHttp toReplica = new RawHttp("127.0.0.3", new InetSocketAddress(BIND, replica.apiPort()));
+      String token = mint("grace", List.of("team-a"), "1h");
+      ok(toReplica.send("GET", "/meshes/default/traffic-permissions/tp-1", token, null));
+      status(toReplica.send("GET", "/meshes/default/secrets/db", token, null), 403, "secret");
+
+      String ids = Base64.getEncoder().encodeToString(jti(token).getBytes(StandardCharsets.UTF_8));
+      RawHttp.Response current =
+          local.send("GET", "/global-secrets/user-token-revocations", null, null);
+      String body =
+          "{\"type\":\"GlobalSecret\",\"name\":\"user-token-revocations\",\"data\":\""
+              + (current.status() == 200
+                  ? Base64.getEncoder()
+                      .encodeToString(
+                          (new String(
+                                      Base64.getDecoder()
+                                          .decode(readJson(current.body()).path("data").asText()),
+                                      StandardCharsets.UTF_8)
+                                  + ","
+                                  + jti(token))
+                              .getBytes(StandardCharsets.UTF_8))
+                  : ids)
+              + "\"}";
+      ok(local.send("PUT", "/global-secrets/user-token-revocations", null, body));
+
+      RawHttp.Response r = toReplica.send("GET", "/meshes", token, null);
+      status(r, 401, "revoked on the other replica");
+      assertThat(r.body()).contains("revoked");
+    }
+  }
 }
