@@ -3,11 +3,11 @@ package io.meshfed.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.auth.Principal;
+import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.auth.AdminTokenFile;
-import io.meshfed.global.auth.UserTokenRevocations;
-import io.meshfed.global.auth.UserTokenVerifier;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.MeshfedProcess;
 import java.io.ByteArrayOutputStream;
@@ -81,9 +81,10 @@ class UserTokenCliIT {
   }
 
   private static UserTokenVerifier verifier() {
-    return UserTokenVerifier.of(
-        global.userTokenIssuer(),
-        new UserTokenRevocations(store, Duration.ofSeconds(5)),
+    return UserTokenVerifier.forKey(
+        global.userTokenIssuer().signingKey().kid(),
+        global.userTokenIssuer().signingKey().publicKey(),
+        new UserTokenRevocations(store, Duration.ofSeconds(5))::isRevoked,
         Clock.systemUTC());
   }
 

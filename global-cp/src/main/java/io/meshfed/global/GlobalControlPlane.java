@@ -5,14 +5,17 @@ import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
 import io.meshfed.api.auth.Authenticator;
+import io.meshfed.api.auth.PublicKeyPem;
+import io.meshfed.api.auth.PublishedUserTokenKeys;
+import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.global.api.SyncEndpoints;
 import io.meshfed.global.api.UserTokenEndpoint;
 import io.meshfed.global.api.ZoneEndpoints;
 import io.meshfed.global.api.ZoneTokenEndpoint;
 import io.meshfed.global.auth.AdminTokenFile;
+import io.meshfed.global.auth.RevocationsToZones;
 import io.meshfed.global.auth.UserTokenIssuer;
-import io.meshfed.global.auth.UserTokenRevocations;
-import io.meshfed.global.auth.UserTokenVerifier;
 import io.meshfed.global.kds.GlobalKdsServer;
 import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.global.kds.auth.KdsCompatibility;
@@ -191,6 +194,7 @@ public final class GlobalControlPlane implements AutoCloseable {
                 Authenticator.withTokens(userTokenVerifier, config.apiAnonymousAdminFromLoopback()))
             .route(ZoneTokenEndpoint.route(zoneTokens, codec.jsonMapper()))
             .route(UserTokenEndpoint.route(userTokens, codec.jsonMapper()))
+            .writeHook(RevocationsToZones::apply)
             .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .routes(new ProxyOverviewEndpoints(store, codec).routes())
@@ -236,8 +240,15 @@ public final class GlobalControlPlane implements AutoCloseable {
    */
   private void loadApiSecurity() {
     userTokens = UserTokenIssuer.loadOrCreate(store, clock);
+    publishPublicKey(
+        PublishedUserTokenKeys.secretName(userTokens.signingKey().kid()),
+        userTokens.signingKey().publicKey());
     userTokenVerifier =
-        UserTokenVerifier.of(userTokens, new UserTokenRevocations(store, API_STORE_TIMEOUT), clock);
+        UserTokenVerifier.forKey(
+            userTokens.signingKey().kid(),
+            userTokens.signingKey().publicKey(),
+            new UserTokenRevocations(store, API_STORE_TIMEOUT)::isRevoked,
+            clock);
     Path adminToken = AdminTokenFile.ensure(config.dataDir(), userTokens, userTokenVerifier);
     log.info(
         "global control plane {}: REST API admin user token in {}; anonymous admin from"
@@ -265,15 +276,15 @@ public final class GlobalControlPlane implements AutoCloseable {
    */
   private void publishZoneTokenPublicKey() {
     var key = zoneTokens.signingKey();
-    String pem =
-        "-----BEGIN PUBLIC KEY-----\n"
-            + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(key.publicKey().getEncoded())
-            + "\n-----END PUBLIC KEY-----\n";
+    publishPublicKey(ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid(), key.publicKey());
+  }
+
+  /** Keeps the GlobalSecret {@code name} holding {@code key} (PEM) current and synced to zones. */
+  private void publishPublicKey(String name, java.security.PublicKey key) {
+    String pem = PublicKeyPem.encode(key);
     Resource wanted =
         new Resource(
-            ResourceKey.global(
-                StandardTypes.GLOBAL_SECRET, ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid()),
+            ResourceKey.global(StandardTypes.GLOBAL_SECRET, name),
             Meta.withLabels(
                 java.util.Map.of(
                     Labels.MANAGED_BY, "meshfed-global", Labels.SYNC_TO_ZONES, "true")),
@@ -289,7 +300,7 @@ public final class GlobalControlPlane implements AutoCloseable {
       }
     } catch (java.util.concurrent.CompletionException e) {
       // Another replica wrote it at the same time: it holds the same public key.
-      log.debug("zone token public key written concurrently: {}", e.getCause().toString());
+      log.debug("public key {} written concurrently: {}", name, e.getCause().toString());
     }
   }
 

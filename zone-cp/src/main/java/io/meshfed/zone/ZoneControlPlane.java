@@ -10,6 +10,9 @@ import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
 import io.meshfed.api.auth.Authenticator;
+import io.meshfed.api.auth.PublishedUserTokenKeys;
+import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSource;
@@ -195,10 +198,8 @@ public final class ZoneControlPlane implements AutoCloseable {
               .clock(clock)
               .writeHook(new ZoneWriteHook(config.zone(), registry, store, Duration.ofSeconds(10)))
               .authenticator(
-                  Authenticator.withoutTokens(
-                      config.apiAnonymousAdminFromLoopback(),
-                      "a zone control plane cannot verify user tokens yet: call its API from"
-                          + " 127.0.0.1 on the zone's host, or use global's API"))
+                  Authenticator.withTokens(
+                      userTokenVerifier(), config.apiAnonymousAdminFromLoopback()))
               .route(ApiRoute.get("/status/global", this::globalStatus))
               .routes(new ProxyOverviewEndpoints(store, codec).routes())
               .build()
@@ -218,6 +219,19 @@ public final class ZoneControlPlane implements AutoCloseable {
         xds.port(),
         config.globalAddress());
     return this;
+  }
+
+  /**
+   * Verifies global's user tokens with what global publishes over KDS: the public half of its
+   * signing key and the revocation list, both read from this zone's store on every request.
+   */
+  private UserTokenVerifier userTokenVerifier() {
+    Duration timeout = Duration.ofSeconds(10);
+    return new UserTokenVerifier(
+        new PublishedUserTokenKeys(store, timeout),
+        new UserTokenRevocations(store, timeout)::isRevoked,
+        clock,
+        UserTokenVerifier.DEFAULT_SKEW);
   }
 
   /** The port the xDS server listens on. */

@@ -2,6 +2,7 @@ package io.meshfed.global.auth;
 
 import io.meshfed.api.auth.InvalidTokenException;
 import io.meshfed.api.auth.Principal;
+import io.meshfed.api.auth.UserTokenVerifier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,6 @@
-package io.meshfed.global.auth;
+package io.meshfed.api.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meshfed.api.auth.InvalidTokenException;
-import io.meshfed.api.auth.Jws;
-import io.meshfed.api.auth.Principal;
-import io.meshfed.api.auth.TokenVerifier;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.DateTimeException;
@@ -13,11 +9,12 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * Verifies user tokens: RS256 only, {@code kid} {@value UserTokenIssuer#KID}, the signature before
- * any claim is trusted, then {@code exp} (required) and {@code iat}/{@code nbf} (not in the future)
+ * Verifies user tokens: RS256 only, a {@code kid} naming a known key, the signature before any
+ * claim is trusted, then {@code exp} (required) and {@code iat}/{@code nbf} (not in the future)
  * with a small clock skew, a {@code name}, {@code groups} of strings, a {@code jti} and, last, that
  * the {@code jti} is not revoked.
  */
@@ -25,33 +22,29 @@ public final class UserTokenVerifier implements TokenVerifier {
   public static final Duration DEFAULT_SKEW = Duration.ofMinutes(1);
   static final int MAX_TOKEN_CHARS = 8 * 1024;
 
-  private final String kid;
-  private final PublicKey key;
+  private final Function<String, PublicKey> keys;
   private final Predicate<String> revoked;
   private final Clock clock;
   private final Duration skew;
 
   /**
+   * @param keys the public key of a {@code kid}, or null when it names no key known here
    * @param revoked whether a token id is revoked (may throw an {@code ApiException} 503)
    */
   public UserTokenVerifier(
-      String kid, PublicKey key, Predicate<String> revoked, Clock clock, Duration skew) {
-    this.kid = Objects.requireNonNull(kid, "kid");
-    this.key = Objects.requireNonNull(key, "key");
+      Function<String, PublicKey> keys, Predicate<String> revoked, Clock clock, Duration skew) {
+    this.keys = Objects.requireNonNull(keys, "keys");
     this.revoked = Objects.requireNonNull(revoked, "revoked");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.skew = Objects.requireNonNull(skew, "skew");
   }
 
-  /** A verifier for {@code issuer}'s tokens that consults {@code revocations}. */
-  public static UserTokenVerifier of(
-      UserTokenIssuer issuer, UserTokenRevocations revocations, Clock clock) {
-    return new UserTokenVerifier(
-        issuer.signingKey().kid(),
-        issuer.signingKey().publicKey(),
-        revocations::isRevoked,
-        clock,
-        DEFAULT_SKEW);
+  /** A verifier trusting one key, with the default skew. */
+  public static UserTokenVerifier forKey(
+      String kid, PublicKey key, Predicate<String> revoked, Clock clock) {
+    Objects.requireNonNull(kid, "kid");
+    Objects.requireNonNull(key, "key");
+    return new UserTokenVerifier(k -> kid.equals(k) ? key : null, revoked, clock, DEFAULT_SKEW);
   }
 
   @Override
@@ -68,13 +61,12 @@ public final class UserTokenVerifier implements TokenVerifier {
           "algorithm " + (alg == null ? "is absent" : alg.toString()) + " (expected \"RS256\")");
     }
     JsonNode k = parts.header().get("kid");
-    if (k == null || !kid.equals(k.asText(null))) {
+    PublicKey key = k == null || !k.isTextual() ? null : keys.apply(k.asText());
+    if (key == null) {
       throw new InvalidTokenException(
           "signed with key "
               + (k == null ? "(no kid)" : k.toString())
-              + ", not a user token key of this control plane (expected \""
-              + kid
-              + "\")");
+              + ", which is not a user token key this control plane knows");
     }
     if (!Jws.signatureMatches(key, parts)) {
       throw new InvalidTokenException(

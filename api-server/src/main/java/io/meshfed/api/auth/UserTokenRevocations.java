@@ -1,8 +1,9 @@
-package io.meshfed.global.auth;
+package io.meshfed.api.auth;
 
 import io.meshfed.api.ApiException;
-import io.meshfed.global.kds.tls.GlobalSecrets;
 import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.StoreCalls;
@@ -51,7 +52,9 @@ public final class UserTokenRevocations {
     try {
       secret =
           StoreCalls.await(
-              store.get(GlobalSecrets.key(SECRET)), timeout, "read GlobalSecret '" + SECRET + "'");
+              store.get(ResourceKey.global(StandardTypes.GLOBAL_SECRET, SECRET)),
+              timeout,
+              "read GlobalSecret '" + SECRET + "'");
     } catch (StoreException e) {
       log.warn("cannot read the user token revocation list: {}", e.getMessage());
       throw new ApiException(
