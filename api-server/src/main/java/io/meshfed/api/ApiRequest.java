@@ -1,8 +1,10 @@
 package io.meshfed.api;
 
 import com.sun.net.httpserver.Headers;
+import io.meshfed.api.auth.Principal;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +23,8 @@ public final class ApiRequest {
   private final InputStream bodyStream;
   private final long maxBodyBytes;
   private final String baseUrl;
+  private final InetSocketAddress remoteAddress;
+  private final Principal principal;
   private byte[] body;
 
   ApiRequest(
@@ -31,7 +35,9 @@ public final class ApiRequest {
       Headers headers,
       InputStream bodyStream,
       long maxBodyBytes,
-      String baseUrl) {
+      String baseUrl,
+      InetSocketAddress remoteAddress,
+      Principal principal) {
     this.method = method;
     this.path = path;
     this.pathParams = Map.copyOf(pathParams);
@@ -40,14 +46,54 @@ public final class ApiRequest {
     this.bodyStream = bodyStream;
     this.maxBodyBytes = maxBodyBytes;
     this.baseUrl = baseUrl;
+    this.remoteAddress = remoteAddress;
+    this.principal = principal;
   }
 
   /** The same request with other path parameters (used when matching routes). */
   ApiRequest withPathParams(Map<String, String> params) {
     ApiRequest r =
-        new ApiRequest(method, path, params, query, headers, bodyStream, maxBodyBytes, baseUrl);
+        new ApiRequest(
+            method,
+            path,
+            params,
+            query,
+            headers,
+            bodyStream,
+            maxBodyBytes,
+            baseUrl,
+            remoteAddress,
+            principal);
     r.body = body;
     return r;
+  }
+
+  /** The same request made by {@code caller} (set once the request is authenticated). */
+  ApiRequest withPrincipal(Principal caller) {
+    ApiRequest r =
+        new ApiRequest(
+            method,
+            path,
+            pathParams,
+            query,
+            headers,
+            bodyStream,
+            maxBodyBytes,
+            baseUrl,
+            remoteAddress,
+            caller);
+    r.body = body;
+    return r;
+  }
+
+  /** The client's address and port as the server's socket sees it (no forwarding headers). */
+  public InetSocketAddress remoteAddress() {
+    return remoteAddress;
+  }
+
+  /** Who made the request; {@link Principal#unauthenticated()} on the public endpoints. */
+  public Principal principal() {
+    return principal;
   }
 
   public String method() {

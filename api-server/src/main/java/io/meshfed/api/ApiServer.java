@@ -1,6 +1,9 @@
 package io.meshfed.api;
 
 import com.sun.net.httpserver.HttpServer;
+import io.meshfed.api.auth.Authenticator;
+import io.meshfed.api.auth.Authorizer;
+import io.meshfed.api.auth.BindPolicy;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ResourceStore;
@@ -81,7 +84,12 @@ public final class ApiServer implements AutoCloseable {
     routes.add(new ApiRoute("*", "/meshes/{mesh}/{type}/{name}", resources::meshItem));
     Dispatcher dispatcher =
         new Dispatcher(
-            routes, config.codec.jsonMapper(), config.meterRegistry, config.maxBodyBytes);
+            routes,
+            config.codec.jsonMapper(),
+            config.meterRegistry,
+            config.maxBodyBytes,
+            config.authenticator,
+            Authorizer.forRegistry(config.codec.registry()));
 
     AtomicInteger threadIds = new AtomicInteger();
     // When every thread is busy and the queue is full, the accepting thread serves the request
@@ -182,6 +190,9 @@ public final class ApiServer implements AutoCloseable {
     private int queueCapacity = 256;
     private Duration storeTimeout = Duration.ofSeconds(10);
     private String hostname;
+    private Authenticator authenticator =
+        Authenticator.withoutTokens(
+            true, "this API server verifies no tokens: call it from 127.0.0.1 on its host");
 
     private Builder() {}
 
@@ -278,6 +289,15 @@ public final class ApiServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Who may call the API (default: anonymous admin from loopback, no tokens, every other caller
+     * refused). With anonymous admin from loopback on, only a loopback address may be bound.
+     */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
     public ApiServer build() {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(store, "store");
@@ -288,6 +308,11 @@ public final class ApiServer implements AutoCloseable {
       if (mode == ControlPlaneMode.ZONE && index.zone() == null) {
         throw new IllegalArgumentException(
             "a zone-mode API server needs the zone name in its index");
+      }
+      String bindProblem =
+          BindPolicy.problem(bindAddress, authenticator.anonymousAdminFromLoopback());
+      if (bindProblem != null) {
+        throw new IllegalArgumentException(bindProblem);
       }
       return new ApiServer(this);
     }

@@ -3,6 +3,9 @@ package io.meshfed.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.meshfed.api.auth.Authenticator;
+import io.meshfed.api.auth.Authorizer;
+import io.meshfed.api.auth.Principal;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
@@ -24,7 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The one HTTP handler of the server: decodes the path and query, picks the first route whose
  * template fits, runs it, renders failures as error bodies and times every request as {@code
- * http_server_requests{method, route, status}}.
+ * http_server_requests{method, route, status}}. Every request but the public ones is authenticated
+ * and authorized before any route is looked up, so that a refused caller learns nothing about
+ * paths.
  */
 final class Dispatcher implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -35,12 +40,22 @@ final class Dispatcher implements HttpHandler {
   private final ObjectMapper json;
   private final MeterRegistry meters;
   private final long maxBodyBytes;
+  private final Authenticator authenticator;
+  private final Authorizer authorizer;
 
-  Dispatcher(List<ApiRoute> routes, ObjectMapper json, MeterRegistry meters, long maxBodyBytes) {
+  Dispatcher(
+      List<ApiRoute> routes,
+      ObjectMapper json,
+      MeterRegistry meters,
+      long maxBodyBytes,
+      Authenticator authenticator,
+      Authorizer authorizer) {
     this.routes = List.copyOf(routes);
     this.json = json;
     this.meters = meters;
     this.maxBodyBytes = maxBodyBytes;
+    this.authenticator = authenticator;
+    this.authorizer = authorizer;
   }
 
   @Override
@@ -63,7 +78,14 @@ final class Dispatcher implements HttpHandler {
               exchange.getRequestHeaders(),
               exchange.getRequestBody(),
               maxBodyBytes,
-              baseUrl(exchange));
+              baseUrl(exchange),
+              exchange.getRemoteAddress(),
+              Principal.unauthenticated());
+      if (!Authorizer.isPublic(method, segments)) {
+        Principal caller = authenticator.authenticate(request);
+        authorizer.check(caller, method, segments);
+        request = request.withPrincipal(caller);
+      }
       // The first route whose template fits owns the path; among the routes with that same
       // template, the one accepting the method serves it, otherwise it is a 405.
       ApiRoute matched = null;
@@ -107,6 +129,9 @@ final class Dispatcher implements HttpHandler {
       response = ApiResponse.json(error.status(), Errors.body(error));
       if (error.status() == 413) {
         response = response.withHeader("Connection", "close");
+      }
+      if (error.status() == 401) {
+        response = response.withHeader("WWW-Authenticate", "Bearer realm=\"meshfed\"");
       }
     }
     int status = write(exchange, method, path, response);

@@ -307,8 +307,11 @@ abstract class FederationContract {
             });
     for (Federation.Node zone : List.of(zone1, zone2)) {
       assertThat(f.names(zone.api, "/global-secrets"))
-          .containsExactly("zone-token-signing-public-key-1");
+          .containsExactlyInAnyOrder(
+              "zone-token-signing-public-key-1", "user-token-signing-public-key-user-1");
       assertThat(f.getRaw(zone.api, "/global-secrets/zone-token-signing-key-1").statusCode())
+          .isEqualTo(404);
+      assertThat(f.getRaw(zone.api, "/global-secrets/user-token-signing-key-1").statusCode())
           .isEqualTo(404);
       assertThat(f.getRaw(zone.api, "/global-secrets/kds-ca").statusCode()).isEqualTo(404);
     }

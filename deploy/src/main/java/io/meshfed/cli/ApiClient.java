@@ -20,8 +20,12 @@ final class ApiClient {
   private final URI base;
   private final HttpClient http;
   private final ObjectMapper json;
+  private final String token;
 
-  ApiClient(String baseUrl, ObjectMapper json) {
+  /**
+   * @param token a user token sent as {@code Authorization: Bearer} on every request, or null
+   */
+  ApiClient(String baseUrl, String token, ObjectMapper json) {
     String b = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     try {
       this.base = URI.create(b);
@@ -37,6 +41,12 @@ final class ApiClient {
     }
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     this.json = json;
+    this.token = token;
+    if (token != null && token.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+      throw new CliException(
+          "the user token contains spaces or control characters (check --token,"
+              + " MESHFED_API_TOKEN or the CLI config file)");
+    }
   }
 
   URI base() {
@@ -97,6 +107,9 @@ final class ApiClient {
   }
 
   private Reply send(HttpRequest.Builder request) {
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     HttpRequest req = request.timeout(Duration.ofSeconds(30)).build();
     try {
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
@@ -137,7 +150,20 @@ final class ApiClient {
           + (r.raw() == null || r.raw().isBlank() ? "" : ": " + r.raw().strip());
     }
     StringBuilder sb = new StringBuilder();
-    String title = b.path("title").asText("HTTP " + r.status());
+    appendError(sb, b, r.status());
+    if (r.status() == 401) {
+      sb.append(
+          "\n  Send a user token with --token, MESHFED_API_TOKEN or token: in the CLI config"
+              + " file ("
+              + CliConfigFile.location()
+              + "); an admin mints one with"
+              + " `meshfed generate user-token`.");
+    }
+    return sb.toString();
+  }
+
+  private static void appendError(StringBuilder sb, JsonNode b, int status) {
+    String title = b.path("title").asText("HTTP " + status);
     String details = b.path("details").asText(b.path("detail").asText(""));
     sb.append(title);
     if (!details.isEmpty() && !details.equals(title)) {
@@ -149,6 +175,5 @@ final class ApiClient {
           .append(c.path("field").asText().isEmpty() ? "" : ": ")
           .append(c.path("message").asText());
     }
-    return sb.toString();
   }
 }

@@ -4,22 +4,56 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
 import picocli.CommandLine.Option;
 
-/** The options every API-calling command shares. */
+/**
+ * The options every API-calling command shares: where the API is and which user token to send. Each
+ * comes from its flag, else an environment variable, else the CLI config file ({@link
+ * CliConfigFile}), else the default (the local API, no token).
+ */
 final class ApiOptions {
   static final String DEFAULT_API = "http://127.0.0.1:5681";
+  static final String API_ENV = "MESHFED_API";
+  static final String TOKEN_ENV = "MESHFED_API_TOKEN";
 
   @Option(
       names = "--api",
       paramLabel = "URL",
-      description = "Control plane API URL (default: $MESHFED_API, else " + DEFAULT_API + ").")
+      description =
+          "Control plane API URL (default: $MESHFED_API, else api: in ~/.meshfed/config.yaml,"
+              + " else "
+              + DEFAULT_API
+              + ").")
   String api;
+
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      description =
+          "User token sent as 'Authorization: Bearer' (default: $MESHFED_API_TOKEN, else token:"
+              + " in ~/.meshfed/config.yaml; none: anonymous, admin only from 127.0.0.1).")
+  String token;
 
   String url() {
     if (api != null && !api.isBlank()) {
       return api;
     }
-    String env = System.getenv("MESHFED_API");
-    return env == null || env.isBlank() ? DEFAULT_API : env;
+    String env = CliEnvironment.get(API_ENV);
+    if (env != null) {
+      return env;
+    }
+    String file = CliConfigFile.load().api();
+    return file != null ? file : DEFAULT_API;
+  }
+
+  /** The token to send, or null for none. */
+  String token() {
+    if (token != null && !token.isBlank()) {
+      return token.strip();
+    }
+    String env = CliEnvironment.get(TOKEN_ENV);
+    if (env != null) {
+      return env.strip();
+    }
+    return CliConfigFile.load().token();
   }
 
   static ResourceCodec codec() {
@@ -27,6 +61,6 @@ final class ApiOptions {
   }
 
   ApiClient client(ResourceCodec codec) {
-    return new ApiClient(url(), codec.jsonMapper());
+    return new ApiClient(url(), token(), codec.jsonMapper());
   }
 }

@@ -14,10 +14,11 @@ import picocli.CommandLine.Option;
 @Command(
     name = "generate",
     description =
-        "Generate credentials: zone tokens (asked from global), dataplane tokens (asked from a"
-            + " zone) and KDS certificates.",
+        "Generate credentials: user and zone tokens (asked from global), dataplane tokens"
+            + " (asked from a zone) and KDS certificates.",
     mixinStandardHelpOptions = true,
     subcommands = {
+      GenerateCommand.UserToken.class,
       GenerateCommand.ZoneToken.class,
       GenerateCommand.DataplaneToken.class,
       GenerateCommand.TlsCertificate.class
@@ -28,6 +29,68 @@ final class GenerateCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** {@code meshfed generate user-token --name N [--group G]... [--valid-for 24h]}. */
+  @Command(
+      name = "user-token",
+      description = {
+        "Ask global for a user token for the REST API (needs an admin: anonymous from 127.0.0.1,"
+            + " or --token of a member of mesh-system:admin), and print it.",
+        "Give it to the user, who passes it with --token, MESHFED_API_TOKEN or token: in"
+            + " ~/.meshfed/config.yaml."
+      },
+      mixinStandardHelpOptions = true)
+  static final class UserToken implements Callable<Integer> {
+    static final String PATH = "/tokens/user";
+
+    @CommandLine.Spec CommandSpec spec;
+
+    @Mixin ApiOptions api;
+
+    @Option(
+        names = "--name",
+        required = true,
+        paramLabel = "NAME",
+        description = "Who the token is for (e.g. jane@example.com).")
+    String name;
+
+    @Option(
+        names = "--group",
+        paramLabel = "GROUP",
+        description = "A group of the user (repeat for several; mesh-system:admin makes an admin).")
+    java.util.List<String> groups = new java.util.ArrayList<>();
+
+    @Option(
+        names = "--valid-for",
+        paramLabel = "DURATION",
+        defaultValue = "24h",
+        description = "How long the token is valid, as a Go duration (default: ${DEFAULT-VALUE}).")
+    String validFor;
+
+    @Override
+    public Integer call() {
+      ObjectMapper json = ApiOptions.codec().jsonMapper();
+      ObjectNode body = json.createObjectNode().put("name", name).put("validFor", validFor);
+      groups.forEach(body.putArray("groups")::add);
+      ApiClient client = api.client(ApiOptions.codec());
+      ApiClient.Reply r = client.post(PATH, body.toString());
+      if (r.status() == 404 || r.status() == 405) {
+        throw new CliException(
+            "the API at "
+                + client.base()
+                + " does not issue user tokens (HTTP "
+                + r.status()
+                + "); point --api at the global control plane, not a zone");
+      }
+      if (!r.ok()) {
+        throw new CliException("cannot generate a user token: " + ApiClient.describeError(r));
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(r.raw().strip());
+      out.flush();
+      return 0;
+    }
   }
 
   /** {@code meshfed generate zone-token --zone NAME [--valid-for 8760h]}. */

@@ -32,6 +32,12 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns the exit status (0 ok, 1 failure, 2 usage error). */
   public static int run(String... args) {
+    return run(System.getenv(), args);
+  }
+
+  /** {@link #run(String...)} with {@code env} in place of the process environment (tests). */
+  static int run(java.util.Map<String, String> env, String... args) {
+    CliEnvironment.use(env);
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand("global", GlobalCommand.create());
     cli.addSubcommand("zone", ZoneCommand.create());

@@ -22,6 +22,7 @@ import java.util.Objects;
 public record GlobalConfig(
     String apiAddress,
     int apiPort,
+    boolean apiAnonymousAdminFromLoopback,
     String kdsAddress,
     int kdsPort,
     StoreKind store,
@@ -46,6 +47,8 @@ public record GlobalConfig(
 
   public static final Setting<String> API_ADDRESS = CommonSettings.API_ADDRESS;
   public static final Setting<Integer> API_PORT = CommonSettings.API_PORT;
+  public static final Setting<Boolean> API_ANONYMOUS_ADMIN_FROM_LOOPBACK =
+      CommonSettings.API_ANONYMOUS_ADMIN_FROM_LOOPBACK;
   public static final Setting<String> KDS_ADDRESS =
       Setting.of(
           "kds-address",
@@ -81,6 +84,7 @@ public record GlobalConfig(
           withSecrets(
               API_ADDRESS,
               API_PORT,
+              API_ANONYMOUS_ADMIN_FROM_LOOPBACK,
               KDS_ADDRESS,
               KDS_PORT,
               STORE,
@@ -133,6 +137,10 @@ public record GlobalConfig(
                   : "kds-tls-cert-file is set (" + s.source(KDS_TLS_CERT_FILE) + ")")
               + " but the other is not");
     }
+    String bindProblem = CommonSettings.apiBindProblem(s);
+    if (bindProblem != null) {
+      problems.add(bindProblem);
+    }
     String prefix = s.get(ETCD_PREFIX);
     if (!prefix.startsWith("/")) {
       problems.add(
@@ -150,6 +158,7 @@ public record GlobalConfig(
     return new GlobalConfig(
         s.get(API_ADDRESS),
         s.get(API_PORT),
+        s.get(API_ANONYMOUS_ADMIN_FROM_LOOPBACK),
         s.get(KDS_ADDRESS),
         s.get(KDS_PORT),
         StoreKind.valueOf(s.get(STORE).toUpperCase(Locale.ROOT)),
@@ -178,6 +187,8 @@ public record GlobalConfig(
         + apiAddress
         + ":"
         + apiPort
+        + ", apiAnonymousAdminFromLoopback="
+        + apiAnonymousAdminFromLoopback
         + ", kds="
         + kdsAddress
         + ":"

@@ -4,9 +4,18 @@ import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
+import io.meshfed.api.auth.Authenticator;
+import io.meshfed.api.auth.PublicKeyPem;
+import io.meshfed.api.auth.PublishedUserTokenKeys;
+import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.global.api.SyncEndpoints;
+import io.meshfed.global.api.UserTokenEndpoint;
 import io.meshfed.global.api.ZoneEndpoints;
 import io.meshfed.global.api.ZoneTokenEndpoint;
+import io.meshfed.global.auth.AdminTokenFile;
+import io.meshfed.global.auth.RevocationsToZones;
+import io.meshfed.global.auth.UserTokenIssuer;
 import io.meshfed.global.kds.GlobalKdsServer;
 import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.global.kds.auth.KdsCompatibility;
@@ -30,7 +39,9 @@ import io.meshfed.store.ResourceStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -59,6 +70,9 @@ public final class GlobalControlPlane implements AutoCloseable {
   public static final java.util.Set<String> REQUIRED_ZONE_FEATURES =
       java.util.Set.of("kds-delta-v1");
 
+  /** How long the revocation check of a request waits for the store. */
+  private static final Duration API_STORE_TIMEOUT = Duration.ofSeconds(10);
+
   private final GlobalConfig config;
   private final ResourceStore store;
   private final Clock clock;
@@ -73,6 +87,8 @@ public final class GlobalControlPlane implements AutoCloseable {
   private final boolean secureKds;
   private KdsTlsMaterial kdsTls;
   private ZoneTokenIssuer zoneTokens;
+  private UserTokenIssuer userTokens;
+  private UserTokenVerifier userTokenVerifier;
   private String clusterId;
   private GlobalKdsServer kds;
   private ScheduledExecutorService kdsScheduler;
@@ -133,6 +149,7 @@ public final class GlobalControlPlane implements AutoCloseable {
       throw new IllegalStateException("global control plane already started");
     }
     loadZoneSecurity();
+    loadApiSecurity();
     KdsServerOptions options =
         kdsOptions.withSettings(
             kdsOptions
@@ -173,7 +190,11 @@ public final class GlobalControlPlane implements AutoCloseable {
             .index(IndexInfo.global(version(), instanceId))
             .maxBodyBytes(config.maxBodyBytes())
             .clock(clock)
+            .authenticator(
+                Authenticator.withTokens(userTokenVerifier, config.apiAnonymousAdminFromLoopback()))
             .route(ZoneTokenEndpoint.route(zoneTokens, codec.jsonMapper()))
+            .route(UserTokenEndpoint.route(userTokens, codec.jsonMapper()))
+            .writeHook(RevocationsToZones::apply)
             .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .routes(new ProxyOverviewEndpoints(store, codec).routes())
@@ -213,6 +234,38 @@ public final class GlobalControlPlane implements AutoCloseable {
     log.info("global control plane {}: store identity (cluster id) {}", instanceId, clusterId);
   }
 
+  /**
+   * REST API security, before the API is served: the user token signing key from the store, the
+   * verifier that checks the revocation list on every request, and the admin token file.
+   */
+  private void loadApiSecurity() {
+    userTokens = UserTokenIssuer.loadOrCreate(store, clock);
+    publishPublicKey(
+        PublishedUserTokenKeys.secretName(userTokens.signingKey().kid()),
+        userTokens.signingKey().publicKey());
+    userTokenVerifier =
+        UserTokenVerifier.forKey(
+            userTokens.signingKey().kid(),
+            userTokens.signingKey().publicKey(),
+            new UserTokenRevocations(store, API_STORE_TIMEOUT)::isRevoked,
+            clock);
+    Path adminToken = AdminTokenFile.ensure(config.dataDir(), userTokens, userTokenVerifier);
+    log.info(
+        "global control plane {}: REST API admin user token in {}; anonymous admin from"
+            + " loopback is {}",
+        instanceId,
+        adminToken,
+        config.apiAnonymousAdminFromLoopback() ? "on" : "off");
+  }
+
+  /** Issues user tokens; available once started. */
+  public synchronized UserTokenIssuer userTokenIssuer() {
+    if (userTokens == null) {
+      throw new IllegalStateException("global control plane is not started");
+    }
+    return userTokens;
+  }
+
   /** Name prefix of the GlobalSecret holding the public half of the zone-token signing key. */
   public static final String ZONE_TOKEN_PUBLIC_KEY_PREFIX = "zone-token-signing-public-key-";
 
@@ -223,15 +276,15 @@ public final class GlobalControlPlane implements AutoCloseable {
    */
   private void publishZoneTokenPublicKey() {
     var key = zoneTokens.signingKey();
-    String pem =
-        "-----BEGIN PUBLIC KEY-----\n"
-            + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(key.publicKey().getEncoded())
-            + "\n-----END PUBLIC KEY-----\n";
+    publishPublicKey(ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid(), key.publicKey());
+  }
+
+  /** Keeps the GlobalSecret {@code name} holding {@code key} (PEM) current and synced to zones. */
+  private void publishPublicKey(String name, java.security.PublicKey key) {
+    String pem = PublicKeyPem.encode(key);
     Resource wanted =
         new Resource(
-            ResourceKey.global(
-                StandardTypes.GLOBAL_SECRET, ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid()),
+            ResourceKey.global(StandardTypes.GLOBAL_SECRET, name),
             Meta.withLabels(
                 java.util.Map.of(
                     Labels.MANAGED_BY, "meshfed-global", Labels.SYNC_TO_ZONES, "true")),
@@ -247,7 +300,7 @@ public final class GlobalControlPlane implements AutoCloseable {
       }
     } catch (java.util.concurrent.CompletionException e) {
       // Another replica wrote it at the same time: it holds the same public key.
-      log.debug("zone token public key written concurrently: {}", e.getCause().toString());
+      log.debug("public key {} written concurrently: {}", name, e.getCause().toString());
     }
   }
 

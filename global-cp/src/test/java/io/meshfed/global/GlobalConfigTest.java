@@ -101,6 +101,7 @@ class GlobalConfigTest {
             List.of(
                 "api-address",
                 "api-port",
+                "api-anonymous-admin-from-loopback",
                 "kds-address",
                 "kds-port",
                 "store",
@@ -139,5 +140,27 @@ class GlobalConfigTest {
         .isInstanceOf(SettingsException.class)
         .hasMessageContaining("secrets-key-file (flag --secrets-key-file)")
         .hasMessageContaining("are both set");
+  }
+
+  @Test
+  void anonymousLoopbackAdminIsOnByDefault() {
+    assertThat(GlobalConfig.defaults().apiAnonymousAdminFromLoopback()).isTrue();
+  }
+
+  @Test
+  void aNonLoopbackApiAddressWithAnonymousAdminOnIsRefusedWithTheFix() {
+    assertThatThrownBy(() -> GlobalConfig.load(Map.of("api-address", "0.0.0.0"), Map.of(), null))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("0.0.0.0")
+        .hasMessageContaining("api-anonymous-admin-from-loopback")
+        .hasMessageContaining("127.0.0.1");
+
+    GlobalConfig open =
+        GlobalConfig.load(
+            Map.of("api-address", "0.0.0.0"),
+            Map.of("MESHFED_API_ANONYMOUS_ADMIN_FROM_LOOPBACK", "false"),
+            null);
+    assertThat(open.apiAnonymousAdminFromLoopback()).isFalse();
+    assertThat(open.apiAddress()).isEqualTo("0.0.0.0");
   }
 }

@@ -34,6 +34,7 @@ public record ZoneConfig(
     Path dataDir,
     String apiAddress,
     int apiPort,
+    boolean apiAnonymousAdminFromLoopback,
     String xdsAddress,
     int xdsPort,
     StoreKind store,
@@ -147,6 +148,8 @@ public record ZoneConfig(
               + " .meshfed/zone-ZONE)");
   public static final Setting<String> API_ADDRESS = CommonSettings.API_ADDRESS;
   public static final Setting<Integer> API_PORT = CommonSettings.API_PORT;
+  public static final Setting<Boolean> API_ANONYMOUS_ADMIN_FROM_LOOPBACK =
+      CommonSettings.API_ANONYMOUS_ADMIN_FROM_LOOPBACK;
   public static final Setting<String> XDS_ADDRESS =
       Setting.of(
           "xds-address",
@@ -181,6 +184,7 @@ public record ZoneConfig(
               DATA_DIR,
               API_ADDRESS,
               API_PORT,
+              API_ANONYMOUS_ADMIN_FROM_LOOPBACK,
               XDS_ADDRESS,
               XDS_PORT,
               STORE,
@@ -256,6 +260,10 @@ public record ZoneConfig(
                 + " is plaintext; use grpcs://");
       }
     }
+    String bindProblem = CommonSettings.apiBindProblem(s);
+    if (bindProblem != null) {
+      problems.add(bindProblem);
+    }
     String prefix = s.get(ETCD_PREFIX);
     if (!prefix.startsWith("/")) {
       problems.add(
@@ -278,6 +286,7 @@ public record ZoneConfig(
         s.find(DATA_DIR).orElseGet(() -> defaultDataDir(zone)),
         s.get(API_ADDRESS),
         s.get(API_PORT),
+        s.get(API_ANONYMOUS_ADMIN_FROM_LOOPBACK),
         s.get(XDS_ADDRESS),
         s.get(XDS_PORT),
         StoreKind.valueOf(s.get(STORE).toUpperCase(Locale.ROOT)),
@@ -385,6 +394,8 @@ public record ZoneConfig(
         + apiAddress
         + ":"
         + apiPort
+        + ", apiAnonymousAdminFromLoopback="
+        + apiAnonymousAdminFromLoopback
         + ", xds="
         + xdsAddress
         + ":"

@@ -10,6 +10,10 @@ import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
 import io.meshfed.api.WriteHook;
+import io.meshfed.api.auth.Authenticator;
+import io.meshfed.api.auth.PublishedUserTokenKeys;
+import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSink;
@@ -230,6 +234,9 @@ public final class ZoneControlPlane implements AutoCloseable {
                   config.dpTokenRequired()
                       ? new TokenCheckingWriteHook(writeHook, dataplaneTokens)
                       : writeHook)
+              .authenticator(
+                  Authenticator.withTokens(
+                      userTokenVerifier(), config.apiAnonymousAdminFromLoopback()))
               .route(ApiRoute.get("/status/global", this::globalStatus))
               .route(DataplaneTokenEndpoint.route(dataplaneTokens, codec.jsonMapper()))
               .routes(new ProxyOverviewEndpoints(store, codec).routes())
@@ -273,6 +280,19 @@ public final class ZoneControlPlane implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("zone " + config.zone() + ": interrupted at start", e);
     }
+  }
+
+  /**
+   * Verifies global's user tokens with what global publishes over KDS: the public half of its
+   * signing key and the revocation list, both read from this zone's store on every request.
+   */
+  private UserTokenVerifier userTokenVerifier() {
+    Duration timeout = Duration.ofSeconds(10);
+    return new UserTokenVerifier(
+        new PublishedUserTokenKeys(store, timeout),
+        new UserTokenRevocations(store, timeout)::isRevoked,
+        clock,
+        UserTokenVerifier.DEFAULT_SKEW);
   }
 
   /** The port the xDS server listens on. */

@@ -119,9 +119,12 @@ final class ControlPlaneApi {
     }
   }
 
-  /** Adds {@code Authorization: Bearer <token>} when the proxy has a dataplane token. */
+  /**
+   * Adds the {@link DataplaneTokenHeader} header when the proxy has a dataplane token ({@code
+   * Authorization} carries user tokens, which the API authenticates separately).
+   */
   private static HttpRequest.Builder authorized(LaunchOptions o, HttpRequest.Builder request) {
-    o.dataplaneToken().ifPresent(t -> request.header("Authorization", "Bearer " + t));
+    o.dataplaneToken().ifPresent(t -> request.header(DataplaneTokenHeader.NAME, t));
     return request;
   }
 

@@ -1,5 +1,6 @@
 package io.meshfed.api.settings;
 
+import io.meshfed.api.auth.BindPolicy;
 import io.meshfed.store.crypto.SecretsKeySource;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,6 +13,13 @@ public final class CommonSettings {
       Setting.of("api-address", SettingType.string(), "127.0.0.1", "Address the REST API binds");
   public static final Setting<Integer> API_PORT =
       Setting.of("api-port", SettingType.port(), 5681, "Port of the REST API (0: any free port)");
+  public static final Setting<Boolean> API_ANONYMOUS_ADMIN_FROM_LOOPBACK =
+      Setting.of(
+          "api-anonymous-admin-from-loopback",
+          SettingType.bool(),
+          true,
+          "Treat REST requests without a token from 127.0.0.1 or ::1 as admin (Kuma's"
+              + " localhostIsAdmin); must be false when api-address is not a loopback address");
   public static final Setting<String> STORE =
       Setting.of(
           "store",
@@ -83,6 +91,23 @@ public final class CommonSettings {
         s.get(SECRETS_KEY),
         s.get(SECRETS_PREVIOUS_KEY_FILE),
         dataDir.resolve(SecretsKeySource.DEFAULT_FILE_NAME));
+  }
+
+  /**
+   * What is wrong with {@code api-address} given {@code api-anonymous-admin-from-loopback}, or
+   * null: a non-loopback address needs anonymous admin turned off.
+   */
+  public static String apiBindProblem(ResolvedSettings s) {
+    String problem =
+        BindPolicy.problem(s.get(API_ADDRESS), s.get(API_ANONYMOUS_ADMIN_FROM_LOOPBACK));
+    return problem == null
+        ? null
+        : problem
+            + " (api-address from "
+            + s.source(API_ADDRESS)
+            + ", api-anonymous-admin-from-loopback from "
+            + s.source(API_ANONYMOUS_ADMIN_FROM_LOOPBACK)
+            + ")";
   }
 
   /** {@code etcd-prefix} with a role-specific default. */

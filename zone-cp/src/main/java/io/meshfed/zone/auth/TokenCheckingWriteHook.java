@@ -3,6 +3,7 @@ package io.meshfed.zone.auth;
 import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
 import io.meshfed.api.WriteHook;
+import io.meshfed.dp.DataplaneTokenHeader;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import java.util.Objects;
@@ -10,8 +11,8 @@ import java.util.Objects;
 /**
  * A {@link WriteHook} decorator for a zone that requires dataplane tokens: a {@code Dataplane} or
  * {@code ZoneIngress} written through the API (a proxy registering itself) must carry an {@code
- * Authorization: Bearer <token>} header issued to that very proxy, else the write is refused with
- * 401. Other writes go straight to the wrapped hook.
+ * X-Meshfed-Dataplane-Token} header ({@link DataplaneTokenHeader}) with a token issued to that very
+ * proxy, else the write is refused with 401. Other writes go straight to the wrapped hook.
  */
 public final class TokenCheckingWriteHook implements WriteHook {
   private final WriteHook next;
@@ -31,7 +32,7 @@ public final class TokenCheckingWriteHook implements WriteHook {
 
   @Override
   public Resource apply(Resource resource, ApiRequest request) {
-    check(resource, request.header("Authorization").orElse(null));
+    check(resource, request.header(DataplaneTokenHeader.NAME).orElse(null));
     return next.apply(resource, request);
   }
 

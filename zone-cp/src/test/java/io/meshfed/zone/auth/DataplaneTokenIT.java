@@ -10,6 +10,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.meshfed.dp.DataplaneTokenHeader;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.memory.MemoryResourceStore;
@@ -89,7 +90,7 @@ class DataplaneTokenIT {
             .header("Content-Type", "application/json")
             .method(method, HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
-      b.header("Authorization", "Bearer " + token);
+      b.header(DataplaneTokenHeader.NAME, token);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -1,0 +1,129 @@
+package io.meshfed.global.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.api.ApiException;
+import io.meshfed.api.ApiRequest;
+import io.meshfed.api.ApiResponse;
+import io.meshfed.api.ApiRoute;
+import io.meshfed.global.auth.UserTokenIssuer;
+import io.meshfed.model.validation.Durations;
+import io.meshfed.model.validation.Violation;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /tokens/user} with {@code {"name": "jane", "groups": ["team-a"], "validFor": "24h"}}:
+ * answers a new user token as {@code text/plain}, as Kuma does. {@code groups} may be absent (no
+ * group), {@code validFor} is a Go duration, 24h when absent. Bad input is a 400 whose causes name
+ * the field. Only admins reach it (the API's authorizer guards {@code /tokens}).
+ */
+public final class UserTokenEndpoint {
+  private static final Logger log = LoggerFactory.getLogger(UserTokenEndpoint.class);
+
+  public static final String PATH = "/tokens/user";
+  private static final String EXAMPLE =
+      "{\"name\": \"jane\", \"groups\": [\"team-a\"], \"validFor\": \"24h\"}";
+
+  private final UserTokenIssuer issuer;
+  private final ObjectMapper json;
+
+  private UserTokenEndpoint(UserTokenIssuer issuer, ObjectMapper json) {
+    this.issuer = Objects.requireNonNull(issuer, "issuer");
+    this.json = Objects.requireNonNull(json, "json");
+  }
+
+  /** The route to add to the API server. */
+  public static ApiRoute route(UserTokenIssuer issuer, ObjectMapper json) {
+    return ApiRoute.post(PATH, new UserTokenEndpoint(issuer, json)::handle);
+  }
+
+  private ApiResponse handle(ApiRequest request) throws IOException {
+    byte[] body = request.body();
+    JsonNode node;
+    try {
+      node = body.length == 0 ? null : json.readTree(new String(body, StandardCharsets.UTF_8));
+    } catch (JsonProcessingException e) {
+      throw ApiException.badRequest("body", "not JSON (expected " + EXAMPLE + ")");
+    }
+    if (node == null || !node.isObject()) {
+      throw ApiException.badRequest("body", "expected a JSON object such as " + EXAMPLE);
+    }
+    List<Violation> causes = new ArrayList<>();
+    JsonNode nameNode = node.get("name");
+    String name = null;
+    if (nameNode == null || nameNode.isNull()) {
+      causes.add(new Violation("name", "is required (e.g. jane or jane@example.com)"));
+    } else if (!nameNode.isTextual()) {
+      causes.add(new Violation("name", "must be a string (got " + nameNode + ")"));
+    } else {
+      name = nameNode.asText();
+      String problem = UserTokenIssuer.checkName(name);
+      if (problem != null) {
+        causes.add(new Violation("name", problem));
+      }
+    }
+    Set<String> groups = new LinkedHashSet<>();
+    JsonNode groupsNode = node.get("groups");
+    if (groupsNode != null && !groupsNode.isNull()) {
+      if (!groupsNode.isArray()) {
+        causes.add(new Violation("groups", "must be a list of strings (got " + groupsNode + ")"));
+      } else {
+        for (JsonNode g : groupsNode) {
+          if (!g.isTextual()) {
+            causes.add(new Violation("groups", "must hold strings only (got " + g + ")"));
+          } else {
+            groups.add(g.asText());
+          }
+        }
+        String problem = UserTokenIssuer.checkGroups(groups);
+        if (problem != null) {
+          causes.add(new Violation("groups", problem));
+        }
+      }
+    }
+    Duration validFor = UserTokenIssuer.DEFAULT_VALIDITY;
+    JsonNode validNode = node.get("validFor");
+    if (validNode != null && !validNode.isNull()) {
+      if (!validNode.isTextual()) {
+        causes.add(
+            new Violation(
+                "validFor", "must be a duration string such as 24h (got " + validNode + ")"));
+      } else {
+        try {
+          validFor = Durations.parse(validNode.asText());
+          String problem = UserTokenIssuer.checkValidFor(validFor);
+          if (problem != null) {
+            causes.add(new Violation("validFor", "'" + validNode.asText() + "' " + problem));
+          }
+        } catch (IllegalArgumentException e) {
+          causes.add(new Violation("validFor", e.getMessage()));
+        }
+      }
+    }
+    if (!causes.isEmpty()) {
+      throw new ApiException(
+          400,
+          "Bad Request",
+          "cannot issue a user token: "
+              + String.join("; ", causes.stream().map(Violation::toString).toList()),
+          causes);
+    }
+    UserTokenIssuer.Issued issued = issuer.issue(name, groups, validFor);
+    log.info(
+        "user token {} for {} issued at the request of {}",
+        issued.id(),
+        name,
+        request.principal().name());
+    return ApiResponse.text(200, "text/plain", issued.token());
+  }
+}
