@@ -1,8 +1,8 @@
 package io.meshfed.api;
 
-import com.sun.net.httpserver.Headers;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,10 +17,11 @@ public final class ApiRequest {
   private final String path;
   private final Map<String, String> pathParams;
   private final Map<String, List<String>> query;
-  private final Headers headers;
+  private final Map<String, List<String>> headers;
   private final InputStream bodyStream;
   private final long maxBodyBytes;
   private final String baseUrl;
+  private final InetSocketAddress remoteAddress;
   private byte[] body;
 
   ApiRequest(
@@ -28,10 +29,11 @@ public final class ApiRequest {
       String path,
       Map<String, String> pathParams,
       Map<String, List<String>> query,
-      Headers headers,
+      Map<String, List<String>> headers,
       InputStream bodyStream,
       long maxBodyBytes,
-      String baseUrl) {
+      String baseUrl,
+      InetSocketAddress remoteAddress) {
     this.method = method;
     this.path = path;
     this.pathParams = Map.copyOf(pathParams);
@@ -40,12 +42,14 @@ public final class ApiRequest {
     this.bodyStream = bodyStream;
     this.maxBodyBytes = maxBodyBytes;
     this.baseUrl = baseUrl;
+    this.remoteAddress = remoteAddress;
   }
 
   /** The same request with other path parameters (used when matching routes). */
   ApiRequest withPathParams(Map<String, String> params) {
     ApiRequest r =
-        new ApiRequest(method, path, params, query, headers, bodyStream, maxBodyBytes, baseUrl);
+        new ApiRequest(
+            method, path, params, query, headers, bodyStream, maxBodyBytes, baseUrl, remoteAddress);
     r.body = body;
     return r;
   }
@@ -80,13 +84,23 @@ public final class ApiRequest {
         : Optional.of(values.get(values.size() - 1));
   }
 
+  /** The first value of a header (names are case-insensitive). */
   public Optional<String> header(String name) {
-    return Optional.ofNullable(headers.getFirst(name));
+    List<String> values = headers.get(name);
+    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
   }
 
-  /** {@code http://host:port} as the client addressed this server, for absolute links. */
+  /**
+   * {@code http(s)://address:port} of this server for absolute links: the address the connection
+   * was accepted on, never the client's {@code Host} header.
+   */
   public String baseUrl() {
     return baseUrl;
+  }
+
+  /** The address and port of the peer that sent this request. */
+  public InetSocketAddress remoteAddress() {
+    return remoteAddress;
   }
 
   /** True when the client asked for YAML ({@code ?format=yaml} or {@code Accept: ...yaml}). */
