@@ -1,5 +1,6 @@
 package io.meshfed.api;
 
+import io.meshfed.api.settings.ApiListener;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.CircuitBreakingStore;
@@ -10,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,6 +75,9 @@ public final class ApiServer implements AutoCloseable {
       throw new IllegalStateException("API server already started");
     }
     String role = config.mode.wireName();
+    // Bad TLS files fail here, before any thread is started.
+    KeyStore tlsIdentity =
+        config.tlsCertFile == null ? null : PemKeyStore.load(config.tlsCertFile, config.tlsKeyFile);
     timer = Executors.newSingleThreadScheduledExecutor(daemon("api-" + role + "-store-timer"));
     probeTimer = Executors.newSingleThreadScheduledExecutor(daemon("api-" + role + "-store-probe"));
     CircuitBreakingStore store =
@@ -150,10 +155,10 @@ public final class ApiServer implements AutoCloseable {
     httpConfig.setRequestHeaderSize(16 * 1024);
     HttpConnectionFactory h1 = new HttpConnectionFactory(httpConfig);
     ServerConnector c;
-    if (config.tlsCertFile != null) {
+    if (tlsIdentity != null) {
       httpConfig.addCustomizer(new SecureRequestCustomizer(false));
       SslContextFactory.Server tls = new SslContextFactory.Server();
-      tls.setKeyStore(PemKeyStore.load(config.tlsCertFile, config.tlsKeyFile));
+      tls.setKeyStore(tlsIdentity);
       tls.setKeyStorePassword(new String(PemKeyStore.PASSWORD));
       c = new ServerConnector(http, 1, 1, new SslConnectionFactory(tls, h1.getProtocol()), h1);
     } else {
@@ -417,6 +422,12 @@ public final class ApiServer implements AutoCloseable {
     public Builder allowedHosts(Collection<String> names) {
       this.allowedHosts = Set.copyOf(names);
       return this;
+    }
+
+    /** Allowed host names and TLS, as resolved from the {@code api-*} settings. */
+    public Builder listener(ApiListener listener) {
+      return allowedHosts(listener.allowedHosts())
+          .tls(listener.tlsCertFile(), listener.tlsKeyFile());
     }
 
     /** Serve HTTPS with this PEM certificate chain and PKCS#8 PEM key (both or neither). */

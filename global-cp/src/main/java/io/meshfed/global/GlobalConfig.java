@@ -1,5 +1,6 @@
 package io.meshfed.global;
 
+import io.meshfed.api.settings.ApiListener;
 import io.meshfed.api.settings.CommonSettings;
 import io.meshfed.api.settings.ResolvedSettings;
 import io.meshfed.api.settings.Setting;
@@ -33,6 +34,7 @@ public record GlobalConfig(
     Path kdsTlsCertFile,
     Path kdsTlsKeyFile,
     int kdsMaxResponseBytes,
+    ApiListener apiListener,
     String summary) {
 
   /** Where resources are kept. */
@@ -89,7 +91,10 @@ public record GlobalConfig(
               MAX_BODY_BYTES,
               KDS_TLS_CERT_FILE,
               KDS_TLS_KEY_FILE,
-              KDS_MAX_RESPONSE_BYTES));
+              KDS_MAX_RESPONSE_BYTES,
+              ApiListener.API_ALLOWED_HOSTS,
+              ApiListener.API_TLS_CERT_FILE,
+              ApiListener.API_TLS_KEY_FILE));
 
   public GlobalConfig {
     Objects.requireNonNull(apiAddress, "apiAddress");
@@ -122,6 +127,7 @@ public record GlobalConfig(
                   : "kds-tls-cert-file is set (" + s.source(KDS_TLS_CERT_FILE) + ")")
               + " but the other is not");
     }
+    ApiListener apiListener = ApiListener.from(s, problems);
     String prefix = s.get(ETCD_PREFIX);
     if (!prefix.startsWith("/")) {
       problems.add(
@@ -150,6 +156,7 @@ public record GlobalConfig(
         cert,
         key,
         s.get(KDS_MAX_RESPONSE_BYTES),
+        apiListener,
         s.summary());
   }
 

@@ -1,5 +1,6 @@
 package io.meshfed.zone;
 
+import io.meshfed.api.settings.ApiListener;
 import io.meshfed.api.settings.CommonSettings;
 import io.meshfed.api.settings.ResolvedSettings;
 import io.meshfed.api.settings.Setting;
@@ -41,6 +42,7 @@ public record ZoneConfig(
     String etcdUsername,
     String etcdPassword,
     long maxBodyBytes,
+    ApiListener apiListener,
     String summary) {
 
   /** Where the zone keeps its resources. */
@@ -173,7 +175,10 @@ public record ZoneConfig(
               ETCD_PREFIX,
               ETCD_USERNAME,
               ETCD_PASSWORD,
-              MAX_BODY_BYTES));
+              MAX_BODY_BYTES,
+              ApiListener.API_ALLOWED_HOSTS,
+              ApiListener.API_TLS_CERT_FILE,
+              ApiListener.API_TLS_KEY_FILE));
 
   public ZoneConfig {
     Objects.requireNonNull(zone, "zone");
@@ -232,6 +237,7 @@ public record ZoneConfig(
                 + " is plaintext; use grpcs://");
       }
     }
+    ApiListener apiListener = ApiListener.from(s, problems);
     String prefix = s.get(ETCD_PREFIX);
     if (!prefix.startsWith("/")) {
       problems.add(
@@ -261,6 +267,7 @@ public record ZoneConfig(
         s.get(ETCD_USERNAME),
         s.get(ETCD_PASSWORD),
         s.get(MAX_BODY_BYTES),
+        apiListener,
         s.summary());
   }
 
