@@ -59,7 +59,9 @@ final class Errors {
                 + " may have applied this "
                 + method);
       }
-      log.warn("{} {}: store unavailable: {}", method, path, su.getMessage());
+      // DEBUG: during an outage every request fails so; the circuit breaker and the readiness
+      // probe log the outage itself once, at WARN.
+      log.debug("{} {}: store unavailable: {}", method, path, su.getMessage());
       return new ApiException(
           503,
           "Service Unavailable",
