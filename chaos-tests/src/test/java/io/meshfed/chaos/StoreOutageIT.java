@@ -158,7 +158,9 @@ class StoreOutageIT {
     // for 17-40 s. The tail is bounded loosely: this machine's 2 cores are shared with other
     // builds, and a timing goal belongs in the printed figures, not in a flaky assertion.
     List<Long> noticed = latencies(probes, p -> p.phase().equals("outage-noticed"));
-    assertThat(noticed.get(noticed.size() / 2)).as("probe p50 during the outage (us)").isLessThan(100_000);
+    assertThat(noticed.get(noticed.size() / 2))
+        .as("probe p50 during the outage (us)")
+        .isLessThan(100_000);
     assertThat(p99).as("probe p99 (us)").isLessThan(1_000_000);
     assertThat(max).as("probe max (us)").isLessThan(5_000_000);
     assertThat(probes).allSatisfy(p -> assertThat(p.status()).isIn(200, 503));
