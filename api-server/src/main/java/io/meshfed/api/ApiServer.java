@@ -4,7 +4,9 @@ import io.meshfed.api.settings.ApiListener;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.CircuitBreakingStore;
+import io.meshfed.store.CircuitBreakingStore.State;
 import io.meshfed.store.ResourceStore;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,6 +89,9 @@ public final class ApiServer implements AutoCloseable {
                 config.breakerFailures, config.breakerOpenFor, config.storeTimeout),
             config.clock,
             timer);
+    Gauge.builder("api.store.circuit.open", store, s -> s.state() == State.CLOSED ? 0 : 1)
+        .description("1 while the REST API refuses store calls because the store is down")
+        .register(config.meterRegistry);
     health =
         new StoreHealth(
                 config.store, config.probeInterval, config.storeTimeout, config.clock, probeTimer)
