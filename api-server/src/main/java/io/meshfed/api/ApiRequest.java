@@ -1,6 +1,5 @@
 package io.meshfed.api;
 
-import com.sun.net.httpserver.Headers;
 import io.meshfed.api.auth.Principal;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +18,7 @@ public final class ApiRequest {
   private final String path;
   private final Map<String, String> pathParams;
   private final Map<String, List<String>> query;
-  private final Headers headers;
+  private final Map<String, List<String>> headers;
   private final InputStream bodyStream;
   private final long maxBodyBytes;
   private final String baseUrl;
@@ -32,7 +31,7 @@ public final class ApiRequest {
       String path,
       Map<String, String> pathParams,
       Map<String, List<String>> query,
-      Headers headers,
+      Map<String, List<String>> headers,
       InputStream bodyStream,
       long maxBodyBytes,
       String baseUrl,
@@ -126,11 +125,16 @@ public final class ApiRequest {
         : Optional.of(values.get(values.size() - 1));
   }
 
+  /** The first value of a header (names are case-insensitive). */
   public Optional<String> header(String name) {
-    return Optional.ofNullable(headers.getFirst(name));
+    List<String> values = headers.get(name);
+    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
   }
 
-  /** {@code http://host:port} as the client addressed this server, for absolute links. */
+  /**
+   * {@code http(s)://address:port} of this server for absolute links: the address the connection
+   * was accepted on, never the client's {@code Host} header.
+   */
   public String baseUrl() {
     return baseUrl;
   }

@@ -1,50 +1,70 @@
 package io.meshfed.api;
 
-import com.sun.net.httpserver.HttpServer;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.Authorizer;
 import io.meshfed.api.auth.BindPolicy;
+import io.meshfed.api.settings.ApiListener;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.store.CircuitBreakingStore;
+import io.meshfed.store.CircuitBreakingStore.State;
 import io.meshfed.store.ResourceStore;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST API of a control plane (Kuma's paths and shapes) on the JDK's HTTP server, with a
- * bounded pool of request threads. Build it with {@link #builder()}, then {@link #start()}; {@link
- * #port()} is the bound port (useful with port 0).
+ * The REST API of a control plane (Kuma's paths and shapes) on Jetty. Build it with {@link
+ * #builder()}, then {@link #start()}; {@link #port()} is the bound port (useful with port 0).
+ *
+ * <p>Threads: Jetty's small pool accepts, parses and answers the probes and the index ({@code /},
+ * {@code /ready}, {@code /metrics}) itself; every other route runs on a bounded pool of request
+ * threads whose queue, when full, sheds requests with 503 + {@code Retry-After}. The resource
+ * routes reach the store through a {@link CircuitBreakingStore}: a short deadline per call, and
+ * immediate 503s while the store is known to be down. {@code /ready} is 503 while a periodic probe
+ * of the store fails.
  */
 public final class ApiServer implements AutoCloseable {
-  static {
-    // The JDK server writes headers and body separately; without TCP_NODELAY every response
-    // waits for the client's delayed ACK (about 40 ms), which caps a connection at ~25 req/s.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
-
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+  private static final Set<String> INLINE_ROUTES = Set.of("/", "/ready", "/metrics");
 
   private final Builder config;
-  private HttpServer server;
+  private Server server;
+  private ServerConnector connector;
   private ThreadPoolExecutor pool;
+  private ScheduledExecutorService timer;
+  private ScheduledExecutorService probeTimer;
+  private StoreHealth health;
 
   private ApiServer(Builder config) {
     this.config = config;
@@ -59,17 +79,46 @@ public final class ApiServer implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("API server already started");
     }
-    StoreCalls calls = new StoreCalls(config.meterRegistry, config.storeTimeout);
+    String role = config.mode.wireName();
+    // Bad TLS files fail here, before any thread is started.
+    KeyStore tlsIdentity =
+        config.tlsCertFile == null ? null : PemKeyStore.load(config.tlsCertFile, config.tlsKeyFile);
+    timer = Executors.newSingleThreadScheduledExecutor(daemon("api-" + role + "-store-timer"));
+    probeTimer = Executors.newSingleThreadScheduledExecutor(daemon("api-" + role + "-store-probe"));
+    CircuitBreakingStore store =
+        new CircuitBreakingStore(
+            config.store,
+            new CircuitBreakingStore.Settings(
+                config.breakerFailures, config.breakerOpenFor, config.storeTimeout),
+            config.clock,
+            timer);
+    Gauge.builder("api.store.circuit.open", store, s -> s.state() == State.CLOSED ? 0 : 1)
+        .description("1 while the REST API refuses store calls because the store is down")
+        .register(config.meterRegistry);
+    health =
+        new StoreHealth(
+                config.store, config.probeInterval, config.storeTimeout, config.clock, probeTimer)
+            .start();
+    // A backstop only: the breaker's deadline answers first.
+    StoreCalls calls = new StoreCalls(config.meterRegistry, config.storeTimeout.multipliedBy(2));
     ResourceEndpoints resources =
-        new ResourceEndpoints(config.mode, config.store, config.codec, calls, config.writeHook);
+        new ResourceEndpoints(config.mode, store, config.codec, calls, config.writeHook);
+    StoreHealth probe = health;
+    BooleanSupplier baseReadiness = config.readiness;
     SystemEndpoints system =
         new SystemEndpoints(
             config.mode,
             config.index,
             config.hostname != null ? config.hostname : localHostname(),
-            config.readiness,
+            () -> {
+              String problem = probe.problem();
+              if (problem != null) {
+                return problem;
+              }
+              return baseReadiness.getAsBoolean() ? null : "not ready";
+            },
             config.meterRegistry,
-            config.store,
+            store,
             config.codec.registry(),
             calls,
             config.clock);
@@ -87,14 +136,13 @@ public final class ApiServer implements AutoCloseable {
             routes,
             config.codec.jsonMapper(),
             config.meterRegistry,
-            config.maxBodyBytes,
             config.authenticator,
             Authorizer.forRegistry(config.codec.registry()));
 
     AtomicInteger threadIds = new AtomicInteger();
-    // When every thread is busy and the queue is full, the accepting thread serves the request
-    // itself: new connections wait instead of piling up without bound or being dropped.
-    ThreadPoolExecutor executor =
+    // A full queue refuses (503 + Retry-After): no request ever runs on a Jetty thread while
+    // it waits for the store.
+    pool =
         new ThreadPoolExecutor(
             config.threads,
             config.threads,
@@ -102,30 +150,61 @@ public final class ApiServer implements AutoCloseable {
             TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(config.queueCapacity),
             r -> {
-              Thread t =
-                  new Thread(
-                      r, "api-" + config.mode.wireName() + "-" + threadIds.incrementAndGet());
+              Thread t = new Thread(r, "api-" + role + "-" + threadIds.incrementAndGet());
               t.setDaemon(true);
               return t;
             },
-            new ThreadPoolExecutor.CallerRunsPolicy());
-    executor.allowCoreThreadTimeOut(true);
-    try {
-      HttpServer http =
-          HttpServer.create(new InetSocketAddress(config.bindAddress, config.port), 0);
-      http.setExecutor(executor);
-      http.createContext("/", dispatcher);
-      http.start();
-      this.server = http;
-      this.pool = executor;
-    } catch (IOException e) {
-      executor.shutdownNow();
-      throw new UncheckedIOException(
-          "cannot bind the API server to " + config.bindAddress + ":" + config.port, e);
+            new ThreadPoolExecutor.AbortPolicy());
+    pool.allowCoreThreadTimeOut(true);
+
+    QueuedThreadPool jettyThreads = new QueuedThreadPool(16, 2);
+    jettyThreads.setName("api-" + role + "-http");
+    jettyThreads.setDaemon(true);
+    Server http = new Server(jettyThreads);
+    http.setErrorHandler(new JsonErrorHandler(config.codec.jsonMapper()));
+    http.setStopTimeout(2000);
+    HttpConfiguration httpConfig = new HttpConfiguration();
+    httpConfig.setSendServerVersion(false);
+    httpConfig.setSendXPoweredBy(false);
+    httpConfig.setRequestHeaderSize(16 * 1024);
+    HttpConnectionFactory h1 = new HttpConnectionFactory(httpConfig);
+    ServerConnector c;
+    if (tlsIdentity != null) {
+      httpConfig.addCustomizer(new SecureRequestCustomizer(false));
+      SslContextFactory.Server tls = new SslContextFactory.Server();
+      tls.setKeyStore(tlsIdentity);
+      tls.setKeyStorePassword(new String(PemKeyStore.PASSWORD));
+      c = new ServerConnector(http, 1, 1, new SslConnectionFactory(tls, h1.getProtocol()), h1);
+    } else {
+      c = new ServerConnector(http, 1, 1, h1);
     }
+    c.setHost(config.bindAddress);
+    c.setPort(config.port);
+    c.setIdleTimeout(30_000);
+    http.addConnector(c);
+    http.setHandler(
+        new JettyTransport(
+            dispatcher,
+            INLINE_ROUTES,
+            pool,
+            new HostCheck(config.allowedHosts),
+            config.maxBodyBytes,
+            config.tlsCertFile != null));
+    try {
+      http.start();
+    } catch (Exception e) {
+      stopQuietly(http);
+      shutdownExecutors();
+      throw new UncheckedIOException(
+          "cannot start the API server on " + config.bindAddress + ":" + config.port,
+          e instanceof IOException io ? io : new IOException(e));
+    }
+    this.server = http;
+    this.connector = c;
     log.info(
-        "API server ({}) listening on http://{}:{}",
-        config.mode.wireName(),
+        "API server ({}) listening on {}://{}:{}",
+        role,
+        config.tlsCertFile != null ? "https" : "http",
         config.bindAddress,
         port());
     return this;
@@ -136,28 +215,63 @@ public final class ApiServer implements AutoCloseable {
     if (server == null) {
       throw new IllegalStateException("API server is not started");
     }
-    return server.getAddress().getPort();
+    return connector.getLocalPort();
   }
 
-  /** Stops accepting requests and ends the request threads. */
+  /** Stops accepting requests, then ends the request threads and the store probe. */
   @Override
   public synchronized void close() {
     if (server == null) {
       return;
     }
-    server.stop(0);
-    pool.shutdown();
-    try {
-      if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
-        pool.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      pool.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    stopQuietly(server);
+    shutdownExecutors();
     log.info("API server ({}) stopped", config.mode.wireName());
     server = null;
+    connector = null;
+  }
+
+  private void shutdownExecutors() {
+    if (health != null) {
+      health.close();
+    }
+    if (pool != null) {
+      pool.shutdown();
+      try {
+        if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+          pool.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        pool.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (timer != null) {
+      timer.shutdownNow();
+    }
+    if (probeTimer != null) {
+      probeTimer.shutdownNow();
+    }
     pool = null;
+    timer = null;
+    probeTimer = null;
+    health = null;
+  }
+
+  private static void stopQuietly(Server http) {
+    try {
+      http.stop();
+    } catch (Exception e) {
+      log.warn("API server did not stop cleanly: {}", e.toString());
+    }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static String localHostname() {
@@ -187,12 +301,18 @@ public final class ApiServer implements AutoCloseable {
     private WriteHook writeHook = WriteHook.identity();
     private final List<ApiRoute> routes = new ArrayList<>();
     private int threads = 8;
-    private int queueCapacity = 256;
-    private Duration storeTimeout = Duration.ofSeconds(10);
+    private int queueCapacity = 64;
+    private Duration storeTimeout = Duration.ofSeconds(3);
+    private int breakerFailures = 5;
+    private Duration breakerOpenFor = Duration.ofSeconds(2);
+    private Duration probeInterval = Duration.ofSeconds(1);
     private String hostname;
     private Authenticator authenticator =
         Authenticator.withoutTokens(
             true, "this API server verifies no tokens: call it from 127.0.0.1 on its host");
+    private Set<String> allowedHosts = Set.of();
+    private Path tlsCertFile;
+    private Path tlsKeyFile;
 
     private Builder() {}
 
@@ -226,7 +346,10 @@ public final class ApiServer implements AutoCloseable {
       return this;
     }
 
-    /** {@code GET /ready} answers 200 while this is true, 503 otherwise. */
+    /**
+     * {@code GET /ready} answers 200 while this is true and the store answers its probe, 503
+     * otherwise.
+     */
     public Builder readiness(BooleanSupplier readiness) {
       this.readiness = Objects.requireNonNull(readiness, "readiness");
       return this;
@@ -266,7 +389,10 @@ public final class ApiServer implements AutoCloseable {
       return this;
     }
 
-    /** Request threads (default 8) and how many accepted requests may wait (default 256). */
+    /**
+     * Request threads (default 8) and how many accepted requests may wait for one (default 64);
+     * beyond that, requests are refused with 503 and {@code Retry-After}.
+     */
     public Builder threads(int threads, int queueCapacity) {
       if (threads < 1 || queueCapacity < 1) {
         throw new IllegalArgumentException(
@@ -277,9 +403,62 @@ public final class ApiServer implements AutoCloseable {
       return this;
     }
 
-    /** How long a request waits for the store before answering 503 (default 10 s). */
+    /**
+     * Deadline of one store call (default 3 s): a read that misses it answers 503, a write 504
+     * (outcome unknown). Also the deadline of the readiness probe.
+     */
     public Builder storeTimeout(Duration storeTimeout) {
-      this.storeTimeout = Objects.requireNonNull(storeTimeout, "storeTimeout");
+      Objects.requireNonNull(storeTimeout, "storeTimeout");
+      if (storeTimeout.isNegative() || storeTimeout.isZero()) {
+        throw new IllegalArgumentException("storeTimeout must be positive, got " + storeTimeout);
+      }
+      this.storeTimeout = storeTimeout;
+      return this;
+    }
+
+    /**
+     * The store circuit opens after {@code failures} consecutive failed calls and refuses calls for
+     * {@code openFor} before it tries again (default 5, 2 s).
+     */
+    public Builder circuitBreaker(int failures, Duration openFor) {
+      this.breakerFailures = failures;
+      this.breakerOpenFor = Objects.requireNonNull(openFor, "openFor");
+      return this;
+    }
+
+    /** How often {@code /ready}'s store probe runs (default 1 s). */
+    public Builder probeInterval(Duration interval) {
+      this.probeInterval = Objects.requireNonNull(interval, "interval");
+      return this;
+    }
+
+    /**
+     * Host names accepted in the {@code Host} header besides this server's IP address and {@code
+     * localhost} ({@code *}: any).
+     */
+    public Builder allowedHosts(Collection<String> names) {
+      this.allowedHosts = Set.copyOf(names);
+      return this;
+    }
+
+    /** Allowed host names and TLS, as resolved from the {@code api-*} settings. */
+    public Builder listener(ApiListener listener) {
+      return allowedHosts(listener.allowedHosts())
+          .tls(listener.tlsCertFile(), listener.tlsKeyFile());
+    }
+
+    /** Serve HTTPS with this PEM certificate chain and PKCS#8 PEM key (both or neither). */
+    public Builder tls(Path certFile, Path keyFile) {
+      if ((certFile == null) != (keyFile == null)) {
+        throw new IllegalArgumentException(
+            "api-tls-cert-file and api-tls-key-file go together (got "
+                + certFile
+                + " and "
+                + keyFile
+                + ")");
+      }
+      this.tlsCertFile = certFile;
+      this.tlsKeyFile = keyFile;
       return this;
     }
 

@@ -1,16 +1,12 @@
 package io.meshfed.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.Authorizer;
 import io.meshfed.api.auth.Principal;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,71 +21,66 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one HTTP handler of the server: decodes the path and query, picks the first route whose
- * template fits, runs it, renders failures as error bodies and times every request as {@code
- * http_server_requests{method, route, status}}. Every request but the public ones is authenticated
- * and authorized before any route is looked up, so that a refused caller learns nothing about
+ * Routing, independent of the HTTP server: decodes the path, picks the first route whose template
+ * fits ({@link #match}), runs it and renders failures as error bodies ({@link #serve}), encodes the
+ * answer ({@link #encode}) and times every request as {@code http_server_requests{method, route,
+ * status}} ({@link #record}). Every request but the public ones is authenticated and authorized
+ * before its route runs or its 404/405 is told, so that a refused caller learns nothing about
  * paths.
  */
-final class Dispatcher implements HttpHandler {
+final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
   private static final Set<String> KNOWN_METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
+  /** Seconds a client is asked to wait after a 503. */
+  static final String RETRY_AFTER_SECONDS = "1";
+
   private final List<ApiRoute> routes;
   private final ObjectMapper json;
   private final MeterRegistry meters;
-  private final long maxBodyBytes;
   private final Authenticator authenticator;
   private final Authorizer authorizer;
+
+  /**
+   * What a request path resolved to: a route with its captured parameters, or the error to answer
+   * (404, 405, a bad %-escape); {@code segments} are the decoded path segments.
+   */
+  record Match(
+      String method,
+      String path,
+      List<String> segments,
+      ApiRoute route,
+      Map<String, String> params,
+      ApiException error) {
+    String routeTag() {
+      return route == null ? "unmatched" : route.template();
+    }
+  }
 
   Dispatcher(
       List<ApiRoute> routes,
       ObjectMapper json,
       MeterRegistry meters,
-      long maxBodyBytes,
       Authenticator authenticator,
       Authorizer authorizer) {
     this.routes = List.copyOf(routes);
     this.json = json;
     this.meters = meters;
-    this.maxBodyBytes = maxBodyBytes;
     this.authenticator = authenticator;
     this.authorizer = authorizer;
   }
 
-  @Override
-  public void handle(HttpExchange exchange) {
-    long start = System.nanoTime();
-    String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-    String route = "unmatched";
-    String path = exchange.getRequestURI().getRawPath();
-    ApiResponse response;
+  /** Resolves a request; never throws. */
+  Match match(String rawMethod, String rawPath) {
+    String method = rawMethod.toUpperCase(Locale.ROOT);
+    String path = rawPath == null ? "/" : rawPath;
+    List<String> segments = List.of();
     try {
-      URI uri = exchange.getRequestURI();
-      List<String> segments = segments(uri.getRawPath());
+      segments = segments(rawPath);
       path = "/" + String.join("/", segments);
-      ApiRequest request =
-          new ApiRequest(
-              method,
-              path,
-              Map.of(),
-              query(uri.getRawQuery()),
-              exchange.getRequestHeaders(),
-              exchange.getRequestBody(),
-              maxBodyBytes,
-              baseUrl(exchange),
-              exchange.getRemoteAddress(),
-              Principal.unauthenticated());
-      if (!Authorizer.isPublic(method, segments)) {
-        Principal caller = authenticator.authenticate(request);
-        authorizer.check(caller, method, segments);
-        request = request.withPrincipal(caller);
-      }
       // The first route whose template fits owns the path; among the routes with that same
       // template, the one accepting the method serves it, otherwise it is a 405.
-      ApiRoute matched = null;
-      Map<String, String> params = null;
       String owner = null;
       Set<String> allowed = new LinkedHashSet<>();
       for (ApiRoute candidate : routes) {
@@ -102,83 +93,98 @@ final class Dispatcher implements HttpHandler {
         }
         owner = candidate.template();
         if (candidate.acceptsMethod(method)) {
-          matched = candidate;
-          params = p;
-          break;
+          return new Match(method, path, segments, candidate, p, null);
         }
         allowed.add(candidate.method());
       }
-      if (matched == null) {
-        if (!allowed.isEmpty()) {
-          throw new ApiException(
-              405,
-              "Method Not Allowed",
-              method
-                  + " is not allowed on "
-                  + path
-                  + " (allowed: "
-                  + String.join(", ", allowed)
-                  + ")");
-        }
-        throw ApiException.notFound("no route for " + path);
+      if (!allowed.isEmpty()) {
+        return new Match(
+            method,
+            path,
+            segments,
+            null,
+            Map.of(),
+            new ApiException(
+                405,
+                "Method Not Allowed",
+                method
+                    + " is not allowed on "
+                    + path
+                    + " (allowed: "
+                    + String.join(", ", allowed)
+                    + ")"));
       }
-      route = matched.template();
-      response = matched.handler().handle(request.withPathParams(params));
-    } catch (Exception e) {
-      ApiException error = Errors.toApiException(e, method, path);
-      response = ApiResponse.json(error.status(), Errors.body(error));
-      if (error.status() == 413) {
-        response = response.withHeader("Connection", "close");
-      }
-      if (error.status() == 401) {
-        response = response.withHeader("WWW-Authenticate", "Bearer realm=\"meshfed\"");
-      }
+      return new Match(
+          method, path, segments, null, Map.of(), ApiException.notFound("no route for " + path));
+    } catch (ApiException e) {
+      return new Match(method, path, segments, null, Map.of(), e);
     }
-    int status = write(exchange, method, path, response);
+  }
+
+  /**
+   * Authenticates and authorizes the caller (but on public endpoints), then runs the matched route
+   * or renders the match's error; never throws.
+   */
+  ApiResponse serve(Match match, ApiRequest request) {
+    try {
+      ApiRequest authorized = request;
+      if (!Authorizer.isPublic(match.method(), match.segments())) {
+        Principal caller = authenticator.authenticate(request);
+        authorizer.check(caller, match.method(), match.segments());
+        authorized = request.withPrincipal(caller);
+      }
+      if (match.error() != null) {
+        throw match.error();
+      }
+      return match.route().handler().handle(authorized.withPathParams(match.params()));
+    } catch (Exception e) {
+      return error(Errors.toApiException(e, match.method(), match.path()));
+    }
+  }
+
+  /** The error answer for {@code error}, with the headers its status calls for. */
+  static ApiResponse error(ApiException error) {
+    ApiResponse response = ApiResponse.json(error.status(), Errors.body(error));
+    if (error.status() == 413) {
+      response = response.withHeader("Connection", "close");
+    }
+    if (error.status() == 503) {
+      response = response.withHeader("Retry-After", RETRY_AFTER_SECONDS);
+    }
+    if (error.status() == 401) {
+      response = response.withHeader("WWW-Authenticate", "Bearer realm=\"meshfed\"");
+    }
+    return response;
+  }
+
+  /** The body bytes of {@code response}; a body that cannot be encoded becomes a 500. */
+  Encoded encode(String method, String path, ApiResponse response) {
+    try {
+      byte[] body =
+          response.json() != null ? json.writeValueAsBytes(response.json()) : response.raw();
+      return new Encoded(response.status(), response.contentType(), response.headers(), body);
+    } catch (IOException e) {
+      log.error("{} {}: cannot encode the response", method, path, e);
+      return new Encoded(
+          500,
+          ApiResponse.JSON,
+          Map.of(),
+          "{\"type\":\"/std-errors\",\"status\":500,\"title\":\"Internal Server Error\"}"
+              .getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** A response ready for the wire. */
+  record Encoded(int status, String contentType, Map<String, String> headers, byte[] body) {}
+
+  void record(String method, String route, int status, long startNanos) {
     Timer.builder("http.server.requests")
         .description("HTTP requests served by the REST API")
         .tag("method", KNOWN_METHODS.contains(method) ? method : "OTHER")
         .tag("route", route)
         .tag("status", Integer.toString(status))
         .register(meters)
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-  }
-
-  private int write(HttpExchange exchange, String method, String path, ApiResponse response) {
-    int status = response.status();
-    byte[] body;
-    try {
-      body = response.json() != null ? json.writeValueAsBytes(response.json()) : response.raw();
-    } catch (IOException e) {
-      log.error("{} {}: cannot encode the response", method, path, e);
-      status = 500;
-      body =
-          "{\"type\":\"/std-errors\",\"status\":500,\"title\":\"Internal Server Error\"}"
-              .getBytes(StandardCharsets.UTF_8);
-    }
-    try (OutputStream out = exchange.getResponseBody()) {
-      exchange.getResponseHeaders().set("Content-Type", response.contentType());
-      response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-      exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-      if (body.length > 0) {
-        out.write(body);
-      }
-    } catch (IOException e) {
-      log.debug(
-          "{} {}: client went away before the response was sent: {}", method, path, e.toString());
-    } finally {
-      exchange.close();
-    }
-    return status;
-  }
-
-  private static String baseUrl(HttpExchange exchange) {
-    String host = exchange.getRequestHeaders().getFirst("Host");
-    if (host == null || host.isBlank()) {
-      host =
-          exchange.getLocalAddress().getHostString() + ":" + exchange.getLocalAddress().getPort();
-    }
-    return "http://" + host;
+        .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
   }
 
   /** Non-empty path segments, percent-decoded ({@code +} stays a plus sign in paths). */

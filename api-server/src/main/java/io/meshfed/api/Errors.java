@@ -11,6 +11,7 @@ import io.meshfed.store.MeshNotFoundException;
 import io.meshfed.store.NotFoundException;
 import io.meshfed.store.StoreUnavailableException;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Errors {
   private static final Logger log = LoggerFactory.getLogger(Errors.class);
+
+  private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
 
   private Errors() {}
 
@@ -47,9 +50,22 @@ final class Errors {
       return new ApiException(409, "Conflict", failure.getMessage());
     }
     if (failure instanceof StoreUnavailableException su) {
-      log.warn("{} {}: store unavailable: {}", method, path, su.getMessage());
+      if (su.outcomeUnknown() && WRITES.contains(method)) {
+        log.warn("{} {}: store did not answer a write: {}", method, path, su.getMessage());
+        return new ApiException(
+            504,
+            "Gateway Timeout",
+            "outcome unknown, read before retrying: the resource store did not answer in time and"
+                + " may have applied this "
+                + method);
+      }
+      // DEBUG: during an outage every request fails so; the circuit breaker and the readiness
+      // probe log the outage itself once, at WARN.
+      log.debug("{} {}: store unavailable: {}", method, path, su.getMessage());
       return new ApiException(
-          503, "Service Unavailable", "the resource store is unavailable; retry later");
+          503,
+          "Service Unavailable",
+          "the resource store is unavailable; nothing was written; retry later");
     }
     String reference = UUID.randomUUID().toString();
     log.error("{} {}: internal error (reference {})", method, path, reference, failure);

@@ -4,6 +4,7 @@ import io.meshfed.store.StoreUnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,8 @@ import java.util.concurrent.TimeoutException;
  * api_store_operations} tagged with the operation, the type and the outcome.
  */
 final class StoreCalls {
+  private static final Set<String> READS = Set.of("get", "list");
+
   private final MeterRegistry meters;
   private final Duration timeout;
 
@@ -39,8 +42,11 @@ final class StoreCalls {
     } catch (TimeoutException e) {
       outcome = "timeout";
       future.cancel(false);
-      throw new StoreUnavailableException(
-          operation + " " + type + " did not complete within " + timeout, e);
+      String message = operation + " " + type + " did not complete within " + timeout;
+      // the call was handed to the store: a write may still be applied
+      throw READS.contains(operation)
+          ? new StoreUnavailableException(message, e)
+          : StoreUnavailableException.outcomeUnknown(message, e);
     } finally {
       Timer.builder("api.store.operations")
           .description("Store operations made by the REST API")

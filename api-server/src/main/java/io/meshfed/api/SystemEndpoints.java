@@ -10,7 +10,7 @@ import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** {@code GET /}, {@code /ready}, {@code /metrics} and {@code /global-insights}. */
 final class SystemEndpoints {
@@ -19,7 +19,7 @@ final class SystemEndpoints {
   private final ControlPlaneMode mode;
   private final IndexInfo index;
   private final String hostname;
-  private final BooleanSupplier readiness;
+  private final Supplier<String> notReadyReason;
   private final PrometheusMeterRegistry prometheus;
   private final ResourceStore store;
   private final TypeRegistry registry;
@@ -30,7 +30,7 @@ final class SystemEndpoints {
       ControlPlaneMode mode,
       IndexInfo index,
       String hostname,
-      BooleanSupplier readiness,
+      Supplier<String> notReadyReason,
       PrometheusMeterRegistry prometheus,
       ResourceStore store,
       TypeRegistry registry,
@@ -39,7 +39,7 @@ final class SystemEndpoints {
     this.mode = mode;
     this.index = index;
     this.hostname = hostname;
-    this.readiness = readiness;
+    this.notReadyReason = notReadyReason;
     this.prometheus = prometheus;
     this.store = store;
     this.registry = registry;
@@ -63,10 +63,11 @@ final class SystemEndpoints {
     return ApiResponse.json(200, body);
   }
 
+  /** 200 with an empty body, or 503 saying why (no store call: the probe's last answer). */
   ApiResponse ready(ApiRequest request) {
-    boolean ready = readiness.getAsBoolean();
+    String reason = notReadyReason.get();
     return ApiResponse.text(
-        ready ? 200 : 503, "text/plain; charset=utf-8", ready ? "" : "not ready");
+        reason == null ? 200 : 503, "text/plain; charset=utf-8", reason == null ? "" : reason);
   }
 
   ApiResponse metrics(ApiRequest request) {

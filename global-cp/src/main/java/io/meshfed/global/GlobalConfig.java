@@ -1,5 +1,6 @@
 package io.meshfed.global;
 
+import io.meshfed.api.settings.ApiListener;
 import io.meshfed.api.settings.CommonSettings;
 import io.meshfed.api.settings.ResolvedSettings;
 import io.meshfed.api.settings.Setting;
@@ -36,6 +37,7 @@ public record GlobalConfig(
     Path kdsTlsKeyFile,
     int kdsMaxResponseBytes,
     SecretsKeySource secretsKeys,
+    ApiListener apiListener,
     String summary) {
 
   /** Where resources are kept. */
@@ -96,7 +98,10 @@ public record GlobalConfig(
               MAX_BODY_BYTES,
               KDS_TLS_CERT_FILE,
               KDS_TLS_KEY_FILE,
-              KDS_MAX_RESPONSE_BYTES));
+              KDS_MAX_RESPONSE_BYTES,
+              ApiListener.API_ALLOWED_HOSTS,
+              ApiListener.API_TLS_CERT_FILE,
+              ApiListener.API_TLS_KEY_FILE));
 
   public GlobalConfig {
     Objects.requireNonNull(apiAddress, "apiAddress");
@@ -141,6 +146,7 @@ public record GlobalConfig(
     if (bindProblem != null) {
       problems.add(bindProblem);
     }
+    ApiListener apiListener = ApiListener.from(s, problems);
     String prefix = s.get(ETCD_PREFIX);
     if (!prefix.startsWith("/")) {
       problems.add(
@@ -172,6 +178,7 @@ public record GlobalConfig(
         key,
         s.get(KDS_MAX_RESPONSE_BYTES),
         secretsKeys,
+        apiListener,
         s.summary());
   }
 

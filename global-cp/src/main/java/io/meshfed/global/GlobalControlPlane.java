@@ -183,6 +183,7 @@ public final class GlobalControlPlane implements AutoCloseable {
         ApiServer.builder()
             .mode(ControlPlaneMode.GLOBAL)
             .bind(config.apiAddress(), config.apiPort())
+            .listener(config.apiListener())
             .store(store)
             .codec(codec)
             .meterRegistry(meters)

@@ -1,5 +1,6 @@
 package io.meshfed.zone;
 
+import io.meshfed.api.settings.ApiListener;
 import io.meshfed.api.settings.CommonSettings;
 import io.meshfed.api.settings.ResolvedSettings;
 import io.meshfed.api.settings.Setting;
@@ -45,6 +46,7 @@ public record ZoneConfig(
     long maxBodyBytes,
     boolean dpTokenRequired,
     SecretsKeySource secretsKeys,
+    ApiListener apiListener,
     String summary) {
 
   /** Where the zone keeps its resources. */
@@ -193,7 +195,10 @@ public record ZoneConfig(
               ETCD_USERNAME,
               ETCD_PASSWORD,
               MAX_BODY_BYTES,
-              DP_TOKEN_REQUIRED));
+              DP_TOKEN_REQUIRED,
+              ApiListener.API_ALLOWED_HOSTS,
+              ApiListener.API_TLS_CERT_FILE,
+              ApiListener.API_TLS_KEY_FILE));
 
   public ZoneConfig {
     Objects.requireNonNull(zone, "zone");
@@ -264,6 +269,7 @@ public record ZoneConfig(
     if (bindProblem != null) {
       problems.add(bindProblem);
     }
+    ApiListener apiListener = ApiListener.from(s, problems);
     String prefix = s.get(ETCD_PREFIX);
     if (!prefix.startsWith("/")) {
       problems.add(
@@ -297,6 +303,7 @@ public record ZoneConfig(
         s.get(MAX_BODY_BYTES),
         s.get(DP_TOKEN_REQUIRED),
         secretsKeys,
+        apiListener,
         s.summary());
   }
 

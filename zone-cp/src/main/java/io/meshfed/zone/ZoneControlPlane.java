@@ -223,6 +223,7 @@ public final class ZoneControlPlane implements AutoCloseable {
           ApiServer.builder()
               .mode(ControlPlaneMode.ZONE)
               .bind(config.apiAddress(), config.apiPort())
+              .listener(config.apiListener())
               .store(store)
               .codec(codec)
               .meterRegistry(meters)

@@ -53,6 +53,18 @@ final class EtcdCalls {
     return result;
   }
 
+  private static boolean neverSent(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
   private Throwable translate(String what, Throwable error) {
     Throwable cause = error;
     while ((cause instanceof CompletionException || cause instanceof ExecutionException)
@@ -63,7 +75,8 @@ final class EtcdCalls {
       return cause;
     }
     if (cause instanceof TimeoutException) {
-      return new StoreUnavailableException(
+      // the request was sent: a write may still be applied
+      return StoreUnavailableException.outcomeUnknown(
           "cannot "
               + what
               + ": etcd at "
@@ -86,9 +99,12 @@ final class EtcdCalls {
     if (cause instanceof io.etcd.jetcd.common.exception.EtcdException
         || cause instanceof io.grpc.StatusRuntimeException
         || cause instanceof java.io.IOException) {
-      return new StoreUnavailableException(
-          "cannot " + what + ": etcd at " + options.endpoints() + " failed: " + cause.getMessage(),
-          cause);
+      String message =
+          "cannot " + what + ": etcd at " + options.endpoints() + " failed: " + cause.getMessage();
+      // A refused connection sent nothing; any other broken call may have reached etcd.
+      return neverSent(cause)
+          ? new StoreUnavailableException(message, cause)
+          : StoreUnavailableException.outcomeUnknown(message, cause);
     }
     return cause;
   }

@@ -1,0 +1,196 @@
+package io.meshfed.api;
+
+import io.meshfed.api.auth.Principal;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Jetty side of the API: checks the {@code Host} header and the body's media type, resolves the
+ * route, and runs it in one of two lanes. Probes and the index ({@code inlineTemplates}: no store
+ * access) are answered on Jetty's own thread at once; every other route runs on the bounded {@code
+ * storeWork} executor, and when that is full the request is shed with a 503 and {@code Retry-After}
+ * instead of waiting. Jetty's threads never wait for the store.
+ */
+final class JettyTransport extends Handler.Abstract {
+  private static final Logger log = LoggerFactory.getLogger(JettyTransport.class);
+  private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
+
+  private final Dispatcher dispatcher;
+  private final Set<String> inlineTemplates;
+  private final Executor storeWork;
+  private final HostCheck hosts;
+  private final long maxBodyBytes;
+  private final String scheme;
+
+  JettyTransport(
+      Dispatcher dispatcher,
+      Set<String> inlineTemplates,
+      Executor storeWork,
+      HostCheck hosts,
+      long maxBodyBytes,
+      boolean tls) {
+    this.dispatcher = dispatcher;
+    this.inlineTemplates = Set.copyOf(inlineTemplates);
+    this.storeWork = storeWork;
+    this.hosts = hosts;
+    this.maxBodyBytes = maxBodyBytes;
+    this.scheme = tls ? "https" : "http";
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    long start = System.nanoTime();
+    String method = request.getMethod().toUpperCase(Locale.ROOT);
+    InetSocketAddress local = inet(request.getConnectionMetaData().getLocalSocketAddress());
+    String refusal = hosts.refusal(request.getHeaders().get(HttpHeader.HOST), local);
+    if (refusal != null) {
+      log.debug("{} {}: refused: {}", method, request.getHttpURI().getPath(), refusal);
+      ApiException misdirected = new ApiException(421, "Misdirected Request", refusal);
+      write(response, callback, method, "unmatched", "-", Dispatcher.error(misdirected), start);
+      return true;
+    }
+    Dispatcher.Match match = dispatcher.match(method, request.getHttpURI().getPath());
+    ApiRequest apiRequest;
+    try {
+      requireSupportedBody(request, method);
+      apiRequest =
+          new ApiRequest(
+              method,
+              match.path(),
+              Map.of(),
+              Dispatcher.query(request.getHttpURI().getQuery()),
+              headers(request.getHeaders()),
+              Content.Source.asInputStream(request),
+              maxBodyBytes,
+              scheme + "://" + hostLiteral(local) + ":" + local.getPort(),
+              inet(request.getConnectionMetaData().getRemoteSocketAddress()),
+              Principal.unauthenticated());
+    } catch (ApiException e) {
+      write(response, callback, method, match.routeTag(), match.path(), Dispatcher.error(e), start);
+      return true;
+    }
+    if (match.route() == null || inlineTemplates.contains(match.route().template())) {
+      serve(match, apiRequest, response, callback, start);
+      return true;
+    }
+    try {
+      storeWork.execute(() -> serve(match, apiRequest, response, callback, start));
+    } catch (RejectedExecutionException e) {
+      ApiException busy =
+          new ApiException(
+              503,
+              "Service Unavailable",
+              "the server is busy with other requests to the store; retry after "
+                  + Dispatcher.RETRY_AFTER_SECONDS
+                  + "s");
+      write(
+          response,
+          callback,
+          method,
+          match.routeTag(),
+          match.path(),
+          Dispatcher.error(busy),
+          start);
+    }
+    return true;
+  }
+
+  private void serve(
+      Dispatcher.Match match,
+      ApiRequest apiRequest,
+      Response response,
+      Callback callback,
+      long start) {
+    ApiResponse answer = dispatcher.serve(match, apiRequest);
+    write(response, callback, match.method(), match.routeTag(), match.path(), answer, start);
+  }
+
+  private void write(
+      Response response,
+      Callback callback,
+      String method,
+      String route,
+      String path,
+      ApiResponse answer,
+      long start) {
+    Dispatcher.Encoded encoded = dispatcher.encode(method, path, answer);
+    try {
+      response.setStatus(encoded.status());
+      HttpFields.Mutable out = response.getHeaders();
+      out.put(HttpHeader.CONTENT_TYPE, encoded.contentType());
+      encoded.headers().forEach(out::put);
+      response.write(true, ByteBuffer.wrap(encoded.body()), callback);
+    } catch (RuntimeException e) {
+      log.debug("{} {}: cannot send the response: {}", method, path, e.toString());
+      callback.failed(e);
+    }
+    dispatcher.record(method, route, encoded.status(), start);
+  }
+
+  /**
+   * A body on POST, PUT or PATCH must be JSON or YAML; a browser's cross-site "simple" request
+   * ({@code text/plain}, forms) is refused before anything reads it. A body without a {@code
+   * Content-Type} is decoded as before (JSON or YAML).
+   */
+  static void requireSupportedBody(Request request, String method) {
+    if (!BODY_METHODS.contains(method)) {
+      return;
+    }
+    String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (type == null || request.getLength() == 0) {
+      return;
+    }
+    String media = type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!MediaTypes.BODY.contains(media)) {
+      throw new ApiException(
+          415,
+          "Unsupported Media Type",
+          "Content-Type '"
+              + type
+              + "' is not supported (expected one of "
+              + MediaTypes.BODY_LIST
+              + ", with an optional charset)");
+    }
+  }
+
+  private static Map<String, List<String>> headers(HttpFields fields) {
+    Map<String, List<String>> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (HttpField f : fields) {
+      out.computeIfAbsent(f.getName(), k -> new ArrayList<>()).add(f.getValue());
+    }
+    return out;
+  }
+
+  private static InetSocketAddress inet(SocketAddress address) {
+    return address instanceof InetSocketAddress a ? a : new InetSocketAddress(0);
+  }
+
+  private static String hostLiteral(InetSocketAddress address) {
+    String ip = address.getAddress().getHostAddress();
+    int zone = ip.indexOf('%');
+    if (zone >= 0) {
+      ip = ip.substring(0, zone);
+    }
+    return address.getAddress() instanceof Inet6Address ? "[" + ip + "]" : ip;
+  }
+}

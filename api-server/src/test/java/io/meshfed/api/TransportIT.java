@@ -1,0 +1,142 @@
+package io.meshfed.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the HTTP layer answers by itself: every error is the API's JSON error shape (also those the
+ * server produces before any route runs), bodies must be JSON or YAML, the Host header must name
+ * this server, and links never come from the Host header.
+ */
+class TransportIT {
+  private final ApiHarness api = new ApiHarness(b -> b.allowedHosts(List.of("cp.example.org")));
+
+  @AfterEach
+  void close() {
+    api.close();
+  }
+
+  private RawHttp.Answer raw(String request) {
+    return RawHttp.send(api.server.port(), request);
+  }
+
+  private static void assertJsonError(RawHttp.Answer answer, int status) {
+    assertThat(answer.status()).as(answer.body()).isEqualTo(status);
+    assertThat(answer.header("Content-Type")).as(answer.body()).startsWith("application/json");
+    JsonNode body = answer.json();
+    assertThat(body.path("type").asText()).isEqualTo("/std-errors");
+    assertThat(body.path("status").asInt()).isEqualTo(status);
+    assertThat(body.path("title").asText()).isNotBlank();
+    assertThat(body.path("detail").asText()).isNotBlank();
+    assertThat(body.path("details").asText()).isEqualTo(body.path("detail").asText());
+  }
+
+  @Test
+  void errorsTheServerAnswersBeforeAnyRouteAreJson() {
+    String host = "Host: 127.0.0.1:" + api.server.port() + "\r\n";
+    Map<String, Integer> requests =
+        Map.of(
+            "GET /nowhere/at/all/x/y HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n",
+            404,
+            "GET /meshes/%zz HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n",
+            400,
+            "GET /%2e%2e/%2e%2e/etc HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n",
+            400,
+            "PUT /meshes/m HTTP/1.1\r\n" + host + "Content-Length: abc\r\n\r\n",
+            400,
+            "PUT /meshes/m HTTP/1.1\r\n" + host + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n",
+            400,
+            "GET / HTTP/1.1\r\n" + host + "Bad Header Name: x\r\n\r\n",
+            400,
+            "NOT A REQUEST LINE\r\n\r\n",
+            400,
+            "GET / HTTP/9.9\r\n" + host + "\r\n",
+            505,
+            "GET /" + "a".repeat(20_000) + " HTTP/1.1\r\n" + host + "\r\n",
+            414,
+            "GET / HTTP/1.1\r\n" + host + "X-Big: " + "b".repeat(40_000) + "\r\n\r\n",
+            431);
+    requests.forEach(
+        (request, status) -> {
+          RawHttp.Answer answer = raw(request);
+          assertJsonError(answer, answer.status());
+          assertThat(answer.status())
+              .as(request.substring(0, Math.min(60, request.length())))
+              .isBetween(400, 505);
+        });
+    // the exact statuses of the cases whose status is not Jetty's choice
+    assertJsonError(
+        raw("GET /nowhere/at/all/x/y HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n"), 404);
+    assertJsonError(raw("GET /" + "a".repeat(20_000) + " HTTP/1.1\r\n" + host + "\r\n"), 414);
+    assertJsonError(
+        raw("GET / HTTP/1.1\r\n" + host + "X-Big: " + "b".repeat(40_000) + "\r\n\r\n"), 431);
+    assertJsonError(raw("PUT /meshes/m HTTP/1.1\r\n" + host + "Content-Length: abc\r\n\r\n"), 400);
+  }
+
+  @Test
+  void aTextPlainBodyIsRefusedWith415AndNothingIsWritten() {
+    long before = api.store.currentRevision().join();
+    String body = "{\"type\":\"Mesh\",\"name\":\"m\"}";
+    var answer = api.put("/meshes/m", body, "Content-Type", "text/plain");
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(415);
+    assertThat(api.json(answer).get("detail").asText())
+        .contains("text/plain")
+        .contains("application/json");
+    assertThat(
+            api.put("/meshes/m", body, "Content-Type", "application/x-www-form-urlencoded")
+                .statusCode())
+        .isEqualTo(415);
+    assertThat(api.store.currentRevision().join()).isEqualTo(before);
+
+    assertThat(
+            api.put("/meshes/m", body, "Content-Type", "application/json; charset=utf-8")
+                .statusCode())
+        .isEqualTo(201);
+    assertThat(
+            api.put("/meshes/n", "type: Mesh\nname: n\n", "Content-Type", "text/yaml").statusCode())
+        .isEqualTo(201);
+  }
+
+  @Test
+  void aHostHeaderThatDoesNotNameThisServerIsRefused() {
+    int port = api.server.port();
+    RawHttp.Answer rebinding =
+        raw("GET /meshes HTTP/1.1\r\nHost: attacker.example:" + port + "\r\n\r\n");
+    assertJsonError(rebinding, 421);
+    assertThat(rebinding.json().get("detail").asText()).contains("attacker.example");
+    assertJsonError(raw("GET / HTTP/1.1\r\nHost: 10.9.8.7:" + port + "\r\n\r\n"), 421);
+    assertJsonError(raw("GET / HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n"), 421);
+
+    for (String ok :
+        List.of(
+            "127.0.0.1:" + port,
+            "localhost:" + port,
+            "LOCALHOST",
+            "cp.example.org:" + port,
+            "127.0.0.1")) {
+      RawHttp.Answer answer = raw("GET / HTTP/1.1\r\nHost: " + ok + "\r\n\r\n");
+      assertThat(answer.status()).as(ok + ": " + answer.body()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void listLinksAreBuiltFromTheBoundAddressNotFromTheHostHeader() {
+    api.mesh("default");
+    api.permission("default", "a", Map.of());
+    api.permission("default", "b", Map.of());
+    int port = api.server.port();
+    RawHttp.Answer answer =
+        raw(
+            "GET /meshes/default/traffic-permissions?size=1 HTTP/1.1\r\nHost: cp.example.org:"
+                + port
+                + "\r\n\r\n");
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.json().get("next").asText())
+        .startsWith("http://127.0.0.1:" + port + "/meshes/default/traffic-permissions?");
+  }
+}

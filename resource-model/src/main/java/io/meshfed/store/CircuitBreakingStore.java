@@ -1,0 +1,292 @@
+package io.meshfed.store;
+
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import java.io.Closeable;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ResourceStore} decorator that fails fast while the store is known to be down, and gives
+ * every call a deadline.
+ *
+ * <p>States: <b>closed</b> (calls pass; consecutive {@link StoreUnavailableException}s or missed
+ * deadlines are counted), <b>open</b> after {@code failureThreshold} of them (calls are refused at
+ * once, before anything is sent, for {@code openFor}), then <b>half-open</b> (one trial call
+ * passes; its success closes the circuit, its failure opens it again). Answers of the store that
+ * are not about reaching it (not found, conflict, validation) count as successes.
+ *
+ * <p>A call that misses its deadline fails with a {@link StoreUnavailableException}; for a write it
+ * is {@linkplain StoreUnavailableException#outcomeUnknown() outcome unknown}, since the request was
+ * handed to the store and may still be applied. {@link #watch} passes through (it retries by
+ * itself).
+ *
+ * <p>Confinement: the breaker state is guarded by {@code lock}; nothing else is mutable.
+ */
+public final class CircuitBreakingStore implements ResourceStore {
+  private static final Logger log = LoggerFactory.getLogger(CircuitBreakingStore.class);
+
+  /** The breaker's states. */
+  public enum State {
+    CLOSED,
+    OPEN,
+    HALF_OPEN
+  }
+
+  /**
+   * @param failureThreshold consecutive failures that open the circuit
+   * @param openFor how long an open circuit refuses calls before a trial
+   * @param callDeadline how long one call may take before it counts as failed
+   */
+  public record Settings(int failureThreshold, Duration openFor, Duration callDeadline) {
+    public Settings {
+      if (failureThreshold < 1) {
+        throw new IllegalArgumentException(
+            "failureThreshold must be at least 1, got " + failureThreshold);
+      }
+      requirePositive(openFor, "openFor");
+      requirePositive(callDeadline, "callDeadline");
+    }
+
+    /** 5 failures, open for 2 s, 3 s per call. */
+    public static Settings defaults() {
+      return new Settings(5, Duration.ofSeconds(2), Duration.ofSeconds(3));
+    }
+
+    private static void requirePositive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + d);
+      }
+    }
+  }
+
+  private final ResourceStore delegate;
+  private final Settings settings;
+  private final Clock clock;
+  private final ScheduledExecutorService timer;
+  private final Object lock = new Object();
+
+  // guarded by lock
+  private State state = State.CLOSED;
+  private int consecutiveFailures;
+  private Instant openedAt;
+  private String lastFailure = "";
+  private boolean trialInFlight;
+
+  /**
+   * @param timer runs the call deadlines
+   */
+  public CircuitBreakingStore(
+      ResourceStore delegate, Settings settings, Clock clock, ScheduledExecutorService timer) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.timer = Objects.requireNonNull(timer, "timer");
+  }
+
+  /** The current state (an open circuit whose wait is over reports half-open only once tried). */
+  public State state() {
+    synchronized (lock) {
+      return state;
+    }
+  }
+
+  /** How long until an open circuit lets a trial call through; empty when not open. */
+  public Optional<Duration> retryAfter() {
+    synchronized (lock) {
+      if (state != State.OPEN) {
+        return Optional.empty();
+      }
+      Duration left = Duration.between(clock.instant(), openedAt.plus(settings.openFor()));
+      return Optional.of(left.isNegative() ? Duration.ZERO : left);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Resource> create(Resource resource) {
+    return call("create " + resource.key(), true, () -> delegate.create(resource));
+  }
+
+  @Override
+  public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
+    return call("update " + resource.key(), true, () -> delegate.update(resource, expectedVersion));
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+    return call("delete " + key, true, () -> delegate.delete(key, expectedVersion));
+  }
+
+  @Override
+  public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
+    return call("get " + key, false, () -> delegate.get(key));
+  }
+
+  @Override
+  public CompletableFuture<ResourcePage> list(ListQuery query) {
+    return call("list " + query.type(), false, () -> delegate.list(query));
+  }
+
+  @Override
+  public Closeable watch(long fromRevision, WatchListener listener) {
+    return delegate.watch(fromRevision, listener);
+  }
+
+  @Override
+  public CompletableFuture<Long> currentRevision() {
+    return call("read the current revision", false, delegate::currentRevision);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  private <T> CompletableFuture<T> call(
+      String what, boolean write, Supplier<CompletableFuture<T>> operation) {
+    String refusal = admit();
+    if (refusal != null) {
+      return CompletableFuture.failedFuture(
+          new StoreUnavailableException("cannot " + what + ": " + refusal));
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    CompletableFuture<T> started;
+    try {
+      started = operation.get();
+    } catch (RuntimeException e) {
+      started = CompletableFuture.failedFuture(e);
+    }
+    ScheduledFuture<?> deadline;
+    try {
+      deadline =
+          timer.schedule(
+              () -> {
+                String message =
+                    "cannot "
+                        + what
+                        + ": the store did not answer within "
+                        + settings.callDeadline();
+                StoreUnavailableException timeout =
+                    write
+                        ? StoreUnavailableException.outcomeUnknown(message, null)
+                        : new StoreUnavailableException(message);
+                if (result.completeExceptionally(timeout)) {
+                  recordFailure(message);
+                }
+              },
+              settings.callDeadline().toNanos(),
+              TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      deadline = null; // the timer is shut down: the process is stopping
+    }
+    ScheduledFuture<?> timeout = deadline;
+    started.whenComplete(
+        (value, error) -> {
+          if (timeout != null) {
+            timeout.cancel(false);
+          }
+          if (error == null) {
+            if (result.complete(value)) {
+              recordSuccess();
+            }
+            return;
+          }
+          Throwable cause = unwrap(error);
+          if (result.completeExceptionally(cause)) {
+            if (cause instanceof StoreUnavailableException) {
+              recordFailure(cause.getMessage());
+            } else {
+              recordSuccess();
+            }
+          }
+        });
+    return result;
+  }
+
+  /** Null when the call may go, else why it is refused. */
+  private String admit() {
+    synchronized (lock) {
+      switch (state) {
+        case CLOSED:
+          return null;
+        case OPEN:
+          Instant retryAt = openedAt.plus(settings.openFor());
+          if (clock.instant().isBefore(retryAt)) {
+            return "the store is unreachable ("
+                + consecutiveFailures
+                + " consecutive failures, the last: "
+                + lastFailure
+                + "); calls are refused until "
+                + retryAt;
+          }
+          state = State.HALF_OPEN;
+          trialInFlight = true;
+          log.info("store circuit half-open: trying one call");
+          return null;
+        case HALF_OPEN:
+        default:
+          if (trialInFlight) {
+            return "the store is unreachable (last failure: "
+                + lastFailure
+                + "); a trial call is in flight";
+          }
+          trialInFlight = true;
+          return null;
+      }
+    }
+  }
+
+  private void recordSuccess() {
+    synchronized (lock) {
+      if (state != State.CLOSED) {
+        log.info("store circuit closed: the store answers again");
+      }
+      state = State.CLOSED;
+      consecutiveFailures = 0;
+      trialInFlight = false;
+    }
+  }
+
+  private void recordFailure(String message) {
+    synchronized (lock) {
+      consecutiveFailures++;
+      lastFailure = message;
+      if (state == State.HALF_OPEN
+          || (state == State.CLOSED && consecutiveFailures >= settings.failureThreshold())) {
+        if (state == State.CLOSED) {
+          log.warn(
+              "store circuit open after {} consecutive failures (last: {}); refusing calls for {}",
+              consecutiveFailures,
+              message,
+              settings.openFor());
+        }
+        state = State.OPEN;
+        openedAt = clock.instant();
+        trialInFlight = false;
+      }
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+}
