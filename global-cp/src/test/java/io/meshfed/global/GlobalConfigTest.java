@@ -116,7 +116,10 @@ class GlobalConfigTest {
                 "kds-max-response-bytes",
                 "secrets-key-file",
                 "secrets-key",
-                "secrets-previous-key-file"));
+                "secrets-previous-key-file",
+                "api-allowed-hosts",
+                "api-tls-cert-file",
+                "api-tls-key-file"));
   }
 
   @Test

@@ -82,9 +82,20 @@ class ApiAuthIT {
     }
   }
 
+  /** Every replica of the test shares one store, so one secrets key. */
+  private static String sharedSecretsKey() {
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    return java.util.Base64.getEncoder().encodeToString(key);
+  }
+
+  private static final String SECRETS_KEY = sharedSecretsKey();
+
   private static GlobalConfig config(String prefix, String anonymousAdmin, String dataDir) {
     return GlobalConfig.load(
         Map.of(
+            "secrets-key",
+            SECRETS_KEY,
             "api-address",
             BIND,
             "api-port",
