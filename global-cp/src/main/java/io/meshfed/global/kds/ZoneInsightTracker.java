@@ -240,6 +240,7 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
         return;
       }
       ZoneTrack t = track(zone);
+      t.zoneEnsured = false; // a Zone deleted while the zone was away is created again
       sub = new Sub(clock.instant(), handshakeVersions.remove(zone));
       t.open.put(stream.id(), sub);
       t.ours.add(sub);
