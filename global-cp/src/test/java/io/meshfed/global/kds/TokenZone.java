@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 final class TokenZone implements AutoCloseable {
   static final KdsSettings SETTINGS =
       KdsSettings.defaults()
-          .withHeartbeat(java.time.Duration.ofMillis(300), java.time.Duration.ofSeconds(2));
+          .withHeartbeat(java.time.Duration.ofMillis(500), java.time.Duration.ofSeconds(6));
 
   private final String zone;
   private final String token;
