@@ -158,6 +158,11 @@ final class Federation implements AutoCloseable {
 
   /** Starts a zone with a given token file, dialling global's KDS at {@code kdsPort}. */
   Node startZone(String zone, Path tokenFile, int dialPort) {
+    return startZone(zone, tokenFile, dialPort, dir.resolve(zone + "-data"));
+  }
+
+  /** Like {@link #startZone(String, Path, int)}, with its own data directory. */
+  Node startZone(String zone, Path tokenFile, int dialPort, Path dataDir) {
     int apiPort = FreePorts.one();
     List<String> args =
         new ArrayList<>(
@@ -177,7 +182,7 @@ final class Federation implements AutoCloseable {
                 "--xds-port",
                 String.valueOf(FreePorts.one()),
                 "--data-dir",
-                dir.resolve(zone + "-data").toString()));
+                dataDir.toString()));
     Node node = new Node(zone, apiPort, args, dir.resolve(zone + ".log"));
     node.process = MeshfedProcess.start(node.log, args.toArray(String[]::new)).awaitReady(node.api);
     zones.put(zone + "#" + zones.size(), node);

@@ -20,7 +20,8 @@ class ZoneAccessTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final Map<String, ZoneDirectory.State> zones = new HashMap<>();
   private final Set<String> revoked = new java.util.HashSet<>();
-  private final Map<String, java.security.PublicKey> keys = new HashMap<>(Map.of("1", KEY.publicKey()));
+  private final Map<String, java.security.PublicKey> keys =
+      new HashMap<>(Map.of("1", KEY.publicKey()));
   private final ZoneTokenKeys trust =
       new ZoneTokenKeys() {
         @Override

@@ -65,7 +65,10 @@ class ZoneTokenTrustTest {
 
     assertThat(refusal(() -> verifier.verify(before.token()))).isEqualTo(Reason.UNKNOWN_KEY);
     assertThat(verifier.verify(after.token()).zone()).isEqualTo("zone-1");
-    assertThat(store.get(ResourceKey.global(StandardTypes.GLOBAL_SECRET, "zone-token-signing-key-1")).join())
+    assertThat(
+            store
+                .get(ResourceKey.global(StandardTypes.GLOBAL_SECRET, "zone-token-signing-key-1"))
+                .join())
         .isEmpty();
   }
 
