@@ -78,7 +78,8 @@ final class GenerateCommand implements Runnable {
       String id = tokenId(json, token);
       if (id != null) {
         PrintWriter err = spec.commandLine().getErr();
-        err.println("token id: " + id + " (revoke with `meshfed revoke zone-token --id " + id + "`)");
+        err.println(
+            "token id: " + id + " (revoke with `meshfed revoke zone-token --id " + id + "`)");
         err.flush();
       }
       return 0;

@@ -59,7 +59,8 @@ final class RevokeCommand implements Runnable {
                 + "); point --api at the global control plane");
       }
       if (!r.ok()) {
-        throw new CliException("cannot revoke zone token " + id + ": " + ApiClient.describeError(r));
+        throw new CliException(
+            "cannot revoke zone token " + id + ": " + ApiClient.describeError(r));
       }
       PrintWriter out = spec.commandLine().getOut();
       out.println(

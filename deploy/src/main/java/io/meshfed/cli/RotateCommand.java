@@ -62,7 +62,8 @@ final class RotateCommand implements Runnable {
         String signer = keys.path("signer").asText();
         for (JsonNode kid : keys.path("keys")) {
           if (!kid.asText().equals(signer)) {
-            expectOk(client, client.delete(PATH + "/" + kid.asText()), "remove key " + kid.asText());
+            expectOk(
+                client, client.delete(PATH + "/" + kid.asText()), "remove key " + kid.asText());
             out.println("removed zone token signing key " + kid.asText());
           }
         }

@@ -344,8 +344,7 @@ class GlobalKdsIT {
         .untilAsserted(
             () ->
                 assertThat(getJson("/status/zones").toString())
-                    .isEqualTo(
-                        "[{\"name\":\"zone-1\",\"active\":false,\"status\":\"Offline\"}]"));
+                    .isEqualTo("[{\"name\":\"zone-1\",\"active\":false,\"status\":\"Offline\"}]"));
     ZoneInsightSpec after =
         getGlobal(key("ZoneInsight", null, "zone-1")).spec(ZoneInsightSpec.class);
     assertThat(after.subscriptions().get(0).disconnectTime()).isNotNull();

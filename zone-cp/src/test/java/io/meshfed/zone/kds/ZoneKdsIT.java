@@ -160,7 +160,8 @@ class ZoneKdsIT {
               assertThat(s.lastConnectTime()).isAfter(silencedAt);
             });
     Duration recovery = Duration.between(silencedAt, zone.globalConnection().lastConnectTime());
-    System.out.println("KDS recovery after the connection went silent: " + recovery.toMillis() + " ms");
+    System.out.println(
+        "KDS recovery after the connection went silent: " + recovery.toMillis() + " ms");
     assertThat(proxy.connectionsAccepted()).isGreaterThan(dialled);
   }
 
