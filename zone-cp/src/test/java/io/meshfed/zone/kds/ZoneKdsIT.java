@@ -205,6 +205,41 @@ class ZoneKdsIT {
             + " ms");
   }
 
+  /**
+   * Failed attempts grow the reconnect delay; once global accepts a session it starts again from
+   * the base, so a later disconnect is retried quickly.
+   */
+  @Test
+  void theReconnectBackoffRestartsAfterGlobalAcceptsASession() throws Exception {
+    int port = FreePorts.one();
+    global(port);
+    TcpProxy proxy = TcpProxy.to(port);
+    closeables.add(proxy);
+    Path token = tokenFile(""); // no token yet: every attempt fails and the delay grows
+    KdsClientOptions options =
+        KdsClientOptions.defaults()
+            .withSettings(KdsSettings.defaults().withCoalesceDelay(Duration.ofMillis(10)))
+            .withReconnect(Duration.ofMillis(400), Duration.ofSeconds(20));
+    ZoneControlPlane zone = zone(proxy.port(), caFile(), token, options);
+    await().atMost(WAIT).until(() -> zone.globalConnection().attempts() >= 4);
+    Files.writeString(token, TOKEN);
+    await().atMost(WAIT).until(() -> zone.globalConnection().connected());
+
+    Instant cutAt = Instant.now();
+    proxy.cutAll();
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                zone.globalConnection().connected()
+                    && zone.globalConnection().lastConnectTime().isAfter(cutAt));
+    GlobalConnectionStatus s = zone.globalConnection();
+    assertThat(Duration.between(s.lastDisconnectTime(), s.lastConnectTime()))
+        .as("reconnected after the base delay (400 ms), not the grown one (6.4 s or more)")
+        .isLessThan(Duration.ofMillis(2000));
+  }
+
   @Test
   void syncsBothWaysSendingTheTokenAndHandshakeHeaders() throws Exception {
     int port = FreePorts.one();
