@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +51,7 @@ final class ZoneCallGuard implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(ZoneCallGuard.class);
 
   private final Context.Key<String> versionKey;
-  private final BiConsumer<String, String> handshake;
+  private final Handshake handshake;
   private final ZoneAccess access;
   private final Clock clock;
   private final Duration liveWindow;
@@ -62,7 +61,8 @@ final class ZoneCallGuard implements ServerInterceptor {
 
   /**
    * @param versionKey where the zone's version is, or null
-   * @param handshake told (zone, version or null) when a zone opens {@code GlobalToZoneSync}
+   * @param handshake told (zone, version or null, instance or null) when a zone opens {@code
+   *     GlobalToZoneSync}
    * @param access whether a zone may connect and stay connected
    * @param clock time source of the liveness of open calls
    * @param liveWindow an open call with nothing received for this long may be taken over
@@ -71,7 +71,7 @@ final class ZoneCallGuard implements ServerInterceptor {
    */
   ZoneCallGuard(
       Context.Key<String> versionKey,
-      BiConsumer<String, String> handshake,
+      Handshake handshake,
       ZoneAccess access,
       Clock clock,
       Duration liveWindow,
@@ -151,7 +151,7 @@ final class ZoneCallGuard implements ServerInterceptor {
       return new ServerCall.Listener<>() {};
     }
     if ("GlobalToZoneSync".equals(rpc)) {
-      handshake.accept(zone, versionKey == null ? null : versionKey.get());
+      handshake.accept(zone, versionKey == null ? null : versionKey.get(), guarded.instance);
     }
     if (previous != null) {
       boolean sameInstance = Objects.equals(previous.instance, guarded.instance);
@@ -178,6 +178,12 @@ final class ZoneCallGuard implements ServerInterceptor {
     }
     guarded.listener = next.startCall(guarded, headers);
     return guarded.new GuardedListener();
+  }
+
+  /** Told about each admitted {@code GlobalToZoneSync} call. */
+  @FunctionalInterface
+  interface Handshake {
+    void accept(String zone, String version, String instance);
   }
 
   private static String instance(Metadata headers) {

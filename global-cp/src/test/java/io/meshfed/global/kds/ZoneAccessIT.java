@@ -248,6 +248,19 @@ class ZoneAccessIT {
             });
     assertThat(firstSession.closed().get(WAIT.toSeconds(), TimeUnit.SECONDS).getCode())
         .isNotEqualTo(Status.Code.OK);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<String> instances = new ArrayList<>();
+              for (JsonNode sub :
+                  json.readTree(send("GET", "/zones+insights/zone-1", null).body())
+                      .path("zoneInsight")
+                      .path("subscriptions")) {
+                instances.add(sub.path("zoneInstanceId").asText());
+              }
+              assertThat(instances).containsExactlyInAnyOrder("zone-1-a", "zone-1-b");
+            });
   }
 
   @Test

@@ -72,7 +72,7 @@ class ZoneCallGuardTest {
   private final ZoneCallGuard guard =
       new ZoneCallGuard(
           null,
-          (zone, version) -> {},
+          (zone, version, instance) -> {},
           new ZoneAccess(zone -> ZoneDirectory.State.ENABLED, null, clock),
           clock,
           LIVE_WINDOW,
