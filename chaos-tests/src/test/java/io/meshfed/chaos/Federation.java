@@ -177,7 +177,7 @@ final class Federation implements AutoCloseable {
 
   /** Starts a zone with a given token file, dialling global's KDS at {@code kdsPort}. */
   Node startZone(String zone, Path tokenFile, int dialPort) {
-    return startZone(zone, tokenFile, dialPort, true);
+    return startZone(zone, tokenFile, dialPort, dir.resolve(zone + "-data"), true);
   }
 
   /**
@@ -185,6 +185,16 @@ final class Federation implements AutoCloseable {
    * returns once the process is started, without waiting for {@code /ready}.
    */
   Node startZone(String zone, Path tokenFile, int dialPort, boolean awaitReady) {
+    return startZone(zone, tokenFile, dialPort, dir.resolve(zone + "-data"), awaitReady);
+  }
+
+  /** Like {@link #startZone(String, Path, int)}, with its own data directory. */
+  Node startZone(String zone, Path tokenFile, int dialPort, Path dataDir) {
+    return startZone(zone, tokenFile, dialPort, dataDir, true);
+  }
+
+  /** Starts a zone with its own data directory, waiting for {@code /ready} when asked. */
+  Node startZone(String zone, Path tokenFile, int dialPort, Path dataDir, boolean awaitReady) {
     int apiPort = FreePorts.one();
     List<String> args =
         new ArrayList<>(
@@ -204,7 +214,7 @@ final class Federation implements AutoCloseable {
                 "--xds-port",
                 String.valueOf(FreePorts.one()),
                 "--data-dir",
-                dir.resolve(zone + "-data").toString()));
+                dataDir.toString()));
     Node node = new Node(zone, apiPort, args, dir.resolve(zone + ".log"));
     node.process = MeshfedProcess.start(node.log, zoneJvm, args.toArray(String[]::new));
     if (awaitReady) {

@@ -98,7 +98,8 @@ final class GenerateCommand implements Runnable {
       name = "zone-token",
       description = {
         "Ask global for a token that lets a zone control plane connect over KDS, and print it.",
-        "Save it to a file and start the zone with --zone-token-file FILE."
+        "Save it to a file and start the zone with --zone-token-file FILE.",
+        "The token's id (to revoke it) is printed on standard error."
       },
       mixinStandardHelpOptions = true)
   static final class ZoneToken implements Callable<Integer> {
@@ -140,9 +141,32 @@ final class GenerateCommand implements Runnable {
         throw new CliException("cannot generate a zone token: " + ApiClient.describeError(r));
       }
       PrintWriter out = spec.commandLine().getOut();
-      out.println(r.raw().strip());
+      String token = r.raw().strip();
+      out.println(token);
       out.flush();
+      String id = tokenId(json, token);
+      if (id != null) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            "token id: " + id + " (revoke with `meshfed revoke zone-token --id " + id + "`)");
+        err.flush();
+      }
       return 0;
+    }
+
+    /** The token's {@code jti}, read from its (unverified) payload, or null. */
+    static String tokenId(ObjectMapper json, String token) {
+      String[] parts = token.split("\\.");
+      if (parts.length != 3) {
+        return null;
+      }
+      try {
+        byte[] payload = java.util.Base64.getUrlDecoder().decode(parts[1]);
+        var jti = json.readTree(payload).path("jti");
+        return jti.isTextual() ? jti.asText() : null;
+      } catch (IllegalArgumentException | java.io.IOException e) {
+        return null;
+      }
     }
   }
 

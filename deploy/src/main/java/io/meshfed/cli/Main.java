@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       DemoAppCommand.class,
       DpCommand.class,
       GenerateCommand.class,
+      RevokeCommand.class,
+      RotateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -71,6 +71,54 @@ class GenerateCommandIT {
     assertThat(Duration.between(v.issuedAt(), v.expiry())).isEqualTo(Duration.ofHours(2));
   }
 
+  private static String printedId(Run generated) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("token id: (\\S+)").matcher(generated.stderr());
+    assertThat(m.find()).as(generated.stderr()).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void revokesATokenByTheIdGeneratePrinted() {
+    Run generated = meshfed("generate", "zone-token", "--zone", "zone-3", "--api", api);
+    String token = generated.stdout().strip();
+    String id = printedId(generated);
+    assertThat(global.zoneTokenVerifier().verify(token).jti()).isEqualTo(id);
+
+    Run revoked = meshfed("revoke", "zone-token", "--id", id, "--api", api);
+
+    assertThat(revoked.exitCode()).as(revoked.stderr()).isZero();
+    assertThat(revoked.stdout()).contains("zone token " + id + " revoked");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> global.zoneTokenVerifier().verify(token))
+        .hasMessageContaining("was revoked");
+    Run bad = meshfed("revoke", "zone-token", "--id", "not valid!", "--api", api);
+    assertThat(bad.exitCode()).isNotZero();
+    assertThat(bad.stderr()).contains("is not a token id");
+  }
+
+  @Test
+  void rotatesTheSigningKeyWithAnOverlapThenFinishes() {
+    String before = meshfed("generate", "zone-token", "--zone", "zone-4", "--api", api).stdout();
+
+    Run rotated = meshfed("rotate", "zone-token-signing-key", "--api", api);
+    String after = meshfed("generate", "zone-token", "--zone", "zone-4", "--api", api).stdout();
+
+    assertThat(rotated.exitCode()).as(rotated.stderr()).isZero();
+    assertThat(rotated.stdout()).contains("now signed with key 2");
+    assertThat(global.zoneTokenVerifier().verify(before.strip()).kid()).isEqualTo("1");
+    assertThat(global.zoneTokenVerifier().verify(after.strip()).kid()).isEqualTo("2");
+
+    Run finished = meshfed("rotate", "zone-token-signing-key", "--finish", "--api", api);
+
+    assertThat(finished.exitCode()).as(finished.stderr()).isZero();
+    assertThat(finished.stdout()).contains("removed zone token signing key 1");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> global.zoneTokenVerifier().verify(before.strip()))
+        .hasMessageContaining("does not know");
+    assertThat(global.zoneTokenVerifier().verify(after.strip()).zone()).isEqualTo("zone-4");
+  }
+
   @Test
   void theDefaultValidityIsOneYear() {
     Run r = meshfed("generate", "zone-token", "--zone", "zone-2", "--api", api);

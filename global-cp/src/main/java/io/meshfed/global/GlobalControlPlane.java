@@ -12,6 +12,7 @@ import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.global.api.SyncEndpoints;
 import io.meshfed.global.api.UserTokenEndpoint;
 import io.meshfed.global.api.ZoneEndpoints;
+import io.meshfed.global.api.ZoneTokenAdminEndpoints;
 import io.meshfed.global.api.ZoneTokenEndpoint;
 import io.meshfed.global.auth.AdminTokenFile;
 import io.meshfed.global.auth.RevocationsToZones;
@@ -21,6 +22,8 @@ import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.global.kds.auth.KdsCompatibility;
 import io.meshfed.global.kds.auth.ZoneAuthInterceptor;
 import io.meshfed.global.kds.auth.ZoneTokenIssuer;
+import io.meshfed.global.kds.auth.ZoneTokenSigningKey;
+import io.meshfed.global.kds.auth.ZoneTokenTrust;
 import io.meshfed.global.kds.auth.ZoneTokenVerifier;
 import io.meshfed.global.kds.tls.GlobalSecrets;
 import io.meshfed.global.kds.tls.KdsTlsMaterial;
@@ -89,6 +92,8 @@ public final class GlobalControlPlane implements AutoCloseable {
   private ZoneTokenIssuer zoneTokens;
   private UserTokenIssuer userTokens;
   private UserTokenVerifier userTokenVerifier;
+  private ZoneTokenTrust zoneTokenTrust;
+  private java.io.Closeable zoneTokenWatch;
   private String clusterId;
   private GlobalKdsServer kds;
   private ScheduledExecutorService kdsScheduler;
@@ -148,6 +153,8 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (api != null) {
       throw new IllegalStateException("global control plane already started");
     }
+    kdsScheduler =
+        Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
     loadZoneSecurity();
     loadApiSecurity();
     KdsServerOptions options =
@@ -170,15 +177,23 @@ public final class GlobalControlPlane implements AutoCloseable {
                       new KdsCompatibility(version(), REQUIRED_ZONE_FEATURES)))
               .withZoneVersionKey(ZoneAuthInterceptor.ZONE_VERSION);
     }
-    kdsScheduler =
-        Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
     kdsExecutor =
         Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()),
             Processes.daemonThreads("meshfed-kds"));
     kds =
         new GlobalKdsServer(
-            options, store, codec, instanceId, clock, meters, kdsScheduler, kdsExecutor);
+            options,
+            store,
+            codec,
+            instanceId,
+            clock,
+            meters,
+            kdsScheduler,
+            kdsExecutor,
+            secureKds ? zoneTokenTrust : null);
+    GlobalKdsServer server = kds;
+    zoneTokenWatch = zoneTokenTrust.onChange(server::recheckZones);
     api =
         ApiServer.builder()
             .mode(ControlPlaneMode.GLOBAL)
@@ -196,6 +211,10 @@ public final class GlobalControlPlane implements AutoCloseable {
             .route(ZoneTokenEndpoint.route(zoneTokens, codec.jsonMapper()))
             .route(UserTokenEndpoint.route(userTokens, codec.jsonMapper()))
             .writeHook(RevocationsToZones::apply)
+            .routes(
+                new ZoneTokenAdminEndpoints(
+                        zoneTokenTrust, codec.jsonMapper(), this::publishZoneTokenPublicKey)
+                    .routes())
             .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .routes(new ProxyOverviewEndpoints(store, codec).routes())
@@ -222,8 +241,9 @@ public final class GlobalControlPlane implements AutoCloseable {
    */
   private void loadZoneSecurity() {
     kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
-    zoneTokens = ZoneTokenIssuer.loadOrCreate(store, clock);
-    publishZoneTokenPublicKey();
+    zoneTokenTrust = ZoneTokenTrust.start(store, kdsScheduler);
+    zoneTokens = new ZoneTokenIssuer(zoneTokenTrust, clock);
+    zoneTokenTrust.snapshot().keys().values().forEach(this::publishZoneTokenPublicKey);
     clusterId =
         new String(
             GlobalSecrets.getOrCreate(
@@ -268,15 +288,14 @@ public final class GlobalControlPlane implements AutoCloseable {
   }
 
   /** Name prefix of the GlobalSecret holding the public half of the zone-token signing key. */
-  public static final String ZONE_TOKEN_PUBLIC_KEY_PREFIX = "zone-token-signing-public-key-";
+  public static final String ZONE_TOKEN_PUBLIC_KEY_PREFIX = ZoneTokenTrust.PUBLIC_KEY_PREFIX;
 
   /**
    * Keeps the GlobalSecret {@code zone-token-signing-public-key-<kid>} (a PEM public key) current:
    * the one piece of the token key that zones receive over KDS, so they can verify tokens without
    * ever holding the private key.
    */
-  private void publishZoneTokenPublicKey() {
-    var key = zoneTokens.signingKey();
+  private void publishZoneTokenPublicKey(ZoneTokenSigningKey key) {
     publishPublicKey(ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid(), key.publicKey());
   }
 
@@ -334,7 +353,8 @@ public final class GlobalControlPlane implements AutoCloseable {
 
   /** Verifies zone tokens for the KDS server's {@code ZoneAuthInterceptor}. */
   public synchronized ZoneTokenVerifier zoneTokenVerifier() {
-    return ZoneTokenVerifier.forKey(zoneTokenIssuer().signingKey(), clock);
+    zoneTokenIssuer();
+    return new ZoneTokenVerifier(zoneTokenTrust, clock, ZoneTokenVerifier.DEFAULT_SKEW);
   }
 
   /** The bound REST API port (the real one when configured as 0). */
@@ -392,6 +412,13 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (api != null) {
       api.close();
     }
+    if (zoneTokenWatch != null) {
+      try {
+        zoneTokenWatch.close();
+      } catch (java.io.IOException e) {
+        log.debug("closing the zone token watch failed: {}", e.toString());
+      }
+    }
     if (kds != null) {
       kds.close();
       kdsScheduler.shutdownNow();
@@ -401,6 +428,12 @@ public final class GlobalControlPlane implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (zoneTokenTrust != null) {
+      zoneTokenTrust.close();
+    }
+    if (kdsScheduler != null && kds == null) {
+      kdsScheduler.shutdownNow();
     }
     store.close();
     meters.close();

@@ -40,7 +40,9 @@ public final class TcpProxy implements AutoCloseable {
             return t;
           });
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
   private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong accepted = new AtomicLong();
   private volatile Mode mode = Mode.FORWARD;
   private volatile boolean closed;
 
@@ -68,6 +70,20 @@ public final class TcpProxy implements AutoCloseable {
     return bytes.get();
   }
 
+  /** Connections accepted so far (refused ones included). */
+  public long connectionsAccepted() {
+    return accepted.get();
+  }
+
+  /**
+   * The connections open now go silent for good (bytes are swallowed both ways, nothing is closed),
+   * while new connections are forwarded: what a peer sees when a NAT or firewall on the path loses
+   * the state of its connections.
+   */
+  public void silenceOpenConnections() {
+    silenced.addAll(open);
+  }
+
   public void mode(Mode newMode) {
     this.mode = newMode;
   }
@@ -88,6 +104,7 @@ public final class TcpProxy implements AutoCloseable {
       } catch (IOException e) {
         return;
       }
+      accepted.incrementAndGet();
       if (mode == Mode.REFUSE) {
         closeQuietly(client);
         continue;
@@ -110,7 +127,7 @@ public final class TcpProxy implements AutoCloseable {
         OutputStream out = to.getOutputStream()) {
       int n;
       while ((n = in.read(buf)) >= 0) {
-        if (mode == Mode.BLACKHOLE) {
+        if (mode == Mode.BLACKHOLE || silenced.contains(from)) {
           continue; // swallow: the peer sees a silent but open connection
         }
         out.write(buf, 0, n);
@@ -126,6 +143,8 @@ public final class TcpProxy implements AutoCloseable {
       closeQuietly(to);
       open.remove(from);
       open.remove(to);
+      silenced.remove(from);
+      silenced.remove(to);
     }
   }
 

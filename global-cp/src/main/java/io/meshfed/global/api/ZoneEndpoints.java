@@ -27,8 +27,9 @@ import java.util.function.Function;
  * Zone overviews in Kuma's shapes: {@code GET /zones+insights} (a list of {@code {type:
  * ZoneOverview, name, creationTime, modificationTime, zone: {...}, zoneInsight: {...}}}, paged with
  * {@code size}/{@code offset}), {@code GET /zones+insights/{name}}, and {@code GET /status/zones}
- * ({@code [{name, active}]}, active = online and enabled). Each overview also carries {@code
- * kdsAcks}: per type, the last response the zone acknowledged on this global instance.
+ * ({@code [{name, active, status}]}, active = online and enabled, status = {@code Online}, {@code
+ * Offline} or {@code Disabled}). Each overview also carries {@code kdsAcks}: per type, the last
+ * response the zone acknowledged on this global instance.
  */
 public final class ZoneEndpoints {
   private final ResourceStore store;
@@ -112,6 +113,7 @@ public final class ZoneEndpoints {
       ObjectNode item = out.addObject();
       item.put("name", o.name());
       item.put("active", o.online() && o.enabled());
+      item.put("status", !o.enabled() ? "Disabled" : o.online() ? "Online" : "Offline");
     }
     return new ApiResponse(200, Map.of(), out, null, ApiResponse.JSON);
   }

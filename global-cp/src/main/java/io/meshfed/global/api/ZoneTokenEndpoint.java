@@ -19,11 +19,18 @@ import java.util.Objects;
 
 /**
  * {@code POST /tokens/zone} with {@code {"zone": "zone-1", "validFor": "8760h"}}: answers a new
- * zone token as {@code text/plain}. {@code validFor} is a Go duration, 1 year when absent. Bad
- * input is a 400 whose causes name {@code zone} or {@code validFor}.
+ * zone token as {@code text/plain}, with its id in header {@value #TOKEN_ID_HEADER}. {@code
+ * validFor} is a Go duration, 1 year when absent. Bad input is a 400 whose causes name {@code zone}
+ * or {@code validFor}.
  */
 public final class ZoneTokenEndpoint {
   public static final String PATH = "/tokens/zone";
+
+  /** Response header with the new token's id ({@code jti}), the id to revoke it by. */
+  public static final String TOKEN_ID_HEADER = "X-Meshfed-Token-Id";
+
+  /** Response header with the id of the key that signed the token. */
+  public static final String KEY_ID_HEADER = "X-Meshfed-Token-Kid";
 
   private final ZoneTokenIssuer issuer;
   private final ObjectMapper json;
@@ -92,6 +99,9 @@ public final class ZoneTokenEndpoint {
               + String.join("; ", causes.stream().map(Violation::toString).toList()),
           causes);
     }
-    return ApiResponse.text(200, "text/plain", issuer.issue(zone, validFor));
+    ZoneTokenIssuer.Issued issued = issuer.issueWithId(zone, validFor);
+    return ApiResponse.text(200, "text/plain", issued.token())
+        .withHeader(TOKEN_ID_HEADER, issued.id())
+        .withHeader(KEY_ID_HEADER, issued.kid());
   }
 }

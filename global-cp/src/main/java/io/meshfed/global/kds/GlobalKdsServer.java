@@ -7,7 +7,11 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.meshfed.api.Processes;
 import io.meshfed.global.ca.MeshCaAuthority;
+import io.meshfed.global.kds.auth.ZoneTokenKeys;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsPeerBindings;
 import io.meshfed.kds.KdsRuntime;
@@ -32,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
@@ -56,6 +61,7 @@ public final class GlobalKdsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GlobalKdsServer.class);
   private static final Pattern ZONE_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Duration RETRY_DELAY = Duration.ofSeconds(2);
+  private static final Duration RECHECK_INTERVAL = Duration.ofSeconds(1);
 
   private final KdsServerOptions options;
   private final ResourceStore store;
@@ -67,7 +73,14 @@ public final class GlobalKdsServer implements AutoCloseable {
   private final KdsRuntime runtime;
   private final ZoneCallGuard guard;
   private final MeshCaAuthority meshCa;
+  private final ZoneDirectory zones;
+  private final KdsConnectionAdmission admission;
+  private final ScheduledExecutorService scheduler;
   private Server server;
+  private EventLoopGroup bossGroup;
+  private EventLoopGroup workerGroup;
+  private ScheduledFuture<?> recheckTimer;
+  private Closeable zoneWatch;
   private boolean closed;
 
   /**
@@ -89,10 +102,31 @@ public final class GlobalKdsServer implements AutoCloseable {
       MeterRegistry meters,
       ScheduledExecutorService scheduler,
       Executor executor) {
+    this(options, store, codec, instanceId, clock, meters, scheduler, executor, null);
+  }
+
+  /**
+   * Like the other constructor, with the zone-token trust that open streams are re-checked against
+   * (expiry, revocation, removed signing key).
+   *
+   * @param tokens signing keys and revoked token ids; null when zones are not authenticated by
+   *     tokens (tests)
+   */
+  public GlobalKdsServer(
+      KdsServerOptions options,
+      ResourceStore store,
+      ResourceCodec codec,
+      String instanceId,
+      Clock clock,
+      MeterRegistry meters,
+      ScheduledExecutorService scheduler,
+      Executor executor,
+      ZoneTokenKeys tokens) {
     this.options = options;
     this.store = store;
     this.registry = codec.registry();
-    ZoneDirectory zones = new ZoneDirectory(store, scheduler, RETRY_DELAY);
+    this.scheduler = scheduler;
+    this.zones = new ZoneDirectory(store, scheduler, RETRY_DELAY);
     this.sources = new GlobalSources(store, registry, zones, scheduler, RETRY_DELAY);
     KdsEnvelope envelope = new KdsEnvelope(codec);
     this.insights =
@@ -107,7 +141,21 @@ public final class GlobalKdsServer implements AutoCloseable {
             scheduler,
             executor,
             KdsStreamListener.all(List.of(insights, syncStatus, metrics)));
-    this.guard = new ZoneCallGuard(options.zoneVersionKey(), insights::handshake);
+    this.admission =
+        new KdsConnectionAdmission(
+            options.maxPendingConnections(),
+            options.authenticationDeadline(),
+            scheduler,
+            clock,
+            meters);
+    this.guard =
+        new ZoneCallGuard(
+            options.zoneVersionKey(),
+            insights::handshake,
+            new ZoneAccess(zones::state, tokens, clock),
+            clock,
+            options.settings().heartbeatTimeout(),
+            admission::authenticated);
     this.meshCa = new MeshCaAuthority(store, clock, executor);
   }
 
@@ -169,13 +217,37 @@ public final class GlobalKdsServer implements AutoCloseable {
       throw new UncheckedIOException(
           "KDS: cannot listen on " + address + ":" + port + ": " + e.getMessage(), e);
     }
+    zoneWatch = zones.subscribe(type -> scheduler.execute(guard::recheck));
+    recheckTimer =
+        scheduler.scheduleAtFixedRate(
+            guard::recheck,
+            RECHECK_INTERVAL.toNanos(),
+            RECHECK_INTERVAL.toNanos(),
+            TimeUnit.NANOSECONDS);
     log.info(
-        "KDS server listening on {}:{} ({}, {} interceptor(s))",
+        "KDS server listening on {}:{} ({}, {} interceptor(s), at most {} connection(s) waiting"
+            + " {}s for authentication)",
         address,
         server.getPort(),
         options.credentials() == null ? "plaintext" : "TLS",
-        options.interceptors().size());
+        options.interceptors().size(),
+        options.maxPendingConnections(),
+        options.authenticationDeadline().toSeconds());
     return this;
+  }
+
+  /**
+   * Closes the open zone streams that may no longer stay (token expired, revoked or its key
+   * removed; zone disabled or deleted). Runs every second and on every {@code Zone} change; call it
+   * when the token trust changes.
+   */
+  public void recheckZones() {
+    scheduler.execute(guard::recheck);
+  }
+
+  /** Connections accepted and not yet authenticated (for tests). */
+  int pendingConnections() {
+    return admission.pending();
   }
 
   private void completeWhenReady(CompletableFuture<Void> loaded) {
@@ -192,8 +264,14 @@ public final class GlobalKdsServer implements AutoCloseable {
     List<ServerInterceptor> outer = new ArrayList<>(options.interceptors());
     Collections.reverse(outer);
     chain.addAll(outer); // ServerInterceptors runs the last one first
+    bossGroup = new NioEventLoopGroup(1, Processes.daemonThreads("meshfed-kds-accept"));
+    workerGroup = new NioEventLoopGroup(0, Processes.daemonThreads("meshfed-kds-io"));
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(address, credentials)
+            .channelFactory(admission::serverChannel)
+            .bossEventLoopGroup(bossGroup)
+            .workerEventLoopGroup(workerGroup)
+            .handshakeTimeout(options.authenticationDeadline().toNanos(), TimeUnit.NANOSECONDS)
             .addService(
                 ServerInterceptors.intercept(
                     new KdsSyncService(bindings(), runtime, meshCa), chain))
@@ -256,6 +334,12 @@ public final class GlobalKdsServer implements AutoCloseable {
       return;
     }
     closed = true;
+    if (recheckTimer != null) {
+      recheckTimer.cancel(false);
+    }
+    if (zoneWatch != null) {
+      closeQuietly(zoneWatch);
+    }
     if (server != null) {
       server.shutdownNow();
       try {
@@ -263,6 +347,10 @@ public final class GlobalKdsServer implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (bossGroup != null) {
+      bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     try {
       insights.closeAll().get(5, TimeUnit.SECONDS);

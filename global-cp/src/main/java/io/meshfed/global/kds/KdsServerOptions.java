@@ -28,6 +28,10 @@ import java.util.Objects;
  * @param maxConnectionAge connections older than this are asked to reconnect (null: no limit)
  * @param maxCallsPerConnection concurrent RPCs a single connection may open
  * @param startTimeout how long {@code start} waits for the store to load before failing
+ * @param maxPendingConnections most connections accepted and not yet authenticated at once; more
+ *     are closed as soon as they are accepted
+ * @param authenticationDeadline a connection that has not opened an authenticated call this long
+ *     after its accept (TLS handshake included) is closed
  */
 public record KdsServerOptions(
     String bindAddress,
@@ -40,7 +44,9 @@ public record KdsServerOptions(
     Duration keepAliveTimeout,
     Duration maxConnectionAge,
     int maxCallsPerConnection,
-    Duration startTimeout) {
+    Duration startTimeout,
+    int maxPendingConnections,
+    Duration authenticationDeadline) {
 
   public KdsServerOptions {
     interceptors = List.copyOf(interceptors);
@@ -57,6 +63,32 @@ public record KdsServerOptions(
               + maxCallsPerConnection);
     }
     requirePositive(startTimeout, "startTimeout");
+    if (maxPendingConnections < 1) {
+      throw new IllegalArgumentException(
+          "maxPendingConnections must be at least 1, got " + maxPendingConnections);
+    }
+    requirePositive(authenticationDeadline, "authenticationDeadline");
+  }
+
+  public static final int DEFAULT_MAX_PENDING_CONNECTIONS = 128;
+  public static final Duration DEFAULT_AUTHENTICATION_DEADLINE = Duration.ofSeconds(10);
+
+  /** Sets the cap on connections waiting for authentication and how long they may wait. */
+  public KdsServerOptions withConnectionLimits(int maxPending, Duration deadline) {
+    return new KdsServerOptions(
+        bindAddress,
+        credentials,
+        interceptors,
+        settings,
+        zoneVersionKey,
+        insightFlushInterval,
+        keepAliveTime,
+        keepAliveTimeout,
+        maxConnectionAge,
+        maxCallsPerConnection,
+        startTimeout,
+        maxPending,
+        deadline);
   }
 
   private static void requirePositive(Duration d, String name) {
@@ -68,7 +100,8 @@ public record KdsServerOptions(
 
   /**
    * Plaintext on the API's address, no interceptors, default KDS settings, 1s insight flushes, 15s
-   * keepalive (Kuma's), no connection age limit, 16 calls per connection, 60s start timeout.
+   * keepalive (Kuma's), no connection age limit, 16 calls per connection, 60s start timeout, 128
+   * connections waiting for authentication, 10s to authenticate.
    */
   public static KdsServerOptions defaults() {
     return new KdsServerOptions(
@@ -82,7 +115,9 @@ public record KdsServerOptions(
         Duration.ofSeconds(15),
         null,
         16,
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(60),
+        DEFAULT_MAX_PENDING_CONNECTIONS,
+        DEFAULT_AUTHENTICATION_DEADLINE);
   }
 
   public KdsServerOptions withBindAddress(String address) {
@@ -97,7 +132,9 @@ public record KdsServerOptions(
         keepAliveTimeout,
         maxConnectionAge,
         maxCallsPerConnection,
-        startTimeout);
+        startTimeout,
+        maxPendingConnections,
+        authenticationDeadline);
   }
 
   public KdsServerOptions withCredentials(ServerCredentials newCredentials) {
@@ -112,7 +149,9 @@ public record KdsServerOptions(
         keepAliveTimeout,
         maxConnectionAge,
         maxCallsPerConnection,
-        startTimeout);
+        startTimeout,
+        maxPendingConnections,
+        authenticationDeadline);
   }
 
   /** Adds an interceptor that runs after those already added. */
@@ -130,7 +169,9 @@ public record KdsServerOptions(
         keepAliveTimeout,
         maxConnectionAge,
         maxCallsPerConnection,
-        startTimeout);
+        startTimeout,
+        maxPendingConnections,
+        authenticationDeadline);
   }
 
   public KdsServerOptions withSettings(KdsSettings newSettings) {
@@ -145,7 +186,9 @@ public record KdsServerOptions(
         keepAliveTimeout,
         maxConnectionAge,
         maxCallsPerConnection,
-        startTimeout);
+        startTimeout,
+        maxPendingConnections,
+        authenticationDeadline);
   }
 
   public KdsServerOptions withZoneVersionKey(Context.Key<String> key) {
@@ -160,7 +203,9 @@ public record KdsServerOptions(
         keepAliveTimeout,
         maxConnectionAge,
         maxCallsPerConnection,
-        startTimeout);
+        startTimeout,
+        maxPendingConnections,
+        authenticationDeadline);
   }
 
   public KdsServerOptions withInsightFlushInterval(Duration interval) {
@@ -175,7 +220,9 @@ public record KdsServerOptions(
         keepAliveTimeout,
         maxConnectionAge,
         maxCallsPerConnection,
-        startTimeout);
+        startTimeout,
+        maxPendingConnections,
+        authenticationDeadline);
   }
 
   public KdsServerOptions withMaxConnectionAge(Duration age) {
@@ -190,6 +237,8 @@ public record KdsServerOptions(
         keepAliveTimeout,
         age,
         maxCallsPerConnection,
-        startTimeout);
+        startTimeout,
+        maxPendingConnections,
+        authenticationDeadline);
   }
 }

@@ -9,40 +9,79 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.meshfed.global.kds.auth.ZoneAuthInterceptor;
+import io.meshfed.global.kds.auth.ZoneHandshake;
+import io.meshfed.kds.KdsHeaders;
 import io.meshfed.kds.KdsPeer;
+import java.net.SocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one stream set per zone: a new streaming call of an RPC for a zone replaces the older call
- * of the same RPC for that zone, which is closed with {@code ABORTED} and a message saying why.
- * (When one of a zone's streams ends, the zone closes its other one, so a reconnect replaces the
- * whole set.) Runs after the authentication interceptor, which put the zone into {@link
- * KdsPeer#ZONE_NAME}; also reports the zone's handshake version, when an interceptor put it into
- * the given key.
+ * Serves one stream set per zone, to one zone control plane process at a time, for as long as the
+ * zone may stay connected. Runs after the authentication interceptor, which put the zone into
+ * {@link KdsPeer#ZONE_NAME} (and its token into {@link ZoneAuthInterceptor#HANDSHAKE}).
  *
- * <p>An evicted call is closed under its own lock and its listener is told it was cancelled, so the
- * KDS state machine on it ends at once; whatever the machine still sends is dropped.
+ * <ul>
+ *   <li>A zone that {@link ZoneAccess} refuses (disabled) is closed before its handler starts.
+ *   <li>A new streaming call of an RPC for a zone that already has one from <em>another</em>
+ *       instance (metadata {@link KdsHeaders#INSTANCE}) is refused with {@code ALREADY_EXISTS}
+ *       naming that instance while the open call is live: something arrived on it within {@code
+ *       liveWindow} (heartbeats come every few seconds). A silent open call, or one from the same
+ *       instance (a reconnect global had not noticed), is replaced and closed with {@code ABORTED}.
+ *   <li>{@link #recheck()} closes the open calls {@link ZoneAccess} no longer allows (token expired
+ *       or revoked, zone disabled or deleted); the owner calls it on every change and every second.
+ * </ul>
+ *
+ * <p>The map of open calls is guarded by {@code lock}. An evicted call is closed under its own lock
+ * and its listener is told it was cancelled, so the KDS state machine on it ends at once; whatever
+ * the machine still sends is dropped.
  */
 final class ZoneCallGuard implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(ZoneCallGuard.class);
 
   private final Context.Key<String> versionKey;
-  private final BiConsumer<String, String> handshake;
+  private final Handshake handshake;
+  private final ZoneAccess access;
+  private final Clock clock;
+  private final Duration liveWindow;
+  private final Consumer<SocketAddress> authenticated;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Guarded<?, ?>> active = new HashMap<>();
 
   /**
    * @param versionKey where the zone's version is, or null
-   * @param handshake told (zone, version or null) when a zone opens {@code GlobalToZoneSync}
+   * @param handshake told (zone, version or null, instance or null) when a zone opens {@code
+   *     GlobalToZoneSync}
+   * @param access whether a zone may connect and stay connected
+   * @param clock time source of the liveness of open calls
+   * @param liveWindow an open call with nothing received for this long may be taken over
+   * @param authenticated told the remote address of every connection that opened an authenticated
+   *     call
    */
-  ZoneCallGuard(Context.Key<String> versionKey, BiConsumer<String, String> handshake) {
+  ZoneCallGuard(
+      Context.Key<String> versionKey,
+      Handshake handshake,
+      ZoneAccess access,
+      Clock clock,
+      Duration liveWindow,
+      Consumer<SocketAddress> authenticated) {
     this.versionKey = versionKey;
     this.handshake = handshake;
+    this.access = access;
+    this.clock = clock;
+    this.liveWindow = liveWindow;
+    this.authenticated = authenticated;
   }
 
   @Override
@@ -52,40 +91,150 @@ final class ZoneCallGuard implements ServerInterceptor {
     if (zone == null) {
       return next.startCall(call, headers); // the KDS service refuses it
     }
+    SocketAddress remoteAddress = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    if (remoteAddress != null) {
+      authenticated.accept(remoteAddress);
+    }
+    String rpc = call.getMethodDescriptor().getBareMethodName();
+    Status refusal = access.atConnect(zone);
+    if (refusal != null) {
+      log.warn(
+          "zone={}: {} from {} refused: {}", zone, rpc, remoteAddress, refusal.getDescription());
+      call.close(refusal, new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
     if (call.getMethodDescriptor().getType() != MethodDescriptor.MethodType.BIDI_STREAMING) {
       return next.startCall(call, headers); // unary calls (SignZoneCa) never replace each other
     }
-    String rpc = call.getMethodDescriptor().getBareMethodName();
-    if ("GlobalToZoneSync".equals(rpc)) {
-      handshake.accept(zone, versionKey == null ? null : versionKey.get());
-    }
     String key = zone + "/" + rpc;
-    Guarded<Q, R> guarded = new Guarded<>(call, key);
+    Guarded<Q, R> guarded =
+        new Guarded<>(call, key, zone, instance(headers), ZoneAuthInterceptor.HANDSHAKE.get());
+    Instant now = clock.instant();
     Guarded<?, ?> previous;
+    boolean refused = false;
     lock.lock();
     try {
-      previous = active.put(key, guarded);
+      previous = active.get(key);
+      if (previous != null
+          && previous.isLive(now)
+          && !Objects.equals(previous.instance, guarded.instance)) {
+        refused = true;
+      } else {
+        active.put(key, guarded);
+      }
     } finally {
       lock.unlock();
     }
-    if (previous != null) {
+    if (refused) {
+      Status duplicate =
+          Status.ALREADY_EXISTS.withDescription(
+              "zone '"
+                  + zone
+                  + "' is already connected to global from instance "
+                  + previous.instanceName()
+                  + " ("
+                  + previous.remote()
+                  + ", since "
+                  + previous.since
+                  + "): two zone control planes cannot run as one zone; this one ("
+                  + guarded.instanceName()
+                  + ") may take over only once that connection is gone");
       log.warn(
-          "zone={}: a new {} call from {} replaces the open one from {}: one connection per zone"
-              + " is served (two zone control planes with the same identity will take turns)",
+          "zone={}: {} from {} ({}) refused: the zone is connected from {} ({}), which is alive",
           zone,
           rpc,
           guarded.remote(),
-          previous.remote());
+          guarded.instanceName(),
+          previous.remote(),
+          previous.instanceName());
+      call.close(duplicate, new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    if ("GlobalToZoneSync".equals(rpc)) {
+      handshake.accept(zone, versionKey == null ? null : versionKey.get(), guarded.instance);
+    }
+    if (previous != null) {
+      boolean sameInstance = Objects.equals(previous.instance, guarded.instance);
+      log.warn(
+          "zone={}: a new {} call from {} ({}) replaces the open one from {} ({}), {}",
+          zone,
+          rpc,
+          guarded.remote(),
+          guarded.instanceName(),
+          previous.remote(),
+          previous.instanceName(),
+          sameInstance
+              ? "the same instance reconnecting"
+              : "silent for " + previous.silentFor(now).toSeconds() + "s");
       previous.evict(
           Status.ABORTED.withDescription(
               "replaced by a newer KDS connection of zone "
                   + zone
-                  + " (from "
+                  + " from "
                   + guarded.remote()
+                  + " (instance "
+                  + guarded.instanceName()
                   + "): global serves one connection per zone"));
     }
     guarded.listener = next.startCall(guarded, headers);
     return guarded.new GuardedListener();
+  }
+
+  /** Told about each admitted {@code GlobalToZoneSync} call. */
+  @FunctionalInterface
+  interface Handshake {
+    void accept(String zone, String version, String instance);
+  }
+
+  private static String instance(Metadata headers) {
+    String id = headers.get(KdsHeaders.INSTANCE);
+    if (id == null || id.isBlank()) {
+      return null;
+    }
+    return id.length() > KdsHeaders.MAX_INSTANCE_CHARS
+        ? id.substring(0, KdsHeaders.MAX_INSTANCE_CHARS)
+        : id;
+  }
+
+  /**
+   * Closes every open call whose zone may no longer stay connected: token expired, revoked or its
+   * key removed, {@code Zone} disabled or deleted. Safe to call from any thread.
+   */
+  void recheck() {
+    List<Guarded<?, ?>> open;
+    lock.lock();
+    try {
+      open = new ArrayList<>(active.values());
+    } finally {
+      lock.unlock();
+    }
+    for (Guarded<?, ?> g : open) {
+      if (!g.zoneSeen && access.zoneExists(g.zone)) {
+        g.zoneSeen = true;
+      }
+      Status close = access.whileOpen(g.zone, g.handshake, g.zoneSeen);
+      if (close != null) {
+        log.warn(
+            "zone={}: closing {} from {} ({}): {}",
+            g.zone,
+            g.key,
+            g.remote(),
+            g.instanceName(),
+            close.getDescription());
+        ended(g.key, g);
+        g.evict(close);
+      }
+    }
+  }
+
+  /** How many streaming calls are open (for tests and metrics). */
+  int openCalls() {
+    lock.lock();
+    try {
+      return active.size();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void ended(String key, Guarded<?, ?> call) {
@@ -100,15 +249,43 @@ final class ZoneCallGuard implements ServerInterceptor {
   /** A call that can be closed from outside its own executor. */
   private final class Guarded<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
     private final String key;
+    private final String zone;
+    private final String instance;
+    private final ZoneHandshake handshake;
+    private final Instant since;
+    private volatile Instant lastInbound;
+    private volatile boolean zoneSeen;
     private final ReentrantLock callLock = new ReentrantLock();
     private final ReentrantLock listenerLock = new ReentrantLock();
     private boolean evicted;
     private boolean cancelDelivered;
     private volatile ServerCall.Listener<Q> listener;
 
-    Guarded(ServerCall<Q, R> delegate, String key) {
+    Guarded(
+        ServerCall<Q, R> delegate,
+        String key,
+        String zone,
+        String instance,
+        ZoneHandshake handshake) {
       super(delegate);
       this.key = key;
+      this.zone = zone;
+      this.instance = instance;
+      this.handshake = handshake;
+      this.since = clock.instant();
+      this.lastInbound = since;
+    }
+
+    String instanceName() {
+      return instance == null ? "unknown instance" : "'" + instance + "'";
+    }
+
+    Duration silentFor(Instant now) {
+      return Duration.between(lastInbound, now);
+    }
+
+    boolean isLive(Instant now) {
+      return silentFor(now).compareTo(liveWindow) < 0;
     }
 
     String remote() {
@@ -215,6 +392,7 @@ final class ZoneCallGuard implements ServerInterceptor {
 
       @Override
       public void onMessage(Q message) {
+        lastInbound = clock.instant();
         deliver(() -> listener.onMessage(message));
       }
 

@@ -43,6 +43,27 @@ final class ZoneDirectory implements AutoCloseable {
         .collect(Collectors.toUnmodifiableSet());
   }
 
+  /** What the store says about one zone. */
+  enum State {
+    /** No {@code Zone} resource: never connected, or deleted. */
+    ABSENT,
+    ENABLED,
+    /** {@code enabled: false}. */
+    DISABLED
+  }
+
+  /** The state of {@code zone}'s {@code Zone} resource. */
+  State state(String zone) {
+    for (Resource r : zones.resources(StandardTypes.ZONE)) {
+      if (r.name().equals(zone)) {
+        return r.spec() instanceof ZoneSpec z && !z.enabledOrDefault()
+            ? State.DISABLED
+            : State.ENABLED;
+      }
+    }
+    return State.ABSENT;
+  }
+
   /** Calls {@code onChange} whenever a {@code Zone} may have changed. */
   Closeable subscribe(Consumer<String> onChange) {
     return zones.subscribe(onChange);

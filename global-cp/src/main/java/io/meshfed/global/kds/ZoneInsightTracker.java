@@ -60,7 +60,11 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   private final String instanceId;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, ZoneTrack> zones = new HashMap<>();
-  private final Map<String, String> handshakeVersions = new HashMap<>();
+  private final Map<String, Hello> handshakes = new HashMap<>();
+
+  /** What a zone announced when it opened its GlobalToZone stream. */
+  private record Hello(String version, String instance) {}
+
   private ScheduledFuture<?> ticker;
   private boolean closed;
 
@@ -69,22 +73,24 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
     final String id = UUID.randomUUID().toString();
     final Instant connectTime;
     final String version;
+    final String instance;
     Instant disconnectTime;
     Instant lastAck;
     long generation;
     DiscoveryServiceStats total = DiscoveryServiceStats.ZERO;
     final Map<String, DiscoveryServiceStats> stat = new TreeMap<>();
 
-    Sub(Instant connectTime, String version) {
+    Sub(Instant connectTime, Hello hello) {
       this.connectTime = connectTime;
-      this.version = version;
+      this.version = hello == null ? null : hello.version();
+      this.instance = hello == null ? null : hello.instance();
     }
 
     KdsSubscription snapshot(String instanceId) {
       return new KdsSubscription(
           id,
           instanceId,
-          null,
+          instance,
           connectTime,
           disconnectTime,
           new ZoneInsightSpec.KdsStatus(lastAck, total, stat),
@@ -193,15 +199,14 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
         s.authTokenProvided());
   }
 
-  /** The zone's handshake (null when it sent no version) precedes its GlobalToZone stream. */
-  void handshake(String zone, String version) {
+  /**
+   * The zone's handshake precedes its GlobalToZone stream: its version and the zone control plane
+   * instance (either null when not sent), recorded into the subscription it opens.
+   */
+  void handshake(String zone, String version, String instance) {
     lock.lock();
     try {
-      if (version == null) {
-        handshakeVersions.remove(zone);
-      } else {
-        handshakeVersions.put(zone, version);
-      }
+      handshakes.put(zone, new Hello(version, instance));
     } finally {
       lock.unlock();
     }
@@ -240,7 +245,8 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
         return;
       }
       ZoneTrack t = track(zone);
-      sub = new Sub(clock.instant(), handshakeVersions.remove(zone));
+      t.zoneEnsured = false; // a Zone deleted while the zone was away is created again
+      sub = new Sub(clock.instant(), handshakes.remove(zone));
       t.open.put(stream.id(), sub);
       t.ours.add(sub);
       while (t.ours.size() > KEPT_SUBSCRIPTIONS && t.ours.get(0).disconnectTime != null) {

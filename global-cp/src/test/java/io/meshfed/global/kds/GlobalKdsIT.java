@@ -282,8 +282,8 @@ class GlobalKdsIT {
     store.update(zone1.withSpec(new ZoneSpec(false)), 0).join();
     await().untilAsserted(() -> assertThat(z2.get(copy)).isEmpty());
     assertThat(getJson("/status/zones").toString())
-        .contains("{\"name\":\"zone-1\",\"active\":false}")
-        .contains("{\"name\":\"zone-2\",\"active\":true}");
+        .contains("{\"name\":\"zone-1\",\"active\":false,\"status\":\"Disabled\"}")
+        .contains("{\"name\":\"zone-2\",\"active\":true,\"status\":\"Online\"}");
 
     store.update(getGlobal(zone1.key()).withSpec(new ZoneSpec(true)), 0).join();
     await().untilAsserted(() -> assertThat(z2.get(copy)).isPresent());
@@ -328,7 +328,7 @@ class GlobalKdsIT {
     assertThat(getJson("/zones+insights/zone-1").get("name").asText()).isEqualTo("zone-1");
     assertThat(http("/zones+insights/nowhere").statusCode()).isEqualTo(404);
     assertThat(getJson("/status/zones").toString())
-        .isEqualTo("[{\"name\":\"zone-1\",\"active\":true}]");
+        .isEqualTo("[{\"name\":\"zone-1\",\"active\":true,\"status\":\"Online\"}]");
 
     String metrics = http("/metrics").body();
     assertThat(metrics)
@@ -344,7 +344,7 @@ class GlobalKdsIT {
         .untilAsserted(
             () ->
                 assertThat(getJson("/status/zones").toString())
-                    .isEqualTo("[{\"name\":\"zone-1\",\"active\":false}]"));
+                    .isEqualTo("[{\"name\":\"zone-1\",\"active\":false,\"status\":\"Offline\"}]"));
     ZoneInsightSpec after =
         getGlobal(key("ZoneInsight", null, "zone-1")).spec(ZoneInsightSpec.class);
     assertThat(after.subscriptions().get(0).disconnectTime()).isNotNull();

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -24,7 +23,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +34,12 @@ import org.slf4j.LoggerFactory;
  * anything: the zone keeps serving what it holds.
  *
  * <p>Global refusing the zone ({@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}, {@code
- * FAILED_PRECONDITION}) and TLS failures are logged at ERROR with the reason, then retried with the
- * same back-off. {@link #status()} tells the current state. All state changes run on one serial
- * executor.
+ * FAILED_PRECONDITION}), another process connected as this zone ({@code ALREADY_EXISTS}) and TLS
+ * failures are logged at ERROR with the reason, then retried with the same back-off. A session that
+ * ended for any other reason (heartbeat timeout, reset) is followed by a new connection: the old
+ * one may be dead without either side having noticed. The back-off restarts from its base once
+ * global accepts a session. {@link #status()} tells the current state. All state changes run on one
+ * serial executor.
  */
 public final class GlobalConnector implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GlobalConnector.class);
@@ -54,6 +55,7 @@ public final class GlobalConnector implements AutoCloseable {
   private final SerialExecutor serial;
   private final Backoff backoff;
   private final AtomicReference<GlobalConnectionStatus> status;
+  private final String instanceId;
 
   // Touched only on `serial`.
   private ManagedChannel channel;
@@ -94,6 +96,23 @@ public final class GlobalConnector implements AutoCloseable {
     this.serial = new SerialExecutor(runtime.executor());
     this.backoff = options.newBackoff();
     this.status = new AtomicReference<>(GlobalConnectionStatus.initial(zone, target.toString()));
+    this.instanceId = newInstanceId();
+  }
+
+  private static String newInstanceId() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "unknown-host";
+    }
+    String id =
+        host
+            + "-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + java.util.UUID.randomUUID().toString().substring(0, 8);
+    return id.replaceAll("[^A-Za-z0-9._:-]", "_");
   }
 
   /**
@@ -150,7 +169,8 @@ public final class GlobalConnector implements AutoCloseable {
           try {
             out.complete(
                 ClientInterceptors.intercept(
-                    channel, new ZoneCallMetadata(readToken(), zone, version, () -> {})));
+                    channel,
+                    new ZoneCallMetadata(readToken(), zone, version, instanceId, () -> {})));
           } catch (IllegalStateException e) {
             out.completeExceptionally(e);
           }
@@ -181,7 +201,8 @@ public final class GlobalConnector implements AutoCloseable {
     }
     channel.resetConnectBackoff();
     ZoneCallMetadata metadata =
-        new ZoneCallMetadata(token, zone, version, () -> serial.execute(() -> accepted(id)));
+        new ZoneCallMetadata(
+            token, zone, version, instanceId, () -> serial.execute(() -> accepted(id)));
     KdsClientSession s =
         new KdsClientSession(
             ClientInterceptors.intercept(channel, metadata), zone, sink, source, runtime);
@@ -242,8 +263,14 @@ public final class GlobalConnector implements AutoCloseable {
     }
     Instant now = runtime.clock().instant();
     sessionConnectedAt = now;
+    backoff.reset(); // global accepted this zone: the next reconnect starts from the base delay
     status.updateAndGet(s -> s.connectedAt(now));
-    log.info("zone={}: connected to global {} (attempt {})", zone, target, attempts);
+    log.info(
+        "zone={}: connected to global {} (attempt {}, instance {})",
+        zone,
+        target,
+        attempts,
+        instanceId);
   }
 
   /**
@@ -257,20 +284,31 @@ public final class GlobalConnector implements AutoCloseable {
     session = null;
     Instant now = runtime.clock().instant();
     boolean wasConnected = sessionConnectedAt != null;
-    if (wasConnected) {
-      backoff.succeeded(Duration.between(sessionConnectedAt, now));
-    }
     sessionConnectedAt = null;
     if (closed) {
       return;
     }
     Duration delay = backoff.next();
     Instant next = now.plus(delay);
-    boolean refused = !local && isRefusal(why);
-    String reason = local ? why.getDescription() : explain(why);
+    boolean refused = !local && ConnectFailures.isRefusal(why);
+    boolean duplicate = !local && ConnectFailures.isDuplicate(why);
+    String reason = local ? why.getDescription() : ConnectFailures.explain(why, target);
     status.updateAndGet(
         s -> s.failed(now, wasConnected, reason, why.getCode().name(), refused, next));
-    if (refused) {
+    if (!local && !refused && !duplicate) {
+      redial(reason);
+    }
+    if (duplicate) {
+      log.error(
+          "zone={}: global {} refused this instance ({}): another zone control plane process is"
+              + " connected as zone {}: {}. Stop one of them; retrying in {} ms",
+          zone,
+          target,
+          instanceId,
+          zone,
+          reason,
+          delay.toMillis());
+    } else if (refused) {
       log.error(
           "zone={}: global {} refused this zone: {}. Check --zone-token-file {} and the zone name;"
               + " retrying in {} ms",
@@ -279,7 +317,7 @@ public final class GlobalConnector implements AutoCloseable {
           reason,
           tokenFile,
           delay.toMillis());
-    } else if (local || isTlsFailure(why)) {
+    } else if (local || ConnectFailures.isTlsFailure(why)) {
       log.error(
           "zone={}: cannot connect to global {}: {}; retrying in {} ms",
           zone,
@@ -307,58 +345,25 @@ public final class GlobalConnector implements AutoCloseable {
             .schedule(() -> serial.execute(this::connect), delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  private static boolean isRefusal(Status status) {
-    return switch (status.getCode()) {
-      case UNAUTHENTICATED, PERMISSION_DENIED, FAILED_PRECONDITION -> true;
-      default -> false;
-    };
+  /**
+   * Replaces the channel after a session that ended for a network reason (heartbeat timeout, reset,
+   * TLS failure): the next session dials a new connection instead of waiting on one that may be
+   * silently dead until keepalive notices.
+   */
+  private void redial(String reason) {
+    ManagedChannel old = channel;
+    channel = GlobalChannels.open(target, options, runtime.executor());
+    old.shutdownNow();
+    log.debug(
+        "zone={}: dropped the connection to global {} ({}); the next session dials anew",
+        zone,
+        target,
+        reason);
   }
 
-  private static boolean isTlsFailure(Status status) {
-    for (Throwable t = status.getCause(); t != null; t = t.getCause()) {
-      if (t instanceof SSLException || t instanceof CertificateException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The status code, global's message, and the root cause of a transport failure. */
-  private String explain(Status status) {
-    StringBuilder sb = new StringBuilder(status.getCode().name());
-    String description = firstLine(status.getDescription());
-    if (description != null) {
-      sb.append(": ").append(description);
-    }
-    Throwable root = status.getCause();
-    while (root != null && root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    if (root != null) {
-      String msg = root.getMessage();
-      sb.append(" (").append(root.getClass().getSimpleName());
-      if (msg != null && (description == null || !description.contains(msg))) {
-        sb.append(": ").append(msg);
-      }
-      sb.append(")");
-    }
-    if (isTlsFailure(status)) {
-      sb.append("; the TLS handshake failed: global's KDS certificate must chain to ")
-          .append(
-              target.caFile() == null ? "the system trust store" : "--ca-file " + target.caFile())
-          .append(" and name the host '")
-          .append(target.host())
-          .append("'");
-    }
-    return sb.toString();
-  }
-
-  private static String firstLine(String text) {
-    if (text == null) {
-      return null;
-    }
-    int nl = text.indexOf('\n');
-    return nl < 0 ? text : text.substring(0, nl);
+  /** This process's instance id, sent to global as {@code meshfed-instance}. */
+  public String instanceId() {
+    return instanceId;
   }
 
   /** Ends the session and stops reconnecting; the store is left as it is. */

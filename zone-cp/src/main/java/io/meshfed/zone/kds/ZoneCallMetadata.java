@@ -8,12 +8,14 @@ import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.meshfed.kds.KdsHeaders;
 import java.util.Objects;
 
 /**
  * Adds the zone's handshake to every KDS call ({@code authorization: Bearer <token>}, {@code
- * meshfed-zone}, {@code meshfed-version}, {@code meshfed-features}) and reports when global accepts
- * a call: response headers only arrive on a call global let through its authentication.
+ * meshfed-zone}, {@code meshfed-version}, {@code meshfed-features}, {@code meshfed-instance}) and
+ * reports when global accepts a call: response headers only arrive on a call global let through its
+ * authentication.
  */
 final class ZoneCallMetadata implements ClientInterceptor {
   static final Metadata.Key<String> AUTHORIZATION =
@@ -31,12 +33,15 @@ final class ZoneCallMetadata implements ClientInterceptor {
   private final String token;
   private final String zone;
   private final String version;
+  private final String instance;
   private final Runnable onAccepted;
 
-  ZoneCallMetadata(String token, String zone, String version, Runnable onAccepted) {
+  ZoneCallMetadata(
+      String token, String zone, String version, String instance, Runnable onAccepted) {
     this.token = Objects.requireNonNull(token, "token");
     this.zone = Objects.requireNonNull(zone, "zone");
     this.version = Objects.requireNonNull(version, "version");
+    this.instance = Objects.requireNonNull(instance, "instance");
     this.onAccepted = Objects.requireNonNull(onAccepted, "onAccepted");
   }
 
@@ -51,6 +56,7 @@ final class ZoneCallMetadata implements ClientInterceptor {
         headers.put(ZONE, zone);
         headers.put(VERSION, version);
         headers.put(FEATURES, FEATURE_LIST);
+        headers.put(KdsHeaders.INSTANCE, instance);
         super.start(
             new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(
                 responseListener) {

@@ -12,6 +12,7 @@ import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.FreePorts;
+import io.meshfed.testing.TcpProxy;
 import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
 import java.net.URI;
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +68,17 @@ class ZoneKdsIT {
   }
 
   private ZoneControlPlane zone(int globalPort, Path caFile, Path tokenFile) {
+    return zone(
+        globalPort,
+        caFile,
+        tokenFile,
+        KdsClientOptions.defaults()
+            .withSettings(KdsSettings.defaults().withCoalesceDelay(Duration.ofMillis(10)))
+            .withReconnect(Duration.ofMillis(100), Duration.ofMillis(400)));
+  }
+
+  private ZoneControlPlane zone(
+      int globalPort, Path caFile, Path tokenFile, KdsClientOptions options) {
     ZoneConfig config =
         ZoneConfig.load(
             Map.of(
@@ -83,10 +96,6 @@ class ZoneKdsIT {
                 "0"),
             Map.of(),
             null);
-    KdsClientOptions options =
-        KdsClientOptions.defaults()
-            .withSettings(KdsSettings.defaults().withCoalesceDelay(Duration.ofMillis(10)))
-            .withReconnect(Duration.ofMillis(100), Duration.ofMillis(400));
     ZoneControlPlane cp = new ZoneControlPlane(config, zoneStore, Clock.systemUTC(), options);
     closeables.add(cp);
     return cp.start();
@@ -114,6 +123,121 @@ class ZoneKdsIT {
 
   private static ResourceKey tp(String name) {
     return ResourceKey.inMesh(StandardTypes.TRAFFIC_PERMISSION, "default", name);
+  }
+
+  /**
+   * The connection to global goes silent for good (a NAT on the path lost it) while new connections
+   * work: after the heartbeat timeout the zone dials a new connection instead of sending its next
+   * session into the dead one until keepalive notices (15 s + 15 s).
+   */
+  @Test
+  void afterAHeartbeatTimeoutTheZoneDialsANewConnection() throws Exception {
+    int port = FreePorts.one();
+    global(port);
+    putOnGlobal("type: Mesh\nname: default\n");
+    TcpProxy proxy = TcpProxy.to(port);
+    closeables.add(proxy);
+    KdsClientOptions options =
+        KdsClientOptions.defaults()
+            .withSettings(
+                KdsSettings.defaults()
+                    .withCoalesceDelay(Duration.ofMillis(10))
+                    .withHeartbeat(Duration.ofSeconds(1), Duration.ofSeconds(7)))
+            .withReconnect(Duration.ofMillis(100), Duration.ofMillis(400));
+    ZoneControlPlane zone = zone(proxy.port(), caFile(), tokenFile(TOKEN), options);
+    await().atMost(WAIT).until(() -> zone.globalConnection().connected());
+    long dialled = proxy.connectionsAccepted();
+    Instant silencedAt = Instant.now();
+
+    proxy.silenceOpenConnections();
+
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              GlobalConnectionStatus s = zone.globalConnection();
+              assertThat(s.connected()).isTrue();
+              assertThat(s.lastConnectTime()).isAfter(silencedAt);
+            });
+    Duration recovery = Duration.between(silencedAt, zone.globalConnection().lastConnectTime());
+    System.out.println(
+        "KDS recovery after the connection went silent: " + recovery.toMillis() + " ms");
+    assertThat(proxy.connectionsAccepted()).isGreaterThan(dialled);
+  }
+
+  /**
+   * Every byte is swallowed for a while (the heartbeat timeout passes), then the path reopens: the
+   * zone is connected again within a few seconds of the reopening.
+   */
+  @Test
+  void recoversWithinSecondsOfABlackholeEnding() throws Exception {
+    int port = FreePorts.one();
+    global(port);
+    putOnGlobal("type: Mesh\nname: default\n");
+    TcpProxy proxy = TcpProxy.to(port);
+    closeables.add(proxy);
+    KdsClientOptions options =
+        KdsClientOptions.defaults()
+            .withSettings(
+                KdsSettings.defaults()
+                    .withCoalesceDelay(Duration.ofMillis(10))
+                    .withHeartbeat(Duration.ofSeconds(1), Duration.ofSeconds(7)))
+            .withReconnect(Duration.ofMillis(100), Duration.ofMillis(400));
+    ZoneControlPlane zone = zone(proxy.port(), caFile(), tokenFile(TOKEN), options);
+    await().atMost(WAIT).until(() -> zone.globalConnection().connected());
+
+    proxy.mode(TcpProxy.Mode.BLACKHOLE);
+    await().atMost(WAIT).until(() -> !zone.globalConnection().connected());
+    proxy.mode(TcpProxy.Mode.FORWARD);
+    Instant reopenedAt = Instant.now();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              GlobalConnectionStatus s = zone.globalConnection();
+              assertThat(s.connected()).isTrue();
+              assertThat(s.lastConnectTime()).isAfter(reopenedAt);
+            });
+    System.out.println(
+        "KDS recovery after the blackhole ended: "
+            + Duration.between(reopenedAt, zone.globalConnection().lastConnectTime()).toMillis()
+            + " ms");
+  }
+
+  /**
+   * Failed attempts grow the reconnect delay; once global accepts a session it starts again from
+   * the base, so a later disconnect is retried quickly.
+   */
+  @Test
+  void theReconnectBackoffRestartsAfterGlobalAcceptsASession() throws Exception {
+    int port = FreePorts.one();
+    global(port);
+    TcpProxy proxy = TcpProxy.to(port);
+    closeables.add(proxy);
+    Path token = tokenFile(""); // no token yet: every attempt fails and the delay grows
+    KdsClientOptions options =
+        KdsClientOptions.defaults()
+            .withSettings(KdsSettings.defaults().withCoalesceDelay(Duration.ofMillis(10)))
+            .withReconnect(Duration.ofMillis(400), Duration.ofSeconds(20));
+    ZoneControlPlane zone = zone(proxy.port(), caFile(), token, options);
+    await().atMost(WAIT).until(() -> zone.globalConnection().attempts() >= 4);
+    Files.writeString(token, TOKEN);
+    await().atMost(WAIT).until(() -> zone.globalConnection().connected());
+
+    Instant cutAt = Instant.now();
+    proxy.cutAll();
+
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                zone.globalConnection().connected()
+                    && zone.globalConnection().lastConnectTime().isAfter(cutAt));
+    GlobalConnectionStatus s = zone.globalConnection();
+    assertThat(Duration.between(s.lastDisconnectTime(), s.lastConnectTime()))
+        .as("reconnected after the base delay (400 ms), not the grown one (6.4 s or more)")
+        .isLessThan(Duration.ofMillis(2000));
   }
 
   @Test

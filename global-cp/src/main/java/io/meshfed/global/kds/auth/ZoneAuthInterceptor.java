@@ -126,7 +126,8 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
       return refuse(call, Status.FAILED_PRECONDITION.withDescription(problem), peer, method);
     }
     ZoneHandshake handshake =
-        new ZoneHandshake(token.zone(), version, features, token.jti(), token.expiry());
+        new ZoneHandshake(
+            token.zone(), version, features, token.jti(), token.kid(), token.expiry());
     log.debug(
         "zone {}: authenticated {} from {} (version {}, features {}, token {})",
         token.zone(),

@@ -9,12 +9,18 @@ import java.util.Set;
  * and features it announced, and the token that authenticated it.
  */
 public record ZoneHandshake(
-    String zone, String version, Set<String> features, String tokenId, Instant tokenExpiry) {
+    String zone,
+    String version,
+    Set<String> features,
+    String tokenId,
+    String tokenKid,
+    Instant tokenExpiry) {
   public ZoneHandshake {
     Objects.requireNonNull(zone, "zone");
     Objects.requireNonNull(version, "version");
     features = Set.copyOf(features);
     Objects.requireNonNull(tokenId, "tokenId");
+    Objects.requireNonNull(tokenKid, "tokenKid");
     Objects.requireNonNull(tokenExpiry, "tokenExpiry");
   }
 }

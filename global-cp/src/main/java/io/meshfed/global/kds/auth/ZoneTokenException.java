@@ -25,7 +25,9 @@ public final class ZoneTokenException extends RuntimeException {
     /** The {@code zone} claim is absent or not a valid zone name. */
     MISSING_ZONE,
     /** The {@code scope} claim does not grant {@code cp}. */
-    WRONG_SCOPE
+    WRONG_SCOPE,
+    /** The token's {@code jti} is on global's revocation list. */
+    REVOKED
   }
 
   private final Reason reason;

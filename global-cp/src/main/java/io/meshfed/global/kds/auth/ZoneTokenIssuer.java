@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +28,35 @@ public final class ZoneTokenIssuer {
   public static final Duration DEFAULT_VALIDITY = Duration.ofDays(365);
   public static final Duration MAX_VALIDITY = Duration.ofDays(3650);
 
-  private final ZoneTokenSigningKey key;
+  private final Supplier<ZoneTokenSigningKey> key;
   private final Clock clock;
 
+  /** A token issued now: the compact JWT, its id ({@code jti}), its key id and its expiry. */
+  public record Issued(String token, String id, String kid, Instant expiry) {
+    public Issued {
+      Objects.requireNonNull(token, "token");
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(kid, "kid");
+      Objects.requireNonNull(expiry, "expiry");
+    }
+
+    /** Never prints the token. */
+    @Override
+    public String toString() {
+      return "Issued{id=" + id + ", kid=" + kid + ", expiry=" + expiry + "}";
+    }
+  }
+
   public ZoneTokenIssuer(ZoneTokenSigningKey key, Clock clock) {
-    this.key = Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(key, "key");
+    this.key = () -> key;
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** An issuer signing with the current signer of {@code trust} (it follows rotations). */
+  public ZoneTokenIssuer(ZoneTokenTrust trust, Clock clock) {
+    Objects.requireNonNull(trust, "trust");
+    this.key = trust::signer;
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -42,7 +67,7 @@ public final class ZoneTokenIssuer {
 
   /** The key tokens are signed with (its public half verifies them). */
   public ZoneTokenSigningKey signingKey() {
-    return key;
+    return key.get();
   }
 
   /** What is wrong with a zone name, or null when it is a valid DNS label. */
@@ -68,6 +93,16 @@ public final class ZoneTokenIssuer {
    *     positive or longer than 10 years
    */
   public String issue(String zone, Duration validFor) {
+    return issueWithId(zone, validFor).token();
+  }
+
+  /**
+   * Like {@link #issue}, also telling the token's id (to revoke it later) and key id.
+   *
+   * @throws IllegalArgumentException when the zone is not a DNS label or the validity is not
+   *     positive or longer than 10 years
+   */
+  public Issued issueWithId(String zone, Duration validFor) {
     String zoneProblem = checkZone(zone);
     if (zoneProblem != null) {
       throw new IllegalArgumentException("zone: " + zoneProblem);
@@ -76,6 +111,7 @@ public final class ZoneTokenIssuer {
     if (validityProblem != null) {
       throw new IllegalArgumentException("validFor: " + validityProblem);
     }
+    ZoneTokenSigningKey key = this.key.get();
     Instant now = clock.instant();
     ObjectNode header = Jwt.JSON.createObjectNode();
     header.put("alg", Jwt.ALGORITHM).put("typ", "JWT").put("kid", key.kid());
@@ -87,17 +123,18 @@ public final class ZoneTokenIssuer {
     claims.put("exp", now.plus(validFor).getEpochSecond());
     claims.put("jti", jti);
     String signingInput = Jwt.encodeJson(header) + "." + Jwt.encodeJson(claims);
-    String token = signingInput + "." + Jwt.encode(sign(signingInput));
+    String token = signingInput + "." + Jwt.encode(sign(key, signingInput));
     log.info(
         "zone {}: issued token {} (kid {}) valid until {}",
         zone,
         jti,
         key.kid(),
         now.plus(validFor));
-    return token;
+    return new Issued(
+        token, jti, key.kid(), Instant.ofEpochSecond(now.plus(validFor).getEpochSecond()));
   }
 
-  private byte[] sign(String signingInput) {
+  private static byte[] sign(ZoneTokenSigningKey key, String signingInput) {
     try {
       Signature s = Signature.getInstance(Jwt.JCA_ALGORITHM);
       s.initSign(key.privateKey());

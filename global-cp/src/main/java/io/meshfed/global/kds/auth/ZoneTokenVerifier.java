@@ -6,6 +6,7 @@ import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.MALFORMED;
 import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.MISSING;
 import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.MISSING_ZONE;
 import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.NOT_YET_VALID;
+import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.REVOKED;
 import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.UNKNOWN_KEY;
 import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.UNSUPPORTED_ALGORITHM;
 import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.WRONG_SCOPE;
@@ -36,12 +37,20 @@ public final class ZoneTokenVerifier {
   /** Tokens longer than this are refused before any decoding. */
   public static final int MAX_TOKEN_CHARS = 8 * 1024;
 
-  private final Map<String, PublicKey> keysByKid;
+  private final ZoneTokenKeys keys;
   private final Clock clock;
   private final Duration skew;
 
   public ZoneTokenVerifier(Map<String, PublicKey> keysByKid, Clock clock, Duration skew) {
-    this.keysByKid = Map.copyOf(keysByKid);
+    this(ZoneTokenKeys.fixed(keysByKid), clock, skew);
+  }
+
+  /**
+   * A verifier that asks {@code keys} on every token, so a rotated key or a new revocation applies
+   * to the next connect.
+   */
+  public ZoneTokenVerifier(ZoneTokenKeys keys, Clock clock, Duration skew) {
+    this.keys = Objects.requireNonNull(keys, "keys");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.skew = Objects.requireNonNull(skew, "skew");
     if (skew.isNegative()) {
@@ -86,6 +95,7 @@ public final class ZoneTokenVerifier {
     if (kid == null || !kid.isTextual()) {
       throw new ZoneTokenException(UNKNOWN_KEY, "token header has no kid (signing key id)");
     }
+    Map<String, PublicKey> keysByKid = keys.verificationKeys();
     PublicKey key = keysByKid.get(kid.asText());
     if (key == null) {
       throw new ZoneTokenException(
@@ -145,7 +155,20 @@ public final class ZoneTokenVerifier {
     if (jti == null || !jti.isTextual() || jti.asText().isEmpty()) {
       throw new ZoneTokenException(MALFORMED, "token has no jti (token id)");
     }
-    return new VerifiedToken(zone.asText(), jti.asText(), issuedAt, expiry);
+    if (keys.isRevoked(jti.asText())) {
+      throw new ZoneTokenException(
+          REVOKED,
+          "token "
+              + jti.asText()
+              + " of zone '"
+              + zone.asText()
+              + "' was revoked (listed in GlobalSecret '"
+              + ZoneTokenTrust.REVOCATIONS_SECRET
+              + "'); generate a new one with `meshfed generate zone-token --zone "
+              + zone.asText()
+              + "`");
+    }
+    return new VerifiedToken(zone.asText(), jti.asText(), kid.asText(), issuedAt, expiry);
   }
 
   private static boolean hasCpScope(JsonNode scope) {

@@ -1,0 +1,109 @@
+package io.meshfed.global.kds.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meshfed.global.kds.auth.ZoneTokenException.Reason;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.spec.GlobalSecretSpec;
+import io.meshfed.store.MutableClock;
+import io.meshfed.store.memory.MemoryResourceStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Rotation and revocation of zone tokens over a store, with a fake clock. */
+class ZoneTokenTrustTest {
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final MemoryResourceStore store = new MemoryResourceStore();
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  private final ZoneTokenTrust trust = ZoneTokenTrust.start(store, scheduler);
+  private final ZoneTokenIssuer issuer = new ZoneTokenIssuer(trust, clock);
+  private final ZoneTokenVerifier verifier =
+      new ZoneTokenVerifier(trust, clock, ZoneTokenVerifier.DEFAULT_SKEW);
+
+  @AfterEach
+  void close() {
+    trust.close();
+    scheduler.shutdownNow();
+    store.close();
+  }
+
+  private static Reason refusal(Runnable r) {
+    try {
+      r.run();
+    } catch (ZoneTokenException e) {
+      return e.reason();
+    }
+    return null;
+  }
+
+  @Test
+  void aRotatedKeySignsWhileTheOldOneVerifiesUntilItIsRemoved() {
+    ZoneTokenIssuer.Issued before = issuer.issueWithId("zone-1", Duration.ofDays(30));
+    assertThat(before.kid()).isEqualTo("1");
+
+    ZoneTokenSigningKey second = trust.rotate();
+    clock.advance(Duration.ofDays(1));
+    ZoneTokenIssuer.Issued after = issuer.issueWithId("zone-1", Duration.ofDays(30));
+
+    assertThat(second.kid()).isEqualTo("2");
+    assertThat(after.kid()).isEqualTo("2");
+    assertThat(verifier.verify(before.token()).kid()).isEqualTo("1");
+    assertThat(verifier.verify(after.token()).kid()).isEqualTo("2");
+
+    assertThatThrownBy(() -> trust.remove("2"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("current signer");
+    trust.remove("1");
+
+    assertThat(refusal(() -> verifier.verify(before.token()))).isEqualTo(Reason.UNKNOWN_KEY);
+    assertThat(verifier.verify(after.token()).zone()).isEqualTo("zone-1");
+    assertThat(
+            store
+                .get(ResourceKey.global(StandardTypes.GLOBAL_SECRET, "zone-token-signing-key-1"))
+                .join())
+        .isEmpty();
+  }
+
+  @Test
+  void aRevokedIdIsRefusedOthersAreNotAndTheListIsKumasGlobalSecret() {
+    ZoneTokenIssuer.Issued a = issuer.issueWithId("zone-1", Duration.ofDays(1));
+    ZoneTokenIssuer.Issued b = issuer.issueWithId("zone-1", Duration.ofDays(1));
+    AtomicInteger changes = new AtomicInteger();
+    trust.onChange(changes::incrementAndGet);
+
+    assertThat(trust.revoke(a.id())).isEqualTo(1);
+    assertThat(trust.revoke(a.id())).isEqualTo(1); // idempotent
+
+    ZoneTokenException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ZoneTokenException.class, () -> verifier.verify(a.token()));
+    assertThat(e.reason()).isEqualTo(Reason.REVOKED);
+    assertThat(e.getMessage()).contains(a.id()).contains("zone-token-revocations");
+    assertThat(verifier.verify(b.token()).jti()).isEqualTo(b.id());
+    assertThat(changes.get()).isPositive();
+    String stored =
+        new String(
+            store
+                .get(ResourceKey.global(StandardTypes.GLOBAL_SECRET, "zone-token-revocations"))
+                .join()
+                .orElseThrow()
+                .spec(GlobalSecretSpec.class)
+                .bytes(),
+            StandardCharsets.UTF_8);
+    assertThat(stored).isEqualTo(a.id());
+  }
+
+  @Test
+  void revocationsWrittenByAnOperatorAreReadWithCommasOrWhiteSpace() {
+    assertThat(ZoneTokenTrust.parseIds(" a, b\nc  d,,")).containsExactly("a", "b", "c", "d");
+    assertThat(ZoneTokenTrust.nextKid(java.util.Set.of("1", "9", "x"))).isEqualTo("10");
+  }
+}
