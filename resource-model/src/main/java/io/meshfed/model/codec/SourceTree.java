@@ -101,7 +101,7 @@ final class SourceTree {
           written.put(pointer(p), p.getText());
         }
         case VALUE_NUMBER_FLOAT -> {
-          value = nodes.numberNode(p.getDoubleValue());
+          value = nodes.numberNode(floatValue(p));
           written.put(pointer(p), p.getText());
         }
         default ->
@@ -121,6 +121,26 @@ final class SourceTree {
       if (t == null) {
         throw new Refused("", "the document ends before it is complete");
       }
+    }
+  }
+
+  /** A float, including YAML's {@code .nan}, {@code .inf} and {@code -.inf}. */
+  private static double floatValue(JsonParser p) throws IOException, Refused {
+    String text = p.getText();
+    switch (text.toLowerCase(java.util.Locale.ROOT)) {
+      case ".nan":
+        return Double.NaN;
+      case ".inf", "+.inf":
+        return Double.POSITIVE_INFINITY;
+      case "-.inf":
+        return Double.NEGATIVE_INFINITY;
+      default:
+        try {
+          return p.getDoubleValue();
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+          throw new Refused(
+              FieldErrors.pathOf(p.getParsingContext()), "'" + text + "' is not a number");
+        }
     }
   }
 

@@ -120,7 +120,9 @@ class ResourceCodecBadInputTest {
                     "hex: 0x1F",
                     "exp: 1e3",
                     "zero: 010",
-                    "under: 1_000")));
+                    "under: 1_000",
+                    "nan: .nan",
+                    "inf: -.Inf")));
     assertThat(sourceTags(r))
         .containsEntry("version", "1.10")
         .containsEntry("canary", "no")
@@ -129,7 +131,9 @@ class ResourceCodecBadInputTest {
         .containsEntry("hex", "0x1F")
         .containsEntry("exp", "1e3")
         .containsEntry("zero", "010")
-        .containsEntry("under", "1_000");
+        .containsEntry("under", "1_000")
+        .containsEntry("nan", ".nan")
+        .containsEntry("inf", "-.Inf");
   }
 
   @Test
