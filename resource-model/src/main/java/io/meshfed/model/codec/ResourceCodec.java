@@ -237,9 +237,10 @@ public final class ResourceCodec {
     if (d.type() == null) {
       return "resource";
     }
+    String name = d.name() == null ? "?" : d.name();
     return d.mesh() == null
-        ? d.type() + " '" + d.name() + "'"
-        : d.type() + " '" + d.mesh() + "/" + d.name() + "'";
+        ? d.type() + " '" + name + "'"
+        : d.type() + " '" + d.mesh() + "/" + name + "'";
   }
 
   /**

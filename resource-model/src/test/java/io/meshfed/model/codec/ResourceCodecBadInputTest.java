@@ -237,6 +237,14 @@ class ResourceCodecBadInputTest {
   }
 
   @Test
+  void binaryAndOtherTaggedScalarsAreRefusedWhereTheyAre() {
+    assertThat(fields("type: Zone\nname: z\nlabels: {a: !!binary aGVsbG8=}\n"))
+        .containsExactly("labels.a");
+    assertThat(decode("type: Zone\nname: z\nlabels: {a: !!str 1.10}\n").labels())
+        .containsEntry("a", "1.10");
+  }
+
+  @Test
   void deepNestingIsRefusedWithAPath() {
     String deep = "[".repeat(10_000) + "]".repeat(10_000);
     List<Violation> found = violations("type: Zone\nname: z\nlabels: " + deep + "\n");
