@@ -184,6 +184,95 @@ class BadInputIT {
   }
 
   @Test
+  void nullNameAndMeshAre400NamingTheField() {
+    assertRejected(api.put("/meshes/default", "{\"type\":\"Mesh\",\"name\":null}"), 400, "name");
+    assertRejected(
+        api.put(
+            TP_PATH,
+            "{\"type\":\"TrafficPermission\",\"mesh\":null,\"name\":\"tp-1\","
+                + "\"sources\":[{\"match\":{\"kuma.io/service\":\"*\"}}],"
+                + "\"destinations\":[{\"match\":{\"kuma.io/service\":\"*\"}}]}"),
+        400,
+        "mesh");
+    assertRejected(
+        api.put(
+            TP_PATH,
+            "type: TrafficPermission\nmesh: ~\nname: tp-1\n",
+            "Content-Type",
+            "application/yaml"),
+        400,
+        "mesh");
+    assertRejected(
+        api.put("/zones/z1", "type: Zone\nname: z1\nmesh: ~\n", "Content-Type", "text/yaml"),
+        400,
+        "mesh");
+    assertRejected(api.put("/zones/z1", "{\"type\":null,\"name\":\"z1\"}"), 400, "type");
+  }
+
+  @Test
+  void nestedConfigIsValidatedByPath() {
+    String mesh =
+        "{\"type\":\"Mesh\",\"name\":\"default\",\"mtls\":{\"enabledBackend\":\"ca\","
+            + "\"backends\":[{\"name\":\"ca\",\"type\":\"builtin\",\"conf\":"
+            + "{\"caCert\":{\"RSAbits\":\"lots\",\"expiration\":\"forever\"},\"junk\":1}}]}}";
+    assertRejected(
+        api.put("/meshes/default", mesh),
+        400,
+        "mtls.backends[0].conf.caCert.RSAbits",
+        "mtls.backends[0].conf.caCert.expiration",
+        "mtls.backends[0].conf.junk");
+  }
+
+  @Test
+  void yamlAliasesAndBooleanWordsAreRefusedByField() {
+    assertRejected(
+        api.put(
+            "/meshes/default",
+            "type: Mesh\nname: default\nlabels:\n  a: &x one\n  b: *x\n",
+            "Content-Type",
+            "application/yaml"),
+        400,
+        "labels.b");
+    assertRejected(
+        api.put(
+            "/zones/z1",
+            "type: Zone\nname: z1\nenabled: yes\n",
+            "Content-Type",
+            "application/yaml"),
+        400,
+        "enabled");
+  }
+
+  @Test
+  void scalarsInStringFieldsKeepTheTextTheyWereWrittenWith() {
+    String yaml =
+        """
+        type: TrafficPermission
+        mesh: default
+        name: tp-1
+        labels: {release: 2.10}
+        sources: [{match: {kuma.io/service: web, version: 1.10, canary: no, blue: on}}]
+        destinations: [{match: {kuma.io/service: '*'}}]
+        """;
+    HttpResponse<String> put = api.put(TP_PATH, yaml, "Content-Type", "application/yaml");
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    JsonNode stored = api.json(api.get(TP_PATH));
+    assertThat(stored.at("/labels/release").asText()).isEqualTo("2.10");
+    JsonNode match = stored.at("/sources/0/match");
+    assertThat(match.get("version").asText()).isEqualTo("1.10");
+    assertThat(match.get("canary").asText()).isEqualTo("no");
+    assertThat(match.get("blue").asText()).isEqualTo("on");
+
+    String json =
+        "{\"type\":\"TrafficPermission\",\"mesh\":\"default\",\"name\":\"tp-1\","
+            + "\"sources\":[{\"match\":{\"kuma.io/service\":\"web\",\"version\":1.10}}],"
+            + "\"destinations\":[{\"match\":{\"kuma.io/service\":\"*\"}}]}";
+    assertThat(api.put(TP_PATH, json).statusCode()).isEqualTo(200);
+    assertThat(api.json(api.get(TP_PATH)).at("/sources/0/match/version").asText())
+        .isEqualTo("1.10");
+  }
+
+  @Test
   void writeHookRejection() {
     String body = "{\"type\":\"Mesh\",\"name\":\"default\",\"labels\":{\"forbidden\":\"x\"}}";
     assertRejected(api.put("/meshes/default", body), 400, "labels.forbidden");

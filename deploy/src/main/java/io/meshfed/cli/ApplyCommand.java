@@ -74,7 +74,17 @@ final class ApplyCommand implements Callable<Integer> {
         System.out.println("✓ " + d.describe() + " is valid (dry run, not sent)");
         continue;
       }
-      ApiClient.Reply reply = client.put(path, codec.toJson(r));
+      ApiClient.Reply reply;
+      try {
+        reply = client.put(path, codec.toJson(r));
+      } catch (CliException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // one line per document, whatever went wrong; the other documents still apply
+        failed++;
+        System.out.println("✗ " + d.describe() + ": " + oneLine(e));
+        continue;
+      }
       if (reply.ok()) {
         applied++;
         System.out.println("✓ " + d.describe() + (reply.status() == 201 ? " created" : " updated"));
@@ -92,6 +102,12 @@ final class ApplyCommand implements Callable<Integer> {
             + (docs.size() == 1 ? "" : "s")
             + (failed > 0 ? "; " + failed + " failed" : ""));
     return failed == 0 ? 0 : 1;
+  }
+
+  private static String oneLine(RuntimeException e) {
+    String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int nl = msg.indexOf('\n');
+    return nl < 0 ? msg : msg.substring(0, nl);
   }
 
   private String source() {

@@ -125,6 +125,50 @@ class CliIT {
   }
 
   @Test
+  void nullFieldsAreOneLinePerDocumentAndScalarsKeepTheirText() throws Exception {
+    Path f =
+        file(
+            "nulls.yaml",
+            """
+            type: Mesh
+            name: default
+            ---
+            type: TrafficPermission
+            name: no-mesh
+            mesh: ~
+            sources: [{match: {kuma.io/service: '*'}}]
+            destinations: [{match: {kuma.io/service: '*'}}]
+            ---
+            type: Zone
+            name: null
+            ---
+            type: Mesh
+            name: other
+            mtls:
+              backends: [{name: ca-1, type: builtin, conf: {caCert: {RSAbits: 100}}}]
+            ---
+            type: TrafficPermission
+            name: versions
+            mesh: default
+            sources: [{match: {kuma.io/service: web, version: 1.10, canary: no}}]
+            destinations: [{match: {kuma.io/service: '*'}}]
+            """);
+    MeshfedProcess.Result r = cli("apply", "-f", f.toString());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+    assertThat(r.stdout().lines().filter(l -> l.startsWith("✗")).toList())
+        .hasSize(3)
+        .anySatisfy(l -> assertThat(l).contains("document 2").contains("mesh: is required"))
+        .anySatisfy(l -> assertThat(l).contains("document 3").contains("name: is required"))
+        .anySatisfy(l -> assertThat(l).contains("conf.caCert.RSAbits"));
+    assertThat(r.stdout()).contains("applied 2 of 5 documents; 3 failed");
+    MeshfedProcess.Result tp = cli("get", "traffic-permission", "versions", "-o", "json");
+    JsonNode match = JSON.readTree(tp.stdout()).at("/sources/0/match");
+    assertThat(match.get("version").asText()).isEqualTo("1.10");
+    assertThat(match.get("canary").asText()).isEqualTo("no");
+  }
+
+  @Test
   void aFileThatCannotBeParsedAppliesNothing() throws Exception {
     Path f = file("syntax.yaml", Samples.MESH_PERMISSION_ROUTE + "---\ntype: [unclosed\n");
     MeshfedProcess.Result r = cli("apply", "-f", f.toString());

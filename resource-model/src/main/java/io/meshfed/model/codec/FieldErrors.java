@@ -89,6 +89,11 @@ final class FieldErrors {
     return contextPath(ctx);
   }
 
+  /** The path from the root down to {@code ctx}, e.g. {@code labels["kuma.io/zone"]}. */
+  static String pathOf(JsonStreamContext ctx) {
+    return contextPath(ctx);
+  }
+
   /** The path from the root down to {@code ctx}, including ctx's current field or index. */
   private static String contextPath(JsonStreamContext ctx) {
     java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
@@ -156,6 +161,9 @@ final class FieldErrors {
                 + "' is not valid (expected "
                 + friendly(ife.getTargetType())
                 + ")");
+      }
+      if (e instanceof StringsAsWritten.NotAString nas) {
+        return new Violation(path, nas.getOriginalMessage());
       }
       if (e instanceof MismatchedInputException mie) {
         return new Violation(

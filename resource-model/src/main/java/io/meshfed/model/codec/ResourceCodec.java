@@ -1,22 +1,24 @@
 package io.meshfed.model.codec;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
@@ -53,15 +55,24 @@ public final class ResourceCodec {
 
   private final TypeRegistry registry;
   private final ObjectMapper json;
+  private final ObjectMapper specJson;
   private final YAMLMapper yaml;
 
   public ResourceCodec(TypeRegistry registry) {
     this.registry = registry;
     this.json = configure(JsonMapper.builder()).build();
+    this.specJson =
+        configure(JsonMapper.builder())
+            .addModule(
+                new SimpleModule("strings-as-written")
+                    .addDeserializer(String.class, new StringsAsWritten()))
+            .build();
     this.yaml =
         configure(
                 YAMLMapper.builder(
                     YAMLFactory.builder()
+                        // yes/no/on/off are strings (YAML 1.2), never booleans in disguise
+                        .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
                         .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                         .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
                         .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
@@ -120,9 +131,19 @@ public final class ResourceCodec {
     List<Decoded> out = new ArrayList<>();
     String firstSyntaxError = null;
     for (YamlDocuments.Document doc : YamlDocuments.split(text)) {
-      JsonNode node;
-      try {
-        node = yaml.readTree(doc.text());
+      SourceTree.Document read;
+      try (JsonParser p = yaml.createParser(doc.text())) {
+        read = SourceTree.read(p);
+      } catch (SourceTree.Refused e) {
+        out.add(
+            new Decoded(
+                out.size(),
+                null,
+                null,
+                null,
+                null,
+                List.of(new Violation(e.path(), e.getMessage()))));
+        continue;
       } catch (IOException | RuntimeException e) {
         String msg = syntaxMessage(e, out.size(), doc.firstLine() - 1);
         if (firstSyntaxError == null) {
@@ -131,10 +152,10 @@ public final class ResourceCodec {
         out.add(new Decoded(out.size(), null, null, null, null, List.of(new Violation("", msg))));
         continue;
       }
-      if (node == null || node.isNull() || node.isMissingNode()) {
+      if (read == null || read.tree().isNull()) {
         continue; // empty document between separators
       }
-      out.add(decodeNode(node, out.size()));
+      out.add(decodeNode(read.tree(), new Written("", read.written()), out.size()));
     }
     return new DecodeResult(out, firstSyntaxError);
   }
@@ -142,21 +163,30 @@ public final class ResourceCodec {
   /** Decodes one JSON document, or a JSON array of documents. */
   public DecodeResult decodeJson(String text) {
     List<Decoded> out = new ArrayList<>();
-    try (MappingIterator<JsonNode> it = json.readerFor(JsonNode.class).readValues(text)) {
-      while (it.hasNextValue()) {
-        JsonNode node = it.nextValue();
-        if (node == null || node.isNull() || node.isMissingNode()) {
+    try (JsonParser p = json.createParser(text)) {
+      for (SourceTree.Document read = SourceTree.read(p); read != null; read = SourceTree.read(p)) {
+        JsonNode node = read.tree();
+        if (node.isNull()) {
           continue;
         }
         if (node.isArray()) {
-          for (JsonNode element : node) {
-            out.add(decodeNode(element, out.size()));
+          for (int i = 0; i < node.size(); i++) {
+            out.add(decodeNode(node.get(i), new Written("/" + i, read.written()), out.size()));
           }
         } else {
-          out.add(decodeNode(node, out.size()));
+          out.add(decodeNode(node, new Written("", read.written()), out.size()));
         }
       }
       return new DecodeResult(out, null);
+    } catch (SourceTree.Refused e) {
+      return new DecodeResult(
+          out,
+          "document "
+              + (out.size() + 1)
+              + ": "
+              + FieldErrors.join(e.path(), "")
+              + ": "
+              + e.getMessage());
     } catch (IOException | RuntimeException e) {
       return new DecodeResult(out, syntaxMessage(e, out.size(), 0));
     }
@@ -207,23 +237,31 @@ public final class ResourceCodec {
     if (d.type() == null) {
       return "resource";
     }
+    String name = d.name() == null ? "?" : d.name();
     return d.mesh() == null
-        ? d.type() + " '" + d.name() + "'"
-        : d.type() + " '" + d.mesh() + "/" + d.name() + "'";
+        ? d.type() + " '" + name + "'"
+        : d.type() + " '" + d.mesh() + "/" + name + "'";
   }
 
-  /** Decodes and validates one parsed document. */
+  /**
+   * Decodes and validates one document built in code (no source text): a number or boolean where a
+   * string is expected is refused.
+   */
   public Decoded decodeNode(JsonNode node, int index) {
+    return decodeNode(node, Written.NONE, index);
+  }
+
+  private Decoded decodeNode(JsonNode node, Written written, int index) {
     Violations v = Violations.root();
     if (!node.isObject()) {
       v.add("expected a mapping with 'type', 'name' and the resource's fields");
       return new Decoded(index, null, null, null, null, v.list());
     }
-    String typeName = text(node, "type", v);
-    String name = text(node, "name", v);
-    String mesh = text(node, "mesh", v);
+    String typeName = text(node, "type", written, v);
+    String name = text(node, "name", written, v);
+    String mesh = text(node, "mesh", written, v);
     if (typeName == null) {
-      if (!node.has("type")) {
+      if (isAbsent(node, "type")) {
         v.add("type", "is required");
       }
       return new Decoded(index, null, mesh, name, null, v.list());
@@ -233,9 +271,11 @@ public final class ResourceCodec {
       v.add("type", "unknown type '" + typeName + "' (expected one of " + registry.names() + ")");
       return new Decoded(index, typeName, mesh, name, null, v.list());
     }
-    Resource resource = decodeTyped(type, (ObjectNode) node, name, mesh, v, true);
+    Resource resource = decodeTyped(type, (ObjectNode) node, name, mesh, written, v, true);
     if (resource != null) {
       validate(type, resource, v);
+    } else if (v.isEmpty()) {
+      v.add("cannot be decoded (expected a " + type.name() + " resource)");
     }
     return v.isEmpty()
         ? Decoded.ok(index, resource)
@@ -243,15 +283,21 @@ public final class ResourceCodec {
   }
 
   private Resource decodeTyped(
-      ResourceType type, ObjectNode node, String name, String mesh, Violations v, boolean strict) {
-    Map<String, String> labels = labels(node.get("labels"), v);
-    Instant created = instant(node, "creationTime", v);
-    Instant modified = instant(node, "modificationTime", v);
-    if (name == null && !node.has("name")) {
+      ResourceType type,
+      ObjectNode node,
+      String name,
+      String mesh,
+      Written written,
+      Violations v,
+      boolean strict) {
+    Map<String, String> labels = labels(node.get("labels"), written, v);
+    Instant created = instant(node, "creationTime", written, v);
+    Instant modified = instant(node, "modificationTime", written, v);
+    if (name == null && isAbsent(node, "name")) {
       v.add("name", "is required");
     }
     if (type.scope() == Scope.MESH) {
-      if (mesh == null && !node.has("mesh")) {
+      if (mesh == null && isAbsent(node, "mesh")) {
         v.add("mesh", "is required for " + type.name() + " (it is mesh-scoped)");
       }
     } else if (node.has("mesh") && strict) {
@@ -281,11 +327,18 @@ public final class ResourceCodec {
     String prefix = specNode == node.get("spec") ? "spec" : "";
     Spec spec;
     FieldErrors.UnknownFields unknown = new FieldErrors.UnknownFields(prefix);
+    Written specWritten = written.below(prefix.isEmpty() ? "" : "/" + prefix);
     try {
-      spec = json.readerFor(type.specClass()).withHandler(unknown).readValue(specNode);
+      spec =
+          specJson
+              .readerFor(type.specClass())
+              .withHandler(unknown)
+              .withAttribute(StringsAsWritten.WRITTEN, specWritten.forDeserializer())
+              .readValue(specNode);
       if (spec == null) {
         spec =
-            json.readerFor(type.specClass())
+            specJson
+                .readerFor(type.specClass())
                 .withHandler(unknown)
                 .readValue(JsonNodeFactory.instance.objectNode());
       }
@@ -392,20 +445,47 @@ public final class ResourceCodec {
     v.throwIfAny(resource.key().toString());
   }
 
-  private static String text(JsonNode node, String field, Violations v) {
+  /** A field present with a null value ({@code name: ~}) counts as absent. */
+  private static boolean isAbsent(JsonNode node, String field) {
+    JsonNode n = node.get(field);
+    return n == null || n.isNull();
+  }
+
+  private static String text(JsonNode node, String field, Written written, Violations v) {
     JsonNode n = node.get(field);
     if (n == null || n.isNull()) {
       return null;
     }
-    if (!n.isTextual()) {
-      v.add(field, "must be a string");
-      return null;
+    String s = scalarText(n, "/" + escape(field), written);
+    if (s == null) {
+      v.add(field, "must be a string" + quoteHint(n));
     }
-    return n.asText();
+    return s;
   }
 
-  private static Instant instant(JsonNode node, String field, Violations v) {
-    String s = text(node, field, v);
+  /** The text of a string, or the written text of a number or boolean; null otherwise. */
+  private static String scalarText(JsonNode n, String pointer, Written written) {
+    if (n.isTextual()) {
+      return n.asText();
+    }
+    if (n.isNumber() || n.isBoolean()) {
+      return written.at(pointer);
+    }
+    return null;
+  }
+
+  private static String quoteHint(JsonNode n) {
+    return n.isNumber() || n.isBoolean()
+        ? " (quote it, e.g. \"" + n.asText() + "\", to keep it as written)"
+        : " (found " + n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + ")";
+  }
+
+  private static String escape(String pointerSegment) {
+    return pointerSegment.replace("~", "~0").replace("/", "~1");
+  }
+
+  private static Instant instant(JsonNode node, String field, Written written, Violations v) {
+    String s = text(node, field, written, v);
     if (s == null) {
       return null;
     }
@@ -417,7 +497,7 @@ public final class ResourceCodec {
     }
   }
 
-  private static Map<String, String> labels(JsonNode node, Violations v) {
+  private static Map<String, String> labels(JsonNode node, Written written, Violations v) {
     Map<String, String> out = new TreeMap<>();
     if (node == null || node.isNull()) {
       return out;
@@ -429,10 +509,11 @@ public final class ResourceCodec {
     node.fields()
         .forEachRemaining(
             e -> {
-              if (e.getValue().isValueNode() && !e.getValue().isNull()) {
-                out.put(e.getKey(), e.getValue().asText());
+              String text = scalarText(e.getValue(), "/labels/" + escape(e.getKey()), written);
+              if (text != null) {
+                out.put(e.getKey(), text);
               } else {
-                v.field("labels").add(e.getKey(), "must be a string");
+                v.field("labels").add(e.getKey(), "must be a string" + quoteHint(e.getValue()));
               }
             });
     return out;
@@ -514,17 +595,40 @@ public final class ResourceCodec {
     try {
       JsonNode node = json.readTree(bytes);
       Violations v = Violations.root();
-      String typeName = text(node, "type", v);
+      String typeName = text(node, "type", Written.NONE, v);
       ResourceType type = registry.require(typeName);
       Resource r =
           decodeTyped(
-              type, (ObjectNode) node, text(node, "name", v), text(node, "mesh", v), v, false);
+              type,
+              (ObjectNode) node,
+              text(node, "name", Written.NONE, v),
+              text(node, "mesh", Written.NONE, v),
+              Written.NONE,
+              v,
+              false);
       if (r == null) {
         throw new IllegalStateException("stored " + typeName + " is unreadable: " + v.list());
       }
       return r.withVersion(version);
     } catch (IOException e) {
       throw new IllegalStateException("stored value is not JSON", e);
+    }
+  }
+
+  /** How the numbers and booleans of a document were written, seen from one node of it. */
+  private record Written(String prefix, Map<String, String> texts) {
+    static final Written NONE = new Written("", Map.of());
+
+    String at(String pointer) {
+      return texts.get(prefix + pointer);
+    }
+
+    Written below(String pointer) {
+      return new Written(prefix + pointer, texts);
+    }
+
+    StringsAsWritten.Written forDeserializer() {
+      return new StringsAsWritten.Written(prefix, texts);
     }
   }
 }

@@ -62,7 +62,8 @@ final class Checks {
   }
 
   static void range(Violations v, Number value, long min, long max) {
-    if (value != null && (value.doubleValue() < min || value.doubleValue() > max)) {
+    // written this way so that NaN (YAML .nan) is out of range too
+    if (value != null && !(value.doubleValue() >= min && value.doubleValue() <= max)) {
       v.add(value + " is out of range (expected: " + min + ".." + max + ")");
     }
   }

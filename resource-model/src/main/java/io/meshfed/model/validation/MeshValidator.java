@@ -64,27 +64,57 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
       }
       if (MeshSpec.Backend.PROVIDED.equals(b.type())) {
         providedConf(at.field("conf"), b.conf());
+      } else if (MeshSpec.Backend.BUILTIN.equals(b.type())) {
+        builtinConf(at.field("conf"), b.conf());
       }
     }
   }
+
+  static final List<String> DATA_SOURCES = List.of("secret", "inline", "inlineString", "file");
+  static final long MIN_RSA_BITS = 2048;
+  static final long MAX_RSA_BITS = 8192;
 
   /**
    * A provided CA names its certificate and key: each one of secret, inline, inlineString, file.
    */
   private static void providedConf(Violations v, Map<String, Object> conf) {
+    ConfFields.onlyKnown(v, conf, List.of("cert", "key"));
     for (String part : List.of("cert", "key")) {
       Object source = conf.get(part);
       Violations at = v.field(part);
       if (!(source instanceof Map<?, ?> m) || m.isEmpty()) {
-        at.add("must be defined (expected: one of [secret, inline, inlineString, file])");
+        at.add("must be defined (expected: one of " + DATA_SOURCES + ")");
         continue;
       }
-      long kinds =
-          m.keySet().stream()
-              .filter(k -> List.of("secret", "inline", "inlineString", "file").contains(k))
-              .count();
+      ConfFields.onlyKnown(at, m, DATA_SOURCES);
+      long kinds = m.keySet().stream().filter(DATA_SOURCES::contains).count();
       if (kinds != 1) {
-        at.add("must set exactly one of [secret, inline, inlineString, file]");
+        at.add("must set exactly one of " + DATA_SOURCES);
+      }
+      for (String kind : DATA_SOURCES) {
+        ConfFields.string(at, m, kind, false);
+      }
+    }
+  }
+
+  /** {@code conf: {caCert: {RSAbits: 2048, expiration: 10y}}}, all optional. */
+  private static void builtinConf(Violations v, Map<String, Object> conf) {
+    ConfFields.onlyKnown(v, conf, List.of("caCert"));
+    Map<?, ?> caCert = ConfFields.mapping(v, conf, "caCert");
+    if (caCert == null) {
+      return;
+    }
+    Violations at = v.field("caCert");
+    ConfFields.onlyKnown(at, caCert, List.of("RSAbits", "expiration"));
+    ConfFields.integer(at, caCert, "RSAbits", MIN_RSA_BITS, MAX_RSA_BITS);
+    String expiration = ConfFields.string(at, caCert, "expiration", false);
+    if (expiration != null && !expiration.isBlank()) {
+      if (expiration.matches("[0-9]{1,3}y")) {
+        if (expiration.matches("0+y")) {
+          at.field("expiration").add("'" + expiration + "' must be greater than 0");
+        }
+      } else {
+        Checks.durationWithDays(at.field("expiration"), expiration);
       }
     }
   }
@@ -110,10 +140,21 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
         Checks.oneOf(at.field("type"), b.type(), TRACING_TYPES);
       }
       Checks.range(at.field("sampling"), b.sampling(), 0, 100);
+      if ("zipkin".equals(b.type())) {
+        Violations conf = at.field("conf");
+        ConfFields.onlyKnown(
+            conf, b.conf(), List.of("url", "traceId128bit", "apiVersion", "sharedSpanContext"));
+        ConfFields.bool(conf, b.conf(), "traceId128bit");
+        ConfFields.bool(conf, b.conf(), "sharedSpanContext");
+        ConfFields.oneOf(conf, b.conf(), "apiVersion", List.of("httpJson", "httpProto"));
+      }
       if ("zipkin".equals(b.type()) && !(b.conf().get("url") instanceof String)) {
         at.field("conf").field("url").add("must be defined (expected: the collector URL)");
       }
       if ("datadog".equals(b.type())) {
+        ConfFields.onlyKnown(
+            at.field("conf"), b.conf(), List.of("address", "port", "splitService"));
+        ConfFields.bool(at.field("conf"), b.conf(), "splitService");
         if (!(b.conf().get("address") instanceof String)) {
           at.field("conf").field("address").add("must be defined (expected: the agent address)");
         }
@@ -139,6 +180,12 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
       if (Checks.required(at.field("type"), b.type())) {
         Checks.oneOf(at.field("type"), b.type(), LOGGING_TYPES);
       }
+      if ("file".equals(b.type())) {
+        ConfFields.onlyKnown(at.field("conf"), b.conf(), List.of("path"));
+      }
+      if ("tcp".equals(b.type())) {
+        ConfFields.onlyKnown(at.field("conf"), b.conf(), List.of("address"));
+      }
       if ("file".equals(b.type()) && !(b.conf().get("path") instanceof String)) {
         at.field("conf").field("path").add("must be defined (expected: a file path)");
       }
@@ -158,6 +205,46 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
       if (b != null && Checks.required(backends.index(i).field("type"), b.type())) {
         Checks.oneOf(backends.index(i).field("type"), b.type(), METRICS_TYPES);
       }
+      if (b != null && "prometheus".equals(b.type())) {
+        prometheusConf(backends.index(i).field("conf"), b.conf());
+      }
+    }
+  }
+
+  /** Kuma's prometheus backend: {@code port, path, skipMTLS, tags, tls, envoy, aggregate}. */
+  private static void prometheusConf(Violations v, Map<String, Object> conf) {
+    ConfFields.onlyKnown(
+        v, conf, List.of("port", "path", "skipMTLS", "tags", "tls", "envoy", "aggregate"));
+    ConfFields.integer(v, conf, "port", 1, 65535);
+    String path = ConfFields.string(v, conf, "path", false);
+    if (path != null && !path.startsWith("/")) {
+      v.field("path").add("'" + path + "' must start with '/'");
+    }
+    ConfFields.bool(v, conf, "skipMTLS");
+    Map<?, ?> tags = ConfFields.mapping(v, conf, "tags");
+    if (tags != null) {
+      tags.forEach(
+          (k, val) -> {
+            if (!(val instanceof String)) {
+              v.field("tags").key(String.valueOf(k)).add("must be a string");
+            }
+          });
+    }
+    Map<?, ?> tls = ConfFields.mapping(v, conf, "tls");
+    if (tls != null) {
+      ConfFields.onlyKnown(v.field("tls"), tls, List.of("mode"));
+      ConfFields.oneOf(
+          v.field("tls"), tls, "mode", List.of("activeMTLSBackend", "providedTLS", "disabled"));
+    }
+    Map<?, ?> envoy = ConfFields.mapping(v, conf, "envoy");
+    if (envoy != null) {
+      ConfFields.onlyKnown(v.field("envoy"), envoy, List.of("filterRegex", "usedOnly"));
+      ConfFields.string(v.field("envoy"), envoy, "filterRegex", false);
+      ConfFields.bool(v.field("envoy"), envoy, "usedOnly");
+    }
+    Object aggregate = conf.get("aggregate");
+    if (aggregate != null && !(aggregate instanceof List<?>)) {
+      v.field("aggregate").add("must be a list (found " + ConfFields.kind(aggregate) + ")");
     }
   }
 }

@@ -126,6 +126,109 @@ class ValidatorsTest {
     }
 
     @Test
+    void builtinCaConfIsCheckedFieldByField() {
+      assertThat(
+              violations(
+                  """
+                  type: Mesh
+                  name: default
+                  mtls:
+                    enabledBackend: ca-1
+                    backends:
+                    - name: ca-1
+                      type: builtin
+                      conf:
+                        caCert: {RSAbits: lots, expiration: forever, colour: red}
+                        junk: 1
+                  """))
+          .containsExactlyInAnyOrder(
+              v("mtls.backends[0].conf.junk", "unknown field 'junk' (expected one of [caCert])"),
+              v(
+                  "mtls.backends[0].conf.caCert.colour",
+                  "unknown field 'colour' (expected one of [RSAbits, expiration])"),
+              v(
+                  "mtls.backends[0].conf.caCert.RSAbits",
+                  "must be an integer in 2048..8192 (found the string 'lots')"),
+              v(
+                  "mtls.backends[0].conf.caCert.expiration",
+                  "'forever' is not a duration (expected e.g. 300ms, 5s, 1m30s, 2h;"
+                      + " units ns, us, ms, s, m, h, d)"));
+      assertThat(
+              violations(
+                  """
+                  type: Mesh
+                  name: default
+                  mtls:
+                    backends:
+                    - {name: a, type: builtin, conf: {caCert: {RSAbits: 512, expiration: 0y}}}
+                    - {name: b, type: builtin, conf: {caCert: [x]}}
+                    - {name: c, type: builtin, conf: {caCert: {RSAbits: 4096, expiration: 10y}}}
+                    - {name: d, type: builtin, conf: {caCert: {RSAbits: 2048, expiration: 30d}}}
+                  """))
+          .containsExactlyInAnyOrder(
+              v(
+                  "mtls.backends[0].conf.caCert.RSAbits",
+                  "512 is out of range (expected: 2048..8192)"),
+              v("mtls.backends[0].conf.caCert.expiration", "'0y' must be greater than 0"),
+              v("mtls.backends[1].conf.caCert", "must be a mapping (found a list)"));
+    }
+
+    @Test
+    void providedCaConfRefusesUnknownKeysAndNonStrings() {
+      assertThat(
+              violations(
+                  """
+                  type: Mesh
+                  name: default
+                  mtls:
+                    backends:
+                    - name: ca-1
+                      type: provided
+                      conf: {cert: {secret: 5}, key: {file: k, vault: v}, extra: {}}
+                  """))
+          .containsExactlyInAnyOrder(
+              v(
+                  "mtls.backends[0].conf.extra",
+                  "unknown field 'extra' (expected one of [cert, key])"),
+              v("mtls.backends[0].conf.cert.secret", "must be a string (found the number 5)"),
+              v(
+                  "mtls.backends[0].conf.key.vault",
+                  "unknown field 'vault' (expected one of [file, inline, inlineString, secret])"));
+    }
+
+    @Test
+    void observabilityBackendConfsAreChecked() {
+      assertThat(
+              violations(
+                  """
+                  type: Mesh
+                  name: default
+                  tracing:
+                    backends:
+                    - {name: z, type: zipkin, sampling: .nan, conf: {url: u, traceId128bit: 'yes', x: 1}}
+                  logging:
+                    backends: [{name: f, type: file, conf: {path: /p, mode: 7}}]
+                  metrics:
+                    backends:
+                    - {name: p, type: prometheus, conf: {port: 0, path: metrics, tls: {mode: x}}}
+                  """))
+          .containsExactlyInAnyOrder(
+              v("tracing.backends[0].sampling", "NaN is out of range (expected: 0..100)"),
+              v(
+                  "tracing.backends[0].conf.x",
+                  "unknown field 'x' (expected one of [apiVersion, sharedSpanContext, traceId128bit, url])"),
+              v(
+                  "tracing.backends[0].conf.traceId128bit",
+                  "must be true or false (found the string 'yes')"),
+              v("logging.backends[0].conf.mode", "unknown field 'mode' (expected one of [path])"),
+              v("metrics.backends[0].conf.port", "0 is out of range (expected: 1..65535)"),
+              v("metrics.backends[0].conf.path", "'metrics' must start with '/'"),
+              v(
+                  "metrics.backends[0].conf.tls.mode",
+                  "'x' (expected: one of [activeMTLSBackend, providedTLS, disabled])"));
+    }
+
+    @Test
     void defaultLoggingAndTracingBackendsMustExist() {
       assertThat(
               violations(
