@@ -279,7 +279,8 @@ public record ZoneConfig(
               + s.source(ETCD_PREFIX)
               + " is not valid (expected a key prefix starting with '/', e.g. /meshfed-zone)");
     }
-    SecretsKeySource secretsKeys = CommonSettings.secretsKeys(s, s.get(DATA_DIR), problems);
+    Path dataDir = s.find(DATA_DIR).orElseGet(() -> defaultDataDir(zone));
+    SecretsKeySource secretsKeys = CommonSettings.secretsKeys(s, dataDir, problems);
     if (!problems.isEmpty()) {
       throw new SettingsException(problems);
     }
@@ -289,7 +290,7 @@ public record ZoneConfig(
         token,
         ca,
         s.get(KDS_INSECURE),
-        s.find(DATA_DIR).orElseGet(() -> defaultDataDir(zone)),
+        dataDir,
         s.get(API_ADDRESS),
         s.get(API_PORT),
         s.get(API_ANONYMOUS_ADMIN_FROM_LOOPBACK),

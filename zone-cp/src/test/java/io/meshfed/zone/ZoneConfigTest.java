@@ -58,6 +58,11 @@ class ZoneConfigTest {
     Map<String, String> withDir = new HashMap<>(required());
     withDir.put("data-dir", dir.resolve("z1").toString());
     assertThat(ZoneConfig.load(withDir, Map.of(), null).dataDir()).isEqualTo(dir.resolve("z1"));
+    // the secrets key file follows the data directory, the default one included
+    assertThat(c.secretsKeys().defaultKeyFile())
+        .isEqualTo(Path.of(".meshfed/zone-zone-1/secrets.key"));
+    assertThat(ZoneConfig.load(withDir, Map.of(), null).secretsKeys().defaultKeyFile())
+        .isEqualTo(dir.resolve("z1").resolve("secrets.key"));
     withDir.put("store", "memory");
     assertThat(ZoneConfig.load(withDir, Map.of(), null).store())
         .isEqualTo(ZoneConfig.StoreKind.MEMORY);
