@@ -24,11 +24,46 @@ import picocli.CommandLine.Option;
       GenerateCommand.TlsCertificate.class
     })
 final class GenerateCommand implements Runnable {
+  /** Where {@code --api} should point for user and zone tokens. */
+  private static final String GLOBAL = "the global control plane, not a zone";
+
   @CommandLine.Spec CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /**
+   * Posts {@code body} to {@code path}, prints the token it answers on standard output and returns
+   * it.
+   *
+   * @param kind what is issued, e.g. {@code "zone token"}
+   * @param issuer where {@code --api} should point when the API there does not issue it
+   */
+  private static String issue(
+      CommandSpec spec, ApiOptions api, String path, ObjectNode body, String kind, String issuer) {
+    ApiClient client = api.client(ApiOptions.codec());
+    ApiClient.Reply r = client.post(path, body.toString());
+    if (r.status() == 404 || r.status() == 405) {
+      throw new CliException(
+          "the API at "
+              + client.base()
+              + " does not issue "
+              + kind
+              + "s (HTTP "
+              + r.status()
+              + "); point --api at "
+              + issuer);
+    }
+    if (!r.ok()) {
+      throw new CliException("cannot generate a " + kind + ": " + ApiClient.describeError(r));
+    }
+    String token = r.raw().strip();
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(token);
+    out.flush();
+    return token;
   }
 
   /** {@code meshfed generate user-token --name N [--group G]... [--valid-for 24h]}. */
@@ -73,22 +108,7 @@ final class GenerateCommand implements Runnable {
       ObjectMapper json = ApiOptions.codec().jsonMapper();
       ObjectNode body = json.createObjectNode().put("name", name).put("validFor", validFor);
       groups.forEach(body.putArray("groups")::add);
-      ApiClient client = api.client(ApiOptions.codec());
-      ApiClient.Reply r = client.post(PATH, body.toString());
-      if (r.status() == 404 || r.status() == 405) {
-        throw new CliException(
-            "the API at "
-                + client.base()
-                + " does not issue user tokens (HTTP "
-                + r.status()
-                + "); point --api at the global control plane, not a zone");
-      }
-      if (!r.ok()) {
-        throw new CliException("cannot generate a user token: " + ApiClient.describeError(r));
-      }
-      PrintWriter out = spec.commandLine().getOut();
-      out.println(r.raw().strip());
-      out.flush();
+      issue(spec, api, PATH, body, "user token", GLOBAL);
       return 0;
     }
   }
@@ -127,23 +147,7 @@ final class GenerateCommand implements Runnable {
     public Integer call() {
       ObjectMapper json = ApiOptions.codec().jsonMapper();
       ObjectNode body = json.createObjectNode().put("zone", zone).put("validFor", validFor);
-      ApiClient client = api.client(ApiOptions.codec());
-      ApiClient.Reply r = client.post(PATH, body.toString());
-      if (r.status() == 404 || r.status() == 405) {
-        throw new CliException(
-            "the API at "
-                + client.base()
-                + " does not issue zone tokens (HTTP "
-                + r.status()
-                + "); point --api at the global control plane, not a zone");
-      }
-      if (!r.ok()) {
-        throw new CliException("cannot generate a zone token: " + ApiClient.describeError(r));
-      }
-      PrintWriter out = spec.commandLine().getOut();
-      String token = r.raw().strip();
-      out.println(token);
-      out.flush();
+      String token = issue(spec, api, PATH, body, "zone token", GLOBAL);
       String id = tokenId(json, token);
       if (id != null) {
         PrintWriter err = spec.commandLine().getErr();
@@ -230,22 +234,8 @@ final class GenerateCommand implements Runnable {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--mesh does not apply to an ingress token");
       }
-      ApiClient client = api.client(ApiOptions.codec());
-      ApiClient.Reply r = client.post(PATH, body.toString());
-      if (r.status() == 404 || r.status() == 405) {
-        throw new CliException(
-            "the API at "
-                + client.base()
-                + " does not issue dataplane tokens (HTTP "
-                + r.status()
-                + "); point --api at the zone control plane that serves the proxy");
-      }
-      if (!r.ok()) {
-        throw new CliException("cannot generate a dataplane token: " + ApiClient.describeError(r));
-      }
-      PrintWriter out = spec.commandLine().getOut();
-      out.println(r.raw().strip());
-      out.flush();
+      issue(
+          spec, api, PATH, body, "dataplane token", "the zone control plane that serves the proxy");
       return 0;
     }
   }

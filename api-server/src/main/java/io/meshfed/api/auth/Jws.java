@@ -9,6 +9,9 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 
 /**
@@ -114,13 +117,65 @@ public final class Jws {
 
   /** Whether {@code parts} were signed by the private half of {@code key} (RS256). */
   public static boolean signatureMatches(PublicKey key, Parts parts) {
+    return signatureMatches(key, parts.signingInput(), parts.signature);
+  }
+
+  /** Whether {@code signature} over {@code signingInput} was made by {@code key}'s pair (RS256). */
+  public static boolean signatureMatches(PublicKey key, String signingInput, byte[] signature) {
     try {
       Signature s = Signature.getInstance(JCA_ALGORITHM);
       s.initVerify(key);
-      s.update(parts.signingInput().getBytes(StandardCharsets.US_ASCII));
-      return s.verify(parts.signature);
+      s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+      return s.verify(signature);
     } catch (GeneralSecurityException e) {
       return false;
     }
+  }
+
+  /**
+   * A time claim ({@code exp}, {@code iat}, {@code nbf}) in seconds since the epoch, or null when
+   * it is absent and not {@code required}.
+   *
+   * @throws IllegalArgumentException "claim 'exp' is ... (expected seconds since the epoch)" when
+   *     it is absent but required, not a whole number, or out of range
+   */
+  public static Instant timeClaim(JsonNode claims, String name, boolean required) {
+    JsonNode n = claims.get(name);
+    if (n == null && !required) {
+      return null;
+    }
+    if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
+      throw new IllegalArgumentException(
+          "claim '"
+              + name
+              + "' is "
+              + (n == null ? "absent" : n.toString())
+              + " (expected seconds since the epoch)");
+    }
+    try {
+      return Instant.ofEpochSecond(n.asLong());
+    } catch (DateTimeException e) {
+      throw new IllegalArgumentException(
+          "claim '" + name + "' is out of range (" + n.asLong() + ")");
+    }
+  }
+
+  /**
+   * When a token issued at {@code issuedAt} starts to be valid: the later of it and {@code nbf}.
+   */
+  public static Instant validFrom(Instant issuedAt, Instant notBefore) {
+    return notBefore != null && notBefore.isAfter(issuedAt) ? notBefore : issuedAt;
+  }
+
+  /**
+   * Whether a token expiring at {@code expiry} has expired at {@code now}, allowing {@code skew}.
+   */
+  public static boolean expired(Instant expiry, Instant now, Duration skew) {
+    return now.minus(skew).isAfter(expiry);
+  }
+
+  /** Whether a token valid from {@code validFrom} is not valid yet at {@code now} despite skew. */
+  public static boolean notYetValid(Instant validFrom, Instant now, Duration skew) {
+    return validFrom.isAfter(now.plus(skew));
   }
 }

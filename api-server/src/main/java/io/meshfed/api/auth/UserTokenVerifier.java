@@ -3,7 +3,6 @@ package io.meshfed.api.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.security.PublicKey;
 import java.time.Clock;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -75,14 +74,13 @@ public final class UserTokenVerifier implements TokenVerifier {
     JsonNode claims = parts.claims();
     Instant now = clock.instant();
     Instant expiry = instant(claims, "exp", true);
-    if (now.minus(skew).isAfter(expiry)) {
+    if (Jws.expired(expiry, now, skew)) {
       throw new InvalidTokenException(
           "expired at " + expiry + " (generate a new one: meshfed generate user-token)");
     }
     Instant issuedAt = instant(claims, "iat", true);
-    Instant notBefore = instant(claims, "nbf", false);
-    Instant validFrom = notBefore != null && notBefore.isAfter(issuedAt) ? notBefore : issuedAt;
-    if (validFrom.isAfter(now.plus(skew))) {
+    Instant validFrom = Jws.validFrom(issuedAt, instant(claims, "nbf", false));
+    if (Jws.notYetValid(validFrom, now, skew)) {
       throw new InvalidTokenException("valid only from " + validFrom + " (check the clocks)");
     }
     JsonNode name = claims.get("name");
@@ -113,22 +111,10 @@ public final class UserTokenVerifier implements TokenVerifier {
   }
 
   private static Instant instant(JsonNode claims, String name, boolean required) {
-    JsonNode n = claims.get(name);
-    if (n == null && !required) {
-      return null;
-    }
-    if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
-      throw new InvalidTokenException(
-          "claim '"
-              + name
-              + "' is "
-              + (n == null ? "absent" : n.toString())
-              + " (expected seconds since the epoch)");
-    }
     try {
-      return Instant.ofEpochSecond(n.asLong());
-    } catch (DateTimeException e) {
-      throw new InvalidTokenException("claim '" + name + "' is out of range (" + n.asLong() + ")");
+      return Jws.timeClaim(claims, name, required);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidTokenException(e.getMessage());
     }
   }
 }

@@ -1,17 +1,14 @@
 package io.meshfed.global.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
 import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
+import io.meshfed.api.TokenRequests;
 import io.meshfed.global.auth.UserTokenIssuer;
-import io.meshfed.model.validation.Durations;
 import io.meshfed.model.validation.Violation;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -48,25 +45,12 @@ public final class UserTokenEndpoint {
   }
 
   private ApiResponse handle(ApiRequest request) throws IOException {
-    byte[] body = request.body();
-    JsonNode node;
-    try {
-      node = body.length == 0 ? null : json.readTree(new String(body, StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw ApiException.badRequest("body", "not JSON (expected " + EXAMPLE + ")");
-    }
-    if (node == null || !node.isObject()) {
-      throw ApiException.badRequest("body", "expected a JSON object such as " + EXAMPLE);
-    }
+    JsonNode node = TokenRequests.body(request, json, EXAMPLE);
     List<Violation> causes = new ArrayList<>();
-    JsonNode nameNode = node.get("name");
-    String name = null;
-    if (nameNode == null || nameNode.isNull()) {
-      causes.add(new Violation("name", "is required (e.g. jane or jane@example.com)"));
-    } else if (!nameNode.isTextual()) {
-      causes.add(new Violation("name", "must be a string (got " + nameNode + ")"));
-    } else {
-      name = nameNode.asText();
+    String name =
+        TokenRequests.requiredText(
+            node, "name", "is required (e.g. jane or jane@example.com)", causes);
+    if (name != null) {
       String problem = UserTokenIssuer.checkName(name);
       if (problem != null) {
         causes.add(new Violation("name", problem));
@@ -91,39 +75,19 @@ public final class UserTokenEndpoint {
         }
       }
     }
-    Duration validFor = UserTokenIssuer.DEFAULT_VALIDITY;
-    JsonNode validNode = node.get("validFor");
-    if (validNode != null && !validNode.isNull()) {
-      if (!validNode.isTextual()) {
-        causes.add(
-            new Violation(
-                "validFor", "must be a duration string such as 24h (got " + validNode + ")"));
-      } else {
-        try {
-          validFor = Durations.parse(validNode.asText());
-          String problem = UserTokenIssuer.checkValidFor(validFor);
-          if (problem != null) {
-            causes.add(new Violation("validFor", "'" + validNode.asText() + "' " + problem));
-          }
-        } catch (IllegalArgumentException e) {
-          causes.add(new Violation("validFor", e.getMessage()));
-        }
-      }
-    }
-    if (!causes.isEmpty()) {
-      throw new ApiException(
-          400,
-          "Bad Request",
-          "cannot issue a user token: "
-              + String.join("; ", causes.stream().map(Violation::toString).toList()),
-          causes);
-    }
+    Duration validFor =
+        TokenRequests.validFor(
+            TokenRequests.text(node, "validFor", "a duration string such as 24h", causes),
+            UserTokenIssuer.DEFAULT_VALIDITY,
+            UserTokenIssuer::checkValidFor,
+            causes);
+    TokenRequests.rejectIfAny("a user token", causes);
     UserTokenIssuer.Issued issued = issuer.issue(name, groups, validFor);
     log.info(
         "user token {} for {} issued at the request of {}",
         issued.id(),
         name,
         request.principal().name());
-    return ApiResponse.text(200, "text/plain", issued.token());
+    return TokenRequests.token(issued.token());
   }
 }

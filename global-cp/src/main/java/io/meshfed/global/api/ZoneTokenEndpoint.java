@@ -1,17 +1,14 @@
 package io.meshfed.global.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
 import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
+import io.meshfed.api.TokenRequests;
 import io.meshfed.global.kds.auth.ZoneTokenIssuer;
-import io.meshfed.model.validation.Durations;
 import io.meshfed.model.validation.Violation;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +29,8 @@ public final class ZoneTokenEndpoint {
   /** Response header with the id of the key that signed the token. */
   public static final String KEY_ID_HEADER = "X-Meshfed-Token-Kid";
 
+  private static final String EXAMPLE = "{\"zone\": \"zone-1\", \"validFor\": \"8760h\"}";
+
   private final ZoneTokenIssuer issuer;
   private final ObjectMapper json;
 
@@ -46,61 +45,26 @@ public final class ZoneTokenEndpoint {
   }
 
   private ApiResponse handle(ApiRequest request) throws IOException {
-    byte[] body = request.body();
-    JsonNode node;
-    try {
-      node = body.length == 0 ? null : json.readTree(new String(body, StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw ApiException.badRequest(
-          "body", "not JSON (expected {\"zone\": \"zone-1\", \"validFor\": \"8760h\"})");
-    }
-    if (node == null || !node.isObject()) {
-      throw ApiException.badRequest(
-          "body", "expected a JSON object such as {\"zone\": \"zone-1\", \"validFor\": \"8760h\"}");
-    }
+    JsonNode node = TokenRequests.body(request, json, EXAMPLE);
     List<Violation> causes = new ArrayList<>();
-    JsonNode zoneNode = node.get("zone");
-    String zone = zoneNode != null && zoneNode.isTextual() ? zoneNode.asText() : null;
-    if (zoneNode == null || zoneNode.isNull()) {
-      causes.add(new Violation("zone", "is required (the name of the zone, e.g. zone-1)"));
-    } else if (zone == null) {
-      causes.add(new Violation("zone", "must be a string (got " + zoneNode + ")"));
-    } else {
+    String zone =
+        TokenRequests.requiredText(
+            node, "zone", "is required (the name of the zone, e.g. zone-1)", causes);
+    if (zone != null) {
       String problem = ZoneTokenIssuer.checkZone(zone);
       if (problem != null) {
         causes.add(new Violation("zone", problem));
       }
     }
-    Duration validFor = ZoneTokenIssuer.DEFAULT_VALIDITY;
-    JsonNode validNode = node.get("validFor");
-    if (validNode != null && !validNode.isNull()) {
-      if (!validNode.isTextual()) {
-        causes.add(
-            new Violation(
-                "validFor", "must be a duration string such as 8760h (got " + validNode + ")"));
-        validFor = null;
-      } else {
-        try {
-          validFor = Durations.parse(validNode.asText());
-          String problem = ZoneTokenIssuer.checkValidFor(validFor);
-          if (problem != null) {
-            causes.add(new Violation("validFor", "'" + validNode.asText() + "' " + problem));
-          }
-        } catch (IllegalArgumentException e) {
-          causes.add(new Violation("validFor", e.getMessage()));
-        }
-      }
-    }
-    if (!causes.isEmpty()) {
-      throw new ApiException(
-          400,
-          "Bad Request",
-          "cannot issue a zone token: "
-              + String.join("; ", causes.stream().map(Violation::toString).toList()),
-          causes);
-    }
+    Duration validFor =
+        TokenRequests.validFor(
+            TokenRequests.text(node, "validFor", "a duration string such as 8760h", causes),
+            ZoneTokenIssuer.DEFAULT_VALIDITY,
+            ZoneTokenIssuer::checkValidFor,
+            causes);
+    TokenRequests.rejectIfAny("a zone token", causes);
     ZoneTokenIssuer.Issued issued = issuer.issueWithId(zone, validFor);
-    return ApiResponse.text(200, "text/plain", issued.token())
+    return TokenRequests.token(issued.token())
         .withHeader(TOKEN_ID_HEADER, issued.id())
         .withHeader(KEY_ID_HEADER, issued.kid());
   }

@@ -1,16 +1,13 @@
 package io.meshfed.zone.auth;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
 import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
-import io.meshfed.model.validation.Durations;
+import io.meshfed.api.TokenRequests;
 import io.meshfed.model.validation.Violation;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,16 +38,7 @@ public final class DataplaneTokenEndpoint {
   }
 
   private ApiResponse handle(ApiRequest request) throws IOException {
-    byte[] body = request.body();
-    JsonNode node;
-    try {
-      node = body.length == 0 ? null : json.readTree(new String(body, StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw ApiException.badRequest("body", "not JSON (expected " + EXAMPLE + ")");
-    }
-    if (node == null || !node.isObject()) {
-      throw ApiException.badRequest("body", "expected a JSON object such as " + EXAMPLE);
-    }
+    JsonNode node = TokenRequests.body(request, json, EXAMPLE);
     List<Violation> causes = new ArrayList<>();
     String type = text(node, "type", causes);
     type = type == null ? DataplaneToken.SIDECAR : type;
@@ -68,39 +56,17 @@ public final class DataplaneTokenEndpoint {
     if (name == null || name.isBlank()) {
       causes.add(new Violation("name", "is required (the Dataplane or ZoneIngress name)"));
     }
-    Duration validFor = DataplaneTokens.DEFAULT_VALIDITY;
-    String validText = text(node, "validFor", causes);
-    if (validText != null) {
-      try {
-        validFor = Durations.parse(validText);
-        String problem = DataplaneTokens.checkValidFor(validFor);
-        if (problem != null) {
-          causes.add(new Violation("validFor", "'" + validText + "' " + problem));
-        }
-      } catch (IllegalArgumentException e) {
-        causes.add(new Violation("validFor", e.getMessage()));
-      }
-    }
-    if (!causes.isEmpty()) {
-      throw new ApiException(
-          400,
-          "Bad Request",
-          "cannot issue a dataplane token: "
-              + String.join("; ", causes.stream().map(Violation::toString).toList()),
-          causes);
-    }
-    return ApiResponse.text(200, "text/plain", tokens.issue(type, mesh, name, validFor));
+    Duration validFor =
+        TokenRequests.validFor(
+            text(node, "validFor", causes),
+            DataplaneTokens.DEFAULT_VALIDITY,
+            DataplaneTokens::checkValidFor,
+            causes);
+    TokenRequests.rejectIfAny("a dataplane token", causes);
+    return TokenRequests.token(tokens.issue(type, mesh, name, validFor));
   }
 
   private static String text(JsonNode node, String field, List<Violation> causes) {
-    JsonNode v = node.get(field);
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    if (!v.isTextual()) {
-      causes.add(new Violation(field, "must be a string (got " + v + ")"));
-      return null;
-    }
-    return v.asText();
+    return TokenRequests.text(node, field, "a string", causes);
   }
 }

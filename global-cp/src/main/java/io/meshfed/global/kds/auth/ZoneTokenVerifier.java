@@ -12,13 +12,10 @@ import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.UNSUPPORTED_A
 import static io.meshfed.global.kds.auth.ZoneTokenException.Reason.WRONG_SCOPE;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfed.api.auth.Jws;
 import io.meshfed.model.validation.Names;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.time.Clock;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -112,7 +109,7 @@ public final class ZoneTokenVerifier {
     } catch (IllegalArgumentException e) {
       throw new ZoneTokenException(MALFORMED, "token " + e.getMessage());
     }
-    if (!signatureMatches(key, parts[0] + "." + parts[1], signature)) {
+    if (!Jws.signatureMatches(key, parts[0] + "." + parts[1], signature)) {
       throw new ZoneTokenException(
           BAD_SIGNATURE,
           "token signature does not match signing key '"
@@ -122,14 +119,13 @@ public final class ZoneTokenVerifier {
     JsonNode claims = json(parts[1], "payload");
     Instant now = clock.instant();
     Instant expiry = instant(claims, "exp", true);
-    if (now.minus(skew).isAfter(expiry)) {
+    if (Jws.expired(expiry, now, skew)) {
       throw new ZoneTokenException(
           EXPIRED, "token expired at " + expiry + " (generate a new one on global)");
     }
     Instant issuedAt = instant(claims, "iat", true);
-    Instant notBefore = instant(claims, "nbf", false);
-    Instant validFrom = notBefore != null && notBefore.isAfter(issuedAt) ? notBefore : issuedAt;
-    if (validFrom.isAfter(now.plus(skew))) {
+    Instant validFrom = Jws.validFrom(issuedAt, instant(claims, "nbf", false));
+    if (Jws.notYetValid(validFrom, now, skew)) {
       throw new ZoneTokenException(
           NOT_YET_VALID,
           "token is valid only from " + validFrom + " (check the clocks of global and zone)");
@@ -192,35 +188,10 @@ public final class ZoneTokenVerifier {
   }
 
   private static Instant instant(JsonNode claims, String name, boolean required) {
-    JsonNode n = claims.get(name);
-    if (n == null && !required) {
-      return null;
-    }
-    if (n == null || !n.canConvertToLong() || !n.isIntegralNumber()) {
-      throw new ZoneTokenException(
-          MALFORMED,
-          "token claim '"
-              + name
-              + "' is "
-              + (n == null ? "absent" : n.toString())
-              + " (expected seconds since the epoch)");
-    }
     try {
-      return Instant.ofEpochSecond(n.asLong());
-    } catch (DateTimeException e) {
-      throw new ZoneTokenException(
-          MALFORMED, "token claim '" + name + "' is out of range (" + n.asLong() + ")");
-    }
-  }
-
-  private static boolean signatureMatches(PublicKey key, String signingInput, byte[] signature) {
-    try {
-      Signature s = Signature.getInstance(Jwt.JCA_ALGORITHM);
-      s.initVerify(key);
-      s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-      return s.verify(signature);
-    } catch (GeneralSecurityException e) {
-      return false;
+      return Jws.timeClaim(claims, name, required);
+    } catch (IllegalArgumentException e) {
+      throw new ZoneTokenException(MALFORMED, "token " + e.getMessage());
     }
   }
 }
