@@ -3,18 +3,12 @@ package io.meshfed.bench;
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.model.ControlPlaneMode;
-import io.meshfed.model.Resource;
-import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
-import io.meshfed.store.ListQuery;
-import io.meshfed.store.ResourcePage;
-import io.meshfed.store.ResourceStore;
-import io.meshfed.store.WatchListener;
 import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testing.StallingStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.Closeable;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,15 +19,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 
 /**
  * How fast {@code GET /} and {@code GET /ready} answer while writers hammer a store that stopped
@@ -49,7 +40,7 @@ public final class ProbeLatencyBench {
   public static void main(String[] args) throws Exception {
     int writers = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-    HungStore store = new HungStore(new MemoryResourceStore(Clock.systemUTC(), 1000));
+    StallingStore store = new StallingStore(new MemoryResourceStore(Clock.systemUTC(), 1000));
     ResourceCodec codec = new ResourceCodec(StandardTypes.registry());
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ApiServer server =
@@ -159,60 +150,6 @@ public final class ProbeLatencyBench {
           .statusCode();
     } catch (Exception e) {
       return -1;
-    }
-  }
-
-  /** While {@code down}, every call is accepted and never answered. */
-  private static final class HungStore implements ResourceStore {
-    final ResourceStore delegate;
-    final AtomicBoolean down = new AtomicBoolean();
-
-    HungStore(ResourceStore delegate) {
-      this.delegate = delegate;
-    }
-
-    private <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> op) {
-      return down.get() ? new CompletableFuture<>() : op.get();
-    }
-
-    @Override
-    public CompletableFuture<Resource> create(Resource resource) {
-      return call(() -> delegate.create(resource));
-    }
-
-    @Override
-    public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
-      return call(() -> delegate.update(resource, expectedVersion));
-    }
-
-    @Override
-    public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
-      return call(() -> delegate.delete(key, expectedVersion));
-    }
-
-    @Override
-    public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
-      return call(() -> delegate.get(key));
-    }
-
-    @Override
-    public CompletableFuture<ResourcePage> list(ListQuery query) {
-      return call(() -> delegate.list(query));
-    }
-
-    @Override
-    public Closeable watch(long fromRevision, WatchListener listener) {
-      return delegate.watch(fromRevision, listener);
-    }
-
-    @Override
-    public CompletableFuture<Long> currentRevision() {
-      return call(delegate::currentRevision);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
     }
   }
 }

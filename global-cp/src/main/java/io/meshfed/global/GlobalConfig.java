@@ -8,6 +8,7 @@ import io.meshfed.api.settings.SettingType;
 import io.meshfed.api.settings.SettingsException;
 import io.meshfed.api.settings.SettingsSpec;
 import io.meshfed.store.crypto.SecretsKeySource;
+import io.meshfed.store.etcd.Stores;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,13 +39,19 @@ public record GlobalConfig(
     int kdsMaxResponseBytes,
     SecretsKeySource secretsKeys,
     ApiListener apiListener,
-    String summary) {
+    String summary)
+    implements Stores.Settings {
 
   /** Where resources are kept. */
   public enum StoreKind {
     EMBEDDED,
     MEMORY,
     ETCD
+  }
+
+  @Override
+  public Stores.Kind storeKind() {
+    return Stores.Kind.valueOf(store().name());
   }
 
   public static final Setting<String> API_ADDRESS = CommonSettings.API_ADDRESS;

@@ -3,15 +3,11 @@ package io.meshfed.global;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.crypto.SecretsAtRest;
-import io.meshfed.store.embedded.EmbeddedResourceStore;
 import io.meshfed.store.etcd.Stores;
 import java.time.Clock;
-import java.time.Duration;
 
 /** Opens the store a {@link GlobalConfig} asks for. */
 public final class GlobalStores {
-  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
-
   private GlobalStores() {}
 
   /**
@@ -25,22 +21,6 @@ public final class GlobalStores {
    * @throws IllegalArgumentException when a secrets key file is missing or malformed
    */
   public static ResourceStore open(GlobalConfig config, TypeRegistry registry, Clock clock) {
-    ResourceStore raw =
-        config.store() == GlobalConfig.StoreKind.EMBEDDED
-            ? EmbeddedResourceStore.open(config.dataDir(), registry, clock)
-            : Stores.open(
-                config.store() == GlobalConfig.StoreKind.ETCD,
-                config.etcdEndpoints(),
-                config.etcdPrefix(),
-                config.etcdUsername(),
-                config.etcdPassword(),
-                registry,
-                clock);
-    try {
-      return SecretsAtRest.open(raw, config.secretsKeys(), "global", STARTUP_TIMEOUT);
-    } catch (RuntimeException e) {
-      raw.close();
-      throw e;
-    }
+    return Stores.open(config, "global", registry, clock);
   }
 }

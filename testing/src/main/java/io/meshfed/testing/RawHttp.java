@@ -17,10 +17,16 @@ import java.util.Map;
  * A minimal HTTP/1.1 client whose socket is bound to a chosen source address, so that a test can
  * call the API from {@code 127.0.0.1} (the local machine) or from another loopback address that the
  * server must treat as remote. The JDK's HttpClient cannot choose its source address on Java 17.
+ * {@link #sendRaw} sends bytes as they are (no client fixing them up).
  */
 public final class RawHttp {
   /** A response: status, headers (lower-case names) and body. */
-  public record Response(int status, Map<String, String> headers, String body) {}
+  public record Response(int status, Map<String, String> headers, String body) {
+    /** The value of header {@code name} (any case), or null. */
+    public String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+  }
 
   private final InetAddress source;
   private final InetSocketAddress server;
@@ -60,19 +66,54 @@ public final class RawHttp {
       out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
       out.write(body);
       out.flush();
-      return parse(socket.getInputStream());
+      return read(socket.getInputStream(), true);
     } catch (IOException e) {
       throw new UncheckedIOException(method + " " + path + " from " + source, e);
     }
   }
 
-  private static Response parse(InputStream in) throws IOException {
+  /**
+   * Sends {@code request} as it is to {@code 127.0.0.1:port} and reads the one answer (complete
+   * once its Content-Length is read, so the connection need not close).
+   */
+  public static Response sendRaw(int port, String request) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      return read(socket.getInputStream(), false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("raw request to port " + port, e);
+    }
+  }
+
+  /** The answer: read to the end of the stream, or ({@code toEnd} false) until it is complete. */
+  private static Response read(InputStream in, boolean toEnd) throws IOException {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
-    in.transferTo(all);
-    String text = all.toString(StandardCharsets.UTF_8);
+    byte[] buffer = new byte[8192];
+    for (int n; (n = in.read(buffer)) > 0; ) {
+      all.write(buffer, 0, n);
+      Response parsed = toEnd ? null : parse(all.toString(StandardCharsets.UTF_8), false);
+      if (parsed != null) {
+        return parsed;
+      }
+    }
+    Response parsed = parse(all.toString(StandardCharsets.UTF_8), true);
+    if (parsed == null) {
+      throw new IOException("no complete HTTP response: " + all.toString(StandardCharsets.UTF_8));
+    }
+    return parsed;
+  }
+
+  /**
+   * The answer in {@code text}, or null while incomplete: before the end of the head, or (unless
+   * {@code ended}) before Content-Length bytes of body.
+   */
+  private static Response parse(String text, boolean ended) {
     int end = text.indexOf("\r\n\r\n");
     if (end < 0) {
-      throw new IOException("no complete HTTP response: " + text);
+      return null;
     }
     String[] lines = text.substring(0, end).split("\r\n");
     int status = Integer.parseInt(lines[0].split(" ")[1]);
@@ -84,7 +125,13 @@ public final class RawHttp {
           lines[i].substring(colon + 1).trim());
     }
     String body = text.substring(end + 4);
-    if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+    String length = headers.get("content-length");
+    if (!ended
+        && length != null
+        && body.getBytes(StandardCharsets.UTF_8).length < Integer.parseInt(length)) {
+      return null;
+    }
+    if (ended && "chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
       body = dechunk(body);
     }
     return new Response(status, headers, body);

@@ -9,6 +9,7 @@ import io.meshfed.api.settings.SettingsException;
 import io.meshfed.api.settings.SettingsSpec;
 import io.meshfed.model.validation.Names;
 import io.meshfed.store.crypto.SecretsKeySource;
+import io.meshfed.store.etcd.Stores;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,13 +48,19 @@ public record ZoneConfig(
     boolean dpTokenRequired,
     SecretsKeySource secretsKeys,
     ApiListener apiListener,
-    String summary) {
+    String summary)
+    implements Stores.Settings {
 
   /** Where the zone keeps its resources. */
   public enum StoreKind {
     EMBEDDED,
     MEMORY,
     ETCD
+  }
+
+  @Override
+  public Stores.Kind storeKind() {
+    return Stores.Kind.valueOf(store().name());
   }
 
   /**

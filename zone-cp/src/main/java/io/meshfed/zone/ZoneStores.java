@@ -3,15 +3,11 @@ package io.meshfed.zone;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.crypto.SecretsAtRest;
-import io.meshfed.store.embedded.EmbeddedResourceStore;
 import io.meshfed.store.etcd.Stores;
 import java.time.Clock;
-import java.time.Duration;
 
 /** Opens the store a {@link ZoneConfig} asks for. */
 public final class ZoneStores {
-  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
-
   private ZoneStores() {}
 
   /**
@@ -24,22 +20,6 @@ public final class ZoneStores {
    * @throws IllegalArgumentException when a secrets key file is missing or malformed
    */
   public static ResourceStore open(ZoneConfig config, TypeRegistry registry, Clock clock) {
-    ResourceStore raw =
-        config.store() == ZoneConfig.StoreKind.EMBEDDED
-            ? EmbeddedResourceStore.open(config.dataDir(), registry, clock)
-            : Stores.open(
-                config.store() == ZoneConfig.StoreKind.ETCD,
-                config.etcdEndpoints(),
-                config.etcdPrefix(),
-                config.etcdUsername(),
-                config.etcdPassword(),
-                registry,
-                clock);
-    try {
-      return SecretsAtRest.open(raw, config.secretsKeys(), "zone", STARTUP_TIMEOUT);
-    } catch (RuntimeException e) {
-      raw.close();
-      throw e;
-    }
+    return Stores.open(config, "zone", registry, clock);
   }
 }

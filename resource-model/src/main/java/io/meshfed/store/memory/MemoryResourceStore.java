@@ -5,28 +5,26 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.AlreadyExistsException;
-import io.meshfed.store.ConflictException;
+import io.meshfed.store.ChangeFeed;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.MeshNotFoundException;
 import io.meshfed.store.NotFoundException;
 import io.meshfed.store.ResourceEvent;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
-import io.meshfed.store.SerialExecutor;
 import io.meshfed.store.StoreUnavailableException;
+import io.meshfed.store.Versions;
 import io.meshfed.store.WatchListener;
 import java.io.Closeable;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,14 +38,10 @@ public final class MemoryResourceStore implements ResourceStore {
   public static final int DEFAULT_HISTORY = 10_000;
 
   private final Clock clock;
-  private final Executor watchExecutor;
-  private final int historyLimit;
   private final ReentrantLock lock = new ReentrantLock();
   private final TreeMap<String, Resource> data = new TreeMap<>();
-  private final ArrayDeque<ResourceEvent> history = new ArrayDeque<>();
-  private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+  private final ChangeFeed feed;
   private long revision;
-  private long compactedRevision;
   private volatile boolean closed;
 
   public MemoryResourceStore() {
@@ -68,8 +62,7 @@ public final class MemoryResourceStore implements ResourceStore {
 
   public MemoryResourceStore(Clock clock, int historyLimit, Executor watchExecutor) {
     this.clock = clock;
-    this.historyLimit = historyLimit;
-    this.watchExecutor = watchExecutor;
+    this.feed = new ChangeFeed(historyLimit, 0, watchExecutor);
   }
 
   static String path(ResourceKey key) {
@@ -124,19 +117,8 @@ public final class MemoryResourceStore implements ResourceStore {
     return locked(
         () -> {
           ResourceKey key = resource.key();
-          Resource current = data.get(path(key));
-          if (current == null) {
-            throw new NotFoundException(key + " does not exist");
-          }
-          if (expectedVersion > 0 && current.version() != expectedVersion) {
-            throw new ConflictException(
-                key
-                    + " has version "
-                    + current.version()
-                    + ", not the expected "
-                    + expectedVersion
-                    + ": it was changed meanwhile; read it again and retry");
-          }
+          Resource current =
+              existing(key, expectedVersion, ": it was changed meanwhile; read it again and retry");
           Resource stored =
               resource.withMeta(
                   new Meta(resource.labels(), revision + 1, current.meta().creationTime(), now()));
@@ -149,18 +131,7 @@ public final class MemoryResourceStore implements ResourceStore {
   public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
     return locked(
         () -> {
-          Resource current = data.get(path(key));
-          if (current == null) {
-            throw new NotFoundException(key + " does not exist");
-          }
-          if (expectedVersion > 0 && current.version() != expectedVersion) {
-            throw new ConflictException(
-                key
-                    + " has version "
-                    + current.version()
-                    + ", not the expected "
-                    + expectedVersion);
-          }
+          Resource current = existing(key, expectedVersion, "");
           long rev = revision + 1;
           List<ResourceEvent> events = new ArrayList<>();
           if (key.type().equals(StandardTypes.MESH) && key.mesh() == null) {
@@ -176,6 +147,16 @@ public final class MemoryResourceStore implements ResourceStore {
         });
   }
 
+  /** The stored resource at {@code key}, checked against {@code expectedVersion}. */
+  private Resource existing(ResourceKey key, long expectedVersion, String advice) {
+    Resource current = data.get(path(key));
+    if (current == null) {
+      throw new NotFoundException(key + " does not exist");
+    }
+    Versions.require(key, current, expectedVersion, advice);
+    return current;
+  }
+
   /** Applies one transaction's events: same revision for all, history, watchers. */
   private void commit(List<ResourceEvent> events) {
     revision++;
@@ -185,19 +166,8 @@ public final class MemoryResourceStore implements ResourceStore {
       } else {
         data.remove(path(e.key()));
       }
-      history.addLast(e);
     }
-    while (history.size() > historyLimit) {
-      compactedRevision = history.removeFirst().revision();
-    }
-    // Never cut a transaction in half: drop the rest of the oldest revision too.
-    while (!history.isEmpty() && history.peekFirst().revision() == compactedRevision) {
-      history.removeFirst();
-    }
-    List<ResourceEvent> batch = List.copyOf(events);
-    for (Watcher w : watchers) {
-      w.deliver(batch);
-    }
+    feed.publish(events);
   }
 
   @Override
@@ -232,39 +202,19 @@ public final class MemoryResourceStore implements ResourceStore {
 
   @Override
   public Closeable watch(long fromRevision, WatchListener listener) {
-    Watcher w = new Watcher(listener, new SerialExecutor(watchExecutor));
+    ChangeFeed.Watcher w = feed.watcher(listener);
     lock.lock();
     try {
       if (closed) {
         throw new StoreUnavailableException("the memory store is closed");
       }
-      if (fromRevision < compactedRevision) {
-        List<Resource> all = List.copyOf(data.values());
-        long rev = revision;
-        w.executor.execute(
-            () -> {
-              if (!w.closed) {
-                listener.onReset(all, rev);
-              }
-            });
-      } else {
-        List<ResourceEvent> missed = new ArrayList<>();
-        for (ResourceEvent e : history) {
-          if (e.revision() > fromRevision) {
-            missed.add(e);
-          }
-        }
-        if (!missed.isEmpty()) {
-          w.deliver(missed);
-        }
-      }
-      watchers.add(w);
+      feed.add(w, fromRevision, () -> List.copyOf(data.values()), () -> revision);
     } finally {
       lock.unlock();
     }
     return () -> {
-      watchers.remove(w);
-      w.closed = true;
+      feed.remove(w);
+      w.stop();
     };
   }
 
@@ -278,32 +228,9 @@ public final class MemoryResourceStore implements ResourceStore {
     lock.lock();
     try {
       closed = true;
-      for (Watcher w : watchers) {
-        w.executor.execute(() -> w.listener.onClosed(null));
-      }
-      watchers.clear();
+      feed.closeAll();
     } finally {
       lock.unlock();
-    }
-  }
-
-  private static final class Watcher {
-    final WatchListener listener;
-    final SerialExecutor executor;
-    volatile boolean closed;
-
-    Watcher(WatchListener listener, SerialExecutor executor) {
-      this.listener = listener;
-      this.executor = executor;
-    }
-
-    void deliver(List<ResourceEvent> events) {
-      executor.execute(
-          () -> {
-            if (!closed) {
-              listener.onEvents(events);
-            }
-          });
     }
   }
 }

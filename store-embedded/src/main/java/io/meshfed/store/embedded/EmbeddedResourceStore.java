@@ -7,7 +7,7 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.AlreadyExistsException;
-import io.meshfed.store.ConflictException;
+import io.meshfed.store.ChangeFeed;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.MeshNotFoundException;
 import io.meshfed.store.NotFoundException;
@@ -16,13 +16,13 @@ import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.SerialExecutor;
 import io.meshfed.store.StoreUnavailableException;
+import io.meshfed.store.Versions;
 import io.meshfed.store.WatchListener;
 import java.io.Closeable;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +32,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -63,20 +64,16 @@ public final class EmbeddedResourceStore implements ResourceStore {
 
   private final Path dataDir;
   private final Clock clock;
-  private final int historyLimit;
   private final DataDirLock lock;
   private final SqliteResources db;
   private final ExecutorService io;
   private final ExecutorService ownedWatchExecutor;
   // completes callers' futures, so that their callbacks never run on (and block) the io thread
   private final ExecutorService callbacks;
-  private final Executor watchExecutor;
   // any thread: writes waiting for the io thread
   private final ConcurrentLinkedQueue<PendingWrite<?>> writes = new ConcurrentLinkedQueue<>();
   // io thread only
-  private final ArrayDeque<ResourceEvent> history = new ArrayDeque<>();
-  private final List<Watcher> watchers = new ArrayList<>();
-  private long compactedRevision;
+  private final ChangeFeed feed;
   private boolean dbClosed;
   // any thread
   private volatile boolean closed;
@@ -85,7 +82,6 @@ public final class EmbeddedResourceStore implements ResourceStore {
       Path dataDir, TypeRegistry registry, Clock clock, int historyLimit, Executor watchExecutor) {
     this.dataDir = dataDir;
     this.clock = clock;
-    this.historyLimit = historyLimit;
     this.lock = DataDirLock.acquire(dataDir);
     try {
       this.db = new SqliteResources(dataDir, new ResourceCodec(registry));
@@ -93,34 +89,25 @@ public final class EmbeddedResourceStore implements ResourceStore {
       lock.close();
       throw e;
     }
-    this.compactedRevision = db.revision();
-    this.io =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "embedded-store-io");
-              t.setDaemon(true);
-              return t;
-            });
-    this.callbacks =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "embedded-store-callback");
-              t.setDaemon(true);
-              return t;
-            });
-    if (watchExecutor == null) {
-      this.ownedWatchExecutor =
-          Executors.newCachedThreadPool(
-              r -> {
-                Thread t = new Thread(r, "embedded-store-watch");
-                t.setDaemon(true);
-                return t;
-              });
-      this.watchExecutor = ownedWatchExecutor;
-    } else {
-      this.ownedWatchExecutor = null;
-      this.watchExecutor = watchExecutor;
-    }
+    this.io = Executors.newSingleThreadExecutor(daemon("embedded-store-io"));
+    this.callbacks = Executors.newCachedThreadPool(daemon("embedded-store-callback"));
+    this.ownedWatchExecutor =
+        watchExecutor == null
+            ? Executors.newCachedThreadPool(daemon("embedded-store-watch"))
+            : null;
+    this.feed =
+        new ChangeFeed(
+            historyLimit,
+            db.revision(),
+            watchExecutor == null ? ownedWatchExecutor : watchExecutor);
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /**
@@ -141,7 +128,8 @@ public final class EmbeddedResourceStore implements ResourceStore {
       Path dataDir, TypeRegistry registry, Clock clock, int historyLimit, Executor watchExecutor) {
     EmbeddedResourceStore store =
         new EmbeddedResourceStore(dataDir, registry, clock, historyLimit, watchExecutor);
-    log.info("embedded store {} opened at revision {}", store.db.file(), store.compactedRevision);
+    log.info(
+        "embedded store {} opened at revision {}", store.db.file(), store.feed.compactedRevision());
     return store;
   }
 
@@ -217,16 +205,7 @@ public final class EmbeddedResourceStore implements ResourceStore {
         "update " + key,
         tx -> {
           Resource current =
-              db.find(key).orElseThrow(() -> new NotFoundException(key + " does not exist"));
-          if (expectedVersion > 0 && current.version() != expectedVersion) {
-            throw new ConflictException(
-                key
-                    + " has version "
-                    + current.version()
-                    + ", not the expected "
-                    + expectedVersion
-                    + ": it was changed meanwhile; read it again and retry");
-          }
+              existing(key, expectedVersion, ": it was changed meanwhile; read it again and retry");
           Resource stored =
               resource.withMeta(
                   new Meta(resource.labels(), tx.revision(), current.meta().creationTime(), now()));
@@ -240,16 +219,7 @@ public final class EmbeddedResourceStore implements ResourceStore {
     return write(
         "delete " + key,
         tx -> {
-          Resource current =
-              db.find(key).orElseThrow(() -> new NotFoundException(key + " does not exist"));
-          if (expectedVersion > 0 && current.version() != expectedVersion) {
-            throw new ConflictException(
-                key
-                    + " has version "
-                    + current.version()
-                    + ", not the expected "
-                    + expectedVersion);
-          }
+          Resource current = existing(key, expectedVersion, "");
           List<ResourceEvent> events = new ArrayList<>();
           if (key.type().equals(StandardTypes.MESH) && key.mesh() == null) {
             for (Resource r : db.inMesh(key.name())) {
@@ -261,6 +231,16 @@ public final class EmbeddedResourceStore implements ResourceStore {
           events.add(ResourceEvent.delete(key, current, tx.revision()));
           return new Written<Void>(null, events);
         });
+  }
+
+  /**
+   * On the I/O thread: the stored resource at {@code key}, checked against {@code expectedVersion}.
+   */
+  private Resource existing(ResourceKey key, long expectedVersion, String advice) {
+    Resource current =
+        db.find(key).orElseThrow(() -> new NotFoundException(key + " does not exist"));
+    Versions.require(key, current, expectedVersion, advice);
+    return current;
   }
 
   /** What a write returns and the events it produced. */
@@ -329,7 +309,7 @@ public final class EmbeddedResourceStore implements ResourceStore {
     List<ResourceEvent> events = new ArrayList<>();
     written.forEach(x -> events.addAll(x.events()));
     if (!events.isEmpty()) {
-      publish(List.copyOf(events));
+      feed.publish(events);
     }
     callbacks.execute(
         () -> {
@@ -337,21 +317,6 @@ public final class EmbeddedResourceStore implements ResourceStore {
             done.get(i).succeed(written.get(i));
           }
         });
-  }
-
-  /** Records committed events in the history and hands them to the watchers. */
-  private void publish(List<ResourceEvent> events) {
-    history.addAll(events);
-    while (history.size() > historyLimit) {
-      compactedRevision = history.removeFirst().revision();
-    }
-    // never keep half a transaction: drop the rest of the oldest revision too
-    while (!history.isEmpty() && history.peekFirst().revision() == compactedRevision) {
-      history.removeFirst();
-    }
-    for (Watcher w : watchers) {
-      w.deliver(events);
-    }
   }
 
   @Override
@@ -366,40 +331,20 @@ public final class EmbeddedResourceStore implements ResourceStore {
 
   @Override
   public Closeable watch(long fromRevision, WatchListener listener) {
-    Watcher w = new Watcher(listener, new SerialExecutor(watchExecutor));
+    ChangeFeed.Watcher w = feed.watcher(listener);
     CompletableFuture<Void> registered =
         onIo(
             () -> {
-              if (fromRevision < compactedRevision) {
-                List<Resource> all = db.all();
-                long rev = db.revision();
-                w.executor.execute(
-                    () -> {
-                      if (!w.closed) {
-                        listener.onReset(all, rev);
-                      }
-                    });
-              } else {
-                List<ResourceEvent> missed = new ArrayList<>();
-                for (ResourceEvent e : history) {
-                  if (e.revision() > fromRevision) {
-                    missed.add(e);
-                  }
-                }
-                if (!missed.isEmpty()) {
-                  w.deliver(missed);
-                }
-              }
-              watchers.add(w);
+              feed.add(w, fromRevision, db::all, db::revision);
               return null;
             });
     if (registered.isCompletedExceptionally()) {
       registered.join(); // throws the StoreUnavailableException of a closed store
     }
     return () -> {
-      w.closed = true;
+      w.stop();
       try {
-        io.execute(() -> watchers.remove(w));
+        io.execute(() -> feed.remove(w));
       } catch (RejectedExecutionException e) {
         // the store is closed: its watcher list is gone with it
       }
@@ -424,10 +369,7 @@ public final class EmbeddedResourceStore implements ResourceStore {
             for (PendingWrite<?> w; (w = writes.poll()) != null; ) {
               fail(w.result(), closedError());
             }
-            for (Watcher w : watchers) {
-              w.executor.execute(() -> w.listener.onClosed(null));
-            }
-            watchers.clear();
+            feed.closeAll();
             db.close();
             lock.close();
           });
@@ -447,25 +389,5 @@ public final class EmbeddedResourceStore implements ResourceStore {
       ownedWatchExecutor.shutdown();
     }
     log.info("embedded store {} closed", db.file());
-  }
-
-  private static final class Watcher {
-    final WatchListener listener;
-    final SerialExecutor executor;
-    volatile boolean closed;
-
-    Watcher(WatchListener listener, SerialExecutor executor) {
-      this.listener = listener;
-      this.executor = executor;
-    }
-
-    void deliver(List<ResourceEvent> events) {
-      executor.execute(
-          () -> {
-            if (!closed) {
-              listener.onEvents(events);
-            }
-          });
-    }
   }
 }

@@ -2,35 +2,84 @@ package io.meshfed.store.etcd;
 
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.crypto.SecretsAtRest;
+import io.meshfed.store.crypto.SecretsKeySource;
+import io.meshfed.store.embedded.EmbeddedResourceStore;
 import io.meshfed.store.memory.MemoryResourceStore;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
-/** Opens the store a control plane's settings ask for: memory, or etcd under a prefix. */
+/** Opens the store a control plane's settings ask for: embedded, memory, or etcd under a prefix. */
 public final class Stores {
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+
   private Stores() {}
 
+  /** Where resources are kept. */
+  public enum Kind {
+    EMBEDDED,
+    MEMORY,
+    ETCD
+  }
+
+  /** The store settings of a control plane; its configuration implements them. */
+  public interface Settings {
+    Kind storeKind();
+
+    /** The embedded store's directory (unused by the other kinds). */
+    Path dataDir();
+
+    List<String> etcdEndpoints();
+
+    /** meshfed's key prefix; resources live under {@code <prefix>/r}. */
+    String etcdPrefix();
+
+    /** etcd user, or null without authentication. */
+    String etcdUsername();
+
+    String etcdPassword();
+
+    SecretsKeySource secretsKeys();
+  }
+
   /**
-   * @param etcd false for the memory store (the other arguments are then unused)
-   * @param prefix meshfed's key prefix; resources live under {@code <prefix>/r}
-   * @param username etcd user, or null without authentication
+   * The embedded store under {@code data-dir}, the memory store, or a connection to etcd under
+   * {@code etcd-prefix}/r, behind the encryption of secrets at rest ({@link SecretsAtRest}: checks
+   * every stored secret opens with the configured keys and finishes a key rotation before
+   * returning). On failure the opened store is closed again.
+   *
+   * @param role {@code global} or {@code zone}, for messages
+   * @throws IllegalStateException when stored secrets cannot be decrypted (the message names the
+   *     key they need)
+   * @throws IllegalArgumentException when a secrets key file is missing or malformed
    */
   public static ResourceStore open(
-      boolean etcd,
-      List<String> endpoints,
-      String prefix,
-      String username,
-      String password,
-      TypeRegistry registry,
-      Clock clock) {
-    if (!etcd) {
-      return new MemoryResourceStore(clock, MemoryResourceStore.DEFAULT_HISTORY);
+      Settings settings, String role, TypeRegistry registry, Clock clock) {
+    ResourceStore raw = openRaw(settings, registry, clock);
+    try {
+      return SecretsAtRest.open(raw, settings.secretsKeys(), role, STARTUP_TIMEOUT);
+    } catch (RuntimeException e) {
+      raw.close();
+      throw e;
     }
-    EtcdResourceStore.Options options =
-        EtcdResourceStore.Options.of(endpoints.toArray(String[]::new)).withPrefix(prefix + "/r");
-    if (username != null) {
-      options = options.withCredentials(username, password);
+  }
+
+  private static ResourceStore openRaw(Settings settings, TypeRegistry registry, Clock clock) {
+    switch (settings.storeKind()) {
+      case EMBEDDED:
+        return EmbeddedResourceStore.open(settings.dataDir(), registry, clock);
+      case MEMORY:
+        return new MemoryResourceStore(clock, MemoryResourceStore.DEFAULT_HISTORY);
+      default:
+        EtcdResourceStore.Options options =
+            EtcdResourceStore.Options.of(settings.etcdEndpoints().toArray(String[]::new))
+                .withPrefix(settings.etcdPrefix() + "/r");
+        if (settings.etcdUsername() != null) {
+          options = options.withCredentials(settings.etcdUsername(), settings.etcdPassword());
+        }
+        return EtcdResourceStore.connect(options, registry, clock);
     }
-    return EtcdResourceStore.connect(options, registry, clock);
   }
 }

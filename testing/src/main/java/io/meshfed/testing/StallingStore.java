@@ -1,4 +1,4 @@
-package io.meshfed.api;
+package io.meshfed.testing;
 
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
@@ -18,16 +18,18 @@ import java.util.function.Supplier;
  * down}, every call is accepted and never answered; while {@code writesHang}, only writes. Counts
  * the calls that reached it while down.
  */
-final class StallingStore implements ResourceStore {
-  final ResourceStore delegate;
-  final AtomicBoolean down = new AtomicBoolean();
+public final class StallingStore implements ResourceStore {
+  private final ResourceStore delegate;
+
+  /** Every call is accepted and never answered (watches still pass through). */
+  public final AtomicBoolean down = new AtomicBoolean();
 
   /** Reads answer, writes are accepted and never answered. */
-  final AtomicBoolean writesHang = new AtomicBoolean();
+  public final AtomicBoolean writesHang = new AtomicBoolean();
 
-  final AtomicInteger callsWhileDown = new AtomicInteger();
+  public final AtomicInteger callsWhileDown = new AtomicInteger();
 
-  StallingStore(ResourceStore delegate) {
+  public StallingStore(ResourceStore delegate) {
     this.delegate = delegate;
   }
 
