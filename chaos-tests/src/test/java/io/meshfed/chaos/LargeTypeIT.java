@@ -19,6 +19,10 @@ import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceEvent;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.WatchListener;
+import io.meshfed.store.crypto.SecretsCipher;
+import io.meshfed.store.crypto.SecretsKey;
+import io.meshfed.store.crypto.SecretsKeySource;
+import io.meshfed.store.crypto.SecretsKeyring;
 import io.meshfed.store.etcd.EtcdResourceStore;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +95,7 @@ class LargeTypeIT {
         EtcdResourceStore.connect(options, StandardTypes.registry(), Clock.systemUTC())) {
       long started = System.nanoTime();
       try (Client raw = Client.builder().endpoints(f.etcd().clientUrl()).build()) {
-        seed(store, raw);
+        seed(store, raw, globalCipher());
       }
       report("seeded %d Secrets in %d ms", RESOURCES, millisSince(started));
 
@@ -186,12 +190,14 @@ class LargeTypeIT {
   }
 
   /**
-   * Writes the mesh through the store, then the Secrets as the store stores them (universal JSON at
-   * {@code <prefix>/Secret/<mesh>/<name>}) in transactions of up to {@value #BATCH} small Secrets
-   * or one large one, {@value #IN_FLIGHT} transactions in flight: a create per Secret would spend
-   * most of the test in etcd's fsyncs.
+   * Writes the mesh through the store, then the Secrets as the global's store stores them
+   * (universal JSON at {@code <prefix>/Secret/<mesh>/<name>}, data encrypted with the global's
+   * secrets key) in transactions of up to {@value #BATCH} small Secrets or one large one, {@value
+   * #IN_FLIGHT} transactions in flight: a create per Secret would spend most of the test in etcd's
+   * fsyncs.
    */
-  private static void seed(EtcdResourceStore store, Client raw) throws InterruptedException {
+  private static void seed(EtcdResourceStore store, Client raw, SecretsCipher cipher)
+      throws InterruptedException {
     store.create(resource(StandardTypes.MESH, null, MESH, Map.of(), MeshSpec.ofMtls(null))).join();
     ResourceCodec codec = new ResourceCodec(StandardTypes.registry());
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -216,7 +222,10 @@ class LargeTypeIT {
           new Resource(
               ResourceKey.inMesh(StandardTypes.SECRET, MESH, name(i)),
               new Meta(labels, 0, now, now),
-              SecretSpec.of(data));
+              new SecretSpec(
+                  cipher.encrypt(
+                      ResourceKey.inMesh(StandardTypes.SECRET, MESH, name(i)),
+                      SecretSpec.of(data).data())));
       String key =
           store.options().prefix() + "/" + StandardTypes.SECRET + "/" + MESH + "/" + name(i);
       Op put =
@@ -239,6 +248,13 @@ class LargeTypeIT {
     }
     inFlight.acquire(IN_FLIGHT);
     assertThat(error.get()).as("seeding").isNull();
+  }
+
+  /** The cipher of the global's secrets key (the file its first start wrote in its data dir). */
+  private SecretsCipher globalCipher() throws java.io.IOException {
+    Path file = f.globalDataDir().resolve(SecretsKeySource.DEFAULT_FILE_NAME);
+    SecretsKey key = SecretsKey.fromBase64(java.nio.file.Files.readString(file).strip(), "" + file);
+    return new SecretsCipher(SecretsKeyring.of(key), new java.security.SecureRandom());
   }
 
   private static void commit(

@@ -31,6 +31,19 @@ class SecretsCipherTest {
   }
 
   @Test
+  void base64DataCostsAConstantOverheadAndOtherTextRoundTripsAsIt() {
+    byte[] raw = new byte[1_000_000];
+    RANDOM.nextBytes(raw);
+    String data = Base64.getEncoder().encodeToString(raw);
+    String sealed = cipher.encrypt(KEY, data);
+    assertThat(sealed.length()).isLessThan(data.length() + 200);
+    assertThat(cipher.decrypt(KEY, sealed)).isEqualTo(data);
+    for (String text : new String[] {"", "not base64!", "YQ", "YQ==\n", "héllo"}) {
+      assertThat(cipher.decrypt(KEY, cipher.encrypt(KEY, text))).as(text).isEqualTo(text);
+    }
+  }
+
+  @Test
   void everyValueGetsItsOwnDataKeyAndNonce() {
     assertThat(cipher.encrypt(KEY, PLAIN)).isNotEqualTo(cipher.encrypt(KEY, PLAIN));
   }
