@@ -66,7 +66,15 @@ final class JettyTransport extends Handler.Abstract {
     if (refusal != null) {
       log.debug("{} {}: refused: {}", method, request.getHttpURI().getPath(), refusal);
       ApiException misdirected = new ApiException(421, "Misdirected Request", refusal);
-      write(response, callback, method, "unmatched", "-", Dispatcher.error(misdirected), start);
+      write(
+          request,
+          response,
+          callback,
+          method,
+          "unmatched",
+          "-",
+          Dispatcher.error(misdirected),
+          start);
       return true;
     }
     Dispatcher.Match match = dispatcher.match(method, request.getHttpURI().getPath());
@@ -86,15 +94,23 @@ final class JettyTransport extends Handler.Abstract {
               inet(request.getConnectionMetaData().getRemoteSocketAddress()),
               Principal.unauthenticated());
     } catch (ApiException e) {
-      write(response, callback, method, match.routeTag(), match.path(), Dispatcher.error(e), start);
+      write(
+          request,
+          response,
+          callback,
+          method,
+          match.routeTag(),
+          match.path(),
+          Dispatcher.error(e),
+          start);
       return true;
     }
     if (match.route() == null || inlineTemplates.contains(match.route().template())) {
-      serve(match, apiRequest, response, callback, start);
+      serve(match, request, apiRequest, response, callback, start);
       return true;
     }
     try {
-      storeWork.execute(() -> serve(match, apiRequest, response, callback, start));
+      storeWork.execute(() -> serve(match, request, apiRequest, response, callback, start));
     } catch (RejectedExecutionException e) {
       ApiException busy =
           new ApiException(
@@ -104,6 +120,7 @@ final class JettyTransport extends Handler.Abstract {
                   + Dispatcher.RETRY_AFTER_SECONDS
                   + "s");
       write(
+          request,
           response,
           callback,
           method,
@@ -117,15 +134,24 @@ final class JettyTransport extends Handler.Abstract {
 
   private void serve(
       Dispatcher.Match match,
+      Request request,
       ApiRequest apiRequest,
       Response response,
       Callback callback,
       long start) {
     ApiResponse answer = dispatcher.serve(match, apiRequest);
-    write(response, callback, match.method(), match.routeTag(), match.path(), answer, start);
+    write(
+        request, response, callback, match.method(), match.routeTag(), match.path(), answer, start);
   }
 
+  /**
+   * Sends {@code answer}. A request whose body was not read to its end (refused before reading, or
+   * still arriving) is answered with {@code Connection: close}: Jetty closes such a connection once
+   * the response is sent, and a client that is not told so would send its next request into the
+   * closed connection.
+   */
   private void write(
+      Request request,
       Response response,
       Callback callback,
       String method,
@@ -139,6 +165,9 @@ final class JettyTransport extends Handler.Abstract {
       HttpFields.Mutable out = response.getHeaders();
       out.put(HttpHeader.CONTENT_TYPE, encoded.contentType());
       encoded.headers().forEach(out::put);
+      if (!request.consumeAvailable()) {
+        out.put(HttpHeader.CONNECTION, "close");
+      }
       response.write(true, ByteBuffer.wrap(encoded.body()), callback);
     } catch (RuntimeException e) {
       log.debug("{} {}: cannot send the response: {}", method, path, e.toString());

@@ -114,6 +114,19 @@ class TransportIT {
   }
 
   @Test
+  void aBodyRefusedBeforeItArrivedClosesTheConnectionAndSaysSo() {
+    // the client announces 100 000 bytes and sends 10: Jetty closes this connection after the
+    // answer, so the answer must tell the client not to send another request on it
+    RawHttp.Response answer =
+        raw(
+            "PUT /meshes/m HTTP/1.1\r\nHost: 127.0.0.1:"
+                + api.server.port()
+                + "\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n0123456789");
+    assertJsonError(answer, 415);
+    assertThat(answer.header("Connection")).isEqualToIgnoringCase("close");
+  }
+
+  @Test
   void aHostHeaderThatDoesNotNameThisServerIsRefused() {
     int port = api.server.port();
     RawHttp.Response rebinding =
