@@ -15,7 +15,9 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Errors that Jetty answers itself (a bad request line, header or {@code Content-Length}, an
  * ambiguous or invalid URI, 414, 431, ...) in the same JSON shape as the API's own errors, never
- * Jetty's HTML page.
+ * Jetty's HTML page. Jetty closes the connection after such an error, so the answer says {@code
+ * Connection: close}: a client that is not told would send its next request into the closed
+ * connection.
  */
 final class JsonErrorHandler extends ErrorHandler {
   private final ObjectMapper json;
@@ -35,6 +37,7 @@ final class JsonErrorHandler extends ErrorHandler {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, ApiResponse.JSON);
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
     response.write(true, ByteBuffer.wrap(body), callback);
     return true;
   }
@@ -43,6 +46,7 @@ final class JsonErrorHandler extends ErrorHandler {
   @Override
   public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
     fields.put(HttpHeader.CONTENT_TYPE, ApiResponse.JSON);
+    fields.put(HttpHeader.CONNECTION, "close");
     return ByteBuffer.wrap(body(status, reason));
   }
 

@@ -124,6 +124,12 @@ class TransportIT {
                 + "\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n0123456789");
     assertJsonError(answer, 415);
     assertThat(answer.header("Connection")).isEqualToIgnoringCase("close");
+
+    // a path Jetty refuses itself (an encoded NUL): Jetty closes the connection after its 400
+    RawHttp.Response refused =
+        raw("GET /a/%00/b HTTP/1.1\r\nHost: 127.0.0.1:" + api.server.port() + "\r\n\r\n");
+    assertJsonError(refused, 400);
+    assertThat(refused.header("Connection")).isEqualToIgnoringCase("close");
   }
 
   @Test
