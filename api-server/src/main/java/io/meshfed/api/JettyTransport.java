@@ -1,6 +1,8 @@
 package io.meshfed.api;
 
 import io.meshfed.api.auth.Principal;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -165,7 +167,7 @@ final class JettyTransport extends Handler.Abstract {
       HttpFields.Mutable out = response.getHeaders();
       out.put(HttpHeader.CONTENT_TYPE, encoded.contentType());
       encoded.headers().forEach(out::put);
-      if (!request.consumeAvailable()) {
+      if (!drained(request)) {
         out.put(HttpHeader.CONNECTION, "close");
       }
       response.write(true, ByteBuffer.wrap(encoded.body()), callback);
@@ -174,6 +176,32 @@ final class JettyTransport extends Handler.Abstract {
       callback.failed(e);
     }
     dispatcher.record(method, route, encoded.status(), start);
+  }
+
+  /**
+   * Reads and drops what is left of the request body, up to the body limit, so that the answer is
+   * not lost to a connection reset: a peer that closes with unread data in its socket resets the
+   * connection, and the client may see the reset before the answer. False when more than the limit
+   * is left (the connection is then closed after the answer).
+   */
+  private boolean drained(Request request) {
+    if (request.consumeAvailable()) {
+      return true;
+    }
+    InputStream rest = Content.Source.asInputStream(request);
+    byte[] buffer = new byte[8192];
+    long left = maxBodyBytes;
+    try {
+      for (int n; left > 0; left -= n) {
+        n = rest.read(buffer);
+        if (n < 0) {
+          return true;
+        }
+      }
+    } catch (IOException e) {
+      log.debug("cannot drain the request body: {}", e.toString());
+    }
+    return false;
   }
 
   /**
