@@ -31,6 +31,7 @@ final class Federation implements AutoCloseable {
   final Path dir;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final List<String> globalExtraArgs = new ArrayList<>();
+  private final List<String> zoneExtraArgs = new ArrayList<>();
   private EtcdProcess etcd;
   Node global;
   final Map<String, Node> zones = new LinkedHashMap<>();
@@ -79,6 +80,12 @@ final class Federation implements AutoCloseable {
     globalJvm = List.copyOf(global);
     zoneJvm = List.copyOf(zone);
     readyTimeout = ready;
+    return this;
+  }
+
+  /** Extra arguments for every zone started from now on. */
+  Federation withZoneArgs(String... args) {
+    zoneExtraArgs.addAll(List.of(args));
     return this;
   }
 
@@ -215,6 +222,7 @@ final class Federation implements AutoCloseable {
                 String.valueOf(FreePorts.one()),
                 "--data-dir",
                 dataDir.toString()));
+    args.addAll(zoneExtraArgs);
     Node node = new Node(zone, apiPort, args, dir.resolve(zone + ".log"));
     node.process = MeshfedProcess.start(node.log, zoneJvm, args.toArray(String[]::new));
     if (awaitReady) {

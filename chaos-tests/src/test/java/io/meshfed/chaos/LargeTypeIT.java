@@ -87,6 +87,9 @@ class LargeTypeIT {
         new Federation(dir)
             .withEtcd("--quota-backend-bytes=4294967296", "--max-request-bytes=1572864")
             .withJvm(List.of(HEAP), List.of(HEAP), Duration.ofSeconds(120))
+            // the zone keeps its copy in memory: this test is about one type's size over KDS;
+            // the embedded store's write speed is measured by scripts/bench-store
+            .withZoneArgs("--store", "memory")
             .startGlobal();
     f.global.process.close();
 
