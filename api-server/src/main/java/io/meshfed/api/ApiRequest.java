@@ -149,13 +149,16 @@ public final class ApiRequest {
   }
 
   /**
-   * The request body, read once. Fails with a 413 {@link ApiException} as soon as more than the
-   * limit arrives (or a {@code Content-Length} announces more); nothing beyond the limit is kept.
+   * The request body, read once. Fails with a 415 {@link ApiException} before reading when the
+   * request does not say it is JSON or YAML (also when the body is empty: a route that reads a body
+   * takes none without a type), and with a 413 as soon as more than the limit arrives (or a {@code
+   * Content-Length} announces more); nothing beyond the limit is kept.
    */
   public byte[] body() throws IOException {
     if (body != null) {
       return body;
     }
+    MediaTypes.requireBodyType(headers.getOrDefault("Content-Type", List.of()));
     Optional<String> length = header("Content-Length");
     if (length.isPresent()) {
       try {

@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 final class JettyTransport extends Handler.Abstract {
   private static final Logger log = LoggerFactory.getLogger(JettyTransport.class);
-  private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
 
   private final Dispatcher dispatcher;
   private final Set<String> inlineTemplates;
@@ -82,7 +81,7 @@ final class JettyTransport extends Handler.Abstract {
     Dispatcher.Match match = dispatcher.match(method, request.getHttpURI().getPath());
     ApiRequest apiRequest;
     try {
-      requireSupportedBody(request, method);
+      requireSupportedBody(request);
       apiRequest =
           new ApiRequest(
               method,
@@ -205,28 +204,19 @@ final class JettyTransport extends Handler.Abstract {
   }
 
   /**
-   * A body on POST, PUT or PATCH must be JSON or YAML; a browser's cross-site "simple" request
-   * ({@code text/plain}, forms) is refused before anything reads it. A body without a {@code
-   * Content-Type} is decoded as before (JSON or YAML).
+   * A request that carries a body ({@code Content-Length} above 0, or a {@code Transfer-Encoding}),
+   * whatever its method, must say it is JSON or YAML; a browser's cross-site "simple" request
+   * ({@code text/plain}, forms, or a body with no type at all) is refused before anything reads it.
+   * A request without a body passes; a route that reads one anyway is refused by {@link
+   * ApiRequest#body()}.
    */
-  static void requireSupportedBody(Request request, String method) {
-    if (!BODY_METHODS.contains(method)) {
-      return;
-    }
-    String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-    if (type == null || request.getLength() == 0) {
-      return;
-    }
-    String media = type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    if (!MediaTypes.BODY.contains(media)) {
-      throw new ApiException(
-          415,
-          "Unsupported Media Type",
-          "Content-Type '"
-              + type
-              + "' is not supported (expected one of "
-              + MediaTypes.BODY_LIST
-              + ", with an optional charset)");
+  static void requireSupportedBody(Request request) {
+    HttpFields fields = request.getHeaders();
+    boolean hasBody =
+        fields.getLongField(HttpHeader.CONTENT_LENGTH) > 0
+            || fields.contains(HttpHeader.TRANSFER_ENCODING);
+    if (hasBody) {
+      MediaTypes.requireBodyType(fields.getValuesList(HttpHeader.CONTENT_TYPE));
     }
   }
 

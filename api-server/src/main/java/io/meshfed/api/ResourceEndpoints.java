@@ -23,10 +23,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * CRUD and lists of every registered type, in Kuma's paths: {@code /{plural}[/{name}]} for
@@ -34,15 +32,6 @@ import java.util.Set;
  * mesh-scoped ones.
  */
 final class ResourceEndpoints {
-  private static final Set<String> BODY_TYPES =
-      Set.of(
-          "application/json",
-          "application/yaml",
-          "application/x-yaml",
-          "text/yaml",
-          "text/x-yaml",
-          "text/plain");
-
   private final ControlPlaneMode mode;
   private final ResourceStore store;
   private final ResourceCodec codec;
@@ -142,7 +131,6 @@ final class ResourceEndpoints {
 
   private ApiResponse put(ApiRequest request, ResourceType type, ResourceKey key) throws Exception {
     requireWritable(type);
-    checkContentType(request);
     Resource decoded = codec.decodeOne(utf8(request.body()));
     Violations v = Violations.root();
     if (!decoded.type().equals(type.name())) {
@@ -239,23 +227,6 @@ final class ResourceEndpoints {
             reason -> {
               throw ApiException.methodNotAllowed(reason);
             });
-  }
-
-  private static void checkContentType(ApiRequest request) {
-    Optional<String> header = request.header("Content-Type");
-    if (header.isEmpty()) {
-      return;
-    }
-    String media = header.get().split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    if (!media.isEmpty() && !BODY_TYPES.contains(media)) {
-      throw new ApiException(
-          415,
-          "Unsupported Media Type",
-          "Content-Type '"
-              + media
-              + "' is not supported (expected application/json or"
-              + " application/yaml)");
-    }
   }
 
   private static String utf8(byte[] body) {

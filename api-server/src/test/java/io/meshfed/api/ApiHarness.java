@@ -85,13 +85,31 @@ final class ApiHarness implements AutoCloseable {
     return send(HttpRequest.newBuilder(uri(path)).GET());
   }
 
+  /**
+   * PUT with {@code headers} (name, value, ...); unless they name a {@code Content-Type}, the body
+   * is sent as {@code application/json} when it starts with '{', else as {@code application/yaml}.
+   */
   HttpResponse<String> put(String path, String body, String... headers) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofString(body));
+    boolean typed = false;
+    for (int i = 0; i < headers.length; i += 2) {
+      typed |= headers[i].equalsIgnoreCase("Content-Type");
+    }
+    if (!typed) {
+      b.header(
+          "Content-Type",
+          body.stripLeading().startsWith("{") ? "application/json" : "application/yaml");
+    }
     if (headers.length > 0) {
       b.headers(headers);
     }
     return send(b);
+  }
+
+  /** PUT with no {@code Content-Type} at all, as a browser's {@code fetch} of a Blob sends it. */
+  HttpResponse<String> putWithoutContentType(String path, String body) {
+    return send(HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofString(body)));
   }
 
   HttpResponse<String> delete(String path, String... headers) {

@@ -104,6 +104,7 @@ class BadInputIT {
     HttpResponse<String> response =
         api.send(
             HttpRequest.newBuilder(api.uri(TP_PATH))
+                .header("Content-Type", "application/yaml")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)));
     assertRejected(response, 400, "body");
   }
@@ -296,6 +297,7 @@ class BadInputIT {
     HttpResponse<String> response =
         api.send(
             HttpRequest.newBuilder(api.uri("/meshes/default"))
+                .header("Content-Type", "application/yaml")
                 .PUT(
                     HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))));
     assertRejected(response, 413);
@@ -339,9 +341,11 @@ class BadInputIT {
     HttpResponse<String> post =
         api.send(
             HttpRequest.newBuilder(api.uri(TP_PATH))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(tp("default", "tp-1"))));
     assertRejected(post, 405);
     assertRejected(api.delete("/meshes/default/traffic-permissions"), 405);
-    assertRejected(api.put(TP_PATH, "<xml/>", "Content-Type", "application/xml"), 415);
+    assertRejected(
+        api.put(TP_PATH, "<xml/>", "Content-Type", "application/xml"), 415, "Content-Type");
   }
 }

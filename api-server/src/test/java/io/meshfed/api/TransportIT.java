@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.meshfed.testing.RawHttp;
 import java.io.IOException;
 import java.util.List;
@@ -111,6 +112,100 @@ class TransportIT {
     assertThat(
             api.put("/meshes/n", "type: Mesh\nname: n\n", "Content-Type", "text/yaml").statusCode())
         .isEqualTo(201);
+  }
+
+  /**
+   * A browser sends a body without {@code Content-Type} and without a CORS preflight ({@code
+   * fetch(url, {method: 'POST', body: new Blob([...])})}): such a body is refused like {@code
+   * text/plain}, whatever the method, and the store is untouched.
+   */
+  @Test
+  void aBodyWithoutContentTypeIsRefusedWith415AndNothingIsWritten() {
+    ApiHarness.StoreSnapshot before = api.snapshot();
+    String mesh = "{\"type\":\"Mesh\",\"name\":\"m\"}";
+    String host = "Host: 127.0.0.1:" + api.server.port() + "\r\n";
+
+    // java.net.http sends no Content-Type of its own
+    var put = api.putWithoutContentType("/meshes/m", mesh);
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(415);
+    JsonNode error = api.json(put);
+    assertThat(error.get("detail").asText())
+        .contains("Content-Type")
+        .contains("application/json", "application/yaml", "application/x-yaml", "text/yaml");
+    assertThat(api.causeFields(put)).containsExactly("Content-Type");
+
+    // the refused body is drained: the connection is kept for the next request
+    RawHttp.Response post =
+        raw(
+            "PUT /meshes/m HTTP/1.1\r\n"
+                + host
+                + "Content-Length: "
+                + mesh.length()
+                + "\r\n\r\n"
+                + mesh);
+    assertJsonError(post, 415);
+    assertThat(post.header("Connection")).isNull();
+
+    // a chunked body, and a body on a method that takes none, need a type just the same
+    assertJsonError(
+        raw(
+            "PUT /meshes/m HTTP/1.1\r\n"
+                + host
+                + "Transfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(mesh.length())
+                + "\r\n"
+                + mesh
+                + "\r\n0\r\n\r\n"),
+        415);
+    assertJsonError(
+        raw("DELETE /meshes/m HTTP/1.1\r\n" + host + "Content-Length: 2\r\n\r\n{}"), 415);
+    assertJsonError(raw("GET /meshes HTTP/1.1\r\n" + host + "Content-Length: 2\r\n\r\n{}"), 415);
+
+    // an empty body without a type, on a route that reads the body
+    assertJsonError(raw("PUT /meshes/m HTTP/1.1\r\n" + host + "Content-Length: 0\r\n\r\n"), 415);
+    assertJsonError(raw("PUT /meshes/m HTTP/1.1\r\n" + host + "\r\n"), 415);
+    // an empty Content-Type is no type
+    assertJsonError(
+        raw(
+            "PUT /meshes/m HTTP/1.1\r\n"
+                + host
+                + "Content-Type: \r\nContent-Length: "
+                + mesh.length()
+                + "\r\n\r\n"
+                + mesh),
+        415);
+
+    assertThat(api.snapshot()).isEqualTo(before);
+    assertThat(api.put("/meshes/m", mesh, "Content-Type", "application/json").statusCode())
+        .isEqualTo(201);
+  }
+
+  @Test
+  void aRouteThatReadsNoBodyTakesAnEmptyRequestWithoutContentType() {
+    try (ApiHarness withAction =
+        new ApiHarness(
+            b ->
+                b.route(
+                    ApiRoute.post(
+                        "/actions/poke",
+                        r ->
+                            ApiResponse.json(
+                                200, JsonNodeFactory.instance.objectNode().put("poked", true)))))) {
+      String host = "Host: 127.0.0.1:" + withAction.server.port() + "\r\n";
+      for (String empty : List.of("Content-Length: 0\r\n", "")) {
+        RawHttp.Response answer =
+            RawHttp.sendRaw(
+                withAction.server.port(),
+                "POST /actions/poke HTTP/1.1\r\n" + host + empty + "\r\n");
+        assertThat(answer.status()).as(empty + answer.body()).isEqualTo(200);
+      }
+      // a body still needs a type, even where nothing reads it
+      RawHttp.Response withBody =
+          RawHttp.sendRaw(
+              withAction.server.port(),
+              "POST /actions/poke HTTP/1.1\r\n" + host + "Content-Length: 2\r\n\r\n{}");
+      assertJsonError(withBody, 415);
+    }
   }
 
   @Test
