@@ -25,7 +25,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +48,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * etcd: valid Kuma examples with one field mutated (null, wrong type, huge, odd unicode, nested
  * deep), bodies cut short or made of random bytes, odd content types, and odd paths, methods and
  * queries (see {@link FuzzInputs}). Whatever the request: never a 5xx, every error is JSON with
- * {@code title} and {@code status}, and a refused request leaves etcd's revision where it was.
+ * {@code title} and {@code status}, a refused request leaves etcd's revision where it was, and a
+ * body whose content type is missing or not JSON or YAML is a 415.
  *
  * <p>Inputs come from a {@link SplittableRandom} seeded by the system property {@code
  * meshfed.fuzz.seed} (a fixed default otherwise); the seed is printed at start and in every failure
@@ -65,6 +68,8 @@ class ApiFuzzIT {
   private static final long DEFAULT_SEED = 20_261_206L;
   private static final long SEED = Long.getLong(SEED_PROPERTY, DEFAULT_SEED);
   private static final int TRIES = 1500;
+  private static final Set<String> BODY_TYPES =
+      Set.of("application/json", "application/yaml", "application/x-yaml", "text/yaml");
 
   private static Path dir;
   private static EtcdProcess etcd;
@@ -185,12 +190,23 @@ class ApiFuzzIT {
     }
   }
 
-  /** Sends one request and checks the three invariants. */
+  /**
+   * Sends one request and checks the invariants: no 5xx, errors in the JSON shape, nothing written
+   * by a refused request, and a body that is not said to be JSON or YAML (no type included) is a
+   * 415.
+   */
   private static void check(Request request) throws IOException {
     long before = store.currentRevision().join();
     HttpResponse<String> r = send(request);
     String what = "-> " + r.statusCode() + " " + r.body();
     assertThat(r.statusCode()).as(what).isLessThan(500);
+    if (request.body() != null
+        && request.body().length > 0
+        && !BODY_TYPES.contains(
+            request.contentType().split(";", 2)[0].trim().toLowerCase(Locale.ROOT))) {
+      assertThat(r.statusCode()).as("a body typed '" + request.contentType() + "' " + what)
+          .isEqualTo(415);
+    }
     if (r.statusCode() >= 400) {
       if (!request.method().equals("HEAD")) {
         assertThat(r.headers().firstValue("Content-Type").orElse(""))

@@ -83,6 +83,7 @@ class ZoneCommandIT {
       HttpResponse<String> mesh =
           http.send(
               HttpRequest.newBuilder(URI.create(api + "/meshes/default"))
+                  .header("Content-Type", "application/yaml")
                   .PUT(HttpRequest.BodyPublishers.ofString("type: Mesh\nname: default\n"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

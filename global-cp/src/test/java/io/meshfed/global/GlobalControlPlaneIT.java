@@ -45,6 +45,7 @@ class GlobalControlPlaneIT {
     HttpResponse<String> created =
         send(
             HttpRequest.newBuilder(URI.create(base + "/meshes/default"))
+                .header("Content-Type", "application/yaml")
                 .PUT(HttpRequest.BodyPublishers.ofString("type: Mesh\nname: default\n"))
                 .build());
     assertThat(created.statusCode()).isEqualTo(201);
@@ -53,6 +54,7 @@ class GlobalControlPlaneIT {
     HttpResponse<String> tooBig =
         send(
             HttpRequest.newBuilder(URI.create(base + "/meshes/big"))
+                .header("Content-Type", "application/yaml")
                 .PUT(
                     HttpRequest.BodyPublishers.ofString(
                         "type: Mesh\nname: big\n#" + "x".repeat(600)))

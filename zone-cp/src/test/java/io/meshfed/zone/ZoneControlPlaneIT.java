@@ -58,6 +58,9 @@ class ZoneControlPlaneIT {
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cp.apiPort() + path));
+    if (body != null) {
+      b.header("Content-Type", "application/yaml");
+    }
     b.method(
         method,
         body == null

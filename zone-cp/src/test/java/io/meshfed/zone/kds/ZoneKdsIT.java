@@ -275,6 +275,7 @@ class ZoneKdsIT {
             HttpRequest.newBuilder(
                     URI.create(
                         "http://127.0.0.1:" + zone.apiPort() + "/meshes/default/dataplanes/web-1"))
+                .header("Content-Type", "application/yaml")
                 .PUT(HttpRequest.BodyPublishers.ofString(DATAPLANE_YAML))
                 .build());
     assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
