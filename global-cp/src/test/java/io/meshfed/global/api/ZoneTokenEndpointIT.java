@@ -104,6 +104,76 @@ class ZoneTokenEndpointIT {
     assertThat(causes(post("not json")).get(0).path("field").asText()).isEqualTo("body");
   }
 
+  private HttpResponse<String> postWithoutType(String path, HttpRequest.BodyPublisher body)
+      throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cp.apiPort() + path))
+            .POST(body)
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * A web page can POST a body without Content-Type and without a CORS preflight: the routes that
+   * read a body refuse it (also an empty one), the route that reads none takes an empty request.
+   */
+  @Test
+  void bodiesWithoutAContentTypeAreRefusedWhereTheRouteReadsOne() throws Exception {
+    HttpResponse<String> token =
+        postWithoutType(
+            ZoneTokenEndpoint.PATH, HttpRequest.BodyPublishers.ofString("{\"zone\": \"zone-1\"}"));
+    assertThat(token.statusCode()).as(token.body()).isEqualTo(415);
+    assertThat(JSON.readTree(token.body()).path("causes").get(0).path("field").asText())
+        .isEqualTo("Content-Type");
+    assertThat(
+            postWithoutType(ZoneTokenEndpoint.PATH, HttpRequest.BodyPublishers.noBody())
+                .statusCode())
+        .isEqualTo(415);
+    assertThat(
+            postWithoutType(
+                    ZoneTokenAdminEndpoints.REVOCATIONS,
+                    HttpRequest.BodyPublishers.ofString("{\"id\": \"abc\"}"))
+                .statusCode())
+        .isEqualTo(415);
+    assertThat(
+            postWithoutType(
+                    ZoneTokenAdminEndpoints.REVOCATIONS, HttpRequest.BodyPublishers.noBody())
+                .statusCode())
+        .isEqualTo(415);
+    assertThat(
+            store
+                .get(
+                    io.meshfed.global.kds.tls.GlobalSecrets.key(
+                        io.meshfed.global.kds.auth.ZoneTokenTrust.REVOCATIONS_SECRET))
+                .join())
+        .isEmpty();
+    assertThat(signingKeys()).hasSize(1);
+
+    // adding a signing key reads no body: an empty POST needs no type
+    HttpResponse<String> rotated =
+        postWithoutType(ZoneTokenAdminEndpoints.SIGNING_KEYS, HttpRequest.BodyPublishers.noBody());
+    assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(201);
+    // but a body there still needs one
+    assertThat(
+            postWithoutType(
+                    ZoneTokenAdminEndpoints.SIGNING_KEYS, HttpRequest.BodyPublishers.ofString("{}"))
+                .statusCode())
+        .isEqualTo(415);
+    assertThat(signingKeys()).hasSize(2);
+  }
+
+  private JsonNode signingKeys() throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + cp.apiPort() + ZoneTokenAdminEndpoints.SIGNING_KEYS))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return JSON.readTree(r.body()).path("keys");
+  }
+
   @Test
   void startingPreparesTheKdsCaFileAndTheSigningKeyOnce() throws Exception {
     Path caFile = cp.config().dataDir().resolve(KdsTlsMaterial.CA_FILE_NAME);
