@@ -204,7 +204,8 @@ class ApiFuzzIT {
         && request.body().length > 0
         && !BODY_TYPES.contains(
             request.contentType().split(";", 2)[0].trim().toLowerCase(Locale.ROOT))) {
-      assertThat(r.statusCode()).as("a body typed '" + request.contentType() + "' " + what)
+      assertThat(r.statusCode())
+          .as("a body typed '" + request.contentType() + "' " + what)
           .isEqualTo(415);
     }
     if (r.statusCode() >= 400) {
