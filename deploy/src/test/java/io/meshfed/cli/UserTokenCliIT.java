@@ -9,6 +9,10 @@ import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.auth.AdminTokenFile;
 import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.api.auth.UserTokenSecrets;
+import io.meshfed.api.auth.WatchedGlobalSecrets;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import io.meshfed.testing.MeshfedProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -80,12 +84,21 @@ class UserTokenCliIT {
     }
   }
 
-  private static UserTokenVerifier verifier() {
-    return UserTokenVerifier.forKey(
-        global.userTokenIssuer().signingKey().kid(),
-        global.userTokenIssuer().signingKey().publicKey(),
-        new UserTokenRevocations(store, Duration.ofSeconds(5))::isRevoked,
-        Clock.systemUTC());
+  /** Verifies {@code token} as global does: its key, and its revocation list from the store. */
+  private static Principal verify(String token) {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try (WatchedGlobalSecrets secrets =
+        UserTokenSecrets.watch(store, Clock.systemUTC(), timer)
+            .awaitLoaded(Duration.ofSeconds(10))) {
+      return UserTokenVerifier.forKey(
+              global.userTokenIssuer().signingKey().kid(),
+              global.userTokenIssuer().signingKey().publicKey(),
+              new UserTokenRevocations(secrets)::isRevoked,
+              Clock.systemUTC())
+          .verify(token);
+    } finally {
+      timer.shutdownNow();
+    }
   }
 
   @Test
@@ -110,7 +123,7 @@ class UserTokenCliIT {
 
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout().lines()).hasSize(1);
-    Principal p = verifier().verify(r.stdout().strip());
+    Principal p = verify(r.stdout().strip());
     assertThat(p.name()).isEqualTo("jane");
     assertThat(p.groups()).contains("team-a", "team-b").doesNotContain(Principal.ADMIN_GROUP);
   }

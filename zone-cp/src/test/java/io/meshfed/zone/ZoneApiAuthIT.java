@@ -167,6 +167,10 @@ class ZoneApiAuthIT {
 
     globalSecret(UserTokenRevocations.SECRET, ("x," + jti).getBytes(StandardCharsets.UTF_8));
 
+    // read from memory, fed by the zone store's watch: enforced within a second
+    await("the revocation is enforced")
+        .atMost(Duration.ofSeconds(1))
+        .until(() -> remote.send("GET", "/meshes", user, null).status() == 401);
     RawHttp.Response r = remote.send("GET", "/meshes", user, null);
     status(r, 401, "revoked token");
     assertThat(r.body()).contains(jti + " is revoked");
