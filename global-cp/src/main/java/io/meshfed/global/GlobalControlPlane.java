@@ -244,7 +244,7 @@ public final class GlobalControlPlane implements AutoCloseable {
    */
   private void loadZoneSecurity() {
     kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
-    zoneTokenTrust = ZoneTokenTrust.start(store, kdsScheduler);
+    zoneTokenTrust = ZoneTokenTrust.start(store, kdsScheduler, clock);
     zoneTokens = new ZoneTokenIssuer(zoneTokenTrust, clock);
     zoneTokenTrust.snapshot().keys().values().forEach(this::publishZoneTokenPublicKey);
     clusterId =

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -132,6 +133,7 @@ public final class WatchedGlobalSecrets implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private volatile State state = new State(false, 0, Map.of(), false, null);
   private final CompletableFuture<Void> firstLoad = new CompletableFuture<>();
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   // guarded by lock
   private Closeable watch;
   private ScheduledFuture<?> probes;
@@ -212,24 +214,62 @@ public final class WatchedGlobalSecrets implements AutoCloseable {
    */
   public Map<String, Resource> fresh() {
     State s = state;
+    String problem = staleness(s);
+    if (problem != null) {
+      throw new StaleSecretsException(problem);
+    }
+    return s.secrets();
+  }
+
+  /** Null while the view is fresh, else why it cannot vouch that it matches the store. */
+  public String staleness() {
+    return staleness(state);
+  }
+
+  private String staleness(State s) {
     if (!s.loaded()) {
-      throw new StaleSecretsException(
-          what + " has not been loaded from the store yet (still trying)");
+      return what + " has not been loaded from the store yet (still trying)";
     }
     Instant now = clock.instant();
     if (s.confirmedAt() == null
         || Duration.between(s.confirmedAt(), now).compareTo(settings.staleAfter()) > 0) {
-      throw new StaleSecretsException(
-          what
-              + " may be out of date: the store has not answered"
-              + (s.watching() ? "" : " with its watch open")
-              + " since "
-              + s.confirmedAt()
-              + " (more than "
-              + settings.staleAfter().toSeconds()
-              + "s)");
+      return what
+          + " may be out of date: the store has not answered"
+          + (s.watching() ? "" : " with its watch open")
+          + " since "
+          + s.confirmedAt()
+          + " (more than "
+          + settings.staleAfter().toSeconds()
+          + "s)";
     }
-    return s.secrets();
+    return null;
+  }
+
+  /**
+   * What the view holds, fresh or not: for state derived from it (rebuilt on {@link #onChange}); a
+   * check that decides on a token reads {@link #fresh()} or {@link #staleness()} too.
+   */
+  public Map<String, Resource> held() {
+    return state.secrets();
+  }
+
+  /**
+   * Runs {@code listener} after every change of what the view holds (and after every list), on the
+   * thread that applied it; close the handle to stop.
+   */
+  public Closeable onChange(Runnable listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  private void notifyListeners() {
+    for (Runnable l : listeners) {
+      try {
+        l.run();
+      } catch (RuntimeException e) {
+        log.error("{}: a change listener failed", what, e);
+      }
+    }
   }
 
   /** The secret {@code name} when the view is fresh; see {@link #fresh()}. */
@@ -274,6 +314,7 @@ public final class WatchedGlobalSecrets implements AutoCloseable {
       lock.unlock();
     }
     firstLoad.complete(null);
+    notifyListeners();
     log.info("{}: {} GlobalSecret(s) loaded at revision {}", what, secrets.size(), page.revision());
   }
 
@@ -384,12 +425,14 @@ public final class WatchedGlobalSecrets implements AutoCloseable {
             secrets.remove(e.key().name());
           }
         }
-        if (secrets != null && !closed) {
-          state = new State(s.loaded(), s.listedAt(), secrets, s.watching(), s.confirmedAt());
+        if (secrets == null || closed) {
+          return;
         }
+        state = new State(s.loaded(), s.listedAt(), secrets, s.watching(), s.confirmedAt());
       } finally {
         lock.unlock();
       }
+      notifyListeners();
     }
 
     @Override
@@ -410,6 +453,7 @@ public final class WatchedGlobalSecrets implements AutoCloseable {
         lock.unlock();
       }
       log.info("{}: the store's watch relisted at revision {}", what, revision);
+      notifyListeners();
     }
 
     @Override
