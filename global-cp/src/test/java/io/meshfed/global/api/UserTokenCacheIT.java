@@ -174,4 +174,39 @@ class UserTokenCacheIT {
         .atMost(Duration.ofSeconds(30))
         .until(() -> remote.send("GET", "/meshes", token, null).status() == 200);
   }
+
+  @Test
+  void withEtcdFrozenPastTheBoundTokenChecksFailClosedAtOnceAndRecover() {
+    String token = mint("lee");
+    assertThat(remote.send("GET", "/", token, null).status()).isEqualTo(200);
+
+    ETCD.process().pause();
+    try {
+      await("token checks fail closed once the store was silent for 30 s")
+          .atMost(Duration.ofSeconds(50))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> remote.send("GET", "/", token, null).status() == 503);
+      long start = System.nanoTime();
+      RawHttp.Response refused = remote.send("GET", "/", token, null);
+      long refusedMillis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(refused.status()).isEqualTo(503);
+      assertThat(refused.headers()).containsKey("retry-after");
+      assertThat(refused.body())
+          .contains("cannot check the user token revocation list")
+          .contains("the store is unavailable");
+      assertThat(refusedMillis).as("a stale check answers at once").isLessThan(200);
+      start = System.nanoTime();
+      remote.send("GET", "/ready", null, null);
+      assertThat((System.nanoTime() - start) / 1_000_000).as("GET /ready").isLessThan(200);
+      assertThat(local.send("GET", "/", null, null).status())
+          .as("anonymous loopback needs no revocation list")
+          .isEqualTo(200);
+    } finally {
+      ETCD.process().resume();
+    }
+
+    await("the view is confirmed again")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> remote.send("GET", "/", token, null).status() == 200);
+  }
 }
