@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.auth.Principal;
 import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
+import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.auth.AdminTokenFile;
@@ -19,6 +21,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,12 +84,21 @@ class UserTokenCliIT {
     }
   }
 
-  private static UserTokenVerifier verifier() {
-    return UserTokenVerifier.forKey(
-        global.userTokenIssuer().signingKey().kid(),
-        global.userTokenIssuer().signingKey().publicKey(),
-        new UserTokenRevocations(store, Duration.ofSeconds(5))::isRevoked,
-        Clock.systemUTC());
+  /** Verifies {@code token} as global does: its key, and its revocation list from the store. */
+  private static Principal verify(String token) {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try (WatchedGlobalSecrets secrets =
+        UserTokenSecrets.watch(store, Clock.systemUTC(), timer)
+            .awaitLoaded(Duration.ofSeconds(10))) {
+      return UserTokenVerifier.forKey(
+              global.userTokenIssuer().signingKey().kid(),
+              global.userTokenIssuer().signingKey().publicKey(),
+              new UserTokenRevocations(secrets)::isRevoked,
+              Clock.systemUTC())
+          .verify(token);
+    } finally {
+      timer.shutdownNow();
+    }
   }
 
   @Test
@@ -110,7 +123,7 @@ class UserTokenCliIT {
 
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(r.stdout().lines()).hasSize(1);
-    Principal p = verifier().verify(r.stdout().strip());
+    Principal p = verify(r.stdout().strip());
     assertThat(p.name()).isEqualTo("jane");
     assertThat(p.groups()).contains("team-a", "team-b").doesNotContain(Principal.ADMIN_GROUP);
   }

@@ -8,7 +8,9 @@ import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.PublicKeyPem;
 import io.meshfed.api.auth.PublishedUserTokenKeys;
 import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
+import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.global.api.SyncEndpoints;
 import io.meshfed.global.api.UserTokenEndpoint;
 import io.meshfed.global.api.ZoneEndpoints;
@@ -73,8 +75,8 @@ public final class GlobalControlPlane implements AutoCloseable {
   public static final java.util.Set<String> REQUIRED_ZONE_FEATURES =
       java.util.Set.of("kds-delta-v1");
 
-  /** How long the revocation check of a request waits for the store. */
-  private static final Duration API_STORE_TIMEOUT = Duration.ofSeconds(10);
+  /** How long start waits for the first list of the user token revocations. */
+  private static final Duration USER_TOKEN_SECRETS_LOAD_TIMEOUT = Duration.ofSeconds(30);
 
   private final GlobalConfig config;
   private final ResourceStore store;
@@ -92,6 +94,7 @@ public final class GlobalControlPlane implements AutoCloseable {
   private ZoneTokenIssuer zoneTokens;
   private UserTokenIssuer userTokens;
   private UserTokenVerifier userTokenVerifier;
+  private WatchedGlobalSecrets userTokenSecrets;
   private ZoneTokenTrust zoneTokenTrust;
   private java.io.Closeable zoneTokenWatch;
   private String clusterId;
@@ -241,7 +244,7 @@ public final class GlobalControlPlane implements AutoCloseable {
    */
   private void loadZoneSecurity() {
     kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
-    zoneTokenTrust = ZoneTokenTrust.start(store, kdsScheduler);
+    zoneTokenTrust = ZoneTokenTrust.start(store, kdsScheduler, clock);
     zoneTokens = new ZoneTokenIssuer(zoneTokenTrust, clock);
     zoneTokenTrust.snapshot().keys().values().forEach(this::publishZoneTokenPublicKey);
     clusterId =
@@ -257,18 +260,22 @@ public final class GlobalControlPlane implements AutoCloseable {
 
   /**
    * REST API security, before the API is served: the user token signing key from the store, the
-   * verifier that checks the revocation list on every request, and the admin token file.
+   * verifier that checks every request against the revocation list (held in memory, fed by the
+   * store's watch), and the admin token file.
    */
   private void loadApiSecurity() {
     userTokens = UserTokenIssuer.loadOrCreate(store, clock);
     publishPublicKey(
         PublishedUserTokenKeys.secretName(userTokens.signingKey().kid()),
         userTokens.signingKey().publicKey());
+    userTokenSecrets =
+        UserTokenSecrets.watch(store, clock, kdsScheduler)
+            .awaitLoaded(USER_TOKEN_SECRETS_LOAD_TIMEOUT);
     userTokenVerifier =
         UserTokenVerifier.forKey(
             userTokens.signingKey().kid(),
             userTokens.signingKey().publicKey(),
-            new UserTokenRevocations(store, API_STORE_TIMEOUT)::isRevoked,
+            new UserTokenRevocations(userTokenSecrets)::isRevoked,
             clock);
     Path adminToken = AdminTokenFile.ensure(config.dataDir(), userTokens, userTokenVerifier);
     log.info(
@@ -431,6 +438,9 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     if (zoneTokenTrust != null) {
       zoneTokenTrust.close();
+    }
+    if (userTokenSecrets != null) {
+      userTokenSecrets.close();
     }
     if (kdsScheduler != null && kds == null) {
       kdsScheduler.shutdownNow();

@@ -296,6 +296,42 @@ public final class EtcdProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Freezes etcd with SIGSTOP, as a hung host or a long GC pause would: its connections stay open
+   * and nothing answers. {@link #resume()} (or {@link #kill()}) ends it.
+   */
+  public synchronized void pause() {
+    signal("STOP");
+  }
+
+  /** Lets a {@linkplain #pause() paused} etcd run again (SIGCONT). */
+  public synchronized void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    if (!isRunning()) {
+      throw new IllegalStateException("etcd at " + clientUrl() + " is not running");
+    }
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!kill.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException(
+            "kill -" + name + " " + process.pid() + " failed: " + output.strip());
+      }
+      log.info("etcd pid {} on {} sent SIG{}", process.pid(), clientUrl(), name);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run kill -" + name, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending SIG" + name + " to etcd", e);
+    }
+  }
+
   /** Kills etcd and deletes its directory. */
   @Override
   public synchronized void close() {

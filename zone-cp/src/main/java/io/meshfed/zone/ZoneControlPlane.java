@@ -13,7 +13,9 @@ import io.meshfed.api.WriteHook;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.PublishedUserTokenKeys;
 import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
+import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSink;
@@ -93,6 +95,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private final String instanceId;
   private ExecutorService executor;
   private ScheduledExecutorService scheduler;
+  private WatchedGlobalSecrets userTokenSecrets;
   private StoreKdsSource source;
   private volatile FirstSync firstSync;
   private volatile GlobalConnector connector;
@@ -285,13 +288,14 @@ public final class ZoneControlPlane implements AutoCloseable {
 
   /**
    * Verifies global's user tokens with what global publishes over KDS: the public half of its
-   * signing key and the revocation list, both read from this zone's store on every request.
+   * signing key and the revocation list, held in memory and fed by this zone's store watch.
    */
   private UserTokenVerifier userTokenVerifier() {
-    Duration timeout = Duration.ofSeconds(10);
+    userTokenSecrets =
+        UserTokenSecrets.watch(store, clock, scheduler).awaitLoaded(Duration.ofSeconds(30));
     return new UserTokenVerifier(
-        new PublishedUserTokenKeys(store, timeout),
-        new UserTokenRevocations(store, timeout)::isRevoked,
+        new PublishedUserTokenKeys(userTokenSecrets),
+        new UserTokenRevocations(userTokenSecrets)::isRevoked,
         clock,
         UserTokenVerifier.DEFAULT_SKEW);
   }
@@ -418,6 +422,10 @@ public final class ZoneControlPlane implements AutoCloseable {
     if (api != null) {
       api.close();
       api = null;
+    }
+    if (userTokenSecrets != null) {
+      userTokenSecrets.close();
+      userTokenSecrets = null;
     }
     if (scheduler != null) {
       scheduler.shutdownNow();

@@ -1,6 +1,7 @@
 package io.meshfed.zone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfed.api.auth.Jws;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -167,6 +169,10 @@ class ZoneApiAuthIT {
 
     globalSecret(UserTokenRevocations.SECRET, ("x," + jti).getBytes(StandardCharsets.UTF_8));
 
+    // read from memory, fed by the zone store's watch: enforced within a second
+    await("the revocation is enforced")
+        .atMost(Duration.ofSeconds(1))
+        .until(() -> remote.send("GET", "/meshes", user, null).status() == 401);
     RawHttp.Response r = remote.send("GET", "/meshes", user, null);
     status(r, 401, "revoked token");
     assertThat(r.body()).contains(jti + " is revoked");

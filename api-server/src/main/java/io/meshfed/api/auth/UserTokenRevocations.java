@@ -2,45 +2,47 @@ package io.meshfed.api.auth;
 
 import io.meshfed.api.ApiException;
 import io.meshfed.model.Resource;
-import io.meshfed.model.ResourceKey;
-import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.GlobalSecretSpec;
-import io.meshfed.store.ResourceStore;
-import io.meshfed.store.StoreCalls;
-import io.meshfed.store.StoreException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The ids of revoked user tokens, as Kuma keeps them: the GlobalSecret {@value #SECRET} whose data
- * is the ids separated by commas (spaces and newlines are accepted too). Read from the store on
- * every check, so a revocation written on one global replica holds on all of them at once; when the
- * store cannot be read the check fails closed with a 503.
+ * is the ids separated by commas (spaces and newlines are accepted too). Read from a {@link
+ * WatchedGlobalSecrets} view, so a check costs no store call and never waits for the store, while a
+ * revocation written on any global replica (or received from global, on a zone) holds as soon as
+ * the store's watch delivers it. When the view cannot vouch for itself (not loaded, or the store
+ * silent for longer than its bound) the check fails closed with a 503. The parsed list is kept,
+ * keyed by the secret's version.
  */
 public final class UserTokenRevocations {
   private static final Logger log = LoggerFactory.getLogger(UserTokenRevocations.class);
 
   public static final String SECRET = "user-token-revocations";
 
-  private final ResourceStore store;
-  private final Duration timeout;
+  private record Parsed(long version, Set<String> ids) {}
 
-  public UserTokenRevocations(ResourceStore store, Duration timeout) {
-    this.store = Objects.requireNonNull(store, "store");
-    this.timeout = Objects.requireNonNull(timeout, "timeout");
+  private final WatchedGlobalSecrets secrets;
+  private final AtomicReference<Parsed> last = new AtomicReference<>();
+
+  /**
+   * @param secrets a view holding (at least) the GlobalSecret {@value #SECRET}
+   */
+  public UserTokenRevocations(WatchedGlobalSecrets secrets) {
+    this.secrets = Objects.requireNonNull(secrets, "secrets");
   }
 
   /**
    * Whether token {@code id} is revoked.
    *
-   * @throws ApiException 503 when the revocation list cannot be read
+   * @throws ApiException 503 when the revocation list cannot be checked
    */
   public boolean isRevoked(String id) {
     return ids().contains(id);
@@ -50,22 +52,24 @@ public final class UserTokenRevocations {
   public Set<String> ids() {
     Optional<Resource> secret;
     try {
-      secret =
-          StoreCalls.await(
-              store.get(ResourceKey.global(StandardTypes.GLOBAL_SECRET, SECRET)),
-              timeout,
-              "read GlobalSecret '" + SECRET + "'");
-    } catch (StoreException e) {
-      log.warn("cannot read the user token revocation list: {}", e.getMessage());
+      secret = secrets.get(SECRET);
+    } catch (WatchedGlobalSecrets.StaleSecretsException e) {
+      log.warn("cannot check the user token revocation list: {}", e.getMessage());
       throw new ApiException(
           503,
           "Service Unavailable",
           "cannot check the user token revocation list (GlobalSecret '"
               + SECRET
-              + "'): the store is unavailable; retry later");
+              + "'): the store is unavailable ("
+              + e.getMessage()
+              + "); retry later");
     }
     if (secret.isEmpty()) {
       return Set.of();
+    }
+    Parsed p = last.get();
+    if (p != null && p.version() == secret.get().version()) {
+      return p.ids();
     }
     byte[] data;
     try {
@@ -79,7 +83,9 @@ public final class UserTokenRevocations {
               + SECRET
               + "' is not base64 data; fix it (expected comma-separated ids)");
     }
-    return parse(new String(data, StandardCharsets.UTF_8));
+    Set<String> ids = parse(new String(data, StandardCharsets.UTF_8));
+    last.set(new Parsed(secret.get().version(), ids));
+    return ids;
   }
 
   /** The ids in a revocation list: separated by commas and/or white space. */

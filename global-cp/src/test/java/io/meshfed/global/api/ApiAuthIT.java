@@ -1,6 +1,7 @@
 package io.meshfed.global.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -262,6 +263,10 @@ class ApiAuthIT {
                 + ids
                 + "\"}"));
 
+    // the check reads the list from memory, fed by the store's watch: enforced within a second
+    await("the revocation is enforced")
+        .atMost(Duration.ofSeconds(1))
+        .until(() -> remote.send("GET", "/meshes", token, null).status() == 401);
     RawHttp.Response r = remote.send("GET", "/meshes", token, null);
     status(r, 401, "revoked token");
     assertThat(r.body()).contains(jti(token) + " is revoked");
@@ -340,6 +345,9 @@ class ApiAuthIT {
               + "\"}";
       ok(local.send("PUT", "/global-secrets/user-token-revocations", null, body));
 
+      await("the other replica's watch delivers the revocation")
+          .atMost(Duration.ofSeconds(1))
+          .until(() -> toReplica.send("GET", "/meshes", token, null).status() == 401);
       RawHttp.Response r = toReplica.send("GET", "/meshes", token, null);
       status(r, 401, "revoked on the other replica");
       assertThat(r.body()).contains("revoked");

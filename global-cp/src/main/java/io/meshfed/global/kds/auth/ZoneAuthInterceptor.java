@@ -77,9 +77,13 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
     try {
       token = verifier.verify(authorization.substring(ZoneAuthHeaders.BEARER.length()).strip());
     } catch (ZoneTokenException e) {
+      Status status =
+          e.reason() == ZoneTokenException.Reason.UNAVAILABLE
+              ? Status.UNAVAILABLE
+              : Status.UNAUTHENTICATED;
       return refuse(
           call,
-          Status.UNAUTHENTICATED.withDescription(
+          status.withDescription(
               "zone token refused ("
                   + e.reason().name().toLowerCase(Locale.ROOT)
                   + "): "

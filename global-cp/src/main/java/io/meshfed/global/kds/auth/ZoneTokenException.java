@@ -27,7 +27,9 @@ public final class ZoneTokenException extends RuntimeException {
     /** The {@code scope} claim does not grant {@code cp}. */
     WRONG_SCOPE,
     /** The token's {@code jti} is on global's revocation list. */
-    REVOKED
+    REVOKED,
+    /** The keys and revocation list cannot be vouched for now (global's store is unavailable). */
+    UNAVAILABLE
   }
 
   private final Reason reason;

@@ -11,6 +11,14 @@ public interface ZoneTokenKeys {
   /** Whether the token with this {@code jti} was revoked. */
   boolean isRevoked(String jti);
 
+  /**
+   * Refuses to vouch for what this holds when it may be out of date (e.g. global's store silent for
+   * too long); a connecting zone is then refused with {@code UNAVAILABLE}, and may retry.
+   *
+   * @throws ZoneTokenException with reason {@code UNAVAILABLE}
+   */
+  default void requireCurrent() {}
+
   /** A fixed set of keys and no revocations (tests, and the verifier's map constructor). */
   static ZoneTokenKeys fixed(Map<String, PublicKey> keys) {
     Map<String, PublicKey> copy = Map.copyOf(keys);

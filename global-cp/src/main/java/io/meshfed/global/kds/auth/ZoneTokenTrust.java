@@ -1,8 +1,8 @@
 package io.meshfed.global.kds.auth;
 
+import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.global.kds.tls.GlobalSecrets;
 import io.meshfed.kds.pki.Pem;
-import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
@@ -16,6 +16,7 @@ import io.meshfed.store.StoreException;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -28,8 +29,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -45,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * signer while the older ones keep verifying until their secret is deleted; {@link #revoke} adds an
  * id. Listeners are told after every change, so open streams can be re-checked.
  *
+ * <p>The secrets are held by a {@link WatchedGlobalSecrets} view fed by the store's watch: no check
+ * reads the store. When the view cannot vouch for itself (the store silent for longer than its
+ * bound), {@link #requireCurrent()} refuses new connections with {@code UNAVAILABLE}; open streams
+ * are re-checked against what the view last held.
+ *
  * <p>Thread-safe: the current {@link Snapshot} is replaced whole under {@code lock}.
  */
 public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
@@ -53,12 +57,11 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
   /** The GlobalSecret holding revoked token ids. */
   public static final String REVOCATIONS_SECRET = "zone-token-revocations";
 
-  private static final Duration RETRY_DELAY = Duration.ofSeconds(2);
   private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(30);
   private static final int WRITE_ATTEMPTS = 10;
 
   private final ResourceStore store;
-  private final StoreKdsSource secrets;
+  private final WatchedGlobalSecrets secrets;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -78,16 +81,9 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
     }
   }
 
-  private ZoneTokenTrust(ResourceStore store, ScheduledExecutorService scheduler) {
+  private ZoneTokenTrust(ResourceStore store, WatchedGlobalSecrets secrets) {
     this.store = store;
-    this.secrets =
-        new StoreKdsSource(
-            store,
-            List.of(StandardTypes.GLOBAL_SECRET),
-            ZoneTokenTrust::isTrustSecret,
-            r -> r,
-            scheduler,
-            RETRY_DELAY);
+    this.secrets = secrets;
   }
 
   /**
@@ -96,16 +92,23 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
    *
    * @throws IllegalStateException when the store does not answer within 30 s
    */
-  public static ZoneTokenTrust start(ResourceStore store, ScheduledExecutorService scheduler) {
+  public static ZoneTokenTrust start(
+      ResourceStore store, ScheduledExecutorService scheduler, Clock clock) {
     ZoneTokenSigningKey.loadOrCreate(store);
-    ZoneTokenTrust trust = new ZoneTokenTrust(store, scheduler);
-    trust.subscription = trust.secrets.subscribe(type -> trust.rebuild());
+    ZoneTokenTrust trust =
+        new ZoneTokenTrust(
+            store,
+            WatchedGlobalSecrets.start(
+                store,
+                ZoneTokenTrust::isTrustSecret,
+                "the zone token keys and revocation list",
+                clock,
+                scheduler,
+                WatchedGlobalSecrets.Settings.defaults()));
+    trust.subscription = trust.secrets.onChange(trust::rebuild);
     try {
-      trust.secrets.start().get(APPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while loading the zone token keys", e);
-    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+      trust.secrets.awaitLoaded(APPLY_TIMEOUT);
+    } catch (IllegalStateException e) {
       trust.close();
       throw new IllegalStateException(
           "cannot load the zone token keys from the store within " + APPLY_TIMEOUT, e);
@@ -115,9 +118,8 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
     return trust;
   }
 
-  private static boolean isTrustSecret(Resource r) {
-    return r.name().startsWith(ZoneTokenSigningKey.SECRET_PREFIX)
-        || r.name().equals(REVOCATIONS_SECRET);
+  private static boolean isTrustSecret(String name) {
+    return name.startsWith(ZoneTokenSigningKey.SECRET_PREFIX) || name.equals(REVOCATIONS_SECRET);
   }
 
   /** Ordering of kids: numeric ones by value (after any non-numeric one), then by text. */
@@ -132,7 +134,7 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
   private void rebuild() {
     Map<String, ZoneTokenSigningKey> keys = new TreeMap<>();
     Set<String> revoked = new LinkedHashSet<>();
-    for (Resource r : secrets.resources(StandardTypes.GLOBAL_SECRET)) {
+    for (Resource r : secrets.held().values()) {
       try {
         byte[] data = r.spec(GlobalSecretSpec.class).bytes();
         if (r.name().equals(REVOCATIONS_SECRET)) {
@@ -217,6 +219,18 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
   @Override
   public boolean isRevoked(String jti) {
     return snapshot().revoked().contains(jti);
+  }
+
+  @Override
+  public void requireCurrent() {
+    String problem = secrets.staleness();
+    if (problem != null) {
+      throw new ZoneTokenException(
+          ZoneTokenException.Reason.UNAVAILABLE,
+          "cannot check the zone token revocation list: the store is unavailable ("
+              + problem
+              + "); retry later");
+    }
   }
 
   /** Runs {@code listener} after every change of the keys or of the revocation list. */

@@ -92,6 +92,7 @@ public final class ZoneTokenVerifier {
     if (kid == null || !kid.isTextual()) {
       throw new ZoneTokenException(UNKNOWN_KEY, "token header has no kid (signing key id)");
     }
+    keys.requireCurrent();
     Map<String, PublicKey> keysByKid = keys.verificationKeys();
     PublicKey key = keysByKid.get(kid.asText());
     if (key == null) {

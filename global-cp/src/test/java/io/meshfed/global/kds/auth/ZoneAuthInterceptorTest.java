@@ -148,4 +148,55 @@ class ZoneAuthInterceptorTest {
         Status.Code.FAILED_PRECONDITION,
         "did not announce its version");
   }
+
+  @Test
+  void keysThatCannotBeVouchedForRefuseAZoneAsUnavailableSoItRetries() throws Exception {
+    ZoneTokenKeys stale =
+        new ZoneTokenKeys() {
+          @Override
+          public java.util.Map<String, java.security.PublicKey> verificationKeys() {
+            return java.util.Map.of(KEY.kid(), KEY.publicKey());
+          }
+
+          @Override
+          public boolean isRevoked(String jti) {
+            return false;
+          }
+
+          @Override
+          public void requireCurrent() {
+            throw new ZoneTokenException(
+                ZoneTokenException.Reason.UNAVAILABLE,
+                "cannot check the zone token revocation list: the store is unavailable");
+          }
+        };
+    String name = InProcessServerBuilder.generateName();
+    Server staleServer =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(
+                ServerInterceptors.intercept(
+                    who.service(),
+                    new ZoneAuthInterceptor(
+                        new ZoneTokenVerifier(stale, clock, ZoneTokenVerifier.DEFAULT_SKEW),
+                        WhoAmI.ZONE,
+                        new KdsCompatibility("1.4.0", Set.of("resume")))))
+            .build()
+            .start();
+    ManagedChannel staleChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    try {
+      String token = issuer.issue("zone-1", Duration.ofHours(1));
+      assertThatThrownBy(() -> WhoAmI.ask(staleChannel, zone(token, "zone-1", "1.4.0")))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                assertThat(e.getStatus().getDescription()).contains("the store is unavailable");
+              });
+      assertThat(who.handled).hasValue(0);
+    } finally {
+      staleChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      staleServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
 }

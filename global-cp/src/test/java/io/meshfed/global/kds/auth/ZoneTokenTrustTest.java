@@ -2,6 +2,7 @@ package io.meshfed.global.kds.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.meshfed.global.kds.auth.ZoneTokenException.Reason;
 import io.meshfed.model.ResourceKey;
@@ -9,7 +10,9 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.store.MutableClock;
 import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testing.StallingStore;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
@@ -23,7 +26,7 @@ class ZoneTokenTrustTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final MemoryResourceStore store = new MemoryResourceStore();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-  private final ZoneTokenTrust trust = ZoneTokenTrust.start(store, scheduler);
+  private final ZoneTokenTrust trust = ZoneTokenTrust.start(store, scheduler, Clock.systemUTC());
   private final ZoneTokenIssuer issuer = new ZoneTokenIssuer(trust, clock);
   private final ZoneTokenVerifier verifier =
       new ZoneTokenVerifier(trust, clock, ZoneTokenVerifier.DEFAULT_SKEW);
@@ -105,5 +108,39 @@ class ZoneTokenTrustTest {
   void revocationsWrittenByAnOperatorAreReadWithCommasOrWhiteSpace() {
     assertThat(ZoneTokenTrust.parseIds(" a, b\nc  d,,")).containsExactly("a", "b", "c", "d");
     assertThat(ZoneTokenTrust.nextKid(java.util.Set.of("1", "9", "x"))).isEqualTo("10");
+  }
+
+  @Test
+  void whileTheStoreIsSilentPastTheBoundNewZonesAreRefusedAsUnavailableThenAcceptedAgain() {
+    MutableClock viewClock = new MutableClock(Instant.now());
+    StallingStore stalling = new StallingStore(store);
+    try (ZoneTokenTrust watched = ZoneTokenTrust.start(stalling, scheduler, viewClock)) {
+      ZoneTokenVerifier check =
+          new ZoneTokenVerifier(watched, clock, ZoneTokenVerifier.DEFAULT_SKEW);
+      String token = new ZoneTokenIssuer(watched, clock).issue("zone-1", Duration.ofDays(1));
+      assertThat(check.verify(token).zone()).isEqualTo("zone-1");
+
+      stalling.down.set(true);
+      viewClock.advance(Duration.ofSeconds(10));
+      assertThat(check.verify(token).zone())
+          .as("within the bound, from memory")
+          .isEqualTo("zone-1");
+      viewClock.advance(Duration.ofSeconds(21));
+      assertThatThrownBy(() -> check.verify(token))
+          .isInstanceOfSatisfying(
+              ZoneTokenException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.UNAVAILABLE);
+                assertThat(e.getMessage())
+                    .contains("cannot check the zone token revocation list")
+                    .contains("the store is unavailable");
+              });
+      assertThat(watched.snapshot().keys()).as("what it held is kept").isNotEmpty();
+
+      stalling.down.set(false);
+      await("a probe confirms the view again")
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> refusal(() -> check.verify(token)) == null);
+    }
   }
 }
