@@ -377,7 +377,8 @@ final class PolicyValidators {
     if (!Checks.required(cv, c)) {
       return;
     }
-    Checks.duration(cv.field("connectTimeout"), c.connectTimeout(), false, false);
+    // Envoy's cluster connect_timeout must be greater than 0.
+    Checks.duration(cv.field("connectTimeout"), c.connectTimeout(), false, true);
     if (c.tcp() != null) {
       Checks.duration(cv.field("tcp").field("idleTimeout"), c.tcp().idleTimeout(), false, false);
     }

@@ -692,6 +692,12 @@ class ValidatorsTest {
     }
 
     @Test
+    void connectTimeoutMustBePositiveAsEnvoyRequires() {
+      assertThat(violations("type: Timeout\n" + POLICY_HEAD + "conf: {connectTimeout: 0s}\n"))
+          .containsExactly(v("conf.connectTimeout", "'0s' must be greater than 0"));
+    }
+
+    @Test
     void retryNeedsAProtocolSection() {
       assertThat(violations("type: Retry\n" + POLICY_HEAD + "conf: {}\n"))
           .containsExactly(v("conf", "must have at least one of [http, tcp, grpc]"));

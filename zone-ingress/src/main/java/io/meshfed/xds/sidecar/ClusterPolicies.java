@@ -1,0 +1,17 @@
+package io.meshfed.xds.sidecar;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.meshfed.model.StandardTypes;
+
+/**
+ * The connection policies of an outbound cluster of service S, each the one that applies to the
+ * proxy's traffic to S: Timeout ({@code connect_timeout}, see {@link Timeouts}).
+ */
+final class ClusterPolicies {
+  private ClusterPolicies() {}
+
+  static void apply(OutboundPolicies policies, String service, Cluster.Builder cluster) {
+    cluster.setConnectTimeout(
+        Timeouts.connectTimeout(policies.get(StandardTypes.TIMEOUT, service)));
+  }
+}

@@ -1,0 +1,95 @@
+package io.meshfed.xds.sidecar;
+
+import static io.meshfed.xds.sidecar.Fixtures.available;
+import static io.meshfed.xds.sidecar.Fixtures.dataplane;
+import static io.meshfed.xds.sidecar.Fixtures.inbound;
+import static io.meshfed.xds.sidecar.Fixtures.ingress;
+import static io.meshfed.xds.sidecar.Fixtures.mesh;
+import static io.meshfed.xds.sidecar.Fixtures.route;
+import static io.meshfed.xds.sidecar.Fixtures.selectors;
+import static io.meshfed.xds.sidecar.Fixtures.split;
+import static io.meshfed.xds.sidecar.Fixtures.svc;
+import static io.meshfed.xds.sidecar.Fixtures.weight;
+
+import io.meshfed.model.Resource;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.Tags;
+import io.meshfed.model.spec.TimeoutSpec;
+import io.meshfed.xds.MeshState;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sidecar cases with connection policies (Timeout, CircuitBreaker, HealthCheck, Retry): web sends
+ * to backend (split 90/10 over two versions, one of them also in zone-2 behind an ingress) and to
+ * db. Every field the generator applies is set on the policies for web to backend; db gets the
+ * catch-all policies.
+ */
+final class PolicyScenarios {
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final Instant T1 = Instant.parse("2026-01-02T00:00:00Z");
+
+  private PolicyScenarios() {}
+
+  static Scenarios.Scenario connectionPolicies() {
+    Resource web =
+        dataplane(
+            "web-1",
+            "10.0.0.1",
+            List.of(inbound(10080, 8080, svc("web"))),
+            List.of(
+                DataplaneSpec.Outbound.of(10001, "backend"),
+                DataplaneSpec.Outbound.of(10002, "db")));
+    MeshState state =
+        new MeshState(
+            Fixtures.ZONE,
+            mesh(true),
+            List.of(
+                web,
+                Scenarios.backend("backend-1", "10.0.0.2", "v1"),
+                Scenarios.backend("backend-2", "10.0.0.3", "v2"),
+                dataplane("db-1", "10.0.0.5", List.of(inbound(15432, 5432, svc("db"))), List.of())),
+            List.of(
+                ingress(
+                    "zone-2-ingress",
+                    "zone-2",
+                    "192.168.2.10",
+                    10001,
+                    List.of(available(svc("backend", "version", "v1", Tags.ZONE, "zone-2"), 2)))),
+            List.of(),
+            List.of(
+                route(
+                    "backend-versions",
+                    List.of(svc("web")),
+                    List.of(svc("backend")),
+                    split(
+                        weight(90, svc("backend", "version", "v1")),
+                        weight(10, svc("backend", "version", "v2"))))),
+            Map.of(StandardTypes.TIMEOUT, List.of(catchAllTimeout(), webToBackendTimeout())));
+    return new Scenarios.Scenario("mtls-connection-policies", state, web);
+  }
+
+  static Resource catchAllTimeout() {
+    return Fixtures.policy(
+        StandardTypes.TIMEOUT,
+        "timeout-all-default",
+        T0,
+        new TimeoutSpec(
+            selectors(List.of(svc(Tags.WILDCARD))),
+            selectors(List.of(svc(Tags.WILDCARD))),
+            new TimeoutSpec.Conf("5s", new TimeoutSpec.Tcp("1h"), null, null)));
+  }
+
+  static Resource webToBackendTimeout() {
+    return Fixtures.policy(
+        StandardTypes.TIMEOUT,
+        "web-to-backend",
+        T0,
+        new TimeoutSpec(
+            selectors(List.of(svc("web"))),
+            selectors(List.of(svc("backend"))),
+            new TimeoutSpec.Conf("2.5s", new TimeoutSpec.Tcp("30m"), null, null)));
+  }
+}
