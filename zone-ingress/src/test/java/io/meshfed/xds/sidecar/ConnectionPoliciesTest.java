@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.meshfed.model.Resource;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.spec.CircuitBreakerSpec;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.ProxyConfig;
 import java.util.List;
@@ -61,6 +66,90 @@ class ConnectionPoliciesTest {
     assertThat(c.clusters())
         .allSatisfy(cl -> assertThat(cl.getConnectTimeout()).isEqualTo(Durations.fromSeconds(5)));
     assertThat(tcpProxy(c, "outbound:127.0.0.1:10001").hasIdleTimeout()).isFalse();
+  }
+
+  @Test
+  void circuitBreakerSetsThresholdsAndOutlierDetectionWithOnlyTheGivenDetectorsEnforced() {
+    ProxyConfig c = generate(PolicyScenarios.connectionPolicies().state());
+
+    for (Cluster backend : clustersOf(c, "backend")) {
+      var t = backend.getCircuitBreakers().getThresholds(0);
+      assertThat(t.getPriority()).isEqualTo(RoutingPriority.DEFAULT);
+      assertThat(
+              List.of(
+                  t.getMaxConnections().getValue(),
+                  t.getMaxPendingRequests().getValue(),
+                  t.getMaxRequests().getValue(),
+                  t.getMaxRetries().getValue()))
+          .containsExactly(11, 12, 13, 14);
+      OutlierDetection od = backend.getOutlierDetection();
+      assertThat(od.getInterval()).isEqualTo(Durations.fromSeconds(5));
+      assertThat(od.getBaseEjectionTime()).isEqualTo(Durations.fromSeconds(30));
+      assertThat(od.getMaxEjectionPercent().getValue()).isEqualTo(20);
+      assertThat(od.getConsecutive5Xx().getValue()).isEqualTo(21);
+      assertThat(od.getConsecutiveGatewayFailure().getValue()).isEqualTo(22);
+      assertThat(od.getConsecutiveLocalOriginFailure().getValue()).isEqualTo(23);
+      assertThat(od.getSplitExternalLocalOriginErrors()).isTrue();
+      assertThat(od.getSuccessRateRequestVolume().getValue()).isEqualTo(10);
+      assertThat(od.getSuccessRateMinimumHosts().getValue()).isEqualTo(5);
+      assertThat(od.getSuccessRateStdevFactor().getValue()).isEqualTo(1900);
+      assertThat(od.getFailurePercentageRequestVolume().getValue()).isEqualTo(31);
+      assertThat(od.getFailurePercentageMinimumHosts().getValue()).isEqualTo(32);
+      assertThat(od.getFailurePercentageThreshold().getValue()).isEqualTo(85);
+      assertThat(
+              List.of(
+                  od.getEnforcingConsecutive5Xx().getValue(),
+                  od.getEnforcingConsecutiveGatewayFailure().getValue(),
+                  od.getEnforcingConsecutiveLocalOriginFailure().getValue(),
+                  od.getEnforcingSuccessRate().getValue(),
+                  od.getEnforcingLocalOriginSuccessRate().getValue(),
+                  od.getEnforcingFailurePercentage().getValue(),
+                  od.getEnforcingFailurePercentageLocalOrigin().getValue()))
+          .containsOnly(100);
+    }
+    Cluster db = clustersOf(c, "db").get(0);
+    assertThat(db.getCircuitBreakers().getThresholds(0).getMaxRetries().getValue()).isEqualTo(3);
+    OutlierDetection od = db.getOutlierDetection();
+    assertThat(od.hasConsecutive5Xx()).isFalse(); // Envoy's default count
+    assertThat(od.getEnforcingConsecutive5Xx().getValue()).isEqualTo(100);
+    assertThat(
+            List.of(
+                od.getEnforcingConsecutiveGatewayFailure().getValue(),
+                od.getEnforcingConsecutiveLocalOriginFailure().getValue(),
+                od.getEnforcingSuccessRate().getValue(),
+                od.getEnforcingLocalOriginSuccessRate().getValue(),
+                od.getEnforcingFailurePercentage().getValue(),
+                od.getEnforcingFailurePercentageLocalOrigin().getValue()))
+        .containsOnly(0);
+    assertThat(od.getSplitExternalLocalOriginErrors()).isFalse();
+  }
+
+  @Test
+  void anExplicitSplitExternalAndLocalErrorsIsKept() {
+    Resource cb =
+        Fixtures.policy(
+            StandardTypes.CIRCUIT_BREAKER,
+            "kuma-docs-example",
+            PolicyScenarios.T0,
+            new CircuitBreakerSpec(
+                Fixtures.selectors(List.of(Fixtures.svc("web"))),
+                Fixtures.selectors(List.of(Fixtures.svc("backend"))),
+                new CircuitBreakerSpec.Conf(
+                    null,
+                    null,
+                    null,
+                    false,
+                    new CircuitBreakerSpec.Detectors(
+                        null, null, new CircuitBreakerSpec.Errors(7), null, null),
+                    null)));
+    ProxyConfig c = generate(withPolicies(Map.of(StandardTypes.CIRCUIT_BREAKER, List.of(cb))));
+
+    Cluster backend = clustersOf(c, "backend").get(0);
+    assertThat(backend.hasCircuitBreakers()).isFalse();
+    assertThat(backend.getOutlierDetection().getSplitExternalLocalOriginErrors()).isFalse();
+    assertThat(backend.getOutlierDetection().getConsecutiveLocalOriginFailure().getValue())
+        .isEqualTo(7);
+    assertThat(clustersOf(c, "db").get(0).hasOutlierDetection()).isFalse();
   }
 
   // --- helpers ---

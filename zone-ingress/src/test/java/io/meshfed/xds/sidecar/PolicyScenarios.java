@@ -13,6 +13,7 @@ import static io.meshfed.xds.sidecar.Fixtures.weight;
 
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
+import io.meshfed.model.spec.CircuitBreakerSpec;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.model.spec.TimeoutSpec;
@@ -67,7 +68,11 @@ final class PolicyScenarios {
                     split(
                         weight(90, svc("backend", "version", "v1")),
                         weight(10, svc("backend", "version", "v2"))))),
-            Map.of(StandardTypes.TIMEOUT, List.of(catchAllTimeout(), webToBackendTimeout())));
+            Map.of(
+                StandardTypes.TIMEOUT,
+                List.of(catchAllTimeout(), webToBackendTimeout()),
+                StandardTypes.CIRCUIT_BREAKER,
+                List.of(catchAllCircuitBreaker(), webToBackendCircuitBreaker())));
     return new Scenarios.Scenario("mtls-connection-policies", state, web);
   }
 
@@ -91,5 +96,47 @@ final class PolicyScenarios {
             selectors(List.of(svc("web"))),
             selectors(List.of(svc("backend"))),
             new TimeoutSpec.Conf("2.5s", new TimeoutSpec.Tcp("30m"), null, null)));
+  }
+
+  /** Thresholds and one detector given without its count (Envoy's default count applies). */
+  static Resource catchAllCircuitBreaker() {
+    return Fixtures.policy(
+        StandardTypes.CIRCUIT_BREAKER,
+        "circuit-breaker-all-default",
+        T0,
+        new CircuitBreakerSpec(
+            selectors(List.of(svc(Tags.WILDCARD))),
+            selectors(List.of(svc(Tags.WILDCARD))),
+            new CircuitBreakerSpec.Conf(
+                null,
+                null,
+                null,
+                null,
+                new CircuitBreakerSpec.Detectors(
+                    new CircuitBreakerSpec.Errors(null), null, null, null, null),
+                new CircuitBreakerSpec.Thresholds(1024, 1024, 1024, 3))));
+  }
+
+  /** Every field set; splitExternalAndLocalErrors left out (so localErrors turns it on). */
+  static Resource webToBackendCircuitBreaker() {
+    return Fixtures.policy(
+        StandardTypes.CIRCUIT_BREAKER,
+        "web-to-backend",
+        T1,
+        new CircuitBreakerSpec(
+            selectors(List.of(svc("web"))),
+            selectors(List.of(svc("backend"))),
+            new CircuitBreakerSpec.Conf(
+                "5s",
+                "30s",
+                20,
+                null,
+                new CircuitBreakerSpec.Detectors(
+                    new CircuitBreakerSpec.Errors(21),
+                    new CircuitBreakerSpec.Errors(22),
+                    new CircuitBreakerSpec.Errors(23),
+                    new CircuitBreakerSpec.StandardDeviation(10, 5, 1.9),
+                    new CircuitBreakerSpec.Failure(31, 32, 85)),
+                new CircuitBreakerSpec.Thresholds(11, 12, 13, 14))));
   }
 }
