@@ -146,7 +146,7 @@ public final class SidecarGenerator {
       if (state.mtlsEnabled()) {
         cluster.setTransportSocket(Xds.tls(TlsContexts.outbound(mesh, key)));
       }
-      ClusterPolicies.apply(policies, key.service(), cluster);
+      ClusterPolicies.apply(policies, key.service(), state.index().http(key.service()), cluster);
       clusters.put(key.name(), cluster.build());
       endpoints.add(Endpoints.of(state, key, key.name()));
     }

@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.CircuitBreakerSpec;
+import io.meshfed.model.spec.HealthCheckSpec;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.ProxyConfig;
 import java.util.List;
@@ -152,7 +155,96 @@ class ConnectionPoliciesTest {
     assertThat(clustersOf(c, "db").get(0).hasOutlierDetection()).isFalse();
   }
 
+  @Test
+  void healthCheckSetsOneCheckAndPanicSettingsIncludingRemoteZoneClusters() {
+    ProxyConfig c = generate(PolicyScenarios.connectionPolicies().state());
+
+    for (Cluster backend : clustersOf(c, "backend")) {
+      HealthCheck tcp = backend.getHealthChecksList().stream().collect(onlyOne());
+      assertThat(tcp.getInterval()).isEqualTo(Durations.fromSeconds(1));
+      assertThat(tcp.getTimeout()).isEqualTo(Durations.fromMillis(500));
+      assertThat(tcp.getUnhealthyThreshold().getValue()).isEqualTo(2);
+      assertThat(tcp.getHealthyThreshold().getValue()).isEqualTo(3);
+      assertThat(tcp.getInitialJitter()).isEqualTo(Durations.fromMillis(100));
+      assertThat(tcp.getIntervalJitter()).isEqualTo(Durations.fromMillis(200));
+      assertThat(tcp.getIntervalJitterPercent()).isEqualTo(10);
+      assertThat(tcp.getNoTrafficInterval()).isEqualTo(Durations.fromSeconds(30));
+      assertThat(tcp.getReuseConnection().getValue()).isFalse();
+      assertThat(tcp.getAlwaysLogHealthCheckFailures()).isTrue();
+      assertThat(tcp.getEventLogger(0).getName()).isEqualTo(HealthChecks.FILE_EVENT_SINK);
+      // "ping" and "pong", base64 in the policy, hex in Envoy
+      assertThat(tcp.getTcpHealthCheck().getSend().getText()).isEqualTo("70696e67");
+      assertThat(tcp.getTcpHealthCheck().getReceive(0).getText()).isEqualTo("706f6e67");
+      assertThat(backend.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isEqualTo(60);
+      assertThat(backend.getCommonLbConfig().getZoneAwareLbConfig().getFailTrafficOnPanic())
+          .isTrue();
+    }
+    // The v1 cluster's endpoints include zone-2's ingress: the checks go there too.
+    assertThat(c.endpoints().stream().flatMap(e -> e.getEndpointsList().stream()))
+        .anySatisfy(l -> assertThat(l.getLocality().getZone()).isEqualTo("zone-2"));
+
+    HealthCheck api = clustersOf(c, "api").get(0).getHealthChecksList().stream().collect(onlyOne());
+    HealthCheck.HttpHealthCheck http = api.getHttpHealthCheck();
+    assertThat(http.getPath()).isEqualTo("/health");
+    assertThat(http.getExpectedStatusesList())
+        .extracting(r -> r.getStart() + "-" + r.getEnd())
+        .containsExactly("200-201", "204-205");
+    assertThat(http.getRequestHeadersToAdd(0).getAppendAction())
+        .isEqualTo(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+    assertThat(http.getRequestHeadersToAdd(1).getAppendAction())
+        .isEqualTo(HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD);
+
+    HealthCheck db = clustersOf(c, "db").get(0).getHealthChecksList().stream().collect(onlyOne());
+    assertThat(db.hasTcpHealthCheck()).isTrue();
+    assertThat(db.getTcpHealthCheck().hasSend()).isFalse();
+    assertThat(clustersOf(c, "db").get(0).hasCommonLbConfig()).isFalse();
+  }
+
+  @Test
+  void anHttpCheckAloneAlsoChecksATcpService() {
+    Resource hc =
+        Fixtures.policy(
+            StandardTypes.HEALTH_CHECK,
+            "http-only",
+            PolicyScenarios.T0,
+            new HealthCheckSpec(
+                Fixtures.selectors(List.of(Fixtures.svc("web"))),
+                Fixtures.selectors(List.of(Fixtures.svc("backend"))),
+                new HealthCheckSpec.Conf(
+                    "1s",
+                    "1s",
+                    1,
+                    1,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    new HealthCheckSpec.Http("/ready", List.of(), List.of()))));
+    ProxyConfig c = generate(withPolicies(Map.of(StandardTypes.HEALTH_CHECK, List.of(hc))));
+
+    assertThat(clustersOf(c, "backend"))
+        .allSatisfy(
+            cl ->
+                assertThat(cl.getHealthChecks(0).getHttpHealthCheck().getPath())
+                    .isEqualTo("/ready"));
+  }
+
   // --- helpers ---
+
+  static <T> java.util.stream.Collector<T, ?, T> onlyOne() {
+    return java.util.stream.Collectors.collectingAndThen(
+        java.util.stream.Collectors.toList(),
+        l -> {
+          assertThat(l).hasSize(1);
+          return l.get(0);
+        });
+  }
 
   static List<Cluster> clustersOf(ProxyConfig c, String service) {
     return c.clusters().stream()

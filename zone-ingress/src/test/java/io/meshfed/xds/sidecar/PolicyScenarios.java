@@ -15,6 +15,7 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.CircuitBreakerSpec;
 import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.HealthCheckSpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.model.spec.TimeoutSpec;
 import io.meshfed.xds.MeshState;
@@ -24,9 +25,9 @@ import java.util.Map;
 
 /**
  * Sidecar cases with connection policies (Timeout, CircuitBreaker, HealthCheck, Retry): web sends
- * to backend (split 90/10 over two versions, one of them also in zone-2 behind an ingress) and to
- * db. Every field the generator applies is set on the policies for web to backend; db gets the
- * catch-all policies.
+ * to backend (TCP, split 90/10 over two versions, one of them also in zone-2 behind an ingress), to
+ * db (TCP) and to api (HTTP). Every field the generator applies is set on the policies for web to
+ * backend (and api: the HTTP health check); db gets the catch-all policies.
  */
 final class PolicyScenarios {
   static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -42,7 +43,8 @@ final class PolicyScenarios {
             List.of(inbound(10080, 8080, svc("web"))),
             List.of(
                 DataplaneSpec.Outbound.of(10001, "backend"),
-                DataplaneSpec.Outbound.of(10002, "db")));
+                DataplaneSpec.Outbound.of(10002, "db"),
+                DataplaneSpec.Outbound.of(10003, "api")));
     MeshState state =
         new MeshState(
             Fixtures.ZONE,
@@ -51,7 +53,12 @@ final class PolicyScenarios {
                 web,
                 Scenarios.backend("backend-1", "10.0.0.2", "v1"),
                 Scenarios.backend("backend-2", "10.0.0.3", "v2"),
-                dataplane("db-1", "10.0.0.5", List.of(inbound(15432, 5432, svc("db"))), List.of())),
+                dataplane("db-1", "10.0.0.5", List.of(inbound(15432, 5432, svc("db"))), List.of()),
+                dataplane(
+                    "api-1",
+                    "10.0.0.6",
+                    List.of(inbound(18080, 8080, svc("api", Tags.PROTOCOL, "http"))),
+                    List.of())),
             List.of(
                 ingress(
                     "zone-2-ingress",
@@ -72,7 +79,9 @@ final class PolicyScenarios {
                 StandardTypes.TIMEOUT,
                 List.of(catchAllTimeout(), webToBackendTimeout()),
                 StandardTypes.CIRCUIT_BREAKER,
-                List.of(catchAllCircuitBreaker(), webToBackendCircuitBreaker())));
+                List.of(catchAllCircuitBreaker(), webToBackendCircuitBreaker()),
+                StandardTypes.HEALTH_CHECK,
+                List.of(catchAllHealthCheck(), webToBackendHealthCheck())));
     return new Scenarios.Scenario("mtls-connection-policies", state, web);
   }
 
@@ -138,5 +147,53 @@ final class PolicyScenarios {
                     new CircuitBreakerSpec.StandardDeviation(10, 5, 1.9),
                     new CircuitBreakerSpec.Failure(31, 32, 85)),
                 new CircuitBreakerSpec.Thresholds(11, 12, 13, 14))));
+  }
+
+  /** The required fields only: a TCP connect check. */
+  static Resource catchAllHealthCheck() {
+    return Fixtures.policy(
+        StandardTypes.HEALTH_CHECK,
+        "health-check-all",
+        T0,
+        new HealthCheckSpec(
+            selectors(List.of(svc(Tags.WILDCARD))),
+            selectors(List.of(svc(Tags.WILDCARD))),
+            new HealthCheckSpec.Conf(
+                "10s", "2s", 3, 1, null, null, null, null, null, null, null, null, null, null,
+                null)));
+  }
+
+  /** Every field set, a TCP and an HTTP check: TCP for backend, HTTP for api. */
+  static Resource webToBackendHealthCheck() {
+    return Fixtures.policy(
+        StandardTypes.HEALTH_CHECK,
+        "web-to-backend",
+        T0,
+        new HealthCheckSpec(
+            selectors(List.of(svc("web"))),
+            selectors(List.of(svc("backend"), svc("api"))),
+            new HealthCheckSpec.Conf(
+                "1s",
+                "500ms",
+                2,
+                3,
+                "100ms",
+                "200ms",
+                10,
+                60.0,
+                true,
+                "30s",
+                "/dev/stdout",
+                true,
+                false,
+                new HealthCheckSpec.Tcp("cGluZw==", List.of("cG9uZw==")),
+                new HealthCheckSpec.Http(
+                    "/health",
+                    List.of(
+                        new HealthCheckSpec.HeaderValueOption(
+                            new HealthCheckSpec.HeaderValue("x-health", "1"), false),
+                        new HealthCheckSpec.HeaderValueOption(
+                            new HealthCheckSpec.HeaderValue("x-from", "mesh"), null)),
+                    List.of(200, 204)))));
   }
 }
