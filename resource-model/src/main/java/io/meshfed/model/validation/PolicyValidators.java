@@ -439,7 +439,9 @@ final class PolicyValidators {
       }
     }
     if (c.tcp() != null) {
-      Checks.nonNegative(cv.field("tcp").field("maxConnectAttempts"), c.tcp().maxConnectAttempts());
+      // Envoy's tcp_proxy max_connect_attempts must be at least 1.
+      Checks.positive(
+          cv.field("tcp").field("maxConnectAttempts"), c.tcp().maxConnectAttempts(), false);
     }
     RetrySpec.Grpc g = c.grpc();
     if (g != null) {

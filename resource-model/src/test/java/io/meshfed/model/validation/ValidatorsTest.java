@@ -698,6 +698,14 @@ class ValidatorsTest {
     }
 
     @Test
+    void tcpMaxConnectAttemptsMustBeAtLeastOneAsEnvoyRequires() {
+      assertThat(
+              violations("type: Retry\n" + POLICY_HEAD + "conf: {tcp: {maxConnectAttempts: 0}}\n"))
+          .extracting(Violation::field)
+          .containsExactly("conf.tcp.maxConnectAttempts");
+    }
+
+    @Test
     void retryNeedsAProtocolSection() {
       assertThat(violations("type: Retry\n" + POLICY_HEAD + "conf: {}\n"))
           .containsExactly(v("conf", "must have at least one of [http, tcp, grpc]"));

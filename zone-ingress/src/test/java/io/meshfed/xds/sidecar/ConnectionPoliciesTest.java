@@ -235,6 +235,15 @@ class ConnectionPoliciesTest {
                     .isEqualTo("/ready"));
   }
 
+  @Test
+  void retrySetsTcpMaxConnectAttemptsOnTheOutboundsItAppliesTo() throws Exception {
+    ProxyConfig c = generate(PolicyScenarios.connectionPolicies().state());
+
+    assertThat(tcpProxy(c, "outbound:127.0.0.1:10001").getMaxConnectAttempts().getValue())
+        .isEqualTo(5);
+    assertThat(tcpProxy(c, "outbound:127.0.0.1:10002").hasMaxConnectAttempts()).isFalse();
+  }
+
   // --- helpers ---
 
   static <T> java.util.stream.Collector<T, ?, T> onlyOne() {

@@ -16,6 +16,7 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.CircuitBreakerSpec;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.HealthCheckSpec;
+import io.meshfed.model.spec.RetrySpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.model.spec.TimeoutSpec;
 import io.meshfed.xds.MeshState;
@@ -81,7 +82,9 @@ final class PolicyScenarios {
                 StandardTypes.CIRCUIT_BREAKER,
                 List.of(catchAllCircuitBreaker(), webToBackendCircuitBreaker()),
                 StandardTypes.HEALTH_CHECK,
-                List.of(catchAllHealthCheck(), webToBackendHealthCheck())));
+                List.of(catchAllHealthCheck(), webToBackendHealthCheck()),
+                StandardTypes.RETRY,
+                List.of(webToBackendRetry())));
     return new Scenarios.Scenario("mtls-connection-policies", state, web);
   }
 
@@ -195,5 +198,17 @@ final class PolicyScenarios {
                         new HealthCheckSpec.HeaderValueOption(
                             new HealthCheckSpec.HeaderValue("x-from", "mesh"), null)),
                     List.of(200, 204)))));
+  }
+
+  /** TCP retries only (HTTP and gRPC retries are not applied yet). */
+  static Resource webToBackendRetry() {
+    return Fixtures.policy(
+        StandardTypes.RETRY,
+        "web-to-backend",
+        T0,
+        new RetrySpec(
+            selectors(List.of(svc("web"))),
+            selectors(List.of(svc("backend"))),
+            new RetrySpec.Conf(null, new RetrySpec.Tcp(5), null)));
   }
 }
