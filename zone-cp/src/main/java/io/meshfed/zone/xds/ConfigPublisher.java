@@ -70,15 +70,8 @@ import org.slf4j.LoggerFactory;
 final class ConfigPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigPublisher.class);
 
-  /**
-   * The source/destination policies the sidecar generator applies besides permissions and routes.
-   */
-  static final List<String> CONNECTION_POLICIES =
-      List.of(
-          StandardTypes.TIMEOUT,
-          StandardTypes.CIRCUIT_BREAKER,
-          StandardTypes.HEALTH_CHECK,
-          StandardTypes.RETRY);
+  /** The policy types the sidecar generator reads besides permissions and routes. */
+  static final List<String> CONNECTION_POLICIES = SidecarGenerator.CONNECTION_POLICY_TYPES;
 
   static final List<String> WATCHED =
       java.util.stream.Stream.concat(

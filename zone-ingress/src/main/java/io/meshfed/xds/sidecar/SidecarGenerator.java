@@ -63,6 +63,12 @@ import java.util.Set;
  * Same input, same protos: every list is built in a sorted or declared order.
  */
 public final class SidecarGenerator {
+  /**
+   * The policy types, besides TrafficPermission and TrafficRoute, that the generator reads from
+   * {@link MeshState#policies(String)}: a zone must watch them.
+   */
+  public static final List<String> CONNECTION_POLICY_TYPES = OutboundPolicies.TYPES;
+
   static final long CONNECT_TIMEOUT_SECONDS = 5;
   static final String LOCALHOST = "127.0.0.1";
 
