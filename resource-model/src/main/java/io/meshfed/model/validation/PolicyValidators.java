@@ -298,8 +298,16 @@ final class PolicyValidators {
       for (int i = 0; i < c.http().requestHeadersToAdd().size(); i++) {
         HealthCheckSpec.HeaderValueOption h = c.http().requestHeadersToAdd().get(i);
         Violations av = hv.field("requestHeadersToAdd").index(i);
-        if (Checks.required(av, h) && Checks.required(av.field("header"), h.header())) {
-          Checks.required(av.field("header").field("key"), h.header().key());
+        if (Checks.required(av, h)
+            && Checks.required(av.field("header"), h.header())
+            && Checks.required(av.field("header").field("key"), h.header().key())) {
+          String key = h.header().key();
+          // Envoy refuses to add these to a health check request.
+          if (key.startsWith(":") || key.equalsIgnoreCase("host")) {
+            av.field("header")
+                .field("key")
+                .add("'" + key + "' cannot be set (expected: not a ':' pseudo-header nor host)");
+          }
         }
       }
     }

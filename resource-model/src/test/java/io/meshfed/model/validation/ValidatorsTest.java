@@ -654,6 +654,34 @@ class ValidatorsTest {
               "conf.http.path",
               "conf.http.expectedStatuses[1]");
     }
+
+    @Test
+    void healthCheckCannotSetPseudoHeadersOrHost() {
+      assertThat(
+              violations(
+                  "type: HealthCheck\n"
+                      + POLICY_HEAD
+                      + """
+                      conf:
+                        interval: 10s
+                        timeout: 2s
+                        unhealthyThreshold: 3
+                        healthyThreshold: 1
+                        http:
+                          path: /health
+                          requestHeadersToAdd:
+                          - header: {key: ':authority', value: a}
+                          - header: {key: Host, value: b}
+                          - header: {key: x-fine, value: c}
+                      """))
+          .containsExactly(
+              v(
+                  "conf.http.requestHeadersToAdd[0].header.key",
+                  "':authority' cannot be set (expected: not a ':' pseudo-header nor host)"),
+              v(
+                  "conf.http.requestHeadersToAdd[1].header.key",
+                  "'Host' cannot be set (expected: not a ':' pseudo-header nor host)"));
+    }
   }
 
   @Nested
