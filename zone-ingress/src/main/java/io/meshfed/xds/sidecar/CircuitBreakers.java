@@ -119,7 +119,9 @@ final class CircuitBreakers {
         od.setSuccessRateMinimumHosts(UInt32Value.of(sd.minimumHosts()));
       }
       if (sd.factor() != null) {
-        od.setSuccessRateStdevFactor(UInt32Value.of((int) Math.round(sd.factor() * 1000)));
+        // A uint32 in Envoy: capped at its largest value (the int bits of 2^32 - 1).
+        long factor = Math.min(Math.round(sd.factor() * 1000), 0xFFFFFFFFL);
+        od.setSuccessRateStdevFactor(UInt32Value.of((int) factor));
       }
     }
 

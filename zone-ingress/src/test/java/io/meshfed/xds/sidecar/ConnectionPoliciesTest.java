@@ -128,6 +128,39 @@ class ConnectionPoliciesTest {
   }
 
   @Test
+  void aHugeStandardDeviationFactorIsCappedAtEnvoysUint32() {
+    Resource cb =
+        Fixtures.policy(
+            StandardTypes.CIRCUIT_BREAKER,
+            "huge-factor",
+            PolicyScenarios.T0,
+            new CircuitBreakerSpec(
+                Fixtures.selectors(List.of(Fixtures.svc("web"))),
+                Fixtures.selectors(List.of(Fixtures.svc("backend"))),
+                new CircuitBreakerSpec.Conf(
+                    null,
+                    null,
+                    null,
+                    null,
+                    new CircuitBreakerSpec.Detectors(
+                        null,
+                        null,
+                        null,
+                        new CircuitBreakerSpec.StandardDeviation(null, null, 1e12),
+                        null),
+                    null)));
+    ProxyConfig c = generate(withPolicies(Map.of(StandardTypes.CIRCUIT_BREAKER, List.of(cb))));
+
+    int factor =
+        clustersOf(c, "backend")
+            .get(0)
+            .getOutlierDetection()
+            .getSuccessRateStdevFactor()
+            .getValue();
+    assertThat(Integer.toUnsignedLong(factor)).isEqualTo(0xFFFFFFFFL);
+  }
+
+  @Test
   void anExplicitSplitExternalAndLocalErrorsIsKept() {
     Resource cb =
         Fixtures.policy(
