@@ -32,6 +32,9 @@ public final class EnvoyJson {
               io.envoyproxy.envoy.extensions.filters.network.direct_response.v3.Config
                   .getDescriptor())
           .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
+          .add(
+              io.envoyproxy.envoy.extensions.health_check.event_sinks.file.v3
+                  .HealthCheckEventFileSink.getDescriptor())
           .build();
 
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES);

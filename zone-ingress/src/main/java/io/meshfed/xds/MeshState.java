@@ -3,16 +3,20 @@ package io.meshfed.xds;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.ZoneIngressSpec;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * Everything a zone control plane knows about one mesh that goes into Envoy config: the mesh, the
  * zone's own dataplanes in it, every zone ingress the zone knows (its own and the copies of other
- * zones' that global sent), and the mesh's policies. Built whole from one store read, then handed
- * to the generators, which are pure functions of it.
+ * zones' that global sent), and the mesh's policies: TrafficPermissions and TrafficRoutes, and the
+ * other source/destination policies by type name ({@link #policies(String)}). Built whole from one
+ * store read, then handed to the generators, which are pure functions of it.
  *
- * <p>An immutable value (equality over the six parts). It also carries the lookups the generators
+ * <p>An immutable value (equality over the seven parts). It also carries the lookups the generators
  * need, {@link #index()}, built once on first use and shared by every proxy generated from this
  * state, so that generating one proxy costs about its own outbounds times their endpoints rather
  * than a scan of the whole mesh.
@@ -24,9 +28,21 @@ public final class MeshState {
   private final List<Resource> zoneIngresses;
   private final List<Resource> trafficPermissions;
   private final List<Resource> trafficRoutes;
+  private final Map<String, List<Resource>> policies;
   // Derived from the fields above; built at most a few times (racy single check: immutable and
   // deterministic, so a second build on another thread is only wasted work).
   private volatile MeshIndex index;
+
+  /** A state without policies other than TrafficPermissions and TrafficRoutes. */
+  public MeshState(
+      String zone,
+      Resource mesh,
+      List<Resource> dataplanes,
+      List<Resource> zoneIngresses,
+      List<Resource> trafficPermissions,
+      List<Resource> trafficRoutes) {
+    this(zone, mesh, dataplanes, zoneIngresses, trafficPermissions, trafficRoutes, Map.of());
+  }
 
   /**
    * @param zone the zone this control plane serves
@@ -35,6 +51,8 @@ public final class MeshState {
    * @param zoneIngresses every {@code ZoneIngress} in the zone's store (global-scoped: all meshes)
    * @param trafficPermissions the mesh's {@code TrafficPermission} resources
    * @param trafficRoutes the mesh's {@code TrafficRoute} resources
+   * @param policies the mesh's other policies by type name ({@code HealthCheck}, {@code Timeout},
+   *     ...); a type absent here has none
    */
   public MeshState(
       String zone,
@@ -42,13 +60,22 @@ public final class MeshState {
       List<Resource> dataplanes,
       List<Resource> zoneIngresses,
       List<Resource> trafficPermissions,
-      List<Resource> trafficRoutes) {
+      List<Resource> trafficRoutes,
+      Map<String, List<Resource>> policies) {
     this.zone = zone;
     this.mesh = mesh;
     this.dataplanes = List.copyOf(dataplanes);
     this.zoneIngresses = List.copyOf(zoneIngresses);
     this.trafficPermissions = List.copyOf(trafficPermissions);
     this.trafficRoutes = List.copyOf(trafficRoutes);
+    Map<String, List<Resource>> copy = new TreeMap<>();
+    policies.forEach(
+        (type, list) -> {
+          if (!list.isEmpty()) {
+            copy.put(type, List.copyOf(list));
+          }
+        });
+    this.policies = Collections.unmodifiableMap(copy);
   }
 
   public String zone() {
@@ -73,6 +100,16 @@ public final class MeshState {
 
   public List<Resource> trafficRoutes() {
     return trafficRoutes;
+  }
+
+  /** The mesh's policies of type {@code type} (a registered type name), in no particular order. */
+  public List<Resource> policies(String type) {
+    return policies.getOrDefault(type, List.of());
+  }
+
+  /** Every policy type with at least one policy, mapped to its policies. */
+  public Map<String, List<Resource>> policies() {
+    return policies;
   }
 
   /** Lookups over this state, built on first use and then shared. */
@@ -123,12 +160,14 @@ public final class MeshState {
         && dataplanes.equals(s.dataplanes)
         && zoneIngresses.equals(s.zoneIngresses)
         && trafficPermissions.equals(s.trafficPermissions)
-        && trafficRoutes.equals(s.trafficRoutes);
+        && trafficRoutes.equals(s.trafficRoutes)
+        && policies.equals(s.policies);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(zone, mesh, dataplanes, zoneIngresses, trafficPermissions, trafficRoutes);
+    return Objects.hash(
+        zone, mesh, dataplanes, zoneIngresses, trafficPermissions, trafficRoutes, policies);
   }
 
   @Override
@@ -145,6 +184,8 @@ public final class MeshState {
         + trafficPermissions.size()
         + ", trafficRoutes="
         + trafficRoutes.size()
+        + ", policies="
+        + policies.values().stream().mapToInt(List::size).sum()
         + "]";
   }
 }

@@ -298,8 +298,16 @@ final class PolicyValidators {
       for (int i = 0; i < c.http().requestHeadersToAdd().size(); i++) {
         HealthCheckSpec.HeaderValueOption h = c.http().requestHeadersToAdd().get(i);
         Violations av = hv.field("requestHeadersToAdd").index(i);
-        if (Checks.required(av, h) && Checks.required(av.field("header"), h.header())) {
-          Checks.required(av.field("header").field("key"), h.header().key());
+        if (Checks.required(av, h)
+            && Checks.required(av.field("header"), h.header())
+            && Checks.required(av.field("header").field("key"), h.header().key())) {
+          String key = h.header().key();
+          // Envoy refuses to add these to a health check request.
+          if (key.startsWith(":") || key.equalsIgnoreCase("host")) {
+            av.field("header")
+                .field("key")
+                .add("'" + key + "' cannot be set (expected: not a ':' pseudo-header nor host)");
+          }
         }
       }
     }
@@ -377,7 +385,8 @@ final class PolicyValidators {
     if (!Checks.required(cv, c)) {
       return;
     }
-    Checks.duration(cv.field("connectTimeout"), c.connectTimeout(), false, false);
+    // Envoy's cluster connect_timeout must be greater than 0.
+    Checks.duration(cv.field("connectTimeout"), c.connectTimeout(), false, true);
     if (c.tcp() != null) {
       Checks.duration(cv.field("tcp").field("idleTimeout"), c.tcp().idleTimeout(), false, false);
     }
@@ -438,7 +447,9 @@ final class PolicyValidators {
       }
     }
     if (c.tcp() != null) {
-      Checks.nonNegative(cv.field("tcp").field("maxConnectAttempts"), c.tcp().maxConnectAttempts());
+      // Envoy's tcp_proxy max_connect_attempts must be at least 1.
+      Checks.positive(
+          cv.field("tcp").field("maxConnectAttempts"), c.tcp().maxConnectAttempts(), false);
     }
     RetrySpec.Grpc g = c.grpc();
     if (g != null) {

@@ -654,6 +654,34 @@ class ValidatorsTest {
               "conf.http.path",
               "conf.http.expectedStatuses[1]");
     }
+
+    @Test
+    void healthCheckCannotSetPseudoHeadersOrHost() {
+      assertThat(
+              violations(
+                  "type: HealthCheck\n"
+                      + POLICY_HEAD
+                      + """
+                      conf:
+                        interval: 10s
+                        timeout: 2s
+                        unhealthyThreshold: 3
+                        healthyThreshold: 1
+                        http:
+                          path: /health
+                          requestHeadersToAdd:
+                          - header: {key: ':authority', value: a}
+                          - header: {key: Host, value: b}
+                          - header: {key: x-fine, value: c}
+                      """))
+          .containsExactly(
+              v(
+                  "conf.http.requestHeadersToAdd[0].header.key",
+                  "':authority' cannot be set (expected: not a ':' pseudo-header nor host)"),
+              v(
+                  "conf.http.requestHeadersToAdd[1].header.key",
+                  "'Host' cannot be set (expected: not a ':' pseudo-header nor host)"));
+    }
   }
 
   @Nested
@@ -689,6 +717,20 @@ class ValidatorsTest {
                       + "conf: {connectTimeout: 5 s, http: {requestTimeout: 1d}}\n"))
           .extracting(Violation::field)
           .containsExactly("conf.connectTimeout", "conf.http.requestTimeout");
+    }
+
+    @Test
+    void connectTimeoutMustBePositiveAsEnvoyRequires() {
+      assertThat(violations("type: Timeout\n" + POLICY_HEAD + "conf: {connectTimeout: 0s}\n"))
+          .containsExactly(v("conf.connectTimeout", "'0s' must be greater than 0"));
+    }
+
+    @Test
+    void tcpMaxConnectAttemptsMustBeAtLeastOneAsEnvoyRequires() {
+      assertThat(
+              violations("type: Retry\n" + POLICY_HEAD + "conf: {tcp: {maxConnectAttempts: 0}}\n"))
+          .extracting(Violation::field)
+          .containsExactly("conf.tcp.maxConnectAttempts");
     }
 
     @Test

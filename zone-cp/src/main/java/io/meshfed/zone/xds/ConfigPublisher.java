@@ -70,13 +70,19 @@ import org.slf4j.LoggerFactory;
 final class ConfigPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigPublisher.class);
 
+  /** The policy types the sidecar generator reads besides permissions and routes. */
+  static final List<String> CONNECTION_POLICIES = SidecarGenerator.CONNECTION_POLICY_TYPES;
+
   static final List<String> WATCHED =
-      List.of(
-          StandardTypes.MESH,
-          StandardTypes.DATAPLANE,
-          StandardTypes.ZONE_INGRESS,
-          StandardTypes.TRAFFIC_PERMISSION,
-          StandardTypes.TRAFFIC_ROUTE);
+      java.util.stream.Stream.concat(
+              java.util.stream.Stream.of(
+                  StandardTypes.MESH,
+                  StandardTypes.DATAPLANE,
+                  StandardTypes.ZONE_INGRESS,
+                  StandardTypes.TRAFFIC_PERMISSION,
+                  StandardTypes.TRAFFIC_ROUTE),
+              CONNECTION_POLICIES.stream())
+          .toList();
 
   static final Duration CLEAR_RETRY = Duration.ofSeconds(1);
   static final int CLEAR_ATTEMPTS = 30;
@@ -288,10 +294,17 @@ final class ConfigPublisher implements AutoCloseable {
     Map<String, List<Resource>> dataplanes = byMesh(StandardTypes.DATAPLANE);
     Map<String, List<Resource>> permissions = byMesh(StandardTypes.TRAFFIC_PERMISSION);
     Map<String, List<Resource>> routes = byMesh(StandardTypes.TRAFFIC_ROUTE);
+    Map<String, Map<String, List<Resource>>> policiesByType = new HashMap<>();
+    for (String type : CONNECTION_POLICIES) {
+      policiesByType.put(type, byMesh(type));
+    }
     List<Resource> ingresses = view.resources(StandardTypes.ZONE_INGRESS);
     Map<String, MeshState> states = new TreeMap<>();
     for (Resource mesh : view.resources(StandardTypes.MESH)) {
       String name = mesh.name();
+      Map<String, List<Resource>> policies = new HashMap<>();
+      policiesByType.forEach(
+          (type, byMesh) -> policies.put(type, byMesh.getOrDefault(name, List.of())));
       states.put(
           name,
           new MeshState(
@@ -300,7 +313,8 @@ final class ConfigPublisher implements AutoCloseable {
               dataplanes.getOrDefault(name, List.of()),
               ingresses,
               permissions.getOrDefault(name, List.of()),
-              routes.getOrDefault(name, List.of())));
+              routes.getOrDefault(name, List.of()),
+              policies));
     }
     return states;
   }

@@ -185,6 +185,41 @@ class XdsServerIT {
   }
 
   @Test
+  void aConnectionPolicyInTheStoreChangesTheProxysClustersOnly() throws Exception {
+    try (SimulatedEnvoy web =
+        SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  web.ackedVersions()
+                      .keySet()
+                      .containsAll(
+                          java.util.List.of(
+                              SimulatedEnvoy.CLUSTER,
+                              SimulatedEnvoy.LISTENER,
+                              SimulatedEnvoy.ENDPOINT)));
+      String clusters = web.ackedVersions().get(SimulatedEnvoy.CLUSTER);
+      String endpoints = web.ackedVersions().get(SimulatedEnvoy.ENDPOINT);
+
+      put(
+          """
+          type: Timeout
+          mesh: default
+          name: web-to-backend
+          sources: [{match: {kuma.io/service: web}}]
+          destinations: [{match: {kuma.io/service: backend}}]
+          conf: {connectTimeout: 1500ms}
+          """);
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !clusters.equals(web.ackedVersions().get(SimulatedEnvoy.CLUSTER)));
+      assertThat(web.ackedVersions().get(SimulatedEnvoy.ENDPOINT)).isEqualTo(endpoints);
+    }
+  }
+
+  @Test
   void nackIsCountedAndTheRejectedConfigIsNotResent() throws Exception {
     try (SimulatedEnvoy web =
         SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {

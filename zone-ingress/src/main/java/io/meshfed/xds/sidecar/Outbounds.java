@@ -47,7 +47,8 @@ final class Outbounds {
       MeshState state,
       Resource dataplane,
       DataplaneSpec.Outbound out,
-      List<Map<String, String>> inboundTagSets) {
+      List<Map<String, String>> inboundTagSets,
+      OutboundPolicies policies) {
     String service = out.targetService();
     if (service == null || service.isEmpty() || out.port() == null) {
       throw new IllegalArgumentException(
@@ -104,7 +105,9 @@ final class Outbounds {
       chain.addFilters(Xds.filter(Xds.HTTP_CONNECTION_MANAGER, hcm));
     } else {
       clusters.addAll(fallback.clusters());
-      chain.addFilters(Xds.filter(Xds.TCP_PROXY, tcpProxy(service, fallback)));
+      TcpProxy.Builder tcp = tcpProxy(service, fallback).toBuilder();
+      TcpProxyPolicies.apply(policies, service, tcp);
+      chain.addFilters(Xds.filter(Xds.TCP_PROXY, tcp.build()));
     }
     Listener listener =
         Listener.newBuilder()

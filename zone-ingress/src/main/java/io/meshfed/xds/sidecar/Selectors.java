@@ -29,19 +29,32 @@ final class Selectors {
   }
 
   /**
-   * How specific a matching selector is: more exact-valued tags first, then more tags. Higher is
-   * more specific.
+   * How specific a matching selector (or a source and a destination selector together, {@link
+   * #plus}) is, as Kuma ranks them: more tags first, then more exact-valued (non-{@code *}) tags.
+   * Higher is more specific.
+   *
+   * @param exact the number of tags matched by an exact value
+   * @param wildcard the number of tags matched by {@code *}
    */
-  record Rank(int exact, int total) implements Comparable<Rank> {
+  record Rank(int exact, int wildcard) implements Comparable<Rank> {
     static Rank of(Map<String, String> selector) {
       int exact = (int) selector.values().stream().filter(v -> !Tags.WILDCARD.equals(v)).count();
-      return new Rank(exact, selector.size());
+      return new Rank(exact, selector.size() - exact);
+    }
+
+    int total() {
+      return exact + wildcard;
+    }
+
+    /** The rank of a match by both selectors: the counts added up. */
+    Rank plus(Rank other) {
+      return new Rank(exact + other.exact, wildcard + other.wildcard);
     }
 
     @Override
     public int compareTo(Rank o) {
-      int c = Integer.compare(exact, o.exact);
-      return c != 0 ? c : Integer.compare(total, o.total);
+      int c = Integer.compare(total(), o.total());
+      return c != 0 ? c : Integer.compare(exact, o.exact);
     }
   }
 }

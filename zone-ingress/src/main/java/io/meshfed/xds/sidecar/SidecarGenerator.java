@@ -45,13 +45,14 @@ import java.util.Set;
  *       services ({@code kuma.io/protocol: http} on every known instance) get an {@code
  *       http_connection_manager} with an inline route config: one route per {@code conf.http} rule,
  *       in order, then a catch-all {@code /} route for the split or destination.
- *   <li><b>Clusters</b>: one EDS cluster per (service, subset tags) a route uses, connect timeout 5
- *       s. The name is {@code S} when the subset is the service alone, else {@code S_<hash>} where
- *       {@code <hash>} is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of the UTF-8 string
- *       {@code k1=v1,k2=v2,...} over the subset's tags other than {@code kuma.io/service}, sorted
- *       by key. With mTLS: an upstream TLS context with SNI {@link io.meshfed.xds.Sni#of}, the
- *       workload certificate, and the mesh CA plus a URI SAN check {@code spiffe://<mesh>/<S>} on
- *       the server.
+ *   <li><b>Clusters</b>: one EDS cluster per (service, subset tags) a route uses, with the
+ *       connection policies that apply to the service (see {@link ClusterPolicies}). The name is
+ *       {@code S} when the subset is the service alone, else {@code S_<hash>} where {@code <hash>}
+ *       is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of the UTF-8 string {@code
+ *       k1=v1,k2=v2,...} over the subset's tags other than {@code kuma.io/service}, sorted by key.
+ *       With mTLS: an upstream TLS context with SNI {@link io.meshfed.xds.Sni#of}, the workload
+ *       certificate, and the mesh CA plus a URI SAN check {@code spiffe://<mesh>/<S>} on the
+ *       server.
  *   <li><b>Endpoints</b> (see {@link Endpoints}): local ready inbounds (weight 1, locality = this
  *       zone) and, with mTLS only, remote zone ingresses (weight = instances, locality = their
  *       zone), one locality per zone, priority 0.
@@ -62,6 +63,12 @@ import java.util.Set;
  * Same input, same protos: every list is built in a sorted or declared order.
  */
 public final class SidecarGenerator {
+  /**
+   * The policy types, besides TrafficPermission and TrafficRoute, that the generator reads from
+   * {@link MeshState#policies(String)}: a zone must watch them.
+   */
+  public static final List<String> CONNECTION_POLICY_TYPES = OutboundPolicies.TYPES;
+
   static final long CONNECT_TIMEOUT_SECONDS = 5;
   static final String LOCALHOST = "127.0.0.1";
 
@@ -124,13 +131,14 @@ public final class SidecarGenerator {
       listeners.add(inboundListener(state, dataplane, in, tags, local.getName()));
     }
 
+    OutboundPolicies policies = OutboundPolicies.of(state, inboundTagSets);
     Set<ClusterKey> outboundClusters = new LinkedHashSet<>();
     if (spec.networking() != null) {
       for (DataplaneSpec.Outbound out : spec.networking().outbound()) {
         if (out == null) {
           continue;
         }
-        Outbounds.Result result = Outbounds.build(state, dataplane, out, inboundTagSets);
+        Outbounds.Result result = Outbounds.build(state, dataplane, out, inboundTagSets, policies);
         listeners.add(result.listener());
         outboundClusters.addAll(result.clusters());
       }
@@ -140,11 +148,11 @@ public final class SidecarGenerator {
           Cluster.newBuilder()
               .setName(key.name())
               .setType(Cluster.DiscoveryType.EDS)
-              .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Xds.ADS))
-              .setConnectTimeout(Durations.fromSeconds(CONNECT_TIMEOUT_SECONDS));
+              .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Xds.ADS));
       if (state.mtlsEnabled()) {
         cluster.setTransportSocket(Xds.tls(TlsContexts.outbound(mesh, key)));
       }
+      ClusterPolicies.apply(policies, key.service(), state.index().http(key.service()), cluster);
       clusters.put(key.name(), cluster.build());
       endpoints.add(Endpoints.of(state, key, key.name()));
     }

@@ -128,6 +128,12 @@ final class Fixtures {
         new TrafficRouteSpec(selectors(sources), selectors(destinations), conf));
   }
 
+  /** A policy of {@code type} whose spec is {@code spec}, created at {@code created}. */
+  static Resource policy(String type, String name, Instant created, io.meshfed.model.Spec spec) {
+    return new Resource(
+        ResourceKey.inMesh(type, MESH, name), new Meta(Map.of(), 1, created, created), spec);
+  }
+
   static TrafficRouteSpec.Conf split(TrafficRouteSpec.Split... entries) {
     return new TrafficRouteSpec.Conf(List.of(entries), null, null, null);
   }

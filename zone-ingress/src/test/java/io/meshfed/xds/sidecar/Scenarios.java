@@ -38,7 +38,13 @@ final class Scenarios {
   }
 
   static Stream<Scenario> all() {
-    return Stream.of(mtlsOffLocal(), mtlsPermissions(), mtlsSplitByZone(), mtlsHttp(), denyAll());
+    return Stream.of(
+        mtlsOffLocal(),
+        mtlsPermissions(),
+        mtlsSplitByZone(),
+        mtlsHttp(),
+        denyAll(),
+        PolicyScenarios.connectionPolicies());
   }
 
   static Resource web(Map<String, String> webTags) {

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.meshfed.model.Resource;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.xds.EnvoyJson;
 import io.meshfed.xds.MeshState;
@@ -64,7 +65,8 @@ class SidecarGeneratorTest {
             shuffle(st.dataplanes(), random),
             shuffle(st.zoneIngresses(), random),
             shuffle(st.trafficPermissions(), random),
-            shuffle(st.trafficRoutes(), random));
+            shuffle(st.trafficRoutes(), random),
+            shuffleEach(st.policies(), random));
     ProxyConfig a = generate(s);
     ProxyConfig b = generate(new Scenarios.Scenario(s.name(), shuffled, s.dataplane()));
     assertThat(b).isEqualTo(a);
@@ -267,6 +269,13 @@ class SidecarGeneratorTest {
         + ",\n\"secrets\": "
         + EnvoyJson.print(c.secrets())
         + "\n}\n";
+  }
+
+  private static Map<String, List<Resource>> shuffleEach(
+      Map<String, List<Resource>> in, Random random) {
+    Map<String, List<Resource>> out = new java.util.TreeMap<>();
+    in.forEach((type, list) -> out.put(type, shuffle(list, random)));
+    return out;
   }
 
   private static <T> List<T> shuffle(List<T> in, Random random) {

@@ -1,0 +1,26 @@
+package io.meshfed.xds.sidecar;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.meshfed.model.StandardTypes;
+
+/**
+ * The connection policies of an outbound cluster of service S, each the one that applies to the
+ * proxy's traffic to S: Timeout ({@code connect_timeout}, see {@link Timeouts}), CircuitBreaker
+ * ({@code circuit_breakers}, {@code outlier_detection}, see {@link CircuitBreakers}), HealthCheck
+ * ({@code health_checks}, {@code common_lb_config}, see {@link HealthChecks}).
+ */
+final class ClusterPolicies {
+  private ClusterPolicies() {}
+
+  /**
+   * @param httpService whether {@code service} speaks HTTP (see {@link
+   *     io.meshfed.xds.MeshIndex#http})
+   */
+  static void apply(
+      OutboundPolicies policies, String service, boolean httpService, Cluster.Builder cluster) {
+    cluster.setConnectTimeout(
+        Timeouts.connectTimeout(policies.get(StandardTypes.TIMEOUT, service)));
+    CircuitBreakers.apply(policies.get(StandardTypes.CIRCUIT_BREAKER, service), cluster);
+    HealthChecks.apply(policies.get(StandardTypes.HEALTH_CHECK, service), httpService, cluster);
+  }
+}
