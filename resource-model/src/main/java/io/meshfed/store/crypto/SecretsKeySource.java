@@ -84,6 +84,19 @@ public record SecretsKeySource(
     return new Resolved(new SecretsKeyring(current, previous), toCreate, origin);
   }
 
+  /**
+   * The keys, for sealing files ({@link SealedFiles}): like {@link #resolve}, and a generated
+   * default key is written at once. A control plane whose store was opened through {@link
+   * SecretsAtRest#open} already wrote it: this reads the same key back.
+   *
+   * @throws IllegalArgumentException when a key file is missing or does not hold a key
+   */
+  public SecretsKeyring keyringWritingDefault(SecureRandom random) {
+    Resolved keys = resolve(random);
+    keys.toCreate().ifPresent(file -> create(file, keys.keyring().current()));
+    return keys.keyring();
+  }
+
   /** Writes {@code key} to {@code file}, readable by its owner only; never replaces a file. */
   public static void create(Path file, SecretsKey key) {
     try {
