@@ -3,6 +3,7 @@ package io.meshfed.store.crypto;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -93,8 +94,18 @@ public record SecretsKeySource(
    */
   public SecretsKeyring keyringWritingDefault(SecureRandom random) {
     Resolved keys = resolve(random);
-    keys.toCreate().ifPresent(file -> create(file, keys.keyring().current()));
-    return keys.keyring();
+    if (keys.toCreate().isEmpty()) {
+      return keys.keyring();
+    }
+    try {
+      create(keys.toCreate().get(), keys.keyring().current());
+      return keys.keyring();
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof FileAlreadyExistsException) {
+        return resolve(random).keyring(); // created meanwhile by another start: use that key
+      }
+      throw e;
+    }
   }
 
   /** Writes {@code key} to {@code file}, readable by its owner only; never replaces a file. */

@@ -81,6 +81,19 @@ class SecretsAtRestTest {
   }
 
   @Test
+  void theKeyringForSealedFilesIsTheStoresKeyAndWritesAMissingDefaultFileOnce() throws Exception {
+    SecretsKeyring forFiles = defaults().keyringWritingDefault(new SecureRandom());
+    Path generated = dir.resolve("data").resolve("secrets.key");
+    assertThat(generated).exists();
+    assertThat(defaults().keyringWritingDefault(new SecureRandom()).current().id())
+        .isEqualTo(forFiles.current().id());
+
+    EncryptingStore store = SecretsAtRest.open(raw, defaults(), "zone", TIMEOUT);
+    store.create(globalSecret("signing", "private")).join();
+    assertThat(keyIdOfStored(raw, SIGNING)).isEqualTo(forFiles.current().id());
+  }
+
+  @Test
   void encryptedDataWithoutItsKeyRefusesToStartNamingTheKeyAndWritesNoKeyFile() throws Exception {
     SecretsKey original = SecretsKey.generate(new SecureRandom());
     Path originalFile = keyFile("original.key", original);
