@@ -384,15 +384,11 @@ class CrossZoneTrafficIT {
     // directory (embedded store, CA files, key files) holds a private key in plain PEM
     Path zone1Key = dir.resolve("zone-1-data/ca/default/ca-1/key.pem");
     assertThat(zone1Key).exists();
-    assertThat(Files.readString(zone1Key))
-        .startsWith(SealedFiles.MAGIC);
+    assertThat(Files.readString(zone1Key)).startsWith(SealedFiles.MAGIC);
     for (Path data :
         List.of(f.globalDataDir(), dir.resolve("zone-1-data"), dir.resolve("zone-2-data"))) {
       try (Stream<Path> files = Files.walk(data)) {
-        assertThat(
-                files
-                    .filter(Files::isRegularFile)
-                    .filter(CrossZoneTrafficIT::holdsPemKey))
+        assertThat(files.filter(Files::isRegularFile).filter(CrossZoneTrafficIT::holdsPemKey))
             .as("files under %s with a PEM private key", data)
             .isEmpty();
       }
@@ -401,8 +397,7 @@ class CrossZoneTrafficIT {
 
   private static boolean holdsPemKey(Path file) {
     try {
-      return new String(
-              Files.readAllBytes(file), StandardCharsets.ISO_8859_1)
+      return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1)
           .contains("PRIVATE KEY");
     } catch (NoSuchFileException gone) {
       return false; // a temporary file of a running process, replaced meanwhile

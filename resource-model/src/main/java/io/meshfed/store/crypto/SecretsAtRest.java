@@ -16,10 +16,11 @@ import org.slf4j.LoggerFactory;
  *   <li>opens the first {@value #SAMPLE_PER_TYPE} stored Secrets and GlobalSecrets, and refuses to
  *       start when any of them cannot be opened, naming the key it needs (a wrong or missing key
  *       shows on the first secrets as on all of them);
+ *   <li>writes a generated default key file, only now, so a refused start leaves nothing behind;
  *   <li>when that sample holds values still in plain text (a store written before encryption at
  *       rest), encrypts every stored secret before returning, once: a plain value cannot be read
- *       through the encrypting store;
- *   <li>writes a generated default key file, only now, so a refused start leaves nothing behind;
+ *       through the encrypting store (the key file is written before, so no value is ever under a
+ *       key that was not kept);
  *   <li>during a key rotation (a previous key is configured) re-encrypts every value still under
  *       the previous key with the current one in the background, a page at a time; values stay
  *       readable meanwhile, and a log line says when the previous key is no longer needed.
@@ -70,6 +71,8 @@ public final class SecretsAtRest {
     if (!sample.unreadable().isEmpty()) {
       throw new IllegalStateException(refusal(role, keys, sample.unreadable()));
     }
+    // from here on values may be written with this key: a generated one is kept first
+    keys.toCreate().ifPresent(file -> SecretsKeySource.create(file, keys.keyring().current()));
     if (sample.plain() > 0) {
       log.info(
           "{}: stored secrets in plain text found (written before encryption at rest); encrypting"
@@ -83,7 +86,6 @@ public final class SecretsAtRest {
       log.info(
           "{}: {} stored secrets checked, {} encrypted", role, all.checked(), all.reencrypted());
     }
-    keys.toCreate().ifPresent(file -> SecretsKeySource.create(file, keys.keyring().current()));
     log.info(
         "{}: secrets at rest are encrypted with key {} from {}; the first {} stored secrets checked",
         role,
