@@ -55,8 +55,7 @@ public final class SecretsStartBench {
         long rotation = time(raw, new SecretsKeySource(newFile, null, oldFile, unused));
         if (i > 0) { // the first run warms the JIT up
           System.out.printf(
-              "  run %d: same key %d ms, rotation (new key + previous) %d ms%n",
-              i, same, rotation);
+              "  run %d: same key %d ms, rotation (new key + previous) %d ms%n", i, same, rotation);
         }
       }
     }
