@@ -6,12 +6,19 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.cli.TrafficProbe;
 import io.meshfed.cli.TrafficProbe.Distribution;
+import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.MeshfedProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -372,6 +379,31 @@ class CrossZoneTrafficIT {
     assertThat(scaledDown.answered("zone-1"))
         .as("zone-2 scaled to zero: %s", scaledDown)
         .isEqualTo(40);
+
+    // 7. the zones signed intermediate CAs for all this: no file of global's or a zone's data
+    // directory (embedded store, CA files, key files) holds a private key in plain PEM
+    Path zone1Key = dir.resolve("zone-1-data/ca/default/ca-1/key.pem");
+    assertThat(zone1Key).exists();
+    assertThat(Files.readString(zone1Key)).startsWith(SealedFiles.MAGIC);
+    for (Path data :
+        List.of(f.globalDataDir(), dir.resolve("zone-1-data"), dir.resolve("zone-2-data"))) {
+      try (Stream<Path> files = Files.walk(data)) {
+        assertThat(files.filter(Files::isRegularFile).filter(CrossZoneTrafficIT::holdsPemKey))
+            .as("files under %s with a PEM private key", data)
+            .isEmpty();
+      }
+    }
+  }
+
+  private static boolean holdsPemKey(Path file) {
+    try {
+      return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1)
+          .contains("PRIVATE KEY");
+    } catch (NoSuchFileException gone) {
+      return false; // a temporary file of a running process, replaced meanwhile
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private long regenerations(Federation.Node zone, String dataplane) {

@@ -27,6 +27,8 @@ import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.SecretSpec;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.crypto.SealedFiles;
+import io.meshfed.store.crypto.SecretsKey;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.xds.Identity;
 import io.meshfed.zone.ZoneConfig;
@@ -37,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
@@ -127,8 +130,13 @@ class ZoneCaIT {
   }
 
   private ZoneControlPlane startZone(String zone, Path token, int kdsPort) {
-    ZoneConfig config =
-        ZoneConfig.load(
+    return startZone(zone, token, kdsPort, Map.of());
+  }
+
+  private ZoneControlPlane startZone(
+      String zone, Path token, int kdsPort, Map<String, String> more) {
+    Map<String, String> flags =
+        new java.util.HashMap<>(
             Map.of(
                 "zone",
                 zone,
@@ -143,9 +151,9 @@ class ZoneCaIT {
                 "xds-port",
                 "0",
                 "data-dir",
-                dir.resolve(zone).toString()),
-            Map.of(),
-            null);
+                dir.resolve(zone).toString()));
+    flags.putAll(more);
+    ZoneConfig config = ZoneConfig.load(flags, Map.of(), null);
     ZoneControlPlane cp =
         new ZoneControlPlane(
             config,
@@ -298,6 +306,49 @@ class ZoneCaIT {
     validate(after, root);
     assertThat(chain(after).get(1)).isEqualTo(chain(before).get(1));
     assertThat(restarted.globalConnection().connected()).isFalse();
+  }
+
+  @Test
+  void theZonesIntermediateKeyIsSealedOnDiskAndAWrongSecretsKeyRefusesItsStart() throws Exception {
+    Path token = token("zone-1");
+    ZoneControlPlane zone = startZone("zone-1", token, global.kdsPort());
+    Identity before = issue(zone, service("web", "zone-1"));
+    zone.close();
+
+    Path keyFile = dir.resolve("zone-1").resolve("ca").resolve("default").resolve("ca-1");
+    keyFile = keyFile.resolve("key.pem");
+    assertThat(Files.readString(keyFile)).startsWith(SealedFiles.MAGIC);
+    List<Path> plain;
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      plain =
+          files
+              .filter(Files::isRegularFile)
+              .filter(f -> !f.toString().endsWith(".token"))
+              .filter(f -> readQuietly(f).contains("PRIVATE KEY"))
+              .toList();
+    }
+    assertThat(plain)
+        .as("files of global's and the zone's data dirs with a PEM private key")
+        .isEmpty();
+
+    String wrongKey = SecretsKey.generate(new SecureRandom()).toBase64().strip();
+    assertThatThrownBy(
+            () -> startZone("zone-1", token, global.kdsPort(), Map.of("secrets-key", wrongKey)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(keyFile + " is sealed with secrets key")
+        .hasMessageContaining("which is not configured");
+
+    // the right key again: the stored intermediate is used
+    Identity after = issue(startZone("zone-1", token, global.kdsPort()), service("web", "zone-1"));
+    assertThat(chain(after).get(1)).isEqualTo(chain(before).get(1));
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static KdsSyncServiceGrpc.KdsSyncServiceBlockingStub stub(

@@ -13,8 +13,8 @@ public final class GlobalStores {
   /**
    * The embedded store under {@code data-dir}, the memory store, or a connection to etcd under
    * {@code etcd-prefix}/r, behind the encryption of secrets at rest ({@link SecretsAtRest}: checks
-   * every stored secret opens with the configured keys and finishes a key rotation before
-   * returning).
+   * that the first stored secrets open with the configured keys; a key rotation completes in the
+   * background).
    *
    * @throws IllegalStateException when stored secrets cannot be decrypted (the message names the
    *     key they need)

@@ -28,6 +28,7 @@ import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.xds.Identity;
 import io.meshfed.zone.auth.DataplaneTokenEndpoint;
 import io.meshfed.zone.auth.DataplaneTokenKey;
@@ -186,8 +187,12 @@ public final class ZoneControlPlane implements AutoCloseable {
               config.zone(),
               ZoneCaSigner.overKds(connector::callChannel, Duration.ofSeconds(30)),
               config.dataDir().resolve("ca"),
+              new SealedFiles(
+                  config.secretsKeys().keyringWritingDefault(new SecureRandom()),
+                  new SecureRandom()),
               clock,
               executor);
+      certificateAuthority.openStoredKeys();
       ZoneCertificateAuthority ca = certificateAuthority;
       DataplaneTokens dataplaneTokens =
           DataplaneTokenKey.loadOrCreate(config.zone(), store, clock, new SecureRandom());

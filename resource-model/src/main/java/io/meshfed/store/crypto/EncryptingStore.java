@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,15 +28,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A value that cannot be decrypted fails a get or list with {@link SecretDecryptionException};
  * in a watch, the change is logged and left out (a delete is passed on without its last state), so
- * one bad value never stops a watch. {@link SecretsAtRest#open} checks every stored value before a
- * control plane starts, so this only happens when another process writes with a foreign key.
- * Stateless besides its delegate: safe from any thread.
+ * one bad value never stops a watch. {@link SecretsAtRest#open} checks the first stored values
+ * before a control plane starts, so this only happens when values under a foreign key sit deeper in
+ * the store (another process wrote with its own key, or a previous key was dropped before its
+ * rotation was done). Stateless besides its delegate and a closed flag: safe from any thread.
  */
 public final class EncryptingStore implements ResourceStore {
   private static final Logger log = LoggerFactory.getLogger(EncryptingStore.class);
 
   private final ResourceStore delegate;
   private final SecretsCipher cipher;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   public EncryptingStore(ResourceStore delegate, SecretsCipher cipher) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -109,7 +112,13 @@ public final class EncryptingStore implements ResourceStore {
 
   @Override
   public void close() {
+    closed.set(true);
     delegate.close();
+  }
+
+  /** True once {@link #close} was called (a background re-encryption then stops). */
+  boolean isClosed() {
+    return closed.get();
   }
 
   /** {@code r} with its data encrypted under the current key. */

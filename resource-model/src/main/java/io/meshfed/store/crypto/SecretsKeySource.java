@@ -3,6 +3,7 @@ package io.meshfed.store.crypto;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -82,6 +83,29 @@ public record SecretsKeySource(
       }
     }
     return new Resolved(new SecretsKeyring(current, previous), toCreate, origin);
+  }
+
+  /**
+   * The keys, for sealing files ({@link SealedFiles}): like {@link #resolve}, and a generated
+   * default key is written at once. A control plane whose store was opened through {@link
+   * SecretsAtRest#open} already wrote it: this reads the same key back.
+   *
+   * @throws IllegalArgumentException when a key file is missing or does not hold a key
+   */
+  public SecretsKeyring keyringWritingDefault(SecureRandom random) {
+    Resolved keys = resolve(random);
+    if (keys.toCreate().isEmpty()) {
+      return keys.keyring();
+    }
+    try {
+      create(keys.toCreate().get(), keys.keyring().current());
+      return keys.keyring();
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof FileAlreadyExistsException) {
+        return resolve(random).keyring(); // created meanwhile by another start: use that key
+      }
+      throw e;
+    }
   }
 
   /** Writes {@code key} to {@code file}, readable by its owner only; never replaces a file. */

@@ -19,6 +19,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +30,8 @@ class SecretsAtRestTest {
   private static final ResourceKey DB = ResourceKey.inMesh(StandardTypes.SECRET, "default", "db");
   private static final ResourceKey SIGNING =
       ResourceKey.global(StandardTypes.GLOBAL_SECRET, "signing");
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   @TempDir Path dir;
   private final MemoryResourceStore raw = new MemoryResourceStore(Clock.systemUTC(), 1000);
@@ -74,6 +78,19 @@ class SecretsAtRestTest {
 
     EncryptingStore second = SecretsAtRest.open(raw, defaults(), "global", TIMEOUT);
     assertThat(plain(second, SIGNING)).isEqualTo("private");
+  }
+
+  @Test
+  void theKeyringForSealedFilesIsTheStoresKeyAndWritesAMissingDefaultFileOnce() throws Exception {
+    SecretsKeyring forFiles = defaults().keyringWritingDefault(new SecureRandom());
+    Path generated = dir.resolve("data").resolve("secrets.key");
+    assertThat(generated).exists();
+    assertThat(defaults().keyringWritingDefault(new SecureRandom()).current().id())
+        .isEqualTo(forFiles.current().id());
+
+    EncryptingStore store = SecretsAtRest.open(raw, defaults(), "zone", TIMEOUT);
+    store.create(globalSecret("signing", "private")).join();
+    assertThat(keyIdOfStored(raw, SIGNING)).isEqualTo(forFiles.current().id());
   }
 
   @Test
@@ -132,9 +149,20 @@ class SecretsAtRestTest {
     before.create(globalSecret("signing", "private")).join();
     assertThat(keyIdOfStored(raw, DB)).isEqualTo(oldKey.id());
 
+    List<Runnable> background = new ArrayList<>();
     EncryptingStore during =
         SecretsAtRest.open(
-            raw, new SecretsKeySource(newFile, null, oldFile, dir.resolve("u")), "global", TIMEOUT);
+            raw,
+            new SecretsKeySource(newFile, null, oldFile, dir.resolve("u")),
+            "global",
+            TIMEOUT,
+            background::add);
+
+    // start does not wait for the re-encryption: values stay readable under the previous key
+    assertThat(background).hasSize(1);
+    assertThat(keyIdOfStored(raw, DB)).isEqualTo(oldKey.id());
+    assertThat(plain(during, DB)).isEqualTo("hunter2");
+    background.get(0).run();
 
     assertThat(keyIdOfStored(raw, DB)).isEqualTo(newKey.id());
     assertThat(keyIdOfStored(raw, SIGNING)).isEqualTo(newKey.id());
@@ -155,14 +183,102 @@ class SecretsAtRestTest {
   }
 
   @Test
+  void startOpensABoundedSampleOfTheStoredSecretsWhateverTheirCount() throws Exception {
+    SecretsKey key = SecretsKey.generate(new SecureRandom());
+    Path file = keyFile("k.key", key);
+    EncryptingStore writer =
+        new EncryptingStore(raw, new SecretsCipher(SecretsKeyring.of(key), RANDOM));
+    writer.create(mesh("default")).join();
+    for (int i = 0; i < 1000; i++) {
+      writer.create(secret("default", String.format("s-%04d", i), "v" + i)).join();
+    }
+    writer.create(globalSecret("signing", "private")).join();
+    CountingStore counting = new CountingStore(raw);
+
+    EncryptingStore store =
+        SecretsAtRest.open(
+            counting, new SecretsKeySource(file, null, null, dir.resolve("u")), "global", TIMEOUT);
+
+    assertThat(counting.read.get())
+        .as("stored values read at start (and, without a rotation, after it)")
+        .isLessThanOrEqualTo(2 * SecretsAtRest.SAMPLE_PER_TYPE);
+    assertThat(plain(store, ResourceKey.inMesh(StandardTypes.SECRET, "default", "s-0999")))
+        .isEqualTo("v999");
+  }
+
+  @Test
+  void aWrongKeyIsRefusedFromTheSampleWithALargeStore() throws Exception {
+    SecretsKey key = SecretsKey.generate(new SecureRandom());
+    EncryptingStore writer =
+        new EncryptingStore(raw, new SecretsCipher(SecretsKeyring.of(key), RANDOM));
+    writer.create(mesh("default")).join();
+    for (int i = 0; i < 300; i++) {
+      writer.create(secret("default", String.format("s-%04d", i), "v" + i)).join();
+    }
+    Path wrong = keyFile("wrong.key", SecretsKey.generate(new SecureRandom()));
+
+    assertThatThrownBy(
+            () ->
+                SecretsAtRest.open(
+                    raw,
+                    new SecretsKeySource(wrong, null, null, dir.resolve("u")),
+                    "global",
+                    TIMEOUT,
+                    task -> {}))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(
+            SecretsAtRest.SAMPLE_PER_TYPE + " stored secret(s) cannot be decrypted")
+        .hasMessageContaining("encrypted with secrets key " + key.id())
+        .hasMessageContaining("and " + (SecretsAtRest.SAMPLE_PER_TYPE - 5) + " more");
+  }
+
+  @Test
+  void aRotationStopsWithTheStoreAndGoesOnAtTheNextStart() throws Exception {
+    SecretsKey oldKey = SecretsKey.generate(new SecureRandom());
+    Path oldFile = keyFile("old.key", oldKey);
+    Path newFile = keyFile("new.key", SecretsKey.generate(new SecureRandom()));
+    EncryptingStore writer =
+        new EncryptingStore(raw, new SecretsCipher(SecretsKeyring.of(oldKey), RANDOM));
+    writer.create(mesh("default")).join();
+    writer.create(secret("default", "db", "hunter2")).join();
+    List<Runnable> background = new ArrayList<>();
+    EncryptingStore first =
+        SecretsAtRest.open(
+            new CountingStore(raw),
+            new SecretsKeySource(newFile, null, oldFile, dir.resolve("u")),
+            "global",
+            TIMEOUT,
+            background::add);
+
+    first.close(); // closes the counting view only; raw stays open
+    background.get(0).run();
+
+    assertThat(keyIdOfStored(raw, DB)).isEqualTo(oldKey.id());
+    SecretsAtRest.open(
+        raw,
+        new SecretsKeySource(newFile, null, oldFile, dir.resolve("u")),
+        "global",
+        TIMEOUT,
+        Runnable::run);
+    assertThat(keyIdOfStored(raw, DB)).isNotEqualTo(oldKey.id());
+  }
+
+  @Test
   void secretsStoredInPlainTextBeforeEncryptionAreEncryptedAtTheFirstStart() {
     raw.create(mesh("default")).join();
     raw.create(secret("default", "db", "legacy")).join();
+    for (int i = 0; i < 3 * SecretsAtRest.SAMPLE_PER_TYPE; i++) {
+      raw.create(secret("default", "z-" + i, "legacy" + i)).join();
+    }
 
-    EncryptingStore store = SecretsAtRest.open(raw, defaults(), "global", TIMEOUT);
+    EncryptingStore store = SecretsAtRest.open(raw, defaults(), "global", TIMEOUT, task -> {});
 
     assertThat(keyIdOfStored(raw, DB)).startsWith("k-");
     assertThat(plain(store, DB)).isEqualTo("legacy");
+    ResourceKey last =
+        ResourceKey.inMesh(
+            StandardTypes.SECRET, "default", "z-" + (3 * SecretsAtRest.SAMPLE_PER_TYPE - 1));
+    assertThat(keyIdOfStored(raw, last)).startsWith("k-");
   }
 
   @Test

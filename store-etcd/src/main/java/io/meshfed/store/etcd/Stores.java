@@ -47,8 +47,8 @@ public final class Stores {
   /**
    * The embedded store under {@code data-dir}, the memory store, or a connection to etcd under
    * {@code etcd-prefix}/r, behind the encryption of secrets at rest ({@link SecretsAtRest}: checks
-   * every stored secret opens with the configured keys and finishes a key rotation before
-   * returning). On failure the opened store is closed again.
+   * that the first stored secrets open with the configured keys; a key rotation completes in the
+   * background). On failure the opened store is closed again.
    *
    * @param role {@code global} or {@code zone}, for messages
    * @throws IllegalStateException when stored secrets cannot be decrypted (the message names the

@@ -5,6 +5,7 @@ import io.meshfed.kds.pki.Pem;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.model.validation.Durations;
+import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.xds.Identity;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -32,12 +33,12 @@ import org.slf4j.LoggerFactory;
  * issued by any zone therefore validate against the one mesh root.
  *
  * <p>The intermediate (key, certificate, root) is kept in memory and in {@code
- * <caDir>/<mesh>/<backend>/} ({@code key.pem} 0600, {@code cert.pem}, {@code root.pem}); a zone
- * restarted while global is down reuses the stored one on its first request. It is renewed in the
- * background once past 4/5 of its lifetime (the current one is used until then, and, while global
- * cannot be reached, until it expires). Concurrent requests share one in-flight certificate
- * request. When global cannot sign and nothing usable is stored, {@link #issue} fails; the caller
- * retries.
+ * <caDir>/<mesh>/<backend>/} ({@code key.pem} sealed with the secrets key and 0600, {@code
+ * cert.pem}, {@code root.pem}); a zone restarted while global is down reuses the stored one on its
+ * first request. It is renewed in the background once past 4/5 of its lifetime (the current one is
+ * used until then, and, while global cannot be reached, until it expires). Concurrent requests
+ * share one in-flight certificate request. When global cannot sign and nothing usable is stored,
+ * {@link #issue} fails; the caller retries.
  *
  * <p>Leaves: a fresh EC P-256 key per call; URI SANs {@code spiffe://<mesh>/<service>} for each
  * {@code kuma.io/service} value and {@code kuma://<tag>/<value>} for every tag value; lifetime
@@ -73,16 +74,41 @@ public final class ZoneCertificateAuthority {
    * @param zone this zone (for logs and the request subject; global names the zone from its token)
    * @param signer has intermediates signed by global
    * @param caDir where intermediates are kept ({@code DATA_DIR/ca}); null keeps them in memory only
+   * @param sealed seals the intermediate's key file with the secrets key (unused without caDir)
    * @param clock time source of validity periods and renewals
    * @param executor runs key generation, signing and file work
    */
   public ZoneCertificateAuthority(
-      String zone, ZoneCaSigner signer, Path caDir, Clock clock, Executor executor) {
+      String zone,
+      ZoneCaSigner signer,
+      Path caDir,
+      SealedFiles sealed,
+      Clock clock,
+      Executor executor) {
     this.zone = Objects.requireNonNull(zone, "zone");
     this.signer = Objects.requireNonNull(signer, "signer");
-    this.files = caDir == null ? null : new ZoneCaFiles(caDir);
+    this.files =
+        caDir == null ? null : new ZoneCaFiles(caDir, Objects.requireNonNull(sealed, "sealed"));
     this.clock = Objects.requireNonNull(clock, "clock");
     this.executor = Objects.requireNonNull(executor, "executor");
+  }
+
+  /**
+   * Opens every stored intermediate key once, at start: a key file sealed with a secrets key that
+   * is not configured (or changed) refuses the start, naming the file; key files still in plain
+   * text, or under a previous secrets key, are sealed with the current one.
+   *
+   * @throws io.meshfed.store.crypto.SealedFileException naming the key file that does not open
+   * @throws UncheckedIOException when the CA directory cannot be read
+   */
+  public void openStoredKeys() {
+    if (files == null) {
+      return;
+    }
+    int opened = files.openKeys();
+    if (opened > 0) {
+      log.info("zone={}: {} stored intermediate CA key(s) open with the secrets key", zone, opened);
+    }
   }
 
   /**

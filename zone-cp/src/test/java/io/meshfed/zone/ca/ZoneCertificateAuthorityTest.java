@@ -6,10 +6,15 @@ import static org.awaitility.Awaitility.await;
 
 import io.meshfed.kds.pki.Pem;
 import io.meshfed.model.spec.MeshSpec;
+import io.meshfed.store.crypto.SealedFileException;
+import io.meshfed.store.crypto.SealedFiles;
+import io.meshfed.store.crypto.SecretsKey;
+import io.meshfed.store.crypto.SecretsKeyring;
 import io.meshfed.xds.Identity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateFactory;
@@ -62,8 +67,24 @@ class ZoneCertificateAuthorityTest {
             null));
   }
 
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private final SecretsKey secretsKey = SecretsKey.generate(RANDOM);
+
   private ZoneCertificateAuthority authority(String zone, ZoneCaSigner signer, Path caDir) {
-    return new ZoneCertificateAuthority(zone, signer, caDir, clock, executor);
+    return authority(zone, signer, caDir, SecretsKeyring.of(secretsKey));
+  }
+
+  private ZoneCertificateAuthority authority(
+      String zone, ZoneCaSigner signer, Path caDir, SecretsKeyring keys) {
+    return new ZoneCertificateAuthority(
+        zone, signer, caDir, new SealedFiles(keys, RANDOM), clock, executor);
+  }
+
+  private static ZoneCaSigner globalDown(AtomicInteger asked) {
+    return (mesh, backend, csr) -> {
+      asked.incrementAndGet();
+      return CompletableFuture.failedFuture(new IllegalStateException("UNAVAILABLE"));
+    };
   }
 
   private static Identity issue(
@@ -216,6 +237,9 @@ class ZoneCertificateAuthorityTest {
     Path stored = caDir.resolve("default").resolve("ca-1");
     assertThat(Files.getPosixFilePermissions(stored.resolve("key.pem")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.readString(stored.resolve("key.pem")))
+        .startsWith(SealedFiles.MAGIC + "\nform: zone-ca-key\nkey: " + secretsKey.id() + "\n")
+        .doesNotContain("PRIVATE KEY");
     assertThat(Files.readString(stored.resolve("root.pem")))
         .isEqualTo(Pem.certificate(root.certificate));
 
@@ -229,6 +253,61 @@ class ZoneCertificateAuthorityTest {
 
     validate(after, root.certificate);
     assertThat(chain(after).get(1)).isEqualTo(chain(before).get(1));
+    assertThat(asked).hasValue(0);
+  }
+
+  @Test
+  void aPlainTextKeyFileOfAnEarlierVersionIsReadOnceAndSealed() throws Exception {
+    TestMeshRoot root = new TestMeshRoot("default", clock::instant, Duration.ofDays(365));
+    Path caDir = dir.resolve("ca");
+    Identity before = issue(authority("zone-1", root, caDir), "default", builtin(null), WEB);
+    Path keyFile = caDir.resolve("default").resolve("ca-1").resolve("key.pem");
+    byte[] pem =
+        new SealedFiles(SecretsKeyring.of(secretsKey), RANDOM)
+            .read(keyFile, "zone-ca-key")
+            .orElseThrow();
+    Files.write(keyFile, pem); // as an earlier version stored it
+    assertThat(Files.readString(keyFile)).startsWith("-----BEGIN PRIVATE KEY-----");
+
+    AtomicInteger asked = new AtomicInteger();
+    ZoneCertificateAuthority restarted = authority("zone-1", globalDown(asked), caDir);
+    restarted.openStoredKeys();
+
+    assertThat(Files.readString(keyFile)).startsWith(SealedFiles.MAGIC).doesNotContain("PRIVATE");
+    Identity after = issue(restarted, "default", builtin(null), WEB);
+    assertThat(chain(after).get(1)).isEqualTo(chain(before).get(1));
+    assertThat(asked).hasValue(0);
+  }
+
+  @Test
+  void aKeyFileSealedWithAnotherSecretsKeyRefusesTheStartNamingTheFile() throws Exception {
+    TestMeshRoot root = new TestMeshRoot("default", clock::instant, Duration.ofDays(365));
+    Path caDir = dir.resolve("ca");
+    issue(authority("zone-1", root, caDir), "default", builtin(null), WEB);
+    Path keyFile = caDir.resolve("default").resolve("ca-1").resolve("key.pem");
+    SecretsKey other = SecretsKey.generate(RANDOM);
+
+    ZoneCertificateAuthority wrong =
+        authority("zone-1", globalDown(new AtomicInteger()), caDir, SecretsKeyring.of(other));
+    assertThatThrownBy(wrong::openStoredKeys)
+        .isInstanceOf(SealedFileException.class)
+        .hasMessageContaining(keyFile.toString())
+        .hasMessageContaining("is sealed with secrets key " + secretsKey.id())
+        .hasMessageContaining("which is not configured (configured: [" + other.id() + "])");
+
+    // a rotation: the new key with the old one as previous seals the file again with the new key
+    authority(
+            "zone-1",
+            globalDown(new AtomicInteger()),
+            caDir,
+            new SecretsKeyring(other, List.of(secretsKey)))
+        .openStoredKeys();
+    assertThat(Files.readString(keyFile)).contains("key: " + other.id() + "\n");
+    AtomicInteger asked = new AtomicInteger();
+    ZoneCertificateAuthority rotated =
+        authority("zone-1", globalDown(asked), caDir, SecretsKeyring.of(other));
+    rotated.openStoredKeys();
+    validate(issue(rotated, "default", builtin(null), WEB), root.certificate);
     assertThat(asked).hasValue(0);
   }
 
