@@ -22,8 +22,18 @@ import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.Tags;
@@ -47,7 +57,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,6 +64,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * HTTP permissions are checked per request, also on connections that stay open. Two real Envoys,
@@ -69,10 +80,19 @@ class HttpPermissionIT {
   private static final String MESH = Fixtures.MESH;
   private static final Duration ENVOY_START = Duration.ofSeconds(60);
   private static final Duration APPLIED = Duration.ofSeconds(10);
+  private static final MethodDescriptor<String, String> ECHO =
+      MethodDescriptor.<String, String>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("meshfed.test.Echo/Say")
+          .setRequestMarshaller(new Utf8())
+          .setResponseMarshaller(new Utf8())
+          .build();
 
   @TempDir Path tmp;
 
+  private int webInboundPort;
   private HttpServer app;
+  private Server grpcApp;
   private Server xds;
   private SimpleCache<String> cache;
   private EnvoyProcess webEnvoy;
@@ -86,7 +106,48 @@ class HttpPermissionIT {
   private Identity backendIdentity;
 
   @BeforeEach
-  void start() throws Exception {
+  void startAdsServer() throws Exception {
+    List<Integer> ports = FreePorts.several(3);
+    outboundPort = ports.get(0);
+    inboundPort = ports.get(1);
+    webInboundPort = ports.get(2);
+    TestCerts.Ca ca = TestCerts.ca(MESH);
+    webIdentity = ca.issue("web");
+    backendIdentity = ca.issue("backend");
+    cache = new SimpleCache<>(Node::getId);
+    xds =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl())
+            .build()
+            .start();
+  }
+
+  /**
+   * Publishes the config of both sidecars, backend's inbound tagged {@code protocol}, and starts
+   * them.
+   */
+  private void startSidecars(String protocol, int appPort) throws IOException {
+    web =
+        dataplane(
+            "web-1",
+            "127.0.0.1",
+            List.of(inbound(webInboundPort, webInboundPort, svc("web"))),
+            List.of(DataplaneSpec.Outbound.of(outboundPort, "backend")));
+    backend =
+        dataplane(
+            "backend-1",
+            "127.0.0.1",
+            List.of(inbound(inboundPort, appPort, svc("backend", Tags.PROTOCOL, protocol))),
+            List.of());
+    publish(true);
+    webEnvoy = EnvoyProcess.start(bootstrap("web-1"));
+    backendEnvoy = EnvoyProcess.start(bootstrap("backend-1"));
+    webEnvoy.awaitReady(ENVOY_START);
+    backendEnvoy.awaitReady(ENVOY_START);
+  }
+
+  /** An HTTP/1.1 application that answers 200 "backend" to everything. */
+  private int startHttpApp() throws IOException {
     app = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     app.createContext(
         "/",
@@ -97,38 +158,26 @@ class HttpPermissionIT {
           exchange.close();
         });
     app.start();
+    return app.getAddress().getPort();
+  }
 
-    List<Integer> ports = FreePorts.several(3);
-    outboundPort = ports.get(0);
-    inboundPort = ports.get(1);
-    web =
-        dataplane(
-            "web-1",
-            "127.0.0.1",
-            List.of(inbound(ports.get(2), ports.get(2), svc("web"))),
-            List.of(DataplaneSpec.Outbound.of(outboundPort, "backend")));
-    backend =
-        dataplane(
-            "backend-1",
-            "127.0.0.1",
-            List.of(inbound(inboundPort, app.getAddress().getPort(), http("backend"))),
-            List.of());
-    TestCerts.Ca ca = TestCerts.ca(MESH);
-    webIdentity = ca.issue("web");
-    backendIdentity = ca.issue("backend");
-
-    cache = new SimpleCache<>(Node::getId);
-    xds =
+  /** A gRPC application (HTTP/2 only) with one unary method that echoes. */
+  private int startGrpcApp() throws IOException {
+    grpcApp =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl())
+            .addService(
+                ServerServiceDefinition.builder(ECHO.getServiceName())
+                    .addMethod(
+                        ECHO,
+                        ServerCalls.asyncUnaryCall(
+                            (String request, StreamObserver<String> reply) -> {
+                              reply.onNext("backend:" + request);
+                              reply.onCompleted();
+                            }))
+                    .build())
             .build()
             .start();
-    publish(true);
-
-    webEnvoy = EnvoyProcess.start(bootstrap("web-1"));
-    backendEnvoy = EnvoyProcess.start(bootstrap("backend-1"));
-    webEnvoy.awaitReady(ENVOY_START);
-    backendEnvoy.awaitReady(ENVOY_START);
+    return grpcApp.getPort();
   }
 
   @AfterEach
@@ -145,10 +194,15 @@ class HttpPermissionIT {
     if (app != null) {
       app.stop(0);
     }
+    if (grpcApp != null) {
+      grpcApp.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   @Test
   void deletingThePermissionDeniesTheNextRequestOnAnOpenConnection() throws Exception {
+    int appPort = startHttpApp();
+    startSidecars("http", appPort);
     try {
       await("web's outbound answers through backend's sidecar")
           .atMost(ENVOY_START)
@@ -186,9 +240,7 @@ class HttpPermissionIT {
         assertThat(stat(backendEnvoy, "listener_manager.listener_modified"))
             .as("the inbound listener was not replaced (nor drained)")
             .isEqualTo(modifiedBefore);
-        assertThat(
-                stat(backendEnvoy, "http.localhost_" + app.getAddress().getPort() + ".rbac.denied"))
-            .isPositive();
+        assertThat(stat(backendEnvoy, "http.localhost_" + appPort + ".rbac.denied")).isPositive();
 
         publish(true);
         await("200 again on the same connection once the permission is back")
@@ -200,6 +252,96 @@ class HttpPermissionIT {
       System.err.println("---- web envoy\n" + webEnvoy.logs());
       System.err.println("---- backend envoy\n" + backendEnvoy.logs());
       throw e;
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"grpc", "http2"})
+  void deletingThePermissionDeniesTheNextCallOnAnOpenGrpcChannel(String protocol) throws Exception {
+    int appPort = startGrpcApp();
+    startSidecars(protocol, appPort);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), outboundPort))
+            .usePlaintext()
+            .build();
+    try {
+      // the app speaks HTTP/2 only: an answer shows both sidecars spoke HTTP/2 upstream
+      await("a call through both sidecars")
+          .atMost(ENVOY_START)
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .until(() -> say(channel, "hi").equals("backend:hi"));
+      long clientConnections = stat(webEnvoy, outboundListenerStat("downstream_cx_total"));
+      long sidecarConnections = stat(backendEnvoy, inboundListenerStat("downstream_cx_total"));
+      assertThat(stat(backendEnvoy, "http.localhost_" + appPort + ".downstream_cx_http2_total"))
+          .as("web's sidecar reached backend's over HTTP/2")
+          .isPositive();
+
+      long deleted = System.nanoTime();
+      publish(false);
+      AtomicReference<Status> denied = new AtomicReference<>();
+      await("PERMISSION_DENIED on the open channel after the permission is deleted")
+          .atMost(APPLIED)
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () -> {
+                try {
+                  say(channel, "again");
+                  return false;
+                } catch (StatusRuntimeException e) {
+                  denied.set(e.getStatus());
+                  return true;
+                }
+              });
+      System.out.printf(
+          "HttpPermissionIT[%s]: permission deleted -> PERMISSION_DENIED on the open channel in"
+              + " %d ms%n",
+          protocol, (System.nanoTime() - deleted) / 1_000_000);
+
+      assertThat(denied.get().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(denied.get().getDescription()).isEqualTo("RBAC: access denied");
+      assertThat(stat(webEnvoy, outboundListenerStat("downstream_cx_total")))
+          .as("the client's channel kept its one connection")
+          .isEqualTo(clientConnections);
+      assertThat(stat(backendEnvoy, inboundListenerStat("downstream_cx_total")))
+          .as("the sidecars kept their connection")
+          .isEqualTo(sidecarConnections);
+
+      publish(true);
+      await("answers again on the same channel once the permission is back")
+          .atMost(APPLIED)
+          .pollInterval(Duration.ofMillis(20))
+          .ignoreExceptionsInstanceOf(StatusRuntimeException.class)
+          .until(() -> say(channel, "back").equals("backend:back"));
+    } catch (Exception | AssertionError e) {
+      System.err.println("---- web envoy\n" + webEnvoy.logs());
+      System.err.println("---- backend envoy\n" + backendEnvoy.logs());
+      throw e;
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String say(ManagedChannel channel, String what) {
+    return ClientCalls.blockingUnaryCall(
+        channel, ECHO, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), what);
+  }
+
+  /** Strings as UTF-8 bytes: the echo method's messages. */
+  private static final class Utf8 implements MethodDescriptor.Marshaller<String> {
+    @Override
+    public InputStream stream(String value) {
+      return new java.io.ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String parse(InputStream stream) {
+      try {
+        return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
   }
 
@@ -286,8 +428,8 @@ class HttpPermissionIT {
     return file;
   }
 
-  private static Map<String, String> http(String service) {
-    return svc(service, Tags.PROTOCOL, "http");
+  private String outboundListenerStat(String name) {
+    return "listener.127.0.0.1_" + outboundPort + "." + name;
   }
 
   private String inboundListenerStat(String name) {
