@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import io.envoyproxy.controlplane.cache.SnapshotConsistencyException;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
@@ -126,7 +127,7 @@ class HttpPermissionIT {
    * Publishes the config of both sidecars, backend's inbound tagged {@code protocol}, and starts
    * them.
    */
-  private void startSidecars(String protocol, int appPort) throws IOException {
+  private void startSidecars(String protocol, int appPort) throws Exception {
     web =
         dataplane(
             "web-1",
@@ -348,7 +349,7 @@ class HttpPermissionIT {
   /**
    * Generates both sidecars' config, with or without the web-to-backend permission, and sets it.
    */
-  private void publish(boolean permitted) {
+  private void publish(boolean permitted) throws SnapshotConsistencyException {
     MeshState state =
         new MeshState(
             Fixtures.ZONE,
@@ -365,10 +366,9 @@ class HttpPermissionIT {
     set("backend-1", SidecarGenerator.generate(state, backend, Optional.of(backendIdentity)));
   }
 
-  private void set(String node, ProxyConfig c) {
+  private void set(String node, ProxyConfig c) throws SnapshotConsistencyException {
     // Per-type versions from the content, as the zone does: an unchanged type is not resent.
-    cache.setSnapshot(
-        node,
+    Snapshot snapshot =
         Snapshot.create(
             c.clusters(),
             "c" + c.clusters().hashCode(),
@@ -379,7 +379,9 @@ class HttpPermissionIT {
             c.routes(),
             "r" + c.routes().hashCode(),
             c.secrets(),
-            "s" + c.secrets().hashCode()));
+            "s" + c.secrets().hashCode());
+    snapshot.ensureConsistent(); // the zone publishes only consistent snapshots
+    cache.setSnapshot(node, snapshot);
   }
 
   private Path bootstrap(String node) throws IOException {

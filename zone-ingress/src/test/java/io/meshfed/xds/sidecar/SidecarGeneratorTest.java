@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -75,6 +76,25 @@ class SidecarGeneratorTest {
     ProxyConfig a = generate(s);
     ProxyConfig b = generate(new Scenarios.Scenario(s.name(), shuffled, s.dataplane()));
     assertThat(b).isEqualTo(a);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void theZonesSnapshotCheckAcceptsIt(Scenarios.Scenario s) throws Exception {
+    ProxyConfig c = generate(s);
+    // what the zone runs before publishing: every EDS and RDS reference resolves, none is extra
+    Snapshot.create(
+            c.clusters(),
+            "1",
+            c.endpoints(),
+            "1",
+            c.listeners(),
+            "1",
+            c.routes(),
+            "1",
+            c.secrets(),
+            "1")
+        .ensureConsistent();
   }
 
   @Test
@@ -268,7 +288,7 @@ class SidecarGeneratorTest {
     assertThat(inbound.getFilterChains(0).hasTransportSocket()).isTrue();
     assertThat(inbound.getFilterChains(0).getFiltersList())
         .extracting(Filter::getName)
-        .containsExactly("envoy.filters.network.http_connection_manager");
+        .containsExactly("envoy.http_connection_manager");
     HttpConnectionManager hcm = hcm(inbound);
     assertThat(hcm.getStatPrefix()).isEqualTo("localhost_8080");
     assertThat(hcm.getRds().getRouteConfigName()).isEqualTo("inbound:10.0.0.5:10080");
@@ -315,7 +335,7 @@ class SidecarGeneratorTest {
     assertThat(cluster(c, "localhost:8080").getTypedExtensionProtocolOptionsMap()).isEmpty();
     assertThat(cluster(c, "backend").getTypedExtensionProtocolOptionsMap()).isEmpty();
     assertThat(listener(c, "outbound:127.0.0.1:10001").getFilterChains(0).getFilters(0).getName())
-        .isEqualTo("envoy.filters.network.http_connection_manager");
+        .isEqualTo("envoy.http_connection_manager");
   }
 
   @ParameterizedTest
