@@ -393,6 +393,27 @@ class SidecarGeneratorTest {
   }
 
   @Test
+  void twoInboundsOnOneServicePortMustAgreeOnTheHttpVersion() {
+    var dp =
+        Fixtures.dataplane(
+            "api-1",
+            "10.0.0.5",
+            List.of(
+                Fixtures.inbound(10080, 8080, Fixtures.svc("api", Tags.PROTOCOL, "http2")),
+                Fixtures.inbound(10081, 8080, Fixtures.svc("api-v1", Tags.PROTOCOL, "http"))),
+            List.of());
+    MeshState state =
+        new MeshState(
+            Fixtures.ZONE, Fixtures.mesh(false), List.of(dp), List.of(), List.of(), List.of());
+
+    assertThatThrownBy(() -> SidecarGenerator.generate(state, dp, Optional.empty()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("networking.inbound[port=10081]")
+        .hasMessageContaining("kuma.io/protocol 'http'")
+        .hasMessageContaining("(expected the same address and HTTP version as the other inbound");
+  }
+
+  @Test
   void aPermissionChangeOnAnHttpInboundChangesOnlyItsRouteConfiguration() {
     Scenarios.Scenario s = Scenarios.l7("l7", true, Scenarios.HTTP);
     MeshState st = s.state();
