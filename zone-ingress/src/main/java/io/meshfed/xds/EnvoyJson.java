@@ -25,6 +25,7 @@ public final class EnvoyJson {
           .add(Router.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute.getDescriptor())
           .add(TlsInspector.getDescriptor())
           .add(DownstreamTlsContext.getDescriptor())
           .add(UpstreamTlsContext.getDescriptor())

@@ -16,16 +16,14 @@ import java.util.TreeMap;
 /**
  * Lookups over one {@link MeshState}, built once (see {@link MeshState#index()}) and shared by
  * every proxy generated from it: the mesh's dataplanes by name, the inbounds of each service with
- * the tags the zone sees, whether a service speaks HTTP, and the name-sorted routes and remote
+ * the tags the zone sees, the protocol each service speaks, and the name-sorted routes and remote
  * ingresses. Building it reads every dataplane once and never fails: anything that can be wrong
  * with one dataplane (a missing address) is reported by the generator that uses it, as before.
  */
 public final class MeshIndex {
-  private static final String HTTP = "http";
-
   private final Map<String, Resource> dataplanesByName;
   private final Map<String, List<LocalInbound>> inboundsByService;
-  private final Map<String, Boolean> httpByService;
+  private final Map<String, Protocol> protocolByService;
   private final List<Resource> trafficRoutes;
   private final List<Resource> remoteIngresses;
 
@@ -43,7 +41,7 @@ public final class MeshIndex {
     List<Resource> dataplanes = sortedByName(state.dataplanes());
     Map<String, Resource> byName = new HashMap<>();
     Map<String, List<LocalInbound>> byService = new HashMap<>();
-    Map<String, Boolean> http = new HashMap<>();
+    Map<String, Protocol> protocols = new HashMap<>();
     for (Resource dp : dataplanes) {
       byName.putIfAbsent(dp.name(), dp);
       for (DataplaneSpec.Inbound in : dp.spec(DataplaneSpec.class).inbounds()) {
@@ -53,7 +51,7 @@ public final class MeshIndex {
         byService
             .computeIfAbsent(in.service(), s -> new ArrayList<>())
             .add(new LocalInbound(dp, in, inboundTags(in, state.zone())));
-        http.merge(in.service(), HTTP.equals(in.tags().get(Tags.PROTOCOL)), Boolean::logicalAnd);
+        protocols.merge(in.service(), Protocol.of(in.tags()), Protocol::common);
       }
     }
     this.remoteIngresses = sortedByName(state.remoteIngresses());
@@ -66,7 +64,7 @@ public final class MeshIndex {
           }
           String service = as.tags().get(Tags.SERVICE);
           if (service != null) {
-            http.merge(service, HTTP.equals(as.tags().get(Tags.PROTOCOL)), Boolean::logicalAnd);
+            protocols.merge(service, Protocol.of(as.tags()), Protocol::common);
           }
         }
       }
@@ -74,7 +72,7 @@ public final class MeshIndex {
     byService.replaceAll((s, list) -> List.copyOf(list));
     this.dataplanesByName = Collections.unmodifiableMap(byName);
     this.inboundsByService = Collections.unmodifiableMap(byService);
-    this.httpByService = Collections.unmodifiableMap(http);
+    this.protocolByService = Collections.unmodifiableMap(protocols);
     this.trafficRoutes = sortedByName(state.trafficRoutes());
   }
 
@@ -92,12 +90,20 @@ public final class MeshIndex {
   }
 
   /**
-   * Whether {@code service} speaks HTTP: every instance of it that this zone knows (its inbounds
-   * here, and with mTLS the available services of remote ingresses) is tagged {@code
-   * kuma.io/protocol: http}; false when there is none.
+   * What {@code service} speaks: the {@link Protocol} that every instance of it this zone knows
+   * (its inbounds here, and with mTLS the available services of remote ingresses, which carry their
+   * {@code kuma.io/protocol} tag) declares; TCP when the instances disagree or there is none.
+   */
+  public Protocol protocol(String service) {
+    return protocolByService.getOrDefault(service, Protocol.TCP);
+  }
+
+  /**
+   * Whether {@code service} gets an HTTP connection manager: its {@link #protocol} is {@code http},
+   * {@code http2} or {@code grpc}.
    */
   public boolean http(String service) {
-    return httpByService.getOrDefault(service, false);
+    return protocol(service).http();
   }
 
   /** The mesh's TrafficRoutes by name. */

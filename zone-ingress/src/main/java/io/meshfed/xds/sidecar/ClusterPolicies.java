@@ -2,6 +2,7 @@ package io.meshfed.xds.sidecar;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.meshfed.model.StandardTypes;
+import io.meshfed.xds.Protocol;
 
 /**
  * The connection policies of an outbound cluster of service S, each the one that applies to the
@@ -13,14 +14,13 @@ final class ClusterPolicies {
   private ClusterPolicies() {}
 
   /**
-   * @param httpService whether {@code service} speaks HTTP (see {@link
-   *     io.meshfed.xds.MeshIndex#http})
+   * @param protocol what {@code service} speaks (see {@link io.meshfed.xds.MeshIndex#protocol})
    */
   static void apply(
-      OutboundPolicies policies, String service, boolean httpService, Cluster.Builder cluster) {
+      OutboundPolicies policies, String service, Protocol protocol, Cluster.Builder cluster) {
     cluster.setConnectTimeout(
         Timeouts.connectTimeout(policies.get(StandardTypes.TIMEOUT, service)));
     CircuitBreakers.apply(policies.get(StandardTypes.CIRCUIT_BREAKER, service), cluster);
-    HealthChecks.apply(policies.get(StandardTypes.HEALTH_CHECK, service), httpService, cluster);
+    HealthChecks.apply(policies.get(StandardTypes.HEALTH_CHECK, service), protocol, cluster);
   }
 }

@@ -15,6 +15,8 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.spec.HealthCheckSpec;
 import java.util.Base64;
 import java.util.HexFormat;
+import io.envoyproxy.envoy.type.v3.CodecClientType;
+import io.meshfed.xds.Protocol;
 import java.util.Optional;
 
 /**
@@ -42,10 +44,11 @@ final class HealthChecks {
   private HealthChecks() {}
 
   /**
-   * @param httpService whether the cluster's service speaks HTTP (see {@link
-   *     io.meshfed.xds.MeshIndex#http})
+   * @param protocol what the cluster's service speaks (see {@link
+   *     io.meshfed.xds.MeshIndex#protocol}): an HTTP check of an {@code http2} or {@code grpc}
+   *     service speaks HTTP/2
    */
-  static void apply(Optional<Resource> healthCheck, boolean httpService, Cluster.Builder cluster) {
+  static void apply(Optional<Resource> healthCheck, Protocol protocol, Cluster.Builder cluster) {
     if (healthCheck.isEmpty()) {
       return;
     }
@@ -55,8 +58,12 @@ final class HealthChecks {
       return;
     }
     HealthCheck.Builder check = common(policy, conf);
-    if (conf.http() != null && (httpService || conf.tcp() == null)) {
-      check.setHttpHealthCheck(http(conf.http()));
+    if (conf.http() != null && (protocol.http() || conf.tcp() == null)) {
+      HealthCheck.HttpHealthCheck.Builder http = http(conf.http()).toBuilder();
+      if (protocol.http2()) {
+        http.setCodecClientType(CodecClientType.HTTP2);
+      }
+      check.setHttpHealthCheck(http);
     } else if (conf.tcp() != null) {
       check.setTcpHealthCheck(tcp(policy, conf.tcp()));
     } else {

@@ -15,13 +15,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * TrafficPermissions as the rules of an inbound's network RBAC filter. A permission applies to an
- * inbound when one of its destination selectors matches the inbound's tags; it becomes one ALLOW
- * policy (named after the permission) whose principals are its source selectors. A source selector
- * is the AND of its tags, each matched against the peer certificate's URI SANs: {@code
- * kuma.io/service: S} as {@code spiffe://<mesh>/S}, any other tag {@code t: v} as {@code
- * kuma://t/v}; a {@code *} value matches the prefix. No applicable permission leaves the rules
- * without policies, which denies every connection.
+ * TrafficPermissions as the rules of an inbound's RBAC filter: the network filter of a TCP inbound
+ * (checked once per connection) or the HTTP filter of an HTTP one (checked per request; see {@link
+ * Inbounds}). A permission applies to an inbound when one of its destination selectors matches the
+ * inbound's tags; it becomes one ALLOW policy (named after the permission) whose principals are its
+ * source selectors. A source selector is the AND of its tags, each matched against the peer
+ * certificate's URI SANs: {@code kuma.io/service: S} as {@code spiffe://<mesh>/S}, any other tag
+ * {@code t: v} as {@code kuma://t/v}; a {@code *} value matches the prefix. No applicable
+ * permission leaves the rules without policies, which denies every connection (or request).
  */
 final class Permissions {
   private Permissions() {}

@@ -3,21 +3,19 @@ package io.meshfed.xds.sidecar;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
-import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
-import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.Tags;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.ProxyConfig;
+import io.meshfed.xds.Protocol;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,27 +30,31 @@ import java.util.Set;
  *
  * <ul>
  *   <li><b>Inbound</b> {@code networking.inbound[i]}: listener {@code inbound:<addr>:<port>}
- *       ({@code addr} = the inbound's {@code address}, else {@code networking.address}), a {@code
- *       tcp_proxy} to the STATIC cluster {@code localhost:<servicePort>} (at {@code
- *       serviceAddress}, else 127.0.0.1; {@code servicePort} defaults to {@code port}). With mTLS
- *       the filter chain terminates TLS, requires a client certificate from the mesh CA, and a
- *       network RBAC filter allows only the sources of the TrafficPermissions whose destinations
- *       match the inbound (see {@link Permissions}); none matching denies everything.
+ *       ({@code addr} = the inbound's {@code address}, else {@code networking.address}) to the
+ *       STATIC cluster {@code localhost:<servicePort>} (at {@code serviceAddress}, else 127.0.0.1;
+ *       {@code servicePort} defaults to {@code port}). With mTLS the filter chain terminates TLS
+ *       and requires a client certificate from the mesh CA, and only the sources of the
+ *       TrafficPermissions whose destinations match the inbound are allowed (see {@link
+ *       Permissions}); none matching denies everything. A TCP inbound gets a {@code tcp_proxy}
+ *       behind a network RBAC filter; an inbound tagged {@code kuma.io/protocol: http}, {@code
+ *       http2} or {@code grpc} gets an {@code http_connection_manager} with the HTTP RBAC filter,
+ *       evaluated per request, and a route configuration over RDS (see {@link Inbounds}).
  *   <li><b>Outbound</b> {@code networking.outbound[j]}: listener {@code outbound:<addr>:<port>}
  *       ({@code addr} defaults to 127.0.0.1) for service {@code S}; the most specific matching
  *       TrafficRoute (see {@link RouteSelector}) picks the clusters. TCP services get a {@code
  *       tcp_proxy} (one cluster, or weighted clusters for a split; weight-0 entries dropped); HTTP
- *       services ({@code kuma.io/protocol: http} on every known instance) get an {@code
- *       http_connection_manager} with an inline route config: one route per {@code conf.http} rule,
- *       in order, then a catch-all {@code /} route for the split or destination.
+ *       services (every known instance tagged {@code kuma.io/protocol: http}, or every one {@code
+ *       http2}, or every one {@code grpc}; a mix is TCP, see {@link io.meshfed.xds.Protocol}) get
+ *       an {@code http_connection_manager} with an inline route config: one route per {@code
+ *       conf.http} rule, in order, then a catch-all {@code /} route for the split or destination.
  *   <li><b>Clusters</b>: one EDS cluster per (service, subset tags) a route uses, with the
- *       connection policies that apply to the service (see {@link ClusterPolicies}). The name is
- *       {@code S} when the subset is the service alone, else {@code S_<hash>} where {@code <hash>}
- *       is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of the UTF-8 string {@code
- *       k1=v1,k2=v2,...} over the subset's tags other than {@code kuma.io/service}, sorted by key.
- *       With mTLS: an upstream TLS context with SNI {@link io.meshfed.xds.Sni#of}, the workload
- *       certificate, and the mesh CA plus a URI SAN check {@code spiffe://<mesh>/<S>} on the
- *       server.
+ *       connection policies that apply to the service (see {@link ClusterPolicies}); HTTP/2 to the endpoints when {@code S} is {@code http2} or {@code grpc} (see {@link
+ *       HttpUpstreams}). The name is {@code S} when the subset is the service alone, else {@code
+ *       S_<hash>} where {@code <hash>} is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of
+ *       the UTF-8 string {@code k1=v1,k2=v2,...} over the subset's tags other than {@code
+ *       kuma.io/service}, sorted by key. With mTLS: an upstream TLS context with SNI {@link
+ *       io.meshfed.xds.Sni#of}, the workload certificate, and the mesh CA plus a URI SAN check
+ *       {@code spiffe://<mesh>/<S>} on the server.
  *   <li><b>Endpoints</b> (see {@link Endpoints}): local ready inbounds (weight 1, locality = this
  *       zone) and, with mTLS only, remote zone ingresses (weight = instances, locality = their
  *       zone), one locality per zone, priority 0.
@@ -103,6 +105,7 @@ public final class SidecarGenerator {
     List<Listener> listeners = new ArrayList<>();
     Map<String, Cluster> clusters = new LinkedHashMap<>();
     List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+    List<RouteConfiguration> routes = new ArrayList<>();
 
     List<Map<String, String>> inboundTagSets = new ArrayList<>();
     for (DataplaneSpec.Inbound in : spec.inbounds()) {
@@ -115,7 +118,7 @@ public final class SidecarGenerator {
       }
       Map<String, String> tags = Dataplanes.inboundTags(in, state.zone());
       inboundTagSets.add(tags);
-      Cluster local = localCluster(in);
+      Cluster local = Inbounds.localCluster(in);
       Cluster known = clusters.putIfAbsent(local.getName(), local);
       if (known != null && !known.equals(local)) {
         throw new IllegalArgumentException(
@@ -124,11 +127,18 @@ public final class SidecarGenerator {
                 + in.port()
                 + "]: serviceAddress '"
                 + in.serviceAddress()
-                + "' (expected the same address as the other inbound with servicePort "
-                + servicePort(in)
+                + "', "
+                + Tags.PROTOCOL
+                + " '"
+                + in.tags().get(Tags.PROTOCOL)
+                + "' (expected the same address and HTTP version as the other inbound with"
+                + " servicePort "
+                + Inbounds.servicePort(in)
                 + ")");
       }
-      listeners.add(inboundListener(state, dataplane, in, tags, local.getName()));
+      Inbounds.Result inbound = Inbounds.build(state, dataplane, in, tags, local.getName());
+      listeners.add(inbound.listener());
+      inbound.routes().ifPresent(routes::add);
     }
 
     OutboundPolicies policies = OutboundPolicies.of(state, inboundTagSets);
@@ -152,72 +162,15 @@ public final class SidecarGenerator {
       if (state.mtlsEnabled()) {
         cluster.setTransportSocket(Xds.tls(TlsContexts.outbound(mesh, key)));
       }
-      ClusterPolicies.apply(policies, key.service(), state.index().http(key.service()), cluster);
+      Protocol protocol = state.index().protocol(key.service());
+      ClusterPolicies.apply(policies, key.service(), protocol, cluster);
+      HttpUpstreams.apply(cluster, protocol);
       clusters.put(key.name(), cluster.build());
       endpoints.add(Endpoints.of(state, key, key.name()));
     }
 
     List<Secret> secrets = identity.map(id -> secrets(mesh, id)).orElse(List.of());
-    return new ProxyConfig(
-        List.copyOf(clusters.values()), endpoints, listeners, List.of(), secrets);
-  }
-
-  private static int servicePort(DataplaneSpec.Inbound in) {
-    return in.servicePort() != null ? in.servicePort() : in.port();
-  }
-
-  private static Cluster localCluster(DataplaneSpec.Inbound in) {
-    String host =
-        in.serviceAddress() == null || in.serviceAddress().isEmpty()
-            ? LOCALHOST
-            : in.serviceAddress();
-    String name = "localhost:" + servicePort(in);
-    return Cluster.newBuilder()
-        .setName(name)
-        .setType(Cluster.DiscoveryType.STATIC)
-        .setConnectTimeout(Durations.fromSeconds(CONNECT_TIMEOUT_SECONDS))
-        .setLoadAssignment(
-            ClusterLoadAssignment.newBuilder()
-                .setClusterName(name)
-                .addEndpoints(
-                    LocalityLbEndpoints.newBuilder()
-                        .addLbEndpoints(Xds.endpoint(host, servicePort(in), 1))))
-        .build();
-  }
-
-  private static Listener inboundListener(
-      MeshState state,
-      Resource dataplane,
-      DataplaneSpec.Inbound in,
-      Map<String, String> tags,
-      String cluster) {
-    String address = Dataplanes.inboundAddress(dataplane, in);
-    String name = "inbound:" + address + ":" + in.port();
-    FilterChain.Builder chain = FilterChain.newBuilder();
-    if (state.mtlsEnabled()) {
-      String mesh = state.meshName();
-      chain.setTransportSocket(Xds.tls(TlsContexts.inbound(mesh)));
-      chain.addFilters(
-          Xds.filter(
-              Xds.NETWORK_RBAC,
-              RBAC.newBuilder()
-                  .setStatPrefix(Xds.statPrefix(name) + ".")
-                  .setRules(Permissions.rules(mesh, state.trafficPermissions(), tags))
-                  .build()));
-    }
-    chain.addFilters(
-        Xds.filter(
-            Xds.TCP_PROXY,
-            TcpProxy.newBuilder()
-                .setStatPrefix(Xds.statPrefix(cluster))
-                .setCluster(cluster)
-                .build()));
-    return Listener.newBuilder()
-        .setName(name)
-        .setAddress(Xds.address(address, in.port()))
-        .setTrafficDirection(TrafficDirection.INBOUND)
-        .addFilterChains(chain)
-        .build();
+    return new ProxyConfig(List.copyOf(clusters.values()), endpoints, listeners, routes, secrets);
   }
 
   private static List<Secret> secrets(String mesh, Identity id) {

@@ -18,7 +18,16 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 final class Xds {
   static final String TLS_SOCKET = "envoy.transport_sockets.tls";
   static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
-  static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
+
+  /**
+   * The HTTP connection manager's filter name. Envoy finds the filter by its typed config, so the
+   * name only labels it; this is the one java-control-plane's {@code Snapshot.ensureConsistent}
+   * (run by the zone before publishing) looks for when it collects a listener's RDS references.
+   * Under the newer {@code envoy.filters.network.http_connection_manager} the check sees no
+   * reference, and refuses every snapshot that carries a route configuration.
+   */
+  static final String HTTP_CONNECTION_MANAGER = "envoy.http_connection_manager";
+
   static final String NETWORK_RBAC = "envoy.filters.network.rbac";
   static final String ROUTER = "envoy.filters.http.router";
 

@@ -14,6 +14,7 @@ import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.xds.MeshIndex;
 import io.meshfed.xds.MeshState;
+import io.meshfed.xds.Protocol;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,41 @@ class MeshIndexTest {
     // with mTLS the remote instance counts, and it does not say http
     MeshIndex mtls = state(true, List.of(a, b, c, d), List.of(remote)).index();
     assertThat(mtls.http("api")).isFalse();
+  }
+
+  @Test
+  void protocolIsTheOneEveryKnownInstanceDeclaresRemoteOnesIncluded() {
+    Resource a =
+        dataplane(
+            "a", "10.0.0.1", List.of(inbound(1, 1, svc("api", Tags.PROTOCOL, "http2"))), List.of());
+    Resource b =
+        dataplane(
+            "b", "10.0.0.2", List.of(inbound(1, 1, svc("db", Tags.PROTOCOL, "grpc"))), List.of());
+    Resource remote =
+        ingress(
+            "zone-2-ingress",
+            "zone-2",
+            "192.168.2.10",
+            10001,
+            List.of(
+                available(svc("api", Tags.PROTOCOL, "http2", Tags.ZONE, "zone-2"), 1),
+                available(svc("db", Tags.PROTOCOL, "http", Tags.ZONE, "zone-2"), 1),
+                available(svc("search", Tags.PROTOCOL, "grpc", Tags.ZONE, "zone-2"), 3),
+                available(svc("queue", Tags.PROTOCOL, "kafka", Tags.ZONE, "zone-2"), 1)));
+
+    MeshIndex mtls = state(true, List.of(a, b), List.of(remote)).index();
+    assertThat(mtls.protocol("api")).isEqualTo(Protocol.HTTP2);
+    assertThat(mtls.protocol("db")).as("grpc here, http there").isEqualTo(Protocol.TCP);
+    assertThat(mtls.protocol("search"))
+        .as("known only through the ingress")
+        .isEqualTo(Protocol.GRPC);
+    assertThat(mtls.protocol("queue")).isEqualTo(Protocol.TCP);
+    assertThat(mtls.http("search")).isTrue();
+
+    // without mTLS remote instances are unreachable and do not count
+    MeshIndex plain = state(false, List.of(a, b), List.of(remote)).index();
+    assertThat(plain.protocol("db")).isEqualTo(Protocol.GRPC);
+    assertThat(plain.protocol("search")).isEqualTo(Protocol.TCP);
   }
 
   @Test

@@ -44,7 +44,12 @@ final class Scenarios {
         mtlsSplitByZone(),
         mtlsHttp(),
         denyAll(),
-        PolicyScenarios.connectionPolicies());
+        PolicyScenarios.connectionPolicies(),
+        l7("mtls-l7-http", true, HTTP),
+        l7("mtls-l7-http2", true, "http2"),
+        l7("mtls-l7-grpc", true, "grpc"),
+        l7("mtls-off-l7-http2", false, "http2"),
+        mixedProtocols());
   }
 
   static Resource web(Map<String, String> webTags) {
@@ -265,5 +270,66 @@ final class Scenarios {
             List.of(permission("db-only", List.of(svc("web")), List.of(svc("db")))),
             List.of());
     return new Scenario("mtls-deny-all", state, backend);
+  }
+
+  /**
+   * An {@code api} dataplane whose inbound and whose outbound service ({@code backend}: one local
+   * instance, two behind zone-2's ingress) all declare {@code protocol}; permissions allow web to
+   * api (applies), web to backend and everyone to api v2 (do not apply).
+   */
+  static Scenario l7(String name, boolean mtls, String protocol) {
+    Resource api =
+        dataplane(
+            "api-1",
+            "10.0.0.5",
+            List.of(inbound(10080, 8080, svc("api", Tags.PROTOCOL, protocol))),
+            List.of(DataplaneSpec.Outbound.of(10001, "backend")));
+    MeshState state =
+        new MeshState(
+            Fixtures.ZONE,
+            mesh(mtls),
+            List.of(api, backend("backend-1", "10.0.0.2", "v1", Tags.PROTOCOL, protocol)),
+            List.of(
+                ingress(
+                    "zone-2-ingress",
+                    "zone-2",
+                    "192.168.2.10",
+                    10001,
+                    List.of(
+                        available(
+                            svc("backend", Tags.PROTOCOL, protocol, Tags.ZONE, "zone-2"), 2)))),
+            List.of(
+                permission("web-to-api", List.of(svc("web")), List.of(svc("api"))),
+                permission("web-to-backend", List.of(svc("web")), List.of(svc("backend"))),
+                permission(
+                    "any-to-api-v2",
+                    List.of(svc(Tags.WILDCARD)),
+                    List.of(svc("api", "version", "v2")))),
+            List.of());
+    return new Scenario(name, state, api);
+  }
+
+  /**
+   * mTLS on: the local backend says {@code http2}, zone-2's says {@code http}; the outbound falls
+   * back to TCP and the cluster keeps Envoy's default HTTP version (it carries bytes).
+   */
+  static Scenario mixedProtocols() {
+    Resource web = web(svc("web"));
+    MeshState state =
+        new MeshState(
+            Fixtures.ZONE,
+            mesh(true),
+            List.of(web, backend("backend-1", "10.0.0.2", "v1", Tags.PROTOCOL, "http2")),
+            List.of(
+                ingress(
+                    "zone-2-ingress",
+                    "zone-2",
+                    "192.168.2.10",
+                    10001,
+                    List.of(
+                        available(svc("backend", Tags.PROTOCOL, HTTP, Tags.ZONE, "zone-2"), 2)))),
+            List.of(permission("web-to-backend", List.of(svc("web")), List.of(svc("backend")))),
+            List.of());
+    return new Scenario("mtls-mixed-protocols", state, web);
   }
 }

@@ -8,8 +8,11 @@ import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
@@ -32,9 +35,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Envoy itself accepts the generated config: each scenario, with a real certificate and key, as the
  * static resources of a bootstrap that {@code envoy --mode validate} parses. Static resources
- * cannot use EDS or ADS-sourced SDS, so the validation copy differs only there: EDS clusters become
- * STATIC with their generated endpoints inlined, SDS references keep their names but lose the ADS
- * source (Envoy then resolves them from {@code static_resources.secrets}).
+ * cannot use EDS, RDS or ADS-sourced SDS, so the validation copy differs only there: EDS clusters
+ * become STATIC with their generated endpoints inlined, an RDS reference becomes the generated
+ * route configuration it names, inline, SDS references keep their names but lose the ADS source
+ * (Envoy then resolves them from {@code static_resources.secrets}).
  */
 class SidecarEnvoyValidationTest {
 
@@ -64,6 +68,9 @@ class SidecarEnvoyValidationTest {
     Map<String, ClusterLoadAssignment> endpoints =
         c.endpoints().stream()
             .collect(Collectors.toMap(ClusterLoadAssignment::getClusterName, Function.identity()));
+    Map<String, RouteConfiguration> routes =
+        c.routes().stream()
+            .collect(Collectors.toMap(RouteConfiguration::getName, Function.identity()));
     Bootstrap.StaticResources.Builder resources = Bootstrap.StaticResources.newBuilder();
     for (Cluster cluster : c.clusters()) {
       Cluster.Builder b = cluster.toBuilder();
@@ -83,11 +90,31 @@ class SidecarEnvoyValidationTest {
         if (chain.hasTransportSocket()) {
           chain.setTransportSocket(withStaticSecrets(chain.getTransportSocket()));
         }
+        for (Filter.Builder filter : chain.getFiltersBuilderList()) {
+          if (filter.getTypedConfig().is(HttpConnectionManager.class)) {
+            filter.setTypedConfig(
+                Any.pack(
+                    withInlineRoutes(
+                        filter.getTypedConfig().unpack(HttpConnectionManager.class), routes)));
+          }
+        }
       }
       resources.addListeners(b);
     }
     resources.addAllSecrets(c.secrets());
     return Bootstrap.newBuilder().setStaticResources(resources).build();
+  }
+
+  /** An RDS reference (over ADS) replaced by the generated route configuration it names. */
+  private static HttpConnectionManager withInlineRoutes(
+      HttpConnectionManager hcm, Map<String, RouteConfiguration> routes) {
+    if (!hcm.hasRds()) {
+      return hcm;
+    }
+    assertThat(hcm.getRds().getConfigSource()).isEqualTo(Xds.ADS);
+    RouteConfiguration inline = routes.get(hcm.getRds().getRouteConfigName());
+    assertThat(inline).as("route configuration %s", hcm.getRds().getRouteConfigName()).isNotNull();
+    return hcm.toBuilder().clearRds().setRouteConfig(inline).build();
   }
 
   private static TransportSocket withStaticSecrets(TransportSocket socket)

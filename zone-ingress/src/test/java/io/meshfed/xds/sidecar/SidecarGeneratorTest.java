@@ -4,7 +4,9 @@ import static io.meshfed.xds.sidecar.Fixtures.FAKE_IDENTITY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -13,10 +15,15 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.xds.EnvoyJson;
@@ -33,6 +40,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SidecarGeneratorTest {
 
@@ -70,6 +78,25 @@ class SidecarGeneratorTest {
     ProxyConfig a = generate(s);
     ProxyConfig b = generate(new Scenarios.Scenario(s.name(), shuffled, s.dataplane()));
     assertThat(b).isEqualTo(a);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void theZonesSnapshotCheckAcceptsIt(Scenarios.Scenario s) throws Exception {
+    ProxyConfig c = generate(s);
+    // what the zone runs before publishing: every EDS and RDS reference resolves, none is extra
+    Snapshot.create(
+            c.clusters(),
+            "1",
+            c.endpoints(),
+            "1",
+            c.listeners(),
+            "1",
+            c.routes(),
+            "1",
+            c.secrets(),
+            "1")
+        .ensureConsistent();
   }
 
   @Test
@@ -255,6 +282,164 @@ class SidecarGeneratorTest {
     assertThat(RouteSelector.select(routes.subList(0, 2), web, "db")).isEmpty();
   }
 
+  @Test
+  void httpInboundChecksPermissionsPerRequestFromItsRouteConfiguration() throws Exception {
+    ProxyConfig c = generate(Scenarios.l7("mtls-l7-http", true, Scenarios.HTTP));
+    Listener inbound = listener(c, "inbound:10.0.0.5:10080");
+
+    assertThat(inbound.getFilterChains(0).hasTransportSocket()).isTrue();
+    assertThat(inbound.getFilterChains(0).getFiltersList())
+        .extracting(Filter::getName)
+        .containsExactly("envoy.http_connection_manager");
+    HttpConnectionManager hcm = hcm(inbound);
+    assertThat(hcm.getStatPrefix()).isEqualTo("localhost_8080");
+    assertThat(hcm.getRds().getRouteConfigName()).isEqualTo("inbound:10.0.0.5:10080");
+    assertThat(hcm.getRds().getConfigSource()).isEqualTo(Xds.ADS);
+    assertThat(hcm.getHttpFiltersList())
+        .extracting(HttpFilter::getName)
+        .containsExactly("envoy.filters.http.rbac", "envoy.filters.http.router");
+    var listenerRbac =
+        hcm.getHttpFilters(0)
+            .getTypedConfig()
+            .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class);
+    assertThat(listenerRbac.getRules().getAction())
+        .isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW);
+    assertThat(listenerRbac.getRules().getPoliciesMap()).as("denies unless overridden").isEmpty();
+
+    assertThat(c.routes())
+        .extracting(RouteConfiguration::getName)
+        .containsExactly(inbound.getName());
+    VirtualHost vhost = c.routes().get(0).getVirtualHosts(0);
+    assertThat(vhost.getName()).isEqualTo("api");
+    assertThat(vhost.getRoutes(0).getMatch().getPrefix()).isEqualTo("/");
+    assertThat(vhost.getRoutes(0).getRoute().getCluster()).isEqualTo("localhost:8080");
+    RBACPerRoute perRoute =
+        vhost
+            .getTypedPerFilterConfigMap()
+            .get("envoy.filters.http.rbac")
+            .unpack(RBACPerRoute.class);
+    assertThat(perRoute.getRbac().getRules().getPoliciesMap()).containsOnlyKeys("web-to-api");
+    assertThat(
+            perRoute
+                .getRbac()
+                .getRules()
+                .getPoliciesMap()
+                .get("web-to-api")
+                .getPrincipals(0)
+                .getAndIds()
+                .getIds(0)
+                .getAuthenticated()
+                .getPrincipalName()
+                .getExact())
+        .isEqualTo("spiffe://default/web");
+
+    // http: HTTP/1.1 to the app and to backend, through HTTP connection managers
+    assertThat(cluster(c, "localhost:8080").getTypedExtensionProtocolOptionsMap()).isEmpty();
+    assertThat(cluster(c, "backend").getTypedExtensionProtocolOptionsMap()).isEmpty();
+    assertThat(listener(c, "outbound:127.0.0.1:10001").getFilterChains(0).getFilters(0).getName())
+        .isEqualTo("envoy.http_connection_manager");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http2", "grpc"})
+  void http2AndGrpcSpeakHttp2ToTheAppAndToTheService(String protocol) throws Exception {
+    ProxyConfig c = generate(Scenarios.l7("l7", true, protocol));
+
+    assertThat(hcm(listener(c, "inbound:10.0.0.5:10080")).getRds().getRouteConfigName())
+        .isEqualTo("inbound:10.0.0.5:10080");
+    assertThat(hcm(listener(c, "outbound:127.0.0.1:10001")).getRouteConfig().getName())
+        .isEqualTo("outbound:backend");
+    for (String name : List.of("localhost:8080", "backend")) {
+      Any options =
+          cluster(c, name)
+              .getTypedExtensionProtocolOptionsMap()
+              .get("envoy.extensions.upstreams.http.v3.HttpProtocolOptions");
+      assertThat(options).as("%s protocol options", name).isNotNull();
+      assertThat(
+              options
+                  .unpack(HttpProtocolOptions.class)
+                  .getExplicitHttpConfig()
+                  .hasHttp2ProtocolOptions())
+          .as(name)
+          .isTrue();
+    }
+    // the zone-2 instances (their protocol known from the ingress) are in the HTTP/2 cluster
+    assertThat(addresses(endpoints(c, "backend")))
+        .containsExactly("zone-1 10.0.0.2:10080 w1", "zone-2 192.168.2.10:10001 w2");
+  }
+
+  @Test
+  void mixedProtocolsFallBackToTcp() throws Exception {
+    ProxyConfig c = generate(Scenarios.mixedProtocols());
+
+    assertThat(listener(c, "outbound:127.0.0.1:10001").getFilterChains(0).getFiltersList())
+        .extracting(Filter::getName)
+        .containsExactly("envoy.filters.network.tcp_proxy");
+    assertThat(cluster(c, "backend").getTypedExtensionProtocolOptionsMap()).isEmpty();
+    assertThat(addresses(endpoints(c, "backend")))
+        .containsExactly("zone-1 10.0.0.2:10080 w1", "zone-2 192.168.2.10:10001 w2");
+    assertThat(c.routes()).isEmpty(); // web's own inbound is TCP
+  }
+
+  @Test
+  void withoutMtlsAnHttpInboundHasNoRbac() throws Exception {
+    ProxyConfig c = generate(Scenarios.l7("mtls-off-l7-http2", false, "http2"));
+    Listener inbound = listener(c, "inbound:10.0.0.5:10080");
+
+    assertThat(inbound.getFilterChains(0).hasTransportSocket()).isFalse();
+    assertThat(hcm(inbound).getHttpFiltersList())
+        .extracting(HttpFilter::getName)
+        .containsExactly("envoy.filters.http.router");
+    assertThat(c.routes().get(0).getVirtualHosts(0).getTypedPerFilterConfigMap()).isEmpty();
+    assertThat(cluster(c, "localhost:8080").getTypedExtensionProtocolOptionsMap()).hasSize(1);
+  }
+
+  @Test
+  void twoInboundsOnOneServicePortMustAgreeOnTheHttpVersion() {
+    var dp =
+        Fixtures.dataplane(
+            "api-1",
+            "10.0.0.5",
+            List.of(
+                Fixtures.inbound(10080, 8080, Fixtures.svc("api", Tags.PROTOCOL, "http2")),
+                Fixtures.inbound(10081, 8080, Fixtures.svc("api-v1", Tags.PROTOCOL, "http"))),
+            List.of());
+    MeshState state =
+        new MeshState(
+            Fixtures.ZONE, Fixtures.mesh(false), List.of(dp), List.of(), List.of(), List.of());
+
+    assertThatThrownBy(() -> SidecarGenerator.generate(state, dp, Optional.empty()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("networking.inbound[port=10081]")
+        .hasMessageContaining("kuma.io/protocol 'http'")
+        .hasMessageContaining("(expected the same address and HTTP version as the other inbound");
+  }
+
+  @Test
+  void aPermissionChangeOnAnHttpInboundChangesOnlyItsRouteConfiguration() {
+    Scenarios.Scenario s = Scenarios.l7("l7", true, Scenarios.HTTP);
+    MeshState st = s.state();
+    MeshState revoked =
+        new MeshState(
+            st.zone(),
+            st.mesh(),
+            st.dataplanes(),
+            st.zoneIngresses(),
+            st.trafficPermissions().stream().filter(p -> !p.name().equals("web-to-api")).toList(),
+            st.trafficRoutes());
+
+    ProxyConfig before = generate(s);
+    ProxyConfig after = generate(new Scenarios.Scenario("l7", revoked, s.dataplane()));
+
+    // the listener stays as it is, so Envoy does not drain its connections ...
+    assertThat(after.listeners()).isEqualTo(before.listeners());
+    assertThat(after.clusters()).isEqualTo(before.clusters());
+    // ... and the next request on any of them meets the new rules: nobody is allowed any more
+    assertThat(after.routes()).isNotEqualTo(before.routes());
+    assertThat(after.routes().get(0).getVirtualHosts(0).getTypedPerFilterConfigMap())
+        .containsKey("envoy.filters.http.rbac");
+  }
+
   // --- helpers ---
 
   static String print(ProxyConfig c) {
@@ -287,6 +472,10 @@ class SidecarGeneratorTest {
 
   private static Listener listener(ProxyConfig c, String name) {
     return c.listeners().stream().filter(l -> l.getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  private static HttpConnectionManager hcm(Listener l) throws InvalidProtocolBufferException {
+    return l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
   }
 
   private static Cluster cluster(ProxyConfig c, String name) {

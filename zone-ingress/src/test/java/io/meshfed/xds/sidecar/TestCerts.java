@@ -24,7 +24,13 @@ final class TestCerts {
 
   private TestCerts() {}
 
+  /** A workload identity for {@code service}, signed by a CA made for it alone. */
   static Identity identity(String mesh, String service) throws Exception {
+    return ca(mesh).issue(service);
+  }
+
+  /** A new self-signed CA for {@code mesh}. */
+  static Ca ca(String mesh) throws Exception {
     KeyPair caKey = ecKey();
     X500Name caName = new X500Name("CN=meshfed test CA " + mesh);
     X509CertificateHolder ca =
@@ -37,27 +43,35 @@ final class TestCerts {
                 caKey.getPublic())
             .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
             .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate()));
-    KeyPair leafKey = ecKey();
-    X509CertificateHolder leaf =
-        new JcaX509v3CertificateBuilder(
-                caName,
-                BigInteger.TWO,
-                Date.from(NOT_BEFORE),
-                Date.from(NOT_AFTER),
-                new X500Name("CN=" + service),
-                leafKey.getPublic())
-            .addExtension(
-                Extension.subjectAlternativeName,
-                true,
-                new GeneralNames(
-                    new GeneralName(
-                        GeneralName.uniformResourceIdentifier, "spiffe://" + mesh + "/" + service)))
-            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate()));
-    return new Identity(
-        pem("CERTIFICATE", leaf.getEncoded()),
-        pem("PRIVATE KEY", leafKey.getPrivate().getEncoded()),
-        pem("CERTIFICATE", ca.getEncoded()),
-        NOT_AFTER);
+    return new Ca(mesh, caName, caKey, ca);
+  }
+
+  /** A mesh CA that issues workload certificates with the URI SAN {@code spiffe://<mesh>/<S>}. */
+  record Ca(String mesh, X500Name name, KeyPair key, X509CertificateHolder certificate) {
+    Identity issue(String service) throws Exception {
+      KeyPair leafKey = ecKey();
+      X509CertificateHolder leaf =
+          new JcaX509v3CertificateBuilder(
+                  name,
+                  BigInteger.valueOf(System.nanoTime()),
+                  Date.from(NOT_BEFORE),
+                  Date.from(NOT_AFTER),
+                  new X500Name("CN=" + service),
+                  leafKey.getPublic())
+              .addExtension(
+                  Extension.subjectAlternativeName,
+                  true,
+                  new GeneralNames(
+                      new GeneralName(
+                          GeneralName.uniformResourceIdentifier,
+                          "spiffe://" + mesh + "/" + service)))
+              .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate()));
+      return new Identity(
+          pem("CERTIFICATE", leaf.getEncoded()),
+          pem("PRIVATE KEY", leafKey.getPrivate().getEncoded()),
+          pem("CERTIFICATE", certificate.getEncoded()),
+          NOT_AFTER);
+    }
   }
 
   private static KeyPair ecKey() throws Exception {
