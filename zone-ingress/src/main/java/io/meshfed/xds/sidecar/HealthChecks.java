@@ -9,14 +9,14 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink;
+import io.envoyproxy.envoy.type.v3.CodecClientType;
 import io.envoyproxy.envoy.type.v3.Int64Range;
 import io.envoyproxy.envoy.type.v3.Percent;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.HealthCheckSpec;
+import io.meshfed.xds.Protocol;
 import java.util.Base64;
 import java.util.HexFormat;
-import io.envoyproxy.envoy.type.v3.CodecClientType;
-import io.meshfed.xds.Protocol;
 import java.util.Optional;
 
 /**

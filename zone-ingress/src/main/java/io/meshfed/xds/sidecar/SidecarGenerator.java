@@ -1,6 +1,5 @@
 package io.meshfed.xds.sidecar;
 
-import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -14,8 +13,8 @@ import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.MeshState;
-import io.meshfed.xds.ProxyConfig;
 import io.meshfed.xds.Protocol;
+import io.meshfed.xds.ProxyConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -48,13 +47,14 @@ import java.util.Set;
  *       an {@code http_connection_manager} with an inline route config: one route per {@code
  *       conf.http} rule, in order, then a catch-all {@code /} route for the split or destination.
  *   <li><b>Clusters</b>: one EDS cluster per (service, subset tags) a route uses, with the
- *       connection policies that apply to the service (see {@link ClusterPolicies}); HTTP/2 to the endpoints when {@code S} is {@code http2} or {@code grpc} (see {@link
- *       HttpUpstreams}). The name is {@code S} when the subset is the service alone, else {@code
- *       S_<hash>} where {@code <hash>} is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of
- *       the UTF-8 string {@code k1=v1,k2=v2,...} over the subset's tags other than {@code
- *       kuma.io/service}, sorted by key. With mTLS: an upstream TLS context with SNI {@link
- *       io.meshfed.xds.Sni#of}, the workload certificate, and the mesh CA plus a URI SAN check
- *       {@code spiffe://<mesh>/<S>} on the server.
+ *       connection policies that apply to the service (see {@link ClusterPolicies}); HTTP/2 to the
+ *       endpoints when {@code S} is {@code http2} or {@code grpc} (see {@link HttpUpstreams}). The
+ *       name is {@code S} when the subset is the service alone, else {@code S_<hash>} where {@code
+ *       <hash>} is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of the UTF-8 string {@code
+ *       k1=v1,k2=v2,...} over the subset's tags other than {@code kuma.io/service}, sorted by key.
+ *       With mTLS: an upstream TLS context with SNI {@link io.meshfed.xds.Sni#of}, the workload
+ *       certificate, and the mesh CA plus a URI SAN check {@code spiffe://<mesh>/<S>} on the
+ *       server.
  *   <li><b>Endpoints</b> (see {@link Endpoints}): local ready inbounds (weight 1, locality = this
  *       zone) and, with mTLS only, remote zone ingresses (weight = instances, locality = their
  *       zone), one locality per zone, priority 0.

@@ -11,10 +11,12 @@ import io.envoyproxy.envoy.config.core.v3.HealthCheck;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.type.v3.CodecClientType;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.CircuitBreakerSpec;
 import io.meshfed.model.spec.HealthCheckSpec;
+import io.meshfed.model.spec.Tags;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.ProxyConfig;
 import java.util.List;
@@ -231,6 +233,42 @@ class ConnectionPoliciesTest {
     assertThat(db.hasTcpHealthCheck()).isTrue();
     assertThat(db.getTcpHealthCheck().hasSend()).isFalse();
     assertThat(clustersOf(c, "db").get(0).hasCommonLbConfig()).isFalse();
+  }
+
+  @Test
+  void anHttpCheckOfAGrpcServiceSpeaksHttp2() {
+    MeshState s = PolicyScenarios.connectionPolicies().state();
+    List<io.meshfed.model.Resource> dataplanes =
+        s.dataplanes().stream()
+            .map(
+                d ->
+                    d.name().equals("api-1")
+                        ? Fixtures.dataplane(
+                            "api-1",
+                            "10.0.0.6",
+                            List.of(
+                                Fixtures.inbound(
+                                    18080, 8080, Fixtures.svc("api", Tags.PROTOCOL, "grpc"))),
+                            List.of())
+                        : d)
+            .toList();
+    MeshState grpc =
+        new MeshState(
+            s.zone(),
+            s.mesh(),
+            dataplanes,
+            s.zoneIngresses(),
+            s.trafficPermissions(),
+            s.trafficRoutes(),
+            s.policies());
+
+    HealthCheck api =
+        clustersOf(generate(grpc), "api").get(0).getHealthChecksList().stream().collect(onlyOne());
+    assertThat(api.getHttpHealthCheck().getPath()).isEqualTo("/health");
+    assertThat(api.getHttpHealthCheck().getCodecClientType()).isEqualTo(CodecClientType.HTTP2);
+    HealthCheck http =
+        clustersOf(generate(s), "api").get(0).getHealthChecksList().stream().collect(onlyOne());
+    assertThat(http.getHttpHealthCheck().getCodecClientType()).isEqualTo(CodecClientType.HTTP1);
   }
 
   @Test
