@@ -280,7 +280,12 @@ class CrossZoneTrafficIT {
     Distribution plain = probe.send(40);
     assertThat(plain.answered("zone-1")).as("mTLS off: %s", plain).isEqualTo(40);
 
-    // 2. mTLS on, no TrafficPermission: every connection is refused by the backends' RBAC
+    // 2. mTLS on, no TrafficPermission (the mesh's default allow-all deleted, as a Kuma user
+    // would): every connection is refused by the backends' RBAC
+    assertThat(
+            f.delete(f.global.api, "/meshes/default/traffic-permissions/allow-all-default")
+                .statusCode())
+        .isEqualTo(200);
     f.apply(f.global.api, "/meshes/default", MESH_MTLS_ON);
     await().atMost(CONVERGE).until(() -> probe.send(5).allFailed());
     Distribution denied = probe.send(40);

@@ -61,9 +61,39 @@ abstract class FederationContract {
     f.close();
   }
 
-  /** Every example of Kuma's docs whose type global sends to zones, plus the meshes they need. */
+  /**
+   * Policies of the types whose Kuma examples all use a field meshfed refuses (HTTP timeouts and
+   * retries), written with what meshfed applies.
+   */
+  static final List<String> TCP_ONLY_EXAMPLES =
+      List.of(
+          """
+          type: Timeout
+          mesh: default
+          name: timeout-tcp
+          sources: [{match: {kuma.io/service: web}}]
+          destinations: [{match: {kuma.io/service: backend}}]
+          conf: {connectTimeout: 3s, tcp: {idleTimeout: 10m}}
+          """,
+          """
+          type: Retry
+          mesh: default
+          name: retry-tcp
+          sources: [{match: {kuma.io/service: web}}]
+          destinations: [{match: {kuma.io/service: backend}}]
+          conf: {tcp: {maxConnectAttempts: 3}}
+          """);
+
+  /**
+   * Every example of Kuma's docs whose type global sends to zones and that meshfed accepts, plus
+   * the meshes they need.
+   */
   static List<Resource> globalOwnedExamples() throws IOException {
     Map<String, Resource> byKey = new LinkedHashMap<>();
+    for (String yaml : TCP_ONLY_EXAMPLES) {
+      Resource r = CODEC.decodeOne(yaml);
+      byKey.put(r.key().toString(), r);
+    }
     Path examples = Path.of(System.getProperty("meshfed.examples"));
     try (var files = Files.list(examples)) {
       for (Path file : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
@@ -132,10 +162,7 @@ abstract class FederationContract {
             "HealthCheck",
             "CircuitBreaker",
             "Timeout",
-            "Retry",
-            "TrafficLog",
-            "TrafficTrace",
-            "ProxyTemplate");
+            "Retry");
     for (Resource r : examples) {
       f.apply(f.global.api, path(r), CODEC.toJson(r));
     }

@@ -40,6 +40,9 @@ class ZoneReadinessIT {
     }
   }
 
+  /** The 20 written below and the mesh's default {@code allow-all-default}. */
+  private static final int PERMISSIONS = 21;
+
   @Test
   void readyOnlyAfterTheFirstSyncThenADataplaneIsAcceptedAtOnce() throws Exception {
     f = new Federation(dir).startGlobal();
@@ -73,7 +76,7 @@ class ZoneReadinessIT {
             "/meshes/default/dataplanes/web-1",
             EmbeddedStoreKillIT.dataplane("web-1", 18080));
     assertThat(dp.statusCode()).as(dp.body()).isIn(200, 201);
-    assertThat(f.names(zone1.api, "/meshes/default/traffic-permissions")).hasSize(20);
+    assertThat(f.names(zone1.api, "/meshes/default/traffic-permissions")).hasSize(PERMISSIONS);
     await("web-1 on global")
         .atMost(SYNC)
         .until(() -> f.get(f.global.api, "/meshes/default/dataplanes/zone-1.web-1") != null);
@@ -85,6 +88,6 @@ class ZoneReadinessIT {
     f.restart(zone1);
     assertThat(f.get(zone1.api, "/status/global").path("connected").asBoolean()).isFalse();
     assertThat(f.get(zone1.api, "/meshes/default/dataplanes/web-1")).isNotNull();
-    assertThat(f.names(zone1.api, "/meshes/default/traffic-permissions")).hasSize(20);
+    assertThat(f.names(zone1.api, "/meshes/default/traffic-permissions")).hasSize(PERMISSIONS);
   }
 }

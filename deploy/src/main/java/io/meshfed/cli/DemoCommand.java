@@ -143,7 +143,11 @@ final class DemoCommand implements Callable<Integer> {
       await("zone-1's backend answering", () -> probe.send(5).answered("zone-1") == 5);
       measure(probe, "mTLS off", requests);
 
-      step("5. On global: mTLS on. No TrafficPermission yet, so every connection is refused");
+      step(
+          "5. On global: the mesh's default allow-all TrafficPermission deleted, then mTLS on."
+              + " No TrafficPermission is left, so every connection is refused");
+      System.out.println("$ meshfed delete traffic-permission allow-all-default -m default");
+      cli("delete", "traffic-permission", "allow-all-default", "-m", "default", "--api", api);
       apply(dataDir, "demo-mesh-mtls.yaml", api);
       await("mTLS denying everything", () -> probe.send(5).allFailed());
       measure(probe, "mTLS on, no TrafficPermission", requests);

@@ -125,6 +125,42 @@ class CliIT {
   }
 
   @Test
+  void applyRefusesWhatIsNotAppliedYetByFieldAndANewMeshHasItsDefaults() throws Exception {
+    Path f =
+        file(
+            "refused.yaml",
+            """
+            type: Mesh
+            name: default
+            ---
+            type: TrafficLog
+            name: all
+            mesh: default
+            sources: [{match: {kuma.io/service: '*'}}]
+            destinations: [{match: {kuma.io/service: '*'}}]
+            ---
+            type: Timeout
+            name: http-timeout
+            mesh: default
+            sources: [{match: {kuma.io/service: '*'}}]
+            destinations: [{match: {kuma.io/service: '*'}}]
+            conf: {connectTimeout: 2s, http: {requestTimeout: 1s}}
+            """);
+    MeshfedProcess.Result r = cli("apply", "-f", f.toString());
+
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.stdout())
+        .contains("type: TrafficLog is not supported yet")
+        .contains("conf.http: not supported yet")
+        .contains("applied 1 of 3 documents; 2 failed");
+    assertThat(cli("get", "timeout", "http-timeout").exitCode()).isEqualTo(1);
+    assertThat(cli("get", "traffic-permission", "allow-all-default").exitCode()).isZero();
+    assertThat(cli("get", "timeouts").stdout())
+        .contains("timeout-all-default")
+        .doesNotContain("http-timeout");
+  }
+
+  @Test
   void nullFieldsAreOneLinePerDocumentAndScalarsKeepTheirText() throws Exception {
     Path f =
         file(

@@ -49,6 +49,7 @@ class DemoIT {
         .contains("zone-2   Online")
         .contains("backend-1")
         .contains("\"upToDate\" : true")
+        .contains("deleted TrafficPermission 'default/allow-all-default'")
         .contains("Done: the Envoys, demo apps and control planes stop now");
 
     int[] plain = row(out, "mTLS off");

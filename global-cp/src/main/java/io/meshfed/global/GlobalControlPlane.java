@@ -202,7 +202,8 @@ public final class GlobalControlPlane implements AutoCloseable {
             .mode(ControlPlaneMode.GLOBAL)
             .bind(config.apiAddress(), config.apiPort())
             .listener(config.apiListener())
-            .store(store)
+            // A Mesh created through the API gets its default policies (Kuma's allow-all, ...).
+            .store(new DefaultPoliciesStore(store))
             .codec(codec)
             .meterRegistry(meters)
             .readiness(ready::get)

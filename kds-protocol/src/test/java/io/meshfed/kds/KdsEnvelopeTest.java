@@ -114,6 +114,51 @@ class KdsEnvelopeTest {
   }
 
   @Test
+  void whatThisVersionDoesNotApplyIsRejectedByNameAsFromAnOlderGlobal() {
+    // An older global stored and sends what this zone does not apply yet: a TrafficTrace and a
+    // Mesh with a provided CA. The zone NACKs those two by name and keeps the rest.
+    ResourceCodec olderGlobal =
+        new ResourceCodec(
+            io.meshfed.model.StandardTypes.registry(),
+            io.meshfed.model.validation.NotSupported.none());
+    KdsEnvelope sender = new KdsEnvelope(olderGlobal);
+    KdsEnvelope zone =
+        new KdsEnvelope(new ResourceCodec(io.meshfed.model.StandardTypes.registry()));
+    Resource provided =
+        sender.encode(
+            olderGlobal.decodeOne(
+                """
+                type: Mesh
+                name: m
+                mtls:
+                  enabledBackend: ca
+                  backends: [{name: ca, type: provided, conf: {cert: {secret: c}, key: {secret: k}}}]
+                """));
+    Resource builtin = sender.encode(TestTypes.mesh("default"));
+    Resource trace =
+        sender.encode(
+            olderGlobal.decodeOne(
+                "type: TrafficTrace\nmesh: default\nname: t\n"
+                    + "selectors: [{match: {kuma.io/service: '*'}}]\n"));
+
+    KdsEnvelope.Decoding meshes = zone.decode(TestTypes.MESH, List.of(provided, builtin));
+    KdsEnvelope.Decoding traces = zone.decode("TrafficTrace", List.of(trace));
+
+    assertThat(meshes.accepted()).extracting(KdsReceived::name).containsExactly("default");
+    assertThat(meshes.rejected())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.name()).isEqualTo("m");
+              assertThat(r.reason())
+                  .contains("mtls.backends[0].type: 'provided' is not supported yet");
+            });
+    assertThat(traces.rejected())
+        .singleElement()
+        .satisfies(r -> assertThat(r.reason()).contains("TrafficTrace is not supported yet"));
+  }
+
+  @Test
   void unknownTypeRejectsEveryResource() {
     Resource good = envelope.encode(TestTypes.mesh("m1"));
 

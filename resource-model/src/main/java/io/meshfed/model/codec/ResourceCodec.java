@@ -29,6 +29,7 @@ import io.meshfed.model.Spec;
 import io.meshfed.model.SpecLayout;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.validation.Names;
+import io.meshfed.model.validation.NotSupported;
 import io.meshfed.model.validation.ValidationException;
 import io.meshfed.model.validation.Violation;
 import io.meshfed.model.validation.Violations;
@@ -40,6 +41,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -54,12 +56,23 @@ public final class ResourceCodec {
       Set.of("type", "name", "mesh", "labels", "creationTime", "modificationTime");
 
   private final TypeRegistry registry;
+  private final NotSupported notSupported;
   private final ObjectMapper json;
   private final ObjectMapper specJson;
   private final YAMLMapper yaml;
 
+  /** A codec that refuses what this version does not apply ({@link NotSupported#standard()}). */
   public ResourceCodec(TypeRegistry registry) {
+    this(registry, NotSupported.standard());
+  }
+
+  /**
+   * A codec that refuses {@code notSupported} on decode ({@link NotSupported#none()} to check only
+   * Kuma's format).
+   */
+  public ResourceCodec(TypeRegistry registry, NotSupported notSupported) {
     this.registry = registry;
+    this.notSupported = java.util.Objects.requireNonNull(notSupported, "notSupported");
     this.json = configure(JsonMapper.builder()).build();
     this.specJson =
         configure(JsonMapper.builder())
@@ -271,6 +284,11 @@ public final class ResourceCodec {
       v.add("type", "unknown type '" + typeName + "' (expected one of " + registry.names() + ")");
       return new Decoded(index, typeName, mesh, name, null, v.list());
     }
+    Optional<String> refused = notSupported.refusedType(type.name());
+    if (refused.isPresent()) {
+      v.add("type", refused.get());
+      return new Decoded(index, typeName, mesh, name, null, v.list());
+    }
     Resource resource = decodeTyped(type, (ObjectNode) node, name, mesh, written, v, true);
     if (resource != null) {
       validate(type, resource, v);
@@ -407,7 +425,10 @@ public final class ResourceCodec {
     return false;
   }
 
-  /** Meta and spec checks shared by every type. */
+  /**
+   * Meta and spec checks shared by every type, then the refusal of what this version does not apply
+   * ({@link NotSupported}).
+   */
   public void validate(ResourceType type, Resource resource, Violations v) {
     String nameProblem =
         type.name().equals("Mesh") || type.name().equals("Zone")
@@ -433,8 +454,14 @@ public final class ResourceCodec {
                 v.field("labels").add(k, "label values must be at most 253 characters");
               }
             });
+    Optional<String> refusedType = notSupported.refusedType(type.name());
+    if (refusedType.isPresent()) {
+      v.add("type", refusedType.get());
+      return;
+    }
     Violations specViolations = type.layout() == SpecLayout.NESTED ? v.field("spec") : v;
     type.validate(resource.spec(), specViolations);
+    notSupported.check(type.name(), json.valueToTree(resource.spec()), specViolations);
   }
 
   /** Validates a resource built in code; throws {@link ValidationException} when invalid. */

@@ -1,5 +1,6 @@
 package io.meshfed.model.validation;
 
+import io.meshfed.model.defaults.InitialPolicies;
 import io.meshfed.model.spec.MeshSpec;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,18 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
     }
     List<String> skip = spec.skipCreatingInitialPolicies();
     for (int i = 0; i < skip.size(); i++) {
-      Checks.required(v.field("skipCreatingInitialPolicies").index(i), skip.get(i));
+      Violations at = v.field("skipCreatingInitialPolicies").index(i);
+      String entry = skip.get(i);
+      if (Checks.required(at, entry)
+          && !entry.equals(InitialPolicies.ALL)
+          && !InitialPolicies.TYPES.contains(entry)) {
+        at.add(
+            "'"
+                + entry
+                + "' has no default policy (expected: '*' for all, or one of "
+                + InitialPolicies.TYPES
+                + ")");
+      }
     }
   }
 

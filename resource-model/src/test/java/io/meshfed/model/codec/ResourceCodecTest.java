@@ -15,6 +15,7 @@ import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.spec.Selector;
 import io.meshfed.model.spec.TrafficPermissionSpec;
 import io.meshfed.model.spec.ZoneSpec;
+import io.meshfed.model.validation.NotSupported;
 import io.meshfed.model.validation.ValidationException;
 import io.meshfed.model.validation.Violation;
 import java.time.Instant;
@@ -24,6 +25,10 @@ import org.junit.jupiter.api.Test;
 
 class ResourceCodecTest {
   private final ResourceCodec codec = new ResourceCodec(StandardTypes.registry());
+
+  /** Reads Kuma's format only, including what this version refuses to apply. */
+  private final ResourceCodec formatOnly =
+      new ResourceCodec(StandardTypes.registry(), NotSupported.none());
 
   private static final String ALLOW_ALL =
       """
@@ -360,7 +365,7 @@ class ResourceCodecTest {
                 destination: {kuma.io/service: backend}
             """);
     Resource mesh =
-        codec.decodeOne(
+        formatOnly.decodeOne(
             """
             type: Mesh
             name: default

@@ -1,0 +1,148 @@
+package io.meshfed.global;
+
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.defaults.InitialPolicies;
+import io.meshfed.model.spec.MeshSpec;
+import io.meshfed.store.AlreadyExistsException;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourcePage;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.store.WatchListener;
+import java.io.Closeable;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store the global REST API writes through: creating a {@code Mesh} also creates its default
+ * policies ({@link InitialPolicies}, unless the mesh skips them) before the create completes, so
+ * they exist when the API answers 201. Updates never add them again: a default an operator deleted
+ * stays deleted. Everything else passes through.
+ *
+ * <p>When a default policy cannot be created (the store failed half-way), the mesh is deleted again
+ * (with the defaults already created in it) and the create fails with that error, so the client
+ * sees a failed create and retries it whole. If that delete fails too, the mesh stays with part of
+ * its defaults; this is logged at WARN with the missing ones.
+ */
+final class DefaultPoliciesStore implements ResourceStore {
+  private static final Logger log = LoggerFactory.getLogger(DefaultPoliciesStore.class);
+
+  private final ResourceStore delegate;
+
+  DefaultPoliciesStore(ResourceStore delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  @Override
+  public CompletableFuture<Resource> create(Resource resource) {
+    if (!resource.type().equals(StandardTypes.MESH)) {
+      return delegate.create(resource);
+    }
+    return delegate
+        .create(resource)
+        .thenCompose(
+            mesh -> {
+              List<Resource> defaults =
+                  InitialPolicies.forMesh(mesh.name(), mesh.spec(MeshSpec.class));
+              return createAll(defaults, 0)
+                  .handle(
+                      (ok, failure) -> {
+                        if (failure == null) {
+                          log.info(
+                              "mesh '{}' created with {} default policies",
+                              mesh.name(),
+                              defaults.size());
+                          return CompletableFuture.completedFuture(mesh);
+                        }
+                        return rollBack(mesh, defaults, unwrap(failure));
+                      })
+                  .thenCompose(f -> f);
+            });
+  }
+
+  /** Creates {@code defaults[from..]} one after the other; one that exists already is kept. */
+  private CompletableFuture<Void> createAll(List<Resource> defaults, int from) {
+    if (from == defaults.size()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Resource policy = defaults.get(from);
+    return delegate
+        .create(policy)
+        .handle(
+            (created, failure) -> {
+              if (failure != null && !(unwrap(failure) instanceof AlreadyExistsException)) {
+                throw new CompletionException(unwrap(failure));
+              }
+              return null;
+            })
+        .thenCompose(ignored -> createAll(defaults, from + 1));
+  }
+
+  /** Deletes the mesh (and what was created in it), then fails with {@code cause}. */
+  private CompletableFuture<Resource> rollBack(
+      Resource mesh, List<Resource> defaults, Throwable cause) {
+    log.warn(
+        "mesh '{}': creating its default policies failed ({}); deleting the mesh again",
+        mesh.name(),
+        cause.toString());
+    return delegate
+        .delete(mesh.key(), mesh.version())
+        .handle(
+            (ok, deleteFailure) -> {
+              if (deleteFailure != null) {
+                log.warn(
+                    "mesh '{}' stays without all of its default policies {}: deleting it failed"
+                        + " too ({}); delete and create it again, or create the missing ones",
+                    mesh.name(),
+                    defaults.stream().map(Resource::name).toList(),
+                    unwrap(deleteFailure).toString());
+              }
+              throw new CompletionException(cause);
+            });
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  @Override
+  public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
+    return delegate.update(resource, expectedVersion);
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+    return delegate.delete(key, expectedVersion);
+  }
+
+  @Override
+  public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
+    return delegate.get(key);
+  }
+
+  @Override
+  public CompletableFuture<ResourcePage> list(ListQuery query) {
+    return delegate.list(query);
+  }
+
+  @Override
+  public Closeable watch(long fromRevision, WatchListener listener) {
+    return delegate.watch(fromRevision, listener);
+  }
+
+  @Override
+  public CompletableFuture<Long> currentRevision() {
+    return delegate.currentRevision();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}

@@ -1,0 +1,200 @@
+package io.meshfed.model.validation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What meshfed reads in Kuma's format but does not apply yet, in one list. A write that uses any of
+ * it is refused with a 400 naming the field ("not supported yet"), so nothing is stored and then
+ * silently ignored. The codec checks every decoded resource against this list: REST writes on
+ * global and zone, {@code meshfed apply}, and resources arriving over KDS (a zone NACKs such a
+ * resource from an older global, by name).
+ *
+ * <p>Edit {@link #STANDARD} when a feature lands: remove its rule in the same change that applies
+ * it. A rule is a whole type, a spec field (present and not empty), or one value of a field. Paths
+ * are dot-separated spec fields; {@code name[]} walks every element of a list.
+ */
+public final class NotSupported {
+  private static final String HTTP_TIMEOUTS =
+      "HTTP and gRPC timeouts need HTTP connection managers, which proxies do not get yet;"
+          + " set conf.connectTimeout and conf.tcp.idleTimeout instead";
+  private static final String HTTP_RETRIES =
+      "HTTP and gRPC retries need HTTP connection managers, which proxies do not get yet;"
+          + " set conf.tcp.maxConnectAttempts instead";
+
+  /** What this version refuses. */
+  static final List<Rule> STANDARD =
+      List.of(
+          type(
+              "TrafficLog",
+              "proxies get no access log configuration from meshfed, so it would change nothing"),
+          type(
+              "TrafficTrace",
+              "proxies get no tracing configuration from meshfed, so it would change nothing"),
+          type(
+              "ProxyTemplate",
+              "proxies get meshfed's generated configuration only, without modifications"),
+          field(
+              "Mesh",
+              "metrics",
+              "proxies get no metrics backend from the mesh; leave 'metrics' out"),
+          field(
+              "Mesh",
+              "logging",
+              "proxies get no logging backend from the mesh; leave 'logging' out"),
+          field(
+              "Mesh",
+              "tracing",
+              "proxies get no tracing backend from the mesh; leave 'tracing' out"),
+          value(
+              "Mesh",
+              "mtls.backends[].type",
+              "provided",
+              "use a 'builtin' CA backend (meshfed creates and keeps the mesh CA)"),
+          field("Timeout", "conf.http", HTTP_TIMEOUTS),
+          field("Timeout", "conf.grpc", HTTP_TIMEOUTS),
+          field("Retry", "conf.http", HTTP_RETRIES),
+          field("Retry", "conf.grpc", HTTP_RETRIES));
+
+  private static final NotSupported STANDARD_LIST = new NotSupported(STANDARD);
+  private static final NotSupported NONE = new NotSupported(List.of());
+
+  private final List<Rule> rules;
+
+  private NotSupported(List<Rule> rules) {
+    this.rules = List.copyOf(rules);
+  }
+
+  /** What this version of meshfed refuses. */
+  public static NotSupported standard() {
+    return STANDARD_LIST;
+  }
+
+  /** Refuses nothing: for tests of the Kuma format itself, and for reading. */
+  public static NotSupported none() {
+    return NONE;
+  }
+
+  public static NotSupported of(List<Rule> rules) {
+    return new NotSupported(rules);
+  }
+
+  public List<Rule> rules() {
+    return rules;
+  }
+
+  /**
+   * One refusal.
+   *
+   * @param type the resource type name, e.g. {@code Timeout}
+   * @param path the spec field, or empty for the whole type
+   * @param value refuse only this value of the field (null: any non-empty value)
+   * @param instead one sentence on what works instead, shown to the user
+   */
+  public record Rule(String type, String path, String value, String instead) {
+    public Rule {
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(instead, "instead");
+    }
+
+    boolean wholeType() {
+      return path.isEmpty();
+    }
+  }
+
+  public static Rule type(String type, String instead) {
+    return new Rule(type, "", null, instead);
+  }
+
+  public static Rule field(String type, String path, String instead) {
+    return new Rule(type, path, null, instead);
+  }
+
+  public static Rule value(String type, String path, String value, String instead) {
+    return new Rule(type, path, value, instead);
+  }
+
+  /** Why {@code type} is refused as a whole, or empty. */
+  public Optional<String> refusedType(String type) {
+    return rules.stream()
+        .filter(r -> r.wholeType() && r.type().equals(type))
+        .findFirst()
+        .map(r -> type + " is not supported yet: " + r.instead());
+  }
+
+  /**
+   * Reports, under {@code v}, every refused field of a {@code type} spec given as a JSON tree (as
+   * the codec writes it).
+   */
+  public void check(String type, JsonNode spec, Violations v) {
+    for (Rule rule : rules) {
+      if (!rule.wholeType() && rule.type().equals(type)) {
+        walk(spec, List.of(rule.path().split("\\.")), 0, v, rule);
+      }
+    }
+  }
+
+  private static void walk(JsonNode node, List<String> segments, int i, Violations at, Rule rule) {
+    if (node == null || isEmpty(node)) {
+      return;
+    }
+    if (i == segments.size()) {
+      if (rule.value() == null) {
+        at.add("not supported yet: " + rule.instead());
+      } else if (node.isTextual() && node.asText().equals(rule.value())) {
+        at.add("'" + rule.value() + "' is not supported yet: " + rule.instead());
+      }
+      return;
+    }
+    String segment = segments.get(i);
+    boolean each = segment.endsWith("[]");
+    String name = each ? segment.substring(0, segment.length() - 2) : segment;
+    JsonNode child = node.isObject() ? node.get(name) : null;
+    if (!each) {
+      walk(child, segments, i + 1, at.field(name), rule);
+      return;
+    }
+    if (child == null || !child.isArray()) {
+      return;
+    }
+    for (int k = 0; k < child.size(); k++) {
+      walk(child.get(k), segments, i + 1, at.field(name).index(k), rule);
+    }
+  }
+
+  /** Null, an empty string, or a mapping or list holding nothing but empty values. */
+  private static boolean isEmpty(JsonNode node) {
+    if (node.isNull() || node.isMissingNode()) {
+      return true;
+    }
+    if (node.isTextual()) {
+      return node.asText().isEmpty();
+    }
+    if (node.isContainerNode()) {
+      for (Iterator<JsonNode> it = node.elements(); it.hasNext(); ) {
+        if (!isEmpty(it.next())) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    List<String> out = new ArrayList<>();
+    for (Rule r : rules) {
+      out.add(
+          r.type()
+              + (r.wholeType() ? "" : "." + r.path())
+              + (r.value() == null ? "" : "=" + r.value()));
+    }
+    return "NotSupported" + out;
+  }
+}

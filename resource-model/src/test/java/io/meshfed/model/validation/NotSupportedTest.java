@@ -1,0 +1,207 @@
+package io.meshfed.model.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.codec.DecodeResult;
+import io.meshfed.model.codec.ResourceCodec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What this version does not apply is refused on decode with the field and "not supported yet",
+ * never stored and ignored; the same documents without it are accepted.
+ */
+class NotSupportedTest {
+  private static final ResourceCodec CODEC = new ResourceCodec(StandardTypes.registry());
+
+  private static final String POLICY_HEAD =
+      """
+      mesh: default
+      name: p
+      sources: [{match: {kuma.io/service: web}}]
+      destinations: [{match: {kuma.io/service: backend}}]
+      """;
+
+  private static List<Violation> violations(String yaml) {
+    DecodeResult r = CODEC.decodeYaml(yaml);
+    assertThat(r.syntaxError()).isNull();
+    assertThat(r.documents()).hasSize(1);
+    return r.documents().get(0).violations();
+  }
+
+  @Test
+  void wholeTypesAreRefusedByName() {
+    assertThat(violations("type: TrafficLog\n" + POLICY_HEAD + "conf: {backend: file}\n"))
+        .containsExactly(
+            new Violation(
+                "type",
+                "TrafficLog is not supported yet: proxies get no access log configuration from"
+                    + " meshfed, so it would change nothing"));
+    assertThat(violations("type: TrafficTrace\nmesh: default\nname: t\n"))
+        .extracting(Violation::toString)
+        .singleElement()
+        .asString()
+        .startsWith("type: TrafficTrace is not supported yet: ");
+    assertThat(violations("type: ProxyTemplate\nmesh: default\nname: pt\n"))
+        .extracting(Violation::toString)
+        .singleElement()
+        .asString()
+        .startsWith("type: ProxyTemplate is not supported yet: ");
+  }
+
+  @Test
+  void meshObservabilityBackendsAreRefused() {
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                metrics:
+                  enabledBackend: prom
+                  backends: [{name: prom, type: prometheus}]
+                logging:
+                  backends: [{name: f, type: file, conf: {path: /dev/null}}]
+                tracing:
+                  backends: [{name: z, type: zipkin, conf: {url: 'http://127.0.0.1:9411'}}]
+                """))
+        .containsExactlyInAnyOrder(
+            new Violation(
+                "metrics",
+                "not supported yet: proxies get no metrics backend from the mesh; leave"
+                    + " 'metrics' out"),
+            new Violation(
+                "logging",
+                "not supported yet: proxies get no logging backend from the mesh; leave"
+                    + " 'logging' out"),
+            new Violation(
+                "tracing",
+                "not supported yet: proxies get no tracing backend from the mesh; leave"
+                    + " 'tracing' out"));
+  }
+
+  @Test
+  void emptyObservabilitySectionsAskForNothingAndAreAccepted() {
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                metrics: {}
+                logging: {backends: []}
+                tracing: {}
+                """))
+        .isEmpty();
+  }
+
+  @Test
+  void aProvidedCaBackendIsRefusedWhereverItIsListed() {
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                mtls:
+                  enabledBackend: ca-1
+                  backends:
+                  - {name: ca-1, type: builtin}
+                  - {name: ca-2, type: provided, conf: {cert: {secret: c}, key: {secret: k}}}
+                """))
+        .containsExactly(
+            new Violation(
+                "mtls.backends[1].type",
+                "'provided' is not supported yet: use a 'builtin' CA backend (meshfed creates and"
+                    + " keeps the mesh CA)"));
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                mtls:
+                  enabledBackend: ca-1
+                  backends: [{name: ca-1, type: builtin}]
+                """))
+        .isEmpty();
+  }
+
+  @Test
+  void httpAndGrpcTimeoutsAndRetriesAreRefusedTcpOnesAccepted() {
+    assertThat(
+            violations(
+                "type: Timeout\n"
+                    + POLICY_HEAD
+                    + "conf: {connectTimeout: 5s, tcp: {idleTimeout: 1h},"
+                    + " http: {requestTimeout: 15s}, grpc: {streamIdleTimeout: 5m}}\n"))
+        .extracting(Violation::field)
+        .containsExactly("conf.http", "conf.grpc");
+    assertThat(
+            violations(
+                "type: Retry\n"
+                    + POLICY_HEAD
+                    + "conf: {tcp: {maxConnectAttempts: 3}, http: {numRetries: 2},"
+                    + " grpc: {numRetries: 2}}\n"))
+        .extracting(Violation::toString)
+        .containsExactly(
+            "conf.http: not supported yet: HTTP and gRPC retries need HTTP connection managers,"
+                + " which proxies do not get yet; set conf.tcp.maxConnectAttempts instead",
+            "conf.grpc: not supported yet: HTTP and gRPC retries need HTTP connection managers,"
+                + " which proxies do not get yet; set conf.tcp.maxConnectAttempts instead");
+    assertThat(
+            violations(
+                "type: Timeout\n"
+                    + POLICY_HEAD
+                    + "conf: {connectTimeout: 5s, tcp: {idleTimeout: 1h}}\n"))
+        .isEmpty();
+    assertThat(violations("type: Retry\n" + POLICY_HEAD + "conf: {tcp: {maxConnectAttempts: 5}}\n"))
+        .isEmpty();
+  }
+
+  @Test
+  void aRefusalIsAValidationErrorForOneBodyAndForResourcesBuiltInCode() {
+    assertThatThrownBy(() -> CODEC.decodeOne("type: TrafficTrace\nmesh: default\nname: t\n"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("type: TrafficTrace is not supported yet");
+    ResourceCodec formatOnly = new ResourceCodec(StandardTypes.registry(), NotSupported.none());
+    var trace =
+        formatOnly.decodeOne(
+            "type: TrafficTrace\nmesh: default\nname: t\n"
+                + "selectors: [{match: {kuma.io/service: '*'}}]\n");
+
+    assertThatThrownBy(() -> CODEC.validate(trace))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("TrafficTrace is not supported yet");
+  }
+
+  @Test
+  void oneDocumentRefusedNeverSinksItsNeighbours() {
+    DecodeResult r =
+        CODEC.decodeYaml(
+            "type: TrafficLog\n"
+                + POLICY_HEAD
+                + "---\ntype: TrafficPermission\n"
+                + POLICY_HEAD.replace("name: p", "name: tp"));
+
+    assertThat(r.accepted()).hasSize(1);
+    assertThat(r.accepted().get(0).type()).isEqualTo("TrafficPermission");
+    assertThat(r.rejected()).hasSize(1);
+  }
+
+  @Test
+  void theListIsData() {
+    NotSupported onlyGrpc =
+        NotSupported.of(List.of(NotSupported.field("Retry", "conf.grpc", "use tcp")));
+    ResourceCodec codec = new ResourceCodec(StandardTypes.registry(), onlyGrpc);
+
+    DecodeResult r =
+        codec.decodeYaml(
+            "type: Retry\n"
+                + POLICY_HEAD
+                + "conf: {http: {numRetries: 2}, grpc: {numRetries: 2}}\n");
+
+    assertThat(r.documents().get(0).violations())
+        .containsExactly(new Violation("conf.grpc", "not supported yet: use tcp"));
+    assertThat(NotSupported.standard().refusedType("TrafficLog")).isPresent();
+    assertThat(NotSupported.standard().refusedType("TrafficPermission")).isEmpty();
+  }
+}
