@@ -20,11 +20,14 @@ import java.util.Optional;
  */
 public final class NotSupported {
   private static final String HTTP_TIMEOUTS =
-      "HTTP and gRPC timeouts need HTTP connection managers, which proxies do not get yet;"
+      "HTTP and gRPC timeouts are not applied to the HTTP connection managers yet;"
           + " set conf.connectTimeout and conf.tcp.idleTimeout instead";
   private static final String HTTP_RETRIES =
-      "HTTP and gRPC retries need HTTP connection managers, which proxies do not get yet;"
-          + " set conf.tcp.maxConnectAttempts instead";
+      "HTTP and gRPC retries are not applied to routes yet; set conf.tcp.maxConnectAttempts"
+          + " instead";
+  private static final String LOAD_BALANCER =
+      "outbound clusters balance round robin only; use 'roundRobin: {}' or leave 'loadBalancer'"
+          + " out";
 
   /** What this version refuses. */
   static final List<Rule> STANDARD =
@@ -55,10 +58,50 @@ public final class NotSupported {
               "mtls.backends[].type",
               "provided",
               "use a 'builtin' CA backend (meshfed creates and keeps the mesh CA)"),
+          value(
+              "Mesh",
+              "mtls.backends[].mode",
+              "PERMISSIVE",
+              "sidecars accept mTLS only; use 'STRICT' or leave 'mode' out"),
+          field(
+              "Mesh",
+              "mtls.backends[].dpCert.requestTimeout",
+              "certificates are issued by the zone itself; leave 'requestTimeout' out"),
+          field(
+              "Mesh",
+              "mtls.backends[].rootChain",
+              "the root chain is sent with the mesh; leave 'rootChain' out"),
+          value(
+              "Mesh",
+              "mtls.skipValidation",
+              "true",
+              "only 'provided' CA backends are validated, and they are not supported yet"),
+          value(
+              "Mesh",
+              "routing.localityAwareLoadBalancing",
+              "true",
+              "every zone's endpoints share one priority; leave it false"),
+          value(
+              "Mesh", "routing.zoneEgress", "true", "there is no zone egress yet; leave it false"),
+          value(
+              "Mesh",
+              "routing.defaultForbidMeshExternalServiceAccess",
+              "true",
+              "there are no external services yet; leave it false"),
+          field("Mesh", "constraints", "dataplane constraints are not checked; leave them out"),
+          field("Mesh", "meshServices", "MeshServices do not exist yet; leave it out"),
           field("Timeout", "conf.http", HTTP_TIMEOUTS),
           field("Timeout", "conf.grpc", HTTP_TIMEOUTS),
           field("Retry", "conf.http", HTTP_RETRIES),
-          field("Retry", "conf.grpc", HTTP_RETRIES));
+          field("Retry", "conf.grpc", HTTP_RETRIES),
+          present("TrafficRoute", "conf.loadBalancer.leastRequest", LOAD_BALANCER),
+          present("TrafficRoute", "conf.loadBalancer.ringHash", LOAD_BALANCER),
+          present("TrafficRoute", "conf.loadBalancer.random", LOAD_BALANCER),
+          present("TrafficRoute", "conf.loadBalancer.maglev", LOAD_BALANCER),
+          field(
+              "TrafficRoute",
+              "conf.http[].modify",
+              "routes do not rewrite paths, hosts or headers yet; leave 'modify' out"));
 
   private static final NotSupported STANDARD_LIST = new NotSupported(STANDARD);
   private static final NotSupported NONE = new NotSupported(List.of());
@@ -94,8 +137,9 @@ public final class NotSupported {
    * @param path the spec field, or empty for the whole type
    * @param value refuse only this value of the field (null: any non-empty value)
    * @param instead one sentence on what works instead, shown to the user
+   * @param evenEmpty refuse the field when it is present at all, even empty ({@code random: {}})
    */
-  public record Rule(String type, String path, String value, String instead) {
+  public record Rule(String type, String path, String value, String instead, boolean evenEmpty) {
     public Rule {
       Objects.requireNonNull(type, "type");
       Objects.requireNonNull(path, "path");
@@ -108,15 +152,20 @@ public final class NotSupported {
   }
 
   public static Rule type(String type, String instead) {
-    return new Rule(type, "", null, instead);
+    return new Rule(type, "", null, instead, false);
   }
 
   public static Rule field(String type, String path, String instead) {
-    return new Rule(type, path, null, instead);
+    return new Rule(type, path, null, instead, false);
+  }
+
+  /** Refuses {@code path} whenever it is present, even as an empty mapping. */
+  public static Rule present(String type, String path, String instead) {
+    return new Rule(type, path, null, instead, true);
   }
 
   public static Rule value(String type, String path, String value, String instead) {
-    return new Rule(type, path, value, instead);
+    return new Rule(type, path, value, instead, false);
   }
 
   /** Why {@code type} is refused as a whole, or empty. */
@@ -140,13 +189,17 @@ public final class NotSupported {
   }
 
   private static void walk(JsonNode node, List<String> segments, int i, Violations at, Rule rule) {
-    if (node == null || isEmpty(node)) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
       return;
     }
-    if (i == segments.size()) {
+    boolean last = i == segments.size();
+    if (!rule.evenEmpty() && isEmpty(node)) {
+      return;
+    }
+    if (last) {
       if (rule.value() == null) {
         at.add("not supported yet: " + rule.instead());
-      } else if (node.isTextual() && node.asText().equals(rule.value())) {
+      } else if (node.isValueNode() && node.asText().equals(rule.value())) {
         at.add("'" + rule.value() + "' is not supported yet: " + rule.instead());
       }
       return;

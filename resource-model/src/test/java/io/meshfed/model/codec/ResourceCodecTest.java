@@ -350,7 +350,7 @@ class ResourceCodecTest {
   @Test
   void documentedAliasesAreReadAndWrittenUnderTheProtoNames() {
     Resource route =
-        codec.decodeOne(
+        formatOnly.decodeOne(
             """
             type: TrafficRoute
             name: add-header

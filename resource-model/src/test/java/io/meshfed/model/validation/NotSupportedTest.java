@@ -126,6 +126,74 @@ class NotSupportedTest {
   }
 
   @Test
+  void loadBalancersOtherThanRoundRobinAreRefusedEvenWhenEmpty() {
+    String head =
+        "type: TrafficRoute\n" + POLICY_HEAD + "conf:\n  destination: {kuma.io/service: backend}\n";
+    assertThat(violations(head + "  loadBalancer: {random: {}}\n"))
+        .extracting(Violation::field)
+        .containsExactly("conf.loadBalancer.random");
+    assertThat(violations(head + "  loadBalancer: {ringHash: {hashFunction: XX_HASH}}\n"))
+        .extracting(Violation::field)
+        .containsExactly("conf.loadBalancer.ringHash");
+    assertThat(violations(head + "  loadBalancer: {roundRobin: {}}\n")).isEmpty();
+  }
+
+  @Test
+  void routeModificationsAreRefused() {
+    assertThat(
+            violations(
+                "type: TrafficRoute\n"
+                    + POLICY_HEAD
+                    + """
+                    conf:
+                      destination: {kuma.io/service: backend}
+                      http:
+                      - match: {path: {prefix: /api}}
+                        destination: {kuma.io/service: backend}
+                      - match: {path: {prefix: /old}}
+                        modify: {path: {rewritePrefix: /new}}
+                        destination: {kuma.io/service: backend}
+                    """))
+        .extracting(Violation::field)
+        .containsExactly("conf.http[1].modify");
+  }
+
+  @Test
+  void meshFieldsThatChangeNothingYetAreRefusedTheirDefaultsAccepted() {
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                mtls:
+                  enabledBackend: ca-1
+                  skipValidation: true
+                  backends: [{name: ca-1, type: builtin, mode: PERMISSIVE}]
+                routing: {localityAwareLoadBalancing: true, zoneEgress: true}
+                constraints: {dataplaneProxy: {requirements: [{tags: {kuma.io/zone: east}}]}}
+                """))
+        .extracting(Violation::field)
+        .containsExactlyInAnyOrder(
+            "mtls.skipValidation",
+            "mtls.backends[0].mode",
+            "routing.localityAwareLoadBalancing",
+            "routing.zoneEgress",
+            "constraints");
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                mtls:
+                  enabledBackend: ca-1
+                  skipValidation: false
+                  backends: [{name: ca-1, type: builtin, mode: STRICT}]
+                routing: {localityAwareLoadBalancing: false, zoneEgress: false}
+                """))
+        .isEmpty();
+  }
+
+  @Test
   void httpAndGrpcTimeoutsAndRetriesAreRefusedTcpOnesAccepted() {
     assertThat(
             violations(
@@ -143,10 +211,10 @@ class NotSupportedTest {
                     + " grpc: {numRetries: 2}}\n"))
         .extracting(Violation::toString)
         .containsExactly(
-            "conf.http: not supported yet: HTTP and gRPC retries need HTTP connection managers,"
-                + " which proxies do not get yet; set conf.tcp.maxConnectAttempts instead",
-            "conf.grpc: not supported yet: HTTP and gRPC retries need HTTP connection managers,"
-                + " which proxies do not get yet; set conf.tcp.maxConnectAttempts instead");
+            "conf.http: not supported yet: HTTP and gRPC retries are not applied to routes yet;"
+                + " set conf.tcp.maxConnectAttempts instead",
+            "conf.grpc: not supported yet: HTTP and gRPC retries are not applied to routes yet;"
+                + " set conf.tcp.maxConnectAttempts instead");
     assertThat(
             violations(
                 "type: Timeout\n"
