@@ -27,8 +27,10 @@ import io.meshfed.model.spec.Tags;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.xds.Identity;
+import io.meshfed.zone.auth.DataplaneAuthenticator;
 import io.meshfed.zone.auth.DataplaneTokenEndpoint;
 import io.meshfed.zone.auth.DataplaneTokenKey;
+import io.meshfed.zone.auth.DataplaneTokenRevocations;
 import io.meshfed.zone.auth.DataplaneTokens;
 import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.ca.ZoneCaSigner;
@@ -99,6 +101,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private volatile ApiServer api;
   private volatile XdsServer xds;
   private volatile ZoneCertificateAuthority certificateAuthority;
+  private DataplaneTokenRevocations revocations;
   private boolean started;
   private boolean closed;
 
@@ -188,7 +191,12 @@ public final class ZoneControlPlane implements AutoCloseable {
       ZoneCertificateAuthority ca = certificateAuthority;
       DataplaneTokens dataplaneTokens =
           DataplaneTokenKey.loadOrCreate(config.zone(), store, clock, new SecureRandom());
-      if (!config.dpTokenRequired()) {
+      DataplaneAuthenticator dataplaneAuth = null;
+      if (config.dpTokenRequired()) {
+        revocations = new DataplaneTokenRevocations(store, scheduler);
+        revocations.start();
+        dataplaneAuth = new DataplaneAuthenticator(dataplaneTokens, revocations, clock);
+      } else {
         log.warn(
             "zone={}: dataplane tokens are not required (dp-token-required: false): any process"
                 + " that reaches the xDS port can get the config and certificates of any proxy",
@@ -215,7 +223,7 @@ public final class ZoneControlPlane implements AutoCloseable {
                   scheduler,
                   meters,
                   Duration.ofSeconds(1),
-                  config.dpTokenRequired() ? dataplaneTokens : null)
+                  dataplaneAuth)
               .start(config.xdsAddress(), config.xdsPort());
       WriteHook writeHook =
           new ZoneWriteHook(config.zone(), registry, store, Duration.ofSeconds(10));
@@ -232,8 +240,8 @@ public final class ZoneControlPlane implements AutoCloseable {
               .maxBodyBytes(config.maxBodyBytes())
               .clock(clock)
               .writeHook(
-                  config.dpTokenRequired()
-                      ? new TokenCheckingWriteHook(writeHook, dataplaneTokens)
+                  dataplaneAuth != null
+                      ? new TokenCheckingWriteHook(writeHook, dataplaneAuth)
                       : writeHook)
               .authenticator(
                   Authenticator.withTokens(
@@ -406,6 +414,10 @@ public final class ZoneControlPlane implements AutoCloseable {
     if (xds != null) {
       xds.close();
       xds = null;
+    }
+    if (revocations != null) {
+      revocations.close();
+      revocations = null;
     }
     if (connector != null) {
       connector.close();
