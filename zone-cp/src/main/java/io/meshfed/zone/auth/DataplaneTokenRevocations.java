@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * Until the first listing, every check fails closed. A list whose data is not base64 refuses every
  * token it covers (with a message naming the Secret), rather than revoking nothing.
  *
- * <p>Thread-safe: the lists are one immutable {@link Lists} value in a volatile field, replaced
- * whole on every change.
+ * <p>Thread-safe: the lists are one immutable {@link Lists} value in a volatile field, read without
+ * a lock and replaced whole on every change; replacing runs under this object's monitor, so that a
+ * listing and a watch event that race cannot leave the older state in place.
  */
 public final class DataplaneTokenRevocations implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DataplaneTokenRevocations.class);
@@ -128,7 +129,7 @@ public final class DataplaneTokenRevocations implements AutoCloseable {
         : "GlobalSecret '" + INGRESS_SECRET + "'";
   }
 
-  private void refresh() {
+  private synchronized void refresh() {
     if (!view.isReady(StandardTypes.SECRET) || !view.isReady(StandardTypes.GLOBAL_SECRET)) {
       // The watch stopped and relists: keep what we knew until the relist completes.
       return;
