@@ -295,6 +295,64 @@ class DataplaneTokenRunIT {
         .contains("the dataplane token " + id + " was revoked");
   }
 
+  @Test
+  void aRevokedZoneIngressTokenNoLongerRegistersTheIngress() throws Exception {
+    MeshfedProcess.Result issued =
+        MeshfedProcess.run(
+            null,
+            "generate",
+            "dataplane-token",
+            "--proxy-type",
+            "ingress",
+            "--name",
+            "ingress-9",
+            "--api",
+            zoneApi);
+    assertThat(issued.exitCode()).as(issued.stderr()).isZero();
+    String token = issued.stdout().strip();
+    Matcher m = Pattern.compile("token id: (\\S+)").matcher(issued.stderr());
+    assertThat(m.find()).as(issued.stderr()).isTrue();
+    String id = m.group(1);
+    String ingress =
+        "type: ZoneIngress\nname: ingress-9\nnetworking: {address: 127.0.0.1, port: 10009,"
+            + " advertisedAddress: 127.0.0.1, advertisedPort: 10009}\n";
+    assertThat(registerIngress(ingress, token).statusCode()).isEqualTo(201);
+
+    MeshfedProcess.Result revoke =
+        MeshfedProcess.run(
+            null,
+            "revoke",
+            "dataplane-token",
+            "--proxy-type",
+            "ingress",
+            "--id",
+            id,
+            "--api",
+            globalApi);
+    assertThat(revoke.exitCode()).as(revoke.stderr()).isZero();
+    assertThat(revoke.stdout()).contains("zone ingress token " + id + " revoked");
+
+    await("global sends the ingress revocation list to the zone, which refuses the token")
+        .atMost(WAIT)
+        .until(() -> registerIngress(ingress, token).statusCode() == 401);
+    assertThat(registerIngress(ingress, token).body())
+        .contains(
+            "the dataplane token "
+                + id
+                + " was revoked (GlobalSecret 'zone-ingress-token-revocations')");
+  }
+
+  private static HttpResponse<String> registerIngress(String yaml, String token)
+      throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(zoneApi + "/zone-ingresses/ingress-9"))
+            .header("Content-Type", "application/yaml")
+            .header("X-Meshfed-Dataplane-Token", token)
+            .PUT(HttpRequest.BodyPublishers.ofString(yaml))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   /** An Envoy counter from its admin {@code /stats}, 0 when absent or unreachable. */
   private static long stat(int adminPort, String name) {
     try {
