@@ -58,7 +58,11 @@ final class InProcessFederation {
                 "xds-port",
                 "0",
                 "data-dir",
-                dir.resolve(name).toString()),
+                dir.resolve(name).toString(),
+                // The benches measure sync and xDS propagation with simulated xDS clients that
+                // carry no dataplane token; the zones opt out of tokens (and log that they do).
+                "dp-token-required",
+                "false"),
             Map.of(),
             null);
     return new ZoneControlPlane(

@@ -155,6 +155,11 @@ class CrossZoneTrafficIT {
     if (ingress) {
       args.addAll(List.of("--proxy-type", "ingress"));
     }
+    // The zone requires a dataplane token (the default): ask the zone for one, as a user would.
+    Path token =
+        f.dataplaneTokenFile(
+            zone.api, ingress ? "ingress" : "sidecar", ingress ? null : "default", name);
+    args.addAll(List.of("--dataplane-token-file", token.toString()));
     MeshfedProcess p =
         MeshfedProcess.start(dir.resolve(name + ".log"), args.toArray(String[]::new));
     proxies.add(p);

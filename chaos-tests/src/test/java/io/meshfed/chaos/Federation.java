@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.dp.DataplaneTokenHeader;
 import io.meshfed.testing.EtcdProcess;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.MeshfedProcess;
@@ -262,11 +263,61 @@ final class Federation implements AutoCloseable {
     }
   }
 
+  /**
+   * PUT {@code body} at {@code path}. A Dataplane or ZoneIngress written to a zone carries a
+   * dataplane token for it, minted by that zone's API as {@code meshfed generate dataplane-token}
+   * does (zones require one by default).
+   */
   HttpResponse<String> put(String api, String path, String body) {
-    return send(
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(api + path))
             .header("Content-Type", "application/yaml")
-            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+            .PUT(HttpRequest.BodyPublishers.ofString(body));
+    String token = proxyToken(api, path);
+    if (token != null) {
+      request.header(DataplaneTokenHeader.NAME, token);
+    }
+    return send(request);
+  }
+
+  private static final java.util.regex.Pattern DATAPLANE_PATH =
+      java.util.regex.Pattern.compile("/meshes/([^/]+)/dataplanes/([^/?]+)");
+  private static final java.util.regex.Pattern INGRESS_PATH =
+      java.util.regex.Pattern.compile("/zone-ingresses/([^/?]+)");
+
+  /** A dataplane token for the proxy at {@code path} on a zone's API, or null. */
+  private String proxyToken(String api, String path) {
+    if (global != null && api.equals(global.api)) {
+      return null;
+    }
+    var dp = DATAPLANE_PATH.matcher(path);
+    var ingress = INGRESS_PATH.matcher(path);
+    if (dp.matches()) {
+      return dataplaneToken(api, "sidecar", dp.group(1), dp.group(2));
+    }
+    return ingress.matches() ? dataplaneToken(api, "ingress", null, ingress.group(1)) : null;
+  }
+
+  /** A dataplane token from a zone's {@code POST /tokens/dataplane}. */
+  String dataplaneToken(String zoneApi, String type, String mesh, String name) {
+    var body = JSON.createObjectNode().put("type", type).put("name", name);
+    if (mesh != null) {
+      body.put("mesh", mesh);
+    }
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(URI.create(zoneApi + "/tokens/dataplane"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    assertThat(r.statusCode()).as("dataplane token from %s: %s", zoneApi, r.body()).isEqualTo(200);
+    return r.body().strip();
+  }
+
+  /** {@link #dataplaneToken} written to a file, for {@code dp run --dataplane-token-file}. */
+  Path dataplaneTokenFile(String zoneApi, String type, String mesh, String name) {
+    Path file = dir.resolve("dp-token-" + name + "-" + System.nanoTime());
+    write(file, dataplaneToken(zoneApi, type, mesh, name));
+    return file;
   }
 
   /** PUT that must succeed. */

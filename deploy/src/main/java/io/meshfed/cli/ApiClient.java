@@ -54,7 +54,11 @@ final class ApiClient {
   }
 
   /** A response: status and parsed JSON body (null when the body is empty or not JSON). */
-  record Reply(int status, JsonNode body, String raw) {
+  record Reply(int status, JsonNode body, String raw, String etag) {
+    Reply(int status, JsonNode body, String raw) {
+      this(status, body, raw, null);
+    }
+
     boolean ok() {
       return status >= 200 && status < 300;
     }
@@ -69,6 +73,18 @@ final class ApiClient {
         HttpRequest.newBuilder(uri(path))
             .header("Content-Type", "application/json")
             .PUT(HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8)));
+  }
+
+  /** A PUT that succeeds only if the resource still has the version {@code etag} (from a GET). */
+  Reply putIfMatch(String path, String jsonBody, String etag) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
+    if (etag != null) {
+      b.header("If-Match", etag);
+    }
+    return send(b);
   }
 
   Reply post(String path, String jsonBody) {
@@ -121,7 +137,8 @@ final class ApiClient {
       } catch (IOException notJson) {
         body = null;
       }
-      return new Reply(resp.statusCode(), body, resp.body());
+      return new Reply(
+          resp.statusCode(), body, resp.body(), resp.headers().firstValue("ETag").orElse(null));
     } catch (ConnectException | HttpConnectTimeoutException e) {
       throw new CliException(
           "cannot reach the control plane API at "

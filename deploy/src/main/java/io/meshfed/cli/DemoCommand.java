@@ -119,7 +119,8 @@ final class DemoCommand implements Callable<Integer> {
 
       step(
           "3. Data plane: a zone ingress per zone, backend (demo app + sidecar) in both zones, a"
-              + " client sidecar in zone-1; every Envoy gets its config from its zone over xDS");
+              + " client sidecar in zone-1; each Envoy presents a dataplane token its zone issued"
+              + " and gets its config over xDS");
       int client = startDataPlane(dataDir, zone1Api, zone2Api);
       await(
           "every Envoy connected and zone-2's backend advertised to zone-1",
@@ -274,16 +275,17 @@ final class DemoCommand implements Callable<Integer> {
     DataplaneLauncher launcher =
         DataplaneLauncher.create(
             new LaunchOptions(
-                URI.create(zoneApi),
-                "default",
-                name,
-                type,
-                Optional.of(file.toString()),
-                envoyBinary,
-                Optional.empty(),
-                Optional.empty(),
-                Optional.of(envoyDir),
-                "error"),
+                    URI.create(zoneApi),
+                    "default",
+                    name,
+                    type,
+                    Optional.of(file.toString()),
+                    envoyBinary,
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.of(envoyDir),
+                    "error")
+                .withDataplaneToken(dataplaneToken(zoneApi, name, type)),
             InputStream.nullInputStream());
     launcher.start();
     running.add(launcher::stop);
@@ -293,6 +295,37 @@ final class DemoCommand implements Callable<Integer> {
             + name
             + " -> "
             + zoneApi);
+  }
+
+  /**
+   * The proxy's dataplane token, asked from its zone's API as `meshfed generate dataplane-token`
+   * does: zones require one from every proxy (dp-token-required defaults to true).
+   */
+  private static String dataplaneToken(String zoneApi, String name, ProxyType type)
+      throws IOException, InterruptedException {
+    String body =
+        type == ProxyType.INGRESS
+            ? "{\"type\": \"ingress\", \"name\": \"" + name + "\", \"validFor\": \"1h\"}"
+            : "{\"type\": \"sidecar\", \"mesh\": \"default\", \"name\": \""
+                + name
+                + "\", \"validFor\": \"1h\"}";
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(zoneApi + "/tokens/dataplane"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new CliException(
+          "the zone at "
+              + zoneApi
+              + " did not issue a dataplane token for "
+              + name
+              + ": "
+              + r.body());
+    }
+    return r.body().strip();
   }
 
   private static String ingress(String name, int port) {

@@ -121,8 +121,8 @@ final class DpCommand implements Runnable {
         paramLabel = "FILE",
         description =
             "File holding this proxy's dataplane token (`meshfed generate dataplane-token`), sent"
-                + " on registration and on the xDS stream; required by zones with"
-                + " dp-token-required.")
+                + " on registration and on the xDS stream; required unless the zone runs with"
+                + " dp-token-required: false.")
     Path tokenFile;
 
     @Option(

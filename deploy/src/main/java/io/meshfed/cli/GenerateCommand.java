@@ -182,7 +182,8 @@ final class GenerateCommand implements Runnable {
       name = "dataplane-token",
       description = {
         "Ask the zone control plane that serves the proxy for a dataplane token, and print it.",
-        "Save it to a file and start the proxy with `meshfed dp run --dataplane-token-file FILE`."
+        "Save it to a file and start the proxy with `meshfed dp run --dataplane-token-file FILE`.",
+        "The token's id (to revoke it) is printed on standard error."
       },
       mixinStandardHelpOptions = true)
   static final class DataplaneToken implements Callable<Integer> {
@@ -234,8 +235,29 @@ final class GenerateCommand implements Runnable {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--mesh does not apply to an ingress token");
       }
-      issue(
-          spec, api, PATH, body, "dataplane token", "the zone control plane that serves the proxy");
+      String token =
+          issue(
+              spec,
+              api,
+              PATH,
+              body,
+              "dataplane token",
+              "the zone control plane that serves the proxy");
+      String id = ZoneToken.tokenId(json, token);
+      if (id != null) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            "token id: "
+                + id
+                + " (revoke on global with `meshfed revoke dataplane-token "
+                + ("ingress".equals(proxyType)
+                    ? "--proxy-type ingress"
+                    : "--mesh " + (mesh == null ? "default" : mesh))
+                + " --id "
+                + id
+                + "`)");
+        err.flush();
+      }
       return 0;
     }
   }

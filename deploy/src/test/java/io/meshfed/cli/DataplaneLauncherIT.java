@@ -132,6 +132,8 @@ class DataplaneLauncherIT {
             "web-1",
             "--dataplane-file",
             file.toString(),
+            "--dataplane-token-file",
+            dataplaneTokenFile(zoneApi, dir, "default", "web-1"),
             "--xds-address",
             "127.0.0.1:" + FreePorts.one(),
             "--admin-port",
@@ -202,6 +204,8 @@ class DataplaneLauncherIT {
             "lost-1",
             "--dataplane-file",
             "-",
+            "--dataplane-token-file",
+            dataplaneTokenFile(zoneApi, dir, "nowhere", "lost-1"),
             "--xds-address",
             "127.0.0.1:" + FreePorts.one(),
             "--envoy-binary",
@@ -256,5 +260,16 @@ class DataplaneLauncherIT {
       Thread.currentThread().interrupt();
       return -1;
     }
+  }
+
+  /** A dataplane token file from the zone, as `meshfed generate dataplane-token` prints it. */
+  private static String dataplaneTokenFile(String api, Path dir, String mesh, String name)
+      throws IOException {
+    MeshfedProcess.Result r =
+        MeshfedProcess.run(
+            null, "generate", "dataplane-token", "--mesh", mesh, "--name", name, "--api", api);
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    return Files.writeString(dir.resolve(mesh + "-" + name + ".token"), r.stdout().strip())
+        .toString();
   }
 }

@@ -178,9 +178,10 @@ public record ZoneConfig(
       Setting.of(
           "dp-token-required",
           SettingType.bool(),
-          false,
+          true,
           "Require a dataplane token (`meshfed generate dataplane-token`) from every proxy on its"
-              + " xDS stream and its registration (Kuma's dpServer.authn.type: dpToken)");
+              + " xDS stream and its registration (Kuma's dpServer.authn.dpProxy.type: dpToken);"
+              + " false lets any process that reaches the xDS port act as any proxy");
 
   public static final SettingsSpec SPEC =
       new SettingsSpec(

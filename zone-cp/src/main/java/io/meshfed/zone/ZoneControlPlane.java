@@ -30,8 +30,10 @@ import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.xds.Identity;
+import io.meshfed.zone.auth.DataplaneAuthenticator;
 import io.meshfed.zone.auth.DataplaneTokenEndpoint;
 import io.meshfed.zone.auth.DataplaneTokenKey;
+import io.meshfed.zone.auth.DataplaneTokenRevocations;
 import io.meshfed.zone.auth.DataplaneTokens;
 import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.ca.ZoneCaSigner;
@@ -103,6 +105,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private volatile ApiServer api;
   private volatile XdsServer xds;
   private volatile ZoneCertificateAuthority certificateAuthority;
+  private DataplaneTokenRevocations revocations;
   private boolean started;
   private boolean closed;
 
@@ -196,7 +199,12 @@ public final class ZoneControlPlane implements AutoCloseable {
       ZoneCertificateAuthority ca = certificateAuthority;
       DataplaneTokens dataplaneTokens =
           DataplaneTokenKey.loadOrCreate(config.zone(), store, clock, new SecureRandom());
-      if (!config.dpTokenRequired()) {
+      DataplaneAuthenticator dataplaneAuth = null;
+      if (config.dpTokenRequired()) {
+        revocations = new DataplaneTokenRevocations(store, scheduler);
+        revocations.start();
+        dataplaneAuth = new DataplaneAuthenticator(dataplaneTokens, revocations, clock);
+      } else {
         log.warn(
             "zone={}: dataplane tokens are not required (dp-token-required: false): any process"
                 + " that reaches the xDS port can get the config and certificates of any proxy",
@@ -223,7 +231,7 @@ public final class ZoneControlPlane implements AutoCloseable {
                   scheduler,
                   meters,
                   Duration.ofSeconds(1),
-                  config.dpTokenRequired() ? dataplaneTokens : null)
+                  dataplaneAuth)
               .start(config.xdsAddress(), config.xdsPort());
       WriteHook writeHook =
           new ZoneWriteHook(config.zone(), registry, store, Duration.ofSeconds(10));
@@ -240,8 +248,8 @@ public final class ZoneControlPlane implements AutoCloseable {
               .maxBodyBytes(config.maxBodyBytes())
               .clock(clock)
               .writeHook(
-                  config.dpTokenRequired()
-                      ? new TokenCheckingWriteHook(writeHook, dataplaneTokens)
+                  dataplaneAuth != null
+                      ? new TokenCheckingWriteHook(writeHook, dataplaneAuth)
                       : writeHook)
               .authenticator(
                   Authenticator.withTokens(
@@ -415,6 +423,10 @@ public final class ZoneControlPlane implements AutoCloseable {
     if (xds != null) {
       xds.close();
       xds = null;
+    }
+    if (revocations != null) {
+      revocations.close();
+      revocations = null;
     }
     if (connector != null) {
       connector.close();

@@ -41,6 +41,20 @@ class ZoneConfigTest {
   }
 
   @Test
+  void dataplaneTokensAreRequiredUnlessTurnedOffExplicitly() {
+    assertThat(ZoneConfig.load(required(), Map.of(), null).dpTokenRequired())
+        .as("Kuma on universal requires dataplane tokens by default")
+        .isTrue();
+    Map<String, String> off = new HashMap<>(required());
+    off.put("dp-token-required", "false");
+    assertThat(ZoneConfig.load(off, Map.of(), null).dpTokenRequired()).isFalse();
+    assertThat(
+            ZoneConfig.load(required(), Map.of("MESHFED_DP_TOKEN_REQUIRED", "false"), null)
+                .dpTokenRequired())
+        .isFalse();
+  }
+
+  @Test
   void defaultsAndRequiredSettings() {
     ZoneConfig c = ZoneConfig.load(required(), Map.of(), null);
     assertThat(c.zone()).isEqualTo("zone-1");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.meshfed.dp.DataplaneTokenHeader;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
@@ -61,12 +62,33 @@ class ZoneControlPlaneIT {
     if (body != null) {
       b.header("Content-Type", "application/yaml");
     }
+    if (method.equals("PUT") && path.startsWith("/meshes/default/dataplanes/")) {
+      // The zone requires a dataplane token on registration (the default): ask it for one.
+      b.header(
+          DataplaneTokenHeader.NAME,
+          dataplaneToken(path.substring("/meshes/default/dataplanes/".length())));
+    }
     b.method(
         method,
         body == null
             ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private String dataplaneToken(String name) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + cp.apiPort() + "/tokens/dataplane"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"mesh\": \"default\", \"name\": \"" + name + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.body().strip();
   }
 
   @Test

@@ -132,7 +132,11 @@ public final class DataplaneTokens {
               + DataplaneToken.describe(tType, tMesh, tName)
               + ", not to this proxy");
     }
-    return new DataplaneToken(tType, tMesh, tName, iat, exp, keyId);
+    String id = claims.path("jti").asText("");
+    if (id.isEmpty()) {
+      throw new DataplaneTokenException(who + ": the dataplane token has no id (jti)");
+    }
+    return new DataplaneToken(tType, tMesh, tName, iat, exp, keyId, id);
   }
 
   private byte[] mac(String signed) {

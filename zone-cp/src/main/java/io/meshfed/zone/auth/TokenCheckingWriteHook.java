@@ -12,13 +12,14 @@ import java.util.Objects;
  * A {@link WriteHook} decorator for a zone that requires dataplane tokens: a {@code Dataplane} or
  * {@code ZoneIngress} written through the API (a proxy registering itself) must carry an {@code
  * X-Meshfed-Dataplane-Token} header ({@link DataplaneTokenHeader}) with a token issued to that very
- * proxy, else the write is refused with 401. Other writes go straight to the wrapped hook.
+ * proxy, unexpired and not revoked, else the write is refused with 401. Other writes go straight to
+ * the wrapped hook.
  */
 public final class TokenCheckingWriteHook implements WriteHook {
   private final WriteHook next;
-  private final DataplaneTokens tokens;
+  private final DataplaneAuthenticator tokens;
 
-  public TokenCheckingWriteHook(WriteHook next, DataplaneTokens tokens) {
+  public TokenCheckingWriteHook(WriteHook next, DataplaneAuthenticator tokens) {
     this.next = Objects.requireNonNull(next, "next");
     this.tokens = Objects.requireNonNull(tokens, "tokens");
   }
@@ -45,7 +46,7 @@ public final class TokenCheckingWriteHook implements WriteHook {
         };
     if (type != null) {
       try {
-        tokens.verify(authorization, type, resource.mesh(), resource.name());
+        tokens.authenticate(authorization, type, resource.mesh(), resource.name());
       } catch (DataplaneTokenException e) {
         throw new ApiException(401, "Unauthorized", e.getMessage());
       }

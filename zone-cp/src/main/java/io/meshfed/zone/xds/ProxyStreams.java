@@ -6,9 +6,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
-import io.meshfed.zone.auth.DataplaneToken;
-import io.meshfed.zone.auth.DataplaneTokenException;
-import io.meshfed.zone.auth.DataplaneTokens;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -44,7 +41,7 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
   private final Clock clock;
   private final MeterRegistry meters;
   private final Listener listener;
-  private final DataplaneTokens tokens;
+  private final StreamGuard guard;
   private final Map<Long, Subscription> streams = new ConcurrentHashMap<>();
   private final Map<ProxyId, AtomicInteger> openStreams = new ConcurrentHashMap<>();
   private final AtomicInteger connected = new AtomicInteger();
@@ -55,8 +52,8 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
   }
 
   /**
-   * @param tokens checks each stream's dataplane token against the proxy its node names; null when
-   *     tokens are not required
+   * @param guard checks each stream's dataplane token against the proxy its node names, and closes
+   *     the stream when the token is revoked or expires; null when tokens are not required
    */
   ProxyStreams(
       String zone,
@@ -64,8 +61,8 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
       Clock clock,
       MeterRegistry meters,
       Listener listener,
-      DataplaneTokens tokens) {
-    this.tokens = tokens;
+      StreamGuard guard) {
+    this.guard = guard;
     this.zone = zone;
     this.instanceId = instanceId;
     this.clock = clock;
@@ -143,18 +140,8 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
       log.warn("zone={}: xDS stream {} refused: {}", zone, streamId, e.getMessage());
       throw new RequestException(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     }
-    if (tokens != null) {
-      try {
-        tokens.verify(
-            XdsCredentials.currentToken(),
-            proxy.kind() == ProxyId.Kind.SIDECAR ? DataplaneToken.SIDECAR : DataplaneToken.INGRESS,
-            proxy.mesh(),
-            proxy.name());
-      } catch (DataplaneTokenException e) {
-        log.warn("zone={}: xDS stream {} refused: {}", zone, streamId, e.getMessage());
-        Counter.builder("xds_streams_unauthenticated_total").register(meters).increment();
-        throw new RequestException(Status.UNAUTHENTICATED.withDescription(e.getMessage()));
-      }
+    if (guard != null) {
+      guard.admit(streamId, proxy, XdsCredentials.currentToken(), ClosableAds.current());
     }
     String envoyVersion =
         request.getNode().hasUserAgentBuildVersion()
@@ -222,6 +209,9 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
   }
 
   private void closed(long streamId, Optional<Throwable> error) {
+    if (guard != null) {
+      guard.forget(streamId);
+    }
     Subscription s = streams.remove(streamId);
     if (s == null) {
       return;

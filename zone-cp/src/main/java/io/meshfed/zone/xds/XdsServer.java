@@ -11,8 +11,9 @@ import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.xds.Identity;
-import io.meshfed.zone.auth.DataplaneTokens;
+import io.meshfed.zone.auth.DataplaneAuthenticator;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -24,7 +25,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -55,7 +58,15 @@ public final class XdsServer implements AutoCloseable {
   private final ProxyStreams streams;
   private final V3DiscoveryServer discovery;
   private final ExecutorService buildExecutor;
+  private final ScheduledExecutorService scheduler;
+  private final DataplaneAuthenticator authenticator;
+  private final StreamGuard guard;
   private Server server;
+  private ScheduledFuture<?> recheckTimer;
+  private Closeable revocationWatch;
+
+  /** How often open streams' tokens are checked for expiry and revocation. */
+  static final Duration RECHECK_PERIOD = Duration.ofSeconds(1);
 
   /**
    * @param zone this zone
@@ -81,9 +92,11 @@ public final class XdsServer implements AutoCloseable {
 
   /**
    * As above, and every stream must present a dataplane token ({@code authorization} metadata)
-   * issued to the proxy its node names, else it is closed with UNAUTHENTICATED.
+   * issued to the proxy its node names, else it is closed with UNAUTHENTICATED; an open stream is
+   * closed the same way once its token expires or is revoked (checked every {@link #RECHECK_PERIOD}
+   * on {@code clock}, and at once when a revocation list changes).
    *
-   * @param dataplaneTokens the zone's token verifier; null when tokens are not required
+   * @param dataplaneTokens the zone's token checks; null when tokens are not required
    */
   public XdsServer(
       String zone,
@@ -94,8 +107,11 @@ public final class XdsServer implements AutoCloseable {
       ScheduledExecutorService scheduler,
       MeterRegistry meters,
       Duration insightFlush,
-      DataplaneTokens dataplaneTokens) {
+      DataplaneAuthenticator dataplaneTokens) {
     this.zone = zone;
+    this.scheduler = scheduler;
+    this.authenticator = dataplaneTokens;
+    this.guard = dataplaneTokens == null ? null : new StreamGuard(zone, dataplaneTokens, meters);
     this.buildExecutor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -138,7 +154,7 @@ public final class XdsServer implements AutoCloseable {
                 insights.subscriptionChanged(subscription);
               }
             },
-            dataplaneTokens);
+            guard);
     this.discovery =
         new V3DiscoveryServer(streams, new NackHoldingWatcher(cache, streams::versionSent));
   }
@@ -171,7 +187,8 @@ public final class XdsServer implements AutoCloseable {
           NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
               .addService(
                   ServerInterceptors.intercept(
-                      discovery.getAggregatedDiscoveryServiceImpl(), new XdsCredentials()))
+                      new ClosableAds(discovery.getAggregatedDiscoveryServiceImpl()),
+                      new XdsCredentials()))
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .maxInboundMessageSize(16 * 1024 * 1024)
@@ -181,7 +198,21 @@ public final class XdsServer implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot serve xDS on " + address + ":" + port + ": " + e.getMessage(), e);
     }
-    log.info("zone={}: xDS server (ADS) listening on {}:{}", zone, address, server.getPort());
+    if (guard != null) {
+      recheckTimer =
+          scheduler.scheduleWithFixedDelay(
+              this::recheckTokens,
+              RECHECK_PERIOD.toMillis(),
+              RECHECK_PERIOD.toMillis(),
+              TimeUnit.MILLISECONDS);
+      revocationWatch = authenticator.revocations().subscribe(this::revocationsChanged);
+    }
+    log.info(
+        "zone={}: xDS server (ADS) listening on {}:{}{}",
+        zone,
+        address,
+        server.getPort(),
+        guard == null ? "" : " (dataplane tokens required)");
     return this;
   }
 
@@ -200,8 +231,34 @@ public final class XdsServer implements AutoCloseable {
     return publisher.hasSnapshot(proxy);
   }
 
+  private void revocationsChanged() {
+    try {
+      scheduler.execute(this::recheckTokens);
+    } catch (RejectedExecutionException stopping) {
+      log.debug("zone={}: revocations changed while stopping", zone);
+    }
+  }
+
+  private void recheckTokens() {
+    try {
+      guard.recheck();
+    } catch (RuntimeException e) {
+      log.warn("zone={}: checking the dataplane tokens of open xDS streams failed", zone, e);
+    }
+  }
+
   @Override
   public void close() {
+    if (recheckTimer != null) {
+      recheckTimer.cancel(false);
+    }
+    if (revocationWatch != null) {
+      try {
+        revocationWatch.close();
+      } catch (IOException e) {
+        log.debug("zone={}: {}", zone, e.toString());
+      }
+    }
     publisher.close();
     if (server != null) {
       server.shutdownNow();

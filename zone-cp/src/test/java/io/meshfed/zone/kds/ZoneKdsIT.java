@@ -3,6 +3,7 @@ package io.meshfed.zone.kds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshfed.dp.DataplaneTokenHeader;
 import io.meshfed.kds.KdsSettings;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
@@ -119,6 +120,20 @@ class ZoneKdsIT {
 
   private HttpResponse<String> send(HttpRequest request) throws Exception {
     return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A dataplane token from the zone's {@code POST /tokens/dataplane}. */
+  private String dataplaneToken(int apiPort, String name) throws Exception {
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/tokens/dataplane"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"mesh\": \"default\", \"name\": \"" + name + "\"}"))
+                .build());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.body().strip();
   }
 
   private static ResourceKey tp(String name) {
@@ -276,6 +291,8 @@ class ZoneKdsIT {
                     URI.create(
                         "http://127.0.0.1:" + zone.apiPort() + "/meshes/default/dataplanes/web-1"))
                 .header("Content-Type", "application/yaml")
+                // The zone requires a dataplane token on registration (the default).
+                .header(DataplaneTokenHeader.NAME, dataplaneToken(zone.apiPort(), "web-1"))
                 .PUT(HttpRequest.BodyPublishers.ofString(DATAPLANE_YAML))
                 .build());
     assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
