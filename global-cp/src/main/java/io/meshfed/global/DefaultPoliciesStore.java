@@ -1,19 +1,13 @@
 package io.meshfed.global;
 
 import io.meshfed.model.Resource;
-import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.defaults.InitialPolicies;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.store.AlreadyExistsException;
-import io.meshfed.store.ListQuery;
-import io.meshfed.store.ResourcePage;
+import io.meshfed.store.ForwardingStore;
 import io.meshfed.store.ResourceStore;
-import io.meshfed.store.WatchListener;
-import java.io.Closeable;
 import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -30,21 +24,19 @@ import org.slf4j.LoggerFactory;
  * sees a failed create and retries it whole. If that delete fails too, the mesh stays with part of
  * its defaults; this is logged at WARN with the missing ones.
  */
-final class DefaultPoliciesStore implements ResourceStore {
+final class DefaultPoliciesStore extends ForwardingStore {
   private static final Logger log = LoggerFactory.getLogger(DefaultPoliciesStore.class);
 
-  private final ResourceStore delegate;
-
   DefaultPoliciesStore(ResourceStore delegate) {
-    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    super(delegate);
   }
 
   @Override
   public CompletableFuture<Resource> create(Resource resource) {
     if (!resource.type().equals(StandardTypes.MESH)) {
-      return delegate.create(resource);
+      return delegate().create(resource);
     }
-    return delegate
+    return delegate()
         .create(resource)
         .thenCompose(
             mesh -> {
@@ -72,7 +64,7 @@ final class DefaultPoliciesStore implements ResourceStore {
       return CompletableFuture.completedFuture(null);
     }
     Resource policy = defaults.get(from);
-    return delegate
+    return delegate()
         .create(policy)
         .handle(
             (created, failure) -> {
@@ -91,7 +83,7 @@ final class DefaultPoliciesStore implements ResourceStore {
         "mesh '{}': creating its default policies failed ({}); deleting the mesh again",
         mesh.name(),
         cause.toString());
-    return delegate
+    return delegate()
         .delete(mesh.key(), mesh.version())
         .handle(
             (ok, deleteFailure) -> {
@@ -109,40 +101,5 @@ final class DefaultPoliciesStore implements ResourceStore {
 
   private static Throwable unwrap(Throwable t) {
     return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-  }
-
-  @Override
-  public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
-    return delegate.update(resource, expectedVersion);
-  }
-
-  @Override
-  public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
-    return delegate.delete(key, expectedVersion);
-  }
-
-  @Override
-  public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
-    return delegate.get(key);
-  }
-
-  @Override
-  public CompletableFuture<ResourcePage> list(ListQuery query) {
-    return delegate.list(query);
-  }
-
-  @Override
-  public Closeable watch(long fromRevision, WatchListener listener) {
-    return delegate.watch(fromRevision, listener);
-  }
-
-  @Override
-  public CompletableFuture<Long> currentRevision() {
-    return delegate.currentRevision();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 }

@@ -2,11 +2,10 @@ package io.meshfed.testing;
 
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
+import io.meshfed.store.ForwardingStore;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
-import io.meshfed.store.WatchListener;
-import java.io.Closeable;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,13 +16,12 @@ import java.util.function.Predicate;
  * A store that counts the reads that reach it: {@code get} by key and {@code list} by type, so a
  * test can prove a path does not touch the store. Everything passes to the delegate unchanged.
  */
-public final class CountingStore implements ResourceStore {
-  private final ResourceStore delegate;
+public final class CountingStore extends ForwardingStore {
   private final ConcurrentHashMap<ResourceKey, AtomicLong> gets = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicLong> lists = new ConcurrentHashMap<>();
 
   public CountingStore(ResourceStore delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** How many {@code get} calls named a key {@code which} accepts. */
@@ -41,44 +39,14 @@ public final class CountingStore implements ResourceStore {
   }
 
   @Override
-  public CompletableFuture<Resource> create(Resource resource) {
-    return delegate.create(resource);
-  }
-
-  @Override
-  public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
-    return delegate.update(resource, expectedVersion);
-  }
-
-  @Override
-  public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
-    return delegate.delete(key, expectedVersion);
-  }
-
-  @Override
   public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
     gets.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
-    return delegate.get(key);
+    return delegate().get(key);
   }
 
   @Override
   public CompletableFuture<ResourcePage> list(ListQuery query) {
     lists.computeIfAbsent(query.type(), k -> new AtomicLong()).incrementAndGet();
-    return delegate.list(query);
-  }
-
-  @Override
-  public Closeable watch(long fromRevision, WatchListener listener) {
-    return delegate.watch(fromRevision, listener);
-  }
-
-  @Override
-  public CompletableFuture<Long> currentRevision() {
-    return delegate.currentRevision();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
+    return delegate().list(query);
   }
 }

@@ -2,11 +2,8 @@ package io.meshfed.global.kds.tls;
 
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
-import io.meshfed.store.ListQuery;
-import io.meshfed.store.ResourcePage;
+import io.meshfed.store.ForwardingStore;
 import io.meshfed.store.ResourceStore;
-import io.meshfed.store.WatchListener;
-import java.io.Closeable;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -17,27 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * replica creates the same secret between its read and its create. Everything else goes to the
  * delegate.
  */
-final class LateReadStore implements ResourceStore {
-  private final ResourceStore delegate;
+final class LateReadStore extends ForwardingStore {
   private final Set<ResourceKey> seen = ConcurrentHashMap.newKeySet();
 
   LateReadStore(ResourceStore delegate) {
-    this.delegate = delegate;
-  }
-
-  @Override
-  public CompletableFuture<Resource> create(Resource resource) {
-    return delegate.create(resource);
-  }
-
-  @Override
-  public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
-    return delegate.update(resource, expectedVersion);
-  }
-
-  @Override
-  public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
-    return delegate.delete(key, expectedVersion);
+    super(delegate);
   }
 
   @Override
@@ -45,26 +26,6 @@ final class LateReadStore implements ResourceStore {
     if (seen.add(key)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return delegate.get(key);
-  }
-
-  @Override
-  public CompletableFuture<ResourcePage> list(ListQuery query) {
-    return delegate.list(query);
-  }
-
-  @Override
-  public Closeable watch(long fromRevision, WatchListener listener) {
-    return delegate.watch(fromRevision, listener);
-  }
-
-  @Override
-  public CompletableFuture<Long> currentRevision() {
-    return delegate.currentRevision();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
+    return delegate().get(key);
   }
 }

@@ -1,0 +1,65 @@
+package io.meshfed.store;
+
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import java.io.Closeable;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A store decorator's base: every call goes to the delegate unchanged, so a decorator overrides
+ * only the calls it changes (a default-creating write path, a counting or failing test store).
+ */
+public abstract class ForwardingStore implements ResourceStore {
+  private final ResourceStore delegate;
+
+  protected ForwardingStore(ResourceStore delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  /** The store every call goes to. */
+  protected final ResourceStore delegate() {
+    return delegate;
+  }
+
+  @Override
+  public CompletableFuture<Resource> create(Resource resource) {
+    return delegate.create(resource);
+  }
+
+  @Override
+  public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
+    return delegate.update(resource, expectedVersion);
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+    return delegate.delete(key, expectedVersion);
+  }
+
+  @Override
+  public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
+    return delegate.get(key);
+  }
+
+  @Override
+  public CompletableFuture<ResourcePage> list(ListQuery query) {
+    return delegate.list(query);
+  }
+
+  @Override
+  public Closeable watch(long fromRevision, WatchListener listener) {
+    return delegate.watch(fromRevision, listener);
+  }
+
+  @Override
+  public CompletableFuture<Long> currentRevision() {
+    return delegate.currentRevision();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
