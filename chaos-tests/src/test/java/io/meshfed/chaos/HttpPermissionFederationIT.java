@@ -47,6 +47,7 @@ class HttpPermissionFederationIT {
       """
       type: Mesh
       name: default
+      skipCreatingInitialPolicies: ['*']
       mtls:
         enabledBackend: ca-1
         backends:
@@ -192,6 +193,8 @@ class HttpPermissionFederationIT {
   private void launch(Federation.Node zone, String name, String yaml) {
     Path file = dir.resolve(name + ".yaml");
     Federation.write(file, yaml);
+    // The zone requires a dataplane token (the default): ask the zone for one, as a user would.
+    Path token = f.dataplaneTokenFile(zone.api, "sidecar", "default", name);
     processes.add(
         MeshfedProcess.start(
             dir.resolve(name + ".log"),
@@ -204,7 +207,9 @@ class HttpPermissionFederationIT {
             "--name",
             name,
             "--dataplane-file",
-            file.toString()));
+            file.toString(),
+            "--dataplane-token-file",
+            token.toString()));
   }
 
   private long stat(int adminPort, String name) {
