@@ -11,11 +11,13 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.Tags;
+import io.meshfed.model.spec.TrafficRouteSpec;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.Protocol;
 import io.meshfed.xds.ProxyConfig;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -143,6 +145,8 @@ public final class SidecarGenerator {
 
     OutboundPolicies policies = OutboundPolicies.of(state, inboundTagSets);
     Set<ClusterKey> outboundClusters = new LinkedHashSet<>();
+    // a cluster several outbounds use balances as the first route that uses it says
+    Map<ClusterKey, TrafficRouteSpec.LoadBalancer> loadBalancers = new HashMap<>();
     if (spec.networking() != null) {
       for (DataplaneSpec.Outbound out : spec.networking().outbound()) {
         if (out == null) {
@@ -151,6 +155,9 @@ public final class SidecarGenerator {
         Outbounds.Result result = Outbounds.build(state, dataplane, out, inboundTagSets, policies);
         listeners.add(result.listener());
         outboundClusters.addAll(result.clusters());
+        if (result.loadBalancer() != null) {
+          result.clusters().forEach(k -> loadBalancers.putIfAbsent(k, result.loadBalancer()));
+        }
       }
     }
     for (ClusterKey key : outboundClusters) {
@@ -165,6 +172,7 @@ public final class SidecarGenerator {
       Protocol protocol = state.index().protocol(key.service());
       ClusterPolicies.apply(policies, key.service(), protocol, cluster);
       HttpUpstreams.apply(cluster, protocol);
+      LoadBalancers.apply(loadBalancers.get(key), cluster);
       clusters.put(key.name(), cluster.build());
       endpoints.add(Endpoints.of(state, key, key.name()));
     }
