@@ -47,12 +47,14 @@ import java.util.Set;
  *       services (every known instance tagged {@code kuma.io/protocol: http}, or every one {@code
  *       http2}, or every one {@code grpc}; a mix is TCP, see {@link io.meshfed.xds.Protocol}) get
  *       an {@code http_connection_manager} with an inline route config: one route per {@code
- *       conf.http} rule, in order, then a catch-all {@code /} route for the split or destination.
+ *       conf.http} rule, in order, with its {@code modify} (see {@link RouteModifications}), then a
+ *       catch-all {@code /} route for the split or destination.
  *   <li><b>Clusters</b>: one EDS cluster per (service, subset tags) a route uses, with the
- *       connection policies that apply to the service (see {@link ClusterPolicies}); HTTP/2 to the
- *       endpoints when {@code S} is {@code http2} or {@code grpc} (see {@link HttpUpstreams}). The
- *       name is {@code S} when the subset is the service alone, else {@code S_<hash>} where {@code
- *       <hash>} is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of the UTF-8 string {@code
+ *       connection policies that apply to the service (see {@link ClusterPolicies}) and the load
+ *       balancer of the route that uses it (see {@link LoadBalancers}); HTTP/2 to the endpoints
+ *       when {@code S} is {@code http2} or {@code grpc} (see {@link HttpUpstreams}). The name is
+ *       {@code S} when the subset is the service alone, else {@code S_<hash>} where {@code <hash>}
+ *       is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of the UTF-8 string {@code
  *       k1=v1,k2=v2,...} over the subset's tags other than {@code kuma.io/service}, sorted by key.
  *       With mTLS: an upstream TLS context with SNI {@link io.meshfed.xds.Sni#of}, the workload
  *       certificate, and the mesh CA plus a URI SAN check {@code spiffe://<mesh>/<S>} on the
