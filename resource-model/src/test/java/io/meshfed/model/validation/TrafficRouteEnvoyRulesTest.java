@@ -3,6 +3,7 @@ package io.meshfed.model.validation;
 import static io.meshfed.model.validation.ValidatorsTest.v;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.DecodeResult;
 import io.meshfed.model.codec.ResourceCodec;
@@ -177,6 +178,21 @@ class TrafficRouteEnvoyRulesTest {
                 "conf.http[2].modify.path.regex.pattern",
                 "'^/a*+' uses possessive quantifier '*+', which Envoy's RE2 does not support"
                     + " (expected: RE2 syntax)"));
+  }
+
+  @Test
+  void hashPoliciesSurviveStorageAndSyncAndAbsentOnesAreNotWritten() {
+    Resource sticky =
+        CODEC.decodeOne(
+            HEAD
+                + "  loadBalancer: {ringHash: {hashFunction: XX_HASH, hashPolicies: [{type: Header,"
+                + " header: {name: x-user}, terminal: true}]}}\n");
+    Resource plain = CODEC.decodeOne(HEAD + "  loadBalancer: {maglev: {}}\n");
+
+    assertThat(CODEC.decodeOne(CODEC.toJson(sticky)).spec()).isEqualTo(sticky.spec());
+    assertThat(CODEC.toJson(sticky)).contains("\"hashPolicies\"");
+    assertThat(CODEC.decodeOne(CODEC.toJson(plain)).spec()).isEqualTo(plain.spec());
+    assertThat(CODEC.toYaml(plain)).contains("maglev: {}").doesNotContain("hashPolicies");
   }
 
   @Test
