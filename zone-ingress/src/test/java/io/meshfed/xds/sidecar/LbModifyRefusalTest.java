@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -114,7 +115,7 @@ class LbModifyRefusalTest {
     assertThat(v.ok()).as("envoy --mode validate accepted %s:%n%s", name, v.output()).isFalse();
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void theSameHarnessPassesWhatTheApiAccepts(@TempDir Path dir) throws Exception {
     TrafficRouteSpec.Conf accepted =
         conf(
