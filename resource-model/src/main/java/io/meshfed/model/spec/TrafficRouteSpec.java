@@ -36,13 +36,59 @@ public record TrafficRouteSpec(List<Selector> sources, List<Selector> destinatio
 
   /** {@code loadBalancer}: exactly one of the algorithms. */
   public record LoadBalancer(
-      Empty roundRobin, LeastRequest leastRequest, RingHash ringHash, Empty random, Empty maglev) {}
+      Empty roundRobin,
+      LeastRequest leastRequest,
+      RingHash ringHash,
+      Empty random,
+      Maglev maglev) {}
 
   /** {@code leastRequest: {choiceCount}}. */
   public record LeastRequest(Integer choiceCount) {}
 
-  /** {@code ringHash: {hashFunction: XX_HASH|MURMUR_HASH_2, minRingSize, maxRingSize}}. */
-  public record RingHash(String hashFunction, Long minRingSize, Long maxRingSize) {}
+  /**
+   * {@code ringHash: {hashFunction: XX_HASH|MURMUR_HASH_2, minRingSize, maxRingSize,
+   * hashPolicies}}; {@code hashPolicies} is meshfed's addition, in the shape of Kuma's
+   * MeshLoadBalancingStrategy: what a request is hashed on (without any, a random value).
+   */
+  public record RingHash(
+      String hashFunction, Long minRingSize, Long maxRingSize, List<HashPolicy> hashPolicies) {
+    public RingHash {
+      hashPolicies = Copy.list(hashPolicies);
+    }
+  }
+
+  /** {@code maglev: {hashPolicies}}; see {@link RingHash} for {@code hashPolicies}. */
+  public record Maglev(List<HashPolicy> hashPolicies) {
+    public Maglev {
+      hashPolicies = Copy.list(hashPolicies);
+    }
+  }
+
+  /**
+   * One input of a request's hash: {@code {type: Header|Cookie|Connection|SourceIP|QueryParameter
+   * |FilterState, terminal, header: {name}, cookie: {name, ttl, path}, connection: {sourceIP},
+   * queryParameter: {name}, filterState: {key}}}; the section named by {@code type} is set.
+   */
+  public record HashPolicy(
+      String type,
+      Boolean terminal,
+      NamedHash header,
+      CookieHash cookie,
+      ConnectionHash connection,
+      NamedHash queryParameter,
+      FilterStateHash filterState) {}
+
+  /** {@code {name}} of a header or query parameter. */
+  public record NamedHash(String name) {}
+
+  /** {@code {name, ttl, path}}: with a ttl, Envoy sets the cookie when the request has none. */
+  public record CookieHash(String name, String ttl, String path) {}
+
+  /** {@code {sourceIP: true}}: the downstream address. */
+  public record ConnectionHash(Boolean sourceIP) {}
+
+  /** {@code {key}} of a filter state object. */
+  public record FilterStateHash(String key) {}
 
   /** One HTTP rule: {@code {match, modify, split[] | destination}}. */
   public record Http(

@@ -255,7 +255,17 @@ final class Checks {
       Pattern.compile(regex);
     } catch (PatternSyntaxException e) {
       v.add("'" + regex + "' is not a valid regular expression: " + e.getDescription());
+      return;
     }
+    Re2Syntax.unsupported(regex)
+        .ifPresent(
+            what ->
+                v.add(
+                    "'"
+                        + regex
+                        + "' uses "
+                        + what
+                        + ", which Envoy's RE2 does not support (expected: RE2 syntax)"));
   }
 
   /** Unique non-empty names in a list; reports duplicates at {@code [i].name}. */

@@ -25,9 +25,6 @@ public final class NotSupported {
   private static final String HTTP_RETRIES =
       "HTTP and gRPC retries are not applied to routes yet; set conf.tcp.maxConnectAttempts"
           + " instead";
-  private static final String LOAD_BALANCER =
-      "outbound clusters balance round robin only; use 'roundRobin: {}' or leave 'loadBalancer'"
-          + " out";
 
   /** What this version refuses. */
   static final List<Rule> STANDARD =
@@ -93,15 +90,7 @@ public final class NotSupported {
           field("Timeout", "conf.http", HTTP_TIMEOUTS),
           field("Timeout", "conf.grpc", HTTP_TIMEOUTS),
           field("Retry", "conf.http", HTTP_RETRIES),
-          field("Retry", "conf.grpc", HTTP_RETRIES),
-          present("TrafficRoute", "conf.loadBalancer.leastRequest", LOAD_BALANCER),
-          present("TrafficRoute", "conf.loadBalancer.ringHash", LOAD_BALANCER),
-          present("TrafficRoute", "conf.loadBalancer.random", LOAD_BALANCER),
-          present("TrafficRoute", "conf.loadBalancer.maglev", LOAD_BALANCER),
-          field(
-              "TrafficRoute",
-              "conf.http[].modify",
-              "routes do not rewrite paths, hosts or headers yet; leave 'modify' out"));
+          field("Retry", "conf.grpc", HTTP_RETRIES));
 
   private static final NotSupported STANDARD_LIST = new NotSupported(STANDARD);
   private static final NotSupported NONE = new NotSupported(List.of());

@@ -135,21 +135,13 @@ final class PolicyValidators {
     kinds.put("maglev", lb.maglev() != null);
     Checks.exclusive(v, kinds, false);
     if (lb.leastRequest() != null) {
-      Checks.nonNegative(
-          v.field("leastRequest").field("choiceCount"), lb.leastRequest().choiceCount());
+      RouteChecks.leastRequest(lb.leastRequest(), v.field("leastRequest"));
     }
-    TrafficRouteSpec.RingHash rh = lb.ringHash();
-    if (rh != null) {
-      Violations rv = v.field("ringHash");
-      Checks.oneOf(rv.field("hashFunction"), rh.hashFunction(), HASH_FUNCTIONS);
-      Checks.nonNegative(rv.field("minRingSize"), rh.minRingSize());
-      Checks.nonNegative(rv.field("maxRingSize"), rh.maxRingSize());
-      if (rh.minRingSize() != null
-          && rh.maxRingSize() != null
-          && rh.minRingSize() > rh.maxRingSize()) {
-        rv.field("minRingSize")
-            .add(rh.minRingSize() + " must not exceed maxRingSize " + rh.maxRingSize());
-      }
+    if (lb.ringHash() != null) {
+      RouteChecks.ringHash(lb.ringHash(), v.field("ringHash"));
+    }
+    if (lb.maglev() != null) {
+      RouteChecks.maglev(lb.maglev(), v.field("maglev"));
     }
   }
 
@@ -222,6 +214,7 @@ final class PolicyValidators {
       Checks.exclusive(v.field("host"), kinds, true);
       regexReplace(m.host().fromPath(), v.field("host").field("fromPath"));
     }
+    RouteChecks.rewrite(m, v);
     headers(m.requestHeaders(), v.field("requestHeaders"));
     headers(m.responseHeaders(), v.field("responseHeaders"));
   }
@@ -245,16 +238,18 @@ final class PolicyValidators {
     for (int i = 0; i < h.add().size(); i++) {
       TrafficRouteSpec.AddHeader a = h.add().get(i);
       if (Checks.required(v.field("add").index(i), a)) {
-        Checks.required(v.field("add").index(i).field("name"), a.name());
+        RouteChecks.headerName(v.field("add").index(i).field("name"), a.name(), true);
         if (a.value() == null) {
           v.field("add").index(i).field("value").add("must be defined");
+        } else {
+          RouteChecks.headerValue(v.field("add").index(i).field("value"), a.value());
         }
       }
     }
     for (int i = 0; i < h.remove().size(); i++) {
       TrafficRouteSpec.RemoveHeader r = h.remove().get(i);
       if (Checks.required(v.field("remove").index(i), r)) {
-        Checks.required(v.field("remove").index(i).field("name"), r.name());
+        RouteChecks.headerName(v.field("remove").index(i).field("name"), r.name(), true);
       }
     }
   }

@@ -36,7 +36,6 @@ class KumaExamplesTest {
               "http-api-put-mesh.json",
               List.of("metrics", "logging", "tracing", "mtls.backends[1].type")),
           Map.entry("mutual-tls-permissive.yaml", List.of("mtls.backends[0].mode")),
-          Map.entry("traffic-route-l7-modification.yaml", List.of("conf.http[0].modify")),
           Map.entry("mutual-tls-provided-inline.yaml", List.of("mtls.backends[0].type")),
           Map.entry("mutual-tls-provided.yaml", List.of("mtls.backends[0].type")),
           Map.entry("secrets-mesh-provided-ca.yaml", List.of("mtls.backends[0].type")),

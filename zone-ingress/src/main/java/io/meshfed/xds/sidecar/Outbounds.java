@@ -37,8 +37,12 @@ final class Outbounds {
 
   private Outbounds() {}
 
-  /** The listener of one outbound and the clusters it references, in first-use order. */
-  record Result(Listener listener, Set<ClusterKey> clusters) {}
+  /**
+   * The listener of one outbound and the clusters it references, in first-use order, with the load
+   * balancer of the TrafficRoute that picked them (null: round robin).
+   */
+  record Result(
+      Listener listener, Set<ClusterKey> clusters, TrafficRouteSpec.LoadBalancer loadBalancer) {}
 
   /** Where a route sends traffic: one cluster, or several by weight. */
   private record Action(List<ClusterKey> clusters, List<Integer> weights) {}
@@ -63,6 +67,7 @@ final class Outbounds {
     Optional<Resource> route =
         RouteSelector.select(state.index().trafficRoutes(), inboundTagSets, service);
     TrafficRouteSpec.Conf conf = route.map(r -> r.spec(TrafficRouteSpec.class).conf()).orElse(null);
+    TrafficRouteSpec.LoadBalancer lb = conf == null ? null : conf.loadBalancer();
     Action fallback = defaultAction(conf, service);
     Set<ClusterKey> clusters = new LinkedHashSet<>();
     FilterChain.Builder chain = FilterChain.newBuilder();
@@ -82,14 +87,19 @@ final class Outbounds {
           continue;
         }
         clusters.addAll(action.get().clusters());
-        vhost.addRoutes(
-            Route.newBuilder().setMatch(match(rule.match())).setRoute(routeAction(action.get())));
+        Route.Builder r = Route.newBuilder().setMatch(match(rule.match()));
+        RouteAction.Builder ra = routeAction(action.get()).toBuilder();
+        RouteModifications.apply(rule.modify(), r, ra);
+        LoadBalancers.addHashPolicies(lb, route.get(), ra);
+        vhost.addRoutes(r.setRoute(ra));
       }
       clusters.addAll(fallback.clusters());
+      RouteAction.Builder fallbackAction = routeAction(fallback).toBuilder();
+      route.ifPresent(r -> LoadBalancers.addHashPolicies(lb, r, fallbackAction));
       vhost.addRoutes(
           Route.newBuilder()
               .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-              .setRoute(routeAction(fallback)));
+              .setRoute(fallbackAction));
       HttpConnectionManager hcm =
           HttpConnectionManager.newBuilder()
               .setStatPrefix(Xds.statPrefix(service))
@@ -107,6 +117,7 @@ final class Outbounds {
       clusters.addAll(fallback.clusters());
       TcpProxy.Builder tcp = tcpProxy(service, fallback).toBuilder();
       TcpProxyPolicies.apply(policies, service, tcp);
+      LoadBalancers.addTcpHashPolicy(lb, tcp);
       chain.addFilters(Xds.filter(Xds.TCP_PROXY, tcp.build()));
     }
     Listener listener =
@@ -116,7 +127,7 @@ final class Outbounds {
             .setTrafficDirection(TrafficDirection.OUTBOUND)
             .addFilterChains(chain)
             .build();
-    return new Result(listener, clusters);
+    return new Result(listener, clusters, lb);
   }
 
   private static Action defaultAction(TrafficRouteSpec.Conf conf, String service) {

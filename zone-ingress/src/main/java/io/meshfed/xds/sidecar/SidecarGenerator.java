@@ -11,11 +11,13 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.Tags;
+import io.meshfed.model.spec.TrafficRouteSpec;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.Protocol;
 import io.meshfed.xds.ProxyConfig;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,12 +47,14 @@ import java.util.Set;
  *       services (every known instance tagged {@code kuma.io/protocol: http}, or every one {@code
  *       http2}, or every one {@code grpc}; a mix is TCP, see {@link io.meshfed.xds.Protocol}) get
  *       an {@code http_connection_manager} with an inline route config: one route per {@code
- *       conf.http} rule, in order, then a catch-all {@code /} route for the split or destination.
+ *       conf.http} rule, in order, with its {@code modify} (see {@link RouteModifications}), then a
+ *       catch-all {@code /} route for the split or destination.
  *   <li><b>Clusters</b>: one EDS cluster per (service, subset tags) a route uses, with the
- *       connection policies that apply to the service (see {@link ClusterPolicies}); HTTP/2 to the
- *       endpoints when {@code S} is {@code http2} or {@code grpc} (see {@link HttpUpstreams}). The
- *       name is {@code S} when the subset is the service alone, else {@code S_<hash>} where {@code
- *       <hash>} is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of the UTF-8 string {@code
+ *       connection policies that apply to the service (see {@link ClusterPolicies}) and the load
+ *       balancer of the route that uses it (see {@link LoadBalancers}); HTTP/2 to the endpoints
+ *       when {@code S} is {@code http2} or {@code grpc} (see {@link HttpUpstreams}). The name is
+ *       {@code S} when the subset is the service alone, else {@code S_<hash>} where {@code <hash>}
+ *       is the 32-bit FNV-1a hash, in 8 lower-case hex digits, of the UTF-8 string {@code
  *       k1=v1,k2=v2,...} over the subset's tags other than {@code kuma.io/service}, sorted by key.
  *       With mTLS: an upstream TLS context with SNI {@link io.meshfed.xds.Sni#of}, the workload
  *       certificate, and the mesh CA plus a URI SAN check {@code spiffe://<mesh>/<S>} on the
@@ -143,6 +147,8 @@ public final class SidecarGenerator {
 
     OutboundPolicies policies = OutboundPolicies.of(state, inboundTagSets);
     Set<ClusterKey> outboundClusters = new LinkedHashSet<>();
+    // a cluster several outbounds use balances as the first route that uses it says
+    Map<ClusterKey, TrafficRouteSpec.LoadBalancer> loadBalancers = new HashMap<>();
     if (spec.networking() != null) {
       for (DataplaneSpec.Outbound out : spec.networking().outbound()) {
         if (out == null) {
@@ -151,6 +157,9 @@ public final class SidecarGenerator {
         Outbounds.Result result = Outbounds.build(state, dataplane, out, inboundTagSets, policies);
         listeners.add(result.listener());
         outboundClusters.addAll(result.clusters());
+        if (result.loadBalancer() != null) {
+          result.clusters().forEach(k -> loadBalancers.putIfAbsent(k, result.loadBalancer()));
+        }
       }
     }
     for (ClusterKey key : outboundClusters) {
@@ -165,6 +174,7 @@ public final class SidecarGenerator {
       Protocol protocol = state.index().protocol(key.service());
       ClusterPolicies.apply(policies, key.service(), protocol, cluster);
       HttpUpstreams.apply(cluster, protocol);
+      LoadBalancers.apply(loadBalancers.get(key), cluster);
       clusters.put(key.name(), cluster.build());
       endpoints.add(Endpoints.of(state, key, key.name()));
     }
