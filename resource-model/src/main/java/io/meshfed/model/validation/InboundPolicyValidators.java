@@ -7,7 +7,6 @@ import io.meshfed.model.spec.Tags;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * FaultInjection and RateLimit: HTTP policies applied on the inbound of the destination. A
@@ -17,9 +16,6 @@ import java.util.regex.Pattern;
 final class InboundPolicyValidators {
   /** The {@code kuma.io/protocol} values with an HTTP connection manager on the inbound. */
   static final List<String> HTTP_PROTOCOLS = List.of("http", "http2", "grpc");
-
-  /** {@code <number> <unit>}, the unit one of gbps, mbps, kbps, bps (Kuma's format). */
-  static final Pattern BANDWIDTH = Pattern.compile("(\\d+) ?(gbps|mbps|kbps|bps)");
 
   private InboundPolicyValidators() {}
 
@@ -54,13 +50,12 @@ final class InboundPolicyValidators {
       Violations bv = cv.field("responseBandwidth");
       percentage(bv.field("percentage"), c.responseBandwidth().percentage());
       String limit = c.responseBandwidth().limit();
-      if (Checks.required(bv.field("limit"), limit) && bandwidthKbps(limit) < 0) {
-        bv.field("limit")
-            .add(
-                "'"
-                    + limit
-                    + "' (expected: a number and a unit of gbps, mbps, kbps, bps, at least"
-                    + " 1 kbps, e.g. '50 mbps')");
+      if (Checks.required(bv.field("limit"), limit)) {
+        try {
+          Bandwidths.kbps(limit);
+        } catch (IllegalArgumentException e) {
+          bv.field("limit").add(e.getMessage());
+        }
       }
     }
   }
@@ -102,31 +97,6 @@ final class InboundPolicyValidators {
         }
       }
     }
-  }
-
-  /**
-   * The bandwidth in kbit/s, or -1 when {@code limit} is not in Kuma's format or below 1 kbps
-   * (Envoy's smallest limit).
-   */
-  static long bandwidthKbps(String limit) {
-    var m = BANDWIDTH.matcher(limit);
-    if (!m.matches()) {
-      return -1;
-    }
-    long n;
-    try {
-      n = Long.parseLong(m.group(1));
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-    long kbps =
-        switch (m.group(2)) {
-          case "gbps" -> Math.multiplyExact(n, 1_000_000L);
-          case "mbps" -> Math.multiplyExact(n, 1_000L);
-          case "kbps" -> n;
-          default -> n / 1000;
-        };
-    return kbps >= 1 ? kbps : -1;
   }
 
   private static void percentage(Violations v, Double p) {

@@ -3,6 +3,7 @@ package io.meshfed.model.validation;
 import static io.meshfed.model.validation.ValidatorsTest.v;
 import static io.meshfed.model.validation.ValidatorsTest.violations;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -99,12 +100,15 @@ class InboundPolicyValidatorsTest {
 
   @Test
   void bandwidthIsReadInKuma_sUnits() {
-    assertThat(InboundPolicyValidators.bandwidthKbps("50 mbps")).isEqualTo(50_000);
-    assertThat(InboundPolicyValidators.bandwidthKbps("2gbps")).isEqualTo(2_000_000);
-    assertThat(InboundPolicyValidators.bandwidthKbps("7 kbps")).isEqualTo(7);
-    assertThat(InboundPolicyValidators.bandwidthKbps("8000 bps")).isEqualTo(8);
-    assertThat(InboundPolicyValidators.bandwidthKbps("999 bps")).isEqualTo(-1);
-    assertThat(InboundPolicyValidators.bandwidthKbps("5 MB/s")).isEqualTo(-1);
+    assertThat(Bandwidths.kbps("50 mbps")).isEqualTo(50_000);
+    assertThat(Bandwidths.kbps("2gbps")).isEqualTo(2_000_000);
+    assertThat(Bandwidths.kbps("7 kbps")).isEqualTo(7);
+    assertThat(Bandwidths.kbps("8000 bps")).isEqualTo(8);
+    assertThatThrownBy(() -> Bandwidths.kbps("999 bps"))
+        .hasMessage("'999 bps' is below 1 kbps (expected: at least 1 kbps)");
+    assertThatThrownBy(() -> Bandwidths.kbps("5 MB/s"))
+        .hasMessage(
+            "'5 MB/s' (expected: a number and a unit of gbps, mbps, kbps, bps, e.g. '50 mbps')");
   }
 
   @Test

@@ -38,6 +38,10 @@ final class Scenarios {
   }
 
   static Stream<Scenario> all() {
+    return Stream.concat(core(), FaultScenarios.all());
+  }
+
+  static Stream<Scenario> core() {
     return Stream.of(
         mtlsOffLocal(),
         mtlsPermissions(),
