@@ -53,12 +53,17 @@ final class InboundHttpPolicies {
       String filter, Any perRoute, Optional<List<List<HeaderMatcher>>> sources) {}
 
   private final List<Applied> applied;
+  private final String statPrefix;
 
-  private InboundHttpPolicies(List<Applied> applied) {
+  private InboundHttpPolicies(List<Applied> applied, String statPrefix) {
     this.applied = applied;
+    this.statPrefix = statPrefix;
   }
 
-  /** The policies for an HTTP inbound with these tags. */
+  /**
+   * The policies for an HTTP inbound with these tags; {@code statPrefix} names the rate limit's
+   * stats.
+   */
   static InboundHttpPolicies of(
       MeshState state, Map<String, String> inboundTags, String statPrefix) {
     List<Applied> applied = new ArrayList<>();
@@ -80,7 +85,7 @@ final class InboundHttpPolicies {
                       Any.pack(rateLimit(p, spec.conf().http(), statPrefix)),
                       SourceTags.matchers(spec.sources())));
             });
-    return new InboundHttpPolicies(List.copyOf(applied));
+    return new InboundHttpPolicies(List.copyOf(applied), statPrefix);
   }
 
   /** Whether any mesh policy of these types may read {@code x-kuma-tags}, so senders set it. */
@@ -89,7 +94,7 @@ final class InboundHttpPolicies {
   }
 
   /** The HTTP filters to put before the router, configured per route; none without a policy. */
-  List<HttpFilter> filters(String statPrefix) {
+  List<HttpFilter> filters() {
     List<HttpFilter> filters = new ArrayList<>();
     if (applied.stream().anyMatch(a -> a.filter().equals(FAULT))) {
       filters.add(

@@ -174,7 +174,7 @@ final class Inbounds {
                           .setRules(RBAC.newBuilder().setAction(RBAC.Action.ALLOW))
                           .build())));
     }
-    hcm.addAllHttpFilters(policies.filters(Xds.statPrefix(name) + "_rate_limit"));
+    hcm.addAllHttpFilters(policies.filters());
     hcm.addHttpFilters(
         HttpFilter.newBuilder()
             .setName(Xds.ROUTER)
