@@ -182,7 +182,8 @@ class FaultInjectionRateLimitIT {
           "FaultInjectionRateLimitIT: 5 per 1s -> %d of %d web requests passed in %d ms, %d"
               + " limited%n",
           ok, n, elapsedMillis, limited);
-      // 5 tokens at the start, at most one refill of 5 per started second of the burst.
+      // 5 tokens at the start, then at most 5 more per started second of the burst (Envoy
+      // refills the bucket in steps or continuously, by version; never faster).
       long refills = elapsedMillis / 1000 + 1;
       assertThat(ok).isBetween(5, (int) (5 + 5 * refills));
       assertThat(limited).isEqualTo(n - ok);
