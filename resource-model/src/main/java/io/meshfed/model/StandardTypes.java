@@ -3,10 +3,12 @@ package io.meshfed.model;
 import io.meshfed.model.spec.CircuitBreakerSpec;
 import io.meshfed.model.spec.DataplaneInsightSpec;
 import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.FaultInjectionSpec;
 import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.model.spec.HealthCheckSpec;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.ProxyTemplateSpec;
+import io.meshfed.model.spec.RateLimitSpec;
 import io.meshfed.model.spec.RetrySpec;
 import io.meshfed.model.spec.SecretSpec;
 import io.meshfed.model.spec.TimeoutSpec;
@@ -40,6 +42,8 @@ public final class StandardTypes {
   public static final String PROXY_TEMPLATE = "ProxyTemplate";
   public static final String TIMEOUT = "Timeout";
   public static final String RETRY = "Retry";
+  public static final String FAULT_INJECTION = "FaultInjection";
+  public static final String RATE_LIMIT = "RateLimit";
 
   private StandardTypes() {}
 
@@ -167,6 +171,18 @@ public final class StandardTypes {
             .plural("retries")
             .sync(SyncDirection.GLOBAL_TO_ZONES)
             .validator(Validators.retry())
+            .build());
+    r.register(
+        ResourceType.builder(FAULT_INJECTION, FaultInjectionSpec.class)
+            .plural("fault-injections")
+            .sync(SyncDirection.GLOBAL_TO_ZONES)
+            .validator(Validators.faultInjection())
+            .build());
+    r.register(
+        ResourceType.builder(RATE_LIMIT, RateLimitSpec.class)
+            .plural("rate-limits")
+            .sync(SyncDirection.GLOBAL_TO_ZONES)
+            .validator(Validators.rateLimit())
             .build());
     return r;
   }

@@ -30,7 +30,9 @@ class StandardTypesTest {
     "TrafficTrace, traffic-traces, MESH, GLOBAL_TO_ZONES, false",
     "ProxyTemplate, proxytemplates, MESH, GLOBAL_TO_ZONES, false",
     "Timeout, timeouts, MESH, GLOBAL_TO_ZONES, false",
-    "Retry, retries, MESH, GLOBAL_TO_ZONES, false"
+    "Retry, retries, MESH, GLOBAL_TO_ZONES, false",
+    "FaultInjection, fault-injections, MESH, GLOBAL_TO_ZONES, false",
+    "RateLimit, rate-limits, MESH, GLOBAL_TO_ZONES, false"
   })
   void registersKumaNamesPathsScopesAndDirections(
       String name, String plural, Scope scope, SyncDirection sync, boolean systemManaged) {
@@ -50,7 +52,7 @@ class StandardTypesTest {
     for (var f : StandardTypes.class.getFields()) {
       constants.add((String) f.get(null));
     }
-    assertThat(registry.names()).containsExactlyInAnyOrderElementsOf(constants).hasSize(18);
+    assertThat(registry.names()).containsExactlyInAnyOrderElementsOf(constants).hasSize(20);
     ResourceCodec codec = new ResourceCodec(registry);
     for (ResourceType type : registry.all()) {
       Spec empty = codec.jsonMapper().readValue("{}", type.specClass());

@@ -3,10 +3,12 @@ package io.meshfed.model.validation;
 import io.meshfed.model.spec.CircuitBreakerSpec;
 import io.meshfed.model.spec.DataplaneInsightSpec;
 import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.FaultInjectionSpec;
 import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.model.spec.HealthCheckSpec;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.ProxyTemplateSpec;
+import io.meshfed.model.spec.RateLimitSpec;
 import io.meshfed.model.spec.RetrySpec;
 import io.meshfed.model.spec.SecretSpec;
 import io.meshfed.model.spec.TimeoutSpec;
@@ -94,6 +96,14 @@ public final class Validators {
 
   public static SpecValidator<RetrySpec> retry() {
     return PolicyValidators::retry;
+  }
+
+  public static SpecValidator<FaultInjectionSpec> faultInjection() {
+    return InboundPolicyValidators::faultInjection;
+  }
+
+  public static SpecValidator<RateLimitSpec> rateLimit() {
+    return InboundPolicyValidators::rateLimit;
   }
 
   private static void nullEntries(java.util.List<?> list, Violations v) {

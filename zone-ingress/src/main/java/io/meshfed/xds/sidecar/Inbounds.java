@@ -48,7 +48,9 @@ import java.util.Optional;
  *       and {@code grpc} the local cluster speaks HTTP/2 to the application.
  * </ul>
  *
- * Without mTLS there is no RBAC at all, for TCP and HTTP alike (no peer identity to check).
+ * Without mTLS there is no RBAC at all, for TCP and HTTP alike (no peer identity to check). An HTTP
+ * inbound also carries the FaultInjection and RateLimit that apply to it ({@link
+ * InboundHttpPolicies}); a TCP inbound has no HTTP filters, and those policies do not apply to it.
  */
 final class Inbounds {
   static final String HTTP_RBAC = "envoy.filters.http.rbac";
@@ -103,9 +105,12 @@ final class Inbounds {
     rules.ifPresent(r -> chain.setTransportSocket(Xds.tls(TlsContexts.inbound(state.meshName()))));
     Optional<RouteConfiguration> routes = Optional.empty();
     if (protocol(in).http()) {
-      RouteConfiguration routeConfig = routeConfig(name, tags, cluster, rules);
+      InboundHttpPolicies policies =
+          InboundHttpPolicies.of(state, tags, Xds.statPrefix(name) + "_rate_limit");
+      RouteConfiguration routeConfig = routeConfig(name, tags, cluster, rules, policies);
       chain.addFilters(
-          Xds.filter(Xds.HTTP_CONNECTION_MANAGER, httpConnectionManager(name, cluster, rules)));
+          Xds.filter(
+              Xds.HTTP_CONNECTION_MANAGER, httpConnectionManager(name, cluster, rules, policies)));
       routes = Optional.of(routeConfig);
     } else {
       rules.ifPresent(
@@ -144,7 +149,7 @@ final class Inbounds {
   }
 
   private static HttpConnectionManager httpConnectionManager(
-      String name, String cluster, Optional<RBAC> rules) {
+      String name, String cluster, Optional<RBAC> rules, InboundHttpPolicies policies) {
     HttpConnectionManager.Builder hcm =
         HttpConnectionManager.newBuilder()
             .setStatPrefix(Xds.statPrefix(cluster))
@@ -169,6 +174,7 @@ final class Inbounds {
                           .setRules(RBAC.newBuilder().setAction(RBAC.Action.ALLOW))
                           .build())));
     }
+    hcm.addAllHttpFilters(policies.filters());
     hcm.addHttpFilters(
         HttpFilter.newBuilder()
             .setName(Xds.ROUTER)
@@ -177,15 +183,21 @@ final class Inbounds {
   }
 
   private static RouteConfiguration routeConfig(
-      String name, Map<String, String> tags, String cluster, Optional<RBAC> rules) {
+      String name,
+      Map<String, String> tags,
+      String cluster,
+      Optional<RBAC> rules,
+      InboundHttpPolicies policies) {
     VirtualHost.Builder vhost =
         VirtualHost.newBuilder()
             .setName(tags.getOrDefault(Tags.SERVICE, name))
             .addDomains("*")
-            .addRoutes(
-                Route.newBuilder()
-                    .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                    .setRoute(RouteAction.newBuilder().setCluster(cluster)));
+            .addAllRoutes(
+                policies.routes(
+                    Route.newBuilder()
+                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                        .setRoute(RouteAction.newBuilder().setCluster(cluster))
+                        .build()));
     rules.ifPresent(
         r ->
             vhost.putTypedPerFilterConfig(

@@ -100,13 +100,15 @@ final class Outbounds {
           Route.newBuilder()
               .setMatch(RouteMatch.newBuilder().setPrefix("/"))
               .setRoute(fallbackAction));
+      RouteConfiguration.Builder routes =
+          RouteConfiguration.newBuilder().setName("outbound:" + service).addVirtualHosts(vhost);
+      if (InboundHttpPolicies.sourceTagsRead(state)) {
+        SourceTags.set(routes, inboundTagSets);
+      }
       HttpConnectionManager hcm =
           HttpConnectionManager.newBuilder()
               .setStatPrefix(Xds.statPrefix(service))
-              .setRouteConfig(
-                  RouteConfiguration.newBuilder()
-                      .setName("outbound:" + service)
-                      .addVirtualHosts(vhost))
+              .setRouteConfig(routes)
               .addHttpFilters(
                   HttpFilter.newBuilder()
                       .setName(Xds.ROUTER)

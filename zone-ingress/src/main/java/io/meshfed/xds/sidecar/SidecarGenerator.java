@@ -73,7 +73,10 @@ public final class SidecarGenerator {
    * The policy types, besides TrafficPermission and TrafficRoute, that the generator reads from
    * {@link MeshState#policies(String)}: a zone must watch them.
    */
-  public static final List<String> CONNECTION_POLICY_TYPES = OutboundPolicies.TYPES;
+  public static final List<String> CONNECTION_POLICY_TYPES =
+      java.util.stream.Stream.concat(
+              OutboundPolicies.TYPES.stream(), InboundHttpPolicies.TYPES.stream())
+          .toList();
 
   static final long CONNECT_TIMEOUT_SECONDS = 5;
   static final String LOCALHOST = "127.0.0.1";

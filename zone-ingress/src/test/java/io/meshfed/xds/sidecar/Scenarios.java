@@ -38,10 +38,10 @@ final class Scenarios {
   }
 
   static Stream<Scenario> all() {
-    return Stream.concat(base(), LbModifyScenarios.all());
+    return Stream.of(core(), LbModifyScenarios.all(), FaultScenarios.all()).flatMap(s -> s);
   }
 
-  private static Stream<Scenario> base() {
+  static Stream<Scenario> core() {
     return Stream.of(
         mtlsOffLocal(),
         mtlsPermissions(),
