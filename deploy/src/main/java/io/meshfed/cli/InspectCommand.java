@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       InspectCommand.Zones.class,
       InspectCommand.Dataplanes.class,
+      DataplaneInspectCommand.class,
       InspectCommand.ZoneIngresses.class
     })
 final class InspectCommand implements Runnable {

@@ -11,6 +11,7 @@ import io.meshfed.api.auth.UserTokenRevocations;
 import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
+import io.meshfed.global.api.RemoteInspectEndpoints;
 import io.meshfed.global.api.SyncEndpoints;
 import io.meshfed.global.api.UserTokenEndpoint;
 import io.meshfed.global.api.ZoneEndpoints;
@@ -222,6 +223,7 @@ public final class GlobalControlPlane implements AutoCloseable {
             .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .routes(new ProxyOverviewEndpoints(store, codec).routes())
+            .routes(new RemoteInspectEndpoints(store).routes())
             .build()
             .start();
     kds.start(config.kdsAddress(), config.kdsPort(), kdsOptions.startTimeout());

@@ -257,6 +257,7 @@ public final class ZoneControlPlane implements AutoCloseable {
               .route(ApiRoute.get("/status/global", this::globalStatus))
               .route(DataplaneTokenEndpoint.route(dataplaneTokens, codec.jsonMapper()))
               .routes(new ProxyOverviewEndpoints(store, codec).routes())
+              .routes(xds.inspectRoutes(codec))
               .build()
               .start();
       source.start();

@@ -75,4 +75,16 @@ public final class EnvoyJson {
       throw new IllegalArgumentException("invalid Envoy JSON: " + e.getMessage(), e);
     }
   }
+
+  /**
+   * One message as compact JSON with the proto field names ({@code snake_case}), as Envoy's admin
+   * {@code /config_dump} prints it.
+   */
+  public static String printWithProtoFieldNames(Message m) {
+    try {
+      return PRINTER.preservingProtoFieldNames().omittingInsignificantWhitespace().print(m);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot print " + m.getDescriptorForType().getFullName(), e);
+    }
+  }
 }

@@ -516,6 +516,42 @@ final class ConfigPublisher implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The state of {@code mesh} from the view the last build read (read again first if the store
+   * changed since), for the inspect API; empty when the mesh does not exist. Fails with {@link
+   * IllegalStateException} while the zone's view is not loaded yet.
+   */
+  java.util.concurrent.CompletableFuture<Optional<MeshState>> meshState(String mesh) {
+    java.util.concurrent.CompletableFuture<Optional<MeshState>> result =
+        new java.util.concurrent.CompletableFuture<>();
+    Runnable read =
+        () -> {
+          try {
+            if (!viewReady()) {
+              throw new IllegalStateException(
+                  "zone " + zone + " has not loaded its resources yet (first sync with global)");
+            }
+            result.complete(Optional.ofNullable(currentView().meshes().get(mesh)));
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+          }
+        };
+    try {
+      executor.execute(read);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      result.completeExceptionally(new IllegalStateException("zone " + zone + " is stopping"));
+    }
+    return result;
+  }
+
+  /** The snapshot last published to {@code proxy}, while it is connected. */
+  Optional<Snapshot> publishedSnapshot(ProxyId proxy) {
+    if (!connected.contains(proxy)) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(cache.getSnapshot(proxy.nodeId()));
+  }
+
   /** Whether the cache holds a snapshot for {@code proxy} (for tests). */
   boolean hasSnapshot(ProxyId proxy) {
     return cache.getSnapshot(proxy.nodeId()) != null;

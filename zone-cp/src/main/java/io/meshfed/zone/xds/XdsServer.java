@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -224,6 +225,14 @@ public final class XdsServer implements AutoCloseable {
   /** How many proxies have an open xDS stream. */
   public int connectedProxies() {
     return streams.connectedProxies().size();
+  }
+
+  /**
+   * The inspect routes of the zone API: {@code /meshes/{mesh}/dataplanes/{name}/policies} and
+   * {@code .../xds} (see {@link DataplaneInspectEndpoints}).
+   */
+  public List<io.meshfed.api.ApiRoute> inspectRoutes(io.meshfed.model.codec.ResourceCodec codec) {
+    return new DataplaneInspectEndpoints(publisher, codec).routes();
   }
 
   /** Whether the snapshot cache holds a snapshot for {@code proxy} (for tests). */

@@ -29,24 +29,12 @@ final class Permissions {
 
   static RBAC rules(String mesh, List<Resource> permissions, Map<String, String> inboundTags) {
     RBAC.Builder rbac = RBAC.newBuilder().setAction(RBAC.Action.ALLOW);
-    List<Resource> sorted = new ArrayList<>(permissions);
-    sorted.sort(Comparator.comparing(Resource::name));
-    for (Resource r : sorted) {
-      TrafficPermissionSpec spec = r.spec(TrafficPermissionSpec.class);
-      boolean applies =
-          spec.destinations().stream()
-              .anyMatch(d -> d != null && Selectors.matches(d.match(), inboundTags));
-      if (!applies) {
-        continue;
-      }
+    for (Resource r : applicable(permissions, inboundTags)) {
       List<Principal> principals = new ArrayList<>();
-      for (Selector source : spec.sources()) {
+      for (Selector source : r.spec(TrafficPermissionSpec.class).sources()) {
         if (source != null) {
           principals.add(principal(mesh, source.match()));
         }
-      }
-      if (principals.isEmpty()) {
-        continue;
       }
       rbac.putPolicies(
           r.name(),
@@ -56,6 +44,25 @@ final class Permissions {
               .build());
     }
     return rbac.build();
+  }
+
+  /**
+   * The permissions that become policies of an inbound's rules, by name: one of their destination
+   * selectors matches the inbound's tags and they have at least one source selector.
+   */
+  static List<Resource> applicable(List<Resource> permissions, Map<String, String> inboundTags) {
+    List<Resource> out = new ArrayList<>();
+    for (Resource r : permissions) {
+      TrafficPermissionSpec spec = r.spec(TrafficPermissionSpec.class);
+      boolean applies =
+          spec.destinations().stream()
+              .anyMatch(d -> d != null && Selectors.matches(d.match(), inboundTags));
+      if (applies && spec.sources().stream().anyMatch(s -> s != null)) {
+        out.add(r);
+      }
+    }
+    out.sort(Comparator.comparing(Resource::name));
+    return out;
   }
 
   /** The AND of one source selector's tags; the empty selector is any authenticated peer. */

@@ -1,0 +1,128 @@
+package io.meshfed.zone.xds;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.meshfed.api.ApiException;
+import io.meshfed.api.ApiRequest;
+import io.meshfed.api.ApiResponse;
+import io.meshfed.api.ApiRoute;
+import io.meshfed.model.Resource;
+import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.xds.MeshState;
+import io.meshfed.xds.sidecar.DataplanePolicies;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What the zone applies to one of its sidecars, in the shapes of Kuma's inspect API:
+ *
+ * <ul>
+ *   <li>{@code GET /meshes/{mesh}/dataplanes/{name}/policies}: {@code {total, kind:
+ *       SidecarDataplane, items: [{type: inbound|outbound|service, name, service, matchedPolicies:
+ *       {TYPE: [resource]}}]}}, computed by {@link DataplanePolicies} from the view the config
+ *       builds read.
+ *   <li>{@code GET /meshes/{mesh}/dataplanes/{name}/xds}: the snapshot last published to the proxy
+ *       as an Envoy config dump (see {@link ConfigDumps}; private keys redacted); 404 while the
+ *       proxy is not connected, since nothing is being sent to it then.
+ * </ul>
+ */
+final class DataplaneInspectEndpoints {
+  static final String POLICIES = "/meshes/{mesh}/dataplanes/{name}/policies";
+  static final String XDS = "/meshes/{mesh}/dataplanes/{name}/xds";
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final ConfigPublisher publisher;
+  private final ResourceCodec codec;
+
+  DataplaneInspectEndpoints(ConfigPublisher publisher, ResourceCodec codec) {
+    this.publisher = publisher;
+    this.codec = codec;
+  }
+
+  List<ApiRoute> routes() {
+    return List.of(ApiRoute.get(POLICIES, this::policies), ApiRoute.get(XDS, this::xds));
+  }
+
+  private ApiResponse policies(ApiRequest request) throws Exception {
+    String mesh = request.pathParam("mesh");
+    String name = request.pathParam("name");
+    MeshState state = meshState(mesh);
+    Resource dataplane = dataplane(state, mesh, name);
+    List<DataplanePolicies.Attachment> attachments;
+    try {
+      attachments = DataplanePolicies.of(state, dataplane);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(
+          409, "Conflict", "Dataplane '" + name + "' cannot be configured: " + e.getMessage());
+    }
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("total", attachments.size());
+    body.put("kind", "SidecarDataplane");
+    ArrayNode items = body.putArray("items");
+    for (DataplanePolicies.Attachment a : attachments) {
+      ObjectNode item = items.addObject();
+      item.put("type", a.kind().wireName());
+      item.put("name", a.name());
+      item.put("service", a.service());
+      ObjectNode matched = item.putObject("matchedPolicies");
+      for (Map.Entry<String, List<Resource>> e : a.matched().entrySet()) {
+        ArrayNode list = matched.putArray(e.getKey());
+        e.getValue().forEach(p -> list.add(codec.toTree(p)));
+      }
+    }
+    return ApiResponse.json(200, body);
+  }
+
+  private ApiResponse xds(ApiRequest request) throws Exception {
+    String mesh = request.pathParam("mesh");
+    String name = request.pathParam("name");
+    dataplane(meshState(mesh), mesh, name);
+    Optional<Snapshot> snapshot =
+        publisher.publishedSnapshot(new ProxyId(ProxyId.Kind.SIDECAR, mesh, name));
+    if (snapshot.isEmpty()) {
+      throw ApiException.notFound(
+          "Dataplane '"
+              + name
+              + "' of mesh '"
+              + mesh
+              + "' has no xDS config: its proxy is not connected to this zone (or its first"
+              + " config is still being built)");
+    }
+    return ApiResponse.json(200, ConfigDumps.of(snapshot.get()));
+  }
+
+  private MeshState meshState(String mesh) throws Exception {
+    Optional<MeshState> state;
+    try {
+      state = publisher.meshState(mesh).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IllegalStateException notReady) {
+        throw new ApiException(503, "Service Unavailable", notReady.getMessage());
+      }
+      throw e;
+    } catch (TimeoutException e) {
+      throw new ApiException(
+          503,
+          "Service Unavailable",
+          "the zone's config builder did not answer within " + TIMEOUT.toSeconds() + "s");
+    }
+    return state.orElseThrow(() -> ApiException.notFound("Mesh '" + mesh + "' not found"));
+  }
+
+  private static Resource dataplane(MeshState state, String mesh, String name) {
+    return state
+        .index()
+        .dataplane(name)
+        .orElseThrow(
+            () ->
+                ApiException.notFound(
+                    "Dataplane '" + name + "' not found in mesh '" + mesh + "' of this zone"));
+  }
+}
