@@ -4,6 +4,7 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.xds.MeshState;
+import io.meshfed.xds.Protocol;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -103,6 +104,12 @@ public final class DataplanePolicies {
         List<Resource> permissions = Permissions.applicable(state.trafficPermissions(), tags);
         if (!permissions.isEmpty()) {
           matched.put(StandardTypes.TRAFFIC_PERMISSION, permissions);
+        }
+      }
+      if (Protocol.of(tags).http()) {
+        for (String type : InboundHttpPolicies.TYPES) {
+          PolicyMatcher.forInbound(state.policies(type), tags)
+              .ifPresent(p -> matched.put(type, List.of(p)));
         }
       }
       String name =

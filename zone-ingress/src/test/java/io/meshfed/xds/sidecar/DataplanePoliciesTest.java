@@ -124,6 +124,22 @@ class DataplanePoliciesTest {
   }
 
   @Test
+  void anHttpInboundNamesItsFaultInjectionAndRateLimitATcpInboundNone() {
+    Scenarios.Scenario faults = FaultScenarios.all().findFirst().orElseThrow();
+
+    Map<String, Map<String, List<String>>> names =
+        names(DataplanePolicies.of(faults.state(), faults.dataplane()));
+
+    Map<String, List<String>> http = names.get("inbound 10.0.0.2:10080:8080 (backend)");
+    assertThat(http.get(StandardTypes.FAULT_INJECTION))
+        .containsExactly(FaultScenarios.webToBackendFault().name());
+    assertThat(http.get(StandardTypes.RATE_LIMIT))
+        .containsExactly(FaultScenarios.everyoneToBackendRateLimit().name());
+    Map<String, List<String>> tcp = names.get("inbound 10.0.0.2:19901:9901 (backend-admin)");
+    assertThat(tcp).doesNotContainKeys(StandardTypes.FAULT_INJECTION, StandardTypes.RATE_LIMIT);
+  }
+
+  @Test
   void aDataplaneOfAnotherMeshIsRefused() {
     Resource other =
         new Resource(
