@@ -90,7 +90,7 @@ final class Outbounds {
           Route.newBuilder()
               .setMatch(RouteMatch.newBuilder().setPrefix("/"))
               .setRoute(routeAction(fallback)));
-      HttpConnectionManager hcm =
+      HttpConnectionManager.Builder hcm =
           HttpConnectionManager.newBuilder()
               .setStatPrefix(Xds.statPrefix(service))
               .setRouteConfig(
@@ -100,9 +100,9 @@ final class Outbounds {
               .addHttpFilters(
                   HttpFilter.newBuilder()
                       .setName(Xds.ROUTER)
-                      .setTypedConfig(com.google.protobuf.Any.pack(Router.getDefaultInstance())))
-              .build();
-      chain.addFilters(Xds.filter(Xds.HTTP_CONNECTION_MANAGER, hcm));
+                      .setTypedConfig(com.google.protobuf.Any.pack(Router.getDefaultInstance())));
+      HttpRoutePolicies.apply(policies, service, state.index().protocol(service), hcm);
+      chain.addFilters(Xds.filter(Xds.HTTP_CONNECTION_MANAGER, hcm.build()));
     } else {
       clusters.addAll(fallback.clusters());
       TcpProxy.Builder tcp = tcpProxy(service, fallback).toBuilder();

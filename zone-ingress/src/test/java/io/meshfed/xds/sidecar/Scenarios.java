@@ -38,18 +38,20 @@ final class Scenarios {
   }
 
   static Stream<Scenario> all() {
-    return Stream.of(
-        mtlsOffLocal(),
-        mtlsPermissions(),
-        mtlsSplitByZone(),
-        mtlsHttp(),
-        denyAll(),
-        PolicyScenarios.connectionPolicies(),
-        l7("mtls-l7-http", true, HTTP),
-        l7("mtls-l7-http2", true, "http2"),
-        l7("mtls-l7-grpc", true, "grpc"),
-        l7("mtls-off-l7-http2", false, "http2"),
-        mixedProtocols());
+    return Stream.concat(
+        Stream.of(
+            mtlsOffLocal(),
+            mtlsPermissions(),
+            mtlsSplitByZone(),
+            mtlsHttp(),
+            denyAll(),
+            PolicyScenarios.connectionPolicies(),
+            l7("mtls-l7-http", true, HTTP),
+            l7("mtls-l7-http2", true, "http2"),
+            l7("mtls-l7-grpc", true, "grpc"),
+            l7("mtls-off-l7-http2", false, "http2"),
+            mixedProtocols()),
+        HttpPolicyScenarios.all());
   }
 
   static Resource web(Map<String, String> webTags) {
