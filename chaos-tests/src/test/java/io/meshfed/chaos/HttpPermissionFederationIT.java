@@ -47,6 +47,7 @@ class HttpPermissionFederationIT {
       """
       type: Mesh
       name: default
+      skipCreatingInitialPolicies: [TrafficPermission]
       mtls:
         enabledBackend: ca-1
         backends:
@@ -204,7 +205,9 @@ class HttpPermissionFederationIT {
             "--name",
             name,
             "--dataplane-file",
-            file.toString()));
+            file.toString(),
+            "--dataplane-token-file",
+            f.dataplaneTokenFile(zone.api, "sidecar", "default", name).toString()));
   }
 
   private long stat(int adminPort, String name) {
