@@ -8,14 +8,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The demo's backend service: answers every request with {@code
  * {"service":S,"zone":Z,"instance":I,"path":P}} (HTTP/1.1, JSON, with a Content-Length), so a test
- * or a person can see which instance in which zone served a request.
+ * or a person can see which instance in which zone served a request. With {@link Faults} it can
+ * answer late and answer an error status to a share of the requests.
  */
 public final class DemoApp implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,14 +28,51 @@ public final class DemoApp implements AutoCloseable {
   private final String service;
   private final String zone;
   private final String instance;
+  private final Faults faults;
+  private final AtomicLong requests = new AtomicLong();
+
+  /**
+   * What the app does wrong on purpose: waits {@code delay} before every answer, and answers {@code
+   * status} instead of 200 to the share {@code rate} (0..1) of the requests, spread evenly: request
+   * n (from 1) fails when {@code floor(n * rate) > floor((n - 1) * rate)}, so of any N requests in
+   * a row {@code floor(N * rate)} or one more fail; {@code rate} 0.5 fails every second request.
+   */
+  public record Faults(Duration delay, int status, double rate) {
+    public static final Faults NONE = new Faults(Duration.ZERO, 200, 0);
+
+    public Faults {
+      Objects.requireNonNull(delay, "delay");
+      if (delay.isNegative()) {
+        throw new IllegalArgumentException("delay: " + delay + " (expected: 0 or more)");
+      }
+      if (status < 100 || status > 599) {
+        throw new IllegalArgumentException(
+            "status: " + status + " (expected: an HTTP status, 100..599)");
+      }
+      if (!(rate >= 0 && rate <= 1)) {
+        throw new IllegalArgumentException("rate: " + rate + " (expected: 0..1)");
+      }
+    }
+
+    /** Whether request {@code n} (counted from 1) gets {@link #status()} instead of 200. */
+    public boolean fails(long n) {
+      return Math.floor(n * rate) > Math.floor((n - 1) * rate);
+    }
+  }
 
   private DemoApp(
-      HttpServer server, ExecutorService executor, String service, String zone, String instance) {
+      HttpServer server,
+      ExecutorService executor,
+      String service,
+      String zone,
+      String instance,
+      Faults faults) {
     this.server = server;
     this.executor = executor;
     this.service = service;
     this.zone = zone;
     this.instance = instance;
+    this.faults = faults;
   }
 
   /**
@@ -40,6 +80,14 @@ public final class DemoApp implements AutoCloseable {
    */
   public static DemoApp start(
       String address, int port, String service, String zone, String instance) throws IOException {
+    return start(address, port, service, zone, instance, Faults.NONE);
+  }
+
+  /** Like {@link #start(String, int, String, String, String)}, with faults. */
+  public static DemoApp start(
+      String address, int port, String service, String zone, String instance, Faults faults)
+      throws IOException {
+    Objects.requireNonNull(faults, "faults");
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(zone, "zone");
     Objects.requireNonNull(instance, "instance");
@@ -52,7 +100,7 @@ public final class DemoApp implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    DemoApp app = new DemoApp(server, executor, service, zone, instance);
+    DemoApp app = new DemoApp(server, executor, service, zone, instance, faults);
     server.createContext("/", app::handle);
     server.setExecutor(executor);
     server.start();
@@ -79,16 +127,26 @@ public final class DemoApp implements AutoCloseable {
       try (InputStream in = exchange.getRequestBody()) {
         in.transferTo(OutputStream.nullOutputStream());
       }
+      long n = requests.incrementAndGet();
+      if (!faults.delay().isZero()) {
+        try {
+          Thread.sleep(faults.delay().toMillis());
+        } catch (InterruptedException stopping) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      int status = faults.fails(n) ? faults.status() : 200;
       byte[] body =
           answer(exchange.getRequestURI().getRawPath())
               .getBytes(java.nio.charset.StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       if (exchange.getRequestMethod().equals("HEAD")) {
         exchange.getResponseHeaders().set("Content-Length", String.valueOf(body.length));
-        exchange.sendResponseHeaders(200, -1);
+        exchange.sendResponseHeaders(status, -1);
         return;
       }
-      exchange.sendResponseHeaders(200, body.length);
+      exchange.sendResponseHeaders(status, body.length);
       exchange.getResponseBody().write(body);
     }
   }

@@ -139,25 +139,25 @@ class CliIT {
             sources: [{match: {kuma.io/service: '*'}}]
             destinations: [{match: {kuma.io/service: '*'}}]
             ---
-            type: Timeout
-            name: http-timeout
+            type: Retry
+            name: header-retry
             mesh: default
             sources: [{match: {kuma.io/service: '*'}}]
             destinations: [{match: {kuma.io/service: '*'}}]
-            conf: {connectTimeout: 2s, http: {requestTimeout: 1s}}
+            conf: {http: {numRetries: 2, retriableResponseHeaders: [{name: x-retry}]}}
             """);
     MeshfedProcess.Result r = cli("apply", "-f", f.toString());
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stdout())
         .contains("type: TrafficLog is not supported yet")
-        .contains("conf.http: not supported yet")
+        .contains("conf.http.retriableResponseHeaders: not supported yet")
         .contains("applied 1 of 3 documents; 2 failed");
-    assertThat(cli("get", "timeout", "http-timeout").exitCode()).isEqualTo(1);
+    assertThat(cli("get", "retry", "header-retry").exitCode()).isEqualTo(1);
     assertThat(cli("get", "traffic-permission", "allow-all-default").exitCode()).isZero();
-    assertThat(cli("get", "timeouts").stdout())
-        .contains("timeout-all-default")
-        .doesNotContain("http-timeout");
+    assertThat(cli("get", "retries").stdout())
+        .contains("retry-all-default")
+        .doesNotContain("header-retry");
   }
 
   @Test

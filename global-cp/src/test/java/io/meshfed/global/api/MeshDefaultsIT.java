@@ -87,7 +87,7 @@ class MeshDefaultsIT {
                     URI.create(base + "/meshes/payments/timeouts/timeout-all-payments")))
                 .body());
     assertThat(timeout.path("conf").path("connectTimeout").asText()).isEqualTo("5s");
-    assertThat(timeout.path("conf").has("http")).isFalse();
+    assertThat(timeout.path("conf").path("http").path("requestTimeout").asText()).isEqualTo("15s");
   }
 
   @Test

@@ -100,14 +100,11 @@ class NotSupportedApiIT {
         "type");
     assertRefused(
         put(
-            "/meshes/m/timeouts/t",
-            "type: Timeout\nname: t\n" + head + "conf: {http: {requestTimeout: 2s}}\n"),
-        "conf.http");
-    assertRefused(
-        put(
             "/meshes/m/retries/r",
-            "type: Retry\nname: r\n" + head + "conf: {grpc: {numRetries: 2}}\n"),
-        "conf.grpc");
+            "type: Retry\nname: r\n"
+                + head
+                + "conf: {http: {numRetries: 2, retriableResponseHeaders: [{name: x-retry}]}}\n"),
+        "conf.http.retriableResponseHeaders");
     // An update of an existing mesh is refused the same way and leaves it as it was.
     assertRefused(
         put(
@@ -129,9 +126,9 @@ class NotSupportedApiIT {
         .satisfies(
             m -> assertThat(m.spec(io.meshfed.model.spec.MeshSpec.class).metrics()).isNull());
     assertThat(
-            store.list(ListQuery.all("Timeout")).join().items().stream()
+            store.list(ListQuery.all("Retry")).join().items().stream()
                 .map(io.meshfed.model.Resource::name))
-        .doesNotContain("t");
+        .doesNotContain("r");
   }
 
   @Test
@@ -146,13 +143,17 @@ class NotSupportedApiIT {
                     "/meshes/m/timeouts/t",
                     "type: Timeout\nname: t\n"
                         + head
-                        + "conf: {connectTimeout: 2s, tcp: {idleTimeout: 5m}}\n")
+                        + "conf: {connectTimeout: 2s, tcp: {idleTimeout: 5m},"
+                        + " http: {requestTimeout: 2s}, grpc: {streamIdleTimeout: 5m}}\n")
                 .statusCode())
         .isEqualTo(201);
     assertThat(
             put(
                     "/meshes/m/retries/r",
-                    "type: Retry\nname: r\n" + head + "conf: {tcp: {maxConnectAttempts: 2}}\n")
+                    "type: Retry\nname: r\n"
+                        + head
+                        + "conf: {tcp: {maxConnectAttempts: 2}, http: {numRetries: 2},"
+                        + " grpc: {numRetries: 2}}\n")
                 .statusCode())
         .isEqualTo(201);
   }

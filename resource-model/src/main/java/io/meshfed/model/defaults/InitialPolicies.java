@@ -24,9 +24,9 @@ import java.util.Map;
  * circuit-breaker-all} and {@code retry-all}. The mesh's {@code skipCreatingInitialPolicies} names
  * types to skip, or {@code *} for all.
  *
- * <p>The specs hold Kuma's default values for the fields meshfed applies and leave out the ones it
- * refuses ({@link io.meshfed.model.validation.NotSupported}): Kuma's default Timeout also sets
- * {@code http} timeouts and its default Retry {@code http} and {@code grpc} retries.
+ * <p>The specs hold Kuma's 2.x default values: Timeout connect 5 s, TCP idle 1 h, HTTP request 15
+ * s, HTTP idle 1 h, HTTP stream idle 30 min; Retry TCP 5 connect attempts, HTTP and gRPC 5 retries
+ * of at most 16 s each, back-off 25 ms to 250 ms.
  */
 public final class InitialPolicies {
   /** {@code skipCreatingInitialPolicies: ["*"]} skips every default policy. */
@@ -42,6 +42,7 @@ public final class InitialPolicies {
           StandardTypes.RETRY);
 
   private static final List<Selector> ANY = List.of(Selector.service(Tags.WILDCARD));
+  private static final RetrySpec.BackOff BACK_OFF = new RetrySpec.BackOff("25ms", "250ms");
 
   private InitialPolicies() {}
 
@@ -87,7 +88,13 @@ public final class InitialPolicies {
                   null));
       case StandardTypes.TIMEOUT ->
           new TimeoutSpec(
-              ANY, ANY, new TimeoutSpec.Conf("5s", new TimeoutSpec.Tcp("1h"), null, null));
+              ANY,
+              ANY,
+              new TimeoutSpec.Conf(
+                  "5s",
+                  new TimeoutSpec.Tcp("1h"),
+                  new TimeoutSpec.Http("15s", "1h", "30m", null),
+                  null));
       case StandardTypes.CIRCUIT_BREAKER ->
           new CircuitBreakerSpec(
               ANY,
@@ -100,7 +107,14 @@ public final class InitialPolicies {
                   null,
                   new CircuitBreakerSpec.Thresholds(1024, 1024, 1024, 3)));
       case StandardTypes.RETRY ->
-          new RetrySpec(ANY, ANY, new RetrySpec.Conf(null, new RetrySpec.Tcp(5), null));
+          new RetrySpec(
+              ANY,
+              ANY,
+              new RetrySpec.Conf(
+                  new RetrySpec.Http(
+                      5, "16s", BACK_OFF, List.of(), List.of(), List.of(), List.of(), List.of()),
+                  new RetrySpec.Tcp(5),
+                  new RetrySpec.Grpc(List.of(), 5, "16s", BACK_OFF)));
       default -> throw new IllegalArgumentException("no default policy of type " + type);
     };
   }

@@ -19,12 +19,9 @@ import java.util.Optional;
  * are dot-separated spec fields; {@code name[]} walks every element of a list.
  */
 public final class NotSupported {
-  private static final String HTTP_TIMEOUTS =
-      "HTTP and gRPC timeouts are not applied to the HTTP connection managers yet;"
-          + " set conf.connectTimeout and conf.tcp.idleTimeout instead";
-  private static final String HTTP_RETRIES =
-      "HTTP and gRPC retries are not applied to routes yet; set conf.tcp.maxConnectAttempts"
-          + " instead";
+  private static final String RETRY_HEADERS =
+      "Kuma's Retry has no header matchers and routes get none; use retryOn and"
+          + " retriableStatusCodes";
 
   /** What this version refuses. */
   static final List<Rule> STANDARD =
@@ -87,10 +84,8 @@ public final class NotSupported {
               "there are no external services yet; leave it false"),
           field("Mesh", "constraints", "dataplane constraints are not checked; leave them out"),
           field("Mesh", "meshServices", "MeshServices do not exist yet; leave it out"),
-          field("Timeout", "conf.http", HTTP_TIMEOUTS),
-          field("Timeout", "conf.grpc", HTTP_TIMEOUTS),
-          field("Retry", "conf.http", HTTP_RETRIES),
-          field("Retry", "conf.grpc", HTTP_RETRIES));
+          field("Retry", "conf.http.retriableResponseHeaders", RETRY_HEADERS),
+          field("Retry", "conf.http.retriableRequestHeaders", RETRY_HEADERS));
 
   private static final NotSupported STANDARD_LIST = new NotSupported(STANDARD);
   private static final NotSupported NONE = new NotSupported(List.of());

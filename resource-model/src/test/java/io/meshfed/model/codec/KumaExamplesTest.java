@@ -44,8 +44,6 @@ class KumaExamplesTest {
           Map.entry("proxy-template-listener.yaml", List.of("type")),
           Map.entry("proxy-template-network-filter.yaml", List.of("type")),
           Map.entry("timeout-inbound-proxy-template.yaml", List.of("type")),
-          Map.entry("retry.yaml", List.of("conf.http", "conf.grpc")),
-          Map.entry("timeout-default.yaml", List.of("conf.http")),
           Map.entry("traffic-log-all.yaml", List.of("type")),
           Map.entry("traffic-log-backend.yaml", List.of("type")),
           Map.entry("traffic-log-mesh-logging-backends.yaml", List.of("logging")),

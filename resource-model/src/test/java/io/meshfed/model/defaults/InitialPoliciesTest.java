@@ -33,7 +33,7 @@ class InitialPoliciesTest {
   }
 
   @Test
-  void theDefaultsAreKumasSpecsWithoutWhatMeshfedRefuses() {
+  void theDefaultsAreKumasSpecsWithHttpAndGrpcTimeoutsAndRetries() {
     String yaml = CODEC.toYaml(InitialPolicies.forMesh("m", mesh("")));
 
     DecodeResult again = CODEC.decodeYaml(yaml);
@@ -46,6 +46,10 @@ class InitialPoliciesTest {
               connectTimeout: 5s
               tcp:
                 idleTimeout: 1h
+              http:
+                requestTimeout: 15s
+                idleTimeout: 1h
+                streamIdleTimeout: 30m
             """)
         .contains(
             """
@@ -59,8 +63,20 @@ class InitialPoliciesTest {
         .contains(
             """
             conf:
+              http:
+                numRetries: 5
+                perTryTimeout: 16s
+                backOff:
+                  baseInterval: 25ms
+                  maxInterval: 250ms
               tcp:
                 maxConnectAttempts: 5
+              grpc:
+                numRetries: 5
+                perTryTimeout: 16s
+                backOff:
+                  baseInterval: 25ms
+                  maxInterval: 250ms
             """)
         .contains(
             """
@@ -69,9 +85,7 @@ class InitialPoliciesTest {
                 roundRobin: {}
               destination:
                 kuma.io/service: '*'
-            """)
-        .doesNotContain("http:")
-        .doesNotContain("grpc:");
+            """);
   }
 
   @Test

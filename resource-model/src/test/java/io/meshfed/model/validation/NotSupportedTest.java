@@ -182,35 +182,36 @@ class NotSupportedTest {
   }
 
   @Test
-  void httpAndGrpcTimeoutsAndRetriesAreRefusedTcpOnesAccepted() {
+  void httpAndGrpcTimeoutsAndRetriesAreAcceptedRetryHeaderMatchersRefused() {
     assertThat(
             violations(
                 "type: Timeout\n"
                     + POLICY_HEAD
                     + "conf: {connectTimeout: 5s, tcp: {idleTimeout: 1h},"
-                    + " http: {requestTimeout: 15s}, grpc: {streamIdleTimeout: 5m}}\n"))
-        .extracting(Violation::field)
-        .containsExactly("conf.http", "conf.grpc");
+                    + " http: {requestTimeout: 15s, idleTimeout: 1h, streamIdleTimeout: 30m,"
+                    + " maxStreamDuration: 0s},"
+                    + " grpc: {streamIdleTimeout: 5m, maxStreamDuration: 1m}}\n"))
+        .isEmpty();
     assertThat(
             violations(
                 "type: Retry\n"
                     + POLICY_HEAD
-                    + "conf: {tcp: {maxConnectAttempts: 3}, http: {numRetries: 2},"
-                    + " grpc: {numRetries: 2}}\n"))
-        .extracting(Violation::toString)
-        .containsExactly(
-            "conf.http: not supported yet: HTTP and gRPC retries are not applied to routes yet;"
-                + " set conf.tcp.maxConnectAttempts instead",
-            "conf.grpc: not supported yet: HTTP and gRPC retries are not applied to routes yet;"
-                + " set conf.tcp.maxConnectAttempts instead");
+                    + "conf: {tcp: {maxConnectAttempts: 3},"
+                    + " http: {numRetries: 2, perTryTimeout: 1s,"
+                    + " backOff: {baseInterval: 25ms, maxInterval: 250ms},"
+                    + " retriableStatusCodes: [503], retriableMethods: [GET],"
+                    + " retryOn: [all_5xx]},"
+                    + " grpc: {numRetries: 2, retryOn: [unavailable]}}\n"))
+        .isEmpty();
     assertThat(
             violations(
-                "type: Timeout\n"
+                "type: Retry\n"
                     + POLICY_HEAD
-                    + "conf: {connectTimeout: 5s, tcp: {idleTimeout: 1h}}\n"))
-        .isEmpty();
-    assertThat(violations("type: Retry\n" + POLICY_HEAD + "conf: {tcp: {maxConnectAttempts: 5}}\n"))
-        .isEmpty();
+                    + "conf: {http: {numRetries: 2,"
+                    + " retriableResponseHeaders: [{name: x-retry}],"
+                    + " retriableRequestHeaders: [{name: x-idempotent}]}}\n"))
+        .extracting(Violation::field)
+        .containsExactly("conf.http.retriableResponseHeaders", "conf.http.retriableRequestHeaders");
   }
 
   @Test

@@ -6,7 +6,8 @@ import io.meshfed.xds.Protocol;
 
 /**
  * The connection policies of an outbound cluster of service S, each the one that applies to the
- * proxy's traffic to S: Timeout ({@code connect_timeout}, see {@link Timeouts}), CircuitBreaker
+ * proxy's traffic to S: Timeout ({@code connect_timeout}, see {@link Timeouts}; for HTTP services
+ * also the HTTP idle timeout and max stream duration, see {@link HttpTimeouts}), CircuitBreaker
  * ({@code circuit_breakers}, {@code outlier_detection}, see {@link CircuitBreakers}), HealthCheck
  * ({@code health_checks}, {@code common_lb_config}, see {@link HealthChecks}).
  */
@@ -20,6 +21,7 @@ final class ClusterPolicies {
       OutboundPolicies policies, String service, Protocol protocol, Cluster.Builder cluster) {
     cluster.setConnectTimeout(
         Timeouts.connectTimeout(policies.get(StandardTypes.TIMEOUT, service)));
+    HttpTimeouts.cluster(policies.get(StandardTypes.TIMEOUT, service), protocol, cluster);
     CircuitBreakers.apply(policies.get(StandardTypes.CIRCUIT_BREAKER, service), cluster);
     HealthChecks.apply(policies.get(StandardTypes.HEALTH_CHECK, service), protocol, cluster);
   }

@@ -40,10 +40,11 @@ import java.util.Optional;
  *   <li><b>HTTP</b> ({@code http}, {@code http2}, {@code grpc}): an {@code http_connection_manager}
  *       (downstream codec AUTO: HTTP/1.1 or HTTP/2 by the client's preface) whose route
  *       configuration {@code inbound:<addr>:<port>} comes over RDS: one virtual host, {@code /} to
- *       the local cluster. With mTLS the HTTP RBAC filter sits before the router; the listener's
- *       copy of it denies every request, and the virtual host overrides it ({@code
- *       typed_per_filter_config}) with the inbound's permissions. A permission change thus changes
- *       only the route configuration, which Envoy applies to the next request of every open
+ *       the local cluster, without a route timeout and with Kuma's fixed inbound stream idle and
+ *       idle timeouts (see {@link HttpTimeouts}). With mTLS the HTTP RBAC filter sits before the
+ *       router; the listener's copy of it denies every request, and the virtual host overrides it
+ *       ({@code typed_per_filter_config}) with the inbound's permissions. A permission change thus
+ *       changes only the route configuration, which Envoy applies to the next request of every open
  *       connection, without draining the listener; RBAC is evaluated per request. For {@code http2}
  *       and {@code grpc} the local cluster speaks HTTP/2 to the application.
  * </ul>
@@ -175,6 +176,7 @@ final class Inbounds {
                           .build())));
     }
     hcm.addAllHttpFilters(policies.filters());
+    HttpTimeouts.inboundConnectionManager(hcm);
     hcm.addHttpFilters(
         HttpFilter.newBuilder()
             .setName(Xds.ROUTER)
@@ -196,7 +198,10 @@ final class Inbounds {
                 policies.routes(
                     Route.newBuilder()
                         .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                        .setRoute(RouteAction.newBuilder().setCluster(cluster))
+                        .setRoute(
+                            RouteAction.newBuilder()
+                                .setCluster(cluster)
+                                .setTimeout(HttpTimeouts.INBOUND_ROUTE_TIMEOUT))
                         .build()));
     rules.ifPresent(
         r ->

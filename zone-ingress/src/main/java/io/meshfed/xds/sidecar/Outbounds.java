@@ -105,16 +105,16 @@ final class Outbounds {
       if (InboundHttpPolicies.sourceTagsRead(state)) {
         SourceTags.set(routes, inboundTagSets);
       }
-      HttpConnectionManager hcm =
+      HttpConnectionManager.Builder hcm =
           HttpConnectionManager.newBuilder()
               .setStatPrefix(Xds.statPrefix(service))
               .setRouteConfig(routes)
               .addHttpFilters(
                   HttpFilter.newBuilder()
                       .setName(Xds.ROUTER)
-                      .setTypedConfig(com.google.protobuf.Any.pack(Router.getDefaultInstance())))
-              .build();
-      chain.addFilters(Xds.filter(Xds.HTTP_CONNECTION_MANAGER, hcm));
+                      .setTypedConfig(com.google.protobuf.Any.pack(Router.getDefaultInstance())));
+      HttpRoutePolicies.apply(policies, service, state.index().protocol(service), hcm);
+      chain.addFilters(Xds.filter(Xds.HTTP_CONNECTION_MANAGER, hcm.build()));
     } else {
       clusters.addAll(fallback.clusters());
       TcpProxy.Builder tcp = tcpProxy(service, fallback).toBuilder();

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * The Retry policy on a TCP outbound: {@code conf.tcp.maxConnectAttempts} is the {@code
- * tcp_proxy}'s {@code max_connect_attempts}. The {@code http} and {@code grpc} parts need the HTTP
- * route layer and are not applied here.
+ * tcp_proxy}'s {@code max_connect_attempts}. The {@code http} and {@code grpc} parts apply to HTTP
+ * outbounds, see {@link HttpRetries}.
  */
 final class Retries {
   private Retries() {}

@@ -11,7 +11,7 @@ import java.util.Optional;
  * The Timeout policy on an outbound: {@code conf.connectTimeout} is the cluster's {@code
  * connect_timeout} (5 s without one, Kuma's default), {@code conf.tcp.idleTimeout} the {@code
  * tcp_proxy}'s {@code idle_timeout} (Envoy's default, 1 h, without one; {@code 0s} disables it).
- * The {@code http} and {@code grpc} parts are not applied here.
+ * The {@code http} and {@code grpc} parts apply to HTTP outbounds, see {@link HttpTimeouts}.
  */
 final class Timeouts {
   static final Duration DEFAULT_CONNECT_TIMEOUT = Durations.fromSeconds(5);
