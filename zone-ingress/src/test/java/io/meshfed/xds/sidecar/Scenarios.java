@@ -38,7 +38,9 @@ final class Scenarios {
   }
 
   static Stream<Scenario> all() {
-    return Stream.of(core(), LbModifyScenarios.all(), FaultScenarios.all(), HttpPolicyScenarios.all()).flatMap(s -> s);
+    return Stream.of(
+            core(), LbModifyScenarios.all(), FaultScenarios.all(), HttpPolicyScenarios.all())
+        .flatMap(s -> s);
   }
 
   static Stream<Scenario> core() {
