@@ -70,6 +70,19 @@ class LocalityFailoverTest {
   }
 
   @Test
+  void aCheckedClusterDropsAnEndpointAsSoonAsEdsDoesEvenWhileItPassesItsChecks() {
+    ProxyConfig c = SidecarGeneratorTest.generate(FailoverScenarios.offlineZone());
+    assertThat(c.clusters())
+        .filteredOn(cluster -> cluster.getName().equals("backend"))
+        .singleElement()
+        .satisfies(
+            cluster -> {
+              assertThat(cluster.getHealthChecksCount()).isEqualTo(1);
+              assertThat(cluster.getIgnoreHealthOnHostRemoval()).isTrue();
+            });
+  }
+
+  @Test
   void anIngressOfAZoneMarkedOfflineGetsNoTrafficButStaysInTheState() {
     Scenarios.Scenario s = FailoverScenarios.offlineZone();
     assertThat(backendLocalities(s)).containsOnlyKeys("zone-1", "zone-2");
