@@ -10,6 +10,7 @@ import io.meshfed.api.settings.SettingsSpec;
 import io.meshfed.store.crypto.SecretsKeySource;
 import io.meshfed.store.etcd.Stores;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +38,7 @@ public record GlobalConfig(
     Path kdsTlsCertFile,
     Path kdsTlsKeyFile,
     int kdsMaxResponseBytes,
+    Duration zoneOfflineGrace,
     SecretsKeySource secretsKeys,
     ApiListener apiListener,
     String summary)
@@ -88,6 +90,14 @@ public record GlobalConfig(
           "Byte budget of one KDS response; larger syncs are split, a larger single resource is"
               + " refused by name");
 
+  public static final Setting<Duration> ZONE_OFFLINE_GRACE =
+      Setting.of(
+          "zone-offline-grace",
+          SettingType.duration(Duration.ofSeconds(1), Duration.ofDays(1)),
+          Duration.ofSeconds(30),
+          "A zone without a KDS stream for this long is offline: other zones keep its ingresses"
+              + " but stop sending to them until it reconnects");
+
   public static final SettingsSpec SPEC =
       new SettingsSpec(
           withSecrets(
@@ -106,6 +116,7 @@ public record GlobalConfig(
               KDS_TLS_CERT_FILE,
               KDS_TLS_KEY_FILE,
               KDS_MAX_RESPONSE_BYTES,
+              ZONE_OFFLINE_GRACE,
               ApiListener.API_ALLOWED_HOSTS,
               ApiListener.API_TLS_CERT_FILE,
               ApiListener.API_TLS_KEY_FILE));
@@ -116,6 +127,7 @@ public record GlobalConfig(
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(zoneOfflineGrace, "zoneOfflineGrace");
     Objects.requireNonNull(secretsKeys, "secretsKeys");
     Objects.requireNonNull(summary, "summary");
   }
@@ -184,6 +196,7 @@ public record GlobalConfig(
         cert,
         key,
         s.get(KDS_MAX_RESPONSE_BYTES),
+        s.get(ZONE_OFFLINE_GRACE),
         secretsKeys,
         apiListener,
         s.summary());
@@ -227,6 +240,8 @@ public record GlobalConfig(
         + kdsTlsKeyFile
         + ", kdsMaxResponseBytes="
         + kdsMaxResponseBytes
+        + ", zoneOfflineGrace="
+        + zoneOfflineGrace
         + ", secretsKeys="
         + secretsKeys
         + "}";

@@ -170,6 +170,9 @@ public final class GlobalControlPlane implements AutoCloseable {
                     config.kdsMaxResponseBytes() != KdsSettings.DEFAULT_MAX_RESPONSE_BYTES
                         ? config.kdsMaxResponseBytes()
                         : kdsOptions.settings().maxResponseBytes()));
+    if (!config.zoneOfflineGrace().equals(GlobalConfig.ZONE_OFFLINE_GRACE.defaultValue())) {
+      options = options.withZoneOfflineGrace(config.zoneOfflineGrace());
+    }
     if (secureKds) {
       options =
           options

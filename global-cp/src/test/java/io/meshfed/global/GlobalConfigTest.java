@@ -7,6 +7,7 @@ import io.meshfed.api.settings.SettingsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -114,12 +115,31 @@ class GlobalConfigTest {
                 "kds-tls-cert-file",
                 "kds-tls-key-file",
                 "kds-max-response-bytes",
+                "zone-offline-grace",
                 "secrets-key-file",
                 "secrets-key",
                 "secrets-previous-key-file",
                 "api-allowed-hosts",
                 "api-tls-cert-file",
                 "api-tls-key-file"));
+  }
+
+  @Test
+  void zoneOfflineGraceIsAGoDurationOf30sByDefault() {
+    assertThat(GlobalConfig.defaults().zoneOfflineGrace()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(
+            GlobalConfig.load(Map.of("zone-offline-grace", "1m30s"), Map.of(), null)
+                .zoneOfflineGrace())
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThat(
+            GlobalConfig.load(Map.of(), Map.of("MESHFED_ZONE_OFFLINE_GRACE", "1500ms"), null)
+                .zoneOfflineGrace())
+        .isEqualTo(Duration.ofMillis(1500));
+    assertThatThrownBy(() -> GlobalConfig.load(Map.of("zone-offline-grace", "30"), Map.of(), null))
+        .hasMessageContaining("zone-offline-grace")
+        .hasMessageContaining("a duration from 1s to 86400s");
+    assertThatThrownBy(() -> GlobalConfig.load(Map.of("zone-offline-grace", "0s"), Map.of(), null))
+        .hasMessageContaining("zone-offline-grace");
   }
 
   @Test

@@ -20,7 +20,20 @@ public final class Labels {
    */
   public static final String SYNC_TO_ZONES = "meshfed.io/sync-to-zones";
 
+  /**
+   * Set to {@code "true"} by global on the copies of a zone's {@code ZoneIngress} that it sends to
+   * the other zones while that zone has been offline (no KDS stream) for longer than the grace
+   * period; removed when the zone is back. Zones keep such an ingress but send it no traffic. What
+   * a zone reports under this key is overwritten by global.
+   */
+  public static final String ZONE_OFFLINE = "meshfed.io/zone-offline";
+
   private Labels() {}
+
+  /** True when global marked the resource's zone offline ({@link #ZONE_OFFLINE}). */
+  public static boolean zoneOffline(Resource r) {
+    return "true".equals(r.labels().get(ZONE_OFFLINE));
+  }
 
   /** True when the resource asks to be sent to zones ({@link #SYNC_TO_ZONES}). */
   public static boolean optsIntoZones(Resource r) {

@@ -1,5 +1,6 @@
 package io.meshfed.xds;
 
+import io.meshfed.model.Labels;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.ZoneIngressSpec;
@@ -134,13 +135,29 @@ public final class MeshState {
     return meshSpec().mtlsEnabled();
   }
 
-  /** Ingresses of other zones that other zones can dial (advertised address and port set). */
+  /**
+   * The mesh's {@code routing.localityAwareLoadBalancing}: local endpoints first, other zones only
+   * when the local ones are not healthy enough.
+   */
+  public boolean localityAwareLoadBalancing() {
+    MeshSpec.Routing routing = meshSpec().routing();
+    return routing != null && Boolean.TRUE.equals(routing.localityAwareLoadBalancing());
+  }
+
+  /**
+   * Ingresses of other zones that other zones can dial (advertised address and port set), except
+   * those global marked offline ({@link Labels#ZONE_OFFLINE}): they are kept in the store, and
+   * receive no traffic until their zone is back.
+   */
   public List<Resource> remoteIngresses() {
     return zoneIngresses.stream()
         .filter(
             r -> {
               ZoneIngressSpec s = r.spec(ZoneIngressSpec.class);
-              return s.zone() != null && !s.zone().equals(zone) && s.hasPublicAddress();
+              return s.zone() != null
+                  && !s.zone().equals(zone)
+                  && s.hasPublicAddress()
+                  && !Labels.zoneOffline(r);
             })
         .toList();
   }

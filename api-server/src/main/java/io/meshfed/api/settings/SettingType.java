@@ -2,9 +2,12 @@ package io.meshfed.api.settings;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How a setting's text becomes a value. {@link #parse} throws {@link IllegalArgumentException} when
@@ -113,6 +116,56 @@ public interface SettingType<T> {
       @Override
       public String expected() {
         return "one of " + allowed;
+      }
+    };
+  }
+
+  /**
+   * A duration in Go's notation, as Kuma's settings write it: numbers with units {@code ms}, {@code
+   * s}, {@code m}, {@code h}, e.g. {@code 30s}, {@code 1m30s}, {@code 500ms}; from {@code min} to
+   * {@code max}.
+   */
+  static SettingType<Duration> duration(Duration min, Duration max) {
+    Pattern whole = Pattern.compile("(\\d{1,9}(ms|s|m|h))+");
+    Pattern onePart = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    return new SettingType<>() {
+      @Override
+      public Duration parse(String text) {
+        String t = text.trim();
+        if (!whole.matcher(t).matches()) {
+          throw new IllegalArgumentException(expected());
+        }
+        Duration d = Duration.ZERO;
+        Matcher part = onePart.matcher(t);
+        while (part.find()) {
+          long n = parseLong(part.group(1), this);
+          d =
+              d.plus(
+                  switch (part.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                  });
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+          throw new IllegalArgumentException(expected());
+        }
+        return d;
+      }
+
+      @Override
+      public String expected() {
+        return "a duration from "
+            + format(min)
+            + " to "
+            + format(max)
+            + " (numbers with units ms, s, m, h, e.g. 30s or 1m30s)";
+      }
+
+      @Override
+      public String format(Duration value) {
+        return value.toMillis() % 1000 == 0 ? value.toSeconds() + "s" : value.toMillis() + "ms";
       }
     };
   }

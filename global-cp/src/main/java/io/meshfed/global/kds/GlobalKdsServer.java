@@ -68,6 +68,7 @@ public final class GlobalKdsServer implements AutoCloseable {
   private final TypeRegistry registry;
   private final GlobalSources sources;
   private final ZoneInsightTracker insights;
+  private final ZoneLiveness liveness;
   private final SyncStatus syncStatus;
   private final KdsMetrics metrics;
   private final KdsRuntime runtime;
@@ -127,7 +128,8 @@ public final class GlobalKdsServer implements AutoCloseable {
     this.registry = codec.registry();
     this.scheduler = scheduler;
     this.zones = new ZoneDirectory(store, scheduler, RETRY_DELAY);
-    this.sources = new GlobalSources(store, registry, zones, scheduler, RETRY_DELAY);
+    this.liveness = new ZoneLiveness(clock, scheduler, options.zoneOfflineGrace());
+    this.sources = new GlobalSources(store, registry, zones, liveness, scheduler, RETRY_DELAY);
     KdsEnvelope envelope = new KdsEnvelope(codec);
     this.insights =
         new ZoneInsightTracker(store, clock, scheduler, options.insightFlushInterval(), instanceId);
@@ -140,7 +142,7 @@ public final class GlobalKdsServer implements AutoCloseable {
             clock,
             scheduler,
             executor,
-            KdsStreamListener.all(List.of(insights, syncStatus, metrics)));
+            KdsStreamListener.all(List.of(insights, liveness, syncStatus, metrics)));
     this.admission =
         new KdsConnectionAdmission(
             options.maxPendingConnections(),
@@ -208,6 +210,7 @@ public final class GlobalKdsServer implements AutoCloseable {
     } finally {
       closeQuietly(watch);
     }
+    liveness.start();
     String address = options.bindAddress() != null ? options.bindAddress() : defaultAddress;
     server = buildServer(new InetSocketAddress(address, port));
     try {
@@ -359,6 +362,7 @@ public final class GlobalKdsServer implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
       log.warn("KDS: could not record the disconnect of open zone subscriptions: {}", e.toString());
     }
+    liveness.close();
     sources.close();
     log.info("KDS server stopped");
   }

@@ -4,6 +4,7 @@ import io.meshfed.kds.KdsDirection;
 import io.meshfed.kds.KdsSource;
 import io.meshfed.kds.store.StoreKdsSink;
 import io.meshfed.kds.store.StoreKdsSource;
+import io.meshfed.model.Labels;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceType;
@@ -29,7 +30,9 @@ import java.util.function.Consumer;
  * (labelled {@code kuma.io/origin: zone}); types fanned out between zones (ZoneIngress) go to every
  * zone but their own, only when other zones can reach them (a public address) and their zone is not
  * disabled. The zone filter is applied when a view is read, so enabling or disabling a zone takes
- * effect on every open stream at once.
+ * effect on every open stream at once. The fanned-out copies of a zone that {@link ZoneLiveness}
+ * says is offline carry {@link Labels#ZONE_OFFLINE} {@code "true"} (zones keep them and send them
+ * no traffic); copies of an online zone never carry it, whatever the zone reported.
  */
 final class GlobalSources implements AutoCloseable {
   static final String ORIGIN_ZONE = "zone";
@@ -37,16 +40,19 @@ final class GlobalSources implements AutoCloseable {
   private final TypeRegistry registry;
   private final StoreKdsSource shared;
   private final ZoneDirectory zones;
+  private final ZoneLiveness liveness;
   private final List<String> fannedOut;
 
   GlobalSources(
       ResourceStore store,
       TypeRegistry registry,
       ZoneDirectory zones,
+      ZoneLiveness liveness,
       ScheduledExecutorService scheduler,
       Duration retryDelay) {
     this.registry = registry;
     this.zones = zones;
+    this.liveness = liveness;
     List<String> types = KdsDirection.GLOBAL_TO_ZONE.typeNames(registry);
     this.fannedOut =
         types.stream()
@@ -105,6 +111,23 @@ final class GlobalSources implements AutoCloseable {
     return r.withMeta(new Meta(kept, meta.version(), meta.creationTime(), meta.modificationTime()));
   }
 
+  /** {@code r} with {@link Labels#ZONE_OFFLINE} set when {@code offline}, without it otherwise. */
+  static Resource markOffline(Resource r, boolean offline) {
+    boolean marked = r.labels().containsKey(Labels.ZONE_OFFLINE);
+    if (offline) {
+      return Labels.zoneOffline(r)
+          ? r
+          : r.withMeta(r.meta().withLabel(Labels.ZONE_OFFLINE, "true"));
+    }
+    if (!marked) {
+      return r;
+    }
+    Map<String, String> kept = new TreeMap<>(r.labels());
+    kept.remove(Labels.ZONE_OFFLINE);
+    Meta meta = r.meta();
+    return r.withMeta(new Meta(kept, meta.version(), meta.creationTime(), meta.modificationTime()));
+  }
+
   /** The source served to {@code zone}. */
   KdsSource forZone(String zone) {
     return new ZoneView(zone);
@@ -141,7 +164,10 @@ final class GlobalSources implements AutoCloseable {
         return all;
       }
       Set<String> disabled = zones.disabled();
-      return all.stream().filter(r -> visible(r, disabled)).toList();
+      return all.stream()
+          .filter(r -> visible(r, disabled))
+          .map(r -> markOffline(r, liveness.offline(r.labels().get(Tags.ZONE))))
+          .toList();
     }
 
     private boolean visible(Resource r, Set<String> disabled) {
@@ -156,11 +182,13 @@ final class GlobalSources implements AutoCloseable {
     public Closeable subscribe(Consumer<String> onChange) {
       Closeable a = shared.subscribe(onChange);
       Closeable b = zones.subscribe(t -> fannedOut.forEach(onChange));
+      Closeable c = liveness.subscribe(() -> fannedOut.forEach(onChange));
       return () -> {
         try {
           a.close();
         } finally {
           closeQuietly(b);
+          closeQuietly(c);
         }
       };
     }

@@ -32,6 +32,8 @@ import java.util.Objects;
  *     are closed as soon as they are accepted
  * @param authenticationDeadline a connection that has not opened an authenticated call this long
  *     after its accept (TLS handshake included) is closed
+ * @param zoneOfflineGrace a zone without a KDS stream for this long is offline: the other zones
+ *     keep its ingresses but stop sending to them until it is back
  */
 public record KdsServerOptions(
     String bindAddress,
@@ -46,7 +48,8 @@ public record KdsServerOptions(
     int maxCallsPerConnection,
     Duration startTimeout,
     int maxPendingConnections,
-    Duration authenticationDeadline) {
+    Duration authenticationDeadline,
+    Duration zoneOfflineGrace) {
 
   public KdsServerOptions {
     interceptors = List.copyOf(interceptors);
@@ -68,10 +71,31 @@ public record KdsServerOptions(
           "maxPendingConnections must be at least 1, got " + maxPendingConnections);
     }
     requirePositive(authenticationDeadline, "authenticationDeadline");
+    requirePositive(zoneOfflineGrace, "zoneOfflineGrace");
   }
 
   public static final int DEFAULT_MAX_PENDING_CONNECTIONS = 128;
   public static final Duration DEFAULT_AUTHENTICATION_DEADLINE = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_ZONE_OFFLINE_GRACE = Duration.ofSeconds(30);
+
+  /** Sets how long a zone may be without a KDS stream before the other zones stop routing to it. */
+  public KdsServerOptions withZoneOfflineGrace(Duration grace) {
+    return new KdsServerOptions(
+        bindAddress,
+        credentials,
+        interceptors,
+        settings,
+        zoneVersionKey,
+        insightFlushInterval,
+        keepAliveTime,
+        keepAliveTimeout,
+        maxConnectionAge,
+        maxCallsPerConnection,
+        startTimeout,
+        maxPendingConnections,
+        authenticationDeadline,
+        grace);
+  }
 
   /** Sets the cap on connections waiting for authentication and how long they may wait. */
   public KdsServerOptions withConnectionLimits(int maxPending, Duration deadline) {
@@ -88,7 +112,8 @@ public record KdsServerOptions(
         maxCallsPerConnection,
         startTimeout,
         maxPending,
-        deadline);
+        deadline,
+        zoneOfflineGrace);
   }
 
   private static void requirePositive(Duration d, String name) {
@@ -101,7 +126,8 @@ public record KdsServerOptions(
   /**
    * Plaintext on the API's address, no interceptors, default KDS settings, 1s insight flushes, 15s
    * keepalive (Kuma's), no connection age limit, 16 calls per connection, 60s start timeout, 128
-   * connections waiting for authentication, 10s to authenticate.
+   * connections waiting for authentication, 10s to authenticate, zones offline after 30s without a
+   * stream.
    */
   public static KdsServerOptions defaults() {
     return new KdsServerOptions(
@@ -117,7 +143,8 @@ public record KdsServerOptions(
         16,
         Duration.ofSeconds(60),
         DEFAULT_MAX_PENDING_CONNECTIONS,
-        DEFAULT_AUTHENTICATION_DEADLINE);
+        DEFAULT_AUTHENTICATION_DEADLINE,
+        DEFAULT_ZONE_OFFLINE_GRACE);
   }
 
   public KdsServerOptions withBindAddress(String address) {
@@ -134,7 +161,8 @@ public record KdsServerOptions(
         maxCallsPerConnection,
         startTimeout,
         maxPendingConnections,
-        authenticationDeadline);
+        authenticationDeadline,
+        zoneOfflineGrace);
   }
 
   public KdsServerOptions withCredentials(ServerCredentials newCredentials) {
@@ -151,7 +179,8 @@ public record KdsServerOptions(
         maxCallsPerConnection,
         startTimeout,
         maxPendingConnections,
-        authenticationDeadline);
+        authenticationDeadline,
+        zoneOfflineGrace);
   }
 
   /** Adds an interceptor that runs after those already added. */
@@ -171,7 +200,8 @@ public record KdsServerOptions(
         maxCallsPerConnection,
         startTimeout,
         maxPendingConnections,
-        authenticationDeadline);
+        authenticationDeadline,
+        zoneOfflineGrace);
   }
 
   public KdsServerOptions withSettings(KdsSettings newSettings) {
@@ -188,7 +218,8 @@ public record KdsServerOptions(
         maxCallsPerConnection,
         startTimeout,
         maxPendingConnections,
-        authenticationDeadline);
+        authenticationDeadline,
+        zoneOfflineGrace);
   }
 
   public KdsServerOptions withZoneVersionKey(Context.Key<String> key) {
@@ -205,7 +236,8 @@ public record KdsServerOptions(
         maxCallsPerConnection,
         startTimeout,
         maxPendingConnections,
-        authenticationDeadline);
+        authenticationDeadline,
+        zoneOfflineGrace);
   }
 
   public KdsServerOptions withInsightFlushInterval(Duration interval) {
@@ -222,7 +254,8 @@ public record KdsServerOptions(
         maxCallsPerConnection,
         startTimeout,
         maxPendingConnections,
-        authenticationDeadline);
+        authenticationDeadline,
+        zoneOfflineGrace);
   }
 
   public KdsServerOptions withMaxConnectionAge(Duration age) {
@@ -239,6 +272,7 @@ public record KdsServerOptions(
         maxCallsPerConnection,
         startTimeout,
         maxPendingConnections,
-        authenticationDeadline);
+        authenticationDeadline,
+        zoneOfflineGrace);
   }
 }

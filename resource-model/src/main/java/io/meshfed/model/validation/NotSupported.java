@@ -71,11 +71,6 @@ public final class NotSupported {
               "true",
               "only 'provided' CA backends are validated, and they are not supported yet"),
           value(
-              "Mesh",
-              "routing.localityAwareLoadBalancing",
-              "true",
-              "every zone's endpoints share one priority; leave it false"),
-          value(
               "Mesh", "routing.zoneEgress", "true", "there is no zone egress yet; leave it false"),
           value(
               "Mesh",

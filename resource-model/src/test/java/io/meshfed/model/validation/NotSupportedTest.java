@@ -162,11 +162,7 @@ class NotSupportedTest {
                 """))
         .extracting(Violation::field)
         .containsExactlyInAnyOrder(
-            "mtls.skipValidation",
-            "mtls.backends[0].mode",
-            "routing.localityAwareLoadBalancing",
-            "routing.zoneEgress",
-            "constraints");
+            "mtls.skipValidation", "mtls.backends[0].mode", "routing.zoneEgress", "constraints");
     assertThat(
             violations(
                 """
@@ -178,6 +174,9 @@ class NotSupportedTest {
                   backends: [{name: ca-1, type: builtin, mode: STRICT}]
                 routing: {localityAwareLoadBalancing: false, zoneEgress: false}
                 """))
+        .isEmpty();
+    // applied: local endpoints first, other zones on failover (zone-ingress Endpoints)
+    assertThat(violations("type: Mesh\nname: m\nrouting: {localityAwareLoadBalancing: true}\n"))
         .isEmpty();
   }
 

@@ -14,12 +14,20 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The endpoints of one outbound cluster, one locality per zone (all priority 0). Local: every ready
- * inbound of the zone's dataplanes that the cluster selects, weight 1 (only the inbounds of the
- * cluster's service are looked at, from the mesh's shared {@link MeshIndex}). Remote (mTLS meshes
- * only): each remote zone ingress's advertised address, weighted by the instance count of the
- * available services the cluster selects; ingresses sharing an advertised address (replicas behind
- * one load balancer) count once: the first by name that lists any service.
+ * The endpoints of one outbound cluster, one locality per zone. Local: every ready inbound of the
+ * zone's dataplanes that the cluster selects, weight 1 (only the inbounds of the cluster's service
+ * are looked at, from the mesh's shared {@link MeshIndex}). Remote (mTLS meshes only): each remote
+ * zone ingress's advertised address, weighted by the instance count of the available services the
+ * cluster selects; ingresses sharing an advertised address (replicas behind one load balancer)
+ * count once: the first by name that lists any service.
+ *
+ * <p>Priorities: without the mesh's {@code routing.localityAwareLoadBalancing} every locality is at
+ * priority 0 and Envoy spreads requests over all endpoints by weight. With it, the local zone is at
+ * priority 0 and every remote zone at priority 1 (one level for all remote zones, weighted by their
+ * instances as before), so requests stay local while enough local endpoints are healthy and spill
+ * over to the other zones as health checks or outlier detection eject local ones (Envoy's
+ * overprovisioning factor 1.4: priority 0 keeps min(100%, 1.4 x its healthy share) of the traffic).
+ * Priorities are kept contiguous: with no local endpoint the remote zones are at priority 0.
  */
 final class Endpoints {
   private Endpoints() {}
@@ -60,10 +68,15 @@ final class Endpoints {
     }
     ClusterLoadAssignment.Builder cla =
         ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
+    int remotePriority =
+        state.localityAwareLoadBalancing() && byZone.containsKey(state.zone()) ? 1 : 0;
     byZone.forEach(
         (zone, endpoints) -> {
           LocalityLbEndpoints.Builder locality =
               LocalityLbEndpoints.newBuilder().setLocality(Locality.newBuilder().setZone(zone));
+          if (!zone.equals(state.zone())) {
+            locality.setPriority(remotePriority);
+          }
           endpoints.forEach(
               (hp, weight) -> locality.addLbEndpoints(Xds.endpoint(hp.host(), hp.port(), weight)));
           cla.addEndpoints(locality);

@@ -37,6 +37,9 @@ import java.util.Optional;
  *       failTrafficOnPanic} → {@code common_lb_config.zone_aware_lb_config .fail_traffic_on_panic}
  *       (honoured by the default round-robin load balancer).
  * </ul>
+ *
+ * <p>A checked cluster sets {@code ignore_health_on_host_removal}: without it Envoy keeps an
+ * endpoint that EDS removed for as long as it passes its checks.
  */
 final class HealthChecks {
   static final String FILE_EVENT_SINK = "envoy.health_check.event_sinks.file";
@@ -70,6 +73,9 @@ final class HealthChecks {
       check.setTcpHealthCheck(HealthCheck.TcpHealthCheck.getDefaultInstance());
     }
     cluster.addHealthChecks(check);
+    // The control plane decides which endpoints exist: one it removes (a zone marked offline, an
+    // instance scaled down) goes at once, even while it still passes the checks.
+    cluster.setIgnoreHealthOnHostRemoval(true);
     if (conf.healthyPanicThreshold() != null) {
       cluster
           .getCommonLbConfigBuilder()

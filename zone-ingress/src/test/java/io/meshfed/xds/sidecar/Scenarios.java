@@ -38,6 +38,10 @@ final class Scenarios {
   }
 
   static Stream<Scenario> all() {
+    return Stream.concat(base(), FailoverScenarios.all());
+  }
+
+  private static Stream<Scenario> base() {
     return Stream.of(
             core(), LbModifyScenarios.all(), FaultScenarios.all(), HttpPolicyScenarios.all())
         .flatMap(s -> s);
