@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -164,6 +165,9 @@ public final class CircuitBreakingStore implements ResourceStore {
           new StoreUnavailableException("cannot " + what + ": " + refusal));
     }
     CompletableFuture<T> result = new CompletableFuture<>();
+    // The first outcome wins; it is recorded before the caller sees it, so a caller that saw a
+    // failure sees the breaker count it.
+    AtomicBoolean settled = new AtomicBoolean();
     CompletableFuture<T> started;
     try {
       started = operation.get();
@@ -184,8 +188,9 @@ public final class CircuitBreakingStore implements ResourceStore {
                     write
                         ? StoreUnavailableException.outcomeUnknown(message, null)
                         : new StoreUnavailableException(message);
-                if (result.completeExceptionally(timeout)) {
+                if (settled.compareAndSet(false, true)) {
                   recordFailure(message);
+                  result.completeExceptionally(timeout);
                 }
               },
               settings.callDeadline().toNanos(),
@@ -199,20 +204,21 @@ public final class CircuitBreakingStore implements ResourceStore {
           if (timeout != null) {
             timeout.cancel(false);
           }
+          if (!settled.compareAndSet(false, true)) {
+            return;
+          }
           if (error == null) {
-            if (result.complete(value)) {
-              recordSuccess();
-            }
+            recordSuccess();
+            result.complete(value);
             return;
           }
           Throwable cause = unwrap(error);
-          if (result.completeExceptionally(cause)) {
-            if (cause instanceof StoreUnavailableException) {
-              recordFailure(cause.getMessage());
-            } else {
-              recordSuccess();
-            }
+          if (cause instanceof StoreUnavailableException) {
+            recordFailure(cause.getMessage());
+          } else {
+            recordSuccess();
           }
+          result.completeExceptionally(cause);
         });
     return result;
   }
