@@ -137,31 +137,7 @@ class CrossZoneTrafficIT {
   }
 
   private MeshfedProcess launch(String name, Federation.Node zone, String yaml, boolean ingress) {
-    Path file = dir.resolve(name + ".yaml");
-    Federation.write(file, yaml);
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "dp",
-                "run",
-                "--cp-address",
-                zone.api,
-                "--mesh",
-                "default",
-                "--name",
-                name,
-                "--dataplane-file",
-                file.toString()));
-    if (ingress) {
-      args.addAll(List.of("--proxy-type", "ingress"));
-    }
-    // The zone requires a dataplane token (the default): ask the zone for one, as a user would.
-    Path token =
-        f.dataplaneTokenFile(
-            zone.api, ingress ? "ingress" : "sidecar", ingress ? null : "default", name);
-    args.addAll(List.of("--dataplane-token-file", token.toString()));
-    MeshfedProcess p =
-        MeshfedProcess.start(dir.resolve(name + ".log"), args.toArray(String[]::new));
+    MeshfedProcess p = f.dpRun(zone, name, yaml, ingress);
     proxies.add(p);
     return p;
   }

@@ -313,6 +313,38 @@ final class Federation implements AutoCloseable {
     return r.body().strip();
   }
 
+  /**
+   * Starts {@code meshfed dp run} for proxy {@code name} of mesh {@code default} on {@code zone} (a
+   * zone ingress when {@code ingress}), with its Dataplane or ZoneIngress file written from {@code
+   * yaml} and a dataplane token the zone issued, as a user would run it. The caller stops the
+   * process.
+   */
+  MeshfedProcess dpRun(Node zone, String name, String yaml, boolean ingress) {
+    Path file = dir.resolve(name + ".yaml");
+    write(file, yaml);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "dp",
+                "run",
+                "--cp-address",
+                zone.api,
+                "--mesh",
+                "default",
+                "--name",
+                name,
+                "--dataplane-file",
+                file.toString()));
+    if (ingress) {
+      args.addAll(List.of("--proxy-type", "ingress"));
+    }
+    Path token =
+        dataplaneTokenFile(
+            zone.api, ingress ? "ingress" : "sidecar", ingress ? null : "default", name);
+    args.addAll(List.of("--dataplane-token-file", token.toString()));
+    return MeshfedProcess.start(dir.resolve(name + ".log"), args.toArray(String[]::new));
+  }
+
   /** {@link #dataplaneToken} written to a file, for {@code dp run --dataplane-token-file}. */
   Path dataplaneTokenFile(String zoneApi, String type, String mesh, String name) {
     Path file = dir.resolve("dp-token-" + name + "-" + System.nanoTime());

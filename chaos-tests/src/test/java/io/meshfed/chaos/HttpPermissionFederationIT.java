@@ -191,25 +191,7 @@ class HttpPermissionFederationIT {
   }
 
   private void launch(Federation.Node zone, String name, String yaml) {
-    Path file = dir.resolve(name + ".yaml");
-    Federation.write(file, yaml);
-    // The zone requires a dataplane token (the default): ask the zone for one, as a user would.
-    Path token = f.dataplaneTokenFile(zone.api, "sidecar", "default", name);
-    processes.add(
-        MeshfedProcess.start(
-            dir.resolve(name + ".log"),
-            "dp",
-            "run",
-            "--cp-address",
-            zone.api,
-            "--mesh",
-            "default",
-            "--name",
-            name,
-            "--dataplane-file",
-            file.toString(),
-            "--dataplane-token-file",
-            token.toString()));
+    processes.add(f.dpRun(zone, name, yaml, false));
   }
 
   private long stat(int adminPort, String name) {

@@ -243,22 +243,6 @@ class HttpPolicyFederationIT {
   }
 
   private void launch(Federation.Node zone, String name, String yaml) {
-    Path file = dir.resolve(name + ".yaml");
-    Federation.write(file, yaml);
-    processes.add(
-        MeshfedProcess.start(
-            dir.resolve(name + ".log"),
-            "dp",
-            "run",
-            "--cp-address",
-            zone.api,
-            "--mesh",
-            "default",
-            "--name",
-            name,
-            "--dataplane-file",
-            file.toString(),
-            "--dataplane-token-file",
-            f.dataplaneTokenFile(zone.api, "sidecar", "default", name).toString()));
+    processes.add(f.dpRun(zone, name, yaml, false));
   }
 }

@@ -102,30 +102,7 @@ class ZoneFailoverIT {
           .formatted(HC_INTERVAL.toSeconds(), UNHEALTHY_THRESHOLD, HC_INTERVAL.toSeconds());
 
   private MeshfedProcess launch(String name, Federation.Node zone, String yaml, boolean ingress) {
-    Path file = dir.resolve(name + ".yaml");
-    Federation.write(file, yaml);
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "dp",
-                "run",
-                "--cp-address",
-                zone.api,
-                "--mesh",
-                "default",
-                "--name",
-                name,
-                "--dataplane-file",
-                file.toString()));
-    if (ingress) {
-      args.addAll(List.of("--proxy-type", "ingress"));
-    }
-    Path token =
-        f.dataplaneTokenFile(
-            zone.api, ingress ? "ingress" : "sidecar", ingress ? null : "default", name);
-    args.addAll(List.of("--dataplane-token-file", token.toString()));
-    MeshfedProcess p =
-        MeshfedProcess.start(dir.resolve(name + ".log"), args.toArray(String[]::new));
+    MeshfedProcess p = f.dpRun(zone, name, yaml, ingress);
     proxies.add(p);
     return p;
   }
