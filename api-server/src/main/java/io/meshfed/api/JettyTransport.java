@@ -184,9 +184,8 @@ final class JettyTransport extends Handler.Abstract {
    * is left (the connection is then closed after the answer).
    */
   private boolean drained(Request request) {
-    if (request.consumeAvailable()) {
-      return true;
-    }
+    // Not Request.consumeAvailable(): when the body is still arriving it gives up and marks the
+    // connection to be closed, and the client, still sending, is reset before it reads the answer.
     InputStream rest = Content.Source.asInputStream(request);
     byte[] buffer = new byte[8192];
     long left = maxBodyBytes;

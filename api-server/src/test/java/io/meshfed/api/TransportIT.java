@@ -7,7 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.meshfed.testing.RawHttp;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -225,6 +230,63 @@ class TransportIT {
         raw("GET /a/%00/b HTTP/1.1\r\nHost: 127.0.0.1:" + api.server.port() + "\r\n\r\n");
     assertJsonError(bad, 400);
     assertThat(bad.header("Connection")).isEqualToIgnoringCase("close");
+  }
+
+  @Test
+  void aRefusedBodyThatIsStillArrivingIsDrainedAndTheConnectionKept() throws Exception {
+    int port = api.server.port();
+    byte[] body = "x".repeat(20_000).getBytes(StandardCharsets.US_ASCII);
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("PUT /meshes/m HTTP/1.1\r\nHost: 127.0.0.1:"
+                  + port
+                  + "\r\nContent-Type: multipart/form-data\r\nContent-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(body, 0, 1000);
+      out.flush();
+      // The rest comes later, as from a slow client: the server answers before it has it all.
+      Thread.sleep(300);
+      out.write(body, 1000, body.length - 1000);
+      out.flush();
+      InputStream in = socket.getInputStream();
+      String head = readHead(in);
+      assertThat(head).startsWith("HTTP/1.1 415");
+      assertThat(head.toLowerCase(Locale.ROOT)).doesNotContain("connection: close");
+      in.readNBytes(contentLength(head));
+
+      out.write(
+          ("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readHead(in))
+          .as("the same connection answers the next request")
+          .startsWith("HTTP/1.1 200");
+    }
+  }
+
+  private static String readHead(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new AssertionError("connection closed after: " + head);
+      }
+      head.append((char) c);
+    }
+    return head.toString();
+  }
+
+  private static int contentLength(String head) {
+    for (String line : head.split("\r\n")) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+        return Integer.parseInt(line.substring("content-length:".length()).strip());
+      }
+    }
+    throw new AssertionError("no Content-Length: " + head);
   }
 
   @Test
