@@ -59,9 +59,6 @@ public final class ResourceCodec {
   private final NotSupported notSupported;
   private final ObjectMapper json;
 
-  /** Like {@link #json} but keeps empty sections ({@code random: {}}), for {@link NotSupported}. */
-  private final ObjectMapper presence;
-
   private final ObjectMapper specJson;
   private final YAMLMapper yaml;
 
@@ -78,10 +75,6 @@ public final class ResourceCodec {
     this.registry = registry;
     this.notSupported = java.util.Objects.requireNonNull(notSupported, "notSupported");
     this.json = configure(JsonMapper.builder()).build();
-    this.presence =
-        configure(JsonMapper.builder())
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
-            .build();
     this.specJson =
         configure(JsonMapper.builder())
             .addModule(
@@ -469,7 +462,7 @@ public final class ResourceCodec {
     }
     Violations specViolations = type.layout() == SpecLayout.NESTED ? v.field("spec") : v;
     type.validate(resource.spec(), specViolations);
-    notSupported.check(type.name(), presence.valueToTree(resource.spec()), specViolations);
+    notSupported.check(type.name(), json.valueToTree(resource.spec()), specViolations);
   }
 
   /** Validates a resource built in code; throws {@link ValidationException} when invalid. */

@@ -116,9 +116,8 @@ public final class NotSupported {
    * @param path the spec field, or empty for the whole type
    * @param value refuse only this value of the field (null: any non-empty value)
    * @param instead one sentence on what works instead, shown to the user
-   * @param evenEmpty refuse the field when it is present at all, even empty ({@code random: {}})
    */
-  public record Rule(String type, String path, String value, String instead, boolean evenEmpty) {
+  public record Rule(String type, String path, String value, String instead) {
     public Rule {
       Objects.requireNonNull(type, "type");
       Objects.requireNonNull(path, "path");
@@ -131,20 +130,15 @@ public final class NotSupported {
   }
 
   public static Rule type(String type, String instead) {
-    return new Rule(type, "", null, instead, false);
+    return new Rule(type, "", null, instead);
   }
 
   public static Rule field(String type, String path, String instead) {
-    return new Rule(type, path, null, instead, false);
-  }
-
-  /** Refuses {@code path} whenever it is present, even as an empty mapping. */
-  public static Rule present(String type, String path, String instead) {
-    return new Rule(type, path, null, instead, true);
+    return new Rule(type, path, null, instead);
   }
 
   public static Rule value(String type, String path, String value, String instead) {
-    return new Rule(type, path, value, instead, false);
+    return new Rule(type, path, value, instead);
   }
 
   /** Why {@code type} is refused as a whole, or empty. */
@@ -168,14 +162,10 @@ public final class NotSupported {
   }
 
   private static void walk(JsonNode node, List<String> segments, int i, Violations at, Rule rule) {
-    if (node == null || node.isNull() || node.isMissingNode()) {
+    if (node == null || isEmpty(node)) {
       return;
     }
-    boolean last = i == segments.size();
-    if (!rule.evenEmpty() && isEmpty(node)) {
-      return;
-    }
-    if (last) {
+    if (i == segments.size()) {
       if (rule.value() == null) {
         at.add("not supported yet: " + rule.instead());
       } else if (node.isValueNode() && node.asText().equals(rule.value())) {
