@@ -166,6 +166,10 @@ abstract class FederationContract {
     for (Resource r : examples) {
       f.apply(f.global.api, path(r), CODEC.toJson(r));
     }
+    Map<String, java.time.Instant> createdOnGlobal = new LinkedHashMap<>();
+    for (Resource r : examples) {
+      createdOnGlobal.put(path(r), read(f.global.api, path(r)).meta().creationTime());
+    }
 
     for (Federation.Node zone : List.of(zone1, zone2)) {
       await("all " + examples.size() + " resources in " + zone.name)
@@ -177,6 +181,11 @@ abstract class FederationContract {
                   assertThat(copy).as("%s in %s", r.key(), zone.name).isNotNull();
                   assertThat(copy.spec()).as("%s in %s", r.key(), zone.name).isEqualTo(r.spec());
                   assertThat(copy.labels()).containsEntry("kuma.io/origin", "global");
+                  assertThat(copy.meta().creationTime())
+                      .as(
+                          "%s in %s keeps global's creation time (newest-wins ties)",
+                          r.key(), zone.name)
+                      .isEqualTo(createdOnGlobal.get(path(r)));
                 }
               });
     }

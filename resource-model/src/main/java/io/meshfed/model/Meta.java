@@ -22,6 +22,16 @@ public record Meta(
     return new Meta(labels, 0, null, null);
   }
 
+  /**
+   * The creation time a store gives a resource it creates: the one the resource carries, if any (a
+   * copy of a resource created elsewhere keeps its origin's time, as KDS copies do, so that "newest
+   * policy wins" ties break the same way in every zone), else {@code now}. The REST API drops
+   * client-sent times before it reaches the store.
+   */
+  public Instant creationTimeOr(Instant now) {
+    return creationTime == null ? now : creationTime;
+  }
+
   public Meta withVersion(long newVersion) {
     return new Meta(labels, newVersion, creationTime, modificationTime);
   }

@@ -20,7 +20,8 @@ public interface ResourceStore extends AutoCloseable {
   /**
    * Stores a new resource; fails with {@link AlreadyExistsException} if the key exists and with
    * {@link MeshNotFoundException} if a mesh-scoped resource names a missing mesh. The store sets
-   * version, creation and modification time.
+   * version and modification time, and the creation time unless the resource carries one (a copy of
+   * a resource created elsewhere, see {@link io.meshfed.model.Meta#creationTimeOr}).
    */
   CompletableFuture<Resource> create(Resource resource);
 

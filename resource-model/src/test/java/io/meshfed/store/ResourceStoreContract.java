@@ -158,20 +158,33 @@ public abstract class ResourceStoreContract {
   @Test
   void createSetsVersionAndTimesAndGetReturnsTheStoredValue() {
     long before = revision();
-    Resource input =
-        mesh("m1")
-            .withMeta(
-                new Meta(
-                    Map.of("team", "core"),
-                    77,
-                    Instant.parse("2001-01-01T00:00:00Z"),
-                    Instant.parse("2001-01-01T00:00:00Z")));
+    Resource input = mesh("m1").withMeta(new Meta(Map.of("team", "core"), 77, null, null));
 
     Resource created = create(input);
 
     assertThat(created.key()).isEqualTo(meshKey("m1"));
     assertThat(created.version()).isGreaterThan(before);
     assertThat(created.meta().creationTime()).isEqualTo(millis(START));
+    assertThat(created.meta().modificationTime()).isEqualTo(millis(START));
+    assertThat(created.labels()).containsExactly(Map.entry("team", "core"));
+    assertThat(created.spec()).isEqualTo(input.spec());
+    assertThat(get(meshKey("m1"))).contains(created);
+  }
+
+  @Test
+  void createKeepsTheCreationTimeACopyCarriesAndSetsVersionAndModificationTime() {
+    long before = revision();
+    Instant origin = Instant.parse("2001-01-01T00:00:00Z");
+    Resource input =
+        mesh("m1")
+            .withMeta(
+                new Meta(
+                    Map.of("team", "core"), 77, origin, Instant.parse("2002-02-02T00:00:00Z")));
+
+    Resource created = create(input);
+
+    assertThat(created.version()).isGreaterThan(before);
+    assertThat(created.meta().creationTime()).isEqualTo(origin);
     assertThat(created.meta().modificationTime()).isEqualTo(millis(START));
     assertThat(created.labels()).containsExactly(Map.entry("team", "core"));
     assertThat(created.spec()).isEqualTo(input.spec());

@@ -99,7 +99,10 @@ public final class MemoryResourceStore implements ResourceStore {
           }
           requireMesh(key);
           Instant now = now();
-          Resource stored = resource.withMeta(new Meta(resource.labels(), revision + 1, now, now));
+          Resource stored =
+              resource.withMeta(
+                  new Meta(
+                      resource.labels(), revision + 1, resource.meta().creationTimeOr(now), now));
           commit(List.of(ResourceEvent.put(stored, revision + 1)));
           return stored;
         });

@@ -186,7 +186,10 @@ public final class EmbeddedResourceStore implements ResourceStore {
           }
           requireMesh(key);
           Instant now = now();
-          Resource stored = resource.withMeta(new Meta(resource.labels(), tx.revision(), now, now));
+          Resource stored =
+              resource.withMeta(
+                  new Meta(
+                      resource.labels(), tx.revision(), resource.meta().creationTimeOr(now), now));
           tx.put(stored);
           return new Written<>(stored, List.of(ResourceEvent.put(stored, tx.revision())));
         });

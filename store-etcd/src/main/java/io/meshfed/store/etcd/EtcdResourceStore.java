@@ -302,7 +302,9 @@ public final class EtcdResourceStore implements ResourceStore {
         "create " + key,
         () -> {
           Instant now = now();
-          Resource toStore = resource.withMeta(new Meta(resource.labels(), 0, now, now));
+          Resource toStore =
+              resource.withMeta(
+                  new Meta(resource.labels(), 0, resource.meta().creationTimeOr(now), now));
           ByteSequence value = encode(toStore);
           ByteSequence k = keys.key(key);
           List<Cmp> conditions = new ArrayList<>();
