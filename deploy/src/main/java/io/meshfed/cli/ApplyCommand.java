@@ -77,7 +77,7 @@ final class ApplyCommand implements Callable<Integer> {
     for (Decoded d : docs) {
       if (!d.isOk()) {
         failed++;
-        System.out.println("✗ " + d.describe() + ": " + d.problems());
+        System.out.println("✗ " + d.describe() + ": " + problems(d));
         continue;
       }
       Resource r = d.resource();
@@ -116,6 +116,13 @@ final class ApplyCommand implements Callable<Integer> {
     }
     System.out.println(dryRun == null ? applied(ok, docs.size(), failed) : valid(ok, docs.size()));
     return failed == 0 ? 0 : 1;
+  }
+
+  /** The document's problems, without repeating "document N: " that a parse error starts with. */
+  private static String problems(Decoded d) {
+    String p = d.problems();
+    String prefix = d.describe() + ": ";
+    return p.startsWith(prefix) ? p.substring(prefix.length()) : p;
   }
 
   private static String applied(int applied, int total, int failed) {

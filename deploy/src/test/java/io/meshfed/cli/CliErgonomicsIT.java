@@ -252,7 +252,8 @@ class CliErgonomicsIT {
     Path syntax = file("dry-syntax.yaml", "type: Mesh\nname: ok\n---\ntype: Mesh\nname: [x\n");
     MeshfedProcess.Result bad = cli(targetApi, null, "apply", "--dry-run", "-f", syntax.toString());
     assertThat(bad.stdout())
-        .contains("document 2: cannot parse at line")
+        .contains("✗ document 2: cannot parse at line 6, column 1: expected ',' or ']'")
+        .doesNotContain("document 2: document 2")
         .contains("1 of 2 documents valid");
   }
 
