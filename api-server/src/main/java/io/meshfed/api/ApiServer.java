@@ -102,7 +102,8 @@ public final class ApiServer implements AutoCloseable {
     // A backstop only: the breaker's deadline answers first.
     StoreCalls calls = new StoreCalls(config.meterRegistry, config.storeTimeout.multipliedBy(2));
     ResourceEndpoints resources =
-        new ResourceEndpoints(config.mode, store, config.codec, calls, config.writeHook);
+        new ResourceEndpoints(
+            config.mode, store, config.codec, calls, config.writeHook, config.writeWarnings);
     StoreHealth probe = health;
     BooleanSupplier baseReadiness = config.readiness;
     SystemEndpoints system =
@@ -299,6 +300,7 @@ public final class ApiServer implements AutoCloseable {
     private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
     private Clock clock;
     private WriteHook writeHook = WriteHook.identity();
+    private WriteWarnings writeWarnings = WriteWarnings.none();
     private final List<ApiRoute> routes = new ArrayList<>();
     private int threads = 8;
     private int queueCapacity = 64;
@@ -375,6 +377,12 @@ public final class ApiServer implements AutoCloseable {
 
     public Builder writeHook(WriteHook writeHook) {
       this.writeHook = Objects.requireNonNull(writeHook, "writeHook");
+      return this;
+    }
+
+    /** Warnings for accepted writes, sent in the answer's {@code Warning} header. */
+    public Builder writeWarnings(WriteWarnings writeWarnings) {
+      this.writeWarnings = Objects.requireNonNull(writeWarnings, "writeWarnings");
       return this;
     }
 

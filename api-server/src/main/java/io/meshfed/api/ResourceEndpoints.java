@@ -37,6 +37,8 @@ final class ResourceEndpoints {
   private final ResourceCodec codec;
   private final StoreCalls calls;
   private final WriteHook writeHook;
+  private final WriteWarnings writeWarnings;
+  private final WriteWarnings.Reader reader;
   private final TypePaths types;
   private final YAMLMapper yaml =
       YAMLMapper.builder()
@@ -49,12 +51,15 @@ final class ResourceEndpoints {
       ResourceStore store,
       ResourceCodec codec,
       StoreCalls calls,
-      WriteHook writeHook) {
+      WriteHook writeHook,
+      WriteWarnings writeWarnings) {
     this.mode = mode;
     this.store = store;
     this.codec = codec;
     this.calls = calls;
     this.writeHook = writeHook;
+    this.writeWarnings = writeWarnings;
+    this.reader = new StoreReader(store, calls);
     this.types = new TypePaths(codec.registry());
   }
 
@@ -174,20 +179,29 @@ final class ResourceEndpoints {
           "write hook changed the key of " + key + " to " + toStore.key());
     }
     long expected = ifMatch(request);
+    boolean dryRun = DryRun.requested(request);
     Optional<Resource> current = calls.await("get", type.name(), store.get(key));
     current.ifPresent(ResourceEndpoints::refuseManaged);
-    if (current.isEmpty()) {
-      if (expected != 0) {
-        throw new ApiException(
-            409, "Conflict", key + " does not exist, but If-Match expects an existing version");
+    if (current.isEmpty() && expected != 0) {
+      throw new ApiException(
+          409, "Conflict", key + " does not exist, but If-Match expects an existing version");
+    }
+    List<String> warnings = writeWarnings.of(toStore, reader);
+    if (dryRun) {
+      if (current.isPresent() && expected > 0 && current.get().version() != expected) {
+        throw conflict(type, key, expected);
       }
+      return WarningHeader.add(
+          DryRun.answer(request, current.isEmpty() ? 201 : 200, toStore, codec), warnings);
+    }
+    if (current.isEmpty()) {
       Resource created = calls.await("create", type.name(), store.create(toStore));
-      return single(request, 201, created);
+      return WarningHeader.add(single(request, 201, created), warnings);
     }
     try {
       Resource updated =
           calls.await("update", type.name(), store.update(toStore, Math.max(expected, 0)));
-      return single(request, 200, updated);
+      return WarningHeader.add(single(request, 200, updated), warnings);
     } catch (ConflictException e) {
       throw conflict(type, key, expected);
     }

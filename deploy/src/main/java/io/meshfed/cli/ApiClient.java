@@ -53,10 +53,17 @@ final class ApiClient {
     return base;
   }
 
-  /** A response: status and parsed JSON body (null when the body is empty or not JSON). */
-  record Reply(int status, JsonNode body, String raw, String etag) {
+  /**
+   * A response: status, parsed JSON body (null when the body is empty or not JSON), ETag and the
+   * texts of its {@code Warning} headers.
+   */
+  record Reply(int status, JsonNode body, String raw, String etag, List<String> warnings) {
+    Reply {
+      warnings = List.copyOf(warnings);
+    }
+
     Reply(int status, JsonNode body, String raw) {
-      this(status, body, raw, null);
+      this(status, body, raw, null, List.of());
     }
 
     boolean ok() {
@@ -138,7 +145,11 @@ final class ApiClient {
         body = null;
       }
       return new Reply(
-          resp.statusCode(), body, resp.body(), resp.headers().firstValue("ETag").orElse(null));
+          resp.statusCode(),
+          body,
+          resp.body(),
+          resp.headers().firstValue("ETag").orElse(null),
+          Warnings.parse(resp.headers().allValues("Warning")));
     } catch (ConnectException | HttpConnectTimeoutException e) {
       throw new CliException(
           "cannot reach the control plane API at "

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
     description = {
       "Create or update resources from Kuma universal YAML or JSON.",
       "Each document is applied on its own: a bad document is reported and skipped, the others"
-          + " still apply. A file that cannot be parsed applies nothing. Meshes are applied first."
+          + " still apply. A file that cannot be parsed applies nothing. Meshes are applied first.",
+      "A list as `get -o json|yaml` prints it ({total, items: [...], next}) applies each item."
     },
     mixinStandardHelpOptions = true)
 final class ApplyCommand implements Callable<Integer> {
@@ -38,17 +39,30 @@ final class ApplyCommand implements Callable<Integer> {
       description = "YAML or JSON file with one or more documents; '-' reads standard input.")
   String file;
 
+  /** Who checks the documents of a dry run. */
+  enum DryRun {
+    server,
+    client
+  }
+
   @Option(
       names = "--dry-run",
-      description = "Check the documents locally and print what would be applied; send nothing.")
-  boolean dryRun;
+      arity = "0..1",
+      fallbackValue = "server",
+      paramLabel = "server|client",
+      description = {
+        "Check every document and print which are valid; apply nothing.",
+        "server (the default): the control plane checks each one as it would apply it (PUT"
+            + " ?dryRun=true); client: only the local checks, no control plane needed."
+      })
+  DryRun dryRun;
 
   @Override
   public Integer call() {
     String text = read(file);
     ResourceCodec codec = ApiOptions.codec();
-    DecodeResult result = codec.decodeYaml(text);
-    if (result.syntaxError() != null) {
+    DecodeResult result = codec.decodeYamlOrLists(text);
+    if (result.syntaxError() != null && dryRun == null) {
       throw new CliException(source() + ": " + result.syntaxError() + "\nnothing was applied");
     }
     if (result.documents().isEmpty()) {
@@ -57,26 +71,26 @@ final class ApplyCommand implements Callable<Integer> {
     List<Decoded> docs = new ArrayList<>(result.documents());
     // Meshes first, so that a file holding a mesh and its policies applies in one go.
     docs.sort(Comparator.comparingInt(d -> StandardTypes.MESH.equals(d.type()) ? 0 : 1));
-    ApiClient client = dryRun ? null : api.client(codec);
-    int applied = 0;
+    ApiClient client = dryRun == DryRun.client ? null : api.client(codec);
+    int ok = 0;
     int failed = 0;
     for (Decoded d : docs) {
       if (!d.isOk()) {
         failed++;
-        System.out.println("✗ " + d.describe() + ": " + d.problems());
+        System.out.println("✗ " + d.describe() + ": " + problems(d));
         continue;
       }
       Resource r = d.resource();
       ResourceType type = codec.registry().require(r.type());
       String path = TypeNames.path(type, r.mesh(), r.name());
-      if (dryRun) {
-        applied++;
-        System.out.println("✓ " + d.describe() + " is valid (dry run, not sent)");
+      if (dryRun == DryRun.client) {
+        ok++;
+        System.out.println("✓ " + d.describe() + " is valid (checked locally, not sent)");
         continue;
       }
       ApiClient.Reply reply;
       try {
-        reply = client.put(path, codec.toJson(r));
+        reply = client.put(dryRun == null ? path : path + "?dryRun=true", codec.toJson(r));
       } catch (CliException e) {
         throw e;
       } catch (RuntimeException e) {
@@ -86,22 +100,50 @@ final class ApplyCommand implements Callable<Integer> {
         continue;
       }
       if (reply.ok()) {
-        applied++;
-        System.out.println("✓ " + d.describe() + (reply.status() == 201 ? " created" : " updated"));
+        ok++;
+        String outcome = reply.status() == 201 ? "created" : "updated";
+        System.out.println(
+            "✓ "
+                + d.describe()
+                + (dryRun == null
+                    ? " " + outcome
+                    : " is valid (dry run: would be " + outcome + ")"));
+        reply.warnings().forEach(w -> System.out.println("  warning: " + w));
       } else {
         failed++;
         System.out.println("✗ " + d.describe() + ": " + ApiClient.describeError(reply));
       }
     }
-    System.out.println(
-        (dryRun ? "checked " : "applied ")
-            + applied
-            + " of "
-            + docs.size()
-            + " document"
-            + (docs.size() == 1 ? "" : "s")
-            + (failed > 0 ? "; " + failed + " failed" : ""));
+    System.out.println(dryRun == null ? applied(ok, docs.size(), failed) : valid(ok, docs.size()));
     return failed == 0 ? 0 : 1;
+  }
+
+  /** The document's problems, without repeating "document N: " that a parse error starts with. */
+  private static String problems(Decoded d) {
+    String p = d.problems();
+    String prefix = d.describe() + ": ";
+    return p.startsWith(prefix) ? p.substring(prefix.length()) : p;
+  }
+
+  private static String applied(int applied, int total, int failed) {
+    return "applied "
+        + applied
+        + " of "
+        + documents(total)
+        + (failed > 0 ? "; " + failed + " failed" : "");
+  }
+
+  private String valid(int valid, int total) {
+    return valid
+        + " of "
+        + documents(total)
+        + " valid (dry run"
+        + (dryRun == DryRun.client ? ", checked locally" : "")
+        + "; nothing was applied)";
+  }
+
+  private static String documents(int n) {
+    return n + " document" + (n == 1 ? "" : "s");
   }
 
   private static String oneLine(RuntimeException e) {

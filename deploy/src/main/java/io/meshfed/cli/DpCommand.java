@@ -1,6 +1,7 @@
 package io.meshfed.cli;
 
 import io.meshfed.dp.DataplaneLauncher;
+import io.meshfed.dp.EnvoyLogLevel;
 import io.meshfed.dp.LaunchException;
 import io.meshfed.dp.LaunchOptions;
 import io.meshfed.dp.ProxyType;
@@ -127,9 +128,11 @@ final class DpCommand implements Runnable {
 
     @Option(
         names = "--envoy-log-level",
-        defaultValue = "info",
+        defaultValue = EnvoyLogLevel.DEFAULT,
         paramLabel = "LEVEL",
-        description = "Envoy's --log-level: trace, debug, info, warning, error, critical, off.")
+        description =
+            "Envoy's --log-level: trace, debug, info, warning, error, critical or off (default:"
+                + " ${DEFAULT-VALUE}; info prints every listener and cluster Envoy loads).")
     String envoyLogLevel;
 
     @Option(

@@ -2,6 +2,9 @@ package io.meshfed.cli;
 
 import io.meshfed.model.ResourceType;
 import io.meshfed.model.TypeRegistry;
+import io.meshfed.model.codec.NearestName;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -21,11 +24,16 @@ final class TypeNames {
         return t;
       }
     }
+    List<String> plurals = registry.all().stream().map(ResourceType::plural).sorted().toList();
+    List<String> known = new ArrayList<>(plurals);
+    registry.all().forEach(t -> known.add(t.name()));
     throw new CliException(
         "unknown resource type '"
             + input
-            + "' (expected one of "
-            + registry.all().stream().map(ResourceType::plural).sorted().toList()
+            + "'"
+            + NearestName.to(input, known).map(n -> ": did you mean " + n + "?").orElse("")
+            + " (expected one of "
+            + plurals
             + ")");
   }
 

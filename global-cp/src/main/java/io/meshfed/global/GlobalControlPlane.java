@@ -11,6 +11,7 @@ import io.meshfed.api.auth.UserTokenRevocations;
 import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
+import io.meshfed.global.api.CrossZoneRouteWarnings;
 import io.meshfed.global.api.RemoteInspectEndpoints;
 import io.meshfed.global.api.SyncEndpoints;
 import io.meshfed.global.api.UserTokenEndpoint;
@@ -219,6 +220,7 @@ public final class GlobalControlPlane implements AutoCloseable {
             .route(ZoneTokenEndpoint.route(zoneTokens, codec.jsonMapper()))
             .route(UserTokenEndpoint.route(userTokens, codec.jsonMapper()))
             .writeHook(RevocationsToZones::apply)
+            .writeWarnings(new CrossZoneRouteWarnings())
             .routes(
                 new ZoneTokenAdminEndpoints(
                         zoneTokenTrust, codec.jsonMapper(), this::publishZoneTokenPublicKey)

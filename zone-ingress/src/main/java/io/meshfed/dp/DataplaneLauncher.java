@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -307,13 +308,12 @@ public final class DataplaneLauncher {
   }
 
   List<String> envoyCommand() {
-    return List.of(
-        options.envoyBinary(),
-        "-c",
-        bootstrapFile.toString(),
-        "--use-dynamic-base-id",
-        "--log-level",
-        options.envoyLogLevel());
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                options.envoyBinary(), "-c", bootstrapFile.toString(), "--use-dynamic-base-id"));
+    command.addAll(EnvoyLogLevel.arguments(options.envoyLogLevel()));
+    return List.copyOf(command);
   }
 
   private ProxyResource loadResource() throws LaunchException {

@@ -20,7 +20,7 @@ import java.util.Optional;
  * @param adminPort Envoy's admin port on 127.0.0.1; empty: the resource's {@code
  *     networking.admin.port}, else a free port
  * @param dataDir where the bootstrap is written; empty: a temporary directory removed on exit
- * @param envoyLogLevel Envoy's {@code --log-level}
+ * @param envoyLogLevel Envoy's {@code --log-level}, one of {@link EnvoyLogLevel#LEVELS}
  * @param dataplaneToken the proxy's dataplane token, sent on registration ({@code Authorization})
  *     and on the xDS stream (the ADS {@code initial_metadata}); empty: none
  */
@@ -73,7 +73,7 @@ public record LaunchOptions(
     Objects.requireNonNull(xdsAddress, "xdsAddress");
     Objects.requireNonNull(adminPort, "adminPort");
     Objects.requireNonNull(dataDir, "dataDir");
-    Objects.requireNonNull(envoyLogLevel, "envoyLogLevel");
+    envoyLogLevel = EnvoyLogLevel.check(Objects.requireNonNull(envoyLogLevel, "envoyLogLevel"));
     Objects.requireNonNull(dataplaneToken, "dataplaneToken");
   }
 

@@ -142,6 +142,19 @@ public final class ResourceCodec {
    * the whole text) and the documents after it are still read.
    */
   public DecodeResult decodeYaml(String text) {
+    return decodeYaml(text, false);
+  }
+
+  /**
+   * As {@link #decodeYaml(String)}, and a document that is a list of resources (the API's list body
+   * {@code {total, items: [...], next}} as {@code get -o json|yaml} prints it, or a sequence)
+   * stands for its items, each decoded and counted as one document.
+   */
+  public DecodeResult decodeYamlOrLists(String text) {
+    return decodeYaml(text, true);
+  }
+
+  private DecodeResult decodeYaml(String text, boolean listsToo) {
     List<Decoded> out = new ArrayList<>();
     String firstSyntaxError = null;
     for (YamlDocuments.Document doc : YamlDocuments.split(text)) {
@@ -168,6 +181,13 @@ public final class ResourceCodec {
       }
       if (read == null || read.tree().isNull()) {
         continue; // empty document between separators
+      }
+      List<ListShape.Item> items = listsToo ? ListShape.items(read.tree()) : null;
+      if (items != null) {
+        for (ListShape.Item item : items) {
+          out.add(decodeNode(item.node(), new Written(item.pointer(), read.written()), out.size()));
+        }
+        continue;
       }
       out.add(decodeNode(read.tree(), new Written("", read.written()), out.size()));
     }
@@ -207,19 +227,7 @@ public final class ResourceCodec {
   }
 
   private static String syntaxMessage(Exception e, int documentIndex, int lineOffset) {
-    String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
-      msg = jpe.getOriginalMessage();
-      return "document "
-          + (documentIndex + 1)
-          + ": cannot parse at line "
-          + (jpe.getLocation().getLineNr() + lineOffset)
-          + ", column "
-          + jpe.getLocation().getColumnNr()
-          + ": "
-          + firstLine(msg);
-    }
-    return "document " + (documentIndex + 1) + ": cannot parse: " + firstLine(msg);
+    return YamlSyntaxMessage.of(e, documentIndex, lineOffset);
   }
 
   static String firstLine(String s) {
@@ -282,7 +290,17 @@ public final class ResourceCodec {
     }
     ResourceType type = registry.byName(typeName).orElse(null);
     if (type == null) {
-      v.add("type", "unknown type '" + typeName + "' (expected one of " + registry.names() + ")");
+      v.add(
+          "type",
+          "unknown type '"
+              + typeName
+              + "'"
+              + NearestName.to(typeName, registry.names())
+                  .map(n -> ": did you mean " + n + "?")
+                  .orElse("")
+              + " (expected one of "
+              + registry.names()
+              + ")");
       return new Decoded(index, typeName, mesh, name, null, v.list());
     }
     Optional<String> refused = notSupported.refusedType(type.name());

@@ -19,6 +19,9 @@ final class YamlDocuments {
     int start = 1;
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i];
+      if (i == lines.length - 1 && line.isEmpty()) {
+        break; // the text's final newline ends its last line; it starts no new one
+      }
       if (isMarker(line, "---")) {
         add(out, start, current);
         current = new StringBuilder();

@@ -53,7 +53,9 @@ class ResourceCodecTest {
             v -> {
               assertThat(v.field()).isEqualTo("type");
               assertThat(v.message())
-                  .startsWith("unknown type 'TrafficRoutes' (expected one of [CircuitBreaker");
+                  .startsWith(
+                      "unknown type 'TrafficRoutes': did you mean TrafficRoute? (expected one of"
+                          + " [CircuitBreaker");
             });
   }
 
@@ -190,7 +192,9 @@ class ResourceCodecTest {
 
     DecodeResult r = codec.decodeYaml(text);
 
-    assertThat(r.syntaxError()).startsWith("document 2: cannot parse at line 9,");
+    assertThat(r.syntaxError())
+        .startsWith("document 2: cannot parse at line 10, column 1: expected ',' or ']'")
+        .endsWith("(while parsing a flow sequence started at line 9, column 10)");
     assertThat(r.allOk()).isFalse();
     assertThat(r.accepted()).extracting(Resource::name).containsExactly("allow-all", "zone-2");
     assertThat(r.rejected()).singleElement().extracting(Decoded::index).isEqualTo(1);
