@@ -33,9 +33,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * xDS propagation figures with real control planes: global and two zones in this JVM (memory
- * stores, KDS over TLS with zone tokens, mesh {@code default} with mTLS off), N zone-owned
- * Dataplanes split evenly over the zones, and N simulated Envoys ({@link ProxySwarm}) in a child
- * JVM, each on its own ADS stream to its zone's xDS port. Prints:
+ * stores, KDS over TLS with zone tokens, mesh {@code default} with mTLS off and the default
+ * policies global creates with a new mesh: allow-all, route-all, timeout-all, circuit-breaker-all,
+ * retry-all), N zone-owned Dataplanes split evenly over the zones, and N simulated Envoys ({@link
+ * ProxySwarm}) in a child JVM, each on its own ADS stream to its zone's xDS port. Prints:
  *
  * <ul>
  *   <li>the initial fan-out: from the swarm opening its streams until every proxy ACKed a first
@@ -90,7 +91,8 @@ public final class XdsPropagationBench {
     }
     System.out.printf(
         "xDS propagation: global + zone-1 + zone-2 in this JVM (memory stores, KDS over TLS with"
-            + " zone tokens), mesh 'default' with mTLS OFF (no certificates)%n"
+            + " zone tokens), mesh 'default' with mTLS OFF (no certificates) and its default"
+            + " policies%n"
             + "%d simulated Envoys (ADS, state of the world) in a child JVM, %d per zone;"
             + " %d policy writes on global; %d cores, max heap %d MiB%n",
         proxies,
@@ -105,6 +107,7 @@ public final class XdsPropagationBench {
     try (GlobalControlPlane global = InProcessFederation.startGlobal(dir, globalStore)) {
       String globalApi = "http://127.0.0.1:" + global.apiPort();
       put(http, globalApi + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
+      System.out.println("default policies of mesh 'default': " + defaultPolicies(globalStore));
 
       List<ZoneControlPlane> zones = new ArrayList<>();
       Process swarm = null;
@@ -430,6 +433,35 @@ public final class XdsPropagationBench {
     if (r.statusCode() != 200 && r.statusCode() != 201) {
       throw new IllegalStateException("PUT " + url + ": " + r.statusCode() + " " + r.body());
     }
+  }
+
+  /** The policy types a new mesh gets by default (Kuma's), each with at least one policy. */
+  private static final List<String> DEFAULT_POLICY_TYPES =
+      List.of(
+          StandardTypes.TRAFFIC_PERMISSION,
+          StandardTypes.TRAFFIC_ROUTE,
+          StandardTypes.TIMEOUT,
+          StandardTypes.CIRCUIT_BREAKER,
+          StandardTypes.RETRY);
+
+  /**
+   * The names of the default policies global created with the mesh; fails when a type has none, so
+   * the figures are never taken without them (every proxy's config carries them).
+   */
+  static String defaultPolicies(ResourceStore store) {
+    List<String> names = new ArrayList<>();
+    for (String type : DEFAULT_POLICY_TYPES) {
+      List<String> ofType =
+          store.list(ListQuery.all(type)).join().items().stream()
+              .map(r -> type + " " + r.name())
+              .toList();
+      if (ofType.isEmpty()) {
+        throw new IllegalStateException(
+            "mesh 'default' has no " + type + " (expected: the default policies of a new mesh)");
+      }
+      names.addAll(ofType);
+    }
+    return String.join(", ", names);
   }
 
   private static Timer buildTimer(ZoneControlPlane zone) {

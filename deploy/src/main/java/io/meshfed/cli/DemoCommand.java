@@ -271,30 +271,37 @@ final class DemoCommand implements Callable<Integer> {
     measure(probe, "locality-aware (zone-1 preferred)", requests);
 
     step(
-        "11. zone-1's backend app stops (its port closes); zone-1's client health-checks it every"
-            + " second and gives up on it after 2 failed checks");
+        "11. zone-1's backend app stops (its port closes, as when its process dies). The client's"
+            + " health checks (every second) take zone-1's instance out, and the mesh's default"
+            + " retry-all policy retries the requests that fail meanwhile");
     int port = backend1.port();
     running.remove(backend1);
     backend1.close();
     long stoppedAt = System.nanoTime();
-    Duration failover =
+    ZoneSwitch.Result failover =
         ZoneSwitch.after(probe::once, System::nanoTime, "zone-2", RUN, stoppedAt, WAIT);
     System.out.printf(
         java.util.Locale.ROOT,
-        "zone-2 answers every request %.1f s after zone-1's backend stopped%n",
-        failover.toMillis() / 1000.0);
+        "zone-2 answers every request %.1f s after zone-1's backend stopped (before that: %d"
+            + " failed, %d answered by zone-1)%n",
+        failover.took().toMillis() / 1000.0,
+        failover.failed(),
+        failover.otherZone());
     measure(probe, "zone-1 backend down", requests);
 
     step("12. zone-1's backend app starts again on its port: traffic comes back to zone-1");
     DemoApp restarted = DemoApp.start("127.0.0.1", port, "backend", "zone-1", "1");
     running.add(restarted);
     long restartedAt = System.nanoTime();
-    Duration failback =
+    ZoneSwitch.Result failback =
         ZoneSwitch.after(probe::once, System::nanoTime, "zone-1", RUN, restartedAt, WAIT);
     System.out.printf(
         java.util.Locale.ROOT,
-        "zone-1 answers every request again %.1f s after its backend started%n",
-        failback.toMillis() / 1000.0);
+        "zone-1 answers every request again %.1f s after its backend started (before that: %d"
+            + " failed, %d answered by zone-2)%n",
+        failback.took().toMillis() / 1000.0,
+        failback.failed(),
+        failback.otherZone());
     measure(probe, "zone-1 backend back", requests);
   }
 

@@ -14,13 +14,19 @@ final class ZoneSwitch {
   private ZoneSwitch() {}
 
   /**
+   * The time from the event to the first request of the run, and how many requests before the run
+   * another zone answered and how many failed.
+   */
+  record Result(Duration took, int otherZone, int failed) {}
+
+  /**
    * Sends requests with {@code answer} (the zone that answered, or null for a failed request) until
    * {@code run} in a row come from {@code zone}; the time from {@code sinceNanos} (a {@code
-   * nanoTime} reading) to the first request of that run.
+   * nanoTime} reading) to the first request of that run, and how the requests before it went.
    *
    * @throws CliException when no such run has started {@code atMost} after {@code sinceNanos}
    */
-  static Duration after(
+  static Result after(
       Supplier<String> answer,
       LongSupplier nanoTime,
       String zone,
@@ -34,6 +40,8 @@ final class ZoneSwitch {
     long firstOfRun = 0;
     int inRow = 0;
     int sent = 0;
+    int otherZone = 0;
+    int failed = 0;
     while (inRow < run) {
       long at = nanoTime.getAsLong();
       if (inRow == 0 && at - deadline > 0) {
@@ -49,13 +57,19 @@ final class ZoneSwitch {
                 + " requests sent)");
       }
       sent++;
-      if (zone.equals(answer.get())) {
+      String answered = answer.get();
+      if (zone.equals(answered)) {
         firstOfRun = inRow == 0 ? at : firstOfRun;
         inRow++;
       } else {
+        if (answered == null) {
+          failed++;
+        } else {
+          otherZone++;
+        }
         inRow = 0;
       }
     }
-    return Duration.ofNanos(firstOfRun - sinceNanos);
+    return new Result(Duration.ofNanos(firstOfRun - sinceNanos), otherZone, failed);
   }
 }

@@ -28,20 +28,22 @@ class ZoneSwitchTest {
     Supplier<String> answer =
         answers(clock, "zone-1", "none", "zone-2", "zone-1", "zone-2", "zone-2", "zone-2");
 
-    Duration d =
+    ZoneSwitch.Result r =
         ZoneSwitch.after(answer, clock::get, "zone-2", 3, clock.get(), Duration.ofSeconds(10));
 
     // requests at +0 (zone-1), +100 (failed), +200 (zone-2), +300 (zone-1), +400.. zone-2 x3
-    assertThat(d).isEqualTo(Duration.ofMillis(400));
+    assertThat(r.took()).isEqualTo(Duration.ofMillis(400));
+    assertThat(r.otherZone()).as("zone-1 before the run").isEqualTo(2);
+    assertThat(r.failed()).isEqualTo(1);
   }
 
   @Test
   void anAlreadySwitchedZoneTakesNoTime() {
     AtomicLong clock = new AtomicLong();
-    Duration d =
+    ZoneSwitch.Result r =
         ZoneSwitch.after(
             answers(clock, "zone-1", "zone-1"), clock::get, "zone-1", 2, 0, Duration.ofSeconds(1));
-    assertThat(d).isZero();
+    assertThat(r).isEqualTo(new ZoneSwitch.Result(Duration.ZERO, 0, 0));
   }
 
   @Test
