@@ -283,10 +283,11 @@ final class DemoCommand implements Callable<Integer> {
     System.out.printf(
         java.util.Locale.ROOT,
         "zone-2 answers every request %.1f s after zone-1's backend stopped (before that: %d"
-            + " failed, %d answered by zone-1)%n",
+            + " failed, %d answered by zone-1; slowest request %.2f s)%n",
         failover.took().toMillis() / 1000.0,
         failover.failed(),
-        failover.otherZone());
+        failover.otherZone(),
+        failover.slowest().toMillis() / 1000.0);
     measure(probe, "zone-1 backend down", requests);
 
     step("12. zone-1's backend app starts again on its port: traffic comes back to zone-1");
@@ -298,10 +299,11 @@ final class DemoCommand implements Callable<Integer> {
     System.out.printf(
         java.util.Locale.ROOT,
         "zone-1 answers every request again %.1f s after its backend started (before that: %d"
-            + " failed, %d answered by zone-2)%n",
+            + " failed, %d answered by zone-2; slowest request %.2f s)%n",
         failback.took().toMillis() / 1000.0,
         failback.failed(),
-        failback.otherZone());
+        failback.otherZone(),
+        failback.slowest().toMillis() / 1000.0);
     measure(probe, "zone-1 backend back", requests);
   }
 

@@ -14,10 +14,11 @@ final class ZoneSwitch {
   private ZoneSwitch() {}
 
   /**
-   * The time from the event to the first request of the run, and how many requests before the run
-   * another zone answered and how many failed.
+   * The time from the event to the first request of the run, how many requests before the run
+   * another zone answered and how many failed, and the longest time one request took until the run
+   * was complete (a request a proxy retried elsewhere succeeds, late).
    */
-  record Result(Duration took, int otherZone, int failed) {}
+  record Result(Duration took, int otherZone, int failed, Duration slowest) {}
 
   /**
    * Sends requests with {@code answer} (the zone that answered, or null for a failed request) until
@@ -42,6 +43,7 @@ final class ZoneSwitch {
     int sent = 0;
     int otherZone = 0;
     int failed = 0;
+    long slowest = 0;
     while (inRow < run) {
       long at = nanoTime.getAsLong();
       if (inRow == 0 && at - deadline > 0) {
@@ -58,6 +60,7 @@ final class ZoneSwitch {
       }
       sent++;
       String answered = answer.get();
+      slowest = Math.max(slowest, nanoTime.getAsLong() - at);
       if (zone.equals(answered)) {
         firstOfRun = inRow == 0 ? at : firstOfRun;
         inRow++;
@@ -70,6 +73,7 @@ final class ZoneSwitch {
         inRow = 0;
       }
     }
-    return new Result(Duration.ofNanos(firstOfRun - sinceNanos), otherZone, failed);
+    return new Result(
+        Duration.ofNanos(firstOfRun - sinceNanos), otherZone, failed, Duration.ofNanos(slowest));
   }
 }

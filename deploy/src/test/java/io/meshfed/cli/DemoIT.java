@@ -85,10 +85,10 @@ class DemoIT {
     assertThat(out)
         .containsPattern(
             "zone-2 answers every request \\d+\\.\\d s after zone-1's backend stopped \\(before"
-                + " that: \\d+ failed, \\d+ answered by zone-1\\)")
+                + " that: \\d+ failed, \\d+ answered by zone-1; slowest request \\d+\\.\\d\\d s\\)")
         .containsPattern(
             "zone-1 answers every request again \\d+\\.\\d s after its backend started \\(before"
-                + " that: \\d+ failed, \\d+ answered by zone-2\\)");
+                + " that: \\d+ failed, \\d+ answered by zone-2; slowest request \\d+\\.\\d\\d s\\)");
 
     Matcher dir = Pattern.compile("working directory (\\S+)").matcher(out);
     assertThat(dir.find()).isTrue();

@@ -35,6 +35,7 @@ class ZoneSwitchTest {
     assertThat(r.took()).isEqualTo(Duration.ofMillis(400));
     assertThat(r.otherZone()).as("zone-1 before the run").isEqualTo(2);
     assertThat(r.failed()).isEqualTo(1);
+    assertThat(r.slowest()).isEqualTo(Duration.ofMillis(100));
   }
 
   @Test
@@ -43,7 +44,7 @@ class ZoneSwitchTest {
     ZoneSwitch.Result r =
         ZoneSwitch.after(
             answers(clock, "zone-1", "zone-1"), clock::get, "zone-1", 2, 0, Duration.ofSeconds(1));
-    assertThat(r).isEqualTo(new ZoneSwitch.Result(Duration.ZERO, 0, 0));
+    assertThat(r).isEqualTo(new ZoneSwitch.Result(Duration.ZERO, 0, 0, Duration.ofMillis(100)));
   }
 
   @Test
