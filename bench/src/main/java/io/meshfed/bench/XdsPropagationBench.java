@@ -52,10 +52,15 @@ import java.util.function.BooleanSupplier;
  *   <li>each zone's {@code xds_snapshot_build_seconds} timer during the writes.
  * </ul>
  *
- * <p>Usage: {@code XdsPropagationBench [proxies=1000] [writes=20]}
+ * <p>Usage: {@code XdsPropagationBench [proxies=1000] [writes=20] [--no-default-policies]} (the
+ * last one creates the mesh with {@code skipCreatingInitialPolicies: ['*']}, to compare).
  */
 public final class XdsPropagationBench {
   private static final int SERVICES_PER_ZONE = 50;
+
+  /** The third argument that creates the mesh without its default policies, for a comparison. */
+  static final String NO_DEFAULT_POLICIES = "--no-default-policies";
+
   private static final Duration WRITE_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration FAN_OUT_TIMEOUT = Duration.ofMinutes(10);
 
@@ -86,15 +91,24 @@ public final class XdsPropagationBench {
   public static void main(String[] args) throws Exception {
     int proxies = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int writes = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    boolean defaults = args.length < 3;
+    if (args.length > 3 || (args.length == 3 && !args[2].equals(NO_DEFAULT_POLICIES))) {
+      throw new IllegalArgumentException(
+          "arguments: "
+              + String.join(" ", args)
+              + " (expected: [proxies] [writes] ["
+              + NO_DEFAULT_POLICIES
+              + "])");
+    }
     if (proxies < 2) {
       throw new IllegalArgumentException("proxies: " + proxies + " (expected: at least 2)");
     }
     System.out.printf(
         "xDS propagation: global + zone-1 + zone-2 in this JVM (memory stores, KDS over TLS with"
-            + " zone tokens), mesh 'default' with mTLS OFF (no certificates) and its default"
-            + " policies%n"
+            + " zone tokens), mesh 'default' with mTLS OFF (no certificates), %s%n"
             + "%d simulated Envoys (ADS, state of the world) in a child JVM, %d per zone;"
             + " %d policy writes on global; %d cores, max heap %d MiB%n",
+        defaults ? "with its default policies" : "WITHOUT default policies",
         proxies,
         proxies / 2,
         writes,
@@ -106,8 +120,16 @@ public final class XdsPropagationBench {
     HttpClient http = HttpClient.newHttpClient();
     try (GlobalControlPlane global = InProcessFederation.startGlobal(dir, globalStore)) {
       String globalApi = "http://127.0.0.1:" + global.apiPort();
-      put(http, globalApi + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
-      System.out.println("default policies of mesh 'default': " + defaultPolicies(globalStore));
+      if (defaults) {
+        put(http, globalApi + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
+        System.out.println("default policies of mesh 'default': " + defaultPolicies(globalStore));
+      } else {
+        put(
+            http,
+            globalApi + "/meshes/default",
+            "{\"type\":\"Mesh\",\"name\":\"default\",\"skipCreatingInitialPolicies\":[\"*\"]}");
+        System.out.println("mesh 'default' WITHOUT default policies (" + NO_DEFAULT_POLICIES + ")");
+      }
 
       List<ZoneControlPlane> zones = new ArrayList<>();
       Process swarm = null;
