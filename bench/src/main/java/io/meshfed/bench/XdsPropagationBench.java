@@ -33,9 +33,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * xDS propagation figures with real control planes: global and two zones in this JVM (memory
- * stores, KDS over TLS with zone tokens, mesh {@code default} with mTLS off), N zone-owned
- * Dataplanes split evenly over the zones, and N simulated Envoys ({@link ProxySwarm}) in a child
- * JVM, each on its own ADS stream to its zone's xDS port. Prints:
+ * stores, KDS over TLS with zone tokens, mesh {@code default} with mTLS off and the default
+ * policies global creates with a new mesh: allow-all, route-all, timeout-all, circuit-breaker-all,
+ * retry-all), N zone-owned Dataplanes split evenly over the zones, and N simulated Envoys ({@link
+ * ProxySwarm}) in a child JVM, each on its own ADS stream to its zone's xDS port. Prints:
  *
  * <ul>
  *   <li>the initial fan-out: from the swarm opening its streams until every proxy ACKed a first
@@ -51,10 +52,15 @@ import java.util.function.BooleanSupplier;
  *   <li>each zone's {@code xds_snapshot_build_seconds} timer during the writes.
  * </ul>
  *
- * <p>Usage: {@code XdsPropagationBench [proxies=1000] [writes=20]}
+ * <p>Usage: {@code XdsPropagationBench [proxies=1000] [writes=20] [--no-default-policies]} (the
+ * last one creates the mesh with {@code skipCreatingInitialPolicies: ['*']}, to compare).
  */
 public final class XdsPropagationBench {
   private static final int SERVICES_PER_ZONE = 50;
+
+  /** The third argument that creates the mesh without its default policies, for a comparison. */
+  static final String NO_DEFAULT_POLICIES = "--no-default-policies";
+
   private static final Duration WRITE_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration FAN_OUT_TIMEOUT = Duration.ofMinutes(10);
 
@@ -85,14 +91,24 @@ public final class XdsPropagationBench {
   public static void main(String[] args) throws Exception {
     int proxies = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int writes = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    boolean defaults = args.length < 3;
+    if (args.length > 3 || (args.length == 3 && !args[2].equals(NO_DEFAULT_POLICIES))) {
+      throw new IllegalArgumentException(
+          "arguments: "
+              + String.join(" ", args)
+              + " (expected: [proxies] [writes] ["
+              + NO_DEFAULT_POLICIES
+              + "])");
+    }
     if (proxies < 2) {
       throw new IllegalArgumentException("proxies: " + proxies + " (expected: at least 2)");
     }
     System.out.printf(
         "xDS propagation: global + zone-1 + zone-2 in this JVM (memory stores, KDS over TLS with"
-            + " zone tokens), mesh 'default' with mTLS OFF (no certificates)%n"
+            + " zone tokens), mesh 'default' with mTLS OFF (no certificates), %s%n"
             + "%d simulated Envoys (ADS, state of the world) in a child JVM, %d per zone;"
             + " %d policy writes on global; %d cores, max heap %d MiB%n",
+        defaults ? "with its default policies" : "WITHOUT default policies",
         proxies,
         proxies / 2,
         writes,
@@ -104,7 +120,16 @@ public final class XdsPropagationBench {
     HttpClient http = HttpClient.newHttpClient();
     try (GlobalControlPlane global = InProcessFederation.startGlobal(dir, globalStore)) {
       String globalApi = "http://127.0.0.1:" + global.apiPort();
-      put(http, globalApi + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
+      if (defaults) {
+        put(http, globalApi + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
+        System.out.println("default policies of mesh 'default': " + defaultPolicies(globalStore));
+      } else {
+        put(
+            http,
+            globalApi + "/meshes/default",
+            "{\"type\":\"Mesh\",\"name\":\"default\",\"skipCreatingInitialPolicies\":[\"*\"]}");
+        System.out.println("mesh 'default' WITHOUT default policies (" + NO_DEFAULT_POLICIES + ")");
+      }
 
       List<ZoneControlPlane> zones = new ArrayList<>();
       Process swarm = null;
@@ -430,6 +455,35 @@ public final class XdsPropagationBench {
     if (r.statusCode() != 200 && r.statusCode() != 201) {
       throw new IllegalStateException("PUT " + url + ": " + r.statusCode() + " " + r.body());
     }
+  }
+
+  /** The policy types a new mesh gets by default (Kuma's), each with at least one policy. */
+  private static final List<String> DEFAULT_POLICY_TYPES =
+      List.of(
+          StandardTypes.TRAFFIC_PERMISSION,
+          StandardTypes.TRAFFIC_ROUTE,
+          StandardTypes.TIMEOUT,
+          StandardTypes.CIRCUIT_BREAKER,
+          StandardTypes.RETRY);
+
+  /**
+   * The names of the default policies global created with the mesh; fails when a type has none, so
+   * the figures are never taken without them (every proxy's config carries them).
+   */
+  static String defaultPolicies(ResourceStore store) {
+    List<String> names = new ArrayList<>();
+    for (String type : DEFAULT_POLICY_TYPES) {
+      List<String> ofType =
+          store.list(ListQuery.all(type)).join().items().stream()
+              .map(r -> type + " " + r.name())
+              .toList();
+      if (ofType.isEmpty()) {
+        throw new IllegalStateException(
+            "mesh 'default' has no " + type + " (expected: the default policies of a new mesh)");
+      }
+      names.addAll(ofType);
+    }
+    return String.join(", ", names);
   }
 
   private static Timer buildTimer(ZoneControlPlane zone) {

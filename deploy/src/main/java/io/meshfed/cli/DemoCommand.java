@@ -41,8 +41,10 @@ import picocli.CommandLine.Option;
  * in zone-1 run as real Envoy processes configured only over xDS. The demo then applies policies on
  * global and, after each, sends requests through the client's sidecar and prints which zone
  * answered: mTLS off (local only), mTLS on (denied), a TrafficPermission (both zones), a
- * TrafficRoute to zone-2, and a 50/50 split. Everything stops at the end unless {@code
- * --keep-running}.
+ * TrafficRoute to zone-2, and a 50/50 split. Then zone failover: with locality-aware load balancing
+ * and a HealthCheck, zone-1's client stays in zone-1; zone-1's backend app stops and the demo
+ * prints how long until zone-2 answers every request, then starts it again and prints how long
+ * until zone-1 does. Everything stops at the end unless {@code --keep-running}.
  */
 @Command(
     name = "demo",
@@ -52,12 +54,18 @@ import picocli.CommandLine.Option;
           + " service with its sidecar Envoy in each zone and a client sidecar in zone-1.",
       "Policies are applied on global one by one (mTLS on, a TrafficPermission, a TrafficRoute to"
           + " zone-2, a 50/50 split); after each, requests go through the client's sidecar and the"
-          + " demo prints which zone answered them. Then everything stops (--keep-running leaves it"
-          + " up). Needs envoy on the PATH (./meshfed installs it)."
+          + " demo prints which zone answered them.",
+      "Then failover: locality-aware load balancing and a HealthCheck keep zone-1's client in"
+          + " zone-1; zone-1's backend stops (traffic moves to zone-2) and starts again (traffic"
+          + " comes back); the demo prints how long each move took. Then everything stops"
+          + " (--keep-running leaves it up). Needs envoy on the PATH (./meshfed installs it)."
     },
     mixinStandardHelpOptions = true)
 final class DemoCommand implements Callable<Integer> {
   private static final Duration WAIT = Duration.ofSeconds(60);
+
+  /** Requests in a row from one zone that show traffic moved there. */
+  private static final int RUN = 10;
 
   @Option(
       names = "--keep-running",
@@ -121,7 +129,8 @@ final class DemoCommand implements Callable<Integer> {
           "3. Data plane: a zone ingress per zone, backend (demo app + sidecar) in both zones, a"
               + " client sidecar in zone-1; each Envoy presents a dataplane token its zone issued"
               + " and gets its config over xDS");
-      int client = startDataPlane(dataDir, zone1Api, zone2Api);
+      DataPlane dataPlane = startDataPlane(dataDir, zone1Api, zone2Api);
+      int client = dataPlane.clientOutbound();
       await(
           "every Envoy connected and zone-2's backend advertised to zone-1",
           () ->
@@ -194,6 +203,8 @@ final class DemoCommand implements Callable<Integer> {
           () -> body(api, sync).split("\"upToDate\":true", -1).length == 3);
       System.out.println(pretty(body(api, sync)));
 
+      failover(dataDir, api, zone1Api, probe, dataPlane.backend1());
+
       if (keepRunning) {
         System.out.println();
         System.out.println("Everything keeps running. Try:");
@@ -227,8 +238,78 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** Starts the demo apps and every Envoy; returns the client's outbound port for backend. */
-  private int startDataPlane(Path dataDir, String zone1Api, String zone2Api) throws Exception {
+  /** What the failover steps need of the data plane: the client's port and zone-1's backend. */
+  private record DataPlane(int clientOutbound, DemoApp backend1) {}
+
+  /**
+   * Steps 10-12: locality-aware load balancing and a HealthCheck on backend keep zone-1's client in
+   * zone-1; zone-1's backend app stops (its port closes, as when its process dies) and then starts
+   * again on the same port; after each, the time until {@value #RUN} requests in a row went to the
+   * expected zone is printed and a row is measured.
+   */
+  private void failover(
+      Path dataDir, String api, String zone1Api, TrafficProbe probe, DemoApp backend1)
+      throws Exception {
+    step(
+        "10. On global: the route removed (the mesh's default route-all-default sends backend"
+            + " traffic to both zones again), then a HealthCheck on backend and locality-aware"
+            + " load balancing: zone-1's client prefers zone-1's backend while it is healthy");
+    System.out.println("$ meshfed delete traffic-route backend-route -m default");
+    cli("delete", "traffic-route", "backend-route", "-m", "default", "--api", api);
+    apply(dataDir, "demo-health-check.yaml", api);
+    apply(dataDir, "demo-mesh-locality.yaml", api);
+    await(
+        "zone-1 sending the client health-checked, locality-aware clusters",
+        () -> {
+          String config = body(zone1Api, "/meshes/default/dataplanes/client/xds");
+          String flat = config.replace("_", "").toLowerCase(java.util.Locale.ROOT);
+          return flat.contains("healthchecks") && flat.contains("\"priority\"");
+        });
+    await(
+        "zone-1's backend answering every request",
+        () -> probe.send(RUN).answered("zone-1") == RUN);
+    measure(probe, "locality-aware (zone-1 preferred)", requests);
+
+    step(
+        "11. zone-1's backend app stops (its port closes, as when its process dies). The client's"
+            + " health checks (every second) take zone-1's instance out, and the mesh's default"
+            + " retry-all policy retries the requests that fail meanwhile");
+    int port = backend1.port();
+    running.remove(backend1);
+    backend1.close();
+    long stoppedAt = System.nanoTime();
+    ZoneSwitch.Result failover =
+        ZoneSwitch.after(probe::once, System::nanoTime, "zone-2", RUN, stoppedAt, WAIT);
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "zone-2 answers every request %.1f s after zone-1's backend stopped (before that: %d"
+            + " failed, %d answered by zone-1; slowest request %.2f s)%n",
+        failover.took().toMillis() / 1000.0,
+        failover.failed(),
+        failover.otherZone(),
+        failover.slowest().toMillis() / 1000.0);
+    measure(probe, "zone-1 backend down", requests);
+
+    step("12. zone-1's backend app starts again on its port: traffic comes back to zone-1");
+    DemoApp restarted = DemoApp.start("127.0.0.1", port, "backend", "zone-1", "1");
+    running.add(restarted);
+    long restartedAt = System.nanoTime();
+    ZoneSwitch.Result failback =
+        ZoneSwitch.after(probe::once, System::nanoTime, "zone-1", RUN, restartedAt, WAIT);
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "zone-1 answers every request again %.1f s after its backend started (before that: %d"
+            + " failed, %d answered by zone-2; slowest request %.2f s)%n",
+        failback.took().toMillis() / 1000.0,
+        failback.failed(),
+        failback.otherZone(),
+        failback.slowest().toMillis() / 1000.0);
+    measure(probe, "zone-1 backend back", requests);
+  }
+
+  /** Starts the demo apps and every Envoy. */
+  private DataPlane startDataPlane(Path dataDir, String zone1Api, String zone2Api)
+      throws Exception {
     int ingress1 = freePort();
     int ingress2 = freePort();
     launch(dataDir, zone1Api, "ingress-1", ProxyType.INGRESS, ingress("ingress-1", ingress1));
@@ -263,7 +344,7 @@ final class DemoCommand implements Callable<Integer> {
             "  outbound:\n  - port: "
                 + clientOutbound
                 + "\n    tags:\n      kuma.io/service: backend\n"));
-    return clientOutbound;
+    return new DataPlane(clientOutbound, app1);
   }
 
   private void launch(Path dataDir, String zoneApi, String name, ProxyType type, String yaml)

@@ -13,6 +13,11 @@ import org.junit.jupiter.api.Test;
  * distribution table after each step shows what each policy did; it exits and leaves no process
  * behind.
  *
+ * <p>Then failover: with locality-aware load balancing and a HealthCheck, zone-1's client is
+ * answered by zone-1 (at least 95 of 100); zone-1's backend app stopped, by zone-2 once the demo
+ * saw 10 in a row there (at least 95 of 100, none by zone-1: it has no port any more); started
+ * again, by zone-1 (at least 95 of 100).
+ *
  * <p>The 50/50 row has 200 requests: a fair coin gives zone-2 100 ± 7.07 (one σ); the test accepts
  * 68..132 (±4.5 σ).
  */
@@ -66,6 +71,24 @@ class DemoIT {
     assertThat(split[0]).isEqualTo(200);
     assertThat(split[3]).as("split: failed").isZero();
     assertThat(split[2]).as("split: zone-2 of 200").isBetween(68, 132);
+
+    int[] preferred = row(out, "locality-aware (zone-1 preferred)");
+    assertThat(preferred[0]).isEqualTo(100);
+    assertThat(preferred[1]).as("locality-aware: zone-1").isGreaterThanOrEqualTo(95);
+    int[] down = row(out, "zone-1 backend down");
+    assertThat(down[0]).isEqualTo(100);
+    assertThat(down[2]).as("zone-1 backend down: zone-2").isGreaterThanOrEqualTo(95);
+    assertThat(down[1]).as("zone-1 backend down: zone-1").isZero();
+    int[] back = row(out, "zone-1 backend back");
+    assertThat(back[0]).isEqualTo(100);
+    assertThat(back[1]).as("zone-1 backend back: zone-1").isGreaterThanOrEqualTo(95);
+    assertThat(out)
+        .containsPattern(
+            "zone-2 answers every request \\d+\\.\\d s after zone-1's backend stopped \\(before"
+                + " that: \\d+ failed, \\d+ answered by zone-1; slowest request \\d+\\.\\d\\d s\\)")
+        .containsPattern(
+            "zone-1 answers every request again \\d+\\.\\d s after its backend started \\(before"
+                + " that: \\d+ failed, \\d+ answered by zone-2; slowest request \\d+\\.\\d\\d s\\)");
 
     Matcher dir = Pattern.compile("working directory (\\S+)").matcher(out);
     assertThat(dir.find()).isTrue();
