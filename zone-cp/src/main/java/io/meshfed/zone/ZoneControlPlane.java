@@ -272,7 +272,8 @@ public final class ZoneControlPlane implements AutoCloseable {
                   codec.jsonMapper(),
                   clock,
                   executor,
-                  scheduler)
+                  scheduler,
+                  kdsOptions.settings().heartbeatInterval())
               .start();
     } catch (RuntimeException e) {
       stopParts();

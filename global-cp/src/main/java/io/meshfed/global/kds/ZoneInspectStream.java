@@ -98,8 +98,14 @@ final class ZoneInspectStream {
     return answer;
   }
 
-  /** The zone answered; an answer to no open request (late, or a wrong id) is dropped. */
+  /**
+   * The zone answered; an answer to no open request (late, or a wrong id) is dropped, as is the
+   * zone's keepalive (id 0).
+   */
   void answered(InspectResponse response) {
+    if (response.getId() == 0) {
+      return; // the zone's keepalive
+    }
     Pending p;
     lock.lock();
     try {

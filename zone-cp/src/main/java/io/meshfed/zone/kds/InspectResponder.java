@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * InspectResponder r = new InspectResponder(zone, connector::callChannel, views, json, clock,
- *     executor, scheduler).start();
+ *     executor, scheduler, Duration.ofSeconds(5)).start();
  * }</pre>
  */
 public final class InspectResponder implements AutoCloseable {
@@ -43,6 +43,7 @@ public final class InspectResponder implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final SerialExecutor serial;
   private final Backoff backoff;
+  private final Duration keepalive;
 
   // Touched only on `serial`.
   private InspectSession session;
@@ -57,7 +58,9 @@ public final class InspectResponder implements AutoCloseable {
    * @param json writes the answers
    * @param clock times the streams (back-off reset)
    * @param executor answers requests
-   * @param scheduler runs the reopen timers
+   * @param scheduler runs the reopen and keepalive timers
+   * @param keepalive how often the zone sends a keepalive on the stream (the KDS heartbeat
+   *     interval: global's guard takes a stream silent for its heartbeat timeout as dead)
    */
   public InspectResponder(
       String zone,
@@ -66,7 +69,8 @@ public final class InspectResponder implements AutoCloseable {
       ObjectMapper json,
       Clock clock,
       Executor executor,
-      ScheduledExecutorService scheduler) {
+      ScheduledExecutorService scheduler,
+      Duration keepalive) {
     this(
         zone,
         channels,
@@ -75,6 +79,7 @@ public final class InspectResponder implements AutoCloseable {
         clock,
         executor,
         scheduler,
+        keepalive,
         new Backoff(
             Duration.ofMillis(500),
             Duration.ofSeconds(15),
@@ -91,6 +96,7 @@ public final class InspectResponder implements AutoCloseable {
       Clock clock,
       Executor executor,
       ScheduledExecutorService scheduler,
+      Duration keepalive,
       Backoff backoff,
       int maxBodyBytes) {
     this.zone = Objects.requireNonNull(zone, "zone");
@@ -101,6 +107,7 @@ public final class InspectResponder implements AutoCloseable {
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     this.serial = new SerialExecutor(executor);
     this.backoff = Objects.requireNonNull(backoff, "backoff");
+    this.keepalive = Objects.requireNonNull(keepalive, "keepalive");
   }
 
   /** Opens the first stream in the background. */
@@ -136,7 +143,7 @@ public final class InspectResponder implements AutoCloseable {
     session = s;
     openedAt = clock.instant();
     try {
-      s.open(channel);
+      s.open(channel).keepalive(scheduler, keepalive);
     } catch (RuntimeException e) {
       session = null;
       reopenLater(null, Status.fromThrowable(e));

@@ -7,9 +7,13 @@ import io.grpc.stub.ClientResponseObserver;
 import io.meshfed.kds.proto.InspectRequest;
 import io.meshfed.kds.proto.InspectResponse;
 import io.meshfed.kds.proto.KdsSyncServiceGrpc;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One {@code InspectRelay} stream the zone opened to global: answers each request on {@code
  * executor} (a view may wait for the config builder) and writes the answer back. At most {@code
- * maxInFlight} requests are answered at once; one more gets a 503 at once. Writes to the call and
- * the ended flag are guarded by {@code lock}; {@link #ended()} completes with the stream's status.
+ * maxInFlight} requests are answered at once; one more gets a 503 at once. A keepalive (id 0) goes
+ * every {@code keepalive}, so that global's guard sees the stream live. Writes to the call and the
+ * ended flag are guarded by {@code lock}; {@link #ended()} completes with the stream's status.
  */
 final class InspectSession {
   private static final Logger log = LoggerFactory.getLogger(InspectSession.class);
@@ -30,6 +35,7 @@ final class InspectSession {
   private final CompletableFuture<Status> ended = new CompletableFuture<>();
   private final ReentrantLock lock = new ReentrantLock();
   private ClientCallStreamObserver<InspectResponse> call;
+  private ScheduledFuture<?> keepaliveTimer;
   private int inFlight;
   private boolean done;
 
@@ -38,6 +44,33 @@ final class InspectSession {
     this.answers = answers;
     this.executor = executor;
     this.maxInFlight = maxInFlight;
+  }
+
+  /** Sends a keepalive every {@code interval} until the stream ends. */
+  InspectSession keepalive(ScheduledExecutorService scheduler, Duration interval) {
+    ScheduledFuture<?> timer =
+        scheduler.scheduleAtFixedRate(
+            this::sendKeepalive, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+    lock.lock();
+    try {
+      if (done) {
+        timer.cancel(false);
+      } else {
+        keepaliveTimer = timer;
+      }
+    } finally {
+      lock.unlock();
+    }
+    return this;
+  }
+
+  private void sendKeepalive() {
+    lock.lock();
+    try {
+      send(InspectResponse.newBuilder().setId(0).build());
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Opens the stream on {@code channel} (which carries the zone's handshake). */
@@ -88,6 +121,7 @@ final class InspectSession {
     } finally {
       lock.unlock();
     }
+    finish(Status.CANCELLED.withDescription("zone " + zone + " is stopping"), false);
   }
 
   private void received(InspectRequest request) {
@@ -164,6 +198,9 @@ final class InspectSession {
         return;
       }
       done = true;
+      if (keepaliveTimer != null) {
+        keepaliveTimer.cancel(false);
+      }
       if (completeCall && call != null) {
         try {
           call.onCompleted();

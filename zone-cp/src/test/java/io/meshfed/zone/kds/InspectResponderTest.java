@@ -54,6 +54,8 @@ class InspectResponderTest {
     final StreamObserver<InspectRequest> requests;
     final LinkedBlockingQueue<InspectResponse> answers = new LinkedBlockingQueue<>();
     final CompletableFuture<Void> ended = new CompletableFuture<>();
+    final java.util.concurrent.atomic.AtomicInteger keepalives =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     GlobalEnd(StreamObserver<InspectRequest> requests) {
       this.requests = requests;
@@ -70,9 +72,14 @@ class InspectResponderTest {
     }
 
     InspectResponse answer() throws InterruptedException {
-      InspectResponse r = answers.poll(5, TimeUnit.SECONDS);
-      assertThat(r).as("an answer from the zone").isNotNull();
-      return r;
+      while (true) {
+        InspectResponse r = answers.poll(5, TimeUnit.SECONDS);
+        assertThat(r).as("an answer from the zone").isNotNull();
+        if (r.getId() != 0) {
+          return r;
+        }
+        keepalives.incrementAndGet();
+      }
     }
 
     @Override
@@ -142,6 +149,7 @@ class InspectResponderTest {
                 Clock.systemUTC(),
                 executor,
                 scheduler,
+                Duration.ofMillis(50),
                 new Backoff(
                     Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofSeconds(1), () -> 0.5),
                 MAX_BODY)
@@ -234,6 +242,17 @@ class InspectResponderTest {
       answered.add(global.answer().getId());
     }
     assertThat(answered).hasSize(16);
+  }
+
+  @Test
+  void aKeepaliveWithIdZeroGoesWhileTheStreamIsIdle() throws Exception {
+    GlobalEnd global = stream();
+
+    InspectResponse first = global.answers.poll(5, TimeUnit.SECONDS);
+    InspectResponse second = global.answers.poll(5, TimeUnit.SECONDS);
+
+    assertThat(first).isEqualTo(InspectResponse.getDefaultInstance());
+    assertThat(second).isEqualTo(InspectResponse.getDefaultInstance());
   }
 
   @Test
