@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -287,6 +288,24 @@ class RelayedInspectIT {
     Run unknown = cli("inspect", "dataplane", "zone-1.nope", "-m", "default", "--api", globalApi);
     assertThat(unknown.code()).isNotZero();
     assertThat(unknown.err()).contains("Dataplane 'zone-1.nope' not found");
+  }
+
+  @Test
+  void aReaderWithoutTheAdminGroupMayAskAndABadTokenMayNot() throws Exception {
+    sameOnZoneAndGlobal("backend-1", "policies");
+    String path = globalApi + "/meshes/default/dataplanes/zone-1.backend-1/policies";
+    String reader =
+        global.userTokenIssuer().issue("jane", Set.of("team-a"), Duration.ofHours(1)).token();
+
+    HttpResponse<String> asReader =
+        send(HttpRequest.newBuilder(URI.create(path)).header("Authorization", "Bearer " + reader));
+    HttpResponse<String> forged =
+        send(
+            HttpRequest.newBuilder(URI.create(path))
+                .header("Authorization", "Bearer " + reader.substring(0, reader.length() - 4)));
+
+    assertThat(asReader.statusCode()).as(asReader.body()).isEqualTo(200);
+    assertThat(forged.statusCode()).as(forged.body()).isEqualTo(401);
   }
 
   @Test
