@@ -99,8 +99,8 @@ public final class InspectRelay implements InspectRelayBinding {
     return stream.ask(type, mesh, name);
   }
 
-  /** Whether {@code zone} has an open stream (for tests). */
-  boolean connected(String zone) {
+  /** Whether {@code zone} has an open stream to this instance. */
+  public boolean connected(String zone) {
     lock.lock();
     try {
       return streams.containsKey(zone);
