@@ -160,7 +160,7 @@ public final class GlobalKdsServer implements AutoCloseable {
             options.settings().heartbeatTimeout(),
             admission::authenticated);
     this.meshCa = new MeshCaAuthority(store, clock, executor);
-    this.inspectRelay = new InspectRelay(InspectRelay.Limits.DEFAULTS, clock, scheduler);
+    this.inspectRelay = new InspectRelay(InspectRelay.Limits.DEFAULTS, clock, scheduler, meters);
   }
 
   /** Asks zones over their {@code InspectRelay} stream, for the REST inspect routes. */

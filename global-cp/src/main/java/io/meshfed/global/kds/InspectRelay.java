@@ -8,9 +8,12 @@ import io.meshfed.kds.InspectRelayBinding;
 import io.meshfed.kds.InspectViews;
 import io.meshfed.kds.proto.InspectRequest;
 import io.meshfed.kds.proto.InspectResponse;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * InspectRelayException} when the zone is not connected, has {@link Limits#maxInFlight()} requests
  * open, does not answer within {@link Limits#timeout()}, disconnects first, or answers more than
  * {@link Limits#maxBodyBytes()}.
+ *
+ * <p>Metric {@code kds_inspect_requests_total{zone, outcome}}: {@code answered} (any status the
+ * zone answered) or the {@link Reason} in lower case.
  *
  * <p>The map of streams is guarded by {@code lock}; each {@link ZoneInspectStream} guards its own
  * requests.
@@ -57,6 +63,7 @@ public final class InspectRelay implements InspectRelayBinding {
   private final Limits limits;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
+  private final MeterRegistry meters;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, ZoneInspectStream> streams = new HashMap<>();
 
@@ -64,11 +71,14 @@ public final class InspectRelay implements InspectRelayBinding {
    * @param limits deadline, requests in flight per zone and answer size
    * @param clock times the answers (logs)
    * @param scheduler runs the deadlines
+   * @param meters where {@code kds_inspect_requests_total} goes
    */
-  public InspectRelay(Limits limits, Clock clock, ScheduledExecutorService scheduler) {
+  public InspectRelay(
+      Limits limits, Clock clock, ScheduledExecutorService scheduler, MeterRegistry meters) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.meters = Objects.requireNonNull(meters, "meters");
   }
 
   /**
@@ -89,14 +99,31 @@ public final class InspectRelay implements InspectRelayBinding {
     } finally {
       lock.unlock();
     }
-    if (stream == null) {
-      return CompletableFuture.failedFuture(
-          new InspectRelayException(
-              Reason.NOT_CONNECTED,
-              zone,
-              "zone '" + zone + "' is not connected to this global control plane"));
-    }
-    return stream.ask(type, mesh, name);
+    CompletableFuture<InspectResponse> answer =
+        stream == null
+            ? CompletableFuture.failedFuture(
+                new InspectRelayException(
+                    Reason.NOT_CONNECTED,
+                    zone,
+                    "zone '" + zone + "' is not connected to this global control plane"))
+            : stream.ask(type, mesh, name);
+    answer.whenComplete((ok, error) -> counted(zone, error));
+    return answer;
+  }
+
+  private void counted(String zone, Throwable error) {
+    String outcome =
+        error == null
+            ? "answered"
+            : error instanceof InspectRelayException failure
+                ? failure.reason().name().toLowerCase(Locale.ROOT)
+                : "failed";
+    Counter.builder("kds_inspect_requests_total")
+        .description("inspect requests global relayed to a zone, by outcome")
+        .tag("zone", zone)
+        .tag("outcome", outcome)
+        .register(meters)
+        .increment();
   }
 
   /** Whether {@code zone} has an open stream to this instance. */

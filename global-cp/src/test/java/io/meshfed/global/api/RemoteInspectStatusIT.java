@@ -70,7 +70,10 @@ class RemoteInspectStatusIT {
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final InspectRelay relay =
       new InspectRelay(
-          new InspectRelay.Limits(Duration.ofMillis(300), 4, 100), Clock.systemUTC(), scheduler);
+          new InspectRelay.Limits(Duration.ofMillis(300), 4, 100),
+          Clock.systemUTC(),
+          scheduler,
+          new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
   private Server server;
   private ManagedChannel channel;
   private ApiServer api;

@@ -54,7 +54,11 @@ class InspectRelayGuardTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final InspectRelay relay =
-      new InspectRelay(InspectRelay.Limits.DEFAULTS, clock, scheduler);
+      new InspectRelay(
+          InspectRelay.Limits.DEFAULTS,
+          clock,
+          scheduler,
+          new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
   private final ZoneCallGuard guard =
       new ZoneCallGuard(
           null,

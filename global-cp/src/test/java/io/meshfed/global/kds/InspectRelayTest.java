@@ -28,6 +28,7 @@ import io.meshfed.kds.ZoneCaSigning;
 import io.meshfed.kds.proto.InspectRequest;
 import io.meshfed.kds.proto.InspectResponse;
 import io.meshfed.kds.proto.KdsSyncServiceGrpc;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,9 +55,13 @@ class InspectRelayTest {
   private static final int MAX_BODY = 1000;
 
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final InspectRelay relay =
       new InspectRelay(
-          new InspectRelay.Limits(TIMEOUT, MAX_IN_FLIGHT, MAX_BODY), Clock.systemUTC(), scheduler);
+          new InspectRelay.Limits(TIMEOUT, MAX_IN_FLIGHT, MAX_BODY),
+          Clock.systemUTC(),
+          scheduler,
+          meters);
   private final List<ManagedChannel> channels = new ArrayList<>();
   private Server server;
   private String serverName;
@@ -199,12 +204,23 @@ class InspectRelayTest {
 
     assertThat(reasonOf(slow)).isEqualTo(Reason.TIMEOUT);
     assertThat(messageOf(slow)).contains("zone 'zone-1' did not answer within 400 ms");
+    assertThat(outcomes("zone-1", "timeout")).isEqualTo(1.0);
 
     zone.answer(asked.getId(), 200, "{}"); // late: nobody waits for it
     CompletableFuture<InspectResponse> next =
         relay.ask("zone-1", InspectViews.POLICIES, "default", "web-1");
     zone.answer(zone.next().getId(), 200, "{\"fresh\":true}");
     assertThat(next.get(5, TimeUnit.SECONDS).getBody().toStringUtf8()).contains("fresh");
+    assertThat(outcomes("zone-1", "answered")).isEqualTo(1.0);
+  }
+
+  private double outcomes(String zone, String outcome) {
+    return meters
+        .get("kds_inspect_requests_total")
+        .tag("zone", zone)
+        .tag("outcome", outcome)
+        .counter()
+        .count();
   }
 
   @Test
@@ -281,6 +297,7 @@ class InspectRelayTest {
 
     assertThat(reasonOf(f)).isEqualTo(Reason.NOT_CONNECTED);
     assertThat(messageOf(f)).contains("zone 'zone-9'");
+    assertThat(outcomes("zone-9", "not_connected")).isEqualTo(1.0);
   }
 
   @Test
