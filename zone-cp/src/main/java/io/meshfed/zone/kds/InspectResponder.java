@@ -166,7 +166,11 @@ public final class InspectResponder implements AutoCloseable {
       return;
     }
     Duration delay = backoff.next();
-    if (s != null && why.getCode() != Status.Code.UNAVAILABLE) {
+    // UNAVAILABLE: global is down or unreachable (the connector says so); UNIMPLEMENTED: a global
+    // of an earlier version, which does not relay.
+    if (s != null
+        && why.getCode() != Status.Code.UNAVAILABLE
+        && why.getCode() != Status.Code.UNIMPLEMENTED) {
       log.info(
           "zone={}: inspect relay stream to global ended ({}); reopening in {} ms",
           zone,
