@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
       "Show which policies apply to a dataplane (--type policies, from"
           + " /meshes/MESH/dataplanes/NAME/policies) or the xDS config its zone sends it"
           + " (--type config, from .../xds: an Envoy config dump, private keys redacted).",
-      "Ask the API of the dataplane's zone; global answers 501 and names the zone to ask."
+      "Ask the dataplane's zone (NAME) or global (ZONE.NAME: global relays to the zone)."
     },
     mixinStandardHelpOptions = true)
 final class DataplaneInspectCommand implements Callable<Integer> {

@@ -228,7 +228,8 @@ public final class GlobalControlPlane implements AutoCloseable {
             .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .routes(new ProxyOverviewEndpoints(store, codec).routes())
-            .routes(new RemoteInspectEndpoints(store).routes())
+            .routes(
+                new RemoteInspectEndpoints(store, kds.inspectRelay(), codec.jsonMapper()).routes())
             .build()
             .start();
     kds.start(config.kdsAddress(), config.kdsPort(), kdsOptions.startTimeout());

@@ -6,6 +6,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.meshfed.kds.proto.InspectRequest;
+import io.meshfed.kds.proto.InspectResponse;
 import io.meshfed.kds.proto.KdsSyncServiceGrpc;
 import io.meshfed.kds.proto.ZoneCaRequest;
 import io.meshfed.kds.proto.ZoneCaResponse;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * source; {@code ZoneToGlobalSync} runs a requesting side into the zone's sink. The zone is the one
  * an authentication interceptor put into {@link KdsPeer#ZONE_NAME}; without it the call fails with
  * {@code UNAUTHENTICATED}. {@code SignZoneCa} (unary) is answered by the {@link ZoneCaSigning}
- * given, for the same verified zone.
+ * given, for the same verified zone. {@code InspectRelay} streams go to the {@link
+ * InspectRelayBinding} given, for the same verified zone.
  *
  * <pre>{@code
  * Server server = NettyServerBuilder.forPort(5685)
@@ -36,6 +39,7 @@ public final class KdsSyncService extends KdsSyncServiceGrpc.KdsSyncServiceImplB
   private final KdsPeerBindings bindings;
   private final KdsRuntime runtime;
   private final ZoneCaSigning caSigning;
+  private final InspectRelayBinding inspect;
 
   /** A service that refuses {@code SignZoneCa} with {@code UNIMPLEMENTED}. */
   public KdsSyncService(KdsPeerBindings bindings, KdsRuntime runtime) {
@@ -43,9 +47,33 @@ public final class KdsSyncService extends KdsSyncServiceGrpc.KdsSyncServiceImplB
   }
 
   public KdsSyncService(KdsPeerBindings bindings, KdsRuntime runtime, ZoneCaSigning caSigning) {
+    this(bindings, runtime, caSigning, InspectRelayBinding.UNAVAILABLE);
+  }
+
+  public KdsSyncService(
+      KdsPeerBindings bindings,
+      KdsRuntime runtime,
+      ZoneCaSigning caSigning,
+      InspectRelayBinding inspect) {
     this.bindings = bindings;
     this.runtime = runtime;
     this.caSigning = java.util.Objects.requireNonNull(caSigning, "caSigning");
+    this.inspect = java.util.Objects.requireNonNull(inspect, "inspect");
+  }
+
+  @Override
+  public StreamObserver<InspectResponse> inspectRelay(StreamObserver<InspectRequest> requests) {
+    ServerCallStreamObserver<InspectRequest> call =
+        (ServerCallStreamObserver<InspectRequest>) requests;
+    String zone = KdsPeer.ZONE_NAME.get();
+    if (zone == null) {
+      call.onError(
+          Status.UNAUTHENTICATED
+              .withDescription("InspectRelay without a verified zone identity (no zone token?)")
+              .asRuntimeException());
+      return new Ignoring<>();
+    }
+    return inspect.open(zone, call);
   }
 
   @Override

@@ -41,6 +41,7 @@ import io.meshfed.zone.ca.ZoneCertificateAuthority;
 import io.meshfed.zone.kds.FirstSync;
 import io.meshfed.zone.kds.GlobalConnectionStatus;
 import io.meshfed.zone.kds.GlobalConnector;
+import io.meshfed.zone.kds.InspectResponder;
 import io.meshfed.zone.kds.KdsClientOptions;
 import io.meshfed.zone.kds.KdsTarget;
 import io.meshfed.zone.kds.Origins;
@@ -104,6 +105,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private volatile GlobalConnector connector;
   private volatile ApiServer api;
   private volatile XdsServer xds;
+  private InspectResponder inspectResponder;
   private volatile ZoneCertificateAuthority certificateAuthority;
   private DataplaneTokenRevocations revocations;
   private boolean started;
@@ -262,6 +264,17 @@ public final class ZoneControlPlane implements AutoCloseable {
               .start();
       source.start();
       connector.start();
+      inspectResponder =
+          new InspectResponder(
+                  config.zone(),
+                  connector::callChannel,
+                  xds.inspectViews(codec),
+                  codec.jsonMapper(),
+                  clock,
+                  executor,
+                  scheduler,
+                  kdsOptions.settings().heartbeatInterval())
+              .start();
     } catch (RuntimeException e) {
       stopParts();
       throw e;
@@ -428,6 +441,10 @@ public final class ZoneControlPlane implements AutoCloseable {
     if (revocations != null) {
       revocations.close();
       revocations = null;
+    }
+    if (inspectResponder != null) {
+      inspectResponder.close();
+      inspectResponder = null;
     }
     if (connector != null) {
       connector.close();

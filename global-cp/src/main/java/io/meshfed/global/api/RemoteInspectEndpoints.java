@@ -1,35 +1,53 @@
 package io.meshfed.global.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
 import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
+import io.meshfed.global.kds.InspectRelay;
+import io.meshfed.global.kds.InspectRelayException;
+import io.meshfed.kds.InspectViews;
+import io.meshfed.kds.proto.InspectResponse;
 import io.meshfed.kds.store.StoreKdsSink;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.store.ResourceStore;
+import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The inspect routes of a zone's API ({@code /meshes/{mesh}/dataplanes/{name}/policies} and {@code
- * .../xds}) on global. Only the owning zone knows the answer (its view and its published
- * snapshots), and zones dial global, so global cannot call a zone's API; asking the zone over KDS
- * is not built yet. Until it is, a known dataplane gets a 501 naming its zone and the path to ask
- * there, an unknown one a 404; nothing pretends to answer.
+ * .../xds}) on global, for the {@code <zone>.<name>} dataplanes global lists. Only the owning zone
+ * knows the answer (its view and its published snapshots), and zones dial global, so global asks
+ * the zone over its {@code InspectRelay} stream ({@link InspectRelay}) and answers what the zone
+ * answered: its JSON on 200, its status, title and detail otherwise (a dataplane the zone does not
+ * know is the zone's 404). Zone not connected or disconnected while answering: 503; no answer in
+ * time: 504; answer too large: 502; each naming the zone.
  */
 public final class RemoteInspectEndpoints {
   private final ResourceStore store;
+  private final InspectRelay relay;
+  private final ObjectMapper json;
 
-  public RemoteInspectEndpoints(ResourceStore store) {
+  public RemoteInspectEndpoints(ResourceStore store, InspectRelay relay, ObjectMapper json) {
     this.store = store;
+    this.relay = relay;
+    this.json = json;
   }
 
   public List<ApiRoute> routes() {
     return List.of(
-        ApiRoute.get("/meshes/{mesh}/dataplanes/{name}/policies", r -> answer(r, "policies")),
-        ApiRoute.get("/meshes/{mesh}/dataplanes/{name}/xds", r -> answer(r, "xds")));
+        ApiRoute.get(
+            "/meshes/{mesh}/dataplanes/{name}/policies", r -> answer(r, InspectViews.POLICIES)),
+        ApiRoute.get("/meshes/{mesh}/dataplanes/{name}/xds", r -> answer(r, InspectViews.XDS)));
   }
 
   private ApiResponse answer(ApiRequest request, String view) throws Exception {
@@ -41,23 +59,62 @@ public final class RemoteInspectEndpoints {
                 () ->
                     ApiException.notFound(
                         "Dataplane '" + name + "' not found in mesh '" + mesh + "'"));
-    String zone = dataplane.labels().getOrDefault(Tags.ZONE, "?");
-    String zoneName = dataplane.labels().getOrDefault(StoreKdsSink.NAME_LABEL, name);
-    throw new ApiException(
-        501,
-        "Not Implemented",
-        "not supported yet: ask the zone API: global does not relay "
-            + view
-            + " from zones yet; dataplane '"
-            + name
-            + "' belongs to zone '"
-            + zone
-            + "': GET /meshes/"
-            + mesh
-            + "/dataplanes/"
-            + zoneName
-            + "/"
-            + view
-            + " on that zone's API");
+    String zone = dataplane.labels().get(Tags.ZONE);
+    String zoneName = dataplane.labels().get(StoreKdsSink.NAME_LABEL);
+    if (zone == null || zoneName == null) {
+      throw new ApiException(
+          404,
+          "Not Found",
+          "Dataplane '"
+              + name
+              + "' of mesh '"
+              + mesh
+              + "' was not reported by a zone (labels "
+              + Tags.ZONE
+              + " and "
+              + StoreKdsSink.NAME_LABEL
+              + " missing): only zones serve the "
+              + view
+              + " of their dataplanes");
+    }
+    InspectResponse answer = await(relay.ask(zone, view, mesh, zoneName), zone);
+    if (answer.getStatus() == 200) {
+      JsonNode body;
+      try {
+        body = json.readTree(answer.getBody().toByteArray());
+      } catch (IOException e) {
+        throw new ApiException(
+            502,
+            "Bad Gateway",
+            "zone '" + zone + "' answered a body that is not JSON: " + e.getMessage());
+      }
+      return ApiResponse.json(200, body);
+    }
+    throw new ApiException(answer.getStatus(), answer.getTitle(), answer.getDetail());
+  }
+
+  private static InspectResponse await(CompletableFuture<InspectResponse> answer, String zone)
+      throws Exception {
+    try {
+      // The relay fails the request at its own deadline; this bound only guards against a bug.
+      return answer.get(InspectRelay.Limits.DEFAULTS.timeout().toSeconds() + 5, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof InspectRelayException failure) {
+        throw asHttp(failure);
+      }
+      throw e;
+    } catch (TimeoutException e) {
+      answer.cancel(false);
+      throw new ApiException(504, "Gateway Timeout", "zone '" + zone + "' did not answer");
+    }
+  }
+
+  private static ApiException asHttp(InspectRelayException failure) {
+    return switch (failure.reason()) {
+      case NOT_CONNECTED, DISCONNECTED, BUSY ->
+          new ApiException(503, "Service Unavailable", failure.getMessage());
+      case TIMEOUT -> new ApiException(504, "Gateway Timeout", failure.getMessage());
+      case OVERSIZE -> new ApiException(502, "Bad Gateway", failure.getMessage());
+    };
   }
 }

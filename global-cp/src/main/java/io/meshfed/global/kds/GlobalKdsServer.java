@@ -74,6 +74,7 @@ public final class GlobalKdsServer implements AutoCloseable {
   private final KdsRuntime runtime;
   private final ZoneCallGuard guard;
   private final MeshCaAuthority meshCa;
+  private final InspectRelay inspectRelay;
   private final ZoneDirectory zones;
   private final KdsConnectionAdmission admission;
   private final ScheduledExecutorService scheduler;
@@ -159,6 +160,12 @@ public final class GlobalKdsServer implements AutoCloseable {
             options.settings().heartbeatTimeout(),
             admission::authenticated);
     this.meshCa = new MeshCaAuthority(store, clock, executor);
+    this.inspectRelay = new InspectRelay(InspectRelay.Limits.DEFAULTS, clock, scheduler, meters);
+  }
+
+  /** Asks zones over their {@code InspectRelay} stream, for the REST inspect routes. */
+  public InspectRelay inspectRelay() {
+    return inspectRelay;
   }
 
   /** The per-resource sync status, for {@code /_sync}. */
@@ -277,7 +284,7 @@ public final class GlobalKdsServer implements AutoCloseable {
             .handshakeTimeout(options.authenticationDeadline().toNanos(), TimeUnit.NANOSECONDS)
             .addService(
                 ServerInterceptors.intercept(
-                    new KdsSyncService(bindings(), runtime, meshCa), chain))
+                    new KdsSyncService(bindings(), runtime, meshCa, inspectRelay), chain))
             .maxInboundMessageSize(options.settings().inboundLimit())
             .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)

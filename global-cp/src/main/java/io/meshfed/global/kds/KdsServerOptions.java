@@ -60,9 +60,10 @@ public record KdsServerOptions(
     if (maxConnectionAge != null) {
       requirePositive(maxConnectionAge, "maxConnectionAge");
     }
-    if (maxCallsPerConnection < 2) {
+    if (maxCallsPerConnection < 4) {
       throw new IllegalArgumentException(
-          "maxCallsPerConnection must be at least 2 (a zone opens two RPCs), got "
+          "maxCallsPerConnection must be at least 4 (a zone opens three streams, GlobalToZoneSync,"
+              + " ZoneToGlobalSync and InspectRelay, and SignZoneCa calls), got "
               + maxCallsPerConnection);
     }
     requirePositive(startTimeout, "startTimeout");

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Global's answer for the inspect routes of a zone's dataplane: a 501 that names the zone to ask,
- * never an empty or made-up view.
+ * Global's answer for the inspect routes of a zone's dataplane while that zone is not connected: a
+ * 503 that names the zone, never an empty or made-up view. (The relayed answers of a connected zone
+ * are in the deploy module's {@code RelayedInspectIT}.)
  */
 class RemoteInspectIT {
   private final HttpClient http =
@@ -85,15 +86,12 @@ class RemoteInspectIT {
   }
 
   @Test
-  void aZonesDataplaneGets501NamingTheZoneAndThePathToAskThere() throws Exception {
+  void aDataplaneOfAZoneThatIsNotConnectedGets503NamingTheZone() throws Exception {
     for (String view : new String[] {"policies", "xds"}) {
       HttpResponse<String> r = get("/meshes/default/dataplanes/zone-2.web-1/" + view);
 
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(501);
-      assertThat(r.body())
-          .contains("not supported yet: ask the zone API")
-          .contains("zone 'zone-2'")
-          .contains("GET /meshes/default/dataplanes/web-1/" + view);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+      assertThat(r.body()).contains("zone 'zone-2' is not connected to this global control plane");
     }
   }
 

@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.meshfed.api.ApiException;
-import io.meshfed.api.ApiRequest;
 import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
+import io.meshfed.kds.InspectViews;
 import io.meshfed.model.Resource;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.sidecar.DataplanePolicies;
+import io.meshfed.zone.kds.DataplaneViews;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,11 @@ import java.util.concurrent.TimeoutException;
  *       as an Envoy config dump (see {@link ConfigDumps}; private keys redacted); 404 while the
  *       proxy is not connected, since nothing is being sent to it then.
  * </ul>
+ *
+ * <p>The same views answer global's relayed requests ({@link DataplaneViews}, see {@link
+ * io.meshfed.zone.kds.InspectResponder}).
  */
-final class DataplaneInspectEndpoints {
+final class DataplaneInspectEndpoints implements DataplaneViews {
   static final String POLICIES = "/meshes/{mesh}/dataplanes/{name}/policies";
   static final String XDS = "/meshes/{mesh}/dataplanes/{name}/xds";
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -47,12 +51,24 @@ final class DataplaneInspectEndpoints {
   }
 
   List<ApiRoute> routes() {
-    return List.of(ApiRoute.get(POLICIES, this::policies), ApiRoute.get(XDS, this::xds));
+    return List.of(
+        ApiRoute.get(
+            POLICIES, r -> view(InspectViews.POLICIES, r.pathParam("mesh"), r.pathParam("name"))),
+        ApiRoute.get(XDS, r -> view(InspectViews.XDS, r.pathParam("mesh"), r.pathParam("name"))));
   }
 
-  private ApiResponse policies(ApiRequest request) throws Exception {
-    String mesh = request.pathParam("mesh");
-    String name = request.pathParam("name");
+  @Override
+  public ApiResponse view(String type, String mesh, String name) throws Exception {
+    return switch (type) {
+      case InspectViews.POLICIES -> policies(mesh, name);
+      case InspectViews.XDS -> xds(mesh, name);
+      default ->
+          throw ApiException.notFound(
+              "no inspect view '" + type + "' (expected one of " + InspectViews.ALL + ")");
+    };
+  }
+
+  private ApiResponse policies(String mesh, String name) throws Exception {
     MeshState state = meshState(mesh);
     Resource dataplane = dataplane(state, mesh, name);
     List<DataplanePolicies.Attachment> attachments;
@@ -80,9 +96,7 @@ final class DataplaneInspectEndpoints {
     return ApiResponse.json(200, body);
   }
 
-  private ApiResponse xds(ApiRequest request) throws Exception {
-    String mesh = request.pathParam("mesh");
-    String name = request.pathParam("name");
+  private ApiResponse xds(String mesh, String name) throws Exception {
     dataplane(meshState(mesh), mesh, name);
     Optional<Snapshot> snapshot =
         publisher.publishedSnapshot(new ProxyId(ProxyId.Kind.SIDECAR, mesh, name));

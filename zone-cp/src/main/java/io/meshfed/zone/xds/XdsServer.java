@@ -235,6 +235,12 @@ public final class XdsServer implements AutoCloseable {
     return new DataplaneInspectEndpoints(publisher, codec).routes();
   }
 
+  /** The same views as {@link #inspectRoutes}, for global's relayed requests. */
+  public io.meshfed.zone.kds.DataplaneViews inspectViews(
+      io.meshfed.model.codec.ResourceCodec codec) {
+    return new DataplaneInspectEndpoints(publisher, codec);
+  }
+
   /** Whether the snapshot cache holds a snapshot for {@code proxy} (for tests). */
   boolean hasSnapshot(ProxyId proxy) {
     return publisher.hasSnapshot(proxy);
