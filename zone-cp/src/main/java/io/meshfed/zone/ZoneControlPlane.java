@@ -23,6 +23,7 @@ import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
+import io.meshfed.xds.sidecar.EnvoyChecks;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.Tags;
@@ -90,7 +91,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private final ResourceStore store;
   private final Clock clock;
   private final KdsClientOptions kdsOptions;
-  private final TypeRegistry registry = StandardTypes.registry();
+  private final TypeRegistry registry = EnvoyChecks.registry();
   private final ResourceCodec codec = new ResourceCodec(registry);
   private final PrometheusMeterRegistry meters =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
