@@ -55,8 +55,16 @@ final class ProxyResourceChecks {
 
   /** The first problem found, or empty. */
   static Optional<String> firstProblem(ProxyResources r) {
+    return firstProblem(r, null);
+  }
+
+  /**
+   * The first problem found, or empty; the typed configs of resources {@code before} holds as the
+   * same objects are not looked at again.
+   */
+  static Optional<String> firstProblem(ProxyResources r, ProxyResources before) {
     try {
-      check(r);
+      check(r, before);
       return Optional.empty();
     } catch (IllegalArgumentException | IllegalStateException e) {
       return Optional.of(e.getMessage());
@@ -83,11 +91,13 @@ final class ProxyResourceChecks {
     return names;
   }
 
-  private static void check(ProxyResources r) {
+  private static void check(ProxyResources r, ProxyResources before) {
     for (Cluster c : r.clusters.values()) {
       String where = "cluster '" + c.getName() + "'";
       require(!c.getName().isEmpty(), "a cluster has no name");
-      EnvoyJson.print(c); // every typed config is known
+      if (before == null || before.clusters.get(c.getName()) != c) {
+        EnvoyJson.print(c); // every typed config is known
+      }
       require(
           !c.hasConnectTimeout() || positive(c.getConnectTimeout()),
           where + ": connect_timeout must be positive");
@@ -100,7 +110,9 @@ final class ProxyResourceChecks {
     for (Listener l : r.listeners.values()) {
       String where = "listener '" + l.getName() + "'";
       require(!l.getName().isEmpty(), "a listener has no name");
-      EnvoyJson.print(l);
+      if (before == null || before.listeners.get(l.getName()) != l) {
+        EnvoyJson.print(l);
+      }
       require(l.hasAddress() && l.getAddress().hasSocketAddress(), where + ": no socket address");
       SocketAddress a = l.getAddress().getSocketAddress();
       require(

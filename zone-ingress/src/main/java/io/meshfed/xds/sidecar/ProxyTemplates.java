@@ -67,10 +67,10 @@ final class ProxyTemplates {
       Map<String, Map<String, String>> listenerTags,
       ProxyConfig generated) {
     ProxyTemplateSpec.Conf conf = template.spec(ProxyTemplateSpec.class).conf();
-    ProxyResources current = ProxyResources.of(generated, listenerTags);
     if (conf == null) {
       return generated;
     }
+    ProxyResources current = ProxyResources.of(generated, listenerTags);
     Optional<String> baseProblem = ProxyResourceChecks.firstProblem(current);
     baseProblem.ifPresent(
         p -> skipped(dataplane, template, "the generated config", "not checked: " + p));
@@ -113,7 +113,8 @@ final class ProxyTemplates {
       skipped(dataplane, template, where, e.getMessage());
       return before;
     }
-    Optional<String> problem = check ? ProxyResourceChecks.firstProblem(after) : Optional.empty();
+    Optional<String> problem =
+        check ? ProxyResourceChecks.firstProblem(after, before) : Optional.empty();
     if (problem.isPresent()) {
       skipped(dataplane, template, where, "Envoy would refuse the result: " + problem.get());
       return before;

@@ -59,6 +59,20 @@ class ProxyTemplatesTest {
     return TemplateModifications.hcm(f);
   }
 
+  /** The checks find nothing wrong in what the generator builds, or every step would be skipped. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("io.meshfed.xds.sidecar.Scenarios#all")
+  void theGeneratedConfigPassesTheChecks(Scenarios.Scenario s) {
+    Optional<io.meshfed.xds.Identity> identity =
+        s.state().mtlsEnabled() ? Optional.of(Fixtures.FAKE_IDENTITY) : Optional.empty();
+    ProxyConfig config = SidecarGenerator.generate(s.state(), s.dataplane(), identity);
+
+    assertThat(
+            ProxyResourceChecks.firstProblem(
+                ProxyResources.of(config, ProxyTemplates.listenerTags(s.state(), s.dataplane()))))
+        .isEmpty();
+  }
+
   @Test
   void withoutATemplateTheConfigIsTheGeneratedOne() {
     ProxyConfig plain = generate(List.of());
