@@ -43,6 +43,7 @@ import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.xds.sidecar.EnvoyChecks;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +84,7 @@ public final class GlobalControlPlane implements AutoCloseable {
   private final GlobalConfig config;
   private final ResourceStore store;
   private final Clock clock;
-  private final TypeRegistry registry = StandardTypes.registry();
+  private final TypeRegistry registry = EnvoyChecks.registry();
   private final ResourceCodec codec = new ResourceCodec(registry);
   private final PrometheusMeterRegistry meters =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -2,6 +2,7 @@ package io.meshfed.model;
 
 import io.meshfed.model.validation.SpecValidator;
 import io.meshfed.model.validation.Violations;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -63,6 +64,22 @@ public record ResourceType(
   /** Runs the type's validator on {@code spec}. */
   public void validate(Spec spec, Violations violations) {
     validator.validate(spec, violations);
+  }
+
+  /**
+   * This type with {@code more} run after its own validator: how a module that knows more than the
+   * resource model (Envoy's protos) adds its checks, see {@link StandardTypes#registry(Map)}.
+   */
+  public ResourceType withCheck(SpecValidator<Spec> more) {
+    Objects.requireNonNull(more, "more");
+    SpecValidator<Spec> own = validator;
+    SpecValidator<Spec> both =
+        (spec, v) -> {
+          own.validate(spec, v);
+          more.validate(spec, v);
+        };
+    return new ResourceType(
+        name, plural, scope, sync, specClass, layout, systemManaged, both, syncFilter);
   }
 
   /**

@@ -20,7 +20,9 @@ import io.meshfed.model.spec.ZoneIngressInsightSpec;
 import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.model.spec.ZoneInsightSpec;
 import io.meshfed.model.spec.ZoneSpec;
+import io.meshfed.model.validation.SpecValidator;
 import io.meshfed.model.validation.Validators;
+import java.util.Map;
 
 /** The resource types meshfed ships with, in Kuma's names and REST paths. */
 public final class StandardTypes {
@@ -49,6 +51,30 @@ public final class StandardTypes {
 
   /** A new registry holding every standard type. */
   public static TypeRegistry registry() {
+    return registry(Map.of());
+  }
+
+  /**
+   * A new registry holding every standard type, each type named in {@code extraChecks} with that
+   * check run after its own validator: the hook for checks the resource model cannot make itself
+   * (zone-ingress parses ProxyTemplate values into Envoy's protos).
+   *
+   * @throws IllegalArgumentException when a check names a type that is not standard
+   */
+  public static TypeRegistry registry(Map<String, SpecValidator<Spec>> extraChecks) {
+    TypeRegistry standard = standardTypes();
+    for (String type : extraChecks.keySet()) {
+      standard.require(type);
+    }
+    TypeRegistry r = new TypeRegistry();
+    for (ResourceType t : standard.all()) {
+      SpecValidator<Spec> extra = extraChecks.get(t.name());
+      r.register(extra == null ? t : t.withCheck(extra));
+    }
+    return r;
+  }
+
+  private static TypeRegistry standardTypes() {
     TypeRegistry r = new TypeRegistry();
     // global-scoped
     r.register(

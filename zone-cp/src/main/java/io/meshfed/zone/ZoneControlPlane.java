@@ -30,6 +30,7 @@ import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.xds.Identity;
+import io.meshfed.xds.sidecar.EnvoyChecks;
 import io.meshfed.zone.auth.DataplaneAuthenticator;
 import io.meshfed.zone.auth.DataplaneTokenEndpoint;
 import io.meshfed.zone.auth.DataplaneTokenKey;
@@ -91,7 +92,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private final ResourceStore store;
   private final Clock clock;
   private final KdsClientOptions kdsOptions;
-  private final TypeRegistry registry = StandardTypes.registry();
+  private final TypeRegistry registry = EnvoyChecks.registry();
   private final ResourceCodec codec = new ResourceCodec(registry);
   private final PrometheusMeterRegistry meters =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

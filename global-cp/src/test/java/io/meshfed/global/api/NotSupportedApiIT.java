@@ -93,13 +93,6 @@ class NotSupportedApiIT {
         "type");
     assertRefused(
         put(
-            "/meshes/m/proxytemplates/pt",
-            "type: ProxyTemplate\nname: pt\nmesh: m\n"
-                + "selectors: [{match: {kuma.io/service: '*'}}]\n"
-                + "conf: {imports: [default-proxy]}\n"),
-        "type");
-    assertRefused(
-        put(
             "/meshes/m/retries/r",
             "type: Retry\nname: r\n"
                 + head
@@ -120,7 +113,7 @@ class NotSupportedApiIT {
         "metrics",
         "mtls.backends[0].type");
 
-    assertThat(count("TrafficLog") + count("TrafficTrace") + count("ProxyTemplate")).isZero();
+    assertThat(count("TrafficLog") + count("TrafficTrace")).isZero();
     assertThat(store.get(io.meshfed.model.ResourceKey.global("Mesh", "m")).join())
         .get()
         .satisfies(

@@ -32,9 +32,6 @@ public final class NotSupported {
           type(
               "TrafficTrace",
               "proxies get no tracing configuration from meshfed, so it would change nothing"),
-          type(
-              "ProxyTemplate",
-              "proxies get meshfed's generated configuration only, without modifications"),
           field(
               "Mesh",
               "metrics",

@@ -36,8 +36,14 @@ final class PolicyValidators {
           "http3_post_connect_failure");
   static final List<String> GRPC_RETRY_ON =
       List.of("cancelled", "deadline_exceeded", "internal", "resource_exhausted", "unavailable");
+
+  /** Kuma's profiles; meshfed builds {@link #DEFAULT_PROXY} only. */
   static final List<String> IMPORTS =
       List.of("default-proxy", "ingress-proxy", "gateway-proxy", "egress-proxy");
+
+  static final String DEFAULT_PROXY = "default-proxy";
+
+  /** Kuma's origins; a meshfed sidecar has resources of {@link #SIDECAR_ORIGINS} only. */
   static final List<String> ORIGINS =
       List.of(
           "inbound",
@@ -48,6 +54,8 @@ final class PolicyValidators {
           "ingress",
           "egress",
           "gateway");
+
+  static final List<String> SIDECAR_ORIGINS = List.of("inbound", "outbound");
   static final List<String> RESOURCE_OPERATIONS = List.of("add", "remove", "patch");
   static final List<String> FILTER_OPERATIONS =
       List.of("addFirst", "addLast", "addBefore", "addAfter", "remove", "patch");
@@ -486,10 +494,26 @@ final class PolicyValidators {
     if (!Checks.required(cv, c)) {
       return;
     }
+    if (!c.imports().contains(DEFAULT_PROXY)) {
+      cv.field("imports")
+          .add(
+              "must list "
+                  + DEFAULT_PROXY
+                  + " (a proxy without meshfed's generated configuration is not supported yet)");
+    }
     for (int i = 0; i < c.imports().size(); i++) {
       Violations iv = cv.field("imports").index(i);
-      if (Checks.required(iv, c.imports().get(i))) {
-        Checks.oneOf(iv, c.imports().get(i), IMPORTS);
+      String profile = c.imports().get(i);
+      if (Checks.required(iv, profile)) {
+        Checks.oneOf(iv, profile, IMPORTS);
+        if (IMPORTS.contains(profile) && !DEFAULT_PROXY.equals(profile)) {
+          iv.add(
+              "'"
+                  + profile
+                  + "' is not supported yet: meshfed builds the "
+                  + DEFAULT_PROXY
+                  + " profile only");
+        }
       }
     }
     for (int i = 0; i < c.resources().size(); i++) {
@@ -558,7 +582,16 @@ final class PolicyValidators {
       Checks.oneOf(v.field("operation"), operation, allowed);
     }
     if (origin != null) {
-      Checks.oneOf(v.field("match").field("origin"), origin, ORIGINS);
+      Violations ov = v.field("match").field("origin");
+      Checks.oneOf(ov, origin, ORIGINS);
+      if (ORIGINS.contains(origin) && !SIDECAR_ORIGINS.contains(origin)) {
+        ov.add(
+            "'"
+                + origin
+                + "' is not supported yet: a meshfed sidecar has resources of origin "
+                + SIDECAR_ORIGINS
+                + " only");
+      }
     }
     if (operation != null && !operation.equals("remove")) {
       if (Checks.required(v.field("value"), value)) {

@@ -44,11 +44,6 @@ class NotSupportedTest {
         .singleElement()
         .asString()
         .startsWith("type: TrafficTrace is not supported yet: ");
-    assertThat(violations("type: ProxyTemplate\nmesh: default\nname: pt\n"))
-        .extracting(Violation::toString)
-        .singleElement()
-        .asString()
-        .startsWith("type: ProxyTemplate is not supported yet: ");
   }
 
   @Test

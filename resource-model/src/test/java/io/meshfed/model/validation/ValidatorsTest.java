@@ -803,6 +803,7 @@ class ValidatorsTest {
                       listener: {operation: add}
                     - networkFilter: {operation: addAfter, value: "name: f"}
                     - httpFilter: {operation: remove, match: {origin: sideways}}
+                    - virtualHost: {operation: remove, match: {origin: prometheus}}
                   """))
           .containsExactly(
               v(
@@ -826,7 +827,33 @@ class ValidatorsTest {
               v("conf.modifications[2].networkFilter.match.name", "must be defined for addAfter"),
               v(
                   "conf.modifications[3].httpFilter.match.origin",
-                  "'sideways' (expected: one of " + PolicyValidators.ORIGINS + ")"));
+                  "'sideways' (expected: one of " + PolicyValidators.ORIGINS + ")"),
+              v(
+                  "conf.modifications[4].virtualHost.match.origin",
+                  "'prometheus' is not supported yet: a meshfed sidecar has resources of origin"
+                      + " [inbound, outbound] only"));
+    }
+
+    @Test
+    void theDefaultProfileIsRequiredAndTheOnlyOne() {
+      assertThat(
+              violations(
+                  """
+                  type: ProxyTemplate
+                  name: pt
+                  mesh: default
+                  selectors: [{match: {kuma.io/service: '*'}}]
+                  conf: {imports: [gateway-proxy]}
+                  """))
+          .containsExactly(
+              v(
+                  "conf.imports",
+                  "must list default-proxy (a proxy without meshfed's generated configuration is"
+                      + " not supported yet)"),
+              v(
+                  "conf.imports[0]",
+                  "'gateway-proxy' is not supported yet: meshfed builds the default-proxy profile"
+                      + " only"));
     }
   }
 }

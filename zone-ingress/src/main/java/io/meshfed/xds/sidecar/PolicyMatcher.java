@@ -110,6 +110,31 @@ final class PolicyMatcher {
         .map(Ranked::policy);
   }
 
+  /**
+   * The dataplane policy (Kuma's {@code selectors} policies, e.g. ProxyTemplate) that applies to a
+   * proxy with these inbound tag sets, if any: a policy applies when one of its selectors matches
+   * the proxy as a source does in {@link #forProxy}; its rank is that of its most specific matching
+   * selector, and ties go as for every other policy.
+   */
+  static Optional<Resource> forDataplane(
+      List<Resource> policies,
+      java.util.function.Function<Resource, List<Selector>> selectors,
+      List<Map<String, String>> inboundTagSets) {
+    Ranked best = null;
+    for (Resource policy : policies) {
+      for (Selector s : selectors.apply(policy)) {
+        if (s == null || !matchesProxy(s.match(), inboundTagSets)) {
+          continue;
+        }
+        Ranked ranked = new Ranked(policy, Selectors.Rank.of(s.match()));
+        if (best == null || PREFERRED.compare(ranked, best) < 0) {
+          best = ranked;
+        }
+      }
+    }
+    return best == null ? Optional.empty() : Optional.of(best.policy());
+  }
+
   private static Optional<Selectors.Rank> bestRank(
       List<Selector> selectors, Map<String, String> tags) {
     Selectors.Rank best = null;

@@ -64,6 +64,7 @@ import java.util.Set;
  *       zone), one locality per zone, priority 0.
  *   <li><b>Secrets</b> (mTLS only): {@code identity_cert:<mesh>} (certificate chain and key) and
  *       {@code mesh_ca:<mesh>} (trusted CA).
+ *   <li><b>ProxyTemplate</b>, last, on all of the above: see {@link ProxyTemplates}.
  * </ul>
  *
  * Same input, same protos: every list is built in a sorted or declared order.
@@ -74,8 +75,9 @@ public final class SidecarGenerator {
    * {@link MeshState#policies(String)}: a zone must watch them.
    */
   public static final List<String> CONNECTION_POLICY_TYPES =
-      java.util.stream.Stream.concat(
-              OutboundPolicies.TYPES.stream(), InboundHttpPolicies.TYPES.stream())
+      java.util.stream.Stream.of(
+              OutboundPolicies.TYPES, InboundHttpPolicies.TYPES, ProxyTemplates.TYPES)
+          .flatMap(List::stream)
           .toList();
 
   static final long CONNECT_TIMEOUT_SECONDS = 5;
@@ -183,7 +185,9 @@ public final class SidecarGenerator {
     }
 
     List<Secret> secrets = identity.map(id -> secrets(mesh, id)).orElse(List.of());
-    return new ProxyConfig(List.copyOf(clusters.values()), endpoints, listeners, routes, secrets);
+    ProxyConfig generated =
+        new ProxyConfig(List.copyOf(clusters.values()), endpoints, listeners, routes, secrets);
+    return ProxyTemplates.apply(state, dataplane, inboundTagSets, generated);
   }
 
   private static List<Secret> secrets(String mesh, Identity id) {

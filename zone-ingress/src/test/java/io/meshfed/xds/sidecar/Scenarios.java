@@ -43,7 +43,11 @@ final class Scenarios {
 
   private static Stream<Scenario> base() {
     return Stream.of(
-            core(), LbModifyScenarios.all(), FaultScenarios.all(), HttpPolicyScenarios.all())
+            core(),
+            LbModifyScenarios.all(),
+            FaultScenarios.all(),
+            HttpPolicyScenarios.all(),
+            ProxyTemplateScenarios.all())
         .flatMap(s -> s);
   }
 
