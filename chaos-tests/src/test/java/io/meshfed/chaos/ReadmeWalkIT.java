@@ -74,7 +74,23 @@ class ReadmeWalkIT {
     reader.start();
     boolean finished = false;
     try {
-      finished = bash.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS);
+      BackgroundPids deaths = new BackgroundPids(scratchParent);
+      long deadline = start + BOUND.toNanos();
+      String died = "";
+      while (!finished && System.nanoTime() < deadline && died.isEmpty()) {
+        finished = bash.waitFor(1, TimeUnit.SECONDS);
+        if (ReadmeWalk.outputs(snapshot(output)).size() < walk.blocks().size()) {
+          died = deaths.firstEnded(); // before the last block, which stops everything
+        }
+      }
+      if (!died.isEmpty()) {
+        printLogs(scratchParent);
+      }
+      assertThat(died)
+          .as(
+              "a process the walk started in the background ended before the walk stopped it (a"
+                  + " port taken by something else? its log is above)")
+          .isEmpty();
       reader.join(Duration.ofSeconds(10).toMillis());
       Duration wall = Duration.ofNanos(System.nanoTime() - start);
       System.out.printf("README walk: wall time %d s%n", wall.toSeconds());
