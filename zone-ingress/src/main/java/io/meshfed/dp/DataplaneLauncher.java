@@ -313,7 +313,11 @@ public final class DataplaneLauncher {
         bootstrapFile.toString(),
         "--use-dynamic-base-id",
         "--log-level",
-        options.envoyLogLevel());
+        options.envoyLogLevel(),
+        "--drain-time-s",
+        String.valueOf(options.drainTime().toSeconds()),
+        "--drain-strategy",
+        "immediate");
   }
 
   private ProxyResource loadResource() throws LaunchException {
