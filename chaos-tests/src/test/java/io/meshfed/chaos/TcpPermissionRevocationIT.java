@@ -25,6 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <ol>
  *   <li>A permission for another destination, applied on global, leaves the kept connection alone
  *       for longer than the proxies' drain time (backend's filter chain does not change).
+ *   <li>A permission for another source to backend changes backend's filter chain, whose drain
+ *       closes web's kept connection too (the documented cost of a per-chain drain); web's new
+ *       connection is admitted at once.
  *   <li>{@code DELETE} of web-to-backend on global: backend's inbound filter chain changes with its
  *       RBAC rules, Envoy drains the replaced chain and closes its connections after {@code dp run
  *       --drain-time} (default {@value #DRAIN_SECONDS} s): the kept connection is closed within
@@ -175,7 +178,30 @@ class TcpPermissionRevocationIT {
           .pollInterval(Duration.ofMillis(250))
           .until(conn::works);
 
-      // 2. web's permission deleted on global: the kept connection is closed within the bound
+      // 2. a permission for another source to backend changes backend's filter chain: the drain
+      // closes web's kept connection too (documented in docs/policies.md), and web's new
+      // connections are admitted at once
+      String adminPath = "/meshes/default/traffic-permissions/admin-to-backend";
+      f.apply(f.global.api, adminPath, permission("admin-to-backend", "admin", "backend"));
+      long added = System.nanoTime();
+      await("the drain of backend's old filter chain closes the kept connection")
+          .atMost(BOUND.plusSeconds(20))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> !conn.works());
+      long cutMillis = (System.nanoTime() - added) / 1_000_000;
+      try (KeptConnection again = new KeptConnection(webOutbound)) {
+        assertThat(again.works()).as("web's new connection is admitted").isTrue();
+      }
+      System.out.printf(
+          "TcpPermissionRevocationIT: a permission for another source to backend -> web's kept"
+              + " connection closed by the drain in %d ms; a new one admitted at once%n",
+          cutMillis);
+    }
+
+    try (KeptConnection conn = new KeptConnection(webOutbound)) {
+      assertThat(conn.get("/")).isEqualTo(200);
+
+      // 3. web's permission deleted on global: the kept connection is closed within the bound
       assertThat(f.delete(f.global.api, PERMISSION_PATH).statusCode()).isEqualTo(200);
       long deleted = System.nanoTime();
       await("the kept TCP connection fails after the DELETE on global")
@@ -193,7 +219,7 @@ class TcpPermissionRevocationIT {
       assertThat(fresh.works()).as("a new connection is refused too").isFalse();
     }
 
-    // 3. the permission back: a new connection gets through
+    // 4. the permission back: a new connection gets through
     f.apply(f.global.api, PERMISSION_PATH, permission("web-to-backend", "web", "backend"));
     await("a new connection works once the permission is back")
         .atMost(CONVERGE)
