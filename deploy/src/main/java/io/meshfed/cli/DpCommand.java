@@ -232,12 +232,22 @@ final class DpCommand implements Runnable {
       }
     }
 
+    /** {@code --drain-time} as a whole number of seconds, at least 1 (Envoy's unit). */
     private Duration drain() {
+      Duration d;
       try {
-        return io.meshfed.model.validation.Durations.parse(drainTime);
+        d = io.meshfed.model.validation.Durations.parse(drainTime);
       } catch (IllegalArgumentException e) {
         throw usage("--drain-time '" + drainTime + "': " + e.getMessage());
       }
+      if (d.toSeconds() < 1 || d.toNanos() % 1_000_000_000L != 0) {
+        throw usage(
+            "--drain-time '"
+                + drainTime
+                + "' is not a whole number of seconds of at least 1 (expected e.g. 5s; Envoy's"
+                + " --drain-time-s takes seconds)");
+      }
+      return d;
     }
 
     private CommandLine.ParameterException usage(String message) {
