@@ -136,6 +136,19 @@ final class DpCommand implements Runnable {
     String envoyLogLevel;
 
     @Option(
+        names = "--drain-time",
+        defaultValue = "5s",
+        paramLabel = "D",
+        description = {
+          "Envoy's --drain-time-s (whole seconds; a Go duration: 5s, 1m), with --drain-strategy"
+              + " immediate: how long a listener or filter chain replaced by a config change keeps"
+              + " its open connections before Envoy closes them (default: ${DEFAULT-VALUE}).",
+          "A TCP inbound checks permissions once per connection: this bounds how long a"
+              + " connection a permission change denies stays open."
+        })
+    String drainTime;
+
+    @Option(
         names = "--registration-check-interval",
         defaultValue = "10",
         paramLabel = "SECONDS",
@@ -215,10 +228,29 @@ final class DpCommand implements Runnable {
                 Optional.ofNullable(adminPort),
                 Optional.ofNullable(dataDir),
                 envoyLogLevel);
+        options = options.withDrainTime(drain());
         return token == null ? options : options.withDataplaneToken(token);
       } catch (IllegalArgumentException e) {
         throw usage(e.getMessage());
       }
+    }
+
+    /** {@code --drain-time} as a whole number of seconds, at least 1 (Envoy's unit). */
+    private Duration drain() {
+      Duration d;
+      try {
+        d = io.meshfed.model.validation.Durations.parse(drainTime);
+      } catch (IllegalArgumentException e) {
+        throw usage("--drain-time '" + drainTime + "': " + e.getMessage());
+      }
+      if (d.toSeconds() < 1 || d.toNanos() % 1_000_000_000L != 0) {
+        throw usage(
+            "--drain-time '"
+                + drainTime
+                + "' is not a whole number of seconds of at least 1 (expected e.g. 5s; Envoy's"
+                + " --drain-time-s takes seconds)");
+      }
+      return d;
     }
 
     private CommandLine.ParameterException usage(String message) {

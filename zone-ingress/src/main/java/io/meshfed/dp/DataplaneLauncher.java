@@ -313,6 +313,12 @@ public final class DataplaneLauncher {
             List.of(
                 options.envoyBinary(), "-c", bootstrapFile.toString(), "--use-dynamic-base-id"));
     command.addAll(EnvoyLogLevel.arguments(options.envoyLogLevel()));
+    command.addAll(
+        List.of(
+            "--drain-time-s",
+            String.valueOf(options.drainTime().toSeconds()),
+            "--drain-strategy",
+            "immediate"));
     return List.copyOf(command);
   }
 

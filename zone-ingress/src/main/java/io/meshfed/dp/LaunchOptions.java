@@ -2,6 +2,7 @@ package io.meshfed.dp;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -23,6 +24,11 @@ import java.util.Optional;
  * @param envoyLogLevel Envoy's {@code --log-level}, one of {@link EnvoyLogLevel#LEVELS}
  * @param dataplaneToken the proxy's dataplane token, sent on registration ({@code Authorization})
  *     and on the xDS stream (the ADS {@code initial_metadata}); empty: none
+ * @param drainTime Envoy's {@code --drain-time-s} (whole seconds, at least 1), with {@code
+ *     --drain-strategy immediate}: how long a listener or filter chain that an xDS update replaced
+ *     keeps its open connections before Envoy closes them. A TCP inbound's permissions live in its
+ *     filter chain (network RBAC is checked once per connection), so this bounds how long a
+ *     connection that a permission change denies stays open. Default {@link #DEFAULT_DRAIN_TIME}.
  */
 public record LaunchOptions(
     URI cpAddress,
@@ -35,7 +41,42 @@ public record LaunchOptions(
     Optional<Integer> adminPort,
     Optional<Path> dataDir,
     String envoyLogLevel,
-    Optional<String> dataplaneToken) {
+    Optional<String> dataplaneToken,
+    Duration drainTime) {
+
+  /**
+   * The default {@link #drainTime()}: short, so that a revoked permission closes the open TCP
+   * connections it denies within seconds (Kuma's {@code kuma-dp --drain-time} defaults to 30 s).
+   */
+  public static final Duration DEFAULT_DRAIN_TIME = Duration.ofSeconds(5);
+
+  /** Options with the {@link #DEFAULT_DRAIN_TIME}. */
+  public LaunchOptions(
+      URI cpAddress,
+      String mesh,
+      String name,
+      ProxyType proxyType,
+      Optional<String> dataplaneFile,
+      String envoyBinary,
+      Optional<XdsAddress> xdsAddress,
+      Optional<Integer> adminPort,
+      Optional<Path> dataDir,
+      String envoyLogLevel,
+      Optional<String> dataplaneToken) {
+    this(
+        cpAddress,
+        mesh,
+        name,
+        proxyType,
+        dataplaneFile,
+        envoyBinary,
+        xdsAddress,
+        adminPort,
+        dataDir,
+        envoyLogLevel,
+        dataplaneToken,
+        DEFAULT_DRAIN_TIME);
+  }
 
   /** Options without a dataplane token. */
   public LaunchOptions(
@@ -75,6 +116,15 @@ public record LaunchOptions(
     Objects.requireNonNull(dataDir, "dataDir");
     envoyLogLevel = EnvoyLogLevel.check(Objects.requireNonNull(envoyLogLevel, "envoyLogLevel"));
     Objects.requireNonNull(dataplaneToken, "dataplaneToken");
+    Objects.requireNonNull(drainTime, "drainTime");
+    if (drainTime.compareTo(Duration.ofSeconds(1)) < 0
+        || drainTime.toNanos() % 1_000_000_000L != 0) {
+      throw new IllegalArgumentException(
+          "drain time "
+              + drainTime
+              + " is not a whole number of seconds of at least 1 (expected e.g. 5s; Envoy's"
+              + " --drain-time-s takes seconds)");
+    }
   }
 
   /** These options with {@code token} as the dataplane token. */
@@ -90,7 +140,25 @@ public record LaunchOptions(
         adminPort,
         dataDir,
         envoyLogLevel,
-        Optional.of(token));
+        Optional.of(token),
+        drainTime);
+  }
+
+  /** These options with {@code drain} as the {@link #drainTime()}. */
+  public LaunchOptions withDrainTime(Duration drain) {
+    return new LaunchOptions(
+        cpAddress,
+        mesh,
+        name,
+        proxyType,
+        dataplaneFile,
+        envoyBinary,
+        xdsAddress,
+        adminPort,
+        dataDir,
+        envoyLogLevel,
+        dataplaneToken,
+        drain);
   }
 
   /** Never shows the token. */
@@ -116,6 +184,8 @@ public record LaunchOptions(
         + envoyLogLevel
         + ", dataplaneToken="
         + (dataplaneToken.isPresent() ? "****" : "<none>")
+        + ", drainTime="
+        + drainTime
         + "}";
   }
 

@@ -105,7 +105,11 @@ class DataplaneLauncherTest {
             bootstrap.toString(),
             "--use-dynamic-base-id",
             "--log-level",
-            "warning");
+            "warning",
+            "--drain-time-s",
+            "5",
+            "--drain-strategy",
+            "immediate");
     assertThat(launcher.envoyPid()).contains(processes.last().pid);
 
     assertThat(launcher.stop()).isTrue();
@@ -114,6 +118,27 @@ class DataplaneLauncherTest {
     assertThat(api.calls()).containsExactly("PUT " + DP_PATH, "DELETE " + DP_PATH);
     assertThat(bootstrap.getParent()).doesNotExist();
     assertThat(launcher.stop()).as("a second stop does nothing").isFalse();
+  }
+
+  @Test
+  void theDrainTimeGoesToEnvoyWithTheImmediateStrategyAndMustBeWholeSeconds() throws Exception {
+    api.answer("PUT " + DP_PATH, 201, "{}").answer("DELETE " + DP_PATH, 200, "{}");
+    DataplaneLauncher launcher =
+        launcher(
+            sidecar(file("dp.yaml", DATAPLANE).toString()).withDrainTime(Duration.ofSeconds(2)),
+            "");
+
+    launcher.start();
+
+    assertThat(processes.last().command)
+        .containsSequence("--drain-time-s", "2", "--drain-strategy", "immediate");
+    launcher.stop();
+    assertThatThrownBy(() -> sidecar(null).withDrainTime(Duration.ofMillis(1500)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("drain time PT1.5S is not a whole number of seconds of at least 1");
+    assertThatThrownBy(() -> sidecar(null).withDrainTime(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1");
   }
 
   @Test
