@@ -69,7 +69,7 @@ public final class DataDirLock implements AutoCloseable {
               + " is in use by another meshfed process"
               + (owner.isEmpty() ? "" : " (pid " + owner + ")")
               + ": "
-              + file
+              + file.toAbsolutePath()
               + " is locked. Stop that process or give this one another --data-dir");
     }
     try {
