@@ -19,6 +19,7 @@ import io.meshfed.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -26,9 +27,11 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code meshfed inspect zones} against an in-process global control plane. */
 class InspectZonesIT {
+  @TempDir Path dataDir;
   private final MemoryResourceStore store = new MemoryResourceStore();
   private GlobalControlPlane global;
 
@@ -39,7 +42,13 @@ class InspectZonesIT {
         new GlobalControlPlane(
                 GlobalConfig.load(
                     Map.of(
-                        "api-port", ports.get(0).toString(), "kds-port", ports.get(1).toString()),
+                        "api-port",
+                        ports.get(0).toString(),
+                        "kds-port",
+                        ports.get(1).toString(),
+                        // the admin token and KDS CA go here, not into the module directory
+                        "data-dir",
+                        dataDir.toString()),
                     Map.of(),
                     null),
                 store,
