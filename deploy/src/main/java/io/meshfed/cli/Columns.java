@@ -1,6 +1,8 @@
 package io.meshfed.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.meshfed.model.Labels;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -27,6 +29,7 @@ final class Columns {
               "ZoneOverview",
               List.of(
                   new Column("STATUS", Columns::zoneStatus),
+                  new Column("LAST SEEN", n -> zoneLastSeen(n, Instant.now())),
                   new Column(
                       "LAST CONNECTED",
                       n ->
@@ -80,7 +83,7 @@ final class Columns {
           Map.entry(
               "ZoneIngressOverview",
               List.of(
-                  new Column("STATUS", Columns::onlineStatus),
+                  new Column("STATUS", Columns::ingressStatus),
                   new Column("ZONE", n -> n.path("zoneIngress").path("zone").asText("-")),
                   new Column(
                       "ADVERTISED",
@@ -95,14 +98,19 @@ final class Columns {
                   new Column(
                       "LAST CONNECTED",
                       n ->
-                          ago(
-                              latestSubscription(n.path("zoneIngressInsight")).path("connectTime"),
-                              Instant.now())),
+                          remoteIngress(n)
+                              ? "-"
+                              : ago(
+                                  latestSubscription(n.path("zoneIngressInsight"))
+                                      .path("connectTime"),
+                                  Instant.now())),
                   new Column(
                       "ACKED",
                       n ->
-                          subscriptionTotal(
-                              n.path("zoneIngressInsight"), "responsesAcknowledged")))),
+                          remoteIngress(n)
+                              ? "-"
+                              : subscriptionTotal(
+                                  n.path("zoneIngressInsight"), "responsesAcknowledged")))),
           Map.entry(
               "ZoneIngress",
               List.of(
@@ -176,12 +184,55 @@ final class Columns {
     }
   }
 
-  /** Disabled when its Zone says so, else Online while a KDS subscription is open, else Offline. */
   /** Online while the proxy has an open xDS stream (the overview's {@code online}). */
   static String onlineStatus(JsonNode overview) {
     return overview.path("online").asBoolean(false) ? "Online" : "Offline";
   }
 
+  /**
+   * On a zone, another zone's ingress (a copy from global, {@code kuma.io/origin: global}) is
+   * {@code remote (ZONE)}: its xDS status lives in its own zone and on global, not here. Else
+   * Online or Offline by its xDS stream.
+   */
+  static String ingressStatus(JsonNode overview) {
+    if (remoteIngress(overview)) {
+      String zone = overview.path("zoneIngress").path("zone").asText("");
+      if (zone.isEmpty()) {
+        zone = overview.path("labels").path(Labels.ZONE).asText("?");
+      }
+      return "remote (" + zone + ")";
+    }
+    return onlineStatus(overview);
+  }
+
+  /** An ingress copied from global into a zone: another zone's. */
+  private static boolean remoteIngress(JsonNode overview) {
+    return "global".equals(overview.path("labels").path(Labels.ORIGIN).asText(""));
+  }
+
+  /**
+   * {@code now} while the zone is connected, else when global last heard from it: the latest of its
+   * subscriptions' disconnect times, acknowledgements and health checks ({@code never} without
+   * any).
+   */
+  static String zoneLastSeen(JsonNode overview, Instant now) {
+    JsonNode insight = overview.path("zoneInsight");
+    Instant last = instant(insight.path("healthCheck").path("time"));
+    for (JsonNode s : insight.path("subscriptions")) {
+      if (s.path("connectTime").isTextual() && !s.path("disconnectTime").isTextual()) {
+        return "now";
+      }
+      last = latest(last, instant(s.path("disconnectTime")));
+      last = latest(last, instant(s.path("status").path("lastUpdateTime")));
+    }
+    return last == null ? "never" : ago(TextNode.valueOf(last.toString()), now);
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a == null || (b != null && b.isAfter(a)) ? b : a;
+  }
+
+  /** Disabled when its Zone says so, else Online while a KDS subscription is open, else Offline. */
   static String zoneStatus(JsonNode overview) {
     if (!overview.path("zone").path("enabled").asBoolean(true)) {
       return "Disabled";

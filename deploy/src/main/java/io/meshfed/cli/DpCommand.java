@@ -6,6 +6,8 @@ import io.meshfed.dp.LaunchException;
 import io.meshfed.dp.LaunchOptions;
 import io.meshfed.dp.ProxyType;
 import io.meshfed.dp.XdsAddress;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.model.codec.ResourceCodec;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -51,21 +53,25 @@ final class DpCommand implements Runnable {
         names = "--cp-address",
         required = true,
         paramLabel = "URL",
-        description = "The zone control plane's REST API, e.g. http://127.0.0.1:5681.")
+        description =
+            "The zone control plane's REST API, e.g. http://127.0.0.1:5691 (not global's: global"
+                + " serves no proxies).")
     String cpAddress;
 
     @Option(
         names = "--mesh",
-        defaultValue = "default",
         paramLabel = "MESH",
-        description = "Mesh of the Dataplane (default: ${DEFAULT-VALUE}).")
+        description =
+            "Mesh of the Dataplane (default: the dataplane file's mesh, else default); must match"
+                + " the file's mesh.")
     String mesh;
 
     @Option(
         names = "--name",
-        required = true,
         paramLabel = "NAME",
-        description = "Name of the Dataplane or ZoneIngress; must match the file's name.")
+        description =
+            "Name of the Dataplane or ZoneIngress (default: the dataplane file's name; required"
+                + " without a file); must match the file's name.")
     String name;
 
     @Option(
@@ -165,9 +171,10 @@ final class DpCommand implements Runnable {
                 + registrationCheckSeconds
                 + " is negative (expected seconds, 0 to disable)");
       }
+      DpIdentity identity = identity();
       DataplaneLauncher launcher =
           DataplaneLauncher.create(
-              options(), System.in, Duration.ofSeconds(registrationCheckSeconds));
+              options(identity), identity.stdin(), Duration.ofSeconds(registrationCheckSeconds));
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
@@ -187,19 +194,34 @@ final class DpCommand implements Runnable {
       return 0;
     }
 
-    private LaunchOptions options() {
+    /** {@code --name} and {@code --mesh}, defaulting to the dataplane file's. */
+    private DpIdentity identity() {
+      try {
+        return DpIdentity.resolve(
+            name,
+            mesh,
+            dataplaneFile,
+            !"ingress".equalsIgnoreCase(proxyType),
+            System.in,
+            new ResourceCodec(StandardTypes.registry()));
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
+    }
+
+    private LaunchOptions options(DpIdentity identity) {
       URI cp;
       try {
         cp = URI.create(cpAddress);
       } catch (IllegalArgumentException e) {
         throw usage(
-            "--cp-address '" + cpAddress + "' is not a URL (expected e.g. http://127.0.0.1:5681)");
+            "--cp-address '" + cpAddress + "' is not a URL (expected e.g. http://127.0.0.1:5691)");
       }
       if (cp.getScheme() == null || !cp.getScheme().startsWith("http") || cp.getHost() == null) {
         throw usage(
             "--cp-address '"
                 + cpAddress
-                + "' is not an http(s) URL (expected e.g. http://127.0.0.1:5681)");
+                + "' is not an http(s) URL (expected e.g. http://127.0.0.1:5691)");
       }
       if (adminPort != null && (adminPort < 1 || adminPort > 65535)) {
         throw usage("--admin-port " + adminPort + " is out of range (expected 1-65535)");
@@ -219,8 +241,8 @@ final class DpCommand implements Runnable {
         LaunchOptions options =
             new LaunchOptions(
                 cp,
-                mesh,
-                name,
+                identity.mesh(),
+                identity.name(),
                 ProxyType.parse(proxyType),
                 Optional.ofNullable(dataplaneFile),
                 envoyBinary,

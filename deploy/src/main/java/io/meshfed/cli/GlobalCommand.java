@@ -6,6 +6,7 @@ import io.meshfed.global.GlobalStores;
 import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.embedded.DataDirLock;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -50,13 +51,21 @@ final class GlobalCommand implements Runnable {
       if (config == null) {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }
+      DataDirLock lock = ControlPlaneRunner.lockDataDir("global", config.dataDir());
       ResourceStore store =
           ControlPlaneRunner.openStore(
               "global",
               () -> GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
       GlobalControlPlane cp =
           GlobalControlPlane.secured(config, store, Clock.systemUTC(), KdsServerOptions.defaults());
-      return ControlPlaneRunner.serve("global", cp, cp::start);
+      return ControlPlaneRunner.serve(
+          "global",
+          cp,
+          () -> {
+            cp.start();
+            StartupFiles.forGlobal(config).log();
+          },
+          lock);
     }
   }
 

@@ -38,8 +38,10 @@ final class InspectCommand implements Runnable {
       description = {
         "List zones with their KDS status, from the global control plane's /zones+insights.",
         "STATUS is Online while the zone has an open KDS connection, Offline otherwise, and"
-            + " Disabled when its Zone has enabled: false. SENT/ACKED/NACKED count KDS responses"
-            + " over the zone's recent connections; LAST SYNC is its last acknowledgement."
+            + " Disabled when its Zone has enabled: false. LAST SEEN is now for an online zone,"
+            + " else when global last heard from it (its disconnect, last acknowledgement or"
+            + " health check). SENT/ACKED/NACKED count KDS responses over the zone's recent"
+            + " connections; LAST SYNC is its last acknowledgement."
       },
       mixinStandardHelpOptions = true)
   static final class Zones implements Callable<Integer> {
@@ -138,6 +140,9 @@ final class InspectCommand implements Runnable {
       description = {
         "List zone ingresses with their xDS status and advertised services, from"
             + " /zoneingresses+insights.",
+        "STATUS is Online while the ingress's Envoy has an open xDS stream to its zone control"
+            + " plane, Offline otherwise. On a zone, other zones' ingresses (copies from global)"
+            + " show as remote (ZONE): their status is in their own zone and on global."
       },
       mixinStandardHelpOptions = true)
   static final class ZoneIngresses implements Callable<Integer> {

@@ -2,6 +2,7 @@ package io.meshfed.cli;
 
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.embedded.DataDirLock;
 import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
 import io.meshfed.zone.ZoneStores;
@@ -50,11 +51,19 @@ final class ZoneCommand implements Runnable {
       if (config == null) {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }
+      DataDirLock lock = ControlPlaneRunner.lockDataDir("zone", config.dataDir());
       ResourceStore store =
           ControlPlaneRunner.openStore(
               "zone", () -> ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
       ZoneControlPlane cp = new ZoneControlPlane(config, store, Clock.systemUTC());
-      return ControlPlaneRunner.serve("zone", cp, cp::start);
+      return ControlPlaneRunner.serve(
+          "zone",
+          cp,
+          () -> {
+            cp.start();
+            StartupFiles.forZone(config).log();
+          },
+          lock);
     }
   }
 

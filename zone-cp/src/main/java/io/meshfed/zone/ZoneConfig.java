@@ -156,7 +156,15 @@ public record ZoneConfig(
           "Directory for local state: the embedded store, the zone CA (default:"
               + " .meshfed/zone-ZONE)");
   public static final Setting<String> API_ADDRESS = CommonSettings.API_ADDRESS;
-  public static final Setting<Integer> API_PORT = CommonSettings.API_PORT;
+
+  /** The zone's REST API port: not global's 5681, so that global and a zone share a host. */
+  public static final Setting<Integer> API_PORT =
+      Setting.of(
+          CommonSettings.API_PORT.name(),
+          SettingType.port(),
+          5691,
+          "Port of the zone's REST API (0: any free port; global's default is 5681)");
+
   public static final Setting<Boolean> API_ANONYMOUS_ADMIN_FROM_LOOPBACK =
       CommonSettings.API_ANONYMOUS_ADMIN_FROM_LOOPBACK;
   public static final Setting<String> XDS_ADDRESS =

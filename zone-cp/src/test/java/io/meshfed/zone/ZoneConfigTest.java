@@ -64,7 +64,7 @@ class ZoneConfigTest {
     assertThat(c.caFile()).isNull();
     assertThat(c.kdsInsecure()).isFalse();
     assertThat(c.apiAddress()).isEqualTo("127.0.0.1");
-    assertThat(c.apiPort()).isEqualTo(5681);
+    assertThat(c.apiPort()).isEqualTo(5691);
     assertThat(c.xdsPort()).isEqualTo(5678);
     assertThat(c.store()).isEqualTo(ZoneConfig.StoreKind.EMBEDDED);
     assertThat(c.etcdPrefix()).isEqualTo("/meshfed-zone");

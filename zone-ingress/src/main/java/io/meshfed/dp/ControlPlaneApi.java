@@ -39,17 +39,29 @@ final class ControlPlaneApi {
         : "/zone-ingresses/" + o.name();
   }
 
-  /** The {@code xdsPort} the API announces in its index ({@code GET /}), if any. */
-  Optional<Integer> xdsPort() throws LaunchException {
+  /**
+   * What the API's index ({@code GET /}) says: its {@code mode} ({@code zone}, {@code global};
+   * empty when absent) and the {@code xdsPort} it announces, if any.
+   */
+  record Index(String mode, Optional<Integer> xdsPort) {
+    /** True when the index says this is a global control plane (which serves no proxies). */
+    boolean isGlobal() {
+      return "global".equals(mode);
+    }
+  }
+
+  /** The API's index ({@code GET /}). */
+  Index index() throws LaunchException {
     HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/")).GET());
     if (r.statusCode() != 200) {
       throw new LaunchException(
           "GET " + uri("/") + " answered HTTP " + r.statusCode() + " (expected 200 and the index)");
     }
-    JsonNode port = parse(r.body()).path("xdsPort");
-    return port.canConvertToInt() && port.asInt() > 0
-        ? Optional.of(port.asInt())
-        : Optional.empty();
+    JsonNode body = parse(r.body());
+    JsonNode port = body.path("xdsPort");
+    return new Index(
+        body.path("mode").asText(""),
+        port.canConvertToInt() && port.asInt() > 0 ? Optional.of(port.asInt()) : Optional.empty());
   }
 
   /** {@code PUT} the resource; any answer but 2xx is an error with the API's reasons. */

@@ -141,8 +141,9 @@ public final class DataplaneLauncher {
   }
 
   /**
-   * Reads and checks the resource, finds the xDS address, writes the bootstrap, registers the
-   * resource and starts Envoy. When it fails, nothing is left registered or running.
+   * Finds the xDS address (refusing a global control plane), reads and checks the resource, writes
+   * the bootstrap, registers the resource and starts Envoy. When it fails, nothing is left
+   * registered or running.
    */
   public void start() throws LaunchException {
     lock.lock();
@@ -151,8 +152,9 @@ public final class DataplaneLauncher {
         throw new IllegalStateException(options.describe() + ": start() was already called");
       }
       started = true;
-      ProxyResource resource = loadResource();
+      // the index first: pointed at global, say so before reading or registering anything
       XdsAddress xds = resolveXds();
+      ProxyResource resource = loadResource();
       int adminPort = options.adminPort().or(resource::adminPort).orElseGet(this::freeLoopbackPort);
       BootstrapConfig.Params params =
           new BootstrapConfig.Params(
@@ -347,7 +349,15 @@ public final class DataplaneLauncher {
       return options.xdsAddress().get();
     }
     String host = options.cpAddress().getHost();
-    Optional<Integer> port = api.xdsPort();
+    ControlPlaneApi.Index index = api.index();
+    if (index.isGlobal()) {
+      throw new LaunchException(
+          options.cpAddress()
+              + " is a global control plane (its GET / says mode: global), which serves no"
+              + " proxies: point --cp-address at a zone control plane's API (a zone listens on"
+              + " port 5691 unless told otherwise)");
+    }
+    Optional<Integer> port = index.xdsPort();
     if (port.isEmpty() || host == null) {
       throw new LaunchException(
           "the control plane at "

@@ -285,6 +285,28 @@ class DataplaneLauncherTest {
   }
 
   @Test
+  void pointedAtGlobalItSaysSoAndNeitherReadsNorRegistersAnything() throws Exception {
+    api.answer("GET /", 200, "{\"mode\":\"global\",\"version\":\"0.1.0\"}");
+    String withFile = file("dp.yaml", DATAPLANE).toString();
+    for (String file : new String[] {withFile, null}) {
+      DataplaneLauncher launcher =
+          launcher(
+              options(ProxyType.SIDECAR, "web-1", file, Optional.empty(), Optional.empty()), "");
+
+      assertThatThrownBy(launcher::start)
+          .as("dataplane file %s", file)
+          .isInstanceOf(LaunchException.class)
+          .hasMessage(
+              api.uri()
+                  + " is a global control plane (its GET / says mode: global), which serves no"
+                  + " proxies: point --cp-address at a zone control plane's API (a zone listens"
+                  + " on port 5691 unless told otherwise)");
+    }
+    assertThat(api.calls()).containsExactly("GET /", "GET /");
+    assertThat(processes.started()).isEmpty();
+  }
+
+  @Test
   void anIngressRegistersAsZoneIngressWithItsNameAsNodeId() throws Exception {
     String ingress =
         """

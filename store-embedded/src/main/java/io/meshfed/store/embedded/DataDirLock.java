@@ -12,11 +12,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * An exclusive OS file lock on {@code store.lock} in the data directory: one process per directory.
- * The operating system releases it when the process dies, so a kill -9 leaves no stale lock. The
- * file holds the owner's pid, for the message a second process gets.
+ * An exclusive OS file lock on a file in a data directory ({@code store.lock} for the embedded
+ * store): one process per directory. The operating system releases it when the process dies, so a
+ * kill -9 leaves no stale lock. The file holds the owner's pid, for the message a second process
+ * gets.
  */
-final class DataDirLock implements AutoCloseable {
+public final class DataDirLock implements AutoCloseable {
   static final String FILE = "store.lock";
 
   private final FileChannel channel;
@@ -28,7 +29,18 @@ final class DataDirLock implements AutoCloseable {
   }
 
   static DataDirLock acquire(Path dataDir) {
-    Path file = dataDir.resolve(FILE);
+    return acquire(dataDir, FILE);
+  }
+
+  /**
+   * Locks {@code dataDir/fileName}, creating the directory when needed.
+   *
+   * @throws DataDirInUseException when another process holds the lock (the message names the
+   *     directory and, when known, the owner's pid)
+   * @throws StoreException when the lock file cannot be opened or locked
+   */
+  public static DataDirLock acquire(Path dataDir, String fileName) {
+    Path file = dataDir.resolve(fileName);
     FileChannel channel;
     try {
       Files.createDirectories(dataDir);
@@ -57,7 +69,7 @@ final class DataDirLock implements AutoCloseable {
               + " is in use by another meshfed process"
               + (owner.isEmpty() ? "" : " (pid " + owner + ")")
               + ": "
-              + file
+              + file.toAbsolutePath()
               + " is locked. Stop that process or give this one another --data-dir");
     }
     try {
@@ -88,6 +100,7 @@ final class DataDirLock implements AutoCloseable {
     }
   }
 
+  /** Releases the lock; the file stays (the next owner overwrites the pid). */
   @Override
   public void close() {
     try {
