@@ -107,8 +107,18 @@ public final class InspectRelay implements InspectRelayBinding {
                     zone,
                     "zone '" + zone + "' is not connected to this global control plane"))
             : stream.ask(type, mesh, name);
-    answer.whenComplete((ok, error) -> counted(zone, error));
-    return answer;
+    // Counted before the caller sees the outcome, so a reader of the metric never lags it.
+    CompletableFuture<InspectResponse> seen = new CompletableFuture<>();
+    answer.whenComplete(
+        (ok, error) -> {
+          counted(zone, error);
+          if (error != null) {
+            seen.completeExceptionally(error);
+          } else {
+            seen.complete(ok);
+          }
+        });
+    return seen;
   }
 
   private void counted(String zone, Throwable error) {
