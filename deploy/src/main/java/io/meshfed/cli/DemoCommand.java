@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
@@ -355,18 +354,13 @@ final class DemoCommand implements Callable<Integer> {
     Files.createDirectories(envoyDir);
     DataplaneLauncher launcher =
         DataplaneLauncher.create(
-            new LaunchOptions(
-                    URI.create(zoneApi),
-                    "default",
-                    name,
-                    type,
-                    Optional.of(file.toString()),
-                    envoyBinary,
-                    Optional.empty(),
-                    Optional.empty(),
-                    Optional.of(envoyDir),
-                    "error")
-                .withDataplaneToken(dataplaneToken(zoneApi, name, type)),
+            LaunchOptions.builder(URI.create(zoneApi), type, "default", name)
+                .dataplaneFile(file.toString())
+                .envoyBinary(envoyBinary)
+                .dataDir(envoyDir)
+                .envoyLogLevel("error")
+                .dataplaneToken(dataplaneToken(zoneApi, name, type))
+                .build(),
             InputStream.nullInputStream());
     launcher.start();
     running.add(launcher::stop);

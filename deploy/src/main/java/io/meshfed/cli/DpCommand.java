@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -238,20 +237,17 @@ final class DpCommand implements Runnable {
         }
       }
       try {
-        LaunchOptions options =
-            new LaunchOptions(
-                cp,
-                identity.mesh(),
-                identity.name(),
-                ProxyType.parse(proxyType),
-                Optional.ofNullable(dataplaneFile),
-                envoyBinary,
-                Optional.ofNullable(xdsAddress).map(XdsAddress::parse),
-                Optional.ofNullable(adminPort),
-                Optional.ofNullable(dataDir),
-                envoyLogLevel);
-        options = options.withDrainTime(drain());
-        return token == null ? options : options.withDataplaneToken(token);
+        return LaunchOptions.builder(
+                cp, ProxyType.parse(proxyType), identity.mesh(), identity.name())
+            .dataplaneFile(dataplaneFile)
+            .envoyBinary(envoyBinary)
+            .xdsAddress(xdsAddress == null ? null : XdsAddress.parse(xdsAddress))
+            .adminPort(adminPort)
+            .dataDir(dataDir)
+            .envoyLogLevel(envoyLogLevel)
+            .dataplaneToken(token)
+            .drainTime(drain())
+            .build();
       } catch (IllegalArgumentException e) {
         throw usage(e.getMessage());
       }

@@ -50,60 +50,6 @@ public record LaunchOptions(
    */
   public static final Duration DEFAULT_DRAIN_TIME = Duration.ofSeconds(5);
 
-  /** Options with the {@link #DEFAULT_DRAIN_TIME}. */
-  public LaunchOptions(
-      URI cpAddress,
-      String mesh,
-      String name,
-      ProxyType proxyType,
-      Optional<String> dataplaneFile,
-      String envoyBinary,
-      Optional<XdsAddress> xdsAddress,
-      Optional<Integer> adminPort,
-      Optional<Path> dataDir,
-      String envoyLogLevel,
-      Optional<String> dataplaneToken) {
-    this(
-        cpAddress,
-        mesh,
-        name,
-        proxyType,
-        dataplaneFile,
-        envoyBinary,
-        xdsAddress,
-        adminPort,
-        dataDir,
-        envoyLogLevel,
-        dataplaneToken,
-        DEFAULT_DRAIN_TIME);
-  }
-
-  /** Options without a dataplane token. */
-  public LaunchOptions(
-      URI cpAddress,
-      String mesh,
-      String name,
-      ProxyType proxyType,
-      Optional<String> dataplaneFile,
-      String envoyBinary,
-      Optional<XdsAddress> xdsAddress,
-      Optional<Integer> adminPort,
-      Optional<Path> dataDir,
-      String envoyLogLevel) {
-    this(
-        cpAddress,
-        mesh,
-        name,
-        proxyType,
-        dataplaneFile,
-        envoyBinary,
-        xdsAddress,
-        adminPort,
-        dataDir,
-        envoyLogLevel,
-        Optional.empty());
-  }
-
   public LaunchOptions {
     Objects.requireNonNull(cpAddress, "cpAddress");
     Objects.requireNonNull(mesh, "mesh");
@@ -127,38 +73,117 @@ public record LaunchOptions(
     }
   }
 
-  /** These options with {@code token} as the dataplane token. */
-  public LaunchOptions withDataplaneToken(String token) {
-    return new LaunchOptions(
-        cpAddress,
-        mesh,
-        name,
-        proxyType,
-        dataplaneFile,
-        envoyBinary,
-        xdsAddress,
-        adminPort,
-        dataDir,
-        envoyLogLevel,
-        Optional.of(token),
-        drainTime);
+  /**
+   * Options for the proxy {@code mesh}/{@code name} of {@code proxyType} registered with the zone
+   * at {@code cpAddress}; the rest defaults to: no file (the resource exists already), {@code
+   * envoy} on the PATH, the xDS address the zone announces, a free or the resource's admin port, a
+   * temporary data directory, {@link EnvoyLogLevel#DEFAULT}, no token, {@link #DEFAULT_DRAIN_TIME}.
+   */
+  public static Builder builder(URI cpAddress, ProxyType proxyType, String mesh, String name) {
+    return new Builder(cpAddress, proxyType, mesh, name);
   }
 
-  /** These options with {@code drain} as the {@link #drainTime()}. */
-  public LaunchOptions withDrainTime(Duration drain) {
-    return new LaunchOptions(
-        cpAddress,
-        mesh,
-        name,
-        proxyType,
-        dataplaneFile,
-        envoyBinary,
-        xdsAddress,
-        adminPort,
-        dataDir,
-        envoyLogLevel,
-        dataplaneToken,
-        drain);
+  /** A builder holding these options, to change some of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder(cpAddress, proxyType, mesh, name);
+    b.dataplaneFile = dataplaneFile;
+    b.envoyBinary = envoyBinary;
+    b.xdsAddress = xdsAddress;
+    b.adminPort = adminPort;
+    b.dataDir = dataDir;
+    b.envoyLogLevel = envoyLogLevel;
+    b.dataplaneToken = dataplaneToken;
+    b.drainTime = drainTime;
+    return b;
+  }
+
+  /** Builds {@link LaunchOptions}; {@link #build()} checks them. */
+  public static final class Builder {
+    private final URI cpAddress;
+    private final ProxyType proxyType;
+    private final String mesh;
+    private final String name;
+    private Optional<String> dataplaneFile = Optional.empty();
+    private String envoyBinary = "envoy";
+    private Optional<XdsAddress> xdsAddress = Optional.empty();
+    private Optional<Integer> adminPort = Optional.empty();
+    private Optional<Path> dataDir = Optional.empty();
+    private String envoyLogLevel = EnvoyLogLevel.DEFAULT;
+    private Optional<String> dataplaneToken = Optional.empty();
+    private Duration drainTime = DEFAULT_DRAIN_TIME;
+
+    private Builder(URI cpAddress, ProxyType proxyType, String mesh, String name) {
+      this.cpAddress = cpAddress;
+      this.proxyType = proxyType;
+      this.mesh = mesh;
+      this.name = name;
+    }
+
+    /** The resource file to register ({@code -}: stdin); null: none. */
+    public Builder dataplaneFile(String file) {
+      this.dataplaneFile = Optional.ofNullable(file);
+      return this;
+    }
+
+    public Builder envoyBinary(String binary) {
+      this.envoyBinary = binary;
+      return this;
+    }
+
+    /** null: the zone's announced xDS address. */
+    public Builder xdsAddress(XdsAddress address) {
+      this.xdsAddress = Optional.ofNullable(address);
+      return this;
+    }
+
+    /** null: the resource's admin port, else a free one. */
+    public Builder adminPort(Integer port) {
+      this.adminPort = Optional.ofNullable(port);
+      return this;
+    }
+
+    /** null: a temporary directory removed on exit. */
+    public Builder dataDir(Path dir) {
+      this.dataDir = Optional.ofNullable(dir);
+      return this;
+    }
+
+    public Builder envoyLogLevel(String level) {
+      this.envoyLogLevel = level;
+      return this;
+    }
+
+    /** null: no token. */
+    public Builder dataplaneToken(String token) {
+      this.dataplaneToken = Optional.ofNullable(token);
+      return this;
+    }
+
+    public Builder drainTime(Duration drain) {
+      this.drainTime = drain;
+      return this;
+    }
+
+    /**
+     * The options.
+     *
+     * @throws IllegalArgumentException naming the value that is not valid
+     */
+    public LaunchOptions build() {
+      return new LaunchOptions(
+          cpAddress,
+          mesh,
+          name,
+          proxyType,
+          dataplaneFile,
+          envoyBinary,
+          xdsAddress,
+          adminPort,
+          dataDir,
+          envoyLogLevel,
+          dataplaneToken,
+          drainTime);
+    }
   }
 
   /** Never shows the token. */

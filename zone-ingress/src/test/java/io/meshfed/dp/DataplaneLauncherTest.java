@@ -50,17 +50,12 @@ class DataplaneLauncherTest {
 
   private LaunchOptions options(
       ProxyType type, String name, String file, Optional<XdsAddress> xds, Optional<Path> dataDir) {
-    return new LaunchOptions(
-        api.uri(),
-        "default",
-        name,
-        type,
-        Optional.ofNullable(file),
-        "/opt/envoy/bin/envoy",
-        xds,
-        Optional.empty(),
-        dataDir,
-        "warning");
+    return LaunchOptions.builder(api.uri(), type, "default", name)
+        .dataplaneFile(file)
+        .envoyBinary("/opt/envoy/bin/envoy")
+        .xdsAddress(xds.orElse(null))
+        .dataDir(dataDir.orElse(null))
+        .build();
   }
 
   private LaunchOptions sidecar(String file) {
@@ -125,7 +120,9 @@ class DataplaneLauncherTest {
     api.answer("PUT " + DP_PATH, 201, "{}").answer("DELETE " + DP_PATH, 200, "{}");
     DataplaneLauncher launcher =
         launcher(
-            sidecar(file("dp.yaml", DATAPLANE).toString()).withDrainTime(Duration.ofSeconds(2)),
+            sidecar(file("dp.yaml", DATAPLANE).toString()).toBuilder()
+                .drainTime(Duration.ofSeconds(2))
+                .build(),
             "");
 
     launcher.start();
@@ -133,10 +130,10 @@ class DataplaneLauncherTest {
     assertThat(processes.last().command)
         .containsSequence("--drain-time-s", "2", "--drain-strategy", "immediate");
     launcher.stop();
-    assertThatThrownBy(() -> sidecar(null).withDrainTime(Duration.ofMillis(1500)))
+    assertThatThrownBy(() -> sidecar(null).toBuilder().drainTime(Duration.ofMillis(1500)).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("drain time PT1.5S is not a whole number of seconds of at least 1");
-    assertThatThrownBy(() -> sidecar(null).withDrainTime(Duration.ZERO))
+    assertThatThrownBy(() -> sidecar(null).toBuilder().drainTime(Duration.ZERO).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at least 1");
   }

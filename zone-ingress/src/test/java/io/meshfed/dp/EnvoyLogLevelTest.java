@@ -4,22 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class EnvoyLogLevelTest {
   private static LaunchOptions withLevel(String level) {
-    return new LaunchOptions(
-        URI.create("http://127.0.0.1:5681"),
-        "default",
-        "dp-1",
-        ProxyType.SIDECAR,
-        Optional.empty(),
-        "envoy",
-        Optional.empty(),
-        Optional.empty(),
-        Optional.empty(),
-        level);
+    return LaunchOptions.builder(
+            URI.create("http://127.0.0.1:5681"), ProxyType.SIDECAR, "default", "dp-1")
+        .envoyLogLevel(level)
+        .build();
   }
 
   @Test
