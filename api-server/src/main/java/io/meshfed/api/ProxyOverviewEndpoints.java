@@ -1,7 +1,6 @@
 package io.meshfed.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfed.model.Resource;
@@ -12,15 +11,11 @@ import io.meshfed.model.spec.DataplaneInsightSpec;
 import io.meshfed.model.spec.ZoneIngressInsightSpec;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Proxies with their xDS status, in Kuma's shapes: {@code GET
@@ -31,8 +26,6 @@ import java.util.concurrent.TimeoutException;
  * never connected and is offline. Lists take {@code size} and {@code offset}.
  */
 public final class ProxyOverviewEndpoints {
-  private static final Duration TIMEOUT = Duration.ofSeconds(10);
-
   private final ResourceStore store;
   private final ObjectMapper json;
 
@@ -116,35 +109,11 @@ public final class ProxyOverviewEndpoints {
   }
 
   private ObjectNode header(String type, Resource r) {
-    ObjectNode item = JsonNodeFactory.instance.objectNode();
-    item.put("type", type);
-    item.put("name", r.name());
-    if (r.meta().creationTime() != null) {
-      item.put("creationTime", r.meta().creationTime().toString());
-    }
-    if (r.meta().modificationTime() != null) {
-      item.put("modificationTime", r.meta().modificationTime().toString());
-    }
-    if (!r.labels().isEmpty()) {
-      item.set("labels", json.valueToTree(r.labels()));
-    }
-    return item;
+    return OverviewLists.header(type, r, json);
   }
 
   private static ApiResponse page(ApiRequest request, String path, List<ObjectNode> all) {
-    ListParams params = ListParams.from(request);
-    int from = Math.min(params.offset(), all.size());
-    int end = Math.min(all.size(), from + params.size());
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.put("total", all.size());
-    ArrayNode items = body.putArray("items");
-    all.subList(from, end).forEach(items::add);
-    if (end < all.size()) {
-      body.put("next", request.baseUrl() + path + "?offset=" + end + "&size=" + params.size());
-    } else {
-      body.putNull("next");
-    }
-    return ApiResponse.json(200, body);
+    return OverviewLists.page(request, path, all);
   }
 
   private static Map<String, Resource> byName(List<Resource> items) {
@@ -154,16 +123,6 @@ public final class ProxyOverviewEndpoints {
   }
 
   private static <T> T await(CompletableFuture<T> future) throws Exception {
-    try {
-      return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof Exception ex) {
-        throw ex;
-      }
-      throw e;
-    } catch (TimeoutException e) {
-      throw new io.meshfed.store.StoreUnavailableException(
-          "the store did not answer within " + TIMEOUT.toSeconds() + "s", e);
-    }
+    return OverviewLists.await(future);
   }
 }

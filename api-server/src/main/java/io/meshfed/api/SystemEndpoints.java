@@ -16,6 +16,12 @@ import java.util.function.Supplier;
 final class SystemEndpoints {
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
+  /** kumactl refuses a control plane whose index has another tagline. */
+  static final String KUMA_TAGLINE = "Kuma";
+
+  /** The Kuma release whose REST API and resource shapes meshfed follows. */
+  static final String BASED_ON_KUMA = "2.7.29";
+
   private final ControlPlaneMode mode;
   private final IndexInfo index;
   private final String hostname;
@@ -47,12 +53,22 @@ final class SystemEndpoints {
     this.clock = clock;
   }
 
+  /**
+   * Kuma's index ({@code tagline: Kuma}, which kumactl checks before it accepts a control plane)
+   * with meshfed's product and version, plus the fields {@code meshfed dp run} and the CLI read
+   * ({@code mode}, {@code zone}, {@code xdsPort}).
+   */
   ApiResponse index(ApiRequest request) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("hostname", hostname);
-    body.put("tagline", "meshfed");
+    body.put("tagline", KUMA_TAGLINE);
+    body.put("product", "meshfed");
     body.put("version", index.version());
+    body.put("basedOnKuma", BASED_ON_KUMA);
     body.put("instanceId", index.instanceId());
+    if (index.clusterId() != null) {
+      body.put("clusterId", index.clusterId());
+    }
     body.put("mode", mode.wireName());
     if (index.zone() != null) {
       body.put("zone", index.zone());

@@ -22,8 +22,13 @@ class SystemEndpointsIT {
       assertThat(response.statusCode()).isEqualTo(200);
       JsonNode body = api.json(response);
       assertThat(body.get("hostname").asText()).isEqualTo("test-host");
-      assertThat(body.get("tagline").asText()).isEqualTo("meshfed");
+      // kumactl's `config control-planes add` accepts only the tagline "Kuma"
+      assertThat(body.get("tagline").asText()).isEqualTo("Kuma");
+      assertThat(body.get("product").asText()).isEqualTo("meshfed");
+      assertThat(body.get("basedOnKuma").asText()).isEqualTo("2.7.29");
       assertThat(body.get("version").asText()).isEqualTo("1.2.3");
+      // no GUI is served, so no gui link
+      assertThat(body.has("gui")).isFalse();
       assertThat(body.get("instanceId").asText()).isEqualTo("global-1");
       assertThat(body.get("mode").asText()).isEqualTo("global");
       assertThat(body.has("zone")).isFalse();

@@ -2,8 +2,10 @@ package io.meshfed.global;
 
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
+import io.meshfed.api.MeshInsightEndpoints;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
+import io.meshfed.api.ServiceInsightEndpoints;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.PublicKeyPem;
 import io.meshfed.api.auth.PublishedUserTokenKeys;
@@ -213,7 +215,7 @@ public final class GlobalControlPlane implements AutoCloseable {
             .codec(codec)
             .meterRegistry(meters)
             .readiness(ready::get)
-            .index(IndexInfo.global(version(), instanceId))
+            .index(IndexInfo.global(version(), instanceId).withClusterId(clusterId))
             .maxBodyBytes(config.maxBodyBytes())
             .clock(clock)
             .authenticator(
@@ -229,6 +231,8 @@ public final class GlobalControlPlane implements AutoCloseable {
             .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .routes(new ProxyOverviewEndpoints(store, codec).routes())
+            .routes(new MeshInsightEndpoints(store, codec).routes())
+            .routes(new ServiceInsightEndpoints(store).routes())
             .routes(
                 new RemoteInspectEndpoints(store, kds.inspectRelay(), codec.jsonMapper()).routes())
             .build()

@@ -38,7 +38,11 @@ class GlobalControlPlaneIT {
 
     HttpResponse<String> index = send(HttpRequest.newBuilder(URI.create(base + "/")).build());
     assertThat(index.statusCode()).isEqualTo(200);
-    assertThat(index.body()).contains("\"mode\":\"global\"").contains("\"tagline\":\"meshfed\"");
+    assertThat(index.body())
+        .contains("\"mode\":\"global\"")
+        .contains("\"tagline\":\"Kuma\"")
+        .contains("\"product\":\"meshfed\"")
+        .contains("\"clusterId\":\"" + cp.clusterId() + "\"");
     assertThat(send(HttpRequest.newBuilder(URI.create(base + "/ready")).build()).statusCode())
         .isEqualTo(200);
 

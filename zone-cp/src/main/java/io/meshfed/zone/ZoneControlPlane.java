@@ -7,8 +7,10 @@ import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
+import io.meshfed.api.MeshInsightEndpoints;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
+import io.meshfed.api.ServiceInsightEndpoints;
 import io.meshfed.api.WriteHook;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.PublishedUserTokenKeys;
@@ -260,6 +262,8 @@ public final class ZoneControlPlane implements AutoCloseable {
               .route(ApiRoute.get("/status/global", this::globalStatus))
               .route(DataplaneTokenEndpoint.route(dataplaneTokens, codec.jsonMapper()))
               .routes(new ProxyOverviewEndpoints(store, codec).routes())
+              .routes(new MeshInsightEndpoints(store, codec).routes())
+              .routes(new ServiceInsightEndpoints(store).routes())
               .routes(xds.inspectRoutes(codec))
               .build()
               .start();

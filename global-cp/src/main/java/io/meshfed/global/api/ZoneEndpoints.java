@@ -52,6 +52,9 @@ public final class ZoneEndpoints {
     return List.of(
         ApiRoute.get("/zones+insights", this::list),
         ApiRoute.get("/zones+insights/{name}", this::one),
+        // Kuma's current paths; /zones+insights is their legacy alias
+        ApiRoute.get("/zones/_overview", this::list),
+        ApiRoute.get("/zones/{name}/_overview", this::one),
         ApiRoute.get("/status/zones", this::status));
   }
 
