@@ -1,0 +1,379 @@
+package io.meshfed.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.meshfed.dp.DataplaneTokenHeader;
+import io.meshfed.global.GlobalConfig;
+import io.meshfed.global.GlobalControlPlane;
+import io.meshfed.global.kds.KdsServerOptions;
+import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testing.SimulatedEnvoy;
+import io.meshfed.zone.ZoneConfig;
+import io.meshfed.zone.ZoneControlPlane;
+import io.meshfed.zone.kds.KdsClientOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The REST shapes kumactl 2.7 reads ({@code GET /}, {@code /mesh-insights}, {@code
+ * /meshes/{m}/service-insights}, {@code /zones/_overview}, {@code /zone-insights}, {@code
+ * +insights}), field by field after Kuma's goldens, on a real federation in one JVM: global and
+ * zone-1 over TLS KDS on loopback, two proxies registered on the zone of which one ({@code web-1})
+ * holds an xDS stream and the other ({@code backend-1}) never connects.
+ */
+class KumaRestShapesIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private GlobalControlPlane global;
+  private ZoneControlPlane zone;
+  private ManagedChannel xds;
+  private SimulatedEnvoy web;
+  private String globalApi;
+  private String zoneApi;
+
+  @BeforeEach
+  void startFederation() throws Exception {
+    global =
+        GlobalControlPlane.secured(
+                GlobalConfig.load(
+                    Map.of(
+                        "api-port",
+                        "0",
+                        "kds-port",
+                        "0",
+                        "data-dir",
+                        dir.resolve("global").toString()),
+                    Map.of(),
+                    null),
+                new MemoryResourceStore(),
+                Clock.systemUTC(),
+                KdsServerOptions.defaults())
+            .start();
+    globalApi = "http://127.0.0.1:" + global.apiPort();
+    HttpResponse<String> mesh =
+        send(
+            HttpRequest.newBuilder(URI.create(globalApi + "/meshes/default"))
+                .header("Content-Type", "application/yaml")
+                .PUT(
+                    HttpRequest.BodyPublishers.ofString(
+                        """
+                        type: Mesh
+                        name: default
+                        mtls:
+                          enabledBackend: ca-1
+                          backends: [{name: ca-1, type: builtin}]
+                        """)));
+    assertThat(mesh.statusCode()).as(mesh.body()).isEqualTo(201);
+    Path token = dir.resolve("zone-1.token");
+    Files.writeString(token, global.zoneTokenIssuer().issue("zone-1", Duration.ofHours(1)));
+    zone =
+        new ZoneControlPlane(
+            ZoneConfig.load(
+                Map.of(
+                    "zone",
+                    "zone-1",
+                    "global-address",
+                    "grpcs://127.0.0.1:" + global.kdsPort(),
+                    "zone-token-file",
+                    token.toString(),
+                    "ca-file",
+                    dir.resolve("global").resolve("kds-ca.crt").toString(),
+                    "api-port",
+                    "0",
+                    "xds-port",
+                    "0",
+                    "data-dir",
+                    dir.resolve("zone-1").toString()),
+                Map.of(),
+                null),
+            new MemoryResourceStore(),
+            Clock.systemUTC(),
+            KdsClientOptions.defaults()
+                .withReconnect(Duration.ofMillis(100), Duration.ofMillis(500)));
+    zone.start();
+    zoneApi = "http://127.0.0.1:" + zone.apiPort();
+    await().atMost(WAIT).until(() -> get(zoneApi + "/meshes/default").statusCode() == 200);
+    register("backend-1", "backend", 20001, 8081);
+    register("web-1", "web", 20002, 8082);
+    xds = NettyChannelBuilder.forAddress("127.0.0.1", zone.xdsPort()).usePlaintext().build();
+    Metadata md = new Metadata();
+    md.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + dataplaneToken("web-1"));
+    web =
+        SimulatedEnvoy.connect(
+            ClientInterceptors.intercept(xds, MetadataUtils.newAttachHeadersInterceptor(md)),
+            "default.web-1",
+            Map.of(),
+            (t, v) -> {});
+    // both proxies and web-1's open stream have reached global
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              JsonNode dps = json(get(globalApi + "/meshes/default/dataplanes+insights"));
+              assertThat(dps.get("total").asInt()).isEqualTo(2);
+              assertThat(online(dps, "zone-1.web-1")).isTrue();
+            });
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (web != null) {
+      web.close();
+    }
+    if (xds != null) {
+      xds.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (zone != null) {
+      zone.close();
+    }
+    if (global != null) {
+      global.close();
+    }
+  }
+
+  @Test
+  void indexIsKumasWithMeshfedsProductAndTheFederationsClusterId() throws Exception {
+    JsonNode g = json(get(globalApi + "/"));
+    assertThat(g.get("tagline").asText()).isEqualTo("Kuma");
+    assertThat(g.get("product").asText()).isEqualTo("meshfed");
+    assertThat(g.get("basedOnKuma").asText()).isEqualTo("2.7.29");
+    assertThat(g.get("version").asText()).isEqualTo(GlobalControlPlane.version());
+    assertThat(g.get("instanceId").asText()).isEqualTo(global.instanceId());
+    assertThat(g.get("clusterId").asText()).isEqualTo(global.clusterId()).isNotBlank();
+    assertThat(g.get("hostname").asText()).isNotBlank();
+    assertThat(g.get("mode").asText()).isEqualTo("global");
+    assertThat(g.has("gui")).as("no GUI is served").isFalse();
+
+    JsonNode z = json(get(zoneApi + "/"));
+    assertThat(z.get("tagline").asText()).isEqualTo("Kuma");
+    assertThat(z.get("product").asText()).isEqualTo("meshfed");
+    assertThat(z.get("basedOnKuma").asText()).isEqualTo("2.7.29");
+    // what `meshfed dp run` reads to find the zone
+    assertThat(z.get("mode").asText()).isEqualTo("zone");
+    assertThat(z.get("zone").asText()).isEqualTo("zone-1");
+    assertThat(z.get("xdsPort").asInt()).isEqualTo(zone.xdsPort());
+  }
+
+  @Test
+  void meshInsightCountsProxiesPoliciesServicesBackendsAndVersionsOnGlobalAndZone()
+      throws Exception {
+    for (String api : List.of(globalApi, zoneApi)) {
+      JsonNode list = json(get(api + "/mesh-insights"));
+      assertThat(list.get("total").asInt()).as(api).isEqualTo(1);
+      assertThat(list.get("next").isNull()).isTrue();
+      JsonNode mi = list.get("items").get(0);
+      assertThat(mi).isEqualTo(json(get(api + "/mesh-insights/default")));
+      assertThat(mi.get("type").asText()).isEqualTo("MeshInsight");
+      assertThat(mi.get("name").asText()).isEqualTo("default");
+      assertThat(mi.get("creationTime").asText()).isNotBlank();
+      assertThat(mi.get("modificationTime").asText()).isNotBlank();
+      assertStat(mi.get("dataplanes"), 2, 1, 1);
+      assertThat(mi.get("dataplanes").get("partiallyDegraded").asInt()).isZero();
+      assertStat(mi.get("dataplanesByType").get("standard"), 2, 1, 1);
+      assertStat(mi.get("dataplanesByType").get("gateway"), 0, 0, 0);
+      // Kuma's default policies of a new mesh (allow-all, route-all, ...)
+      assertThat(mi.get("policies").get("TrafficPermission").get("total").asInt()).isEqualTo(1);
+      assertThat(mi.get("policies").get("TrafficRoute").get("total").asInt()).isEqualTo(1);
+      assertThat(mi.get("policies").has("Dataplane")).isFalse();
+      assertThat(mi.get("policies").has("DataplaneInsight")).isFalse();
+      assertThat(mi.get("services").get("total").asInt()).isEqualTo(2);
+      assertThat(mi.get("services").get("internal").asInt()).isEqualTo(2);
+      assertThat(mi.get("services").get("external").asInt()).isZero();
+      assertStat(mi.get("mTLS").get("issuedBackends").get("ca-1"), 1, 1, 0);
+      assertThat(mi.get("mTLS").get("supportedBackends").get("ca-1").get("total").asInt())
+          .isEqualTo(1);
+      assertThat(sumTotals(mi.get("dpVersions").get("kumaDp"))).isEqualTo(2);
+      assertThat(sumTotals(mi.get("dpVersions").get("envoy"))).isEqualTo(2);
+    }
+    assertThat(get(globalApi + "/mesh-insights/nope").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void serviceInsightsPerServiceWithStatusZonesAndPaging() throws Exception {
+    for (String api : List.of(globalApi, zoneApi)) {
+      JsonNode first = json(get(api + "/meshes/default/service-insights?size=1"));
+      assertThat(first.get("total").asInt()).as(api).isEqualTo(2);
+      assertThat(first.get("items")).hasSize(1);
+      assertThat(first.get("next").asText())
+          .isEqualTo(api + "/meshes/default/service-insights?offset=1&size=1");
+      JsonNode backend = first.get("items").get(0);
+      assertThat(backend.get("type").asText()).isEqualTo("ServiceInsight");
+      assertThat(backend.get("mesh").asText()).isEqualTo("default");
+      assertThat(backend.get("name").asText()).isEqualTo("backend");
+      assertThat(backend.get("status").asText()).isEqualTo("offline");
+      assertThat(backend.get("serviceType").asText()).isEqualTo("internal");
+      assertStat(backend.get("dataplanes"), 1, 0, 1);
+      assertThat(backend.get("zones")).extracting(JsonNode::asText).containsExactly("zone-1");
+
+      JsonNode second = json(get(first.get("next").asText()));
+      assertThat(second.get("next").isNull()).isTrue();
+      JsonNode webInsight = second.get("items").get(0);
+      assertThat(webInsight.get("name").asText()).isEqualTo("web");
+      assertThat(webInsight.get("status").asText()).isEqualTo("online");
+      assertStat(webInsight.get("dataplanes"), 1, 1, 0);
+      assertThat(webInsight.get("issuedBackends").get("ca-1").asInt()).isEqualTo(1);
+      assertThat(json(get(api + "/meshes/default/service-insights/web"))).isEqualTo(webInsight);
+    }
+    assertThat(get(globalApi + "/meshes/default/service-insights/nope").statusCode())
+        .isEqualTo(404);
+    assertThat(get(globalApi + "/meshes/nope/service-insights").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void zoneOverviewAndZoneInsightsCarryTheSubscriptions() throws Exception {
+    JsonNode overview = json(get(globalApi + "/zones/_overview"));
+    assertThat(overview).isEqualTo(json(get(globalApi + "/zones+insights")));
+    assertThat(overview.get("total").asInt()).isEqualTo(1);
+    assertThat(overview.get("next").isNull()).isTrue();
+    JsonNode z = overview.get("items").get(0);
+    assertThat(z.get("type").asText()).isEqualTo("ZoneOverview");
+    assertThat(z.get("name").asText()).isEqualTo("zone-1");
+    assertThat(z.get("creationTime").asText()).isNotBlank();
+    assertThat(z.get("zone").get("enabled").asBoolean(true)).isTrue();
+    JsonNode sub = z.get("zoneInsight").get("subscriptions").get(0);
+    assertThat(sub.get("id").asText()).isNotBlank();
+    assertThat(sub.get("globalInstanceId").asText()).isEqualTo(global.instanceId());
+    assertThat(sub.get("connectTime").asText()).isNotBlank();
+    assertThat(sub.has("disconnectTime")).as("connected").isFalse();
+    assertThat(sub.get("status").get("total").has("responsesSent")).isTrue();
+    assertThat(sub.get("version").get("kumaCp").get("version").asText()).isNotBlank();
+    assertThat(json(get(globalApi + "/zones/zone-1/_overview")).get("name").asText())
+        .isEqualTo("zone-1");
+    assertThat(get(globalApi + "/zones/nope/_overview").statusCode()).isEqualTo(404);
+
+    JsonNode insights = json(get(globalApi + "/zone-insights"));
+    assertThat(insights.get("total").asInt()).isEqualTo(1);
+    assertThat(insights.get("items").get(0).get("type").asText()).isEqualTo("ZoneInsight");
+    assertThat(insights.get("items").get(0).get("subscriptions").get(0).get("id").asText())
+        .isEqualTo(sub.get("id").asText());
+  }
+
+  @Test
+  void dataplaneAndIngressOverviews() throws Exception {
+    JsonNode dps = json(get(globalApi + "/meshes/default/dataplanes+insights?size=1"));
+    assertThat(dps.get("total").asInt()).isEqualTo(2);
+    assertThat(dps.get("next").asText())
+        .isEqualTo(globalApi + "/meshes/default/dataplanes+insights?offset=1&size=1");
+    JsonNode webOverview =
+        json(get(globalApi + "/meshes/default/dataplanes+insights/zone-1.web-1"));
+    assertThat(webOverview.get("type").asText()).isEqualTo("DataplaneOverview");
+    assertThat(webOverview.get("mesh").asText()).isEqualTo("default");
+    assertThat(
+            webOverview
+                .get("dataplane")
+                .get("networking")
+                .get("inbound")
+                .get(0)
+                .get("port")
+                .asInt())
+        .isEqualTo(20002);
+    JsonNode insight = webOverview.get("dataplaneInsight");
+    JsonNode sub = insight.get("subscriptions").get(0);
+    assertThat(sub.get("id").asText()).isNotBlank();
+    assertThat(sub.get("controlPlaneInstanceId").asText()).isNotBlank();
+    assertThat(sub.get("connectTime").asText()).isNotBlank();
+    assertThat(sub.get("status").has("total")).isTrue();
+    assertThat(insight.get("mTLS").get("issuedBackend").asText()).isEqualTo("ca-1");
+
+    JsonNode ingresses = json(get(globalApi + "/zoneingresses+insights"));
+    assertThat(ingresses.get("total").asInt()).isZero();
+    assertThat(ingresses.get("items")).isEmpty();
+    assertThat(ingresses.get("next").isNull()).isTrue();
+  }
+
+  private static void assertStat(JsonNode stat, int total, int online, int offline) {
+    assertThat(stat).as("stat").isNotNull();
+    assertThat(stat.get("total").asInt()).as("total in %s", stat).isEqualTo(total);
+    assertThat(stat.get("online").asInt()).as("online in %s", stat).isEqualTo(online);
+    assertThat(stat.get("offline").asInt()).as("offline in %s", stat).isEqualTo(offline);
+  }
+
+  private static int sumTotals(JsonNode byVersion) {
+    List<Integer> totals = new ArrayList<>();
+    byVersion.forEach(v -> totals.add(v.get("total").asInt()));
+    return totals.stream().mapToInt(Integer::intValue).sum();
+  }
+
+  private static boolean online(JsonNode overviews, String name) {
+    for (JsonNode item : overviews.get("items")) {
+      if (item.get("name").asText().equals(name)) {
+        return item.get("online").asBoolean();
+      }
+    }
+    return false;
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return http.send(
+        request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(String url) throws Exception {
+    return send(HttpRequest.newBuilder(URI.create(url)));
+  }
+
+  private JsonNode json(HttpResponse<String> response) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return JSON.readTree(response.body());
+  }
+
+  private String dataplaneToken(String name) throws Exception {
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(URI.create(zoneApi + "/tokens/dataplane"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"mesh\": \"default\", \"name\": \"" + name + "\"}")));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.body().strip();
+  }
+
+  private void register(String name, String service, int port, int servicePort) throws Exception {
+    String body =
+        "{\"type\": \"Dataplane\", \"mesh\": \"default\", \"name\": \""
+            + name
+            + "\", \"networking\": {\"address\": \"127.0.0.1\", \"inbound\": [{\"port\": "
+            + port
+            + ", \"servicePort\": "
+            + servicePort
+            + ", \"tags\": {\"kuma.io/service\": \""
+            + service
+            + "\"}}]}}";
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(URI.create(zoneApi + "/meshes/default/dataplanes/" + name))
+                .header("Content-Type", "application/json")
+                .header(DataplaneTokenHeader.NAME, dataplaneToken(name))
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+  }
+}
