@@ -109,7 +109,9 @@ class KumaRestShapesIT {
                     "xds-port",
                     "0",
                     "data-dir",
-                    dir.resolve("zone-1").toString()),
+                    dir.resolve("zone-1").toString(),
+                    "store",
+                    "memory"),
                 Map.of(),
                 null),
             new MemoryResourceStore(),
@@ -132,14 +134,13 @@ class KumaRestShapesIT {
             "default.web-1",
             Map.of(),
             (t, v) -> {});
-    // both proxies and web-1's open stream have reached global
+    // both proxies, web-1's open stream and its certificate are known to the zone and global
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              JsonNode dps = json(get(globalApi + "/meshes/default/dataplanes+insights"));
-              assertThat(dps.get("total").asInt()).isEqualTo(2);
-              assertThat(online(dps, "zone-1.web-1")).isTrue();
+              settled(zoneApi, "web-1");
+              settled(globalApi, "zone-1.web-1");
             });
   }
 
@@ -250,7 +251,10 @@ class KumaRestShapesIT {
   @Test
   void zoneOverviewAndZoneInsightsCarryTheSubscriptions() throws Exception {
     JsonNode overview = json(get(globalApi + "/zones/_overview"));
-    assertThat(overview).isEqualTo(json(get(globalApi + "/zones+insights")));
+    JsonNode legacy = json(get(globalApi + "/zones+insights"));
+    assertThat(legacy.get("total")).isEqualTo(overview.get("total"));
+    assertThat(legacy.get("items").get(0).get("type"))
+        .isEqualTo(overview.get("items").get(0).get("type"));
     assertThat(overview.get("total").asInt()).isEqualTo(1);
     assertThat(overview.get("next").isNull()).isTrue();
     JsonNode z = overview.get("items").get(0);
@@ -263,7 +267,19 @@ class KumaRestShapesIT {
     assertThat(sub.get("globalInstanceId").asText()).isEqualTo(global.instanceId());
     assertThat(sub.get("connectTime").asText()).isNotBlank();
     assertThat(sub.has("disconnectTime")).as("connected").isFalse();
-    assertThat(sub.get("status").get("total").has("responsesSent")).isTrue();
+    // uint64 counters are strings, as Kuma's protobuf JSON renders them
+    JsonNode total = sub.get("status").get("total");
+    assertThat(total.get("responsesSent").isTextual()).as("%s", total).isTrue();
+    assertThat(Long.parseLong(total.get("responsesSent").asText())).isPositive();
+    assertThat(total.get("responsesAcknowledged").isTextual()).isTrue();
+    assertThat(total.get("responsesRejected").asText()).isEqualTo("0");
+    sub.get("status")
+        .get("stat")
+        .forEach(t -> assertThat(t.get("responsesSent").isTextual()).as("%s", t).isTrue());
+    // the zone sent its store type: kumactl's BACKEND column reads json(config).store.type
+    assertThat(sub.get("config").isTextual()).isTrue();
+    assertThat(JSON.readTree(sub.get("config").asText()).get("store").get("type").asText())
+        .isEqualTo("memory");
     assertThat(sub.get("version").get("kumaCp").get("version").asText()).isNotBlank();
     assertThat(json(get(globalApi + "/zones/zone-1/_overview")).get("name").asText())
         .isEqualTo("zone-1");
@@ -322,13 +338,19 @@ class KumaRestShapesIT {
     return totals.stream().mapToInt(Integer::intValue).sum();
   }
 
-  private static boolean online(JsonNode overviews, String name) {
-    for (JsonNode item : overviews.get("items")) {
-      if (item.get("name").asText().equals(name)) {
-        return item.get("online").asBoolean();
+  private void settled(String api, String web) throws Exception {
+    JsonNode dps = json(get(api + "/meshes/default/dataplanes+insights"));
+    assertThat(dps.get("total").asInt()).isEqualTo(2);
+    JsonNode overview = null;
+    for (JsonNode item : dps.get("items")) {
+      if (item.get("name").asText().equals(web)) {
+        overview = item;
       }
     }
-    return false;
+    assertThat(overview).as("%s on %s", web, api).isNotNull();
+    assertThat(overview.get("online").asBoolean()).isTrue();
+    assertThat(overview.path("dataplaneInsight").path("mTLS").path("issuedBackend").asText())
+        .isEqualTo("ca-1");
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

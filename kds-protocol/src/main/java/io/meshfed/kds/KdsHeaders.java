@@ -14,5 +14,16 @@ public final class KdsHeaders {
   /** Longest instance id global accepts (characters); longer ones are cut in logs and statuses. */
   public static final int MAX_INSTANCE_CHARS = 128;
 
+  /**
+   * The zone control plane's configuration as a JSON object, in Kuma's {@code config} field of a
+   * zone insight subscription (at least {@code {"store":{"type":"memory"}}}; kumactl's {@code
+   * inspect zones} reads its store type). Optional.
+   */
+  public static final Metadata.Key<String> CONFIG =
+      Metadata.Key.of("meshfed-zone-config", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** Longest config global keeps (characters); a longer one is dropped, not cut. */
+  public static final int MAX_CONFIG_CHARS = 4096;
+
   private KdsHeaders() {}
 }

@@ -56,6 +56,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -137,6 +138,17 @@ public final class ZoneControlPlane implements AutoCloseable {
    * The version of this control plane: the jar's implementation version, or {@value
    * #FALLBACK_VERSION}.
    */
+  /**
+   * This zone's configuration as sent to global for its zone insight, in Kuma's {@code config}
+   * shape: {@code {"store":{"type":"memory|embedded|etcd"}}} (kumactl's {@code inspect zones} shows
+   * the store type).
+   */
+  static String kumaConfigJson(ZoneConfig config) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    root.putObject("store").put("type", config.store().name().toLowerCase(Locale.ROOT));
+    return root.toString();
+  }
+
   public static String version() {
     String v = ZoneControlPlane.class.getPackage().getImplementationVersion();
     return v == null ? FALLBACK_VERSION : v;
@@ -186,6 +198,7 @@ public final class ZoneControlPlane implements AutoCloseable {
               new KdsTarget(address.host(), address.port(), address.tls(), config.caFile()),
               config.zoneTokenFile(),
               version(),
+              kumaConfigJson(config),
               sink,
               source,
               runtime,

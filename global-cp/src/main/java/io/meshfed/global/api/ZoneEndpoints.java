@@ -1,5 +1,6 @@
 package io.meshfed.global.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -32,6 +33,9 @@ import java.util.function.Function;
  * response the zone acknowledged on this global instance.
  */
 public final class ZoneEndpoints {
+  private static final List<String> COUNTERS =
+      List.of("responsesSent", "responsesAcknowledged", "responsesRejected");
+
   private final ResourceStore store;
   private final ObjectMapper json;
   private final Function<String, Map<String, ZoneTypeAck>> acks;
@@ -136,7 +140,7 @@ public final class ZoneEndpoints {
         "zoneInsight",
         o.insight() == null
             ? JsonNodeFactory.instance.objectNode()
-            : json.valueToTree(o.insight().spec()));
+            : countersAsStrings(json.valueToTree(o.insight().spec())));
     ObjectNode kdsAcks = item.putObject("kdsAcks");
     acks.apply(o.name())
         .forEach(
@@ -147,6 +151,29 @@ public final class ZoneEndpoints {
               a.put("ackLatencySeconds", ack.latency().toNanos() / 1e9);
             });
     return item;
+  }
+
+  /**
+   * Kuma renders the uint64 KDS counters of a subscription ({@code status.total} and {@code
+   * status.stat.<type>}) as JSON strings (protobuf JSON); so does the overview.
+   */
+  private static ObjectNode countersAsStrings(ObjectNode insight) {
+    for (JsonNode sub : insight.path("subscriptions")) {
+      JsonNode status = sub.path("status");
+      stringify(status.path("total"));
+      status.path("stat").forEach(ZoneEndpoints::stringify);
+    }
+    return insight;
+  }
+
+  private static void stringify(JsonNode counters) {
+    if (counters instanceof ObjectNode o) {
+      for (String field : COUNTERS) {
+        if (o.get(field) != null && o.get(field).isIntegralNumber()) {
+          o.put(field, o.get(field).asText());
+        }
+      }
+    }
   }
 
   private static int intParam(ApiRequest request, String name, int dflt) {

@@ -1,5 +1,7 @@
 package io.meshfed.global.kds;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Grpc;
@@ -48,6 +50,8 @@ import org.slf4j.LoggerFactory;
  * the machine still sends is dropped.
  */
 final class ZoneCallGuard implements ServerInterceptor {
+  private static final ObjectMapper CONFIG_JSON = new ObjectMapper();
+
   private static final Logger log = LoggerFactory.getLogger(ZoneCallGuard.class);
 
   private final Context.Key<String> versionKey;
@@ -61,8 +65,8 @@ final class ZoneCallGuard implements ServerInterceptor {
 
   /**
    * @param versionKey where the zone's version is, or null
-   * @param handshake told (zone, version or null, instance or null) when a zone opens {@code
-   *     GlobalToZoneSync}
+   * @param handshake told (zone, version or null, instance or null, config or null) when a zone
+   *     opens {@code GlobalToZoneSync}
    * @param access whether a zone may connect and stay connected
    * @param clock time source of the liveness of open calls
    * @param liveWindow an open call with nothing received for this long may be taken over
@@ -151,7 +155,8 @@ final class ZoneCallGuard implements ServerInterceptor {
       return new ServerCall.Listener<>() {};
     }
     if ("GlobalToZoneSync".equals(rpc)) {
-      handshake.accept(zone, versionKey == null ? null : versionKey.get(), guarded.instance);
+      handshake.accept(
+          zone, versionKey == null ? null : versionKey.get(), guarded.instance, config(headers));
     }
     if (previous != null) {
       boolean sameInstance = Objects.equals(previous.instance, guarded.instance);
@@ -183,7 +188,23 @@ final class ZoneCallGuard implements ServerInterceptor {
   /** Told about each admitted {@code GlobalToZoneSync} call. */
   @FunctionalInterface
   interface Handshake {
-    void accept(String zone, String version, String instance);
+    void accept(String zone, String version, String instance, String config);
+  }
+
+  /**
+   * The zone's {@link KdsHeaders#CONFIG}, or null when absent, longer than allowed or not a JSON
+   * object (it is shown as-is in zone overviews, where kumactl parses it).
+   */
+  private static String config(Metadata headers) {
+    String config = headers.get(KdsHeaders.CONFIG);
+    if (config == null || config.isBlank() || config.length() > KdsHeaders.MAX_CONFIG_CHARS) {
+      return null;
+    }
+    try {
+      return CONFIG_JSON.readTree(config).isObject() ? config : null;
+    } catch (JsonProcessingException e) {
+      return null;
+    }
   }
 
   private static String instance(Metadata headers) {

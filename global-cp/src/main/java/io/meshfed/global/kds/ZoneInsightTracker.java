@@ -63,7 +63,7 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   private final Map<String, Hello> handshakes = new HashMap<>();
 
   /** What a zone announced when it opened its GlobalToZone stream. */
-  private record Hello(String version, String instance) {}
+  private record Hello(String version, String instance, String config) {}
 
   private ScheduledFuture<?> ticker;
   private boolean closed;
@@ -74,6 +74,7 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
     final Instant connectTime;
     final String version;
     final String instance;
+    final String config;
     Instant disconnectTime;
     Instant lastAck;
     long generation;
@@ -84,6 +85,7 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
       this.connectTime = connectTime;
       this.version = hello == null ? null : hello.version();
       this.instance = hello == null ? null : hello.instance();
+      this.config = hello == null ? null : hello.config();
     }
 
     KdsSubscription snapshot(String instanceId) {
@@ -99,7 +101,7 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
               : new ZoneInsightSpec.KdsVersion(
                   new ZoneInsightSpec.CpVersion(version, null, null, null, null)),
           generation,
-          null,
+          config,
           null);
     }
   }
@@ -200,13 +202,14 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   }
 
   /**
-   * The zone's handshake precedes its GlobalToZone stream: its version and the zone control plane
-   * instance (either null when not sent), recorded into the subscription it opens.
+   * The zone's handshake precedes its GlobalToZone stream: its version, the zone control plane
+   * instance and its configuration (a JSON object; each null when not sent), recorded into the
+   * subscription it opens.
    */
-  void handshake(String zone, String version, String instance) {
+  void handshake(String zone, String version, String instance, String config) {
     lock.lock();
     try {
-      handshakes.put(zone, new Hello(version, instance));
+      handshakes.put(zone, new Hello(version, instance, config));
     } finally {
       lock.unlock();
     }

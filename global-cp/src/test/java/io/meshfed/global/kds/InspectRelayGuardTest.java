@@ -62,7 +62,7 @@ class InspectRelayGuardTest {
   private final ZoneCallGuard guard =
       new ZoneCallGuard(
           null,
-          (zone, version, instance) -> {},
+          (zone, version, instance, config) -> {},
           new ZoneAccess(zone -> ZoneDirectory.State.ENABLED, null, clock),
           clock,
           LIVE_WINDOW,

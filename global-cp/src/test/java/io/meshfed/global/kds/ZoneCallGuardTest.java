@@ -72,7 +72,7 @@ class ZoneCallGuardTest {
   private final ZoneCallGuard guard =
       new ZoneCallGuard(
           null,
-          (zone, version, instance) -> {},
+          (zone, version, instance, config) -> {},
           new ZoneAccess(zone -> ZoneDirectory.State.ENABLED, null, clock),
           clock,
           LIVE_WINDOW,

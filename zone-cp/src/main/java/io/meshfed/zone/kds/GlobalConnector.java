@@ -57,6 +57,8 @@ public final class GlobalConnector implements AutoCloseable {
   private final AtomicReference<GlobalConnectionStatus> status;
   private final String instanceId;
 
+  private final String config;
+
   // Touched only on `serial`.
   private ManagedChannel channel;
   private KdsClientSession session;
@@ -85,6 +87,25 @@ public final class GlobalConnector implements AutoCloseable {
       KdsSource source,
       KdsRuntime runtime,
       KdsClientOptions options) {
+    this(zone, target, tokenFile, version, null, sink, source, runtime, options);
+  }
+
+  /**
+   * Like {@link #GlobalConnector(String, KdsTarget, Path, String, KdsSink, KdsSource, KdsRuntime,
+   * KdsClientOptions)}, also sending the zone's configuration ({@code config}, a JSON object, or
+   * null) for global's zone insight.
+   */
+  public GlobalConnector(
+      String zone,
+      KdsTarget target,
+      Path tokenFile,
+      String version,
+      String config,
+      KdsSink sink,
+      KdsSource source,
+      KdsRuntime runtime,
+      KdsClientOptions options) {
+    this.config = config;
     this.zone = Objects.requireNonNull(zone, "zone");
     this.target = Objects.requireNonNull(target, "target");
     this.tokenFile = Objects.requireNonNull(tokenFile, "tokenFile");
@@ -170,7 +191,8 @@ public final class GlobalConnector implements AutoCloseable {
             out.complete(
                 ClientInterceptors.intercept(
                     channel,
-                    new ZoneCallMetadata(readToken(), zone, version, instanceId, () -> {})));
+                    new ZoneCallMetadata(
+                        readToken(), zone, version, instanceId, config, () -> {})));
           } catch (IllegalStateException e) {
             out.completeExceptionally(e);
           }
@@ -202,7 +224,7 @@ public final class GlobalConnector implements AutoCloseable {
     channel.resetConnectBackoff();
     ZoneCallMetadata metadata =
         new ZoneCallMetadata(
-            token, zone, version, instanceId, () -> serial.execute(() -> accepted(id)));
+            token, zone, version, instanceId, config, () -> serial.execute(() -> accepted(id)));
     KdsClientSession s =
         new KdsClientSession(
             ClientInterceptors.intercept(channel, metadata), zone, sink, source, runtime);

@@ -13,9 +13,9 @@ import java.util.Objects;
 
 /**
  * Adds the zone's handshake to every KDS call ({@code authorization: Bearer <token>}, {@code
- * meshfed-zone}, {@code meshfed-version}, {@code meshfed-features}, {@code meshfed-instance}) and
- * reports when global accepts a call: response headers only arrive on a call global let through its
- * authentication.
+ * meshfed-zone}, {@code meshfed-version}, {@code meshfed-features}, {@code meshfed-instance},
+ * {@code meshfed-zone-config}) and reports when global accepts a call: response headers only arrive
+ * on a call global let through its authentication.
  */
 final class ZoneCallMetadata implements ClientInterceptor {
   static final Metadata.Key<String> AUTHORIZATION =
@@ -34,14 +34,25 @@ final class ZoneCallMetadata implements ClientInterceptor {
   private final String zone;
   private final String version;
   private final String instance;
+  private final String config;
   private final Runnable onAccepted;
 
+  /**
+   * @param config the zone's configuration as a JSON object (sent as {@code meshfed-zone-config}),
+   *     or null to send none
+   */
   ZoneCallMetadata(
-      String token, String zone, String version, String instance, Runnable onAccepted) {
+      String token,
+      String zone,
+      String version,
+      String instance,
+      String config,
+      Runnable onAccepted) {
     this.token = Objects.requireNonNull(token, "token");
     this.zone = Objects.requireNonNull(zone, "zone");
     this.version = Objects.requireNonNull(version, "version");
     this.instance = Objects.requireNonNull(instance, "instance");
+    this.config = config;
     this.onAccepted = Objects.requireNonNull(onAccepted, "onAccepted");
   }
 
@@ -57,6 +68,9 @@ final class ZoneCallMetadata implements ClientInterceptor {
         headers.put(VERSION, version);
         headers.put(FEATURES, FEATURE_LIST);
         headers.put(KdsHeaders.INSTANCE, instance);
+        if (config != null) {
+          headers.put(KdsHeaders.CONFIG, config);
+        }
         super.start(
             new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(
                 responseListener) {
