@@ -1,17 +1,20 @@
 package io.meshfed.api;
 
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * What {@code GET /} tells about this control plane: its version, the id of this instance, the zone
  * name and the port its Envoy proxies dial for xDS (zone mode only, null on global), and the
- * federation's stable id ({@code clusterId}, kept in global's store; null when not known).
+ * federation's stable id ({@code clusterId}: global's, kept in its store; a zone learns it over
+ * KDS; the supplier answers null while not known).
  */
 public record IndexInfo(
-    String version, String instanceId, String zone, Integer xdsPort, String clusterId) {
+    String version, String instanceId, String zone, Integer xdsPort, Supplier<String> clusterId) {
   public IndexInfo {
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(instanceId, "instanceId");
+    clusterId = clusterId == null ? () -> null : clusterId;
   }
 
   public static IndexInfo global(String version, String instanceId) {
@@ -29,6 +32,11 @@ public record IndexInfo(
 
   /** This index, also naming the federation's stable id. */
   public IndexInfo withClusterId(String id) {
+    return withClusterId(() -> id);
+  }
+
+  /** This index, with the federation's id as {@code id} answers it (null while unknown). */
+  public IndexInfo withClusterId(Supplier<String> id) {
     return new IndexInfo(version, instanceId, zone, xdsPort, id);
   }
 }

@@ -66,8 +66,9 @@ final class SystemEndpoints {
     body.put("version", index.version());
     body.put("basedOnKuma", BASED_ON_KUMA);
     body.put("instanceId", index.instanceId());
-    if (index.clusterId() != null) {
-      body.put("clusterId", index.clusterId());
+    String clusterId = index.clusterId().get();
+    if (clusterId != null) {
+      body.put("clusterId", clusterId);
     }
     body.put("mode", mode.wireName());
     if (index.zone() != null) {

@@ -181,6 +181,8 @@ class KumaRestShapesIT {
     assertThat(z.get("mode").asText()).isEqualTo("zone");
     assertThat(z.get("zone").asText()).isEqualTo("zone-1");
     assertThat(z.get("xdsPort").asInt()).isEqualTo(zone.xdsPort());
+    // the zone names the federation by global's id, learnt over KDS
+    assertThat(z.get("clusterId").asText()).isEqualTo(global.clusterId());
   }
 
   @Test

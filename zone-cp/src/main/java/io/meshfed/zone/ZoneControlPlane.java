@@ -23,6 +23,7 @@ import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSink;
 import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.ControlPlaneMode;
+import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
@@ -42,6 +43,7 @@ import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.ca.ZoneCaSigner;
 import io.meshfed.zone.ca.ZoneCertificateAuthority;
 import io.meshfed.zone.kds.FirstSync;
+import io.meshfed.zone.kds.GlobalClusterId;
 import io.meshfed.zone.kds.GlobalConnectionStatus;
 import io.meshfed.zone.kds.GlobalConnector;
 import io.meshfed.zone.kds.InspectResponder;
@@ -59,6 +61,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -107,6 +110,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private StoreKdsSource source;
   private volatile FirstSync firstSync;
   private volatile GlobalConnector connector;
+  private volatile GlobalClusterId globalClusterId;
   private volatile ApiServer api;
   private volatile XdsServer xds;
   private InspectResponder inspectResponder;
@@ -182,9 +186,14 @@ public final class ZoneControlPlane implements AutoCloseable {
       source =
           ZoneSyncAdapters.sourceToGlobal(
               store, registry, config.zone(), scheduler, Duration.ofSeconds(5));
-      StoreKdsSink sink = ZoneSyncAdapters.sinkFromGlobal(store, registry);
+      Optional<Resource> copy = aCopyFromGlobal();
+      GlobalClusterId sink =
+          new GlobalClusterId(
+              ZoneSyncAdapters.sinkFromGlobal(store, registry),
+              copy.map(r -> r.labels().get(StoreKdsSink.PEER_LABEL)).orElse(null));
+      globalClusterId = sink;
       FirstSync sync = new FirstSync(config.zone(), sink.types());
-      if (holdsCopiesFromGlobal()) {
+      if (copy.isPresent()) {
         sync.heldFromAnEarlierRun();
       }
       firstSync = sync;
@@ -262,7 +271,10 @@ public final class ZoneControlPlane implements AutoCloseable {
               .codec(codec)
               .meterRegistry(meters)
               .readiness(this::isReady)
-              .index(IndexInfo.zone(version(), instanceId, config.zone()).withXdsPort(xds.port()))
+              .index(
+                  IndexInfo.zone(version(), instanceId, config.zone())
+                      .withXdsPort(xds.port())
+                      .withClusterId(globalClusterId))
               .maxBodyBytes(config.maxBodyBytes())
               .clock(clock)
               .writeHook(
@@ -312,16 +324,18 @@ public final class ZoneControlPlane implements AutoCloseable {
   /**
    * True when the store holds a Mesh copied from global (a persistent store that synced before).
    */
-  private boolean holdsCopiesFromGlobal() {
+  /** A mesh copied from global in an earlier run (it names global's cluster id), if any. */
+  private Optional<Resource> aCopyFromGlobal() {
     try {
       return store
-              .list(
-                  ListQuery.all(StandardTypes.MESH)
-                      .withLabels(Map.of(Tags.ORIGIN, Origins.GLOBAL))
-                      .page(0, 1))
-              .get(30, TimeUnit.SECONDS)
-              .total()
-          > 0;
+          .list(
+              ListQuery.all(StandardTypes.MESH)
+                  .withLabels(Map.of(Tags.ORIGIN, Origins.GLOBAL))
+                  .page(0, 1))
+          .get(30, TimeUnit.SECONDS)
+          .items()
+          .stream()
+          .findFirst();
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
           "zone " + config.zone() + ": cannot read the store at start: " + e.getMessage(), e);
