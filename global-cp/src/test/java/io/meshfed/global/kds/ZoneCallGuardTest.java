@@ -33,7 +33,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,10 +71,14 @@ class ZoneCallGuardTest {
           .build();
 
   private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+  /** The config each admitted GlobalToZoneSync handshake reported ("null" when none). */
+  private final List<String> configs = new CopyOnWriteArrayList<>();
+
   private final ZoneCallGuard guard =
       new ZoneCallGuard(
           null,
-          (zone, version, instance, config) -> {},
+          (zone, version, instance, config) -> configs.add(String.valueOf(config)),
           new ZoneAccess(zone -> ZoneDirectory.State.ENABLED, null, clock),
           clock,
           LIVE_WINDOW,
@@ -134,9 +140,16 @@ class ZoneCallGuardTest {
     final StreamObserver<String> requests;
 
     Stream(String instance) {
+      this(instance, null);
+    }
+
+    Stream(String instance, String config) {
       Metadata headers = new Metadata();
       headers.put(ZONE, "zone-1");
       headers.put(KdsHeaders.INSTANCE, instance);
+      if (config != null) {
+        headers.put(KdsHeaders.CONFIG, config);
+      }
       Channel c =
           ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
       requests =
@@ -196,5 +209,18 @@ class ZoneCallGuardTest {
     await().until(old.ended::isDone);
     assertThat(old.ended.join().getCode()).isEqualTo(Status.Code.ABORTED);
     assertThat(again.ended).isNotDone();
+  }
+
+  @Test
+  void theZonesConfigIsKeptOnlyWhenItIsABoundedJsonObject() {
+    String valid = "{\"store\":{\"type\":\"memory\"}}";
+    new Stream("zone-1-a", valid);
+    new Stream("zone-1-a", "not json");
+    new Stream("zone-1-a", "[1]");
+    new Stream("zone-1-a", "{\"k\":\"" + "x".repeat(KdsHeaders.MAX_CONFIG_CHARS) + "\"}");
+    new Stream("zone-1-a");
+
+    await().until(() -> configs.size() == 5);
+    assertThat(configs).containsExactly(valid, "null", "null", "null", "null");
   }
 }
