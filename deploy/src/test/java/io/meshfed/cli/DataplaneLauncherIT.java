@@ -212,14 +212,13 @@ class DataplaneLauncherIT {
             name: metrics-1
             networking:
               address: 127.0.0.1
-              admin: {port: %d}
               inbound:
               - port: %d
                 servicePort: 8082
                 tags:
                   kuma.io/service: metrics-web
             """
-                .formatted(adminPort, FreePorts.one()));
+                .formatted(FreePorts.one()));
     MeshfedProcess dp =
         MeshfedProcess.start(
             dir.resolve("dp-metrics-1.log"),
@@ -237,6 +236,8 @@ class DataplaneLauncherIT {
             dataplaneTokenFile(zoneApi, dir, "observed", "metrics-1"),
             "--xds-address",
             "127.0.0.1:" + zoneXdsPort,
+            "--admin-port",
+            String.valueOf(adminPort),
             "--envoy-binary",
             EnvoyBinary.path().toString(),
             "--envoy-log-level",

@@ -38,9 +38,10 @@ import java.util.Optional;
  * field by the Dataplane's {@code metrics}): listener {@code kuma:metrics:prometheus} on {@code
  * networking.address:<conf.port>} whose only route is the exact path {@code conf.path} (after path
  * normalization), rewritten to {@code /stats/prometheus} on the cluster {@code kuma:envoy:admin}
- * (Envoy's own admin API at 127.0.0.1:{@code networking.admin.port}); every other path gets a 404,
- * so the rest of the admin API stays out of reach. {@code conf.envoy.filterRegex} and {@code
- * usedOnly} become the admin query {@code ?filter=<re>&usedonly}.
+ * (Envoy's own admin API at 127.0.0.1:{@code networking.admin.port}, which the zone sets from the
+ * node metadata {@code dataplane.admin.port} when Envoy sends it); every other path gets a 404, so
+ * the rest of the admin API stays out of reach. {@code conf.envoy.filterRegex} and {@code usedOnly}
+ * become the admin query {@code ?filter=<re>&usedonly}.
  *
  * <p>In an mTLS mesh, unless {@code skipMTLS: true} or {@code tls.mode: disabled}, the endpoint is
  * served as Kuma serves it: plaintext only to connections from the dataplane's own address, mesh
