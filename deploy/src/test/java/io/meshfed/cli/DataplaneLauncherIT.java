@@ -36,12 +36,14 @@ class DataplaneLauncherIT {
   private static MeshfedProcess global;
   private static MeshfedProcess zone;
   private static String zoneApi;
+  private static String globalApi;
+  private static int zoneXdsPort;
 
   @BeforeAll
   static void startGlobalAndZone() throws IOException {
     int globalPort = FreePorts.one();
     int kdsPort = FreePorts.one();
-    String globalApi = "http://127.0.0.1:" + globalPort;
+    globalApi = "http://127.0.0.1:" + globalPort;
     Path globalData = dir.resolve("global-data");
     global =
         MeshfedProcess.start(
@@ -78,7 +80,7 @@ class DataplaneLauncherIT {
                 "--api-port",
                 String.valueOf(zonePort),
                 "--xds-port",
-                String.valueOf(FreePorts.one()),
+                String.valueOf(zoneXdsPort = FreePorts.one()),
                 "--data-dir",
                 dir.resolve("zone-1-data").toString())
             .awaitReady(zoneApi);
@@ -168,6 +170,101 @@ class DataplaneLauncherIT {
         .contains("stopped")
         .as("Envoy stops on SIGTERM, it is not killed")
         .doesNotContain("killing it");
+  }
+
+  /**
+   * Issue 12, dataplane metrics end to end: a Mesh with a prometheus backend applied on global, a
+   * Dataplane with {@code networking.admin.port} run by {@code dp run} against the zone's xDS port;
+   * the sidecar serves Prometheus text on the metrics port and nothing else of its admin API.
+   */
+  @Test
+  void aMeshMetricsBackendGivesTheSidecarAPrometheusEndpoint() throws Exception {
+    int adminPort = FreePorts.one();
+    int metricsPort = FreePorts.one();
+    MeshfedProcess.Result apply =
+        MeshfedProcess.run(
+            """
+            type: Mesh
+            name: observed
+            metrics:
+              enabledBackend: prom-1
+              backends:
+              - name: prom-1
+                type: prometheus
+                conf: {port: %d, path: /metrics, skipMTLS: true}
+            """
+                .formatted(metricsPort),
+            "apply",
+            "-f",
+            "-",
+            "--api",
+            globalApi);
+    assertThat(apply.exitCode()).as(apply.stderr()).isZero();
+    await("mesh 'observed' reaches zone-1")
+        .atMost(WAIT)
+        .until(() -> status(zoneApi + "/meshes/observed") == 200);
+    Path file =
+        Files.writeString(
+            dir.resolve("metrics-1.yaml"),
+            """
+            type: Dataplane
+            mesh: observed
+            name: metrics-1
+            networking:
+              address: 127.0.0.1
+              inbound:
+              - port: %d
+                servicePort: 8082
+                tags:
+                  kuma.io/service: metrics-web
+            """
+                .formatted(FreePorts.one()));
+    MeshfedProcess dp =
+        MeshfedProcess.start(
+            dir.resolve("dp-metrics-1.log"),
+            "dp",
+            "run",
+            "--cp-address",
+            zoneApi,
+            "--mesh",
+            "observed",
+            "--name",
+            "metrics-1",
+            "--dataplane-file",
+            file.toString(),
+            "--dataplane-token-file",
+            dataplaneTokenFile(zoneApi, dir, "observed", "metrics-1"),
+            "--xds-address",
+            "127.0.0.1:" + zoneXdsPort,
+            "--admin-port",
+            String.valueOf(adminPort),
+            "--envoy-binary",
+            EnvoyBinary.path().toString(),
+            "--envoy-log-level",
+            "warning");
+    try {
+      String metrics = "http://127.0.0.1:" + metricsPort;
+      await("Prometheus text on " + metrics + "/metrics")
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
+          .until(() -> body(metrics + "/metrics"), b -> b.contains("envoy_server_live"));
+      assertThat(body(metrics + "/metrics")).contains("envoy_cluster_upstream_rq_total");
+      assertThat(status(metrics + "/config_dump")).isEqualTo(404);
+      assertThat(status(metrics + "/quitquitquit")).isEqualTo(404);
+      assertThat(status("http://127.0.0.1:" + adminPort + "/ready")).isEqualTo(200);
+    } finally {
+      dp.close();
+    }
+    assertThat(dp.exitCode()).as(dp.logText()).hasValue(0);
+  }
+
+  private static String body(String url) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    return r.statusCode() == 200 ? r.body() : "HTTP " + r.statusCode();
   }
 
   @Test

@@ -38,6 +38,12 @@ final class BootstrapConfig {
   static final String META_MESH = "meshfed.io/mesh";
   static final String META_NAME = "meshfed.io/name";
 
+  /**
+   * Envoy's admin port, as Kuma's kuma-dp sends it (a string): the zone routes the metrics endpoint
+   * of the mesh's prometheus backend to it.
+   */
+  static final String META_ADMIN_PORT = "dataplane.admin.port";
+
   private static final String HTTP_PROTOCOL_OPTIONS =
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
@@ -114,7 +120,8 @@ final class BootstrapConfig {
                     Struct.newBuilder()
                         .putFields(META_PROXY_TYPE, string(p.proxyType().wireName()))
                         .putFields(META_MESH, string(p.mesh()))
-                        .putFields(META_NAME, string(p.name()))))
+                        .putFields(META_NAME, string(p.name()))
+                        .putFields(META_ADMIN_PORT, string(String.valueOf(p.adminPort())))))
         .setAdmin(Admin.newBuilder().setAddress(address("127.0.0.1", p.adminPort())))
         .setDynamicResources(
             Bootstrap.DynamicResources.newBuilder()

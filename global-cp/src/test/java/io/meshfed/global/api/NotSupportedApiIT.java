@@ -105,12 +105,14 @@ class NotSupportedApiIT {
             """
             type: Mesh
             name: m
-            metrics: {enabledBackend: p, backends: [{name: p, type: prometheus}]}
+            metrics:
+              enabledBackend: p
+              backends: [{name: p, type: prometheus, conf: {aggregate: [{name: a, port: 8000}]}}]
             mtls:
               enabledBackend: ca
               backends: [{name: ca, type: provided, conf: {cert: {secret: c}, key: {secret: k}}}]
             """),
-        "metrics",
+        "metrics.backends[0].conf.aggregate",
         "mtls.backends[0].type");
 
     assertThat(count("TrafficLog") + count("TrafficTrace")).isZero();

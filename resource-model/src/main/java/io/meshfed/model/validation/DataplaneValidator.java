@@ -3,6 +3,7 @@ package io.meshfed.model.validation;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.Tags;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Kuma's Dataplane rules: an address, at least one inbound (or a gateway), {@code kuma.io/service}
@@ -47,6 +48,9 @@ final class DataplaneValidator implements SpecValidator<DataplaneSpec> {
     if (net.admin() != null) {
       Checks.port(nv.field("admin").field("port"), net.admin().port(), false);
     }
+    if (spec.metrics() != null && !spec.metrics().isEmpty()) {
+      metrics(spec.metrics(), net, v.field("metrics"));
+    }
     if (spec.probes() != null) {
       Violations pv = v.field("probes");
       Checks.port(pv.field("port"), spec.probes().port(), true);
@@ -57,6 +61,43 @@ final class DataplaneValidator implements SpecValidator<DataplaneSpec> {
           Checks.port(ev.field("inboundPort"), e.inboundPort(), true);
           Checks.required(ev.field("path"), e.path());
         }
+      }
+    }
+  }
+
+  /**
+   * Kuma's per-dataplane metrics backend {@code {name, type: prometheus, conf}}; its {@code
+   * conf.port} must not be an inbound's port on the dataplane's address.
+   */
+  private static void metrics(
+      Map<String, Object> metrics, DataplaneSpec.Networking net, Violations v) {
+    ConfFields.onlyKnown(v, metrics, List.of("name", "type", "conf"));
+    String type = ConfFields.string(v, metrics, "type", true);
+    if (type != null) {
+      Checks.oneOf(v.field("type"), type, MeshValidator.METRICS_TYPES);
+    }
+    Map<?, ?> conf = ConfFields.mapping(v, metrics, "conf");
+    if (conf == null) {
+      return;
+    }
+    Violations cv = v.field("conf");
+    MeshValidator.prometheusConf(cv, conf);
+    if (!(conf.get("port") instanceof Number port)) {
+      return;
+    }
+    for (int i = 0; i < net.inbound().size(); i++) {
+      DataplaneSpec.Inbound in = net.inbound().get(i);
+      if (in == null || in.port() == null || in.port() != port.longValue()) {
+        continue;
+      }
+      String address = in.address() == null ? net.address() : in.address();
+      if (address == null || address.equals(net.address())) {
+        cv.field("port")
+            .add(
+                port
+                    + " is the port of networking.inbound["
+                    + i
+                    + "] (expected: a port no inbound listens on)");
       }
     }
   }

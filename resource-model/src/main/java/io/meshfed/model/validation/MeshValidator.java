@@ -224,7 +224,7 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
   }
 
   /** Kuma's prometheus backend: {@code port, path, skipMTLS, tags, tls, envoy, aggregate}. */
-  private static void prometheusConf(Violations v, Map<String, Object> conf) {
+  static void prometheusConf(Violations v, Map<?, ?> conf) {
     ConfFields.onlyKnown(
         v, conf, List.of("port", "path", "skipMTLS", "tags", "tls", "envoy", "aggregate"));
     ConfFields.integer(v, conf, "port", 1, 65535);

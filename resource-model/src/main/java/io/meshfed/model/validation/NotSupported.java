@@ -23,6 +23,13 @@ public final class NotSupported {
       "Kuma's Retry has no header matchers and routes get none; use retryOn and"
           + " retriableStatusCodes";
 
+  private static final String PROVIDED_TLS =
+      "the metrics endpoint is plaintext or uses mesh mTLS; use 'activeMTLSBackend' or"
+          + " 'disabled'";
+  private static final String AGGREGATE =
+      "Envoy serves its own metrics only, there is no kuma-dp to merge application metrics;"
+          + " scrape the application directly";
+
   /** What this version refuses. */
   static final List<Rule> STANDARD =
       List.of(
@@ -32,10 +39,10 @@ public final class NotSupported {
           type(
               "TrafficTrace",
               "proxies get no tracing configuration from meshfed, so it would change nothing"),
-          field(
-              "Mesh",
-              "metrics",
-              "proxies get no metrics backend from the mesh; leave 'metrics' out"),
+          value("Mesh", "metrics.backends[].conf.tls.mode", "providedTLS", PROVIDED_TLS),
+          field("Mesh", "metrics.backends[].conf.aggregate", AGGREGATE),
+          value("Dataplane", "metrics.conf.tls.mode", "providedTLS", PROVIDED_TLS),
+          field("Dataplane", "metrics.conf.aggregate", AGGREGATE),
           field(
               "Mesh",
               "logging",

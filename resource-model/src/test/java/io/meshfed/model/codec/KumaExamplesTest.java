@@ -33,8 +33,7 @@ class KumaExamplesTest {
   private static final Map<String, List<String>> REFUSED =
       Map.ofEntries(
           Map.entry(
-              "http-api-put-mesh.json",
-              List.of("metrics", "logging", "tracing", "mtls.backends[1].type")),
+              "http-api-put-mesh.json", List.of("logging", "tracing", "mtls.backends[1].type")),
           Map.entry("mutual-tls-permissive.yaml", List.of("mtls.backends[0].mode")),
           Map.entry("mutual-tls-provided-inline.yaml", List.of("mtls.backends[0].type")),
           Map.entry("mutual-tls-provided.yaml", List.of("mtls.backends[0].type")),

@@ -47,7 +47,7 @@ class NotSupportedTest {
   }
 
   @Test
-  void meshObservabilityBackendsAreRefused() {
+  void meshLoggingAndTracingBackendsAreRefusedMetricsAreAccepted() {
     assertThat(
             violations(
                 """
@@ -63,10 +63,6 @@ class NotSupportedTest {
                 """))
         .containsExactlyInAnyOrder(
             new Violation(
-                "metrics",
-                "not supported yet: proxies get no metrics backend from the mesh; leave"
-                    + " 'metrics' out"),
-            new Violation(
                 "logging",
                 "not supported yet: proxies get no logging backend from the mesh; leave"
                     + " 'logging' out"),
@@ -74,6 +70,71 @@ class NotSupportedTest {
                 "tracing",
                 "not supported yet: proxies get no tracing backend from the mesh; leave"
                     + " 'tracing' out"));
+  }
+
+  @Test
+  void metricsWithProvidedTlsOrAggregateAreRefusedOnMeshAndDataplane() {
+    String providedTls =
+        "'providedTLS' is not supported yet: the metrics endpoint is plaintext or uses mesh mTLS;"
+            + " use 'activeMTLSBackend' or 'disabled'";
+    String aggregate =
+        "not supported yet: Envoy serves its own metrics only, there is no kuma-dp to merge"
+            + " application metrics; scrape the application directly";
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                metrics:
+                  enabledBackend: prom
+                  backends:
+                  - name: prom
+                    type: prometheus
+                    conf:
+                      skipMTLS: false
+                      tls: {mode: providedTLS}
+                      aggregate: [{name: app, port: 8000, path: /metrics}]
+                """))
+        .containsExactlyInAnyOrder(
+            new Violation("metrics.backends[0].conf.tls.mode", providedTls),
+            new Violation("metrics.backends[0].conf.aggregate", aggregate));
+    assertThat(
+            violations(
+                """
+                type: Dataplane
+                mesh: default
+                name: dp
+                networking:
+                  address: 10.0.0.1
+                  inbound: [{port: 8080, tags: {kuma.io/service: web}}]
+                metrics:
+                  type: prometheus
+                  conf:
+                    tls: {mode: providedTLS}
+                    aggregate: [{name: app, port: 8000, path: /metrics}]
+                """))
+        .containsExactlyInAnyOrder(
+            new Violation("metrics.conf.tls.mode", providedTls),
+            new Violation("metrics.conf.aggregate", aggregate));
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                metrics:
+                  enabledBackend: prom
+                  backends:
+                  - name: prom
+                    type: prometheus
+                    conf:
+                      port: 5670
+                      path: /metrics
+                      skipMTLS: false
+                      tags: {kuma.io/service: dataplane-metrics}
+                      tls: {mode: activeMTLSBackend}
+                      envoy: {filterRegex: '^cluster\\.', usedOnly: true}
+                """))
+        .isEmpty();
   }
 
   @Test

@@ -258,6 +258,40 @@ class ValidatorsTest {
   @Nested
   class DataplaneRules {
     @Test
+    void metricsOverrideIsAPrometheusBackendOffTheInboundPorts() {
+      String net =
+          """
+          networking:
+            address: 10.0.0.1
+            inbound:
+            - port: 5670
+              tags: {kuma.io/service: web}
+          """;
+      assertThat(
+              violations(
+                  DP
+                      + net
+                      + "metrics: {type: prometheus, conf: {port: 1234, path: /m, skipMTLS: true}}\n"))
+          .isEmpty();
+      assertThat(
+              violations(
+                  DP + net + "metrics: {type: statsd, conf: {port: 5670, path: m, colour: red}}\n"))
+          .containsExactly(
+              v("metrics.type", "'statsd' (expected: one of [prometheus])"),
+              v(
+                  "metrics.conf.colour",
+                  "unknown field 'colour' (expected one of [aggregate, envoy, path, port,"
+                      + " skipMTLS, tags, tls])"),
+              v("metrics.conf.path", "'m' must start with '/'"),
+              v(
+                  "metrics.conf.port",
+                  "5670 is the port of networking.inbound[0] (expected: a port no inbound"
+                      + " listens on)"));
+      assertThat(violations(DP + net + "metrics: {conf: {}}\n"))
+          .containsExactly(v("metrics.type", "must be defined"));
+    }
+
+    @Test
     void inboundNeedsTheServiceTag() {
       assertThat(
               violations(

@@ -10,6 +10,7 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.EnvoyAdmin;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.store.ResourceStore;
@@ -97,6 +98,8 @@ final class ConfigPublisher implements AutoCloseable {
   private final Executor executor;
   private final ScheduledExecutorService scheduler;
   private final Set<ProxyId> connected = ConcurrentHashMap.newKeySet();
+  // Envoy's admin port of each connected sidecar, from its node metadata
+  private final Map<ProxyId, Integer> adminPorts = new ConcurrentHashMap<>();
   private final AtomicBoolean pending = new AtomicBoolean();
   private final AtomicBoolean viewChanged = new AtomicBoolean(true);
   private final Timer buildTimer;
@@ -149,7 +152,8 @@ final class ConfigPublisher implements AutoCloseable {
   }
 
   /** Builds the config of a proxy whose first stream opened (only its own). */
-  void proxyConnected(ProxyId proxy) {
+  void proxyConnected(ProxyId proxy, Optional<Integer> adminPort) {
+    adminPort.ifPresentOrElse(p -> adminPorts.put(proxy, p), () -> adminPorts.remove(proxy));
     connected.add(proxy);
     rebuildProxy(proxy);
   }
@@ -157,6 +161,7 @@ final class ConfigPublisher implements AutoCloseable {
   /** Forgets a proxy whose last stream closed, and removes its snapshot from the cache. */
   void proxyDisconnected(ProxyId proxy) {
     connected.remove(proxy);
+    adminPorts.remove(proxy);
     if (!closed) {
       executor.execute(() -> forget(proxy, 1));
     }
@@ -424,6 +429,7 @@ final class ConfigPublisher implements AutoCloseable {
     if (dataplane.isEmpty()) {
       return Optional.of(ProxyConfig.empty());
     }
+    dataplane = dataplane.map(d -> withAdminPort(d, adminPorts.get(proxy)));
     if (!mesh.mtlsEnabled()) {
       return Optional.of(SidecarGenerator.generate(mesh, dataplane.get(), Optional.empty()));
     }
@@ -432,6 +438,33 @@ final class ConfigPublisher implements AutoCloseable {
       return Optional.empty(); // issuing; the rebuild after it publishes
     }
     return Optional.of(SidecarGenerator.generate(mesh, dataplane.get(), identity));
+  }
+
+  /**
+   * The Dataplane with {@code networking.admin.port} set to the port its Envoy reported in the node
+   * metadata, which wins over the resource's: that is where the admin API listens.
+   */
+  static Resource withAdminPort(Resource dataplane, Integer adminPort) {
+    DataplaneSpec spec = dataplane.spec(DataplaneSpec.class);
+    DataplaneSpec.Networking net = spec.networking();
+    if (adminPort == null
+        || net == null
+        || (net.admin() != null && adminPort.equals(net.admin().port()))) {
+      return dataplane;
+    }
+    return dataplane.withSpec(
+        new DataplaneSpec(
+            new DataplaneSpec.Networking(
+                net.address(),
+                net.advertisedAddress(),
+                net.inbound(),
+                net.outbound(),
+                net.gateway(),
+                net.transparentProxying(),
+                new EnvoyAdmin(adminPort)),
+            spec.metrics(),
+            spec.probes(),
+            spec.envoy()));
   }
 
   /**

@@ -28,8 +28,16 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
   private static final Logger log = LoggerFactory.getLogger(ProxyStreams.class);
 
   /** Told when a proxy's first stream opens and its last one closes, and on every change. */
+  /** The node metadata field with Envoy's admin port (Kuma's name). */
+  static final String ADMIN_PORT = "dataplane.admin.port";
+
   interface Listener {
-    void onConnected(ProxyId proxy);
+    /**
+     * The first stream of {@code proxy} opened.
+     *
+     * @param adminPort Envoy's admin port from the node metadata {@code dataplane.admin.port}
+     */
+    void onConnected(ProxyId proxy, Optional<Integer> adminPort);
 
     void onDisconnected(ProxyId proxy, Subscription last);
 
@@ -155,10 +163,32 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
     log.info("zone={} {}: xDS stream {} opened (Envoy {})", zone, proxy, streamId, envoyVersion);
     if (open == 1) {
       connected.incrementAndGet();
-      listener.onConnected(proxy);
+      listener.onConnected(proxy, adminPort(request.getNode()));
     }
     listener.onChanged(s);
     return s;
+  }
+
+  /**
+   * {@code dataplane.admin.port} of the node metadata (a string, as kuma-dp sends it, or a number),
+   * when it is a port.
+   */
+  static Optional<Integer> adminPort(io.envoyproxy.envoy.config.core.v3.Node node) {
+    com.google.protobuf.Value v = node.getMetadata().getFieldsMap().get(ADMIN_PORT);
+    if (v == null) {
+      return Optional.empty();
+    }
+    int port;
+    if (v.hasNumberValue()) {
+      port = (int) v.getNumberValue();
+    } else {
+      try {
+        port = Integer.parseInt(v.getStringValue().strip());
+      } catch (NumberFormatException e) {
+        return Optional.empty();
+      }
+    }
+    return port >= 1 && port <= 65535 ? Optional.of(port) : Optional.empty();
   }
 
   private static String versionString(io.envoyproxy.envoy.config.core.v3.BuildVersion v) {

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -141,8 +142,8 @@ public final class XdsServer implements AutoCloseable {
             meters,
             new ProxyStreams.Listener() {
               @Override
-              public void onConnected(ProxyId proxy) {
-                publisher.proxyConnected(proxy);
+              public void onConnected(ProxyId proxy, Optional<Integer> adminPort) {
+                publisher.proxyConnected(proxy, adminPort);
               }
 
               @Override

@@ -64,6 +64,8 @@ import java.util.Set;
  *       zone), one locality per zone, priority 0.
  *   <li><b>Secrets</b> (mTLS only): {@code identity_cert:<mesh>} (certificate chain and key) and
  *       {@code mesh_ca:<mesh>} (trusted CA).
+ *   <li><b>Metrics</b>: the Prometheus endpoint {@code kuma:metrics:prometheus} when the mesh
+ *       enables a prometheus metrics backend (see {@link PrometheusEndpoint}).
  *   <li><b>ProxyTemplate</b>, last, on all of the above: see {@link ProxyTemplates}.
  * </ul>
  *
@@ -183,6 +185,13 @@ public final class SidecarGenerator {
       clusters.put(key.name(), cluster.build());
       endpoints.add(Endpoints.of(state, key, key.name()));
     }
+
+    PrometheusEndpoint.build(state, dataplane)
+        .ifPresent(
+            p -> {
+              listeners.add(p.listener());
+              clusters.put(p.adminCluster().getName(), p.adminCluster());
+            });
 
     List<Secret> secrets = identity.map(id -> secrets(mesh, id)).orElse(List.of());
     ProxyConfig generated =

@@ -47,7 +47,8 @@ final class Scenarios {
             LbModifyScenarios.all(),
             FaultScenarios.all(),
             HttpPolicyScenarios.all(),
-            ProxyTemplateScenarios.all())
+            ProxyTemplateScenarios.all(),
+            MetricsScenarios.all())
         .flatMap(s -> s);
   }
 
