@@ -5,7 +5,6 @@ import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.Authorizer;
 import io.meshfed.api.auth.Principal;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,15 +28,13 @@ import org.slf4j.LoggerFactory;
  */
 final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-  private static final Set<String> KNOWN_METHODS =
-      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
   /** Seconds a client is asked to wait after a 503. */
   static final String RETRY_AFTER_SECONDS = "1";
 
   private final List<ApiRoute> routes;
   private final ObjectMapper json;
-  private final MeterRegistry meters;
+  private final HttpMetrics http;
   private final Authenticator authenticator;
   private final Authorizer authorizer;
 
@@ -66,7 +62,7 @@ final class Dispatcher {
       Authorizer authorizer) {
     this.routes = List.copyOf(routes);
     this.json = json;
-    this.meters = meters;
+    this.http = new HttpMetrics(meters);
     this.authenticator = authenticator;
     this.authorizer = authorizer;
   }
@@ -177,14 +173,13 @@ final class Dispatcher {
   /** A response ready for the wire. */
   record Encoded(int status, String contentType, Map<String, String> headers, byte[] body) {}
 
+  /** Counts a request to {@code route} as in flight until {@link #record}. */
+  void started(String route) {
+    http.started(route);
+  }
+
   void record(String method, String route, int status, long startNanos) {
-    Timer.builder("http.server.requests")
-        .description("HTTP requests served by the REST API")
-        .tag("method", KNOWN_METHODS.contains(method) ? method : "OTHER")
-        .tag("route", route)
-        .tag("status", Integer.toString(status))
-        .register(meters)
-        .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    http.finished(route, method, status, startNanos);
   }
 
   /** Non-empty path segments, percent-decoded ({@code +} stays a plus sign in paths). */
