@@ -16,6 +16,8 @@ import io.meshfed.api.auth.UserTokenRevocations;
 import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
+import io.meshfed.api.metrics.ControlPlaneMeters;
+import io.meshfed.api.metrics.MeteredStore;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSink;
@@ -98,6 +100,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
+  private ControlPlaneMeters processMeters;
   private ExecutorService executor;
   private ScheduledExecutorService scheduler;
   private WatchedGlobalSecrets userTokenSecrets;
@@ -120,7 +123,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   public ZoneControlPlane(
       ZoneConfig config, ResourceStore store, Clock clock, KdsClientOptions kdsOptions) {
     this.config = Objects.requireNonNull(config, "config");
-    this.store = Objects.requireNonNull(store, "store");
+    this.store = MeteredStore.wrap(Objects.requireNonNull(store, "store"), meters);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
     this.instanceId =
@@ -154,6 +157,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       throw new IllegalStateException("zone control plane " + config.zone() + " already started");
     }
     started = true;
+    processMeters = ControlPlaneMeters.bind(meters, "zone", version(), instanceId);
     log.info(
         "zone={}: zone control plane {} (version {}) configuration:\n{}",
         config.zone(),
@@ -429,6 +433,9 @@ public final class ZoneControlPlane implements AutoCloseable {
     ready.set(false);
     stopParts();
     store.close();
+    if (processMeters != null) {
+      processMeters.close();
+    }
     meters.close();
     log.info("zone={}: zone control plane {} stopped", config.zone(), instanceId);
   }
