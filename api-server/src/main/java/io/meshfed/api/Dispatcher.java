@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Routing, independent of the HTTP server: decodes the path, picks the first route whose template
  * fits ({@link #match}), runs it and renders failures as error bodies ({@link #serve}), encodes the
- * answer ({@link #encode}) and times every request as {@code http_server_requests{method, route,
- * status}} ({@link #record}). Every request but the public ones is authenticated and authorized
+ * answer ({@link #encode}) and times every request as Kuma's {@code
+ * api_server_http_request_duration_seconds{handler, method, code}} ({@link #record}). Every request but the public ones is authenticated and authorized
  * before its route runs or its 404/405 is told, so that a refused caller learns nothing about
  * paths.
  */
