@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * Routing, independent of the HTTP server: decodes the path, picks the first route whose template
  * fits ({@link #match}), runs it and renders failures as error bodies ({@link #serve}), encodes the
  * answer ({@link #encode}) and times every request as Kuma's {@code
- * api_server_http_request_duration_seconds{handler, method, code}} ({@link #record}). Every request but the public ones is authenticated and authorized
- * before its route runs or its 404/405 is told, so that a refused caller learns nothing about
- * paths.
+ * api_server_http_request_duration_seconds{handler, method, code}} ({@link #record}). Every request
+ * but the public ones is authenticated and authorized before its route runs or its 404/405 is told,
+ * so that a refused caller learns nothing about paths.
  */
 final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
