@@ -160,7 +160,7 @@ class ControlPlaneMetricsIT {
         .contains("jvm_threads_live_threads ")
         .contains("process_files_open_files ")
         .containsPattern(
-            "cp_info\\{instance_id=\"[^\"]+\",mode=\"global\",product=\"meshfed\",version=\"[^\"]+\"\\} 1")
+            "cp_info\\{cluster_id=\"[0-9a-f-]{36}\",instance_id=\"[^\"]+\",mode=\"global\",product=\"meshfed\",version=\"[^\"]+\"\\} 1")
         .contains("store_bucket{operation=\"create\",resource_type=\"Mesh\",le=\"0.005\"}")
         .contains("store_count{operation=\"list\",")
         .containsPattern(
@@ -182,7 +182,7 @@ class ControlPlaneMetricsIT {
         .contains("jvm_memory_used_bytes{")
         .contains("process_cpu_usage ")
         .containsPattern(
-            "cp_info\\{instance_id=\"[^\"]+\",mode=\"zone\",product=\"meshfed\",version=\"[^\"]+\"\\} 1")
+            "cp_info\\{cluster_id=\"\",instance_id=\"[^\"]+\",mode=\"zone\",product=\"meshfed\",version=\"[^\"]+\"\\} 1")
         .contains("store_bucket{operation=\"create\",resource_type=\"Mesh\",le=\"0.005\"}")
         .contains(
             "api_server_http_request_duration_seconds_bucket{code=\"200\",handler=\"/{type}/{name}\",method=\"GET\"");

@@ -162,10 +162,10 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (api != null) {
       throw new IllegalStateException("global control plane already started");
     }
-    processMeters = ControlPlaneMeters.bind(meters, "global", version(), instanceId);
     kdsScheduler =
         Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
     loadZoneSecurity();
+    processMeters = ControlPlaneMeters.bind(meters, "global", version(), instanceId, clusterId);
     loadApiSecurity();
     KdsServerOptions options =
         kdsOptions.withSettings(

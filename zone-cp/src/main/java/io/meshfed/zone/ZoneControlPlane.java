@@ -157,7 +157,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       throw new IllegalStateException("zone control plane " + config.zone() + " already started");
     }
     started = true;
-    processMeters = ControlPlaneMeters.bind(meters, "zone", version(), instanceId);
+    processMeters = ControlPlaneMeters.bind(meters, "zone", version(), instanceId, "");
     log.info(
         "zone={}: zone control plane {} (version {}) configuration:\n{}",
         config.zone(),

@@ -14,7 +14,8 @@ import java.util.Objects;
 /**
  * The process-wide meters of a control plane: Micrometer's JVM, process and system binders ({@code
  * jvm_*}, {@code process_*}, {@code system_*}) and Kuma's {@code cp_info} gauge, labelled with the
- * product, the mode, the version and the instance id.
+ * product, the mode, the version, the instance id and the cluster id (global's store identity;
+ * empty, hence absent for Prometheus, on a zone).
  *
  * <p>{@code cp_info} is registered with the Prometheus client directly: Micrometer's Prometheus
  * naming drops an {@code _info} suffix from gauge names. {@link #close()} stops the GC notification
@@ -33,9 +34,14 @@ public final class ControlPlaneMeters implements AutoCloseable {
    * @param mode {@code global} or {@code zone}
    * @param version the control plane's version
    * @param instanceId this process's instance id
+   * @param clusterId global's cluster id, or {@code ""}
    */
   public static ControlPlaneMeters bind(
-      PrometheusMeterRegistry meters, String mode, String version, String instanceId) {
+      PrometheusMeterRegistry meters,
+      String mode,
+      String version,
+      String instanceId,
+      String clusterId) {
     Objects.requireNonNull(meters, "meters");
     new JvmMemoryMetrics().bindTo(meters);
     new JvmThreadMetrics().bindTo(meters);
@@ -48,13 +54,14 @@ public final class ControlPlaneMeters implements AutoCloseable {
     Info.builder()
         .name("cp_info")
         .help("Information about this control plane; the value is always 1")
-        .labelNames("product", "mode", "version", "instance_id")
+        .labelNames("product", "mode", "version", "instance_id", "cluster_id")
         .register(meters.getPrometheusRegistry())
         .addLabelValues(
             "meshfed",
             Objects.requireNonNull(mode, "mode"),
             Objects.requireNonNull(version, "version"),
-            Objects.requireNonNull(instanceId, "instanceId"));
+            Objects.requireNonNull(instanceId, "instanceId"),
+            Objects.requireNonNull(clusterId, "clusterId"));
     return new ControlPlaneMeters(gc);
   }
 

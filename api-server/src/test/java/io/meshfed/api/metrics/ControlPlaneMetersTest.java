@@ -10,7 +10,8 @@ class ControlPlaneMetersTest {
   @Test
   void exposesJvmProcessMetricsAndCpInfo() {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (ControlPlaneMeters bound = ControlPlaneMeters.bind(meters, "zone", "1.2.3", "host-1")) {
+    try (ControlPlaneMeters bound =
+        ControlPlaneMeters.bind(meters, "global", "1.2.3", "host-1", "c-42")) {
       System.gc();
       String text = meters.scrape();
       assertThat(text)
@@ -24,7 +25,7 @@ class ControlPlaneMetersTest {
           .contains("jvm_gc_")
           .contains("# TYPE cp_info gauge")
           .contains(
-              "cp_info{instance_id=\"host-1\",mode=\"zone\",product=\"meshfed\",version=\"1.2.3\"}"
+              "cp_info{cluster_id=\"c-42\",instance_id=\"host-1\",mode=\"global\",product=\"meshfed\",version=\"1.2.3\"}"
                   + " 1");
     }
   }
