@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Times every store call as Kuma does ({@code pkg/metrics/store}): the histogram {@code store} in
@@ -69,7 +70,7 @@ public final class MeteredStore extends ForwardingStore {
   }
 
   private <T> CompletableFuture<T> timed(
-      String operation, String type, java.util.function.Supplier<CompletableFuture<T>> call) {
+      String operation, String type, Supplier<CompletableFuture<T>> call) {
     long start = nanoTime.getAsLong();
     CompletableFuture<T> future;
     try {
