@@ -5,7 +5,6 @@ import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.Authorizer;
 import io.meshfed.api.auth.Principal;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -16,29 +15,26 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Routing, independent of the HTTP server: decodes the path, picks the first route whose template
  * fits ({@link #match}), runs it and renders failures as error bodies ({@link #serve}), encodes the
- * answer ({@link #encode}) and times every request as {@code http_server_requests{method, route,
- * status}} ({@link #record}). Every request but the public ones is authenticated and authorized
- * before its route runs or its 404/405 is told, so that a refused caller learns nothing about
- * paths.
+ * answer ({@link #encode}) and times every request as Kuma's {@code
+ * api_server_http_request_duration_seconds{handler, method, code}} ({@link #record}). Every request
+ * but the public ones is authenticated and authorized before its route runs or its 404/405 is told,
+ * so that a refused caller learns nothing about paths.
  */
 final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-  private static final Set<String> KNOWN_METHODS =
-      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
   /** Seconds a client is asked to wait after a 503. */
   static final String RETRY_AFTER_SECONDS = "1";
 
   private final List<ApiRoute> routes;
   private final ObjectMapper json;
-  private final MeterRegistry meters;
+  private final HttpMetrics http;
   private final Authenticator authenticator;
   private final Authorizer authorizer;
 
@@ -66,7 +62,7 @@ final class Dispatcher {
       Authorizer authorizer) {
     this.routes = List.copyOf(routes);
     this.json = json;
-    this.meters = meters;
+    this.http = new HttpMetrics(meters);
     this.authenticator = authenticator;
     this.authorizer = authorizer;
   }
@@ -177,14 +173,13 @@ final class Dispatcher {
   /** A response ready for the wire. */
   record Encoded(int status, String contentType, Map<String, String> headers, byte[] body) {}
 
+  /** Counts a request to {@code route} as in flight until {@link #record}. */
+  void started(String route) {
+    http.started(route);
+  }
+
   void record(String method, String route, int status, long startNanos) {
-    Timer.builder("http.server.requests")
-        .description("HTTP requests served by the REST API")
-        .tag("method", KNOWN_METHODS.contains(method) ? method : "OTHER")
-        .tag("route", route)
-        .tag("status", Integer.toString(status))
-        .register(meters)
-        .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    http.finished(route, method, status, startNanos);
   }
 
   /** Non-empty path segments, percent-decoded ({@code +} stays a plus sign in paths). */

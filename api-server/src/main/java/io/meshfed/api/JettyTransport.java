@@ -64,6 +64,9 @@ final class JettyTransport extends Handler.Abstract {
     String method = request.getMethod().toUpperCase(Locale.ROOT);
     InetSocketAddress local = inet(request.getConnectionMetaData().getLocalSocketAddress());
     String refusal = hosts.refusal(request.getHeaders().get(HttpHeader.HOST), local);
+    Dispatcher.Match match = dispatcher.match(method, request.getHttpURI().getPath());
+    // every path below ends in write(), which records the request under the same handler
+    dispatcher.started(refusal != null ? "unmatched" : match.routeTag());
     if (refusal != null) {
       log.debug("{} {}: refused: {}", method, request.getHttpURI().getPath(), refusal);
       ApiException misdirected = new ApiException(421, "Misdirected Request", refusal);
@@ -78,7 +81,6 @@ final class JettyTransport extends Handler.Abstract {
           start);
       return true;
     }
-    Dispatcher.Match match = dispatcher.match(method, request.getHttpURI().getPath());
     ApiRequest apiRequest;
     try {
       requireSupportedBody(request);

@@ -74,11 +74,15 @@ class SystemEndpointsIT {
       assertThat(metrics.headers().firstValue("Content-Type"))
           .hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
       assertThat(metrics.body())
-          .contains("http_server_requests_seconds_count")
-          .contains("route=\"/{type}/{name}\"")
-          .contains("route=\"/meshes/{mesh}/{type}/{name}\"")
-          .contains("status=\"404\"")
-          .doesNotContain("route=\"/meshes/default")
+          .contains("api_server_http_request_duration_seconds_count")
+          .contains("api_server_http_request_duration_seconds_bucket")
+          .contains("handler=\"/{type}/{name}\"")
+          .contains("handler=\"/meshes/{mesh}/{type}/{name}\"")
+          .contains("code=\"404\"")
+          .doesNotContain("handler=\"/meshes/default")
+          .contains("api_server_http_requests_inflight{handler=\"/metrics\"} 1.0")
+          .contains(
+              "api_server_http_requests_inflight{handler=\"/meshes/{mesh}/{type}/{name}\"} 0.0")
           .contains("api_store_operations_seconds_count");
     }
   }

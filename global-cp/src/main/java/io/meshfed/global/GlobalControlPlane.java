@@ -13,6 +13,8 @@ import io.meshfed.api.auth.UserTokenRevocations;
 import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
+import io.meshfed.api.metrics.ControlPlaneMeters;
+import io.meshfed.api.metrics.MeteredStore;
 import io.meshfed.global.api.CrossZoneRouteWarnings;
 import io.meshfed.global.api.RemoteInspectEndpoints;
 import io.meshfed.global.api.SyncEndpoints;
@@ -92,6 +94,7 @@ public final class GlobalControlPlane implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
+  private ControlPlaneMeters processMeters;
   private final KdsServerOptions kdsOptions;
   private ApiServer api;
   private final boolean secureKds;
@@ -138,7 +141,7 @@ public final class GlobalControlPlane implements AutoCloseable {
       boolean secureKds) {
     this.secureKds = secureKds;
     this.config = Objects.requireNonNull(config, "config");
-    this.store = Objects.requireNonNull(store, "store");
+    this.store = MeteredStore.wrap(Objects.requireNonNull(store, "store"), meters);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
     this.instanceId = Processes.hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -164,6 +167,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     kdsScheduler =
         Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
     loadZoneSecurity();
+    processMeters = ControlPlaneMeters.bind(meters, "global", version(), instanceId, clusterId);
     loadApiSecurity();
     KdsServerOptions options =
         kdsOptions.withSettings(
@@ -460,6 +464,9 @@ public final class GlobalControlPlane implements AutoCloseable {
       kdsScheduler.shutdownNow();
     }
     store.close();
+    if (processMeters != null) {
+      processMeters.close();
+    }
     meters.close();
     log.info("global control plane {} stopped", instanceId);
   }

@@ -67,7 +67,7 @@ class GlobalControlPlaneIT {
 
     HttpResponse<String> metrics =
         send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build());
-    assertThat(metrics.body()).contains("http_server_requests_seconds_count");
+    assertThat(metrics.body()).contains("api_server_http_request_duration_seconds_count");
 
     cp.close();
     assertThat(cp.isReady()).isFalse();

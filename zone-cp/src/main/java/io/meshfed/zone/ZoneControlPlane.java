@@ -18,6 +18,8 @@ import io.meshfed.api.auth.UserTokenRevocations;
 import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
+import io.meshfed.api.metrics.ControlPlaneMeters;
+import io.meshfed.api.metrics.MeteredStore;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSink;
@@ -104,6 +106,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
+  private ControlPlaneMeters processMeters;
   private ExecutorService executor;
   private ScheduledExecutorService scheduler;
   private WatchedGlobalSecrets userTokenSecrets;
@@ -127,7 +130,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   public ZoneControlPlane(
       ZoneConfig config, ResourceStore store, Clock clock, KdsClientOptions kdsOptions) {
     this.config = Objects.requireNonNull(config, "config");
-    this.store = Objects.requireNonNull(store, "store");
+    this.store = MeteredStore.wrap(Objects.requireNonNull(store, "store"), meters);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
     this.instanceId =
@@ -172,6 +175,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       throw new IllegalStateException("zone control plane " + config.zone() + " already started");
     }
     started = true;
+    processMeters = ControlPlaneMeters.bind(meters, "zone", version(), instanceId, "");
     log.info(
         "zone={}: zone control plane {} (version {}) configuration:\n{}",
         config.zone(),
@@ -460,6 +464,9 @@ public final class ZoneControlPlane implements AutoCloseable {
     ready.set(false);
     stopParts();
     store.close();
+    if (processMeters != null) {
+      processMeters.close();
+    }
     meters.close();
     log.info("zone={}: zone control plane {} stopped", config.zone(), instanceId);
   }

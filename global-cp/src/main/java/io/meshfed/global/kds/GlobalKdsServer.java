@@ -19,6 +19,7 @@ import io.meshfed.kds.KdsSink;
 import io.meshfed.kds.KdsSource;
 import io.meshfed.kds.KdsStreamListener;
 import io.meshfed.kds.KdsSyncService;
+import io.meshfed.kds.metrics.GrpcServerMetrics;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ResourceStore;
@@ -71,6 +72,7 @@ public final class GlobalKdsServer implements AutoCloseable {
   private final ZoneLiveness liveness;
   private final SyncStatus syncStatus;
   private final KdsMetrics metrics;
+  private final GrpcServerMetrics grpcMetrics;
   private final KdsRuntime runtime;
   private final ZoneCallGuard guard;
   private final MeshCaAuthority meshCa;
@@ -136,6 +138,7 @@ public final class GlobalKdsServer implements AutoCloseable {
         new ZoneInsightTracker(store, clock, scheduler, options.insightFlushInterval(), instanceId);
     this.syncStatus = new SyncStatus(registry, envelope, clock);
     this.metrics = new KdsMetrics(meters);
+    this.grpcMetrics = new GrpcServerMetrics(meters);
     this.runtime =
         new KdsRuntime(
             envelope,
@@ -274,6 +277,7 @@ public final class GlobalKdsServer implements AutoCloseable {
     List<ServerInterceptor> outer = new ArrayList<>(options.interceptors());
     Collections.reverse(outer);
     chain.addAll(outer); // ServerInterceptors runs the last one first
+    chain.add(grpcMetrics); // outermost: refused calls are counted too
     bossGroup = new NioEventLoopGroup(1, Processes.daemonThreads("meshfed-kds-accept"));
     workerGroup = new NioEventLoopGroup(0, Processes.daemonThreads("meshfed-kds-io"));
     NettyServerBuilder b =

@@ -104,6 +104,7 @@ final class ConfigPublisher implements AutoCloseable {
   private final AtomicBoolean viewChanged = new AtomicBoolean(true);
   private final Timer buildTimer;
   private final Counter proxyBuilds;
+  private final XdsGenerationMetrics generation;
   // Touched only from executor (one build at a time):
   private final Map<ProxyId, Map<String, String>> published = new HashMap<>();
   private View current;
@@ -146,6 +147,7 @@ final class ConfigPublisher implements AutoCloseable {
         Counter.builder("xds_proxy_configs_built_total")
             .description("Proxy configs generated, in full rebuilds and for single proxies")
             .register(meters);
+    this.generation = new XdsGenerationMetrics(meters, System::nanoTime);
     Gauge.builder("xds_workload_identities", identities, Map::size)
         .description("Workload certificates held for proxies whose Dataplane exists")
         .register(meters);
@@ -194,7 +196,8 @@ final class ConfigPublisher implements AutoCloseable {
             return; // gone, or the full rebuild once the view is ready includes it
           }
           try {
-            publish(proxy, currentView());
+            View v = currentView();
+            generation.observe(proxy.kind(), () -> publish(proxy, v));
           } catch (RuntimeException e) {
             log.error(
                 "zone={} {}: building its config failed; it keeps its last one", zone, proxy, e);
@@ -260,7 +263,7 @@ final class ConfigPublisher implements AutoCloseable {
       int changed = 0;
       for (ProxyId proxy : List.copyOf(connected)) {
         try {
-          if (publish(proxy, v)) {
+          if (generation.observe(proxy.kind(), () -> publish(proxy, v))) {
             changed++;
           }
         } catch (RuntimeException e) {

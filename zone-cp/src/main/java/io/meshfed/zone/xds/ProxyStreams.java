@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
@@ -77,6 +78,10 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
     this.meters = meters;
     this.listener = listener;
     meters.gauge("xds_proxies_connected", List.of(), connected, AtomicInteger::get);
+    // Kuma's name; counts the streams whose first request named their proxy
+    Gauge.builder("xds_streams_active", streams, Map::size)
+        .description("Open xDS streams of identified proxies")
+        .register(meters);
   }
 
   /** The proxies with at least one open stream. */

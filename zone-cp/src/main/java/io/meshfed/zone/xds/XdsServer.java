@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.meshfed.kds.metrics.GrpcServerMetrics;
 import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.store.ResourceStore;
@@ -63,6 +64,7 @@ public final class XdsServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final DataplaneAuthenticator authenticator;
   private final StreamGuard guard;
+  private final GrpcServerMetrics grpcMetrics;
   private Server server;
   private ScheduledFuture<?> recheckTimer;
   private Closeable revocationWatch;
@@ -114,6 +116,7 @@ public final class XdsServer implements AutoCloseable {
     this.scheduler = scheduler;
     this.authenticator = dataplaneTokens;
     this.guard = dataplaneTokens == null ? null : new StreamGuard(zone, dataplaneTokens, meters);
+    this.grpcMetrics = new GrpcServerMetrics(meters);
     this.buildExecutor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -190,7 +193,8 @@ public final class XdsServer implements AutoCloseable {
               .addService(
                   ServerInterceptors.intercept(
                       new ClosableAds(discovery.getAggregatedDiscoveryServiceImpl()),
-                      new XdsCredentials()))
+                      new XdsCredentials(),
+                      grpcMetrics))
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .maxInboundMessageSize(16 * 1024 * 1024)

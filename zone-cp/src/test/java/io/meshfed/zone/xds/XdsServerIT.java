@@ -130,6 +130,42 @@ class XdsServerIT {
         .map(r -> r.spec(DataplaneInsightSpec.class));
   }
 
+  private double count(String name, String... tags) {
+    return meters.find(name).tags(tags).counters().stream().mapToDouble(c -> c.count()).sum();
+  }
+
+  @Test
+  void xdsServerCountsGrpcCallsGenerationsAndStreamsUnderKumasNames() throws Exception {
+    String[] ads = {
+      "grpc_service",
+      "envoy.service.discovery.v3.AggregatedDiscoveryService",
+      "grpc_method",
+      "StreamAggregatedResources",
+      "grpc_type",
+      "bidi_stream"
+    };
+    try (SimulatedEnvoy web =
+        SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+      assertThat(count("grpc_server_started", ads)).isEqualTo(1);
+      assertThat(count("grpc_server_msg_received", ads)).isGreaterThanOrEqualTo(2);
+      assertThat(count("grpc_server_msg_sent", ads)).isGreaterThanOrEqualTo(1);
+      assertThat(meters.get("xds_streams_active").gauge().value()).isEqualTo(1);
+      assertThat(
+              meters
+                  .get("xds_generation")
+                  .tag("proxy_type", "dataplane")
+                  .tag("result", "changed")
+                  .summary()
+                  .count())
+          .isGreaterThanOrEqualTo(1);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> count("grpc_server_handled", ads) == 1);
+    assertThat(meters.get("xds_streams_active").gauge().value()).isZero();
+  }
+
   @Test
   void proxyGetsItsConfigAndFollowsChangesAndInsightRecordsAcks() throws Exception {
     try (SimulatedEnvoy web =

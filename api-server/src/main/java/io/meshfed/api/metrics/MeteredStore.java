@@ -1,0 +1,106 @@
+package io.meshfed.api.metrics;
+
+import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
+import io.meshfed.store.ConflictException;
+import io.meshfed.store.ForwardingStore;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.ResourcePage;
+import io.meshfed.store.ResourceStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Times every store call as Kuma does ({@code pkg/metrics/store}): the histogram {@code store} in
+ * seconds, labelled {@code operation} ({@code create}, {@code update}, {@code delete}, {@code get},
+ * {@code list}) and {@code resource_type}, failed calls included, and the counter {@code
+ * store_conflicts_total} labelled {@code resource_type} for writes refused on a version conflict.
+ *
+ * <p>{@code store} is a Micrometer distribution summary fed with seconds, not a timer: a Prometheus
+ * timer would be exposed as {@code store_seconds}. Stateless; safe from any thread.
+ */
+public final class MeteredStore extends ForwardingStore {
+  /** Prometheus's {@code DefBuckets}, in seconds, which Kuma's {@code store} histogram uses. */
+  static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+  private final MeterRegistry meters;
+  private final LongSupplier nanoTime;
+
+  MeteredStore(ResourceStore delegate, MeterRegistry meters, LongSupplier nanoTime) {
+    super(delegate);
+    this.meters = Objects.requireNonNull(meters, "meters");
+    this.nanoTime = nanoTime;
+  }
+
+  /** {@code store} with every call timed into {@code meters}. */
+  public static ResourceStore wrap(ResourceStore store, MeterRegistry meters) {
+    return new MeteredStore(store, meters, System::nanoTime);
+  }
+
+  @Override
+  public CompletableFuture<Resource> create(Resource resource) {
+    return timed("create", resource.type(), () -> delegate().create(resource));
+  }
+
+  @Override
+  public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
+    return timed("update", resource.type(), () -> delegate().update(resource, expectedVersion));
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+    return timed("delete", key.type(), () -> delegate().delete(key, expectedVersion));
+  }
+
+  @Override
+  public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
+    return timed("get", key.type(), () -> delegate().get(key));
+  }
+
+  @Override
+  public CompletableFuture<ResourcePage> list(ListQuery query) {
+    return timed("list", query.type(), () -> delegate().list(query));
+  }
+
+  private <T> CompletableFuture<T> timed(
+      String operation, String type, Supplier<CompletableFuture<T>> call) {
+    long start = nanoTime.getAsLong();
+    CompletableFuture<T> future;
+    try {
+      future = call.get();
+    } catch (RuntimeException e) {
+      observe(operation, type, start);
+      throw e;
+    }
+    future.whenComplete(
+        (value, failure) -> {
+          observe(operation, type, start);
+          Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+          if (cause instanceof ConflictException) {
+            Counter.builder("store_conflicts")
+                .description("Store writes refused because the resource changed meanwhile")
+                .tag("resource_type", type)
+                .register(meters)
+                .increment();
+          }
+        });
+    return future;
+  }
+
+  private void observe(String operation, String type, long start) {
+    DistributionSummary.builder("store")
+        .description("Duration of store operations in seconds")
+        .tag("operation", operation)
+        .tag("resource_type", type)
+        .serviceLevelObjectives(BUCKETS)
+        .register(meters)
+        .record((nanoTime.getAsLong() - start) / 1e9);
+  }
+}

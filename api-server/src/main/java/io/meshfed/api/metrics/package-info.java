@@ -1,0 +1,2 @@
+/** Meters shared by the global and zone control planes. */
+package io.meshfed.api.metrics;
