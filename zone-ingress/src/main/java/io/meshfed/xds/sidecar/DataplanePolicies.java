@@ -20,6 +20,8 @@ import java.util.Set;
  * Permissions} for the inbound rules), in the attachments Kuma's inspect API uses:
  *
  * <ul>
+ *   <li>{@code dataplane} {@code <name>}, first and only when one applies: the ProxyTemplate chosen
+ *       for the whole proxy ({@link ProxyTemplates#select}).
  *   <li>{@code inbound} {@code <address>:<port>:<servicePort>}: the TrafficPermissions that become
  *       the inbound's RBAC policies (mTLS meshes only: without mTLS nothing is enforced, and none
  *       is listed).
@@ -35,6 +37,7 @@ import java.util.Set;
 public final class DataplanePolicies {
   /** Where policies attach: Kuma's attachment types. */
   public enum Kind {
+    DATAPLANE("dataplane"),
     INBOUND("inbound"),
     OUTBOUND("outbound"),
     SERVICE("service");
@@ -120,6 +123,22 @@ public final class DataplanePolicies {
               + Inbounds.servicePort(in);
       out.add(new Attachment(Kind.INBOUND, name, in.service(), matched));
     }
+
+    ProxyTemplates.select(state, inboundTagSets)
+        .ifPresent(
+            t ->
+                out.add(
+                    0,
+                    new Attachment(
+                        Kind.DATAPLANE,
+                        dataplane.name(),
+                        spec.inbounds().stream()
+                            .filter(Objects::nonNull)
+                            .map(DataplaneSpec.Inbound::service)
+                            .filter(Objects::nonNull)
+                            .findFirst()
+                            .orElse(""),
+                        Map.of(StandardTypes.PROXY_TEMPLATE, List.of(t)))));
 
     OutboundPolicies policies = OutboundPolicies.of(state, inboundTagSets);
     Set<String> services = new LinkedHashSet<>();

@@ -140,6 +140,36 @@ class DataplanePoliciesTest {
   }
 
   @Test
+  void theProxyTemplateThatAppliesIsNamedOnTheDataplaneFirstAndNoneWithout() {
+    Resource template =
+        ProxyTemplateScenarios.template(
+            """
+            type: ProxyTemplate
+            mesh: default
+            name: web-template
+            selectors: [{match: {kuma.io/service: web}}]
+            conf:
+              imports: [default-proxy]
+              modifications:
+              - cluster: {operation: patch, match: {origin: outbound}, value: 'connectTimeout: 7s'}
+            """);
+    MeshState without = ProxyTemplateScenarios.httpState(false, List.of());
+    MeshState with = ProxyTemplateScenarios.httpState(false, List.of(template));
+    Resource web = ProxyTemplateScenarios.httpWeb();
+
+    List<Attachment> plain = DataplanePolicies.of(without, web);
+    List<Attachment> templated = DataplanePolicies.of(with, web);
+
+    assertThat(plain).extracting(Attachment::kind).doesNotContain(Kind.DATAPLANE);
+    assertThat(templated.get(0).kind()).isEqualTo(Kind.DATAPLANE);
+    assertThat(templated.get(0).name()).isEqualTo(web.name());
+    assertThat(templated.get(0).service()).isEqualTo("web");
+    assertThat(templated.get(0).matched())
+        .isEqualTo(Map.of(StandardTypes.PROXY_TEMPLATE, List.of(template)));
+    assertThat(templated.subList(1, templated.size())).isEqualTo(plain);
+  }
+
+  @Test
   void aDataplaneOfAnotherMeshIsRefused() {
     Resource other =
         new Resource(
