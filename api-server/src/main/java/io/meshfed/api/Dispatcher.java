@@ -118,6 +118,21 @@ final class Dispatcher {
   }
 
   /**
+   * {@code dryRun} is honoured by a resource's {@code PUT} only ({@link DryRun}). Anywhere else a
+   * client asking for a dry run would get the real thing (a DELETE that deletes, a token minted),
+   * so the request is refused before it runs.
+   */
+  private static void refuseDryRunOutsidePut(String method, ApiRequest request) {
+    if (!"PUT".equals(method) && request.queryParam("dryRun").isPresent()) {
+      throw ApiException.badRequest(
+          "dryRun",
+          "is supported on PUT of a resource only, not on "
+              + method
+              + " (not supported yet); nothing was done");
+    }
+  }
+
+  /**
    * Authenticates and authorizes the caller (but on public endpoints), then runs the matched route
    * or renders the match's error; never throws.
    */
@@ -132,6 +147,7 @@ final class Dispatcher {
       if (match.error() != null) {
         throw match.error();
       }
+      refuseDryRunOutsidePut(match.method(), request);
       return match.route().handler().handle(authorized.withPathParams(match.params()));
     } catch (Exception e) {
       return error(Errors.toApiException(e, match.method(), match.path()));

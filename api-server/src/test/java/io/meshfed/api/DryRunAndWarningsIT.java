@@ -38,6 +38,19 @@ class DryRunAndWarningsIT {
   }
 
   @Test
+  void dryRunOutsideAPutIsRefusedAndNothingIsDone() {
+    api.put("/meshes/default", "type: Mesh\nname: default\n");
+
+    HttpResponse<String> delete = api.delete("/meshes/default?dryRun=true");
+    HttpResponse<String> get = api.get("/meshes/default?dryRun=true");
+
+    assertThat(delete.statusCode()).as(delete.body()).isEqualTo(400);
+    assertThat(delete.body()).contains("dryRun").contains("PUT");
+    assertThat(get.statusCode()).as(get.body()).isEqualTo(400);
+    assertThat(api.store.get(ResourceKey.global("Mesh", "default")).join()).isPresent();
+  }
+
+  @Test
   void aDryRunUpdateLeavesTheStoredResourceAndChecksIfMatch() {
     api.put("/meshes/default", "type: Mesh\nname: default\nlabels: {team: a}\n");
     long version =

@@ -6,6 +6,7 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.DecodeResult;
 import io.meshfed.model.codec.Decoded;
 import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.xds.sidecar.EnvoyChecks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +61,9 @@ final class ApplyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String text = read(file);
-    ResourceCodec codec = ApiOptions.codec();
+    // The checks global runs, Envoy's types of ProxyTemplate values included, so that a local
+    // check (--dry-run client) says what the control plane will say.
+    ResourceCodec codec = new ResourceCodec(EnvoyChecks.registry());
     DecodeResult result = codec.decodeYamlOrLists(text);
     if (result.syntaxError() != null && dryRun == null) {
       throw new CliException(source() + ": " + result.syntaxError() + "\nnothing was applied");

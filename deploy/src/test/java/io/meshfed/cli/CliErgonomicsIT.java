@@ -249,6 +249,26 @@ class CliErgonomicsIT {
         cli(targetApi, null, "apply", "--dry-run", "client", "-f", f.toString());
     assertThat(client.stdout()).contains("3 of 4 documents valid (dry run, checked locally;");
 
+    Path template =
+        file(
+            "dry-template.yaml",
+            """
+            type: ProxyTemplate
+            name: pt
+            mesh: dry
+            selectors: [{match: {kuma.io/service: '*'}}]
+            conf:
+              imports: [default-proxy]
+              modifications:
+              - cluster: {operation: patch, value: 'connectTimeout: banana'}
+            """);
+    MeshfedProcess.Result local =
+        cli(targetApi, null, "apply", "--dry-run", "client", "-f", template.toString());
+    assertThat(local.stdout())
+        .as("the local check knows Envoy's types, as global does")
+        .contains("conf.modifications[0].cluster.value")
+        .contains("0 of 1 documents valid");
+
     Path syntax = file("dry-syntax.yaml", "type: Mesh\nname: ok\n---\ntype: Mesh\nname: [x\n");
     MeshfedProcess.Result bad = cli(targetApi, null, "apply", "--dry-run", "-f", syntax.toString());
     assertThat(bad.stdout())

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -31,16 +32,30 @@ import java.util.concurrent.TimeoutException;
  * answered: its JSON on 200, its status, title and detail otherwise (a dataplane the zone does not
  * know is the zone's 404). Zone not connected or disconnected while answering: 503; no answer in
  * time: 504; answer too large: 502; each naming the zone.
+ *
+ * <p>A relayed request holds one of the API's worker threads while the zone answers, so at most
+ * {@link #MAX_WAITING} wait at once, across all zones: one zone that stops answering cannot take
+ * every worker from the rest of the API. Beyond that, 503 with {@code Retry-After} at once.
  */
 public final class RemoteInspectEndpoints {
+  /** Relayed requests waiting at once, across zones (the API has 8 worker threads). */
+  static final int MAX_WAITING = 2;
+
   private final ResourceStore store;
   private final InspectRelay relay;
   private final ObjectMapper json;
+  private final Semaphore waiting;
 
   public RemoteInspectEndpoints(ResourceStore store, InspectRelay relay, ObjectMapper json) {
+    this(store, relay, json, MAX_WAITING);
+  }
+
+  RemoteInspectEndpoints(
+      ResourceStore store, InspectRelay relay, ObjectMapper json, int maxWaiting) {
     this.store = store;
     this.relay = relay;
     this.json = json;
+    this.waiting = new Semaphore(maxWaiting);
   }
 
   public List<ApiRoute> routes() {
@@ -77,7 +92,20 @@ public final class RemoteInspectEndpoints {
               + view
               + " of their dataplanes");
     }
-    InspectResponse answer = await(relay.ask(zone, view, mesh, zoneName), zone);
+    if (!waiting.tryAcquire()) {
+      throw new ApiException(
+          503,
+          "Service Unavailable",
+          "global is already waiting for "
+              + MAX_WAITING
+              + " inspect answers from zones; retry in a second");
+    }
+    InspectResponse answer;
+    try {
+      answer = await(relay.ask(zone, view, mesh, zoneName), zone);
+    } finally {
+      waiting.release();
+    }
     if (answer.getStatus() == 200) {
       JsonNode body;
       try {
@@ -90,7 +118,14 @@ public final class RemoteInspectEndpoints {
       }
       return ApiResponse.json(200, body);
     }
-    throw new ApiException(answer.getStatus(), answer.getTitle(), answer.getDetail());
+    int status = answer.getStatus();
+    if (status < 400 || status > 599) {
+      throw new ApiException(
+          502,
+          "Bad Gateway",
+          "zone '" + zone + "' answered status " + status + " without a JSON body to pass on");
+    }
+    throw new ApiException(status, answer.getTitle(), answer.getDetail());
   }
 
   private static InspectResponse await(CompletableFuture<InspectResponse> answer, String zone)

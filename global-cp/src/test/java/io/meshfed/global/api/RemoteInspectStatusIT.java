@@ -103,6 +103,7 @@ class RemoteInspectStatusIT {
         case "big" ->
             out.onNext(
                 answer.setStatus(200).setBody(ByteString.copyFromUtf8("1".repeat(101))).build());
+        case "odd" -> out.onNext(answer.setStatus(302).setTitle("Found").build());
         case "gone" ->
             out.onNext(
                 answer
@@ -124,7 +125,7 @@ class RemoteInspectStatusIT {
   @BeforeEach
   void start() throws Exception {
     store.create(codec.decodeOne("type: Mesh\nname: default\n")).join();
-    for (String name : new String[] {"web-1", "big", "gone", "slow"}) {
+    for (String name : new String[] {"web-1", "big", "gone", "slow", "odd"}) {
       Resource wire =
           codec.decodeOne(
               """
@@ -170,18 +171,21 @@ class RemoteInspectStatusIT {
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
         .inspectRelay(new Zone());
     await().atMost(Duration.ofSeconds(5)).until(() -> relay.connected("zone-1"));
-    api =
-        ApiServer.builder()
-            .mode(ControlPlaneMode.GLOBAL)
-            .bind("127.0.0.1", 0)
-            .store(store)
-            .codec(codec)
-            .meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
-            .index(IndexInfo.global("test", "global-test"))
-            .clock(Clock.systemUTC())
-            .routes(new RemoteInspectEndpoints(store, relay, codec.jsonMapper()).routes())
-            .build()
-            .start();
+    api = api(new RemoteInspectEndpoints(store, relay, codec.jsonMapper()));
+  }
+
+  private ApiServer api(RemoteInspectEndpoints endpoints) {
+    return ApiServer.builder()
+        .mode(ControlPlaneMode.GLOBAL)
+        .bind("127.0.0.1", 0)
+        .store(store)
+        .codec(codec)
+        .meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+        .index(IndexInfo.global("test", "global-test"))
+        .clock(Clock.systemUTC())
+        .routes(endpoints.routes())
+        .build()
+        .start();
   }
 
   @AfterEach
@@ -195,6 +199,10 @@ class RemoteInspectStatusIT {
   }
 
   private HttpResponse<String> get(String dataplane, String view) throws Exception {
+    return get(api, dataplane, view);
+  }
+
+  private HttpResponse<String> get(ApiServer api, String dataplane, String view) throws Exception {
     return http.send(
         HttpRequest.newBuilder(
                 URI.create(
@@ -221,6 +229,26 @@ class RemoteInspectStatusIT {
     assertThat(json.readTree(gone.body()).get("title").asText()).isEqualTo("Not Found");
     assertThat(json.readTree(gone.body()).get("detail").asText())
         .isEqualTo("Dataplane 'gone' not found in mesh 'default' of this zone");
+  }
+
+  @Test
+  void aStatusTheZoneShouldNotAnswerIs502NamingTheZone() throws Exception {
+    HttpResponse<String> r = get("zone-1.odd", "policies");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
+    assertThat(r.body()).contains("zone 'zone-1' answered status 302");
+  }
+
+  @Test
+  void pastTheLimitOfWaitingRequestsTheAnswerIs503AtOnce() throws Exception {
+    try (ApiServer full = api(new RemoteInspectEndpoints(store, relay, codec.jsonMapper(), 0))) {
+      HttpResponse<String> r = get(full, "zone-1.slow", "policies");
+
+      // The zone never answers "slow": a relayed request would end in 504 after 300 ms.
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+      assertThat(r.headers().firstValue("Retry-After")).isPresent();
+      assertThat(r.body()).contains("inspect answers from zones");
+    }
   }
 
   @Test

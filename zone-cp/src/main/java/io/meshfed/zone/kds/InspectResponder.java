@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -190,7 +191,7 @@ public final class InspectResponder implements AutoCloseable {
   /** Ends the stream and stops reopening it. */
   @Override
   public void close() {
-    serial.execute(
+    Runnable stop =
         () -> {
           closed = true;
           if (retry != null) {
@@ -200,6 +201,13 @@ public final class InspectResponder implements AutoCloseable {
             session.cancel();
             session = null;
           }
-        });
+        };
+    try {
+      serial.execute(stop);
+    } catch (RejectedExecutionException e) {
+      // The executor stopped first (a zone shutting down out of order): nothing else runs on it
+      // any more, so the stream is still closed, here.
+      stop.run();
+    }
   }
 }

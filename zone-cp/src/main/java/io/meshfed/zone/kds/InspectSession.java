@@ -152,6 +152,14 @@ final class InspectSession {
       lock.lock();
       try {
         inFlight--;
+        // Answered at once, so global does not wait for its deadline.
+        send(
+            InspectResponse.newBuilder()
+                .setId(request.getId())
+                .setStatus(503)
+                .setTitle("Service Unavailable")
+                .setDetail("zone '" + zone + "' is stopping; retry later")
+                .build());
       } finally {
         lock.unlock();
       }

@@ -268,4 +268,17 @@ class InspectResponderTest {
     assertThat(second.ended).succeedsWithin(Duration.ofSeconds(5));
     assertThat(streams.poll(300, TimeUnit.MILLISECONDS)).as("no stream after close").isNull();
   }
+
+  @Test
+  void aRequestTheZoneCannotRunAnyMoreIsAnswered503AtOnce() throws Exception {
+    GlobalEnd global = stream();
+    executor.shutdown(); // as when the zone is stopping: new tasks are rejected
+
+    global.ask(7, "policies", "web-1");
+    InspectResponse r = global.answer();
+
+    assertThat(r.getId()).isEqualTo(7);
+    assertThat(r.getStatus()).isEqualTo(503);
+    assertThat(r.getDetail()).contains("zone 'zone-1' is stopping");
+  }
 }
