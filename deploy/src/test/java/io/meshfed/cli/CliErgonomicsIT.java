@@ -267,7 +267,7 @@ class CliErgonomicsIT {
     assertThat(local.stdout())
         .as("the local check knows Envoy's types, as global does")
         .contains("conf.modifications[0].cluster.value")
-        .contains("0 of 1 documents valid");
+        .contains("0 of 1 document valid");
 
     Path syntax = file("dry-syntax.yaml", "type: Mesh\nname: ok\n---\ntype: Mesh\nname: [x\n");
     MeshfedProcess.Result bad = cli(targetApi, null, "apply", "--dry-run", "-f", syntax.toString());
