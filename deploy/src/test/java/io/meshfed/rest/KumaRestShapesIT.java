@@ -11,21 +11,15 @@ import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.meshfed.dp.DataplaneTokenHeader;
-import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
-import io.meshfed.global.kds.KdsServerOptions;
-import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testfed.InProcessFederation;
 import io.meshfed.testing.SimulatedEnvoy;
-import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
-import io.meshfed.zone.kds.KdsClientOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,22 +53,7 @@ class KumaRestShapesIT {
 
   @BeforeEach
   void startFederation() throws Exception {
-    global =
-        GlobalControlPlane.secured(
-                GlobalConfig.load(
-                    Map.of(
-                        "api-port",
-                        "0",
-                        "kds-port",
-                        "0",
-                        "data-dir",
-                        dir.resolve("global").toString()),
-                    Map.of(),
-                    null),
-                new MemoryResourceStore(),
-                Clock.systemUTC(),
-                KdsServerOptions.defaults())
-            .start();
+    global = InProcessFederation.startGlobal(dir);
     globalApi = "http://127.0.0.1:" + global.apiPort();
     HttpResponse<String> mesh =
         send(
@@ -90,34 +69,7 @@ class KumaRestShapesIT {
                           backends: [{name: ca-1, type: builtin}]
                         """)));
     assertThat(mesh.statusCode()).as(mesh.body()).isEqualTo(201);
-    Path token = dir.resolve("zone-1.token");
-    Files.writeString(token, global.zoneTokenIssuer().issue("zone-1", Duration.ofHours(1)));
-    zone =
-        new ZoneControlPlane(
-            ZoneConfig.load(
-                Map.of(
-                    "zone",
-                    "zone-1",
-                    "global-address",
-                    "grpcs://127.0.0.1:" + global.kdsPort(),
-                    "zone-token-file",
-                    token.toString(),
-                    "ca-file",
-                    dir.resolve("global").resolve("kds-ca.crt").toString(),
-                    "api-port",
-                    "0",
-                    "xds-port",
-                    "0",
-                    "data-dir",
-                    dir.resolve("zone-1").toString(),
-                    "store",
-                    "memory"),
-                Map.of(),
-                null),
-            new MemoryResourceStore(),
-            Clock.systemUTC(),
-            KdsClientOptions.defaults()
-                .withReconnect(Duration.ofMillis(100), Duration.ofMillis(500)));
+    zone = InProcessFederation.zone(global, dir, "zone-1", Map.of("store", "memory"));
     zone.start();
     zoneApi = "http://127.0.0.1:" + zone.apiPort();
     await().atMost(WAIT).until(() -> get(zoneApi + "/meshes/default").statusCode() == 200);
