@@ -29,6 +29,22 @@ import java.util.Map;
 final class Federation implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Mesh {@code default} with a builtin CA, mTLS on and none of Kuma's default policies, for the
+   * tests that count what permissions allow and deny.
+   */
+  static final String MESH_MTLS_ON_WITHOUT_DEFAULTS =
+      """
+      type: Mesh
+      name: default
+      skipCreatingInitialPolicies: ['*']
+      mtls:
+        enabledBackend: ca-1
+        backends:
+        - name: ca-1
+          type: builtin
+      """;
+
   final Path dir;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final List<String> globalExtraArgs = new ArrayList<>();

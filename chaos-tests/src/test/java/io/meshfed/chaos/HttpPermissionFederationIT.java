@@ -43,18 +43,6 @@ class HttpPermissionFederationIT {
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
   private final List<MeshfedProcess> processes = new ArrayList<>();
 
-  private static final String MESH_MTLS_ON =
-      """
-      type: Mesh
-      name: default
-      skipCreatingInitialPolicies: ['*']
-      mtls:
-        enabledBackend: ca-1
-        backends:
-        - name: ca-1
-          type: builtin
-      """;
-
   private static final String WEB_TO_BACKEND =
       """
       type: TrafficPermission
@@ -85,7 +73,7 @@ class HttpPermissionFederationIT {
   void deletingAPermissionOnGlobalDeniesTheNextRequestOnAnOpenConnection() throws Exception {
     f = new Federation(dir).startGlobal();
     Federation.Node zone = f.startZone("zone-1");
-    f.apply(f.global.api, "/meshes/default", MESH_MTLS_ON);
+    f.apply(f.global.api, "/meshes/default", Federation.MESH_MTLS_ON_WITHOUT_DEFAULTS);
     f.apply(f.global.api, PERMISSION_PATH, WEB_TO_BACKEND);
     await().atMost(CONVERGE).until(() -> f.get(zone.api, PERMISSION_PATH) != null);
 

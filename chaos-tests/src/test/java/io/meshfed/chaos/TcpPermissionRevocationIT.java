@@ -50,18 +50,6 @@ class TcpPermissionRevocationIT {
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
   private final List<MeshfedProcess> processes = new ArrayList<>();
 
-  private static final String MESH_MTLS_ON =
-      """
-      type: Mesh
-      name: default
-      skipCreatingInitialPolicies: ['*']
-      mtls:
-        enabledBackend: ca-1
-        backends:
-        - name: ca-1
-          type: builtin
-      """;
-
   private static String permission(String name, String source, String destination) {
     return """
         type: TrafficPermission
@@ -95,7 +83,7 @@ class TcpPermissionRevocationIT {
     assertThat(LaunchOptions.DEFAULT_DRAIN_TIME).isEqualTo(Duration.ofSeconds(DRAIN_SECONDS));
     f = new Federation(dir).startGlobal();
     Federation.Node zone = f.startZone("zone-1");
-    f.apply(f.global.api, "/meshes/default", MESH_MTLS_ON);
+    f.apply(f.global.api, "/meshes/default", Federation.MESH_MTLS_ON_WITHOUT_DEFAULTS);
     f.apply(f.global.api, PERMISSION_PATH, permission("web-to-backend", "web", "backend"));
     await().atMost(CONVERGE).until(() -> f.get(zone.api, PERMISSION_PATH) != null);
 
