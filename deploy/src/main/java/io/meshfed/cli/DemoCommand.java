@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -69,7 +70,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--keep-running",
       description =
-          "Leave the control planes and Envoys up after the demo and print how to reach them.")
+          "Leave the control planes and Envoys up after the demo and print how to reach them;"
+              + " with prometheus on the PATH, also start a Prometheus scraping them (for the"
+              + " Grafana dashboards in deploy/grafana).")
   boolean keepRunning;
 
   @Option(
@@ -92,6 +95,15 @@ final class DemoCommand implements Callable<Integer> {
       defaultValue = "envoy",
       description = "The Envoy executable (default: ${DEFAULT-VALUE}, looked up on the PATH).")
   String envoyBinary;
+
+  /**
+   * The setting of global's Prometheus HTTP SD port. Builds whose control planes have it get a free
+   * port for it, and the demo's Prometheus discovers the Envoys there.
+   */
+  private static final String MADS_PORT = "mads-port";
+
+  /** Global's HTTP SD port, or null when this build's global has no {@value #MADS_PORT}. */
+  private Integer madsPort;
 
   private final List<AutoCloseable> running = new ArrayList<>();
   private final List<String[]> results = new ArrayList<>();
@@ -213,6 +225,15 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  ./meshfed inspect zone-ingresses --api " + zone1Api + "   # zone-1");
         System.out.println("  ./meshfed get traffic-routes --api " + api);
         System.out.println("  curl -s " + zone1Api + "/metrics | grep xds_");
+        DemoPrometheus.startIfAvailable(
+                dataDir,
+                List.of(
+                    "127.0.0.1:" + global.apiPort(),
+                    "127.0.0.1:" + zone1.apiPort(),
+                    "127.0.0.1:" + zone2.apiPort()),
+                madsPort,
+                System.out)
+            .ifPresent(p -> running.add(p));
         System.out.println("Stop it with Ctrl-C.");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -475,20 +496,23 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private GlobalControlPlane startGlobal(Path dataDir) {
+  private GlobalControlPlane startGlobal(Path dataDir) throws IOException {
     GlobalConfig config;
     try {
-      config =
-          GlobalConfig.load(
+      Map<String, String> flags =
+          new HashMap<>(
               Map.of(
                   "api-port",
                   String.valueOf(apiPort),
                   "kds-port",
                   "0",
                   "data-dir",
-                  dataDir.resolve("global").toString()),
-              Map.of(),
-              null);
+                  dataDir.resolve("global").toString()));
+      if (hasSetting(GlobalConfig.SPEC, MADS_PORT)) {
+        madsPort = freePort();
+        flags.put(MADS_PORT, String.valueOf(madsPort));
+      }
+      config = GlobalConfig.load(flags, Map.of(), null);
     } catch (SettingsException e) {
       throw new CliException(String.join("; ", e.problems()));
     }
@@ -510,8 +534,8 @@ final class DemoCommand implements Callable<Integer> {
     Files.writeString(token, global.zoneTokenIssuer().issue(zone, Duration.ofHours(1)));
     ZoneConfig config;
     try {
-      config =
-          ZoneConfig.load(
+      Map<String, String> flags =
+          new HashMap<>(
               Map.of(
                   "zone",
                   zone,
@@ -526,9 +550,12 @@ final class DemoCommand implements Callable<Integer> {
                   "xds-port",
                   "0",
                   "data-dir",
-                  dataDir.resolve(zone).toString()),
-              Map.of(),
-              null);
+                  dataDir.resolve(zone).toString()));
+      if (hasSetting(ZoneConfig.SPEC, MADS_PORT)) {
+        // two zones and global in one process: each needs its own port, not the default
+        flags.put(MADS_PORT, String.valueOf(freePort()));
+      }
+      config = ZoneConfig.load(flags, Map.of(), null);
     } catch (SettingsException e) {
       throw new CliException(String.join("; ", e.problems()));
     }
@@ -542,6 +569,10 @@ final class DemoCommand implements Callable<Integer> {
                 .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2)));
     running.add(cp);
     return cp.start();
+  }
+
+  private static boolean hasSetting(io.meshfed.api.settings.SettingsSpec spec, String name) {
+    return spec.settings().stream().anyMatch(s -> s.name().equals(name));
   }
 
   private void stopAll() {

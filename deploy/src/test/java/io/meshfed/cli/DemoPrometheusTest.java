@@ -1,0 +1,51 @@
+package io.meshfed.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoPrometheusTest {
+  @TempDir Path dir;
+
+  @Test
+  void withoutMadsPortOnlyTheControlPlanesAreScraped() {
+    String config = DemoPrometheus.config(List.of("127.0.0.1:5681", "127.0.0.1:5691"), null);
+
+    assertThat(config)
+        .contains("- job_name: meshfed-control-planes")
+        .contains("targets: ['127.0.0.1:5681', '127.0.0.1:5691']")
+        .doesNotContain("http_sd_configs");
+  }
+
+  @Test
+  void withMadsPortEnvoysComeFromGlobalsHttpSdWithKumasRelabelRules() {
+    String config = DemoPrometheus.config(List.of("127.0.0.1:5681"), 15676);
+
+    assertThat(config)
+        .contains("- job_name: kuma-dataplanes")
+        .contains("- url: 'http://127.0.0.1:15676/http-sd'")
+        .contains("source_labels: [__meta_kuma_mesh]\n    target_label: mesh")
+        .contains("source_labels: [__meta_kuma_dataplane]\n    target_label: dataplane")
+        .contains("source_labels: [__meta_kuma_service]\n    target_label: service")
+        .contains("- action: labelmap\n    regex: __meta_kuma_label_(.+)");
+  }
+
+  @Test
+  void findLooksForAnExecutableOnThePath() throws Exception {
+    Path empty = Files.createDirectory(dir.resolve("empty"));
+    Path bin = Files.createDirectory(dir.resolve("bin"));
+    Path prometheus = bin.resolve("prometheus");
+    Files.writeString(prometheus, "#!/bin/sh\n");
+
+    assertThat(DemoPrometheus.find(empty + File.pathSeparator + bin)).isEmpty();
+    Files.setPosixFilePermissions(prometheus, PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertThat(DemoPrometheus.find(empty + File.pathSeparator + bin)).contains(prometheus);
+    assertThat(DemoPrometheus.find(null)).isEmpty();
+  }
+}
