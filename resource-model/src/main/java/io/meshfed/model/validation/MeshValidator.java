@@ -204,6 +204,9 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
       if ("tcp".equals(b.type()) && !(b.conf().get("address") instanceof String)) {
         at.field("conf").field("address").add("must be defined (expected: host:port)");
       }
+      if (b.format() != null) {
+        AccessLogFormat.problem(b.format()).ifPresent(at.field("format")::add);
+      }
     }
   }
 
