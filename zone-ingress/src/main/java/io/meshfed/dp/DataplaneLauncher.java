@@ -73,6 +73,7 @@ public final class DataplaneLauncher {
   private boolean temporaryDataDir;
   private Path bootstrapFile;
   private EnvoySupervisor supervisor;
+  private AccessLogStreamer accessLogs;
   private ProxyResource registeredResource;
   private long reRegistrations;
 
@@ -379,6 +380,13 @@ public final class DataplaneLauncher {
         dataDir = Files.createTempDirectory("meshfed-dp-");
         temporaryDataDir = true;
       }
+      if (params.proxyType() == ProxyType.SIDECAR) {
+        // before Envoy starts: its file access logger opens the FIFO when a listener needs it
+        accessLogs =
+            AccessLogStreamer.start(
+                AccessLogStreamer.socketPath(dataDir, options.name(), options.mesh()));
+        params = params.withAccessLogSocketPath(accessLogs.fifo().toString());
+      }
       bootstrapFile = dataDir.resolve("bootstrap-" + options.nodeId() + ".json");
       if (params.dataplaneToken().isPresent()
           && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
@@ -404,8 +412,15 @@ public final class DataplaneLauncher {
     }
   }
 
-  /** Deregisters, removes a temporary data directory, stops the scheduler; never throws. */
+  /**
+   * Deregisters, stops forwarding access logs, removes a temporary data directory, stops the
+   * scheduler; never throws.
+   */
   private void cleanUp() {
+    if (accessLogs != null) {
+      accessLogs.close();
+      accessLogs = null;
+    }
     if (registered) {
       try {
         api.deregister(options);
