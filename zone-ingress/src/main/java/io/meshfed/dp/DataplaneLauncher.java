@@ -49,6 +49,9 @@ public final class DataplaneLauncher {
   /** How long Envoy gets to exit after SIGTERM before it is killed. */
   static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
+  /** How often Envoy flushes access log files. */
+  static final Duration ACCESS_LOG_FLUSH = Duration.ofSeconds(1);
+
   /** How often a registered resource is checked by default. */
   public static final Duration REGISTRATION_CHECK = Duration.ofSeconds(10);
 
@@ -321,7 +324,10 @@ public final class DataplaneLauncher {
             "--drain-time-s",
             String.valueOf(options.drainTime().toSeconds()),
             "--drain-strategy",
-            "immediate"));
+            "immediate",
+            // access logs reach their file or FIFO within a second (Envoy's default is 10 s)
+            "--file-flush-interval-msec",
+            String.valueOf(ACCESS_LOG_FLUSH.toMillis())));
     return List.copyOf(command);
   }
 
