@@ -245,6 +245,8 @@ class ValidatorsTest {
                     - {name: a, type: file, format: '%KUMA_SOURCE_ZONE% %KUMA_NOPE%', conf: {path: /p}}
                     - {name: b, type: tcp, format: 'took %DURATION ms', conf: {address: '127.0.0.1:1'}}
                     - {name: c, type: file, format: '[%START_TIME(%Y/%m/%d)%] %REQ(X-A?X-B):10% %KUMA_DESTINATION_ZONE%', conf: {path: /p}}
+                    - {name: d, type: tcp, conf: {address: 'collector'}}
+                    - {name: e, type: tcp, conf: {address: '[::1]:5000'}}
                   """))
           .containsExactlyInAnyOrder(
               v(
@@ -256,7 +258,10 @@ class ValidatorsTest {
               v(
                   "logging.backends[1].format",
                   "'%' at index 5 starts no command operator (expected: %NAME%, %NAME(arg)% or"
-                      + " %NAME(arg):N%)"));
+                      + " %NAME(arg):N%)"),
+              v(
+                  "logging.backends[3].conf.address",
+                  "'collector' (expected: host:port, a port in 1..65535; IPv6 as [addr]:port)"));
     }
 
     @Test
