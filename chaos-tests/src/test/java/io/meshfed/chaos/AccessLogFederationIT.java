@@ -37,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * TrafficLog {@code all} (no backend: the default) applies to every connection, the more specific
  * {@code web-to-backend} sends web's to {@code tcp-1}. Both formats hold the zone placeholders.
  * Every request has its own path; each one is found, with services and zones, in the file (from
- * frontend) or in the TCP lines (from web, through web's {@code dp run} FIFO forwarder).
+ * frontend) or in the TCP lines (from web, through web's {@code dp run} FIFO forwarder). A TCP
+ * outbound (frontend to {@code backend-tcp}, a second, untagged inbound of the same backend) is
+ * logged to the file with the zones too.
  */
 class AccessLogFederationIT {
   private static final Duration CONVERGE = Duration.ofSeconds(60);
@@ -138,8 +140,9 @@ class AccessLogFederationIT {
                 .formatted(ingress, ingress, FreePorts.one()),
             true));
     backend(zone2);
-    int webOut = client(zone1, "web");
-    int frontendOut = client(zone1, "frontend");
+    int webOut = client(zone1, "web", FreePorts.one());
+    int frontendTcpOut = FreePorts.one();
+    int frontendOut = client(zone1, "frontend", frontendTcpOut);
 
     await("web and frontend reach backend in zone-2")
         .atMost(CONVERGE)
@@ -184,6 +187,21 @@ class AccessLogFederationIT {
                     .contains("file frontend@zone-1 -> backend@zone-2 " + path + " 200 default");
               }
             });
+    // a TCP outbound: frontend to backend-tcp, one connection, logged when it closes
+    String tcpAnswer =
+        await("frontend reaches backend-tcp in zone-2 over TCP")
+            .atMost(CONVERGE)
+            .pollInterval(Duration.ofMillis(500))
+            .ignoreExceptions()
+            .until(() -> http10(frontendTcpOut, "/tcp-" + run), a -> a.contains("zone-2"));
+    assertThat(tcpAnswer).contains("\"service\":\"backend\"");
+    await("the TCP connection in the access log file")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () ->
+                assertThat(Files.readAllLines(accessLog))
+                    .anyMatch(l -> l.startsWith("file frontend@zone-1 -> backend-tcp@zone-2 ")));
     // each client's requests went to its own backend only
     assertThat(tcpLines).noneMatch(l -> l.contains("/frontend-" + run));
     assertThat(Files.readAllLines(accessLog)).noneMatch(l -> l.contains("/web-" + run));
@@ -191,6 +209,18 @@ class AccessLogFederationIT {
         "AccessLogFederationIT: %d requests from web in %d TCP lines, %d from frontend in the"
             + " file%n",
         REQUESTS, tcpLines.size(), REQUESTS);
+  }
+
+  /** An HTTP/1.0 request on its own TCP connection, read until the server closes it. */
+  private static String http10(int port, String path) throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream()
+          .write(
+              ("GET " + path + " HTTP/1.0\r\nHost: backend-tcp\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   private void startTcpBackend() throws IOException {
@@ -287,13 +317,20 @@ class AccessLogFederationIT {
                 tags:
                   kuma.io/service: backend
                   kuma.io/protocol: http
+              - port: %d
+                servicePort: %d
+                tags:
+                  kuma.io/service: backend-tcp
             """
-                .formatted(FreePorts.one(), app),
+                .formatted(FreePorts.one(), app, FreePorts.one(), app),
             false));
   }
 
-  /** A client sidecar for {@code service} in zone-1 with an outbound to backend; its port. */
-  private int client(Federation.Node zone, String service) {
+  /**
+   * A client sidecar for {@code service} in zone-1 with an outbound to backend (its port) and one
+   * to backend-tcp at {@code tcpOut}.
+   */
+  private int client(Federation.Node zone, String service, int tcpOut) {
     int out = FreePorts.one();
     processes.add(
         f.dpRun(
@@ -315,8 +352,11 @@ class AccessLogFederationIT {
               - port: %d
                 tags:
                   kuma.io/service: backend
+              - port: %d
+                tags:
+                  kuma.io/service: backend-tcp
             """
-                .formatted(service, FreePorts.one(), FreePorts.one(), service, out),
+                .formatted(service, FreePorts.one(), FreePorts.one(), service, out, tcpOut),
             false));
     return out;
   }
