@@ -133,11 +133,10 @@ class CliIT {
             type: Mesh
             name: default
             ---
-            type: TrafficLog
+            type: TrafficTrace
             name: all
             mesh: default
-            sources: [{match: {kuma.io/service: '*'}}]
-            destinations: [{match: {kuma.io/service: '*'}}]
+            selectors: [{match: {kuma.io/service: '*'}}]
             ---
             type: Retry
             name: header-retry
@@ -150,7 +149,7 @@ class CliIT {
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stdout())
-        .contains("type: TrafficLog is not supported yet")
+        .contains("type: TrafficTrace is not supported yet")
         .contains("conf.http.retriableResponseHeaders: not supported yet")
         .contains("applied 1 of 3 documents; 2 failed");
     assertThat(cli("get", "retry", "header-retry").exitCode()).isEqualTo(1);

@@ -44,6 +44,12 @@ final class BootstrapConfig {
    */
   static final String META_ADMIN_PORT = "dataplane.admin.port";
 
+  /**
+   * The FIFO {@code meshfed dp run} reads for the mesh's {@code tcp} logging backends (kuma-dp's
+   * field name): the zone points Envoy's file access logger at it.
+   */
+  static final String META_ACCESS_LOG_SOCKET_PATH = "accessLogSocketPath";
+
   private static final String HTTP_PROTOCOL_OPTIONS =
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
@@ -61,6 +67,7 @@ final class BootstrapConfig {
    * @param xds where the zone's xDS server listens
    * @param dataplaneToken sent as {@code authorization} in the ADS call's {@code initial_metadata};
    *     empty: none
+   * @param accessLogSocketPath the access log FIFO, into the node metadata; empty: none
    */
   record Params(
       String nodeId,
@@ -70,7 +77,35 @@ final class BootstrapConfig {
       String name,
       int adminPort,
       XdsAddress xds,
-      Optional<String> dataplaneToken) {
+      Optional<String> dataplaneToken,
+      Optional<String> accessLogSocketPath) {
+    Params(
+        String nodeId,
+        String cluster,
+        ProxyType proxyType,
+        String mesh,
+        String name,
+        int adminPort,
+        XdsAddress xds,
+        Optional<String> dataplaneToken) {
+      this(
+          nodeId, cluster, proxyType, mesh, name, adminPort, xds, dataplaneToken, Optional.empty());
+    }
+
+    /** These params with the access log FIFO. */
+    Params withAccessLogSocketPath(String path) {
+      return new Params(
+          nodeId,
+          cluster,
+          proxyType,
+          mesh,
+          name,
+          adminPort,
+          xds,
+          dataplaneToken,
+          Optional.of(path));
+    }
+
     Params(
         String nodeId,
         String cluster,
@@ -84,6 +119,7 @@ final class BootstrapConfig {
 
     Params {
       Objects.requireNonNull(dataplaneToken, "dataplaneToken");
+      Objects.requireNonNull(accessLogSocketPath, "accessLogSocketPath");
       Objects.requireNonNull(nodeId, "nodeId");
       Objects.requireNonNull(cluster, "cluster");
       Objects.requireNonNull(proxyType, "proxyType");
@@ -111,17 +147,16 @@ final class BootstrapConfig {
             .setAds(AggregatedConfigSource.getDefaultInstance())
             .setResourceApiVersion(ApiVersion.V3)
             .build();
+    Struct.Builder metadata =
+        Struct.newBuilder()
+            .putFields(META_PROXY_TYPE, string(p.proxyType().wireName()))
+            .putFields(META_MESH, string(p.mesh()))
+            .putFields(META_NAME, string(p.name()))
+            .putFields(META_ADMIN_PORT, string(String.valueOf(p.adminPort())));
+    p.accessLogSocketPath()
+        .ifPresent(path -> metadata.putFields(META_ACCESS_LOG_SOCKET_PATH, string(path)));
     return Bootstrap.newBuilder()
-        .setNode(
-            Node.newBuilder()
-                .setId(p.nodeId())
-                .setCluster(p.cluster())
-                .setMetadata(
-                    Struct.newBuilder()
-                        .putFields(META_PROXY_TYPE, string(p.proxyType().wireName()))
-                        .putFields(META_MESH, string(p.mesh()))
-                        .putFields(META_NAME, string(p.name()))
-                        .putFields(META_ADMIN_PORT, string(String.valueOf(p.adminPort())))))
+        .setNode(Node.newBuilder().setId(p.nodeId()).setCluster(p.cluster()).setMetadata(metadata))
         .setAdmin(Admin.newBuilder().setAddress(address("127.0.0.1", p.adminPort())))
         .setDynamicResources(
             Bootstrap.DynamicResources.newBuilder()

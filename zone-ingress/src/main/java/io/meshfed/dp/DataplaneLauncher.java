@@ -49,6 +49,9 @@ public final class DataplaneLauncher {
   /** How long Envoy gets to exit after SIGTERM before it is killed. */
   static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
+  /** How often Envoy flushes access log files. */
+  static final Duration ACCESS_LOG_FLUSH = Duration.ofSeconds(1);
+
   /** How often a registered resource is checked by default. */
   public static final Duration REGISTRATION_CHECK = Duration.ofSeconds(10);
 
@@ -73,6 +76,7 @@ public final class DataplaneLauncher {
   private boolean temporaryDataDir;
   private Path bootstrapFile;
   private EnvoySupervisor supervisor;
+  private AccessLogStreamer accessLogs;
   private ProxyResource registeredResource;
   private long reRegistrations;
 
@@ -320,7 +324,10 @@ public final class DataplaneLauncher {
             "--drain-time-s",
             String.valueOf(options.drainTime().toSeconds()),
             "--drain-strategy",
-            "immediate"));
+            "immediate",
+            // access logs reach their file or FIFO within a second (Envoy's default is 10 s)
+            "--file-flush-interval-msec",
+            String.valueOf(ACCESS_LOG_FLUSH.toMillis())));
     return List.copyOf(command);
   }
 
@@ -379,6 +386,13 @@ public final class DataplaneLauncher {
         dataDir = Files.createTempDirectory("meshfed-dp-");
         temporaryDataDir = true;
       }
+      if (params.proxyType() == ProxyType.SIDECAR) {
+        // before Envoy starts: its file access logger opens the FIFO when a listener needs it
+        accessLogs =
+            AccessLogStreamer.start(
+                AccessLogStreamer.socketPath(dataDir, options.name(), options.mesh()));
+        params = params.withAccessLogSocketPath(accessLogs.fifo().toString());
+      }
       bootstrapFile = dataDir.resolve("bootstrap-" + options.nodeId() + ".json");
       if (params.dataplaneToken().isPresent()
           && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
@@ -404,8 +418,15 @@ public final class DataplaneLauncher {
     }
   }
 
-  /** Deregisters, removes a temporary data directory, stops the scheduler; never throws. */
+  /**
+   * Deregisters, stops forwarding access logs, removes a temporary data directory, stops the
+   * scheduler; never throws.
+   */
   private void cleanUp() {
+    if (accessLogs != null) {
+      accessLogs.close();
+      accessLogs = null;
+    }
     if (registered) {
       try {
         api.deregister(options);

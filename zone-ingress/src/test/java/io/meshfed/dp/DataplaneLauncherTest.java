@@ -104,7 +104,9 @@ class DataplaneLauncherTest {
             "--drain-time-s",
             "5",
             "--drain-strategy",
-            "immediate");
+            "immediate",
+            "--file-flush-interval-msec",
+            "1000");
     assertThat(launcher.envoyPid()).contains(processes.last().pid);
 
     assertThat(launcher.stop()).isTrue();

@@ -84,8 +84,6 @@ class NotSupportedApiIT {
             + "destinations: [{match: {kuma.io/service: '*'}}]\n";
 
     assertRefused(
-        put("/meshes/m/traffic-logs/log", "type: TrafficLog\nname: log\n" + head), "type");
-    assertRefused(
         put(
             "/meshes/m/traffic-traces/trace",
             "type: TrafficTrace\nname: trace\nmesh: m\n"
@@ -115,7 +113,7 @@ class NotSupportedApiIT {
         "metrics.backends[0].conf.aggregate",
         "mtls.backends[0].type");
 
-    assertThat(count("TrafficLog") + count("TrafficTrace")).isZero();
+    assertThat(count("TrafficTrace")).isZero();
     assertThat(store.get(io.meshfed.model.ResourceKey.global("Mesh", "m")).join())
         .get()
         .satisfies(

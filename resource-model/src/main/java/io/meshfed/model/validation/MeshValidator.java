@@ -203,7 +203,35 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
       }
       if ("tcp".equals(b.type()) && !(b.conf().get("address") instanceof String)) {
         at.field("conf").field("address").add("must be defined (expected: host:port)");
+      } else if ("tcp".equals(b.type()) && !hostPort((String) b.conf().get("address"))) {
+        at.field("conf")
+            .field("address")
+            .add(
+                "'"
+                    + b.conf().get("address")
+                    + "' (expected: host:port, a port in 1..65535; IPv6 as [addr]:port)");
       }
+      if (b.format() != null) {
+        AccessLogFormat.problem(b.format()).ifPresent(at.field("format")::add);
+      }
+    }
+  }
+
+  /** Kuma's {@code net.SplitHostPort} check: a host, and a port; meshfed also wants 1..65535. */
+  static boolean hostPort(String address) {
+    int colon = address.lastIndexOf(':');
+    if (colon <= 0) {
+      return false;
+    }
+    String host = address.substring(0, colon);
+    if (host.contains(":") && !(host.startsWith("[") && host.endsWith("]"))) {
+      return false;
+    }
+    try {
+      int port = Integer.parseInt(address.substring(colon + 1));
+      return port >= 1 && port <= 65535;
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 

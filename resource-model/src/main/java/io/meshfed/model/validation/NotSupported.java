@@ -34,19 +34,12 @@ public final class NotSupported {
   static final List<Rule> STANDARD =
       List.of(
           type(
-              "TrafficLog",
-              "proxies get no access log configuration from meshfed, so it would change nothing"),
-          type(
               "TrafficTrace",
               "proxies get no tracing configuration from meshfed, so it would change nothing"),
           value("Mesh", "metrics.backends[].conf.tls.mode", "providedTLS", PROVIDED_TLS),
           field("Mesh", "metrics.backends[].conf.aggregate", AGGREGATE),
           value("Dataplane", "metrics.conf.tls.mode", "providedTLS", PROVIDED_TLS),
           field("Dataplane", "metrics.conf.aggregate", AGGREGATE),
-          field(
-              "Mesh",
-              "logging",
-              "proxies get no logging backend from the mesh; leave 'logging' out"),
           field(
               "Mesh",
               "tracing",

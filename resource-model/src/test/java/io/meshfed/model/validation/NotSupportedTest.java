@@ -33,12 +33,6 @@ class NotSupportedTest {
 
   @Test
   void wholeTypesAreRefusedByName() {
-    assertThat(violations("type: TrafficLog\n" + POLICY_HEAD + "conf: {backend: file}\n"))
-        .containsExactly(
-            new Violation(
-                "type",
-                "TrafficLog is not supported yet: proxies get no access log configuration from"
-                    + " meshfed, so it would change nothing"));
     assertThat(violations("type: TrafficTrace\nmesh: default\nname: t\n"))
         .extracting(Violation::toString)
         .singleElement()
@@ -47,7 +41,9 @@ class NotSupportedTest {
   }
 
   @Test
-  void meshLoggingAndTracingBackendsAreRefusedMetricsAreAccepted() {
+  void trafficLogAndMeshLoggingBackendsAreAcceptedTracingIsRefused() {
+    assertThat(violations("type: TrafficLog\n" + POLICY_HEAD + "conf: {backend: file}\n"))
+        .isEmpty();
     assertThat(
             violations(
                 """
@@ -57,15 +53,14 @@ class NotSupportedTest {
                   enabledBackend: prom
                   backends: [{name: prom, type: prometheus}]
                 logging:
-                  backends: [{name: f, type: file, conf: {path: /dev/null}}]
+                  defaultBackend: f
+                  backends:
+                  - {name: f, type: file, conf: {path: /dev/null}}
+                  - {name: t, type: tcp, format: '%KUMA_SOURCE_ZONE% %UPSTREAM_HOST%', conf: {address: '127.0.0.1:5000'}}
                 tracing:
                   backends: [{name: z, type: zipkin, conf: {url: 'http://127.0.0.1:9411'}}]
                 """))
-        .containsExactlyInAnyOrder(
-            new Violation(
-                "logging",
-                "not supported yet: proxies get no logging backend from the mesh; leave"
-                    + " 'logging' out"),
+        .containsExactly(
             new Violation(
                 "tracing",
                 "not supported yet: proxies get no tracing backend from the mesh; leave"
@@ -289,8 +284,9 @@ class NotSupportedTest {
   void oneDocumentRefusedNeverSinksItsNeighbours() {
     DecodeResult r =
         CODEC.decodeYaml(
-            "type: TrafficLog\n"
+            "type: Retry\n"
                 + POLICY_HEAD
+                + "conf: {http: {retriableRequestHeaders: [{name: x}]}}\n"
                 + "---\ntype: TrafficPermission\n"
                 + POLICY_HEAD.replace("name: p", "name: tp"));
 
@@ -313,7 +309,7 @@ class NotSupportedTest {
 
     assertThat(r.documents().get(0).violations())
         .containsExactly(new Violation("conf.grpc", "not supported yet: use tcp"));
-    assertThat(NotSupported.standard().refusedType("TrafficLog")).isPresent();
+    assertThat(NotSupported.standard().refusedType("TrafficTrace")).isPresent();
     assertThat(NotSupported.standard().refusedType("TrafficPermission")).isEmpty();
   }
 }

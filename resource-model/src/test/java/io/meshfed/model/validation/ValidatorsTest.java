@@ -234,6 +234,37 @@ class ValidatorsTest {
     }
 
     @Test
+    void loggingFormatsNameTheBadPlaceholderOrPercent() {
+      assertThat(
+              violations(
+                  """
+                  type: Mesh
+                  name: default
+                  logging:
+                    backends:
+                    - {name: a, type: file, format: '%KUMA_SOURCE_ZONE% %KUMA_NOPE%', conf: {path: /p}}
+                    - {name: b, type: tcp, format: 'took %DURATION ms', conf: {address: '127.0.0.1:1'}}
+                    - {name: c, type: file, format: '[%START_TIME(%Y/%m/%d)%] %REQ(X-A?X-B):10% %KUMA_DESTINATION_ZONE%', conf: {path: /p}}
+                    - {name: d, type: tcp, conf: {address: 'collector'}}
+                    - {name: e, type: tcp, conf: {address: '[::1]:5000'}}
+                  """))
+          .containsExactlyInAnyOrder(
+              v(
+                  "logging.backends[0].format",
+                  "unknown placeholder '%KUMA_NOPE%' (expected one of [%KUMA_MESH%,"
+                      + " %KUMA_SOURCE_SERVICE%, %KUMA_DESTINATION_SERVICE%, %KUMA_SOURCE_ADDRESS%,"
+                      + " %KUMA_SOURCE_ADDRESS_WITHOUT_PORT%, %KUMA_TRAFFIC_DIRECTION%,"
+                      + " %KUMA_SOURCE_ZONE%, %KUMA_DESTINATION_ZONE%])"),
+              v(
+                  "logging.backends[1].format",
+                  "'%' at index 5 starts no command operator (expected: %NAME%, %NAME(arg)% or"
+                      + " %NAME(arg):N%)"),
+              v(
+                  "logging.backends[3].conf.address",
+                  "'collector' (expected: host:port, a port in 1..65535; IPv6 as [addr]:port)"));
+    }
+
+    @Test
     void defaultLoggingAndTracingBackendsMustExist() {
       assertThat(
               violations(

@@ -100,6 +100,8 @@ final class ConfigPublisher implements AutoCloseable {
   private final Set<ProxyId> connected = ConcurrentHashMap.newKeySet();
   // Envoy's admin port of each connected sidecar, from its node metadata
   private final Map<ProxyId, Integer> adminPorts = new ConcurrentHashMap<>();
+  // the access log FIFO of each connected sidecar, from its node metadata
+  private final Map<ProxyId, String> accessLogSockets = new ConcurrentHashMap<>();
   private final AtomicBoolean pending = new AtomicBoolean();
   private final AtomicBoolean viewChanged = new AtomicBoolean(true);
   private final Timer buildTimer;
@@ -154,8 +156,13 @@ final class ConfigPublisher implements AutoCloseable {
   }
 
   /** Builds the config of a proxy whose first stream opened (only its own). */
-  void proxyConnected(ProxyId proxy, Optional<Integer> adminPort) {
-    adminPort.ifPresentOrElse(p -> adminPorts.put(proxy, p), () -> adminPorts.remove(proxy));
+  void proxyConnected(ProxyId proxy, NodeMetadata metadata) {
+    metadata
+        .adminPort()
+        .ifPresentOrElse(p -> adminPorts.put(proxy, p), () -> adminPorts.remove(proxy));
+    metadata
+        .accessLogSocketPath()
+        .ifPresentOrElse(p -> accessLogSockets.put(proxy, p), () -> accessLogSockets.remove(proxy));
     connected.add(proxy);
     rebuildProxy(proxy);
   }
@@ -164,6 +171,7 @@ final class ConfigPublisher implements AutoCloseable {
   void proxyDisconnected(ProxyId proxy) {
     connected.remove(proxy);
     adminPorts.remove(proxy);
+    accessLogSockets.remove(proxy);
     if (!closed) {
       executor.execute(() -> forget(proxy, 1));
     }
@@ -433,14 +441,16 @@ final class ConfigPublisher implements AutoCloseable {
       return Optional.of(ProxyConfig.empty());
     }
     dataplane = dataplane.map(d -> withAdminPort(d, adminPorts.get(proxy)));
+    Optional<String> accessLogSocket = Optional.ofNullable(accessLogSockets.get(proxy));
     if (!mesh.mtlsEnabled()) {
-      return Optional.of(SidecarGenerator.generate(mesh, dataplane.get(), Optional.empty()));
+      return Optional.of(
+          SidecarGenerator.generate(mesh, dataplane.get(), Optional.empty(), accessLogSocket));
     }
     Optional<Identity> identity = identityFor(proxy, mesh, dataplane.get());
     if (identity.isEmpty()) {
       return Optional.empty(); // issuing; the rebuild after it publishes
     }
-    return Optional.of(SidecarGenerator.generate(mesh, dataplane.get(), identity));
+    return Optional.of(SidecarGenerator.generate(mesh, dataplane.get(), identity, accessLogSocket));
   }
 
   /**

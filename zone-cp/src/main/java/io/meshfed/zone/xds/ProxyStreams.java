@@ -36,9 +36,9 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
     /**
      * The first stream of {@code proxy} opened.
      *
-     * @param adminPort Envoy's admin port from the node metadata {@code dataplane.admin.port}
+     * @param metadata what its node metadata says (admin port, access log FIFO)
      */
-    void onConnected(ProxyId proxy, Optional<Integer> adminPort);
+    void onConnected(ProxyId proxy, NodeMetadata metadata);
 
     void onDisconnected(ProxyId proxy, Subscription last);
 
@@ -168,7 +168,7 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
     log.info("zone={} {}: xDS stream {} opened (Envoy {})", zone, proxy, streamId, envoyVersion);
     if (open == 1) {
       connected.incrementAndGet();
-      listener.onConnected(proxy, adminPort(request.getNode()));
+      listener.onConnected(proxy, NodeMetadata.of(request.getNode()));
     }
     listener.onChanged(s);
     return s;

@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -145,8 +144,8 @@ public final class XdsServer implements AutoCloseable {
             meters,
             new ProxyStreams.Listener() {
               @Override
-              public void onConnected(ProxyId proxy, Optional<Integer> adminPort) {
-                publisher.proxyConnected(proxy, adminPort);
+              public void onConnected(ProxyId proxy, NodeMetadata metadata) {
+                publisher.proxyConnected(proxy, metadata);
               }
 
               @Override

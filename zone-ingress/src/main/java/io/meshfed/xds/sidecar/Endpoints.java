@@ -2,6 +2,7 @@ package io.meshfed.xds.sidecar;
 
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
@@ -78,7 +79,15 @@ final class Endpoints {
             locality.setPriority(remotePriority);
           }
           endpoints.forEach(
-              (hp, weight) -> locality.addLbEndpoints(Xds.endpoint(hp.host(), hp.port(), weight)));
+              (hp, weight) -> {
+                LbEndpoint endpoint = Xds.endpoint(hp.host(), hp.port(), weight);
+                if (AccessLogs.enabled(state)) {
+                  // what %KUMA_DESTINATION_ZONE% shows in access logs
+                  endpoint =
+                      endpoint.toBuilder().setMetadata(AccessLogs.zoneMetadata(zone)).build();
+                }
+                locality.addLbEndpoints(endpoint);
+              });
           cla.addEndpoints(locality);
         });
     return cla.build();

@@ -64,6 +64,8 @@ import java.util.Set;
  *       zone), one locality per zone, priority 0.
  *   <li><b>Secrets</b> (mTLS only): {@code identity_cert:<mesh>} (certificate chain and key) and
  *       {@code mesh_ca:<mesh>} (trusted CA).
+ *   <li><b>Access logs</b> on outbound listeners, from the TrafficLogs and the mesh's logging
+ *       backends (see {@link AccessLogs}).
  *   <li><b>Metrics</b>: the Prometheus endpoint {@code kuma:metrics:prometheus} when the mesh
  *       enables a prometheus metrics backend (see {@link PrometheusEndpoint}).
  *   <li><b>ProxyTemplate</b>, last, on all of the above: see {@link ProxyTemplates}.
@@ -78,7 +80,10 @@ public final class SidecarGenerator {
    */
   public static final List<String> CONNECTION_POLICY_TYPES =
       java.util.stream.Stream.of(
-              OutboundPolicies.TYPES, InboundHttpPolicies.TYPES, ProxyTemplates.TYPES)
+              OutboundPolicies.TYPES,
+              InboundHttpPolicies.TYPES,
+              ProxyTemplates.TYPES,
+              AccessLogs.TYPES)
           .flatMap(List::stream)
           .toList();
 
@@ -96,6 +101,20 @@ public final class SidecarGenerator {
    */
   public static ProxyConfig generate(
       MeshState state, Resource dataplane, Optional<Identity> identity) {
+    return generate(state, dataplane, identity, Optional.empty());
+  }
+
+  /**
+   * Like {@link #generate(MeshState, Resource, Optional)}, for a proxy that announced the FIFO its
+   * {@code meshfed dp run} forwards to the mesh's {@code tcp} logging backends.
+   *
+   * @param accessLogSocketPath the node metadata {@code accessLogSocketPath}, if sent
+   */
+  public static ProxyConfig generate(
+      MeshState state,
+      Resource dataplane,
+      Optional<Identity> identity,
+      Optional<String> accessLogSocketPath) {
     String mesh = state.meshName();
     if (!mesh.equals(dataplane.mesh())) {
       throw new IllegalArgumentException(
@@ -153,6 +172,7 @@ public final class SidecarGenerator {
     }
 
     OutboundPolicies policies = OutboundPolicies.of(state, inboundTagSets);
+    AccessLogs accessLogs = AccessLogs.of(state, dataplane, inboundTagSets, accessLogSocketPath);
     Set<ClusterKey> outboundClusters = new LinkedHashSet<>();
     // a cluster several outbounds use balances as the first route that uses it says
     Map<ClusterKey, TrafficRouteSpec.LoadBalancer> loadBalancers = new HashMap<>();
@@ -162,7 +182,7 @@ public final class SidecarGenerator {
           continue;
         }
         Outbounds.Result result = Outbounds.build(state, dataplane, out, inboundTagSets, policies);
-        listeners.add(result.listener());
+        listeners.add(accessLogs.apply(result.listener(), out.targetService()));
         outboundClusters.addAll(result.clusters());
         if (result.loadBalancer() != null) {
           result.clusters().forEach(k -> loadBalancers.putIfAbsent(k, result.loadBalancer()));

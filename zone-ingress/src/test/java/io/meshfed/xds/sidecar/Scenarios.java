@@ -21,6 +21,7 @@ import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.xds.MeshState;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /** The sidecar test cases: one mesh state and the dataplane whose config is generated. */
@@ -30,7 +31,12 @@ final class Scenarios {
   private Scenarios() {}
 
   /** A named case; {@code state} decides whether an identity is needed (mTLS). */
-  record Scenario(String name, MeshState state, Resource dataplane) {
+  record Scenario(
+      String name, MeshState state, Resource dataplane, Optional<String> accessLogSocketPath) {
+    Scenario(String name, MeshState state, Resource dataplane) {
+      this(name, state, dataplane, Optional.empty());
+    }
+
     @Override
     public String toString() {
       return name;
@@ -48,7 +54,8 @@ final class Scenarios {
             FaultScenarios.all(),
             HttpPolicyScenarios.all(),
             ProxyTemplateScenarios.all(),
-            MetricsScenarios.all())
+            MetricsScenarios.all(),
+            AccessLogScenarios.all())
         .flatMap(s -> s);
   }
 

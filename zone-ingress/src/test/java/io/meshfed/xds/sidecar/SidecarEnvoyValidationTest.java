@@ -53,7 +53,8 @@ class SidecarEnvoyValidationTest {
         s.state().mtlsEnabled()
             ? Optional.of(TestCerts.identity(s.state().meshName(), "web"))
             : Optional.empty();
-    ProxyConfig config = SidecarGenerator.generate(s.state(), s.dataplane(), identity);
+    ProxyConfig config =
+        SidecarGenerator.generate(s.state(), s.dataplane(), identity, s.accessLogSocketPath());
     Path bootstrap = dir.resolve(s.name() + ".json");
     Files.writeString(bootstrap, EnvoyJson.print(validationBootstrap(config)));
 

@@ -48,7 +48,8 @@ class SidecarGeneratorTest {
     return SidecarGenerator.generate(
         s.state(),
         s.dataplane(),
-        s.state().mtlsEnabled() ? Optional.of(FAKE_IDENTITY) : Optional.empty());
+        s.state().mtlsEnabled() ? Optional.of(FAKE_IDENTITY) : Optional.empty(),
+        s.accessLogSocketPath());
   }
 
   static Stream<Scenarios.Scenario> scenarios() {
@@ -76,7 +77,9 @@ class SidecarGeneratorTest {
             shuffle(st.trafficRoutes(), random),
             shuffleEach(st.policies(), random));
     ProxyConfig a = generate(s);
-    ProxyConfig b = generate(new Scenarios.Scenario(s.name(), shuffled, s.dataplane()));
+    ProxyConfig b =
+        generate(
+            new Scenarios.Scenario(s.name(), shuffled, s.dataplane(), s.accessLogSocketPath()));
     assertThat(b).isEqualTo(a);
   }
 
