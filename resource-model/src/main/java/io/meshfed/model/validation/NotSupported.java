@@ -36,9 +36,6 @@ public final class NotSupported {
           type(
               "TrafficLog",
               "proxies get no access log configuration from meshfed, so it would change nothing"),
-          type(
-              "TrafficTrace",
-              "proxies get no tracing configuration from meshfed, so it would change nothing"),
           value("Mesh", "metrics.backends[].conf.tls.mode", "providedTLS", PROVIDED_TLS),
           field("Mesh", "metrics.backends[].conf.aggregate", AGGREGATE),
           value("Dataplane", "metrics.conf.tls.mode", "providedTLS", PROVIDED_TLS),
@@ -47,10 +44,12 @@ public final class NotSupported {
               "Mesh",
               "logging",
               "proxies get no logging backend from the mesh; leave 'logging' out"),
-          field(
+          value(
               "Mesh",
-              "tracing",
-              "proxies get no tracing backend from the mesh; leave 'tracing' out"),
+              "tracing.backends[].type",
+              "datadog",
+              "sidecars get no Datadog tracer from meshfed; use a 'zipkin' backend (Datadog's"
+                  + " agent also accepts Zipkin spans)"),
           value(
               "Mesh",
               "mtls.backends[].type",

@@ -32,8 +32,7 @@ class KumaExamplesTest {
   /** The examples the standard codec refuses, with the refused field paths. */
   private static final Map<String, List<String>> REFUSED =
       Map.ofEntries(
-          Map.entry(
-              "http-api-put-mesh.json", List.of("logging", "tracing", "mtls.backends[1].type")),
+          Map.entry("http-api-put-mesh.json", List.of("logging", "mtls.backends[1].type")),
           Map.entry("mutual-tls-permissive.yaml", List.of("mtls.backends[0].mode")),
           Map.entry("mutual-tls-provided-inline.yaml", List.of("mtls.backends[0].type")),
           Map.entry("mutual-tls-provided.yaml", List.of("mtls.backends[0].type")),
@@ -41,9 +40,7 @@ class KumaExamplesTest {
           Map.entry("traffic-log-all.yaml", List.of("type")),
           Map.entry("traffic-log-backend.yaml", List.of("type")),
           Map.entry("traffic-log-mesh-logging-backends.yaml", List.of("logging")),
-          Map.entry("traffic-trace-mesh-datadog.yaml", List.of("tracing")),
-          Map.entry("traffic-trace-mesh-zipkin.yaml", List.of("tracing")),
-          Map.entry("traffic-trace.yaml", List.of("type")));
+          Map.entry("traffic-trace-mesh-datadog.yaml", List.of("tracing.backends[0].type")));
 
   static Stream<Path> examples() throws IOException, URISyntaxException {
     return exampleFiles("/kuma-examples");

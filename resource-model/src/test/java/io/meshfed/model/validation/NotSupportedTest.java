@@ -39,15 +39,35 @@ class NotSupportedTest {
                 "type",
                 "TrafficLog is not supported yet: proxies get no access log configuration from"
                     + " meshfed, so it would change nothing"));
-    assertThat(violations("type: TrafficTrace\nmesh: default\nname: t\n"))
-        .extracting(Violation::toString)
-        .singleElement()
-        .asString()
-        .startsWith("type: TrafficTrace is not supported yet: ");
   }
 
   @Test
-  void meshLoggingAndTracingBackendsAreRefusedMetricsAreAccepted() {
+  void trafficTraceAndZipkinBackendsAreAcceptedDatadogIsRefusedByField() {
+    assertThat(
+            violations(
+                "type: TrafficTrace\nmesh: default\nname: t\n"
+                    + "selectors: [{match: {kuma.io/service: '*'}}]\n"))
+        .isEmpty();
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                tracing:
+                  defaultBackend: z
+                  backends:
+                  - {name: z, type: zipkin, sampling: 50, conf: {url: 'http://127.0.0.1:9411/api/v2/spans'}}
+                  - {name: d, type: datadog, conf: {address: 127.0.0.1, port: 8126}}
+                """))
+        .containsExactly(
+            new Violation(
+                "tracing.backends[1].type",
+                "'datadog' is not supported yet: sidecars get no Datadog tracer from meshfed; use a"
+                    + " 'zipkin' backend (Datadog's agent also accepts Zipkin spans)"));
+  }
+
+  @Test
+  void meshLoggingBackendsAreRefusedMetricsAndTracingAreAccepted() {
     assertThat(
             violations(
                 """
@@ -59,17 +79,13 @@ class NotSupportedTest {
                 logging:
                   backends: [{name: f, type: file, conf: {path: /dev/null}}]
                 tracing:
-                  backends: [{name: z, type: zipkin, conf: {url: 'http://127.0.0.1:9411'}}]
+                  backends: [{name: z, type: zipkin, conf: {url: 'http://127.0.0.1:9411/api/v2/spans'}}]
                 """))
         .containsExactlyInAnyOrder(
             new Violation(
                 "logging",
                 "not supported yet: proxies get no logging backend from the mesh; leave"
-                    + " 'logging' out"),
-            new Violation(
-                "tracing",
-                "not supported yet: proxies get no tracing backend from the mesh; leave"
-                    + " 'tracing' out"));
+                    + " 'logging' out"));
   }
 
   @Test
@@ -271,18 +287,18 @@ class NotSupportedTest {
 
   @Test
   void aRefusalIsAValidationErrorForOneBodyAndForResourcesBuiltInCode() {
-    assertThatThrownBy(() -> CODEC.decodeOne("type: TrafficTrace\nmesh: default\nname: t\n"))
+    String datadog =
+        "type: Mesh\nname: m\n"
+            + "tracing: {backends: [{name: d, type: datadog, conf: {address: a, port: 8126}}]}\n";
+    assertThatThrownBy(() -> CODEC.decodeOne(datadog))
         .isInstanceOf(ValidationException.class)
-        .hasMessageContaining("type: TrafficTrace is not supported yet");
+        .hasMessageContaining("tracing.backends[0].type: 'datadog' is not supported yet");
     ResourceCodec formatOnly = new ResourceCodec(StandardTypes.registry(), NotSupported.none());
-    var trace =
-        formatOnly.decodeOne(
-            "type: TrafficTrace\nmesh: default\nname: t\n"
-                + "selectors: [{match: {kuma.io/service: '*'}}]\n");
+    var mesh = formatOnly.decodeOne(datadog);
 
-    assertThatThrownBy(() -> CODEC.validate(trace))
+    assertThatThrownBy(() -> CODEC.validate(mesh))
         .isInstanceOf(ValidationException.class)
-        .hasMessageContaining("TrafficTrace is not supported yet");
+        .hasMessageContaining("'datadog' is not supported yet");
   }
 
   @Test

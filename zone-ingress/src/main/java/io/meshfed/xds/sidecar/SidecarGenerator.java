@@ -64,6 +64,9 @@ import java.util.Set;
  *       zone), one locality per zone, priority 0.
  *   <li><b>Secrets</b> (mTLS only): {@code identity_cert:<mesh>} (certificate chain and key) and
  *       {@code mesh_ca:<mesh>} (trusted CA).
+ *   <li><b>Tracing</b>: with a TrafficTrace for the proxy and a zipkin backend on the mesh, the
+ *       cluster {@code tracing:<backend>} and a Zipkin tracer on every inbound and outbound HTTP
+ *       connection manager (see {@link Tracing}).
  *   <li><b>Metrics</b>: the Prometheus endpoint {@code kuma:metrics:prometheus} when the mesh
  *       enables a prometheus metrics backend (see {@link PrometheusEndpoint}).
  *   <li><b>ProxyTemplate</b>, last, on all of the above: see {@link ProxyTemplates}.
@@ -78,7 +81,10 @@ public final class SidecarGenerator {
    */
   public static final List<String> CONNECTION_POLICY_TYPES =
       java.util.stream.Stream.of(
-              OutboundPolicies.TYPES, InboundHttpPolicies.TYPES, ProxyTemplates.TYPES)
+              OutboundPolicies.TYPES,
+              InboundHttpPolicies.TYPES,
+              ProxyTemplates.TYPES,
+              Tracing.TYPES)
           .flatMap(List::stream)
           .toList();
 
@@ -184,6 +190,14 @@ public final class SidecarGenerator {
       LoadBalancers.apply(loadBalancers.get(key), cluster);
       clusters.put(key.name(), cluster.build());
       endpoints.add(Endpoints.of(state, key, key.name()));
+    }
+
+    Optional<Tracing> tracing = Tracing.of(state, dataplane, inboundTagSets);
+    if (tracing.isPresent()) {
+      List<Listener> traced = tracing.get().applyTo(listeners);
+      listeners.clear();
+      listeners.addAll(traced);
+      clusters.put(tracing.get().cluster().getName(), tracing.get().cluster());
     }
 
     PrometheusEndpoint.build(state, dataplane)

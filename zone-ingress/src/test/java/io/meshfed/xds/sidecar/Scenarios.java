@@ -48,7 +48,8 @@ final class Scenarios {
             FaultScenarios.all(),
             HttpPolicyScenarios.all(),
             ProxyTemplateScenarios.all(),
-            MetricsScenarios.all())
+            MetricsScenarios.all(),
+            TracingScenarios.all())
         .flatMap(s -> s);
   }
 
