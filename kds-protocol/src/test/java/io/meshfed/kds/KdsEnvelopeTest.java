@@ -115,8 +115,8 @@ class KdsEnvelopeTest {
 
   @Test
   void whatThisVersionDoesNotApplyIsRejectedByNameAsFromAnOlderGlobal() {
-    // An older global stored and sends what this zone does not apply yet: a TrafficTrace and a
-    // Mesh with a provided CA. The zone NACKs those two by name and keeps the rest.
+    // An older global stored and sends what this zone does not apply yet: a Retry with header
+    // matchers and a Mesh with a provided CA. The zone NACKs those two by name and keeps the rest.
     ResourceCodec olderGlobal =
         new ResourceCodec(
             io.meshfed.model.StandardTypes.registry(),
@@ -135,14 +135,16 @@ class KdsEnvelopeTest {
                   backends: [{name: ca, type: provided, conf: {cert: {secret: c}, key: {secret: k}}}]
                 """));
     Resource builtin = sender.encode(TestTypes.mesh("default"));
-    Resource trace =
+    Resource retry =
         sender.encode(
             olderGlobal.decodeOne(
-                "type: TrafficTrace\nmesh: default\nname: t\n"
-                    + "selectors: [{match: {kuma.io/service: '*'}}]\n"));
+                "type: Retry\nmesh: default\nname: r\n"
+                    + "sources: [{match: {kuma.io/service: '*'}}]\n"
+                    + "destinations: [{match: {kuma.io/service: '*'}}]\n"
+                    + "conf: {http: {numRetries: 2, retriableResponseHeaders: [{name: x}]}}\n"));
 
     KdsEnvelope.Decoding meshes = zone.decode(TestTypes.MESH, List.of(provided, builtin));
-    KdsEnvelope.Decoding traces = zone.decode("TrafficTrace", List.of(trace));
+    KdsEnvelope.Decoding retries = zone.decode("Retry", List.of(retry));
 
     assertThat(meshes.accepted()).extracting(KdsReceived::name).containsExactly("default");
     assertThat(meshes.rejected())
@@ -153,9 +155,12 @@ class KdsEnvelopeTest {
               assertThat(r.reason())
                   .contains("mtls.backends[0].type: 'provided' is not supported yet");
             });
-    assertThat(traces.rejected())
+    assertThat(retries.rejected())
         .singleElement()
-        .satisfies(r -> assertThat(r.reason()).contains("TrafficTrace is not supported yet"));
+        .satisfies(
+            r ->
+                assertThat(r.reason())
+                    .contains("conf.http.retriableResponseHeaders: not supported yet"));
   }
 
   @Test

@@ -77,18 +77,50 @@ class NotSupportedApiIT {
   }
 
   @Test
+  void aZipkinBackendAndTrafficTraceAreStoredABadUrlOrSamplingIsA400NamingTheField()
+      throws Exception {
+    HttpResponse<String> bad =
+        put(
+            "/meshes/m",
+            """
+            type: Mesh
+            name: m
+            tracing:
+              backends: [{name: z, type: zipkin, sampling: 150, conf: {url: 'zipkin:9411'}}]
+            """);
+    assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+    assertThat(json.readTree(bad.body()).path("causes").findValuesAsText("field"))
+        .containsExactlyInAnyOrder("tracing.backends[0].sampling", "tracing.backends[0].conf.url");
+    assertThat(store.get(io.meshfed.model.ResourceKey.global("Mesh", "m")).join()).isEmpty();
+
+    HttpResponse<String> mesh =
+        put(
+            "/meshes/m",
+            """
+            type: Mesh
+            name: m
+            tracing:
+              defaultBackend: z
+              backends:
+              - {name: z, type: zipkin, sampling: 100, conf: {url: 'http://127.0.0.1:9411/api/v2/spans'}}
+            """);
+    assertThat(mesh.statusCode()).as(mesh.body()).isEqualTo(201);
+    HttpResponse<String> trace =
+        put(
+            "/meshes/m/traffic-traces/all",
+            "type: TrafficTrace\nname: all\nmesh: m\n"
+                + "selectors: [{match: {kuma.io/service: '*'}}]\n");
+    assertThat(trace.statusCode()).as(trace.body()).isEqualTo(201);
+    assertThat(count("TrafficTrace")).isEqualTo(1);
+  }
+
+  @Test
   void refusedTypesAndFieldsAreNeverStored() throws Exception {
     assertThat(put("/meshes/m", "type: Mesh\nname: m\n").statusCode()).isEqualTo(201);
     String head =
         "mesh: m\nsources: [{match: {kuma.io/service: '*'}}]\n"
             + "destinations: [{match: {kuma.io/service: '*'}}]\n";
 
-    assertRefused(
-        put(
-            "/meshes/m/traffic-traces/trace",
-            "type: TrafficTrace\nname: trace\nmesh: m\n"
-                + "selectors: [{match: {kuma.io/service: '*'}}]\n"),
-        "type");
     assertRefused(
         put(
             "/meshes/m/retries/r",
@@ -109,11 +141,14 @@ class NotSupportedApiIT {
             mtls:
               enabledBackend: ca
               backends: [{name: ca, type: provided, conf: {cert: {secret: c}, key: {secret: k}}}]
+            tracing:
+              backends: [{name: dd, type: datadog, conf: {address: 127.0.0.1, port: 8126}}]
             """),
         "metrics.backends[0].conf.aggregate",
-        "mtls.backends[0].type");
+        "mtls.backends[0].type",
+        "tracing.backends[0].type");
 
-    assertThat(count("TrafficTrace")).isZero();
+    assertThat(store.get(io.meshfed.model.ResourceKey.inMesh("Retry", "m", "r")).join()).isEmpty();
     assertThat(store.get(io.meshfed.model.ResourceKey.global("Mesh", "m")).join())
         .get()
         .satisfies(

@@ -2,6 +2,7 @@ package io.meshfed.model.validation;
 
 import io.meshfed.model.defaults.InitialPolicies;
 import io.meshfed.model.spec.MeshSpec;
+import io.meshfed.model.spec.ZipkinUrl;
 import java.util.List;
 import java.util.Map;
 
@@ -160,8 +161,16 @@ final class MeshValidator implements SpecValidator<MeshSpec> {
         ConfFields.bool(conf, b.conf(), "sharedSpanContext");
         ConfFields.oneOf(conf, b.conf(), "apiVersion", List.of("httpJson", "httpProto"));
       }
-      if ("zipkin".equals(b.type()) && !(b.conf().get("url") instanceof String)) {
-        at.field("conf").field("url").add("must be defined (expected: the collector URL)");
+      if ("zipkin".equals(b.type())) {
+        if (b.conf().get("url") instanceof String url) {
+          try {
+            ZipkinUrl.parse(url);
+          } catch (IllegalArgumentException e) {
+            at.field("conf").field("url").add(e.getMessage());
+          }
+        } else {
+          at.field("conf").field("url").add("must be defined (expected: the collector URL)");
+        }
       }
       if ("datadog".equals(b.type())) {
         ConfFields.onlyKnown(

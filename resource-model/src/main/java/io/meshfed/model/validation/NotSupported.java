@@ -33,17 +33,16 @@ public final class NotSupported {
   /** What this version refuses. */
   static final List<Rule> STANDARD =
       List.of(
-          type(
-              "TrafficTrace",
-              "proxies get no tracing configuration from meshfed, so it would change nothing"),
           value("Mesh", "metrics.backends[].conf.tls.mode", "providedTLS", PROVIDED_TLS),
           field("Mesh", "metrics.backends[].conf.aggregate", AGGREGATE),
           value("Dataplane", "metrics.conf.tls.mode", "providedTLS", PROVIDED_TLS),
           field("Dataplane", "metrics.conf.aggregate", AGGREGATE),
-          field(
+          value(
               "Mesh",
-              "tracing",
-              "proxies get no tracing backend from the mesh; leave 'tracing' out"),
+              "tracing.backends[].type",
+              "datadog",
+              "sidecars get no Datadog tracer from meshfed; use a 'zipkin' backend (Datadog's"
+                  + " agent also accepts Zipkin spans)"),
           value(
               "Mesh",
               "mtls.backends[].type",

@@ -32,14 +32,12 @@ class KumaExamplesTest {
   /** The examples the standard codec refuses, with the refused field paths. */
   private static final Map<String, List<String>> REFUSED =
       Map.ofEntries(
-          Map.entry("http-api-put-mesh.json", List.of("tracing", "mtls.backends[1].type")),
+          Map.entry("http-api-put-mesh.json", List.of("mtls.backends[1].type")),
           Map.entry("mutual-tls-permissive.yaml", List.of("mtls.backends[0].mode")),
           Map.entry("mutual-tls-provided-inline.yaml", List.of("mtls.backends[0].type")),
           Map.entry("mutual-tls-provided.yaml", List.of("mtls.backends[0].type")),
           Map.entry("secrets-mesh-provided-ca.yaml", List.of("mtls.backends[0].type")),
-          Map.entry("traffic-trace-mesh-datadog.yaml", List.of("tracing")),
-          Map.entry("traffic-trace-mesh-zipkin.yaml", List.of("tracing")),
-          Map.entry("traffic-trace.yaml", List.of("type")));
+          Map.entry("traffic-trace-mesh-datadog.yaml", List.of("tracing.backends[0].type")));
 
   static Stream<Path> examples() throws IOException, URISyntaxException {
     return exampleFiles("/kuma-examples");

@@ -24,6 +24,8 @@ class NotSupportedTest {
       destinations: [{match: {kuma.io/service: backend}}]
       """;
 
+  private static final String SELECT_ALL = "selectors: [{match: {kuma.io/service: '*'}}]\n";
+
   private static List<Violation> violations(String yaml) {
     DecodeResult r = CODEC.decodeYaml(yaml);
     assertThat(r.syntaxError()).isNull();
@@ -33,17 +35,53 @@ class NotSupportedTest {
 
   @Test
   void wholeTypesAreRefusedByName() {
-    assertThat(violations("type: TrafficTrace\nmesh: default\nname: t\n"))
-        .extracting(Violation::toString)
-        .singleElement()
-        .asString()
-        .startsWith("type: TrafficTrace is not supported yet: ");
+    // this version applies every Kuma universal type it knows, so a rule list of one shows it
+    ResourceCodec refusing =
+        new ResourceCodec(
+            StandardTypes.registry(),
+            NotSupported.of(
+                List.of(NotSupported.type("TrafficTrace", "proxies would get nothing from it"))));
+    DecodeResult r =
+        refusing.decodeYaml("type: TrafficTrace\nmesh: default\nname: t\n" + SELECT_ALL);
+    assertThat(r.documents().get(0).violations())
+        .containsExactly(
+            new Violation("type", "TrafficTrace is not supported yet: proxies would get nothing from it"));
+    assertThat(violations("type: TrafficTrace\nmesh: default\nname: t\n" + SELECT_ALL)).isEmpty();
   }
 
   @Test
-  void trafficLogAndMeshLoggingBackendsAreAcceptedTracingIsRefused() {
+  void trafficLogAndMeshLoggingBackendsAreAccepted() {
     assertThat(violations("type: TrafficLog\n" + POLICY_HEAD + "conf: {backend: file}\n"))
         .isEmpty();
+  }
+
+  @Test
+  void trafficTraceAndZipkinBackendsAreAcceptedDatadogIsRefusedByField() {
+    assertThat(
+            violations(
+                "type: TrafficTrace\nmesh: default\nname: t\n"
+                    + "selectors: [{match: {kuma.io/service: '*'}}]\n"))
+        .isEmpty();
+    assertThat(
+            violations(
+                """
+                type: Mesh
+                name: m
+                tracing:
+                  defaultBackend: z
+                  backends:
+                  - {name: z, type: zipkin, sampling: 50, conf: {url: 'http://127.0.0.1:9411/api/v2/spans'}}
+                  - {name: d, type: datadog, conf: {address: 127.0.0.1, port: 8126}}
+                """))
+        .containsExactly(
+            new Violation(
+                "tracing.backends[1].type",
+                "'datadog' is not supported yet: sidecars get no Datadog tracer from meshfed; use a"
+                    + " 'zipkin' backend (Datadog's agent also accepts Zipkin spans)"));
+  }
+
+  @Test
+  void meshMetricsLoggingAndTracingBackendsAreAccepted() {
     assertThat(
             violations(
                 """
@@ -58,13 +96,9 @@ class NotSupportedTest {
                   - {name: f, type: file, conf: {path: /dev/null}}
                   - {name: t, type: tcp, format: '%KUMA_SOURCE_ZONE% %UPSTREAM_HOST%', conf: {address: '127.0.0.1:5000'}}
                 tracing:
-                  backends: [{name: z, type: zipkin, conf: {url: 'http://127.0.0.1:9411'}}]
+                  backends: [{name: z, type: zipkin, conf: {url: 'http://127.0.0.1:9411/api/v2/spans'}}]
                 """))
-        .containsExactly(
-            new Violation(
-                "tracing",
-                "not supported yet: proxies get no tracing backend from the mesh; leave"
-                    + " 'tracing' out"));
+        .isEmpty();
   }
 
   @Test
@@ -266,18 +300,18 @@ class NotSupportedTest {
 
   @Test
   void aRefusalIsAValidationErrorForOneBodyAndForResourcesBuiltInCode() {
-    assertThatThrownBy(() -> CODEC.decodeOne("type: TrafficTrace\nmesh: default\nname: t\n"))
+    String datadog =
+        "type: Mesh\nname: m\n"
+            + "tracing: {backends: [{name: d, type: datadog, conf: {address: a, port: 8126}}]}\n";
+    assertThatThrownBy(() -> CODEC.decodeOne(datadog))
         .isInstanceOf(ValidationException.class)
-        .hasMessageContaining("type: TrafficTrace is not supported yet");
+        .hasMessageContaining("tracing.backends[0].type: 'datadog' is not supported yet");
     ResourceCodec formatOnly = new ResourceCodec(StandardTypes.registry(), NotSupported.none());
-    var trace =
-        formatOnly.decodeOne(
-            "type: TrafficTrace\nmesh: default\nname: t\n"
-                + "selectors: [{match: {kuma.io/service: '*'}}]\n");
+    var mesh = formatOnly.decodeOne(datadog);
 
-    assertThatThrownBy(() -> CODEC.validate(trace))
+    assertThatThrownBy(() -> CODEC.validate(mesh))
         .isInstanceOf(ValidationException.class)
-        .hasMessageContaining("TrafficTrace is not supported yet");
+        .hasMessageContaining("'datadog' is not supported yet");
   }
 
   @Test
@@ -309,7 +343,7 @@ class NotSupportedTest {
 
     assertThat(r.documents().get(0).violations())
         .containsExactly(new Violation("conf.grpc", "not supported yet: use tcp"));
-    assertThat(NotSupported.standard().refusedType("TrafficTrace")).isPresent();
+    assertThat(NotSupported.standard().refusedType("TrafficTrace")).isEmpty();
     assertThat(NotSupported.standard().refusedType("TrafficPermission")).isEmpty();
   }
 }

@@ -220,6 +220,10 @@ class ValidatorsTest {
           .containsExactlyInAnyOrder(
               v("tracing.backends[0].sampling", "NaN is out of range (expected: 0..100)"),
               v(
+                  "tracing.backends[0].conf.url",
+                  "'u' must be an http or https URL (expected e.g."
+                      + " http://zipkin.local:9411/api/v2/spans)"),
+              v(
                   "tracing.backends[0].conf.x",
                   "unknown field 'x' (expected one of [apiVersion, sharedSpanContext, traceId128bit, url])"),
               v(
@@ -283,6 +287,40 @@ class ValidatorsTest {
               v("logging.backends[0].conf.path", "must be defined (expected: a file path)"),
               v("tracing.backends[0].sampling", "101.0 is out of range (expected: 0..100)"),
               v("tracing.backends[0].conf.url", "must be defined (expected: the collector URL)"));
+    }
+
+    @Test
+    void zipkinUrlsNeedAnHttpSchemeAHostAndACollectorPath() {
+      String mesh =
+          """
+          type: Mesh
+          name: default
+          tracing:
+            backends: [{name: z, type: zipkin, conf: {url: '%s'}}]
+          """;
+      assertThat(violations(mesh.formatted("http://127.0.0.1:9411/api/v2/spans"))).isEmpty();
+      assertThat(violations(mesh.formatted("https://zipkin.example/api/v2/spans"))).isEmpty();
+      assertThat(violations(mesh.formatted("grpc://127.0.0.1:9411/api/v2/spans")))
+          .extracting(Violation::toString)
+          .singleElement()
+          .asString()
+          .startsWith(
+              "tracing.backends[0].conf.url: 'grpc://127.0.0.1:9411/api/v2/spans' must be an http"
+                  + " or https URL");
+      assertThat(violations(mesh.formatted("http://127.0.0.1:9411")))
+          .extracting(Violation::toString)
+          .singleElement()
+          .asString()
+          .startsWith(
+              "tracing.backends[0].conf.url: 'http://127.0.0.1:9411' has no collector path");
+      assertThat(violations(mesh.formatted("http://127.0.0.1:9411/api/v2/spans?x=1")))
+          .extracting(Violation::field)
+          .containsExactly("tracing.backends[0].conf.url");
+      assertThat(violations(mesh.formatted("http:///api/v2/spans")))
+          .extracting(Violation::toString)
+          .singleElement()
+          .asString()
+          .contains("has no host");
     }
   }
 

@@ -20,8 +20,9 @@ import java.util.Set;
  * Permissions} for the inbound rules), in the attachments Kuma's inspect API uses:
  *
  * <ul>
- *   <li>{@code dataplane} {@code <name>}, first and only when one applies: the ProxyTemplate chosen
- *       for the whole proxy ({@link ProxyTemplates#select}).
+ *   <li>{@code dataplane} {@code <name>}, first and only when one applies: the ProxyTemplate and
+ *       the TrafficTrace chosen for the whole proxy ({@link ProxyTemplates#select}, {@link
+ *       Tracing#select}), as Kuma lists them.
  *   <li>{@code inbound} {@code <address>:<port>:<servicePort>}: the TrafficPermissions that become
  *       the inbound's RBAC policies (mTLS meshes only: without mTLS nothing is enforced, and none
  *       is listed).
@@ -124,21 +125,25 @@ public final class DataplanePolicies {
       out.add(new Attachment(Kind.INBOUND, name, in.service(), matched));
     }
 
+    Map<String, List<Resource>> whole = new LinkedHashMap<>();
     ProxyTemplates.select(state, inboundTagSets)
-        .ifPresent(
-            t ->
-                out.add(
-                    0,
-                    new Attachment(
-                        Kind.DATAPLANE,
-                        dataplane.name(),
-                        spec.inbounds().stream()
-                            .filter(Objects::nonNull)
-                            .map(DataplaneSpec.Inbound::service)
-                            .filter(Objects::nonNull)
-                            .findFirst()
-                            .orElse(""),
-                        Map.of(StandardTypes.PROXY_TEMPLATE, List.of(t)))));
+        .ifPresent(t -> whole.put(StandardTypes.PROXY_TEMPLATE, List.of(t)));
+    Tracing.select(state, inboundTagSets)
+        .ifPresent(t -> whole.put(StandardTypes.TRAFFIC_TRACE, List.of(t)));
+    if (!whole.isEmpty()) {
+      out.add(
+          0,
+          new Attachment(
+              Kind.DATAPLANE,
+              dataplane.name(),
+              spec.inbounds().stream()
+                  .filter(Objects::nonNull)
+                  .map(DataplaneSpec.Inbound::service)
+                  .filter(Objects::nonNull)
+                  .findFirst()
+                  .orElse(""),
+              whole));
+    }
 
     OutboundPolicies policies = OutboundPolicies.of(state, inboundTagSets);
     Set<String> services = new LinkedHashSet<>();

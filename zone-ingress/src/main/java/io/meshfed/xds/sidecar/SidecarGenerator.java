@@ -66,6 +66,9 @@ import java.util.Set;
  *       {@code mesh_ca:<mesh>} (trusted CA).
  *   <li><b>Access logs</b> on outbound listeners, from the TrafficLogs and the mesh's logging
  *       backends (see {@link AccessLogs}).
+ *   <li><b>Tracing</b>: with a TrafficTrace for the proxy and a zipkin backend on the mesh, the
+ *       cluster {@code tracing:<backend>} and a Zipkin tracer on every inbound and outbound HTTP
+ *       connection manager (see {@link Tracing}).
  *   <li><b>Metrics</b>: the Prometheus endpoint {@code kuma:metrics:prometheus} when the mesh
  *       enables a prometheus metrics backend (see {@link PrometheusEndpoint}).
  *   <li><b>ProxyTemplate</b>, last, on all of the above: see {@link ProxyTemplates}.
@@ -83,7 +86,8 @@ public final class SidecarGenerator {
               OutboundPolicies.TYPES,
               InboundHttpPolicies.TYPES,
               ProxyTemplates.TYPES,
-              AccessLogs.TYPES)
+              AccessLogs.TYPES,
+              Tracing.TYPES)
           .flatMap(List::stream)
           .toList();
 
@@ -204,6 +208,14 @@ public final class SidecarGenerator {
       LoadBalancers.apply(loadBalancers.get(key), cluster);
       clusters.put(key.name(), cluster.build());
       endpoints.add(Endpoints.of(state, key, key.name()));
+    }
+
+    Optional<Tracing> tracing = Tracing.of(state, dataplane, inboundTagSets);
+    if (tracing.isPresent()) {
+      List<Listener> traced = tracing.get().applyTo(listeners);
+      listeners.clear();
+      listeners.addAll(traced);
+      clusters.put(tracing.get().cluster().getName(), tracing.get().cluster());
     }
 
     PrometheusEndpoint.build(state, dataplane)

@@ -140,6 +140,27 @@ class DataplanePoliciesTest {
   }
 
   @Test
+  void theTrafficTraceThatAppliesIsNamedOnTheDataplaneAfterTheTemplate() {
+    Resource trace =
+        ProxyTemplateScenarios.template(TracingScenarios.trace("web-trace", "web", "zipkin-1"));
+    Resource other =
+        ProxyTemplateScenarios.template(TracingScenarios.trace("api-trace", "api", "zipkin-1"));
+    MeshState state =
+        TracingScenarios.state(
+            TracingScenarios.MESH_DNS,
+            List.of(
+                TracingScenarios.trace("web-trace", "web", "zipkin-1"),
+                TracingScenarios.trace("api-trace", "api", "zipkin-1")));
+
+    List<Attachment> attachments = DataplanePolicies.of(state, TracingScenarios.web());
+
+    assertThat(attachments.get(0).kind()).isEqualTo(Kind.DATAPLANE);
+    assertThat(attachments.get(0).matched())
+        .isEqualTo(Map.of(StandardTypes.TRAFFIC_TRACE, List.of(trace)))
+        .doesNotContainValue(List.of(other));
+  }
+
+  @Test
   void theProxyTemplateThatAppliesIsNamedOnTheDataplaneFirstAndNoneWithout() {
     Resource template =
         ProxyTemplateScenarios.template(

@@ -55,7 +55,8 @@ final class Scenarios {
             HttpPolicyScenarios.all(),
             ProxyTemplateScenarios.all(),
             MetricsScenarios.all(),
-            AccessLogScenarios.all())
+            AccessLogScenarios.all(),
+            TracingScenarios.all())
         .flatMap(s -> s);
   }
 
