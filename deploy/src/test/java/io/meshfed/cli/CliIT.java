@@ -133,10 +133,10 @@ class CliIT {
             type: Mesh
             name: default
             ---
-            type: TrafficTrace
-            name: all
-            mesh: default
-            selectors: [{match: {kuma.io/service: '*'}}]
+            type: Mesh
+            name: traced
+            tracing:
+              backends: [{name: dd, type: datadog, conf: {address: 127.0.0.1, port: 8126}}]
             ---
             type: Retry
             name: header-retry
@@ -149,10 +149,11 @@ class CliIT {
 
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.stdout())
-        .contains("type: TrafficTrace is not supported yet")
+        .contains("tracing.backends[0].type: 'datadog' is not supported yet")
         .contains("conf.http.retriableResponseHeaders: not supported yet")
         .contains("applied 1 of 3 documents; 2 failed");
     assertThat(cli("get", "retry", "header-retry").exitCode()).isEqualTo(1);
+    assertThat(cli("get", "mesh", "traced").exitCode()).isEqualTo(1);
     assertThat(cli("get", "traffic-permission", "allow-all-default").exitCode()).isZero();
     assertThat(cli("get", "retries").stdout())
         .contains("retry-all-default")
