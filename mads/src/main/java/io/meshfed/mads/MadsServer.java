@@ -47,6 +47,11 @@ public final class MadsServer implements AutoCloseable {
     return ((ServerConnector) jetty.getConnectors()[0]).getLocalPort();
   }
 
+  /** Long polls waiting for a new version now. */
+  public int longPolls() {
+    return cache.waiting();
+  }
+
   /** Stops accepting, answers the waiting long polls with 304, stops watching the store. */
   @Override
   public void close() {
