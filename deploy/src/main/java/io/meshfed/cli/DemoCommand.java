@@ -525,6 +525,9 @@ final class DemoCommand implements Callable<Integer> {
                   "0",
                   "xds-port",
                   "0",
+                  // global serves every zone's targets on 5676; the zones' own are on any port
+                  "mads-port",
+                  "0",
                   "data-dir",
                   dataDir.resolve(zone).toString()),
               Map.of(),

@@ -28,6 +28,9 @@ import java.util.regex.Pattern;
  * service {@code zone-ingress}, in the first mesh by name that enables a prometheus backend, whose
  * port and path they serve ({@link io.meshfed.xds.sidecar.PrometheusEndpoint#forIngress}).
  *
+ * <p>On a zone ({@code localZone} set) the ingresses of other zones, which the zone holds for
+ * cross-zone traffic, are left out.
+ *
  * <p>A pure function: equal inputs give equal output, sorted by mesh, then service, then name.
  */
 public final class AssignmentGenerator {
@@ -67,6 +70,9 @@ public final class AssignmentGenerator {
     if (!backends.isEmpty()) {
       Map.Entry<String, PrometheusBackend> first = backends.entrySet().iterator().next();
       for (Resource ingress : ingresses) {
+        if (localZone != null && !localZone.equals(ingressZone(ingress, localZone))) {
+          continue; // another zone's ingress, copied to this zone for cross-zone traffic
+        }
         ingress(first.getKey(), first.getValue(), ingress, localZone).ifPresent(out::add);
       }
     }
@@ -134,8 +140,7 @@ public final class AssignmentGenerator {
     }
     Map<String, Set<String>> tags = new TreeMap<>();
     tags.put(Tags.SERVICE, new TreeSet<>(List.of(INGRESS_SERVICE)));
-    String zone =
-        spec.zone() != null && !spec.zone().isEmpty() ? spec.zone() : zoneOf(ingress, localZone);
+    String zone = ingressZone(ingress, localZone);
     if (zone != null) {
       tags.put(Tags.ZONE, new TreeSet<>(List.of(zone)));
     }
@@ -166,6 +171,11 @@ public final class AssignmentGenerator {
   /** A tag name as a Prometheus label name: every character outside {@code [a-zA-Z0-9_]} → _. */
   static String sanitize(String tag) {
     return NOT_LABEL_CHAR.matcher(tag).replaceAll("_");
+  }
+
+  private static String ingressZone(Resource ingress, String localZone) {
+    ZoneIngressSpec spec = ingress.spec(ZoneIngressSpec.class);
+    return spec.zone() != null && !spec.zone().isEmpty() ? spec.zone() : zoneOf(ingress, localZone);
   }
 
   private static String zoneOf(Resource r, String localZone) {

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -30,12 +32,19 @@ public final class MadsServer implements AutoCloseable {
   private final Server jetty;
   private final MadsSource source;
   private final MadsCache cache;
+  private final ScheduledExecutorService ownScheduler; // null when the caller's
 
-  private MadsServer(String who, Server jetty, MadsSource source, MadsCache cache) {
+  private MadsServer(
+      String who,
+      Server jetty,
+      MadsSource source,
+      MadsCache cache,
+      ScheduledExecutorService ownScheduler) {
     this.who = who;
     this.jetty = jetty;
     this.source = source;
     this.cache = cache;
+    this.ownScheduler = ownScheduler;
   }
 
   public static Builder builder() {
@@ -61,6 +70,9 @@ public final class MadsServer implements AutoCloseable {
       source.close();
     } catch (Exception e) {
       log.warn("{}: stopping the MADS server: {}", who, e.toString());
+    }
+    if (ownScheduler != null) {
+      ownScheduler.shutdownNow();
     }
   }
 
@@ -101,7 +113,10 @@ public final class MadsServer implements AutoCloseable {
       return this;
     }
 
-    /** Runs the rebuilds and the long-poll timeouts; owned by the caller. */
+    /**
+     * Runs the rebuilds (which read the store) and the long-poll timeouts; owned by the caller.
+     * Without one the server starts its own thread.
+     */
     public Builder scheduler(ScheduledExecutorService value) {
       scheduler = Objects.requireNonNull(value, "scheduler");
       return this;
@@ -123,13 +138,41 @@ public final class MadsServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Starts serving, or logs an ERROR and returns empty when the port cannot be bound: monitoring
+     * discovery is not worth stopping a control plane for.
+     */
+    public Optional<MadsServer> startOrLog() {
+      try {
+        return Optional.of(start());
+      } catch (UncheckedIOException e) {
+        log.error(
+            "{}: monitoring assignments (MADS, HTTP SD) are NOT served: {} (set mads-port to a"
+                + " free port, or 0)",
+            who,
+            e.getCause().getMessage());
+        return Optional.empty();
+      }
+    }
+
     /** Starts watching the store and serving; fails when the port cannot be bound. */
     public MadsServer start() {
       Objects.requireNonNull(store, "store");
-      Objects.requireNonNull(scheduler, "scheduler");
       Objects.requireNonNull(meters, "meterRegistry");
-      MadsCache cache = new MadsCache(scheduler);
-      MadsSource source = new MadsSource(who, store, localZone, cache, scheduler, refresh);
+      ScheduledExecutorService own = null;
+      ScheduledExecutorService timers = scheduler;
+      if (timers == null) {
+        own =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "meshfed-mads");
+                  t.setDaemon(true);
+                  return t;
+                });
+        timers = own;
+      }
+      MadsCache cache = new MadsCache(timers);
+      MadsSource source = new MadsSource(who, store, localZone, cache, timers, refresh);
       QueuedThreadPool threads = new QueuedThreadPool(8, 2);
       threads.setName("mads-" + port);
       threads.setDaemon(true);
@@ -150,12 +193,15 @@ public final class MadsServer implements AutoCloseable {
         } catch (Exception ignored) {
           // the start failure is what matters
         }
+        if (own != null) {
+          own.shutdownNow();
+        }
         throw new UncheckedIOException(
             new IOException(
                 who + ": cannot serve MADS on " + address + ":" + port + ": " + e.getMessage(), e));
       }
       source.start();
-      MadsServer server = new MadsServer(who, jetty, source, cache);
+      MadsServer server = new MadsServer(who, jetty, source, cache, own);
       log.info(
           "{}: MADS and Prometheus HTTP SD on http://{}:{} ({} and {})",
           who,

@@ -83,6 +83,13 @@ class AssignmentGeneratorTest {
       networking:
         address: 127.0.0.5
         port: 10001
+      ---
+      type: ZoneIngress
+      name: ingress-of-zone-2
+      zone: zone-2
+      networking:
+        address: 127.0.0.6
+        port: 10001
       """;
 
   private static List<MonitoringAssignment> generate(String zone) {
@@ -150,6 +157,14 @@ class AssignmentGeneratorTest {
     assertThat(ingress.target().labels())
         .containsEntry("kuma_io_service", "zone-ingress")
         .containsEntry("kuma_io_zone", "zone-1");
+  }
+
+  @Test
+  void globalListsTheIngressesOfEveryZone() {
+    assertThat(generate(null))
+        .filteredOn(a -> a.service().equals("zone-ingress"))
+        .extracting(a -> a.target().name() + "@" + a.target().labels().get("kuma_io_zone"))
+        .containsExactly("ingress-1@null", "ingress-of-zone-2@zone-2");
   }
 
   @Test
