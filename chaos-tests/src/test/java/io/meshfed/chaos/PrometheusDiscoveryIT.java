@@ -42,7 +42,7 @@ class PrometheusDiscoveryIT {
   private static final String INGRESS_1_ADDRESS = "127.0.0.2";
   private static final String INGRESS_2_ADDRESS = "127.0.0.3";
 
-  @TempDir Path dir;
+  @TempDir static Path dir;
   private Federation f;
   private Federation.Node zone1;
   private final List<MeshfedProcess> processes = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.meshfed.mads;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -243,6 +244,39 @@ class MadsServerTest {
 
     assertThat(r.statusCode()).isEqualTo(413);
     assertThat(JSON.readTree(r.body()).path("title").asText()).isEqualTo("Request body too large");
+
+    // without a Content-Length (chunked), the limit holds while reading
+    HttpResponse<String> chunked =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(base + "/v3/discovery:monitoringassignments?fetch-timeout=0s"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () ->
+                            new java.io.ByteArrayInputStream(
+                                big.getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(chunked.statusCode()).isEqualTo(413);
+  }
+
+  @Test
+  void aTakenPortIsLoggedAndLeavesNoServer() {
+    assertThat(
+            MadsServer.builder()
+                .store(store)
+                .bind("127.0.0.1", server.port())
+                .meterRegistry(new SimpleMeterRegistry())
+                .startOrLog())
+        .isEmpty();
+    assertThatThrownBy(
+            () ->
+                MadsServer.builder()
+                    .store(store)
+                    .bind("127.0.0.1", server.port())
+                    .meterRegistry(new SimpleMeterRegistry())
+                    .start())
+        .hasMessageContaining("cannot serve MADS on 127.0.0.1:" + server.port());
   }
 
   @Test
