@@ -112,7 +112,7 @@ final class MadsHandler extends Handler.Abstract.NonBlocking {
                     failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause()
                         : failure;
-                if (cause instanceof IllegalArgumentException) {
+                if (overLimit(cause)) {
                   tooLarge(response, callback, -1);
                 } else {
                   log.debug("{}: MADS request body unreadable: {}", who, cause.toString());
@@ -148,6 +148,20 @@ final class MadsHandler extends Handler.Abstract.NonBlocking {
                         }
                       });
             });
+  }
+
+  /** True when reading stopped at the size limit (Jetty's accumulator overflowed). */
+  private static boolean overLimit(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      // Jetty 12.1 reports "Max size (N) exceeded" as an IllegalStateException
+      if (t instanceof java.nio.BufferOverflowException
+          || (t instanceof IllegalStateException
+              && t.getMessage() != null
+              && t.getMessage().startsWith("Max size"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Kuma's {@code fetch-timeout} query parameter (Go duration); 30s when absent. */

@@ -140,7 +140,8 @@ class AssignmentGeneratorTest {
 
   @Test
   void eachMeshUsesItsOwnBackendAndNoZoneIsInventedOnGlobal() {
-    MonitoringAssignment tls = generate(null).get(3);
+    MonitoringAssignment tls =
+        generate(null).stream().filter(a -> a.mesh().equals("other")).findFirst().orElseThrow();
 
     assertThat(tls.target().scheme()).isEqualTo("http");
     assertThat(tls.target().metricsPath()).isEqualTo("/stats");
