@@ -26,7 +26,15 @@ final class InProcessFederation {
   static GlobalControlPlane startGlobal(Path dir, MemoryResourceStore store) {
     GlobalConfig config =
         GlobalConfig.load(
-            Map.of("api-port", "0", "kds-port", "0", "data-dir", dir.resolve("global").toString()),
+            Map.of(
+                "api-port",
+                "0",
+                "kds-port",
+                "0",
+                "mads-port",
+                "0",
+                "data-dir",
+                dir.resolve("global").toString()),
             Map.of(),
             null);
     return GlobalControlPlane.secured(config, store, Clock.systemUTC(), KdsServerOptions.defaults())
@@ -56,6 +64,8 @@ final class InProcessFederation {
                 "api-port",
                 "0",
                 "xds-port",
+                "0",
+                "mads-port",
                 "0",
                 "data-dir",
                 dir.resolve(name).toString(),

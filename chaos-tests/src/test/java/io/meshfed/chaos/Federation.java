@@ -61,6 +61,10 @@ final class Federation implements AutoCloseable {
     final String api;
     final List<String> args;
     final Path log;
+
+    /** Port of its monitoring assignment server (MADS and Prometheus HTTP SD). */
+    int madsPort;
+
     MeshfedProcess process;
 
     Node(String name, int apiPort, List<String> args, Path log) {
@@ -155,6 +159,7 @@ final class Federation implements AutoCloseable {
   Federation startGlobal() {
     int apiPort = FreePorts.one();
     kdsPort = FreePorts.one();
+    int madsPort = FreePorts.one();
     List<String> args = new ArrayList<>(List.of("global", "run"));
     args.addAll(
         List.of(
@@ -162,10 +167,13 @@ final class Federation implements AutoCloseable {
             String.valueOf(apiPort),
             "--kds-port",
             String.valueOf(kdsPort),
+            "--mads-port",
+            String.valueOf(madsPort),
             "--data-dir",
             globalDataDir().toString()));
     args.addAll(globalExtraArgs);
     global = new Node("global", apiPort, args, dir.resolve("global.log"));
+    global.madsPort = madsPort;
     restartGlobal();
     return this;
   }
@@ -220,6 +228,7 @@ final class Federation implements AutoCloseable {
   /** Starts a zone with its own data directory, waiting for {@code /ready} when asked. */
   Node startZone(String zone, Path tokenFile, int dialPort, Path dataDir, boolean awaitReady) {
     int apiPort = FreePorts.one();
+    int madsPort = FreePorts.one();
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -237,10 +246,13 @@ final class Federation implements AutoCloseable {
                 String.valueOf(apiPort),
                 "--xds-port",
                 String.valueOf(FreePorts.one()),
+                "--mads-port",
+                String.valueOf(madsPort),
                 "--data-dir",
                 dataDir.toString()));
     args.addAll(zoneExtraArgs);
     Node node = new Node(zone, apiPort, args, dir.resolve(zone + ".log"));
+    node.madsPort = madsPort;
     node.process = MeshfedProcess.start(node.log, zoneJvm, args.toArray(String[]::new));
     if (awaitReady) {
       node.process.awaitReady(node.api, readyTimeout);

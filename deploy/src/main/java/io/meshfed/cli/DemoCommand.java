@@ -549,6 +549,9 @@ final class DemoCommand implements Callable<Integer> {
                   "0",
                   "xds-port",
                   "0",
+                  // global serves every zone's targets on 5676; the zones' own are on any port
+                  "mads-port",
+                  "0",
                   "data-dir",
                   dataDir.resolve(zone).toString()));
       if (hasSetting(ZoneConfig.SPEC, MADS_PORT)) {

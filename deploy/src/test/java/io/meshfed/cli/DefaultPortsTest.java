@@ -24,11 +24,13 @@ class DefaultPortsTest {
   }
 
   @Test
-  void theDefaultsAreKumasPortsWithTheZoneApiMovedTo5691() {
+  void theDefaultsAreKumasPortsWithTheZoneApiAndMadsMovedBy10() {
     assertThat(defaultPorts(GlobalConfig.SPEC))
-        .containsExactly(Map.entry("api-port", 5681), Map.entry("kds-port", 5685));
+        .containsExactly(
+            Map.entry("api-port", 5681), Map.entry("kds-port", 5685), Map.entry("mads-port", 5676));
     assertThat(defaultPorts(ZoneConfig.SPEC))
-        .containsExactly(Map.entry("api-port", 5691), Map.entry("xds-port", 5678));
+        .containsExactly(
+            Map.entry("api-port", 5691), Map.entry("xds-port", 5678), Map.entry("mads-port", 5686));
   }
 
   @Test

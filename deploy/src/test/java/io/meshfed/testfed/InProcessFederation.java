@@ -27,7 +27,15 @@ public final class InProcessFederation {
   public static GlobalControlPlane startGlobal(Path dir) {
     GlobalConfig config =
         GlobalConfig.load(
-            Map.of("api-port", "0", "kds-port", "0", "data-dir", dir.resolve("global").toString()),
+            Map.of(
+                "api-port",
+                "0",
+                "kds-port",
+                "0",
+                "mads-port",
+                "0",
+                "data-dir",
+                dir.resolve("global").toString()),
             Map.of(),
             null);
     return GlobalControlPlane.secured(
@@ -51,6 +59,7 @@ public final class InProcessFederation {
     settings.put("ca-file", dir.resolve("global").resolve("kds-ca.crt").toString());
     settings.put("api-port", "0");
     settings.put("xds-port", "0");
+    settings.put("mads-port", "0");
     settings.put("data-dir", dir.resolve(name).toString());
     settings.putAll(extra);
     return new ZoneControlPlane(

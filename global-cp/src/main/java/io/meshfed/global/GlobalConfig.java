@@ -28,6 +28,8 @@ public record GlobalConfig(
     boolean apiAnonymousAdminFromLoopback,
     String kdsAddress,
     int kdsPort,
+    String madsAddress,
+    int madsPort,
     StoreKind store,
     List<String> etcdEndpoints,
     String etcdPrefix,
@@ -58,6 +60,8 @@ public record GlobalConfig(
 
   public static final Setting<String> API_ADDRESS = CommonSettings.API_ADDRESS;
   public static final Setting<Integer> API_PORT = CommonSettings.API_PORT;
+  public static final Setting<String> MADS_ADDRESS = CommonSettings.MADS_ADDRESS;
+  public static final Setting<Integer> MADS_PORT = CommonSettings.MADS_PORT;
   public static final Setting<Boolean> API_ANONYMOUS_ADMIN_FROM_LOOPBACK =
       CommonSettings.API_ANONYMOUS_ADMIN_FROM_LOOPBACK;
   public static final Setting<String> KDS_ADDRESS =
@@ -106,6 +110,8 @@ public record GlobalConfig(
               API_ANONYMOUS_ADMIN_FROM_LOOPBACK,
               KDS_ADDRESS,
               KDS_PORT,
+              MADS_ADDRESS,
+              MADS_PORT,
               STORE,
               ETCD_ENDPOINTS,
               ETCD_PREFIX,
@@ -123,6 +129,7 @@ public record GlobalConfig(
 
   public GlobalConfig {
     Objects.requireNonNull(apiAddress, "apiAddress");
+    Objects.requireNonNull(madsAddress, "madsAddress");
     Objects.requireNonNull(store, "store");
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
@@ -186,6 +193,8 @@ public record GlobalConfig(
         s.get(API_ANONYMOUS_ADMIN_FROM_LOOPBACK),
         s.get(KDS_ADDRESS),
         s.get(KDS_PORT),
+        s.get(MADS_ADDRESS),
+        s.get(MADS_PORT),
         StoreKind.valueOf(s.get(STORE).toUpperCase(Locale.ROOT)),
         s.get(ETCD_ENDPOINTS),
         prefix,
@@ -220,6 +229,10 @@ public record GlobalConfig(
         + kdsAddress
         + ":"
         + kdsPort
+        + ", mads="
+        + madsAddress
+        + ":"
+        + madsPort
         + ", store="
         + store
         + ", etcdEndpoints="

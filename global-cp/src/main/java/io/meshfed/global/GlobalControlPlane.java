@@ -37,6 +37,7 @@ import io.meshfed.global.kds.tls.GlobalSecrets;
 import io.meshfed.global.kds.tls.KdsTlsMaterial;
 import io.meshfed.kds.KdsPeer;
 import io.meshfed.kds.KdsSettings;
+import io.meshfed.mads.MadsServer;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.Labels;
 import io.meshfed.model.Meta;
@@ -97,6 +98,7 @@ public final class GlobalControlPlane implements AutoCloseable {
   private ControlPlaneMeters processMeters;
   private final KdsServerOptions kdsOptions;
   private ApiServer api;
+  private MadsServer mads;
   private final boolean secureKds;
   private KdsTlsMaterial kdsTls;
   private ZoneTokenIssuer zoneTokens;
@@ -242,6 +244,15 @@ public final class GlobalControlPlane implements AutoCloseable {
             .build()
             .start();
     kds.start(config.kdsAddress(), config.kdsPort(), kdsOptions.startTimeout());
+    // every zone's dataplanes and ingresses, as global holds them (a meshfed extension)
+    mads =
+        MadsServer.builder()
+            .who("global")
+            .store(store)
+            .bind(config.madsAddress(), config.madsPort())
+            .meterRegistry(meters)
+            .startOrLog()
+            .orElse(null);
     log.info(
         "global control plane {} (version {}) configuration:\n{}",
         instanceId,
@@ -390,6 +401,11 @@ public final class GlobalControlPlane implements AutoCloseable {
     return api.port();
   }
 
+  /** The bound MADS port, or empty when MADS is not served (its port was taken). */
+  public synchronized java.util.OptionalInt madsPort() {
+    return mads == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(mads.port());
+  }
+
   /** The bound KDS port (the real one when configured as 0). */
   public synchronized int kdsPort() {
     if (kds == null) {
@@ -426,7 +442,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     return store;
   }
 
-  /** Stops the API and KDS, then closes the store. */
+  /** Stops MADS, the API and KDS, then closes the store. */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -434,6 +450,9 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     closed = true;
     ready.set(false);
+    if (mads != null) {
+      mads.close();
+    }
     if (api != null) {
       api.close();
     }

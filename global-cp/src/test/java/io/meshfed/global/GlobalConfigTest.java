@@ -96,6 +96,21 @@ class GlobalConfigTest {
   }
 
   @Test
+  void madsBindsLoopbackOnKumasPortByDefault() {
+    GlobalConfig c = GlobalConfig.defaults();
+
+    assertThat(c.madsAddress()).isEqualTo("127.0.0.1");
+    assertThat(c.madsPort()).isEqualTo(5676);
+    assertThat(
+            GlobalConfig.load(
+                    java.util.Map.of("mads-address", "0.0.0.0", "mads-port", "0"),
+                    java.util.Map.of(),
+                    null)
+                .madsPort())
+        .isZero();
+  }
+
+  @Test
   void declaresEveryDocumentedSetting() {
     assertThat(GlobalConfig.SPEC.settings().stream().map(s -> s.name()).toList())
         .containsExactlyInAnyOrderElementsOf(
@@ -105,6 +120,8 @@ class GlobalConfigTest {
                 "api-anonymous-admin-from-loopback",
                 "kds-address",
                 "kds-port",
+                "mads-address",
+                "mads-port",
                 "store",
                 "etcd-endpoints",
                 "etcd-prefix",

@@ -39,6 +39,8 @@ public record ZoneConfig(
     boolean apiAnonymousAdminFromLoopback,
     String xdsAddress,
     int xdsPort,
+    String madsAddress,
+    int madsPort,
     StoreKind store,
     List<String> etcdEndpoints,
     String etcdPrefix,
@@ -175,6 +177,18 @@ public record ZoneConfig(
           "Address the xDS server binds (0.0.0.0 when Envoys run on other hosts)");
   public static final Setting<Integer> XDS_PORT =
       Setting.of("xds-port", SettingType.port(), 5678, "Port Envoy proxies dial for xDS (gRPC)");
+  public static final Setting<String> MADS_ADDRESS = CommonSettings.MADS_ADDRESS;
+
+  /** The zone's MADS port: not global's (Kuma's) 5676, so that global and a zone share a host. */
+  public static final Setting<Integer> MADS_PORT =
+      Setting.of(
+          CommonSettings.MADS_PORT.name(),
+          SettingType.port(),
+          5686,
+          "Port of the zone's monitoring assignment server: POST"
+              + " /v3/discovery:monitoringassignments (Kuma's MADS) and GET /http-sd (0: any free"
+              + " port; global's default is 5676)");
+
   public static final Setting<String> STORE = CommonSettings.STORE;
   public static final Setting<List<String>> ETCD_ENDPOINTS = CommonSettings.ETCD_ENDPOINTS;
   public static final Setting<String> ETCD_PREFIX =
@@ -205,6 +219,8 @@ public record ZoneConfig(
               API_ANONYMOUS_ADMIN_FROM_LOOPBACK,
               XDS_ADDRESS,
               XDS_PORT,
+              MADS_ADDRESS,
+              MADS_PORT,
               STORE,
               ETCD_ENDPOINTS,
               ETCD_PREFIX,
@@ -223,6 +239,7 @@ public record ZoneConfig(
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(apiAddress, "apiAddress");
     Objects.requireNonNull(xdsAddress, "xdsAddress");
+    Objects.requireNonNull(madsAddress, "madsAddress");
     Objects.requireNonNull(store, "store");
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
@@ -312,6 +329,8 @@ public record ZoneConfig(
         s.get(API_ANONYMOUS_ADMIN_FROM_LOOPBACK),
         s.get(XDS_ADDRESS),
         s.get(XDS_PORT),
+        s.get(MADS_ADDRESS),
+        s.get(MADS_PORT),
         StoreKind.valueOf(s.get(STORE).toUpperCase(Locale.ROOT)),
         s.get(ETCD_ENDPOINTS),
         prefix,
@@ -424,6 +443,10 @@ public record ZoneConfig(
         + xdsAddress
         + ":"
         + xdsPort
+        + ", mads="
+        + madsAddress
+        + ":"
+        + madsPort
         + ", store="
         + store
         + ", etcdEndpoints="

@@ -24,6 +24,7 @@ import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSink;
 import io.meshfed.kds.store.StoreKdsSource;
+import io.meshfed.mads.MadsServer;
 import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
@@ -115,6 +116,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private volatile GlobalConnector connector;
   private volatile GlobalClusterId globalClusterId;
   private volatile ApiServer api;
+  private volatile MadsServer mads;
   private volatile XdsServer xds;
   private InspectResponder inspectResponder;
   private volatile ZoneCertificateAuthority certificateAuthority;
@@ -296,6 +298,15 @@ public final class ZoneControlPlane implements AutoCloseable {
               .routes(xds.inspectRoutes(codec))
               .build()
               .start();
+      mads =
+          MadsServer.builder()
+              .who("zone=" + config.zone())
+              .store(store)
+              .localZone(config.zone())
+              .bind(config.madsAddress(), config.madsPort())
+              .meterRegistry(meters)
+              .startOrLog()
+              .orElse(null);
       source.start();
       connector.start();
       inspectResponder =
@@ -361,6 +372,12 @@ public final class ZoneControlPlane implements AutoCloseable {
         new UserTokenRevocations(userTokenSecrets)::isRevoked,
         clock,
         UserTokenVerifier.DEFAULT_SKEW);
+  }
+
+  /** The bound MADS port, or empty when MADS is not served (its port was taken). */
+  public java.util.OptionalInt madsPort() {
+    MadsServer m = mads;
+    return m == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(m.port());
   }
 
   /** The port the xDS server listens on. */
@@ -473,6 +490,10 @@ public final class ZoneControlPlane implements AutoCloseable {
 
   /** Stops whatever was started; safe to call again. */
   private void stopParts() {
+    if (mads != null) {
+      mads.close();
+      mads = null;
+    }
     if (xds != null) {
       xds.close();
       xds = null;

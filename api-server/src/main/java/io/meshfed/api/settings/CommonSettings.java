@@ -13,6 +13,23 @@ public final class CommonSettings {
       Setting.of("api-address", SettingType.string(), "127.0.0.1", "Address the REST API binds");
   public static final Setting<Integer> API_PORT =
       Setting.of("api-port", SettingType.port(), 5681, "Port of the REST API (0: any free port)");
+  public static final Setting<String> MADS_ADDRESS =
+      Setting.of(
+          "mads-address",
+          SettingType.string(),
+          "127.0.0.1",
+          "Address the monitoring assignment server (Kuma's MADS and Prometheus HTTP SD) binds"
+              + " (0.0.0.0 for a Prometheus on another host)");
+
+  /** Global's MADS port: Kuma's 5676 (a zone's default is 5686, so that both share a host). */
+  public static final Setting<Integer> MADS_PORT =
+      Setting.of(
+          "mads-port",
+          SettingType.port(),
+          5676,
+          "Port of the monitoring assignment server: POST /v3/discovery:monitoringassignments"
+              + " (Kuma's MADS) and GET /http-sd (0: any free port)");
+
   public static final Setting<Boolean> API_ANONYMOUS_ADMIN_FROM_LOOPBACK =
       Setting.of(
           "api-anonymous-admin-from-loopback",

@@ -432,7 +432,9 @@ final class ConfigPublisher implements AutoCloseable {
       if (ingress == null) {
         return Optional.of(ProxyConfig.empty());
       }
-      return Optional.of(IngressGenerator.generate(ingress, List.copyOf(v.meshes().values())));
+      return Optional.of(
+          IngressGenerator.generate(
+              withAdminPort(ingress, adminPorts.get(proxy)), List.copyOf(v.meshes().values())));
     }
     MeshState mesh = v.meshes().get(proxy.mesh());
     Optional<Resource> dataplane =
@@ -458,6 +460,9 @@ final class ConfigPublisher implements AutoCloseable {
    * metadata, which wins over the resource's: that is where the admin API listens.
    */
   static Resource withAdminPort(Resource dataplane, Integer adminPort) {
+    if (dataplane.spec() instanceof ZoneIngressSpec ingress) {
+      return withIngressAdminPort(dataplane, ingress, adminPort);
+    }
     DataplaneSpec spec = dataplane.spec(DataplaneSpec.class);
     DataplaneSpec.Networking net = spec.networking();
     if (adminPort == null
@@ -478,6 +483,27 @@ final class ConfigPublisher implements AutoCloseable {
             spec.metrics(),
             spec.probes(),
             spec.envoy()));
+  }
+
+  /** The ZoneIngress with {@code networking.admin.port} set to the port its Envoy reported. */
+  private static Resource withIngressAdminPort(
+      Resource ingress, ZoneIngressSpec spec, Integer adminPort) {
+    ZoneIngressSpec.Networking net = spec.networking();
+    if (adminPort == null
+        || net == null
+        || (net.admin() != null && adminPort.equals(net.admin().port()))) {
+      return ingress;
+    }
+    return ingress.withSpec(
+        new ZoneIngressSpec(
+            spec.zone(),
+            new ZoneIngressSpec.Networking(
+                net.address(),
+                net.advertisedAddress(),
+                net.port(),
+                net.advertisedPort(),
+                new EnvoyAdmin(adminPort)),
+            spec.availableServices()));
   }
 
   /**

@@ -28,10 +28,12 @@ import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.ProxyConfig;
 import io.meshfed.xds.Sni;
+import io.meshfed.xds.sidecar.PrometheusEndpoint;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -52,6 +54,9 @@ import org.slf4j.LoggerFactory;
  *       tls} with a {@code tcp_proxy} to the cluster named by the SNI; an EDS (over ADS) cluster of
  *       that name, without a transport socket; and its load assignment: the ready local inbounds of
  *       the service whose tags contain the subset, at locality {@code {zone}}.
+ *   <li>When a mesh enables a prometheus metrics backend and the ingress reports its admin port,
+ *       the listener {@code kuma:metrics:prometheus} that serves the ingress Envoy's stats (see
+ *       {@link PrometheusEndpoint#forIngress}).
  *   <li>With no SNI at all, one default chain answering a short JSON with {@code
  *       envoy.filters.network.direct_response}, so that the listener is valid.
  * </ul>
@@ -105,14 +110,27 @@ public final class IngressGenerator {
     if (chains.isEmpty()) {
       chains.add(directResponseChain(zoneName(spec, meshes)));
     }
-    Listener listener = listener(spec.networking(), chains);
+    List<Listener> listeners = new ArrayList<>();
+    listeners.add(listener(spec.networking(), chains));
+    ZoneIngressSpec.Networking net = spec.networking();
+    Optional<PrometheusEndpoint.Result> metrics =
+        PrometheusEndpoint.forIngress(
+            address(net),
+            port(net),
+            net == null || net.admin() == null ? null : net.admin().port(),
+            meshes);
+    metrics.ifPresent(
+        m -> {
+          listeners.add(m.listener());
+          clusters.add(m.adminCluster());
+        });
     log.debug(
         "zone {}: ingress {}: {} SNI(s) over {} mesh(es)",
         zoneName(spec, meshes),
         zoneIngress.name(),
         targets.size(),
         meshes.size());
-    return new ProxyConfig(clusters, endpoints, List.of(listener), List.of(), List.of());
+    return new ProxyConfig(clusters, endpoints, listeners, List.of(), List.of());
   }
 
   /** The listener name for {@code networking} (with the defaults applied). */

@@ -23,11 +23,10 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
-import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.xds.MeshState;
+import io.meshfed.xds.PrometheusBackend;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -51,17 +50,15 @@ import java.util.Optional;
  * {@code networking.admin.port}, or when the endpoint would take an inbound's or outbound's address
  * and port.
  */
-final class PrometheusEndpoint {
+public final class PrometheusEndpoint {
   static final String LISTENER = "kuma:metrics:prometheus";
   static final String ADMIN_CLUSTER = "kuma:envoy:admin";
   static final String STATS_PATH = "/stats/prometheus";
-  static final int DEFAULT_PORT = 5670;
-  static final String DEFAULT_PATH = "/metrics";
 
   private PrometheusEndpoint() {}
 
   /** The listener and the admin cluster it routes to. */
-  record Result(Listener listener, Cluster adminCluster) {}
+  public record Result(Listener listener, Cluster adminCluster) {}
 
   /** The resolved backend: where to listen, which path, and whether mesh mTLS guards it. */
   record Config(int port, String path, boolean meshMtls, String query) {
@@ -69,6 +66,32 @@ final class PrometheusEndpoint {
       Objects.requireNonNull(path, "path");
       Objects.requireNonNull(query, "query");
     }
+  }
+
+  /**
+   * The endpoint of a zone ingress: the backend of the first mesh (by name) that enables a
+   * prometheus one, served in plaintext on the ingress's {@code networking.address} (an ingress has
+   * no mesh identity to serve mTLS with); empty when no mesh enables one, when the ingress has no
+   * admin port, or when the port is the ingress's own.
+   */
+  public static Optional<Result> forIngress(
+      String address, int ingressPort, Integer adminPort, List<MeshState> meshes) {
+    if (address == null || adminPort == null || adminPort == 0) {
+      return Optional.empty();
+    }
+    Optional<PrometheusBackend> backend =
+        meshes.stream()
+            .sorted(java.util.Comparator.comparing(MeshState::meshName))
+            .map(m -> PrometheusBackend.resolve(m.meshSpec(), null))
+            .flatMap(Optional::stream)
+            .findFirst();
+    if (backend.isEmpty() || backend.get().port() == ingressPort) {
+      return Optional.empty();
+    }
+    PrometheusBackend b = backend.get();
+    return Optional.of(
+        endpoint(
+            address, new Config(b.port(), b.path(), false, query(b.envoy())), adminPort, null));
   }
 
   /** The endpoint of {@code dataplane}, or empty when nothing is to be generated. */
@@ -86,7 +109,10 @@ final class PrometheusEndpoint {
     if (config.isEmpty() || usesInterface(net, config.get().port())) {
       return Optional.empty();
     }
-    Config c = config.get();
+    return Optional.of(endpoint(net.address(), config.get(), adminPort, state.meshName()));
+  }
+
+  private static Result endpoint(String address, Config c, int adminPort, String meshName) {
     RouteConfiguration routes =
         RouteConfiguration.newBuilder()
             .setName(LISTENER)
@@ -121,18 +147,18 @@ final class PrometheusEndpoint {
     Listener.Builder listener =
         Listener.newBuilder()
             .setName(LISTENER)
-            .setAddress(Xds.address(net.address(), c.port()))
+            .setAddress(Xds.address(address, c.port()))
             .setTrafficDirection(TrafficDirection.INBOUND);
     if (c.meshMtls()) {
       // the dataplane scraping itself (a Prometheus next to it) needs no certificate
       listener.addFilterChains(
           FilterChain.newBuilder()
               .setFilterChainMatch(
-                  FilterChainMatch.newBuilder().addSourcePrefixRanges(hostRange(net.address())))
+                  FilterChainMatch.newBuilder().addSourcePrefixRanges(hostRange(address)))
               .addFilters(Xds.filter(Xds.HTTP_CONNECTION_MANAGER, hcm)));
       listener.addFilterChains(
           FilterChain.newBuilder()
-              .setTransportSocket(Xds.tls(TlsContexts.inbound(state.meshName())))
+              .setTransportSocket(Xds.tls(TlsContexts.inbound(meshName)))
               .addFilters(Xds.filter(Xds.HTTP_CONNECTION_MANAGER, hcm)));
     } else {
       listener.addFilterChains(
@@ -151,58 +177,27 @@ final class PrometheusEndpoint {
                             .addLbEndpoints(
                                 Xds.endpoint(SidecarGenerator.LOCALHOST, adminPort, 1))))
             .build();
-    return Optional.of(new Result(listener.build(), admin));
+    return new Result(listener.build(), admin);
   }
 
   /**
    * The mesh's enabled prometheus backend with the dataplane's {@code metrics.conf} merged over it
-   * (its fields win; {@code envoy} and {@code tls} merged one level deeper), or empty when the mesh
-   * enables none.
+   * ({@link PrometheusBackend#resolve}), or empty when the mesh enables none.
    */
   static Optional<Config> config(MeshState state, DataplaneSpec spec) {
-    MeshSpec.Metrics metrics = state.meshSpec().metrics();
-    if (metrics == null || metrics.enabledBackend() == null) {
-      return Optional.empty();
-    }
-    Optional<MeshSpec.MetricsBackend> enabled =
-        metrics.backends().stream()
-            .filter(b -> b != null && metrics.enabledBackend().equals(b.name()))
-            .filter(b -> "prometheus".equals(b.type()))
-            .findFirst();
-    if (enabled.isEmpty()) {
-      return Optional.empty();
-    }
-    Map<String, Object> conf = new LinkedHashMap<>(enabled.get().conf());
-    if (spec.metrics() != null
-        && "prometheus".equals(spec.metrics().get("type"))
-        && spec.metrics().get("conf") instanceof Map<?, ?> dpConf) {
-      dpConf.forEach(
-          (k, v) -> {
-            String key = String.valueOf(k);
-            if (v instanceof Map<?, ?> inner && conf.get(key) instanceof Map<?, ?> outer) {
-              Map<Object, Object> merged = new LinkedHashMap<>(outer);
-              merged.putAll(inner);
-              conf.put(key, merged);
-            } else {
-              conf.put(key, v);
-            }
-          });
-    }
-    int port = conf.get("port") instanceof Number n ? n.intValue() : DEFAULT_PORT;
-    String path = conf.get("path") instanceof String p && !p.isEmpty() ? p : DEFAULT_PATH;
-    String tlsMode =
-        conf.get("tls") instanceof Map<?, ?> tls && tls.get("mode") instanceof String m ? m : null;
-    boolean plaintext =
-        tlsMode != null ? "disabled".equals(tlsMode) : Boolean.TRUE.equals(conf.get("skipMTLS"));
-    boolean meshMtls = state.mtlsEnabled() && !plaintext;
-    return Optional.of(new Config(port, path, meshMtls, query(conf.get("envoy"))));
+    return PrometheusBackend.resolve(state.meshSpec(), spec.metrics())
+        .map(
+            b ->
+                new Config(
+                    b.port(), b.path(), state.mtlsEnabled() && !b.plaintext(), query(b.envoy())));
   }
 
   /** Kuma's {@code ?filter=<re>&usedonly}, the regex percent-encoded; "" when neither is set. */
-  private static String query(Object envoy) {
-    if (!(envoy instanceof Map<?, ?> e)) {
+  private static String query(Map<String, Object> envoy) {
+    if (envoy == null) {
       return "";
     }
+    Map<String, Object> e = envoy;
     StringBuilder q = new StringBuilder();
     if (e.get("filterRegex") instanceof String re && !re.isEmpty()) {
       q.append("filter=").append(URLEncoder.encode(re, StandardCharsets.UTF_8).replace("+", "%20"));

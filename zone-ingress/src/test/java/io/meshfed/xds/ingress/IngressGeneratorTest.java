@@ -16,6 +16,7 @@ import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
+import io.meshfed.model.spec.EnvoyAdmin;
 import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.testing.EnvoyBinary;
 import io.meshfed.xds.EnvoyJson;
@@ -177,6 +178,106 @@ class IngressGeneratorTest {
       """;
 
   @TempDir Path tmp;
+
+  // ------------------------------------------------------------------ prometheus
+
+  @Test
+  void theIngressServesItsStatsOnTheFirstPrometheusMeshsPortAndPath() throws Exception {
+    Resource ingress =
+        new Resource(
+            ResourceKey.global(StandardTypes.ZONE_INGRESS, "zone-1-ingress"),
+            Meta.EMPTY,
+            new ZoneIngressSpec(
+                ZONE,
+                new ZoneIngressSpec.Networking(
+                    "127.0.0.1", "203.0.113.1", 10001, 10001, new EnvoyAdmin(9901)),
+                List.of()));
+    List<Resource> resources =
+        Fixtures.yaml(
+            """
+            type: Mesh
+            name: b-mesh
+            metrics:
+              enabledBackend: prom-b
+              backends:
+              - {name: prom-b, type: prometheus, conf: {port: 5671, path: /b}}
+            ---
+            type: Mesh
+            name: a-mesh
+            ---
+            type: Mesh
+            name: c-mesh
+            mtls:
+              enabledBackend: ca-1
+              backends: [{name: ca-1, type: builtin}]
+            metrics:
+              enabledBackend: prom-c
+              backends:
+              - {name: prom-c, type: prometheus, conf: {port: 5672, path: /c}}
+            """);
+
+    ProxyConfig config =
+        IngressGenerator.generate(
+            ingress,
+            List.of(
+                Fixtures.meshState(ZONE, "c-mesh", resources),
+                Fixtures.meshState(ZONE, "a-mesh", resources),
+                Fixtures.meshState(ZONE, "b-mesh", resources)));
+
+    assertThat(config.listeners())
+        .extracting(Listener::getName)
+        .containsExactly("inbound:127.0.0.1:10001", "kuma:metrics:prometheus");
+    Listener metrics = config.listeners().get(1);
+    assertThat(metrics.getAddress().getSocketAddress().getAddress()).isEqualTo("127.0.0.1");
+    assertThat(metrics.getAddress().getSocketAddress().getPortValue()).isEqualTo(5671);
+    // plaintext: an ingress has no mesh identity to serve mTLS with
+    assertThat(single(metrics.getFilterChainsList()).hasTransportSocket()).isFalse();
+    assertThat(config.clusters()).extracting(c -> c.getName()).containsExactly("kuma:envoy:admin");
+    assertGolden("prometheus", config);
+    assertEnvoyAccepts(config);
+  }
+
+  @Test
+  void noPrometheusListenerWithoutAnAdminPortOrABackend() {
+    Resource withoutAdmin =
+        new Resource(
+            ResourceKey.global(StandardTypes.ZONE_INGRESS, "zone-1-ingress"),
+            Meta.EMPTY,
+            new ZoneIngressSpec(
+                ZONE,
+                new ZoneIngressSpec.Networking("127.0.0.1", null, 10001, null, null),
+                List.of()));
+    List<Resource> resources =
+        Fixtures.yaml(
+            """
+            type: Mesh
+            name: default
+            metrics:
+              enabledBackend: prom-1
+              backends: [{name: prom-1, type: prometheus}]
+            ---
+            type: Mesh
+            name: quiet
+            """);
+
+    assertThat(
+            IngressGenerator.generate(
+                    withoutAdmin, List.of(Fixtures.meshState(ZONE, "default", resources)))
+                .listeners())
+        .hasSize(1);
+    Resource withAdmin =
+        withoutAdmin.withSpec(
+            new ZoneIngressSpec(
+                ZONE,
+                new ZoneIngressSpec.Networking(
+                    "127.0.0.1", null, 10001, null, new EnvoyAdmin(9901)),
+                List.of()));
+    assertThat(
+            IngressGenerator.generate(
+                    withAdmin, List.of(Fixtures.meshState(ZONE, "quiet", resources)))
+                .listeners())
+        .hasSize(1);
+  }
 
   // ------------------------------------------------------------------ no services
 

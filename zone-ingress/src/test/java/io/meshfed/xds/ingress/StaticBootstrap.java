@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
 
 /**
  * A bootstrap that serves a generated {@link ProxyConfig} without a control plane: the listeners as
- * static listeners, and every EDS cluster turned into a STATIC one with its generated load
- * assignment inlined.
+ * static listeners, every EDS cluster turned into a STATIC one with its generated load assignment
+ * inlined, and static clusters as they are.
  */
 final class StaticBootstrap {
   private StaticBootstrap() {}
@@ -31,6 +31,10 @@ final class StaticBootstrap {
       resources.addListeners(l);
     }
     for (Cluster c : config.clusters()) {
+      if (c.getType() == Cluster.DiscoveryType.STATIC && c.hasLoadAssignment()) {
+        resources.addClusters(c); // already static (the admin cluster of the metrics listener)
+        continue;
+      }
       ClusterLoadAssignment cla = byCluster.get(c.getName());
       if (cla == null) {
         throw new AssertionError("cluster " + c.getName() + " has no load assignment");
