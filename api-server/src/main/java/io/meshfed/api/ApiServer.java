@@ -128,6 +128,10 @@ public final class ApiServer implements AutoCloseable {
     routes.add(ApiRoute.get("/ready", system::ready));
     routes.add(ApiRoute.get("/metrics", system::metrics));
     routes.add(ApiRoute.get("/global-insights", system::globalInsights));
+    routes.add(
+        ApiRoute.get(
+            "/_resources",
+            new ResourceTypeDescriptions(config.mode, config.codec.registry())::list));
     routes.add(new ApiRoute("*", "/{type}", resources::collection));
     routes.add(new ApiRoute("*", "/{type}/{name}", resources::globalItem));
     routes.add(new ApiRoute("*", "/meshes/{mesh}/{type}", resources::meshCollection));

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfed.model.Resource;
 import io.meshfed.store.StoreUnavailableException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +35,28 @@ final class OverviewLists {
     ArrayNode items = body.putArray("items");
     all.subList(from, end).forEach(items::add);
     if (end < all.size()) {
-      body.put("next", request.baseUrl() + path + "?offset=" + end + "&size=" + params.size());
+      StringBuilder next =
+          new StringBuilder(request.baseUrl())
+              .append(path)
+              .append("?offset=")
+              .append(end)
+              .append("&size=")
+              .append(params.size());
+      // the filters of this page (tag=, gateway=, labels.*) hold for the next one too
+      request
+          .query()
+          .forEach(
+              (key, values) -> {
+                if (!key.equals("offset") && !key.equals("size")) {
+                  values.forEach(
+                      v ->
+                          next.append('&')
+                              .append(URLEncoder.encode(key, StandardCharsets.UTF_8))
+                              .append('=')
+                              .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+                }
+              });
+      body.put("next", next.toString());
     } else {
       body.putNull("next");
     }

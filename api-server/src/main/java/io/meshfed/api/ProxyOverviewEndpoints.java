@@ -8,6 +8,7 @@ import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.DataplaneInsightSpec;
+import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.ZoneIngressInsightSpec;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
@@ -44,7 +45,11 @@ public final class ProxyOverviewEndpoints {
 
   private ApiResponse dataplanes(ApiRequest request) throws Exception {
     String mesh = request.pathParam("mesh");
-    List<Resource> dps = await(store.list(ListQuery.inMesh(StandardTypes.DATAPLANE, mesh))).items();
+    DataplaneFilter filter = DataplaneFilter.from(request);
+    List<Resource> dps =
+        await(store.list(ListQuery.inMesh(StandardTypes.DATAPLANE, mesh))).items().stream()
+            .filter(d -> filter.matches(d.spec(DataplaneSpec.class)))
+            .toList();
     Map<String, Resource> insights =
         byName(await(store.list(ListQuery.inMesh(StandardTypes.DATAPLANE_INSIGHT, mesh))).items());
     return page(

@@ -279,6 +279,134 @@ class KumaRestShapesIT {
     assertThat(ingresses.get("next").isNull()).isTrue();
   }
 
+  /** kumactl inspect dataplanes --tag k=v [--gateway] sends tag=k:v and gateway=true. */
+  @Test
+  void dataplaneOverviewsAreFilteredByTagAndGatewayAsKumactlAsks() throws Exception {
+    for (String api : List.of(globalApi, zoneApi)) {
+      String list = api + "/meshes/default/dataplanes+insights";
+      assertThat(names(json(get(list + "?tag=kuma.io/service:web"))))
+          .as(api)
+          .containsExactly(api.equals(globalApi) ? "zone-1.web-1" : "web-1");
+      // Kuma matches a tag's value by substring, and * matches any value
+      assertThat(names(json(get(list + "?tag=kuma.io/service:back")))).hasSize(1);
+      assertThat(names(json(get(list + "?tag=kuma.io/service:*")))).hasSize(2);
+      assertThat(names(json(get(list + "?tag=kuma.io/service:web&tag=version:v1")))).isEmpty();
+      assertThat(names(json(get(list + "?tag=nope:web")))).isEmpty();
+      assertThat(names(json(get(list + "?gateway=true")))).isEmpty();
+      assertThat(names(json(get(list + "?gateway=false")))).hasSize(2);
+      // kumactl sends ingress=true for --ingress; among dataplanes it selects nothing (as Kuma)
+      assertThat(names(json(get(list + "?ingress=true")))).hasSize(2);
+      HttpResponse<String> bad = get(list + "?gateway=maybe");
+      assertThat(bad.statusCode()).isEqualTo(400);
+      assertThat(bad.body()).contains("gateway");
+      // the next page keeps the filter
+      JsonNode first = json(get(list + "?tag=kuma.io/service:*&size=1"));
+      assertThat(first.get("next").asText())
+          .isEqualTo(list + "?offset=1&size=1&tag=kuma.io%2Fservice%3A*");
+      assertThat(json(get(first.get("next").asText())).get("items")).hasSize(1);
+    }
+  }
+
+  /** kumactl inspect traffic-permission NAME: GET /meshes/{m}/{plural}/{name}/dataplanes. */
+  @Test
+  void aLegacyPolicyListsTheSidecarsItAppliesToOnGlobalAndZone() throws Exception {
+    String path = "/meshes/default/traffic-permissions/allow-all-default/dataplanes";
+    await().atMost(WAIT).until(() -> get(zoneApi + path).statusCode() == 200);
+    for (String api : List.of(globalApi, zoneApi)) {
+      String prefix = api.equals(globalApi) ? "zone-1." : "";
+      JsonNode body = json(get(api + path));
+      assertThat(body.get("total").asInt()).as(api).isEqualTo(2);
+      Map<String, JsonNode> byName = new java.util.TreeMap<>();
+      body.get("items")
+          .forEach(
+              item -> {
+                assertThat(item.get("kind").asText()).isEqualTo("SidecarDataplane");
+                assertThat(item.get("dataplane").get("mesh").asText()).isEqualTo("default");
+                byName.put(item.get("dataplane").get("name").asText(), item.get("attachments"));
+              });
+      assertThat(byName.keySet()).containsExactly(prefix + "backend-1", prefix + "web-1");
+      JsonNode web = byName.get(prefix + "web-1");
+      assertThat(web).hasSize(1);
+      assertThat(web.get(0).get("type").asText()).isEqualTo("inbound");
+      assertThat(web.get(0).get("name").asText()).isEqualTo("127.0.0.1:20002:8082");
+      assertThat(web.get(0).get("service").asText()).isEqualTo("web");
+
+      assertThat(get(api + "/meshes/default/traffic-permissions/nope/dataplanes").statusCode())
+          .isEqualTo(404);
+      assertThat(
+              get(api + "/meshes/nope/traffic-permissions/allow-all-default/dataplanes")
+                  .statusCode())
+          .isEqualTo(404);
+      HttpResponse<String> notPolicy = get(api + "/meshes/default/dataplanes/web-1/dataplanes");
+      assertThat(notPolicy.statusCode()).isEqualTo(404);
+      assertThat(notPolicy.body()).contains("not a policy");
+    }
+    // a policy whose destination no sidecar serves applies to none
+    HttpResponse<String> put =
+        send(
+            HttpRequest.newBuilder(URI.create(globalApi + "/meshes/default/timeouts/to-nobody"))
+                .header("Content-Type", "application/yaml")
+                .PUT(
+                    HttpRequest.BodyPublishers.ofString(
+                        """
+                        type: Timeout
+                        mesh: default
+                        name: to-nobody
+                        sources: [{match: {kuma.io/service: '*'}}]
+                        destinations: [{match: {kuma.io/service: nobody}}]
+                        conf: {connectTimeout: 5s}
+                        """)));
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+    JsonNode none = json(get(globalApi + "/meshes/default/timeouts/to-nobody/dataplanes"));
+    assertThat(none.get("total").asInt()).isZero();
+    assertThat(none.get("items")).isEmpty();
+  }
+
+  /** kumactl export reads the type list first: GET /_resources. */
+  @Test
+  void resourceTypeListForExport() throws Exception {
+    JsonNode g = json(get(globalApi + "/_resources")).get("resources");
+    JsonNode z = json(get(zoneApi + "/_resources")).get("resources");
+    List<String> names = new ArrayList<>();
+    g.forEach(r -> names.add(r.get("name").asText()));
+    assertThat(names).isSorted().contains("Mesh", "TrafficPermission", "Dataplane", "Zone");
+    Map<String, JsonNode> onGlobal = byName(g);
+    Map<String, JsonNode> onZone = byName(z);
+    JsonNode tp = onGlobal.get("TrafficPermission");
+    assertThat(tp.get("path").asText()).isEqualTo("traffic-permissions");
+    assertThat(tp.get("scope").asText()).isEqualTo("Mesh");
+    assertThat(tp.get("readOnly").asBoolean()).isFalse();
+    assertThat(tp.get("includeInFederation").asBoolean()).isTrue();
+    assertThat(tp.get("singularDisplayName").asText()).isEqualTo("Traffic Permission");
+    assertThat(tp.get("pluralDisplayName").asText()).isEqualTo("Traffic Permissions");
+    assertThat(tp.get("policy").get("isTargetRef").asBoolean(true)).isFalse();
+    assertThat(onZone.get("TrafficPermission").get("readOnly").asBoolean()).isTrue();
+    JsonNode mesh = onGlobal.get("Mesh");
+    assertThat(mesh.get("scope").asText()).isEqualTo("Global");
+    assertThat(mesh.get("includeInFederation").asBoolean()).isTrue();
+    assertThat(mesh.has("policy")).isFalse();
+    assertThat(onGlobal.get("Retry").get("pluralDisplayName").asText()).isEqualTo("Retries");
+    JsonNode dp = onGlobal.get("Dataplane");
+    assertThat(dp.get("readOnly").asBoolean()).isTrue();
+    assertThat(dp.get("includeInFederation").asBoolean()).isFalse();
+    assertThat(onZone.get("Dataplane").get("readOnly").asBoolean()).isFalse();
+    assertThat(onGlobal.get("Secret").has("policy")).isFalse();
+    assertThat(onGlobal.get("DataplaneInsight").has("policy")).isFalse();
+  }
+
+  private static Map<String, JsonNode> byName(JsonNode resources) {
+    Map<String, JsonNode> out = new java.util.HashMap<>();
+    resources.forEach(r -> out.put(r.get("name").asText(), r));
+    return out;
+  }
+
+  private static List<String> names(JsonNode list) {
+    List<String> out = new ArrayList<>();
+    list.get("items").forEach(i -> out.add(i.get("name").asText()));
+    assertThat(list.get("total").asInt()).isEqualTo(out.size());
+    return out;
+  }
+
   private static void assertStat(JsonNode stat, int total, int online, int offline) {
     assertThat(stat).as("stat").isNotNull();
     assertThat(stat.get("total").asInt()).as("total in %s", stat).isEqualTo(total);

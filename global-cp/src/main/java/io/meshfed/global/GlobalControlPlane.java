@@ -16,6 +16,7 @@ import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.api.metrics.ControlPlaneMeters;
 import io.meshfed.api.metrics.MeteredStore;
 import io.meshfed.global.api.CrossZoneRouteWarnings;
+import io.meshfed.global.api.PolicyInspectEndpoint;
 import io.meshfed.global.api.RemoteInspectEndpoints;
 import io.meshfed.global.api.SyncEndpoints;
 import io.meshfed.global.api.UserTokenEndpoint;
@@ -239,6 +240,7 @@ public final class GlobalControlPlane implements AutoCloseable {
             .routes(new ProxyOverviewEndpoints(store, codec).routes())
             .routes(new MeshInsightEndpoints(store, codec).routes())
             .routes(new ServiceInsightEndpoints(store).routes())
+            .route(new PolicyInspectEndpoint(store, registry).route())
             .routes(
                 new RemoteInspectEndpoints(store, kds.inspectRelay(), codec.jsonMapper()).routes())
             .build()

@@ -113,6 +113,14 @@ final class DataplaneInspectEndpoints implements DataplaneViews {
   }
 
   private MeshState meshState(String mesh) throws Exception {
+    return meshState(publisher, mesh);
+  }
+
+  /**
+   * The state of {@code mesh} that {@code publisher}'s last build read: 404 when the mesh does not
+   * exist, 503 while the zone has not loaded its resources or the builder does not answer.
+   */
+  static MeshState meshState(ConfigPublisher publisher, String mesh) throws Exception {
     Optional<MeshState> state;
     try {
       state = publisher.meshState(mesh).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

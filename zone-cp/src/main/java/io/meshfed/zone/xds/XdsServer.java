@@ -54,6 +54,7 @@ public final class XdsServer implements AutoCloseable {
   }
 
   private final String zone;
+  private final ResourceStore store;
   private final StoreKdsSource view;
   private final InsightWriter insights;
   private final ConfigPublisher publisher;
@@ -112,6 +113,7 @@ public final class XdsServer implements AutoCloseable {
       Duration insightFlush,
       DataplaneAuthenticator dataplaneTokens) {
     this.zone = zone;
+    this.store = store;
     this.scheduler = scheduler;
     this.authenticator = dataplaneTokens;
     this.guard = dataplaneTokens == null ? null : new StreamGuard(zone, dataplaneTokens, meters);
@@ -233,10 +235,14 @@ public final class XdsServer implements AutoCloseable {
 
   /**
    * The inspect routes of the zone API: {@code /meshes/{mesh}/dataplanes/{name}/policies} and
-   * {@code .../xds} (see {@link DataplaneInspectEndpoints}).
+   * {@code .../xds} (see {@link DataplaneInspectEndpoints}), and {@code
+   * /meshes/{mesh}/{plural}/{name}/dataplanes} (see {@link PolicyInspectEndpoint}).
    */
   public List<io.meshfed.api.ApiRoute> inspectRoutes(io.meshfed.model.codec.ResourceCodec codec) {
-    return new DataplaneInspectEndpoints(publisher, codec).routes();
+    List<io.meshfed.api.ApiRoute> routes =
+        new java.util.ArrayList<>(new DataplaneInspectEndpoints(publisher, codec).routes());
+    routes.add(new PolicyInspectEndpoint(publisher, store, codec.registry()).route());
+    return routes;
   }
 
   /** The same views as {@link #inspectRoutes}, for global's relayed requests. */
