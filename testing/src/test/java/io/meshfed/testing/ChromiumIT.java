@@ -37,8 +37,12 @@ class ChromiumIT {
                   assertThat(browser.consoleErrors())
                       .anySatisfy(m -> assertThat(m).contains("boom from the page"))
                       .anySatisfy(m -> assertThat(m).contains("uncaught here")));
-      driver = ProcessHandle.current().children().filter(p -> p.info().command()
-          .map(c -> c.endsWith("chromedriver")).orElse(false)).findFirst().orElseThrow();
+      driver =
+          ProcessHandle.current()
+              .children()
+              .filter(p -> p.info().command().map(c -> c.endsWith("chromedriver")).orElse(false))
+              .findFirst()
+              .orElseThrow();
     }
     // closing stops the driver and the browser it started
     assertThat(driver.isAlive()).isFalse();
