@@ -205,7 +205,8 @@ export function servicesView(ctx) {
 function certificate(insight) {
   const expiry = insight && insight.mTLS && insight.mTLS.certificateExpirationTime;
   if (!expiry) return h('span', { class: 'muted' }, 'none');
-  const soon = Date.parse(expiry) - Date.now() < 24 * 3600 * 1000;
+  // builtin CA certificates live 24 h and are renewed before they expire: warn in the last hour
+  const soon = Date.parse(expiry) - Date.now() < 3600 * 1000;
   return h('span', { class: soon ? 'warn' : null, title: expiry }, `${time(expiry)} (${ago(expiry)})`);
 }
 
@@ -332,7 +333,9 @@ function summarize(config) {
   const kind = (config['@type'] || '').split('.').pop();
   const lists = Object.values(config).filter(Array.isArray);
   const items = lists.flat();
-  const versions = [...new Set(items.map(i => i.version_info).filter(Boolean))];
+  // listeners carry their version under active_state
+  const versions = [...new Set(items.map(i => i.version_info || (i.active_state && i.active_state.version_info))
+    .filter(Boolean))];
   return { kind, count: items.length, versions: versions.join(', ') };
 }
 
