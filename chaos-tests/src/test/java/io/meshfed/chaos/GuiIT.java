@@ -85,12 +85,16 @@ class GuiIT {
   @Test
   void everyViewShowsTheFederationAndTheZonesViewSeesAZoneGoOffline() throws Exception {
     f = new Federation(dir).startGlobal();
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
     f.apply(f.global.api, "/meshes/default", MESH);
     f.apply(f.global.api, "/meshes/default/traffic-permissions/web-to-backend", PERMISSION);
+    // both zones and the browser start side by side
+    Federation.Node zone1 = f.startZone("zone-1", f.token("zone-1"), f.kdsPort, false);
+    Federation.Node zone2 = f.startZone("zone-2", f.token("zone-2"), f.kdsPort, false);
     chromium = Chromium.start(1280, 800);
     WebDriverSession browser = chromium.session();
+    for (Federation.Node zone : List.of(zone1, zone2)) {
+      zone.process.awaitReady(zone.api, Duration.ofSeconds(60));
+    }
     for (Federation.Node zone : List.of(zone1, zone2)) {
       await().atMost(WAIT).until(() -> f.get(zone.api, "/meshes/default") != null);
     }
