@@ -47,16 +47,17 @@ import org.slf4j.LoggerFactory;
  * The REST API of a control plane (Kuma's paths and shapes) on Jetty. Build it with {@link
  * #builder()}, then {@link #start()}; {@link #port()} is the bound port (useful with port 0).
  *
- * <p>Threads: Jetty's small pool accepts, parses and answers the probes and the index ({@code /},
- * {@code /ready}, {@code /metrics}) itself; every other route runs on a bounded pool of request
- * threads whose queue, when full, sheds requests with 503 + {@code Retry-After}. The resource
- * routes reach the store through a {@link CircuitBreakingStore}: a short deadline per call, and
- * immediate 503s while the store is known to be down. {@code /ready} is 503 while a periodic probe
- * of the store fails.
+ * <p>Threads: Jetty's small pool accepts, parses and answers the probes, the index and the GUI's
+ * static files ({@code /}, {@code /ready}, {@code /metrics}, {@code /gui}) itself; every other
+ * route runs on a bounded pool of request threads whose queue, when full, sheds requests with 503 +
+ * {@code Retry-After}. The resource routes reach the store through a {@link CircuitBreakingStore}:
+ * a short deadline per call, and immediate 503s while the store is known to be down. {@code /ready}
+ * is 503 while a periodic probe of the store fails.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
-  private static final Set<String> INLINE_ROUTES = Set.of("/", "/ready", "/metrics");
+  private static final Set<String> INLINE_ROUTES =
+      Set.of("/", "/ready", "/metrics", GuiAssets.PATH, GuiAssets.PATH + "/{file}");
 
   private final Builder config;
   private Server server;
@@ -124,6 +125,7 @@ public final class ApiServer implements AutoCloseable {
             calls,
             config.clock);
     List<ApiRoute> routes = new ArrayList<>(config.routes);
+    routes.addAll(GuiAssets.load().routes());
     routes.add(ApiRoute.get("/", system::index));
     routes.add(ApiRoute.get("/ready", system::ready));
     routes.add(ApiRoute.get("/metrics", system::metrics));

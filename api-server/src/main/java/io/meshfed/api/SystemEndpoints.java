@@ -55,8 +55,8 @@ final class SystemEndpoints {
 
   /**
    * Kuma's index ({@code tagline: Kuma}, which kumactl checks before it accepts a control plane)
-   * with meshfed's product and version, plus the fields {@code meshfed dp run} and the CLI read
-   * ({@code mode}, {@code zone}, {@code xdsPort}).
+   * with meshfed's product and version and the GUI's path ({@code gui}), plus the fields {@code
+   * meshfed dp run} and the CLI read ({@code mode}, {@code zone}, {@code xdsPort}).
    */
   ApiResponse index(ApiRequest request) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
@@ -70,6 +70,7 @@ final class SystemEndpoints {
     if (clusterId != null) {
       body.put("clusterId", clusterId);
     }
+    body.put("gui", GuiAssets.PATH);
     body.put("mode", mode.wireName());
     if (index.zone() != null) {
       body.put("zone", index.zone());

@@ -27,8 +27,8 @@ class SystemEndpointsIT {
       assertThat(body.get("product").asText()).isEqualTo("meshfed");
       assertThat(body.get("basedOnKuma").asText()).isEqualTo("2.7.29");
       assertThat(body.get("version").asText()).isEqualTo("1.2.3");
-      // no GUI is served, so no gui link
-      assertThat(body.has("gui")).isFalse();
+      // Kuma's index names the GUI's path
+      assertThat(body.get("gui").asText()).isEqualTo("/gui");
       assertThat(body.get("instanceId").asText()).isEqualTo("global-1");
       assertThat(body.get("mode").asText()).isEqualTo("global");
       assertThat(body.has("zone")).isFalse();

@@ -123,7 +123,8 @@ class KumaRestShapesIT {
     assertThat(g.get("clusterId").asText()).isEqualTo(global.clusterId()).isNotBlank();
     assertThat(g.get("hostname").asText()).isNotBlank();
     assertThat(g.get("mode").asText()).isEqualTo("global");
-    assertThat(g.has("gui")).as("no GUI is served").isFalse();
+    assertThat(g.get("gui").asText()).isEqualTo("/gui");
+    assertThat(get(globalApi + g.get("gui").asText()).statusCode()).isEqualTo(200);
 
     JsonNode z = json(get(zoneApi + "/"));
     assertThat(z.get("tagline").asText()).isEqualTo("Kuma");

@@ -13,7 +13,7 @@ import java.util.Set;
  * {@code /tokens} (user and zone token minting) and every path of an admin-only type ({@code
  * Secret} and {@code GlobalSecret}: list, item and anything below them, across meshes or in one)
  * need the admin group; everything else is open to any authenticated caller. {@code GET /ready} is
- * open to everyone, so that probes need no token.
+ * open to everyone, so that probes need no token, and so are the GUI's static files.
  */
 public final class Authorizer {
   /** The types whose resources only admins may read. */
@@ -45,9 +45,17 @@ public final class Authorizer {
     return new Authorizer(segments);
   }
 
-  /** True for the requests served without any identity ({@code GET /ready}). */
+  /**
+   * True for the requests served without any identity: {@code GET /ready}, and the GUI's static
+   * files ({@code GET /gui}, {@code /gui/{file}}), which hold no data (the API calls the page makes
+   * are checked as any other).
+   */
   public static boolean isPublic(String method, List<String> segments) {
-    return method.equals("GET") && segments.size() == 1 && segments.get(0).equals("ready");
+    if (!method.equals("GET") || segments.isEmpty() || segments.size() > 2) {
+      return false;
+    }
+    return segments.get(0).equals("gui")
+        || (segments.size() == 1 && segments.get(0).equals("ready"));
   }
 
   /**

@@ -93,6 +93,15 @@ class AuthorizerTest {
   }
 
   @Test
+  void theGuisStaticFilesArePublicButNotTheApiTheyRead() {
+    assertThat(Authorizer.isPublic("GET", path("/gui"))).isTrue();
+    assertThat(Authorizer.isPublic("GET", path("/gui/app.js"))).isTrue();
+    assertThat(Authorizer.isPublic("PUT", path("/gui"))).isFalse();
+    assertThat(Authorizer.isPublic("GET", path("/gui/a/b"))).isFalse();
+    assertThat(Authorizer.isPublic("GET", path("/meshes/gui"))).isFalse();
+  }
+
+  @Test
   void onlyGetReadyIsPublic() {
     assertThat(Authorizer.isPublic("GET", path("/ready"))).isTrue();
     assertThat(Authorizer.isPublic("POST", path("/ready"))).isFalse();

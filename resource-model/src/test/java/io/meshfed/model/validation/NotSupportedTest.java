@@ -45,7 +45,8 @@ class NotSupportedTest {
         refusing.decodeYaml("type: TrafficTrace\nmesh: default\nname: t\n" + SELECT_ALL);
     assertThat(r.documents().get(0).violations())
         .containsExactly(
-            new Violation("type", "TrafficTrace is not supported yet: proxies would get nothing from it"));
+            new Violation(
+                "type", "TrafficTrace is not supported yet: proxies would get nothing from it"));
     assertThat(violations("type: TrafficTrace\nmesh: default\nname: t\n" + SELECT_ALL)).isEmpty();
   }
 
