@@ -96,14 +96,11 @@ final class DemoCommand implements Callable<Integer> {
       description = "The Envoy executable (default: ${DEFAULT-VALUE}, looked up on the PATH).")
   String envoyBinary;
 
-  /**
-   * The setting of global's Prometheus HTTP SD port. Builds whose control planes have it get a free
-   * port for it, and the demo's Prometheus discovers the Envoys there.
-   */
+  /** The setting of the MADS and Prometheus HTTP SD port, free ports in the demo. */
   private static final String MADS_PORT = "mads-port";
 
-  /** Global's HTTP SD port, or null when this build's global has no {@value #MADS_PORT}. */
-  private Integer madsPort;
+  /** Global's HTTP SD port: the demo's Prometheus discovers every Envoy there. */
+  private int madsPort;
 
   private final List<AutoCloseable> running = new ArrayList<>();
   private final List<String[]> results = new ArrayList<>();
@@ -225,6 +222,10 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("  ./meshfed inspect zone-ingresses --api " + zone1Api + "   # zone-1");
         System.out.println("  ./meshfed get traffic-routes --api " + api);
         System.out.println("  curl -s " + zone1Api + "/metrics | grep xds_");
+        System.out.println(
+            "  open " + api + "/gui   # the GUI: zones, services, dataplanes, policies");
+        System.out.println(
+            "  curl -s 127.0.0.1:" + madsPort + "/http-sd   # every Envoy's metrics endpoint");
         DemoPrometheus.startIfAvailable(
                 dataDir,
                 List.of(
@@ -332,8 +333,19 @@ final class DemoCommand implements Callable<Integer> {
       throws Exception {
     int ingress1 = freePort();
     int ingress2 = freePort();
-    launch(dataDir, zone1Api, "ingress-1", ProxyType.INGRESS, ingress("ingress-1", ingress1));
-    launch(dataDir, zone2Api, "ingress-2", ProxyType.INGRESS, ingress("ingress-2", ingress2));
+    // each ingress on its own loopback address: both serve their stats on the mesh's metrics port
+    launch(
+        dataDir,
+        zone1Api,
+        "ingress-1",
+        ProxyType.INGRESS,
+        ingress("ingress-1", "127.0.0.2", ingress1));
+    launch(
+        dataDir,
+        zone2Api,
+        "ingress-2",
+        ProxyType.INGRESS,
+        ingress("ingress-2", "127.0.0.3", ingress2));
     DemoApp app1 = DemoApp.start("127.0.0.1", 0, "backend", "zone-1", "1");
     running.add(app1);
     DemoApp app2 = DemoApp.start("127.0.0.1", 0, "backend", "zone-2", "1");
@@ -424,18 +436,22 @@ final class DemoCommand implements Callable<Integer> {
     return r.body().strip();
   }
 
-  private static String ingress(String name, int port) {
+  private static String ingress(String name, String address, int port) {
     return "type: ZoneIngress\nname: "
         + name
-        + "\nnetworking:\n  address: 127.0.0.1\n  port: "
+        + "\nnetworking:\n  address: "
+        + address
+        + "\n  port: "
         + port
-        + "\n  advertisedAddress: 127.0.0.1\n  advertisedPort: "
+        + "\n  advertisedAddress: "
+        + address
+        + "\n  advertisedPort: "
         + port
         + "\n";
   }
 
   private static String sidecar(
-      String name, String service, int port, int servicePort, String outbound) {
+      String name, String service, int port, int servicePort, String outbound) throws IOException {
     return "type: Dataplane\nmesh: default\nname: "
         + name
         + "\nnetworking:\n  address: 127.0.0.1\n  inbound:\n  - port: "
@@ -445,7 +461,11 @@ final class DemoCommand implements Callable<Integer> {
         + "\n    tags:\n      kuma.io/service: "
         + service
         + "\n      kuma.io/protocol: http\n"
-        + outbound;
+        + outbound
+        // every sidecar is on 127.0.0.1: each serves its stats on a port of its own
+        + "metrics:\n  type: prometheus\n  conf:\n    port: "
+        + freePort()
+        + "\n";
   }
 
   /** Sends {@code n} requests, records the row and prints every row so far. */
@@ -508,10 +528,8 @@ final class DemoCommand implements Callable<Integer> {
                   "0",
                   "data-dir",
                   dataDir.resolve("global").toString()));
-      if (hasSetting(GlobalConfig.SPEC, MADS_PORT)) {
-        madsPort = freePort();
-        flags.put(MADS_PORT, String.valueOf(madsPort));
-      }
+      madsPort = freePort();
+      flags.put(MADS_PORT, String.valueOf(madsPort));
       config = GlobalConfig.load(flags, Map.of(), null);
     } catch (SettingsException e) {
       throw new CliException(String.join("; ", e.problems()));
@@ -549,15 +567,10 @@ final class DemoCommand implements Callable<Integer> {
                   "0",
                   "xds-port",
                   "0",
-                  // global serves every zone's targets on 5676; the zones' own are on any port
-                  "mads-port",
-                  "0",
                   "data-dir",
                   dataDir.resolve(zone).toString()));
-      if (hasSetting(ZoneConfig.SPEC, MADS_PORT)) {
-        // two zones and global in one process: each needs its own port, not the default
-        flags.put(MADS_PORT, String.valueOf(freePort()));
-      }
+      // two zones and global in one process: each needs its own port, not the default
+      flags.put(MADS_PORT, String.valueOf(freePort()));
       config = ZoneConfig.load(flags, Map.of(), null);
     } catch (SettingsException e) {
       throw new CliException(String.join("; ", e.problems()));
@@ -572,10 +585,6 @@ final class DemoCommand implements Callable<Integer> {
                 .withReconnect(Duration.ofMillis(200), Duration.ofSeconds(2)));
     running.add(cp);
     return cp.start();
-  }
-
-  private static boolean hasSetting(io.meshfed.api.settings.SettingsSpec spec, String name) {
-    return spec.settings().stream().anyMatch(s -> s.name().equals(name));
   }
 
   private void stopAll() {
