@@ -21,8 +21,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Response time of the monitoring assignment server for many dataplanes: a zone (with its global)
- * in process, {@code dataplanes} Dataplanes written to the zone's store in a mesh with a
- * prometheus backend, then {@code calls} sequential {@code POST
+ * in process, {@code dataplanes} Dataplanes written to the zone's store in a mesh with a prometheus
+ * backend, then {@code calls} sequential {@code POST
  * /v3/discovery:monitoringassignments?fetch-timeout=0s} with an empty {@code version_info} and
  * {@code calls} {@code GET /http-sd}. Prints the median and p99 and the body sizes.
  *
@@ -84,8 +84,7 @@ public final class MadsBench {
                           - port: 8080
                             tags: {kuma.io/service: svc-%d, kuma.io/zone: zone-1, version: v1}
                         """
-                            .formatted(
-                                i, i / 65536 % 256, i / 256 % 256, i % 256, i % 50))));
+                            .formatted(i, i / 65536 % 256, i / 256 % 256, i % 256, i % 50))));
       }
       CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
       String base = "http://127.0.0.1:" + zone.madsPort().orElseThrow();
