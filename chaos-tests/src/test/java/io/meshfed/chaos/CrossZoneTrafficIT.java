@@ -197,8 +197,9 @@ class CrossZoneTrafficIT {
   @Test
   void crossZoneTrafficFollowsMtlsPermissionsAndRoutes() throws Exception {
     f = new Federation(dir).startGlobal();
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = pair.get(0);
+    Federation.Node zone2 = pair.get(1);
     f.apply(f.global.api, "/meshes/default", MESH_MTLS_OFF);
     await()
         .atMost(CONVERGE)

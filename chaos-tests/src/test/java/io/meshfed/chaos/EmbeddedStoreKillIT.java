@@ -131,8 +131,9 @@ class EmbeddedStoreKillIT {
       throws Exception {
     f = new Federation(dir).startGlobal();
     f.apply(f.global.api, "/meshes/default", MESH);
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = pair.get(0);
+    Federation.Node zone2 = pair.get(1);
     List<String> local = new ArrayList<>();
     List<String> onGlobal = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {

@@ -90,8 +90,9 @@ class FailureIT {
   @Test
   void zonesKeepServingWhileGlobalIsDownThenConvergeAfterItsRestart() throws Exception {
     f = new Federation(dir).withEtcd().startGlobal();
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = pair.get(0);
+    Federation.Node zone2 = pair.get(1);
     applyMeshAndPermissions(20, "p-");
     TreeSet<String> expected = permissions(f.global.api);
     for (Federation.Node z : List.of(zone1, zone2)) {
@@ -152,8 +153,9 @@ class FailureIT {
   @Test
   void aRestartedZoneResyncsAndTheOtherZoneIsUndisturbed() throws Exception {
     f = new Federation(dir).startGlobal();
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = pair.get(0);
+    Federation.Node zone2 = pair.get(1);
     applyMeshAndPermissions(15, "p-");
     TreeSet<String> expected = permissions(f.global.api);
     await().atMost(SYNC).until(() -> permissions(zone2.api).equals(expected));
@@ -225,8 +227,9 @@ class FailureIT {
   @Test
   void aResourceOneZoneRejectsDoesNotBlockTheOthers() throws Exception {
     f = new Federation(dir).startGlobal();
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = pair.get(0);
+    Federation.Node zone2 = pair.get(1);
     String ingress =
         "type: ZoneIngress\nname: %s\nnetworking: {address: 127.0.0.1, port: 10001,"
             + " advertisedAddress: 127.0.0.1, advertisedPort: 10001}\n";

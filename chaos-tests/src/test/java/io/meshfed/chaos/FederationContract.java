@@ -21,44 +21,63 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A global and two zones as separate processes over TLS with zone tokens: what global writes
  * reaches every zone, what zones write reaches global and (for ingresses) the other zone, and the
  * ownership rules hold. Run on the memory store and on etcd by the subclasses.
+ *
+ * <p>One federation serves every test of a class: each test writes its own resources and asserts on
+ * them, and none stops, disables or restarts a control plane. The one test that disables a zone
+ * starts a federation of its own.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class FederationContract {
   static final Duration SYNC = Duration.ofSeconds(30);
   static final TypeRegistry REGISTRY = StandardTypes.registry();
   static final ResourceCodec CODEC = new ResourceCodec(REGISTRY);
 
-  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
   Path dir;
 
   Federation f;
 
+  /** The federation of the running test when it is not the shared one, for the failure logs. */
+  Federation own;
+
   @org.junit.jupiter.api.extension.RegisterExtension
-  final LogsOnFailure logsOnFailure = new LogsOnFailure(() -> f);
+  final LogsOnFailure logsOnFailure = new LogsOnFailure(() -> own != null ? own : f);
 
   Federation.Node zone1;
   Federation.Node zone2;
 
   abstract Federation configure(Federation federation);
 
-  @BeforeEach
-  void start() {
-    f = configure(new Federation(dir)).startGlobal();
-    zone1 = f.startZone("zone-1");
-    zone2 = f.startZone("zone-2");
+  @BeforeAll
+  void start(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tempDir) throws IOException {
+    dir = tempDir;
+    f = configure(new Federation(Files.createDirectories(dir.resolve("shared")))).startGlobal();
+    List<Federation.Node> zones = f.startZones("zone-1", "zone-2");
+    zone1 = zones.get(0);
+    zone2 = zones.get(1);
   }
 
-  @AfterEach
+  @BeforeEach
+  void notOwn() {
+    own = null;
+  }
+
+  @AfterAll
   void stop() throws Exception {
-    f.close();
+    if (f != null) {
+      f.close();
+    }
   }
 
   /**
@@ -296,25 +315,39 @@ abstract class FederationContract {
   }
 
   @Test
-  void disablingAZoneWithdrawsItsIngressFromTheOthers() {
-    f.apply(zone1.api, "/zone-ingresses/ingress-1", INGRESS);
-    await()
-        .atMost(SYNC)
-        .until(() -> f.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
+  void disablingAZoneWithdrawsItsIngressFromTheOthers() throws Exception {
+    // A disabled zone is refused and backs off before it dials again: a federation of its own,
+    // so that the shared zone-1 stays connected for the other tests.
+    own = configure(new Federation(Files.createDirectories(dir.resolve("disable")))).startGlobal();
+    try {
+      List<Federation.Node> zones = own.startZones("zone-1", "zone-2");
+      Federation.Node zone1 = zones.get(0);
+      Federation.Node zone2 = zones.get(1);
+      own.apply(zone1.api, "/zone-ingresses/ingress-1", INGRESS);
+      await()
+          .atMost(SYNC)
+          .until(() -> own.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
 
-    f.apply(f.global.api, "/zones/zone-1", "type: Zone\nname: zone-1\nenabled: false\n");
-    await("zone-1's ingress withdrawn from zone-2")
-        .atMost(SYNC)
-        .until(() -> !f.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
-    assertThat(statusOf("zone-1").path("active").asBoolean()).isFalse();
+      own.apply(own.global.api, "/zones/zone-1", "type: Zone\nname: zone-1\nenabled: false\n");
+      await("zone-1's ingress withdrawn from zone-2")
+          .atMost(SYNC)
+          .until(() -> !own.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
+      assertThat(statusOf(own, "zone-1").path("active").asBoolean()).isFalse();
 
-    f.apply(f.global.api, "/zones/zone-1", "type: Zone\nname: zone-1\nenabled: true\n");
-    await("zone-1's ingress back in zone-2")
-        .atMost(SYNC)
-        .until(() -> f.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
+      own.apply(own.global.api, "/zones/zone-1", "type: Zone\nname: zone-1\nenabled: true\n");
+      await("zone-1's ingress back in zone-2")
+          .atMost(SYNC)
+          .until(() -> own.names(zone2.api, "/zone-ingresses").contains("zone-1.ingress-1"));
+    } finally {
+      own.close();
+    }
   }
 
   JsonNode statusOf(String zone) {
+    return statusOf(f, zone);
+  }
+
+  static JsonNode statusOf(Federation f, String zone) {
     for (JsonNode z : f.get(f.global.api, "/status/zones")) {
       if (z.path("name").asText().equals(zone)) {
         return z;
@@ -366,7 +399,7 @@ abstract class FederationContract {
   }
 
   @Test
-  void aTokenForZoneOneCannotActAsAnotherZone() {
+  void aTokenForZoneOneCannotActAsAnotherZone() throws Exception {
     // refused zones never sync, so they never report ready: do not wait for it
     Federation.Node impostor = f.startZone("zone-3", f.token("zone-1"), f.kdsPort, false);
     await("the impostor is refused")
@@ -394,6 +427,9 @@ abstract class FederationContract {
                 assertThat(f.get(forger.api, "/status/global").path("lastErrorCode").asText())
                     .isEqualTo("UNAUTHENTICATED"));
     assertThat(f.names(f.global.api, "/zones")).doesNotContain("zone-4");
+    // The federation goes on serving the other tests: the refused zones stop dialling it.
+    impostor.process.close();
+    forger.process.close();
   }
 
   @Test

@@ -116,8 +116,9 @@ class PolicyChaosFederationIT {
 
   private void run() throws Exception {
     f = new Federation(dir).startGlobal();
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = pair.get(0);
+    Federation.Node zone2 = pair.get(1);
     f.apply(f.global.api, "/meshes/default", MESH);
     f.apply(f.global.api, "/meshes/default/traffic-permissions/allow-all", ALLOW_ALL);
     await()

@@ -73,8 +73,9 @@ class ProxyTemplateFederationIT {
   @Test
   void aTemplateOnGlobalPatchesTheEnvoysOfBothZonesAndGoesAwayWhenDeleted() throws Exception {
     f = new Federation(dir).startGlobal();
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = pair.get(0);
+    Federation.Node zone2 = pair.get(1);
     f.apply(f.global.api, "/meshes/default", "type: Mesh\nname: default\n");
     for (Federation.Node zone : List.of(zone1, zone2)) {
       await().atMost(CONVERGE).until(() -> f.get(zone.api, "/meshes/default") != null);

@@ -213,8 +213,9 @@ class ZoneFailoverIT {
   private void run() throws Exception {
     f = new Federation(dir).withGlobalArgs("--zone-offline-grace", GRACE.toSeconds() + "s");
     f.startGlobal();
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = pair.get(0);
+    Federation.Node zone2 = pair.get(1);
     f.apply(f.global.api, "/meshes/default", MESH);
     f.apply(f.global.api, "/meshes/default/health-checks/backend-health", HEALTH_CHECK);
     await()

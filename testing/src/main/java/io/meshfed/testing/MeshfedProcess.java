@@ -157,7 +157,9 @@ public final class MeshfedProcess implements AutoCloseable {
       throw new IllegalStateException(JAR + " is missing: run the deploy module's package phase");
     }
     List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    cmd.add(java);
+    cmd.addAll(ClassDataArchive.jvmOptions(JAR, java));
     cmd.addAll(jvmOptions);
     cmd.add("-jar");
     cmd.add(JAR.toString());
