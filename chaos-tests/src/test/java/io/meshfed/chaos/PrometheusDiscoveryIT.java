@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -384,8 +385,10 @@ class PrometheusDiscoveryIT {
                 missing.addAll(queries.panelsWithoutData(uri, vars));
                 return missing.isEmpty();
               });
-    } catch (AssertionError e) {
-      throw new AssertionError("queries without data: " + missing, e);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "dashboard queries without data after " + CONVERGE + ":\n" + String.join("\n", missing),
+          e);
     }
     queries.assertEveryPanelReturnsData(uri, vars);
 
