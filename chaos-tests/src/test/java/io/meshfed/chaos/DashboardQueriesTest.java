@@ -3,6 +3,7 @@ package io.meshfed.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -10,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The query extractor on the real dashboards of {@code deploy/grafana}. */
 class DashboardQueriesTest {
@@ -109,5 +112,37 @@ class DashboardQueriesTest {
 
     assertThat(rules.split("- record: ", -1)).hasSize(q.all().size() + 1);
     assertThat(rules).doesNotContain("$");
+  }
+
+  /**
+   * Every panel expression and variable query, its variables substituted, is a recording rule that
+   * {@code promtool check rules} accepts. Fails (never skips) without promtool on the PATH:
+   * scripts/ensure-deps installs it with prometheus.
+   */
+  @Test
+  void promtoolParsesEveryExpression(@TempDir Path dir) throws Exception {
+    DashboardQueries q = DashboardQueries.load(DIR);
+    Map<String, String> values = new HashMap<>();
+    q.variables().forEach(v -> values.put(v.name(), "x"));
+    values.put("zone", ".*");
+    DashboardQueries.BUILT_INS.forEach(b -> values.put(b, "1m"));
+    Path rules = dir.resolve("dashboards.rules.yml");
+    Files.writeString(rules, q.rulesFile(values));
+
+    Process p;
+    try {
+      p =
+          new ProcessBuilder("promtool", "check", "rules", rules.toString())
+              .redirectErrorStream(true)
+              .start();
+    } catch (IOException e) {
+      throw new AssertionError(
+          "promtool is not on the PATH: run scripts/ensure-deps (it installs prometheus)", e);
+    }
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("promtool ended within 60 s").isTrue();
+
+    assertThat(p.exitValue()).as("promtool check rules:\n%s", out).isZero();
+    assertThat(out).contains("SUCCESS: " + q.all().size() + " rules found");
   }
 }

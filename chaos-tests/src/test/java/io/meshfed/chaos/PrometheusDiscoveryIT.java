@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.meshfed.cli.DemoPrometheus;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.MeshfedProcess;
 import io.meshfed.testing.PrometheusProcess;
@@ -14,22 +16,29 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real Prometheus discovers every Envoy of a federation through global's HTTP SD and scrapes it
- * with Kuma's own relabel rules (issue 12): global, zone-1 and zone-2 with an ingress each, a
- * {@code web} sidecar in zone-1 calling a {@code backend} sidecar (a demo app) in zone-2 through
- * zone-2's ingress, in an mTLS mesh whose prometheus backend skips mTLS. The sidecars override the
- * mesh's metrics port, as two Envoys on one host must; the ingresses listen on their own loopback
- * addresses with the mesh's port.
+ * with Kuma's own relabel rules, and every Grafana dashboard panel's query returns data from it
+ * (issue 12): global, zone-1 and zone-2 with an ingress each, a {@code web} sidecar in zone-1 and a
+ * {@code backend} sidecar in zone-2 (demo apps) calling each other through the other zone's
+ * ingress, in an mTLS mesh whose prometheus backend skips mTLS. The sidecars override the mesh's
+ * metrics port, as two Envoys on one host must; the ingresses listen on their own loopback
+ * addresses with the mesh's port. Prometheus runs the demo's own configuration ({@link
+ * DemoPrometheus#config}: the HTTP SD job and the control planes' {@code /metrics}), scraping every
+ * second.
  *
  * <p>The federation and Prometheus start once for the class; {@link #prometheusAfterTraffic()}
  * returns Prometheus's URL once the traffic has been scraped, for more checks on the same run.
@@ -44,10 +53,13 @@ class PrometheusDiscoveryIT {
 
   @TempDir static Path dir;
   private Federation f;
+  @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
   private Federation.Node zone1;
+  private Federation.Node zone2;
   private final List<MeshfedProcess> processes = new ArrayList<>();
   private PrometheusProcess prometheus;
   private int webOutbound;
+  private int backendOutbound;
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -67,7 +79,7 @@ class PrometheusDiscoveryIT {
   private void start() throws Exception {
     f = new Federation(dir).startGlobal();
     zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    zone2 = f.startZone("zone-2");
     int meshMetricsPort = FreePorts.one();
     f.apply(
         f.global.api,
@@ -100,61 +112,59 @@ class PrometheusDiscoveryIT {
             zone1, "ingress-1", ingress("ingress-1", INGRESS_1_ADDRESS, FreePorts.one()), true));
     processes.add(
         f.dpRun(zone2, "ingress-2", ingress("ingress-2", INGRESS_2_ADDRESS, ingress2), true));
-    int backendApp = FreePorts.one();
+    int backendApp = demoApp("backend", "zone-2", "backend-1");
+    backendOutbound = FreePorts.one();
     processes.add(
-        MeshfedProcess.start(
-            dir.resolve("app-backend.log"),
-            "demo-app",
-            "--port",
-            String.valueOf(backendApp),
-            "--service",
-            "backend",
-            "--zone",
-            "zone-2",
-            "--instance",
-            "backend-1"));
-    processes.add(
-        f.dpRun(zone2, "backend-1", sidecar("backend-1", "backend", backendApp, null), false));
+        f.dpRun(
+            zone2,
+            "backend-1",
+            sidecar("backend-1", "backend", backendApp, "web", backendOutbound),
+            false));
+    int webApp = demoApp("web", "zone-1", "web-1");
     webOutbound = FreePorts.one();
     processes.add(
-        f.dpRun(zone1, "web-1", sidecar("web-1", "web", FreePorts.one(), webOutbound), false));
+        f.dpRun(zone1, "web-1", sidecar("web-1", "web", webApp, "backend", webOutbound), false));
 
+    // the demo's jobs: every Envoy global lists at /http-sd with Kuma's relabels, and the
+    // control planes' /metrics
     prometheus =
         PrometheusProcess.launch(
-            """
-            global:
-              scrape_interval: 1s
-              scrape_timeout: 1s
-              evaluation_interval: 1s
-            scrape_configs:
-            - job_name: kuma-dataplanes
-              scrape_interval: 1s
-              http_sd_configs:
-              - url: http://127.0.0.1:%d/http-sd
-                refresh_interval: 1s
-              relabel_configs:
-              - source_labels: [__meta_kuma_mesh]
-                regex: "(.*)"
-                target_label: mesh
-              - source_labels: [__meta_kuma_dataplane]
-                regex: "(.*)"
-                target_label: dataplane
-              - source_labels: [__meta_kuma_service]
-                regex: "(.*)"
-                target_label: service
-              - action: labelmap
-                regex: __meta_kuma_label_(.+)
-            """
-                .formatted(f.global.madsPort));
+            DemoPrometheus.config(
+                List.of(hostPort(f.global.api), hostPort(zone1.api), hostPort(zone2.api)),
+                f.global.madsPort,
+                "1s"));
 
     await("web in zone-1 reaches backend in zone-2 through zone-2's ingress")
         .atMost(CONVERGE)
         .pollInterval(Duration.ofMillis(500))
         .ignoreExceptions()
-        .until(() -> webToBackend().statusCode() == 200);
+        .until(() -> call(webOutbound).statusCode() == 200);
+    await("backend in zone-2 reaches web in zone-1 through zone-1's ingress")
+        .atMost(CONVERGE)
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .until(() -> call(backendOutbound).statusCode() == 200);
     for (int i = 0; i < 20; i++) {
-      assertThat(webToBackend().statusCode()).isEqualTo(200);
+      assertThat(call(webOutbound).statusCode()).isEqualTo(200);
+      assertThat(call(backendOutbound).statusCode()).isEqualTo(200);
     }
+  }
+
+  private int demoApp(String service, String zone, String instance) {
+    int port = FreePorts.one();
+    processes.add(
+        MeshfedProcess.start(
+            dir.resolve("app-" + instance + ".log"),
+            "demo-app",
+            "--port",
+            String.valueOf(port),
+            "--service",
+            service,
+            "--zone",
+            zone,
+            "--instance",
+            instance));
+    return port;
   }
 
   @AfterAll
@@ -211,15 +221,28 @@ class PrometheusDiscoveryIT {
                       .path("data")
                       .path("activeTargets");
               Set<String> up = new TreeSet<>();
+              Set<String> controlPlanesUp = new TreeSet<>();
+              ArrayNode envoys = Federation.JSON.createArrayNode();
               for (JsonNode t : targets) {
-                if ("up".equals(t.path("health").asText())) {
-                  up.add(t.path("labels").path("dataplane").asText());
+                boolean isUp = "up".equals(t.path("health").asText());
+                if ("kuma-dataplanes".equals(t.path("scrapePool").asText())) {
+                  envoys.add(t);
+                  if (isUp) {
+                    up.add(t.path("labels").path("dataplane").asText());
+                  }
+                } else if (isUp) {
+                  controlPlanesUp.add(t.path("labels").path("instance").asText());
                 }
               }
-              health[0] = targets.toString();
+              health[0] = envoys.toString();
               return up.equals(
-                  Set.of(
-                      "zone-1.ingress-1", "zone-1.web-1", "zone-2.ingress-2", "zone-2.backend-1"));
+                      Set.of(
+                          "zone-1.ingress-1",
+                          "zone-1.web-1",
+                          "zone-2.ingress-2",
+                          "zone-2.backend-1"))
+                  && controlPlanesUp.equals(
+                      Set.of(hostPort(f.global.api), hostPort(zone1.api), hostPort(zone2.api)));
             });
     JsonNode targets;
     try {
@@ -227,6 +250,7 @@ class PrometheusDiscoveryIT {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+    assertThat(targets).hasSize(4);
     for (JsonNode t : targets) {
       JsonNode labels = t.path("labels");
       assertThat(labels.path("mesh").asText()).isEqualTo("default");
@@ -319,6 +343,81 @@ class PrometheusDiscoveryIT {
     assertThat(unchanged.statusCode()).isEqualTo(304);
   }
 
+  /** The values Grafana would put in the variables when a user picks this federation's names. */
+  private static Map<String, String> variables() {
+    Map<String, String> v = new HashMap<>();
+    v.put("mesh", "default");
+    v.put("zone", ".*"); // "All"
+    v.put("source_zone", ".*");
+    v.put("instance", ".*");
+    // Kuma's relabels make the dataplane label <zone>.<name>
+    v.put("dataplane", "zone-1.web-1");
+    v.put("source_service", "web");
+    v.put("destination_service", "backend");
+    // scrape interval 1 s: a 10 s window holds enough samples for rate()
+    v.put("__rate_interval", "10s");
+    v.put("__interval", "2s");
+    v.put("__interval_ms", "2000");
+    v.put("__range", "5m");
+    v.put("__range_s", "300");
+    return v;
+  }
+
+  @Test
+  void everyDashboardPanelReturnsDataAndTheServiceToServicePanelsShowTheZones() throws Exception {
+    long start = System.nanoTime();
+    URI uri = URI.create(prometheusAfterTraffic());
+    DashboardQueries queries = DashboardQueries.load(DashboardQueries.defaultDirectory());
+    Map<String, String> vars = variables();
+    List<String> missing = new ArrayList<>();
+    try {
+      await("every dashboard query returns data (traffic both ways meanwhile)")
+          .atMost(CONVERGE)
+          .pollInterval(Duration.ofSeconds(1))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                for (int i = 0; i < 5; i++) {
+                  callQuietly(webOutbound);
+                  callQuietly(backendOutbound);
+                }
+                missing.clear();
+                missing.addAll(queries.panelsWithoutData(uri, vars));
+                return missing.isEmpty();
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "dashboard queries without data after " + CONVERGE + ":\n" + String.join("\n", missing),
+          e);
+    }
+    queries.assertEveryPanelReturnsData(uri, vars);
+
+    // the service-to-service dashboard sees web's requests leave zone-1 and arrive in zone-2
+    assertThat(zones(queries, "Requests per second, by source zone", vars))
+        .containsExactly("zone-1");
+    assertThat(zones(queries, "Requests served, by destination zone", vars))
+        .containsExactly("zone-2");
+    System.out.printf(
+        "PrometheusDiscoveryIT: %d queries of %d dashboards returned data, %.1f s into the test%n",
+        queries.all().size(), queries.dashboards().size(), (System.nanoTime() - start) / 1e9);
+  }
+
+  /** The {@code kuma_io_zone} values a service-to-service panel's first query returns. */
+  private List<String> zones(DashboardQueries queries, String panel, Map<String, String> vars)
+      throws Exception {
+    DashboardQueries.Query q =
+        queries.panelQueries().stream()
+            .filter(p -> p.dashboard().equals("meshfed / Service to service"))
+            .filter(p -> p.source().equals("panel '" + panel + "'"))
+            .findFirst()
+            .orElseThrow(
+                () -> new AssertionError("no panel '" + panel + "' in Service to service"));
+    List<String> zones = new ArrayList<>();
+    series(DashboardQueries.substitute(q.expr(), vars))
+        .forEach(s -> zones.add(s.path("metric").path("kuma_io_zone").asText()));
+    return zones;
+  }
+
   private HttpResponse<String> kumaSd(String url, String body) throws Exception {
     return http.send(
         HttpRequest.newBuilder(URI.create(url))
@@ -342,18 +441,30 @@ class PrometheusDiscoveryIT {
     return Federation.JSON.readTree(prometheus.query(promql)).path("data").path("result");
   }
 
-  private HttpResponse<String> webToBackend() throws Exception {
+  private HttpResponse<String> call(int outbound) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webOutbound + "/"))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + outbound + "/"))
             .timeout(Duration.ofSeconds(5))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** A sidecar of {@code service} with its own metrics port; an outbound to backend if given. */
-  private static String sidecar(String name, String service, int servicePort, Integer outbound) {
-    String yaml =
-        """
+  private void callQuietly(int outbound) {
+    try {
+      call(outbound);
+    } catch (Exception e) {
+      // a failed call only means less traffic this round: the next poll sends again
+    }
+  }
+
+  private static String hostPort(String api) {
+    return URI.create(api).getAuthority();
+  }
+
+  /** A sidecar of {@code service} with its own metrics port and an outbound to {@code target}. */
+  private static String sidecar(
+      String name, String service, int servicePort, String target, int outbound) {
+    return """
         type: Dataplane
         mesh: default
         name: %s
@@ -365,26 +476,16 @@ class PrometheusDiscoveryIT {
             tags:
               kuma.io/service: %s
               kuma.io/protocol: http
-        """
-            .formatted(name, FreePorts.one(), servicePort, service);
-    if (outbound != null) {
-      yaml +=
-          """
-            outbound:
-            - port: %d
-              tags:
-                kuma.io/service: backend
-          """
-              .formatted(outbound);
-    }
-    return yaml
-        + """
+          outbound:
+          - port: %d
+            tags:
+              kuma.io/service: %s
         metrics:
           type: prometheus
           conf:
             port: %d
         """
-            .formatted(FreePorts.one());
+        .formatted(name, FreePorts.one(), servicePort, service, outbound, target, FreePorts.one());
   }
 
   private static String ingress(String name, String address, int port) {

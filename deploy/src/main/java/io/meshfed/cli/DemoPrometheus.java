@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * /http-sd}, relabelled as Kuma's own scrape job does, so the dashboards in {@code deploy/grafana}
  * work on it. Stopped with the demo.
  */
-final class DemoPrometheus implements AutoCloseable {
+public final class DemoPrometheus implements AutoCloseable {
   /** Where the Grafana dashboards live in a checkout (and in the release tarball). */
   static final String DASHBOARDS = "deploy/grafana/*.json";
 
@@ -58,9 +58,19 @@ final class DemoPrometheus implements AutoCloseable {
    * {@code service}, every {@code __meta_kuma_label_<tag>} to {@code <tag>}).
    */
   static String config(List<String> controlPlanes, Integer madsPort) {
+    return config(controlPlanes, madsPort, "5s");
+  }
+
+  /**
+   * The same configuration with {@code interval} (a Prometheus duration such as {@code 1s}) as the
+   * scrape, evaluation and HTTP SD refresh interval: the tests scrape the federation with the
+   * demo's own jobs, only faster.
+   */
+  public static String config(List<String> controlPlanes, Integer madsPort, String interval) {
     StringBuilder yaml =
         new StringBuilder(
-            "global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\nscrape_configs:\n"
+            "global:\n  scrape_interval: %s\n  evaluation_interval: %s\nscrape_configs:\n"
+                    .formatted(interval, interval)
                 + "- job_name: meshfed-control-planes\n  static_configs:\n  - targets: [");
     yaml.append(String.join(", ", controlPlanes.stream().map(t -> "'" + t + "'").toList()));
     yaml.append("]\n");
@@ -70,7 +80,7 @@ final class DemoPrometheus implements AutoCloseable {
           - job_name: kuma-dataplanes
             http_sd_configs:
             - url: 'http://127.0.0.1:%d/http-sd'
-              refresh_interval: 5s
+              refresh_interval: %s
             relabel_configs:
             - source_labels: [__meta_kuma_mesh]
               target_label: mesh
@@ -81,7 +91,7 @@ final class DemoPrometheus implements AutoCloseable {
             - action: labelmap
               regex: __meta_kuma_label_(.+)
           """
-              .formatted(madsPort));
+              .formatted(madsPort, interval));
     }
     return yaml.toString();
   }

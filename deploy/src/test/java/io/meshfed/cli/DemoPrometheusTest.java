@@ -37,6 +37,21 @@ class DemoPrometheusTest {
   }
 
   @Test
+  void theDemoScrapesEveryFiveSecondsAndTheTestsPickTheirInterval() {
+    String demo = DemoPrometheus.config(List.of("127.0.0.1:5681"), 15676);
+    String fast = DemoPrometheus.config(List.of("127.0.0.1:5681"), 15676, "1s");
+
+    assertThat(demo)
+        .contains("scrape_interval: 5s\n  evaluation_interval: 5s\n")
+        .contains("refresh_interval: 5s\n");
+    assertThat(fast)
+        .contains("scrape_interval: 1s\n  evaluation_interval: 1s\n")
+        .contains("refresh_interval: 1s\n")
+        .doesNotContain("5s");
+    assertThat(fast.replace("1s", "5s")).isEqualTo(demo);
+  }
+
+  @Test
   void findLooksForAnExecutableOnThePath() throws Exception {
     Path empty = Files.createDirectory(dir.resolve("empty"));
     Path bin = Files.createDirectory(dir.resolve("bin"));
