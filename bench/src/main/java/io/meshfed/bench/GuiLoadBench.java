@@ -20,13 +20,13 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * GUI page load time on N dataplanes: a global and one zone in this JVM, N dataplanes registered
- * on the zone, each with an open xDS stream from a simulated Envoy ({@link ProxySwarm}, in a child
- * JVM) so that every one has its insight and shows online. Headless Chromium then loads a view
- * from scratch (a fresh navigation each time) and the time from navigation start to the view's
- * {@code data-ready} mark (set after its data is fetched and rendered) is read from the page
- * ({@code data-ready-ms}, the page's own {@code performance.now()}). Prints, per view, the median,
- * min and max of several loads after one warm-up load, and fails on any browser console error.
+ * GUI page load time on N dataplanes: a global and one zone in this JVM, N dataplanes registered on
+ * the zone, each with an open xDS stream from a simulated Envoy ({@link ProxySwarm}, in a child
+ * JVM) so that every one has its insight and shows online. Headless Chromium then loads a view from
+ * scratch (a fresh navigation each time) and the time from navigation start to the view's {@code
+ * data-ready} mark (set after its data is fetched and rendered) is read from the page ({@code
+ * data-ready-ms}, the page's own {@code performance.now()}). Prints, per view, the median, min and
+ * max of several loads after one warm-up load, and fails on any browser console error.
  *
  * <p>Usage: {@code GuiLoadBench [dataplanes=1000] [loads=7]}
  */
@@ -89,9 +89,24 @@ public final class GuiLoadBench {
 
         try (Chromium chromium = Chromium.start(1280, 900)) {
           WebDriverSession browser = chromium.session();
-          measure(browser, globalApi + "/gui#/dataplanes", "#dataplanes", "global, dataplanes (first page of 50)", loads);
-          measure(browser, zoneApi + "/gui#/dataplanes", "#dataplanes", "zone, dataplanes (first page of 50)", loads);
-          measure(browser, globalApi + "/gui#/services", "#services", "global, services (reads all " + dataplanes + " overviews)", loads);
+          measure(
+              browser,
+              globalApi + "/gui#/dataplanes",
+              "#dataplanes",
+              "global, dataplanes (first page of 50)",
+              loads);
+          measure(
+              browser,
+              zoneApi + "/gui#/dataplanes",
+              "#dataplanes",
+              "zone, dataplanes (first page of 50)",
+              loads);
+          measure(
+              browser,
+              globalApi + "/gui#/services",
+              "#services",
+              "global, services (reads all " + dataplanes + " overviews)",
+              loads);
           measure(browser, globalApi + "/gui#/meshes", "#meshes", "global, meshes", loads);
           List<String> errors = browser.consoleErrors();
           if (!errors.isEmpty()) {
@@ -171,7 +186,8 @@ public final class GuiLoadBench {
   private static int status(HttpClient http, String url) {
     try {
       return http.send(
-              HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+              HttpRequest.newBuilder(URI.create(url)).build(),
+              HttpResponse.BodyHandlers.discarding())
           .statusCode();
     } catch (Exception e) {
       return -1;
