@@ -5,11 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.meshfed.dp.LaunchOptions;
 import io.meshfed.testing.FreePorts;
-import io.meshfed.testing.MeshfedProcess;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -48,7 +45,7 @@ class TcpPermissionRevocationIT {
   @TempDir Path dir;
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
-  private final List<MeshfedProcess> processes = new ArrayList<>();
+  private final Proxies processes = new Proxies();
 
   private static String permission(String name, String source, String destination) {
     return """
@@ -67,12 +64,7 @@ class TcpPermissionRevocationIT {
 
   @AfterEach
   void stop() throws Exception {
-    for (MeshfedProcess p : processes) {
-      List<ProcessHandle> children =
-          ProcessHandle.of(p.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-      p.close();
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    processes.close();
     if (f != null) {
       f.close();
     }
@@ -88,59 +80,16 @@ class TcpPermissionRevocationIT {
     await().atMost(CONVERGE).until(() -> f.get(zone.api, PERMISSION_PATH) != null);
 
     int app = FreePorts.one();
-    processes.add(
-        MeshfedProcess.start(
-            dir.resolve("app.log"),
-            "demo-app",
-            "--port",
-            String.valueOf(app),
-            "--service",
-            "backend",
-            "--zone",
-            "zone-1",
-            "--instance",
-            "1"));
-    processes.add(
-        f.dpRun(
-            zone,
-            "backend-1",
-            """
-            type: Dataplane
-            mesh: default
-            name: backend-1
-            networking:
-              address: 127.0.0.1
-              inbound:
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: backend
-            """
-                .formatted(FreePorts.one(), app),
-            false));
+    processes.demoApp(dir.resolve("app.log"), app, "backend", "zone-1");
+    processes.sidecar(
+        f, zone, MeshYaml.sidecar("backend-1").inbound(FreePorts.one(), app, "backend"));
     int webOutbound = FreePorts.one();
-    processes.add(
-        f.dpRun(
-            zone,
-            "web-1",
-            """
-            type: Dataplane
-            mesh: default
-            name: web-1
-            networking:
-              address: 127.0.0.1
-              inbound:
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: web
-              outbound:
-              - port: %d
-                tags:
-                  kuma.io/service: backend
-            """
-                .formatted(FreePorts.one(), FreePorts.one(), webOutbound),
-            false));
+    processes.sidecar(
+        f,
+        zone,
+        MeshYaml.sidecar("web-1")
+            .inbound(FreePorts.one(), FreePorts.one(), "web")
+            .outbound(webOutbound, "backend"));
 
     await("web reaches backend over TCP")
         .atMost(CONVERGE)
