@@ -37,19 +37,6 @@ class GuiIT {
   private static final Duration POLL = Duration.ofMillis(100);
   private static final Path SHOTS = Path.of("target", "gui-screenshots");
 
-  private static final String PERMISSION =
-      """
-      type: TrafficPermission
-      mesh: default
-      name: web-to-backend
-      sources:
-      - match:
-          kuma.io/service: web
-      destinations:
-      - match:
-          kuma.io/service: backend
-      """;
-
   @TempDir Path dir;
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
@@ -75,7 +62,10 @@ class GuiIT {
   void everyViewShowsTheFederationAndTheZonesViewSeesAZoneGoOffline() throws Exception {
     f = new Federation(dir).startGlobal();
     f.apply(f.global.api, "/meshes/default", MeshYaml.MESH_MTLS_ON);
-    f.apply(f.global.api, "/meshes/default/traffic-permissions/web-to-backend", PERMISSION);
+    f.apply(
+        f.global.api,
+        "/meshes/default/traffic-permissions/web-to-backend",
+        MeshYaml.trafficPermission("web-to-backend", "web", "backend"));
     // both zones and the browser start side by side
     Federation.Node zone1 = f.startZone("zone-1", f.token("zone-1"), f.kdsPort, false);
     Federation.Node zone2 = f.startZone("zone-2", f.token("zone-2"), f.kdsPort, false);

@@ -32,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpPermissionFederationIT {
   private static final Duration CONVERGE = Duration.ofSeconds(60);
   private static final Duration APPLIED = Duration.ofSeconds(20);
+  private static final String WEB_TO_BACKEND =
+      MeshYaml.trafficPermission("web-to-backend", "web", "backend");
   private static final String PERMISSION_PATH =
       "/meshes/default/traffic-permissions/web-to-backend";
 
@@ -39,19 +41,6 @@ class HttpPermissionFederationIT {
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
   private final Proxies processes = new Proxies();
-
-  private static final String WEB_TO_BACKEND =
-      """
-      type: TrafficPermission
-      name: web-to-backend
-      mesh: default
-      sources:
-      - match:
-          kuma.io/service: web
-      destinations:
-      - match:
-          kuma.io/service: backend
-      """;
 
   @AfterEach
   void stop() throws Exception {

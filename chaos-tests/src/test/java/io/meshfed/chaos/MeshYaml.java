@@ -27,6 +27,22 @@ final class MeshYaml {
     return MESH_MTLS_ON + sections;
   }
 
+  /** A TrafficPermission of mesh {@code default} from {@code source} to {@code destination}. */
+  static String trafficPermission(String name, String source, String destination) {
+    return """
+        type: TrafficPermission
+        name: %s
+        mesh: default
+        sources:
+        - match:
+            kuma.io/service: %s
+        destinations:
+        - match:
+            kuma.io/service: %s
+        """
+        .formatted(name, source, destination);
+  }
+
   /**
    * A ZoneIngress on loopback that advertises its own {@code port}, with its admin on {@code
    * admin}.

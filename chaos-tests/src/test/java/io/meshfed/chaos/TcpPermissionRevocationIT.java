@@ -47,21 +47,6 @@ class TcpPermissionRevocationIT {
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
   private final Proxies processes = new Proxies();
 
-  private static String permission(String name, String source, String destination) {
-    return """
-        type: TrafficPermission
-        name: %s
-        mesh: default
-        sources:
-        - match:
-            kuma.io/service: %s
-        destinations:
-        - match:
-            kuma.io/service: %s
-        """
-        .formatted(name, source, destination);
-  }
-
   @AfterEach
   void stop() throws Exception {
     processes.close();
@@ -76,7 +61,10 @@ class TcpPermissionRevocationIT {
     f = new Federation(dir).startGlobal();
     Federation.Node zone = f.startZone("zone-1");
     f.apply(f.global.api, "/meshes/default", Federation.MESH_MTLS_ON_WITHOUT_DEFAULTS);
-    f.apply(f.global.api, PERMISSION_PATH, permission("web-to-backend", "web", "backend"));
+    f.apply(
+        f.global.api,
+        PERMISSION_PATH,
+        MeshYaml.trafficPermission("web-to-backend", "web", "backend"));
     await().atMost(CONVERGE).until(() -> f.get(zone.api, PERMISSION_PATH) != null);
 
     int app = FreePorts.one();
@@ -107,7 +95,8 @@ class TcpPermissionRevocationIT {
 
       // 1. a permission that concerns neither web nor backend: the kept connection lives on
       String otherPath = "/meshes/default/traffic-permissions/admin-to-other";
-      f.apply(f.global.api, otherPath, permission("admin-to-other", "admin", "other"));
+      f.apply(
+          f.global.api, otherPath, MeshYaml.trafficPermission("admin-to-other", "admin", "other"));
       await().atMost(CONVERGE).until(() -> f.get(zone.api, otherPath) != null);
       await("the kept connection outlives an unrelated permission change")
           .during(Duration.ofSeconds(DRAIN_SECONDS + 3))
@@ -119,7 +108,10 @@ class TcpPermissionRevocationIT {
       // closes web's kept connection too (documented in docs/policies.md), and web's new
       // connections are admitted at once
       String adminPath = "/meshes/default/traffic-permissions/admin-to-backend";
-      f.apply(f.global.api, adminPath, permission("admin-to-backend", "admin", "backend"));
+      f.apply(
+          f.global.api,
+          adminPath,
+          MeshYaml.trafficPermission("admin-to-backend", "admin", "backend"));
       long added = System.nanoTime();
       await("the drain of backend's old filter chain closes the kept connection")
           .atMost(BOUND.plusSeconds(20))
@@ -157,7 +149,10 @@ class TcpPermissionRevocationIT {
     }
 
     // 4. the permission back: a new connection gets through
-    f.apply(f.global.api, PERMISSION_PATH, permission("web-to-backend", "web", "backend"));
+    f.apply(
+        f.global.api,
+        PERMISSION_PATH,
+        MeshYaml.trafficPermission("web-to-backend", "web", "backend"));
     await("a new connection works once the permission is back")
         .atMost(CONVERGE)
         .pollInterval(Duration.ofMillis(200))
