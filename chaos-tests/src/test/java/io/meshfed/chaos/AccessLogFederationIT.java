@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meshfed.testing.FreePorts;
-import io.meshfed.testing.MeshfedProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -51,7 +50,7 @@ class AccessLogFederationIT {
   @TempDir Path dir;
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
-  private final List<MeshfedProcess> processes = new ArrayList<>();
+  private final Proxies processes = new Proxies();
   private final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -62,12 +61,7 @@ class AccessLogFederationIT {
 
   @AfterEach
   void stop() throws Exception {
-    for (MeshfedProcess p : processes) {
-      List<ProcessHandle> children =
-          ProcessHandle.of(p.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-      p.close();
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    processes.close();
     if (f != null) {
       f.close();
     }
@@ -82,19 +76,14 @@ class AccessLogFederationIT {
     startTcpBackend();
     Path accessLog = dir.resolve("access.log");
     f = new Federation(dir).startGlobal();
-    Federation.Node zone1 = f.startZone("zone-1");
-    Federation.Node zone2 = f.startZone("zone-2");
+    List<Federation.Node> zones = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = zones.get(0);
+    Federation.Node zone2 = zones.get(1);
     f.apply(
         f.global.api,
         "/meshes/default",
-        """
-        type: Mesh
-        name: default
-        mtls:
-          enabledBackend: ca-1
-          backends:
-          - name: ca-1
-            type: builtin
+        MeshYaml.meshMtlsOn(
+            """
         logging:
           defaultBackend: file-1
           backends:
@@ -109,7 +98,7 @@ class AccessLogFederationIT {
             conf:
               address: 127.0.0.1:%d
         """
-            .formatted(FORMAT, accessLog, FORMAT, tcpBackend.getLocalPort()));
+                .formatted(FORMAT, accessLog, FORMAT, tcpBackend.getLocalPort())));
     f.apply(f.global.api, "/meshes/default/traffic-logs/all", trafficLog("all", "*", "*", null));
     f.apply(
         f.global.api,
@@ -122,23 +111,7 @@ class AccessLogFederationIT {
     }
 
     int ingress = FreePorts.one();
-    processes.add(
-        f.dpRun(
-            zone2,
-            "ingress-2",
-            """
-            type: ZoneIngress
-            name: ingress-2
-            networking:
-              address: 127.0.0.1
-              port: %d
-              advertisedAddress: 127.0.0.1
-              advertisedPort: %d
-              admin:
-                port: %d
-            """
-                .formatted(ingress, ingress, FreePorts.one()),
-            true));
+    processes.ingress(f, zone2, "ingress-2", ingress, FreePorts.one());
     backend(zone2);
     int webOut = client(zone1, "web", FreePorts.one());
     int frontendTcpOut = FreePorts.one();
@@ -289,41 +262,13 @@ class AccessLogFederationIT {
   /** The backend demo app in zone-2 and its sidecar, inbound tagged http. */
   private void backend(Federation.Node zone) {
     int app = FreePorts.one();
-    processes.add(
-        MeshfedProcess.start(
-            dir.resolve("backend-app.log"),
-            "demo-app",
-            "--port",
-            String.valueOf(app),
-            "--service",
-            "backend",
-            "--zone",
-            "zone-2",
-            "--instance",
-            "1"));
-    processes.add(
-        f.dpRun(
-            zone,
-            "backend-1",
-            """
-            type: Dataplane
-            mesh: default
-            name: backend-1
-            networking:
-              address: 127.0.0.1
-              inbound:
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: backend
-                  kuma.io/protocol: http
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: backend-tcp
-            """
-                .formatted(FreePorts.one(), app, FreePorts.one(), app),
-            false));
+    processes.demoApp(dir.resolve("backend-app.log"), app, "backend", "zone-2");
+    processes.sidecar(
+        f,
+        zone,
+        MeshYaml.sidecar("backend-1")
+            .inboundHttp(FreePorts.one(), app, "backend")
+            .inbound(FreePorts.one(), app, "backend-tcp"));
   }
 
   /**
@@ -332,32 +277,13 @@ class AccessLogFederationIT {
    */
   private int client(Federation.Node zone, String service, int tcpOut) {
     int out = FreePorts.one();
-    processes.add(
-        f.dpRun(
-            zone,
-            service + "-1",
-            """
-            type: Dataplane
-            mesh: default
-            name: %s-1
-            networking:
-              address: 127.0.0.1
-              inbound:
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: %s
-                  kuma.io/protocol: http
-              outbound:
-              - port: %d
-                tags:
-                  kuma.io/service: backend
-              - port: %d
-                tags:
-                  kuma.io/service: backend-tcp
-            """
-                .formatted(service, FreePorts.one(), FreePorts.one(), service, out, tcpOut),
-            false));
+    processes.sidecar(
+        f,
+        zone,
+        MeshYaml.sidecar(service + "-1")
+            .inboundHttp(FreePorts.one(), FreePorts.one(), service)
+            .outbound(out, "backend")
+            .outbound(tcpOut, "backend-tcp"));
     return out;
   }
 }

@@ -37,30 +37,6 @@ class GuiIT {
   private static final Duration POLL = Duration.ofMillis(100);
   private static final Path SHOTS = Path.of("target", "gui-screenshots");
 
-  private static final String MESH =
-      """
-      type: Mesh
-      name: default
-      mtls:
-        enabledBackend: ca-1
-        backends:
-        - name: ca-1
-          type: builtin
-      """;
-
-  private static final String PERMISSION =
-      """
-      type: TrafficPermission
-      mesh: default
-      name: web-to-backend
-      sources:
-      - match:
-          kuma.io/service: web
-      destinations:
-      - match:
-          kuma.io/service: backend
-      """;
-
   @TempDir Path dir;
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
@@ -85,8 +61,11 @@ class GuiIT {
   @Test
   void everyViewShowsTheFederationAndTheZonesViewSeesAZoneGoOffline() throws Exception {
     f = new Federation(dir).startGlobal();
-    f.apply(f.global.api, "/meshes/default", MESH);
-    f.apply(f.global.api, "/meshes/default/traffic-permissions/web-to-backend", PERMISSION);
+    f.apply(f.global.api, "/meshes/default", MeshYaml.MESH_MTLS_ON);
+    f.apply(
+        f.global.api,
+        "/meshes/default/traffic-permissions/web-to-backend",
+        MeshYaml.trafficPermission("web-to-backend", "web", "backend"));
     // both zones and the browser start side by side
     Federation.Node zone1 = f.startZone("zone-1", f.token("zone-1"), f.kdsPort, false);
     Federation.Node zone2 = f.startZone("zone-2", f.token("zone-2"), f.kdsPort, false);
@@ -188,23 +167,10 @@ class GuiIT {
     f.apply(
         zone.api,
         "/meshes/default/dataplanes/" + name,
-        """
-        type: Dataplane
-        mesh: default
-        name: %s
-        networking:
-          address: 127.0.0.1
-          inbound:
-          - port: %d
-            servicePort: %d
-            tags:
-              kuma.io/service: %s
-          outbound:
-          - port: %d
-            tags:
-              kuma.io/service: backend
-        """
-            .formatted(name, port, port + 1000, service, port + 2000));
+        MeshYaml.sidecar(name)
+            .inbound(port, port + 1000, service)
+            .outbound(port + 2000, "backend")
+            .yaml());
     ManagedChannel channel =
         NettyChannelBuilder.forAddress("127.0.0.1", f.get(zone.api, "/").path("xdsPort").asInt())
             .usePlaintext()

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meshfed.testing.FreePorts;
-import io.meshfed.testing.MeshfedProcess;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -14,8 +13,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -35,35 +32,19 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpPermissionFederationIT {
   private static final Duration CONVERGE = Duration.ofSeconds(60);
   private static final Duration APPLIED = Duration.ofSeconds(20);
+  private static final String WEB_TO_BACKEND =
+      MeshYaml.trafficPermission("web-to-backend", "web", "backend");
   private static final String PERMISSION_PATH =
       "/meshes/default/traffic-permissions/web-to-backend";
 
   @TempDir Path dir;
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
-  private final List<MeshfedProcess> processes = new ArrayList<>();
-
-  private static final String WEB_TO_BACKEND =
-      """
-      type: TrafficPermission
-      name: web-to-backend
-      mesh: default
-      sources:
-      - match:
-          kuma.io/service: web
-      destinations:
-      - match:
-          kuma.io/service: backend
-      """;
+  private final Proxies processes = new Proxies();
 
   @AfterEach
   void stop() throws Exception {
-    for (MeshfedProcess p : processes) {
-      List<ProcessHandle> children =
-          ProcessHandle.of(p.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-      p.close();
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    processes.close();
     if (f != null) {
       f.close();
     }
@@ -78,60 +59,22 @@ class HttpPermissionFederationIT {
     await().atMost(CONVERGE).until(() -> f.get(zone.api, PERMISSION_PATH) != null);
 
     int app = FreePorts.one();
-    processes.add(
-        MeshfedProcess.start(
-            dir.resolve("app.log"),
-            "demo-app",
-            "--port",
-            String.valueOf(app),
-            "--service",
-            "backend",
-            "--zone",
-            "zone-1",
-            "--instance",
-            "1"));
+    processes.demoApp(dir.resolve("app.log"), app, "backend", "zone-1");
     int backendInbound = FreePorts.one();
     int backendAdmin = FreePorts.one();
-    launch(
+    processes.sidecar(
+        f,
         zone,
-        "backend-1",
-        """
-        type: Dataplane
-        mesh: default
-        name: backend-1
-        networking:
-          address: 127.0.0.1
-          inbound:
-          - port: %d
-            servicePort: %d
-            tags:
-              kuma.io/service: backend
-              kuma.io/protocol: http
-          admin:
-            port: %d
-        """
-            .formatted(backendInbound, app, backendAdmin));
+        MeshYaml.sidecar("backend-1")
+            .inboundHttp(backendInbound, app, "backend")
+            .admin(backendAdmin));
     int webOutbound = FreePorts.one();
-    launch(
+    processes.sidecar(
+        f,
         zone,
-        "web-1",
-        """
-        type: Dataplane
-        mesh: default
-        name: web-1
-        networking:
-          address: 127.0.0.1
-          inbound:
-          - port: %d
-            servicePort: %d
-            tags:
-              kuma.io/service: web
-          outbound:
-          - port: %d
-            tags:
-              kuma.io/service: backend
-        """
-            .formatted(FreePorts.one(), FreePorts.one(), webOutbound));
+        MeshYaml.sidecar("web-1")
+            .inbound(FreePorts.one(), FreePorts.one(), "web")
+            .outbound(webOutbound, "backend"));
 
     await("web reaches backend")
         .atMost(CONVERGE)
@@ -176,10 +119,6 @@ class HttpPermissionFederationIT {
           .pollInterval(Duration.ofMillis(20))
           .until(() -> conn.get().status() == 200);
     }
-  }
-
-  private void launch(Federation.Node zone, String name, String yaml) {
-    processes.add(f.dpRun(zone, name, yaml, false));
   }
 
   private long stat(int adminPort, String name) {

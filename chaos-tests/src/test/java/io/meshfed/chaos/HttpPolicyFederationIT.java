@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meshfed.testing.FreePorts;
-import io.meshfed.testing.MeshfedProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,28 +33,12 @@ class HttpPolicyFederationIT {
   @TempDir Path dir;
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
-  private final List<MeshfedProcess> processes = new ArrayList<>();
+  private final Proxies processes = new Proxies();
   private HttpClient client = newClient();
-
-  private static final String MESH_MTLS_ON =
-      """
-      type: Mesh
-      name: default
-      mtls:
-        enabledBackend: ca-1
-        backends:
-        - name: ca-1
-          type: builtin
-      """;
 
   @AfterEach
   void stop() throws Exception {
-    for (MeshfedProcess p : processes) {
-      List<ProcessHandle> children =
-          ProcessHandle.of(p.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-      p.close();
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    processes.close();
     if (f != null) {
       f.close();
     }
@@ -67,7 +48,7 @@ class HttpPolicyFederationIT {
   void timeoutAndRetryFromGlobalChangeWhatRequestsGet() throws Exception {
     f = new Federation(dir).startGlobal();
     Federation.Node zone = f.startZone("zone-1");
-    f.apply(f.global.api, "/meshes/default", MESH_MTLS_ON);
+    f.apply(f.global.api, "/meshes/default", MeshYaml.MESH_MTLS_ON);
     await()
         .atMost(CONVERGE)
         .until(() -> f.get(zone.api, "/meshes/default/retries/retry-all-default") != null);
@@ -77,31 +58,14 @@ class HttpPolicyFederationIT {
     int slowOut = FreePorts.one();
     int flakyOut = FreePorts.one();
     int webAdmin = FreePorts.one();
-    launch(
+    processes.sidecar(
+        f,
         zone,
-        "web-1",
-        """
-        type: Dataplane
-        mesh: default
-        name: web-1
-        networking:
-          address: 127.0.0.1
-          inbound:
-          - port: %d
-            servicePort: %d
-            tags:
-              kuma.io/service: web
-          outbound:
-          - port: %d
-            tags:
-              kuma.io/service: slow
-          - port: %d
-            tags:
-              kuma.io/service: flaky
-          admin:
-            port: %d
-        """
-            .formatted(FreePorts.one(), FreePorts.one(), slowOut, flakyOut, webAdmin));
+        MeshYaml.sidecar("web-1")
+            .inbound(FreePorts.one(), FreePorts.one(), "web")
+            .outbound(slowOut, "slow")
+            .outbound(flakyOut, "flaky")
+            .admin(webAdmin));
     await("web reaches slow and flaky over HTTP")
         .atMost(CONVERGE)
         .pollInterval(Duration.ofMillis(500))
@@ -208,41 +172,8 @@ class HttpPolicyFederationIT {
   /** A demo app for {@code service} and its sidecar, inbound tagged http. */
   private void backend(Federation.Node zone, String service, String... faults) {
     int app = FreePorts.one();
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "demo-app",
-                "--port",
-                String.valueOf(app),
-                "--service",
-                service,
-                "--zone",
-                "zone-1",
-                "--instance",
-                "1"));
-    args.addAll(List.of(faults));
-    processes.add(
-        MeshfedProcess.start(dir.resolve(service + "-app.log"), args.toArray(String[]::new)));
-    launch(
-        zone,
-        service + "-1",
-        """
-        type: Dataplane
-        mesh: default
-        name: %s-1
-        networking:
-          address: 127.0.0.1
-          inbound:
-          - port: %d
-            servicePort: %d
-            tags:
-              kuma.io/service: %s
-              kuma.io/protocol: http
-        """
-            .formatted(service, FreePorts.one(), app, service));
-  }
-
-  private void launch(Federation.Node zone, String name, String yaml) {
-    processes.add(f.dpRun(zone, name, yaml, false));
+    processes.demoApp(dir.resolve(service + "-app.log"), app, service, "zone-1", faults);
+    processes.sidecar(
+        f, zone, MeshYaml.sidecar(service + "-1").inboundHttp(FreePorts.one(), app, service));
   }
 }

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meshfed.testing.FreePorts;
-import io.meshfed.testing.MeshfedProcess;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +29,7 @@ class ProxyTemplateFederationIT {
   @TempDir Path dir;
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
-  private final List<MeshfedProcess> processes = new ArrayList<>();
+  private final Proxies processes = new Proxies();
 
   private static final String TEMPLATE =
       """
@@ -59,12 +57,7 @@ class ProxyTemplateFederationIT {
 
   @AfterEach
   void stop() throws Exception {
-    for (MeshfedProcess p : processes) {
-      List<ProcessHandle> children =
-          ProcessHandle.of(p.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-      p.close();
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    processes.close();
     if (f != null) {
       f.close();
     }
@@ -126,37 +119,13 @@ class ProxyTemplateFederationIT {
   /** A sidecar for {@code service} with an outbound to {@code target}; returns its admin port. */
   private int sidecar(Federation.Node zone, String service, String target) {
     int admin = FreePorts.one();
-    processes.add(
-        f.dpRun(
-            zone,
-            service + "-1",
-            """
-            type: Dataplane
-            mesh: default
-            name: %s-1
-            networking:
-              address: 127.0.0.1
-              inbound:
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: %s
-              outbound:
-              - port: %d
-                tags:
-                  kuma.io/service: %s
-              admin:
-                port: %d
-            """
-                .formatted(
-                    service,
-                    FreePorts.one(),
-                    FreePorts.one(),
-                    service,
-                    FreePorts.one(),
-                    target,
-                    admin),
-            false));
+    processes.sidecar(
+        f,
+        zone,
+        MeshYaml.sidecar(service + "-1")
+            .inbound(FreePorts.one(), FreePorts.one(), service)
+            .outbound(FreePorts.one(), target)
+            .admin(admin));
     return admin;
   }
 }

@@ -5,11 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.meshfed.dp.LaunchOptions;
 import io.meshfed.testing.FreePorts;
-import io.meshfed.testing.MeshfedProcess;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -48,31 +45,11 @@ class TcpPermissionRevocationIT {
   @TempDir Path dir;
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
-  private final List<MeshfedProcess> processes = new ArrayList<>();
-
-  private static String permission(String name, String source, String destination) {
-    return """
-        type: TrafficPermission
-        name: %s
-        mesh: default
-        sources:
-        - match:
-            kuma.io/service: %s
-        destinations:
-        - match:
-            kuma.io/service: %s
-        """
-        .formatted(name, source, destination);
-  }
+  private final Proxies processes = new Proxies();
 
   @AfterEach
   void stop() throws Exception {
-    for (MeshfedProcess p : processes) {
-      List<ProcessHandle> children =
-          ProcessHandle.of(p.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-      p.close();
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    processes.close();
     if (f != null) {
       f.close();
     }
@@ -84,63 +61,23 @@ class TcpPermissionRevocationIT {
     f = new Federation(dir).startGlobal();
     Federation.Node zone = f.startZone("zone-1");
     f.apply(f.global.api, "/meshes/default", Federation.MESH_MTLS_ON_WITHOUT_DEFAULTS);
-    f.apply(f.global.api, PERMISSION_PATH, permission("web-to-backend", "web", "backend"));
+    f.apply(
+        f.global.api,
+        PERMISSION_PATH,
+        MeshYaml.trafficPermission("web-to-backend", "web", "backend"));
     await().atMost(CONVERGE).until(() -> f.get(zone.api, PERMISSION_PATH) != null);
 
     int app = FreePorts.one();
-    processes.add(
-        MeshfedProcess.start(
-            dir.resolve("app.log"),
-            "demo-app",
-            "--port",
-            String.valueOf(app),
-            "--service",
-            "backend",
-            "--zone",
-            "zone-1",
-            "--instance",
-            "1"));
-    processes.add(
-        f.dpRun(
-            zone,
-            "backend-1",
-            """
-            type: Dataplane
-            mesh: default
-            name: backend-1
-            networking:
-              address: 127.0.0.1
-              inbound:
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: backend
-            """
-                .formatted(FreePorts.one(), app),
-            false));
+    processes.demoApp(dir.resolve("app.log"), app, "backend", "zone-1");
+    processes.sidecar(
+        f, zone, MeshYaml.sidecar("backend-1").inbound(FreePorts.one(), app, "backend"));
     int webOutbound = FreePorts.one();
-    processes.add(
-        f.dpRun(
-            zone,
-            "web-1",
-            """
-            type: Dataplane
-            mesh: default
-            name: web-1
-            networking:
-              address: 127.0.0.1
-              inbound:
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: web
-              outbound:
-              - port: %d
-                tags:
-                  kuma.io/service: backend
-            """
-                .formatted(FreePorts.one(), FreePorts.one(), webOutbound),
-            false));
+    processes.sidecar(
+        f,
+        zone,
+        MeshYaml.sidecar("web-1")
+            .inbound(FreePorts.one(), FreePorts.one(), "web")
+            .outbound(webOutbound, "backend"));
 
     await("web reaches backend over TCP")
         .atMost(CONVERGE)
@@ -158,7 +95,8 @@ class TcpPermissionRevocationIT {
 
       // 1. a permission that concerns neither web nor backend: the kept connection lives on
       String otherPath = "/meshes/default/traffic-permissions/admin-to-other";
-      f.apply(f.global.api, otherPath, permission("admin-to-other", "admin", "other"));
+      f.apply(
+          f.global.api, otherPath, MeshYaml.trafficPermission("admin-to-other", "admin", "other"));
       await().atMost(CONVERGE).until(() -> f.get(zone.api, otherPath) != null);
       await("the kept connection outlives an unrelated permission change")
           .during(Duration.ofSeconds(DRAIN_SECONDS + 3))
@@ -170,7 +108,10 @@ class TcpPermissionRevocationIT {
       // closes web's kept connection too (documented in docs/policies.md), and web's new
       // connections are admitted at once
       String adminPath = "/meshes/default/traffic-permissions/admin-to-backend";
-      f.apply(f.global.api, adminPath, permission("admin-to-backend", "admin", "backend"));
+      f.apply(
+          f.global.api,
+          adminPath,
+          MeshYaml.trafficPermission("admin-to-backend", "admin", "backend"));
       long added = System.nanoTime();
       await("the drain of backend's old filter chain closes the kept connection")
           .atMost(BOUND.plusSeconds(20))
@@ -208,7 +149,10 @@ class TcpPermissionRevocationIT {
     }
 
     // 4. the permission back: a new connection gets through
-    f.apply(f.global.api, PERMISSION_PATH, permission("web-to-backend", "web", "backend"));
+    f.apply(
+        f.global.api,
+        PERMISSION_PATH,
+        MeshYaml.trafficPermission("web-to-backend", "web", "backend"));
     await("a new connection works once the permission is back")
         .atMost(CONVERGE)
         .pollInterval(Duration.ofMillis(200))

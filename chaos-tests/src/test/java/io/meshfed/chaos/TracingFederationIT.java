@@ -6,14 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.cli.DemoApp;
 import io.meshfed.testing.FreePorts;
-import io.meshfed.testing.MeshfedProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -43,16 +41,11 @@ class TracingFederationIT {
   private ZipkinProcess zipkin;
   private DemoApp backendApp;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
-  private final List<MeshfedProcess> proxies = new ArrayList<>();
+  private final Proxies proxies = new Proxies();
 
   @AfterEach
   void stop() throws Exception {
-    for (MeshfedProcess p : proxies) {
-      List<ProcessHandle> children =
-          ProcessHandle.of(p.pid()).map(h -> h.descendants().toList()).orElse(List.of());
-      p.close();
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    proxies.close();
     if (backendApp != null) {
       backendApp.close();
     }
@@ -71,24 +64,17 @@ class TracingFederationIT {
     zipkin = ZipkinProcess.start(dir.resolve("zipkin.log"));
     f = new Federation(dir).startGlobal();
     // both zones boot at once
-    Federation.Node zone1 = f.startZone("zone-1", f.token("zone-1"), f.kdsPort, false);
-    Federation.Node zone2 = f.startZone("zone-2", f.token("zone-2"), f.kdsPort, false);
-    zone1.process.awaitReady(zone1.api, CONVERGE);
-    zone2.process.awaitReady(zone2.api, CONVERGE);
+    List<Federation.Node> zones = f.startZones("zone-1", "zone-2");
+    Federation.Node zone1 = zones.get(0);
+    Federation.Node zone2 = zones.get(1);
     zipkin.awaitHealthy(CONVERGE);
     long ready = System.nanoTime();
 
     f.apply(
         f.global.api,
         "/meshes/default",
-        """
-        type: Mesh
-        name: default
-        mtls:
-          enabledBackend: ca-1
-          backends:
-          - name: ca-1
-            type: builtin
+        MeshYaml.meshMtlsOn(
+            """
         tracing:
           defaultBackend: zipkin-1
           backends:
@@ -98,7 +84,7 @@ class TracingFederationIT {
             conf:
               url: %s
         """
-            .formatted(zipkin.spansUrl()));
+                .formatted(zipkin.spansUrl())));
     f.apply(
         f.global.api,
         "/meshes/default/traffic-traces/trace-all",
@@ -119,71 +105,22 @@ class TracingFederationIT {
 
     int ingress = FreePorts.one();
     int ingressAdmin = FreePorts.one();
-    proxies.add(
-        f.dpRun(
-            zone2,
-            "ingress-2",
-            """
-            type: ZoneIngress
-            name: ingress-2
-            networking:
-              address: 127.0.0.1
-              port: %d
-              advertisedAddress: 127.0.0.1
-              advertisedPort: %d
-              admin:
-                port: %d
-            """
-                .formatted(ingress, ingress, ingressAdmin),
-            true));
+    proxies.ingress(f, zone2, "ingress-2", ingress, ingressAdmin);
     int backendInbound = FreePorts.one();
     backendApp = DemoApp.start("127.0.0.1", FreePorts.one(), "backend", "zone-2", "1");
-    proxies.add(
-        f.dpRun(
-            zone2,
-            "backend-1",
-            """
-            type: Dataplane
-            mesh: default
-            name: backend-1
-            networking:
-              address: 127.0.0.1
-              inbound:
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: backend
-                  kuma.io/protocol: http
-            """
-                .formatted(backendInbound, backendApp.port()),
-            false));
+    proxies.sidecar(
+        f,
+        zone2,
+        MeshYaml.sidecar("backend-1").inboundHttp(backendInbound, backendApp.port(), "backend"));
     int webOutbound = FreePorts.one();
     int webAdmin = FreePorts.one();
-    proxies.add(
-        f.dpRun(
-            zone1,
-            "web-1",
-            """
-            type: Dataplane
-            mesh: default
-            name: web-1
-            networking:
-              address: 127.0.0.1
-              inbound:
-              - port: %d
-                servicePort: %d
-                tags:
-                  kuma.io/service: web
-                  kuma.io/protocol: http
-              outbound:
-              - port: %d
-                tags:
-                  kuma.io/service: backend
-              admin:
-                port: %d
-            """
-                .formatted(FreePorts.one(), FreePorts.one(), webOutbound, webAdmin),
-            false));
+    proxies.sidecar(
+        f,
+        zone1,
+        MeshYaml.sidecar("web-1")
+            .inboundHttp(FreePorts.one(), FreePorts.one(), "web")
+            .outbound(webOutbound, "backend")
+            .admin(webAdmin));
 
     HttpClient client =
         HttpClient.newBuilder()
