@@ -52,12 +52,12 @@ public final class DemoPrometheus implements AutoCloseable {
   }
 
   /**
-   * The configuration: a 5 s scrape of {@code controlPlanes} (host:port of their API) and, with a
-   * {@code madsPort}, the HTTP SD job with Kuma's relabel rules ({@code __meta_kuma_mesh} to {@code
-   * mesh}, {@code __meta_kuma_dataplane} to {@code dataplane}, {@code __meta_kuma_service} to
-   * {@code service}, every {@code __meta_kuma_label_<tag>} to {@code <tag>}).
+   * The configuration: a 5 s scrape of {@code controlPlanes} (host:port of their API) and the HTTP
+   * SD job at global's {@code madsPort} with Kuma's relabel rules ({@code __meta_kuma_mesh} to
+   * {@code mesh}, {@code __meta_kuma_dataplane} to {@code dataplane}, {@code __meta_kuma_service}
+   * to {@code service}, every {@code __meta_kuma_label_<tag>} to {@code <tag>}).
    */
-  static String config(List<String> controlPlanes, Integer madsPort) {
+  static String config(List<String> controlPlanes, int madsPort) {
     return config(controlPlanes, madsPort, "5s");
   }
 
@@ -66,7 +66,7 @@ public final class DemoPrometheus implements AutoCloseable {
    * scrape, evaluation and HTTP SD refresh interval: the tests scrape the federation with the
    * demo's own jobs, only faster.
    */
-  public static String config(List<String> controlPlanes, Integer madsPort, String interval) {
+  public static String config(List<String> controlPlanes, int madsPort, String interval) {
     StringBuilder yaml =
         new StringBuilder(
             "global:\n  scrape_interval: %s\n  evaluation_interval: %s\nscrape_configs:\n"
@@ -74,25 +74,23 @@ public final class DemoPrometheus implements AutoCloseable {
                 + "- job_name: meshfed-control-planes\n  static_configs:\n  - targets: [");
     yaml.append(String.join(", ", controlPlanes.stream().map(t -> "'" + t + "'").toList()));
     yaml.append("]\n");
-    if (madsPort != null) {
-      yaml.append(
-          """
-          - job_name: kuma-dataplanes
-            http_sd_configs:
-            - url: 'http://127.0.0.1:%d/http-sd'
-              refresh_interval: %s
-            relabel_configs:
-            - source_labels: [__meta_kuma_mesh]
-              target_label: mesh
-            - source_labels: [__meta_kuma_dataplane]
-              target_label: dataplane
-            - source_labels: [__meta_kuma_service]
-              target_label: service
-            - action: labelmap
-              regex: __meta_kuma_label_(.+)
-          """
-              .formatted(madsPort, interval));
-    }
+    yaml.append(
+        """
+        - job_name: kuma-dataplanes
+          http_sd_configs:
+          - url: 'http://127.0.0.1:%d/http-sd'
+            refresh_interval: %s
+          relabel_configs:
+          - source_labels: [__meta_kuma_mesh]
+            target_label: mesh
+          - source_labels: [__meta_kuma_dataplane]
+            target_label: dataplane
+          - source_labels: [__meta_kuma_service]
+            target_label: service
+          - action: labelmap
+            regex: __meta_kuma_label_(.+)
+        """
+            .formatted(madsPort, interval));
     return yaml.toString();
   }
 
@@ -101,7 +99,7 @@ public final class DemoPrometheus implements AutoCloseable {
    * out}; without it, prints how to get it and returns empty.
    */
   static Optional<DemoPrometheus> startIfAvailable(
-      Path workDir, List<String> controlPlanes, Integer madsPort, PrintStream out)
+      Path workDir, List<String> controlPlanes, int madsPort, PrintStream out)
       throws IOException, InterruptedException {
     Optional<Path> binary = find(System.getenv("PATH"));
     if (binary.isEmpty()) {
@@ -135,10 +133,10 @@ public final class DemoPrometheus implements AutoCloseable {
     out.println(
         "Prometheus: "
             + prometheus.uri
-            + " (scraping the control planes' /metrics"
-            + (madsPort != null
-                ? " and every Envoy listed by global's http://127.0.0.1:" + madsPort + "/http-sd)"
-                : "; Envoy targets need global's mads-port, not in this build)"));
+            + " (scraping the control planes' /metrics and every Envoy listed by global's"
+            + " http://127.0.0.1:"
+            + madsPort
+            + "/http-sd)");
     out.println(
         "Grafana: add "
             + prometheus.uri

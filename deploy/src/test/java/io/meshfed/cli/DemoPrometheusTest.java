@@ -14,20 +14,12 @@ class DemoPrometheusTest {
   @TempDir Path dir;
 
   @Test
-  void withoutMadsPortOnlyTheControlPlanesAreScraped() {
-    String config = DemoPrometheus.config(List.of("127.0.0.1:5681", "127.0.0.1:5691"), null);
+  void theControlPlanesAreScrapedAndEnvoysComeFromGlobalsHttpSdWithKumasRelabelRules() {
+    String config = DemoPrometheus.config(List.of("127.0.0.1:5681", "127.0.0.1:5691"), 15676);
 
     assertThat(config)
         .contains("- job_name: meshfed-control-planes")
         .contains("targets: ['127.0.0.1:5681', '127.0.0.1:5691']")
-        .doesNotContain("http_sd_configs");
-  }
-
-  @Test
-  void withMadsPortEnvoysComeFromGlobalsHttpSdWithKumasRelabelRules() {
-    String config = DemoPrometheus.config(List.of("127.0.0.1:5681"), 15676);
-
-    assertThat(config)
         .contains("- job_name: kuma-dataplanes")
         .contains("- url: 'http://127.0.0.1:15676/http-sd'")
         .contains("source_labels: [__meta_kuma_mesh]\n    target_label: mesh")
