@@ -2,6 +2,7 @@ package io.meshfed.store;
 
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
+import io.meshfed.store.ha.Fence;
 import java.io.Closeable;
 import java.util.Objects;
 import java.util.Optional;
@@ -56,6 +57,16 @@ public abstract class ForwardingStore implements ResourceStore {
   @Override
   public CompletableFuture<Long> currentRevision() {
     return delegate.currentRevision();
+  }
+
+  /** This decorator around {@code fenced}, the delegate's view for {@link #fenced(Fence)}. */
+  protected ResourceStore rewrap(ResourceStore fenced) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot fence writes");
+  }
+
+  @Override
+  public ResourceStore fenced(Fence fence) {
+    return rewrap(delegate.fenced(fence));
   }
 
   @Override

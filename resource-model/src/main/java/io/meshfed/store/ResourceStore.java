@@ -2,6 +2,7 @@ package io.meshfed.store;
 
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
+import io.meshfed.store.ha.Fence;
 import java.io.Closeable;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +56,19 @@ public interface ResourceStore extends AutoCloseable {
 
   /** The latest revision the store has seen. */
   CompletableFuture<Long> currentRevision();
+
+  /**
+   * A view of this store whose writes commit only while {@code fence} holds, checked in the same
+   * transaction as the write; otherwise they fail with {@link io.meshfed.store.ha.FencedException}
+   * and change nothing. Reads and watches are this store's. A store only one process uses (memory,
+   * embedded) returns itself: no other process can take its fences away. A decorator returns itself
+   * around its delegate's fenced view.
+   *
+   * @throws UnsupportedOperationException when this store cannot fence writes
+   */
+  default ResourceStore fenced(Fence fence) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot fence writes");
+  }
 
   @Override
   void close();

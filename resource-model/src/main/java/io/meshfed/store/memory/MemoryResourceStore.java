@@ -236,4 +236,10 @@ public final class MemoryResourceStore implements ResourceStore {
       lock.unlock();
     }
   }
+
+  /** Itself: only this process uses this store, so no other process can take a fence away. */
+  @Override
+  public ResourceStore fenced(io.meshfed.store.ha.Fence fence) {
+    return this;
+  }
 }

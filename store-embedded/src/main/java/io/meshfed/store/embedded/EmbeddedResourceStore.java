@@ -393,4 +393,10 @@ public final class EmbeddedResourceStore implements ResourceStore {
     }
     log.info("embedded store {} closed", db.file());
   }
+
+  /** Itself: only this process uses this store, so no other process can take a fence away. */
+  @Override
+  public ResourceStore fenced(io.meshfed.store.ha.Fence fence) {
+    return this;
+  }
 }
