@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
 final class EtcdSession {
   private static final Logger log = LoggerFactory.getLogger(EtcdSession.class);
 
+  /** Keep-alives in flight at once: a slow answer does not hold back the next keep-alive. */
+  private static final int MAX_RENEWING = 4;
+
   private final Lease leases;
   private final Duration ttl;
   private final Duration margin;
@@ -34,7 +37,7 @@ final class EtcdSession {
   // touched on the scheduler thread; current is read from anywhere
   private volatile Grant current;
   private boolean granting;
-  private boolean renewing;
+  private int renewing;
   private volatile boolean partitioned;
   private volatile boolean closed;
 
@@ -70,10 +73,10 @@ final class EtcdSession {
     onGranted.add(listener);
   }
 
-  /** The live lease, or null while there is none. */
+  /** The live lease (renewed at least once), or null while there is none. */
   Grant current() {
     Grant g = current;
-    return g != null && g.alive() ? g : null;
+    return g != null && g.confirmed && g.alive() ? g : null;
   }
 
   /** A lease that is live now or the next one granted (waits up to the request timeout). */
@@ -109,7 +112,7 @@ final class EtcdSession {
     g = current;
     if (g == null || g.ended.isDone()) {
       grant();
-    } else if (!renewing && !partitioned) {
+    } else if (renewing < MAX_RENEWING && !partitioned) {
       renew(g);
     }
   }
@@ -136,43 +139,63 @@ final class EtcdSession {
                 log.warn("cannot get an etcd lease: {}", String.valueOf(error.getMessage()));
                 return;
               }
+              // in use once a keep-alive came back: the renewal path works and the deadline
+              // counts from a round trip known to be short enough
               Grant fresh = new Grant(response.getID(), this, sent, response.getTTL());
               current = fresh;
-              log.info(
-                  "etcd lease {} granted (TTL {} s)", Long.toHexString(fresh.id), ttl.toSeconds());
-              for (Consumer<Grant> listener : onGranted) {
-                listener.accept(fresh);
-              }
+              renew(fresh);
             },
             scheduler);
   }
 
   private void renew(Grant g) {
-    renewing = true;
+    renewing++;
     long sent = nanoTime.getAsLong();
     leases
         .keepAliveOnce(g.id)
-        .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .orTimeout(ttl.toMillis(), TimeUnit.MILLISECONDS)
         .whenCompleteAsync(
             (LeaseKeepAliveResponse response, Throwable error) -> {
-              renewing = false;
+              renewing--;
+              long tookMs = (nanoTime.getAsLong() - sent) / 1_000_000;
               if (error != null) {
                 log.debug(
-                    "keep-alive of lease {} failed: {}", Long.toHexString(g.id), error.toString());
+                    "keep-alive of lease {} failed after {} ms: {}",
+                    Long.toHexString(g.id),
+                    tookMs,
+                    error.toString());
               } else if (response.getTTL() <= 0) {
                 lose(g, "etcd says the lease expired");
               } else {
+                log.trace(
+                    "keep-alive of lease {} answered in {} ms", Long.toHexString(g.id), tookMs);
                 g.extend(sent, response.getTTL());
+                confirm(g);
               }
             },
             scheduler);
+  }
+
+  private void confirm(Grant g) {
+    if (g.confirmed || g.ended.isDone() || !g.alive()) {
+      return;
+    }
+    g.confirmed = true;
+    log.info("etcd lease {} in use (TTL {} s)", Long.toHexString(g.id), ttl.toSeconds());
+    for (Consumer<Grant> listener : onGranted) {
+      listener.accept(g);
+    }
   }
 
   private void lose(Grant g, String why) {
     if (!g.ended.complete(null)) {
       return;
     }
-    log.warn("etcd lease {} given up: {}; stepping down", Long.toHexString(g.id), why);
+    if (g.confirmed) {
+      log.warn("etcd lease {} given up: {}; stepping down", Long.toHexString(g.id), why);
+    } else {
+      log.info("new etcd lease {} dropped: {}", Long.toHexString(g.id), why);
+    }
     if (!partitioned) {
       // its keys go now instead of at expiry, so another process can take over at once
       leases.revoke(g.id).exceptionally(e -> null);
@@ -198,6 +221,7 @@ final class EtcdSession {
     final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final EtcdSession session;
     private volatile long deadline;
+    private volatile boolean confirmed;
 
     Grant(long id, EtcdSession session, long sentNanos, long ttlSeconds) {
       this.id = id;
