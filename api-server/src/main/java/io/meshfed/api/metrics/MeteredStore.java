@@ -99,15 +99,19 @@ public final class MeteredStore extends ForwardingStore {
                 .register(meters)
                 .increment();
           } else if (cause instanceof FencedException) {
-            Counter.builder("cp_fenced_writes_refused")
-                .description(
-                    "Writes refused because this replica no longer held the leadership or stream"
-                        + " it wrote under")
-                .register(meters)
-                .increment();
+            fencedWritesRefused(meters).increment();
           }
         });
     return future;
+  }
+
+  /** {@code cp_fenced_writes_refused_total}: writes refused because a fence no longer held. */
+  static Counter fencedWritesRefused(MeterRegistry meters) {
+    return Counter.builder("cp_fenced_writes_refused")
+        .description(
+            "Writes refused because this replica no longer held the leadership or stream it"
+                + " wrote under")
+        .register(meters);
   }
 
   private void observe(String operation, String type, long start) {
