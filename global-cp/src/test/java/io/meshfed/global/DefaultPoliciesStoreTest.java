@@ -124,4 +124,54 @@ class DefaultPoliciesStoreTest {
               }
             });
   }
+
+  @Test
+  void aFencedViewCreatesTheMeshAndItsDefaultsThroughTheDelegatesView() {
+    AtomicInteger viewWrites = new AtomicInteger();
+    ResourceStore view =
+        new io.meshfed.store.ForwardingStore(memory) {
+          @Override
+          public CompletableFuture<Resource> create(Resource resource) {
+            viewWrites.incrementAndGet();
+            return super.create(resource);
+          }
+
+          @Override
+          public void close() {}
+        };
+    ResourceStore shared =
+        new io.meshfed.store.ForwardingStore(memory) {
+          @Override
+          public ResourceStore fenced(io.meshfed.store.ha.Fence fence) {
+            return view;
+          }
+        };
+    io.meshfed.store.ha.Fence fence =
+        new io.meshfed.store.ha.Fence() {
+          @Override
+          public String key() {
+            return "/p/ha/leader/global";
+          }
+
+          @Override
+          public long revision() {
+            return 1;
+          }
+
+          @Override
+          public boolean held() {
+            return true;
+          }
+        };
+    DefaultPoliciesStore store = new DefaultPoliciesStore(shared);
+
+    ResourceStore fenced = store.fenced(fence);
+    assertThat(fenced).isInstanceOf(DefaultPoliciesStore.class).isNotSameAs(store);
+    fenced.create(CODEC.decodeOne("type: Mesh\nname: m\n")).join();
+
+    assertThat(viewWrites.get()).isEqualTo(1 + POLICY_TYPES.size());
+    assertThat(policiesIn("m")).hasSize(POLICY_TYPES.size());
+    fenced.close();
+    assertThat(memory.get(ResourceKey.global(StandardTypes.MESH, "m")).join()).isPresent();
+  }
 }
