@@ -35,6 +35,7 @@ public record GlobalConfig(
     String etcdPrefix,
     String etcdUsername,
     String etcdPassword,
+    Duration haLeaseTtl,
     Path dataDir,
     long maxBodyBytes,
     Path kdsTlsCertFile,
@@ -79,6 +80,7 @@ public record GlobalConfig(
       CommonSettings.etcdPrefix("/meshfed", "Key prefix of meshfed in etcd");
   public static final Setting<String> ETCD_USERNAME = CommonSettings.ETCD_USERNAME;
   public static final Setting<String> ETCD_PASSWORD = CommonSettings.ETCD_PASSWORD;
+  public static final Setting<Integer> HA_LEASE_TTL = CommonSettings.HA_LEASE_TTL;
   public static final Setting<Path> DATA_DIR = CommonSettings.dataDir(Path.of(".meshfed/global"));
   public static final Setting<Long> MAX_BODY_BYTES = CommonSettings.MAX_BODY_BYTES;
   public static final Setting<Path> KDS_TLS_CERT_FILE =
@@ -117,6 +119,7 @@ public record GlobalConfig(
               ETCD_PREFIX,
               ETCD_USERNAME,
               ETCD_PASSWORD,
+              HA_LEASE_TTL,
               DATA_DIR,
               MAX_BODY_BYTES,
               KDS_TLS_CERT_FILE,
@@ -200,6 +203,7 @@ public record GlobalConfig(
         prefix,
         s.get(ETCD_USERNAME),
         s.get(ETCD_PASSWORD),
+        Duration.ofSeconds(s.get(HA_LEASE_TTL)),
         s.get(DATA_DIR),
         s.get(MAX_BODY_BYTES),
         cert,
@@ -243,6 +247,8 @@ public record GlobalConfig(
         + etcdUsername
         + ", etcdPassword="
         + (etcdPassword == null ? "<unset>" : "****")
+        + ", haLeaseTtl="
+        + haLeaseTtl
         + ", dataDir="
         + dataDir
         + ", maxBodyBytes="

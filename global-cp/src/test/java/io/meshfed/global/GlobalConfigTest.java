@@ -127,6 +127,7 @@ class GlobalConfigTest {
                 "etcd-prefix",
                 "etcd-username",
                 "etcd-password",
+                "ha-lease-ttl",
                 "data-dir",
                 "max-body-bytes",
                 "kds-tls-cert-file",
@@ -139,6 +140,19 @@ class GlobalConfigTest {
                 "api-allowed-hosts",
                 "api-tls-cert-file",
                 "api-tls-key-file"));
+  }
+
+  @Test
+  void haLeaseTtlIsWholeSecondsFrom2To60And5ByDefault() {
+    assertThat(GlobalConfig.defaults().haLeaseTtl()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(GlobalConfig.load(Map.of("ha-lease-ttl", "2"), Map.of(), null).haLeaseTtl())
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(GlobalConfig.load(Map.of(), Map.of("MESHFED_HA_LEASE_TTL", "10"), null).haLeaseTtl())
+        .isEqualTo(Duration.ofSeconds(10));
+    assertThatThrownBy(() -> GlobalConfig.load(Map.of("ha-lease-ttl", "1"), Map.of(), null))
+        .hasMessageContaining("ha-lease-ttl");
+    assertThatThrownBy(() -> GlobalConfig.load(Map.of("ha-lease-ttl", "5s"), Map.of(), null))
+        .hasMessageContaining("ha-lease-ttl");
   }
 
   @Test

@@ -12,6 +12,7 @@ import io.meshfed.store.crypto.SecretsKeySource;
 import io.meshfed.store.etcd.Stores;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,6 +47,7 @@ public record ZoneConfig(
     String etcdPrefix,
     String etcdUsername,
     String etcdPassword,
+    Duration haLeaseTtl,
     long maxBodyBytes,
     boolean dpTokenRequired,
     SecretsKeySource secretsKeys,
@@ -195,6 +197,7 @@ public record ZoneConfig(
       CommonSettings.etcdPrefix("/meshfed-zone", "Key prefix of this zone in etcd");
   public static final Setting<String> ETCD_USERNAME = CommonSettings.ETCD_USERNAME;
   public static final Setting<String> ETCD_PASSWORD = CommonSettings.ETCD_PASSWORD;
+  public static final Setting<Integer> HA_LEASE_TTL = CommonSettings.HA_LEASE_TTL;
   public static final Setting<Long> MAX_BODY_BYTES = CommonSettings.MAX_BODY_BYTES;
   public static final Setting<Boolean> DP_TOKEN_REQUIRED =
       Setting.of(
@@ -226,6 +229,7 @@ public record ZoneConfig(
               ETCD_PREFIX,
               ETCD_USERNAME,
               ETCD_PASSWORD,
+              HA_LEASE_TTL,
               MAX_BODY_BYTES,
               DP_TOKEN_REQUIRED,
               ApiListener.API_ALLOWED_HOSTS,
@@ -336,6 +340,7 @@ public record ZoneConfig(
         prefix,
         s.get(ETCD_USERNAME),
         s.get(ETCD_PASSWORD),
+        Duration.ofSeconds(s.get(HA_LEASE_TTL)),
         s.get(MAX_BODY_BYTES),
         s.get(DP_TOKEN_REQUIRED),
         secretsKeys,
@@ -457,6 +462,8 @@ public record ZoneConfig(
         + etcdUsername
         + ", etcdPassword="
         + (etcdPassword == null ? "<unset>" : "****")
+        + ", haLeaseTtl="
+        + haLeaseTtl
         + ", maxBodyBytes="
         + maxBodyBytes
         + "}";

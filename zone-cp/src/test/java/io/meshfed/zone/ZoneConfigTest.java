@@ -68,6 +68,11 @@ class ZoneConfigTest {
     assertThat(c.xdsPort()).isEqualTo(5678);
     assertThat(c.store()).isEqualTo(ZoneConfig.StoreKind.EMBEDDED);
     assertThat(c.etcdPrefix()).isEqualTo("/meshfed-zone");
+    assertThat(c.haLeaseTtl()).isEqualTo(java.time.Duration.ofSeconds(5));
+    Map<String, String> ttl = new HashMap<>(required());
+    ttl.put("ha-lease-ttl", "3");
+    assertThat(ZoneConfig.load(ttl, Map.of(), null).haLeaseTtl())
+        .isEqualTo(java.time.Duration.ofSeconds(3));
     assertThat(c.dataDir()).isEqualTo(Path.of(".meshfed/zone-zone-1"));
     Map<String, String> withDir = new HashMap<>(required());
     withDir.put("data-dir", dir.resolve("z1").toString());

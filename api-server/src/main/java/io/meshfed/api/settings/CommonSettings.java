@@ -54,6 +54,13 @@ public final class CommonSettings {
       Setting.of("etcd-username", SettingType.string(), null, "etcd user name");
   public static final Setting<String> ETCD_PASSWORD =
       Setting.of("etcd-password", SettingType.string(), null, "etcd password").asSecret();
+  public static final Setting<Integer> HA_LEASE_TTL =
+      Setting.of(
+          "ha-lease-ttl",
+          SettingType.integer(2, 60),
+          5,
+          "Seconds of each replica's etcd session lease: a dead or cut-off replica's leadership"
+              + " passes on within it (etcd store only)");
   public static final Setting<Long> MAX_BODY_BYTES =
       Setting.of(
           "max-body-bytes",
