@@ -177,6 +177,11 @@ final class EtcdLeaderElector implements LeaderElector {
                   current.getCreateRevision());
               if (leading != null && current.getModRevision() != leading.revision) {
                 end(leading, "the leader key now has revision " + current.getModRevision());
+              } else if (leading == null
+                  && current.getLease() == grant.id
+                  && instanceId.equals(current.getValue().toString(StandardCharsets.UTF_8))) {
+                // our own create whose answer was lost (a timeout): the key is ours, take the term
+                begin(new EtcdTerm(current.getModRevision(), grant));
               }
             },
             scheduler);

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.PutOption;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
@@ -267,6 +270,33 @@ class EtcdCoordinationIT {
     log.info("HA-FIGURE leader-change-after-cutoff-median-ms={}", takeovers.get(2));
     log.info("HA-FIGURE leader-step-down-margin-min-ms={}", margins.get(0));
     log.info("HA-FIGURE leader-step-down-margin-median-ms={}", margins.get(2));
+  }
+
+  @Test
+  void aLeaderKeyWrittenUnderOurLeaseWhoseAnswerWasLostIsAdopted() throws Exception {
+    EtcdCoordination a = coordination("cp-a");
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.session().current() != null);
+    long lease = a.session().current().id;
+    try (Client raw = Client.builder().endpoints(ETCD.clientUrl()).build()) {
+      long revision =
+          raw.getKVClient()
+              .put(
+                  bytes(prefix + "/ha/leader/global"),
+                  bytes("cp-a"),
+                  PutOption.builder().withLeaseId(lease).build())
+              .get(5, TimeUnit.SECONDS)
+              .getHeader()
+              .getRevision();
+      Watched watched = new Watched(a, "global");
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> watched.elector.isLeader() && !watched.terms.isEmpty());
+      assertThat(watched.lastTerm().revision()).isEqualTo(revision);
+    }
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Test
