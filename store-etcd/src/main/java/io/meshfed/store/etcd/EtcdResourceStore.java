@@ -76,6 +76,12 @@ public final class EtcdResourceStore implements ResourceStore {
    * @param password etcd password, or null without auth
    * @param connectTimeout how long to wait for a connection
    * @param requestTimeout how long one store call may take before it fails as unavailable
+   * @param writeTimeout how long one write may wait for etcd's answer before it fails as
+   *     unavailable with an unknown outcome (at most {@code requestTimeout}). It is short because
+   *     etcd holds a write that a follower forwarded to a leader that just died for 5 s + 2
+   *     election timeouts before it answers "request timed out, possibly due to previous leader
+   *     failure"; a new leader is elected within about one election timeout, so a write given up
+   *     sooner fails inside the election window instead of several seconds after it
    * @param watchRetryMin first delay before a broken watch is resumed
    * @param watchRetryMax longest delay between resume attempts
    * @param pageKeys the most keys one paged read with values asks for (pages are also sized by the
@@ -88,6 +94,7 @@ public final class EtcdResourceStore implements ResourceStore {
       String password,
       Duration connectTimeout,
       Duration requestTimeout,
+      Duration writeTimeout,
       Duration watchRetryMin,
       Duration watchRetryMax,
       int pageKeys) {
@@ -95,6 +102,9 @@ public final class EtcdResourceStore implements ResourceStore {
 
     /** Keys per page of a read with values, by default. */
     public static final int DEFAULT_PAGE_KEYS = 500;
+
+    /** How long a write waits for etcd, by default (see {@code writeTimeout}). */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(2);
 
     public Options {
       endpoints = List.copyOf(endpoints);
@@ -104,6 +114,7 @@ public final class EtcdResourceStore implements ResourceStore {
       Objects.requireNonNull(prefix, "prefix");
       Objects.requireNonNull(connectTimeout, "connectTimeout");
       Objects.requireNonNull(requestTimeout, "requestTimeout");
+      Objects.requireNonNull(writeTimeout, "writeTimeout");
       Objects.requireNonNull(watchRetryMin, "watchRetryMin");
       Objects.requireNonNull(watchRetryMax, "watchRetryMax");
       if ((username == null) != (password == null)) {
@@ -116,7 +127,7 @@ public final class EtcdResourceStore implements ResourceStore {
 
     /**
      * Defaults: prefix {@value #DEFAULT_PREFIX}, no auth, 5 s connect, 10 s per request (per page
-     * for paged reads), {@value #DEFAULT_PAGE_KEYS} keys per page.
+     * for paged reads), 2 s per write, {@value #DEFAULT_PAGE_KEYS} keys per page.
      */
     public static Options of(String... endpoints) {
       return new Options(
@@ -126,6 +137,7 @@ public final class EtcdResourceStore implements ResourceStore {
           null,
           Duration.ofSeconds(5),
           Duration.ofSeconds(10),
+          DEFAULT_WRITE_TIMEOUT,
           Duration.ofMillis(200),
           Duration.ofSeconds(5),
           DEFAULT_PAGE_KEYS);
@@ -139,6 +151,7 @@ public final class EtcdResourceStore implements ResourceStore {
           password,
           connectTimeout,
           requestTimeout,
+          writeTimeout,
           watchRetryMin,
           watchRetryMax,
           pageKeys);
@@ -152,6 +165,22 @@ public final class EtcdResourceStore implements ResourceStore {
           newPassword,
           connectTimeout,
           requestTimeout,
+          writeTimeout,
+          watchRetryMin,
+          watchRetryMax,
+          pageKeys);
+    }
+
+    /** How long one write may wait for etcd (capped by the request timeout). */
+    public Options withWriteTimeout(Duration write) {
+      return new Options(
+          endpoints,
+          prefix,
+          username,
+          password,
+          connectTimeout,
+          requestTimeout,
+          write,
           watchRetryMin,
           watchRetryMax,
           pageKeys);
@@ -165,6 +194,7 @@ public final class EtcdResourceStore implements ResourceStore {
           password,
           connect,
           request,
+          writeTimeout,
           watchRetryMin,
           watchRetryMax,
           pageKeys);
@@ -178,6 +208,7 @@ public final class EtcdResourceStore implements ResourceStore {
           password,
           connectTimeout,
           requestTimeout,
+          writeTimeout,
           min,
           max,
           pageKeys);
@@ -192,6 +223,7 @@ public final class EtcdResourceStore implements ResourceStore {
           password,
           connectTimeout,
           requestTimeout,
+          writeTimeout,
           watchRetryMin,
           watchRetryMax,
           keys);
@@ -211,6 +243,8 @@ public final class EtcdResourceStore implements ResourceStore {
           + connectTimeout
           + ", requestTimeout="
           + requestTimeout
+          + ", writeTimeout="
+          + writeTimeout
           + ", pageKeys="
           + pageKeys
           + "]";
@@ -298,7 +332,7 @@ public final class EtcdResourceStore implements ResourceStore {
   @Override
   public CompletableFuture<Resource> create(Resource resource) {
     ResourceKey key = resource.key();
-    return call(
+    return write(
         "create " + key,
         () -> {
           Instant now = now();
@@ -335,7 +369,7 @@ public final class EtcdResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
-    return call("update " + resource.key(), () -> updateAttempt(resource, expectedVersion, 1));
+    return write("update " + resource.key(), () -> updateAttempt(resource, expectedVersion, 1));
   }
 
   private CompletableFuture<Resource> updateAttempt(
@@ -383,7 +417,7 @@ public final class EtcdResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
-    return call(
+    return write(
         "delete " + key,
         () -> {
           ByteSequence k = keys.key(key);
@@ -564,5 +598,10 @@ public final class EtcdResourceStore implements ResourceStore {
   /** Runs one etcd call with the request timeout, mapping failures (see {@link EtcdCalls}). */
   <T> CompletableFuture<T> call(String what, Supplier<CompletableFuture<T>> op) {
     return calls.call(what, op);
+  }
+
+  /** Runs one etcd write with the write timeout, mapping failures (see {@link EtcdCalls}). */
+  private <T> CompletableFuture<T> write(String what, Supplier<CompletableFuture<T>> op) {
+    return calls.write(what, op);
   }
 }
