@@ -2,6 +2,7 @@ package io.meshfed.store.etcd;
 
 import io.meshfed.store.StoreException;
 import io.meshfed.store.StoreUnavailableException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +29,23 @@ final class EtcdCalls {
    * (timeouts, connection errors, a closed client) to {@link StoreUnavailableException}.
    */
   <T> CompletableFuture<T> call(String what, Supplier<CompletableFuture<T>> op) {
+    return call(what, options.requestTimeout(), op);
+  }
+
+  /**
+   * Runs one etcd write with the write timeout (at most the request timeout), so that a write held
+   * by a member whose leader died fails as unavailable, outcome unknown, within about an election.
+   */
+  <T> CompletableFuture<T> write(String what, Supplier<CompletableFuture<T>> op) {
+    Duration timeout =
+        options.writeTimeout().compareTo(options.requestTimeout()) < 0
+            ? options.writeTimeout()
+            : options.requestTimeout();
+    return call(what, timeout, op);
+  }
+
+  private <T> CompletableFuture<T> call(
+      String what, Duration timeout, Supplier<CompletableFuture<T>> op) {
     if (closedFlag.getAsBoolean()) {
       return CompletableFuture.failedFuture(
           new StoreUnavailableException(
@@ -41,13 +59,13 @@ final class EtcdCalls {
     }
     CompletableFuture<T> result = new CompletableFuture<>();
     started
-        .orTimeout(options.requestTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .whenComplete(
             (value, error) -> {
               if (error == null) {
                 result.complete(value);
               } else {
-                result.completeExceptionally(translate(what, error));
+                result.completeExceptionally(translate(what, timeout, error));
               }
             });
     return result;
@@ -65,7 +83,7 @@ final class EtcdCalls {
     return false;
   }
 
-  private Throwable translate(String what, Throwable error) {
+  private Throwable translate(String what, Duration timeout, Throwable error) {
     Throwable cause = error;
     while ((cause instanceof CompletionException || cause instanceof ExecutionException)
         && cause.getCause() != null) {
@@ -82,7 +100,7 @@ final class EtcdCalls {
               + ": etcd at "
               + options.endpoints()
               + " did not answer within "
-              + options.requestTimeout(),
+              + timeout,
           cause);
     }
     if (closedFlag.getAsBoolean()) {

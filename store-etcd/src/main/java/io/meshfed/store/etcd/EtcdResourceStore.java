@@ -79,6 +79,12 @@ public final class EtcdResourceStore implements ResourceStore {
    * @param password etcd password, or null without auth
    * @param connectTimeout how long to wait for a connection
    * @param requestTimeout how long one store call may take before it fails as unavailable
+   * @param writeTimeout how long one write may wait for etcd's answer before it fails as
+   *     unavailable with an unknown outcome (at most {@code requestTimeout}). It is short because
+   *     etcd holds a write that a follower forwarded to a leader that just died for 5 s + 2
+   *     election timeouts before it answers "request timed out, possibly due to previous leader
+   *     failure"; a new leader is elected within about one election timeout, so a write given up
+   *     sooner fails inside the election window instead of several seconds after it
    * @param watchRetryMin first delay before a broken watch is resumed
    * @param watchRetryMax longest delay between resume attempts
    * @param pageKeys the most keys one paged read with values asks for (pages are also sized by the
@@ -91,6 +97,7 @@ public final class EtcdResourceStore implements ResourceStore {
       String password,
       Duration connectTimeout,
       Duration requestTimeout,
+      Duration writeTimeout,
       Duration watchRetryMin,
       Duration watchRetryMax,
       int pageKeys) {
@@ -98,6 +105,9 @@ public final class EtcdResourceStore implements ResourceStore {
 
     /** Keys per page of a read with values, by default. */
     public static final int DEFAULT_PAGE_KEYS = 500;
+
+    /** How long a write waits for etcd, by default (see {@code writeTimeout}). */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(2);
 
     public Options {
       endpoints = List.copyOf(endpoints);
@@ -107,6 +117,7 @@ public final class EtcdResourceStore implements ResourceStore {
       Objects.requireNonNull(prefix, "prefix");
       Objects.requireNonNull(connectTimeout, "connectTimeout");
       Objects.requireNonNull(requestTimeout, "requestTimeout");
+      Objects.requireNonNull(writeTimeout, "writeTimeout");
       Objects.requireNonNull(watchRetryMin, "watchRetryMin");
       Objects.requireNonNull(watchRetryMax, "watchRetryMax");
       if ((username == null) != (password == null)) {
@@ -119,7 +130,7 @@ public final class EtcdResourceStore implements ResourceStore {
 
     /**
      * Defaults: prefix {@value #DEFAULT_PREFIX}, no auth, 5 s connect, 10 s per request (per page
-     * for paged reads), {@value #DEFAULT_PAGE_KEYS} keys per page.
+     * for paged reads), 2 s per write, {@value #DEFAULT_PAGE_KEYS} keys per page.
      */
     public static Options of(String... endpoints) {
       return new Options(
@@ -129,6 +140,7 @@ public final class EtcdResourceStore implements ResourceStore {
           null,
           Duration.ofSeconds(5),
           Duration.ofSeconds(10),
+          DEFAULT_WRITE_TIMEOUT,
           Duration.ofMillis(200),
           Duration.ofSeconds(5),
           DEFAULT_PAGE_KEYS);
@@ -142,6 +154,7 @@ public final class EtcdResourceStore implements ResourceStore {
           password,
           connectTimeout,
           requestTimeout,
+          writeTimeout,
           watchRetryMin,
           watchRetryMax,
           pageKeys);
@@ -155,6 +168,22 @@ public final class EtcdResourceStore implements ResourceStore {
           newPassword,
           connectTimeout,
           requestTimeout,
+          writeTimeout,
+          watchRetryMin,
+          watchRetryMax,
+          pageKeys);
+    }
+
+    /** How long one write may wait for etcd (capped by the request timeout). */
+    public Options withWriteTimeout(Duration write) {
+      return new Options(
+          endpoints,
+          prefix,
+          username,
+          password,
+          connectTimeout,
+          requestTimeout,
+          write,
           watchRetryMin,
           watchRetryMax,
           pageKeys);
@@ -168,6 +197,7 @@ public final class EtcdResourceStore implements ResourceStore {
           password,
           connect,
           request,
+          writeTimeout,
           watchRetryMin,
           watchRetryMax,
           pageKeys);
@@ -181,6 +211,7 @@ public final class EtcdResourceStore implements ResourceStore {
           password,
           connectTimeout,
           requestTimeout,
+          writeTimeout,
           min,
           max,
           pageKeys);
@@ -195,6 +226,7 @@ public final class EtcdResourceStore implements ResourceStore {
           password,
           connectTimeout,
           requestTimeout,
+          writeTimeout,
           watchRetryMin,
           watchRetryMax,
           keys);
@@ -214,6 +246,8 @@ public final class EtcdResourceStore implements ResourceStore {
           + connectTimeout
           + ", requestTimeout="
           + requestTimeout
+          + ", writeTimeout="
+          + writeTimeout
           + ", pageKeys="
           + pageKeys
           + "]";
@@ -306,7 +340,7 @@ public final class EtcdResourceStore implements ResourceStore {
   /** Creates {@code resource}; with a fence, only while it holds (see {@link #fenced}). */
   CompletableFuture<Resource> create(Resource resource, Fence fence) {
     ResourceKey key = resource.key();
-    return call(
+    return write(
         "create " + key,
         () -> {
           refuseUnheld(fence, "create " + key);
@@ -350,7 +384,7 @@ public final class EtcdResourceStore implements ResourceStore {
 
   /** Updates {@code resource}; with a fence, only while it holds (see {@link #fenced}). */
   CompletableFuture<Resource> update(Resource resource, long expectedVersion, Fence fence) {
-    return call(
+    return write(
         "update " + resource.key(),
         () -> {
           refuseUnheld(fence, "update " + resource.key());
@@ -419,7 +453,7 @@ public final class EtcdResourceStore implements ResourceStore {
    * {@link #fenced}).
    */
   CompletableFuture<Void> delete(ResourceKey key, long expectedVersion, Fence fence) {
-    return call(
+    return write(
         "delete " + key,
         () -> {
           refuseUnheld(fence, "delete " + key);
@@ -669,5 +703,10 @@ public final class EtcdResourceStore implements ResourceStore {
   /** Runs one etcd call with the request timeout, mapping failures (see {@link EtcdCalls}). */
   <T> CompletableFuture<T> call(String what, Supplier<CompletableFuture<T>> op) {
     return calls.call(what, op);
+  }
+
+  /** Runs one etcd write with the write timeout, mapping failures (see {@link EtcdCalls}). */
+  private <T> CompletableFuture<T> write(String what, Supplier<CompletableFuture<T>> op) {
+    return calls.write(what, op);
   }
 }
