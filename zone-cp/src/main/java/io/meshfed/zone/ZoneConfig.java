@@ -24,13 +24,14 @@ import java.util.Objects;
  * YAML config file and defaults (see {@link SettingsSpec}). {@code summary} is the printable
  * summary with secrets masked.
  *
- * <p>The zone dials global at {@code globalAddress}: {@code grpcs://host:port} (TLS, verified
- * against {@code caFile} or, without one, the system trust store). Plaintext {@code grpc://} is
- * accepted only together with an explicit {@code kds-insecure: true}, for tests.
+ * <p>The zone dials global at {@code globalAddresses}: {@code grpcs://host:port} (TLS, verified
+ * against {@code caFile} or, without one, the system trust store), one per global replica (a comma
+ * list, or a YAML list in the file), tried in turn. Plaintext {@code grpc://} is accepted only
+ * together with an explicit {@code kds-insecure: true}, for tests; all addresses agree on it.
  */
 public record ZoneConfig(
     String zone,
-    GlobalAddress globalAddress,
+    List<GlobalAddress> globalAddresses,
     Path zoneTokenFile,
     Path caFile,
     boolean kdsInsecure,
@@ -133,7 +134,8 @@ public record ZoneConfig(
           "global-address",
           SettingType.string(),
           null,
-          "KDS address of the global control plane, grpcs://HOST:PORT");
+          "KDS address of the global control plane, grpcs://HOST:PORT; a comma list for several"
+              + " global replicas (tried in turn)");
   public static final Setting<Path> ZONE_TOKEN_FILE =
       Setting.of(
           "zone-token-file",
@@ -238,7 +240,10 @@ public record ZoneConfig(
 
   public ZoneConfig {
     Objects.requireNonNull(zone, "zone");
-    Objects.requireNonNull(globalAddress, "globalAddress");
+    globalAddresses = List.copyOf(Objects.requireNonNull(globalAddresses, "globalAddresses"));
+    if (globalAddresses.isEmpty()) {
+      throw new IllegalArgumentException("no global address");
+    }
     Objects.requireNonNull(zoneTokenFile, "zoneTokenFile");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(apiAddress, "apiAddress");
@@ -249,6 +254,11 @@ public record ZoneConfig(
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
     Objects.requireNonNull(secretsKeys, "secretsKeys");
     Objects.requireNonNull(summary, "summary");
+  }
+
+  /** The first global address (the one to name when one is enough). */
+  public GlobalAddress globalAddress() {
+    return globalAddresses.get(0);
   }
 
   /** {@code settings}, then the secrets-at-rest settings every role shares. */
@@ -279,7 +289,8 @@ public record ZoneConfig(
         problems.add("zone (from " + s.source(ZONE) + "): " + problem);
       }
     }
-    GlobalAddress address = globalAddress(s, problems);
+    List<GlobalAddress> addresses = globalAddresses(s, problems);
+    GlobalAddress address = addresses.isEmpty() ? null : addresses.get(0);
     Path token = s.get(ZONE_TOKEN_FILE);
     if (token == null) {
       problems.add(
@@ -323,7 +334,7 @@ public record ZoneConfig(
     }
     return new ZoneConfig(
         zone,
-        address,
+        addresses,
         token,
         ca,
         s.get(KDS_INSECURE),
@@ -353,28 +364,71 @@ public record ZoneConfig(
     return Path.of(".meshfed", "zone-" + zone);
   }
 
-  private static GlobalAddress globalAddress(ResolvedSettings s, List<String> problems) {
+  /**
+   * The comma-separated addresses of {@code global-address}, each checked on its own (a problem
+   * names the bad item); empty when missing or not valid.
+   */
+  private static List<GlobalAddress> globalAddresses(ResolvedSettings s, List<String> problems) {
     String text = s.get(GLOBAL_ADDRESS);
     if (text == null) {
       problems.add(missing(GLOBAL_ADDRESS, "e.g. --global-address grpcs://global.example:5685"));
-      return null;
+      return List.of();
     }
-    GlobalAddress address;
-    try {
-      address = GlobalAddress.parse(text);
-    } catch (IllegalArgumentException e) {
+    List<GlobalAddress> out = new ArrayList<>();
+    int before = problems.size();
+    String[] items = text.split(",", -1);
+    for (String raw : items) {
+      String item = raw.strip();
+      if (item.isEmpty() && items.length > 1) {
+        problems.add(
+            "global-address: '"
+                + text
+                + "' from "
+                + s.source(GLOBAL_ADDRESS)
+                + " has an empty item (expected grpcs://HOST:PORT[,grpcs://HOST:PORT...])");
+        continue;
+      }
+      GlobalAddress address;
+      try {
+        address = GlobalAddress.parse(item);
+      } catch (IllegalArgumentException e) {
+        problems.add(
+            "global-address: '"
+                + item
+                + "' from "
+                + s.source(GLOBAL_ADDRESS)
+                + " is not valid: "
+                + e.getMessage()
+                + " (expected grpcs://HOST:PORT, e.g. grpcs://global.example:5685)");
+        continue;
+      }
+      if (out.contains(address)) {
+        problems.add(
+            "global-address: '"
+                + item
+                + "' from "
+                + s.source(GLOBAL_ADDRESS)
+                + " is listed twice (expected each global replica once)");
+        continue;
+      }
+      out.add(address);
+    }
+    if (problems.size() > before) {
+      return List.of();
+    }
+    boolean insecure = s.get(KDS_INSECURE);
+    if (out.stream().map(GlobalAddress::tls).distinct().count() > 1) {
       problems.add(
           "global-address: '"
               + text
               + "' from "
               + s.source(GLOBAL_ADDRESS)
-              + " is not valid: "
-              + e.getMessage()
-              + " (expected grpcs://HOST:PORT, e.g. grpcs://global.example:5685)");
-      return null;
+              + " mixes grpcs:// and grpc:// addresses (expected every replica the same way,"
+              + " grpcs://)");
+      return List.of();
     }
-    boolean insecure = s.get(KDS_INSECURE);
-    if (!address.tls() && !insecure) {
+    GlobalAddress first = out.get(0);
+    if (!first.tls() && !insecure) {
       problems.add(
           "global-address: '"
               + text
@@ -383,16 +437,16 @@ public record ZoneConfig(
               + " is plaintext: the zone token would travel in clear (expected grpcs://; for tests"
               + " only, allow grpc:// with --kds-insecure)");
     }
-    if (address.tls() && insecure) {
+    if (first.tls() && insecure) {
       problems.add(
           "kds-insecure is set ("
               + s.source(KDS_INSECURE)
               + ") but global-address "
-              + address
+              + text
               + " uses TLS; kds-insecure only allows grpc:// addresses and never disables"
               + " certificate checks");
     }
-    return address;
+    return List.copyOf(out);
   }
 
   private static void checkReadableFile(
@@ -428,8 +482,8 @@ public record ZoneConfig(
   public String toString() {
     return "ZoneConfig{zone="
         + zone
-        + ", globalAddress="
-        + globalAddress
+        + ", globalAddresses="
+        + globalAddresses
         + ", zoneTokenFile="
         + zoneTokenFile
         + ", caFile="

@@ -206,11 +206,12 @@ public final class ZoneControlPlane implements AutoCloseable {
       KdsRuntime runtime =
           new KdsRuntime(
               new KdsEnvelope(codec), kdsOptions.settings(), clock, scheduler, executor, sync);
-      ZoneConfig.GlobalAddress address = config.globalAddress();
       connector =
           new GlobalConnector(
               config.zone(),
-              new KdsTarget(address.host(), address.port(), address.tls(), config.caFile()),
+              config.globalAddresses().stream()
+                  .map(a -> new KdsTarget(a.host(), a.port(), a.tls(), config.caFile()))
+                  .toList(),
               config.zoneTokenFile(),
               version(),
               kumaConfigJson(config),
@@ -332,7 +333,7 @@ public final class ZoneControlPlane implements AutoCloseable {
         firstSync.isDone() ? "ready" : "ready after the first sync from global",
         api.port(),
         xds.port(),
-        config.globalAddress());
+        config.globalAddresses());
     return this;
   }
 

@@ -171,6 +171,54 @@ class ZoneConfigTest {
   }
 
   @Test
+  void severalGlobalAddressesComeAsACommaListFromAFlagTheEnvironmentOrAYamlList()
+      throws IOException {
+    Map<String, String> flags = required();
+    flags.put("global-address", "grpcs://global-1:5685, grpcs://[::1]:5686");
+    assertThat(ZoneConfig.load(flags, Map.of(), null).globalAddresses())
+        .containsExactly(
+            new ZoneConfig.GlobalAddress("global-1", 5685, true),
+            new ZoneConfig.GlobalAddress("::1", 5686, true));
+
+    Map<String, String> noFlag = required();
+    noFlag.remove("global-address");
+    ZoneConfig fromEnv =
+        ZoneConfig.load(noFlag, Map.of("MESHFED_GLOBAL_ADDRESS", "grpcs://a:1,grpcs://b:2"), null);
+    assertThat(fromEnv.globalAddresses())
+        .extracting(Object::toString)
+        .containsExactly("grpcs://a:1", "grpcs://b:2");
+    assertThat(fromEnv.globalAddress()).hasToString("grpcs://a:1");
+
+    Path file =
+        Files.writeString(
+            dir.resolve("zone.yaml"),
+            "global-address:\n- grpcs://file-1:5685\n- grpcs://file-2:5685\n");
+    assertThat(ZoneConfig.load(noFlag, Map.of(), file).globalAddresses())
+        .extracting(ZoneConfig.GlobalAddress::host)
+        .containsExactly("file-1", "file-2");
+  }
+
+  @Test
+  void eachGlobalAddressIsCheckedAndABadOneIsNamed() {
+    Map<String, String> flags = required();
+    flags.put("global-address", "grpcs://good:5685,grpcs://bad,https://worse:1");
+    assertThat(problems(flags, Map.of()))
+        .contains("global-address: 'grpcs://bad' from flag --global-address is not valid")
+        .contains("global-address: 'https://worse:1' from flag --global-address is not valid")
+        .doesNotContain("'grpcs://good:5685' from");
+
+    flags.put("global-address", "grpcs://a:1,,grpcs://b:2");
+    assertThat(problems(flags, Map.of())).contains("has an empty item");
+
+    flags.put("global-address", "grpcs://a:1,grpcs://a:1");
+    assertThat(problems(flags, Map.of())).contains("'grpcs://a:1'").contains("listed twice");
+
+    flags.put("global-address", "grpcs://a:1,grpc://b:2");
+    flags.put("kds-insecure", "true");
+    assertThat(problems(flags, Map.of())).contains("mixes grpcs:// and grpc:// addresses");
+  }
+
+  @Test
   void plaintextNeedsAnExplicitKdsInsecure() {
     Map<String, String> flags = required();
     flags.put("global-address", "grpc://127.0.0.1:5685");

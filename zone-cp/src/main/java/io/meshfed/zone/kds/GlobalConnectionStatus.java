@@ -7,7 +7,8 @@ import java.util.Objects;
  * The zone's view of its KDS connection to global, as served on {@code GET /status/global}.
  *
  * @param zone this zone
- * @param globalAddress the address dialled
+ * @param globalAddress the global address dialled now (of several: the one connected to, or being
+ *     tried)
  * @param connected true while a KDS session is accepted by global
  * @param lastConnectTime when global last accepted a session, or null
  * @param lastDisconnectTime when the last accepted session ended, or null
@@ -52,6 +53,20 @@ public record GlobalConnectionStatus(
         refusedByGlobal,
         attempt,
         null);
+  }
+
+  GlobalConnectionStatus dialling(String address) {
+    return new GlobalConnectionStatus(
+        zone,
+        address,
+        connected,
+        lastConnectTime,
+        lastDisconnectTime,
+        lastError,
+        lastErrorCode,
+        refusedByGlobal,
+        attempts,
+        nextAttemptTime);
   }
 
   GlobalConnectionStatus connectedAt(Instant now) {

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -40,12 +41,18 @@ import org.slf4j.LoggerFactory;
  * one may be dead without either side having noticed. The back-off restarts from its base once
  * global accepts a session. {@link #status()} tells the current state. All state changes run on one
  * serial executor.
+ *
+ * <p>Global may run several replicas: given several targets, the connector dials one at a time and,
+ * after a session with it failed or ended, moves to the next one at once; only after a full round
+ * (every target tried since the last accepted session) does it wait the back-off, which so grows
+ * once per round, not once per address. A target that is a DNS name with several addresses is
+ * dialled with gRPC's {@code dns:///} resolver and {@code pick_first}: each address in turn.
  */
 public final class GlobalConnector implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GlobalConnector.class);
 
   private final String zone;
-  private final KdsTarget target;
+  private final List<KdsTarget> targets;
   private final Path tokenFile;
   private final String version;
   private final KdsSink sink;
@@ -60,6 +67,8 @@ public final class GlobalConnector implements AutoCloseable {
   private final String config;
 
   // Touched only on `serial`.
+  private int current;
+  private int roundStart;
   private ManagedChannel channel;
   private KdsClientSession session;
   private long sessionId;
@@ -105,9 +114,54 @@ public final class GlobalConnector implements AutoCloseable {
       KdsSource source,
       KdsRuntime runtime,
       KdsClientOptions options) {
+    this(
+        zone,
+        List.of(Objects.requireNonNull(target, "target")),
+        tokenFile,
+        version,
+        config,
+        sink,
+        source,
+        runtime,
+        options);
+  }
+
+  /**
+   * Like {@link #GlobalConnector(String, KdsTarget, Path, String, String, KdsSink, KdsSource,
+   * KdsRuntime, KdsClientOptions)} for a global with several replicas: {@code targets} are tried in
+   * turn, from the first (all TLS, or all plaintext).
+   *
+   * @throws IllegalArgumentException when {@code targets} is empty, names one twice or mixes TLS
+   *     and plaintext
+   */
+  public GlobalConnector(
+      String zone,
+      List<KdsTarget> targets,
+      Path tokenFile,
+      String version,
+      String config,
+      KdsSink sink,
+      KdsSource source,
+      KdsRuntime runtime,
+      KdsClientOptions options) {
     this.config = config;
     this.zone = Objects.requireNonNull(zone, "zone");
-    this.target = Objects.requireNonNull(target, "target");
+    this.targets = List.copyOf(Objects.requireNonNull(targets, "targets"));
+    if (this.targets.isEmpty()) {
+      throw new IllegalArgumentException("zone " + zone + ": no global address to dial");
+    }
+    if (this.targets.stream().distinct().count() != this.targets.size()) {
+      throw new IllegalArgumentException(
+          "zone " + zone + ": global addresses " + this.targets + " name one address twice");
+    }
+    if (this.targets.stream().map(KdsTarget::tls).distinct().count() > 1) {
+      throw new IllegalArgumentException(
+          "zone "
+              + zone
+              + ": global addresses "
+              + this.targets
+              + " mix TLS and plaintext (expected all grpcs://)");
+    }
     this.tokenFile = Objects.requireNonNull(tokenFile, "tokenFile");
     this.version = Objects.requireNonNull(version, "version");
     this.sink = Objects.requireNonNull(sink, "sink");
@@ -116,7 +170,8 @@ public final class GlobalConnector implements AutoCloseable {
     this.options = Objects.requireNonNull(options, "options");
     this.serial = new SerialExecutor(runtime.executor());
     this.backoff = options.newBackoff();
-    this.status = new AtomicReference<>(GlobalConnectionStatus.initial(zone, target.toString()));
+    this.status =
+        new AtomicReference<>(GlobalConnectionStatus.initial(zone, this.targets.get(0).toString()));
     this.instanceId = newInstanceId();
   }
 
@@ -142,6 +197,7 @@ public final class GlobalConnector implements AutoCloseable {
    * @throws IllegalArgumentException when the CA file cannot be used
    */
   public GlobalConnector start() {
+    KdsTarget target = targets.get(0);
     ManagedChannel opened = GlobalChannels.open(target, options, runtime.executor());
     if (!target.tls()) {
       log.warn(
@@ -159,9 +215,10 @@ public final class GlobalConnector implements AutoCloseable {
           }
           channel = opened;
           log.info(
-              "zone={}: connecting to global {} ({})",
+              "zone={}: connecting to global {} ({}{})",
               zone,
               target,
+              targets.size() == 1 ? "" : "first of " + targets + ", ",
               target.tls()
                   ? target.caFile() == null
                       ? "TLS, system trust store"
@@ -184,7 +241,11 @@ public final class GlobalConnector implements AutoCloseable {
           if (closed || channel == null) {
             out.completeExceptionally(
                 new IllegalStateException(
-                    "zone " + zone + ": the connection to global " + target + " is not open"));
+                    "zone "
+                        + zone
+                        + ": the connection to global "
+                        + targets.get(current)
+                        + " is not open"));
             return;
           }
           try {
@@ -200,6 +261,11 @@ public final class GlobalConnector implements AutoCloseable {
     return out;
   }
 
+  /** The target dialled now. Only on {@code serial}. */
+  private KdsTarget target() {
+    return targets.get(current);
+  }
+
   /** The current connection state. */
   public GlobalConnectionStatus status() {
     return status.get();
@@ -213,7 +279,8 @@ public final class GlobalConnector implements AutoCloseable {
     attempts++;
     long id = ++sessionId;
     sessionConnectedAt = null;
-    status.updateAndGet(s -> s.attempting(attempts));
+    String address = target().toString();
+    status.updateAndGet(s -> s.attempting(attempts).dialling(address));
     String token;
     try {
       token = readToken();
@@ -232,7 +299,7 @@ public final class GlobalConnector implements AutoCloseable {
     try {
       s.start();
     } catch (RuntimeException e) {
-      log.warn("zone={}: cannot start a KDS session with global {}", zone, target, e);
+      log.warn("zone={}: cannot start a KDS session with global {}", zone, target(), e);
       s.close();
     }
     s.closed()
@@ -287,10 +354,11 @@ public final class GlobalConnector implements AutoCloseable {
     sessionConnectedAt = now;
     backoff.reset(); // global accepted this zone: the next reconnect starts from the base delay
     status.updateAndGet(s -> s.connectedAt(now));
+    roundStart = current; // a new round of addresses starts from the one that worked
     log.info(
         "zone={}: connected to global {} (attempt {}, instance {})",
         zone,
-        target,
+        target(),
         attempts,
         instanceId);
   }
@@ -310,14 +378,20 @@ public final class GlobalConnector implements AutoCloseable {
     if (closed) {
       return;
     }
-    Duration delay = backoff.next();
-    Instant next = now.plus(delay);
+    KdsTarget target = target();
     boolean refused = !local && ConnectFailures.isRefusal(why);
     boolean duplicate = !local && ConnectFailures.isDuplicate(why);
     String reason = local ? why.getDescription() : ConnectFailures.explain(why, target);
+    // a local failure (no token) is the same at every address: no reason to move on
+    int nextTarget = local ? current : (current + 1) % targets.size();
+    boolean fullRound = local || nextTarget == roundStart;
+    Duration delay = fullRound ? backoff.next() : Duration.ZERO;
+    Instant next = now.plus(delay);
     status.updateAndGet(
         s -> s.failed(now, wasConnected, reason, why.getCode().name(), refused, next));
-    if (!local && !refused && !duplicate) {
+    if (nextTarget != current) {
+      switchTo(nextTarget, reason);
+    } else if (!local && !refused && !duplicate) {
       redial(reason);
     }
     if (duplicate) {
@@ -374,13 +448,28 @@ public final class GlobalConnector implements AutoCloseable {
    */
   private void redial(String reason) {
     ManagedChannel old = channel;
-    channel = GlobalChannels.open(target, options, runtime.executor());
+    channel = GlobalChannels.open(target(), options, runtime.executor());
     old.shutdownNow();
     log.debug(
         "zone={}: dropped the connection to global {} ({}); the next session dials anew",
         zone,
-        target,
+        target(),
         reason);
+  }
+
+  /** Moves to another target: the next session dials it on a new channel. */
+  private void switchTo(int nextTarget, String reason) {
+    KdsTarget from = target();
+    ManagedChannel old = channel;
+    current = nextTarget;
+    channel = GlobalChannels.open(target(), options, runtime.executor());
+    old.shutdownNow();
+    log.info(
+        "zone={}: global {} ended the session or cannot be reached ({}); trying global {} next",
+        zone,
+        from,
+        reason,
+        target());
   }
 
   /** This process's instance id, sent to global as {@code meshfed-instance}. */
@@ -414,8 +503,8 @@ public final class GlobalConnector implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
-      log.warn("zone={}: closing the KDS connection to global {} timed out", zone, target);
+      log.warn("zone={}: closing the KDS connection to global {} timed out", zone, targets);
     }
-    log.info("zone={}: KDS connection to global {} closed", zone, target);
+    log.info("zone={}: KDS connection to global {} closed", zone, targets);
   }
 }
