@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * stores it as the zone's {@code ZoneSyncState} at most once per {@link #FLUSH_INTERVAL} (and when
  * the stream closes), so every replica answers the same, and the answers survive restarts. Zones
  * served here are answered from memory, the others from the store. A state keeps at most {@link
- * #MAX_ENTRIES} entries (about 100 bytes each, under etcd's 1.5 MiB value limit).
+ * #MAX_ENTRIES} entries (about 100 bytes each, under etcd's 1.5 MiB value limit). The stored states
+ * are listed at most once per {@link #FLUSH_INTERVAL} per replica.
  *
  * <p>Ledgers, dirty marks and stored versions are guarded by {@code lock}; store calls run outside
  * it.
@@ -96,6 +98,8 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
   private final Map<String, Long> storedVersions = new HashMap<>();
   private final int maxEntries;
   private ScheduledFuture<?> ticker;
+  private CompletableFuture<List<Resource>> stored;
+  private Instant storedAt;
 
   /**
    * @param envelope computes the content version zones get
@@ -160,11 +164,10 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     } finally {
       lock.unlock();
     }
-    return states
-        .all()
+    return stored()
         .thenApply(
-            stored -> {
-              for (Resource state : stored) {
+            all -> {
+              for (Resource state : all) {
                 if (!servedHere.contains(state.name())) {
                   ZoneSyncStates.entry(state, key.type(), wire)
                       .ifPresent(e -> found.put(state.name(), ZoneSync.of(state.name(), e)));
@@ -172,6 +175,28 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
               }
               return List.copyOf(found.values());
             });
+  }
+
+  /**
+   * The stored states, listed at most once per {@link #FLUSH_INTERVAL} (they change no faster):
+   * pages of {@code _sync} answers (the GUI asks once per policy shown) cost one list.
+   */
+  private CompletableFuture<List<Resource>> stored() {
+    lock.lock();
+    try {
+      Instant now = clock.instant();
+      boolean fresh =
+          stored != null
+              && !(stored.isDone() && stored.isCompletedExceptionally())
+              && !now.isAfter(storedAt.plus(FLUSH_INTERVAL));
+      if (!fresh) {
+        stored = states.all();
+        storedAt = now;
+      }
+      return stored;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The version zones get for the stored {@code resource} (the KDS content hash). */
@@ -230,7 +255,11 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     } finally {
       lock.unlock();
     }
-    scheduler.execute(this::flush);
+    try {
+      scheduler.execute(this::flush);
+    } catch (RejectedExecutionException e) {
+      // stopping: close() writes what is left
+    }
   }
 
   @Override
