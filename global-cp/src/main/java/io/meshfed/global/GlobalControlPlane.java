@@ -235,7 +235,7 @@ public final class GlobalControlPlane implements AutoCloseable {
                 new ZoneTokenAdminEndpoints(
                         zoneTokenTrust, codec.jsonMapper(), this::publishZoneTokenPublicKey)
                     .routes())
-            .routes(new ZoneEndpoints(store, codec, kds::lastAcks).routes())
+            .routes(new ZoneEndpoints(store, codec).routes())
             .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
             .routes(new ProxyOverviewEndpoints(store, codec).routes())
             .routes(new MeshInsightEndpoints(store, codec).routes())

@@ -39,6 +39,11 @@ final class FanOutListener implements KdsStreamListener {
   }
 
   @Override
+  public void subscribed(KdsStreamInfo stream, String type, Map<String, String> initialVersions) {
+    each(stream, l -> l.subscribed(stream, type, initialVersions));
+  }
+
+  @Override
   public void responseSent(KdsStreamInfo stream, SentResponse response) {
     each(stream, l -> l.responseSent(stream, response));
   }

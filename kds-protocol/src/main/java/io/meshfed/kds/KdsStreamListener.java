@@ -44,6 +44,13 @@ public interface KdsStreamListener {
   /** The stream ended; {@code status} says why ({@code OK} when this end closed it normally). */
   default void streamClosed(KdsStreamInfo stream, Status status) {}
 
+  /**
+   * Serving side: the peer subscribed to {@code type} and says it already holds {@code
+   * initialVersions} (wire name to version, its {@code initial_resource_versions}); what it holds
+   * in that version is not sent again.
+   */
+  default void subscribed(KdsStreamInfo stream, String type, Map<String, String> initialVersions) {}
+
   /** Serving side: a response went out. */
   default void responseSent(KdsStreamInfo stream, SentResponse response) {}
 

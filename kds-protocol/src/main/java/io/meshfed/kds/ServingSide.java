@@ -126,6 +126,7 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     }
     ServedType st = subscribed.computeIfAbsent(type, ServedType::new);
     st.subscribe(request.getInitialResourceVersionsMap());
+    rt.listener().subscribed(stream, type, request.getInitialResourceVersionsMap());
     log.debug(
         "{}: subscribed to {}, peer holds {} resources",
         stream,

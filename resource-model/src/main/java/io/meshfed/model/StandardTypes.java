@@ -20,6 +20,7 @@ import io.meshfed.model.spec.ZoneIngressInsightSpec;
 import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.model.spec.ZoneInsightSpec;
 import io.meshfed.model.spec.ZoneSpec;
+import io.meshfed.model.spec.ZoneSyncStateSpec;
 import io.meshfed.model.validation.SpecValidator;
 import io.meshfed.model.validation.Validators;
 import java.util.Map;
@@ -29,6 +30,7 @@ public final class StandardTypes {
   public static final String MESH = "Mesh";
   public static final String ZONE = "Zone";
   public static final String ZONE_INSIGHT = "ZoneInsight";
+  public static final String ZONE_SYNC_STATE = "ZoneSyncState";
   public static final String ZONE_INGRESS = "ZoneIngress";
   public static final String ZONE_INGRESS_INSIGHT = "ZoneIngressInsight";
   public static final String GLOBAL_SECRET = "GlobalSecret";
@@ -98,6 +100,15 @@ public final class StandardTypes {
             .sync(SyncDirection.NONE)
             .systemManaged()
             .validator(Validators.zoneInsight())
+            .build());
+    // Internal: per-zone sync state global keeps for /_sync; written by global only, never
+    // synced, its resources carry Labels.MANAGED_BY so the API neither shows nor accepts them.
+    r.register(
+        ResourceType.builder(ZONE_SYNC_STATE, ZoneSyncStateSpec.class)
+            .plural("zone-sync-states")
+            .scope(Scope.GLOBAL)
+            .sync(SyncDirection.NONE)
+            .systemManaged()
             .build());
     r.register(
         ResourceType.builder(ZONE_INGRESS, ZoneIngressSpec.class)

@@ -16,6 +16,7 @@ class StandardTypesTest {
     "Mesh, meshes, GLOBAL, GLOBAL_TO_ZONES, false",
     "Zone, zones, GLOBAL, NONE, false",
     "ZoneInsight, zone-insights, GLOBAL, NONE, true",
+    "ZoneSyncState, zone-sync-states, GLOBAL, NONE, true",
     "ZoneIngress, zone-ingresses, GLOBAL, ZONE_TO_GLOBAL_TO_OTHER_ZONES, false",
     "ZoneIngressInsight, zone-ingress-insights, GLOBAL, ZONE_TO_GLOBAL, true",
     "GlobalSecret, global-secrets, GLOBAL, GLOBAL_TO_ZONES, false",
@@ -52,7 +53,7 @@ class StandardTypesTest {
     for (var f : StandardTypes.class.getFields()) {
       constants.add((String) f.get(null));
     }
-    assertThat(registry.names()).containsExactlyInAnyOrderElementsOf(constants).hasSize(20);
+    assertThat(registry.names()).containsExactlyInAnyOrderElementsOf(constants).hasSize(21);
     ResourceCodec codec = new ResourceCodec(registry);
     for (ResourceType type : registry.all()) {
       Spec empty = codec.jsonMapper().readValue("{}", type.specClass());

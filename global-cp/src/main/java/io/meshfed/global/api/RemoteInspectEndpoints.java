@@ -16,7 +16,10 @@ import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.ha.Coordination;
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +36,10 @@ import java.util.concurrent.TimeoutException;
  * know is the zone's 404). Zone not connected or disconnected while answering: 503; no answer in
  * time: 504; answer too large: 502; each naming the zone.
  *
+ * <p>With several global replicas, a zone's stream is on one of them: a replica without it hands
+ * the request to the one holding it ({@link InspectForwarder}, one hop) and answers what that one
+ * answered; 503 only when no replica holds the stream or the holder does not answer.
+ *
  * <p>A relayed request holds one of the API's worker threads while the zone answers, so at most
  * {@link #MAX_WAITING} wait at once, across all zones: one zone that stops answering cannot take
  * every worker from the rest of the API. Beyond that, 503 with {@code Retry-After} at once.
@@ -45,17 +52,48 @@ public final class RemoteInspectEndpoints {
   private final InspectRelay relay;
   private final ObjectMapper json;
   private final Semaphore waiting;
+  private final InspectForwarder forwarder;
 
+  /** One global process: a zone not connected here is not connected at all. */
   public RemoteInspectEndpoints(ResourceStore store, InspectRelay relay, ObjectMapper json) {
-    this(store, relay, json, MAX_WAITING);
+    this(store, relay, json, MAX_WAITING, null);
+  }
+
+  /**
+   * Global replicas: a zone connected to another replica is asked through that replica.
+   *
+   * @param coordination who holds which zone's stream ({@code zone-streams}) and where replicas
+   *     listen ({@code instances})
+   */
+  public RemoteInspectEndpoints(
+      ResourceStore store, InspectRelay relay, ObjectMapper json, Coordination coordination) {
+    this(
+        store,
+        relay,
+        json,
+        MAX_WAITING,
+        new InspectForwarder(
+            coordination,
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
+            InspectRelay.Limits.DEFAULTS.timeout()));
   }
 
   RemoteInspectEndpoints(
       ResourceStore store, InspectRelay relay, ObjectMapper json, int maxWaiting) {
+    this(store, relay, json, maxWaiting, null);
+  }
+
+  RemoteInspectEndpoints(
+      ResourceStore store,
+      InspectRelay relay,
+      ObjectMapper json,
+      int maxWaiting,
+      InspectForwarder forwarder) {
     this.store = store;
     this.relay = relay;
     this.json = json;
     this.waiting = new Semaphore(maxWaiting);
+    this.forwarder = forwarder;
   }
 
   public List<ApiRoute> routes() {
@@ -102,6 +140,9 @@ public final class RemoteInspectEndpoints {
     }
     InspectResponse answer;
     try {
+      if (forwarder != null && !relay.connected(zone)) {
+        return forwarder.forward(request, zone);
+      }
       answer = await(relay.ask(zone, view, mesh, zoneName), zone);
     } finally {
       waiting.release();

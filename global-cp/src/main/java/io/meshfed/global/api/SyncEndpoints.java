@@ -92,7 +92,7 @@ public final class SyncEndpoints {
     resource.put("name", key.name());
     body.put("version", version);
     ArrayNode zones = body.putArray("zones");
-    for (SyncStatus.ZoneSync z : status.zonesOf(key)) {
+    for (SyncStatus.ZoneSync z : Await.of(status.zonesOf(key))) {
       ObjectNode item = zones.addObject();
       item.put("zone", z.zone());
       item.put("version", z.version());

@@ -9,11 +9,11 @@ import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
 import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
-import io.meshfed.global.kds.ZoneTypeAck;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.model.spec.DiscoveryServiceStats;
 import io.meshfed.model.spec.ZoneInsightSpec;
 import io.meshfed.model.spec.ZoneSpec;
 import io.meshfed.store.ListQuery;
@@ -22,7 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.TreeMap;
 
 /**
  * Zone overviews in Kuma's shapes: {@code GET /zones+insights} (a list of {@code {type:
@@ -30,7 +30,8 @@ import java.util.function.Function;
  * {@code size}/{@code offset}), {@code GET /zones+insights/{name}}, and {@code GET /status/zones}
  * ({@code [{name, active, status}]}, active = online and enabled, status = {@code Online}, {@code
  * Offline} or {@code Disabled}). Each overview also carries {@code kdsAcks}: per type, the last
- * response the zone acknowledged on this global instance.
+ * response the zone acknowledged, from the stored {@code ZoneInsight} (so every replica answers the
+ * same).
  */
 public final class ZoneEndpoints {
   private static final List<String> COUNTERS =
@@ -38,18 +39,14 @@ public final class ZoneEndpoints {
 
   private final ResourceStore store;
   private final ObjectMapper json;
-  private final Function<String, Map<String, ZoneTypeAck>> acks;
 
   /**
    * @param store the global store
    * @param codec the codec (its JSON mapper renders specs)
-   * @param acks per zone, the last acknowledged response of each type
    */
-  public ZoneEndpoints(
-      ResourceStore store, ResourceCodec codec, Function<String, Map<String, ZoneTypeAck>> acks) {
+  public ZoneEndpoints(ResourceStore store, ResourceCodec codec) {
     this.store = store;
     this.json = codec.jsonMapper();
-    this.acks = acks;
   }
 
   public List<ApiRoute> routes() {
@@ -142,15 +139,46 @@ public final class ZoneEndpoints {
             ? JsonNodeFactory.instance.objectNode()
             : countersAsStrings(json.valueToTree(o.insight().spec())));
     ObjectNode kdsAcks = item.putObject("kdsAcks");
-    acks.apply(o.name())
+    lastAcks(o.insight())
         .forEach(
             (type, ack) -> {
               ObjectNode a = kdsAcks.putObject(type);
               a.put("lastAckedVersion", ack.lastAckedVersion());
               a.put("lastAckTime", ack.lastAckTime().toString());
-              a.put("ackLatencySeconds", ack.latency().toNanos() / 1e9);
+              if (ack.lastAckLatencySeconds() != null) {
+                a.put("ackLatencySeconds", ack.lastAckLatencySeconds());
+              }
             });
     return item;
+  }
+
+  /**
+   * Per type, the newest ACK any subscription of the stored insight recorded: the same on every
+   * replica and across restarts, whichever replica served the zone.
+   */
+  static Map<String, DiscoveryServiceStats> lastAcks(Resource insight) {
+    Map<String, DiscoveryServiceStats> out = new TreeMap<>();
+    if (insight == null) {
+      return out;
+    }
+    for (ZoneInsightSpec.KdsSubscription sub :
+        insight.spec(ZoneInsightSpec.class).subscriptions()) {
+      if (sub == null || sub.status() == null) {
+        continue;
+      }
+      sub.status()
+          .stat()
+          .forEach(
+              (type, stats) -> {
+                if (stats != null
+                    && stats.lastAckTime() != null
+                    && stats.lastAckedVersion() != null) {
+                  out.merge(
+                      type, stats, (a, b) -> b.lastAckTime().isAfter(a.lastAckTime()) ? b : a);
+                }
+              });
+    }
+    return out;
   }
 
   /**

@@ -136,7 +136,7 @@ public final class GlobalKdsServer implements AutoCloseable {
     KdsEnvelope envelope = new KdsEnvelope(codec);
     this.insights =
         new ZoneInsightTracker(store, clock, scheduler, options.insightFlushInterval(), instanceId);
-    this.syncStatus = new SyncStatus(registry, envelope, clock);
+    this.syncStatus = new SyncStatus(envelope, clock, store, instanceId, scheduler);
     this.metrics = new KdsMetrics(meters);
     this.grpcMetrics = new GrpcServerMetrics(meters);
     this.runtime =
@@ -221,6 +221,7 @@ public final class GlobalKdsServer implements AutoCloseable {
       closeQuietly(watch);
     }
     liveness.start();
+    syncStatus.start();
     String address = options.bindAddress() != null ? options.bindAddress() : defaultAddress;
     server = buildServer(new InetSocketAddress(address, port));
     try {
@@ -366,6 +367,7 @@ public final class GlobalKdsServer implements AutoCloseable {
       bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
+    syncStatus.close();
     try {
       insights.closeAll().get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

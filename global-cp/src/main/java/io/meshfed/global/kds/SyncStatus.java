@@ -1,38 +1,68 @@
 package io.meshfed.global.kds;
 
+import io.grpc.Status;
 import io.meshfed.kds.KdsDirection;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsStreamInfo;
 import io.meshfed.kds.KdsStreamListener;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
-import io.meshfed.model.ResourceType;
-import io.meshfed.model.TypeRegistry;
+import io.meshfed.model.spec.ZoneSyncStateSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which zone holds which version of each global resource, from the ACKs and NACKs of {@code
- * GlobalToZoneSync} (in memory, since the process started). A resource sent to a zone is {@code
- * pending} until the zone answers, then {@code acked} or {@code nacked} (with the zone's reason);
- * one that never fits a response is {@code rejected-too-large}. A removal sent to a zone forgets
- * the zone's entry. Thread-safe.
+ * GlobalToZoneSync}. A resource sent to a zone is {@code pending} until the zone answers, then
+ * {@code acked} or {@code nacked} (with the zone's reason); one that never fits a response is
+ * {@code rejected-too-large}. A removal sent to a zone forgets the zone's entry. When a zone
+ * subscribes, what it says it holds ({@code initial_resource_versions}) is acked: a zone that
+ * reconnects after a restart of global is known at once, though nothing is sent again.
+ *
+ * <p>The replica serving a zone's stream keeps the zone's {@link ZoneSyncLedger} in memory and
+ * stores it as the zone's {@code ZoneSyncState} at most once per {@link #FLUSH_INTERVAL} (and when
+ * the stream closes), so every replica answers the same, and the answers survive restarts. Zones
+ * served here are answered from memory, the others from the store. A state keeps at most {@link
+ * #MAX_ENTRIES} entries (about 100 bytes each, under etcd's 1.5 MiB value limit). The stored states
+ * are listed at most once per {@link #FLUSH_INTERVAL} per replica.
+ *
+ * <p>Ledgers, dirty marks and stored versions are guarded by {@code lock}; store calls run outside
+ * it.
  */
-public final class SyncStatus implements KdsStreamListener {
+public final class SyncStatus implements KdsStreamListener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SyncStatus.class);
+
   /** Sync state names as served by the API. */
   public static final String PENDING = "pending";
 
   public static final String ACKED = "acked";
   public static final String NACKED = "nacked";
   public static final String TOO_LARGE = "rejected-too-large";
+
+  /** A zone's state is written at most this often. */
+  static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
+
+  /** Entries one zone's stored state keeps at most. */
+  static final int MAX_ENTRIES = 10_000;
 
   /**
    * What one zone last received of a resource.
@@ -49,26 +79,121 @@ public final class SyncStatus implements KdsStreamListener {
       Objects.requireNonNull(version, "version");
       Objects.requireNonNull(state, "state");
     }
+
+    static ZoneSync of(String zone, ZoneSyncStateSpec.Entry e) {
+      return new ZoneSync(zone, e.version(), e.state(), e.time(), e.reason());
+    }
   }
 
-  private final TypeRegistry registry;
   private final KdsEnvelope envelope;
   private final Clock clock;
+  private final ZoneSyncStates states;
+  private final String instanceId;
+  private final ScheduledExecutorService scheduler;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Map<ResourceKey, Map<String, ZoneSync>> byResource = new HashMap<>();
+  private final Map<String, ZoneSyncLedger> ledgers = new HashMap<>();
+  private final Set<String> dirty = new LinkedHashSet<>();
+  private final Set<String> writing = new HashSet<>();
+  private final Set<String> closing = new HashSet<>();
+  private final Map<String, Long> storedVersions = new HashMap<>();
+  private final int maxEntries;
+  private ScheduledFuture<?> ticker;
+  private CompletableFuture<List<Resource>> stored;
+  private Instant storedAt;
 
-  SyncStatus(TypeRegistry registry, KdsEnvelope envelope, Clock clock) {
-    this.registry = registry;
-    this.envelope = envelope;
-    this.clock = clock;
+  /**
+   * @param envelope computes the content version zones get
+   * @param clock stamps subscriptions and too-large rejections
+   * @param store where the zones' states are kept
+   * @param instanceId this global instance, recorded as the states' owner
+   * @param scheduler runs the flushes
+   */
+  SyncStatus(
+      KdsEnvelope envelope,
+      Clock clock,
+      io.meshfed.store.ResourceStore store,
+      String instanceId,
+      ScheduledExecutorService scheduler) {
+    this(envelope, clock, store, instanceId, scheduler, MAX_ENTRIES);
   }
 
-  /** Per zone, what it last received of {@code key}, ordered by zone name. */
-  public List<ZoneSync> zonesOf(ResourceKey key) {
+  SyncStatus(
+      KdsEnvelope envelope,
+      Clock clock,
+      io.meshfed.store.ResourceStore store,
+      String instanceId,
+      ScheduledExecutorService scheduler,
+      int maxEntries) {
+    this.envelope = envelope;
+    this.clock = clock;
+    this.states = new ZoneSyncStates(store);
+    this.instanceId = instanceId;
+    this.scheduler = scheduler;
+    this.maxEntries = maxEntries;
+  }
+
+  /** Starts writing the states of the zones served here. */
+  void start() {
     lock.lock();
     try {
-      Map<String, ZoneSync> zones = byResource.get(key);
-      return zones == null ? List.of() : List.copyOf(new TreeMap<>(zones).values());
+      if (ticker == null) {
+        long every = FLUSH_INTERVAL.toNanos();
+        ticker = scheduler.scheduleWithFixedDelay(this::flush, every, every, TimeUnit.NANOSECONDS);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Per zone, what it last received of {@code key}, ordered by zone name: from memory for the zones
+   * served here, from the stored states for the others.
+   */
+  public CompletableFuture<List<ZoneSync>> zonesOf(ResourceKey key) {
+    String wire = KdsEnvelope.wireName(key);
+    Map<String, ZoneSync> found = new TreeMap<>();
+    Set<String> servedHere = new HashSet<>();
+    lock.lock();
+    try {
+      for (ZoneSyncLedger ledger : ledgers.values()) {
+        servedHere.add(ledger.zone());
+        ledger
+            .entry(key.type(), wire)
+            .ifPresent(e -> found.put(ledger.zone(), ZoneSync.of(ledger.zone(), e)));
+      }
+    } finally {
+      lock.unlock();
+    }
+    return stored()
+        .thenApply(
+            all -> {
+              for (Resource state : all) {
+                if (!servedHere.contains(state.name())) {
+                  ZoneSyncStates.entry(state, key.type(), wire)
+                      .ifPresent(e -> found.put(state.name(), ZoneSync.of(state.name(), e)));
+                }
+              }
+              return List.copyOf(found.values());
+            });
+  }
+
+  /**
+   * The stored states, listed at most once per {@link #FLUSH_INTERVAL} (they change no faster):
+   * pages of {@code _sync} answers (the GUI asks once per policy shown) cost one list.
+   */
+  private CompletableFuture<List<Resource>> stored() {
+    lock.lock();
+    try {
+      Instant now = clock.instant();
+      boolean fresh =
+          stored != null
+              && !(stored.isDone() && stored.isCompletedExceptionally())
+              && !now.isAfter(storedAt.plus(FLUSH_INTERVAL));
+      if (!fresh) {
+        stored = states.all();
+        storedAt = now;
+      }
+      return stored;
     } finally {
       lock.unlock();
     }
@@ -79,80 +204,22 @@ public final class SyncStatus implements KdsStreamListener {
     return envelope.encode(GlobalSources.forZones(resource)).getVersion();
   }
 
-  /** The key of a resource of {@code type} named {@code wireName} on the wire. */
-  private Optional<ResourceKey> key(String type, String wireName) {
-    Optional<ResourceType> t = registry.byName(type);
-    if (t.isEmpty()) {
-      return Optional.empty();
-    }
-    if (!t.get().isMeshScoped()) {
-      return Optional.of(ResourceKey.global(type, wireName));
-    }
-    int slash = wireName.indexOf('/');
-    if (slash <= 0) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        ResourceKey.inMesh(type, wireName.substring(0, slash), wireName.substring(slash + 1)));
-  }
-
   private static boolean tracked(KdsStreamInfo stream) {
     return stream.direction() == KdsDirection.GLOBAL_TO_ZONE
         && stream.role() == KdsStreamInfo.Role.SERVING;
   }
 
-  private void put(String type, String wireName, ZoneSync sync) {
-    key(type, wireName)
-        .ifPresent(k -> byResource.computeIfAbsent(k, x -> new HashMap<>()).put(sync.zone(), sync));
-  }
-
-  /** Moves a pending entry of {@code zone} to {@code state} if it still holds {@code version}. */
-  private void answer(
-      String type,
-      String wireName,
-      String zone,
-      String version,
-      String state,
-      Instant at,
-      String reason) {
-    key(type, wireName)
-        .ifPresent(
-            k -> {
-              Map<String, ZoneSync> zones = byResource.get(k);
-              ZoneSync current = zones == null ? null : zones.get(zone);
-              if (current != null && current.version().equals(version)) {
-                zones.put(zone, new ZoneSync(zone, version, state, at, reason));
-              }
-            });
-  }
-
-  @Override
-  public void responseSent(KdsStreamInfo stream, SentResponse response) {
+  /** Runs {@code change} on the ledger of {@code stream} if it is the zone's current one. */
+  private void change(KdsStreamInfo stream, java.util.function.Consumer<ZoneSyncLedger> change) {
     if (!tracked(stream)) {
       return;
     }
     lock.lock();
     try {
-      response
-          .resources()
-          .forEach(
-              (name, version) ->
-                  put(
-                      response.type(),
-                      name,
-                      new ZoneSync(stream.peer(), version, PENDING, response.sentAt(), null)));
-      for (String removed : response.removed()) {
-        key(response.type(), removed)
-            .ifPresent(
-                k -> {
-                  Map<String, ZoneSync> zones = byResource.get(k);
-                  if (zones != null) {
-                    zones.remove(stream.peer());
-                    if (zones.isEmpty()) {
-                      byResource.remove(k);
-                    }
-                  }
-                });
+      ZoneSyncLedger ledger = ledgers.get(stream.peer());
+      if (ledger != null && ledger.streamId() == stream.id()) {
+        change.accept(ledger);
+        dirty.add(stream.peer());
       }
     } finally {
       lock.unlock();
@@ -160,70 +227,170 @@ public final class SyncStatus implements KdsStreamListener {
   }
 
   @Override
-  public void acked(KdsStreamInfo stream, SentResponse response, Duration latency) {
+  public void streamOpened(KdsStreamInfo stream) {
     if (!tracked(stream)) {
       return;
     }
-    Instant at = response.sentAt().plus(latency);
     lock.lock();
     try {
-      response
-          .resources()
-          .forEach(
-              (name, version) ->
-                  answer(response.type(), name, stream.peer(), version, ACKED, at, null));
+      ledgers.put(stream.peer(), new ZoneSyncLedger(stream.peer(), stream.id(), clock.instant()));
+      closing.remove(stream.peer());
     } finally {
       lock.unlock();
     }
+  }
+
+  @Override
+  public void streamClosed(KdsStreamInfo stream, Status status) {
+    if (!tracked(stream)) {
+      return;
+    }
+    lock.lock();
+    try {
+      ZoneSyncLedger ledger = ledgers.get(stream.peer());
+      if (ledger != null && ledger.streamId() == stream.id()) {
+        closing.add(stream.peer());
+        dirty.add(stream.peer());
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      scheduler.execute(this::flush);
+    } catch (RejectedExecutionException e) {
+      // stopping: close() writes what is left
+    }
+  }
+
+  @Override
+  public void subscribed(KdsStreamInfo stream, String type, Map<String, String> initialVersions) {
+    Instant at = clock.instant();
+    change(stream, l -> l.seed(type, initialVersions, at));
+  }
+
+  @Override
+  public void responseSent(KdsStreamInfo stream, SentResponse response) {
+    change(
+        stream,
+        l -> l.sent(response.type(), response.resources(), response.removed(), response.sentAt()));
+  }
+
+  @Override
+  public void acked(KdsStreamInfo stream, SentResponse response, Duration latency) {
+    Instant at = response.sentAt().plus(latency);
+    change(stream, l -> l.answered(response.type(), response.resources(), Map.of(), at));
   }
 
   @Override
   public void nacked(
       KdsStreamInfo stream, SentResponse response, Map<String, String> rejected, Duration latency) {
-    if (!tracked(stream)) {
-      return;
-    }
     Instant at = response.sentAt().plus(latency);
-    lock.lock();
-    try {
-      response
-          .resources()
-          .forEach(
-              (name, version) -> {
-                String reason = rejected.get(name);
-                answer(
-                    response.type(),
-                    name,
-                    stream.peer(),
-                    version,
-                    reason == null ? ACKED : NACKED,
-                    at,
-                    reason);
-              });
-    } finally {
-      lock.unlock();
-    }
+    change(stream, l -> l.answered(response.type(), response.resources(), rejected, at));
   }
 
   @Override
   public void rejectedTooLarge(
       KdsStreamInfo stream, String type, String name, String version, int bytes, int budget) {
-    if (!tracked(stream)) {
-      return;
-    }
+    String reason = bytes + " bytes, over the KDS response budget of " + budget + " bytes";
+    Instant at = clock.instant();
+    change(stream, l -> l.tooLarge(type, name, version, reason, at));
+  }
+
+  /** Writes the state of every zone that changed and is not being written. */
+  CompletableFuture<Void> flush() {
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
     lock.lock();
     try {
-      put(
-          type,
-          name,
-          new ZoneSync(
-              stream.peer(),
-              version,
-              TOO_LARGE,
-              clock.instant(),
-              bytes + " bytes, over the KDS response budget of " + budget + " bytes"));
+      for (String zone : List.copyOf(dirty)) {
+        ZoneSyncLedger ledger = ledgers.get(zone);
+        if (ledger == null) {
+          dirty.remove(zone);
+        } else if (!writing.contains(zone)) {
+          dirty.remove(zone);
+          writing.add(zone);
+          ZoneSyncStateSpec spec = ledger.toSpec(instanceId, maxEntries);
+          if (Boolean.TRUE.equals(spec.truncated())) {
+            log.warn(
+                "zone {}: sync status has more than {} entries; only the first {} are stored",
+                zone,
+                maxEntries,
+                maxEntries);
+          }
+          long known = storedVersions.getOrDefault(zone, 0L);
+          writes.add(write(ledger, spec, known));
+        }
+      }
     } finally {
       lock.unlock();
+    }
+    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+  }
+
+  private CompletableFuture<Void> write(ZoneSyncLedger ledger, ZoneSyncStateSpec spec, long known) {
+    String zone = ledger.zone();
+    return states
+        .write(zone, spec, known)
+        .handle(
+            (outcome, error) -> {
+              lock.lock();
+              try {
+                writing.remove(zone);
+                boolean current = ledgers.get(zone) == ledger;
+                if (error != null) {
+                  storedVersions.remove(zone);
+                  log.warn("zone {}: cannot store its sync status: {}", zone, error.toString());
+                  if (current && !closing.contains(zone)) {
+                    dirty.add(zone);
+                  }
+                } else if (outcome.superseded()) {
+                  storedVersions.remove(zone);
+                  log.info(
+                      "zone {}: a newer stream of the zone holds its sync status; this instance"
+                          + " stops writing it",
+                      zone);
+                  if (current) {
+                    ledgers.remove(zone);
+                    closing.remove(zone);
+                  }
+                  return null;
+                } else if (outcome.version() == 0) {
+                  storedVersions.remove(zone);
+                  if (current) {
+                    dirty.add(zone);
+                  }
+                  return null;
+                } else {
+                  storedVersions.put(zone, outcome.version());
+                }
+                if (current && closing.contains(zone) && !dirty.contains(zone)) {
+                  ledgers.remove(zone);
+                  closing.remove(zone);
+                }
+              } finally {
+                lock.unlock();
+              }
+              return null;
+            });
+  }
+
+  /** Stops the timer and writes what changed since the last flush (waits up to 5 s). */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (ticker != null) {
+        ticker.cancel(false);
+      }
+      closing.addAll(ledgers.keySet());
+    } finally {
+      lock.unlock();
+    }
+    try {
+      flush().get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+      log.warn("cannot store the zones' sync status before stopping: {}", e.toString());
     }
   }
 }
