@@ -114,6 +114,41 @@ public final class MeshfedProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * Freezes the process with SIGSTOP, as a long GC pause or a hung host would: its sockets stay
+   * open and nothing answers. {@link #resume()} (or {@link #kill()}) ends it.
+   */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** Lets a {@linkplain #pause() paused} process run again (SIGCONT). */
+  public void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("meshfed pid " + process.pid() + " is not running");
+    }
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!kill.waitFor(15, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException(
+            "kill -" + name + " " + process.pid() + " failed: " + output.strip());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run kill -" + name, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending SIG" + name, e);
+    }
+  }
+
   @Override
   public void close() throws InterruptedException {
     process.destroy();
