@@ -14,6 +14,7 @@ import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.api.metrics.ControlPlaneMeters;
+import io.meshfed.api.metrics.LeaderMeters;
 import io.meshfed.api.metrics.MeteredStore;
 import io.meshfed.global.api.CrossZoneRouteWarnings;
 import io.meshfed.global.api.PolicyInspectEndpoint;
@@ -105,6 +106,7 @@ public final class GlobalControlPlane implements AutoCloseable {
   private final String instanceId;
   private final Coordination coordination;
   private LeaderJobs leaderJobs;
+  private LeaderMeters leaderMeters;
   private ControlPlaneMeters processMeters;
   private final KdsServerOptions kdsOptions;
   private ApiServer api;
@@ -300,6 +302,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     register("");
     kds.start(config.kdsAddress(), config.kdsPort(), kdsOptions.startTimeout());
     register("grpcs://" + advertised(config.kdsAddress()) + ":" + kds.port());
+    leaderMeters = LeaderMeters.bind(meters, coordination.elector(LEADER_ROLE));
     leaderJobs =
         new LeaderJobs(coordination.elector(LEADER_ROLE))
             .register("stale-subscription-sweeper", kds::sweepStaleSubscriptions);
@@ -595,6 +598,9 @@ public final class GlobalControlPlane implements AutoCloseable {
       kdsScheduler.shutdownNow();
     }
     coordination.close();
+    if (leaderMeters != null) {
+      leaderMeters.close();
+    }
     store.close();
     if (processMeters != null) {
       processMeters.close();

@@ -483,6 +483,7 @@ class GlobalKdsIT {
     FakeZone onA = zone("zone-1", "1.2.3");
     connect(onA);
     await()
+        .ignoreExceptions()
         .untilAsserted(
             () -> {
               ZoneInsightSpec insight =
