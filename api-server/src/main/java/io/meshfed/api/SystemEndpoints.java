@@ -66,6 +66,9 @@ final class SystemEndpoints {
     body.put("version", index.version());
     body.put("basedOnKuma", BASED_ON_KUMA);
     body.put("instanceId", index.instanceId());
+    IndexInfo.Leadership leadership = index.leadership().get();
+    body.put("leader", leadership.leader());
+    body.put("leaderInstance", leadership.leaderInstance());
     String clusterId = index.clusterId().get();
     if (clusterId != null) {
       body.put("clusterId", clusterId);

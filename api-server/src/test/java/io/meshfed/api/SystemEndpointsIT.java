@@ -30,6 +30,9 @@ class SystemEndpointsIT {
       // Kuma's index names the GUI's path
       assertThat(body.get("gui").asText()).isEqualTo("/gui");
       assertThat(body.get("instanceId").asText()).isEqualTo("global-1");
+      // one process without replicas leads its role
+      assertThat(body.get("leader").asBoolean()).isTrue();
+      assertThat(body.get("leaderInstance").asText()).isEqualTo("global-1");
       assertThat(body.get("mode").asText()).isEqualTo("global");
       assertThat(body.has("zone")).isFalse();
     }

@@ -7,6 +7,8 @@ import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.embedded.DataDirLock;
+import io.meshfed.store.etcd.Stores;
+import io.meshfed.store.ha.Coordination;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -56,8 +58,19 @@ final class GlobalCommand implements Runnable {
           ControlPlaneRunner.openStore(
               "global",
               () -> GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
+      // replicas on one etcd elect a leader and share zone stream keys; other stores: one process
+      Coordination coordination;
+      try {
+        coordination = Stores.coordination(config, GlobalControlPlane.newInstanceId());
+      } catch (RuntimeException e) {
+        store.close();
+        throw new CliException(
+            "cannot start the global control plane: cannot join the replicas on its store: "
+                + e.getMessage());
+      }
       GlobalControlPlane cp =
-          GlobalControlPlane.secured(config, store, Clock.systemUTC(), KdsServerOptions.defaults());
+          GlobalControlPlane.secured(
+              config, store, Clock.systemUTC(), KdsServerOptions.defaults(), coordination);
       return ControlPlaneRunner.serve(
           "global",
           cp,

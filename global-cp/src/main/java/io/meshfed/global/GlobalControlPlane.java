@@ -14,6 +14,7 @@ import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.api.metrics.ControlPlaneMeters;
+import io.meshfed.api.metrics.LeaderMeters;
 import io.meshfed.api.metrics.MeteredStore;
 import io.meshfed.global.api.CrossZoneRouteWarnings;
 import io.meshfed.global.api.PolicyInspectEndpoint;
@@ -49,6 +50,10 @@ import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.ha.Coordination;
+import io.meshfed.store.ha.LeaderElector;
+import io.meshfed.store.ha.LeaderJobs;
+import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.xds.sidecar.EnvoyChecks;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -87,6 +92,9 @@ public final class GlobalControlPlane implements AutoCloseable {
   /** How long start waits for the first list of the user token revocations. */
   private static final Duration USER_TOKEN_SECRETS_LOAD_TIMEOUT = Duration.ofSeconds(30);
 
+  /** How long registering in the live instances may take at start. */
+  private static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(10);
+
   private final GlobalConfig config;
   private final ResourceStore store;
   private final Clock clock;
@@ -96,6 +104,9 @@ public final class GlobalControlPlane implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
+  private final Coordination coordination;
+  private LeaderJobs leaderJobs;
+  private LeaderMeters leaderMeters;
   private ControlPlaneMeters processMeters;
   private final KdsServerOptions kdsOptions;
   private ApiServer api;
@@ -114,6 +125,9 @@ public final class GlobalControlPlane implements AutoCloseable {
   private ExecutorService kdsExecutor;
   private boolean closed;
 
+  /** The leader role of the global replicas sharing one store. */
+  public static final String LEADER_ROLE = "global";
+
   /** A control plane serving KDS in plaintext, without zone authentication (tests, demo). */
   public GlobalControlPlane(GlobalConfig config, ResourceStore store, Clock clock) {
     this(config, store, clock, KdsServerOptions.defaults());
@@ -125,7 +139,21 @@ public final class GlobalControlPlane implements AutoCloseable {
    */
   public static GlobalControlPlane secured(
       GlobalConfig config, ResourceStore store, Clock clock, KdsServerOptions kdsOptions) {
-    return new GlobalControlPlane(config, store, clock, kdsOptions, true);
+    return secured(config, store, clock, kdsOptions, new LocalCoordination(newInstanceId()));
+  }
+
+  /**
+   * Like {@link #secured(GlobalConfig, ResourceStore, Clock, KdsServerOptions)}, as one of several
+   * replicas sharing the store: {@code coordination} (opened with the store, for {@link
+   * #newInstanceId()}) elects the leader and shares the zone stream keys.
+   */
+  public static GlobalControlPlane secured(
+      GlobalConfig config,
+      ResourceStore store,
+      Clock clock,
+      KdsServerOptions kdsOptions,
+      Coordination coordination) {
+    return new GlobalControlPlane(config, store, clock, kdsOptions, true, coordination);
   }
 
   /**
@@ -133,7 +161,26 @@ public final class GlobalControlPlane implements AutoCloseable {
    */
   public GlobalControlPlane(
       GlobalConfig config, ResourceStore store, Clock clock, KdsServerOptions kdsOptions) {
-    this(config, store, clock, kdsOptions, false);
+    this(config, store, clock, kdsOptions, new LocalCoordination(newInstanceId()));
+  }
+
+  /**
+   * A plaintext control plane (tests) as one replica among those sharing {@code coordination}.
+   *
+   * @param coordination this replica's coordination; its instance id is this control plane's
+   */
+  public GlobalControlPlane(
+      GlobalConfig config,
+      ResourceStore store,
+      Clock clock,
+      KdsServerOptions kdsOptions,
+      Coordination coordination) {
+    this(config, store, clock, kdsOptions, false, coordination);
+  }
+
+  /** A new instance id: the host name and a random suffix. */
+  public static String newInstanceId() {
+    return Processes.hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   private GlobalControlPlane(
@@ -141,13 +188,15 @@ public final class GlobalControlPlane implements AutoCloseable {
       ResourceStore store,
       Clock clock,
       KdsServerOptions kdsOptions,
-      boolean secureKds) {
+      boolean secureKds,
+      Coordination coordination) {
     this.secureKds = secureKds;
+    this.coordination = Objects.requireNonNull(coordination, "coordination");
     this.config = Objects.requireNonNull(config, "config");
     this.store = MeteredStore.wrap(Objects.requireNonNull(store, "store"), meters);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
-    this.instanceId = Processes.hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    this.instanceId = coordination.instanceId();
   }
 
   /** The version reported by the API: the jar's implementation version, or {@code dev}. */
@@ -209,7 +258,8 @@ public final class GlobalControlPlane implements AutoCloseable {
             meters,
             kdsScheduler,
             kdsExecutor,
-            secureKds ? zoneTokenTrust : null);
+            secureKds ? zoneTokenTrust : null,
+            coordination);
     GlobalKdsServer server = kds;
     zoneTokenWatch = zoneTokenTrust.onChange(server::recheckZones);
     api =
@@ -222,7 +272,10 @@ public final class GlobalControlPlane implements AutoCloseable {
             .codec(codec)
             .meterRegistry(meters)
             .readiness(ready::get)
-            .index(IndexInfo.global(version(), instanceId).withClusterId(clusterId))
+            .index(
+                IndexInfo.global(version(), instanceId)
+                    .withClusterId(clusterId)
+                    .withLeadership(this::leadership))
             .maxBodyBytes(config.maxBodyBytes())
             .clock(clock)
             .authenticator(
@@ -245,7 +298,15 @@ public final class GlobalControlPlane implements AutoCloseable {
                 new RemoteInspectEndpoints(store, kds.inspectRelay(), codec.jsonMapper()).routes())
             .build()
             .start();
+    // registered before KDS serves: a replica's subscriptions are never older than its key
+    register("");
     kds.start(config.kdsAddress(), config.kdsPort(), kdsOptions.startTimeout());
+    register("grpcs://" + advertised(config.kdsAddress()) + ":" + kds.port());
+    leaderMeters = LeaderMeters.bind(meters, coordination.elector(LEADER_ROLE));
+    leaderJobs =
+        new LeaderJobs(coordination.elector(LEADER_ROLE))
+            .register("stale-subscription-sweeper", kds::sweepStaleSubscriptions);
+    leaderJobs.start();
     // every zone's dataplanes and ingresses, as global holds them (a meshfed extension)
     mads =
         MadsServer.builder()
@@ -267,6 +328,55 @@ public final class GlobalControlPlane implements AutoCloseable {
         api.port(),
         kds.port());
     return this;
+  }
+
+  /**
+   * Puts this replica into the shared {@code instances} keys (they go with its lease): its role and
+   * addresses, {@code kdsUrl} empty until KDS listens.
+   */
+  private void register(String kdsUrl) {
+    com.fasterxml.jackson.databind.node.ObjectNode value = codec.jsonMapper().createObjectNode();
+    value.put("role", "global");
+    value.put("zone", "");
+    value.put("apiUrl", "http://" + advertised(config.apiAddress()) + ":" + api.port());
+    value.put("kdsUrl", kdsUrl);
+    value.put("xdsUrl", "");
+    try {
+      coordination
+          .keys(GlobalKdsServer.INSTANCES)
+          .put(instanceId, value.toString())
+          .get(REGISTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while registering replica " + instanceId, e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException(
+          "cannot register global replica "
+              + instanceId
+              + " in the store's live instances within "
+              + REGISTER_TIMEOUT.toSeconds()
+              + "s: "
+              + e,
+          e);
+    }
+  }
+
+  /** The host other replicas reach a listener bound to {@code address} at. */
+  private static String advertised(String address) {
+    return address.equals("0.0.0.0") || address.equals("::") || address.isBlank()
+        ? Processes.hostname()
+        : address;
+  }
+
+  /** Who leads role {@code global}, for {@code GET /}. */
+  private IndexInfo.Leadership leadership() {
+    LeaderElector elector = coordination.elector(LEADER_ROLE);
+    return new IndexInfo.Leadership(elector.isLeader(), elector.leader().orElse(""));
+  }
+
+  /** The replica coordination (leader election, shared keys). */
+  public Coordination coordination() {
+    return coordination;
   }
 
   /**
@@ -452,6 +562,9 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     closed = true;
     ready.set(false);
+    if (leaderJobs != null) {
+      leaderJobs.close();
+    }
     if (mads != null) {
       mads.close();
     }
@@ -483,6 +596,10 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     if (kdsScheduler != null && kds == null) {
       kdsScheduler.shutdownNow();
+    }
+    coordination.close();
+    if (leaderMeters != null) {
+      leaderMeters.close();
     }
     store.close();
     if (processMeters != null) {

@@ -23,6 +23,11 @@ import io.meshfed.kds.metrics.GrpcServerMetrics;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.ha.Coordination;
+import io.meshfed.store.ha.Fence;
+import io.meshfed.store.ha.LeasedKeys;
+import io.meshfed.store.ha.LocalCoordination;
+import io.meshfed.store.ha.Term;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.Closeable;
 import java.io.IOException;
@@ -63,6 +68,16 @@ public final class GlobalKdsServer implements AutoCloseable {
   private static final Pattern ZONE_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Duration RETRY_DELAY = Duration.ofSeconds(2);
   private static final Duration RECHECK_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The leased keys naming which global replica serves each zone's KDS streams. */
+  public static final String ZONE_STREAMS = "zone-streams";
+
+  /** The leased keys of the live control plane replicas. */
+  public static final String INSTANCES = "instances";
+
+  /** How often every replica reads which zones some replica serves, for zone liveness. */
+  static final Duration CLAIMS_POLL_INTERVAL = Duration.ofSeconds(1);
 
   private final KdsServerOptions options;
   private final ResourceStore store;
@@ -80,6 +95,11 @@ public final class GlobalKdsServer implements AutoCloseable {
   private final ZoneDirectory zones;
   private final KdsConnectionAdmission admission;
   private final ScheduledExecutorService scheduler;
+  private final Clock clock;
+  private final LeasedKeys zoneStreams;
+  private final LeasedKeys instances;
+  private final ZoneStreamClaims claims;
+  private ScheduledFuture<?> claimsPoll;
   private Server server;
   private EventLoopGroup bossGroup;
   private EventLoopGroup workerGroup;
@@ -126,7 +146,44 @@ public final class GlobalKdsServer implements AutoCloseable {
       ScheduledExecutorService scheduler,
       Executor executor,
       ZoneTokenKeys tokens) {
+    this(
+        options,
+        store,
+        codec,
+        instanceId,
+        clock,
+        meters,
+        scheduler,
+        executor,
+        tokens,
+        new LocalCoordination(instanceId));
+  }
+
+  /**
+   * Like the other constructors, as one of several global replicas sharing the store: {@code
+   * coordination} holds which replica serves each zone's streams ({@code zone-streams}) and which
+   * replicas are alive ({@code instances}).
+   *
+   * @param tokens signing keys and revoked token ids; null when zones are not authenticated by
+   *     tokens (tests)
+   * @param coordination what the replicas share besides resources
+   */
+  public GlobalKdsServer(
+      KdsServerOptions options,
+      ResourceStore store,
+      ResourceCodec codec,
+      String instanceId,
+      Clock clock,
+      MeterRegistry meters,
+      ScheduledExecutorService scheduler,
+      Executor executor,
+      ZoneTokenKeys tokens,
+      Coordination coordination) {
     this.options = options;
+    this.clock = clock;
+    this.zoneStreams = coordination.keys(ZONE_STREAMS);
+    this.instances = coordination.keys(INSTANCES);
+    this.claims = new ZoneStreamClaims(zoneStreams, instanceId, clock, CLAIM_TIMEOUT);
     this.store = store;
     this.registry = codec.registry();
     this.scheduler = scheduler;
@@ -161,7 +218,8 @@ public final class GlobalKdsServer implements AutoCloseable {
             new ZoneAccess(zones::state, tokens, clock),
             clock,
             options.settings().heartbeatTimeout(),
-            admission::authenticated);
+            admission::authenticated,
+            claims);
     this.meshCa = new MeshCaAuthority(store, clock, executor);
     this.inspectRelay = new InspectRelay(InspectRelay.Limits.DEFAULTS, clock, scheduler, meters);
   }
@@ -222,6 +280,9 @@ public final class GlobalKdsServer implements AutoCloseable {
     }
     liveness.start();
     syncStatus.start();
+    claimsPoll =
+        scheduler.scheduleWithFixedDelay(
+            this::readClaims, 0, CLAIMS_POLL_INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
     String address = options.bindAddress() != null ? options.bindAddress() : defaultAddress;
     server = buildServer(new InetSocketAddress(address, port));
     try {
@@ -257,6 +318,29 @@ public final class GlobalKdsServer implements AutoCloseable {
    */
   public void recheckZones() {
     scheduler.execute(guard::recheck);
+  }
+
+  /** Tells zone liveness which zones some replica serves now. */
+  private void readClaims() {
+    zoneStreams
+        .list()
+        .whenComplete(
+            (held, error) -> {
+              if (error != null) {
+                log.debug("KDS: cannot read the zone stream keys: {}", error.toString());
+              } else {
+                liveness.claimed(held.keySet());
+              }
+            });
+  }
+
+  /**
+   * The leader's job closing the zone subscriptions of replicas that are gone, now and every 10 s,
+   * writing through the store fenced by {@code term}; close it when the term ends.
+   */
+  public Closeable sweepStaleSubscriptions(Term term) {
+    return new StaleSubscriptionSweeper(store.fenced(term), instances, clock)
+        .start(scheduler, StaleSubscriptionSweeper.PERIOD);
   }
 
   /** Connections accepted and not yet authenticated (for tests). */
@@ -315,7 +399,30 @@ public final class GlobalKdsServer implements AutoCloseable {
       @Override
       public KdsSink sinkFor(String zone) {
         checkZoneName(zone);
-        return new ZoneSink(zone, store, registry, n -> metrics.attributionRewrites(zone, n));
+        // the zone's writes commit only while this replica holds its stream key
+        Fence fence = guard.fence(zone).orElseGet(() -> notHeld(zone));
+        return new ZoneSink(
+            zone, store.fenced(fence), registry, n -> metrics.attributionRewrites(zone, n));
+      }
+    };
+  }
+
+  /** The fence of a zone this replica does not serve: its writes are refused. */
+  private static Fence notHeld(String zone) {
+    return new Fence() {
+      @Override
+      public String key() {
+        return ZONE_STREAMS + "/" + zone;
+      }
+
+      @Override
+      public long revision() {
+        return -1;
+      }
+
+      @Override
+      public boolean held() {
+        return false;
       }
     };
   }
@@ -351,6 +458,9 @@ public final class GlobalKdsServer implements AutoCloseable {
     closed = true;
     if (recheckTimer != null) {
       recheckTimer.cancel(false);
+    }
+    if (claimsPoll != null) {
+      claimsPoll.cancel(false);
     }
     if (zoneWatch != null) {
       closeQuietly(zoneWatch);

@@ -15,6 +15,7 @@ import io.meshfed.global.kds.auth.ZoneAuthInterceptor;
 import io.meshfed.global.kds.auth.ZoneHandshake;
 import io.meshfed.kds.KdsHeaders;
 import io.meshfed.kds.KdsPeer;
+import io.meshfed.store.ha.LocalCoordination;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,6 +42,10 @@ import org.slf4j.LoggerFactory;
  *       naming that instance while the open call is live: something arrived on it within {@code
  *       liveWindow} (heartbeats come every few seconds). A silent open call, or one from the same
  *       instance (a reconnect global had not noticed), is replaced and closed with {@code ABORTED}.
+ *   <li>Across global replicas, the zone's key in {@link ZoneStreamClaims} decides: a call admitted
+ *       here claims it; a zone served by another replica for another zone instance is refused with
+ *       {@code ALREADY_EXISTS}; the same zone instance moving here takes the key over, and the
+ *       replica that lost it closes its calls with {@code ABORTED}.
  *   <li>{@link #recheck()} closes the open calls {@link ZoneAccess} no longer allows (token expired
  *       or revoked, zone disabled or deleted); the owner calls it on every change and every second.
  * </ul>
@@ -60,6 +65,7 @@ final class ZoneCallGuard implements ServerInterceptor {
   private final Clock clock;
   private final Duration liveWindow;
   private final Consumer<SocketAddress> authenticated;
+  private final ZoneStreamClaims claims;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Guarded<?, ?>> active = new HashMap<>();
 
@@ -80,6 +86,34 @@ final class ZoneCallGuard implements ServerInterceptor {
       Clock clock,
       Duration liveWindow,
       Consumer<SocketAddress> authenticated) {
+    this(
+        versionKey,
+        handshake,
+        access,
+        clock,
+        liveWindow,
+        authenticated,
+        new ZoneStreamClaims(
+            new LocalCoordination("this-global").keys("zone-streams"),
+            "this-global",
+            clock,
+            Duration.ofSeconds(5)));
+  }
+
+  /**
+   * Like the other constructor, with the zone stream keys shared by the global replicas.
+   *
+   * @param claims which replica serves each zone
+   */
+  ZoneCallGuard(
+      Context.Key<String> versionKey,
+      Handshake handshake,
+      ZoneAccess access,
+      Clock clock,
+      Duration liveWindow,
+      Consumer<SocketAddress> authenticated,
+      ZoneStreamClaims claims) {
+    this.claims = claims;
     this.versionKey = versionKey;
     this.handshake = handshake;
     this.access = access;
@@ -154,6 +188,21 @@ final class ZoneCallGuard implements ServerInterceptor {
       call.close(duplicate, new Metadata());
       return new ServerCall.Listener<>() {};
     }
+    Status crossReplica = claim(guarded);
+    if (crossReplica != null) {
+      lock.lock();
+      try {
+        if (previous == null) {
+          active.remove(key, guarded);
+        } else {
+          active.replace(key, guarded, previous);
+        }
+      } finally {
+        lock.unlock();
+      }
+      call.close(crossReplica, new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
     if ("GlobalToZoneSync".equals(rpc)) {
       handshake.accept(
           zone, versionKey == null ? null : versionKey.get(), guarded.instance, config(headers));
@@ -183,6 +232,82 @@ final class ZoneCallGuard implements ServerInterceptor {
     }
     guarded.listener = next.startCall(guarded, headers);
     return guarded.new GuardedListener();
+  }
+
+  /**
+   * Claims the zone's stream key for {@code guarded}; null when admitted, else the status to close
+   * the call with.
+   */
+  private Status claim(Guarded<?, ?> guarded) {
+    ZoneStreamClaims.Outcome outcome;
+    try {
+      outcome = claims.acquire(guarded.zone, guarded.instance, () -> lostZone(guarded.zone));
+    } catch (ZoneStreamClaims.ZoneClaimException e) {
+      log.warn(
+          "zone={}: {} from {} refused: {}",
+          guarded.zone,
+          guarded.key,
+          guarded.remote(),
+          e.getMessage());
+      return Status.UNAVAILABLE.withDescription(
+          "global cannot record which replica serves zone '"
+              + guarded.zone
+              + "' ("
+              + e.getMessage()
+              + "); retry later");
+    }
+    if (outcome.admitted()) {
+      guarded.ticket = outcome.ticket();
+      return null;
+    }
+    log.warn(
+        "zone={}: {} from {} ({}) refused: the zone is served by global replica {} for zone"
+            + " instance {}",
+        guarded.zone,
+        guarded.key,
+        guarded.remote(),
+        guarded.instanceName(),
+        outcome.holderGlobal(),
+        outcome.holderZone());
+    return Status.ALREADY_EXISTS.withDescription(
+        "zone '"
+            + guarded.zone
+            + "' is already connected to global replica "
+            + outcome.holderGlobal()
+            + " from instance '"
+            + outcome.holderZone()
+            + "': two zone control planes cannot run as one zone; this one ("
+            + guarded.instanceName()
+            + ") may take over only once that connection is gone");
+  }
+
+  /** Another replica took {@code zone}'s key (or it expired): its calls here end. */
+  private void lostZone(String zone) {
+    List<Guarded<?, ?>> open = new ArrayList<>();
+    lock.lock();
+    try {
+      for (Guarded<?, ?> g : active.values()) {
+        if (g.zone.equals(zone)) {
+          open.add(g);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (Guarded<?, ?> g : open) {
+      ended(g.key, g);
+      g.evict(
+          Status.ABORTED.withDescription(
+              "zone "
+                  + zone
+                  + " is now served by another global replica: global serves one connection per"
+                  + " zone"));
+    }
+  }
+
+  /** The fence of this replica's claim of {@code zone}'s streams, while it holds it. */
+  java.util.Optional<io.meshfed.store.ha.Fence> fence(String zone) {
+    return claims.fence(zone);
   }
 
   /** Told about each admitted {@code GlobalToZoneSync} call. */
@@ -265,6 +390,7 @@ final class ZoneCallGuard implements ServerInterceptor {
     } finally {
       lock.unlock();
     }
+    call.releaseClaim();
   }
 
   /** A call that can be closed from outside its own executor. */
@@ -280,6 +406,9 @@ final class ZoneCallGuard implements ServerInterceptor {
     private final ReentrantLock listenerLock = new ReentrantLock();
     private boolean evicted;
     private boolean cancelDelivered;
+    private volatile Object ticket;
+    private final java.util.concurrent.atomic.AtomicBoolean claimReleased =
+        new java.util.concurrent.atomic.AtomicBoolean();
     private volatile ServerCall.Listener<Q> listener;
 
     Guarded(
@@ -314,7 +443,16 @@ final class ZoneCallGuard implements ServerInterceptor {
       return addr == null ? "unknown address" : addr.toString();
     }
 
+    /** Gives back this call's share of the zone's stream key, once. */
+    void releaseClaim() {
+      Object t = ticket;
+      if (t != null && claimReleased.compareAndSet(false, true)) {
+        claims.release(zone, t);
+      }
+    }
+
     void evict(Status status) {
+      releaseClaim();
       callLock.lock();
       try {
         if (evicted) {

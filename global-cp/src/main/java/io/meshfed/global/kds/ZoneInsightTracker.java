@@ -14,7 +14,6 @@ import io.meshfed.model.spec.ZoneInsightSpec.KdsSubscription;
 import io.meshfed.model.spec.ZoneSpec;
 import io.meshfed.store.AlreadyExistsException;
 import io.meshfed.store.ConflictException;
-import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -131,74 +130,22 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   }
 
   /**
-   * Closes the subscriptions a previous global instance left open (it stopped without recording the
-   * disconnect), then starts the periodic flush.
+   * Starts the periodic flush. Subscriptions other global instances left open when they died are
+   * closed by the leader's {@link StaleSubscriptionSweeper}, not here: with several replicas, the
+   * others' open subscriptions are live.
    */
   CompletableFuture<Void> start() {
-    return store
-        .list(ListQuery.all(StandardTypes.ZONE_INSIGHT))
-        .thenCompose(
-            page -> {
-              List<CompletableFuture<Void>> writes = new ArrayList<>();
-              for (Resource r : page.items()) {
-                writes.add(closeStale(r.name()));
-              }
-              return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
-            })
-        .thenRun(
-            () -> {
-              long nanos = flushInterval.toNanos();
-              lock.lock();
-              try {
-                if (!closed) {
-                  ticker =
-                      scheduler.scheduleAtFixedRate(
-                          this::flushDirty, nanos, nanos, TimeUnit.NANOSECONDS);
-                }
-              } finally {
-                lock.unlock();
-              }
-            });
-  }
-
-  private CompletableFuture<Void> closeStale(String zone) {
-    Instant now = clock.instant();
-    return update(
-        zone,
-        subs -> {
-          List<KdsSubscription> out = new ArrayList<>();
-          int closedCount = 0;
-          for (KdsSubscription s : subs) {
-            if (s.disconnectTime() == null && !instanceId.equals(s.globalInstanceId())) {
-              closedCount++;
-              out.add(withDisconnect(s, now));
-            } else {
-              out.add(s);
-            }
-          }
-          if (closedCount > 0) {
-            log.info(
-                "zone={}: closed {} subscription(s) left open by a previous global instance",
-                zone,
-                closedCount);
-          }
-          return out;
-        },
-        WRITE_ATTEMPTS);
-  }
-
-  private static KdsSubscription withDisconnect(KdsSubscription s, Instant at) {
-    return new KdsSubscription(
-        s.id(),
-        s.globalInstanceId(),
-        s.zoneInstanceId(),
-        s.connectTime(),
-        at,
-        s.status(),
-        s.version(),
-        s.generation(),
-        s.config(),
-        s.authTokenProvided());
+    long nanos = flushInterval.toNanos();
+    lock.lock();
+    try {
+      if (!closed) {
+        ticker =
+            scheduler.scheduleAtFixedRate(this::flushDirty, nanos, nanos, TimeUnit.NANOSECONDS);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return CompletableFuture.completedFuture(null);
   }
 
   /**

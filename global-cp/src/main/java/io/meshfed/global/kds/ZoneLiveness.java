@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * soon as it opens a stream. Subscribers hear "may have changed" when a grace period ends and when
  * an offline zone comes back; {@link #offline} is computed from the clock on each call.
  *
- * <p>Only this instance's streams count: one global instance serves KDS at a time (a new instance
- * closes the subscriptions a previous one left open, see {@link ZoneInsightTracker#start}).
- * Thread-safe.
+ * <p>With several global replicas a zone's streams are on one of them: a zone whose stream key (see
+ * {@link ZoneStreamClaims}) any replica holds counts as connected here too ({@link #claimed}), and
+ * its grace period starts when the key goes. Thread-safe.
  */
 final class ZoneLiveness implements KdsStreamListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZoneLiveness.class);
@@ -42,6 +42,7 @@ final class ZoneLiveness implements KdsStreamListener, AutoCloseable {
   private final Map<String, Set<Long>> open = new HashMap<>();
   private final Map<String, Instant> closedAt = new HashMap<>();
   private final Set<String> reportedOffline = new HashSet<>();
+  private final Set<String> claimed = new HashSet<>();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private Instant startedAt;
 
@@ -74,7 +75,7 @@ final class ZoneLiveness implements KdsStreamListener, AutoCloseable {
     lock.lock();
     try {
       Set<Long> streams = open.get(zone);
-      if (streams != null && !streams.isEmpty()) {
+      if (streams != null && !streams.isEmpty() || claimed.contains(zone)) {
         return false;
       }
       Instant since = closedAt.getOrDefault(zone, startedAt);
@@ -91,6 +92,48 @@ final class ZoneLiveness implements KdsStreamListener, AutoCloseable {
         zone,
         grace.toSeconds());
     return true;
+  }
+
+  /**
+   * The zones whose streams some global replica (this one included) serves now, as the shared
+   * stream keys say; called whenever they were read. A zone that drops out without a stream here
+   * starts its grace period now.
+   */
+  void claimed(Set<String> zones) {
+    Instant now = clock.instant();
+    Set<String> back = new HashSet<>();
+    boolean gone = false;
+    lock.lock();
+    try {
+      for (String zone : zones) {
+        if (claimed.add(zone)) {
+          closedAt.remove(zone);
+          if (reportedOffline.remove(zone)) {
+            back.add(zone);
+          }
+        }
+      }
+      for (java.util.Iterator<String> it = claimed.iterator(); it.hasNext(); ) {
+        String zone = it.next();
+        if (!zones.contains(zone)) {
+          it.remove();
+          Set<Long> streams = open.get(zone);
+          if (streams == null || streams.isEmpty()) {
+            closedAt.put(zone, now);
+            gone = true;
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    back.forEach(zone -> log.info("zone={}: served by a global replica: online again", zone));
+    if (!back.isEmpty()) {
+      notifyListeners();
+    }
+    if (gone) {
+      notifyAt(now.plus(grace));
+    }
   }
 
   /** Calls {@code onChange} whenever a zone may have gone offline or come back. */
@@ -140,7 +183,9 @@ final class ZoneLiveness implements KdsStreamListener, AutoCloseable {
       last = streams.isEmpty();
       if (last) {
         open.remove(stream.peer());
-        closedAt.put(stream.peer(), now);
+        if (!claimed.contains(stream.peer())) {
+          closedAt.put(stream.peer(), now);
+        }
       }
     } finally {
       lock.unlock();

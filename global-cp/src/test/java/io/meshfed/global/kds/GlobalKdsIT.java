@@ -23,6 +23,10 @@ import io.meshfed.model.spec.Tags;
 import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.model.spec.ZoneInsightSpec;
 import io.meshfed.model.spec.ZoneSpec;
+import io.meshfed.store.ha.Coordination;
+import io.meshfed.store.ha.LeaderElector;
+import io.meshfed.store.ha.LeasedKeys;
+import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.FreePorts;
 import java.net.URI;
@@ -94,6 +98,10 @@ class GlobalKdsIT {
   }
 
   private GlobalControlPlane startGlobal(MemoryResourceStore on) {
+    return startGlobal(on, new LocalCoordination(GlobalControlPlane.newInstanceId()));
+  }
+
+  private GlobalControlPlane startGlobal(MemoryResourceStore on, Coordination coordination) {
     List<Integer> ports = FreePorts.several(2);
     GlobalConfig config =
         GlobalConfig.load(
@@ -110,7 +118,7 @@ class GlobalKdsIT {
             .withZoneVersionKey(FakeZone.VERSION_KEY)
             .withSettings(FakeZone.SETTINGS)
             .withInsightFlushInterval(Duration.ofMillis(100));
-    return new GlobalControlPlane(config, on, Clock.systemUTC(), options).start();
+    return new GlobalControlPlane(config, on, Clock.systemUTC(), options, coordination).start();
   }
 
   @AfterEach
@@ -447,15 +455,98 @@ class GlobalKdsIT {
                 new ZoneInsightSpec(List.of(stale), null, null)))
         .join();
     global = startGlobal(reused);
-    ZoneInsightSpec.KdsSubscription closed =
-        reused
-            .get(ResourceKey.global(StandardTypes.ZONE_INSIGHT, "zone-1"))
-            .join()
-            .orElseThrow()
-            .spec(ZoneInsightSpec.class)
-            .subscriptions()
-            .get(0);
-    assertThat(closed.id()).isEqualTo("s-1");
-    assertThat(closed.disconnectTime()).isNotNull();
+    // the leader's sweep closes it: "old-global" is not a live replica
+    await()
+        .untilAsserted(
+            () -> {
+              ZoneInsightSpec.KdsSubscription closed =
+                  reused
+                      .get(ResourceKey.global(StandardTypes.ZONE_INSIGHT, "zone-1"))
+                      .join()
+                      .orElseThrow()
+                      .spec(ZoneInsightSpec.class)
+                      .subscriptions()
+                      .get(0);
+              assertThat(closed.id()).isEqualTo("s-1");
+              assertThat(closed.disconnectTime()).isNotNull();
+            });
+  }
+
+  @Test
+  void aSecondReplicaKeepsTheFirstsSubscriptionsAndRefusesTheZoneFromAnotherProcess()
+      throws Exception {
+    global.close();
+    MemoryResourceStore shared = new MemoryResourceStore();
+    LocalCoordination etcd = new LocalCoordination("shared-etcd");
+    global = startGlobal(shared, new Replica("global-a", etcd));
+    putGlobalOn(shared, MESH);
+    FakeZone onA = zone("zone-1", "1.2.3");
+    connect(onA);
+    await()
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              ZoneInsightSpec insight =
+                  shared
+                      .get(key("ZoneInsight", null, "zone-1"))
+                      .join()
+                      .orElseThrow()
+                      .spec(ZoneInsightSpec.class);
+              assertThat(insight.subscriptions()).hasSize(1);
+              assertThat(insight.subscriptions().get(0).connected()).isTrue();
+              assertThat(insight.subscriptions().get(0).globalInstanceId()).isEqualTo("global-a");
+            });
+
+    GlobalControlPlane b = startGlobal(shared, new Replica("global-b", etcd));
+    closeables.add(b);
+
+    // B's start and its sweeps leave A's live subscription open
+    await()
+        .during(Duration.ofMillis(1500))
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        shared
+                            .get(key("ZoneInsight", null, "zone-1"))
+                            .join()
+                            .orElseThrow()
+                            .spec(ZoneInsightSpec.class)
+                            .subscriptions()
+                            .get(0)
+                            .connected())
+                    .isTrue());
+    // zone-1 from another process through replica B: refused while A serves zone-1
+    FakeZone viaB = new FakeZone("zone-1", b.kdsPort(), "1.2.3");
+    closeables.add(0, viaB);
+    KdsClientSession second = connect(viaB);
+    Status why = second.closed().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(why.getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
+    assertThat(why.getDescription()).contains("global replica global-a");
+    // a write on B reaches the zone served by A (both follow the store)
+    b.store().create(global.codec().decodeOne(PERMISSION.formatted("via-b"))).join();
+    await()
+        .untilAsserted(
+            () -> assertThat(onA.get(key("TrafficPermission", "default", "via-b"))).isPresent());
+  }
+
+  private void putGlobalOn(MemoryResourceStore on, String yaml) {
+    on.create(global.codec().decodeOne(yaml)).join();
+  }
+
+  /** One replica's view of coordination shared by replicas of one store (one etcd). */
+  private record Replica(String instanceId, LocalCoordination shared) implements Coordination {
+    @Override
+    public LeaderElector elector(String role) {
+      return shared.elector(role);
+    }
+
+    @Override
+    public LeasedKeys keys(String namespace) {
+      return shared.keys(namespace);
+    }
+
+    @Override
+    public void close() {}
   }
 }

@@ -27,6 +27,8 @@ import io.grpc.stub.StreamObserver;
 import io.meshfed.kds.KdsHeaders;
 import io.meshfed.kds.KdsPeer;
 import io.meshfed.store.MutableClock;
+import io.meshfed.store.ha.LeasedKeys;
+import io.meshfed.store.ha.LocalCoordination;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -75,20 +77,43 @@ class ZoneCallGuardTest {
   /** The config each admitted GlobalToZoneSync handshake reported ("null" when none). */
   private final List<String> configs = new CopyOnWriteArrayList<>();
 
-  private final ZoneCallGuard guard =
-      new ZoneCallGuard(
-          null,
-          (zone, version, instance, config) -> configs.add(String.valueOf(config)),
-          new ZoneAccess(zone -> ZoneDirectory.State.ENABLED, null, clock),
-          clock,
-          LIVE_WINDOW,
-          remote -> {});
+  /** The zone stream keys two global replicas share (one etcd). */
+  private final LeasedKeys sharedKeys = new LocalCoordination("etcd").keys("zone-streams");
+
+  private final ZoneCallGuard guard = guard("global-a");
   private Server server;
   private ManagedChannel channel;
+  private Server serverB;
+  private ManagedChannel channelB;
+
+  private ZoneCallGuard guard(String globalInstance) {
+    return new ZoneCallGuard(
+        null,
+        (zone, version, instance, config) -> configs.add(String.valueOf(config)),
+        new ZoneAccess(zone -> ZoneDirectory.State.ENABLED, null, clock),
+        clock,
+        LIVE_WINDOW,
+        remote -> {},
+        new ZoneStreamClaims(sharedKeys, globalInstance, clock, Duration.ofSeconds(5)));
+  }
 
   @BeforeEach
   void start() throws IOException {
     String name = InProcessServerBuilder.generateName();
+    server = serve(name, guard);
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+  }
+
+  /** A second global replica over the same keys. */
+  private ZoneCallGuard startReplicaB() throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    ZoneCallGuard b = guard("global-b");
+    serverB = serve(name, b);
+    channelB = InProcessChannelBuilder.forName(name).directExecutor().build();
+    return b;
+  }
+
+  private Server serve(String name, ZoneCallGuard guard) throws IOException {
     ServerServiceDefinition echo =
         ServerServiceDefinition.builder("test.Kds")
             .addMethod(
@@ -119,17 +144,19 @@ class ZoneCallGuardTest {
             return Contexts.interceptCall(ctx, call, headers, next);
           }
         };
-    server =
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(ServerInterceptors.intercept(echo, guard, identity))
-            .build()
-            .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    return InProcessServerBuilder.forName(name)
+        .directExecutor()
+        .addService(ServerInterceptors.intercept(echo, guard, identity))
+        .build()
+        .start();
   }
 
   @AfterEach
   void stop() throws InterruptedException {
+    if (channelB != null) {
+      channelB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      serverB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
@@ -144,6 +171,10 @@ class ZoneCallGuardTest {
     }
 
     Stream(String instance, String config) {
+      this(channel, instance, config);
+    }
+
+    Stream(Channel target, String instance, String config) {
       Metadata headers = new Metadata();
       headers.put(ZONE, "zone-1");
       headers.put(KdsHeaders.INSTANCE, instance);
@@ -151,7 +182,7 @@ class ZoneCallGuardTest {
         headers.put(KdsHeaders.CONFIG, config);
       }
       Channel c =
-          ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+          ClientInterceptors.intercept(target, MetadataUtils.newAttachHeadersInterceptor(headers));
       requests =
           ClientCalls.asyncBidiStreamingCall(
               c.newCall(SYNC, CallOptions.DEFAULT),
@@ -198,6 +229,58 @@ class ZoneCallGuardTest {
     assertThat(first.ended.join().getDescription()).contains("instance 'zone-1-b'");
     assertThat(takeover.ended).isNotDone();
     assertThat(guard.openCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void anotherZoneInstanceIsRefusedOnAnotherReplicaWhileTheZoneIsServedByTheFirst()
+      throws IOException {
+    Stream onA = new Stream("zone-1-a");
+    ZoneCallGuard b = startReplicaB();
+
+    Stream onB = new Stream(channelB, "zone-1-b", null);
+
+    await().until(onB.ended::isDone);
+    Status s = onB.ended.join();
+    assertThat(s.getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
+    assertThat(s.getDescription())
+        .contains("zone 'zone-1' is already connected to global replica global-a")
+        .contains("from instance 'zone-1-a'");
+    assertThat(onA.ended).isNotDone();
+    assertThat(b.openCalls()).isZero();
+    assertThat(guard.fence("zone-1")).isPresent();
+    assertThat(b.fence("zone-1")).isEmpty();
+  }
+
+  @Test
+  void theSameZoneInstanceMovingToAnotherReplicaTakesOverAndTheFirstClosesItsCall()
+      throws IOException {
+    Stream onA = new Stream("zone-1-a");
+    ZoneCallGuard b = startReplicaB();
+
+    Stream onB = new Stream(channelB, "zone-1-a", null);
+
+    await().until(onA.ended::isDone);
+    assertThat(onA.ended.join().getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(onA.ended.join().getDescription()).contains("another global replica");
+    assertThat(onB.ended).isNotDone();
+    assertThat(guard.openCalls()).isZero();
+    assertThat(guard.fence("zone-1")).as("replica A no longer writes for zone-1").isEmpty();
+    assertThat(b.fence("zone-1")).isPresent();
+    assertThat(sharedKeys.read("zone-1").join()).get().asString().contains("global-b");
+  }
+
+  @Test
+  void theLastCallClosingReleasesTheZoneForAnotherInstanceOnAnotherReplica() throws IOException {
+    Stream onA = new Stream("zone-1-a");
+    onA.requests.onCompleted();
+    await().until(onA.ended::isDone);
+    await().until(() -> sharedKeys.read("zone-1").join().isEmpty());
+    startReplicaB();
+
+    Stream onB = new Stream(channelB, "zone-1-b", null);
+
+    assertThat(onB.ended).isNotDone();
+    assertThat(sharedKeys.read("zone-1").join()).get().asString().contains("zone-1-b");
   }
 
   @Test

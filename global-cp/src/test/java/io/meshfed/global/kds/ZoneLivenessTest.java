@@ -96,6 +96,31 @@ class ZoneLivenessTest {
   }
 
   @Test
+  void aZoneServedByAnotherReplicaStaysOnlineHereAndGoesOfflineAGraceAfterItsKeyGoes() {
+    // replica B: zone-1's streams are on replica A, whose claim B reads from the shared keys
+    liveness.start();
+    liveness.subscribe(changes::incrementAndGet);
+    liveness.claimed(java.util.Set.of("zone-1"));
+    clock.advance(GRACE.multipliedBy(3));
+    scheduler.fireDue();
+    assertThat(liveness.offline("zone-1")).as("connected to replica A").isFalse();
+    assertThat(liveness.offline("zone-2")).as("connected nowhere").isTrue();
+
+    liveness.claimed(java.util.Set.of()); // replica A lost the zone
+    clock.advance(GRACE.minusSeconds(1));
+    scheduler.fireDue();
+    assertThat(liveness.offline("zone-1")).isFalse();
+    clock.advance(Duration.ofSeconds(1));
+    scheduler.fireDue();
+    assertThat(liveness.offline("zone-1")).isTrue();
+
+    int before = changes.get();
+    liveness.claimed(java.util.Set.of("zone-1")); // it reconnected, to either replica
+    assertThat(changes.get()).as("subscribers told when the zone is back").isGreaterThan(before);
+    assertThat(liveness.offline("zone-1")).isFalse();
+  }
+
+  @Test
   void aZoneNotConnectedSinceStartIsOfflineAfterTheGraceFromStart() {
     liveness.start();
     liveness.subscribe(changes::incrementAndGet);
