@@ -78,6 +78,10 @@ final class SystemEndpoints {
     if (index.xdsPort() != null) {
       body.put("xdsPort", index.xdsPort());
     }
+    if (index.leadership() != null) {
+      body.put("leader", index.leadership().isLeader());
+      body.put("leaderInstance", index.leadership().leader().orElse(""));
+    }
     return ApiResponse.json(200, body);
   }
 

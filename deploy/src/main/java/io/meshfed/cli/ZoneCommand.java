@@ -3,9 +3,12 @@ package io.meshfed.cli;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.embedded.DataDirLock;
+import io.meshfed.store.ha.Coordination;
+import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
 import io.meshfed.zone.ZoneStores;
+import io.meshfed.zone.kds.KdsClientOptions;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -55,7 +58,14 @@ final class ZoneCommand implements Runnable {
       ResourceStore store =
           ControlPlaneRunner.openStore(
               "zone", () -> ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
-      ZoneControlPlane cp = new ZoneControlPlane(config, store, Clock.systemUTC());
+      // One coordination per process, beside the store: elects the replica of the zone that holds
+      // the KDS connection and registers this one. TODO(core merge): Stores.coordination(config,
+      // id) on etcd; a local one (always leader) until then.
+      Coordination coordination =
+          new LocalCoordination(ZoneControlPlane.newInstanceId(config.zone()));
+      ZoneControlPlane cp =
+          new ZoneControlPlane(
+              config, store, Clock.systemUTC(), KdsClientOptions.defaults(), coordination);
       return ControlPlaneRunner.serve(
           "zone",
           cp,

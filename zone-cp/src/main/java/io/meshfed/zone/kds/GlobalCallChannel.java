@@ -1,0 +1,102 @@
+package io.meshfed.zone.kds;
+
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * This replica's own channel to global for unary calls ({@code SignZoneCa}), separate from the KDS
+ * streams that only the zone leader holds: every replica of a zone gets its intermediate CA signed
+ * over it, so a follower issues certificates too. Global never refuses a unary call because another
+ * process holds the zone's streams. The channel is opened on first use; each call carries the
+ * zone's handshake and its token, read from the file at that moment.
+ */
+public final class GlobalCallChannel implements AutoCloseable {
+  private final String zone;
+  private final KdsTarget target;
+  private final Path tokenFile;
+  private final String version;
+  private final String instanceId;
+  private final String config;
+  private final KdsClientOptions options;
+  private final Executor executor;
+  // Guarded by this.
+  private ManagedChannel channel;
+  private boolean closed;
+
+  /**
+   * @param instanceId this replica (sent as {@code meshfed-instance})
+   * @param config the zone's configuration JSON sent with each call, or null
+   */
+  public GlobalCallChannel(
+      String zone,
+      KdsTarget target,
+      Path tokenFile,
+      String version,
+      String instanceId,
+      String config,
+      KdsClientOptions options,
+      Executor executor) {
+    this.zone = Objects.requireNonNull(zone, "zone");
+    this.target = Objects.requireNonNull(target, "target");
+    this.tokenFile = Objects.requireNonNull(tokenFile, "tokenFile");
+    this.version = Objects.requireNonNull(version, "version");
+    this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+    this.config = config;
+    this.options = Objects.requireNonNull(options, "options");
+    this.executor = Objects.requireNonNull(executor, "executor");
+  }
+
+  /**
+   * A channel whose calls carry this zone's token; fails when closed or when the token file cannot
+   * be read.
+   */
+  public CompletableFuture<Channel> callChannel() {
+    ManagedChannel open;
+    synchronized (this) {
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            new IllegalStateException(
+                "zone " + zone + ": the call channel to global " + target + " is closed"));
+      }
+      if (channel == null) {
+        channel = GlobalChannels.open(target, options, executor);
+      }
+      open = channel;
+    }
+    try {
+      String token = ZoneTokenFile.read(tokenFile, zone);
+      return CompletableFuture.completedFuture(
+          ClientInterceptors.intercept(
+              open, new ZoneCallMetadata(token, zone, version, instanceId, config, () -> {})));
+    } catch (IllegalStateException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    ManagedChannel c;
+    synchronized (this) {
+      closed = true;
+      c = channel;
+      channel = null;
+    }
+    if (c != null) {
+      c.shutdown();
+      try {
+        if (!c.awaitTermination(5, TimeUnit.SECONDS)) {
+          c.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        c.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
