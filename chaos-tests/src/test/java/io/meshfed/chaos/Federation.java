@@ -295,6 +295,54 @@ final class Federation implements AutoCloseable {
     return node;
   }
 
+  /**
+   * Starts replica {@code replica} of {@code zone} on the zone's etcd {@code zoneEtcd} (prefix
+   * {@code /meshfed-<zone>}, shared by every replica of the zone), with its own data directory and
+   * log ({@code <zone>-<replica>}); waits for {@code /ready} when asked.
+   */
+  Node startZoneReplica(
+      String zone, String replica, Path tokenFile, EtcdProcess zoneEtcd, boolean awaitReady) {
+    int apiPort = FreePorts.one();
+    int madsPort = FreePorts.one();
+    String name = zone + "-" + replica;
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "zone",
+                "run",
+                "--zone",
+                zone,
+                "--global-address",
+                "grpcs://127.0.0.1:" + kdsPort,
+                "--zone-token-file",
+                tokenFile.toString(),
+                "--ca-file",
+                caFile().toString(),
+                "--api-port",
+                String.valueOf(apiPort),
+                "--xds-port",
+                String.valueOf(FreePorts.one()),
+                "--mads-port",
+                String.valueOf(madsPort),
+                "--data-dir",
+                dir.resolve(name + "-data").toString(),
+                "--store",
+                "etcd",
+                "--etcd-endpoints",
+                zoneEtcd.clientUrl(),
+                "--etcd-prefix",
+                "/meshfed-" + zone));
+    args.addAll(zoneExtraArgs);
+    Node node = new Node(zone, apiPort, args, dir.resolve(name + ".log"));
+    node.madsPort = madsPort;
+    node.process = MeshfedProcess.start(node.log, zoneJvm, args.toArray(String[]::new));
+    if (awaitReady) {
+      node.process.awaitReady(node.api, readyTimeout);
+    }
+    zones.put(name + "#" + zones.size(), node);
+    return node;
+  }
+
   void restart(Node node) {
     restart(node, true);
   }
