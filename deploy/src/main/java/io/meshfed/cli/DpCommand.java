@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,11 +53,15 @@ final class DpCommand implements Runnable {
     @Option(
         names = "--cp-address",
         required = true,
+        split = ",",
         paramLabel = "URL",
-        description =
-            "The zone control plane's REST API, e.g. http://127.0.0.1:5691 (not global's: global"
-                + " serves no proxies).")
-    String cpAddress;
+        description = {
+          "The zone control plane's REST API, e.g. http://127.0.0.1:5691 (not global's: global"
+              + " serves no proxies).",
+          "Repeat it (or give a comma list) for a zone with several replicas: registration and"
+              + " deregistration try each in turn and stick to the one that answers."
+        })
+    List<String> cpAddress;
 
     @Option(
         names = "--mesh",
@@ -100,11 +106,15 @@ final class DpCommand implements Runnable {
 
     @Option(
         names = "--xds-address",
+        split = ",",
         paramLabel = "HOST:PORT",
-        description =
-            "Where Envoy dials xDS (default: the host of --cp-address and the xdsPort of the"
-                + " zone API's GET /).")
-    String xdsAddress;
+        description = {
+          "Where Envoy dials xDS (default: the host of each --cp-address and the xdsPort its GET"
+              + " / announces).",
+          "Repeat it (or give a comma list) for several zone replicas: Envoy's xDS cluster gets"
+              + " one endpoint each, round robin, and reconnects to another when one goes away."
+        })
+    List<String> xdsAddress;
 
     @Option(
         names = "--admin-port",
@@ -209,18 +219,17 @@ final class DpCommand implements Runnable {
     }
 
     private LaunchOptions options(DpIdentity identity) {
-      URI cp;
-      try {
-        cp = URI.create(cpAddress);
-      } catch (IllegalArgumentException e) {
-        throw usage(
-            "--cp-address '" + cpAddress + "' is not a URL (expected e.g. http://127.0.0.1:5691)");
+      List<URI> cps = new ArrayList<>();
+      for (String item : cpAddress) {
+        cps.add(cpUrl(item.strip()));
       }
-      if (cp.getScheme() == null || !cp.getScheme().startsWith("http") || cp.getHost() == null) {
-        throw usage(
-            "--cp-address '"
-                + cpAddress
-                + "' is not an http(s) URL (expected e.g. http://127.0.0.1:5691)");
+      List<XdsAddress> xds = new ArrayList<>();
+      for (String item : xdsAddress == null ? List.<String>of() : xdsAddress) {
+        try {
+          xds.add(XdsAddress.parse(item));
+        } catch (IllegalArgumentException e) {
+          throw usage("--xds-address: " + e.getMessage());
+        }
       }
       if (adminPort != null && (adminPort < 1 || adminPort > 65535)) {
         throw usage("--admin-port " + adminPort + " is out of range (expected 1-65535)");
@@ -238,10 +247,10 @@ final class DpCommand implements Runnable {
       }
       try {
         return LaunchOptions.builder(
-                cp, ProxyType.parse(proxyType), identity.mesh(), identity.name())
+                cps, ProxyType.parse(proxyType), identity.mesh(), identity.name())
             .dataplaneFile(dataplaneFile)
             .envoyBinary(envoyBinary)
-            .xdsAddress(xdsAddress == null ? null : XdsAddress.parse(xdsAddress))
+            .xdsAddresses(xds)
             .adminPort(adminPort)
             .dataDir(dataDir)
             .envoyLogLevel(envoyLogLevel)
@@ -251,6 +260,24 @@ final class DpCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw usage(e.getMessage());
       }
+    }
+
+    /** One {@code --cp-address} item: an http(s) URL with a host. */
+    private URI cpUrl(String item) {
+      URI cp;
+      try {
+        cp = URI.create(item);
+      } catch (IllegalArgumentException e) {
+        throw usage(
+            "--cp-address '" + item + "' is not a URL (expected e.g. http://127.0.0.1:5691)");
+      }
+      if (cp.getScheme() == null || !cp.getScheme().startsWith("http") || cp.getHost() == null) {
+        throw usage(
+            "--cp-address '"
+                + item
+                + "' is not an http(s) URL (expected e.g. http://127.0.0.1:5691)");
+      }
+      return cp;
     }
 
     /** {@code --drain-time} as a whole number of seconds, at least 1 (Envoy's unit). */

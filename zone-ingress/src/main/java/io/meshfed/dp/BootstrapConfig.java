@@ -23,12 +23,15 @@ import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The Envoy bootstrap {@code dp run} writes: the node identity, the admin listener on loopback, ADS
- * over gRPC for listeners and clusters, and one static cluster to the zone's xDS server.
+ * over gRPC for listeners and clusters, and one static cluster to the zone's xDS server with one
+ * endpoint per zone control plane replica: round robin, so that when the replica Envoy streams from
+ * goes away, the ADS stream reconnects to another one (Envoy keeps its last config meanwhile).
  */
 final class BootstrapConfig {
   /** The static cluster Envoy dials for ADS. */
@@ -64,7 +67,7 @@ final class BootstrapConfig {
    * @param mesh the mesh, into the node metadata
    * @param name the resource name, into the node metadata
    * @param adminPort the admin listener's port on 127.0.0.1
-   * @param xds where the zone's xDS server listens
+   * @param xds where the zone's xDS servers listen, one per replica (at least one)
    * @param dataplaneToken sent as {@code authorization} in the ADS call's {@code initial_metadata};
    *     empty: none
    * @param accessLogSocketPath the access log FIFO, into the node metadata; empty: none
@@ -76,9 +79,22 @@ final class BootstrapConfig {
       String mesh,
       String name,
       int adminPort,
-      XdsAddress xds,
+      List<XdsAddress> xds,
       Optional<String> dataplaneToken,
       Optional<String> accessLogSocketPath) {
+    Params(
+        String nodeId,
+        String cluster,
+        ProxyType proxyType,
+        String mesh,
+        String name,
+        int adminPort,
+        List<XdsAddress> xds,
+        Optional<String> dataplaneToken) {
+      this(
+          nodeId, cluster, proxyType, mesh, name, adminPort, xds, dataplaneToken, Optional.empty());
+    }
+
     Params(
         String nodeId,
         String cluster,
@@ -89,7 +105,15 @@ final class BootstrapConfig {
         XdsAddress xds,
         Optional<String> dataplaneToken) {
       this(
-          nodeId, cluster, proxyType, mesh, name, adminPort, xds, dataplaneToken, Optional.empty());
+          nodeId,
+          cluster,
+          proxyType,
+          mesh,
+          name,
+          adminPort,
+          List.of(xds),
+          dataplaneToken,
+          Optional.empty());
     }
 
     /** These params with the access log FIFO. */
@@ -125,7 +149,10 @@ final class BootstrapConfig {
       Objects.requireNonNull(proxyType, "proxyType");
       Objects.requireNonNull(mesh, "mesh");
       Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(xds, "xds");
+      xds = List.copyOf(Objects.requireNonNull(xds, "xds"));
+      if (xds.isEmpty()) {
+        throw new IllegalArgumentException("no xDS address (expected at least one HOST:PORT)");
+      }
       if (adminPort < 1 || adminPort > 65535) {
         throw new IllegalArgumentException(
             "admin port " + adminPort + " is out of range (expected 1-65535)");
@@ -171,7 +198,7 @@ final class BootstrapConfig {
         .build();
   }
 
-  private static Cluster xdsCluster(XdsAddress xds) {
+  private static Cluster xdsCluster(List<XdsAddress> xds) {
     HttpProtocolOptions http2 =
         HttpProtocolOptions.newBuilder()
             .setExplicitHttpConfig(
@@ -183,22 +210,23 @@ final class BootstrapConfig {
                                     .setInterval(seconds(10))
                                     .setTimeout(seconds(5)))))
             .build();
+    LocalityLbEndpoints.Builder endpoints = LocalityLbEndpoints.newBuilder();
+    for (XdsAddress a : xds) {
+      endpoints.addLbEndpoints(
+          LbEndpoint.newBuilder()
+              .setEndpoint(Endpoint.newBuilder().setAddress(address(a.host(), a.port()))));
+    }
     Cluster.Builder cluster =
         Cluster.newBuilder()
             .setName(XDS_CLUSTER)
             .setConnectTimeout(seconds(1))
+            .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
             .putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(http2))
             .setLoadAssignment(
                 ClusterLoadAssignment.newBuilder()
                     .setClusterName(XDS_CLUSTER)
-                    .addEndpoints(
-                        LocalityLbEndpoints.newBuilder()
-                            .addLbEndpoints(
-                                LbEndpoint.newBuilder()
-                                    .setEndpoint(
-                                        Endpoint.newBuilder()
-                                            .setAddress(address(xds.host(), xds.port()))))));
-    if (xds.isIpLiteral()) {
+                    .addEndpoints(endpoints));
+    if (xds.stream().allMatch(XdsAddress::isIpLiteral)) {
       cluster.setType(Cluster.DiscoveryType.STATIC);
     } else {
       cluster

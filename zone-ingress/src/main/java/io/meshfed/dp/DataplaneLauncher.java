@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -19,8 +20,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -107,7 +110,7 @@ public final class DataplaneLauncher {
     this.options = options;
     this.stdin = stdin;
     this.codec = new ResourceCodec(StandardTypes.registry());
-    this.api = new ControlPlaneApi(options.cpAddress(), codec);
+    this.api = new ControlPlaneApi(options.cpAddresses(), codec);
     this.processes = processes;
     this.clock = clock;
     this.scheduler = scheduler;
@@ -157,7 +160,7 @@ public final class DataplaneLauncher {
       }
       started = true;
       // the index first: pointed at global, say so before reading or registering anything
-      XdsAddress xds = resolveXds();
+      List<XdsAddress> xds = resolveXds();
       ProxyResource resource = loadResource();
       int adminPort = options.adminPort().or(resource::adminPort).orElseGet(this::freeLoopbackPort);
       BootstrapConfig.Params params =
@@ -175,7 +178,7 @@ public final class DataplaneLauncher {
         api.register(options, resource);
         registered = true;
         registeredResource = resource;
-        log.info("{}: registered at {}", options.describe(), options.cpAddress());
+        log.info("{}: registered at {}", options.describe(), api.currentAddress());
         scheduleRegistrationCheck();
       }
       supervisor =
@@ -262,7 +265,7 @@ public final class DataplaneLauncher {
             "{}: the control plane at {} no longer had it (restarted or wiped?); registered"
                 + " again",
             options.describe(),
-            options.cpAddress());
+            api.currentAddress());
       }
     } catch (LaunchException e) {
       log.warn(
@@ -351,31 +354,60 @@ public final class DataplaneLauncher {
     return ProxyResource.parse(text, source, options, codec);
   }
 
-  private XdsAddress resolveXds() throws LaunchException {
-    if (options.xdsAddress().isPresent()) {
-      return options.xdsAddress().get();
+  /**
+   * The xDS addresses given, else one per control plane address: its host with the {@code xdsPort}
+   * that replica announces at {@code GET /}, or, for a replica that does not answer now, the port
+   * another replica announces (replicas of a zone are configured alike). Refuses a global control
+   * plane.
+   */
+  private List<XdsAddress> resolveXds() throws LaunchException {
+    if (!options.xdsAddresses().isEmpty()) {
+      return options.xdsAddresses();
     }
-    String host = options.cpAddress().getHost();
-    ControlPlaneApi.Index index = api.index();
-    if (index.isGlobal()) {
+    List<Optional<ControlPlaneApi.Index>> indexes = api.indexes();
+    for (int i = 0; i < indexes.size(); i++) {
+      if (indexes.get(i).map(ControlPlaneApi.Index::isGlobal).orElse(false)) {
+        throw new LaunchException(
+            options.cpAddresses().get(i)
+                + " is a global control plane (its GET / says mode: global), which serves no"
+                + " proxies: point --cp-address at a zone control plane's API (a zone listens on"
+                + " port 5691 unless told otherwise)");
+      }
+    }
+    Optional<Integer> anyPort =
+        indexes.stream()
+            .flatMap(Optional::stream)
+            .map(ControlPlaneApi.Index::xdsPort)
+            .flatMap(Optional::stream)
+            .findFirst();
+    Set<XdsAddress> out = new LinkedHashSet<>();
+    for (int i = 0; i < indexes.size(); i++) {
+      URI cp = options.cpAddresses().get(i);
+      String host = cp.getHost();
+      Optional<ControlPlaneApi.Index> index = indexes.get(i);
+      Optional<Integer> port = index.isEmpty() ? anyPort : index.get().xdsPort();
+      if (port.isEmpty() || host == null) {
+        if (index.isEmpty()) {
+          continue; // unreachable, and no replica tells the port: leave it out
+        }
+        throw new LaunchException(
+            "the control plane at "
+                + cp
+                + " does not announce its xDS port (no xdsPort in GET /); pass --xds-address"
+                + " HOST:PORT");
+      }
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      out.add(new XdsAddress(host, port.get()));
+    }
+    if (out.isEmpty()) {
       throw new LaunchException(
-          options.cpAddress()
-              + " is a global control plane (its GET / says mode: global), which serves no"
-              + " proxies: point --cp-address at a zone control plane's API (a zone listens on"
-              + " port 5691 unless told otherwise)");
+          "no control plane at "
+              + options.cpAddresses()
+              + " announces its xDS port (no xdsPort in GET /); pass --xds-address HOST:PORT");
     }
-    Optional<Integer> port = index.xdsPort();
-    if (port.isEmpty() || host == null) {
-      throw new LaunchException(
-          "the control plane at "
-              + options.cpAddress()
-              + " does not announce its xDS port (no xdsPort in GET /); pass --xds-address"
-              + " HOST:PORT");
-    }
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    return new XdsAddress(host, port.get());
+    return List.copyOf(out);
   }
 
   private void writeBootstrap(BootstrapConfig.Params params) throws LaunchException {
@@ -430,7 +462,7 @@ public final class DataplaneLauncher {
     if (registered) {
       try {
         api.deregister(options);
-        log.info("{}: deregistered from {}", options.describe(), options.cpAddress());
+        log.info("{}: deregistered from {}", options.describe(), api.currentAddress());
       } catch (LaunchException e) {
         log.warn("{}: deregistration failed: {}", options.describe(), e.getMessage());
       }

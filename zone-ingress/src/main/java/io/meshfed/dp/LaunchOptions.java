@@ -3,21 +3,24 @@ package io.meshfed.dp;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * What {@code meshfed dp run} was asked to do.
  *
- * @param cpAddress the zone control plane's REST API, e.g. {@code http://127.0.0.1:5681}
+ * @param cpAddresses the REST API of each replica of the zone control plane, e.g. {@code
+ *     http://127.0.0.1:5691}: every call tries them in turn and sticks to the one that answered
  * @param mesh the mesh of a sidecar (also put into the node metadata of an ingress)
  * @param name the name of the Dataplane or ZoneIngress
  * @param proxyType sidecar or ingress
  * @param dataplaneFile the resource to register, {@code -} for stdin; empty: the resource already
  *     exists in the zone (applied beforehand), it is neither registered nor deleted
  * @param envoyBinary the Envoy executable (a path, or a name looked up on the PATH)
- * @param xdsAddress where Envoy dials xDS; empty: the host of {@code cpAddress} and the {@code
- *     xdsPort} the zone API announces at {@code GET /}
+ * @param xdsAddresses where Envoy dials xDS, one endpoint each; empty: the host of each of {@code
+ *     cpAddresses} with the {@code xdsPort} that replica announces at {@code GET /} (or, for a
+ *     replica that does not answer, the port another one announces)
  * @param adminPort Envoy's admin port on 127.0.0.1; empty: the resource's {@code
  *     networking.admin.port}, else a free port
  * @param dataDir where the bootstrap is written; empty: a temporary directory removed on exit
@@ -31,13 +34,13 @@ import java.util.Optional;
  *     connection that a permission change denies stays open. Default {@link #DEFAULT_DRAIN_TIME}.
  */
 public record LaunchOptions(
-    URI cpAddress,
+    List<URI> cpAddresses,
     String mesh,
     String name,
     ProxyType proxyType,
     Optional<String> dataplaneFile,
     String envoyBinary,
-    Optional<XdsAddress> xdsAddress,
+    List<XdsAddress> xdsAddresses,
     Optional<Integer> adminPort,
     Optional<Path> dataDir,
     String envoyLogLevel,
@@ -51,13 +54,21 @@ public record LaunchOptions(
   public static final Duration DEFAULT_DRAIN_TIME = Duration.ofSeconds(5);
 
   public LaunchOptions {
-    Objects.requireNonNull(cpAddress, "cpAddress");
+    cpAddresses = List.copyOf(Objects.requireNonNull(cpAddresses, "cpAddresses"));
+    if (cpAddresses.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no control plane address (expected at least one --cp-address URL)");
+    }
+    if (cpAddresses.stream().distinct().count() != cpAddresses.size()) {
+      throw new IllegalArgumentException(
+          "control plane addresses " + cpAddresses + " name one address twice");
+    }
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(proxyType, "proxyType");
     Objects.requireNonNull(dataplaneFile, "dataplaneFile");
     Objects.requireNonNull(envoyBinary, "envoyBinary");
-    Objects.requireNonNull(xdsAddress, "xdsAddress");
+    xdsAddresses = List.copyOf(Objects.requireNonNull(xdsAddresses, "xdsAddresses"));
     Objects.requireNonNull(adminPort, "adminPort");
     Objects.requireNonNull(dataDir, "dataDir");
     envoyLogLevel = EnvoyLogLevel.check(Objects.requireNonNull(envoyLogLevel, "envoyLogLevel"));
@@ -80,15 +91,29 @@ public record LaunchOptions(
    * temporary data directory, {@link EnvoyLogLevel#DEFAULT}, no token, {@link #DEFAULT_DRAIN_TIME}.
    */
   public static Builder builder(URI cpAddress, ProxyType proxyType, String mesh, String name) {
-    return new Builder(cpAddress, proxyType, mesh, name);
+    return new Builder(List.of(cpAddress), proxyType, mesh, name);
+  }
+
+  /**
+   * Like {@link #builder(URI, ProxyType, String, String)} for a zone control plane with several
+   * replicas, {@code cpAddresses} being the API of each.
+   */
+  public static Builder builder(
+      List<URI> cpAddresses, ProxyType proxyType, String mesh, String name) {
+    return new Builder(cpAddresses, proxyType, mesh, name);
+  }
+
+  /** The first control plane address (the one logs name when all are meant). */
+  public URI cpAddress() {
+    return cpAddresses.get(0);
   }
 
   /** A builder holding these options, to change some of them. */
   public Builder toBuilder() {
-    Builder b = new Builder(cpAddress, proxyType, mesh, name);
+    Builder b = new Builder(cpAddresses, proxyType, mesh, name);
     b.dataplaneFile = dataplaneFile;
     b.envoyBinary = envoyBinary;
-    b.xdsAddress = xdsAddress;
+    b.xdsAddresses = xdsAddresses;
     b.adminPort = adminPort;
     b.dataDir = dataDir;
     b.envoyLogLevel = envoyLogLevel;
@@ -99,21 +124,21 @@ public record LaunchOptions(
 
   /** Builds {@link LaunchOptions}; {@link #build()} checks them. */
   public static final class Builder {
-    private final URI cpAddress;
+    private final List<URI> cpAddresses;
     private final ProxyType proxyType;
     private final String mesh;
     private final String name;
     private Optional<String> dataplaneFile = Optional.empty();
     private String envoyBinary = "envoy";
-    private Optional<XdsAddress> xdsAddress = Optional.empty();
+    private List<XdsAddress> xdsAddresses = List.of();
     private Optional<Integer> adminPort = Optional.empty();
     private Optional<Path> dataDir = Optional.empty();
     private String envoyLogLevel = EnvoyLogLevel.DEFAULT;
     private Optional<String> dataplaneToken = Optional.empty();
     private Duration drainTime = DEFAULT_DRAIN_TIME;
 
-    private Builder(URI cpAddress, ProxyType proxyType, String mesh, String name) {
-      this.cpAddress = cpAddress;
+    private Builder(List<URI> cpAddresses, ProxyType proxyType, String mesh, String name) {
+      this.cpAddresses = cpAddresses;
       this.proxyType = proxyType;
       this.mesh = mesh;
       this.name = name;
@@ -132,7 +157,13 @@ public record LaunchOptions(
 
     /** null: the zone's announced xDS address. */
     public Builder xdsAddress(XdsAddress address) {
-      this.xdsAddress = Optional.ofNullable(address);
+      this.xdsAddresses = address == null ? List.of() : List.of(address);
+      return this;
+    }
+
+    /** Several xDS addresses (zone replicas); empty: the ones the zone replicas announce. */
+    public Builder xdsAddresses(List<XdsAddress> addresses) {
+      this.xdsAddresses = addresses;
       return this;
     }
 
@@ -171,13 +202,13 @@ public record LaunchOptions(
      */
     public LaunchOptions build() {
       return new LaunchOptions(
-          cpAddress,
+          cpAddresses,
           mesh,
           name,
           proxyType,
           dataplaneFile,
           envoyBinary,
-          xdsAddress,
+          xdsAddresses,
           adminPort,
           dataDir,
           envoyLogLevel,
@@ -189,8 +220,8 @@ public record LaunchOptions(
   /** Never shows the token. */
   @Override
   public String toString() {
-    return "LaunchOptions{cpAddress="
-        + cpAddress
+    return "LaunchOptions{cpAddresses="
+        + cpAddresses
         + ", proxy="
         + describe()
         + ", proxyType="
@@ -199,8 +230,8 @@ public record LaunchOptions(
         + dataplaneFile
         + ", envoyBinary="
         + envoyBinary
-        + ", xdsAddress="
-        + xdsAddress
+        + ", xdsAddresses="
+        + xdsAddresses
         + ", adminPort="
         + adminPort
         + ", dataDir="

@@ -1,6 +1,7 @@
 package io.meshfed.dp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -8,6 +9,8 @@ import io.meshfed.testing.EnvoyBinary;
 import io.meshfed.xds.EnvoyJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,6 +95,65 @@ class BootstrapConfigTest {
                 .getGrpcServices(0)
                 .getInitialMetadataList())
         .isEmpty();
+  }
+
+  @Test
+  void severalXdsAddressesAreOneRoundRobinEndpointEach() throws Exception {
+    BootstrapConfig.Params params =
+        new BootstrapConfig.Params(
+            "default.web-1",
+            "web",
+            ProxyType.SIDECAR,
+            "default",
+            "web-1",
+            9901,
+            List.of(XdsAddress.parse("127.0.0.1:5678"), XdsAddress.parse("127.0.0.2:5679")),
+            Optional.empty());
+
+    Bootstrap bootstrap = BootstrapConfig.build(params);
+
+    Cluster xds = bootstrap.getStaticResources().getClusters(0);
+    assertThat(xds.getType()).isEqualTo(Cluster.DiscoveryType.STATIC);
+    assertThat(xds.getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
+    assertThat(xds.getLoadAssignment().getEndpointsList()).hasSize(1);
+    assertThat(xds.getLoadAssignment().getEndpoints(0).getLbEndpointsList())
+        .extracting(
+            e ->
+                e.getEndpoint().getAddress().getSocketAddress().getAddress()
+                    + ":"
+                    + e.getEndpoint().getAddress().getSocketAddress().getPortValue())
+        .containsExactly("127.0.0.1:5678", "127.0.0.2:5679");
+    assertGoldenAndValid("bootstrap-sidecar-replicas.json", bootstrap);
+  }
+
+  @Test
+  void aNameAmongTheXdsAddressesMakesTheClusterStrictDns() throws Exception {
+    BootstrapConfig.Params params =
+        new BootstrapConfig.Params(
+            "ingress-1",
+            "zone-ingress",
+            ProxyType.INGRESS,
+            "default",
+            "ingress-1",
+            19000,
+            List.of(XdsAddress.parse("127.0.0.1:5678"), XdsAddress.parse("localhost:5679")),
+            Optional.empty());
+
+    Bootstrap bootstrap = BootstrapConfig.build(params);
+
+    Cluster xds = bootstrap.getStaticResources().getClusters(0);
+    assertThat(xds.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
+    assertThat(xds.getLoadAssignment().getEndpoints(0).getLbEndpointsList()).hasSize(2);
+    assertGoldenAndValid("bootstrap-ingress-replicas.json", bootstrap);
+  }
+
+  @Test
+  void noXdsAddressIsRefused() {
+    assertThatThrownBy(
+            () ->
+                new BootstrapConfig.Params(
+                    "n", "c", ProxyType.SIDECAR, "default", "n", 9901, List.of(), Optional.empty()))
+        .hasMessageContaining("no xDS address");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -262,6 +263,84 @@ class DataplaneLauncherTest {
         .contains("\"address\": \"127.0.0.1\",\n                  \"portValue\": 15678");
     launcher.stop();
     assertThat(launcher.bootstrapFile()).as("a given data dir is kept").exists();
+  }
+
+  @Test
+  void withSeveralCpAddressesItUsesTheOneThatAnswersAndDialsXdsOnEachReplica() throws Exception {
+    try (FakeApi second = new FakeApi();
+        FakeApi third = new FakeApi()) {
+      URI dead = deadAddress();
+      second
+          .answer("GET /", 200, "{\"mode\":\"zone\",\"xdsPort\":15678}")
+          .answer("PUT " + DP_PATH, 201, "{}")
+          .answer("GET " + DP_PATH, 200, DATAPLANE)
+          .answer("DELETE " + DP_PATH, 200, "{}");
+      third.answer("GET /", 200, "{\"mode\":\"zone\",\"xdsPort\":25678}");
+      LaunchOptions o =
+          LaunchOptions.builder(
+                  List.of(dead, second.uri(), third.uri()), ProxyType.SIDECAR, "default", "web-1")
+              .dataplaneFile(file("dp.yaml", DATAPLANE).toString())
+              .envoyBinary("/opt/envoy/bin/envoy")
+              .build();
+      DataplaneLauncher launcher =
+          new DataplaneLauncher(
+              o,
+              InputStream.nullInputStream(),
+              processes,
+              time.clock,
+              time,
+              Duration.ofSeconds(1),
+              Duration.ofSeconds(5));
+
+      launcher.start();
+
+      assertThat(second.calls()).containsExactly("GET /", "PUT " + DP_PATH);
+      assertThat(third.calls())
+          .as("the second answered: no call goes further")
+          .containsExactly("GET /");
+      String bootstrap = Files.readString(launcher.bootstrapFile());
+      // the dead replica gets the port the others announce; each live one its own
+      assertThat(bootstrap.replaceAll("\\s+", ""))
+          .contains("\"address\":\"127.0.0.1\",\"portValue\":15678")
+          .contains("\"address\":\"127.0.0.1\",\"portValue\":25678");
+      time.advance(Duration.ofSeconds(5));
+      assertThat(second.calls())
+          .as("the check sticks to the one that answered")
+          .contains("GET " + DP_PATH);
+
+      launcher.stop();
+
+      assertThat(second.calls()).endsWith("DELETE " + DP_PATH);
+      assertThat(third.calls()).containsExactly("GET /");
+      assertThat(api.calls()).isEmpty();
+    }
+  }
+
+  @Test
+  void whenNoCpAddressAnswersTheErrorNamesEachOne() throws Exception {
+    URI a = deadAddress();
+    URI b = deadAddress();
+    LaunchOptions o =
+        LaunchOptions.builder(List.of(a, b), ProxyType.SIDECAR, "default", "web-1")
+            .dataplaneFile(file("dp.yaml", DATAPLANE).toString())
+            .build();
+
+    assertThatThrownBy(() -> launcher(o, "").start())
+        .hasMessageContaining("cannot reach the control plane API")
+        .hasMessageContaining("GET " + a + "/ failed (connection refused)")
+        .hasMessageContaining("GET " + b + "/ failed (connection refused)");
+    assertThatThrownBy(
+            () ->
+                LaunchOptions.builder(List.of(a, a), ProxyType.SIDECAR, "default", "web-1").build())
+        .hasMessageContaining("name one address twice");
+  }
+
+  /** A loopback URL nothing listens on: a port bound, then released. */
+  private static URI deadAddress() throws Exception {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return URI.create("http://127.0.0.1:" + s.getLocalPort());
+    }
   }
 
   @Test
