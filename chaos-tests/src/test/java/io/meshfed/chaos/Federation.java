@@ -302,6 +302,24 @@ final class Federation implements AutoCloseable {
    */
   Node startZoneReplica(
       String zone, String replica, Path tokenFile, EtcdProcess zoneEtcd, boolean awaitReady) {
+    Node node = zoneReplica(zone, replica, tokenFile, zoneEtcd);
+    startReplica(node, awaitReady);
+    return node;
+  }
+
+  /** Starts a node made by {@link #zoneReplica}; waits for {@code /ready} when asked. */
+  void startReplica(Node node, boolean awaitReady) {
+    node.process = MeshfedProcess.start(node.log, zoneJvm, node.args.toArray(String[]::new));
+    if (awaitReady) {
+      node.process.awaitReady(node.api, readyTimeout);
+    }
+  }
+
+  /**
+   * Replica {@code replica} of {@code zone} on {@code zoneEtcd} with its ports chosen, not started
+   * (so its addresses can be given to proxies first); see {@link #startZoneReplica}.
+   */
+  Node zoneReplica(String zone, String replica, Path tokenFile, EtcdProcess zoneEtcd) {
     int apiPort = FreePorts.one();
     int madsPort = FreePorts.one();
     String name = zone + "-" + replica;
@@ -335,10 +353,6 @@ final class Federation implements AutoCloseable {
     args.addAll(zoneExtraArgs);
     Node node = new Node(zone, apiPort, args, dir.resolve(name + ".log"));
     node.madsPort = madsPort;
-    node.process = MeshfedProcess.start(node.log, zoneJvm, args.toArray(String[]::new));
-    if (awaitReady) {
-      node.process.awaitReady(node.api, readyTimeout);
-    }
     zones.put(name + "#" + zones.size(), node);
     return node;
   }
@@ -453,6 +467,39 @@ final class Federation implements AutoCloseable {
             zone.api, ingress ? "ingress" : "sidecar", ingress ? null : "default", name);
     args.addAll(List.of("--dataplane-token-file", token.toString()));
     return MeshfedProcess.start(dir.resolve(name + ".log"), args.toArray(String[]::new));
+  }
+
+  /**
+   * Starts {@code meshfed dp run} for sidecar {@code name} of mesh {@code default} against every
+   * replica of a zone ({@code --cp-address} and {@code --xds-address} lists, in the order given),
+   * with a token from the first replica. The caller stops the process.
+   */
+  MeshfedProcess dpRunOnReplicas(List<Node> replicas, String name, String yaml) {
+    Path file = dir.resolve(name + ".yaml");
+    write(file, yaml);
+    List<String> cps = new ArrayList<>();
+    List<String> xds = new ArrayList<>();
+    for (Node replica : replicas) {
+      cps.add(replica.api);
+      xds.add("127.0.0.1:" + replica.args.get(replica.args.indexOf("--xds-port") + 1));
+    }
+    Path token = dataplaneTokenFile(replicas.get(0).api, "sidecar", "default", name);
+    return MeshfedProcess.start(
+        dir.resolve(name + ".log"),
+        "dp",
+        "run",
+        "--cp-address",
+        String.join(",", cps),
+        "--xds-address",
+        String.join(",", xds),
+        "--mesh",
+        "default",
+        "--name",
+        name,
+        "--dataplane-file",
+        file.toString(),
+        "--dataplane-token-file",
+        token.toString());
   }
 
   /** {@link #dataplaneToken} written to a file, for {@code dp run --dataplane-token-file}. */
