@@ -31,6 +31,12 @@ final class DefaultPoliciesStore extends ForwardingStore {
     super(delegate);
   }
 
+  /** Creates default policies through the delegate's fenced view too. */
+  @Override
+  protected ResourceStore rewrap(ResourceStore fenced) {
+    return new DefaultPoliciesStore(fenced);
+  }
+
   @Override
   public CompletableFuture<Resource> create(Resource resource) {
     if (!resource.type().equals(StandardTypes.MESH)) {

@@ -157,6 +157,70 @@ public final class CircuitBreakingStore implements ResourceStore {
     delegate.close();
   }
 
+  /**
+   * The delegate's fenced view behind this same circuit: its calls count toward, and are refused
+   * by, this breaker (a refused fenced write is an answer, not a failure). Itself when the
+   * delegate's view is the delegate.
+   */
+  @Override
+  public ResourceStore fenced(io.meshfed.store.ha.Fence fence) {
+    ResourceStore view = delegate.fenced(fence);
+    return view == delegate ? this : new FencedView(view);
+  }
+
+  private final class FencedView implements ResourceStore {
+    private final ResourceStore view;
+
+    FencedView(ResourceStore view) {
+      this.view = view;
+    }
+
+    @Override
+    public CompletableFuture<Resource> create(Resource resource) {
+      return call("create " + resource.key(), true, () -> view.create(resource));
+    }
+
+    @Override
+    public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
+      return call("update " + resource.key(), true, () -> view.update(resource, expectedVersion));
+    }
+
+    @Override
+    public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+      return call("delete " + key, true, () -> view.delete(key, expectedVersion));
+    }
+
+    @Override
+    public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
+      return CircuitBreakingStore.this.get(key);
+    }
+
+    @Override
+    public CompletableFuture<ResourcePage> list(ListQuery query) {
+      return CircuitBreakingStore.this.list(query);
+    }
+
+    @Override
+    public Closeable watch(long fromRevision, WatchListener listener) {
+      return view.watch(fromRevision, listener);
+    }
+
+    @Override
+    public CompletableFuture<Long> currentRevision() {
+      return CircuitBreakingStore.this.currentRevision();
+    }
+
+    @Override
+    public ResourceStore fenced(io.meshfed.store.ha.Fence other) {
+      return CircuitBreakingStore.this.fenced(other);
+    }
+
+    @Override
+    public void close() {
+      view.close();
+    }
+  }
+
   private <T> CompletableFuture<T> call(
       String what, boolean write, Supplier<CompletableFuture<T>> operation) {
     String refusal = admit();

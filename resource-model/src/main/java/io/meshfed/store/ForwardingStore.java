@@ -64,9 +64,14 @@ public abstract class ForwardingStore implements ResourceStore {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot fence writes");
   }
 
+  /**
+   * This decorator around the delegate's fenced view; itself when the delegate's view is the
+   * delegate (a one-process store), so closing a view never closes a store it does not own.
+   */
   @Override
   public ResourceStore fenced(Fence fence) {
-    return rewrap(delegate.fenced(fence));
+    ResourceStore view = delegate.fenced(fence);
+    return view == delegate ? this : rewrap(view);
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.meshfed.store.ForwardingStore;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.ha.FencedException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,7 +22,9 @@ import java.util.function.Supplier;
  * Times every store call as Kuma does ({@code pkg/metrics/store}): the histogram {@code store} in
  * seconds, labelled {@code operation} ({@code create}, {@code update}, {@code delete}, {@code get},
  * {@code list}) and {@code resource_type}, failed calls included, and the counter {@code
- * store_conflicts_total} labelled {@code resource_type} for writes refused on a version conflict.
+ * store_conflicts_total} labelled {@code resource_type} for writes refused on a version conflict,
+ * and {@code cp_fenced_writes_refused_total} for writes of a fenced view refused because this
+ * replica lost the leadership or stream it wrote under ({@link FencedException}).
  *
  * <p>{@code store} is a Micrometer distribution summary fed with seconds, not a timer: a Prometheus
  * timer would be exposed as {@code store_seconds}. Stateless; safe from any thread.
@@ -42,6 +45,12 @@ public final class MeteredStore extends ForwardingStore {
   /** {@code store} with every call timed into {@code meters}. */
   public static ResourceStore wrap(ResourceStore store, MeterRegistry meters) {
     return new MeteredStore(store, meters, System::nanoTime);
+  }
+
+  /** Times the delegate's fenced view into the same meters. */
+  @Override
+  protected ResourceStore rewrap(ResourceStore fenced) {
+    return new MeteredStore(fenced, meters, nanoTime);
   }
 
   @Override
@@ -87,6 +96,13 @@ public final class MeteredStore extends ForwardingStore {
             Counter.builder("store_conflicts")
                 .description("Store writes refused because the resource changed meanwhile")
                 .tag("resource_type", type)
+                .register(meters)
+                .increment();
+          } else if (cause instanceof FencedException) {
+            Counter.builder("cp_fenced_writes_refused")
+                .description(
+                    "Writes refused because this replica no longer held the leadership or stream"
+                        + " it wrote under")
                 .register(meters)
                 .increment();
           }

@@ -110,6 +110,15 @@ public final class EncryptingStore implements ResourceStore {
     return delegate.currentRevision();
   }
 
+  /**
+   * Encrypts around the delegate's fenced view (itself when the delegate's view is the delegate).
+   */
+  @Override
+  public ResourceStore fenced(io.meshfed.store.ha.Fence fence) {
+    ResourceStore view = delegate.fenced(fence);
+    return view == delegate ? this : new EncryptingStore(view, cipher);
+  }
+
   @Override
   public void close() {
     closed.set(true);

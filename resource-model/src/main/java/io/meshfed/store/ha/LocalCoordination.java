@@ -51,10 +51,12 @@ public final class LocalCoordination implements Coordination {
     electors.values().forEach(LocalElector::close);
   }
 
-  private record LocalFence(String key, long revision, LocalCoordination owner) implements Fence {
+  /** A claim's fence: holds while the claimed key keeps this revision and the process runs. */
+  private record LocalFence(String key, long revision, LocalKeys keys, LocalCoordination owner)
+      implements Fence {
     @Override
     public boolean held() {
-      return !owner.closed;
+      return !owner.closed && keys.holds(key, revision);
     }
   }
 
@@ -153,15 +155,18 @@ public final class LocalCoordination implements Coordination {
     @Override
     public CompletableFuture<Claim> claim(
         String name, String value, Predicate<String> mayTakeOver) {
+      long revision;
       synchronized (this) {
         Entry current = entries.get(name);
         if (current != null && !mayTakeOver.test(current.value())) {
           return CompletableFuture.completedFuture(
               new Claim(name, false, current.value(), Optional.empty()));
         }
+        // checked and taken under one lock: of two racing claims only one holds
+        revision = store(name, value);
       }
-      long revision = set(name, value);
-      Fence fence = new LocalFence(name, revision, LocalCoordination.this);
+      notify(name, Optional.of(value));
+      Fence fence = new LocalFence(name, revision, this, LocalCoordination.this);
       return CompletableFuture.completedFuture(new Claim(name, true, value, Optional.of(fence)));
     }
 
@@ -206,11 +211,19 @@ public final class LocalCoordination implements Coordination {
     }
 
     private long set(String name, String value) {
-      long revision = revisions.incrementAndGet();
-      synchronized (this) {
-        entries.put(name, new Entry(value, revision));
-      }
+      long revision = store(name, value);
       notify(name, Optional.of(value));
+      return revision;
+    }
+
+    synchronized boolean holds(String name, long revision) {
+      Entry current = entries.get(name);
+      return current != null && current.revision() == revision;
+    }
+
+    private synchronized long store(String name, String value) {
+      long revision = revisions.incrementAndGet();
+      entries.put(name, new Entry(value, revision));
       return revision;
     }
 

@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -29,6 +30,8 @@ import io.meshfed.store.SerialExecutor;
 import io.meshfed.store.StoreException;
 import io.meshfed.store.StoreUnavailableException;
 import io.meshfed.store.WatchListener;
+import io.meshfed.store.ha.Fence;
+import io.meshfed.store.ha.FencedException;
 import java.io.Closeable;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -297,10 +300,16 @@ public final class EtcdResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Resource> create(Resource resource) {
+    return create(resource, null);
+  }
+
+  /** Creates {@code resource}; with a fence, only while it holds (see {@link #fenced}). */
+  CompletableFuture<Resource> create(Resource resource, Fence fence) {
     ResourceKey key = resource.key();
     return call(
         "create " + key,
         () -> {
+          refuseUnheld(fence, "create " + key);
           Instant now = now();
           Resource toStore =
               resource.withMeta(
@@ -315,15 +324,16 @@ public final class EtcdResourceStore implements ResourceStore {
             conditions.add(new Cmp(meshKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)));
           }
           return kv.txn()
-              .If(conditions.toArray(Cmp[]::new))
+              .If(fenceConditions(fence, conditions))
               .Then(Op.put(k, value, PutOption.DEFAULT))
-              .Else(Op.get(k, GetOption.DEFAULT))
+              .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
               .commit()
               .thenApply(
                   txn -> {
                     if (txn.isSucceeded()) {
                       return toStore.withVersion(txn.getHeader().getRevision());
                     }
+                    checkFence(fence, txn, "create " + key);
                     if (!txn.getGetResponses().get(0).getKvs().isEmpty()) {
                       throw new AlreadyExistsException(key + " already exists");
                     }
@@ -335,11 +345,21 @@ public final class EtcdResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
-    return call("update " + resource.key(), () -> updateAttempt(resource, expectedVersion, 1));
+    return update(resource, expectedVersion, null);
+  }
+
+  /** Updates {@code resource}; with a fence, only while it holds (see {@link #fenced}). */
+  CompletableFuture<Resource> update(Resource resource, long expectedVersion, Fence fence) {
+    return call(
+        "update " + resource.key(),
+        () -> {
+          refuseUnheld(fence, "update " + resource.key());
+          return updateAttempt(resource, expectedVersion, fence, 1);
+        });
   }
 
   private CompletableFuture<Resource> updateAttempt(
-      Resource resource, long expectedVersion, int attempt) {
+      Resource resource, long expectedVersion, Fence fence, int attempt) {
     ResourceKey key = resource.key();
     ByteSequence k = keys.key(key);
     return kv.get(k)
@@ -358,9 +378,16 @@ public final class EtcdResourceStore implements ResourceStore {
                   resource.withMeta(
                       new Meta(resource.labels(), 0, created == null ? now : created, now));
               return kv.txn()
-                  .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
+                  .If(
+                      fenceConditions(
+                          fence,
+                          List.of(
+                              new Cmp(
+                                  k,
+                                  Cmp.Op.EQUAL,
+                                  CmpTarget.modRevision(current.getModRevision())))))
                   .Then(Op.put(k, encode(toStore), PutOption.DEFAULT))
-                  .Else(Op.get(k, GetOption.DEFAULT))
+                  .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
                   .commit()
                   .thenCompose(
                       txn -> {
@@ -368,6 +395,7 @@ public final class EtcdResourceStore implements ResourceStore {
                           return CompletableFuture.completedFuture(
                               toStore.withVersion(txn.getHeader().getRevision()));
                         }
+                        checkFence(fence, txn, "update " + key);
                         List<KeyValue> now2 = txn.getGetResponses().get(0).getKvs();
                         if (now2.isEmpty()) {
                           throw new NotFoundException(key + " was deleted meanwhile");
@@ -376,16 +404,25 @@ public final class EtcdResourceStore implements ResourceStore {
                           throw conflict(key, now2.get(0).getModRevision(), expectedVersion);
                         }
                         // unconditional: someone wrote between our read and our write; again
-                        return updateAttempt(resource, expectedVersion, attempt + 1);
+                        return updateAttempt(resource, expectedVersion, fence, attempt + 1);
                       });
             });
   }
 
   @Override
   public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+    return delete(key, expectedVersion, null);
+  }
+
+  /**
+   * Deletes {@code key} (a mesh with everything in it); with a fence, only while it holds (see
+   * {@link #fenced}).
+   */
+  CompletableFuture<Void> delete(ResourceKey key, long expectedVersion, Fence fence) {
     return call(
         "delete " + key,
         () -> {
+          refuseUnheld(fence, "delete " + key);
           ByteSequence k = keys.key(key);
           Cmp condition =
               expectedVersion > 0
@@ -402,15 +439,16 @@ public final class EtcdResourceStore implements ResourceStore {
           }
           deletes.add(Op.delete(k, DeleteOption.DEFAULT));
           return kv.txn()
-              .If(condition)
+              .If(fenceConditions(fence, List.of(condition)))
               .Then(deletes.toArray(Op[]::new))
-              .Else(Op.get(k, GetOption.DEFAULT))
+              .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
               .commit()
               .thenApply(
                   txn -> {
                     if (txn.isSucceeded()) {
                       return null;
                     }
+                    checkFence(fence, txn, "delete " + key);
                     List<KeyValue> current = txn.getGetResponses().get(0).getKvs();
                     if (current.isEmpty()) {
                       throw new NotFoundException(key + " does not exist");
@@ -418,6 +456,73 @@ public final class EtcdResourceStore implements ResourceStore {
                     throw conflict(key, current.get(0).getModRevision(), expectedVersion);
                   });
         });
+  }
+
+  // ------------------------------------------------------------------ fencing
+
+  /**
+   * A view whose create, update and delete commit only while {@code fence} holds: each write's
+   * transaction also compares {@code mod_revision(fence.key()) == fence.revision()}, so a holder
+   * that lost its right (its lease expired, another process took the key) writes nothing and gets
+   * {@link FencedException}. When {@link Fence#held()} is already false the write fails at once,
+   * without a call to etcd. Reads and watches are this store's; closing the view closes nothing.
+   *
+   * @param fence a fence whose key is a full etcd key (from the etcd coordination)
+   */
+  @Override
+  public ResourceStore fenced(Fence fence) {
+    return new EtcdFencedStore(this, Objects.requireNonNull(fence, "fence"));
+  }
+
+  private static void refuseUnheld(Fence fence, String what) {
+    if (fence != null && !fence.held()) {
+      throw new FencedException(
+          "cannot "
+              + what
+              + ": this process no longer holds "
+              + fence.key()
+              + " (revision "
+              + fence.revision()
+              + "); nothing was written");
+    }
+  }
+
+  private static Cmp[] fenceConditions(Fence fence, List<Cmp> conditions) {
+    List<Cmp> all = new ArrayList<>(conditions);
+    if (fence != null) {
+      all.add(
+          new Cmp(
+              EtcdKeys.bytes(fence.key()), Cmp.Op.EQUAL, CmpTarget.modRevision(fence.revision())));
+    }
+    return all.toArray(Cmp[]::new);
+  }
+
+  /** The Else reads of a write: the resource first, then (fenced) the fence key. */
+  private static Op[] fenceReads(Fence fence, Op resourceRead) {
+    return fence == null
+        ? new Op[] {resourceRead}
+        : new Op[] {resourceRead, Op.get(EtcdKeys.bytes(fence.key()), GetOption.DEFAULT)};
+  }
+
+  /** After a failed fenced transaction: throws when the fence, not the resource, failed it. */
+  private static void checkFence(Fence fence, TxnResponse txn, String what) {
+    if (fence == null) {
+      return;
+    }
+    List<KeyValue> current = txn.getGetResponses().get(1).getKvs();
+    if (current.isEmpty() || current.get(0).getModRevision() != fence.revision()) {
+      throw new FencedException(
+          "cannot "
+              + what
+              + ": "
+              + fence.key()
+              + (current.isEmpty()
+                  ? " is gone (its lease ended)"
+                  : " now has revision " + current.get(0).getModRevision())
+              + ", not "
+              + fence.revision()
+              + ": another process holds it now; nothing was written");
+    }
   }
 
   private ByteSequence encode(Resource toStore) {

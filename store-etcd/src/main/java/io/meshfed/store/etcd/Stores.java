@@ -5,6 +5,9 @@ import io.meshfed.store.ResourceStore;
 import io.meshfed.store.crypto.SecretsAtRest;
 import io.meshfed.store.crypto.SecretsKeySource;
 import io.meshfed.store.embedded.EmbeddedResourceStore;
+import io.meshfed.store.etcd.ha.EtcdCoordination;
+import io.meshfed.store.ha.Coordination;
+import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.store.memory.MemoryResourceStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -42,6 +45,35 @@ public final class Stores {
     String etcdPassword();
 
     SecretsKeySource secretsKeys();
+
+    /**
+     * The TTL of each process's etcd session lease: a dead or cut-off replica's leaderships and
+     * leased keys go within it (etcd only).
+     */
+    default Duration haLeaseTtl() {
+      return EtcdCoordination.Options.DEFAULT_LEASE_TTL;
+    }
+  }
+
+  /**
+   * The coordination of this process's replicas: on etcd, elections and leased keys under {@code
+   * etcd-prefix}/ha with a session lease of {@link Settings#haLeaseTtl()}; for the embedded and
+   * memory stores, which one process uses, a {@link LocalCoordination} (always leader).
+   *
+   * @param instanceId this process's id, unique among the replicas
+   */
+  public static Coordination coordination(Settings settings, String instanceId) {
+    if (settings.storeKind() != Kind.ETCD) {
+      return new LocalCoordination(instanceId);
+    }
+    EtcdCoordination.Options options =
+        EtcdCoordination.Options.of(
+                settings.etcdPrefix(), settings.etcdEndpoints().toArray(String[]::new))
+            .withLeaseTtl(settings.haLeaseTtl());
+    if (settings.etcdUsername() != null) {
+      options = options.withCredentials(settings.etcdUsername(), settings.etcdPassword());
+    }
+    return EtcdCoordination.connect(options, instanceId);
   }
 
   /**
