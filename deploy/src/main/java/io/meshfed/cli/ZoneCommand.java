@@ -2,9 +2,10 @@ package io.meshfed.cli;
 
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.StoreException;
 import io.meshfed.store.embedded.DataDirLock;
 import io.meshfed.store.ha.Coordination;
-import io.meshfed.store.ha.LocalCoordination;
+import io.meshfed.store.etcd.Stores;
 import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
 import io.meshfed.zone.ZoneStores;
@@ -58,11 +59,18 @@ final class ZoneCommand implements Runnable {
       ResourceStore store =
           ControlPlaneRunner.openStore(
               "zone", () -> ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
-      // One coordination per process, beside the store: elects the replica of the zone that holds
-      // the KDS connection and registers this one. TODO(core merge): Stores.coordination(config,
-      // id) on etcd; a local one (always leader) until then.
-      Coordination coordination =
-          new LocalCoordination(ZoneControlPlane.newInstanceId(config.zone()));
+      // One coordination per process, beside the store: on etcd it elects the replica of the zone
+      // that holds the KDS connection and registers this one; embedded and memory stores serve one
+      // process, which always leads.
+      Coordination coordination;
+      try {
+        coordination = Stores.coordination(config, ZoneControlPlane.newInstanceId(config.zone()));
+      } catch (IllegalArgumentException | IllegalStateException | StoreException e) {
+        store.close();
+        throw new CliException(
+            "cannot start the zone control plane: cannot open the coordination of replicas: "
+                + e.getMessage());
+      }
       ZoneControlPlane cp =
           new ZoneControlPlane(
               config, store, Clock.systemUTC(), KdsClientOptions.defaults(), coordination);
