@@ -296,15 +296,19 @@ final class Federation implements AutoCloseable {
   }
 
   /**
-   * Starts replica {@code replica} of {@code zone} on the zone's etcd {@code zoneEtcd} (prefix
-   * {@code /meshfed-<zone>}, shared by every replica of the zone), with its own data directory and
-   * log ({@code <zone>-<replica>}); waits for {@code /ready} when asked.
+   * Makes {@code replica} use the secrets key of {@code first} (the replicas of a zone share the
+   * store, so they must share the key that encrypts its secrets): waits until {@code first},
+   * started, has generated it in its data directory, then points {@code replica}'s {@code
+   * --secrets-key-file} at it. Call before starting {@code replica}.
    */
-  Node startZoneReplica(
-      String zone, String replica, Path tokenFile, EtcdProcess zoneEtcd, boolean awaitReady) {
-    Node node = zoneReplica(zone, replica, tokenFile, zoneEtcd);
-    startReplica(node, awaitReady);
-    return node;
+  void shareSecretsKey(Node first, Node replica) {
+    Path dataDir = Path.of(first.args.get(first.args.indexOf("--data-dir") + 1));
+    Path key = dataDir.resolve("secrets.key");
+    org.awaitility.Awaitility.await("the secrets key of " + first.api)
+        .atMost(readyTimeout)
+        .ignoreExceptions()
+        .until(() -> java.nio.file.Files.size(key) > 0);
+    replica.args.addAll(List.of("--secrets-key-file", key.toString()));
   }
 
   /** Starts a node made by {@link #zoneReplica}; waits for {@code /ready} when asked. */
@@ -317,7 +321,8 @@ final class Federation implements AutoCloseable {
 
   /**
    * Replica {@code replica} of {@code zone} on {@code zoneEtcd} with its ports chosen, not started
-   * (so its addresses can be given to proxies first); see {@link #startZoneReplica}.
+   * (so its addresses can be given to proxies first): prefix {@code /meshfed-<zone>}, shared by
+   * every replica of the zone, its own data directory and log ({@code <zone>-<replica>}).
    */
   Node zoneReplica(String zone, String replica, Path tokenFile, EtcdProcess zoneEtcd) {
     int apiPort = FreePorts.one();

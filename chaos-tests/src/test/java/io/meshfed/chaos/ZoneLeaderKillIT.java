@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.cli.TrafficProbe;
 import io.meshfed.testing.EtcdProcess;
 import io.meshfed.testing.FreePorts;
-import io.meshfed.testing.MeshfedProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,6 +69,7 @@ class ZoneLeaderKillIT {
     Federation.Node a = f.zoneReplica("zone-1", "a", token, zoneEtcd);
     Federation.Node b = f.zoneReplica("zone-1", "b", token, zoneEtcd);
     f.startReplica(a, false);
+    f.shareSecretsKey(a, b);
     Federation.Node zone2 = f.startZone("zone-2");
     a.process.awaitReady(a.api, SYNC);
     await().atMost(SYNC).until(() -> f.get(a.api, "/").path("leader").asBoolean());
@@ -118,31 +118,31 @@ class ZoneLeaderKillIT {
     List<String> missing = new ArrayList<>();
     Thread traffic =
         new Thread(
-                () -> {
-                  while (running.get()) {
-                    long start = System.nanoTime();
-                    sent.incrementAndGet();
-                    if (!"zone-2".equals(probe.once())) {
-                      failed.incrementAndGet();
-                    }
-                    pause(Duration.ofMillis(50).minusNanos(System.nanoTime() - start));
-                  }
-                },
-                "zone-leader-kill-traffic");
+            () -> {
+              while (running.get()) {
+                long start = System.nanoTime();
+                sent.incrementAndGet();
+                if (!"zone-2".equals(probe.once())) {
+                  failed.incrementAndGet();
+                }
+                pause(Duration.ofMillis(50).minusNanos(System.nanoTime() - start));
+              }
+            },
+            "zone-leader-kill-traffic");
     Thread watcher =
         new Thread(
-                () -> {
-                  while (running.get()) {
-                    polls.incrementAndGet();
-                    if (!globalLists("zone-1", "web")) {
-                      synchronized (missing) {
-                        missing.add(java.time.Instant.now().toString());
-                      }
-                    }
-                    pause(POLL);
+            () -> {
+              while (running.get()) {
+                polls.incrementAndGet();
+                if (!globalLists("zone-1", "web")) {
+                  synchronized (missing) {
+                    missing.add(java.time.Instant.now().toString());
                   }
-                },
-                "zone-leader-kill-global-list");
+                }
+                pause(POLL);
+              }
+            },
+            "zone-leader-kill-global-list");
     traffic.setDaemon(true);
     watcher.setDaemon(true);
     traffic.start();

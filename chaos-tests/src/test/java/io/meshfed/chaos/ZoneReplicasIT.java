@@ -48,13 +48,17 @@ class ZoneReplicasIT {
   @Test
   @Timeout(240)
   void oneReplicaHoldsKdsBothServeAndTheFollowerIssuesCertificates() throws Exception {
-    CompletableFuture<EtcdProcess> zoneStore = CompletableFuture.supplyAsync(() -> EtcdProcess.launch());
+    CompletableFuture<EtcdProcess> zoneStore =
+        CompletableFuture.supplyAsync(() -> EtcdProcess.launch());
     f = new Federation(dir).withEtcd().startGlobal();
     zoneEtcd = zoneStore.join();
     f.apply(f.global.api, "/meshes/default", MeshYaml.MESH_MTLS_ON);
     Path token = f.token("zone-1");
-    Federation.Node a = f.startZoneReplica("zone-1", "a", token, zoneEtcd, false);
-    Federation.Node b = f.startZoneReplica("zone-1", "b", token, zoneEtcd, false);
+    Federation.Node a = f.zoneReplica("zone-1", "a", token, zoneEtcd);
+    Federation.Node b = f.zoneReplica("zone-1", "b", token, zoneEtcd);
+    f.startReplica(a, false);
+    f.shareSecretsKey(a, b);
+    f.startReplica(b, false);
     a.process.awaitReady(a.api, SYNC);
     b.process.awaitReady(b.api, SYNC);
 
