@@ -295,6 +295,73 @@ final class Federation implements AutoCloseable {
     return node;
   }
 
+  /**
+   * Makes {@code replica} use the secrets key of {@code first} (the replicas of a zone share the
+   * store, so they must share the key that encrypts its secrets): waits until {@code first},
+   * started, has generated it in its data directory, then points {@code replica}'s {@code
+   * --secrets-key-file} at it. Call before starting {@code replica}.
+   */
+  void shareSecretsKey(Node first, Node replica) {
+    Path dataDir = Path.of(first.args.get(first.args.indexOf("--data-dir") + 1));
+    Path key = dataDir.resolve("secrets.key");
+    org.awaitility.Awaitility.await("the secrets key of " + first.api)
+        .atMost(readyTimeout)
+        .ignoreExceptions()
+        .until(() -> java.nio.file.Files.size(key) > 0);
+    replica.args.addAll(List.of("--secrets-key-file", key.toString()));
+  }
+
+  /** Starts a node made by {@link #zoneReplica}; waits for {@code /ready} when asked. */
+  void startReplica(Node node, boolean awaitReady) {
+    node.process = MeshfedProcess.start(node.log, zoneJvm, node.args.toArray(String[]::new));
+    if (awaitReady) {
+      node.process.awaitReady(node.api, readyTimeout);
+    }
+  }
+
+  /**
+   * Replica {@code replica} of {@code zone} on {@code zoneEtcd} with its ports chosen, not started
+   * (so its addresses can be given to proxies first): prefix {@code /meshfed-<zone>}, shared by
+   * every replica of the zone, its own data directory and log ({@code <zone>-<replica>}).
+   */
+  Node zoneReplica(String zone, String replica, Path tokenFile, EtcdProcess zoneEtcd) {
+    int apiPort = FreePorts.one();
+    int madsPort = FreePorts.one();
+    String name = zone + "-" + replica;
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "zone",
+                "run",
+                "--zone",
+                zone,
+                "--global-address",
+                "grpcs://127.0.0.1:" + kdsPort,
+                "--zone-token-file",
+                tokenFile.toString(),
+                "--ca-file",
+                caFile().toString(),
+                "--api-port",
+                String.valueOf(apiPort),
+                "--xds-port",
+                String.valueOf(FreePorts.one()),
+                "--mads-port",
+                String.valueOf(madsPort),
+                "--data-dir",
+                dir.resolve(name + "-data").toString(),
+                "--store",
+                "etcd",
+                "--etcd-endpoints",
+                zoneEtcd.clientUrl(),
+                "--etcd-prefix",
+                "/meshfed-" + zone));
+    args.addAll(zoneExtraArgs);
+    Node node = new Node(zone, apiPort, args, dir.resolve(name + ".log"));
+    node.madsPort = madsPort;
+    zones.put(name + "#" + zones.size(), node);
+    return node;
+  }
+
   void restart(Node node) {
     restart(node, true);
   }
@@ -405,6 +472,39 @@ final class Federation implements AutoCloseable {
             zone.api, ingress ? "ingress" : "sidecar", ingress ? null : "default", name);
     args.addAll(List.of("--dataplane-token-file", token.toString()));
     return MeshfedProcess.start(dir.resolve(name + ".log"), args.toArray(String[]::new));
+  }
+
+  /**
+   * Starts {@code meshfed dp run} for sidecar {@code name} of mesh {@code default} against every
+   * replica of a zone ({@code --cp-address} and {@code --xds-address} lists, in the order given),
+   * with a token from the first replica. The caller stops the process.
+   */
+  MeshfedProcess dpRunOnReplicas(List<Node> replicas, String name, String yaml) {
+    Path file = dir.resolve(name + ".yaml");
+    write(file, yaml);
+    List<String> cps = new ArrayList<>();
+    List<String> xds = new ArrayList<>();
+    for (Node replica : replicas) {
+      cps.add(replica.api);
+      xds.add("127.0.0.1:" + replica.args.get(replica.args.indexOf("--xds-port") + 1));
+    }
+    Path token = dataplaneTokenFile(replicas.get(0).api, "sidecar", "default", name);
+    return MeshfedProcess.start(
+        dir.resolve(name + ".log"),
+        "dp",
+        "run",
+        "--cp-address",
+        String.join(",", cps),
+        "--xds-address",
+        String.join(",", xds),
+        "--mesh",
+        "default",
+        "--name",
+        name,
+        "--dataplane-file",
+        file.toString(),
+        "--dataplane-token-file",
+        token.toString());
   }
 
   /** {@link #dataplaneToken} written to a file, for {@code dp run --dataplane-token-file}. */

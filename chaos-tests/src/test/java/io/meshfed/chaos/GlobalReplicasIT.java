@@ -110,9 +110,7 @@ class GlobalReplicasIT {
         zone1.api, "/zone-ingresses/ingress-1", MeshYaml.zoneIngress("ingress-1", port, port + 1));
 
     // zone-2 (served by B) gets zone-1's ingress, and B keeps zone-1 online past the grace
-    await()
-        .atMost(CONVERGE)
-        .untilAsserted(() -> assertThat(ingressCopy(zone2.api)).isNotNull());
+    await().atMost(CONVERGE).untilAsserted(() -> assertThat(ingressCopy(zone2.api)).isNotNull());
     await()
         .during(GRACE.plusSeconds(3))
         .atMost(GRACE.plusSeconds(20))
@@ -131,10 +129,8 @@ class GlobalReplicasIT {
         .atMost(CONVERGE)
         .untilAsserted(
             () -> {
-              assertThat(f.get(zone1.api, "/meshes/default/traffic-permissions/via-b"))
-                  .isNotNull();
-              assertThat(f.get(zone2.api, "/meshes/default/traffic-permissions/via-a"))
-                  .isNotNull();
+              assertThat(f.get(zone1.api, "/meshes/default/traffic-permissions/via-b")).isNotNull();
+              assertThat(f.get(zone2.api, "/meshes/default/traffic-permissions/via-a")).isNotNull();
             });
 
     // another zone-1 process dialling B is refused while A serves zone-1

@@ -2,10 +2,14 @@ package io.meshfed.cli;
 
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.StoreException;
 import io.meshfed.store.embedded.DataDirLock;
+import io.meshfed.store.etcd.Stores;
+import io.meshfed.store.ha.Coordination;
 import io.meshfed.zone.ZoneConfig;
 import io.meshfed.zone.ZoneControlPlane;
 import io.meshfed.zone.ZoneStores;
+import io.meshfed.zone.kds.KdsClientOptions;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -55,7 +59,21 @@ final class ZoneCommand implements Runnable {
       ResourceStore store =
           ControlPlaneRunner.openStore(
               "zone", () -> ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
-      ZoneControlPlane cp = new ZoneControlPlane(config, store, Clock.systemUTC());
+      // One coordination per process, beside the store: on etcd it elects the replica of the zone
+      // that holds the KDS connection and registers this one; embedded and memory stores serve one
+      // process, which always leads.
+      Coordination coordination;
+      try {
+        coordination = Stores.coordination(config, ZoneControlPlane.newInstanceId(config.zone()));
+      } catch (IllegalArgumentException | IllegalStateException | StoreException e) {
+        store.close();
+        throw new CliException(
+            "cannot start the zone control plane: cannot open the coordination of replicas: "
+                + e.getMessage());
+      }
+      ZoneControlPlane cp =
+          new ZoneControlPlane(
+              config, store, Clock.systemUTC(), KdsClientOptions.defaults(), coordination);
       return ControlPlaneRunner.serve(
           "zone",
           cp,

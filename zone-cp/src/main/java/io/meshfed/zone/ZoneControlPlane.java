@@ -35,6 +35,11 @@ import io.meshfed.model.spec.Tags;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.crypto.SealedFiles;
+import io.meshfed.store.ha.Coordination;
+import io.meshfed.store.ha.LeaderElector;
+import io.meshfed.store.ha.LeaderJobs;
+import io.meshfed.store.ha.LocalCoordination;
+import io.meshfed.store.ha.Term;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.sidecar.EnvoyChecks;
 import io.meshfed.zone.auth.DataplaneAuthenticator;
@@ -46,6 +51,7 @@ import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.ca.ZoneCaSigner;
 import io.meshfed.zone.ca.ZoneCertificateAuthority;
 import io.meshfed.zone.kds.FirstSync;
+import io.meshfed.zone.kds.GlobalCallChannel;
 import io.meshfed.zone.kds.GlobalClusterId;
 import io.meshfed.zone.kds.GlobalConnectionStatus;
 import io.meshfed.zone.kds.GlobalConnector;
@@ -61,6 +67,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -75,6 +82,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +115,8 @@ public final class ZoneControlPlane implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
+  private final Coordination coordination;
+  private final LeaderElector elector;
   private ControlPlaneMeters processMeters;
   private ExecutorService executor;
   private ScheduledExecutorService scheduler;
@@ -115,10 +125,14 @@ public final class ZoneControlPlane implements AutoCloseable {
   private volatile FirstSync firstSync;
   private volatile GlobalConnector connector;
   private volatile GlobalClusterId globalClusterId;
+  private KdsRuntime runtime;
+  private List<KdsTarget> targets;
+  private GlobalCallChannel callChannel;
+  private LeaderJobs leaderJobs;
+  private FollowerReadiness followerReadiness;
   private volatile ApiServer api;
   private volatile MadsServer mads;
   private volatile XdsServer xds;
-  private InspectResponder inspectResponder;
   private volatile ZoneCertificateAuthority certificateAuthority;
   private DataplaneTokenRevocations revocations;
   private boolean started;
@@ -131,16 +145,37 @@ public final class ZoneControlPlane implements AutoCloseable {
   /** With other KDS client tunables (tests shorten the reconnect back-off). */
   public ZoneControlPlane(
       ZoneConfig config, ResourceStore store, Clock clock, KdsClientOptions kdsOptions) {
+    this(config, store, clock, kdsOptions, new LocalCoordination(newInstanceId(config.zone())));
+  }
+
+  /**
+   * A replica of the zone among those sharing its store: {@code coordination} (opened with the
+   * store, closed with this control plane) elects the one that holds the KDS connection to global
+   * (role {@code zone-<zone>}) and registers this replica; its instance id is this control plane's.
+   */
+  public ZoneControlPlane(
+      ZoneConfig config,
+      ResourceStore store,
+      Clock clock,
+      KdsClientOptions kdsOptions,
+      Coordination coordination) {
     this.config = Objects.requireNonNull(config, "config");
     this.store = MeteredStore.wrap(Objects.requireNonNull(store, "store"), meters);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.kdsOptions = Objects.requireNonNull(kdsOptions, "kdsOptions");
-    this.instanceId =
-        config.zone()
-            + "-"
-            + Processes.hostname()
-            + "-"
-            + UUID.randomUUID().toString().substring(0, 8);
+    this.coordination = Objects.requireNonNull(coordination, "coordination");
+    this.instanceId = coordination.instanceId();
+    this.elector = coordination.elector(leaderRole(config.zone()));
+  }
+
+  /** A new instance id for a replica of {@code zone}: zone, host name and a random part. */
+  public static String newInstanceId(String zone) {
+    return zone + "-" + Processes.hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** The leader role of {@code zone}'s replicas on the zone's store: {@code zone-<zone>}. */
+  public static String leaderRole(String zone) {
+    return "zone-" + zone;
   }
 
   /**
@@ -193,36 +228,36 @@ public final class ZoneControlPlane implements AutoCloseable {
           ZoneSyncAdapters.sourceToGlobal(
               store, registry, config.zone(), scheduler, Duration.ofSeconds(5));
       Optional<Resource> copy = aCopyFromGlobal();
-      GlobalClusterId sink =
+      globalClusterId =
           new GlobalClusterId(
               ZoneSyncAdapters.sinkFromGlobal(store, registry),
               copy.map(r -> r.labels().get(StoreKdsSink.PEER_LABEL)).orElse(null));
-      globalClusterId = sink;
-      FirstSync sync = new FirstSync(config.zone(), sink.types());
+      FirstSync sync = new FirstSync(config.zone(), globalClusterId.types());
       if (copy.isPresent()) {
         sync.heldFromAnEarlierRun();
       }
       firstSync = sync;
-      KdsRuntime runtime =
+      runtime =
           new KdsRuntime(
               new KdsEnvelope(codec), kdsOptions.settings(), clock, scheduler, executor, sync);
-      connector =
-          new GlobalConnector(
+      targets =
+          config.globalAddresses().stream()
+              .map(a -> new KdsTarget(a.host(), a.port(), a.tls(), config.caFile()))
+              .toList();
+      callChannel =
+          new GlobalCallChannel(
               config.zone(),
-              config.globalAddresses().stream()
-                  .map(a -> new KdsTarget(a.host(), a.port(), a.tls(), config.caFile()))
-                  .toList(),
+              targets,
               config.zoneTokenFile(),
               version(),
+              instanceId,
               kumaConfigJson(config),
-              sink,
-              source,
-              runtime,
-              kdsOptions);
+              kdsOptions,
+              executor);
       certificateAuthority =
           new ZoneCertificateAuthority(
               config.zone(),
-              ZoneCaSigner.overKds(connector::callChannel, Duration.ofSeconds(30)),
+              ZoneCaSigner.overKds(callChannel::callChannel, Duration.ofSeconds(30)),
               config.dataDir().resolve("ca"),
               new SealedFiles(
                   config.secretsKeys().keyringWritingDefault(new SecureRandom()),
@@ -281,7 +316,11 @@ public final class ZoneControlPlane implements AutoCloseable {
               .index(
                   IndexInfo.zone(version(), instanceId, config.zone())
                       .withXdsPort(xds.port())
-                      .withClusterId(globalClusterId))
+                      .withClusterId(() -> globalClusterId.get())
+                      .withLeadership(
+                          () ->
+                              new IndexInfo.Leadership(
+                                  elector.isLeader(), elector.leader().orElse(""))))
               .maxBodyBytes(config.maxBodyBytes())
               .clock(clock)
               .writeHook(
@@ -309,32 +348,117 @@ public final class ZoneControlPlane implements AutoCloseable {
               .startOrLog()
               .orElse(null);
       source.start();
-      connector.start();
-      inspectResponder =
-          new InspectResponder(
-                  config.zone(),
-                  connector::callChannel,
-                  xds.inspectViews(codec),
-                  codec.jsonMapper(),
-                  clock,
-                  executor,
-                  scheduler,
-                  kdsOptions.settings().heartbeatInterval())
-              .start();
+      registerInstance();
+      ZoneInstances instances = new ZoneInstances(coordination.keys(ZoneInstances.NAMESPACE));
+      StaleSubscriptionSweeper sweeper =
+          new StaleSubscriptionSweeper(
+              config.zone(), xds, instances, store, scheduler, SWEEP_PERIOD, SWEEP_GRACE);
+      XdsServer servingXds = xds;
+      leaderJobs =
+          new LeaderJobs(elector)
+              .register("kds-to-global", this::connectToGlobal)
+              .register("stale-subscription-sweep", sweeper::start)
+              .register(
+                  "available-services",
+                  term -> servingXds.writeAvailableServices(store.fenced(term)));
+      leaderJobs.start();
+      if (!sync.isDone()) {
+        followerReadiness =
+            new FollowerReadiness(
+                config.zone(),
+                store,
+                globalClusterId.types(),
+                sync,
+                elector::isLeader,
+                scheduler,
+                Duration.ofSeconds(1));
+      }
     } catch (RuntimeException e) {
       stopParts();
       throw e;
     }
     ready.set(true);
     log.info(
-        "zone={}: zone control plane {} started ({}); API on port {}, xDS on port {}, global at {}",
+        "zone={}: zone control plane {} started ({}, {}); API on port {}, xDS on port {}, global"
+            + " at {}",
         config.zone(),
         instanceId,
         firstSync.isDone() ? "ready" : "ready after the first sync from global",
+        elector.isLeader()
+            ? "leads the zone"
+            : "follower; leader " + elector.leader().orElse("being elected"),
         api.port(),
         xds.port(),
         config.globalAddresses());
     return this;
+  }
+
+  /** How often the zone leader closes subscriptions of replicas that are gone. */
+  static final Duration SWEEP_PERIOD = Duration.ofSeconds(10);
+
+  /** Subscriptions younger than this are never swept (their replica may still be registering). */
+  static final Duration SWEEP_GRACE = Duration.ofSeconds(30);
+
+  /** Puts this replica in the zone's registry of live replicas ({@code instances/<id>}). */
+  private void registerInstance() {
+    try {
+      new ZoneInstances(coordination.keys(ZoneInstances.NAMESPACE))
+          .register(
+              instanceId,
+              config.zone(),
+              config.apiAddress(),
+              api.port(),
+              config.xdsAddress(),
+              xds.port())
+          .get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "zone " + config.zone() + ": cannot register replica " + instanceId + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("zone " + config.zone() + ": interrupted at start", e);
+    }
+  }
+
+  /**
+   * Zone leader job: the KDS connection to global (both sync streams and the inspect stream), its
+   * writes of global's copies fenced by {@code term}. Closing it ends the streams, so global lets
+   * the next leader in; that one resumes from the versions in the shared store.
+   */
+  private java.io.Closeable connectToGlobal(Term term) {
+    GlobalClusterId sink =
+        new GlobalClusterId(
+            ZoneSyncAdapters.sinkFromGlobal(store.fenced(term), registry), globalClusterId.get());
+    globalClusterId = sink;
+    GlobalConnector c =
+        new GlobalConnector(
+            config.zone(),
+            targets,
+            config.zoneTokenFile(),
+            version(),
+            kumaConfigJson(config),
+            sink,
+            source,
+            runtime,
+            kdsOptions);
+    connector = c;
+    c.start();
+    InspectResponder responder =
+        new InspectResponder(
+                config.zone(),
+                c::callChannel,
+                xds.inspectViews(codec),
+                codec.jsonMapper(),
+                clock,
+                executor,
+                scheduler,
+                kdsOptions.settings().heartbeatInterval())
+            .start();
+    log.info("zone={}: replica {} leads the zone: connecting to global", config.zone(), instanceId);
+    return () -> {
+      responder.close();
+      c.close();
+    };
   }
 
   /**
@@ -390,6 +514,8 @@ public final class ZoneControlPlane implements AutoCloseable {
     GlobalConnectionStatus s = globalConnection();
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("zone", s.zone());
+    body.put("leader", elector.isLeader());
+    body.put("leaderInstance", elector.leader().orElse(""));
     body.put("globalAddress", s.globalAddress());
     body.put("connected", s.connected());
     putTime(body, "lastConnectTime", s.lastConnectTime());
@@ -415,13 +541,26 @@ public final class ZoneControlPlane implements AutoCloseable {
     }
   }
 
-  /** The state of the KDS connection to global. */
+  /**
+   * The state of the KDS connection to global: this replica's while it leads the zone; a replica
+   * that does not lead holds no connection ({@code connected: false}).
+   */
   public GlobalConnectionStatus globalConnection() {
-    GlobalConnector c = connector;
-    if (c == null) {
+    List<KdsTarget> t = targets;
+    if (t == null || closed) {
       throw new IllegalStateException("zone control plane " + config.zone() + " is not running");
     }
+    GlobalConnector c = connector;
+    if (c == null || !elector.isLeader()) {
+      return GlobalConnectionStatus.initial(
+          config.zone(), t.stream().map(KdsTarget::toString).collect(Collectors.joining(",")));
+    }
     return c.status();
+  }
+
+  /** Whether this replica leads the zone (holds its KDS connection to global). */
+  public boolean isLeader() {
+    return elector.isLeader();
   }
 
   /** Issues data plane proxy certificates from this zone's intermediate CAs. */
@@ -481,6 +620,7 @@ public final class ZoneControlPlane implements AutoCloseable {
     closed = true;
     ready.set(false);
     stopParts();
+    coordination.close();
     store.close();
     if (processMeters != null) {
       processMeters.close();
@@ -491,6 +631,10 @@ public final class ZoneControlPlane implements AutoCloseable {
 
   /** Stops whatever was started; safe to call again. */
   private void stopParts() {
+    if (leaderJobs != null) {
+      leaderJobs.close(); // closes the KDS connection if this replica leads
+      leaderJobs = null;
+    }
     if (mads != null) {
       mads.close();
       mads = null;
@@ -503,13 +647,14 @@ public final class ZoneControlPlane implements AutoCloseable {
       revocations.close();
       revocations = null;
     }
-    if (inspectResponder != null) {
-      inspectResponder.close();
-      inspectResponder = null;
+    if (followerReadiness != null) {
+      followerReadiness.close();
+      followerReadiness = null;
     }
-    if (connector != null) {
-      connector.close();
-      connector = null;
+    connector = null;
+    if (callChannel != null) {
+      callChannel.close();
+      callChannel = null;
     }
     if (source != null) {
       source.close();

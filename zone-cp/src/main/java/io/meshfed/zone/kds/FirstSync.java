@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * Whether the zone has received global's state: done once a response of every global→zone type has
  * been applied in this process (global sends a first response for each subscribed type, empty or
  * not, so a type with nothing in it counts too), or from the start when the store already held
- * copies from global (a persistent store that synced in an earlier run). Until then a dataplane
- * could name a mesh the zone has not received yet, so the zone does not report ready.
+ * copies from global (a persistent store that synced in an earlier run), or, on a replica that does
+ * not lead the zone, once the leader has written global's copies into the shared store. Until then
+ * a dataplane could name a mesh the zone has not received yet, so the zone does not report ready.
  *
  * <p>Thread-safe: KDS streams call it from their serial executors; readers poll {@link #isDone}.
  */
@@ -50,6 +51,21 @@ public final class FirstSync implements KdsStreamListener {
               + " new sync runs in the background",
           zone);
     }
+  }
+
+  /**
+   * Another replica of the zone (the leader) wrote global's copies into the shared store, {@code
+   * seen} among them: serve them now. True when this made the sync done (or it was done already).
+   */
+  public boolean heldInTheStore(String seen) {
+    if (done.compareAndSet(false, true)) {
+      log.info(
+          "zone={}: the zone store holds global's resources ({} among them), synced by the zone"
+              + " leader; ready",
+          zone,
+          seen);
+    }
+    return true;
   }
 
   @Override

@@ -36,7 +36,8 @@ public record GlobalConnectionStatus(
     Objects.requireNonNull(globalAddress, "globalAddress");
   }
 
-  static GlobalConnectionStatus initial(String zone, String globalAddress) {
+  /** Never connected, no attempt yet (also a replica that does not hold the connection). */
+  public static GlobalConnectionStatus initial(String zone, String globalAddress) {
     return new GlobalConnectionStatus(
         zone, globalAddress, false, null, null, null, null, false, 0, null);
   }

@@ -14,6 +14,7 @@ import io.meshfed.model.spec.EnvoyAdmin;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.ha.FencedException;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.ProxyConfig;
@@ -24,6 +25,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.io.Closeable;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -34,6 +36,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -43,6 +46,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +70,9 @@ import org.slf4j.LoggerFactory;
  * #CLEAR_ATTEMPTS} attempts, as long as the proxy stays away.
  *
  * <p>The zone's own ingresses get their {@code availableServices} recomputed here too, in full
- * rebuilds, from the same view, and written back when they differ.
+ * rebuilds, from the same view, and written back when they differ, by the zone's leader only (see
+ * {@link #writeAvailableServices}): every replica computes the same list, so one writer is enough
+ * and replicas do not race each other's writes.
  */
 final class ConfigPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigPublisher.class);
@@ -113,6 +119,9 @@ final class ConfigPublisher implements AutoCloseable {
   private final Map<ProxyId, IssuedIdentity> identities = new ConcurrentHashMap<>();
   private final Set<ProxyId> issuing = ConcurrentHashMap.newKeySet();
   private final Map<ResourceKey, ZoneIngressSpec> ingressWrites = new ConcurrentHashMap<>();
+  // The store view availableServices are written through while this replica leads the zone (fenced
+  // by its term); null on a follower, which leaves them to the leader.
+  private final AtomicReference<ResourceStore> availableServicesWriter = new AtomicReference<>();
   private volatile boolean closed;
 
   /** An identity and what it was issued for, so a change of tags or CA backend re-issues it. */
@@ -343,7 +352,22 @@ final class ConfigPublisher implements AutoCloseable {
     return out;
   }
 
+  /**
+   * From now on, writes the zone ingresses' {@code availableServices} through {@code writer} (the
+   * store fenced by the zone leader's term), starting with a rebuild; closing the handle stops it.
+   */
+  Closeable writeAvailableServices(ResourceStore writer) {
+    Objects.requireNonNull(writer, "writer");
+    availableServicesWriter.set(writer);
+    requestRebuild();
+    return () -> availableServicesWriter.compareAndSet(writer, null);
+  }
+
   private void updateAvailableServices() {
+    ResourceStore writer = availableServicesWriter.get();
+    if (writer == null) {
+      return; // a follower: the leader writes them
+    }
     List<Resource> dataplanes = view.resources(StandardTypes.DATAPLANE);
     List<ZoneIngressSpec.AvailableService> services = AvailableServices.compute(dataplanes);
     for (Resource ingress : view.resources(StandardTypes.ZONE_INGRESS)) {
@@ -357,12 +381,18 @@ final class ConfigPublisher implements AutoCloseable {
         continue; // already being written; the watch brings the result
       }
       ingressWrites.put(ingress.key(), wanted);
-      store
+      writer
           .update(ingress.withSpec(wanted), ingress.version())
           .whenComplete(
               (ok, error) -> {
                 ingressWrites.remove(ingress.key(), wanted);
-                if (error != null) {
+                if (error != null && causeOf(error) instanceof FencedException) {
+                  log.info(
+                      "zone={}: no longer the zone leader; leaving availableServices of {} to the"
+                          + " new leader",
+                      zone,
+                      ingress.name());
+                } else if (error != null) {
                   log.info(
                       "zone={}: updating availableServices of {} failed ({}); retrying",
                       zone,
@@ -378,6 +408,14 @@ final class ConfigPublisher implements AutoCloseable {
                 }
               });
     }
+  }
+
+  private static Throwable causeOf(Throwable error) {
+    Throwable t = error;
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   /** Builds and publishes one proxy's config; true when it changed. */

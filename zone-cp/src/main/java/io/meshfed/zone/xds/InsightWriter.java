@@ -84,23 +84,32 @@ final class InsightWriter implements AutoCloseable {
   }
 
   /**
-   * Marks every subscription another control plane instance left open as closed: only one zone
-   * control plane instance serves a zone, so such a stream ended when that instance did.
+   * Marks closed every subscription left open by a control plane instance that is not in {@code
+   * live} (the zone's replicas registered now): such a stream ended when its instance died. A
+   * subscription that opened less than {@code grace} ago is left alone, since its instance may not
+   * have registered yet. Runs on the zone leader only, writing through {@code writer} (the store
+   * fenced by the leader's term), each write conditional on the version read.
    */
-  CompletableFuture<Void> closeStaleSubscriptions() {
+  CompletableFuture<Void> closeSubscriptionsOfGoneInstances(
+      Set<String> live, Duration grace, ResourceStore writer) {
     Instant now = clock.instant();
     CompletableFuture<?> dps =
         store
             .list(ListQuery.all(StandardTypes.DATAPLANE_INSIGHT))
-            .thenCompose(page -> closeStale(page.items(), now));
+            .thenCompose(page -> closeStale(page.items(), live, now, grace, writer));
     CompletableFuture<?> ingresses =
         store
             .list(ListQuery.all(StandardTypes.ZONE_INGRESS_INSIGHT))
-            .thenCompose(page -> closeStale(page.items(), now));
+            .thenCompose(page -> closeStale(page.items(), live, now, grace, writer));
     return CompletableFuture.allOf(dps, ingresses);
   }
 
-  private CompletableFuture<Void> closeStale(List<Resource> insights, Instant now) {
+  private CompletableFuture<Void> closeStale(
+      List<Resource> insights,
+      Set<String> live,
+      Instant now,
+      Duration grace,
+      ResourceStore writer) {
     List<CompletableFuture<?>> writes = new ArrayList<>();
     for (Resource r : insights) {
       if (!Origins.fromZone(r, zone)) {
@@ -110,7 +119,9 @@ final class InsightWriter implements AutoCloseable {
       boolean changed = false;
       List<DiscoverySubscription> fixed = new ArrayList<>();
       for (DiscoverySubscription s : subs) {
-        if (s.connected() && !instanceId.equals(s.controlPlaneInstanceId())) {
+        if (s.connected()
+            && !live.contains(s.controlPlaneInstanceId())
+            && s.connectTime().plus(grace).isBefore(now)) {
           fixed.add(
               new DiscoverySubscription(
                   s.id(),
@@ -126,8 +137,12 @@ final class InsightWriter implements AutoCloseable {
         }
       }
       if (changed) {
+        log.info(
+            "zone={}: closing the subscriptions of {} left open by instances no longer running",
+            zone,
+            r.key());
         writes.add(
-            store
+            writer
                 .update(r.withSpec(withSubscriptions(r.spec(), fixed)), r.version())
                 .exceptionally(
                     e -> {

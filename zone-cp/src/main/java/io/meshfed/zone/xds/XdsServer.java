@@ -181,13 +181,6 @@ public final class XdsServer implements AutoCloseable {
   public XdsServer start(String address, int port) {
     view.subscribe(type -> publisher.viewChanged());
     view.start();
-    insights
-        .closeStaleSubscriptions()
-        .exceptionally(
-            e -> {
-              log.warn("zone={}: closing stale xDS subscriptions failed", zone, e);
-              return null;
-            });
     try {
       server =
           NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
@@ -221,6 +214,24 @@ public final class XdsServer implements AutoCloseable {
         server.getPort(),
         guard == null ? "" : " (dataplane tokens required)");
     return this;
+  }
+
+  /**
+   * Leader job: writes the zone ingresses' {@code availableServices} through {@code writer} (the
+   * store fenced by the leader's term) until the handle is closed. Followers never write them.
+   */
+  public Closeable writeAvailableServices(ResourceStore writer) {
+    return publisher.writeAvailableServices(writer);
+  }
+
+  /**
+   * Leader job: marks closed the open xDS subscriptions (in DataplaneInsights and
+   * ZoneIngressInsights) of control plane instances not in {@code live}, writing through {@code
+   * writer}; subscriptions younger than {@code grace} are kept (their instance may be registering).
+   */
+  public CompletableFuture<Void> closeSubscriptionsOfGoneInstances(
+      Set<String> live, Duration grace, ResourceStore writer) {
+    return insights.closeSubscriptionsOfGoneInstances(live, grace, writer);
   }
 
   /** The bound port. */

@@ -1,0 +1,153 @@
+package io.meshfed.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfed.testing.EtcdProcess;
+import io.meshfed.testing.FreePorts;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two replicas of zone-1 ({@code zone run} twice on the zone's etcd) under one global: exactly one
+ * holds the zone's KDS connection (the other neither dials nor is refused: no fight), both serve
+ * the zone API and xDS and are ready, a sidecar on the follower gets its certificate from the
+ * follower's own intermediate CA, and a policy written on global reaches it.
+ */
+class ZoneReplicasIT {
+  static final Duration SYNC = Duration.ofSeconds(45);
+
+  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
+  Path dir;
+
+  Federation f;
+  EtcdProcess zoneEtcd;
+  final Proxies proxies = new Proxies();
+
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final LogsOnFailure logsOnFailure = new LogsOnFailure(() -> f);
+
+  @AfterEach
+  void stop() throws Exception {
+    proxies.close();
+    if (f != null) {
+      f.close();
+    }
+    if (zoneEtcd != null) {
+      zoneEtcd.close();
+    }
+  }
+
+  @Test
+  @Timeout(240)
+  void oneReplicaHoldsKdsBothServeAndTheFollowerIssuesCertificates() throws Exception {
+    CompletableFuture<EtcdProcess> zoneStore =
+        CompletableFuture.supplyAsync(() -> EtcdProcess.launch());
+    f = new Federation(dir).withEtcd().startGlobal();
+    zoneEtcd = zoneStore.join();
+    f.apply(f.global.api, "/meshes/default", MeshYaml.MESH_MTLS_ON);
+    Path token = f.token("zone-1");
+    Federation.Node a = f.zoneReplica("zone-1", "a", token, zoneEtcd);
+    Federation.Node b = f.zoneReplica("zone-1", "b", token, zoneEtcd);
+    f.startReplica(a, false);
+    f.shareSecretsKey(a, b);
+    f.startReplica(b, false);
+    a.process.awaitReady(a.api, SYNC);
+    b.process.awaitReady(b.api, SYNC);
+
+    await("one leader, known to both")
+        .atMost(SYNC)
+        .until(
+            () ->
+                f.get(a.api, "/").path("leader").asBoolean()
+                    != f.get(b.api, "/").path("leader").asBoolean());
+    Federation.Node leader = f.get(a.api, "/").path("leader").asBoolean() ? a : b;
+    Federation.Node follower = leader == a ? b : a;
+    String leaderId = f.get(leader.api, "/").path("instanceId").asText();
+    await().atMost(SYNC).until(() -> globalStatus(leader).path("connected").asBoolean());
+
+    // No fight: the follower never dials global, global sees one open subscription of zone-1.
+    await("the follower stays off KDS and global sees one zone-1 connection")
+        .during(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              JsonNode s = globalStatus(follower);
+              assertThat(s.path("leader").asBoolean()).isFalse();
+              assertThat(s.path("leaderInstance").asText()).isEqualTo(leaderId);
+              assertThat(s.path("connected").asBoolean()).isFalse();
+              assertThat(s.path("attempts").asLong()).as("follower's KDS attempts").isZero();
+              assertThat(globalStatus(leader).path("leader").asBoolean()).isTrue();
+              assertThat(openSubscriptions("zone-1")).isEqualTo(1);
+            });
+    assertThat(f.get(follower.api, "/").path("leaderInstance").asText()).isEqualTo(leaderId);
+    assertThat(follower.process.logText()).doesNotContain("ALREADY_EXISTS");
+
+    // Both serve the zone API with global's resources.
+    for (Federation.Node replica : List.of(leader, follower)) {
+      assertThat(f.get(replica.api, "/meshes/default")).as(replica.api).isNotNull();
+    }
+
+    // A sidecar on the follower: xDS and a certificate from the follower's own intermediate.
+    int admin = FreePorts.one();
+    proxies.sidecar(
+        f, follower, MeshYaml.sidecar("web").inbound(FreePorts.one(), 18080, "web").admin(admin));
+    String followerId = f.get(follower.api, "/").path("instanceId").asText();
+    await("web's certificate from the follower")
+        .atMost(SYNC)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              JsonNode web = f.get(follower.api, "/meshes/default/dataplanes+insights/web");
+              assertThat(web.path("online").asBoolean()).isTrue();
+              JsonNode insight = web.path("dataplaneInsight");
+              assertThat(insight.path("mTLS").path("certificateExpirationTime").asText())
+                  .isNotEmpty();
+              JsonNode subs = insight.path("subscriptions");
+              assertThat(subs.get(subs.size() - 1).path("controlPlaneInstanceId").asText())
+                  .isEqualTo(followerId);
+            });
+    assertThat(follower.process.logText()).doesNotContain("cannot issue");
+
+    // A policy written on global reaches the proxy on the follower (through the leader's sync).
+    f.apply(
+        f.global.api,
+        "/meshes/default/traffic-permissions/replica-web",
+        MeshYaml.trafficPermission("replica-web", "web", "web"));
+    await("global's permission in the follower's config of web")
+        .atMost(SYNC)
+        .ignoreExceptions()
+        .until(
+            () ->
+                f.getRaw(follower.api, "/meshes/default/dataplanes/web/policies")
+                    .body()
+                    .contains("replica-web"));
+    assertThat(openSubscriptions("zone-1")).isEqualTo(1);
+  }
+
+  private JsonNode globalStatus(Federation.Node zone) {
+    return f.get(zone.api, "/status/global");
+  }
+
+  /** Open KDS subscriptions of {@code zone} in global's zone insight. */
+  private int openSubscriptions(String zone) {
+    JsonNode insight = f.get(f.global.api, "/zone-insights/" + zone);
+    if (insight == null) {
+      return 0;
+    }
+    int open = 0;
+    for (JsonNode s : insight.path("subscriptions")) {
+      if (s.path("disconnectTime").isMissingNode() || s.path("disconnectTime").isNull()) {
+        open++;
+      }
+    }
+    return open;
+  }
+}

@@ -1,0 +1,58 @@
+package io.meshfed.zone;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meshfed.api.Processes;
+import io.meshfed.store.ha.LeasedKeys;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The registry of the zone's live replicas: each replica puts {@code instances/<id>} on its lease
+ * once its servers listen ({@code {"role":"zone","zone":...,"apiUrl":...,"kdsUrl":"","xdsUrl":...}}
+ * ), and the lease removes it when the process dies.
+ */
+final class ZoneInstances {
+  static final String NAMESPACE = "instances";
+
+  private final LeasedKeys keys;
+
+  ZoneInstances(LeasedKeys keys) {
+    this.keys = keys;
+  }
+
+  /** Registers this replica; its API and xDS addresses as other replicas can reach them. */
+  CompletableFuture<Void> register(
+      String instanceId,
+      String zone,
+      String apiAddress,
+      int apiPort,
+      String xdsAddress,
+      int xdsPort) {
+    ObjectNode value = JsonNodeFactory.instance.objectNode();
+    value.put("role", "zone");
+    value.put("zone", zone);
+    value.put("apiUrl", "http://" + hostPort(apiAddress, apiPort));
+    value.put("kdsUrl", "");
+    value.put("xdsUrl", hostPort(xdsAddress, xdsPort));
+    return keys.put(instanceId, value.toString());
+  }
+
+  /** The ids of the replicas registered now. */
+  CompletableFuture<Set<String>> live() {
+    return keys.list().thenApply(all -> new TreeSet<>(all.keySet()));
+  }
+
+  /** {@code host:port}, naming this host when bound to every address; IPv6 in brackets. */
+  static String hostPort(String bound, int port) {
+    String host =
+        bound.equals("0.0.0.0") || bound.equals("::") || bound.equals("[::]") || bound.isEmpty()
+            ? Processes.hostname()
+            : bound;
+    if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return host + ":" + port;
+  }
+}
