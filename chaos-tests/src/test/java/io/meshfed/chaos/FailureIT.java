@@ -36,6 +36,11 @@ class FailureIT {
 
   final List<TcpProxy> proxies = new ArrayList<>();
 
+  /** Zones dial a lost or refusing global again within 2 s instead of Kuma's 5 s..1 min. */
+  Federation federation() {
+    return new Federation(dir).withZoneReconnect(Duration.ofMillis(200), Duration.ofSeconds(2));
+  }
+
   @AfterEach
   void stop() throws Exception {
     proxies.forEach(TcpProxy::close);
@@ -89,7 +94,7 @@ class FailureIT {
 
   @Test
   void zonesKeepServingWhileGlobalIsDownThenConvergeAfterItsRestart() throws Exception {
-    f = new Federation(dir).withEtcd().startGlobal();
+    f = federation().withEtcd().startGlobal();
     List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
     Federation.Node zone1 = pair.get(0);
     Federation.Node zone2 = pair.get(1);
@@ -123,7 +128,7 @@ class FailureIT {
 
   @Test
   void aGlobalStartedOnAnEmptyStoreNeverWipesAZone() throws Exception {
-    f = new Federation(dir).withTlsFiles().withGlobalArgs("--store", "memory").startGlobal();
+    f = federation().withTlsFiles().withGlobalArgs("--store", "memory").startGlobal();
     Path token = f.token("zone-1");
     Federation.Node zone1 = f.startZone("zone-1", token, f.kdsPort);
     applyMeshAndPermissions(10, "old-");
@@ -152,7 +157,7 @@ class FailureIT {
 
   @Test
   void aRestartedZoneResyncsAndTheOtherZoneIsUndisturbed() throws Exception {
-    f = new Federation(dir).startGlobal();
+    f = federation().startGlobal();
     List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
     Federation.Node zone1 = pair.get(0);
     Federation.Node zone2 = pair.get(1);
@@ -186,7 +191,7 @@ class FailureIT {
 
   @Test
   void aStreamCutMidSyncConvergesToExactlyGlobalsState() throws Exception {
-    f = new Federation(dir).withGlobalArgs("--kds-max-response-bytes", "8192").startGlobal();
+    f = federation().withGlobalArgs("--kds-max-response-bytes", "8192").startGlobal();
     applyMeshAndPermissions(1500, "bulk-");
     TcpProxy proxy = TcpProxy.to(f.kdsPort);
     proxies.add(proxy);
@@ -207,7 +212,9 @@ class FailureIT {
 
   @Test
   void aSilentStreamIsDetectedAndTheZoneReconnects() throws Exception {
-    f = new Federation(dir).startGlobal();
+    // Heartbeat every 1 s, silent for 4 s is dead (Kuma-like defaults are 5 s / 15 s): the bound
+    // below is shorter than the default timeout, so it also shows the settings take effect.
+    f = federation().withKdsHeartbeat(Duration.ofSeconds(1), Duration.ofSeconds(4)).startGlobal();
     TcpProxy proxy = TcpProxy.to(f.kdsPort);
     proxies.add(proxy);
     Federation.Node zone1 = f.startZone("zone-1", f.token("zone-1"), proxy.port());
@@ -215,7 +222,7 @@ class FailureIT {
 
     proxy.mode(TcpProxy.Mode.BLACKHOLE);
     await("the silent stream is closed (heartbeat timeout)")
-        .atMost(Duration.ofSeconds(60))
+        .atMost(Duration.ofSeconds(14))
         .until(() -> !connected(zone1));
     proxy.cutAll();
     proxy.mode(TcpProxy.Mode.FORWARD);
@@ -226,7 +233,7 @@ class FailureIT {
 
   @Test
   void aResourceOneZoneRejectsDoesNotBlockTheOthers() throws Exception {
-    f = new Federation(dir).startGlobal();
+    f = federation().startGlobal();
     List<Federation.Node> pair = f.startZones("zone-1", "zone-2");
     Federation.Node zone1 = pair.get(0);
     Federation.Node zone2 = pair.get(1);
@@ -273,7 +280,7 @@ class FailureIT {
 
   @Test
   void anOversizedResourceIsRejectedByNameAndTheStreamLivesOn() throws Exception {
-    f = new Federation(dir).withGlobalArgs("--kds-max-response-bytes", "65536").startGlobal();
+    f = federation().withGlobalArgs("--kds-max-response-bytes", "65536").startGlobal();
     Federation.Node zone1 = f.startZone("zone-1");
     f.apply(f.global.api, "/meshes/default", "type: Mesh\nname: default\n");
     byte[] big = new byte[80 * 1024];

@@ -119,6 +119,38 @@ final class Federation implements AutoCloseable {
     return this;
   }
 
+  /**
+   * KDS heartbeats every {@code interval}, and a stream silent for {@code timeout} closed, on
+   * global and on every zone started from now on (both sides must agree; set before {@link
+   * #startGlobal}). Tests that wait for a silent connection to be noticed set them short.
+   */
+  Federation withKdsHeartbeat(Duration interval, Duration timeout) {
+    List<String> args =
+        List.of(
+            "--kds-heartbeat-interval",
+            interval.toMillis() + "ms",
+            "--kds-heartbeat-timeout",
+            timeout.toMillis() + "ms");
+    globalExtraArgs.addAll(args);
+    zoneExtraArgs.addAll(args);
+    return this;
+  }
+
+  /**
+   * Zones started from now on dial global again {@code delay} (jittered down to half) after a
+   * connection ended or was refused, doubling up to {@code maxDelay}. Tests that wait for a zone to
+   * come back set them short.
+   */
+  Federation withZoneReconnect(Duration delay, Duration maxDelay) {
+    zoneExtraArgs.addAll(
+        List.of(
+            "--kds-reconnect-delay",
+            delay.toMillis() + "ms",
+            "--kds-reconnect-max-delay",
+            maxDelay.toMillis() + "ms"));
+    return this;
+  }
+
   EtcdProcess etcd() {
     return etcd;
   }
@@ -197,13 +229,24 @@ final class Federation implements AutoCloseable {
     global.process.kill();
   }
 
-  /** A zone token from global's API, written to a file. */
+  /**
+   * A zone token from global's API, written to a file: the request {@code meshfed generate
+   * zone-token --zone ZONE} makes (a POST to {@code /tokens/zone} with its default validity),
+   * without starting a CLI JVM for each zone. The command itself is tested by the CLI tests and
+   * {@link ZoneAccessChaosIT}.
+   */
   Path token(String zone) {
-    MeshfedProcess.Result r =
-        MeshfedProcess.run(null, "generate", "zone-token", "--zone", zone, "--api", global.api);
-    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    var body = JSON.createObjectNode().put("zone", zone).put("validFor", "8760h");
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(URI.create(global.api + "/tokens/zone"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    assertThat(r.statusCode())
+        .as("zone token for %s from global: %s", zone, r.body())
+        .isEqualTo(200);
     Path file = dir.resolve("token-" + zone + "-" + System.nanoTime());
-    write(file, r.stdout().trim());
+    write(file, r.body().strip());
     return file;
   }
 

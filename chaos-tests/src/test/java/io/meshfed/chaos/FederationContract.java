@@ -317,8 +317,12 @@ abstract class FederationContract {
   @Test
   void disablingAZoneWithdrawsItsIngressFromTheOthers() throws Exception {
     // A disabled zone is refused and backs off before it dials again: a federation of its own,
-    // so that the shared zone-1 stays connected for the other tests.
-    own = configure(new Federation(Files.createDirectories(dir.resolve("disable")))).startGlobal();
+    // so that the shared zone-1 stays connected for the other tests. Its zones back off 200 ms
+    // doubling to 2 s (not 5 s to 1 min), so zone-1 is back soon after it is enabled again.
+    own =
+        configure(new Federation(Files.createDirectories(dir.resolve("disable"))))
+            .withZoneReconnect(Duration.ofMillis(200), Duration.ofSeconds(2))
+            .startGlobal();
     try {
       List<Federation.Node> zones = own.startZones("zone-1", "zone-2");
       Federation.Node zone1 = zones.get(0);
@@ -400,8 +404,12 @@ abstract class FederationContract {
 
   @Test
   void aTokenForZoneOneCannotActAsAnotherZone() throws Exception {
-    // refused zones never sync, so they never report ready: do not wait for it
+    // refused zones never sync, so they never report ready: do not wait for it. The impostor and
+    // the forger (below) are started together and checked one after the other.
     Federation.Node impostor = f.startZone("zone-3", f.token("zone-1"), f.kdsPort, false);
+    Path forged = dir.resolve("forged-token");
+    Federation.write(forged, "eyJhbGciOiJub25lIn0.eyJ6b25lIjoiem9uZS00In0.");
+    Federation.Node forger = f.startZone("zone-4", forged, f.kdsPort, false);
     await("the impostor is refused")
         .ignoreExceptions()
         .atMost(SYNC)
@@ -416,9 +424,6 @@ abstract class FederationContract {
     assertThat(statusOf("zone-1").path("active").asBoolean()).isTrue();
 
     // A forged token is refused before any data flows, too.
-    Path forged = dir.resolve("forged-token");
-    Federation.write(forged, "eyJhbGciOiJub25lIn0.eyJ6b25lIjoiem9uZS00In0.");
-    Federation.Node forger = f.startZone("zone-4", forged, f.kdsPort, false);
     await("the forger is refused")
         .ignoreExceptions()
         .atMost(SYNC)

@@ -3,6 +3,7 @@ package io.meshfed.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshfed.testing.MeshfedProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -44,6 +45,8 @@ class ReadmeWalkIT {
     Path jar = Path.of(System.getProperty("meshfed.jar")).toAbsolutePath().normalize();
     Path root = jar.getParent().getParent().getParent();
     assertThat(jar).as("the fat jar (built by the deploy module)").isRegularFile();
+    // Made before the tree is compared (a first use makes the archive next to the jar).
+    List<String> cds = MeshfedProcess.classDataSharingOptions();
     for (int port : PORTS) {
       assertThat(free(port))
           .as("port %d is in use, and the README walk listens on it: stop what holds it", port)
@@ -64,6 +67,11 @@ class ReadmeWalkIT {
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> k.startsWith("MESHFED_"));
     env.put("MESHFED_JAR", jar.toString());
+    // The JVMs the walk starts map the jar's class-data archive, as every other test's do: class
+    // loading only, so the walk still runs as written (the script splits this on spaces).
+    if (cds.stream().noneMatch(o -> o.chars().anyMatch(Character::isWhitespace))) {
+      env.put("MESHFED_JAVA_OPTS", String.join(" ", cds));
+    }
     env.put("TMPDIR", scratchParent.toString());
 
     long start = System.nanoTime();

@@ -45,7 +45,11 @@ class ZoneReadinessIT {
 
   @Test
   void readyOnlyAfterTheFirstSyncThenADataplaneIsAcceptedAtOnce() throws Exception {
-    f = new Federation(dir).startGlobal();
+    // The zone dials again within 2 s once global is reachable (default: after 5 s..1 min).
+    f =
+        new Federation(dir)
+            .withZoneReconnect(Duration.ofMillis(200), Duration.ofSeconds(2))
+            .startGlobal();
     f.apply(f.global.api, "/meshes/default", EmbeddedStoreKillIT.MESH);
     for (int i = 0; i < 20; i++) {
       f.apply(

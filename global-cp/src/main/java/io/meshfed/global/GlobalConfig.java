@@ -41,6 +41,8 @@ public record GlobalConfig(
     Path kdsTlsCertFile,
     Path kdsTlsKeyFile,
     int kdsMaxResponseBytes,
+    Duration kdsHeartbeatInterval,
+    Duration kdsHeartbeatTimeout,
     Duration zoneOfflineGrace,
     SecretsKeySource secretsKeys,
     ApiListener apiListener,
@@ -96,6 +98,11 @@ public record GlobalConfig(
           "Byte budget of one KDS response; larger syncs are split, a larger single resource is"
               + " refused by name");
 
+  public static final Setting<Duration> KDS_HEARTBEAT_INTERVAL =
+      CommonSettings.KDS_HEARTBEAT_INTERVAL;
+  public static final Setting<Duration> KDS_HEARTBEAT_TIMEOUT =
+      CommonSettings.KDS_HEARTBEAT_TIMEOUT;
+
   public static final Setting<Duration> ZONE_OFFLINE_GRACE =
       Setting.of(
           "zone-offline-grace",
@@ -125,6 +132,8 @@ public record GlobalConfig(
               KDS_TLS_CERT_FILE,
               KDS_TLS_KEY_FILE,
               KDS_MAX_RESPONSE_BYTES,
+              KDS_HEARTBEAT_INTERVAL,
+              KDS_HEARTBEAT_TIMEOUT,
               ZONE_OFFLINE_GRACE,
               ApiListener.API_ALLOWED_HOSTS,
               ApiListener.API_TLS_CERT_FILE,
@@ -137,6 +146,8 @@ public record GlobalConfig(
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(kdsHeartbeatInterval, "kdsHeartbeatInterval");
+    Objects.requireNonNull(kdsHeartbeatTimeout, "kdsHeartbeatTimeout");
     Objects.requireNonNull(zoneOfflineGrace, "zoneOfflineGrace");
     Objects.requireNonNull(secretsKeys, "secretsKeys");
     Objects.requireNonNull(summary, "summary");
@@ -175,6 +186,10 @@ public record GlobalConfig(
     if (bindProblem != null) {
       problems.add(bindProblem);
     }
+    String heartbeatProblem = CommonSettings.kdsHeartbeatProblem(s);
+    if (heartbeatProblem != null) {
+      problems.add(heartbeatProblem);
+    }
     ApiListener apiListener = ApiListener.from(s, problems);
     String prefix = s.get(ETCD_PREFIX);
     if (!prefix.startsWith("/")) {
@@ -209,6 +224,8 @@ public record GlobalConfig(
         cert,
         key,
         s.get(KDS_MAX_RESPONSE_BYTES),
+        s.get(KDS_HEARTBEAT_INTERVAL),
+        s.get(KDS_HEARTBEAT_TIMEOUT),
         s.get(ZONE_OFFLINE_GRACE),
         secretsKeys,
         apiListener,
@@ -259,6 +276,10 @@ public record GlobalConfig(
         + kdsTlsKeyFile
         + ", kdsMaxResponseBytes="
         + kdsMaxResponseBytes
+        + ", kdsHeartbeat="
+        + kdsHeartbeatInterval
+        + "/"
+        + kdsHeartbeatTimeout
         + ", zoneOfflineGrace="
         + zoneOfflineGrace
         + ", secretsKeys="

@@ -230,6 +230,16 @@ public final class GlobalControlPlane implements AutoCloseable {
                     config.kdsMaxResponseBytes() != KdsSettings.DEFAULT_MAX_RESPONSE_BYTES
                         ? config.kdsMaxResponseBytes()
                         : kdsOptions.settings().maxResponseBytes()));
+    if (!config.kdsHeartbeatInterval().equals(GlobalConfig.KDS_HEARTBEAT_INTERVAL.defaultValue())
+        || !config
+            .kdsHeartbeatTimeout()
+            .equals(GlobalConfig.KDS_HEARTBEAT_TIMEOUT.defaultValue())) {
+      options =
+          options.withSettings(
+              options
+                  .settings()
+                  .withHeartbeat(config.kdsHeartbeatInterval(), config.kdsHeartbeatTimeout()));
+    }
     if (!config.zoneOfflineGrace().equals(GlobalConfig.ZONE_OFFLINE_GRACE.defaultValue())) {
       options = options.withZoneOfflineGrace(config.zoneOfflineGrace());
     }

@@ -133,6 +133,8 @@ class GlobalConfigTest {
                 "kds-tls-cert-file",
                 "kds-tls-key-file",
                 "kds-max-response-bytes",
+                "kds-heartbeat-interval",
+                "kds-heartbeat-timeout",
                 "zone-offline-grace",
                 "secrets-key-file",
                 "secrets-key",
@@ -153,6 +155,24 @@ class GlobalConfigTest {
         .hasMessageContaining("ha-lease-ttl");
     assertThatThrownBy(() -> GlobalConfig.load(Map.of("ha-lease-ttl", "5s"), Map.of(), null))
         .hasMessageContaining("ha-lease-ttl");
+  }
+
+  @Test
+  void kdsHeartbeatIs5sWith15sTimeoutByDefaultAndTheTimeoutMustOutlastTheInterval() {
+    assertThat(GlobalConfig.defaults().kdsHeartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(GlobalConfig.defaults().kdsHeartbeatTimeout()).isEqualTo(Duration.ofSeconds(15));
+    GlobalConfig fast =
+        GlobalConfig.load(
+            Map.of("kds-heartbeat-interval", "500ms"),
+            Map.of("MESHFED_KDS_HEARTBEAT_TIMEOUT", "2s"),
+            null);
+    assertThat(fast.kdsHeartbeatInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(fast.kdsHeartbeatTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThatThrownBy(
+            () -> GlobalConfig.load(Map.of("kds-heartbeat-interval", "20s"), Map.of(), null))
+        .hasMessageContaining(
+            "kds-heartbeat-timeout (15000ms, from default) must be longer than"
+                + " kds-heartbeat-interval (20000ms, from flag --kds-heartbeat-interval)");
   }
 
   @Test

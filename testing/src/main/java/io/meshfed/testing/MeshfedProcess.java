@@ -187,12 +187,28 @@ public final class MeshfedProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The JVM options that map the jar's class-data archive (made on first use; empty when there is
+   * none), for tests that run the jar another way, e.g. through the {@code ./meshfed} script's
+   * {@code MESHFED_JAVA_OPTS}. They change how classes are loaded, nothing the process does.
+   */
+  public static List<String> classDataSharingOptions() {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run the deploy module's package phase");
+    }
+    return ClassDataArchive.jvmOptions(JAR, javaBinary());
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
   private static List<String> command(List<String> jvmOptions, String... args) {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run the deploy module's package phase");
     }
     List<String> cmd = new ArrayList<>();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String java = javaBinary();
     cmd.add(java);
     cmd.addAll(ClassDataArchive.jvmOptions(JAR, java));
     cmd.addAll(jvmOptions);

@@ -10,6 +10,7 @@ import io.meshfed.api.settings.SettingsSpec;
 import io.meshfed.model.validation.Names;
 import io.meshfed.store.crypto.SecretsKeySource;
 import io.meshfed.store.etcd.Stores;
+import io.meshfed.zone.kds.KdsClientOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,10 @@ public record ZoneConfig(
     Duration haLeaseTtl,
     long maxBodyBytes,
     boolean dpTokenRequired,
+    Duration kdsHeartbeatInterval,
+    Duration kdsHeartbeatTimeout,
+    Duration kdsReconnectDelay,
+    Duration kdsReconnectMaxDelay,
     SecretsKeySource secretsKeys,
     ApiListener apiListener,
     String summary)
@@ -210,6 +215,24 @@ public record ZoneConfig(
               + " xDS stream and its registration (Kuma's dpServer.authn.dpProxy.type: dpToken);"
               + " false lets any process that reaches the xDS port act as any proxy");
 
+  public static final Setting<Duration> KDS_HEARTBEAT_INTERVAL =
+      CommonSettings.KDS_HEARTBEAT_INTERVAL;
+  public static final Setting<Duration> KDS_HEARTBEAT_TIMEOUT =
+      CommonSettings.KDS_HEARTBEAT_TIMEOUT;
+  public static final Setting<Duration> KDS_RECONNECT_DELAY =
+      Setting.of(
+          "kds-reconnect-delay",
+          SettingType.duration(Duration.ofMillis(10), Duration.ofMinutes(10)),
+          Duration.ofSeconds(5),
+          "First delay before dialling global again after a KDS connection ended or failed"
+              + " (jittered down to half, doubling up to kds-reconnect-max-delay)");
+  public static final Setting<Duration> KDS_RECONNECT_MAX_DELAY =
+      Setting.of(
+          "kds-reconnect-max-delay",
+          SettingType.duration(Duration.ofMillis(10), Duration.ofHours(1)),
+          Duration.ofMinutes(1),
+          "Longest delay between two dials of global (at least kds-reconnect-delay)");
+
   public static final SettingsSpec SPEC =
       new SettingsSpec(
           withSecrets(
@@ -234,6 +257,10 @@ public record ZoneConfig(
               HA_LEASE_TTL,
               MAX_BODY_BYTES,
               DP_TOKEN_REQUIRED,
+              KDS_HEARTBEAT_INTERVAL,
+              KDS_HEARTBEAT_TIMEOUT,
+              KDS_RECONNECT_DELAY,
+              KDS_RECONNECT_MAX_DELAY,
               ApiListener.API_ALLOWED_HOSTS,
               ApiListener.API_TLS_CERT_FILE,
               ApiListener.API_TLS_KEY_FILE));
@@ -317,6 +344,22 @@ public record ZoneConfig(
     if (bindProblem != null) {
       problems.add(bindProblem);
     }
+    String heartbeatProblem = CommonSettings.kdsHeartbeatProblem(s);
+    if (heartbeatProblem != null) {
+      problems.add(heartbeatProblem);
+    }
+    if (s.get(KDS_RECONNECT_MAX_DELAY).compareTo(s.get(KDS_RECONNECT_DELAY)) < 0) {
+      problems.add(
+          "kds-reconnect-max-delay ("
+              + s.get(KDS_RECONNECT_MAX_DELAY).toMillis()
+              + "ms, from "
+              + s.source(KDS_RECONNECT_MAX_DELAY)
+              + ") must be at least kds-reconnect-delay ("
+              + s.get(KDS_RECONNECT_DELAY).toMillis()
+              + "ms, from "
+              + s.source(KDS_RECONNECT_DELAY)
+              + ")");
+    }
     ApiListener apiListener = ApiListener.from(s, problems);
     String prefix = s.get(ETCD_PREFIX);
     if (!prefix.startsWith("/")) {
@@ -354,9 +397,32 @@ public record ZoneConfig(
         Duration.ofSeconds(s.get(HA_LEASE_TTL)),
         s.get(MAX_BODY_BYTES),
         s.get(DP_TOKEN_REQUIRED),
+        s.get(KDS_HEARTBEAT_INTERVAL),
+        s.get(KDS_HEARTBEAT_TIMEOUT),
+        s.get(KDS_RECONNECT_DELAY),
+        s.get(KDS_RECONNECT_MAX_DELAY),
         secretsKeys,
         apiListener,
         s.summary());
+  }
+
+  /**
+   * {@code base} with the KDS heartbeat and reconnect settings that differ from their defaults
+   * applied (a setting left at its default keeps what {@code base} says).
+   */
+  public KdsClientOptions kdsClientOptions(KdsClientOptions base) {
+    KdsClientOptions options = base;
+    if (!kdsHeartbeatInterval.equals(KDS_HEARTBEAT_INTERVAL.defaultValue())
+        || !kdsHeartbeatTimeout.equals(KDS_HEARTBEAT_TIMEOUT.defaultValue())) {
+      options =
+          options.withSettings(
+              options.settings().withHeartbeat(kdsHeartbeatInterval, kdsHeartbeatTimeout));
+    }
+    if (!kdsReconnectDelay.equals(KDS_RECONNECT_DELAY.defaultValue())
+        || !kdsReconnectMaxDelay.equals(KDS_RECONNECT_MAX_DELAY.defaultValue())) {
+      options = options.withReconnect(kdsReconnectDelay, kdsReconnectMaxDelay);
+    }
+    return options;
   }
 
   /** Where a zone keeps its state when {@code data-dir} is not set: one directory per zone. */
@@ -520,6 +586,14 @@ public record ZoneConfig(
         + haLeaseTtl
         + ", maxBodyBytes="
         + maxBodyBytes
+        + ", kdsHeartbeat="
+        + kdsHeartbeatInterval
+        + "/"
+        + kdsHeartbeatTimeout
+        + ", kdsReconnect="
+        + kdsReconnectDelay
+        + ".."
+        + kdsReconnectMaxDelay
         + "}";
   }
 }

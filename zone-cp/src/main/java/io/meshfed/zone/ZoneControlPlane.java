@@ -139,7 +139,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private boolean closed;
 
   public ZoneControlPlane(ZoneConfig config, ResourceStore store, Clock clock) {
-    this(config, store, clock, KdsClientOptions.defaults());
+    this(config, store, clock, config.kdsClientOptions(KdsClientOptions.defaults()));
   }
 
   /** With other KDS client tunables (tests shorten the reconnect back-off). */

@@ -3,9 +3,11 @@ package io.meshfed.zone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.settings.SettingsException;
+import io.meshfed.zone.kds.KdsClientOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +40,54 @@ class ZoneConfigTest {
       return String.join("\n", e.problems());
     }
     throw new AssertionError("expected invalid settings for " + flags);
+  }
+
+  @Test
+  void kdsHeartbeatAndReconnectDefaultToKumasTimingsAndReachTheKdsClientOptions() {
+    ZoneConfig defaults = ZoneConfig.load(required(), Map.of(), null);
+    KdsClientOptions base = KdsClientOptions.defaults();
+    assertThat(defaults.kdsClientOptions(base)).isEqualTo(base);
+    assertThat(defaults.kdsHeartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(defaults.kdsHeartbeatTimeout()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(defaults.kdsReconnectDelay()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(defaults.kdsReconnectMaxDelay()).isEqualTo(Duration.ofMinutes(1));
+
+    Map<String, String> fast = new HashMap<>(required());
+    fast.put("kds-heartbeat-interval", "1s");
+    fast.put("kds-reconnect-delay", "200ms");
+    KdsClientOptions options =
+        ZoneConfig.load(
+                fast,
+                Map.of(
+                    "MESHFED_KDS_HEARTBEAT_TIMEOUT", "4s", "MESHFED_KDS_RECONNECT_MAX_DELAY", "2s"),
+                null)
+            .kdsClientOptions(base);
+    assertThat(options.settings().heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(options.settings().heartbeatTimeout()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(options.reconnectBase()).isEqualTo(Duration.ofMillis(200));
+    assertThat(options.reconnectCap()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(options.settings().maxResponseBytes())
+        .as("the other KDS settings are kept")
+        .isEqualTo(base.settings().maxResponseBytes());
+  }
+
+  @Test
+  void aHeartbeatTimeoutNotLongerThanTheIntervalOrAMaxDelayBelowTheDelayIsRefused() {
+    Map<String, String> flags = new HashMap<>(required());
+    flags.put("kds-heartbeat-interval", "5s");
+    flags.put("kds-heartbeat-timeout", "5s");
+    flags.put("kds-reconnect-delay", "3s");
+    flags.put("kds-reconnect-max-delay", "1s");
+    assertThat(problems(flags, Map.of()))
+        .contains(
+            "kds-heartbeat-timeout (5000ms, from flag --kds-heartbeat-timeout) must be longer than"
+                + " kds-heartbeat-interval (5000ms, from flag --kds-heartbeat-interval)")
+        .contains(
+            "kds-reconnect-max-delay (1000ms, from flag --kds-reconnect-max-delay) must be at"
+                + " least kds-reconnect-delay (3000ms, from flag --kds-reconnect-delay)");
+    Map<String, String> zero = new HashMap<>(required());
+    zero.put("kds-heartbeat-interval", "0s");
+    assertThat(problems(zero, Map.of())).contains("kds-heartbeat-interval");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.meshfed.api.settings;
 import io.meshfed.api.auth.BindPolicy;
 import io.meshfed.store.crypto.SecretsKeySource;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /** Settings that global and zone control planes declare alike. */
@@ -37,6 +38,46 @@ public final class CommonSettings {
           true,
           "Treat REST requests without a token from 127.0.0.1 or ::1 as admin (Kuma's"
               + " localhostIsAdmin); must be false when api-address is not a loopback address");
+
+  /** How often each side of a KDS stream shows it is alive (global and its zones alike). */
+  public static final Setting<Duration> KDS_HEARTBEAT_INTERVAL =
+      Setting.of(
+          "kds-heartbeat-interval",
+          SettingType.duration(Duration.ofMillis(100), Duration.ofMinutes(10)),
+          Duration.ofSeconds(5),
+          "How often the requesting side of each KDS stream sends a heartbeat; set the same on"
+              + " global and its zones");
+
+  /** A KDS stream silent this long is closed; longer than the peer's heartbeat interval. */
+  public static final Setting<Duration> KDS_HEARTBEAT_TIMEOUT =
+      Setting.of(
+          "kds-heartbeat-timeout",
+          SettingType.duration(Duration.ofMillis(200), Duration.ofHours(1)),
+          Duration.ofSeconds(15),
+          "A KDS stream on which nothing arrived for this long is closed (and a zone dials"
+              + " again); must be longer than kds-heartbeat-interval, on global and its zones");
+
+  /**
+   * The heartbeat timeout must outlast the interval, else every quiet stream is closed; null when
+   * it does.
+   */
+  public static String kdsHeartbeatProblem(ResolvedSettings s) {
+    Duration interval = s.get(KDS_HEARTBEAT_INTERVAL);
+    Duration timeout = s.get(KDS_HEARTBEAT_TIMEOUT);
+    if (timeout.compareTo(interval) > 0) {
+      return null;
+    }
+    return "kds-heartbeat-timeout ("
+        + timeout.toMillis()
+        + "ms, from "
+        + s.source(KDS_HEARTBEAT_TIMEOUT)
+        + ") must be longer than kds-heartbeat-interval ("
+        + interval.toMillis()
+        + "ms, from "
+        + s.source(KDS_HEARTBEAT_INTERVAL)
+        + ")";
+  }
+
   public static final Setting<String> STORE =
       Setting.of(
           "store",
