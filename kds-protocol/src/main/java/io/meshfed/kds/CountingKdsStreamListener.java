@@ -18,6 +18,7 @@ public final class CountingKdsStreamListener implements KdsStreamListener {
   private final Map<String, String> nackedNames = new ConcurrentHashMap<>();
   private final Map<String, String> tooLarge = new ConcurrentHashMap<>();
   private final List<Status> closed = new CopyOnWriteArrayList<>();
+  private final Map<String, Map<String, String>> held = new ConcurrentHashMap<>();
 
   private void add(String counter, long n) {
     counters.computeIfAbsent(counter, k -> new AtomicLong()).addAndGet(n);
@@ -64,6 +65,11 @@ public final class CountingKdsStreamListener implements KdsStreamListener {
     return Map.copyOf(tooLarge);
   }
 
+  /** Per type, what the peer said it held when it last subscribed (wire name to version). */
+  public Map<String, String> held(String type) {
+    return held.getOrDefault(type, Map.of());
+  }
+
   /** Statuses of closed streams, in order. */
   public List<Status> closedStreams() {
     return List.copyOf(closed);
@@ -72,6 +78,12 @@ public final class CountingKdsStreamListener implements KdsStreamListener {
   @Override
   public void streamOpened(KdsStreamInfo stream) {
     add("streamsOpened", 1);
+  }
+
+  @Override
+  public void subscribed(KdsStreamInfo stream, String type, Map<String, String> initialVersions) {
+    add("subscribed:" + type, 1);
+    held.put(type, Map.copyOf(initialVersions));
   }
 
   @Override

@@ -159,6 +159,33 @@ class KdsSyncTest {
   }
 
   @Test
+  void aSubscriptionTellsTheListenerWhatThePeerHolds() {
+    harness();
+    h.globalSource.put(mesh("default"), permission("default", "p1", "a"));
+    KdsClientSession first = h.session();
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> h.zoneSink.resources(TP).size() == 1 && h.globalListener.acks(TP) >= 1);
+    assertThat(h.globalListener.count("subscribed:" + TP)).isEqualTo(1);
+    assertThat(h.globalListener.held(TP)).isEmpty();
+    first.close();
+    await().atMost(10, TimeUnit.SECONDS).until(() -> h.globalListener.count("streamsClosed") == 2);
+
+    h.session();
+    await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> h.globalListener.count("subscribed:" + TP) == 2);
+    String sentVersion =
+        h.globalListener.sentResponses().stream()
+            .filter(r -> r.type().equals(TP) && r.resources().containsKey("default/p1"))
+            .findFirst()
+            .orElseThrow()
+            .resources()
+            .get("default/p1");
+    assertThat(h.globalListener.held(TP)).isEqualTo(java.util.Map.of("default/p1", sentVersion));
+  }
+
+  @Test
   void resumeSendsNothingWhenNothingChangedAndOnlyTheDiffOtherwise() {
     harness();
     h.globalSource.put(
