@@ -305,7 +305,9 @@ public final class GlobalControlPlane implements AutoCloseable {
             .routes(new ServiceInsightEndpoints(store).routes())
             .route(new PolicyInspectEndpoint(store, registry).route())
             .routes(
-                new RemoteInspectEndpoints(store, kds.inspectRelay(), codec.jsonMapper()).routes())
+                new RemoteInspectEndpoints(
+                        store, kds.inspectRelay(), codec.jsonMapper(), coordination)
+                    .routes())
             .build()
             .start();
     // registered before KDS serves: a replica's subscriptions are never older than its key
