@@ -304,6 +304,15 @@ final class Federation implements AutoCloseable {
 
   /** Starts a zone with its own data directory, waiting for {@code /ready} when asked. */
   Node startZone(String zone, Path tokenFile, int dialPort, Path dataDir, boolean awaitReady) {
+    return startZoneAt(zone, tokenFile, "grpcs://127.0.0.1:" + dialPort, dataDir, awaitReady);
+  }
+
+  /**
+   * Starts a zone dialling {@code globalAddress} (the {@code --global-address} value as given, e.g.
+   * a comma list of global replicas), waiting for {@code /ready} when asked.
+   */
+  Node startZoneAt(
+      String zone, Path tokenFile, String globalAddress, Path dataDir, boolean awaitReady) {
     int apiPort = FreePorts.one();
     int madsPort = FreePorts.one();
     List<String> args =
@@ -314,7 +323,7 @@ final class Federation implements AutoCloseable {
                 "--zone",
                 zone,
                 "--global-address",
-                "grpcs://127.0.0.1:" + dialPort,
+                globalAddress,
                 "--zone-token-file",
                 tokenFile.toString(),
                 "--ca-file",

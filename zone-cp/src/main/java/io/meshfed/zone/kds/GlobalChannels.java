@@ -22,6 +22,10 @@ import javax.net.ssl.SSLException;
  * Opens the zone's channel to global: Netty (shaded), TLS 1.2/1.3 verifying global's certificate
  * and host name against the CA file (or the system trust store), keepalive pings, and inbound
  * messages as large as a KDS response may be. There is no option to skip verification.
+ *
+ * <p>The host is resolved by gRPC's default {@code dns:///} resolver and the channel uses {@code
+ * pick_first}: a name with several addresses (global replicas behind one DNS name) is dialled
+ * address by address until one connects.
  */
 final class GlobalChannels {
   private GlobalChannels() {}
@@ -34,6 +38,7 @@ final class GlobalChannels {
     NettyChannelBuilder builder =
         NettyChannelBuilder.forAddress(target.host(), target.port())
             .executor(executor)
+            .defaultLoadBalancingPolicy("pick_first")
             .keepAliveTime(options.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(options.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveWithoutCalls(false)
