@@ -10,6 +10,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.meshfed.store.StoreUnavailableException;
 import io.meshfed.store.ha.Fence;
 import io.meshfed.store.ha.LeasedKeys;
 import java.io.Closeable;
@@ -22,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,18 +83,34 @@ final class EtcdLeasedKeys implements LeasedKeys {
   @Override
   public CompletableFuture<Void> put(String name, String value) {
     puts.put(name, value);
-    return calls.call(
+    return withLease(
         "put " + namespace + "/" + name,
-        () ->
-            session
-                .live()
-                .thenCompose(
-                    grant ->
-                        kv.put(
-                            bytes(key(name)),
-                            bytes(value),
-                            PutOption.builder().withLeaseId(grant.id).build()))
+        grant ->
+            kv.put(
+                    bytes(key(name)),
+                    bytes(value),
+                    PutOption.builder().withLeaseId(grant.id).build())
                 .thenApply(ok -> null));
+  }
+
+  /** Runs {@code op} with the live lease, once there is one (see {@link EtcdSession#live()}). */
+  private <T> CompletableFuture<T> withLease(
+      String what, Function<EtcdSession.Grant, CompletableFuture<T>> op) {
+    return session
+        .live()
+        .handle(
+            (grant, error) ->
+                error != null
+                    ? CompletableFuture.<T>failedFuture(
+                        new StoreUnavailableException(
+                            "cannot "
+                                + what
+                                + ": this process got no etcd lease within "
+                                + session.leaseWait()
+                                + " (is etcd reachable?)",
+                            error))
+                    : calls.call(what, () -> op.apply(grant)))
+        .thenCompose(f -> f);
   }
 
   private void putAgain(EtcdSession.Grant grant) {
@@ -116,10 +134,9 @@ final class EtcdLeasedKeys implements LeasedKeys {
 
   @Override
   public CompletableFuture<Claim> claim(String name, String value, Predicate<String> mayTakeOver) {
-    return calls.call(
+    return withLease(
         "claim " + namespace + "/" + name,
-        () ->
-            session.live().thenCompose(grant -> claimAttempt(name, value, mayTakeOver, grant, 1)));
+        grant -> claimAttempt(name, value, mayTakeOver, grant, 1));
   }
 
   private CompletableFuture<Claim> claimAttempt(

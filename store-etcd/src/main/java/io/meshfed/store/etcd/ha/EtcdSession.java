@@ -79,7 +79,13 @@ final class EtcdSession {
     return g != null && g.confirmed && g.alive() ? g : null;
   }
 
-  /** A lease that is live now or the next one granted (waits up to the request timeout). */
+  /** How long {@link #live()} waits for a lease: two TTLs, at least 10 s (a cold start). */
+  Duration leaseWait() {
+    Duration twice = ttl.multipliedBy(2);
+    return twice.compareTo(Duration.ofSeconds(10)) < 0 ? Duration.ofSeconds(10) : twice;
+  }
+
+  /** A lease that is live now or the next one in use (waits up to {@link #leaseWait()}). */
   CompletableFuture<Grant> live() {
     Grant g = current();
     if (g != null) {
@@ -92,7 +98,7 @@ final class EtcdSession {
     if (g != null) {
       next.complete(g);
     }
-    return next.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+    return next.orTimeout(leaseWait().toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete((ok, error) -> onGranted.remove(listener));
   }
 

@@ -20,6 +20,7 @@ import io.meshfed.store.ha.LeasedKeys;
 import io.meshfed.store.ha.LeasedKeys.Claim;
 import io.meshfed.store.ha.Term;
 import io.meshfed.testing.EtcdExtension;
+import java.io.Closeable;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -403,6 +404,9 @@ class EtcdCoordinationIT {
     Watched leader = awaitLeader(a, b);
     Term term = leader.lastTerm();
     int termsBefore = a.terms.size() + b.terms.size();
+    List<Optional<String>> seen = new CopyOnWriteArrayList<>();
+    Closeable watch = b.coordination.keys("instances").watch("cp-a", seen::add);
+    opened.add(watch);
     ETCD.process().stop();
     await()
         .atMost(TTL)
@@ -416,6 +420,12 @@ class EtcdCoordinationIT {
     assertThat(a.terms.size() + b.terms.size()).isGreaterThan(termsBefore);
     assertThat(again.lastTerm().held()).isTrue();
     assertThat(again.lastTerm().revision()).isGreaterThan(term.revision());
+
+    // the watch broke with etcd and resumed: it sees a key written after the restart
+    a.coordination.keys("instances").put("cp-a", "{\"role\":\"global\"}").join();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> seen.contains(Optional.of("{\"role\":\"global\"}")));
   }
 
   private record StaleFence(String key, long revision) implements Fence {
