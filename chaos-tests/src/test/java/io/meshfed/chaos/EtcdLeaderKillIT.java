@@ -232,6 +232,13 @@ class EtcdLeaderKillIT {
     say("HA-FIGURE etcd-leader-kill-503-window-ms={}", worstWindow);
     say("HA-FIGURE etcd-leader-kill-failed-writes={}", failedTotal);
     say("HA-FIGURE etcd-leader-kill-last-failure-after-kill-ms={}", lastAfterKill);
+    long slowest =
+        writes.stream()
+            .filter(w -> Math.abs(w.sentNanos() - killedAt) < TimeUnit.SECONDS.toNanos(3))
+            .mapToLong(w -> ms(w.doneNanos() - w.sentNanos()))
+            .max()
+            .orElse(0);
+    say("HA-FIGURE etcd-leader-kill-slowest-write-ms={}", slowest);
     assertThat(problems).as("failures other than one 503/504 window per client").isEmpty();
     assertThat(worstWindow)
         .as("longest per-client 503/504 window")
