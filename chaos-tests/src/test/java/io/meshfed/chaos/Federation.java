@@ -54,6 +54,7 @@ final class Federation implements AutoCloseable {
   private final List<String> globalExtraArgs = new ArrayList<>();
   private final List<String> zoneExtraArgs = new ArrayList<>();
   private EtcdProcess etcd;
+  private io.meshfed.etcd.local.EtcdCluster etcdCluster;
   Node global;
   final Map<String, Node> zones = new LinkedHashMap<>();
   private int globalStarts;
@@ -153,6 +154,21 @@ final class Federation implements AutoCloseable {
 
   EtcdProcess etcd() {
     return etcd;
+  }
+
+  /**
+   * Uses a real etcd cluster of {@code members} members (heartbeat 100 ms, election timeout 1 s)
+   * for global's store; global gets every member's URL.
+   */
+  Federation withEtcdCluster(int members) {
+    etcdCluster = io.meshfed.etcd.local.EtcdCluster.launch(members);
+    globalExtraArgs.addAll(List.of("--store", "etcd", "--etcd-endpoints", etcdCluster.endpoints()));
+    return this;
+  }
+
+  /** The cluster of {@link #withEtcdCluster(int)}, or null. */
+  io.meshfed.etcd.local.EtcdCluster etcdCluster() {
+    return etcdCluster;
   }
 
   Path globalDataDir() {
@@ -643,6 +659,9 @@ final class Federation implements AutoCloseable {
     }
     if (etcd != null) {
       etcd.close();
+    }
+    if (etcdCluster != null) {
+      etcdCluster.close();
     }
   }
 }
