@@ -242,14 +242,15 @@ public final class ZoneControlPlane implements AutoCloseable {
       target = new KdsTarget(address.host(), address.port(), address.tls(), config.caFile());
       callChannel =
           new GlobalCallChannel(
-              config.zone(),
-              target,
-              config.zoneTokenFile(),
-              version(),
-              instanceId,
-              kumaConfigJson(config),
-              kdsOptions,
-              executor);
+                  config.zone(),
+                  target,
+                  config.zoneTokenFile(),
+                  version(),
+                  instanceId,
+                  kumaConfigJson(config),
+                  kdsOptions,
+                  executor)
+              .open();
       certificateAuthority =
           new ZoneCertificateAuthority(
               config.zone(),
