@@ -61,6 +61,8 @@ import io.meshfed.zone.kds.KdsTarget;
 import io.meshfed.zone.kds.Origins;
 import io.meshfed.zone.kds.ZoneSyncAdapters;
 import io.meshfed.zone.xds.XdsServer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
@@ -211,6 +213,15 @@ public final class ZoneControlPlane implements AutoCloseable {
     }
     started = true;
     processMeters = ControlPlaneMeters.bind(meters, "zone", version(), instanceId, "");
+    // cp_leader{role} (1 while this replica leads the zone) and cp_leader_changes_total{role}
+    Gauge.builder("cp_leader", elector, e -> e.isLeader() ? 1 : 0)
+        .description("1 while this replica leads the role, else 0")
+        .tag("role", elector.role())
+        .register(meters);
+    FunctionCounter.builder("cp_leader_changes", elector, LeaderElector::leaderChanges)
+        .description("Terms of the role seen beginning by this replica (its own and others')")
+        .tag("role", elector.role())
+        .register(meters);
     log.info(
         "zone={}: zone control plane {} (version {}) configuration:\n{}",
         config.zone(),
