@@ -98,6 +98,13 @@ import org.slf4j.LoggerFactory;
  * an earlier run. Before that a dataplane could name a mesh the zone has not received. Losing
  * global later does not make the zone unready: it keeps serving everything it holds; {@code GET
  * /status/global} tells the connection state and whether the first sync is done.
+ *
+ * <p>Several replicas of a zone may share its store (etcd). Every replica serves the API and xDS,
+ * writes its own proxies' insights and issues certificates from its own intermediate CA (signed by
+ * global over its own channel); the replica that leads role {@code zone-<zone>} also holds the KDS
+ * connection to global, writes the ingresses' {@code availableServices} and closes subscriptions
+ * that gone replicas left open ({@link LeaderJobs}, writes fenced by the term). A follower is ready
+ * once the store holds global's copies.
  */
 public final class ZoneControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZoneControlPlane.class);
