@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ZoneReplicasIT {
   static final Duration SYNC = Duration.ofSeconds(45);
+  static final String LEADER_GAUGE = "cp_leader\\{[^}]*role=\"zone-zone-1\"[^}]*\\} ";
 
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
   Path dir;
@@ -88,6 +89,8 @@ class ZoneReplicasIT {
               assertThat(openSubscriptions("zone-1")).isEqualTo(1);
             });
     assertThat(f.get(follower.api, "/").path("leaderInstance").asText()).isEqualTo(leaderId);
+    assertThat(metrics(leader)).containsPattern(LEADER_GAUGE + "1(\\.0)?\n");
+    assertThat(metrics(follower)).containsPattern(LEADER_GAUGE + "0(\\.0)?\n");
     assertThat(follower.process.logText()).doesNotContain("ALREADY_EXISTS");
 
     // Both serve the zone API with global's resources.
@@ -130,6 +133,10 @@ class ZoneReplicasIT {
                     .body()
                     .contains("replica-web"));
     assertThat(openSubscriptions("zone-1")).isEqualTo(1);
+  }
+
+  private String metrics(Federation.Node zone) {
+    return f.getRaw(zone.api, "/metrics").body();
   }
 
   private JsonNode globalStatus(Federation.Node zone) {

@@ -61,6 +61,8 @@ import io.meshfed.zone.kds.KdsTarget;
 import io.meshfed.zone.kds.Origins;
 import io.meshfed.zone.kds.ZoneSyncAdapters;
 import io.meshfed.zone.xds.XdsServer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
@@ -98,6 +100,13 @@ import org.slf4j.LoggerFactory;
  * an earlier run. Before that a dataplane could name a mesh the zone has not received. Losing
  * global later does not make the zone unready: it keeps serving everything it holds; {@code GET
  * /status/global} tells the connection state and whether the first sync is done.
+ *
+ * <p>Several replicas of a zone may share its store (etcd). Every replica serves the API and xDS,
+ * writes its own proxies' insights and issues certificates from its own intermediate CA (signed by
+ * global over its own channel); the replica that leads role {@code zone-<zone>} also holds the KDS
+ * connection to global, writes the ingresses' {@code availableServices} and closes subscriptions
+ * that gone replicas left open ({@link LeaderJobs}, writes fenced by the term). A follower is ready
+ * once the store holds global's copies.
  */
 public final class ZoneControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZoneControlPlane.class);
@@ -213,6 +222,15 @@ public final class ZoneControlPlane implements AutoCloseable {
     }
     started = true;
     processMeters = ControlPlaneMeters.bind(meters, "zone", version(), instanceId, "");
+    // cp_leader{role} (1 while this replica leads the zone) and cp_leader_changes_total{role}
+    Gauge.builder("cp_leader", elector, e -> e.isLeader() ? 1 : 0)
+        .description("1 while this replica leads the role, else 0")
+        .tag("role", elector.role())
+        .register(meters);
+    FunctionCounter.builder("cp_leader_changes", elector, LeaderElector::leaderChanges)
+        .description("Terms of the role seen beginning by this replica (its own and others')")
+        .tag("role", elector.role())
+        .register(meters);
     log.info(
         "zone={}: zone control plane {} (version {}) configuration:\n{}",
         config.zone(),
@@ -246,14 +264,15 @@ public final class ZoneControlPlane implements AutoCloseable {
               .toList();
       callChannel =
           new GlobalCallChannel(
-              config.zone(),
-              targets,
-              config.zoneTokenFile(),
-              version(),
-              instanceId,
-              kumaConfigJson(config),
-              kdsOptions,
-              executor);
+                  config.zone(),
+                  targets,
+                  config.zoneTokenFile(),
+                  version(),
+                  instanceId,
+                  kumaConfigJson(config),
+                  kdsOptions,
+                  executor)
+              .open();
       certificateAuthority =
           new ZoneCertificateAuthority(
               config.zone(),

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  * This replica's own channel to global for unary calls ({@code SignZoneCa}), separate from the KDS
  * streams that only the zone leader holds: every replica of a zone gets its intermediate CA signed
  * over it, so a follower issues certificates too. Global never refuses a unary call because another
- * process holds the zone's streams. The channel is opened on first use; each call carries the
- * zone's handshake and its token, read from the file at that moment.
+ * process holds the zone's streams. The channel is opened by {@link #open()} (or on first use);
+ * each call carries the zone's handshake and its token, read from the file at that moment.
  */
 public final class GlobalCallChannel implements AutoCloseable {
   private final String zone;
@@ -57,6 +57,20 @@ public final class GlobalCallChannel implements AutoCloseable {
     this.config = config;
     this.options = Objects.requireNonNull(options, "options");
     this.executor = Objects.requireNonNull(executor, "executor");
+  }
+
+  /**
+   * Opens the channel now, so an unusable CA file fails the start of the zone.
+   *
+   * @throws IllegalArgumentException naming the CA file when it cannot be used
+   */
+  public GlobalCallChannel open() {
+    synchronized (this) {
+      if (!closed && channel == null) {
+        channel = GlobalChannels.open(targets.get(current), options, executor);
+      }
+    }
+    return this;
   }
 
   /**
