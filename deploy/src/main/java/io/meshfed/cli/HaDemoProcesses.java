@@ -43,6 +43,7 @@ final class HaDemoProcesses implements AutoCloseable {
   private final Path java;
   private final Path jar;
   private final List<ControlPlane> started = new ArrayList<>();
+  private boolean closed;
 
   private HaDemoProcesses(Path dir, Path java, Path jar) {
     this.dir = dir;
@@ -81,6 +82,9 @@ final class HaDemoProcesses implements AutoCloseable {
 
   /** Starts {@code meshfed ARGS} as process {@code name} whose API listens on {@code apiPort}. */
   synchronized ControlPlane start(String name, int apiPort, List<String> args) throws IOException {
+    if (closed) {
+      throw new CliException("the demo is stopping: " + name + " is not started");
+    }
     List<String> command = new ArrayList<>();
     command.add(java.toString());
     command.addAll(JVM_OPTIONS);
@@ -138,6 +142,7 @@ final class HaDemoProcesses implements AutoCloseable {
   /** Stops every started process that still runs, in reverse order. */
   @Override
   public synchronized void close() {
+    closed = true;
     for (int i = started.size() - 1; i >= 0; i--) {
       started.get(i).process().destroy();
     }
