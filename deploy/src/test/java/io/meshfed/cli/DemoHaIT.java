@@ -81,11 +81,15 @@ class DemoHaIT {
 
     assertBothZonesAndFewFailures(out, "split 50/50");
     Matcher global =
-        Pattern.compile("^(global leader killed \\(global-\\d leads after \\d+\\.\\d s\\))", Pattern.MULTILINE)
+        Pattern.compile(
+                "^(global leader killed \\(global-\\d leads after \\d+\\.\\d s\\))",
+                Pattern.MULTILINE)
             .matcher(out);
     assertThat(global.find()).as(out).isTrue();
     Matcher zone =
-        Pattern.compile("^(zone-1 leader killed \\(zone-1-[ab] leads after \\d+\\.\\d s\\))", Pattern.MULTILINE)
+        Pattern.compile(
+                "^(zone-1 leader killed \\(zone-1-[ab] leads after \\d+\\.\\d s\\))",
+                Pattern.MULTILINE)
             .matcher(out);
     assertThat(zone.find()).as(out).isTrue();
     assertThat(out).contains("Done: the Envoys, control planes and etcd stop now");
