@@ -1,13 +1,8 @@
 package io.meshfed.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshfed.dp.DataplaneLauncher;
-import io.meshfed.dp.LaunchOptions;
-import io.meshfed.dp.ProxyType;
-import io.meshfed.dp.XdsAddress;
 import io.meshfed.etcd.local.EtcdCluster;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +38,7 @@ final class HaDemo {
   private final int requests;
   private final String envoyBinary;
   private final boolean keepRunning;
-  private final List<AutoCloseable> running = new ArrayList<>();
+  private final List<AutoCloseable> running = Collections.synchronizedList(new ArrayList<>());
   private final List<List<String>> rows = new ArrayList<>();
   private final AtomicBoolean stopped = new AtomicBoolean();
 
@@ -53,8 +49,7 @@ final class HaDemo {
   }
 
   /** A zone's replicas: their processes and xDS ports, in start order. */
-  private record Zone(
-      String name, List<HaDemoProcesses.ControlPlane> replicas, List<Integer> xds) {}
+  record Zone(String name, List<HaDemoProcesses.ControlPlane> replicas, List<Integer> xds) {}
 
   int run() throws Exception {
     DemoCommand.quietLogs();
@@ -151,7 +146,8 @@ final class HaDemo {
           "5. Data plane: a zone ingress per zone, backend in both zones, a client sidecar in"
               + " zone-1; every Envoy is given the API and xDS addresses of both replicas of its"
               + " zone");
-      TrafficProbe probe = startDataPlane(dataDir, zones.get(0), zones.get(1));
+      TrafficProbe probe =
+          HaDemoDataPlane.start(dataDir, envoyBinary, zones.get(0), zones.get(1), running);
       DemoCommand.await(
           "backend answering the client (the mesh's default route: either zone)",
           () -> probe.send(5).failed() == 0);
@@ -405,84 +401,6 @@ final class HaDemo {
           "global at " + globalApi + " did not issue a zone token for " + zone + ": " + r.body());
     }
     return r.body().strip();
-  }
-
-  /** The ingresses, demo apps and sidecars; returns a probe of the client's outbound. */
-  private TrafficProbe startDataPlane(Path dataDir, Zone zone1, Zone zone2) throws Exception {
-    launch(
-        dataDir,
-        zone1,
-        "ingress-1",
-        ProxyType.INGRESS,
-        DemoCommand.ingress("ingress-1", "127.0.0.2", DemoCommand.freePort()));
-    launch(
-        dataDir,
-        zone2,
-        "ingress-2",
-        ProxyType.INGRESS,
-        DemoCommand.ingress("ingress-2", "127.0.0.3", DemoCommand.freePort()));
-    DemoApp app1 = DemoApp.start("127.0.0.1", 0, "backend", "zone-1", "1");
-    running.add(app1);
-    DemoApp app2 = DemoApp.start("127.0.0.1", 0, "backend", "zone-2", "1");
-    running.add(app2);
-    launch(
-        dataDir,
-        zone1,
-        "backend-1",
-        ProxyType.SIDECAR,
-        DemoCommand.sidecar("backend-1", "backend", DemoCommand.freePort(), app1.port(), ""));
-    launch(
-        dataDir,
-        zone2,
-        "backend-2",
-        ProxyType.SIDECAR,
-        DemoCommand.sidecar("backend-2", "backend", DemoCommand.freePort(), app2.port(), ""));
-    int clientOutbound = DemoCommand.freePort();
-    launch(
-        dataDir,
-        zone1,
-        "client",
-        ProxyType.SIDECAR,
-        DemoCommand.sidecar(
-            "client",
-            "client",
-            DemoCommand.freePort(),
-            DemoCommand.freePort(),
-            "  outbound:\n  - port: "
-                + clientOutbound
-                + "\n    tags:\n      kuma.io/service: backend\n"));
-    return new TrafficProbe("127.0.0.1", clientOutbound, Duration.ofSeconds(3));
-  }
-
-  /** Starts the Envoy of {@code name} with every replica of {@code zone} as its control plane. */
-  private void launch(Path dataDir, Zone zone, String name, ProxyType type, String yaml)
-      throws Exception {
-    Path file = dataDir.resolve(name + ".yaml");
-    Files.writeString(file, yaml);
-    Path envoyDir = dataDir.resolve("envoy-" + name);
-    Files.createDirectories(envoyDir);
-    List<URI> apis = zone.replicas().stream().map(r -> URI.create(r.api())).toList();
-    List<XdsAddress> xds = zone.xds().stream().map(p -> new XdsAddress("127.0.0.1", p)).toList();
-    DataplaneLauncher launcher =
-        DataplaneLauncher.create(
-            LaunchOptions.builder(apis, type, "default", name)
-                .xdsAddresses(xds)
-                .dataplaneFile(file.toString())
-                .envoyBinary(envoyBinary)
-                .dataDir(envoyDir)
-                .envoyLogLevel("error")
-                .dataplaneToken(
-                    DemoCommand.dataplaneToken(zone.replicas().get(0).api(), name, type))
-                .build(),
-            InputStream.nullInputStream());
-    launcher.start();
-    running.add(launcher::stop);
-    System.out.println(
-        "  "
-            + (type == ProxyType.INGRESS ? "zone ingress " : "sidecar      ")
-            + name
-            + " -> "
-            + apis);
   }
 
   /** Records a row and prints the table so far. */
