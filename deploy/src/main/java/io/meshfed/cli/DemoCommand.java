@@ -58,11 +58,14 @@ import picocli.CommandLine.Option;
       "Then failover: locality-aware load balancing and a HealthCheck keep zone-1's client in"
           + " zone-1; zone-1's backend stops (traffic moves to zone-2) and starts again (traffic"
           + " comes back); the demo prints how long each move took. Then everything stops"
-          + " (--keep-running leaves it up). Needs envoy on the PATH (./meshfed installs it)."
+          + " (--keep-running leaves it up). Needs envoy on the PATH (./meshfed installs it).",
+      "--ha: the same federation on replicas (3 globals, 2 replicas per zone, a 3-member etcd, all"
+          + " separate processes); with the 50/50 split it kills -9 the global leader, then zone-1's"
+          + " leader, and prints the distribution and failed requests during each switch."
     },
     mixinStandardHelpOptions = true)
 final class DemoCommand implements Callable<Integer> {
-  private static final Duration WAIT = Duration.ofSeconds(60);
+  static final Duration WAIT = Duration.ofSeconds(60);
 
   /** Requests in a row from one zone that show traffic moved there. */
   private static final int RUN = 10;
@@ -74,6 +77,12 @@ final class DemoCommand implements Callable<Integer> {
               + " with prometheus on the PATH, also start a Prometheus scraping them (for the"
               + " Grafana dashboards in deploy/grafana).")
   boolean keepRunning;
+
+  @Option(
+      names = "--ha",
+      description =
+          "Replicas: global x3 and zone x2 on a 3-member etcd as processes; kill -9 each leader.")
+  boolean ha;
 
   @Option(
       names = "--api-port",
@@ -107,6 +116,9 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (ha) {
+      return new HaDemo(requests, envoyBinary, keepRunning).run();
+    }
     quietLogs();
     Path dataDir = Files.createTempDirectory("meshfed-demo-");
     System.out.println("meshfed demo: working directory " + dataDir);
@@ -409,7 +421,7 @@ final class DemoCommand implements Callable<Integer> {
    * The proxy's dataplane token, asked from its zone's API as `meshfed generate dataplane-token`
    * does: zones require one from every proxy (dp-token-required defaults to true).
    */
-  private static String dataplaneToken(String zoneApi, String name, ProxyType type)
+  static String dataplaneToken(String zoneApi, String name, ProxyType type)
       throws IOException, InterruptedException {
     String body =
         type == ProxyType.INGRESS
@@ -436,7 +448,7 @@ final class DemoCommand implements Callable<Integer> {
     return r.body().strip();
   }
 
-  private static String ingress(String name, String address, int port) {
+  static String ingress(String name, String address, int port) {
     return "type: ZoneIngress\nname: "
         + name
         + "\nnetworking:\n  address: "
@@ -450,8 +462,8 @@ final class DemoCommand implements Callable<Integer> {
         + "\n";
   }
 
-  private static String sidecar(
-      String name, String service, int port, int servicePort, String outbound) throws IOException {
+  static String sidecar(String name, String service, int port, int servicePort, String outbound)
+      throws IOException {
     return "type: Dataplane\nmesh: default\nname: "
         + name
         + "\nnetworking:\n  address: 127.0.0.1\n  inbound:\n  - port: "
@@ -485,7 +497,7 @@ final class DemoCommand implements Callable<Integer> {
     table.print(System.out);
   }
 
-  private static String cell(int count, int total) {
+  static String cell(int count, int total) {
     return count
         + " ("
         + String.format(java.util.Locale.ROOT, "%.1f", 100.0 * count / total)
@@ -496,7 +508,7 @@ final class DemoCommand implements Callable<Integer> {
     return body(api, path).contains("\"online\":true");
   }
 
-  private static void apply(Path dataDir, String sample, String api) throws IOException {
+  static void apply(Path dataDir, String sample, String api) throws IOException {
     Path file = dataDir.resolve(sample);
     Files.writeString(file, sample("samples/" + sample));
     System.out.println("$ meshfed apply -f " + sample);
@@ -509,7 +521,7 @@ final class DemoCommand implements Callable<Integer> {
     cli("apply", "-f", file.toString(), "--api", api);
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (java.net.ServerSocket s =
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
@@ -598,7 +610,7 @@ final class DemoCommand implements Callable<Integer> {
     running.clear();
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+  static void await(String what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -610,7 +622,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  private static String body(String api, String path) {
+  static String body(String api, String path) {
     try {
       HttpResponse<String> r =
           HTTP.send(
@@ -639,7 +651,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** The demo's own output tells the story; control plane logs stay at WARN unless asked. */
-  private static void quietLogs() {
+  static void quietLogs() {
     if (System.getenv("MESHFED_LOG_LEVEL") == null
         && org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
             instanceof ch.qos.logback.classic.Logger root) {
@@ -647,12 +659,12 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void step(String text) {
+  static void step(String text) {
     System.out.println();
     System.out.println("== " + text);
   }
 
-  private static void cli(String... args) {
+  static void cli(String... args) {
     Main.run(args);
   }
 
@@ -665,7 +677,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void deleteQuietly(Path dir) {
+  static void deleteQuietly(Path dir) {
     try (var paths = Files.walk(dir)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException ignored) {

@@ -1,0 +1,109 @@
+package io.meshfed.cli;
+
+import io.meshfed.dp.DataplaneLauncher;
+import io.meshfed.dp.LaunchOptions;
+import io.meshfed.dp.ProxyType;
+import io.meshfed.dp.XdsAddress;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The data plane of {@code meshfed demo --ha}: a zone ingress per zone, the {@code backend} demo
+ * app with its sidecar in each zone and a {@code client} sidecar in zone-1, each Envoy given the
+ * API and xDS addresses of every replica of its zone (so it moves to another replica when its own
+ * dies). What it starts is added to the caller's list of things to stop.
+ */
+final class HaDemoDataPlane {
+  private final Path dataDir;
+  private final String envoyBinary;
+  private final List<AutoCloseable> running;
+
+  private HaDemoDataPlane(Path dataDir, String envoyBinary, List<AutoCloseable> running) {
+    this.dataDir = dataDir;
+    this.envoyBinary = envoyBinary;
+    this.running = running;
+  }
+
+  /** The ingresses, demo apps and sidecars; returns a probe of the client's outbound. */
+  static TrafficProbe start(
+      Path dataDir,
+      String envoyBinary,
+      HaDemo.Zone zone1,
+      HaDemo.Zone zone2,
+      List<AutoCloseable> running)
+      throws Exception {
+    HaDemoDataPlane dp = new HaDemoDataPlane(dataDir, envoyBinary, running);
+    dp.launch(
+        zone1,
+        "ingress-1",
+        ProxyType.INGRESS,
+        DemoCommand.ingress("ingress-1", "127.0.0.2", DemoCommand.freePort()));
+    dp.launch(
+        zone2,
+        "ingress-2",
+        ProxyType.INGRESS,
+        DemoCommand.ingress("ingress-2", "127.0.0.3", DemoCommand.freePort()));
+    DemoApp app1 = DemoApp.start("127.0.0.1", 0, "backend", "zone-1", "1");
+    running.add(app1);
+    DemoApp app2 = DemoApp.start("127.0.0.1", 0, "backend", "zone-2", "1");
+    running.add(app2);
+    dp.launch(
+        zone1,
+        "backend-1",
+        ProxyType.SIDECAR,
+        DemoCommand.sidecar("backend-1", "backend", DemoCommand.freePort(), app1.port(), ""));
+    dp.launch(
+        zone2,
+        "backend-2",
+        ProxyType.SIDECAR,
+        DemoCommand.sidecar("backend-2", "backend", DemoCommand.freePort(), app2.port(), ""));
+    int clientOutbound = DemoCommand.freePort();
+    dp.launch(
+        zone1,
+        "client",
+        ProxyType.SIDECAR,
+        DemoCommand.sidecar(
+            "client",
+            "client",
+            DemoCommand.freePort(),
+            DemoCommand.freePort(),
+            "  outbound:\n  - port: "
+                + clientOutbound
+                + "\n    tags:\n      kuma.io/service: backend\n"));
+    return new TrafficProbe("127.0.0.1", clientOutbound, Duration.ofSeconds(3));
+  }
+
+  /** Starts the Envoy of {@code name} with every replica of {@code zone} as its control plane. */
+  private void launch(HaDemo.Zone zone, String name, ProxyType type, String yaml) throws Exception {
+    Path file = dataDir.resolve(name + ".yaml");
+    Files.writeString(file, yaml);
+    Path envoyDir = dataDir.resolve("envoy-" + name);
+    Files.createDirectories(envoyDir);
+    List<URI> apis = zone.replicas().stream().map(r -> URI.create(r.api())).toList();
+    List<XdsAddress> xds = zone.xds().stream().map(p -> new XdsAddress("127.0.0.1", p)).toList();
+    DataplaneLauncher launcher =
+        DataplaneLauncher.create(
+            LaunchOptions.builder(apis, type, "default", name)
+                .xdsAddresses(xds)
+                .dataplaneFile(file.toString())
+                .envoyBinary(envoyBinary)
+                .dataDir(envoyDir)
+                .envoyLogLevel("error")
+                .dataplaneToken(
+                    DemoCommand.dataplaneToken(zone.replicas().get(0).api(), name, type))
+                .build(),
+            InputStream.nullInputStream());
+    launcher.start();
+    running.add(launcher::stop);
+    System.out.println(
+        "  "
+            + (type == ProxyType.INGRESS ? "zone ingress " : "sidecar      ")
+            + name
+            + " -> "
+            + apis);
+  }
+}
