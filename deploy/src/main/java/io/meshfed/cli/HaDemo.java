@@ -60,107 +60,10 @@ final class HaDemo {
       HaDemoProcesses processes = HaDemoProcesses.ofThisJar(dataDir);
       running.add(processes);
 
-      DemoCommand.step("1. A 3-member etcd cluster on loopback");
-      EtcdCluster etcd = EtcdCluster.launch(3);
-      running.add(etcd);
-      System.out.println(
-          "etcd cluster: " + etcd.endpoints() + " (data in " + etcd.directory() + ")");
-
-      DemoCommand.step(
-          "2. Three global replicas on etcd (one KDS certificate, one secrets key), each its own"
-              + " process; one of them leads");
-      Path tls = dataDir.resolve("tls");
-      DemoCommand.cli(
-          "generate", "tls-certificate", "--out-dir", tls.toString(), "--hostname", "127.0.0.1");
-      List<HaDemoProcesses.ControlPlane> globals = new ArrayList<>();
-      List<String> kdsAddresses = new ArrayList<>();
-      Path globalKey = secretsKey(dataDir, "global");
-      for (int i = 1; i <= 3; i++) {
-        int api = DemoCommand.freePort();
-        int kds = DemoCommand.freePort();
-        kdsAddresses.add("grpcs://127.0.0.1:" + kds);
-        String name = "global-" + i;
-        globals.add(
-            processes.start(
-                name,
-                api,
-                List.of(
-                    "global",
-                    "run",
-                    "--api-port",
-                    String.valueOf(api),
-                    "--kds-port",
-                    String.valueOf(kds),
-                    "--mads-port",
-                    String.valueOf(DemoCommand.freePort()),
-                    "--data-dir",
-                    dataDir.resolve(name).toString(),
-                    "--store",
-                    "etcd",
-                    "--etcd-endpoints",
-                    etcd.endpoints(),
-                    "--kds-tls-cert-file",
-                    tls.resolve("tls.crt").toString(),
-                    "--kds-tls-key-file",
-                    tls.resolve("tls.key").toString(),
-                    "--secrets-key-file",
-                    globalKey.toString())));
-      }
-      for (HaDemoProcesses.ControlPlane g : globals) {
-        processes.awaitReady(g, READY);
-      }
-      String api = awaitLeader(globals).api();
-      printRoles(globals);
-
-      DemoCommand.step(
-          "3. Two replicas of each zone on its own etcd prefix; each dials the first live global"
-              + " replica of the three, only the zone's leader holds its KDS connection");
-      List<Zone> zones = new ArrayList<>();
-      for (String zone : ZONES) {
-        zones.add(startZone(processes, dataDir, etcd, zone, api, kdsAddresses, tls));
-      }
-      for (Zone z : zones) {
-        for (HaDemoProcesses.ControlPlane r : z.replicas()) {
-          processes.awaitReady(r, READY);
-        }
-        printRoles(z.replicas());
-      }
-      DemoCommand.await(
-          "both zones online on global",
-          () -> DemoCommand.body(api, "/status/zones").split("\"active\":true", -1).length == 3);
-      DemoCommand.cli("inspect", "zones", "--api", api);
-
-      DemoCommand.step(
-          "4. On global: the mesh with mTLS on (its default allow-all TrafficPermission allows"
-              + " every service)");
-      DemoCommand.apply(dataDir, "demo-mesh-mtls.yaml", api);
-      for (Zone z : zones) {
-        for (HaDemoProcesses.ControlPlane r : z.replicas()) {
-          DemoCommand.await(
-              "the mesh on " + r.name(),
-              () -> !DemoCommand.body(r.api(), "/meshes/default").isEmpty());
-        }
-      }
-
-      DemoCommand.step(
-          "5. Data plane: a zone ingress per zone, backend in both zones, a client sidecar in"
-              + " zone-1; every Envoy is given the API and xDS addresses of both replicas of its"
-              + " zone");
-      TrafficProbe probe =
-          HaDemoDataPlane.start(dataDir, envoyBinary, zones.get(0), zones.get(1), running);
-      DemoCommand.await(
-          "backend answering the client (the mesh's default route: either zone)",
-          () -> probe.send(5).failed() == 0);
-
-      DemoCommand.step(
-          "6. On global: the TrafficRoute splits backend traffic 50/50 between the zones");
-      DemoCommand.apply(dataDir, "demo-route-split.yaml", api);
-      DemoCommand.await(
-          "the 50/50 split",
-          () -> {
-            TrafficProbe.Distribution d = probe.send(10);
-            return d.failed() == 0 && d.answered("zone-1") > 0 && d.answered("zone-2") > 0;
-          });
+      Setup setup = setUp(dataDir, processes, envoyBinary, running);
+      List<HaDemoProcesses.ControlPlane> globals = setup.globals();
+      List<Zone> zones = setup.zones();
+      TrafficProbe probe = setup.probe();
       measure("split 50/50", probe.send(2 * requests));
 
       DemoCommand.step("7. kill -9 of the global leader while the client keeps sending requests");
@@ -215,6 +118,123 @@ final class HaDemo {
         stopAll(dataDir);
       }
     }
+  }
+
+  /** The federation steps 1 to 6 set up: its processes and a probe of the client's outbound. */
+  record Setup(
+      EtcdCluster etcd,
+      List<HaDemoProcesses.ControlPlane> globals,
+      List<Zone> zones,
+      TrafficProbe probe) {}
+
+  /**
+   * Steps 1 to 6: the etcd cluster, the global and zone replicas, the mesh, the data plane and the
+   * 50/50 split, answering from both zones; what it starts is added to {@code running}.
+   */
+  static Setup setUp(
+      Path dataDir, HaDemoProcesses processes, String envoyBinary, List<AutoCloseable> running)
+      throws Exception {
+    DemoCommand.step("1. A 3-member etcd cluster on loopback");
+    EtcdCluster etcd = EtcdCluster.launch(3);
+    running.add(etcd);
+    System.out.println("etcd cluster: " + etcd.endpoints() + " (data in " + etcd.directory() + ")");
+
+    DemoCommand.step(
+        "2. Three global replicas on etcd (one KDS certificate, one secrets key), each its own"
+            + " process; one of them leads");
+    Path tls = dataDir.resolve("tls");
+    DemoCommand.cli(
+        "generate", "tls-certificate", "--out-dir", tls.toString(), "--hostname", "127.0.0.1");
+    List<HaDemoProcesses.ControlPlane> globals = new ArrayList<>();
+    List<String> kdsAddresses = new ArrayList<>();
+    Path globalKey = secretsKey(dataDir, "global");
+    for (int i = 1; i <= 3; i++) {
+      int api = DemoCommand.freePort();
+      int kds = DemoCommand.freePort();
+      kdsAddresses.add("grpcs://127.0.0.1:" + kds);
+      String name = "global-" + i;
+      globals.add(
+          processes.start(
+              name,
+              api,
+              List.of(
+                  "global",
+                  "run",
+                  "--api-port",
+                  String.valueOf(api),
+                  "--kds-port",
+                  String.valueOf(kds),
+                  "--mads-port",
+                  String.valueOf(DemoCommand.freePort()),
+                  "--data-dir",
+                  dataDir.resolve(name).toString(),
+                  "--store",
+                  "etcd",
+                  "--etcd-endpoints",
+                  etcd.endpoints(),
+                  "--kds-tls-cert-file",
+                  tls.resolve("tls.crt").toString(),
+                  "--kds-tls-key-file",
+                  tls.resolve("tls.key").toString(),
+                  "--secrets-key-file",
+                  globalKey.toString())));
+    }
+    for (HaDemoProcesses.ControlPlane g : globals) {
+      processes.awaitReady(g, READY);
+    }
+    String api = awaitLeader(globals).api();
+    printRoles(globals);
+
+    DemoCommand.step(
+        "3. Two replicas of each zone on its own etcd prefix; each dials the first live global"
+            + " replica of the three, only the zone's leader holds its KDS connection");
+    List<Zone> zones = new ArrayList<>();
+    for (String zone : ZONES) {
+      zones.add(startZone(processes, dataDir, etcd, zone, api, kdsAddresses, tls));
+    }
+    for (Zone z : zones) {
+      for (HaDemoProcesses.ControlPlane r : z.replicas()) {
+        processes.awaitReady(r, READY);
+      }
+      printRoles(z.replicas());
+    }
+    DemoCommand.await(
+        "both zones online on global",
+        () -> DemoCommand.body(api, "/status/zones").split("\"active\":true", -1).length == 3);
+    DemoCommand.cli("inspect", "zones", "--api", api);
+
+    DemoCommand.step(
+        "4. On global: the mesh with mTLS on (its default allow-all TrafficPermission allows"
+            + " every service)");
+    DemoCommand.apply(dataDir, "demo-mesh-mtls.yaml", api);
+    for (Zone z : zones) {
+      for (HaDemoProcesses.ControlPlane r : z.replicas()) {
+        DemoCommand.await(
+            "the mesh on " + r.name(),
+            () -> !DemoCommand.body(r.api(), "/meshes/default").isEmpty());
+      }
+    }
+
+    DemoCommand.step(
+        "5. Data plane: a zone ingress per zone, backend in both zones, a client sidecar in"
+            + " zone-1; every Envoy is given the API and xDS addresses of both replicas of its"
+            + " zone");
+    TrafficProbe probe =
+        HaDemoDataPlane.start(dataDir, envoyBinary, zones.get(0), zones.get(1), running);
+    DemoCommand.await(
+        "backend answering the client (the mesh's default route: either zone)",
+        () -> probe.send(5).failed() == 0);
+
+    DemoCommand.step(
+        "6. On global: the TrafficRoute splits backend traffic 50/50 between the zones");
+    DemoCommand.apply(dataDir, "demo-route-split.yaml", api);
+    DemoCommand.await(
+        "the 50/50 split",
+        () -> {
+          TrafficProbe.Distribution d = probe.send(10);
+          return d.failed() == 0 && d.answered("zone-1") > 0 && d.answered("zone-2") > 0;
+        });
+    return new Setup(etcd, globals, zones, probe);
   }
 
   /** What a leader switch showed: the new leader, how long it took, the requests meanwhile. */
@@ -275,8 +295,8 @@ final class HaDemo {
   }
 
   /** The one of {@code replicas} whose {@code GET /} says it leads, polled every 50 ms. */
-  private static HaDemoProcesses.ControlPlane awaitLeader(
-      List<HaDemoProcesses.ControlPlane> replicas) throws InterruptedException {
+  static HaDemoProcesses.ControlPlane awaitLeader(List<HaDemoProcesses.ControlPlane> replicas)
+      throws InterruptedException {
     long deadline = System.nanoTime() + DemoCommand.WAIT.toNanos();
     while (true) {
       for (HaDemoProcesses.ControlPlane r : replicas) {
@@ -292,7 +312,7 @@ final class HaDemo {
     }
   }
 
-  private static boolean leads(HaDemoProcesses.ControlPlane r) {
+  static boolean leads(HaDemoProcesses.ControlPlane r) {
     String body = DemoCommand.body(r.api(), "/");
     try {
       return !body.isEmpty() && JSON.readTree(body).path("leader").asBoolean();

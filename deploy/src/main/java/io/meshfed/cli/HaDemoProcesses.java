@@ -27,8 +27,12 @@ final class HaDemoProcesses implements AutoCloseable {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-  /** One control plane process and its REST API. */
-  record ControlPlane(String name, String api, Process process) {
+  /** One control plane process, its REST API and the arguments it was started with. */
+  record ControlPlane(String name, String api, Process process, List<String> args) {
+    ControlPlane {
+      args = List.copyOf(args);
+    }
+
     /** SIGKILL, as when the machine under it dies; returns once the process is gone. */
     void kill() throws InterruptedException {
       process.destroyForcibly();
@@ -71,6 +75,14 @@ final class HaDemoProcesses implements AutoCloseable {
               + jar
               + " (expected the fat jar: run ./meshfed demo --ha)");
     }
+    return of(dir, jar);
+  }
+
+  /**
+   * Processes of {@code jar} run by the JVM running this class, e.g. for a test that runs the built
+   * fat jar.
+   */
+  static HaDemoProcesses of(Path dir, Path jar) {
     Path java =
         ProcessHandle.current()
             .info()
@@ -82,22 +94,45 @@ final class HaDemoProcesses implements AutoCloseable {
 
   /** Starts {@code meshfed ARGS} as process {@code name} whose API listens on {@code apiPort}. */
   synchronized ControlPlane start(String name, int apiPort, List<String> args) throws IOException {
+    return launch(new ControlPlane(name, "http://127.0.0.1:" + apiPort, null, args));
+  }
+
+  /**
+   * Stops {@code cp} with SIGTERM (SIGKILL after {@code grace}) and starts it again with the same
+   * arguments, its output appended to the same log; returns the new process. Does not wait until it
+   * is ready.
+   */
+  ControlPlane restart(ControlPlane cp, Duration grace) throws IOException, InterruptedException {
+    cp.process().destroy();
+    if (!cp.process().waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      cp.process().destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+    synchronized (this) {
+      started.remove(cp);
+      return launch(cp);
+    }
+  }
+
+  private ControlPlane launch(ControlPlane cp) throws IOException {
     if (closed) {
-      throw new CliException("the demo is stopping: " + name + " is not started");
+      throw new CliException("the demo is stopping: " + cp.name() + " is not started");
     }
     List<String> command = new ArrayList<>();
     command.add(java.toString());
     command.addAll(JVM_OPTIONS);
     command.add("-jar");
     command.add(jar.toString());
-    command.addAll(args);
-    Path log = dir.resolve(name + ".log");
+    command.addAll(cp.args());
+    Path log = dir.resolve(cp.name() + ".log");
     Process p =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     p.getOutputStream().close();
-    ControlPlane cp = new ControlPlane(name, "http://127.0.0.1:" + apiPort, p);
-    started.add(cp);
-    return cp;
+    ControlPlane running = new ControlPlane(cp.name(), cp.api(), p, cp.args());
+    started.add(running);
+    return running;
   }
 
   /** Waits until {@code GET /ready} of {@code cp} answers 200; fails when the process exits. */
