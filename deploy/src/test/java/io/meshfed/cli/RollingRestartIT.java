@@ -45,6 +45,9 @@ class RollingRestartIT {
   private static final Duration GRACE = Duration.ofSeconds(20);
   private static final Duration POLL = Duration.ofMillis(100);
 
+  /** The longest time from a leader's SIGTERM to another replica saying it leads, per role. */
+  private final Map<String, Long> handoverMs = new java.util.concurrent.ConcurrentHashMap<>();
+
   @TempDir Path dir;
   private final List<AutoCloseable> running = Collections.synchronizedList(new ArrayList<>());
 
@@ -122,6 +125,12 @@ class RollingRestartIT {
     log.info("HA-FIGURE rolling-restart-total-requests={}", traffic.total.get());
     log.info("HA-FIGURE rolling-restart-ms={}", restartMs);
     log.info(
+        "HA-FIGURE rolling-restart-global-leader-handover-max-ms={}",
+        handoverMs.getOrDefault("global", -1L));
+    log.info(
+        "HA-FIGURE rolling-restart-zone-leader-handover-max-ms={}",
+        handoverMs.getOrDefault("zone", -1L));
+    log.info(
         "leaders restarted: {}, leader changes seen: {}", leadersRestarted, leaderChanges.get());
     assertThat(traffic.total.get()).as("requests sent").isGreaterThanOrEqualTo(100);
     assertThat(traffic.failed.get() * 100)
@@ -139,17 +148,37 @@ class RollingRestartIT {
         .atMost(Duration.ofSeconds(30))
         .pollInterval(POLL)
         .untilAsserted(() -> assertThat(counts(globals, liveZones)).isEqualTo(before));
-    await("no open subscription from a stopped instance")
+    long sweep = System.nanoTime();
+    await("no open subscription from a stopped instance, and open ones from live instances")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(250))
-        .untilAsserted(() -> assertThat(openFrom(globals, liveZones, stopped)).isEmpty());
+        .untilAsserted(
+            () -> {
+              List<String> open = new ArrayList<>();
+              List<String> stale = openFrom(globals, liveZones, stopped, open);
+              assertThat(stale).isEmpty();
+              // the check above sees subscriptions at all: every zone, every dataplane is connected
+              assertThat(open.stream().filter(o -> o.startsWith("ZoneInsight"))).hasSize(2);
+              for (HaDemo.Zone z : liveZones) {
+                assertThat(
+                        open.stream().filter(o -> o.startsWith("DataplaneInsight on " + z.name())))
+                    .hasSize(z.name().equals("zone-1") ? 2 : 1);
+                assertThat(
+                        open.stream()
+                            .filter(o -> o.startsWith("ZoneIngressInsight on " + z.name())))
+                    .hasSize(1);
+              }
+            });
+    log.info(
+        "stale subscriptions gone {} ms after the last restart",
+        (System.nanoTime() - sweep) / 1_000_000);
   }
 
   /**
    * Stops replica {@code i} of {@code replicas} with SIGTERM and starts it again until ready; when
    * it led, waits until another replica leads. For a zone, then waits until its leader holds KDS.
    */
-  private static HaDemoProcesses.ControlPlane restart(
+  private HaDemoProcesses.ControlPlane restart(
       HaDemoProcesses processes,
       List<HaDemoProcesses.ControlPlane> replicas,
       int i,
@@ -164,12 +193,15 @@ class RollingRestartIT {
     boolean led = index.path("leader").asBoolean();
     List<HaDemoProcesses.ControlPlane> others = new ArrayList<>(replicas);
     others.remove(old);
+    log.info("SIGTERM {} (leads: {})", old.name(), led);
     long t0 = System.nanoTime();
     HaDemoProcesses.ControlPlane fresh = processes.restart(old, GRACE);
     stopped.add(oldId);
     if (led) {
       leadersRestarted.incrementAndGet();
       HaDemoProcesses.ControlPlane next = HaDemo.awaitLeader(others);
+      handoverMs.merge(
+          zone == null ? "global" : "zone", (System.nanoTime() - t0) / 1_000_000, Math::max);
       if (!json(next.api(), "/").path("instanceId").asText().equals(oldId)) {
         leaderChanges.incrementAndGet();
       }
@@ -239,14 +271,18 @@ class RollingRestartIT {
 
   /** Open subscriptions (no disconnect time) of insights whose instance was stopped. */
   private static List<String> openFrom(
-      List<HaDemoProcesses.ControlPlane> globals, List<HaDemo.Zone> zones, Set<String> stopped) {
+      List<HaDemoProcesses.ControlPlane> globals,
+      List<HaDemo.Zone> zones,
+      Set<String> stopped,
+      List<String> live) {
     List<String> open = new ArrayList<>();
     collectOpen(
         json(globals.get(0).api(), "/zones+insights"),
         "globalInstanceId",
         stopped,
         "ZoneInsight",
-        open);
+        open,
+        live);
     for (HaDemo.Zone z : zones) {
       HaDemoProcesses.ControlPlane r = z.replicas().get(0);
       collectOpen(
@@ -254,23 +290,42 @@ class RollingRestartIT {
           "controlPlaneInstanceId",
           stopped,
           "DataplaneInsight on " + z.name(),
-          open);
+          open,
+          live);
+      collectOpen(
+          json(r.api(), "/zoneingresses+insights"),
+          "controlPlaneInstanceId",
+          stopped,
+          "ZoneIngressInsight on " + z.name(),
+          open,
+          live);
     }
     return open;
   }
 
+  /** Adds open subscriptions to {@code open} when from a stopped instance, else to {@code live}. */
   private static void collectOpen(
-      JsonNode node, String idField, Set<String> stopped, String what, List<String> open) {
+      JsonNode node,
+      String idField,
+      Set<String> stopped,
+      String what,
+      List<String> open,
+      List<String> live) {
     if (node.isObject()) {
       if (node.has(idField)
-          && stopped.contains(node.path(idField).asText())
-          && node.path("disconnectTime").asText("").isEmpty()) {
-        open.add(what + ": " + node);
+          && !blank(node.path("connectTime"))
+          && blank(node.path("disconnectTime"))) {
+        (stopped.contains(node.path(idField).asText()) ? open : live).add(what + ": " + node);
       }
-      node.fields().forEachRemaining(e -> collectOpen(e.getValue(), idField, stopped, what, open));
+      node.fields()
+          .forEachRemaining(e -> collectOpen(e.getValue(), idField, stopped, what, open, live));
     } else if (node.isArray()) {
-      node.forEach(e -> collectOpen(e, idField, stopped, what, open));
+      node.forEach(e -> collectOpen(e, idField, stopped, what, open, live));
     }
+  }
+
+  private static boolean blank(JsonNode n) {
+    return n.isMissingNode() || n.isNull() || n.asText().isEmpty();
   }
 
   private static JsonNode json(String api, String path) {
