@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One more global control plane process next to {@link Federation}'s, on the same store (etcd) and
- * KDS certificate files, with its own ports, data directory and log: a replica. Also wraps the
- * federation's own global, so a test handles every replica alike.
+ * One more global control plane process next to {@link Federation}'s, on the same store (etcd),
+ * secrets key and KDS certificate files, with its own ports, data directory and log: a replica.
+ * Also wraps the federation's own global, so a test handles every replica alike.
  */
 final class GlobalReplica implements AutoCloseable {
   final String name;
@@ -25,6 +25,7 @@ final class GlobalReplica implements AutoCloseable {
   private final Federation.Node node;
   private MeshfedProcess process;
   private int starts;
+  private List<String> jvm = MeshfedProcess.DEFAULT_JVM_OPTIONS;
 
   private GlobalReplica(
       Federation federation, String name, List<String> args, Path dir, Federation.Node node) {
@@ -47,19 +48,36 @@ final class GlobalReplica implements AutoCloseable {
    * directory {@code <dir>/<name>-data}; returns once it is ready.
    */
   static GlobalReplica start(Federation f, Path dir, String name, Duration ready) {
-    GlobalReplica r = launch(f, dir, name);
+    return start(f, dir, name, ready, MeshfedProcess.DEFAULT_JVM_OPTIONS);
+  }
+
+  /** Like {@link #start(Federation, Path, String, Duration)}, with these JVM options. */
+  static GlobalReplica start(
+      Federation f, Path dir, String name, Duration ready, List<String> jvm) {
+    GlobalReplica r = launch(f, dir, name, jvm);
     r.process.awaitReady(r.api, ready);
     return r;
   }
 
   /** Like {@link #start}, without waiting for {@code /ready}. */
   static GlobalReplica launch(Federation f, Path dir, String name) {
+    return launch(f, dir, name, MeshfedProcess.DEFAULT_JVM_OPTIONS);
+  }
+
+  /** Like {@link #launch(Federation, Path, String)}, with these JVM options. */
+  static GlobalReplica launch(Federation f, Path dir, String name, List<String> jvm) {
     List<String> args = new ArrayList<>(f.global.args);
     replace(args, "--api-port", String.valueOf(FreePorts.one()));
     replace(args, "--kds-port", String.valueOf(FreePorts.one()));
     replace(args, "--mads-port", String.valueOf(FreePorts.one()));
     replace(args, "--data-dir", dir.resolve(name + "-data").toString());
+    if (!args.contains("--secrets-key-file")) {
+      // every replica opens the secrets with the key the first one generated
+      args.addAll(
+          List.of("--secrets-key-file", f.globalDataDir().resolve("secrets.key").toString()));
+    }
     GlobalReplica r = new GlobalReplica(f, name, args, dir, null);
+    r.jvm = List.copyOf(jvm);
     r.process = r.startProcess();
     return r;
   }
@@ -67,9 +85,7 @@ final class GlobalReplica implements AutoCloseable {
   private MeshfedProcess startProcess() {
     starts++;
     return MeshfedProcess.start(
-        dir.resolve(name + "-" + starts + ".log"),
-        MeshfedProcess.DEFAULT_JVM_OPTIONS,
-        args.toArray(String[]::new));
+        dir.resolve(name + "-" + starts + ".log"), jvm, args.toArray(String[]::new));
   }
 
   MeshfedProcess process() {
@@ -117,6 +133,23 @@ final class GlobalReplica implements AutoCloseable {
   public void close() throws Exception {
     if (node == null && process != null) {
       process.close();
+    }
+  }
+
+  /**
+   * Copies the logs under {@code dir} to {@code target/ha-logs/<test>/} (the temporary directory is
+   * gone by the time a failure is reported).
+   */
+  static void keepLogs(Path dir, String test) {
+    Path to = Path.of("target", "ha-logs", test);
+    try (var files = java.nio.file.Files.list(dir)) {
+      java.nio.file.Files.createDirectories(to);
+      for (Path log : files.filter(p -> p.toString().endsWith(".log")).toList()) {
+        java.nio.file.Files.copy(
+            log, to.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (java.io.IOException e) {
+      System.out.println("cannot keep the logs of " + test + ": " + e);
     }
   }
 

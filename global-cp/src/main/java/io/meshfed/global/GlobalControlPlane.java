@@ -318,6 +318,12 @@ public final class GlobalControlPlane implements AutoCloseable {
     leaderJobs =
         new LeaderJobs(coordination.elector(LEADER_ROLE))
             .register("stale-subscription-sweeper", kds::sweepStaleSubscriptions);
+    Duration marker = LeaderMarker.configured();
+    if (!marker.isZero()) {
+      leaderJobs.register(
+          "test-leader-marker",
+          term -> LeaderMarker.start(term, store, instanceId, kdsScheduler, marker));
+    }
     leaderJobs.start();
     // every zone's dataplanes and ingresses, as global holds them (a meshfed extension)
     mads =

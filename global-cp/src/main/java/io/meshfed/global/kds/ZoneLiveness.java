@@ -106,11 +106,10 @@ final class ZoneLiveness implements KdsStreamListener, AutoCloseable {
     lock.lock();
     try {
       for (String zone : zones) {
-        if (claimed.add(zone)) {
-          closedAt.remove(zone);
-          if (reportedOffline.remove(zone)) {
-            back.add(zone);
-          }
+        // served somewhere now: its grace starts again when its key goes
+        closedAt.remove(zone);
+        if (claimed.add(zone) && reportedOffline.remove(zone)) {
+          back.add(zone);
         }
       }
       for (java.util.Iterator<String> it = claimed.iterator(); it.hasNext(); ) {
@@ -119,7 +118,8 @@ final class ZoneLiveness implements KdsStreamListener, AutoCloseable {
           it.remove();
           Set<Long> streams = open.get(zone);
           if (streams == null || streams.isEmpty()) {
-            closedAt.put(zone, now);
+            // a stream closed here since the last read started the grace; else it starts now
+            closedAt.putIfAbsent(zone, now);
             gone = true;
           }
         }
@@ -183,9 +183,7 @@ final class ZoneLiveness implements KdsStreamListener, AutoCloseable {
       last = streams.isEmpty();
       if (last) {
         open.remove(stream.peer());
-        if (!claimed.contains(stream.peer())) {
-          closedAt.put(stream.peer(), now);
-        }
+        closedAt.put(stream.peer(), now);
       }
     } finally {
       lock.unlock();

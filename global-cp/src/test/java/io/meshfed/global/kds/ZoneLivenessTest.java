@@ -121,6 +121,24 @@ class ZoneLivenessTest {
   }
 
   @Test
+  void aZoneThatMovedToAnotherReplicaGetsAFullGraceWhenItsKeyGoesLater() {
+    liveness.start();
+    liveness.streamOpened(stream("zone-1", 1));
+    liveness.claimed(java.util.Set.of("zone-1"));
+    liveness.streamClosed(stream("zone-1", 1), Status.ABORTED); // moved to the other replica
+    liveness.claimed(java.util.Set.of("zone-1"));
+    clock.advance(GRACE.multipliedBy(2));
+    scheduler.fireDue();
+    assertThat(liveness.offline("zone-1")).isFalse();
+
+    liveness.claimed(java.util.Set.of()); // the other replica lost it now
+    assertThat(liveness.offline("zone-1")).as("the grace starts when the key goes").isFalse();
+    clock.advance(GRACE);
+    scheduler.fireDue();
+    assertThat(liveness.offline("zone-1")).isTrue();
+  }
+
+  @Test
   void aZoneNotConnectedSinceStartIsOfflineAfterTheGraceFromStart() {
     liveness.start();
     liveness.subscribe(changes::incrementAndGet);
