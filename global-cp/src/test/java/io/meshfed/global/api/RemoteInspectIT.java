@@ -91,7 +91,7 @@ class RemoteInspectIT {
       HttpResponse<String> r = get("/meshes/default/dataplanes/zone-2.web-1/" + view);
 
       assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-      assertThat(r.body()).contains("zone 'zone-2' is not connected to this global control plane");
+      assertThat(r.body()).contains("zone 'zone-2' is not connected to any global replica right now");
     }
   }
 
