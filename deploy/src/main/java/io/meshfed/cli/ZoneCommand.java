@@ -73,7 +73,11 @@ final class ZoneCommand implements Runnable {
       }
       ZoneControlPlane cp =
           new ZoneControlPlane(
-              config, store, Clock.systemUTC(), KdsClientOptions.defaults(), coordination);
+              config,
+              store,
+              Clock.systemUTC(),
+              config.kdsClientOptions(KdsClientOptions.defaults()),
+              coordination);
       return ControlPlaneRunner.serve(
           "zone",
           cp,
