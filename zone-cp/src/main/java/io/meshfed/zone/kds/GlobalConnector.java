@@ -10,9 +10,6 @@ import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.KdsSink;
 import io.meshfed.kds.KdsSource;
 import io.meshfed.store.SerialExecutor;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -315,35 +312,7 @@ public final class GlobalConnector implements AutoCloseable {
   }
 
   private String readToken() {
-    String raw;
-    try {
-      raw = Files.readString(tokenFile, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "cannot read the zone token file " + tokenFile + " (" + e + ")", e);
-    }
-    String token = raw.strip();
-    if (token.isEmpty()) {
-      throw new IllegalStateException(
-          "the zone token file "
-              + tokenFile
-              + " is empty (expected the token from `meshfed"
-              + " generate zone-token --zone "
-              + zone
-              + "`)");
-    }
-    for (int i = 0; i < token.length(); i++) {
-      char c = token.charAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        throw new IllegalStateException(
-            "the zone token file "
-                + tokenFile
-                + " holds a character that cannot be a token at position "
-                + i
-                + " (expected one printable ASCII token)");
-      }
-    }
-    return token;
+    return ZoneTokenFile.read(tokenFile, zone);
   }
 
   private void accepted(long id) {
