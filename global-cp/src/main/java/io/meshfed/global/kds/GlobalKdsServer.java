@@ -38,7 +38,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -232,11 +231,6 @@ public final class GlobalKdsServer implements AutoCloseable {
   /** The per-resource sync status, for {@code /_sync}. */
   public SyncStatus syncStatus() {
     return syncStatus;
-  }
-
-  /** Per type, the last response {@code zone} acknowledged on this instance. */
-  public Map<String, ZoneTypeAck> lastAcks(String zone) {
-    return insights.acks(zone);
   }
 
   /**

@@ -109,7 +109,6 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   private static final class ZoneTrack {
     final Map<Long, Sub> open = new LinkedHashMap<>();
     final List<Sub> ours = new ArrayList<>();
-    final Map<String, ZoneTypeAck> acks = new TreeMap<>();
     boolean dirty;
     boolean writeQueued;
     boolean zoneEnsured;
@@ -157,17 +156,6 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
     lock.lock();
     try {
       handshakes.put(zone, new Hello(version, instance, config));
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Per type, the last response {@code zone} acknowledged. */
-  Map<String, ZoneTypeAck> acks(String zone) {
-    lock.lock();
-    try {
-      ZoneTrack t = zones.get(zone);
-      return t == null ? Map.of() : Map.copyOf(t.acks);
     } finally {
       lock.unlock();
     }
@@ -280,10 +268,6 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
               DiscoveryServiceStats.ZERO.acknowledged(response.nonce(), at, seconds),
               (a, b) -> a.acknowledged(response.nonce(), at, seconds));
           s.lastAck = at;
-          zones
-              .get(stream.peer())
-              .acks
-              .put(response.type(), new ZoneTypeAck(response.nonce(), at, latency));
         });
   }
 
