@@ -1,62 +1,25 @@
 package io.meshfed.global.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
-import io.grpc.Context;
-import io.grpc.Contexts;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.MetadataUtils;
 import io.meshfed.api.ApiServer;
-import io.meshfed.api.IndexInfo;
 import io.meshfed.global.kds.InspectRelay;
-import io.meshfed.kds.KdsPeer;
-import io.meshfed.kds.KdsSyncService;
-import io.meshfed.kds.ZoneCaSigning;
-import io.meshfed.kds.proto.InspectRequest;
-import io.meshfed.kds.proto.InspectResponse;
-import io.meshfed.kds.proto.KdsSyncServiceGrpc;
-import io.meshfed.kds.store.StoreKdsSink;
-import io.meshfed.model.ControlPlaneMode;
-import io.meshfed.model.Meta;
-import io.meshfed.model.Resource;
-import io.meshfed.model.ResourceKey;
-import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
-import io.meshfed.model.spec.Tags;
 import io.meshfed.store.ha.Coordination;
 import io.meshfed.store.ha.LeaderElector;
 import io.meshfed.store.ha.LeasedKeys;
 import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.store.memory.MemoryResourceStore;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,127 +32,22 @@ import org.junit.jupiter.api.Test;
  * zone or the holder does not answer.
  */
 class InspectForwardingIT {
-  private static final Metadata.Key<String> ZONE =
-      Metadata.Key.of("test-zone", Metadata.ASCII_STRING_MARSHALLER);
-
-  private final ResourceCodec codec = new ResourceCodec(StandardTypes.registry());
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  private final MemoryResourceStore store = new MemoryResourceStore();
-  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-  private final InspectRelay relay =
-      new InspectRelay(
-          new InspectRelay.Limits(Duration.ofMillis(300), 4, 100),
-          Clock.systemUTC(),
-          scheduler,
-          new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-  private Server server;
-  private ManagedChannel channel;
+  private final InspectZoneFixture fixture = new InspectZoneFixture();
+  private final ResourceCodec codec = fixture.codec;
+  private final MemoryResourceStore store = fixture.store;
+  private final InspectRelay relay = fixture.relay;
   private ApiServer api;
   private ApiServer replicaB;
   private final LocalCoordination keys = new LocalCoordination("global-a");
-  private final InspectRelay relayB =
-      new InspectRelay(
-          new InspectRelay.Limits(Duration.ofMillis(300), 4, 100),
-          Clock.systemUTC(),
-          scheduler,
-          new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-
-  /** The zone: answers by dataplane name. */
-  private static final class Zone
-      implements ClientResponseObserver<InspectResponse, InspectRequest> {
-    private ClientCallStreamObserver<InspectResponse> out;
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<InspectResponse> requestStream) {
-      out = requestStream;
-    }
-
-    @Override
-    public synchronized void onNext(InspectRequest r) {
-      InspectResponse.Builder answer = InspectResponse.newBuilder().setId(r.getId());
-      switch (r.getName()) {
-        case "web-1" ->
-            out.onNext(
-                answer
-                    .setStatus(200)
-                    .setBody(
-                        ByteString.copyFromUtf8(
-                            "{\"kind\":\"SidecarDataplane\",\"view\":\"" + r.getType() + "\"}"))
-                    .build());
-        case "big" ->
-            out.onNext(
-                answer.setStatus(200).setBody(ByteString.copyFromUtf8("1".repeat(101))).build());
-        case "odd" -> out.onNext(answer.setStatus(302).setTitle("Found").build());
-        case "gone" ->
-            out.onNext(
-                answer
-                    .setStatus(404)
-                    .setTitle("Not Found")
-                    .setDetail("Dataplane 'gone' not found in mesh 'default' of this zone")
-                    .build());
-        default -> {} // "slow": never answers
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {}
-
-    @Override
-    public void onCompleted() {}
-  }
+  private final InspectRelay relayB = fixture.newRelay();
 
   @BeforeEach
   void start() throws Exception {
-    store.create(codec.decodeOne("type: Mesh\nname: default\n")).join();
-    for (String name : new String[] {"web-1", "big", "gone", "slow", "odd"}) {
-      Resource wire =
-          codec.decodeOne(
-              """
-              type: Dataplane
-              mesh: default
-              name: %s
-              networking:
-                address: 10.0.0.1
-                inbound: [{port: 8080, tags: {kuma.io/service: web}}]
-              """
-                  .formatted(name));
-      store
-          .create(
-              new Resource(
-                  ResourceKey.inMesh(StandardTypes.DATAPLANE, "default", "zone-1." + name),
-                  Meta.withLabels(
-                      Map.of(
-                          Tags.ZONE, "zone-1", Tags.ORIGIN, "zone", StoreKdsSink.NAME_LABEL, name)),
-                  wire.spec()))
-          .join();
-    }
-    String name = InProcessServerBuilder.generateName();
-    ServerInterceptor identity =
-        new ServerInterceptor() {
-          @Override
-          public <Q, R> ServerCall.Listener<Q> interceptCall(
-              ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-            Context ctx = Context.current().withValue(KdsPeer.ZONE_NAME, headers.get(ZONE));
-            return Contexts.interceptCall(ctx, call, headers, next);
-          }
-        };
-    server =
-        InProcessServerBuilder.forName(name)
-            .addService(
-                ServerInterceptors.intercept(
-                    new KdsSyncService(null, null, ZoneCaSigning.UNAVAILABLE, relay), identity))
-            .build()
-            .start();
-    channel = InProcessChannelBuilder.forName(name).build();
-    Metadata md = new Metadata();
-    md.put(ZONE, "zone-1");
-    KdsSyncServiceGrpc.newStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
-        .inspectRelay(new Zone());
-    await().atMost(Duration.ofSeconds(5)).until(() -> relay.connected("zone-1"));
-    api = api(new RemoteInspectEndpoints(store, relay, codec.jsonMapper()));
+    fixture.start();
+    api = fixture.api(new RemoteInspectEndpoints(store, relay, codec.jsonMapper()));
     keys.keys("zone-streams")
         .put(
             "zone-1",
@@ -197,7 +55,7 @@ class InspectForwardingIT {
         .join();
     register("global-a", "http://127.0.0.1:" + api.port());
     replicaB =
-        api(
+        fixture.api(
             new RemoteInspectEndpoints(
                 store,
                 relayB,
@@ -232,20 +90,6 @@ class InspectForwardingIT {
     public void close() {}
   }
 
-  private ApiServer api(RemoteInspectEndpoints endpoints) {
-    return ApiServer.builder()
-        .mode(ControlPlaneMode.GLOBAL)
-        .bind("127.0.0.1", 0)
-        .store(store)
-        .codec(codec)
-        .meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
-        .index(IndexInfo.global("test", "global-test"))
-        .clock(Clock.systemUTC())
-        .routes(endpoints.routes())
-        .build()
-        .start();
-  }
-
   @AfterEach
   void stop() throws Exception {
     if (api != null) {
@@ -254,9 +98,7 @@ class InspectForwardingIT {
     if (replicaB != null) {
       replicaB.close();
     }
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    scheduler.shutdownNow();
+    fixture.close();
   }
 
   private HttpResponse<String> get(ApiServer api, String dataplane, String view, String... headers)
