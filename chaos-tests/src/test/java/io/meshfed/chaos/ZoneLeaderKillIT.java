@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -110,43 +112,34 @@ class ZoneLeaderKillIT {
         .until(() -> probe.send(5).answered("zone-2") == 5);
     await().atMost(SYNC).until(() -> globalLists("zone-1", "web"));
 
-    // Load and watchers, then the kill.
-    AtomicBoolean running = new AtomicBoolean(true);
+    // Load and watchers, then the kill: requests every 50 ms, global's list every POLL.
     AtomicInteger sent = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
     AtomicInteger polls = new AtomicInteger();
     List<String> missing = new ArrayList<>();
-    Thread traffic =
-        new Thread(
-            () -> {
-              while (running.get()) {
-                long start = System.nanoTime();
-                sent.incrementAndGet();
-                if (!"zone-2".equals(probe.once())) {
-                  failed.incrementAndGet();
-                }
-                pause(Duration.ofMillis(50).minusNanos(System.nanoTime() - start));
-              }
-            },
-            "zone-leader-kill-traffic");
-    Thread watcher =
-        new Thread(
-            () -> {
-              while (running.get()) {
-                polls.incrementAndGet();
-                if (!globalLists("zone-1", "web")) {
-                  synchronized (missing) {
-                    missing.add(java.time.Instant.now().toString());
-                  }
-                }
-                pause(POLL);
-              }
-            },
-            "zone-leader-kill-global-list");
-    traffic.setDaemon(true);
-    watcher.setDaemon(true);
-    traffic.start();
-    watcher.start();
+    ScheduledExecutorService load = Executors.newScheduledThreadPool(2);
+    load.scheduleAtFixedRate(
+        () -> {
+          sent.incrementAndGet();
+          if (!"zone-2".equals(probe.once())) {
+            failed.incrementAndGet();
+          }
+        },
+        0,
+        50,
+        TimeUnit.MILLISECONDS);
+    load.scheduleWithFixedDelay(
+        () -> {
+          polls.incrementAndGet();
+          if (!globalLists("zone-1", "web")) {
+            synchronized (missing) {
+              missing.add(java.time.Instant.now().toString());
+            }
+          }
+        },
+        0,
+        POLL.toMillis(),
+        TimeUnit.MILLISECONDS);
     try {
       await().atMost(Duration.ofSeconds(10)).until(() -> sent.get() >= 60);
       long killedAt = System.nanoTime();
@@ -165,9 +158,8 @@ class ZoneLeaderKillIT {
           .until(() -> openSubscriptionOn(b, "web").equals(bId));
       int sentAtMove = sent.get();
       await().atMost(Duration.ofSeconds(20)).until(() -> sent.get() >= sentAtMove + 100);
-      running.set(false);
-      traffic.join(10_000);
-      watcher.join(10_000);
+      load.shutdown();
+      assertThat(load.awaitTermination(10, TimeUnit.SECONDS)).as("load stopped").isTrue();
 
       log.info("HA-FIGURE zone-leader-kill-failed-requests={}", failed.get());
       log.info("HA-FIGURE zone-leader-kill-requests={}", sent.get());
@@ -183,18 +175,7 @@ class ZoneLeaderKillIT {
           .isLessThanOrEqualTo((int) Math.floor(sent.get() * 0.02));
       assertThat(openSubscriptionsOnGlobal("zone-1")).isEqualTo(1);
     } finally {
-      running.set(false);
-    }
-  }
-
-  private static void pause(Duration d) {
-    if (d.isNegative() || d.isZero()) {
-      return;
-    }
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      load.shutdownNow();
     }
   }
 

@@ -91,7 +91,8 @@ class RemoteInspectIT {
       HttpResponse<String> r = get("/meshes/default/dataplanes/zone-2.web-1/" + view);
 
       assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-      assertThat(r.body()).contains("zone 'zone-2' is not connected to any global replica right now");
+      assertThat(r.body())
+          .contains("zone 'zone-2' is not connected to any global replica right now");
     }
   }
 
