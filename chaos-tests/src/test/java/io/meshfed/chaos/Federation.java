@@ -434,6 +434,21 @@ final class Federation implements AutoCloseable {
     restart(node, true);
   }
 
+  /** Open KDS subscriptions of {@code zone} in global's zone insight; 0 when it has none yet. */
+  int openZoneSubscriptions(String zone) {
+    JsonNode insight = get(global.api, "/zone-insights/" + zone);
+    if (insight == null) {
+      return 0;
+    }
+    int open = 0;
+    for (JsonNode s : insight.path("subscriptions")) {
+      if (s.path("disconnectTime").isMissingNode() || s.path("disconnectTime").isNull()) {
+        open++;
+      }
+    }
+    return open;
+  }
+
   /** Starts {@code node} again with the same arguments (and data directory). */
   void restart(Node node, boolean awaitReady) {
     node.process =

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.cli.TrafficProbe;
-import io.meshfed.testing.EtcdProcess;
 import io.meshfed.testing.FreePorts;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,37 +40,25 @@ class ZoneLeaderKillIT {
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
   Path dir;
 
+  final ZoneReplicaPair pair = new ZoneReplicaPair();
+  final Proxies proxies = pair.proxies;
   Federation f;
-  EtcdProcess zoneEtcd;
-  final Proxies proxies = new Proxies();
 
   @org.junit.jupiter.api.extension.RegisterExtension
-  final LogsOnFailure logsOnFailure = new LogsOnFailure(() -> f);
+  final LogsOnFailure logsOnFailure = new LogsOnFailure(pair::federation);
 
   @AfterEach
   void stop() throws Exception {
-    proxies.close();
-    if (f != null) {
-      f.close();
-    }
-    if (zoneEtcd != null) {
-      zoneEtcd.close();
-    }
+    pair.close();
   }
 
   @Test
   @Timeout(240)
   void killingTheZoneLeaderMovesKdsAndProxiesWithoutLosingTraffic() throws Exception {
-    CompletableFuture<EtcdProcess> zoneStore =
-        CompletableFuture.supplyAsync(() -> EtcdProcess.launch());
-    f = new Federation(dir).withEtcd().startGlobal();
-    zoneEtcd = zoneStore.join();
-    f.apply(f.global.api, "/meshes/default", MeshYaml.MESH_MTLS_ON);
-    Path token = f.token("zone-1");
-    Federation.Node a = f.zoneReplica("zone-1", "a", token, zoneEtcd);
-    Federation.Node b = f.zoneReplica("zone-1", "b", token, zoneEtcd);
-    f.startReplica(a, false);
-    f.shareSecretsKey(a, b);
+    pair.start(dir, "zone-1");
+    f = pair.federation();
+    Federation.Node a = pair.a();
+    Federation.Node b = pair.b();
     Federation.Node zone2 = f.startZone("zone-2");
     a.process.awaitReady(a.api, SYNC);
     await().atMost(SYNC).until(() -> f.get(a.api, "/").path("leader").asBoolean());
@@ -173,7 +160,7 @@ class ZoneLeaderKillIT {
           .as("failed of %d requests", sent.get())
           .isLessThanOrEqualTo(20)
           .isLessThanOrEqualTo((int) Math.floor(sent.get() * 0.02));
-      assertThat(openSubscriptionsOnGlobal("zone-1")).isEqualTo(1);
+      assertThat(f.openZoneSubscriptions("zone-1")).isEqualTo(1);
     } finally {
       load.shutdownNow();
     }
@@ -207,19 +194,5 @@ class ZoneLeaderKillIT {
       }
     }
     return "";
-  }
-
-  private int openSubscriptionsOnGlobal(String zone) {
-    JsonNode insight = f.get(f.global.api, "/zone-insights/" + zone);
-    if (insight == null) {
-      return 0;
-    }
-    int open = 0;
-    for (JsonNode s : insight.path("subscriptions")) {
-      if (s.path("disconnectTime").isMissingNode() || s.path("disconnectTime").isNull()) {
-        open++;
-      }
-    }
-    return open;
   }
 }

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meshfed.testing.EtcdProcess;
 import io.meshfed.testing.FreePorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,37 +26,25 @@ class ZoneReplicasIT {
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
   Path dir;
 
+  final ZoneReplicaPair pair = new ZoneReplicaPair();
+  final Proxies proxies = pair.proxies;
   Federation f;
-  EtcdProcess zoneEtcd;
-  final Proxies proxies = new Proxies();
 
   @org.junit.jupiter.api.extension.RegisterExtension
-  final LogsOnFailure logsOnFailure = new LogsOnFailure(() -> f);
+  final LogsOnFailure logsOnFailure = new LogsOnFailure(pair::federation);
 
   @AfterEach
   void stop() throws Exception {
-    proxies.close();
-    if (f != null) {
-      f.close();
-    }
-    if (zoneEtcd != null) {
-      zoneEtcd.close();
-    }
+    pair.close();
   }
 
   @Test
   @Timeout(240)
   void oneReplicaHoldsKdsBothServeAndTheFollowerIssuesCertificates() throws Exception {
-    CompletableFuture<EtcdProcess> zoneStore =
-        CompletableFuture.supplyAsync(() -> EtcdProcess.launch());
-    f = new Federation(dir).withEtcd().startGlobal();
-    zoneEtcd = zoneStore.join();
-    f.apply(f.global.api, "/meshes/default", MeshYaml.MESH_MTLS_ON);
-    Path token = f.token("zone-1");
-    Federation.Node a = f.zoneReplica("zone-1", "a", token, zoneEtcd);
-    Federation.Node b = f.zoneReplica("zone-1", "b", token, zoneEtcd);
-    f.startReplica(a, false);
-    f.shareSecretsKey(a, b);
+    pair.start(dir, "zone-1");
+    f = pair.federation();
+    Federation.Node a = pair.a();
+    Federation.Node b = pair.b();
     f.startReplica(b, false);
     a.process.awaitReady(a.api, SYNC);
     b.process.awaitReady(b.api, SYNC);
@@ -86,7 +72,7 @@ class ZoneReplicasIT {
               assertThat(s.path("connected").asBoolean()).isFalse();
               assertThat(s.path("attempts").asLong()).as("follower's KDS attempts").isZero();
               assertThat(globalStatus(leader).path("leader").asBoolean()).isTrue();
-              assertThat(openSubscriptions("zone-1")).isEqualTo(1);
+              assertThat(f.openZoneSubscriptions("zone-1")).isEqualTo(1);
             });
     assertThat(f.get(follower.api, "/").path("leaderInstance").asText()).isEqualTo(leaderId);
     assertThat(metrics(leader)).containsPattern(LEADER_GAUGE + "1(\\.0)?\n");
@@ -132,7 +118,7 @@ class ZoneReplicasIT {
                 f.getRaw(follower.api, "/meshes/default/dataplanes/web/policies")
                     .body()
                     .contains("replica-web"));
-    assertThat(openSubscriptions("zone-1")).isEqualTo(1);
+    assertThat(f.openZoneSubscriptions("zone-1")).isEqualTo(1);
   }
 
   private String metrics(Federation.Node zone) {
@@ -141,20 +127,5 @@ class ZoneReplicasIT {
 
   private JsonNode globalStatus(Federation.Node zone) {
     return f.get(zone.api, "/status/global");
-  }
-
-  /** Open KDS subscriptions of {@code zone} in global's zone insight. */
-  private int openSubscriptions(String zone) {
-    JsonNode insight = f.get(f.global.api, "/zone-insights/" + zone);
-    if (insight == null) {
-      return 0;
-    }
-    int open = 0;
-    for (JsonNode s : insight.path("subscriptions")) {
-      if (s.path("disconnectTime").isMissingNode() || s.path("disconnectTime").isNull()) {
-        open++;
-      }
-    }
-    return open;
   }
 }
