@@ -4,6 +4,7 @@ import io.meshfed.api.settings.SettingsException;
 import io.meshfed.dp.DataplaneLauncher;
 import io.meshfed.dp.LaunchOptions;
 import io.meshfed.dp.ProxyType;
+import io.meshfed.dp.XdsAddress;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.GlobalStores;
@@ -393,28 +394,57 @@ final class DemoCommand implements Callable<Integer> {
 
   private void launch(Path dataDir, String zoneApi, String name, ProxyType type, String yaml)
       throws Exception {
-    Path file = dataDir.resolve(name + ".yaml");
-    Files.writeString(file, yaml);
-    Path envoyDir = dataDir.resolve("envoy-" + name);
+    launchEnvoy(
+        dataDir,
+        envoyBinary,
+        running,
+        List.of(URI.create(zoneApi)),
+        List.of(),
+        new Proxy(name, type, yaml),
+        zoneApi);
+  }
+
+  /** A proxy of the demos: its name, its type and its dataplane YAML. */
+  record Proxy(String name, ProxyType type, String yaml) {}
+
+  /**
+   * Writes the dataplane file of {@code proxy} in {@code dataDir} and starts its Envoy (its
+   * dataplane token asked from the first of {@code apis}) with {@code apis} as its control plane
+   * and {@code xds} as its xDS addresses (empty: the one its zone announces), adds it to {@code
+   * running}, and prints a line naming it with {@code shownAs}.
+   */
+  static void launchEnvoy(
+      Path dataDir,
+      String envoyBinary,
+      List<AutoCloseable> running,
+      List<URI> apis,
+      List<XdsAddress> xds,
+      Proxy proxy,
+      String shownAs)
+      throws Exception {
+    Path file = dataDir.resolve(proxy.name() + ".yaml");
+    Files.writeString(file, proxy.yaml());
+    Path envoyDir = dataDir.resolve("envoy-" + proxy.name());
     Files.createDirectories(envoyDir);
     DataplaneLauncher launcher =
         DataplaneLauncher.create(
-            LaunchOptions.builder(URI.create(zoneApi), type, "default", name)
+            LaunchOptions.builder(apis, proxy.type(), "default", proxy.name())
+                .xdsAddresses(xds)
                 .dataplaneFile(file.toString())
                 .envoyBinary(envoyBinary)
                 .dataDir(envoyDir)
                 .envoyLogLevel("error")
-                .dataplaneToken(dataplaneToken(zoneApi, name, type))
+                .dataplaneToken(dataplaneToken(apis.get(0).toString(), proxy.name(), proxy.type()))
                 .build(),
             InputStream.nullInputStream());
     launcher.start();
     running.add(launcher::stop);
     System.out.println(
         "  "
-            + (type == ProxyType.INGRESS ? "zone ingress " : "sidecar      ")
-            + name
+            + (proxy.type() == ProxyType.INGRESS ? "zone ingress " : "sidecar      ")
+            + proxy.name()
             + " -> "
-            + zoneApi);
+            + shownAs);
   }
 
   /**

@@ -1,12 +1,8 @@
 package io.meshfed.cli;
 
-import io.meshfed.dp.DataplaneLauncher;
-import io.meshfed.dp.LaunchOptions;
 import io.meshfed.dp.ProxyType;
 import io.meshfed.dp.XdsAddress;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -79,31 +75,15 @@ final class HaDemoDataPlane {
 
   /** Starts the Envoy of {@code name} with every replica of {@code zone} as its control plane. */
   private void launch(HaDemo.Zone zone, String name, ProxyType type, String yaml) throws Exception {
-    Path file = dataDir.resolve(name + ".yaml");
-    Files.writeString(file, yaml);
-    Path envoyDir = dataDir.resolve("envoy-" + name);
-    Files.createDirectories(envoyDir);
     List<URI> apis = zone.replicas().stream().map(r -> URI.create(r.api())).toList();
     List<XdsAddress> xds = zone.xds().stream().map(p -> new XdsAddress("127.0.0.1", p)).toList();
-    DataplaneLauncher launcher =
-        DataplaneLauncher.create(
-            LaunchOptions.builder(apis, type, "default", name)
-                .xdsAddresses(xds)
-                .dataplaneFile(file.toString())
-                .envoyBinary(envoyBinary)
-                .dataDir(envoyDir)
-                .envoyLogLevel("error")
-                .dataplaneToken(
-                    DemoCommand.dataplaneToken(zone.replicas().get(0).api(), name, type))
-                .build(),
-            InputStream.nullInputStream());
-    launcher.start();
-    running.add(launcher::stop);
-    System.out.println(
-        "  "
-            + (type == ProxyType.INGRESS ? "zone ingress " : "sidecar      ")
-            + name
-            + " -> "
-            + apis);
+    DemoCommand.launchEnvoy(
+        dataDir,
+        envoyBinary,
+        running,
+        apis,
+        xds,
+        new DemoCommand.Proxy(name, type, yaml),
+        apis.toString());
   }
 }
