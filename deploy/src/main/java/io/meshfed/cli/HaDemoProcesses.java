@@ -138,7 +138,7 @@ final class HaDemoProcesses implements AutoCloseable {
   /** Waits until {@code GET /ready} of {@code cp} answers 200; fails when the process exits. */
   void awaitReady(ControlPlane cp, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (status(cp.api() + "/ready") != 200) {
+    while (status(cp.api() + "/ready", Duration.ofSeconds(1)) != 200) {
       if (!cp.process().isAlive()) {
         throw new CliException(
             cp.name()
@@ -159,11 +159,11 @@ final class HaDemoProcesses implements AutoCloseable {
     }
   }
 
-  /** The HTTP status of {@code GET url}, or -1 when it does not answer within a second. */
-  static int status(String url) {
+  /** The HTTP status of {@code GET url}, or -1 when it does not answer within {@code timeout}. */
+  static int status(String url, Duration timeout) {
     try {
       return HTTP.send(
-              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(1)).build(),
+              HttpRequest.newBuilder(URI.create(url)).timeout(timeout).build(),
               HttpResponse.BodyHandlers.discarding())
           .statusCode();
     } catch (IOException e) {

@@ -345,18 +345,9 @@ class DataplaneLauncherIT {
     return pid[0];
   }
 
+  /** The HTTP status of {@code GET url}, or -1 when it does not answer within 5 s. */
   private static int status(String url) {
-    try {
-      return HTTP.send(
-              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
+    return HaDemoProcesses.status(url, Duration.ofSeconds(5));
   }
 
   /** A dataplane token file from the zone, as `meshfed generate dataplane-token` prints it. */

@@ -6,11 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.meshfed.testing.EnvoyBinary;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.MeshfedProcess;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DataplaneReRegistrationIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   @TempDir Path dir;
   private final List<MeshfedProcess> processes = new ArrayList<>();
@@ -155,17 +148,8 @@ class DataplaneReRegistrationIT {
     assertThat(restarted.isAlive()).isTrue();
   }
 
+  /** The HTTP status of {@code GET url}, or -1 when it does not answer within 5 s. */
   private static int status(String url) {
-    try {
-      return HTTP.send(
-              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
+    return HaDemoProcesses.status(url, Duration.ofSeconds(5));
   }
 }
