@@ -45,11 +45,8 @@ class EtcdLeaderKillIT {
 
   @TempDir Path dir;
 
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  private final PlainHttp plain = new PlainHttp();
+  private final HttpClient http = plain.client;
 
   /** One write: which client, its name, when it was sent and answered, and the status. */
   private record Write(
@@ -96,7 +93,8 @@ class EtcdLeaderKillIT {
           globals.get(g).awaitReady(apis.get(g));
         }
         List<Long> pids = globals.stream().map(MeshfedProcess::pid).toList();
-        int mesh = put(apis.get(0), "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
+        int mesh =
+            plain.put(apis.get(0), "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
         assertThat(mesh).isIn(200, 201);
         run(etcd, apis);
         for (int g = 0; g < CLIENTS; g++) {
@@ -306,16 +304,6 @@ class EtcdLeaderKillIT {
         + name
         + "\",\"sources\":[{\"match\":{\"kuma.io/service\":\"*\"}}],"
         + "\"destinations\":[{\"match\":{\"kuma.io/service\":\"backend\"}}]}";
-  }
-
-  private int put(String api, String path, String body) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(api + path))
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.discarding())
-        .statusCode();
   }
 
   private int get(String api, String path) throws Exception {

@@ -44,11 +44,8 @@ class StoreOutageIT {
 
   @TempDir Path dir;
 
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  private final PlainHttp plain = new PlainHttp();
+  private final HttpClient http = plain.client;
 
   /** The probes' own client: they never queue behind the writers' connections. */
   private final HttpClient probeHttp =
@@ -83,7 +80,7 @@ class StoreOutageIT {
                   dir.resolve("global").toString())
               .awaitReady(api);
       try {
-        assertThat(put(api, "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}"))
+        assertThat(plain.put(api, "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}"))
             .isEqualTo(201);
         run(api, etcd, global);
       } finally {
@@ -276,16 +273,6 @@ class StoreOutageIT {
         + "\"destinations\":[{\"match\":{\"kuma.io/service\":\""
         + name
         + "\"}}]}";
-  }
-
-  private int put(String api, String path, String body) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(api + path))
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.discarding())
-        .statusCode();
   }
 
   private Set<String> listNames(String api) throws Exception {
