@@ -630,6 +630,11 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private void stopAll() {
+    closeNewestFirst(running);
+  }
+
+  /** Closes what {@code running} holds, the newest first, printing what fails; then empties it. */
+  static void closeNewestFirst(List<AutoCloseable> running) {
     for (int i = running.size() - 1; i >= 0; i--) {
       try {
         running.get(i).close();

@@ -444,14 +444,7 @@ final class HaDemo {
       return;
     }
     synchronized (running) {
-      for (int i = running.size() - 1; i >= 0; i--) {
-        try {
-          running.get(i).close();
-        } catch (Exception e) {
-          System.err.println("while stopping: " + e);
-        }
-      }
-      running.clear();
+      DemoCommand.closeNewestFirst(running);
     }
     DemoCommand.deleteQuietly(dataDir);
   }
