@@ -35,7 +35,6 @@ import io.meshfed.model.validation.Violation;
 import io.meshfed.model.validation.Violations;
 import java.io.IOException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -43,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Kuma's universal format in YAML and JSON: {@code type}, {@code name}, {@code mesh}, {@code
@@ -185,11 +183,13 @@ public final class ResourceCodec {
       List<ListShape.Item> items = listsToo ? ListShape.items(read.tree()) : null;
       if (items != null) {
         for (ListShape.Item item : items) {
-          out.add(decodeNode(item.node(), new Written(item.pointer(), read.written()), out.size()));
+          out.add(
+              decodeNode(
+                  item.node(), new WrittenTexts(item.pointer(), read.written()), out.size()));
         }
         continue;
       }
-      out.add(decodeNode(read.tree(), new Written("", read.written()), out.size()));
+      out.add(decodeNode(read.tree(), new WrittenTexts("", read.written()), out.size()));
     }
     return new DecodeResult(out, firstSyntaxError);
   }
@@ -205,10 +205,10 @@ public final class ResourceCodec {
         }
         if (node.isArray()) {
           for (int i = 0; i < node.size(); i++) {
-            out.add(decodeNode(node.get(i), new Written("/" + i, read.written()), out.size()));
+            out.add(decodeNode(node.get(i), new WrittenTexts("/" + i, read.written()), out.size()));
           }
         } else {
-          out.add(decodeNode(node, new Written("", read.written()), out.size()));
+          out.add(decodeNode(node, new WrittenTexts("", read.written()), out.size()));
         }
       }
       return new DecodeResult(out, null);
@@ -270,20 +270,20 @@ public final class ResourceCodec {
    * string is expected is refused.
    */
   public Decoded decodeNode(JsonNode node, int index) {
-    return decodeNode(node, Written.NONE, index);
+    return decodeNode(node, WrittenTexts.NONE, index);
   }
 
-  private Decoded decodeNode(JsonNode node, Written written, int index) {
+  private Decoded decodeNode(JsonNode node, WrittenTexts written, int index) {
     Violations v = Violations.root();
     if (!node.isObject()) {
       v.add("expected a mapping with 'type', 'name' and the resource's fields");
       return new Decoded(index, null, null, null, null, v.list());
     }
-    String typeName = text(node, "type", written, v);
-    String name = text(node, "name", written, v);
-    String mesh = text(node, "mesh", written, v);
+    String typeName = MetaFields.text(node, "type", written, v);
+    String name = MetaFields.text(node, "name", written, v);
+    String mesh = MetaFields.text(node, "mesh", written, v);
     if (typeName == null) {
-      if (isAbsent(node, "type")) {
+      if (MetaFields.isAbsent(node, "type")) {
         v.add("type", "is required");
       }
       return new Decoded(index, null, mesh, name, null, v.list());
@@ -324,17 +324,17 @@ public final class ResourceCodec {
       ObjectNode node,
       String name,
       String mesh,
-      Written written,
+      WrittenTexts written,
       Violations v,
       boolean strict) {
-    Map<String, String> labels = labels(node.get("labels"), written, v);
-    Instant created = instant(node, "creationTime", written, v);
-    Instant modified = instant(node, "modificationTime", written, v);
-    if (name == null && isAbsent(node, "name")) {
+    Map<String, String> labels = MetaFields.labels(node.get("labels"), written, v);
+    Instant created = MetaFields.instant(node, "creationTime", written, v);
+    Instant modified = MetaFields.instant(node, "modificationTime", written, v);
+    if (name == null && MetaFields.isAbsent(node, "name")) {
       v.add("name", "is required");
     }
     if (type.scope() == Scope.MESH) {
-      if (mesh == null && isAbsent(node, "mesh")) {
+      if (mesh == null && MetaFields.isAbsent(node, "mesh")) {
         v.add("mesh", "is required for " + type.name() + " (it is mesh-scoped)");
       }
     } else if (node.has("mesh") && strict) {
@@ -364,7 +364,7 @@ public final class ResourceCodec {
     String prefix = specNode == node.get("spec") ? "spec" : "";
     Spec spec;
     FieldErrors.UnknownFields unknown = new FieldErrors.UnknownFields(prefix);
-    Written specWritten = written.below(prefix.isEmpty() ? "" : "/" + prefix);
+    WrittenTexts specWritten = written.below(prefix.isEmpty() ? "" : "/" + prefix);
     try {
       spec =
           specJson
@@ -491,80 +491,6 @@ public final class ResourceCodec {
     v.throwIfAny(resource.key().toString());
   }
 
-  /** A field present with a null value ({@code name: ~}) counts as absent. */
-  private static boolean isAbsent(JsonNode node, String field) {
-    JsonNode n = node.get(field);
-    return n == null || n.isNull();
-  }
-
-  private static String text(JsonNode node, String field, Written written, Violations v) {
-    JsonNode n = node.get(field);
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    String s = scalarText(n, "/" + escape(field), written);
-    if (s == null) {
-      v.add(field, "must be a string" + quoteHint(n));
-    }
-    return s;
-  }
-
-  /** The text of a string, or the written text of a number or boolean; null otherwise. */
-  private static String scalarText(JsonNode n, String pointer, Written written) {
-    if (n.isTextual()) {
-      return n.asText();
-    }
-    if (n.isNumber() || n.isBoolean()) {
-      return written.at(pointer);
-    }
-    return null;
-  }
-
-  private static String quoteHint(JsonNode n) {
-    return n.isNumber() || n.isBoolean()
-        ? " (quote it, e.g. \"" + n.asText() + "\", to keep it as written)"
-        : " (found " + n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + ")";
-  }
-
-  private static String escape(String pointerSegment) {
-    return pointerSegment.replace("~", "~0").replace("/", "~1");
-  }
-
-  private static Instant instant(JsonNode node, String field, Written written, Violations v) {
-    String s = text(node, field, written, v);
-    if (s == null) {
-      return null;
-    }
-    try {
-      return Instant.parse(s);
-    } catch (DateTimeParseException e) {
-      v.add(field, "'" + s + "' is not an RFC 3339 time (expected e.g. 2024-01-02T03:04:05Z)");
-      return null;
-    }
-  }
-
-  private static Map<String, String> labels(JsonNode node, Written written, Violations v) {
-    Map<String, String> out = new TreeMap<>();
-    if (node == null || node.isNull()) {
-      return out;
-    }
-    if (!node.isObject()) {
-      v.add("labels", "must be a mapping of strings");
-      return out;
-    }
-    node.fields()
-        .forEachRemaining(
-            e -> {
-              String text = scalarText(e.getValue(), "/labels/" + escape(e.getKey()), written);
-              if (text != null) {
-                out.put(e.getKey(), text);
-              } else {
-                v.field("labels").add(e.getKey(), "must be a string" + quoteHint(e.getValue()));
-              }
-            });
-    return out;
-  }
-
   // ---------------------------------------------------------------- encoding
 
   /** The resource as a JSON tree in universal shape. */
@@ -641,15 +567,15 @@ public final class ResourceCodec {
     try {
       JsonNode node = json.readTree(bytes);
       Violations v = Violations.root();
-      String typeName = text(node, "type", Written.NONE, v);
+      String typeName = MetaFields.text(node, "type", WrittenTexts.NONE, v);
       ResourceType type = registry.require(typeName);
       Resource r =
           decodeTyped(
               type,
               (ObjectNode) node,
-              text(node, "name", Written.NONE, v),
-              text(node, "mesh", Written.NONE, v),
-              Written.NONE,
+              MetaFields.text(node, "name", WrittenTexts.NONE, v),
+              MetaFields.text(node, "mesh", WrittenTexts.NONE, v),
+              WrittenTexts.NONE,
               v,
               false);
       if (r == null) {
@@ -658,23 +584,6 @@ public final class ResourceCodec {
       return r.withVersion(version);
     } catch (IOException e) {
       throw new IllegalStateException("stored value is not JSON", e);
-    }
-  }
-
-  /** How the numbers and booleans of a document were written, seen from one node of it. */
-  private record Written(String prefix, Map<String, String> texts) {
-    static final Written NONE = new Written("", Map.of());
-
-    String at(String pointer) {
-      return texts.get(prefix + pointer);
-    }
-
-    Written below(String pointer) {
-      return new Written(prefix + pointer, texts);
-    }
-
-    StringsAsWritten.Written forDeserializer() {
-      return new StringsAsWritten.Written(prefix, texts);
     }
   }
 }
