@@ -87,7 +87,7 @@ public final class Validators {
   }
 
   public static SpecValidator<ProxyTemplateSpec> proxyTemplate() {
-    return PolicyValidators::proxyTemplate;
+    return ProxyTemplateValidator::proxyTemplate;
   }
 
   public static SpecValidator<TimeoutSpec> timeout() {

@@ -930,7 +930,7 @@ class ValidatorsTest {
               v("conf.modifications[2].networkFilter.match.name", "must be defined for addAfter"),
               v(
                   "conf.modifications[3].httpFilter.match.origin",
-                  "'sideways' (expected: one of " + PolicyValidators.ORIGINS + ")"),
+                  "'sideways' (expected: one of " + ProxyTemplateValidator.ORIGINS + ")"),
               v(
                   "conf.modifications[4].virtualHost.match.origin",
                   "'prometheus' is not supported yet: a meshfed sidecar has resources of origin"
