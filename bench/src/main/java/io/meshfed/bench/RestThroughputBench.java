@@ -5,6 +5,7 @@ import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.etcd.EtcdResourceStore;
+import io.meshfed.store.etcd.EtcdStoreOptions;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.EtcdProcess;
 import java.net.URI;
@@ -58,7 +59,7 @@ public final class RestThroughputBench {
         Supplier<ResourceStore> store =
             () ->
                 EtcdResourceStore.connect(
-                    EtcdResourceStore.Options.of(process.clientUrl()).withPrefix(prefix),
+                    EtcdStoreOptions.of(process.clientUrl()).withPrefix(prefix),
                     StandardTypes.registry(),
                     Clock.systemUTC());
         Run r = measure(store, resources, concurrency);

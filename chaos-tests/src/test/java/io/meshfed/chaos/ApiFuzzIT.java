@@ -10,6 +10,7 @@ import io.meshfed.chaos.FuzzInputs.Request;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.store.etcd.EtcdResourceStore;
+import io.meshfed.store.etcd.EtcdStoreOptions;
 import io.meshfed.testing.EtcdProcess;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.MeshfedProcess;
@@ -108,7 +109,7 @@ class ApiFuzzIT {
             .awaitReady(api);
     store =
         EtcdResourceStore.connect(
-            EtcdResourceStore.Options.of(etcd.clientUrl()), REGISTRY, Clock.systemUTC());
+            EtcdStoreOptions.of(etcd.clientUrl()), REGISTRY, Clock.systemUTC());
     http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)

@@ -24,6 +24,7 @@ import io.meshfed.store.crypto.SecretsKey;
 import io.meshfed.store.crypto.SecretsKeySource;
 import io.meshfed.store.crypto.SecretsKeyring;
 import io.meshfed.store.etcd.EtcdResourceStore;
+import io.meshfed.store.etcd.EtcdStoreOptions;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -93,7 +94,7 @@ class LargeTypeIT {
             .startGlobal();
     f.global.process.close();
 
-    EtcdResourceStore.Options options = EtcdResourceStore.Options.of(f.etcd().clientUrl());
+    EtcdStoreOptions options = EtcdStoreOptions.of(f.etcd().clientUrl());
     try (EtcdResourceStore store =
         EtcdResourceStore.connect(options, StandardTypes.registry(), Clock.systemUTC())) {
       long started = System.nanoTime();

@@ -12,6 +12,7 @@ import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.store.etcd.EtcdResourceStore;
+import io.meshfed.store.etcd.EtcdStoreOptions;
 import io.meshfed.store.etcd.ha.EtcdCoordination;
 import io.meshfed.store.ha.Fence;
 import io.meshfed.testing.EtcdExtension;
@@ -69,7 +70,7 @@ class ZoneStreamFencingIT {
   void theReplicaThatLostTheZoneWritesNothingForIt() {
     EtcdResourceStore store =
         EtcdResourceStore.connect(
-            EtcdResourceStore.Options.of(ETCD.clientUrl()).withPrefix(prefix + "/r"),
+            EtcdStoreOptions.of(ETCD.clientUrl()).withPrefix(prefix + "/r"),
             registry,
             Clock.systemUTC());
     closeables.add(store);

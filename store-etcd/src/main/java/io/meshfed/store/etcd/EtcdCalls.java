@@ -16,10 +16,10 @@ import java.util.function.Supplier;
  * StoreUnavailableException} naming the endpoints.
  */
 final class EtcdCalls {
-  private final EtcdResourceStore.Options options;
+  private final EtcdStoreOptions options;
   private final BooleanSupplier closedFlag;
 
-  EtcdCalls(EtcdResourceStore.Options options, BooleanSupplier closedFlag) {
+  EtcdCalls(EtcdStoreOptions options, BooleanSupplier closedFlag) {
     this.options = options;
     this.closedFlag = closedFlag;
   }

@@ -36,7 +36,6 @@ import java.io.Closeable;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -70,191 +69,7 @@ public final class EtcdResourceStore implements ResourceStore {
    */
   public static final int MAX_VALUE_BYTES = 1_400_000;
 
-  /**
-   * How to reach etcd and where to keep resources.
-   *
-   * @param endpoints client URLs, e.g. {@code http://127.0.0.1:2379}
-   * @param prefix key prefix, starting with {@code /} and not ending with it
-   * @param username etcd user, or null without auth
-   * @param password etcd password, or null without auth
-   * @param connectTimeout how long to wait for a connection
-   * @param requestTimeout how long one store call may take before it fails as unavailable
-   * @param writeTimeout how long one write may wait for etcd's answer before it fails as
-   *     unavailable with an unknown outcome (at most {@code requestTimeout}). It is short because
-   *     etcd holds a write that a follower forwarded to a leader that just died for 5 s + 2
-   *     election timeouts before it answers "request timed out, possibly due to previous leader
-   *     failure"; a new leader is elected within about one election timeout, so a write given up
-   *     sooner fails inside the election window instead of several seconds after it
-   * @param watchRetryMin first delay before a broken watch is resumed
-   * @param watchRetryMax longest delay between resume attempts
-   * @param pageKeys the most keys one paged read with values asks for (pages are also sized by the
-   *     bytes of the values seen, see {@link EtcdPages})
-   */
-  public record Options(
-      List<String> endpoints,
-      String prefix,
-      String username,
-      String password,
-      Duration connectTimeout,
-      Duration requestTimeout,
-      Duration writeTimeout,
-      Duration watchRetryMin,
-      Duration watchRetryMax,
-      int pageKeys) {
-    public static final String DEFAULT_PREFIX = "/meshfed/r";
-
-    /** Keys per page of a read with values, by default. */
-    public static final int DEFAULT_PAGE_KEYS = 500;
-
-    /** How long a write waits for etcd, by default (see {@code writeTimeout}). */
-    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(2);
-
-    public Options {
-      endpoints = List.copyOf(endpoints);
-      if (endpoints.isEmpty()) {
-        throw new IllegalArgumentException("at least one etcd endpoint is required");
-      }
-      Objects.requireNonNull(prefix, "prefix");
-      Objects.requireNonNull(connectTimeout, "connectTimeout");
-      Objects.requireNonNull(requestTimeout, "requestTimeout");
-      Objects.requireNonNull(writeTimeout, "writeTimeout");
-      Objects.requireNonNull(watchRetryMin, "watchRetryMin");
-      Objects.requireNonNull(watchRetryMax, "watchRetryMax");
-      if ((username == null) != (password == null)) {
-        throw new IllegalArgumentException("etcd username and password go together");
-      }
-      if (pageKeys < 1) {
-        throw new IllegalArgumentException("pageKeys must be >= 1, got " + pageKeys);
-      }
-    }
-
-    /**
-     * Defaults: prefix {@value #DEFAULT_PREFIX}, no auth, 5 s connect, 10 s per request (per page
-     * for paged reads), 2 s per write, {@value #DEFAULT_PAGE_KEYS} keys per page.
-     */
-    public static Options of(String... endpoints) {
-      return new Options(
-          List.of(endpoints),
-          DEFAULT_PREFIX,
-          null,
-          null,
-          Duration.ofSeconds(5),
-          Duration.ofSeconds(10),
-          DEFAULT_WRITE_TIMEOUT,
-          Duration.ofMillis(200),
-          Duration.ofSeconds(5),
-          DEFAULT_PAGE_KEYS);
-    }
-
-    public Options withPrefix(String newPrefix) {
-      return new Options(
-          endpoints,
-          newPrefix,
-          username,
-          password,
-          connectTimeout,
-          requestTimeout,
-          writeTimeout,
-          watchRetryMin,
-          watchRetryMax,
-          pageKeys);
-    }
-
-    public Options withCredentials(String newUsername, String newPassword) {
-      return new Options(
-          endpoints,
-          prefix,
-          newUsername,
-          newPassword,
-          connectTimeout,
-          requestTimeout,
-          writeTimeout,
-          watchRetryMin,
-          watchRetryMax,
-          pageKeys);
-    }
-
-    /** How long one write may wait for etcd (capped by the request timeout). */
-    public Options withWriteTimeout(Duration write) {
-      return new Options(
-          endpoints,
-          prefix,
-          username,
-          password,
-          connectTimeout,
-          requestTimeout,
-          write,
-          watchRetryMin,
-          watchRetryMax,
-          pageKeys);
-    }
-
-    public Options withTimeouts(Duration connect, Duration request) {
-      return new Options(
-          endpoints,
-          prefix,
-          username,
-          password,
-          connect,
-          request,
-          writeTimeout,
-          watchRetryMin,
-          watchRetryMax,
-          pageKeys);
-    }
-
-    public Options withWatchRetry(Duration min, Duration max) {
-      return new Options(
-          endpoints,
-          prefix,
-          username,
-          password,
-          connectTimeout,
-          requestTimeout,
-          writeTimeout,
-          min,
-          max,
-          pageKeys);
-    }
-
-    /** At most {@code keys} keys per page of a read with values. */
-    public Options withPageKeys(int keys) {
-      return new Options(
-          endpoints,
-          prefix,
-          username,
-          password,
-          connectTimeout,
-          requestTimeout,
-          writeTimeout,
-          watchRetryMin,
-          watchRetryMax,
-          keys);
-    }
-
-    @Override
-    public String toString() {
-      return "Options[endpoints="
-          + endpoints
-          + ", prefix="
-          + prefix
-          + ", username="
-          + username
-          + ", password="
-          + (password == null ? "none" : "***")
-          + ", connectTimeout="
-          + connectTimeout
-          + ", requestTimeout="
-          + requestTimeout
-          + ", writeTimeout="
-          + writeTimeout
-          + ", pageKeys="
-          + pageKeys
-          + "]";
-    }
-  }
-
-  private final Options options;
+  private final EtcdStoreOptions options;
   private final ResourceCodec codec;
   private final Clock clock;
   private final Client client;
@@ -269,7 +84,7 @@ public final class EtcdResourceStore implements ResourceStore {
   private volatile boolean closed;
 
   private EtcdResourceStore(
-      Options options,
+      EtcdStoreOptions options,
       ResourceCodec codec,
       Clock clock,
       ScheduledExecutorService scheduler,
@@ -297,7 +112,8 @@ public final class EtcdResourceStore implements ResourceStore {
   }
 
   /** Connects with its own watch threads; times come from {@code clock}. */
-  public static EtcdResourceStore connect(Options options, TypeRegistry registry, Clock clock) {
+  public static EtcdResourceStore connect(
+      EtcdStoreOptions options, TypeRegistry registry, Clock clock) {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(daemon("etcd-store-retry"));
     ExecutorService callbacks = Executors.newCachedThreadPool(daemon("etcd-store-watch"));
@@ -310,7 +126,7 @@ public final class EtcdResourceStore implements ResourceStore {
    * runs watch listeners (each watch serially). The caller shuts them down.
    */
   public static EtcdResourceStore connect(
-      Options options,
+      EtcdStoreOptions options,
       ResourceCodec codec,
       Clock clock,
       ScheduledExecutorService scheduler,
@@ -326,7 +142,7 @@ public final class EtcdResourceStore implements ResourceStore {
     };
   }
 
-  public Options options() {
+  public EtcdStoreOptions options() {
     return options;
   }
 

@@ -105,8 +105,8 @@ public final class Stores {
       case MEMORY:
         return new MemoryResourceStore(clock, MemoryResourceStore.DEFAULT_HISTORY);
       default:
-        EtcdResourceStore.Options options =
-            EtcdResourceStore.Options.of(settings.etcdEndpoints().toArray(String[]::new))
+        EtcdStoreOptions options =
+            EtcdStoreOptions.of(settings.etcdEndpoints().toArray(String[]::new))
                 .withPrefix(settings.etcdPrefix() + "/r");
         if (settings.etcdUsername() != null) {
           options = options.withCredentials(settings.etcdUsername(), settings.etcdPassword());

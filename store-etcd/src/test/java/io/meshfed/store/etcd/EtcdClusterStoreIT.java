@@ -53,8 +53,7 @@ class EtcdClusterStoreIT {
     ETCD.cluster().awaitLeader(Duration.ofSeconds(10));
     store =
         EtcdResourceStore.connect(
-            EtcdResourceStore.Options.of(ETCD.clientUrls().toArray(String[]::new))
-                .withPrefix(prefix),
+            EtcdStoreOptions.of(ETCD.clientUrls().toArray(String[]::new)).withPrefix(prefix),
             StandardTypes.registry(),
             Clock.systemUTC());
     store.create(codec.decodeOne("type: Mesh\nname: m\n")).get(10, TimeUnit.SECONDS);

@@ -44,7 +44,7 @@ class EtcdPagesIT {
   private EtcdPages pages(KV kv, int pageKeys) {
     EtcdCalls calls =
         new EtcdCalls(
-            EtcdResourceStore.Options.of(ETCD.clientUrl())
+            EtcdStoreOptions.of(ETCD.clientUrl())
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)),
             () -> false);
     return new EtcdPages(kv, calls, pageKeys);

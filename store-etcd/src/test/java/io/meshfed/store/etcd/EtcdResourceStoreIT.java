@@ -46,8 +46,8 @@ class EtcdResourceStoreIT extends ResourceStoreContract {
     return 100; // 800 conditional writes, each fsynced by etcd
   }
 
-  private EtcdResourceStore.Options options() {
-    return EtcdResourceStore.Options.of(ETCD.clientUrl())
+  private EtcdStoreOptions options() {
+    return EtcdStoreOptions.of(ETCD.clientUrl())
         .withPrefix(prefix)
         .withWatchRetry(Duration.ofMillis(100), Duration.ofSeconds(1))
         .withPageKeys(2); // every list and relist here takes several pages
@@ -257,7 +257,7 @@ class EtcdResourceStoreIT extends ResourceStoreContract {
     String endpoint = "http://127.0.0.1:" + FreePorts.one();
     try (EtcdResourceStore unreachable =
         EtcdResourceStore.connect(
-            EtcdResourceStore.Options.of(endpoint)
+            EtcdStoreOptions.of(endpoint)
                 .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2)),
             StandardTypes.registry(),
             clock)) {

@@ -13,6 +13,7 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.etcd.EtcdResourceStore;
+import io.meshfed.store.etcd.EtcdStoreOptions;
 import io.meshfed.store.ha.Fence;
 import io.meshfed.store.ha.FencedException;
 import io.meshfed.store.ha.LeaderElector;
@@ -76,7 +77,7 @@ class EtcdCoordinationIT {
   private EtcdResourceStore store() {
     EtcdResourceStore s =
         EtcdResourceStore.connect(
-            EtcdResourceStore.Options.of(ETCD.clientUrl()).withPrefix(prefix + "/r"),
+            EtcdStoreOptions.of(ETCD.clientUrl()).withPrefix(prefix + "/r"),
             StandardTypes.registry(),
             Clock.systemUTC());
     opened.add(s);
