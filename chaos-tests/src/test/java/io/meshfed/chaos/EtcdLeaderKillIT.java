@@ -91,7 +91,10 @@ class EtcdLeaderKillIT {
                   secretsKey.toString(),
                   "--data-dir",
                   dir.resolve("global-" + g).toString()));
-          // one at a time: the first creates the KDS CA in the store, the second reads it
+        }
+        // started at once: a replica that loses the race to create the KDS CA in the store reads
+        // the one that won
+        for (int g = 0; g < CLIENTS; g++) {
           globals.get(g).awaitReady(apis.get(g));
         }
         List<Long> pids = globals.stream().map(MeshfedProcess::pid).toList();
