@@ -32,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * etcd leader is killed with SIGKILL half-way. Each client may see 503/504 only inside one
  * contiguous window no longer than etcd's election timeout + 2 s, then 2xx again without any
  * process being restarted; every acknowledged write is readable on both replicas; the killed member
- * restarts on its data and catches up.
+ * restarts on its data and catches up. Exactly one replica has {@code cp_leader{role="global"}} 1
+ * in its {@code /metrics} before the kill and again once the cluster has recovered (the role may
+ * have changed hands, but neither two leaders nor none), held for a second.
  */
 @Timeout(180)
 class EtcdLeaderKillIT {
@@ -89,14 +91,21 @@ class EtcdLeaderKillIT {
                   secretsKey.toString(),
                   "--data-dir",
                   dir.resolve("global-" + g).toString()));
-          // one at a time: the first creates the KDS CA in the store, the second reads it
+        }
+        // started at once: a replica that loses the race to create the KDS CA in the store reads
+        // the one that won
+        for (int g = 0; g < CLIENTS; g++) {
           globals.get(g).awaitReady(apis.get(g));
         }
         List<Long> pids = globals.stream().map(MeshfedProcess::pid).toList();
         int mesh =
             plain.put(apis.get(0), "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
         assertThat(mesh).isIn(200, 201);
+        int leaderBefore = awaitOneGlobalLeader(apis, Duration.ZERO);
+        say("global leader before the etcd leader kill: global-{}", leaderBefore);
         run(etcd, apis);
+        int leaderAfter = awaitOneGlobalLeader(apis, Duration.ofSeconds(1));
+        say("global leader after recovery: global-{}", leaderAfter);
         for (int g = 0; g < CLIENTS; g++) {
           assertThat(globals.get(g).isAlive()).as("global %s still runs", g).isTrue();
           assertThat(globals.get(g).pid()).isEqualTo(pids.get(g));
@@ -266,6 +275,51 @@ class EtcdLeaderKillIT {
         .pollInterval(Duration.ofMillis(100))
         .until(() -> localRead(etcd, leader, "/meshfed/r/TrafficPermission/default/" + lastOk));
     assertThat(etcd.awaitLeader(Duration.ofSeconds(10))).isBetween(0, 2);
+  }
+
+  private static final java.util.regex.Pattern GLOBAL_LEADER_GAUGE =
+      java.util.regex.Pattern.compile("(?m)^cp_leader\\{[^}]*role=\"global\"[^}]*\\} ([0-9.]+)$");
+
+  /**
+   * Waits (at most 20 s) until exactly one replica's {@code /metrics} has {@code
+   * cp_leader{role="global"}} 1 and every other one has it 0, and this holds for {@code hold}
+   * (every 100 ms); returns the index of that replica. Fails naming every replica's gauge.
+   */
+  private int awaitOneGlobalLeader(List<String> apis, Duration hold) {
+    List<List<Double>> seen = new ArrayList<>();
+    org.awaitility.core.ConditionFactory until =
+        await("exactly one cp_leader{role=\"global\"} == 1 across " + apis)
+            .atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(100));
+    (hold.isZero() ? until : until.during(hold))
+        .untilAsserted(
+            () -> {
+              List<Double> gauges = new ArrayList<>();
+              for (String api : apis) {
+                gauges.add(globalLeaderGauge(api));
+              }
+              seen.add(gauges);
+              assertThat(gauges)
+                  .as("cp_leader{role=\"global\"} of %s", apis)
+                  .containsOnly(0.0, 1.0)
+                  .filteredOn(g -> g == 1.0)
+                  .hasSize(1);
+            });
+    return seen.get(seen.size() - 1).indexOf(1.0);
+  }
+
+  /** The {@code cp_leader{role="global"}} gauge in {@code api}'s {@code /metrics}. */
+  private double globalLeaderGauge(String api) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(api + "/metrics"))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("GET %s/metrics", api).isEqualTo(200);
+    java.util.regex.Matcher m = GLOBAL_LEADER_GAUGE.matcher(r.body());
+    assertThat(m.find()).as("cp_leader{role=\"global\"} in %s/metrics", api).isTrue();
+    return Double.parseDouble(m.group(1));
   }
 
   private CompletableFuture<Write> write(int client, String api, String name) {

@@ -171,6 +171,29 @@ final class Federation implements AutoCloseable {
     return etcdCluster;
   }
 
+  /** The client URLs of global's etcd (every member of a cluster, comma separated). */
+  String etcdEndpoints() {
+    if (etcdCluster != null) {
+      return etcdCluster.endpoints();
+    }
+    assertThat(etcd).as("global's store is etcd (withEtcd or withEtcdCluster)").isNotNull();
+    return etcd.clientUrl();
+  }
+
+  /**
+   * Global (and every replica made from its arguments, see {@link GlobalReplica}) opens the store's
+   * secrets with a key written here beforehand, so replicas need not wait for the first one to
+   * generate it and can start at once.
+   */
+  Federation withSharedSecretsKey() {
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    Path file = dir.resolve("secrets.key");
+    write(file, java.util.Base64.getEncoder().encodeToString(key));
+    globalExtraArgs.addAll(List.of("--secrets-key-file", file.toString()));
+    return this;
+  }
+
   Path globalDataDir() {
     return dir.resolve("global-data");
   }
@@ -209,6 +232,14 @@ final class Federation implements AutoCloseable {
   int kdsPort;
 
   Federation startGlobal() {
+    return startGlobal(true);
+  }
+
+  /**
+   * Starts global; with {@code awaitReady} false it returns once the process is started (then
+   * {@code global.process.awaitReady(global.api, ...)} before using it).
+   */
+  Federation startGlobal(boolean awaitReady) {
     int apiPort = FreePorts.one();
     kdsPort = FreePorts.one();
     int madsPort = FreePorts.one();
@@ -226,7 +257,16 @@ final class Federation implements AutoCloseable {
     args.addAll(globalExtraArgs);
     global = new Node("global", apiPort, args, dir.resolve("global.log"));
     global.madsPort = madsPort;
-    restartGlobal();
+    if (awaitReady) {
+      restartGlobal();
+    } else {
+      globalStarts++;
+      global.process =
+          MeshfedProcess.start(
+              dir.resolve("global-" + globalStarts + ".log"),
+              globalJvm,
+              global.args.toArray(String[]::new));
+    }
     return this;
   }
 
@@ -393,6 +433,14 @@ final class Federation implements AutoCloseable {
    * every replica of the zone, its own data directory and log ({@code <zone>-<replica>}).
    */
   Node zoneReplica(String zone, String replica, Path tokenFile, EtcdProcess zoneEtcd) {
+    return zoneReplica(zone, replica, tokenFile, zoneEtcd.clientUrl());
+  }
+
+  /**
+   * Like {@link #zoneReplica(String, String, Path, EtcdProcess)}, on the etcd at {@code
+   * etcdEndpoints} (a comma list of every member of a cluster).
+   */
+  Node zoneReplica(String zone, String replica, Path tokenFile, String etcdEndpoints) {
     int apiPort = FreePorts.one();
     int madsPort = FreePorts.one();
     String name = zone + "-" + replica;
@@ -420,7 +468,7 @@ final class Federation implements AutoCloseable {
                 "--store",
                 "etcd",
                 "--etcd-endpoints",
-                zoneEtcd.clientUrl(),
+                etcdEndpoints,
                 "--etcd-prefix",
                 "/meshfed-" + zone));
     args.addAll(zoneExtraArgs);

@@ -21,11 +21,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A paused leader writes nothing once it is back: global replicas A (leader) and B on one etcd run
- * the test-only leader job that writes a marker every 200 ms through the store fenced by the term
- * (system property {@code meshfed.test.leader-marker-millis}). A is frozen with SIGSTOP for the
- * session lease TTL (5 s) + 3 s; B takes the lead and writes the marker; A is let go (SIGCONT). A
- * steps down, and the marker's history in etcd shows no write of A after B's first one.
+ * A paused leader writes nothing once it is back: global replicas A and B, started at once on a
+ * 3-member etcd (A is whichever wins the election), run the test-only leader job that writes a
+ * marker every 200 ms through the store fenced by the term (system property {@code
+ * meshfed.test.leader-marker-millis}). A is frozen with SIGSTOP for the session lease TTL (5 s) + 3
+ * s; B takes the lead and writes the marker; A is let go (SIGCONT). A steps down, and the marker's
+ * history in etcd shows no write of A after B's first one.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class FencingIT {
@@ -38,7 +39,7 @@ class FencingIT {
   @TempDir Path dir;
   private Federation f;
   @RegisterExtension final LogsOnFailure logs = new LogsOnFailure(() -> f);
-  private GlobalReplica b;
+  private GlobalReplica replica;
   private GlobalReplica a;
 
   @AfterEach
@@ -51,8 +52,8 @@ class FencingIT {
         // not running any more
       }
     }
-    if (b != null) {
-      b.close();
+    if (replica != null) {
+      replica.close();
     }
     if (f != null) {
       f.close();
@@ -68,14 +69,20 @@ class FencingIT {
   void aLeaderPausedPastItsLeaseStepsDownAndWritesNothingStale() throws Exception {
     f =
         new Federation(dir)
-            .withEtcd()
+            .withEtcdCluster(3)
             .withTlsFiles()
+            .withSharedSecretsKey()
             .withJvm(
                 jvm("-D" + MARKER_PROPERTY + "=200"), MeshfedProcess.DEFAULT_JVM_OPTIONS, CONVERGE)
-            .startGlobal();
-    a = GlobalReplica.first(f);
+            .startGlobal(false);
+    GlobalReplica first = GlobalReplica.first(f);
+    replica = GlobalReplica.launch(f, dir, "global-b", jvm("-D" + MARKER_PROPERTY + "=200"));
+    first.process().awaitReady(first.api, CONVERGE);
+    replica.process().awaitReady(replica.api, CONVERGE);
+    await().atMost(CONVERGE).until(() -> first.leads() != replica.leads());
+    a = first.leads() ? first : replica;
+    GlobalReplica b = a == first ? replica : first;
     String aId = a.instanceId();
-    b = GlobalReplica.start(f, dir, "global-b", CONVERGE, jvm("-D" + MARKER_PROPERTY + "=200"));
     String bId = b.instanceId();
     assertThat(a.leads()).isTrue();
     await().atMost(CONVERGE).until(() -> writer(b).equals(aId));
@@ -153,9 +160,12 @@ class FencingIT {
     return writers;
   }
 
-  /** Runs etcdctl against the test etcd; a watch runs for {@code runFor} and is then stopped. */
+  /**
+   * Runs etcdctl against the test etcd's members; a watch runs for {@code runFor} and is then
+   * stopped.
+   */
   private String etcdctl(Duration runFor, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("etcdctl", "--endpoints", f.etcd().clientUrl()));
+    List<String> cmd = new ArrayList<>(List.of("etcdctl", "--endpoints", f.etcdEndpoints()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("ETCDCTL_API", "3");

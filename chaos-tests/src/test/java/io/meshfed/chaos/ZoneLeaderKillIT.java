@@ -22,7 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kill -9 of the leader of a zone with two replicas, with cross-zone traffic on real Envoys: a
+ * Kill -9 of the leader of a zone with two replicas, with cross-zone traffic on real Envoys: global
+ * and zone-1's replicas on one 3-member etcd (prefixes {@code /meshfed} and {@code
+ * /meshfed-zone-1}, as {@code meshfed demo --ha} runs them), zone-2 on its own embedded store; a
  * client sidecar {@code web} in zone-1 (its Envoy knows both zone-1 replicas' xDS addresses and is
  * connected to the leader) sends 20 requests a second to {@code backend} in zone-2 through zone-2's
  * ingress. After the kill the other replica holds zone-1's KDS connection within 10 s, global lists
@@ -54,7 +56,7 @@ class ZoneLeaderKillIT {
   @Test
   @Timeout(240)
   void killingTheZoneLeaderMovesKdsAndProxiesWithoutLosingTraffic() throws Exception {
-    pair.start(dir, "zone-1");
+    pair.startOnEtcdCluster(dir, "zone-1");
     f = pair.federation();
     Federation.Node a = pair.a();
     Federation.Node b = pair.b();
