@@ -74,7 +74,8 @@ class ReplicaTokensTest {
     parts[3] =
         java.util.Base64.getUrlEncoder()
             .withoutPadding()
-            .encodeToString("/meshes/default/secrets/x".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            .encodeToString(
+                "/meshes/default/secrets/x".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     String tampered = String.join(".", parts);
 
     assertThatThrownBy(() -> verifier(Map.of("zone-1-a", a.publicKey()), NOW).verify(tampered))

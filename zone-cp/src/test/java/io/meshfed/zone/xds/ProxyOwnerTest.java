@@ -52,15 +52,13 @@ class ProxyOwnerTest {
 
   @Test
   void theNewestOpenSubscriptionWins() {
-    assertThat(ProxyOwner.of(insight(open("a"), open("b")), "a", LIVE).instanceId())
-        .isEqualTo("b");
+    assertThat(ProxyOwner.of(insight(open("a"), open("b")), "a", LIVE).instanceId()).isEqualTo("b");
   }
 
   @Test
   void aReplicaNotRegisteredOrWithoutApiIsGone() {
     assertThat(ProxyOwner.of(insight(open("d")), "a", LIVE))
         .isEqualTo(new ProxyOwner(ProxyOwner.Kind.GONE, "d", null));
-    assertThat(ProxyOwner.of(insight(open("c")), "a", LIVE).kind())
-        .isEqualTo(ProxyOwner.Kind.GONE);
+    assertThat(ProxyOwner.of(insight(open("c")), "a", LIVE).kind()).isEqualTo(ProxyOwner.Kind.GONE);
   }
 }

@@ -50,7 +50,8 @@ class ProxyStreamForwarderTest {
               Map.of(
                   "path", exchange.getRequestURI().getPath(),
                   "forwardedBy",
-                      String.valueOf(exchange.getRequestHeaders().getFirst(ReplicaHop.FORWARDED_BY)),
+                      String.valueOf(
+                          exchange.getRequestHeaders().getFirst(ReplicaHop.FORWARDED_BY)),
                   "authorization",
                       String.valueOf(exchange.getRequestHeaders().getFirst("Authorization"))));
           byte[] body = "{\"from\":\"b\"}".getBytes(StandardCharsets.UTF_8);
@@ -121,9 +122,7 @@ class ProxyStreamForwarderTest {
     assertThat(seen)
         .containsExactly(
             Map.of(
-                "path", PATH,
-                "forwardedBy", "a",
-                "authorization", "Bearer signed-by-a:" + PATH));
+                "path", PATH, "forwardedBy", "a", "authorization", "Bearer signed-by-a:" + PATH));
   }
 
   @Test
