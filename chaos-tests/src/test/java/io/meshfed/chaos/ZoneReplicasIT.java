@@ -61,7 +61,9 @@ class ZoneReplicasIT {
     await().atMost(SYNC).until(() -> globalStatus(leader).path("connected").asBoolean());
 
     // No fight: the follower never dials global, global sees one open subscription of zone-1.
-    await("the follower stays off KDS and global sees one zone-1 connection")
+    // The follower's /status/global tells the zone's connection, as the leader sees it.
+    String followerId = f.get(follower.api, "/").path("instanceId").asText();
+    await("the follower stays off KDS, shows the leader's connection; one zone-1 connection")
         .during(Duration.ofSeconds(10))
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(
@@ -69,8 +71,13 @@ class ZoneReplicasIT {
               JsonNode s = globalStatus(follower);
               assertThat(s.path("leader").asBoolean()).isFalse();
               assertThat(s.path("leaderInstance").asText()).isEqualTo(leaderId);
-              assertThat(s.path("connected").asBoolean()).isFalse();
-              assertThat(s.path("attempts").asLong()).as("follower's KDS attempts").isZero();
+              assertThat(s.path("statusFrom").asText()).as(s.toString()).isEqualTo(leaderId);
+              assertThat(s.path("connected").asBoolean()).as("the leader's connection").isTrue();
+              JsonNode own = s.path("thisReplica");
+              assertThat(own.path("instanceId").asText()).isEqualTo(followerId);
+              assertThat(own.path("connected").asBoolean()).isFalse();
+              assertThat(own.path("attempts").asLong()).as("follower's KDS attempts").isZero();
+              assertThat(globalStatus(leader).path("statusFrom").asText()).isEqualTo(leaderId);
               assertThat(globalStatus(leader).path("leader").asBoolean()).isTrue();
               assertThat(f.openZoneSubscriptions("zone-1")).isEqualTo(1);
             });
@@ -88,7 +95,6 @@ class ZoneReplicasIT {
     int admin = FreePorts.one();
     proxies.sidecar(
         f, follower, MeshYaml.sidecar("web").inbound(FreePorts.one(), 18080, "web").admin(admin));
-    String followerId = f.get(follower.api, "/").path("instanceId").asText();
     await("web's certificate from the follower")
         .atMost(SYNC)
         .ignoreExceptions()
@@ -119,6 +125,27 @@ class ZoneReplicasIT {
                     .body()
                     .contains("replica-web"));
     assertThat(f.openZoneSubscriptions("zone-1")).isEqualTo(1);
+
+    // web's stream is on the follower: global asks the zone leader over KDS, the leader hands
+    // the request to the follower (one hop), and the follower's own config dump comes back.
+    // So does the leader's zone API. Before the hop, both answered 404.
+    await("web's xDS config dump through global and through the leader's API")
+        .atMost(SYNC)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              JsonNode own = xds(follower.api, "web");
+              assertThat(own.toString()).contains("inbound:");
+              assertThat(xds(f.global.api, "zone-1.web")).isEqualTo(own);
+              assertThat(xds(leader.api, "web")).isEqualTo(own);
+            });
+  }
+
+  /** The xDS config dump of dataplane {@code name} from {@code api}, which must answer 200. */
+  private JsonNode xds(String api, String name) throws Exception {
+    var r = f.getRaw(api, "/meshes/default/dataplanes/" + name + "/xds");
+    assertThat(r.statusCode()).as("%s %s: %s", api, name, r.body()).isEqualTo(200);
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
   }
 
   private String metrics(Federation.Node zone) {

@@ -2,18 +2,18 @@ package io.meshfed.zone;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meshfed.api.ApiRequest;
-import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.MeshInsightEndpoints;
 import io.meshfed.api.Processes;
 import io.meshfed.api.ProxyOverviewEndpoints;
+import io.meshfed.api.ReplicaHop;
 import io.meshfed.api.ServiceInsightEndpoints;
 import io.meshfed.api.WriteHook;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.PublishedUserTokenKeys;
+import io.meshfed.api.auth.TokenVerifier;
 import io.meshfed.api.auth.UserTokenRevocations;
 import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.UserTokenVerifier;
@@ -47,6 +47,7 @@ import io.meshfed.zone.auth.DataplaneTokenEndpoint;
 import io.meshfed.zone.auth.DataplaneTokenKey;
 import io.meshfed.zone.auth.DataplaneTokenRevocations;
 import io.meshfed.zone.auth.DataplaneTokens;
+import io.meshfed.zone.auth.ReplicaTokens;
 import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.ca.ZoneCaSigner;
 import io.meshfed.zone.ca.ZoneCertificateAuthority;
@@ -126,6 +127,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private final String instanceId;
   private final Coordination coordination;
   private final LeaderElector elector;
+  private final ReplicaTokens replicaTokens;
   private ControlPlaneMeters processMeters;
   private ExecutorService executor;
   private ScheduledExecutorService scheduler;
@@ -175,6 +177,7 @@ public final class ZoneControlPlane implements AutoCloseable {
     this.coordination = Objects.requireNonNull(coordination, "coordination");
     this.instanceId = coordination.instanceId();
     this.elector = coordination.elector(leaderRole(config.zone()));
+    this.replicaTokens = ReplicaTokens.generate(instanceId, clock);
   }
 
   /** A new instance id for a replica of {@code zone}: zone, host name and a random part. */
@@ -349,12 +352,25 @@ public final class ZoneControlPlane implements AutoCloseable {
               .authenticator(
                   Authenticator.withTokens(
                       userTokenVerifier(), config.apiAnonymousAdminFromLoopback()))
-              .route(ApiRoute.get("/status/global", this::globalStatus))
+              .route(
+                  ApiRoute.get(
+                      GlobalStatusEndpoint.PATH,
+                      new GlobalStatusEndpoint(
+                              instanceId,
+                              elector,
+                              this::localGlobalStatus,
+                              coordination.keys(ZoneInstances.NAMESPACE),
+                              REPLICA_HOP,
+                              replicaTokens::sign,
+                              codec.jsonMapper())
+                          ::answer))
               .route(DataplaneTokenEndpoint.route(dataplaneTokens, codec.jsonMapper()))
               .routes(new ProxyOverviewEndpoints(store, codec).routes())
               .routes(new MeshInsightEndpoints(store, codec).routes())
               .routes(new ServiceInsightEndpoints(store).routes())
-              .routes(xds.inspectRoutes(codec))
+              .routes(
+                  xds.inspectRoutes(
+                      codec, coordination.keys(ZoneInstances.NAMESPACE), replicaTokens::sign))
               .build()
               .start();
       mads =
@@ -412,6 +428,9 @@ public final class ZoneControlPlane implements AutoCloseable {
     return this;
   }
 
+  /** How replicas hand requests to each other: 10 s to answer, as global's inspect relay. */
+  private static final ReplicaHop REPLICA_HOP = ReplicaHop.withTimeout(Duration.ofSeconds(10));
+
   /** How often the zone leader closes subscriptions of replicas that are gone. */
   static final Duration SWEEP_PERIOD = Duration.ofSeconds(10);
 
@@ -428,7 +447,8 @@ public final class ZoneControlPlane implements AutoCloseable {
               config.apiAddress(),
               api.port(),
               config.xdsAddress(),
-              xds.port())
+              xds.port(),
+              replicaTokens.publicKey())
           .get(30, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
@@ -466,7 +486,8 @@ public final class ZoneControlPlane implements AutoCloseable {
         new InspectResponder(
                 config.zone(),
                 c::callChannel,
-                xds.inspectViews(codec),
+                xds.inspectViews(
+                    codec, coordination.keys(ZoneInstances.NAMESPACE), replicaTokens::sign),
                 codec.jsonMapper(),
                 clock,
                 executor,
@@ -508,14 +529,39 @@ public final class ZoneControlPlane implements AutoCloseable {
    * Verifies global's user tokens with what global publishes over KDS: the public half of its
    * signing key and the revocation list, held in memory and fed by this zone's store watch.
    */
-  private UserTokenVerifier userTokenVerifier() {
+  private TokenVerifier userTokenVerifier() {
     userTokenSecrets =
         UserTokenSecrets.watch(store, clock, scheduler).awaitLoaded(Duration.ofSeconds(30));
-    return new UserTokenVerifier(
-        new PublishedUserTokenKeys(userTokenSecrets),
-        new UserTokenRevocations(userTokenSecrets)::isRevoked,
-        clock,
-        UserTokenVerifier.DEFAULT_SKEW);
+    return ReplicaTokens.verifier(
+        new UserTokenVerifier(
+            new PublishedUserTokenKeys(userTokenSecrets),
+            new UserTokenRevocations(userTokenSecrets)::isRevoked,
+            clock,
+            UserTokenVerifier.DEFAULT_SKEW),
+        this::replicaKey,
+        clock);
+  }
+
+  /** The key replica {@code id} registered to sign its hops; empty when it is not live. */
+  private Optional<String> replicaKey(String id) {
+    try {
+      return ReplicaHop.field(
+          coordination
+              .keys(ZoneInstances.NAMESPACE)
+              .read(id)
+              .get(REPLICA_HOP.timeout().toMillis(), TimeUnit.MILLISECONDS),
+          "replicaKey");
+    } catch (ExecutionException | TimeoutException e) {
+      log.info(
+          "zone={}: cannot read the registration of replica {}: {}",
+          config.zone(),
+          id,
+          e.toString());
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
   }
 
   /** The bound MADS port, or empty when MADS is not served (its port was taken). */
@@ -529,7 +575,8 @@ public final class ZoneControlPlane implements AutoCloseable {
     return xds.port();
   }
 
-  private ApiResponse globalStatus(ApiRequest request) {
+  /** This replica's own {@code /status/global} body; see {@link GlobalStatusEndpoint}. */
+  private ObjectNode localGlobalStatus() {
     GlobalConnectionStatus s = globalConnection();
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("zone", s.zone());
@@ -549,7 +596,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       sync.missing().forEach(body.putArray("firstSyncMissingTypes")::add);
     }
     putTime(body, "nextAttemptTime", s.nextAttemptTime());
-    return ApiResponse.json(200, body);
+    return body;
   }
 
   private static void putTime(ObjectNode body, String field, Instant time) {

@@ -10,8 +10,11 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The registry of the zone's live replicas: each replica puts {@code instances/<id>} on its lease
- * once its servers listen ({@code {"role":"zone","zone":...,"apiUrl":...,"kdsUrl":"","xdsUrl":...}}
- * ), and the lease removes it when the process dies.
+ * once its servers listen ({@code
+ * {"role":"zone","zone":...,"apiUrl":...,"kdsUrl":"","xdsUrl":...,"replicaKey":...}} ), and the
+ * lease removes it when the process dies. {@code replicaKey} is the public key that checks the
+ * tokens the replica signs when it hands a request to another replica ({@link
+ * io.meshfed.zone.auth.ReplicaTokens}).
  */
 final class ZoneInstances {
   static final String NAMESPACE = "instances";
@@ -29,13 +32,15 @@ final class ZoneInstances {
       String apiAddress,
       int apiPort,
       String xdsAddress,
-      int xdsPort) {
+      int xdsPort,
+      String replicaKey) {
     ObjectNode value = JsonNodeFactory.instance.objectNode();
     value.put("role", "zone");
     value.put("zone", zone);
     value.put("apiUrl", "http://" + hostPort(apiAddress, apiPort));
     value.put("kdsUrl", "");
     value.put("xdsUrl", hostPort(xdsAddress, xdsPort));
+    value.put("replicaKey", replicaKey);
     return keys.put(instanceId, value.toString());
   }
 

@@ -1,23 +1,14 @@
 package io.meshfed.global.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
 import io.meshfed.api.ApiResponse;
+import io.meshfed.api.ReplicaHop;
 import io.meshfed.store.ha.Coordination;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.StringJoiner;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,24 +20,23 @@ import org.slf4j.LoggerFactory;
  * the zone's stream owner comes from the leased key {@code zone-streams/<zone>} ({@code
  * globalInstance}), its API from {@code instances/<id>} ({@code apiUrl}). The GET goes with the
  * caller's {@code Authorization} header, so the owner checks the caller as this replica would, and
- * with {@value #FORWARDED_BY} naming this replica: a forwarded request is never forwarded again
- * (one hop). The owner's status and body come back as they are. 503 when no replica holds the
- * zone's stream, when this one is named but has no stream, or when the owner does not answer within
- * the timeout. Stateless; thread-safe.
+ * with {@value ReplicaHop#FORWARDED_BY} naming this replica ({@link ReplicaHop}): a forwarded
+ * request is never forwarded again (one hop). The owner's status and body come back as they are.
+ * 503 when no replica holds the zone's stream, when this one is named but has no stream, or when
+ * the owner does not answer within the timeout. Stateless; thread-safe.
  */
 final class InspectForwarder {
   private static final Logger log = LoggerFactory.getLogger(InspectForwarder.class);
 
   /** Set on a forwarded request to the id of the replica that forwarded it. */
-  static final String FORWARDED_BY = "X-Meshfed-Forwarded-By";
+  static final String FORWARDED_BY = ReplicaHop.FORWARDED_BY;
 
   static final String ZONE_STREAMS = "zone-streams";
   static final String INSTANCES = "instances";
 
   private final Coordination coordination;
-  private final HttpClient http;
+  private final ReplicaHop hop;
   private final Duration timeout;
-  private final ObjectMapper json = new ObjectMapper();
 
   /**
    * @param coordination this process's coordination: who holds which zone, where replicas listen
@@ -55,7 +45,7 @@ final class InspectForwarder {
    */
   InspectForwarder(Coordination coordination, HttpClient http, Duration timeout) {
     this.coordination = coordination;
-    this.http = http;
+    this.hop = new ReplicaHop(http, timeout);
     this.timeout = timeout;
   }
 
@@ -77,7 +67,7 @@ final class InspectForwarder {
               + "; forwarded at most once)");
     }
     String owner =
-        field(read(ZONE_STREAMS, zone), "globalInstance")
+        ReplicaHop.field(read(ZONE_STREAMS, zone), "globalInstance")
             .orElseThrow(
                 () ->
                     unavailable(
@@ -87,7 +77,7 @@ final class InspectForwarder {
           "zone '" + zone + "' is registered on this global replica but its stream is not open");
     }
     String apiUrl =
-        field(read(INSTANCES, owner), "apiUrl")
+        ReplicaHop.field(read(INSTANCES, owner), "apiUrl")
             .filter(u -> !u.isBlank())
             .orElseThrow(
                 () ->
@@ -97,17 +87,13 @@ final class InspectForwarder {
                             + "' is connected to global replica "
                             + owner
                             + ", which has no API address registered (stopped?)"));
-    URI target = URI.create(stripSlash(apiUrl) + request.path() + query(request.query()));
-    HttpRequest.Builder get =
-        HttpRequest.newBuilder(target)
-            .timeout(timeout)
-            .header("Accept", ApiResponse.JSON)
-            .header(FORWARDED_BY, coordination.instanceId())
-            .GET();
-    request.header("Authorization").ifPresent(a -> get.header("Authorization", a));
-    HttpResponse<byte[]> answer;
     try {
-      answer = http.send(get.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return hop.get(
+          apiUrl,
+          request.path(),
+          request.query(),
+          coordination.instanceId(),
+          request.header("Authorization"));
     } catch (IOException e) {
       log.info(
           "zone {}: inspect forwarded to {} at {} failed: {}", zone, owner, apiUrl, e.toString());
@@ -121,15 +107,6 @@ final class InspectForwarder {
               + "), which did not answer: "
               + e);
     }
-    int status = answer.statusCode();
-    if (status < 200 || status > 599) {
-      throw new ApiException(
-          502,
-          "Bad Gateway",
-          "global replica " + owner + " answered status " + status + " for zone '" + zone + "'");
-    }
-    String type = answer.headers().firstValue("Content-Type").orElse(ApiResponse.JSON);
-    return ApiResponse.bytes(status, type, answer.body());
   }
 
   private Optional<String> read(String namespace, String name) throws InterruptedException {
@@ -145,42 +122,6 @@ final class InspectForwarder {
               + " to find the global replica holding the zone: "
               + cause);
     }
-  }
-
-  private Optional<String> field(Optional<String> value, String field) {
-    if (value.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      JsonNode node = json.readTree(value.get());
-      JsonNode v = node == null ? null : node.get(field);
-      return v == null || !v.isTextual() ? Optional.empty() : Optional.of(v.asText());
-    } catch (IOException e) {
-      log.warn(
-          "coordination value '{}' is not JSON with '{}': {}", value.get(), field, e.toString());
-      return Optional.empty();
-    }
-  }
-
-  private static String stripSlash(String url) {
-    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-  }
-
-  private static String query(Map<String, List<String>> query) {
-    if (query.isEmpty()) {
-      return "";
-    }
-    StringJoiner out = new StringJoiner("&", "?", "");
-    query.forEach(
-        (name, values) -> {
-          for (String v : values) {
-            out.add(
-                URLEncoder.encode(name, StandardCharsets.UTF_8)
-                    + "="
-                    + URLEncoder.encode(v, StandardCharsets.UTF_8));
-          }
-        });
-    return out.toString();
   }
 
   private static ApiException unavailable(String detail) {

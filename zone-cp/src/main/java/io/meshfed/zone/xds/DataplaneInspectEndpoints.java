@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.meshfed.api.ApiException;
+import io.meshfed.api.ApiRequest;
 import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
 import io.meshfed.kds.InspectViews;
@@ -12,6 +13,7 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.sidecar.DataplanePolicies;
+import io.meshfed.zone.auth.ReplicaTokens;
 import io.meshfed.zone.kds.DataplaneViews;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +33,9 @@ import java.util.concurrent.TimeoutException;
  *       builds read.
  *   <li>{@code GET /meshes/{mesh}/dataplanes/{name}/xds}: the snapshot last published to the proxy
  *       as an Envoy config dump (see {@link ConfigDumps}; private keys redacted); 404 while the
- *       proxy is not connected, since nothing is being sent to it then.
+ *       proxy is not connected, since nothing is being sent to it then. With several replicas of
+ *       the zone, a proxy connected to another replica is asked of that one ({@link
+ *       ProxyStreamForwarder}).
  * </ul>
  *
  * <p>The same views answer global's relayed requests ({@link DataplaneViews}, see {@link
@@ -44,24 +48,62 @@ final class DataplaneInspectEndpoints implements DataplaneViews {
 
   private final ConfigPublisher publisher;
   private final ResourceCodec codec;
+  private final ProxyStreamForwarder forwarder;
 
+  /** One replica: a proxy not connected here is not connected at all. */
   DataplaneInspectEndpoints(ConfigPublisher publisher, ResourceCodec codec) {
+    this(publisher, codec, null);
+  }
+
+  /**
+   * Replicas of the zone: the xDS view of a proxy connected to another replica is asked of that
+   * replica ({@code forwarder}, one hop). The policies view needs no hop: every replica computes it
+   * from the shared store.
+   */
+  DataplaneInspectEndpoints(
+      ConfigPublisher publisher, ResourceCodec codec, ProxyStreamForwarder forwarder) {
     this.publisher = publisher;
     this.codec = codec;
+    this.forwarder = forwarder;
   }
 
   List<ApiRoute> routes() {
     return List.of(
         ApiRoute.get(
-            POLICIES, r -> view(InspectViews.POLICIES, r.pathParam("mesh"), r.pathParam("name"))),
-        ApiRoute.get(XDS, r -> view(InspectViews.XDS, r.pathParam("mesh"), r.pathParam("name"))));
+            POLICIES,
+            r -> {
+              checkPath(r);
+              return policies(r.pathParam("mesh"), r.pathParam("name"));
+            }),
+        ApiRoute.get(
+            XDS,
+            r -> {
+              checkPath(r);
+              return xds(
+                  ProxyStreamForwarder.Asked.of(r), r.pathParam("mesh"), r.pathParam("name"));
+            }));
+  }
+
+  /** A replica's token is good for the one path it was signed for. */
+  private static void checkPath(ApiRequest request) {
+    if (!ReplicaTokens.allows(request.principal(), request.path())) {
+      throw new ApiException(
+          403,
+          "Forbidden",
+          request.principal().name() + " may not read " + request.path() + " with that token");
+    }
   }
 
   @Override
   public ApiResponse view(String type, String mesh, String name) throws Exception {
     return switch (type) {
       case InspectViews.POLICIES -> policies(mesh, name);
-      case InspectViews.XDS -> xds(mesh, name);
+      case InspectViews.XDS ->
+          xds(
+              ProxyStreamForwarder.Asked.relayed(
+                  "/meshes/" + mesh + "/dataplanes/" + name + "/xds"),
+              mesh,
+              name);
       default ->
           throw ApiException.notFound(
               "no inspect view '" + type + "' (expected one of " + InspectViews.ALL + ")");
@@ -96,20 +138,26 @@ final class DataplaneInspectEndpoints implements DataplaneViews {
     return ApiResponse.json(200, body);
   }
 
-  private ApiResponse xds(String mesh, String name) throws Exception {
+  private ApiResponse xds(ProxyStreamForwarder.Asked asked, String mesh, String name)
+      throws Exception {
     dataplane(meshState(mesh), mesh, name);
     Optional<Snapshot> snapshot =
         publisher.publishedSnapshot(new ProxyId(ProxyId.Kind.SIDECAR, mesh, name));
-    if (snapshot.isEmpty()) {
-      throw ApiException.notFound(
-          "Dataplane '"
-              + name
-              + "' of mesh '"
-              + mesh
-              + "' has no xDS config: its proxy is not connected to this zone (or its first"
-              + " config is still being built)");
+    if (snapshot.isPresent()) {
+      return ApiResponse.json(200, ConfigDumps.of(snapshot.get()));
     }
-    return ApiResponse.json(200, ConfigDumps.of(snapshot.get()));
+    ApiException notConnected =
+        ApiException.notFound(
+            "Dataplane '"
+                + name
+                + "' of mesh '"
+                + mesh
+                + "' has no xDS config: its proxy is not connected to this zone (or its first"
+                + " config is still being built)");
+    if (forwarder == null) {
+      throw notConnected;
+    }
+    return forwarder.forward(asked, mesh, name, notConnected);
   }
 
   private MeshState meshState(String mesh) throws Exception {

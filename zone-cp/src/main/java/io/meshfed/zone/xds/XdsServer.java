@@ -54,6 +54,7 @@ public final class XdsServer implements AutoCloseable {
   }
 
   private final String zone;
+  private final String instanceId;
   private final ResourceStore store;
   private final StoreKdsSource view;
   private final InsightWriter insights;
@@ -113,6 +114,7 @@ public final class XdsServer implements AutoCloseable {
       Duration insightFlush,
       DataplaneAuthenticator dataplaneTokens) {
     this.zone = zone;
+    this.instanceId = instanceId;
     this.store = store;
     this.scheduler = scheduler;
     this.authenticator = dataplaneTokens;
@@ -260,6 +262,46 @@ public final class XdsServer implements AutoCloseable {
   public io.meshfed.zone.kds.DataplaneViews inspectViews(
       io.meshfed.model.codec.ResourceCodec codec) {
     return new DataplaneInspectEndpoints(publisher, codec);
+  }
+
+  /**
+   * The inspect routes of a replica of the zone: the xDS view of a proxy connected to another
+   * replica is asked of that replica, found in {@code replicas} (the zone's {@code instances}
+   * registry), with the caller's authorization or {@code tokenFor(path)} ({@link
+   * ProxyStreamForwarder}).
+   */
+  public List<io.meshfed.api.ApiRoute> inspectRoutes(
+      io.meshfed.model.codec.ResourceCodec codec,
+      io.meshfed.store.ha.LeasedKeys replicas,
+      UnaryOperator<String> tokenFor) {
+    List<io.meshfed.api.ApiRoute> routes =
+        new java.util.ArrayList<>(
+            new DataplaneInspectEndpoints(publisher, codec, forwarder(replicas, tokenFor))
+                .routes());
+    routes.add(new PolicyInspectEndpoint(publisher, store, codec.registry()).route());
+    return routes;
+  }
+
+  /**
+   * The same views as {@link #inspectRoutes(io.meshfed.model.codec.ResourceCodec,
+   * io.meshfed.store.ha.LeasedKeys, UnaryOperator)}.
+   */
+  public io.meshfed.zone.kds.DataplaneViews inspectViews(
+      io.meshfed.model.codec.ResourceCodec codec,
+      io.meshfed.store.ha.LeasedKeys replicas,
+      UnaryOperator<String> tokenFor) {
+    return new DataplaneInspectEndpoints(publisher, codec, forwarder(replicas, tokenFor));
+  }
+
+  private ProxyStreamForwarder forwarder(
+      io.meshfed.store.ha.LeasedKeys replicas, UnaryOperator<String> tokenFor) {
+    return new ProxyStreamForwarder(
+        zone,
+        instanceId,
+        store,
+        replicas,
+        io.meshfed.api.ReplicaHop.withTimeout(Duration.ofSeconds(10)),
+        tokenFor);
   }
 
   /** Whether the snapshot cache holds a snapshot for {@code proxy} (for tests). */
