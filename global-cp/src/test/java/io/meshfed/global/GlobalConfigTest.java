@@ -146,7 +146,7 @@ class GlobalConfigTest {
 
   @Test
   void haLeaseTtlIsWholeSecondsFrom2To60And5ByDefault() {
-    assertThat(GlobalConfig.defaults().haLeaseTtl()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(GlobalConfig.defaults().haLeaseTtl()).isEqualTo(Duration.ofSeconds(3));
     assertThat(GlobalConfig.load(Map.of("ha-lease-ttl", "2"), Map.of(), null).haLeaseTtl())
         .isEqualTo(Duration.ofSeconds(2));
     assertThat(GlobalConfig.load(Map.of(), Map.of("MESHFED_HA_LEASE_TTL", "10"), null).haLeaseTtl())

@@ -118,11 +118,11 @@ class ZoneConfigTest {
     assertThat(c.xdsPort()).isEqualTo(5678);
     assertThat(c.store()).isEqualTo(ZoneConfig.StoreKind.EMBEDDED);
     assertThat(c.etcdPrefix()).isEqualTo("/meshfed-zone");
-    assertThat(c.haLeaseTtl()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(c.haLeaseTtl()).isEqualTo(java.time.Duration.ofSeconds(3));
     Map<String, String> ttl = new HashMap<>(required());
-    ttl.put("ha-lease-ttl", "3");
+    ttl.put("ha-lease-ttl", "4");
     assertThat(ZoneConfig.load(ttl, Map.of(), null).haLeaseTtl())
-        .isEqualTo(java.time.Duration.ofSeconds(3));
+        .isEqualTo(java.time.Duration.ofSeconds(4));
     assertThat(c.dataDir()).isEqualTo(Path.of(".meshfed/zone-zone-1"));
     Map<String, String> withDir = new HashMap<>(required());
     withDir.put("data-dir", dir.resolve("z1").toString());

@@ -99,7 +99,7 @@ public final class CommonSettings {
       Setting.of(
           "ha-lease-ttl",
           SettingType.integer(2, 60),
-          5,
+          3,
           "Seconds of each replica's etcd session lease: a dead or cut-off replica's leadership"
               + " passes on within it (etcd store only)");
   public static final Setting<Long> MAX_BODY_BYTES =

@@ -191,8 +191,15 @@ public final class GlobalKdsServer implements AutoCloseable {
     this.sources = new GlobalSources(store, registry, zones, liveness, scheduler, RETRY_DELAY);
     KdsEnvelope envelope = new KdsEnvelope(codec);
     this.insights =
-        new ZoneInsightTracker(store, clock, scheduler, options.insightFlushInterval(), instanceId);
-    this.syncStatus = new SyncStatus(envelope, clock, store, instanceId, scheduler);
+        new ZoneInsightTracker(
+            store,
+            clock,
+            scheduler,
+            options.insightFlushInterval(),
+            instanceId,
+            claims::writeFence);
+    this.syncStatus =
+        new SyncStatus(envelope, clock, store, instanceId, scheduler, claims::writeFence);
     this.metrics = new KdsMetrics(meters);
     this.grpcMetrics = new GrpcServerMetrics(meters);
     this.runtime =

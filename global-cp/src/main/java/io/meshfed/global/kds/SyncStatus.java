@@ -8,6 +8,7 @@ import io.meshfed.kds.KdsStreamListener;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.spec.ZoneSyncStateSpec;
+import io.meshfed.store.ha.Fence;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +42,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The replica serving a zone's stream keeps the zone's {@link ZoneSyncLedger} in memory and
  * stores it as the zone's {@code ZoneSyncState} at most once per {@link #FLUSH_INTERVAL} (and when
- * the stream closes), so every replica answers the same, and the answers survive restarts. Zones
- * served here are answered from memory, the others from the store. A state keeps at most {@link
- * #MAX_ENTRIES} entries (about 100 bytes each, under etcd's 1.5 MiB value limit). The stored states
- * are listed at most once per {@link #FLUSH_INTERVAL} per replica.
+ * the stream closes), fenced by the zone's stream key ({@code fenceOf}: the claim while held, the
+ * key's vacancy once released), so every replica answers the same, the answers survive restarts,
+ * and a replica that lost the zone writes nothing more for it. Zones served here are answered from
+ * memory, the others from the store. A state keeps at most {@link #MAX_ENTRIES} entries (about 100
+ * bytes each, under etcd's 1.5 MiB value limit). The stored states are listed at most once per
+ * {@link #FLUSH_INTERVAL} per replica.
  *
  * <p>Ledgers, dirty marks and stored versions are guarded by {@code lock}; store calls run outside
  * it.
@@ -97,6 +101,7 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
   private final Set<String> closing = new HashSet<>();
   private final Map<String, Long> storedVersions = new HashMap<>();
   private final int maxEntries;
+  private final Function<String, Fence> fenceOf;
   private ScheduledFuture<?> ticker;
   private CompletableFuture<List<Resource>> stored;
   private Instant storedAt;
@@ -107,14 +112,16 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
    * @param store where the zones' states are kept
    * @param instanceId this global instance, recorded as the states' owner
    * @param scheduler runs the flushes
+   * @param fenceOf the fence of a zone's writes, read at each write
    */
   SyncStatus(
       KdsEnvelope envelope,
       Clock clock,
       io.meshfed.store.ResourceStore store,
       String instanceId,
-      ScheduledExecutorService scheduler) {
-    this(envelope, clock, store, instanceId, scheduler, MAX_ENTRIES);
+      ScheduledExecutorService scheduler,
+      Function<String, Fence> fenceOf) {
+    this(envelope, clock, store, instanceId, scheduler, fenceOf, MAX_ENTRIES);
   }
 
   SyncStatus(
@@ -123,7 +130,9 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
       io.meshfed.store.ResourceStore store,
       String instanceId,
       ScheduledExecutorService scheduler,
+      Function<String, Fence> fenceOf,
       int maxEntries) {
+    this.fenceOf = fenceOf;
     this.envelope = envelope;
     this.clock = clock;
     this.states = new ZoneSyncStates(store);
@@ -329,7 +338,7 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
   private CompletableFuture<Void> write(ZoneSyncLedger ledger, ZoneSyncStateSpec spec, long known) {
     String zone = ledger.zone();
     return states
-        .write(zone, spec, known)
+        .write(zone, spec, known, fenceOf.apply(zone))
         .handle(
             (outcome, error) -> {
               lock.lock();
@@ -345,8 +354,8 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
                 } else if (outcome.superseded()) {
                   storedVersions.remove(zone);
                   log.info(
-                      "zone {}: a newer stream of the zone holds its sync status; this instance"
-                          + " stops writing it",
+                      "zone {}: a newer stream of the zone holds its sync status (or this replica"
+                          + " no longer serves the zone); this instance stops writing it",
                       zone);
                   if (current) {
                     ledgers.remove(zone);

@@ -15,6 +15,8 @@ import io.meshfed.model.spec.ZoneSpec;
 import io.meshfed.store.AlreadyExistsException;
 import io.meshfed.store.ConflictException;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.ha.Fence;
+import io.meshfed.store.ha.FencedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are coalesced: counters are flushed at most once per interval, connects and disconnects
  * at once; per zone, one write runs at a time and merges with what the store holds (subscriptions
  * of other global instances are kept), keeping the newest {@value #KEPT_SUBSCRIPTIONS}.
+ *
+ * <p>Writes are fenced by the zone's stream key ({@code fenceOf}): while this replica holds it, by
+ * its claim; after it released it, by the key's vacancy. A replica that lost the zone to another
+ * (or was paused past its lease) writes nothing, and forgets its closed subscriptions of the zone.
+ * Since one replica serves a zone at a time, a write that commits marks the other replicas' open
+ * subscriptions of the zone disconnected: theirs cannot record it any more.
  */
 final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   static final int KEPT_SUBSCRIPTIONS = 10;
@@ -57,6 +66,7 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Duration flushInterval;
   private final String instanceId;
+  private final Function<String, Fence> fenceOf;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, ZoneTrack> zones = new HashMap<>();
   private final Map<String, Hello> handshakes = new HashMap<>();
@@ -120,7 +130,9 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
       Clock clock,
       ScheduledExecutorService scheduler,
       Duration flushInterval,
-      String instanceId) {
+      String instanceId,
+      Function<String, Fence> fenceOf) {
+    this.fenceOf = fenceOf;
     this.store = store;
     this.clock = clock;
     this.scheduler = scheduler;
@@ -315,6 +327,10 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
               .thenCompose(v -> write(zone, t))
               .exceptionally(
                   e -> {
+                    if (unwrap(e) instanceof FencedException) {
+                      lostZone(zone, t, unwrap(e));
+                      return null;
+                    }
                     log.warn(
                         "zone={}: cannot write ZoneInsight, retrying with the next flush: {}",
                         zone,
@@ -333,7 +349,29 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
     }
   }
 
+  /** A write for {@code zone} was fenced off: another replica serves it; stop writing it. */
+  private void lostZone(String zone, ZoneTrack t, Throwable refused) {
+    int forgotten;
+    lock.lock();
+    try {
+      int before = t.ours.size();
+      t.ours.removeIf(s -> s.disconnectTime != null);
+      forgotten = before - t.ours.size();
+      t.dirty = false;
+    } finally {
+      lock.unlock();
+    }
+    log.warn(
+        "zone={}: ZoneInsight not written, this replica no longer serves the zone ({}); {} closed"
+            + " subscription(s) of it forgotten",
+        zone,
+        refused.getMessage(),
+        forgotten);
+  }
+
   private CompletableFuture<Void> write(String zone, ZoneTrack t) {
+    // read at write time: the claim while held, the key's vacancy once released
+    ResourceStore writer = store.fenced(fenceOf.apply(zone));
     Map<String, KdsSubscription> ours = new LinkedHashMap<>();
     boolean ensureZone;
     lock.lock();
@@ -348,16 +386,18 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
       lock.unlock();
     }
     CompletableFuture<Void> zoneReady =
-        ensureZone ? ensureZone(zone, t) : CompletableFuture.completedFuture(null);
+        ensureZone ? ensureZone(zone, t, writer) : CompletableFuture.completedFuture(null);
+    Instant now = clock.instant();
     return zoneReady.thenCompose(
         v ->
             update(
                 zone,
+                writer,
                 stored -> {
                   List<KdsSubscription> merged = new ArrayList<>();
                   for (KdsSubscription s : stored) {
                     if (!ours.containsKey(s.id())) {
-                      merged.add(s);
+                      merged.add(closedIfOthers(s, now));
                     }
                   }
                   merged.addAll(ours.values());
@@ -366,7 +406,28 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
                 WRITE_ATTEMPTS));
   }
 
-  private CompletableFuture<Void> ensureZone(String zone, ZoneTrack t) {
+  /**
+   * {@code s}, disconnected at {@code now} if another replica left it open: this write commits only
+   * while this replica serves the zone (or nobody does), so that replica's stream is gone.
+   */
+  private KdsSubscription closedIfOthers(KdsSubscription s, Instant now) {
+    if (s.disconnectTime() != null || instanceId.equals(s.globalInstanceId())) {
+      return s;
+    }
+    return new KdsSubscription(
+        s.id(),
+        s.globalInstanceId(),
+        s.zoneInstanceId(),
+        s.connectTime(),
+        now,
+        s.status(),
+        s.version(),
+        s.generation() == null ? 1 : s.generation() + 1,
+        s.config(),
+        s.authTokenProvided());
+  }
+
+  private CompletableFuture<Void> ensureZone(String zone, ZoneTrack t, ResourceStore writer) {
     ResourceKey key = ResourceKey.global(StandardTypes.ZONE, zone);
     return store
         .get(key)
@@ -375,7 +436,7 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
               if (existing.isPresent()) {
                 return CompletableFuture.<Void>completedFuture(null);
               }
-              return store
+              return writer
                   .create(new Resource(key, Meta.EMPTY, ZoneSpec.ENABLED))
                   .handle(
                       (created, error) -> {
@@ -403,7 +464,10 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
    * keeps the newest {@value #KEPT_SUBSCRIPTIONS} by connect time and skips unchanged writes.
    */
   private CompletableFuture<Void> update(
-      String zone, java.util.function.UnaryOperator<List<KdsSubscription>> change, int attempts) {
+      String zone,
+      ResourceStore writer,
+      java.util.function.UnaryOperator<List<KdsSubscription>> change,
+      int attempts) {
     ResourceKey key = ResourceKey.global(StandardTypes.ZONE_INSIGHT, zone);
     return store
         .get(key)
@@ -429,8 +493,8 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
               }
               CompletableFuture<Resource> written =
                   existing.isPresent()
-                      ? store.update(existing.get().withSpec(spec), existing.get().version())
-                      : store.create(new Resource(key, Meta.EMPTY, spec));
+                      ? writer.update(existing.get().withSpec(spec), existing.get().version())
+                      : writer.create(new Resource(key, Meta.EMPTY, spec));
               return written
                   .handle(
                       (ok, error) -> {
@@ -442,7 +506,7 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
                             cause instanceof ConflictException
                                 || cause instanceof AlreadyExistsException;
                         if (raced && attempts > 1) {
-                          return update(zone, change, attempts - 1);
+                          return update(zone, writer, change, attempts - 1);
                         }
                         return CompletableFuture.<Void>failedFuture(cause);
                       })

@@ -161,6 +161,15 @@ final class ZoneStreamClaims {
     }
   }
 
+  /**
+   * The fence of writes made for {@code zone}'s streams: this replica's claim while it holds it;
+   * otherwise the key's vacancy, so a write after the claim ended (a subscription's disconnect)
+   * commits only if no other replica serves the zone now.
+   */
+  Fence writeFence(String zone) {
+    return fence(zone).orElseGet(() -> keys.vacancy(zone));
+  }
+
   private Closeable watch(String zone, String ours, Runnable lost) {
     return keys.watch(
         zone,

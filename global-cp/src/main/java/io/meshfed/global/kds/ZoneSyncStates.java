@@ -10,6 +10,8 @@ import io.meshfed.store.AlreadyExistsException;
 import io.meshfed.store.ConflictException;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.ha.Fence;
+import io.meshfed.store.ha.FencedException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,8 +21,9 @@ import java.util.concurrent.CompletionException;
 /**
  * The stored {@code ZoneSyncState} of each zone: one resource per zone, written by the replica that
  * serves the zone's stream with a version check, read by every replica. A state written for an
- * older stream of the zone (an earlier {@code since}) never overwrites one of a newer stream, so a
- * replica that lost the zone cannot write back what it saw last. Stateless; thread-safe.
+ * older stream of the zone (an earlier {@code since}) never overwrites one of a newer stream, and
+ * every write is fenced by the zone's stream key, so a replica that lost the zone (or was paused
+ * past its lease) cannot write back what it saw last. Stateless; thread-safe.
  */
 final class ZoneSyncStates {
   /**
@@ -56,14 +59,17 @@ final class ZoneSyncStates {
 
   /**
    * Writes {@code spec} as the state of {@code zone}. With {@code knownVersion} 0 it reads the
-   * stored state first; otherwise it updates that version. A conflict answers {@link Outcome#RETRY}
-   * (read again next time); a stored state of a newer stream {@link Outcome#SUPERSEDED}.
+   * stored state first; otherwise it updates that version. The write commits only while {@code
+   * fence} holds. A conflict answers {@link Outcome#RETRY} (read again next time); a stored state
+   * of a newer stream, or a fence that no longer holds, {@link Outcome#SUPERSEDED}.
    */
-  CompletableFuture<Outcome> write(String zone, ZoneSyncStateSpec spec, long knownVersion) {
+  CompletableFuture<Outcome> write(
+      String zone, ZoneSyncStateSpec spec, long knownVersion, Fence fence) {
+    ResourceStore writer = store.fenced(fence);
     Resource next = new Resource(key(zone), Meta.withLabels(LABELS), spec);
     CompletableFuture<Outcome> written;
     if (knownVersion > 0) {
-      written = store.update(next, knownVersion).thenApply(r -> new Outcome(r.version(), false));
+      written = writer.update(next, knownVersion).thenApply(r -> new Outcome(r.version(), false));
     } else {
       written =
           store
@@ -71,12 +77,12 @@ final class ZoneSyncStates {
               .thenCompose(
                   stored -> {
                     if (stored.isEmpty()) {
-                      return store.create(next).thenApply(r -> new Outcome(r.version(), false));
+                      return writer.create(next).thenApply(r -> new Outcome(r.version(), false));
                     }
                     if (newer(stored.get(), spec)) {
                       return CompletableFuture.completedFuture(Outcome.SUPERSEDED);
                     }
-                    return store
+                    return writer
                         .update(next, stored.get().version())
                         .thenApply(r -> new Outcome(r.version(), false));
                   });
@@ -87,6 +93,9 @@ final class ZoneSyncStates {
               e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
           if (cause instanceof ConflictException || cause instanceof AlreadyExistsException) {
             return CompletableFuture.completedFuture(Outcome.RETRY);
+          }
+          if (cause instanceof FencedException) {
+            return CompletableFuture.completedFuture(Outcome.SUPERSEDED);
           }
           return CompletableFuture.failedFuture(cause);
         });

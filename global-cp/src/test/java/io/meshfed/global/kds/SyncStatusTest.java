@@ -13,6 +13,8 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.ZoneSyncStateSpec;
 import io.meshfed.store.MutableClock;
+import io.meshfed.store.ha.LeasedKeys;
+import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.store.memory.MemoryResourceStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +34,7 @@ class SyncStatusTest {
   private final MemoryResourceStore store = new MemoryResourceStore();
   private final KdsEnvelope envelope = new KdsEnvelope(new ResourceCodec(StandardTypes.registry()));
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  private final LeasedKeys unclaimed = new LocalCoordination("global").keys("zone-streams");
 
   @AfterEach
   void stop() {
@@ -39,7 +42,7 @@ class SyncStatusTest {
   }
 
   private SyncStatus replica(String instance) {
-    return new SyncStatus(envelope, clock, store, instance, scheduler);
+    return new SyncStatus(envelope, clock, store, instance, scheduler, unclaimed::vacancy);
   }
 
   private static KdsStreamInfo stream(String zone, long id) {
@@ -160,7 +163,8 @@ class SyncStatusTest {
 
   @Test
   void aStoredStateKeepsAtMostMaxEntries() throws Exception {
-    SyncStatus a = new SyncStatus(envelope, clock, store, "global-a", scheduler, 2);
+    SyncStatus a =
+        new SyncStatus(envelope, clock, store, "global-a", scheduler, unclaimed::vacancy, 2);
     KdsStreamInfo s = stream("zone-1", 1);
     a.streamOpened(s);
     a.subscribed(s, TP, Map.of("default/a", "v1", "default/b", "v1", "default/c", "v1"));

@@ -27,6 +27,13 @@ public interface LeasedKeys {
   /** Deletes {@code name} if this claim still holds it (a newer holder's key is left alone). */
   CompletableFuture<Void> release(Claim claim);
 
+  /**
+   * A fence that holds while no process holds {@code name}: a write made under it commits only if
+   * nobody claimed {@code name} since this process released it (or lost it to its lease). On etcd:
+   * {@code mod_revision(key) == 0}, true only while the key is absent.
+   */
+  Fence vacancy(String name);
+
   /** The current value of {@code name}, if any process holds it. */
   CompletableFuture<Optional<String>> read(String name);
 

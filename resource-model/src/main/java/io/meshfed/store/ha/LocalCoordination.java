@@ -190,6 +190,11 @@ public final class LocalCoordination implements Coordination {
     }
 
     @Override
+    public Fence vacancy(String name) {
+      return new LocalFence(name, 0, this, LocalCoordination.this);
+    }
+
+    @Override
     public synchronized CompletableFuture<Optional<String>> read(String name) {
       return CompletableFuture.completedFuture(
           Optional.ofNullable(entries.get(name)).map(Entry::value));
@@ -216,9 +221,10 @@ public final class LocalCoordination implements Coordination {
       return revision;
     }
 
+    /** Whether {@code name} has {@code revision} now (revision 0: whether it is absent). */
     synchronized boolean holds(String name, long revision) {
       Entry current = entries.get(name);
-      return current != null && current.revision() == revision;
+      return current == null ? revision == 0 : current.revision() == revision;
     }
 
     private synchronized long store(String name, String value) {

@@ -360,15 +360,14 @@ public final class EtcdResourceStore implements ResourceStore {
       return;
     }
     List<KeyValue> current = txn.getGetResponses().get(1).getKvs();
-    if (current.isEmpty() || current.get(0).getModRevision() != fence.revision()) {
+    long now = current.isEmpty() ? 0 : current.get(0).getModRevision();
+    if (now != fence.revision()) {
       throw new FencedException(
           "cannot "
               + what
               + ": "
               + fence.key()
-              + (current.isEmpty()
-                  ? " is gone (its lease ended)"
-                  : " now has revision " + current.get(0).getModRevision())
+              + (current.isEmpty() ? " is gone (its lease ended)" : " now has revision " + now)
               + ", not "
               + fence.revision()
               + ": another process holds it now; nothing was written");

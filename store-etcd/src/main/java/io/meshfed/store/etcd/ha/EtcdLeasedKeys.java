@@ -210,6 +210,11 @@ final class EtcdLeasedKeys implements LeasedKeys {
   }
 
   @Override
+  public Fence vacancy(String name) {
+    return new VacancyFence(key(name));
+  }
+
+  @Override
   public CompletableFuture<Optional<String>> read(String name) {
     return calls.call(
         "read " + namespace + "/" + name,
@@ -278,6 +283,19 @@ final class EtcdLeasedKeys implements LeasedKeys {
     @Override
     public String toString() {
       return "ClaimFence[" + key + "@" + revision + "]";
+    }
+  }
+
+  /** Holds while the key is absent: etcd compares an absent key's mod revision as 0. */
+  private record VacancyFence(String key) implements Fence {
+    @Override
+    public long revision() {
+      return 0;
+    }
+
+    @Override
+    public boolean held() {
+      return true;
     }
   }
 }

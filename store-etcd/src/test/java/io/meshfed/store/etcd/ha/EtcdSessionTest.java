@@ -52,6 +52,32 @@ class EtcdSessionTest {
   }
 
   @Test
+  void theDefaultLeaseRenewsEveryHalfSecondAndStepsDownAfterTwoSecondsWithoutAnswer()
+      throws Exception {
+    Duration ttl = EtcdCoordination.Options.DEFAULT_LEASE_TTL;
+    assertThat(ttl)
+        .as("a new leader within 5 s needs the key gone well before")
+        .isEqualTo(Duration.ofSeconds(3));
+    EtcdSession byDefault =
+        new EtcdSession(leases, ttl, Duration.ofSeconds(3), now::get, scheduler);
+    // four keep-alives per TTL - 1 s: a busy machine must miss four in a row to step down
+    assertThat(byDefault.keepAliveInterval())
+        .isEqualTo(Duration.ofMillis(500))
+        .isLessThanOrEqualTo(ttl.dividedBy(3));
+
+    scheduler.submit(byDefault::tick).get(5, TimeUnit.SECONDS); // grant sent at t=1000 ms
+    leases.grants.remove(0).complete(grant(9, 3)); // its first keep-alive goes at t=1000 ms
+    settle();
+    leases.answerNextKeepAlive(3);
+    settle();
+    EtcdSession.Grant lease = byDefault.current();
+    assertThat(lease).isNotNull();
+    assertThat(lease.deadline())
+        .as("steps down 1 s before etcd could expire it")
+        .isEqualTo((1000 + 3000 - 1000) * MS);
+  }
+
+  @Test
   void aLeaseIsUsedOnceRenewedAndGivenUpOneSecondBeforeItCouldExpire() throws Exception {
     List<EtcdSession.Grant> granted = new CopyOnWriteArrayList<>();
     session.onGranted(granted::add);
