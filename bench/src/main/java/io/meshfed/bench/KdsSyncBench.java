@@ -36,12 +36,24 @@ import java.util.function.BooleanSupplier;
  * first full sync, the propagation latency of one policy write from the global API to every zone
  * store (p50, p99), and the bytes of a reconnect with nothing changed.
  *
- * <p>Usage: {@code KdsSyncBench [resources=10000] [writes=30] [zoneCounts=1,5,20]}
+ * <p>Usage: {@code KdsSyncBench [resources=10000] [writes=30] [zoneCounts=1,5,20]}, or {@code
+ * KdsSyncBench dataplanes [zones=100] [dataplanes=1000] [writes=30] [policies=1000]} for many zones
+ * each reporting dataplanes: the time until every zone holds global's policies, the time until
+ * global holds every zone's dataplanes, global's heap per remote dataplane, and write → all zones.
+ * Every figure is also printed as one {@code BENCH name=value} line.
  */
 public final class KdsSyncBench {
   private KdsSyncBench() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("dataplanes")) {
+      ZonesWithDataplanes.run(
+          args.length > 1 ? Integer.parseInt(args[1]) : 100,
+          args.length > 2 ? Integer.parseInt(args[2]) : 1000,
+          args.length > 3 ? Integer.parseInt(args[3]) : 30,
+          args.length > 4 ? Integer.parseInt(args[4]) : 1000);
+      return;
+    }
     int resources = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int writes = args.length > 1 ? Integer.parseInt(args[1]) : 30;
     List<Integer> zoneCounts = new ArrayList<>();
@@ -85,37 +97,7 @@ public final class KdsSyncBench {
         }
 
         // Propagation: one write on the global API, until every zone store holds it.
-        HttpClient http = HttpClient.newHttpClient();
-        String api = "http://127.0.0.1:" + global.apiPort();
-        List<Double> latenciesMs = new ArrayList<>();
-        for (int w = 0; w < writes; w++) {
-          String name = "probe-" + w;
-          Map<String, Long> arrived = new ConcurrentHashMap<>();
-          List<Closeable> watches = new ArrayList<>();
-          for (ZoneControlPlane zone : zones) {
-            long rev = zone.store().currentRevision().join();
-            watches.add(zone.store().watch(rev, arrival(name, zone.config().zone(), arrived)));
-          }
-          long start = System.nanoTime();
-          HttpResponse<String> r =
-              http.send(
-                  HttpRequest.newBuilder(
-                          URI.create(api + "/meshes/default/traffic-permissions/" + name))
-                      .header("Content-Type", "application/json")
-                      .PUT(HttpRequest.BodyPublishers.ofString(permissionJson(name)))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() != 201) {
-            throw new IllegalStateException("write failed: " + r.body());
-          }
-          awaitTrue(() -> arrived.size() == zones.size(), Duration.ofSeconds(60), name);
-          for (long at : arrived.values()) {
-            latenciesMs.add((at - start) / 1e6);
-          }
-          for (Closeable c : watches) {
-            c.close();
-          }
-        }
+        List<Double> latenciesMs = writeToAllZones(global, zones, writes);
 
         // Reconnect with nothing changed: cut zone-1's connection and count what crosses again.
         TcpProxy proxy = proxies.get(0);
@@ -128,7 +110,12 @@ public final class KdsSyncBench {
         awaitQuiet(proxy);
         long reconnectBytes = proxy.bytesForwarded() - before;
 
-        Collections.sort(latenciesMs);
+        String prefix = "kds.zones" + zoneCount + ".";
+        bench(prefix + "first_sync_s_median", median(firstSyncSeconds));
+        bench(prefix + "first_sync_mib_per_zone", firstSyncBytes / (double) zoneCount / (1 << 20));
+        bench(prefix + "write_all_zones_p50_ms", percentile(latenciesMs, 0.50));
+        bench(prefix + "write_all_zones_p99_ms", percentile(latenciesMs, 0.99));
+        bench(prefix + "reconnect_kib", reconnectBytes / 1024.0);
         System.out.printf(
             "%5d  %21.2f  %19.2f  %22.1f  %6.1f  %31.1f%n",
             zoneCount,
@@ -146,7 +133,52 @@ public final class KdsSyncBench {
     }
   }
 
-  private static WatchListener arrival(String name, String zone, Map<String, Long> arrived) {
+  static void bench(String name, double value) {
+    System.out.printf("BENCH %s=%.2f%n", name, value);
+  }
+
+  /**
+   * Writes {@code writes} TrafficPermissions one after the other on global's API; each time, the
+   * milliseconds until every zone's store held it (one figure per write and zone), sorted.
+   */
+  static List<Double> writeToAllZones(
+      GlobalControlPlane global, List<ZoneControlPlane> zones, int writes) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String api = "http://127.0.0.1:" + global.apiPort();
+    List<Double> latenciesMs = new ArrayList<>();
+    for (int w = 0; w < writes; w++) {
+      String name = "probe-" + w;
+      Map<String, Long> arrived = new ConcurrentHashMap<>();
+      List<Closeable> watches = new ArrayList<>();
+      for (ZoneControlPlane zone : zones) {
+        long rev = zone.store().currentRevision().join();
+        watches.add(zone.store().watch(rev, arrival(name, zone.config().zone(), arrived)));
+      }
+      long start = System.nanoTime();
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(api + "/meshes/default/traffic-permissions/" + name))
+                  .header("Content-Type", "application/json")
+                  .PUT(HttpRequest.BodyPublishers.ofString(permissionJson(name)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 201) {
+        throw new IllegalStateException("write failed: " + r.body());
+      }
+      awaitTrue(() -> arrived.size() == zones.size(), Duration.ofSeconds(120), name);
+      for (long at : arrived.values()) {
+        latenciesMs.add((at - start) / 1e6);
+      }
+      for (Closeable c : watches) {
+        c.close();
+      }
+    }
+    Collections.sort(latenciesMs);
+    return latenciesMs;
+  }
+
+  static WatchListener arrival(String name, String zone, Map<String, Long> arrived) {
     return new WatchListener() {
       @Override
       public void onEvents(List<ResourceEvent> events) {
@@ -168,7 +200,7 @@ public final class KdsSyncBench {
     };
   }
 
-  private static void seed(MemoryResourceStore store, int resources) {
+  static void seed(MemoryResourceStore store, int resources) {
     store
         .create(
             new Resource(
@@ -215,7 +247,7 @@ public final class KdsSyncBench {
     }
   }
 
-  private static void awaitTrue(BooleanSupplier condition, Duration limit, String what)
+  static void awaitTrue(BooleanSupplier condition, Duration limit, String what)
       throws InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
@@ -226,13 +258,13 @@ public final class KdsSyncBench {
     }
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     List<Double> sorted = new ArrayList<>(values);
     Collections.sort(sorted);
     return percentile(sorted, 0.5);
   }
 
-  private static double percentile(List<Double> sorted, double q) {
+  static double percentile(List<Double> sorted, double q) {
     if (sorted.isEmpty()) {
       return Double.NaN;
     }

@@ -12,8 +12,11 @@ import java.util.Objects;
  * @param nackBackoff how long a rejected resource version is not re-sent unless it changes
  * @param heartbeatInterval how often the requesting side sends a heartbeat
  * @param heartbeatTimeout a stream on which nothing arrived for this long is closed
- * @param coalesceDelay how long a serving side waits after a source change before sending, so
- *     bursts go out as one delta; zero sends as soon as the stream's executor is free
+ * @param coalesceDelay the minimum gap between two responses of one type on one stream (default
+ *     zero). Responses are paced by the peer's answers anyway: a change goes out at once when no
+ *     response of its type is unanswered, and what changes meanwhile goes out as one delta after
+ *     the answer; a positive gap also holds that next response until the gap since the previous one
+ *     has passed
  * @param controlPlaneId the identity a serving side puts into every response ({@code
  *     control_plane.identifier}): global's store identity, so that zones can tell a different (for
  *     example wiped) global from the one their copies came from; empty for none
@@ -84,14 +87,17 @@ public record KdsSettings(
     }
   }
 
-  /** 4 MiB responses, 30s NACK back-off, 5s heartbeat, 15s timeout, 100ms coalescing. */
+  /**
+   * 4 MiB responses, 30s NACK back-off, 5s heartbeat, 15s timeout, no minimum gap between responses
+   * (they are paced by ACKs).
+   */
   public static KdsSettings defaults() {
     return new KdsSettings(
         DEFAULT_MAX_RESPONSE_BYTES,
         Duration.ofSeconds(30),
         Duration.ofSeconds(5),
         Duration.ofSeconds(15),
-        Duration.ofMillis(100));
+        Duration.ZERO);
   }
 
   public KdsSettings withMaxResponseBytes(int bytes) {

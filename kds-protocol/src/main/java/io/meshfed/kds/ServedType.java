@@ -12,7 +12,8 @@ import java.util.TreeMap;
 /**
  * What a serving side knows about one subscribed type: what the peer confirmed ({@code acked}),
  * what it will hold once in-flight responses apply ({@code known}), which versions are held back
- * after a NACK or because they are too large ({@code suppressed}), and a cache of encodings.
+ * after a NACK or because they are too large ({@code suppressed}), a cache of encodings, and the
+ * one response of this type that may be unanswered at a time (its nonce and when it went out).
  * Confined to the stream's serial executor.
  */
 final class ServedType {
@@ -36,6 +37,8 @@ final class ServedType {
   private final Map<String, Suppressed> suppressed = new HashMap<>();
   private Map<String, Cached> encoded = new HashMap<>();
   private boolean firstResponseSent;
+  private String awaitedNonce;
+  private Instant lastSentAt = Instant.MIN;
 
   ServedType(String type) {
     this.type = type;
@@ -53,6 +56,29 @@ final class ServedType {
     acked.putAll(initialVersions);
     suppressed.clear();
     firstResponseSent = false;
+    awaitedNonce = null;
+  }
+
+  /** True while a response of this type is sent and neither ACKed nor NACKed. */
+  boolean awaitingAnswer() {
+    return awaitedNonce != null;
+  }
+
+  /** When the last response of this type went out ({@link Instant#MIN} before the first). */
+  Instant lastSentAt() {
+    return lastSentAt;
+  }
+
+  /**
+   * The peer answered (ACK or NACK) the response with {@code nonce}; true when that was the one
+   * awaited, so the next response of this type may go.
+   */
+  boolean answered(String nonce) {
+    if (nonce.equals(awaitedNonce)) {
+      awaitedNonce = null;
+      return true;
+    }
+    return false;
   }
 
   boolean firstResponseSent() {
@@ -101,11 +127,13 @@ final class ServedType {
     return s != null && s.version().equals(version) && now.isBefore(s.until());
   }
 
-  /** A response carrying these went out. */
-  void sent(Map<String, String> resources, List<String> removed) {
+  /** The response {@code nonce} carrying these went out at {@code at}; it awaits an answer. */
+  void sent(String nonce, Instant at, Map<String, String> resources, List<String> removed) {
     known.putAll(resources);
     removed.forEach(known::remove);
     firstResponseSent = true;
+    awaitedNonce = nonce;
+    lastSentAt = at;
   }
 
   /** The peer applied these. */
@@ -141,6 +169,12 @@ final class ServedType {
 
   @Override
   public String toString() {
-    return type + "{known=" + known.size() + ", acked=" + acked.size() + "}";
+    return type
+        + "{known="
+        + known.size()
+        + ", acked="
+        + acked.size()
+        + (awaitedNonce == null ? "" : ", awaiting=" + awaitedNonce)
+        + "}";
   }
 }

@@ -33,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * peer holds and what the source has, once the source is ready; follows source changes; tracks
  * ACK/NACK per nonce; holds back rejected versions for the NACK back-off; splits responses to the
  * byte budget; answers heartbeats. All state is confined to the stream's serial executor.
+ *
+ * <p>Paced by the peer's answers, not by a timer: a change of a type with no response in flight
+ * goes out at once; what changes while a response of that type is unanswered is folded into the
+ * next response, sent when the ACK or NACK arrives. So at most one response per type is ahead of
+ * the peer (a delta over the byte budget goes out one response per answer), a burst becomes one
+ * delta, and what is pending for a slow peer is one flag per type, whatever it missed. {@link
+ * KdsSettings#coalesceDelay()} adds an optional minimum gap between two responses of one type.
  */
 final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
   private static final Logger log = LoggerFactory.getLogger(ServingSide.class);
@@ -52,6 +59,7 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
   private final Map<String, SentResponse> inFlight = new HashMap<>();
   private long nonces;
   private boolean flushQueued;
+  private Instant wakeAt;
   private boolean closed;
   private Closeable sourceSubscription;
 
@@ -148,6 +156,9 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     }
     Instant now = rt.clock().instant();
     Duration latency = Duration.between(response.sentAt(), now);
+    if (st.answered(nonce) && dirty.contains(response.type())) {
+      requestFlush(); // what changed meanwhile goes out after this answer is taken in
+    }
     if (!request.hasErrorDetail()) {
       st.acked(response.resources(), response.removed());
       log.debug("{}: ACK {} nonce {} after {}", stream, response.type(), nonce, latency);
@@ -226,17 +237,46 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
       return;
     }
     dirty.add(type);
-    if (flushQueued) {
+    requestFlush();
+  }
+
+  /** Queues one flush on the serial executor, behind what is queued there already. */
+  private void requestFlush() {
+    if (!flushQueued) {
+      flushQueued = true;
+      serial.execute(this::flush);
+    }
+  }
+
+  /** Flushes at {@code at} (the minimum gap of a type ends), unless an earlier wake-up is set. */
+  private void wakeAt(Instant at) {
+    if (wakeAt != null && !wakeAt.isAfter(at)) {
       return;
     }
-    flushQueued = true;
-    Duration delay = rt.settings().coalesceDelay();
-    if (delay.isZero()) {
-      serial.execute(this::flush);
-    } else {
-      rt.scheduler()
-          .schedule(() -> serial.execute(this::flush), delay.toNanos(), TimeUnit.NANOSECONDS);
-    }
+    wakeAt = at;
+    long nanos = Math.max(0, Duration.between(rt.clock().instant(), at).toNanos());
+    rt.scheduler()
+        .schedule(
+            () ->
+                serial.execute(
+                    () -> {
+                      if (at.equals(wakeAt)) {
+                        wakeAt = null;
+                        flush();
+                      }
+                    }),
+            nanos,
+            TimeUnit.NANOSECONDS);
+  }
+
+  /** Types with a change not yet sent (tests: what is pending is one entry per type). */
+  Set<String> pendingTypes() {
+    return Set.copyOf(dirty);
+  }
+
+  /** Responses sent and not yet answered (tests: at most one per type). */
+  int responsesInFlight() {
+    return inFlight.size();
   }
 
   @Override
@@ -246,40 +286,59 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     }
   }
 
-  /** Sends the delta of every dirty type, in subscription order, while gRPC takes messages. */
+  /**
+   * Sends the next response of every dirty type that has none in flight, in subscription order,
+   * while gRPC takes messages. A type whose response is unanswered stays dirty: its answer flushes
+   * again.
+   */
   private void flush() {
     flushQueued = false;
     if (closed) {
       return;
     }
+    Duration gap = rt.settings().coalesceDelay();
     for (String type : new ArrayList<>(dirty)) {
       ServedType st = subscribed.get(type);
       if (st == null || !source.isReady(type)) {
         dirty.remove(type); // a readiness change notifies again
         continue;
       }
-      if (!sendDelta(st)) {
-        return; // not ready: onReady continues
+      if (st.awaitingAnswer()) {
+        continue;
       }
-      dirty.remove(type);
+      if (!gap.isZero() && st.firstResponseSent()) {
+        Instant earliest = st.lastSentAt().plus(gap);
+        if (rt.clock().instant().isBefore(earliest)) {
+          wakeAt(earliest);
+          continue;
+        }
+      }
+      if (!port.isReady()) {
+        return; // onReady continues
+      }
+      if (!sendNext(st)) {
+        dirty.remove(type);
+      }
     }
   }
 
-  /** Sends what the peer lacks of one type; false when flow control stopped it midway. */
-  private boolean sendDelta(ServedType st) {
+  /**
+   * Sends the first response of what the peer lacks of one type; true when more of the delta is
+   * left (over the byte budget), to go once this response is answered.
+   */
+  private boolean sendNext(ServedType st) {
     String type = st.type();
     Map<String, Resource> current = st.encode(source.resources(type), rt.envelope());
     ServedType.Delta delta = st.delta(current, rt.clock().instant());
     if (delta.isEmpty() && st.firstResponseSent()) {
-      return true;
+      return false;
     }
-    for (Chunk chunk : split(st, delta)) {
-      if (!port.isReady()) {
-        return false;
-      }
-      send(st, chunk);
+    List<Chunk> chunks = split(st, delta);
+    if (chunks.isEmpty()) {
+      return false; // nothing fitted the budget; each was reported as too large
     }
-    return true;
+    send(st, chunks.get(0));
+    return chunks.size() > 1;
   }
 
   private record Chunk(List<Resource> resources, List<String> removed) {}
@@ -373,7 +432,7 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     if (!port.send(response)) {
       return;
     }
-    st.sent(versions, chunk.removed());
+    st.sent(nonce, sent.sentAt(), versions, chunk.removed());
     inFlight.put(nonce, sent);
     log.debug(
         "{}: sent {} nonce {}: {} resources, {} removed, {} bytes",

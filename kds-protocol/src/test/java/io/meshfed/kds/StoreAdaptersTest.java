@@ -202,6 +202,91 @@ class StoreAdaptersTest {
   }
 
   @Test
+  void sinkAppliesAResponseByReadingOnlyTheKeysItNamesNeverListingTheType() {
+    // Another zone's 2 000 copies share the type: a re-list per response would read all of them.
+    globalStore.create(mesh("default")).join();
+    for (int i = 0; i < 2000; i++) {
+      Resource other = thing("default", "zone-2.t" + i, "x");
+      globalStore.create(other.withMeta(other.meta().withLabel("kuma.io/zone", "zone-2"))).join();
+    }
+    java.util.concurrent.atomic.AtomicInteger lists =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger gets =
+        new java.util.concurrent.atomic.AtomicInteger();
+    io.meshfed.store.ResourceStore counting =
+        new io.meshfed.store.ForwardingStore(globalStore) {
+          @Override
+          public java.util.concurrent.CompletableFuture<io.meshfed.store.ResourcePage> list(
+              ListQuery query) {
+            lists.incrementAndGet();
+            return super.list(query);
+          }
+
+          @Override
+          public java.util.concurrent.CompletableFuture<Optional<Resource>> get(ResourceKey key) {
+            gets.incrementAndGet();
+            return super.get(key);
+          }
+
+          @Override
+          public void close() {}
+        };
+    Predicate<Resource> ofZone1 = r -> "zone-1".equals(r.labels().get("kuma.io/zone"));
+    UnaryOperator<Resource> renameForZone1 =
+        r ->
+            new Resource(
+                ResourceKey.inMesh(r.type(), r.mesh(), "zone-1." + r.name()),
+                r.meta().withLabel("kuma.io/zone", "zone-1"),
+                r.spec());
+    StoreKdsSink sink =
+        new StoreKdsSink(
+            counting,
+            List.of(ZONE_THING),
+            ofZone1,
+            renameForZone1,
+            k -> ResourceKey.inMesh(k.type(), k.mesh(), "zone-1." + k.name()));
+    KdsEnvelope envelope =
+        new KdsEnvelope(new io.meshfed.model.codec.ResourceCodec(TestTypes.registry()));
+    KdsReceived t1 =
+        envelope
+            .decode(ZONE_THING, List.of(envelope.encode(thing("default", "t1", "x"))))
+            .accepted()
+            .get(0);
+    KdsReceived t2 =
+        envelope
+            .decode(ZONE_THING, List.of(envelope.encode(thing("default", "t2", "y"))))
+            .accepted()
+            .get(0);
+    KdsReceived t1v2 =
+        envelope
+            .decode(ZONE_THING, List.of(envelope.encode(thing("default", "t1", "changed"))))
+            .accepted()
+            .get(0);
+
+    assertThat(sink.apply(ZONE_THING, List.of(t1, t2), List.of()).join()).isEmpty();
+    assertThat(sink.apply(ZONE_THING, List.of(t1v2), List.of("default/t2")).join()).isEmpty();
+    assertThat(sink.apply(ZONE_THING, List.of(t1v2), List.of()).join()).isEmpty();
+
+    assertThat(lists).as("store lists while applying three responses").hasValue(0);
+    assertThat(gets).as("one get per named resource").hasValue(5);
+    assertThat(
+            globalStore
+                .get(ResourceKey.inMesh(ZONE_THING, "default", "zone-1.t1"))
+                .join()
+                .orElseThrow()
+                .spec())
+        .isEqualTo(new TestTypes.BlobSpec("changed"));
+    assertThat(globalStore.get(ResourceKey.inMesh(ZONE_THING, "default", "zone-1.t2")).join())
+        .isEmpty();
+    assertThat(globalStore.list(ListQuery.all(ZONE_THING)).join().total()).isEqualTo(2001);
+
+    // A name it does not hold costs one list of the type, and removes nothing else.
+    assertThat(sink.apply(ZONE_THING, List.of(), List.of("default/never-held")).join()).isEmpty();
+    assertThat(lists).hasValue(1);
+    assertThat(globalStore.list(ListQuery.all(ZONE_THING)).join().total()).isEqualTo(2001);
+  }
+
+  @Test
   void sourceIsNotReadyUntilListedAndFollowsTheWatch() {
     h = new KdsHarness();
     globalStore.create(mesh("default")).join();

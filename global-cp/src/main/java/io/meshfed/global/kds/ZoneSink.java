@@ -43,7 +43,13 @@ final class ZoneSink implements KdsSink {
     this.types =
         registry.all().stream().filter(t -> t.sync().ownedByZone()).map(t -> t.name()).toList();
     this.rewrites = rewrites;
-    this.store = new StoreKdsSink(store, types, this::owned, this::stamp);
+    this.store =
+        new StoreKdsSink(
+            store,
+            types,
+            this::owned,
+            this::stamp,
+            k -> new ResourceKey(k.type(), k.mesh(), storedName(zone, k.name())));
   }
 
   /** The stored name of a resource zone {@code zone} reported as {@code name}. */

@@ -5,13 +5,13 @@ import io.meshfed.kds.KdsReceived;
 import io.meshfed.kds.KdsRejection;
 import io.meshfed.kds.KdsSink;
 import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.NotFoundException;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.StoreException;
 import io.meshfed.store.StoreUnavailableException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,6 +40,13 @@ import org.slf4j.LoggerFactory;
  * {@code kuma.io/origin=zone} on global): only those are reported as held, updated or removed; a
  * received resource whose stored key is taken by a resource not owned is rejected. Store failures
  * of one resource are rejections; an unreachable store fails the whole apply.
+ *
+ * <p>Applying a response reads only the keys it names (one {@code get} per upsert or removal),
+ * never the whole type: on global a zone's response would otherwise list every copy of that type of
+ * every zone. A removal names a wire name; {@code storedKey} maps its key to the stored one (the
+ * same renaming {@code stamp} does). A removal that key does not find is looked up in one list of
+ * the type, so a sink whose {@code storedKey} does not match its stamp is slower, never wrong. Only
+ * {@link #heldVersions} (once per subscription) lists the type.
  */
 public final class StoreKdsSink implements KdsSink {
   /** Label holding the version received over KDS. */
@@ -60,14 +67,29 @@ public final class StoreKdsSink implements KdsSink {
   private final List<String> types;
   private final Predicate<Resource> owned;
   private final UnaryOperator<Resource> stamp;
+  private final UnaryOperator<ResourceKey> storedKey;
   private final boolean fenceByPeer;
 
+  /** A sink whose {@code stamp} keeps each resource's key (type, mesh and name). */
   public StoreKdsSink(
       ResourceStore store,
       List<String> types,
       Predicate<Resource> owned,
       UnaryOperator<Resource> stamp) {
-    this(store, types, owned, stamp, false);
+    this(store, types, owned, stamp, UnaryOperator.identity(), false);
+  }
+
+  /**
+   * A sink whose {@code stamp} may rename: {@code storedKey} maps the key a resource has on the
+   * wire to the key {@code stamp} stores it under.
+   */
+  public StoreKdsSink(
+      ResourceStore store,
+      List<String> types,
+      Predicate<Resource> owned,
+      UnaryOperator<Resource> stamp,
+      UnaryOperator<ResourceKey> storedKey) {
+    this(store, types, owned, stamp, storedKey, false);
   }
 
   private StoreKdsSink(
@@ -75,11 +97,13 @@ public final class StoreKdsSink implements KdsSink {
       List<String> types,
       Predicate<Resource> owned,
       UnaryOperator<Resource> stamp,
+      UnaryOperator<ResourceKey> storedKey,
       boolean fenceByPeer) {
     this.store = store;
     this.types = List.copyOf(types);
     this.owned = owned;
     this.stamp = stamp;
+    this.storedKey = storedKey;
     this.fenceByPeer = fenceByPeer;
   }
 
@@ -91,7 +115,7 @@ public final class StoreKdsSink implements KdsSink {
    * not send; those are kept and logged.
    */
   public StoreKdsSink fencedByPeer() {
-    return new StoreKdsSink(store, types, owned, stamp, true);
+    return new StoreKdsSink(store, types, owned, stamp, storedKey, true);
   }
 
   @Override
@@ -142,33 +166,46 @@ public final class StoreKdsSink implements KdsSink {
   public CompletableFuture<List<KdsRejection>> apply(
       String type, List<KdsReceived> upserts, List<String> removedNames, String peerId) {
     String peer = fenceByPeer && peerId != null && !peerId.isEmpty() ? peerId : null;
-    return ownedByWireName(type)
+    List<KdsRejection> rejected = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    List<String> notFound = new ArrayList<>();
+    // One step after the other: each step appends to the lists above before the next one starts.
+    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+    for (KdsReceived received : upserts) {
+      chain = chain.thenCompose(v -> upsert(received, peer, rejected));
+    }
+    for (String name : removedNames) {
+      ResourceKey key = storedKey.apply(wireKey(type, name));
+      chain =
+          chain.thenCompose(
+              v ->
+                  store
+                      .get(key)
+                      .thenCompose(
+                          found -> {
+                            Resource stored = found.orElse(null);
+                            if (stored == null
+                                || !owned.test(stored)
+                                || !wireName(stored).equals(name)) {
+                              notFound.add(name);
+                              return CompletableFuture.completedFuture(null);
+                            }
+                            return removeOwned(name, stored, peer, kept, rejected);
+                          }));
+    }
+    return chain
         .thenCompose(
-            held -> {
-              List<KdsRejection> rejected = new ArrayList<>();
-              Map<io.meshfed.model.ResourceKey, Resource> byKey = new HashMap<>();
-              held.values().forEach(r -> byKey.put(r.key(), r));
-              CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-              for (KdsReceived received : upserts) {
-                chain = chain.thenCompose(v -> upsert(received, peer, byKey, rejected));
-              }
-              List<String> kept = new ArrayList<>();
-              for (String name : removedNames) {
-                Resource stored = held.get(name);
-                if (stored == null) {
-                  continue;
-                }
-                String from = stored.labels().get(PEER_LABEL);
-                if (peer != null && from != null && !from.equals(peer)) {
-                  kept.add(name);
-                  continue;
-                }
-                chain = chain.thenCompose(v -> remove(name, stored, rejected));
-              }
+            v ->
+                notFound.isEmpty()
+                    ? CompletableFuture.<Void>completedFuture(null)
+                    : removeListed(type, notFound, peer, kept, rejected))
+        .thenApply(
+            v -> {
               if (!kept.isEmpty()) {
                 log.warn(
-                    "{} {}: kept {} cop{} that the peer {} asked to remove but never sent (they came"
-                        + " from another instance, e.g. before the peer's store was wiped): {}",
+                    "{} {}: kept {} cop{} that the peer {} asked to remove but never sent (they"
+                        + " came from another instance, e.g. before the peer's store was wiped):"
+                        + " {}",
                     type,
                     peer,
                     kept.size(),
@@ -176,15 +213,55 @@ public final class StoreKdsSink implements KdsSink {
                     peer,
                     kept.size() > 10 ? kept.subList(0, 10) + "..." : kept);
               }
-              return chain.thenApply(v -> rejected);
+              return rejected;
             });
   }
 
-  private CompletableFuture<Void> upsert(
-      KdsReceived received,
+  /** The key a wire name stands for: {@code mesh/name} for mesh-scoped types, else the name. */
+  static ResourceKey wireKey(String type, String wireName) {
+    int slash = wireName.indexOf('/');
+    return slash < 0
+        ? ResourceKey.global(type, wireName)
+        : ResourceKey.inMesh(type, wireName.substring(0, slash), wireName.substring(slash + 1));
+  }
+
+  /**
+   * Removals whose stored key did not hold them: looked up in one list of the type (a stamp that
+   * renames differently from {@code storedKey}); names not held at all are done.
+   */
+  private CompletableFuture<Void> removeListed(
+      String type,
+      List<String> names,
       String peer,
-      Map<io.meshfed.model.ResourceKey, Resource> ownedByKey,
+      List<String> kept,
       List<KdsRejection> rejected) {
+    return ownedByWireName(type)
+        .thenCompose(
+            held -> {
+              CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+              for (String name : names) {
+                Resource stored = held.get(name);
+                if (stored != null) {
+                  chain = chain.thenCompose(v -> removeOwned(name, stored, peer, kept, rejected));
+                }
+              }
+              return chain;
+            });
+  }
+
+  /** Deletes an owned copy, unless it came from another peer than the one removing it. */
+  private CompletableFuture<Void> removeOwned(
+      String name, Resource stored, String peer, List<String> kept, List<KdsRejection> rejected) {
+    String from = stored.labels().get(PEER_LABEL);
+    if (peer != null && from != null && !from.equals(peer)) {
+      kept.add(name);
+      return CompletableFuture.completedFuture(null);
+    }
+    return remove(name, stored, rejected);
+  }
+
+  private CompletableFuture<Void> upsert(
+      KdsReceived received, String peer, List<KdsRejection> rejected) {
     Resource stamped = stamp.apply(received.resource());
     if (!java.util.Objects.equals(stamped.mesh(), received.resource().mesh())) {
       rejected.add(
@@ -202,26 +279,24 @@ public final class StoreKdsSink implements KdsSink {
       meta = meta.withLabel(NAME_LABEL, received.resource().name());
     }
     Resource toStore = stamped.withMeta(meta);
-    Resource existing = ownedByKey.get(toStore.key());
-    CompletableFuture<Resource> write;
-    if (existing != null) {
-      if (existing.sameContent(toStore)) {
-        return CompletableFuture.completedFuture(null);
-      }
-      write = store.update(toStore, 0);
-    } else {
-      write =
-          store
-              .get(toStore.key())
-              .thenCompose(
-                  current -> {
-                    if (current.isPresent()) {
-                      throw new StoreException(
-                          toStore.key() + " exists and was not written by KDS: not overwritten");
-                    }
+    CompletableFuture<Resource> write =
+        store
+            .get(toStore.key())
+            .thenCompose(
+                current -> {
+                  if (current.isEmpty()) {
                     return store.create(toStore);
-                  });
-    }
+                  }
+                  Resource existing = current.get();
+                  if (!owned.test(existing)) {
+                    throw new StoreException(
+                        toStore.key() + " exists and was not written by KDS: not overwritten");
+                  }
+                  if (existing.sameContent(toStore)) {
+                    return CompletableFuture.completedFuture(existing);
+                  }
+                  return store.update(toStore, 0);
+                });
     return write.handle(
         (ok, error) -> {
           if (error != null) {
