@@ -87,7 +87,7 @@ public final class GlobalControlPlane implements AutoCloseable {
 
   /** Features a zone must announce in its handshake. */
   public static final java.util.Set<String> REQUIRED_ZONE_FEATURES =
-      java.util.Set.of("kds-delta-v1");
+      io.meshfed.kds.KdsHeaders.REQUIRED_ZONE_FEATURES;
 
   /** How long start waits for the first list of the user token revocations. */
   private static final Duration USER_TOKEN_SECRETS_LOAD_TIMEOUT = Duration.ofSeconds(30);

@@ -1,9 +1,46 @@
 package io.meshfed.kds;
 
 import io.grpc.Metadata;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
-/** Call metadata of the KDS handshake that global and zones share beyond the zone token. */
+/**
+ * The KDS handshake: the call metadata a zone sends on every KDS call and global checks before a
+ * stream starts, and the feature strings. The one definition both sides use; the zone sends it with
+ * {@link ZoneHandshakeHeaders}.
+ */
 public final class KdsHeaders {
+  /** {@code Bearer <zone token>}. */
+  public static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The prefix of {@link #AUTHORIZATION} (compared without regard to case). */
+  public static final String BEARER = "Bearer ";
+
+  /** The zone the call claims to be; must match the zone of its token. */
+  public static final Metadata.Key<String> ZONE =
+      Metadata.Key.of("meshfed-zone", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The zone control plane's semantic version, e.g. {@code 1.4.0}. */
+  public static final Metadata.Key<String> VERSION =
+      Metadata.Key.of("meshfed-version", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** The KDS features the zone speaks, comma-separated. */
+  public static final Metadata.Key<String> FEATURES =
+      Metadata.Key.of("meshfed-features", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** Feature: KDS over Envoy's delta discovery messages with meshfed's envelope. */
+  public static final String FEATURE_DELTA_V1 = "kds-delta-v1";
+
+  /** The features this build of a zone announces. */
+  public static final List<String> ZONE_FEATURES = List.of(FEATURE_DELTA_V1);
+
+  /** The features this build of global requires of a zone. */
+  public static final Set<String> REQUIRED_ZONE_FEATURES = Set.of(FEATURE_DELTA_V1);
+
   /**
    * Which zone control plane process opens the call (host name, process id and a random part), so
    * that global can tell a second process claiming a connected zone from that zone reconnecting.
@@ -24,6 +61,23 @@ public final class KdsHeaders {
 
   /** Longest config global keeps (characters); a longer one is dropped, not cut. */
   public static final int MAX_CONFIG_CHARS = 4096;
+
+  /** The value of {@link #FEATURES} for {@code features}. */
+  public static String joinFeatures(Collection<String> features) {
+    return String.join(",", List.copyOf(features));
+  }
+
+  /** The features of a {@link #FEATURES} value, in order, blanks dropped; none for null. */
+  public static Set<String> parseFeatures(String value) {
+    Set<String> out = new LinkedHashSet<>();
+    if (value != null) {
+      Arrays.stream(value.split(","))
+          .map(String::strip)
+          .filter(s -> !s.isEmpty())
+          .forEach(out::add);
+    }
+    return out;
+  }
 
   private KdsHeaders() {}
 }

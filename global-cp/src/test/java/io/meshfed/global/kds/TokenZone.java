@@ -11,7 +11,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.meshfed.global.kds.auth.ZoneAuthHeaders;
 import io.meshfed.global.kds.tls.KdsClientTls;
 import io.meshfed.kds.InMemoryKdsSink;
 import io.meshfed.kds.InMemoryKdsSource;
@@ -21,12 +20,12 @@ import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsHeaders;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.KdsSettings;
+import io.meshfed.kds.ZoneHandshakeHeaders;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,7 +64,7 @@ final class TokenZone implements AutoCloseable {
     Channel authenticated =
         ClientInterceptors.intercept(
             channel,
-            ZoneAuthHeaders.of(token, zone, "1.0.0", List.of("kds-delta-v1")),
+            ZoneHandshakeHeaders.builder(zone, "1.0.0").token(token).build(),
             new Instance(instance));
     KdsRuntime runtime =
         new KdsRuntime(

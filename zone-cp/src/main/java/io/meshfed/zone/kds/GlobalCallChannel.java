@@ -4,6 +4,7 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
+import io.meshfed.kds.ZoneHandshakeHeaders;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -101,7 +102,12 @@ public final class GlobalCallChannel implements AutoCloseable {
       String token = ZoneTokenFile.read(tokenFile, zone);
       return CompletableFuture.completedFuture(
           ClientInterceptors.intercept(
-              open, new ZoneCallMetadata(token, zone, version, instanceId, config, () -> {})));
+              open,
+              ZoneHandshakeHeaders.builder(zone, version)
+                  .token(token)
+                  .instance(instanceId)
+                  .config(config)
+                  .build()));
     } catch (IllegalStateException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -9,6 +9,7 @@ import io.meshfed.kds.KdsClientSession;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.KdsSink;
 import io.meshfed.kds.KdsSource;
+import io.meshfed.kds.ZoneHandshakeHeaders;
 import io.meshfed.store.SerialExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -246,16 +247,20 @@ public final class GlobalConnector implements AutoCloseable {
             return;
           }
           try {
-            out.complete(
-                ClientInterceptors.intercept(
-                    channel,
-                    new ZoneCallMetadata(
-                        readToken(), zone, version, instanceId, config, () -> {})));
+            out.complete(ClientInterceptors.intercept(channel, handshake(readToken()).build()));
           } catch (IllegalStateException e) {
             out.completeExceptionally(e);
           }
         });
     return out;
+  }
+
+  /** The handshake this zone sends with {@code token}. */
+  private ZoneHandshakeHeaders.Builder handshake(String token) {
+    return ZoneHandshakeHeaders.builder(zone, version)
+        .token(token)
+        .instance(instanceId)
+        .config(config);
   }
 
   /** The target dialled now. Only on {@code serial}. */
@@ -286,9 +291,8 @@ public final class GlobalConnector implements AutoCloseable {
       return;
     }
     channel.resetConnectBackoff();
-    ZoneCallMetadata metadata =
-        new ZoneCallMetadata(
-            token, zone, version, instanceId, config, () -> serial.execute(() -> accepted(id)));
+    ZoneHandshakeHeaders metadata =
+        handshake(token).onAccepted(() -> serial.execute(() -> accepted(id))).build();
     KdsClientSession s =
         new KdsClientSession(
             ClientInterceptors.intercept(channel, metadata), zone, sink, source, runtime);

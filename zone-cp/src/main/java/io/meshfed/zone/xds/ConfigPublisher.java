@@ -1,106 +1,62 @@
 package io.meshfed.zone.xds;
 
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.Message;
-import io.envoyproxy.controlplane.cache.SnapshotConsistencyException;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
-import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.Resource;
-import io.meshfed.model.ResourceKey;
-import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.EnvoyAdmin;
-import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.ZoneIngressSpec;
-import io.meshfed.store.ResourceStore;
-import io.meshfed.store.ha.FencedException;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.ProxyConfig;
-import io.meshfed.xds.ingress.AvailableServices;
 import io.meshfed.xds.ingress.IngressGenerator;
 import io.meshfed.xds.sidecar.SidecarGenerator;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.io.Closeable;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the zone's store into one xDS snapshot per connected proxy. A full rebuild (every connected
- * proxy) runs when something it reads changes (meshes, dataplanes, ingresses, permissions, routes);
- * never on a timer. Requests made while a rebuild runs fold into one more rebuild. A proxy that
- * connects, or whose certificate is issued or due for rotation, is built alone, from the last view
- * read (read again first if the store changed since). Each build reads one consistent view, builds
- * the proxy's config whole, checks it (EDS clusters have endpoints), and publishes it only when it
- * changed; versions are content hashes per type, so a restarted control plane gives a reconnecting
- * Envoy the same versions for the same config and new ones for anything else. All of it runs on one
- * build executor.
- *
- * <p>The per-mesh lookups the generators need ({@link MeshState#index()}) are built once per view
- * read and shared by every proxy of the mesh.
+ * The build pass: turns the zone's view into one xDS config per connected proxy and hands it to the
+ * {@link SnapshotPublisher}. A full rebuild (every connected proxy) runs when something it reads
+ * changes (the {@link ZoneViewReader#WATCHED} types); never on a timer. Requests made while a
+ * rebuild runs fold into one more rebuild. A proxy that connects, or whose certificate is issued or
+ * due for rotation ({@link WorkloadIdentities}), is built alone, from the last view read (read
+ * again first if the store changed since).
  *
  * <p>When a proxy's last stream closes, its snapshot is removed from the cache. java-control-plane
  * refuses that while the stream's watches are still open (they are cancelled just after the stream
  * callbacks run), so a refused removal is retried every {@link #CLEAR_RETRY} for up to {@link
  * #CLEAR_ATTEMPTS} attempts, as long as the proxy stays away.
  *
- * <p>The zone's own ingresses get their {@code availableServices} recomputed here too, in full
- * rebuilds, from the same view, and written back when they differ, by the zone's leader only (see
- * {@link #writeAvailableServices}): every replica computes the same list, so one writer is enough
- * and replicas do not race each other's writes.
+ * <p>Confinement: builds, the last view read and the {@link SnapshotPublisher} live on the single
+ * build {@code executor}. What the xDS stream callbacks tell (which proxies are connected, their
+ * admin ports and access log sockets) is in concurrent maps, read by the builds.
  */
 final class ConfigPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigPublisher.class);
-
-  /** The policy types the sidecar generator reads besides permissions and routes. */
-  static final List<String> CONNECTION_POLICIES = SidecarGenerator.CONNECTION_POLICY_TYPES;
-
-  static final List<String> WATCHED =
-      java.util.stream.Stream.concat(
-              java.util.stream.Stream.of(
-                  StandardTypes.MESH,
-                  StandardTypes.DATAPLANE,
-                  StandardTypes.ZONE_INGRESS,
-                  StandardTypes.TRAFFIC_PERMISSION,
-                  StandardTypes.TRAFFIC_ROUTE),
-              CONNECTION_POLICIES.stream())
-          .toList();
 
   static final Duration CLEAR_RETRY = Duration.ofSeconds(1);
   static final int CLEAR_ATTEMPTS = 30;
 
   private final String zone;
-  private final StoreKdsSource view;
-  private final ResourceStore store;
-  private final SimpleCache<String> cache;
-  private final XdsServer.CertificateAuthority issuer;
-  private final InsightWriter insights;
-  private final Clock clock;
+  private final ZoneViewReader reader;
+  private final SnapshotPublisher snapshots;
+  private final WorkloadIdentities identities;
   private final Executor executor;
   private final ScheduledExecutorService scheduler;
   private final Set<ProxyId> connected = ConcurrentHashMap.newKeySet();
@@ -114,40 +70,26 @@ final class ConfigPublisher implements AutoCloseable {
   private final Counter proxyBuilds;
   private final XdsGenerationMetrics generation;
   // Touched only from executor (one build at a time):
-  private final Map<ProxyId, Map<String, String>> published = new HashMap<>();
-  private View current;
-  private final Map<ProxyId, IssuedIdentity> identities = new ConcurrentHashMap<>();
-  private final Set<ProxyId> issuing = ConcurrentHashMap.newKeySet();
-  private final Map<ResourceKey, ZoneIngressSpec> ingressWrites = new ConcurrentHashMap<>();
-  // The store view availableServices are written through while this replica leads the zone (fenced
-  // by its term); null on a follower, which leaves them to the leader.
-  private final AtomicReference<ResourceStore> availableServicesWriter = new AtomicReference<>();
+  private ZoneView current;
   private volatile boolean closed;
 
-  /** An identity and what it was issued for, so a change of tags or CA backend re-issues it. */
-  private record IssuedIdentity(Identity identity, String backend, Map<String, Set<String>> tags) {}
-
-  /** One read of the store view: the mesh states and the zone ingresses by name. */
-  private record View(Map<String, MeshState> meshes, Map<String, Resource> ingresses) {}
-
+  /**
+   * @param identities makes the proxies' certificate manager, given what it must call to rebuild a
+   *     proxy once its certificate is issued or due for rotation
+   * @param executor the build executor: one task at a time
+   */
   ConfigPublisher(
       String zone,
-      StoreKdsSource view,
-      ResourceStore store,
-      SimpleCache<String> cache,
-      XdsServer.CertificateAuthority issuer,
-      InsightWriter insights,
-      Clock clock,
+      ZoneViewReader reader,
+      SnapshotPublisher snapshots,
+      Function<Consumer<ProxyId>, WorkloadIdentities> identities,
       Executor executor,
       ScheduledExecutorService scheduler,
       MeterRegistry meters) {
     this.zone = zone;
-    this.view = view;
-    this.store = store;
-    this.cache = cache;
-    this.issuer = issuer;
-    this.insights = insights;
-    this.clock = clock;
+    this.reader = reader;
+    this.snapshots = snapshots;
+    this.identities = identities.apply(this::rebuildProxy);
     this.executor = executor;
     this.scheduler = scheduler;
     this.buildTimer =
@@ -159,9 +101,6 @@ final class ConfigPublisher implements AutoCloseable {
             .description("Proxy configs generated, in full rebuilds and for single proxies")
             .register(meters);
     this.generation = new XdsGenerationMetrics(meters, System::nanoTime);
-    Gauge.builder("xds_workload_identities", identities, Map::size)
-        .description("Workload certificates held for proxies whose Dataplane exists")
-        .register(meters);
   }
 
   /** Builds the config of a proxy whose first stream opened (only its own). */
@@ -181,9 +120,7 @@ final class ConfigPublisher implements AutoCloseable {
     connected.remove(proxy);
     adminPorts.remove(proxy);
     accessLogSockets.remove(proxy);
-    if (!closed) {
-      executor.execute(() -> forget(proxy, 1));
-    }
+    run(() -> forget(proxy, 1));
   }
 
   /** The store view changed: marks the last read stale and asks for a full rebuild. */
@@ -194,26 +131,20 @@ final class ConfigPublisher implements AutoCloseable {
 
   /** Asks for a rebuild of every connected proxy; several requests before it starts make one. */
   void requestRebuild() {
-    if (closed) {
-      return;
-    }
-    if (pending.compareAndSet(false, true)) {
-      executor.execute(this::rebuild);
+    if (!closed && pending.compareAndSet(false, true)) {
+      run(this::rebuild);
     }
   }
 
   /** Asks for a build of {@code proxy} alone, from the current view. */
-  private void rebuildProxy(ProxyId proxy) {
-    if (closed) {
-      return;
-    }
-    executor.execute(
+  void rebuildProxy(ProxyId proxy) {
+    run(
         () -> {
-          if (closed || !connected.contains(proxy) || !viewReady()) {
+          if (closed || !connected.contains(proxy) || !reader.ready()) {
             return; // gone, or the full rebuild once the view is ready includes it
           }
           try {
-            View v = currentView();
+            ZoneView v = currentView();
             generation.observe(proxy.kind(), () -> publish(proxy, v));
           } catch (RuntimeException e) {
             log.error(
@@ -222,13 +153,23 @@ final class ConfigPublisher implements AutoCloseable {
         });
   }
 
+  private void run(Runnable task) {
+    if (closed) {
+      return;
+    }
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException stopping) {
+      log.debug("zone={}: build executor stopped", zone);
+    }
+  }
+
   /** On the executor: forgets {@code proxy} if it is still away, retrying a refused removal. */
   private void forget(ProxyId proxy, int attempt) {
     if (closed || connected.contains(proxy)) {
       return; // back again: its new stream's build owns the snapshot
     }
-    published.remove(proxy);
-    if (cache.clearSnapshot(proxy.nodeId())) {
+    if (snapshots.clear(proxy)) {
       log.debug("zone={} {}: snapshot removed (attempt {})", zone, proxy, attempt);
       return;
     }
@@ -243,40 +184,35 @@ final class ConfigPublisher implements AutoCloseable {
     }
     // Expected at first: the closed stream's watches are cancelled after the close callback.
     log.debug("zone={} {}: snapshot still watched, removing it again later", zone, proxy);
-    scheduler.schedule(
-        () -> {
-          if (!closed) {
-            executor.execute(() -> forget(proxy, attempt + 1));
-          }
-        },
-        CLEAR_RETRY.toMillis(),
-        TimeUnit.MILLISECONDS);
-  }
-
-  private boolean viewReady() {
-    return WATCHED.stream().allMatch(view::isReady);
+    try {
+      scheduler.schedule(
+          () -> run(() -> forget(proxy, attempt + 1)),
+          CLEAR_RETRY.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      log.debug("zone={} {}: stopping, snapshot left in the cache", zone, proxy);
+    }
   }
 
   /** The last view read, read again first when the store changed since. */
-  private View currentView() {
+  private ZoneView currentView() {
     if (viewChanged.getAndSet(false) || current == null) {
-      current = readView();
+      current = reader.read();
     }
     return current;
   }
 
   private void rebuild() {
     pending.set(false);
-    if (closed || !viewReady()) {
+    if (closed || !reader.ready()) {
       return;
     }
     long start = System.nanoTime();
     try {
       viewChanged.set(false);
-      View v = readView();
+      ZoneView v = reader.read();
       current = v;
-      forgetIdentitiesOfRemovedDataplanes(v);
-      updateAvailableServices();
+      identities.forgetRemovedDataplanes(v);
       int changed = 0;
       for (ProxyId proxy : List.copyOf(connected)) {
         try {
@@ -296,175 +232,14 @@ final class ConfigPublisher implements AutoCloseable {
     }
   }
 
-  /** A proxy keeps its certificate across reconnects, but not once its Dataplane is deleted. */
-  private void forgetIdentitiesOfRemovedDataplanes(View v) {
-    identities
-        .keySet()
-        .removeIf(
-            proxy -> {
-              MeshState mesh = v.meshes().get(proxy.mesh());
-              return mesh == null || mesh.index().dataplane(proxy.name()).isEmpty();
-            });
-  }
-
-  private View readView() {
-    Map<String, Resource> ingressesByName = new HashMap<>();
-    for (Resource ingress : view.resources(StandardTypes.ZONE_INGRESS)) {
-      ingressesByName.putIfAbsent(ingress.name(), ingress);
-    }
-    return new View(meshStates(), ingressesByName);
-  }
-
-  private Map<String, MeshState> meshStates() {
-    Map<String, List<Resource>> dataplanes = byMesh(StandardTypes.DATAPLANE);
-    Map<String, List<Resource>> permissions = byMesh(StandardTypes.TRAFFIC_PERMISSION);
-    Map<String, List<Resource>> routes = byMesh(StandardTypes.TRAFFIC_ROUTE);
-    Map<String, Map<String, List<Resource>>> policiesByType = new HashMap<>();
-    for (String type : CONNECTION_POLICIES) {
-      policiesByType.put(type, byMesh(type));
-    }
-    List<Resource> ingresses = view.resources(StandardTypes.ZONE_INGRESS);
-    Map<String, MeshState> states = new TreeMap<>();
-    for (Resource mesh : view.resources(StandardTypes.MESH)) {
-      String name = mesh.name();
-      Map<String, List<Resource>> policies = new HashMap<>();
-      policiesByType.forEach(
-          (type, byMesh) -> policies.put(type, byMesh.getOrDefault(name, List.of())));
-      states.put(
-          name,
-          new MeshState(
-              zone,
-              mesh,
-              dataplanes.getOrDefault(name, List.of()),
-              ingresses,
-              permissions.getOrDefault(name, List.of()),
-              routes.getOrDefault(name, List.of()),
-              policies));
-    }
-    return states;
-  }
-
-  private Map<String, List<Resource>> byMesh(String type) {
-    Map<String, List<Resource>> out = new HashMap<>();
-    for (Resource r : view.resources(type)) {
-      out.computeIfAbsent(r.mesh(), m -> new ArrayList<>()).add(r);
-    }
-    return out;
-  }
-
-  /**
-   * From now on, writes the zone ingresses' {@code availableServices} through {@code writer} (the
-   * store fenced by the zone leader's term), starting with a rebuild; closing the handle stops it.
-   */
-  Closeable writeAvailableServices(ResourceStore writer) {
-    Objects.requireNonNull(writer, "writer");
-    availableServicesWriter.set(writer);
-    requestRebuild();
-    return () -> availableServicesWriter.compareAndSet(writer, null);
-  }
-
-  private void updateAvailableServices() {
-    ResourceStore writer = availableServicesWriter.get();
-    if (writer == null) {
-      return; // a follower: the leader writes them
-    }
-    List<Resource> dataplanes = view.resources(StandardTypes.DATAPLANE);
-    List<ZoneIngressSpec.AvailableService> services = AvailableServices.compute(dataplanes);
-    for (Resource ingress : view.resources(StandardTypes.ZONE_INGRESS)) {
-      ZoneIngressSpec spec = ingress.spec(ZoneIngressSpec.class);
-      if (!zone.equals(spec.zone())
-          || AvailableServices.sameServices(spec.availableServices(), services)) {
-        continue;
-      }
-      ZoneIngressSpec wanted = spec.withAvailableServices(services);
-      if (wanted.equals(ingressWrites.get(ingress.key()))) {
-        continue; // already being written; the watch brings the result
-      }
-      ingressWrites.put(ingress.key(), wanted);
-      writer
-          .update(ingress.withSpec(wanted), ingress.version())
-          .whenComplete(
-              (ok, error) -> {
-                ingressWrites.remove(ingress.key(), wanted);
-                if (error != null && causeOf(error) instanceof FencedException) {
-                  log.info(
-                      "zone={}: no longer the zone leader; leaving availableServices of {} to the"
-                          + " new leader",
-                      zone,
-                      ingress.name());
-                } else if (error != null) {
-                  log.info(
-                      "zone={}: updating availableServices of {} failed ({}); retrying",
-                      zone,
-                      ingress.name(),
-                      error.getMessage());
-                  scheduler.schedule(this::requestRebuild, 1, TimeUnit.SECONDS);
-                } else {
-                  log.info(
-                      "zone={}: zone ingress {} now advertises {} service group(s)",
-                      zone,
-                      ingress.name(),
-                      services.size());
-                }
-              });
-    }
-  }
-
-  private static Throwable causeOf(Throwable error) {
-    Throwable t = error;
-    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
   /** Builds and publishes one proxy's config; true when it changed. */
-  private boolean publish(ProxyId proxy, View v) {
+  private boolean publish(ProxyId proxy, ZoneView v) {
     proxyBuilds.increment();
     Optional<ProxyConfig> config = build(proxy, v);
-    if (config.isEmpty()) {
-      return false;
-    }
-    ProxyConfig c = config.get();
-    Map<String, String> versions =
-        Map.of(
-            XdsTypes.CLUSTER, hash(c.clusters()),
-            XdsTypes.ENDPOINT, hash(c.endpoints()),
-            XdsTypes.LISTENER, hash(c.listeners()),
-            XdsTypes.ROUTE, hash(c.routes()),
-            XdsTypes.SECRET, hash(c.secrets()));
-    if (versions.equals(published.get(proxy))) {
-      return false;
-    }
-    Snapshot snapshot =
-        Snapshot.create(
-            c.clusters(),
-            versions.get(XdsTypes.CLUSTER),
-            c.endpoints(),
-            versions.get(XdsTypes.ENDPOINT),
-            c.listeners(),
-            versions.get(XdsTypes.LISTENER),
-            c.routes(),
-            versions.get(XdsTypes.ROUTE),
-            c.secrets(),
-            versions.get(XdsTypes.SECRET));
-    try {
-      snapshot.ensureConsistent();
-    } catch (SnapshotConsistencyException e) {
-      log.error(
-          "zone={} {}: generated config is inconsistent, not sent: {}",
-          zone,
-          proxy,
-          e.getMessage());
-      return false;
-    }
-    cache.setSnapshot(proxy.nodeId(), snapshot);
-    published.put(proxy, versions);
-    log.debug("zone={} {}: published config {}", zone, proxy, versions);
-    return true;
+    return config.isPresent() && snapshots.publish(proxy, config.get());
   }
 
-  private Optional<ProxyConfig> build(ProxyId proxy, View v) {
+  private Optional<ProxyConfig> build(ProxyId proxy, ZoneView v) {
     if (proxy.kind() == ProxyId.Kind.INGRESS) {
       Resource ingress = v.ingresses().get(proxy.name());
       if (ingress == null) {
@@ -486,7 +261,7 @@ final class ConfigPublisher implements AutoCloseable {
       return Optional.of(
           SidecarGenerator.generate(mesh, dataplane.get(), Optional.empty(), accessLogSocket));
     }
-    Optional<Identity> identity = identityFor(proxy, mesh, dataplane.get());
+    Optional<Identity> identity = identities.identityFor(proxy, mesh, dataplane.get());
     if (identity.isEmpty()) {
       return Optional.empty(); // issuing; the rebuild after it publishes
     }
@@ -545,99 +320,16 @@ final class ConfigPublisher implements AutoCloseable {
   }
 
   /**
-   * The proxy's current identity when it is valid for the mesh's CA backend and the dataplane's
-   * tags and not yet due for rotation; otherwise asks for a new one (once at a time) and returns
-   * the old one while it still lasts.
-   */
-  private Optional<Identity> identityFor(ProxyId proxy, MeshState mesh, Resource dataplane) {
-    MeshSpec meshSpec = mesh.meshSpec();
-    String backend = meshSpec.enabledBackend().map(MeshSpec.Backend::name).orElseThrow();
-    Map<String, Set<String>> tags = tagsOf(dataplane.spec(DataplaneSpec.class));
-    IssuedIdentity current = identities.get(proxy);
-    Instant now = clock.instant();
-    boolean fits =
-        current != null && current.backend().equals(backend) && current.tags().equals(tags);
-    boolean fresh = fits && now.isBefore(issuer.rotateAt(current.identity()));
-    if (!fresh && issuing.add(proxy)) {
-      issuer
-          .issue(mesh.meshName(), meshSpec, tags)
-          .whenComplete(
-              (identity, error) -> {
-                issuing.remove(proxy);
-                if (error != null) {
-                  log.warn(
-                      "zone={} {}: issuing its certificate failed, retrying in 5s: {}",
-                      zone,
-                      proxy,
-                      error.getMessage());
-                  scheduler.schedule(() -> rebuildProxy(proxy), 5, TimeUnit.SECONDS);
-                  return;
-                }
-                identities.put(proxy, new IssuedIdentity(identity, backend, tags));
-                insights.certificateIssued(proxy, identity.notAfter(), backend);
-                log.info(
-                    "zone={} {}: certificate issued, expires {}", zone, proxy, identity.notAfter());
-                long delay =
-                    Math.max(
-                        0, Duration.between(clock.instant(), issuer.rotateAt(identity)).toMillis());
-                scheduler.schedule(() -> rebuildProxy(proxy), delay + 10, TimeUnit.MILLISECONDS);
-                rebuildProxy(proxy);
-              });
-    }
-    if (fits && now.isBefore(current.identity().notAfter())) {
-      return Optional.of(current.identity());
-    }
-    return Optional.empty();
-  }
-
-  private static Map<String, Set<String>> tagsOf(DataplaneSpec spec) {
-    Map<String, Set<String>> tags = new TreeMap<>();
-    for (DataplaneSpec.Inbound in : spec.inbounds()) {
-      if (in == null) {
-        continue;
-      }
-      in.tags().forEach((k, v) -> tags.computeIfAbsent(k, x -> new TreeSet<>()).add(v));
-    }
-    return tags;
-  }
-
-  static String hash(List<? extends Message> resources) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      for (Message m : resources) {
-        digest.update(deterministicBytes(m));
-        digest.update((byte) 0);
-      }
-      return HexFormat.of().formatHex(digest.digest(), 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static byte[] deterministicBytes(Message m) {
-    byte[] out = new byte[m.getSerializedSize()];
-    CodedOutputStream stream = CodedOutputStream.newInstance(out);
-    stream.useDeterministicSerialization();
-    try {
-      m.writeTo(stream);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
-  }
-
-  /**
    * The state of {@code mesh} from the view the last build read (read again first if the store
    * changed since), for the inspect API; empty when the mesh does not exist. Fails with {@link
    * IllegalStateException} while the zone's view is not loaded yet.
    */
-  java.util.concurrent.CompletableFuture<Optional<MeshState>> meshState(String mesh) {
-    java.util.concurrent.CompletableFuture<Optional<MeshState>> result =
-        new java.util.concurrent.CompletableFuture<>();
+  CompletableFuture<Optional<MeshState>> meshState(String mesh) {
+    CompletableFuture<Optional<MeshState>> result = new CompletableFuture<>();
     Runnable read =
         () -> {
           try {
-            if (!viewReady()) {
+            if (!reader.ready()) {
               throw new IllegalStateException(
                   "zone " + zone + " has not loaded its resources yet (first sync with global)");
             }
@@ -648,7 +340,7 @@ final class ConfigPublisher implements AutoCloseable {
         };
     try {
       executor.execute(read);
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+    } catch (RejectedExecutionException stopping) {
       result.completeExceptionally(new IllegalStateException("zone " + zone + " is stopping"));
     }
     return result;
@@ -659,12 +351,12 @@ final class ConfigPublisher implements AutoCloseable {
     if (!connected.contains(proxy)) {
       return Optional.empty();
     }
-    return Optional.ofNullable(cache.getSnapshot(proxy.nodeId()));
+    return snapshots.snapshot(proxy);
   }
 
   /** Whether the cache holds a snapshot for {@code proxy} (for tests). */
   boolean hasSnapshot(ProxyId proxy) {
-    return cache.getSnapshot(proxy.nodeId()) != null;
+    return snapshots.snapshot(proxy).isPresent();
   }
 
   boolean isConnected(ProxyId proxy) {

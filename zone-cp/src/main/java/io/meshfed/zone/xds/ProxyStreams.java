@@ -24,14 +24,20 @@ import org.slf4j.LoggerFactory;
  * was sent, what Envoy acknowledged or rejected. A NACK is logged with Envoy's reason and counted;
  * java-control-plane then sends nothing more for that type until the config changes, so Envoy keeps
  * its previous config. Connects and disconnects are passed on to a {@link Listener}.
+ *
+ * <p>Confinement: the number of open streams per proxy lives in {@link #openStreams} and changes
+ * only inside one {@code compute} per open or close, which also tells the listener when the count
+ * goes from 0 to 1 or from 1 to 0. A reconnect racing the close of a proxy's last stream therefore
+ * reaches the listener in the order the counts changed: a proxy with an open stream is always
+ * connected for the listener.
  */
 final class ProxyStreams implements DiscoveryServerCallbacks {
   private static final Logger log = LoggerFactory.getLogger(ProxyStreams.class);
 
-  /** Told when a proxy's first stream opens and its last one closes, and on every change. */
   /** The node metadata field with Envoy's admin port (Kuma's name). */
   static final String ADMIN_PORT = "dataplane.admin.port";
 
+  /** Told when a proxy's first stream opens and its last one closes, and on every change. */
   interface Listener {
     /**
      * The first stream of {@code proxy} opened.
@@ -40,6 +46,10 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
      */
     void onConnected(ProxyId proxy, NodeMetadata metadata);
 
+    /**
+     * The last stream of {@code proxy} closed. Called, like {@link #onConnected}, while the proxy's
+     * stream count is locked: keep it short and do not call back into {@link ProxyStreams}.
+     */
     void onDisconnected(ProxyId proxy, Subscription last);
 
     void onChanged(Subscription subscription);
@@ -52,7 +62,8 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
   private final Listener listener;
   private final StreamGuard guard;
   private final Map<Long, Subscription> streams = new ConcurrentHashMap<>();
-  private final Map<ProxyId, AtomicInteger> openStreams = new ConcurrentHashMap<>();
+  // open streams per proxy; an entry exists while the count is above 0
+  private final Map<ProxyId, Integer> openStreams = new ConcurrentHashMap<>();
   private final AtomicInteger connected = new AtomicInteger();
 
   ProxyStreams(
@@ -164,12 +175,18 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
         Subscription.open(
             instanceId + "-" + streamId, instanceId, proxy, envoyVersion, clock.instant());
     streams.put(streamId, s);
-    int open = openStreams.computeIfAbsent(proxy, p -> new AtomicInteger()).incrementAndGet();
+    NodeMetadata metadata = NodeMetadata.of(request.getNode());
+    openStreams.compute(
+        proxy,
+        (p, open) -> {
+          if (open == null) {
+            connected.incrementAndGet();
+            listener.onConnected(p, metadata);
+            return 1;
+          }
+          return open + 1;
+        });
     log.info("zone={} {}: xDS stream {} opened (Envoy {})", zone, proxy, streamId, envoyVersion);
-    if (open == 1) {
-      connected.incrementAndGet();
-      listener.onConnected(proxy, NodeMetadata.of(request.getNode()));
-    }
     listener.onChanged(s);
     return s;
   }
@@ -261,15 +278,16 @@ final class ProxyStreams implements DiscoveryServerCallbacks {
         status.isOk() || status.getCode() == Status.Code.CANCELLED
             ? ""
             : " (" + status.getCode() + ": " + status.getDescription() + ")");
-    AtomicInteger count = openStreams.get(s.proxy());
-    boolean lastStream = count != null && count.decrementAndGet() == 0;
-    if (lastStream) {
-      openStreams.remove(s.proxy(), count);
-      connected.decrementAndGet();
-    }
     listener.onChanged(last);
-    if (lastStream) {
-      listener.onDisconnected(s.proxy(), last);
-    }
+    openStreams.computeIfPresent(
+        s.proxy(),
+        (p, open) -> {
+          if (open > 1) {
+            return open - 1;
+          }
+          connected.decrementAndGet();
+          listener.onDisconnected(p, last);
+          return null;
+        });
   }
 }

@@ -11,6 +11,7 @@ import io.meshfed.kds.metrics.GrpcServerMetrics;
 import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.SerialExecutor;
 import io.meshfed.xds.Identity;
 import io.meshfed.zone.auth.DataplaneAuthenticator;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,6 +60,7 @@ public final class XdsServer implements AutoCloseable {
   private final StoreKdsSource view;
   private final InsightWriter insights;
   private final ConfigPublisher publisher;
+  private final AvailableServicesUpdater availableServices;
   private final ProxyStreams streams;
   private final V3DiscoveryServer discovery;
   private final ExecutorService buildExecutor;
@@ -130,7 +132,7 @@ public final class XdsServer implements AutoCloseable {
     this.view =
         new StoreKdsSource(
             store,
-            ConfigPublisher.WATCHED,
+            ZoneViewReader.WATCHED,
             r -> true,
             UnaryOperator.identity(),
             scheduler,
@@ -139,7 +141,16 @@ public final class XdsServer implements AutoCloseable {
     this.insights = new InsightWriter(zone, instanceId, store, clock, scheduler, insightFlush);
     this.publisher =
         new ConfigPublisher(
-            zone, view, store, cache, ca, insights, clock, buildExecutor, scheduler, meters);
+            zone,
+            new ZoneViewReader(zone, view),
+            new SnapshotPublisher(zone, cache),
+            rebuild ->
+                new WorkloadIdentities(zone, ca, insights, clock, scheduler, rebuild, meters),
+            buildExecutor,
+            scheduler,
+            meters);
+    this.availableServices =
+        new AvailableServicesUpdater(zone, view, new SerialExecutor(scheduler), scheduler);
     this.streams =
         new ProxyStreams(
             zone,
@@ -223,7 +234,7 @@ public final class XdsServer implements AutoCloseable {
    * store fenced by the leader's term) until the handle is closed. Followers never write them.
    */
   public Closeable writeAvailableServices(ResourceStore writer) {
-    return publisher.writeAvailableServices(writer);
+    return availableServices.writeThrough(writer);
   }
 
   /**
@@ -338,6 +349,7 @@ public final class XdsServer implements AutoCloseable {
       }
     }
     publisher.close();
+    availableServices.close();
     if (server != null) {
       server.shutdownNow();
       try {

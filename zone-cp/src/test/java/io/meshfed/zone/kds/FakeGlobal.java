@@ -15,6 +15,7 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.meshfed.kds.KdsDirection;
 import io.meshfed.kds.KdsEnvelope;
+import io.meshfed.kds.KdsHeaders;
 import io.meshfed.kds.KdsPeer;
 import io.meshfed.kds.KdsPeerBindings;
 import io.meshfed.kds.KdsReceived;
@@ -53,14 +54,10 @@ import java.util.function.UnaryOperator;
  * stamps the zone's resources. It can be stopped and started again on the same port.
  */
 final class FakeGlobal implements AutoCloseable {
-  static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> ZONE =
-      Metadata.Key.of("meshfed-zone", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> VERSION =
-      Metadata.Key.of("meshfed-version", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> FEATURES =
-      Metadata.Key.of("meshfed-features", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> AUTHORIZATION = KdsHeaders.AUTHORIZATION;
+  static final Metadata.Key<String> ZONE = KdsHeaders.ZONE;
+  static final Metadata.Key<String> VERSION = KdsHeaders.VERSION;
+  static final Metadata.Key<String> FEATURES = KdsHeaders.FEATURES;
 
   final ResourceStore store;
   final int port;
@@ -196,7 +193,7 @@ final class FakeGlobal implements AutoCloseable {
         refusal = Status.PERMISSION_DENIED.withDescription("fake global: no meshfed-zone");
       } else if (headers.get(VERSION) == null
           || headers.get(FEATURES) == null
-          || !List.of(headers.get(FEATURES).split(",")).contains("kds-delta-v1")) {
+          || !List.of(headers.get(FEATURES).split(",")).contains(KdsHeaders.FEATURE_DELTA_V1)) {
         refusal =
             Status.FAILED_PRECONDITION.withDescription("fake global: version or features missing");
       }

@@ -93,7 +93,7 @@ class InboundHttpPoliciesZoneIT {
 
   @Test
   void faultInjectionAndRateLimitInTheStoreChangeTheInboundListener() throws Exception {
-    assertThat(ConfigPublisher.WATCHED)
+    assertThat(ZoneViewReader.WATCHED)
         .contains(StandardTypes.FAULT_INJECTION, StandardTypes.RATE_LIMIT);
     try (SimulatedEnvoy backend =
         SimulatedEnvoy.connect(channel, "default.backend-1", Map.of(), (t, v) -> {})) {

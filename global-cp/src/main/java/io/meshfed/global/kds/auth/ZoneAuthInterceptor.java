@@ -8,8 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
+import io.meshfed.kds.KdsHeaders;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -55,7 +54,7 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
     Object peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String method = call.getMethodDescriptor().getFullMethodName();
-    String authorization = headers.get(ZoneAuthHeaders.AUTHORIZATION);
+    String authorization = headers.get(KdsHeaders.AUTHORIZATION);
     if (authorization == null) {
       return refuse(
           call,
@@ -65,8 +64,7 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
           peer,
           method);
     }
-    if (!authorization.regionMatches(
-        true, 0, ZoneAuthHeaders.BEARER, 0, ZoneAuthHeaders.BEARER.length())) {
+    if (!authorization.regionMatches(true, 0, KdsHeaders.BEARER, 0, KdsHeaders.BEARER.length())) {
       return refuse(
           call,
           Status.UNAUTHENTICATED.withDescription("authorization metadata is not 'Bearer <token>'"),
@@ -75,7 +73,7 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
     }
     VerifiedToken token;
     try {
-      token = verifier.verify(authorization.substring(ZoneAuthHeaders.BEARER.length()).strip());
+      token = verifier.verify(authorization.substring(KdsHeaders.BEARER.length()).strip());
     } catch (ZoneTokenException e) {
       Status status =
           e.reason() == ZoneTokenException.Reason.UNAVAILABLE
@@ -91,7 +89,7 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
           peer,
           method);
     }
-    String claimed = headers.get(ZoneAuthHeaders.ZONE);
+    String claimed = headers.get(KdsHeaders.ZONE);
     if (!token.zone().equals(claimed)) {
       return refuse(
           call,
@@ -108,8 +106,8 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
           peer,
           method);
     }
-    String version = headers.get(ZoneAuthHeaders.VERSION);
-    String featureList = headers.get(ZoneAuthHeaders.FEATURES);
+    String version = headers.get(KdsHeaders.VERSION);
+    String featureList = headers.get(KdsHeaders.FEATURES);
     if (featureList != null && featureList.length() > MAX_FEATURES_CHARS) {
       return refuse(
           call,
@@ -124,7 +122,7 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
           peer,
           method);
     }
-    Set<String> features = features(featureList);
+    Set<String> features = KdsHeaders.parseFeatures(featureList);
     String problem = compatibility.problem(token.zone(), version, features).orElse(null);
     if (problem != null) {
       return refuse(call, Status.FAILED_PRECONDITION.withDescription(problem), peer, method);
@@ -146,14 +144,6 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
             .withValue(HANDSHAKE, handshake)
             .withValue(ZONE_VERSION, version);
     return Contexts.interceptCall(context, call, headers, next);
-  }
-
-  private static Set<String> features(String list) {
-    Set<String> out = new LinkedHashSet<>();
-    if (list != null) {
-      Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty()).forEach(out::add);
-    }
-    return out;
   }
 
   private static <ReqT, RespT> ServerCall.Listener<ReqT> refuse(

@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.kds.tls.KdsClientTls;
 import io.meshfed.global.kds.tls.KdsTlsMaterial;
+import io.meshfed.kds.ZoneHandshakeHeaders;
 import io.meshfed.store.memory.MemoryResourceStore;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -79,9 +80,11 @@ class KdsSecurityIT {
     return c;
   }
 
-  private ZoneAuthHeaders zone1() {
-    return ZoneAuthHeaders.of(
-        issuer.issue("zone-1", Duration.ofHours(1)), "zone-1", "1.2.0", List.of());
+  private ZoneHandshakeHeaders zone1() {
+    return ZoneHandshakeHeaders.builder("zone-1", "1.2.0")
+        .token(issuer.issue("zone-1", Duration.ofHours(1)))
+        .features(List.of())
+        .build();
   }
 
   @Test

@@ -13,6 +13,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.meshfed.kds.KdsHeaders;
+import io.meshfed.kds.ZoneHandshakeHeaders;
 import io.meshfed.store.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,7 +58,10 @@ class ZoneAuthInterceptorTest {
   }
 
   private static ClientInterceptor zone(String token, String zone, String version) {
-    return ZoneAuthHeaders.of(token, zone, version, List.of("resume", "chunking"));
+    return ZoneHandshakeHeaders.builder(zone, version)
+        .token(token)
+        .features(List.of("resume", "chunking"))
+        .build();
   }
 
   private void refused(ClientInterceptor headers, Status.Code code, String message) {
@@ -91,7 +96,7 @@ class ZoneAuthInterceptorTest {
   @Test
   void aTokenThatIsNotBearerIsUnauthenticated() {
     Metadata md = new Metadata();
-    md.put(ZoneAuthHeaders.AUTHORIZATION, "Basic dXNlcjpwYXNz");
+    md.put(KdsHeaders.AUTHORIZATION, "Basic dXNlcjpwYXNz");
     refused(
         MetadataUtils.newAttachHeadersInterceptor(md),
         Status.Code.UNAUTHENTICATED,
@@ -133,7 +138,10 @@ class ZoneAuthInterceptorTest {
   void aZoneWithoutARequiredFeatureIsToldToUpgrade() {
     String token = issuer.issue("zone-1", Duration.ofHours(1));
     refused(
-        ZoneAuthHeaders.of(token, "zone-1", "1.4.0", List.of("chunking")),
+        ZoneHandshakeHeaders.builder("zone-1", "1.4.0")
+            .token(token)
+            .features(List.of("chunking"))
+            .build(),
         Status.Code.FAILED_PRECONDITION,
         "lacks the KDS features global 1.4.0 requires: [resume]");
   }
@@ -141,8 +149,8 @@ class ZoneAuthInterceptorTest {
   @Test
   void aZoneWithoutAVersionIsRefused() {
     Metadata md = new Metadata();
-    md.put(ZoneAuthHeaders.AUTHORIZATION, "Bearer " + issuer.issue("zone-1", Duration.ofHours(1)));
-    md.put(ZoneAuthHeaders.ZONE, "zone-1");
+    md.put(KdsHeaders.AUTHORIZATION, "Bearer " + issuer.issue("zone-1", Duration.ofHours(1)));
+    md.put(KdsHeaders.ZONE, "zone-1");
     refused(
         MetadataUtils.newAttachHeadersInterceptor(md),
         Status.Code.FAILED_PRECONDITION,

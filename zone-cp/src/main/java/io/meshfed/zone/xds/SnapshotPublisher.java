@@ -1,0 +1,121 @@
+package io.meshfed.zone.xds;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Message;
+import io.envoyproxy.controlplane.cache.SnapshotConsistencyException;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.meshfed.xds.ProxyConfig;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts proxies' configs into java-control-plane's snapshot cache: checks each snapshot ({@link
+ * Snapshot#ensureConsistent}: EDS clusters have endpoints) and publishes it only when it changed.
+ * Versions are content hashes per type, so a restarted control plane gives a reconnecting Envoy the
+ * same versions for the same config and new ones for anything else.
+ *
+ * <p>Confinement: not thread-safe; {@link #publish} and {@link #clear} run on the build executor
+ * only. {@link #snapshot} reads the cache, which is thread-safe.
+ */
+final class SnapshotPublisher {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotPublisher.class);
+
+  private final String zone;
+  private final SimpleCache<String> cache;
+  // the versions last published per proxy
+  private final Map<ProxyId, Map<String, String>> published = new HashMap<>();
+
+  SnapshotPublisher(String zone, SimpleCache<String> cache) {
+    this.zone = zone;
+    this.cache = cache;
+  }
+
+  /** Publishes {@code config} to {@code proxy}; true when it changed and was consistent. */
+  boolean publish(ProxyId proxy, ProxyConfig config) {
+    Map<String, String> versions =
+        Map.of(
+            XdsTypes.CLUSTER, hash(config.clusters()),
+            XdsTypes.ENDPOINT, hash(config.endpoints()),
+            XdsTypes.LISTENER, hash(config.listeners()),
+            XdsTypes.ROUTE, hash(config.routes()),
+            XdsTypes.SECRET, hash(config.secrets()));
+    if (versions.equals(published.get(proxy))) {
+      return false;
+    }
+    Snapshot snapshot =
+        Snapshot.create(
+            config.clusters(),
+            versions.get(XdsTypes.CLUSTER),
+            config.endpoints(),
+            versions.get(XdsTypes.ENDPOINT),
+            config.listeners(),
+            versions.get(XdsTypes.LISTENER),
+            config.routes(),
+            versions.get(XdsTypes.ROUTE),
+            config.secrets(),
+            versions.get(XdsTypes.SECRET));
+    try {
+      snapshot.ensureConsistent();
+    } catch (SnapshotConsistencyException e) {
+      log.error(
+          "zone={} {}: generated config is inconsistent, not sent: {}",
+          zone,
+          proxy,
+          e.getMessage());
+      return false;
+    }
+    cache.setSnapshot(proxy.nodeId(), snapshot);
+    published.put(proxy, versions);
+    log.debug("zone={} {}: published config {}", zone, proxy, versions);
+    return true;
+  }
+
+  /**
+   * Removes {@code proxy}'s snapshot; false when the cache refuses because a stream still watches
+   * it (the versions are forgotten either way, so the next publish sends the config again).
+   */
+  boolean clear(ProxyId proxy) {
+    published.remove(proxy);
+    return cache.clearSnapshot(proxy.nodeId());
+  }
+
+  /** The snapshot in the cache for {@code proxy}. */
+  Optional<Snapshot> snapshot(ProxyId proxy) {
+    return Optional.ofNullable(cache.getSnapshot(proxy.nodeId()));
+  }
+
+  /** A version: the first 8 bytes of SHA-256 over the deterministic bytes of every resource. */
+  static String hash(List<? extends Message> resources) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (Message m : resources) {
+        digest.update(deterministicBytes(m));
+        digest.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(digest.digest(), 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] deterministicBytes(Message m) {
+    byte[] out = new byte[m.getSerializedSize()];
+    CodedOutputStream stream = CodedOutputStream.newInstance(out);
+    stream.useDeterministicSerialization();
+    try {
+      m.writeTo(stream);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+}

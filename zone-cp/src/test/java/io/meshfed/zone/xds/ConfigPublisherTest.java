@@ -1,0 +1,105 @@
+package io.meshfed.zone.xds;
+
+import static io.meshfed.zone.xds.XdsUnitFixtures.dataplane;
+import static io.meshfed.zone.xds.XdsUnitFixtures.yaml;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.meshfed.kds.InMemoryKdsSource;
+import io.meshfed.model.Resource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The build pass, with builds run inline (a direct executor) over an in-memory view. */
+class ConfigPublisherTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final ProxyId WEB = new ProxyId(ProxyId.Kind.SIDECAR, "default", "web-1");
+  private static final NodeMetadata NO_METADATA = NodeMetadata.of(Node.getDefaultInstance());
+
+  private final InMemoryKdsSource view = new InMemoryKdsSource(ZoneViewReader.WATCHED, false);
+  private final SimpleCache<String> cache = new SimpleCache<>(node -> node.getId());
+  private final XdsUnitFixtures.ManualClock clock = new XdsUnitFixtures.ManualClock(T0);
+  private final XdsUnitFixtures.ManualScheduler scheduler = new XdsUnitFixtures.ManualScheduler();
+  private final XdsUnitFixtures.ControlledCa ca = new XdsUnitFixtures.ControlledCa();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final ConfigPublisher publisher =
+      new ConfigPublisher(
+          "zone-1",
+          new ZoneViewReader("zone-1", view),
+          new SnapshotPublisher("zone-1", cache),
+          rebuild -> new WorkloadIdentities("zone-1", ca, null, clock, scheduler, rebuild, meters),
+          Runnable::run,
+          scheduler,
+          meters);
+  private final Resource web = dataplane("web-1", "web", 20001);
+
+  @AfterEach
+  void stop() {
+    publisher.close();
+    scheduler.shutdownNow();
+  }
+
+  @Test
+  void aConnectedProxyIsBuiltOnceTheViewIsLoadedAndRebuiltWhenItChanges() {
+    view.subscribe(type -> publisher.viewChanged());
+    view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web);
+    publisher.proxyConnected(WEB, NO_METADATA);
+    assertThat(publisher.hasSnapshot(WEB)).isFalse(); // not loaded yet: nothing half-built
+
+    view.setReady(true);
+    Snapshot first = publisher.publishedSnapshot(WEB).orElseThrow();
+    assertThat(first.listeners().resources()).isNotEmpty();
+
+    view.remove(web.key()); // its Dataplane is deleted: it gets an empty config
+    Snapshot emptied = publisher.publishedSnapshot(WEB).orElseThrow();
+    assertThat(emptied.listeners().resources()).isEmpty();
+  }
+
+  @Test
+  void anMtlsProxyIsPublishedOnlyWithItsCertificate() {
+    view.put(yaml(XdsUnitFixtures.MTLS_MESH), web);
+    view.setReady(true);
+    publisher.proxyConnected(WEB, NO_METADATA);
+    assertThat(publisher.hasSnapshot(WEB)).isFalse();
+    assertThat(ca.requests).hasSize(1);
+
+    ca.completeLast(T0.plus(Duration.ofHours(1))); // issued: the proxy is built again
+    Snapshot snapshot = publisher.publishedSnapshot(WEB).orElseThrow();
+    assertThat(snapshot.secrets().resources()).isNotEmpty();
+  }
+
+  @Test
+  void aDisconnectedProxyLosesItsSnapshotAndAReturningOneIsBuiltAgain() {
+    view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web);
+    view.setReady(true);
+    publisher.proxyConnected(WEB, NO_METADATA);
+    assertThat(publisher.hasSnapshot(WEB)).isTrue();
+
+    publisher.proxyDisconnected(WEB);
+    assertThat(publisher.isConnected(WEB)).isFalse();
+    assertThat(publisher.hasSnapshot(WEB)).isFalse();
+    assertThat(publisher.publishedSnapshot(WEB)).isEmpty();
+
+    publisher.proxyConnected(WEB, NO_METADATA);
+    assertThat(publisher.hasSnapshot(WEB)).isTrue();
+  }
+
+  @Test
+  void theInspectApiReadsTheMeshStateOfTheLastView() throws Exception {
+    assertThat(publisher.meshState("default"))
+        .failsWithin(Duration.ofSeconds(1))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(IllegalStateException.class);
+    view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web);
+    view.setReady(true);
+    assertThat(publisher.meshState("default").get().orElseThrow().dataplanes())
+        .isEqualTo(List.of(web));
+    assertThat(publisher.meshState("missing").get()).isEmpty();
+  }
+}
