@@ -7,8 +7,19 @@ import picocli.CommandLine;
 
 class MainSubcommandsTest {
   private static final String[] ALL = {
-    "apply", "get", "inspect", "delete", "demo", "demo-app", "dp", "generate", "revoke", "rotate",
-    "help", "global", "zone"
+    "apply",
+    "get",
+    "inspect",
+    "delete",
+    "demo",
+    "demo-app",
+    "dp",
+    "generate",
+    "revoke",
+    "rotate",
+    "help",
+    "global",
+    "zone"
   };
 
   @Test
