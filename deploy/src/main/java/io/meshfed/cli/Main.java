@@ -1,5 +1,8 @@
 package io.meshfed.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,21 +14,15 @@ import picocli.CommandLine.Command;
       "Run a global control plane, and manage its resources with Kuma-style universal YAML."
     },
     mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    subcommands = {
-      ApplyCommand.class,
-      GetCommand.class,
-      InspectCommand.class,
-      DeleteCommand.class,
-      DemoCommand.class,
-      DemoAppCommand.class,
-      DpCommand.class,
-      GenerateCommand.class,
-      RevokeCommand.class,
-      RotateCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    versionProvider = Main.Version.class)
 public final class Main implements Runnable {
+  /**
+   * The subcommands, in the order {@code --help} lists them, each made only when needed: a call
+   * names one, and picocli then reads the options of that one alone (its annotations, by
+   * reflection) instead of all of them, which a CLI call would otherwise pay on every start.
+   */
+  private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
@@ -40,9 +37,7 @@ public final class Main implements Runnable {
   /** {@link #run(String...)} with {@code env} in place of the process environment (tests). */
   static int run(java.util.Map<String, String> env, String... args) {
     CliEnvironment.use(env);
-    CommandLine cli = new CommandLine(new Main());
-    cli.addSubcommand("global", GlobalCommand.create());
-    cli.addSubcommand("zone", ZoneCommand.create());
+    CommandLine cli = commandLine(args);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
@@ -53,6 +48,49 @@ public final class Main implements Runnable {
           throw ex;
         });
     return cli.execute(args);
+  }
+
+  /**
+   * The command line for {@code args}: with only the subcommand {@code args[0]} names when it names
+   * one, else ({@code help}, usage, a mistyped name) with every subcommand, so that they are all
+   * listed.
+   */
+  static CommandLine commandLine(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    Supplier<Object> named =
+        args.length > 0 && !args[0].equals("help") ? SUBCOMMANDS.get(args[0]) : null;
+    if (named != null) {
+      add(cli, args[0], named.get());
+    } else {
+      SUBCOMMANDS.forEach((name, make) -> add(cli, name, make.get()));
+    }
+    return cli;
+  }
+
+  private static void add(CommandLine cli, String name, Object command) {
+    if (command instanceof CommandLine made) {
+      cli.addSubcommand(name, made);
+    } else {
+      cli.addSubcommand(name, command);
+    }
+  }
+
+  private static Map<String, Supplier<Object>> subcommands() {
+    Map<String, Supplier<Object>> all = new LinkedHashMap<>();
+    all.put("apply", ApplyCommand::new);
+    all.put("get", GetCommand::new);
+    all.put("inspect", InspectCommand::new);
+    all.put("delete", DeleteCommand::new);
+    all.put("demo", DemoCommand::new);
+    all.put("demo-app", DemoAppCommand::new);
+    all.put("dp", DpCommand::new);
+    all.put("generate", GenerateCommand::new);
+    all.put("revoke", RevokeCommand::new);
+    all.put("rotate", RotateCommand::new);
+    all.put("help", CommandLine.HelpCommand::new);
+    all.put("global", GlobalCommand::create);
+    all.put("zone", ZoneCommand::create);
+    return java.util.Collections.unmodifiableMap(all);
   }
 
   @Override

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.MeshfedProcess;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,6 +59,31 @@ class CliIT {
     withApi[args.length] = "--api";
     withApi[args.length + 1] = api;
     return MeshfedProcess.run(null, withApi);
+  }
+
+  /**
+   * The {@code ./meshfed} script maps the class-data archive the build made beside the jar: the
+   * CLI's own classes come from the archive ("shared objects file"), not from the jar.
+   */
+  @Test
+  void theLauncherMapsTheClassDataArchiveTheBuildMade() throws Exception {
+    Path jar = Path.of(System.getProperty("meshfed.jar", "target/meshfed.jar")).toAbsolutePath();
+    Path archive = jar.resolveSibling("meshfed.jar.jsa");
+    assertThat(archive).as("made by the package phase").isRegularFile();
+    assertThat(Files.getLastModifiedTime(archive)).isGreaterThan(Files.getLastModifiedTime(jar));
+    Path launcher = jar.getParent().getParent().getParent().resolve("meshfed");
+    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--version");
+    pb.environment().keySet().removeIf(k -> k.startsWith("MESHFED_"));
+    pb.environment().put("MESHFED_JAR", jar.toString());
+    pb.environment().put("MESHFED_JAVA_OPTS", "-Xlog:class+load=info:stdout");
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out)
+        .contains("meshfed ")
+        .containsPattern("io\\.meshfed\\.cli\\.Main source: shared objects file");
   }
 
   private static Path file(String name, String content) throws Exception {

@@ -11,7 +11,7 @@ class DpRunLogLevelTest {
     String[] base = {"dp", "run", "--cp-address", "http://127.0.0.1:5681", "--name", "dp-1"};
     System.arraycopy(base, 0, args, 0, base.length);
     System.arraycopy(extra, 0, args, base.length, extra.length);
-    CommandLine.ParseResult result = new CommandLine(new Main()).parseArgs(args);
+    CommandLine.ParseResult result = Main.commandLine(args).parseArgs(args);
     return (DpCommand.Run) result.subcommand().subcommand().commandSpec().userObject();
   }
 

@@ -1,0 +1,278 @@
+package io.meshfed.testing;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * Makes the application class-data sharing (AppCDS) archive of {@code meshfed.jar}: {@code
+ * meshfed.jar.jsa} next to the jar. Training runs record the classes each role loads ({@code
+ * -XX:DumpLoadedClassList}): {@code global run} on a memory store until ready, the CLI's {@code
+ * generate zone-token} against it, {@code zone run} connected to it until ready, the CLI's {@code
+ * get meshes}; then the control planes are stopped and one static archive is dumped from the merged
+ * class lists ({@code -Xshare:dump}), so a global, a zone and a CLI call all map their classes
+ * instead of loading and verifying them.
+ *
+ * <p>Run by the deploy module's package phase ({@code main}, argument: the jar) and, when no
+ * archive is found beside the jar, on the first use by {@link ClassDataArchive}. Only a speed-up: a
+ * run that fails leaves no archive, and JVMs then load classes from the jar as before.
+ */
+public final class ClassDataTraining {
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration CLI_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Path jar;
+  private final String java;
+  private final Path work;
+  private final List<Path> classLists = new ArrayList<>();
+
+  private ClassDataTraining(Path jar, String java, Path work) {
+    this.jar = jar;
+    this.java = java;
+    this.work = work;
+  }
+
+  /** The archive file of {@code jar}: {@code JAR.jsa} beside it. */
+  public static Path archiveOf(Path jar) {
+    return jar.resolveSibling(jar.getFileName() + ".jsa");
+  }
+
+  /**
+   * Makes the archive of the jar {@code args[0]}; prints what it did, or why there is no archive,
+   * and exits 0 either way (the archive is a speed-up, never a reason to fail a build).
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length != 1) {
+      System.err.println("usage: ClassDataTraining JAR");
+      System.exit(2);
+    }
+    Path jar = Path.of(args[0]).toAbsolutePath();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    long start = System.nanoTime();
+    try {
+      Path archive = make(jar, java);
+      System.out.printf(
+          "class-data archive %s made in %d ms%n",
+          archive, (System.nanoTime() - start) / 1_000_000);
+    } catch (IOException | RuntimeException e) {
+      System.out.println("no class-data archive for " + jar + ": " + e);
+    }
+  }
+
+  /**
+   * Trains and dumps the archive of {@code jar} with the JVM {@code java}, replacing the archive
+   * beside the jar at once when done; throws when a step fails (the work files are then kept for a
+   * look, in a {@code cds-training*} directory beside the jar).
+   */
+  static Path make(Path jar, String java) throws IOException, InterruptedException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IOException(jar + " is missing");
+    }
+    Path work = Files.createTempDirectory(jar.toAbsolutePath().getParent(), "cds-training");
+    Path archive = new ClassDataTraining(jar, java, work).train();
+    deleteTree(work);
+    return archive;
+  }
+
+  private Path train() throws IOException, InterruptedException {
+    List<Integer> ports = FreePorts.several(5);
+    String globalApi = "http://127.0.0.1:" + ports.get(0);
+    Process global =
+        start(
+            "global",
+            "global",
+            "run",
+            "--store",
+            "memory",
+            "--api-port",
+            String.valueOf(ports.get(0)),
+            "--kds-port",
+            String.valueOf(ports.get(1)),
+            "--data-dir",
+            work.resolve("global-data").toString());
+    Process zone = null;
+    try {
+      awaitReady(global, globalApi);
+      Path token = work.resolve("zone.token");
+      cli("cli-token", token, "generate", "zone-token", "--zone", "training", "--api", globalApi);
+      String zoneApi = "http://127.0.0.1:" + ports.get(2);
+      zone =
+          start(
+              "zone",
+              "zone",
+              "run",
+              "--zone",
+              "training",
+              "--global-address",
+              "grpcs://127.0.0.1:" + ports.get(1),
+              "--zone-token-file",
+              token.toString(),
+              "--ca-file",
+              work.resolve("global-data").resolve("kds-ca.crt").toString(),
+              "--api-port",
+              String.valueOf(ports.get(2)),
+              "--xds-port",
+              String.valueOf(ports.get(3)),
+              "--mads-port",
+              String.valueOf(ports.get(4)),
+              "--data-dir",
+              work.resolve("zone-data").toString());
+      awaitReady(zone, zoneApi);
+      cli("cli-get", work.resolve("get.out"), "get", "meshes", "--api", globalApi);
+    } finally {
+      stop(zone);
+      stop(global);
+    }
+    return dump();
+  }
+
+  /** Starts a training JVM that writes the classes it loads to {@code NAME.classlist}. */
+  private Process start(String name, String... args) throws IOException {
+    Path classList = work.resolve(name + ".classlist");
+    classLists.add(classList);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-XX:DumpLoadedClassList=" + classList);
+    cmd.addAll(MeshfedProcess.DEFAULT_JVM_OPTIONS);
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(work.resolve(name + ".log").toFile())
+        .start();
+  }
+
+  private void cli(String name, Path stdout, String... args)
+      throws IOException, InterruptedException {
+    Path classList = work.resolve(name + ".classlist");
+    classLists.add(classList);
+    Path err = work.resolve(name + ".err");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-XX:DumpLoadedClassList=" + classList);
+    cmd.addAll(MeshfedProcess.DEFAULT_JVM_OPTIONS);
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.addAll(List.of(args));
+    Process p =
+        new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException("meshfed " + String.join(" ", args) + " did not end in " + CLI_TIMEOUT);
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException(
+          "meshfed "
+              + String.join(" ", args)
+              + " exited "
+              + p.exitValue()
+              + ": "
+              + Files.readString(err, StandardCharsets.UTF_8).strip());
+    }
+  }
+
+  /** Merges the class lists (first seen first, each line once) and dumps the static archive. */
+  private Path dump() throws IOException, InterruptedException {
+    Set<String> lines = new LinkedHashSet<>();
+    for (Path list : classLists) {
+      if (Files.isRegularFile(list)) {
+        for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+          if (!line.isBlank() && !line.startsWith("#")) {
+            lines.add(line);
+          }
+        }
+      }
+    }
+    if (lines.isEmpty()) {
+      throw new IOException("the training runs recorded no classes (see " + work + ")");
+    }
+    Path merged = Files.write(work.resolve("merged.classlist"), lines);
+    Path partial = work.resolve("partial.jsa");
+    Path log = work.resolve("dump.log");
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-Xshare:dump",
+                "-XX:SharedClassListFile=" + merged,
+                "-XX:SharedArchiveFile=" + partial,
+                "-cp",
+                jar.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new IOException("the archive dump did not end in 5 minutes (see " + log + ")");
+    }
+    if (p.exitValue() != 0 || !Files.isRegularFile(partial)) {
+      throw new IOException(
+          "the archive dump failed, exit " + p.exitValue() + " (see " + log + ")");
+    }
+    Path archive = archiveOf(jar);
+    Files.move(
+        partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return archive;
+  }
+
+  /** SIGTERM, so that the JVM ends normally and writes its class list out. */
+  private static void stop(Process p) throws InterruptedException {
+    if (p == null) {
+      return;
+    }
+    p.destroy();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private void awaitReady(Process p, String api) throws IOException {
+    HttpClient http = HttpClient.newHttpClient();
+    try {
+      Awaitility.await("class-data training run ready at " + api)
+          .atMost(READY_TIMEOUT)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                if (!p.isAlive()) {
+                  throw new IllegalStateException("a training run exited early (see " + work + ")");
+                }
+                try {
+                  return http.send(
+                              HttpRequest.newBuilder(URI.create(api + "/ready")).build(),
+                              HttpResponse.BodyHandlers.discarding())
+                          .statusCode()
+                      == 200;
+                } catch (IOException notYet) {
+                  return false;
+                }
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new IOException("a training run was not ready in " + READY_TIMEOUT + " at " + api, e);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
