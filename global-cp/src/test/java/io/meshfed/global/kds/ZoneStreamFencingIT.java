@@ -77,7 +77,7 @@ class ZoneStreamFencingIT {
   private EtcdResourceStore etcdStore() {
     EtcdResourceStore store =
         EtcdResourceStore.connect(
-            EtcdResourceStore.Options.of(ETCD.clientUrl()).withPrefix(prefix + "/r"),
+            EtcdStoreOptions.of(ETCD.clientUrl()).withPrefix(prefix + "/r"),
             registry,
             Clock.systemUTC());
     closeables.add(store);
