@@ -24,14 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
  * A paused leader writes nothing once it is back: global replicas A and B, started at once on a
  * 3-member etcd (A is whichever wins the election), run the test-only leader job that writes a
  * marker every 200 ms through the store fenced by the term (system property {@code
- * meshfed.test.leader-marker-millis}). A is frozen with SIGSTOP for the session lease TTL (5 s) + 3
- * s; B takes the lead and writes the marker; A is let go (SIGCONT). A steps down, and the marker's
+ * meshfed.test.leader-marker-millis}). A is frozen with SIGSTOP for 8 s, well past the session lease TTL (3 s
+ * by default); B takes the lead and writes the marker; A is let go (SIGCONT). A steps down, and the marker's
  * history in etcd shows no write of A after B's first one.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class FencingIT {
   private static final Duration CONVERGE = Duration.ofSeconds(60);
-  private static final Duration PAUSE = Duration.ofSeconds(5 + 3);
+  private static final Duration PAUSE = Duration.ofSeconds(8);
   private static final String MARKER_PATH = "/global-secrets/ha-test-leader-marker";
   private static final String WRITER = "meshfed.io/ha-test-writer";
   private static final String MARKER_PROPERTY = "meshfed.test.leader-marker-millis";
@@ -95,7 +95,7 @@ class FencingIT {
         "HA-FIGURE global-paused-leader-takeover-ms="
             + Duration.ofNanos(System.nanoTime() - pausedAt).toMillis());
     await().atMost(Duration.ofSeconds(10)).until(() -> writer(b).equals(bId));
-    // A stays frozen for the lease TTL + 3 s in all
+    // A stays frozen for 8 s in all, past its lease
     await()
         .atMost(PAUSE.plusSeconds(5))
         .pollInterval(Duration.ofMillis(100))
