@@ -401,7 +401,8 @@ final class DemoCommand implements Callable<Integer> {
         List.of(URI.create(zoneApi)),
         List.of(),
         new Proxy(name, type, yaml),
-        zoneApi);
+        zoneApi,
+        null);
   }
 
   /** A proxy of the demos: its name, its type and its dataplane YAML. */
@@ -411,7 +412,8 @@ final class DemoCommand implements Callable<Integer> {
    * Writes the dataplane file of {@code proxy} in {@code dataDir} and starts its Envoy (its
    * dataplane token asked from the first of {@code apis}) with {@code apis} as its control plane
    * and {@code xds} as its xDS addresses (empty: the one its zone announces), adds it to {@code
-   * running}, and prints a line naming it with {@code shownAs}.
+   * running}, and prints a line naming it with {@code shownAs}. Envoy's admin listens on {@code
+   * adminPort} of 127.0.0.1 (null: a free port).
    */
   static void launchEnvoy(
       Path dataDir,
@@ -420,7 +422,8 @@ final class DemoCommand implements Callable<Integer> {
       List<URI> apis,
       List<XdsAddress> xds,
       Proxy proxy,
-      String shownAs)
+      String shownAs,
+      Integer adminPort)
       throws Exception {
     Path file = dataDir.resolve(proxy.name() + ".yaml");
     Files.writeString(file, proxy.yaml());
@@ -434,6 +437,7 @@ final class DemoCommand implements Callable<Integer> {
                 .envoyBinary(envoyBinary)
                 .dataDir(envoyDir)
                 .envoyLogLevel("error")
+                .adminPort(adminPort)
                 .dataplaneToken(dataplaneToken(apis.get(0).toString(), proxy.name(), proxy.type()))
                 .build(),
             InputStream.nullInputStream());
