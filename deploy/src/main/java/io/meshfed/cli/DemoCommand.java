@@ -62,7 +62,8 @@ import picocli.CommandLine.Option;
           + " (--keep-running leaves it up). Needs envoy on the PATH (./meshfed installs it).",
       "--ha: the same federation on replicas (3 globals, 2 replicas per zone, a 3-member etcd, all"
           + " separate processes); with the 50/50 split it kills -9 the global leader, then zone-1's"
-          + " leader, and prints the distribution and failed requests during each switch."
+          + " leader, then restarts every replica one by one (a rolling restart), and prints the"
+          + " distribution and failed requests during each."
     },
     mixinStandardHelpOptions = true)
 final class DemoCommand implements Callable<Integer> {
@@ -82,7 +83,8 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--ha",
       description =
-          "Replicas: global x3 and zone x2 on a 3-member etcd as processes; kill -9 each leader.")
+          "Replicas: global x3 and zone x2 on a 3-member etcd as processes; kill -9 each leader,"
+              + " then a rolling restart.")
   boolean ha;
 
   @Option(
