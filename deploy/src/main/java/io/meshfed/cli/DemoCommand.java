@@ -62,7 +62,8 @@ import picocli.CommandLine.Option;
           + " (--keep-running leaves it up). Needs envoy on the PATH (./meshfed installs it).",
       "--ha: the same federation on replicas (3 globals, 2 replicas per zone, a 3-member etcd, all"
           + " separate processes); with the 50/50 split it kills -9 the global leader, then zone-1's"
-          + " leader, and prints the distribution and failed requests during each switch."
+          + " leader, then restarts every replica one by one (a rolling restart), and prints the"
+          + " distribution and failed requests during each."
     },
     mixinStandardHelpOptions = true)
 final class DemoCommand implements Callable<Integer> {
@@ -82,7 +83,8 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--ha",
       description =
-          "Replicas: global x3 and zone x2 on a 3-member etcd as processes; kill -9 each leader.")
+          "Replicas: global x3 and zone x2 on a 3-member etcd as processes; kill -9 each leader,"
+              + " then a rolling restart.")
   boolean ha;
 
   @Option(
@@ -401,7 +403,8 @@ final class DemoCommand implements Callable<Integer> {
         List.of(URI.create(zoneApi)),
         List.of(),
         new Proxy(name, type, yaml),
-        zoneApi);
+        zoneApi,
+        null);
   }
 
   /** A proxy of the demos: its name, its type and its dataplane YAML. */
@@ -411,7 +414,8 @@ final class DemoCommand implements Callable<Integer> {
    * Writes the dataplane file of {@code proxy} in {@code dataDir} and starts its Envoy (its
    * dataplane token asked from the first of {@code apis}) with {@code apis} as its control plane
    * and {@code xds} as its xDS addresses (empty: the one its zone announces), adds it to {@code
-   * running}, and prints a line naming it with {@code shownAs}.
+   * running}, and prints a line naming it with {@code shownAs}. Envoy's admin listens on {@code
+   * adminPort} of 127.0.0.1 (null: a free port).
    */
   static void launchEnvoy(
       Path dataDir,
@@ -420,7 +424,8 @@ final class DemoCommand implements Callable<Integer> {
       List<URI> apis,
       List<XdsAddress> xds,
       Proxy proxy,
-      String shownAs)
+      String shownAs,
+      Integer adminPort)
       throws Exception {
     Path file = dataDir.resolve(proxy.name() + ".yaml");
     Files.writeString(file, proxy.yaml());
@@ -434,6 +439,7 @@ final class DemoCommand implements Callable<Integer> {
                 .envoyBinary(envoyBinary)
                 .dataDir(envoyDir)
                 .envoyLogLevel("error")
+                .adminPort(adminPort)
                 .dataplaneToken(dataplaneToken(apis.get(0).toString(), proxy.name(), proxy.type()))
                 .build(),
             InputStream.nullInputStream());

@@ -15,7 +15,11 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -64,12 +68,14 @@ final class HaDemo {
       List<HaDemoProcesses.ControlPlane> globals = setup.globals();
       List<Zone> zones = setup.zones();
       TrafficProbe probe = setup.probe();
-      measure("split 50/50", probe.send(2 * requests));
+      measure("split 50/50", send(probe, "split 50/50", 2 * requests));
+      Set<String> stoppedIds = ConcurrentHashMap.newKeySet();
 
       DemoCommand.step("7. kill -9 of the global leader while the client keeps sending requests");
       HaDemoProcesses.ControlPlane globalLeader = awaitLeader(globals);
       List<HaDemoProcesses.ControlPlane> otherGlobals = new ArrayList<>(globals);
       otherGlobals.remove(globalLeader);
+      stoppedIds.add(instanceId(globalLeader));
       Switch global = killAndSend(probe, globalLeader, otherGlobals);
       measure(
           "global leader killed ("
@@ -85,6 +91,7 @@ final class HaDemo {
       HaDemoProcesses.ControlPlane zoneLeader = awaitLeader(zone1);
       List<HaDemoProcesses.ControlPlane> otherZone1 = new ArrayList<>(zone1);
       otherZone1.remove(zoneLeader);
+      stoppedIds.add(instanceId(zoneLeader));
       Switch zone = killAndSend(probe, zoneLeader, otherZone1);
       measure(
           "zone-1 leader killed (" + zone.leader().name() + " leads after " + seconds(zone) + ")",
@@ -94,18 +101,27 @@ final class HaDemo {
       DemoCommand.await(
           zone.leader().name() + " holding zone-1's KDS connection",
           () -> DemoCommand.body(survivor, "/status/global").contains("\"connected\":true"));
-      measure("split 50/50 after both kills", probe.send(2 * requests));
+      measure(
+          "split 50/50 after both kills",
+          send(probe, "split 50/50 after both kills", 2 * requests));
       printRoles(globals);
       printRoles(zone1);
 
+      HaDemoRollingRestart.Result restart = rollingRestart(processes, probe, setup, stoppedIds);
+      globals = restart.globals();
+      zones = restart.zones();
+
       if (keepRunning) {
         System.out.println();
-        System.out.println("Everything that is left keeps running. Try:");
-        for (HaDemoProcesses.ControlPlane g : otherGlobals) {
+        System.out.println("Everything keeps running. Try:");
+        for (HaDemoProcesses.ControlPlane g : globals) {
           System.out.println("  curl -s " + g.api() + "/   # " + g.name() + ": leader?");
         }
-        System.out.println("  ./meshfed inspect zones --api " + global.leader().api());
-        System.out.println("  ./meshfed inspect dataplanes --api " + survivor + "   # zone-1");
+        System.out.println("  ./meshfed inspect zones --api " + globals.get(0).api());
+        System.out.println(
+            "  ./meshfed inspect dataplanes --api "
+                + zones.get(0).replicas().get(0).api()
+                + "   # zone-1");
         System.out.println("Stop it with Ctrl-C.");
         new CountDownLatch(1).await();
       } else {
@@ -118,6 +134,114 @@ final class HaDemo {
         stopAll(dataDir);
       }
     }
+  }
+
+  /**
+   * Step 9: waits until global holds every zone's dataplanes, restarts every replica (the killed
+   * ones are only started) under traffic, prints the row of the restart, the requests that failed,
+   * and the resource counts and open subscriptions before and after.
+   */
+  private HaDemoRollingRestart.Result rollingRestart(
+      HaDemoProcesses processes, TrafficProbe probe, Setup setup, Set<String> stoppedIds)
+      throws Exception {
+    DemoCommand.step(
+        "9. Rolling restart: every replica stopped with SIGTERM (the killed ones are only started)"
+            + " and started again with the same flags, one replica of a role at a time (global,"
+            + " zone-1 and zone-2 go at the same time), while the client sends ~10 requests a"
+            + " second");
+    List<HaDemoProcesses.ControlPlane> liveGlobals =
+        setup.globals().stream().filter(g -> g.process().isAlive()).toList();
+    List<Zone> liveZones = new ArrayList<>();
+    for (Zone z : setup.zones()) {
+      liveZones.add(
+          new Zone(
+              z.name(),
+              z.replicas().stream().filter(r -> r.process().isAlive()).toList(),
+              z.xds()));
+    }
+    DemoCommand.await(
+        "global to hold every zone's dataplanes",
+        () -> HaDemoState.synced(HaDemoState.counts(liveGlobals, liveZones), liveZones));
+    Map<String, Integer> before = HaDemoState.counts(liveGlobals, liveZones);
+    System.out.println("resources before: " + before);
+    HaDemoRollingRestart.Result r =
+        new HaDemoRollingRestart(processes, stoppedIds).run(probe, setup.globals(), setup.zones());
+    measure("rolling restart of 7 replicas", r.traffic());
+    r.failures().forEach(f -> System.out.println("  failed: " + f));
+    Map<String, Integer> after = HaDemoState.counts(r.globals(), r.zones());
+    long deadline = System.nanoTime() + DemoCommand.WAIT.toNanos();
+    while (!after.equals(before) && System.nanoTime() < deadline) {
+      Thread.sleep(POLL.toMillis() * 4);
+      after = HaDemoState.counts(r.globals(), r.zones());
+    }
+    System.out.println("resources after: " + after);
+    long sweep = System.nanoTime();
+    HaDemoState.Subscriptions subs = HaDemoState.subscriptions(r.globals(), r.zones(), stoppedIds);
+    while (!(subs.fromStopped().isEmpty() && subs.live().equals(EXPECTED_SUBSCRIPTIONS))
+        && System.nanoTime() < deadline + DemoCommand.WAIT.toNanos()) {
+      Thread.sleep(POLL.toMillis() * 5);
+      subs = HaDemoState.subscriptions(r.globals(), r.zones(), stoppedIds);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "open subscriptions from stopped instances: %d after %.1f s; from live ones: %s%n",
+        subs.fromStopped().size(),
+        (System.nanoTime() - sweep) / 1e9,
+        subs.liveText());
+    subs.fromStopped().forEach(s -> System.out.println("  still open: " + s));
+    System.out.println("HA-FIGURE rolling-restart-ms=" + r.took().toMillis());
+    System.out.println("HA-FIGURE rolling-restart-failed-requests=" + r.traffic().failed());
+    System.out.println("HA-FIGURE rolling-restart-total-requests=" + r.traffic().total());
+    r.handoverMs()
+        .forEach(
+            (role, ms) ->
+                System.out.println(
+                    "HA-FIGURE rolling-restart-" + role + "-leader-handover-max-ms=" + ms));
+    if (!after.equals(before)) {
+      throw new CliException(
+          "the rolling restart changed the resource counts: before " + before + ", after " + after);
+    }
+    if (!subs.fromStopped().isEmpty()) {
+      throw new CliException(
+          subs.fromStopped().size() + " subscriptions of stopped instances are still open");
+    }
+    return r;
+  }
+
+  /** Open subscriptions of the demo's data plane: each zone, each dataplane and ingress. */
+  private static final Map<String, Integer> EXPECTED_SUBSCRIPTIONS =
+      Map.of(
+          "ZoneInsight", 2,
+          "DataplaneInsight on zone-1", 2,
+          "DataplaneInsight on zone-2", 1,
+          "ZoneIngressInsight on zone-1", 1,
+          "ZoneIngressInsight on zone-2", 1);
+
+  private static String instanceId(HaDemoProcesses.ControlPlane cp) {
+    return HaDemoState.json(cp.api(), "/").path("instanceId").asText();
+  }
+
+  /** {@code n} requests one after another; prints why each failed one failed. */
+  static TrafficProbe.Distribution send(TrafficProbe probe, String label, int n) {
+    Map<String, Integer> byZone = new TreeMap<>();
+    int failed = 0;
+    long start = System.nanoTime();
+    for (int i = 1; i <= n; i++) {
+      TrafficProbe.Answer a = probe.ask();
+      if (a.ok()) {
+        byZone.merge(a.zone(), 1, Integer::sum);
+      } else {
+        failed++;
+        System.out.printf(
+            Locale.ROOT,
+            "  failed (%s): request %d at +%.2f s: %s%n",
+            label,
+            i,
+            (System.nanoTime() - start) / 1e9,
+            a.failure());
+      }
+    }
+    return new TrafficProbe.Distribution(byZone, failed, n);
   }
 
   /** The federation steps 1 to 6 set up: its processes and a probe of the client's outbound. */
@@ -219,8 +343,9 @@ final class HaDemo {
         "5. Data plane: a zone ingress per zone, backend in both zones, a client sidecar in"
             + " zone-1; every Envoy is given the API and xDS addresses of both replicas of its"
             + " zone");
-    TrafficProbe probe =
+    HaDemoDataPlane.Client client =
         HaDemoDataPlane.start(dataDir, envoyBinary, zones.get(0), zones.get(1), running);
+    TrafficProbe probe = client.probe();
     DemoCommand.await(
         "backend answering the client (the mesh's default route: either zone)",
         () -> probe.send(5).failed() == 0);
@@ -228,6 +353,11 @@ final class HaDemo {
     DemoCommand.step(
         "6. On global: the TrafficRoute splits backend traffic 50/50 between the zones");
     DemoCommand.apply(dataDir, "demo-route-split.yaml", api);
+    // the mesh's default route answers from both zones too: wait until the client's Envoy holds
+    // the split's route and clusters, not for answers from both zones alone
+    DemoCommand.await(
+        "the client's Envoy routing by the split",
+        () -> HaDemoDataPlane.splitActive(client.adminPort()));
     DemoCommand.await(
         "the 50/50 split",
         () -> {
@@ -263,7 +393,7 @@ final class HaDemo {
                 throw new CliException("interrupted while waiting for a new leader");
               }
             });
-    java.util.Map<String, Integer> byZone = new java.util.TreeMap<>();
+    Map<String, Integer> byZone = new TreeMap<>();
     int failed = 0;
     int sent = 0;
     Duration took = null;
@@ -282,12 +412,19 @@ final class HaDemo {
                 + "s after killing "
                 + leader.name());
       }
-      String zone = probe.once();
+      TrafficProbe.Answer answer = probe.ask();
       sent++;
-      if (zone == null) {
-        failed++;
+      if (answer.ok()) {
+        byZone.merge(answer.zone(), 1, Integer::sum);
       } else {
-        byZone.merge(zone, 1, Integer::sum);
+        failed++;
+        System.out.printf(
+            Locale.ROOT,
+            "  failed (kill of %s): request %d at +%.2f s: %s%n",
+            leader.name(),
+            sent,
+            (System.nanoTime() - killedAt) / 1e9,
+            answer.failure());
       }
     }
     // the moment the new leader answered, not when the request loop noticed

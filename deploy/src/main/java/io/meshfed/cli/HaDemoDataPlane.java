@@ -1,11 +1,14 @@
 package io.meshfed.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.dp.ProxyType;
 import io.meshfed.dp.XdsAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The data plane of {@code meshfed demo --ha}: a zone ingress per zone, the {@code backend} demo
@@ -24,8 +27,11 @@ final class HaDemoDataPlane {
     this.running = running;
   }
 
-  /** The ingresses, demo apps and sidecars; returns a probe of the client's outbound. */
-  static TrafficProbe start(
+  /** What the demo reaches of the data plane: a probe of the client's outbound, its admin port. */
+  record Client(TrafficProbe probe, int outboundPort, int adminPort) {}
+
+  /** The ingresses, demo apps and sidecars; returns the client's outbound and admin. */
+  static Client start(
       Path dataDir,
       String envoyBinary,
       HaDemo.Zone zone1,
@@ -58,6 +64,7 @@ final class HaDemoDataPlane {
         ProxyType.SIDECAR,
         DemoCommand.sidecar("backend-2", "backend", DemoCommand.freePort(), app2.port(), ""));
     int clientOutbound = DemoCommand.freePort();
+    int clientAdmin = DemoCommand.freePort();
     dp.launch(
         zone1,
         "client",
@@ -69,12 +76,51 @@ final class HaDemoDataPlane {
             DemoCommand.freePort(),
             "  outbound:\n  - port: "
                 + clientOutbound
-                + "\n    tags:\n      kuma.io/service: backend\n"));
-    return new TrafficProbe("127.0.0.1", clientOutbound, Duration.ofSeconds(3));
+                + "\n    tags:\n      kuma.io/service: backend\n"),
+        clientAdmin);
+    return new Client(
+        new TrafficProbe("127.0.0.1", clientOutbound, Duration.ofSeconds(3)),
+        clientOutbound,
+        clientAdmin);
   }
 
-  /** Starts the Envoy of {@code name} with every replica of {@code zone} as its control plane. */
+  /**
+   * Whether the client's Envoy (admin on {@code adminPort}) routes by a split: its active outbound
+   * listener's route names weighted clusters, and every one of them is an active cluster. Until
+   * then the client still routes by the mesh's default route, which answers from both zones too, or
+   * is between the two updates.
+   */
+  static boolean splitActive(int adminPort) {
+    String admin = "http://127.0.0.1:" + adminPort;
+    JsonNode listeners = HaDemoState.json(admin, "/config_dump?resource=dynamic_listeners");
+    Set<String> weighted = new TreeSet<>();
+    for (JsonNode l : listeners.path("configs")) {
+      if (l.path("name").asText().startsWith("outbound:")) {
+        for (JsonNode w : l.path("active_state").findValues("weighted_clusters")) {
+          w.path("clusters").forEach(c -> weighted.add(c.path("name").asText()));
+        }
+      }
+    }
+    if (weighted.size() < 2) {
+      return false;
+    }
+    Set<String> active = new TreeSet<>();
+    DemoCommand.body(admin, "/clusters")
+        .lines()
+        .forEach(line -> active.add(line.substring(0, Math.max(0, line.indexOf("::")))));
+    return active.containsAll(weighted);
+  }
+
   private void launch(HaDemo.Zone zone, String name, ProxyType type, String yaml) throws Exception {
+    launch(zone, name, type, yaml, null);
+  }
+
+  /**
+   * Starts the Envoy of {@code name} with every replica of {@code zone} as its control plane, its
+   * admin on {@code adminPort} (null: a free port).
+   */
+  private void launch(HaDemo.Zone zone, String name, ProxyType type, String yaml, Integer adminPort)
+      throws Exception {
     List<URI> apis = zone.replicas().stream().map(r -> URI.create(r.api())).toList();
     List<XdsAddress> xds = zone.xds().stream().map(p -> new XdsAddress("127.0.0.1", p)).toList();
     DemoCommand.launchEnvoy(
@@ -84,6 +130,7 @@ final class HaDemoDataPlane {
         apis,
         xds,
         new DemoCommand.Proxy(name, type, yaml),
-        apis.toString());
+        apis.toString(),
+        adminPort);
   }
 }

@@ -68,6 +68,21 @@ public final class TrafficProbe {
 
   /** One request; the zone that answered, or null when the request failed. */
   public String once() {
+    return ask().zone();
+  }
+
+  /**
+   * One request's outcome: the zone that answered, or null and why the request failed (the status
+   * line and body Envoy answered with, or the connection error).
+   */
+  public record Answer(String zone, String failure) {
+    public boolean ok() {
+      return zone != null;
+    }
+  }
+
+  /** One request, and why it failed when it did. */
+  public Answer ask() {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
       socket.setSoTimeout((int) timeout.toMillis());
@@ -77,16 +92,28 @@ public final class TrafficProbe {
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String response = readAll(socket.getInputStream());
-      if (!response.startsWith("HTTP/1.1 200")) {
-        return null;
-      }
       int body = response.indexOf("\r\n\r\n");
+      if (!response.startsWith("HTTP/1.1 200")) {
+        return new Answer(null, failure(response, body));
+      }
       JsonNode json = JSON.readTree(response.substring(body + 4));
       String zone = json.path("zone").asText("");
-      return zone.isEmpty() ? null : zone;
+      return zone.isEmpty()
+          ? new Answer(null, "no zone in the answer: " + failure(response, body))
+          : new Answer(zone, null);
     } catch (IOException | RuntimeException e) {
-      return null;
+      return new Answer(null, e.toString());
     }
+  }
+
+  private static String failure(String response, int headersEnd) {
+    if (response.isEmpty()) {
+      return "the connection closed without an answer";
+    }
+    String status = response.lines().findFirst().orElse("");
+    String body = headersEnd < 0 ? "" : response.substring(headersEnd + 4).strip();
+    String text = body.isEmpty() ? status : status + ": " + body;
+    return text.length() > 300 ? text.substring(0, 300) + "..." : text;
   }
 
   private static String readAll(InputStream in) throws IOException {
