@@ -687,10 +687,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       userTokenSecrets.close();
       userTokenSecrets = null;
     }
-    if (scheduler != null) {
-      scheduler.shutdownNow();
-      scheduler = null;
-    }
+    // the streams' work ends first, on live timers; the timers go last
     if (executor != null) {
       executor.shutdown();
       try {
@@ -702,6 +699,10 @@ public final class ZoneControlPlane implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       executor = null;
+    }
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+      scheduler = null;
     }
   }
 }
