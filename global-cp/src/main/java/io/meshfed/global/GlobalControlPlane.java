@@ -597,14 +597,18 @@ public final class GlobalControlPlane implements AutoCloseable {
       }
     }
     if (kds != null) {
-      kds.close();
-      kdsScheduler.shutdownNow();
+      // in reverse order of start: no more calls or gRPC callbacks, then the streams end (on live
+      // timers and transports), then the transports close; the timers go last
+      kds.stopServing();
       kdsExecutor.shutdown();
       try {
-        kdsExecutor.awaitTermination(5, TimeUnit.SECONDS);
+        if (!kdsExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
+          log.warn("KDS streams did not end within 5 s");
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      kds.close();
     }
     if (zoneTokenTrust != null) {
       zoneTokenTrust.close();
@@ -612,7 +616,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (userTokenSecrets != null) {
       userTokenSecrets.close();
     }
-    if (kdsScheduler != null && kds == null) {
+    if (kdsScheduler != null) {
       kdsScheduler.shutdownNow();
     }
     coordination.close();

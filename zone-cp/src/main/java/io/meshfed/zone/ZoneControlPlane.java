@@ -734,10 +734,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       userTokenSecrets.close();
       userTokenSecrets = null;
     }
-    if (scheduler != null) {
-      scheduler.shutdownNow();
-      scheduler = null;
-    }
+    // the streams' work ends first, on live timers; the timers go last
     if (executor != null) {
       executor.shutdown();
       try {
@@ -749,6 +746,10 @@ public final class ZoneControlPlane implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       executor = null;
+    }
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+      scheduler = null;
     }
   }
 }

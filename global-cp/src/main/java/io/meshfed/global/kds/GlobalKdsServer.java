@@ -40,6 +40,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +104,8 @@ public final class GlobalKdsServer implements AutoCloseable {
   private Server server;
   private EventLoopGroup bossGroup;
   private EventLoopGroup workerGroup;
+  private ExecutorService callbacks;
+  private boolean serving = true;
   private ScheduledFuture<?> recheckTimer;
   private Closeable zoneWatch;
   private boolean closed;
@@ -366,8 +370,11 @@ public final class GlobalKdsServer implements AutoCloseable {
     chain.add(grpcMetrics); // outermost: refused calls are counted too
     bossGroup = new NioEventLoopGroup(1, Processes.daemonThreads("meshfed-kds-accept"));
     workerGroup = new NioEventLoopGroup(0, Processes.daemonThreads("meshfed-kds-io"));
+    // gRPC's callbacks run here, not on its shared pool, so stopServing() can wait for the last
+    callbacks = Executors.newCachedThreadPool(Processes.daemonThreads("meshfed-kds-callbacks"));
     NettyServerBuilder b =
         NettyServerBuilder.forAddress(address, credentials)
+            .executor(callbacks)
             .channelFactory(admission::serverChannel)
             .bossEventLoopGroup(bossGroup)
             .workerEventLoopGroup(workerGroup)
@@ -449,14 +456,15 @@ public final class GlobalKdsServer implements AutoCloseable {
   }
 
   /**
-   * Stops serving, records every open subscription as disconnected, and stops following the store.
+   * Stops accepting and cancels every call, then waits until the server terminated and gRPC ran its
+   * last callback: afterwards nothing more is posted to the stream executor, which the owner can
+   * then drain (the streams still send and set timers while they end) before {@link #close()}.
    */
-  @Override
-  public synchronized void close() {
-    if (closed) {
+  public synchronized void stopServing() {
+    if (!serving) {
       return;
     }
-    closed = true;
+    serving = false;
     if (recheckTimer != null) {
       recheckTimer.cancel(false);
     }
@@ -468,12 +476,42 @@ public final class GlobalKdsServer implements AutoCloseable {
     }
     if (server != null) {
       server.shutdownNow();
-      try {
-        server.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      awaitQuietly(server::awaitTermination);
     }
+    if (callbacks != null) {
+      callbacks.shutdown();
+      awaitQuietly(callbacks::awaitTermination);
+    }
+  }
+
+  /** Waits up to 5 s on {@code termination}. */
+  private static void awaitQuietly(Termination termination) {
+    try {
+      if (!termination.await(5, TimeUnit.SECONDS)) {
+        log.warn("KDS: the server did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @FunctionalInterface
+  private interface Termination {
+    boolean await(long timeout, TimeUnit unit) throws InterruptedException;
+  }
+
+  /**
+   * Stops serving (see {@link #stopServing()}), closes the transports, records every open
+   * subscription as disconnected, and stops following the store. Call it after the stream executor
+   * drained: streams that still end would write to closed transports.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    stopServing();
     if (bossGroup != null) {
       bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);

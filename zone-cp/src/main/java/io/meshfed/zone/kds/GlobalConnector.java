@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,6 +60,13 @@ public final class GlobalConnector implements AutoCloseable {
   private final KdsRuntime runtime;
   private final KdsClientOptions options;
   private final SerialExecutor serial;
+
+  /**
+   * Where gRPC runs the channels' callbacks; they post to the streams' executor, so they stop
+   * (after the channel) before it does.
+   */
+  private final ExecutorService callbacks;
+
   private final Backoff backoff;
   private final AtomicReference<GlobalConnectionStatus> status;
   private final String instanceId;
@@ -167,6 +176,9 @@ public final class GlobalConnector implements AutoCloseable {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
     this.options = Objects.requireNonNull(options, "options");
     this.serial = new SerialExecutor(runtime.executor());
+    this.callbacks =
+        Executors.newCachedThreadPool(
+            io.meshfed.api.Processes.daemonThreads("zone-kds-callbacks-" + zone));
     this.backoff = options.newBackoff();
     this.status =
         new AtomicReference<>(GlobalConnectionStatus.initial(zone, this.targets.get(0).toString()));
@@ -196,7 +208,7 @@ public final class GlobalConnector implements AutoCloseable {
    */
   public GlobalConnector start() {
     KdsTarget target = targets.get(0);
-    ManagedChannel opened = GlobalChannels.open(target, options, runtime.executor());
+    ManagedChannel opened = GlobalChannels.open(target, options, callbacks);
     if (!target.tls()) {
       log.warn(
           "zone={}: KDS to global {} is PLAINTEXT (--kds-insecure): the zone token and every"
@@ -421,7 +433,7 @@ public final class GlobalConnector implements AutoCloseable {
    */
   private void redial(String reason) {
     ManagedChannel old = channel;
-    channel = GlobalChannels.open(target(), options, runtime.executor());
+    channel = GlobalChannels.open(target(), options, callbacks);
     old.shutdownNow();
     log.debug(
         "zone={}: dropped the connection to global {} ({}); the next session dials anew",
@@ -435,7 +447,7 @@ public final class GlobalConnector implements AutoCloseable {
     KdsTarget from = target();
     ManagedChannel old = channel;
     current = nextTarget;
-    channel = GlobalChannels.open(target(), options, runtime.executor());
+    channel = GlobalChannels.open(target(), options, callbacks);
     old.shutdownNow();
     log.info(
         "zone={}: global {} ended the session or cannot be reached ({}); trying global {} next",
@@ -472,6 +484,12 @@ public final class GlobalConnector implements AutoCloseable {
       ManagedChannel c = closing.get(5, TimeUnit.SECONDS);
       if (c != null && !c.awaitTermination(5, TimeUnit.SECONDS)) {
         c.shutdownNow();
+      }
+      // the channel's last callbacks (its calls' onClose) post to the streams' executor: they run
+      // now, while that executor still takes work
+      callbacks.shutdown();
+      if (!callbacks.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("zone={}: the KDS channel's callbacks did not end within 5 s", zone);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
