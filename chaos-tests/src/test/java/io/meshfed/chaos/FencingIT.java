@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A paused leader writes nothing once it is back: global replicas A and B, started at once on a
  * 3-member etcd (A is whichever wins the election), run the test-only leader job that writes a
  * marker every 200 ms through the store fenced by the term (system property {@code
- * meshfed.test.leader-marker-millis}). A is frozen with SIGSTOP for 8 s, well past the session lease TTL (3 s
- * by default); B takes the lead and writes the marker; A is let go (SIGCONT). A steps down, and the marker's
- * history in etcd shows no write of A after B's first one.
+ * meshfed.test.leader-marker-millis}). A is frozen with SIGSTOP for 8 s, well past the session
+ * lease TTL (3 s by default); B takes the lead and writes the marker; A is let go (SIGCONT). A
+ * steps down, and the marker's history in etcd shows no write of A after B's first one.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class FencingIT {

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 @Timeout(120)
 class ShutdownOrderIT {
-  private static final int ZONES = 4;
+  private static final int ZONES = 2;
 
   @TempDir Path dir;
 
