@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshfed.kds.InMemoryKdsSource;
 import io.meshfed.kds.KdsSource;
 import io.meshfed.model.Resource;
+import io.meshfed.testing.ManualClock;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.MeshState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,7 +23,7 @@ class WorkloadIdentitiesTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final ProxyId WEB = new ProxyId(ProxyId.Kind.SIDECAR, "default", "web-1");
 
-  private final XdsUnitFixtures.ManualClock clock = new XdsUnitFixtures.ManualClock(T0);
+  private final ManualClock clock = new ManualClock(T0);
   private final XdsUnitFixtures.ManualScheduler scheduler = new XdsUnitFixtures.ManualScheduler();
   private final XdsUnitFixtures.ControlledCa ca = new XdsUnitFixtures.ControlledCa();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
