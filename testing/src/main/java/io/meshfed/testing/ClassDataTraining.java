@@ -90,48 +90,16 @@ public final class ClassDataTraining {
   }
 
   private Path train() throws IOException, InterruptedException {
-    List<Integer> ports = FreePorts.several(5);
-    String globalApi = "http://127.0.0.1:" + ports.get(0);
-    Process global =
-        start(
-            "global",
-            "global",
-            "run",
-            "--store",
-            "memory",
-            "--api-port",
-            String.valueOf(ports.get(0)),
-            "--kds-port",
-            String.valueOf(ports.get(1)),
-            "--data-dir",
-            work.resolve("global-data").toString());
+    LocalFederationArgs args = LocalFederationArgs.under(work);
+    String globalApi = args.globalApi();
+    Process global = start("global", args.global());
     Process zone = null;
     try {
       awaitReady(global, globalApi);
       Path token = work.resolve("zone.token");
       cli("cli-token", token, "generate", "zone-token", "--zone", "training", "--api", globalApi);
-      String zoneApi = "http://127.0.0.1:" + ports.get(2);
-      zone =
-          start(
-              "zone",
-              "zone",
-              "run",
-              "--zone",
-              "training",
-              "--global-address",
-              "grpcs://127.0.0.1:" + ports.get(1),
-              "--zone-token-file",
-              token.toString(),
-              "--ca-file",
-              work.resolve("global-data").resolve("kds-ca.crt").toString(),
-              "--api-port",
-              String.valueOf(ports.get(2)),
-              "--xds-port",
-              String.valueOf(ports.get(3)),
-              "--mads-port",
-              String.valueOf(ports.get(4)),
-              "--data-dir",
-              work.resolve("zone-data").toString());
+      String zoneApi = args.zoneApi();
+      zone = start("zone", args.zone("training", token));
       awaitReady(zone, zoneApi);
       cli("cli-get", work.resolve("get.out"), "get", "meshes", "--api", globalApi);
     } finally {
