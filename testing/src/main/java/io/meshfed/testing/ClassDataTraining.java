@@ -111,16 +111,7 @@ public final class ClassDataTraining {
 
   /** Starts a training JVM that writes the classes it loads to {@code NAME.classlist}. */
   private Process start(String name, String... args) throws IOException {
-    Path classList = work.resolve(name + ".classlist");
-    classLists.add(classList);
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.add("-XX:DumpLoadedClassList=" + classList);
-    cmd.addAll(MeshfedProcess.DEFAULT_JVM_OPTIONS);
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd)
+    return new ProcessBuilder(command(name, args))
         .redirectErrorStream(true)
         .redirectOutput(work.resolve(name + ".log").toFile())
         .start();
@@ -128,18 +119,12 @@ public final class ClassDataTraining {
 
   private void cli(String name, Path stdout, String... args)
       throws IOException, InterruptedException {
-    Path classList = work.resolve(name + ".classlist");
-    classLists.add(classList);
     Path err = work.resolve(name + ".err");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.add("-XX:DumpLoadedClassList=" + classList);
-    cmd.addAll(MeshfedProcess.DEFAULT_JVM_OPTIONS);
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(List.of(args));
     Process p =
-        new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(err.toFile()).start();
+        new ProcessBuilder(command(name, args))
+            .redirectOutput(stdout.toFile())
+            .redirectError(err.toFile())
+            .start();
     if (!p.waitFor(CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new IOException("meshfed " + String.join(" ", args) + " did not end in " + CLI_TIMEOUT);
@@ -153,6 +138,20 @@ public final class ClassDataTraining {
               + ": "
               + Files.readString(err, StandardCharsets.UTF_8).strip());
     }
+  }
+
+  /** {@code java -jar meshfed.jar ARGS} writing the classes it loads to {@code NAME.classlist}. */
+  private List<String> command(String name, String... args) {
+    Path classList = work.resolve(name + ".classlist");
+    classLists.add(classList);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-XX:DumpLoadedClassList=" + classList);
+    cmd.addAll(MeshfedProcess.DEFAULT_JVM_OPTIONS);
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.addAll(List.of(args));
+    return cmd;
   }
 
   /** Merges the class lists (first seen first, each line once) and dumps the static archive. */
