@@ -67,8 +67,7 @@ class WorkloadIdentitiesTest {
 
   @Test
   void anExpiredCertificateIsNotServedWhileItsSuccessorIsIssued() {
-    identities.identityFor(WEB, mesh, web);
-    ca.completeLast(T0.plus(Duration.ofHours(1)));
+    issueAnHourLong();
     clock.advance(Duration.ofHours(2));
     assertThat(identities.identityFor(WEB, mesh, web)).isEmpty();
     assertThat(ca.requests).hasSize(2);
@@ -76,8 +75,7 @@ class WorkloadIdentitiesTest {
 
   @Test
   void otherTagsNeedANewCertificate() {
-    identities.identityFor(WEB, mesh, web);
-    ca.completeLast(T0.plus(Duration.ofHours(1)));
+    issueAnHourLong();
     Resource renamed = dataplane("web-1", "web-v2", 20001);
     assertThat(identities.identityFor(WEB, meshState(renamed), renamed)).isEmpty();
     assertThat(ca.requests).hasSize(2);
@@ -100,8 +98,7 @@ class WorkloadIdentitiesTest {
 
   @Test
   void theCertificateOfADeletedDataplaneIsForgotten() {
-    identities.identityFor(WEB, mesh, web);
-    ca.completeLast(T0.plus(Duration.ofHours(1)));
+    issueAnHourLong();
     identities.forgetRemovedDataplanes(view(dataplane("web-2", "web", 20002)));
     assertThat(identities.size()).isZero();
     assertThat(identities.identityFor(WEB, mesh, web)).isEmpty();
@@ -110,8 +107,7 @@ class WorkloadIdentitiesTest {
 
   @Test
   void theCertificateOfAnExistingDataplaneIsKept() {
-    identities.identityFor(WEB, mesh, web);
-    ca.completeLast(T0.plus(Duration.ofHours(1)));
+    issueAnHourLong();
     identities.forgetRemovedDataplanes(view(web));
     assertThat(identities.size()).isEqualTo(1);
   }
@@ -126,5 +122,11 @@ class WorkloadIdentitiesTest {
     source.put(resources);
     KdsSource view = source;
     return new ZoneViewReader("zone-1", view).read();
+  }
+
+  /** web-1 asks for its certificate and the CA issues one valid for an hour from T0. */
+  private void issueAnHourLong() {
+    identities.identityFor(WEB, mesh, web);
+    ca.completeLast(T0.plus(Duration.ofHours(1)));
   }
 }
