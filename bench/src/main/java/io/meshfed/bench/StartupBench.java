@@ -1,6 +1,6 @@
 package io.meshfed.bench;
 
-import io.meshfed.testing.FreePorts;
+import io.meshfed.testing.LocalFederationArgs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -122,56 +122,22 @@ public final class StartupBench {
    */
   private void oneRun(int run, List<String> jvm, String mode, boolean launcherWithoutArchive)
       throws Exception {
-    List<Integer> ports = FreePorts.several(5);
     Path dir = Files.createTempDirectory(work, mode + "-" + run + "-");
-    String globalApi = "http://127.0.0.1:" + ports.get(0);
+    LocalFederationArgs args = LocalFederationArgs.under(dir);
+    String globalApi = args.globalApi();
     Process global = null;
     Process zone = null;
     try {
       long start = System.nanoTime();
-      global =
-          start(
-              jvm,
-              dir.resolve("global.log"),
-              "global",
-              "run",
-              "--store",
-              "memory",
-              "--api-port",
-              String.valueOf(ports.get(0)),
-              "--kds-port",
-              String.valueOf(ports.get(1)),
-              "--data-dir",
-              dir.resolve("global").toString());
+      global = start(jvm, dir.resolve("global.log"), args.global());
       awaitRoot(global, globalApi);
       record("global", mode, run, start);
       recordCpu("global", mode, run, global);
 
       Path token = Files.writeString(dir.resolve("zone.token"), zoneToken(globalApi));
-      String zoneApi = "http://127.0.0.1:" + ports.get(2);
+      String zoneApi = args.zoneApi();
       start = System.nanoTime();
-      zone =
-          start(
-              jvm,
-              dir.resolve("zone.log"),
-              "zone",
-              "run",
-              "--zone",
-              "zone-1",
-              "--global-address",
-              "grpcs://127.0.0.1:" + ports.get(1),
-              "--zone-token-file",
-              token.toString(),
-              "--ca-file",
-              dir.resolve("global").resolve("kds-ca.crt").toString(),
-              "--api-port",
-              String.valueOf(ports.get(2)),
-              "--xds-port",
-              String.valueOf(ports.get(3)),
-              "--mads-port",
-              String.valueOf(ports.get(4)),
-              "--data-dir",
-              dir.resolve("zone").toString());
+      zone = start(jvm, dir.resolve("zone.log"), args.zone("zone-1", token));
       awaitRoot(zone, zoneApi);
       record("zone", mode, run, start);
       recordCpu("zone", mode, run, zone);

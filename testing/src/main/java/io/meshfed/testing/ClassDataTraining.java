@@ -90,48 +90,16 @@ public final class ClassDataTraining {
   }
 
   private Path train() throws IOException, InterruptedException {
-    List<Integer> ports = FreePorts.several(5);
-    String globalApi = "http://127.0.0.1:" + ports.get(0);
-    Process global =
-        start(
-            "global",
-            "global",
-            "run",
-            "--store",
-            "memory",
-            "--api-port",
-            String.valueOf(ports.get(0)),
-            "--kds-port",
-            String.valueOf(ports.get(1)),
-            "--data-dir",
-            work.resolve("global-data").toString());
+    LocalFederationArgs args = LocalFederationArgs.under(work);
+    String globalApi = args.globalApi();
+    Process global = start("global", args.global());
     Process zone = null;
     try {
       awaitReady(global, globalApi);
       Path token = work.resolve("zone.token");
       cli("cli-token", token, "generate", "zone-token", "--zone", "training", "--api", globalApi);
-      String zoneApi = "http://127.0.0.1:" + ports.get(2);
-      zone =
-          start(
-              "zone",
-              "zone",
-              "run",
-              "--zone",
-              "training",
-              "--global-address",
-              "grpcs://127.0.0.1:" + ports.get(1),
-              "--zone-token-file",
-              token.toString(),
-              "--ca-file",
-              work.resolve("global-data").resolve("kds-ca.crt").toString(),
-              "--api-port",
-              String.valueOf(ports.get(2)),
-              "--xds-port",
-              String.valueOf(ports.get(3)),
-              "--mads-port",
-              String.valueOf(ports.get(4)),
-              "--data-dir",
-              work.resolve("zone-data").toString());
+      String zoneApi = args.zoneApi();
+      zone = start("zone", args.zone("training", token));
       awaitReady(zone, zoneApi);
       cli("cli-get", work.resolve("get.out"), "get", "meshes", "--api", globalApi);
     } finally {
@@ -143,16 +111,7 @@ public final class ClassDataTraining {
 
   /** Starts a training JVM that writes the classes it loads to {@code NAME.classlist}. */
   private Process start(String name, String... args) throws IOException {
-    Path classList = work.resolve(name + ".classlist");
-    classLists.add(classList);
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.add("-XX:DumpLoadedClassList=" + classList);
-    cmd.addAll(MeshfedProcess.DEFAULT_JVM_OPTIONS);
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd)
+    return new ProcessBuilder(command(name, args))
         .redirectErrorStream(true)
         .redirectOutput(work.resolve(name + ".log").toFile())
         .start();
@@ -160,18 +119,12 @@ public final class ClassDataTraining {
 
   private void cli(String name, Path stdout, String... args)
       throws IOException, InterruptedException {
-    Path classList = work.resolve(name + ".classlist");
-    classLists.add(classList);
     Path err = work.resolve(name + ".err");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.add("-XX:DumpLoadedClassList=" + classList);
-    cmd.addAll(MeshfedProcess.DEFAULT_JVM_OPTIONS);
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(List.of(args));
     Process p =
-        new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(err.toFile()).start();
+        new ProcessBuilder(command(name, args))
+            .redirectOutput(stdout.toFile())
+            .redirectError(err.toFile())
+            .start();
     if (!p.waitFor(CLI_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new IOException("meshfed " + String.join(" ", args) + " did not end in " + CLI_TIMEOUT);
@@ -185,6 +138,20 @@ public final class ClassDataTraining {
               + ": "
               + Files.readString(err, StandardCharsets.UTF_8).strip());
     }
+  }
+
+  /** {@code java -jar meshfed.jar ARGS} writing the classes it loads to {@code NAME.classlist}. */
+  private List<String> command(String name, String... args) {
+    Path classList = work.resolve(name + ".classlist");
+    classLists.add(classList);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-XX:DumpLoadedClassList=" + classList);
+    cmd.addAll(MeshfedProcess.DEFAULT_JVM_OPTIONS);
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.addAll(List.of(args));
+    return cmd;
   }
 
   /** Merges the class lists (first seen first, each line once) and dumps the static archive. */

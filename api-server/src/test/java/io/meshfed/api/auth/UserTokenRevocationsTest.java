@@ -12,9 +12,11 @@ import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.CountingStore;
+import io.meshfed.testing.ManualClock;
 import io.meshfed.testing.StallingStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +30,7 @@ class UserTokenRevocationsTest {
   private final MemoryResourceStore memory = new MemoryResourceStore();
   private final StallingStore stalling = new StallingStore(memory);
   private final CountingStore store = new CountingStore(stalling);
-  private final ManualClock clock = new ManualClock();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final WatchedGlobalSecrets secrets =
       WatchedGlobalSecrets.start(

@@ -15,10 +15,12 @@ import io.meshfed.store.ResourceStore;
 import io.meshfed.store.WatchListener;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.CountingStore;
+import io.meshfed.testing.ManualClock;
 import io.meshfed.testing.StallingStore;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -43,7 +45,7 @@ class WatchedGlobalSecretsTest {
   private final MemoryResourceStore memory = new MemoryResourceStore();
   private final StallingStore stalling = new StallingStore(memory);
   private final CountingStore store = new CountingStore(stalling);
-  private final ManualClock clock = new ManualClock();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private WatchedGlobalSecrets view;
 

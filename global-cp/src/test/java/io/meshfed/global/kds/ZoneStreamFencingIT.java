@@ -85,8 +85,12 @@ class ZoneStreamFencingIT {
   }
 
   private ZoneStreamClaims claims(String replica) {
+    return claims(replica, Duration.ofSeconds(30));
+  }
+
+  private ZoneStreamClaims claims(String replica, Duration lease) {
     return new ZoneStreamClaims(
-        replica(replica).keys("zone-streams"), replica, Clock.systemUTC(), Duration.ofSeconds(30));
+        replica(replica).keys("zone-streams"), replica, Clock.systemUTC(), lease);
   }
 
   private ScheduledExecutorService scheduler() {
@@ -239,24 +243,9 @@ class ZoneStreamFencingIT {
 
   @Test
   void theReplicaThatLostTheZoneWritesNothingForIt() {
-    EtcdResourceStore store =
-        EtcdResourceStore.connect(
-            EtcdStoreOptions.of(ETCD.clientUrl()).withPrefix(prefix + "/r"),
-            registry,
-            Clock.systemUTC());
-    closeables.add(store);
-    ZoneStreamClaims a =
-        new ZoneStreamClaims(
-            replica("global-a").keys("zone-streams"),
-            "global-a",
-            Clock.systemUTC(),
-            Duration.ofSeconds(5));
-    ZoneStreamClaims b =
-        new ZoneStreamClaims(
-            replica("global-b").keys("zone-streams"),
-            "global-b",
-            Clock.systemUTC(),
-            Duration.ofSeconds(5));
+    EtcdResourceStore store = etcdStore();
+    ZoneStreamClaims a = claims("global-a", Duration.ofSeconds(5));
+    ZoneStreamClaims b = claims("global-b", Duration.ofSeconds(5));
     AtomicBoolean aLost = new AtomicBoolean();
 
     assertThat(a.acquire("zone-1", "zone-1-x", () -> aLost.set(true)).admitted()).isTrue();
@@ -285,23 +274,7 @@ class ZoneStreamFencingIT {
       // likewise
     }
     // and a believer that never heard it lost the zone is refused by etcd itself
-    Fence believer =
-        new Fence() {
-          @Override
-          public String key() {
-            return aFence.key();
-          }
-
-          @Override
-          public long revision() {
-            return aFence.revision();
-          }
-
-          @Override
-          public boolean held() {
-            return true;
-          }
-        };
+    Fence believer = believing(aFence);
     ZoneSink paused = new ZoneSink("zone-1", store.fenced(believer), registry, n -> {});
     try {
       paused.apply("ZoneIngress", List.of(ingress("10.0.0.3")), List.of("ingress")).join();

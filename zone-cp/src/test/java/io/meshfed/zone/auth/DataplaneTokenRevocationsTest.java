@@ -12,18 +12,15 @@ import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.SecretSpec;
 import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +33,7 @@ class DataplaneTokenRevocationsTest {
 
   private final MemoryResourceStore store = new MemoryResourceStore();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-  private final MutableClock clock = new MutableClock(NOW);
+  private final ManualClock clock = new ManualClock(NOW);
   private final DataplaneTokens tokens = new DataplaneTokens(key(), "dp-1", clock);
   private final DataplaneTokenRevocations revocations =
       new DataplaneTokenRevocations(store, scheduler);
@@ -172,33 +169,5 @@ class DataplaneTokenRevocationsTest {
 
     assertThat(auth.recheck(verified))
         .contains("the dataplane token expired at " + NOW.plus(Duration.ofMinutes(10)));
-  }
-
-  /** A clock the test sets. */
-  static final class MutableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    MutableClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void set(Instant instant) {
-      now.set(instant);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 }

@@ -10,6 +10,7 @@ import io.meshfed.store.crypto.SealedFileException;
 import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.store.crypto.SecretsKey;
 import io.meshfed.store.crypto.SecretsKeyring;
+import io.meshfed.testing.ManualClock;
 import io.meshfed.xds.Identity;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +22,8 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
@@ -50,7 +48,7 @@ class ZoneCertificateAuthorityTest {
 
   @TempDir Path dir;
   private final ExecutorService executor = Executors.newFixedThreadPool(2);
-  private final MutableClock clock = new MutableClock(START);
+  private final ManualClock clock = new ManualClock(START);
 
   @AfterEach
   void stop() {
@@ -392,33 +390,5 @@ class ZoneCertificateAuthorityTest {
         .cause()
         .hasMessageContaining("mtls.backends[ca-1].dpCert.rotation.expiration: 'soon'");
     assertThat(root.requests).hasValue(0);
-  }
-
-  /** A clock tests move by hand. */
-  private static final class MutableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    MutableClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void set(Instant instant) {
-      now.set(instant);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 }

@@ -9,6 +9,7 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.meshfed.kds.InMemoryKdsSource;
 import io.meshfed.model.Resource;
+import io.meshfed.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +25,7 @@ class ConfigPublisherTest {
 
   private final InMemoryKdsSource view = new InMemoryKdsSource(ZoneViewReader.WATCHED, false);
   private final SimpleCache<String> cache = new SimpleCache<>(node -> node.getId());
-  private final XdsUnitFixtures.ManualClock clock = new XdsUnitFixtures.ManualClock(T0);
+  private final ManualClock clock = new ManualClock(T0);
   private final XdsUnitFixtures.ManualScheduler scheduler = new XdsUnitFixtures.ManualScheduler();
   private final XdsUnitFixtures.ControlledCa ca = new XdsUnitFixtures.ControlledCa();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();

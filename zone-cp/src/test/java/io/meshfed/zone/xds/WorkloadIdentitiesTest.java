@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshfed.kds.InMemoryKdsSource;
 import io.meshfed.kds.KdsSource;
 import io.meshfed.model.Resource;
+import io.meshfed.testing.ManualClock;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.MeshState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,7 +23,7 @@ class WorkloadIdentitiesTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final ProxyId WEB = new ProxyId(ProxyId.Kind.SIDECAR, "default", "web-1");
 
-  private final XdsUnitFixtures.ManualClock clock = new XdsUnitFixtures.ManualClock(T0);
+  private final ManualClock clock = new ManualClock(T0);
   private final XdsUnitFixtures.ManualScheduler scheduler = new XdsUnitFixtures.ManualScheduler();
   private final XdsUnitFixtures.ControlledCa ca = new XdsUnitFixtures.ControlledCa();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -66,8 +67,7 @@ class WorkloadIdentitiesTest {
 
   @Test
   void anExpiredCertificateIsNotServedWhileItsSuccessorIsIssued() {
-    identities.identityFor(WEB, mesh, web);
-    ca.completeLast(T0.plus(Duration.ofHours(1)));
+    issueAnHourLong();
     clock.advance(Duration.ofHours(2));
     assertThat(identities.identityFor(WEB, mesh, web)).isEmpty();
     assertThat(ca.requests).hasSize(2);
@@ -75,8 +75,7 @@ class WorkloadIdentitiesTest {
 
   @Test
   void otherTagsNeedANewCertificate() {
-    identities.identityFor(WEB, mesh, web);
-    ca.completeLast(T0.plus(Duration.ofHours(1)));
+    issueAnHourLong();
     Resource renamed = dataplane("web-1", "web-v2", 20001);
     assertThat(identities.identityFor(WEB, meshState(renamed), renamed)).isEmpty();
     assertThat(ca.requests).hasSize(2);
@@ -99,8 +98,7 @@ class WorkloadIdentitiesTest {
 
   @Test
   void theCertificateOfADeletedDataplaneIsForgotten() {
-    identities.identityFor(WEB, mesh, web);
-    ca.completeLast(T0.plus(Duration.ofHours(1)));
+    issueAnHourLong();
     identities.forgetRemovedDataplanes(view(dataplane("web-2", "web", 20002)));
     assertThat(identities.size()).isZero();
     assertThat(identities.identityFor(WEB, mesh, web)).isEmpty();
@@ -109,8 +107,7 @@ class WorkloadIdentitiesTest {
 
   @Test
   void theCertificateOfAnExistingDataplaneIsKept() {
-    identities.identityFor(WEB, mesh, web);
-    ca.completeLast(T0.plus(Duration.ofHours(1)));
+    issueAnHourLong();
     identities.forgetRemovedDataplanes(view(web));
     assertThat(identities.size()).isEqualTo(1);
   }
@@ -125,5 +122,11 @@ class WorkloadIdentitiesTest {
     source.put(resources);
     KdsSource view = source;
     return new ZoneViewReader("zone-1", view).read();
+  }
+
+  /** web-1 asks for its certificate and the CA issues one valid for an hour from T0. */
+  private void issueAnHourLong() {
+    identities.identityFor(WEB, mesh, web);
+    ca.completeLast(T0.plus(Duration.ofHours(1)));
   }
 }

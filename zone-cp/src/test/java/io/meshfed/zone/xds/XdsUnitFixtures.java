@@ -8,11 +8,8 @@ import io.meshfed.model.codec.DecodeResult;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.xds.Identity;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** Resources, a clock, a scheduler and a CA that unit tests of the xDS build classes drive. */
 final class XdsUnitFixtures {
@@ -73,34 +69,6 @@ final class XdsUnitFixtures {
         networking: {address: 127.0.0.1, port: 10001, advertisedAddress: 127.0.0.1, advertisedPort: 10001}
         """
             .formatted(name, zone));
-  }
-
-  /** A clock the test sets. */
-  static final class ManualClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    ManualClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 
   /** A scheduler whose delayed tasks are recorded and run only when the test says so. */
