@@ -128,7 +128,7 @@ final class ResourceEndpoints {
   private ApiResponse get(ApiRequest request, ResourceType type, ResourceKey key) throws Exception {
     Optional<Resource> found = calls.await("get", type.name(), store.get(key));
     Resource resource = found.orElseThrow(() -> ApiException.notFound(key + " not found"));
-    if (!VisibleLists.readable(resource)) {
+    if (!readable(resource)) {
       refuseManaged(resource);
     }
     return single(request, 200, resource);
@@ -288,20 +288,28 @@ final class ResourceEndpoints {
         calls.await(
             "list",
             type.name(),
-            VisibleLists.list(
-                store,
-                type,
+            store.list(
                 new ListQuery(type.name(), mesh, params.labels(), params.offset(), params.size())));
     ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.put("total", page.total());
+    List<Resource> visible = page.items().stream().filter(ResourceEndpoints::readable).toList();
+    body.put("total", page.total() - (page.items().size() - visible.size()));
     ArrayNode items = body.putArray("items");
-    page.items().forEach(r -> items.add(codec.toTree(r)));
+    visible.forEach(r -> items.add(codec.toTree(r)));
     if (page.hasNext()) {
       body.put("next", params.nextUrl(request, page.nextOffset()));
     } else {
       body.putNull("next");
     }
     return render(request, 200, body);
+  }
+
+  /**
+   * Resources the control plane keeps for itself are read only; the private ones (keys, CA
+   * material) are not even shown. Only what the control plane publishes (labelled {@link
+   * Labels#SYNC_TO_ZONES}, such as the zone-token public key) can be read.
+   */
+  private static boolean readable(Resource r) {
+    return !Labels.isManaged(r) || Labels.optsIntoZones(r);
   }
 
   /** Resources the control plane keeps for itself (keys, CA material) never cross the API. */
