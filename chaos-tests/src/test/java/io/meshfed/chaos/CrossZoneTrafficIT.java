@@ -111,6 +111,19 @@ class CrossZoneTrafficIT {
           kuma.io/service: '*'
       """;
 
+  /** The client Envoy's {@code no_cluster} counters, summed (a route named a missing cluster). */
+  private long noClusterCount(int admin) throws Exception {
+    long sum = 0;
+    for (String line :
+        f.getRaw("http://127.0.0.1:" + admin, "/stats?filter=no_cluster").body().split("\n")) {
+      int colon = line.lastIndexOf(": ");
+      if (line.contains(".no_cluster") && colon > 0) {
+        sum += Long.parseLong(line.substring(colon + 2).trim());
+      }
+    }
+    return sum;
+  }
+
   private static String route(int zone1Weight, int zone2Weight) {
     return """
         type: TrafficRoute
@@ -331,7 +344,9 @@ class CrossZoneTrafficIT {
       }
     }
 
-    // 4. route everything to zone-2
+    // 4. route everything to zone-2. The route's clusters replace `backend`: the zone keeps the old
+    // cluster until the route has moved (no request answered 503 no_cluster while it switches)
+    long noClusterBefore = noClusterCount(clientAdmin);
     f.apply(f.global.api, "/meshes/default/traffic-routes/backend-route", route(0, 100));
     await().atMost(CONVERGE).until(() -> probe.send(10).answered("zone-2") == 10);
     Distribution toZone2 = probe.send(50);
@@ -349,6 +364,9 @@ class CrossZoneTrafficIT {
     Distribution split = probe.send(SPLIT_REQUESTS);
     assertThat(split.failed()).as("50/50: %s", split).isZero();
     assertThat(split.answered("zone-2")).as("50/50: %s", split).isBetween(SPLIT_MIN, SPLIT_MAX);
+    assertThat(noClusterCount(clientAdmin) - noClusterBefore)
+        .as("requests the client's Envoy answered 503 no_cluster while the routes switched")
+        .isZero();
 
     // 6. zone-2's backend scaled to zero (its sidecar deregisters): zone-1 keeps serving alone
     assertThat(f.delete(f.global.api, "/meshes/default/traffic-routes/backend-route").statusCode())

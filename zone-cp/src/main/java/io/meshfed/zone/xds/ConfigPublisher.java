@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +57,7 @@ final class ConfigPublisher implements AutoCloseable {
   private final String zone;
   private final ZoneViewReader reader;
   private final SnapshotPublisher snapshots;
+  private final ClusterDrain drain;
   private final WorkloadIdentities identities;
   private final Executor executor;
   private final ScheduledExecutorService scheduler;
@@ -74,6 +76,7 @@ final class ConfigPublisher implements AutoCloseable {
   private volatile boolean closed;
 
   /**
+   * @param drain keeps the clusters a new config drops until its routes have moved
    * @param identities makes the proxies' certificate manager, given what it must call to rebuild a
    *     proxy once its certificate is issued or due for rotation
    * @param executor the build executor: one task at a time
@@ -82,6 +85,7 @@ final class ConfigPublisher implements AutoCloseable {
       String zone,
       ZoneViewReader reader,
       SnapshotPublisher snapshots,
+      ClusterDrain drain,
       Function<Consumer<ProxyId>, WorkloadIdentities> identities,
       Executor executor,
       ScheduledExecutorService scheduler,
@@ -89,6 +93,7 @@ final class ConfigPublisher implements AutoCloseable {
     this.zone = zone;
     this.reader = reader;
     this.snapshots = snapshots;
+    this.drain = drain;
     this.identities = identities.apply(this::rebuildProxy);
     this.executor = executor;
     this.scheduler = scheduler;
@@ -169,6 +174,7 @@ final class ConfigPublisher implements AutoCloseable {
     if (closed || connected.contains(proxy)) {
       return; // back again: its new stream's build owns the snapshot
     }
+    drain.forget(proxy);
     if (snapshots.clear(proxy)) {
       log.debug("zone={} {}: snapshot removed (attempt {})", zone, proxy, attempt);
       return;
@@ -236,7 +242,26 @@ final class ConfigPublisher implements AutoCloseable {
   private boolean publish(ProxyId proxy, ZoneView v) {
     proxyBuilds.increment();
     Optional<ProxyConfig> config = build(proxy, v);
-    return config.isPresent() && snapshots.publish(proxy, config.get());
+    if (config.isEmpty()) {
+      return false;
+    }
+    ClusterDrain.Drained drained = drain.apply(proxy, config.get());
+    drained.rebuildAt().ifPresent(at -> rebuildProxyAt(proxy, at));
+    boolean changed = snapshots.publish(proxy, drained.config());
+    if (changed) {
+      drain.published(proxy, drained.config());
+    }
+    return changed;
+  }
+
+  /** Builds {@code proxy} again at {@code at}, when the clusters kept for it are due to go. */
+  private void rebuildProxyAt(ProxyId proxy, Instant at) {
+    long delay = Math.max(0, Duration.between(drain.now(), at).toMillis()) + 1;
+    try {
+      scheduler.schedule(() -> rebuildProxy(proxy), delay, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      log.debug("zone={} {}: stopping, kept clusters stay until the next build", zone, proxy);
+    }
   }
 
   private Optional<ProxyConfig> build(ProxyId proxy, ZoneView v) {

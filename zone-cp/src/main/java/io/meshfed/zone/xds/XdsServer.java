@@ -144,6 +144,7 @@ public final class XdsServer implements AutoCloseable {
             zone,
             new ZoneViewReader(zone, view),
             new SnapshotPublisher(zone, cache),
+            new ClusterDrain(clock, ClusterDrain.DEFAULT_HOLD),
             rebuild ->
                 new WorkloadIdentities(zone, ca, insights, clock, scheduler, rebuild, meters),
             buildExecutor,

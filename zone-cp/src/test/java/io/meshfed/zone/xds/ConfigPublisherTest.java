@@ -34,6 +34,7 @@ class ConfigPublisherTest {
           "zone-1",
           new ZoneViewReader("zone-1", view),
           new SnapshotPublisher("zone-1", cache),
+          new ClusterDrain(clock, ClusterDrain.DEFAULT_HOLD),
           rebuild -> new WorkloadIdentities("zone-1", ca, null, clock, scheduler, rebuild, meters),
           Runnable::run,
           scheduler,
@@ -60,6 +61,32 @@ class ConfigPublisherTest {
     view.remove(web.key()); // its Dataplane is deleted: it gets an empty config
     Snapshot emptied = publisher.publishedSnapshot(WEB).orElseThrow();
     assertThat(emptied.listeners().resources()).isEmpty();
+  }
+
+  @Test
+  void clustersANewConfigDropsStayUntilTheHoldIsOverThenARebuildRemovesThem() {
+    view.subscribe(type -> publisher.viewChanged());
+    view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web);
+    view.setReady(true);
+    publisher.proxyConnected(WEB, NO_METADATA);
+    List<String> clusters = clusterNames(publisher.publishedSnapshot(WEB).orElseThrow());
+    assertThat(clusters).isNotEmpty();
+
+    view.remove(web.key()); // its listeners go at once; its clusters only after the hold
+    Snapshot emptied = publisher.publishedSnapshot(WEB).orElseThrow();
+    assertThat(emptied.listeners().resources()).isEmpty();
+    assertThat(clusterNames(emptied)).isEqualTo(clusters);
+
+    scheduler.runScheduled(); // the rebuild comes too early: the clock has not moved
+    assertThat(clusterNames(publisher.publishedSnapshot(WEB).orElseThrow())).isEqualTo(clusters);
+
+    clock.advance(ClusterDrain.DEFAULT_HOLD);
+    scheduler.runScheduled();
+    assertThat(clusterNames(publisher.publishedSnapshot(WEB).orElseThrow())).isEmpty();
+  }
+
+  private static List<String> clusterNames(Snapshot snapshot) {
+    return snapshot.clusters().resources().keySet().stream().sorted().toList();
   }
 
   @Test

@@ -35,7 +35,10 @@ import org.junit.jupiter.api.Test;
  * closed stream marks the dataplane offline.
  */
 class XdsServerIT {
-  /** Long enough for the first gRPC connect of a loaded 2-core machine (7-13 s seen); only a failure waits it out. */
+  /**
+   * Long enough for the first gRPC connect of a loaded 2-core machine (7-13 s seen); only a failure
+   * waits it out.
+   */
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final ResourceCodec codec = new ResourceCodec(StandardTypes.registry());
@@ -149,9 +152,7 @@ class XdsServerIT {
     };
     try (SimulatedEnvoy web =
         SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
-      await()
-          .atMost(WAIT)
-          .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+      await().atMost(WAIT).until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
       assertThat(count("grpc_server_started", ads)).isEqualTo(1);
       assertThat(count("grpc_server_msg_received", ads)).isGreaterThanOrEqualTo(2);
       assertThat(count("grpc_server_msg_sent", ads)).isGreaterThanOrEqualTo(1);
@@ -262,9 +263,7 @@ class XdsServerIT {
   void nackIsCountedAndTheRejectedConfigIsNotResent() throws Exception {
     try (SimulatedEnvoy web =
         SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
-      await()
-          .atMost(WAIT)
-          .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+      await().atMost(WAIT).until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
       String listeners = web.ackedVersions().get(SimulatedEnvoy.LISTENER);
       web.rejectNext(SimulatedEnvoy.LISTENER, "listener outbound:127.0.0.1:30002: bad config");
       // a new outbound changes web's listeners
@@ -319,9 +318,7 @@ class XdsServerIT {
   void connectingProxyIsBuiltAloneAndOthersAreNotRebuilt() throws Exception {
     try (SimulatedEnvoy web =
         SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
-      await()
-          .atMost(WAIT)
-          .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.ENDPOINT));
+      await().atMost(WAIT).until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.ENDPOINT));
       double builds = awaitQuietBuilds();
       int webResponses = web.responses();
 
@@ -341,9 +338,7 @@ class XdsServerIT {
   void snapshotOfDisconnectedProxyIsRemovedFromTheCache() {
     ProxyId web1 = new ProxyId(ProxyId.Kind.SIDECAR, "default", "web-1");
     SimulatedEnvoy web = SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {});
-    await()
-        .atMost(WAIT)
-        .until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+    await().atMost(WAIT).until(() -> web.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
     assertThat(server.hasSnapshot(web1)).isTrue();
 
     web.close();
@@ -395,9 +390,7 @@ class XdsServerIT {
 
     try (SimulatedEnvoy again =
         SimulatedEnvoy.connect(channel, "default.web-1", Map.of(), (t, v) -> {})) {
-      await()
-          .atMost(WAIT)
-          .until(() -> again.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
+      await().atMost(WAIT).until(() -> again.ackedVersions().containsKey(SimulatedEnvoy.LISTENER));
       // it came back with the certificate it had: not regenerated
       await()
           .during(Duration.ofMillis(1500))
@@ -406,9 +399,7 @@ class XdsServerIT {
     }
 
     store.delete(ResourceKey.inMesh(StandardTypes.DATAPLANE, "default", "web-1"), 0).get();
-    await()
-        .atMost(WAIT)
-        .until(() -> meters.get("xds_workload_identities").gauge().value() == 0.0);
+    await().atMost(WAIT).until(() -> meters.get("xds_workload_identities").gauge().value() == 0.0);
   }
 
   private Long regenerations(String dataplane) throws Exception {

@@ -1,0 +1,124 @@
+package io.meshfed.zone.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.meshfed.testing.ManualClock;
+import io.meshfed.xds.ProxyConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ClusterDrainTest {
+  private static final Instant T0 = Instant.parse("2026-12-06T12:00:00Z");
+  private static final Duration HOLD = Duration.ofSeconds(5);
+  private final ManualClock clock = new ManualClock(T0);
+  private final ClusterDrain drain = new ClusterDrain(clock, HOLD);
+  private final ProxyId client = new ProxyId(ProxyId.Kind.SIDECAR, "default", "client");
+
+  @Test
+  void aProxysFirstConfigIsPublishedAsItIs() {
+    ProxyConfig config = config("route-v1", "backend");
+
+    ClusterDrain.Drained drained = drain.apply(client, config);
+
+    assertThat(drained.config()).isEqualTo(config);
+    assertThat(drained.rebuildAt()).isEmpty();
+  }
+
+  @Test
+  void aClusterTheNewConfigDropsStaysWithItsEndpointsUntilTheHoldIsOver() {
+    publish(config("route-v1", "backend"));
+
+    ProxyConfig split = config("route-v2", "backend-v1", "backend-v2");
+    ClusterDrain.Drained drained = drain.apply(client, split);
+
+    assertThat(names(drained.config())).containsExactly("backend", "backend-v1", "backend-v2");
+    assertThat(drained.config().endpoints())
+        .extracting(ClusterLoadAssignment::getClusterName)
+        .containsExactly("backend", "backend-v1", "backend-v2");
+    assertThat(drained.config().routes()).isEqualTo(split.routes());
+    assertThat(drained.rebuildAt()).contains(T0.plus(HOLD));
+    drain.published(client, drained.config());
+
+    clock.advance(HOLD.minusMillis(1));
+    assertThat(names(drain.apply(client, split).config())).contains("backend");
+
+    clock.advance(Duration.ofMillis(1));
+    ClusterDrain.Drained due = drain.apply(client, split);
+    assertThat(due.config()).isEqualTo(split);
+    assertThat(due.rebuildAt()).isEmpty();
+    drain.published(client, due.config());
+
+    // once gone, the cluster is not kept again from what was published while it was kept
+    assertThat(drain.apply(client, split).config()).isEqualTo(split);
+  }
+
+  @Test
+  void aKeptClusterThatComesBackIsTheNewConfigsOwn() {
+    publish(config("route-v1", "backend"));
+    publish(config("route-v2", "backend-v1"));
+
+    ProxyConfig back = config("route-v3", "backend");
+    ClusterDrain.Drained drained = drain.apply(client, back);
+
+    assertThat(names(drained.config())).containsExactly("backend", "backend-v1");
+    // route-v3's backend (connect timeout 3 s), not route-v1's (1 s)
+    assertThat(drained.config().clusters().get(0).getConnectTimeout().getSeconds()).isEqualTo(3);
+  }
+
+  @Test
+  void aForgottenProxyStartsAgainFromItsConfigAlone() {
+    publish(config("route-v1", "backend"));
+    drain.forget(client);
+
+    ProxyConfig split = config("route-v2", "backend-v1");
+    assertThat(drain.apply(client, split).config()).isEqualTo(split);
+  }
+
+  @Test
+  void proxiesAreDrainedApart() {
+    ProxyId other = new ProxyId(ProxyId.Kind.SIDECAR, "default", "other");
+    publish(config("route-v1", "backend"));
+
+    ProxyConfig otherConfig = config("route-v1", "web");
+    assertThat(drain.apply(other, otherConfig).config()).isEqualTo(otherConfig);
+  }
+
+  private void publish(ProxyConfig config) {
+    drain.published(client, drain.apply(client, config).config());
+  }
+
+  private static List<String> names(ProxyConfig config) {
+    return config.clusters().stream().map(Cluster::getName).toList();
+  }
+
+  private static ProxyConfig config(String route, String... clusters) {
+    List<Cluster> cs =
+        Arrays.stream(clusters)
+            .map(
+                n ->
+                    Cluster.newBuilder()
+                        .setName(n)
+                        .setType(Cluster.DiscoveryType.EDS)
+                        .setConnectTimeout(
+                            com.google.protobuf.Duration.newBuilder()
+                                .setSeconds(Character.digit(route.charAt(route.length() - 1), 10)))
+                        .build())
+            .toList();
+    List<ClusterLoadAssignment> es =
+        Arrays.stream(clusters)
+            .map(n -> ClusterLoadAssignment.newBuilder().setClusterName(n).build())
+            .toList();
+    return new ProxyConfig(
+        cs,
+        es,
+        List.of(),
+        List.of(RouteConfiguration.newBuilder().setName(route).build()),
+        List.of());
+  }
+}
