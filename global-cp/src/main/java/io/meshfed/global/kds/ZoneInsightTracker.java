@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are fenced by the zone's stream key ({@code fenceOf}): while this replica holds it, by
  * its claim; after it released it, by the key's vacancy. A replica that lost the zone to another
  * (or was paused past its lease) writes nothing, and forgets its closed subscriptions of the zone.
- * Since one replica serves a zone at a time, a write that commits marks the other replicas' open
- * subscriptions of the zone disconnected: theirs cannot record it any more.
+ * Since one replica serves a zone at a time, a write that commits marks every open subscription of
+ * the zone it does not track disconnected (another replica's, or one of its own whose disconnect
+ * write was fenced off): their streams are gone and cannot record it any more.
  */
 final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   static final int KEPT_SUBSCRIPTIONS = 10;
@@ -407,11 +408,13 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   }
 
   /**
-   * {@code s}, disconnected at {@code now} if another replica left it open: this write commits only
-   * while this replica serves the zone (or nobody does), so that replica's stream is gone.
+   * {@code s} (a stored subscription this replica does not track), disconnected at {@code now} if
+   * it is still open: this write commits only while this replica serves the zone (or nobody does),
+   * so the stream it stood for is gone, whether another replica left it open or this one forgot it
+   * (its disconnect write was fenced off while the claim changed hands).
    */
   private KdsSubscription closedIfOthers(KdsSubscription s, Instant now) {
-    if (s.disconnectTime() != null || instanceId.equals(s.globalInstanceId())) {
+    if (s.disconnectTime() != null) {
       return s;
     }
     return new KdsSubscription(
