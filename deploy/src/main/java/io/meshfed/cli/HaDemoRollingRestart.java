@@ -81,7 +81,9 @@ final class HaDemoRollingRestart {
         all.add(
             CompletableFuture.runAsync(
                 () -> {
-                  for (int i = 0; i < role.all().size(); i++) {
+                  // the replicas killed earlier start first: stopping a live one before they are
+                  // back would leave the role with no replica to take over
+                  for (int i : deadFirst(role.all())) {
                     role.all().set(i, restart(role, i));
                   }
                 }));
@@ -101,6 +103,20 @@ final class HaDemoRollingRestart {
       return new Result(
           roles.get(0).all(), fresh, traffic.distribution(), traffic.failures(), took, handoverMs);
     }
+  }
+
+  /** The indexes of {@code replicas}, the ones whose process is gone first. */
+  static List<Integer> deadFirst(List<HaDemoProcesses.ControlPlane> replicas) {
+    List<Integer> order = new ArrayList<>();
+    for (int pass = 0; pass < 2; pass++) {
+      for (int i = 0; i < replicas.size(); i++) {
+        boolean alive = replicas.get(i).process().isAlive();
+        if (alive == (pass == 1)) {
+          order.add(i);
+        }
+      }
+    }
+    return order;
   }
 
   /**
