@@ -1,0 +1,114 @@
+package io.meshfed.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PortClaimsTest {
+  @TempDir Path dir;
+
+  @Test
+  void claimsAreDistinctInTheRangeAndLockedInTheDirectory() {
+    PortClaims claims = new PortClaims(dir, PortRange.outside(32_768, 60_999));
+    Set<Integer> ports = new HashSet<>();
+    for (int i = 0; i < 100; i++) {
+      ports.add(claims.claim());
+    }
+    assertThat(ports).hasSize(100).allSatisfy(p -> assertThat(p).isBetween(20_000, 32_767));
+    assertThat(claims.held()).isEqualTo(100);
+    assertThat(dir.toFile().list()).contains(ports.iterator().next() + ".lock");
+  }
+
+  @Test
+  void aPortBoundByAServerIsSkipped() throws Exception {
+    int[] pair = twoBindablePorts();
+    try (ServerSocket taken = listen(pair[0])) {
+      PortClaims claims = new PortClaims(dir, new PortRange(pair[0], pair[1]));
+      assertThat(claims.claim()).isEqualTo(pair[1]);
+      assertThatThrownBy(claims::claim)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("no free port in " + pair[0] + ".." + pair[1]);
+    }
+  }
+
+  @Test
+  void aPortClaimedByAnotherJvmIsSkippedUntilThatJvmExits() throws Exception {
+    int[] pair = twoBindablePorts();
+    Process other =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LockHolder.class.getName(),
+                dir.resolve(pair[0] + ".lock").toString())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      BufferedReader out =
+          new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(out.readLine()).isEqualTo("locked");
+      PortClaims claims = new PortClaims(dir, new PortRange(pair[0], pair[1]));
+      assertThat(List.of(claims.claim())).containsExactly(pair[1]);
+      assertThatThrownBy(claims::claim).isInstanceOf(IllegalStateException.class);
+
+      other.getOutputStream().close(); // the holder exits; the OS drops its lock
+      assertThat(other.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(claims.claim()).isEqualTo(pair[0]);
+    } finally {
+      other.destroyForcibly();
+    }
+  }
+
+  /** Two adjacent ports of the test range that 127.0.0.1 can bind now. */
+  private static int[] twoBindablePorts() throws IOException {
+    for (int p = 30_000; p < 32_767; p += 2) {
+      try (ServerSocket a = listen(p);
+          ServerSocket b = listen(p + 1)) {
+        return new int[] {p, p + 1};
+      } catch (IOException taken) {
+        // try the next pair
+      }
+    }
+    throw new IOException("no two adjacent bindable ports in 30000..32767");
+  }
+
+  private static ServerSocket listen(int port) throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    return s;
+  }
+
+  /** Another JVM: locks the file it is given, says so, and holds the lock until stdin closes. */
+  static final class LockHolder {
+    public static void main(String[] args) throws IOException {
+      try (FileChannel channel =
+              FileChannel.open(
+                  Path.of(args[0]), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock lock = channel.lock()) {
+        System.out.println("locked");
+        System.out.flush();
+        while (System.in.read() >= 0) {
+          // wait for the test to close stdin
+        }
+      }
+    }
+  }
+}
