@@ -9,14 +9,21 @@ import java.nio.file.Path;
 /**
  * The TCP ports test servers get: a range outside the kernel's ephemeral range, so that no {@code
  * bind(0)} and no outgoing connection of any process on the machine takes a port between the moment
- * a test picks it and the moment its server binds it.
+ * a test picks it and the moment its server binds it. On Linux's default (ephemeral from 32768)
+ * that is 20100..29999, clear of the fixed ports the README's walk listens on (20000..20082, 30001,
+ * 30002, and lower ones).
  *
  * @param lowest first port of the range
  * @param highest last port of the range, inclusive
  */
 record PortRange(int lowest, int highest) {
-  /** Ports below the ephemeral range, at most this many. */
-  static final int SIZE = 12_768;
+  /** The range when the ephemeral range starts above it. */
+  static final int LOWEST = 20_100;
+
+  static final int HIGHEST = 29_999;
+
+  /** Ports outside the ephemeral range, at most this many. */
+  static final int SIZE = HIGHEST - LOWEST + 1;
 
   /** Fewer ports than this below and above the ephemeral range: no range to hand out. */
   static final int MINIMUM = 1_000;
@@ -59,12 +66,13 @@ record PortRange(int lowest, int highest) {
   }
 
   /**
-   * Up to {@link #SIZE} ports just below {@code ephemeralLow} (from 1024 on), else the ports above
-   * {@code ephemeralHigh} when fewer than {@link #MINIMUM} lie below it.
+   * {@link #LOWEST}..{@link #HIGHEST} cut at {@code ephemeralLow}; below a low ephemeral range up
+   * to {@link #SIZE} ports just under it (from 1024 on); above it when fewer than {@link #MINIMUM}
+   * lie below.
    */
   static PortRange outside(int ephemeralLow, int ephemeralHigh) {
-    int highest = Math.min(ephemeralLow - 1, 32_767);
-    int lowest = Math.max(1024, highest - SIZE + 1);
+    int highest = Math.min(HIGHEST, ephemeralLow - 1);
+    int lowest = Math.max(1024, Math.min(LOWEST, highest - SIZE + 1));
     if (highest - lowest + 1 >= MINIMUM) {
       return new PortRange(lowest, highest);
     }
@@ -78,7 +86,8 @@ record PortRange(int lowest, int highest) {
             + ephemeralHigh
             + " leaves fewer than "
             + MINIMUM
-            + " ports for test servers below or above it (expected it to start at 21024 or"
-            + " later, as Linux's 32768 does)");
+            + " ports for test servers below or above it (expected it to start above "
+            + (1024 + MINIMUM)
+            + ", as Linux's 32768 does)");
   }
 }

@@ -7,23 +7,28 @@ import org.junit.jupiter.api.Test;
 
 class PortRangeTest {
   @Test
-  void linuxDefaultGivesThePortsJustBelowIt() {
-    assertThat(PortRange.outside(32_768, 60_999)).isEqualTo(new PortRange(20_000, 32_767));
+  void linuxDefaultGivesThePortsBetweenTheReadmeWalksFixedOnes() {
+    assertThat(PortRange.outside(32_768, 60_999)).isEqualTo(new PortRange(20_100, 29_999));
   }
 
   @Test
-  void aHigherEphemeralRangeStillKeepsBelow32768() {
-    assertThat(PortRange.outside(49_152, 65_535)).isEqualTo(new PortRange(20_000, 32_767));
+  void aHigherEphemeralRangeGivesTheSame() {
+    assertThat(PortRange.outside(49_152, 65_535)).isEqualTo(new PortRange(20_100, 29_999));
   }
 
   @Test
-  void aLowEphemeralRangeShrinksTheRangeBelowIt() {
+  void anEphemeralRangeStartingInsideCutsIt() {
+    assertThat(PortRange.outside(25_000, 60_999)).isEqualTo(new PortRange(15_100, 24_999));
+  }
+
+  @Test
+  void aLowEphemeralRangeGivesThePortsBelowIt() {
     assertThat(PortRange.outside(10_000, 65_535)).isEqualTo(new PortRange(1024, 9_999));
   }
 
   @Test
   void anEphemeralRangeFromTheBottomLeavesThePortsAboveIt() {
-    assertThat(PortRange.outside(1024, 40_000)).isEqualTo(new PortRange(40_001, 52_768));
+    assertThat(PortRange.outside(1024, 40_000)).isEqualTo(new PortRange(40_001, 49_900));
   }
 
   @Test
@@ -38,5 +43,6 @@ class PortRangeTest {
     PortRange range = PortRange.forThisMachine();
     assertThat(range.size()).isGreaterThanOrEqualTo(PortRange.MINIMUM);
     assertThat(range.highest()).isLessThan(32_768);
+    assertThat(range.lowest()).isGreaterThan(20_082);
   }
 }
