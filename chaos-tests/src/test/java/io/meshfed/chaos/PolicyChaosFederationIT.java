@@ -424,21 +424,37 @@ class PolicyChaosFederationIT {
                               l -> l.matches("flaky::127\\.0\\.0\\.1:\\d+::health_flags::healthy")))
                   .hasSize(2);
             });
+    // on a timeout the message holds what each service answered last (status and body, or the
+    // exception): which one failed, and whether it was refused, reset or answered by another server
     await("the client reaches every service")
         .atMost(CONVERGE)
         .pollInterval(Duration.ofMillis(500))
-        .ignoreExceptions()
-        .until(
-            () ->
-                outbound.keySet().stream()
-                    .allMatch(
-                        s -> {
-                          try {
-                            return get(s, "/", Map.of()).statusCode() == 200 || s.equals("flaky");
-                          } catch (Exception e) {
-                            return false;
-                          }
-                        }));
+        .untilAsserted(
+            () -> {
+              Map<String, String> answers = new LinkedHashMap<>();
+              outbound.keySet().forEach(s -> answers.put(s, answer(s)));
+              assertThat(answers)
+                  .as("last answer of each service through the client's outbounds")
+                  .allSatisfy(
+                      (s, a) ->
+                          assertThat(a)
+                              .as(s)
+                              .matches(s.equals("flaky") ? "^\\d{3} .*" : "^200 .*"));
+            });
+  }
+
+  /** {@code STATUS BODY} of a GET / to {@code service}, or the exception's class and message. */
+  private String answer(String service) {
+    try {
+      HttpResponse<String> r = get(service, "/", Map.of());
+      String body = r.body().replaceAll("\\s+", " ");
+      return r.statusCode() + " " + (body.length() > 200 ? body.substring(0, 200) + "..." : body);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    } catch (Exception e) {
+      return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
   }
 
   /** A demo app, its port. */
