@@ -10,13 +10,14 @@ import java.util.List;
  *
  * <p>The ports come from below the kernel's ephemeral range ({@link PortRange}), so no {@code
  * bind(0)} and no outgoing connection takes one before its server binds it; and each is claimed for
- * the life of this JVM by a lock file shared by every JVM on the machine ({@link PortClaims}), so
- * two test forks, or two builds, never get the same port, and this JVM never hands one out twice.
+ * the life of this JVM by a lock in a file shared by every JVM on the machine ({@link PortClaims}),
+ * so two test forks, or two builds, never get the same port, and this JVM never hands one out
+ * twice.
  */
 public final class FreePorts {
   private static final PortClaims CLAIMS =
       new PortClaims(
-          Path.of(System.getProperty("java.io.tmpdir"), "meshfed-test-ports"),
+          Path.of(System.getProperty("java.io.tmpdir"), "meshfed-test-ports.lock"),
           PortRange.forThisMachine());
 
   private FreePorts() {}

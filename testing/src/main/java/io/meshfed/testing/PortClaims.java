@@ -17,38 +17,35 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Ports of a {@link PortRange} claimed for the life of this JVM, across every JVM of the machine
- * that claims from the same directory: a port is claimed by an exclusive lock on the file {@code
- * PORT.lock} in that directory (the operating system drops the lock when the JVM exits, however it
- * exits), and handed out only if 127.0.0.1 can bind it at that moment. A claimed port is never
- * handed out again, neither here nor in another JVM while this one lives, so a server started on it
- * later (or restarted on it) finds it free unless something outside the claims took it.
+ * that claims through the same file: a port is claimed by an exclusive lock on byte {@code PORT} of
+ * that file (one open file per JVM; the operating system drops the locks when the JVM exits,
+ * however it exits), and handed out only if 127.0.0.1 can bind it at that moment. A claimed port is
+ * never handed out again, neither here nor in another JVM while this one lives, so a server started
+ * on it later (or restarted on it) finds it free unless something outside the claims took it.
  *
- * <p>Confinement: the claims and the cursor are guarded by this object's monitor.
+ * <p>Confinement: the claims, the channel and the cursor are guarded by this object's monitor.
  */
 final class PortClaims {
-  private final Path dir;
+  private final Path file;
   private final PortRange range;
   private final Map<Integer, FileLock> claimed = new HashMap<>();
+  private FileChannel channel;
   private int cursor;
 
-  PortClaims(Path dir, PortRange range) {
-    this.dir = dir;
+  PortClaims(Path file, PortRange range) {
+    this.file = file;
     this.range = range;
-    // JVMs that start together begin at different places, so they rarely try the same files
+    // JVMs that start together begin at different places, so they rarely try the same ports
     this.cursor = ThreadLocalRandom.current().nextInt(range.size());
   }
 
   /** A port of the range, claimed by no JVM and bindable on 127.0.0.1 a moment ago. */
   synchronized int claim() {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the port-claims directory " + dir, e);
-    }
+    FileChannel ch = channel();
     for (int tried = 0; tried < range.size(); tried++) {
       int port = range.lowest() + cursor;
       cursor = (cursor + 1) % range.size();
-      if (!claimed.containsKey(port) && tryClaim(port)) {
+      if (!claimed.containsKey(port) && tryClaim(ch, port)) {
         return port;
       }
     }
@@ -59,8 +56,8 @@ final class PortClaims {
             + range.highest()
             + ": this JVM holds "
             + claimed.size()
-            + ", the rest are claimed by other JVMs (lock files in "
-            + dir
+            + ", the rest are claimed by other JVMs (locks on "
+            + file
             + ") or bound");
   }
 
@@ -69,21 +66,38 @@ final class PortClaims {
     return claimed.size();
   }
 
-  private boolean tryClaim(int port) {
-    Path file = dir.resolve(port + ".lock");
-    FileChannel channel = null;
-    FileLock lock = null;
-    try {
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      lock = channel.tryLock();
-      if (lock != null && bindable(port)) {
-        claimed.put(port, lock);
-        return true;
+  private FileChannel channel() {
+    if (channel == null) {
+      try {
+        Files.createDirectories(file.getParent());
+        // never closed: closing it would drop every claim of this JVM
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the port-claims file " + file, e);
       }
-    } catch (IOException | OverlappingFileLockException e) {
-      // another JVM's lock or an unreadable file: the port is not ours, try the next
     }
-    release(channel, lock);
+    return channel;
+  }
+
+  private boolean tryClaim(FileChannel ch, int port) {
+    FileLock lock;
+    try {
+      lock = ch.tryLock(port, 1, false);
+    } catch (IOException | OverlappingFileLockException e) {
+      return false; // not ours to take: try the next
+    }
+    if (lock == null) {
+      return false; // another JVM holds it
+    }
+    if (bindable(port)) {
+      claimed.put(port, lock);
+      return true;
+    }
+    try {
+      lock.release();
+    } catch (IOException ignored) {
+      // the byte stays locked until this JVM exits: one port fewer
+    }
     return false;
   }
 
@@ -94,19 +108,6 @@ final class PortClaims {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static void release(FileChannel channel, FileLock lock) {
-    try {
-      if (lock != null) {
-        lock.release();
-      }
-      if (channel != null) {
-        channel.close();
-      }
-    } catch (IOException ignored) {
-      // a lock file that cannot be closed stays locked until this JVM exits: one port fewer
     }
   }
 }

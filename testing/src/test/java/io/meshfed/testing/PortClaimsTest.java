@@ -24,23 +24,26 @@ import org.junit.jupiter.api.io.TempDir;
 class PortClaimsTest {
   @TempDir Path dir;
 
+  private Path file() {
+    return dir.resolve("ports.lock");
+  }
+
   @Test
-  void claimsAreDistinctInTheRangeAndLockedInTheDirectory() {
-    PortClaims claims = new PortClaims(dir, PortRange.outside(32_768, 60_999));
+  void claimsAreDistinctAndInTheRange() {
+    PortClaims claims = new PortClaims(file(), PortRange.outside(32_768, 60_999));
     Set<Integer> ports = new HashSet<>();
     for (int i = 0; i < 100; i++) {
       ports.add(claims.claim());
     }
     assertThat(ports).hasSize(100).allSatisfy(p -> assertThat(p).isBetween(20_100, 29_999));
     assertThat(claims.held()).isEqualTo(100);
-    assertThat(dir.toFile().list()).contains(ports.iterator().next() + ".lock");
   }
 
   @Test
   void aPortBoundByAServerIsSkipped() throws Exception {
     int[] pair = twoBindablePorts();
     try (ServerSocket taken = listen(pair[0])) {
-      PortClaims claims = new PortClaims(dir, new PortRange(pair[0], pair[1]));
+      PortClaims claims = new PortClaims(file(), new PortRange(pair[0], pair[1]));
       assertThat(claims.claim()).isEqualTo(pair[1]);
       assertThatThrownBy(claims::claim)
           .isInstanceOf(IllegalStateException.class)
@@ -57,14 +60,15 @@ class PortClaimsTest {
                 "-cp",
                 System.getProperty("java.class.path"),
                 LockHolder.class.getName(),
-                dir.resolve(pair[0] + ".lock").toString())
+                file().toString(),
+                String.valueOf(pair[0]))
             .redirectErrorStream(true)
             .start();
     try {
       BufferedReader out =
           new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
       assertThat(out.readLine()).isEqualTo("locked");
-      PortClaims claims = new PortClaims(dir, new PortRange(pair[0], pair[1]));
+      PortClaims claims = new PortClaims(file(), new PortRange(pair[0], pair[1]));
       assertThat(List.of(claims.claim())).containsExactly(pair[1]);
       assertThatThrownBy(claims::claim).isInstanceOf(IllegalStateException.class);
 
@@ -96,13 +100,13 @@ class PortClaimsTest {
     return s;
   }
 
-  /** Another JVM: locks the file it is given, says so, and holds the lock until stdin closes. */
+  /** Another JVM: locks byte PORT of FILE, says so, and holds the lock until stdin closes. */
   static final class LockHolder {
     public static void main(String[] args) throws IOException {
       try (FileChannel channel =
               FileChannel.open(
                   Path.of(args[0]), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock lock = channel.lock()) {
+          FileLock lock = channel.lock(Integer.parseInt(args[1]), 1, false)) {
         System.out.println("locked");
         System.out.flush();
         while (System.in.read() >= 0) {
