@@ -110,7 +110,8 @@ public final class MeshInsightEndpoints {
         continue;
       }
       long total =
-          OverviewLists.await(store.list(ListQuery.inMesh(type.name(), mesh.name()).page(0, 1)))
+          OverviewLists.await(
+                  store.list(ListQuery.inMesh(type.name(), mesh.name()).page(0, 1).onlyVisible()))
               .total();
       if (total > 0) {
         policies.putObject(type.name()).put("total", total);

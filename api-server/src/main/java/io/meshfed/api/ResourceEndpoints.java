@@ -289,12 +289,13 @@ final class ResourceEndpoints {
             "list",
             type.name(),
             store.list(
-                new ListQuery(type.name(), mesh, params.labels(), params.offset(), params.size())));
+                new ListQuery(type.name(), mesh, params.labels(), params.offset(), params.size())
+                    .onlyVisible()));
     ObjectNode body = JsonNodeFactory.instance.objectNode();
-    List<Resource> visible = page.items().stream().filter(ResourceEndpoints::readable).toList();
-    body.put("total", page.total() - (page.items().size() - visible.size()));
+    // the store left the hidden resources out before paging: total and next count what is shown
+    body.put("total", page.total());
     ArrayNode items = body.putArray("items");
-    visible.forEach(r -> items.add(codec.toTree(r)));
+    page.items().forEach(r -> items.add(codec.toTree(r)));
     if (page.hasNext()) {
       body.put("next", params.nextUrl(request, page.nextOffset()));
     } else {
@@ -309,7 +310,7 @@ final class ResourceEndpoints {
    * Labels#SYNC_TO_ZONES}, such as the zone-token public key) can be read.
    */
   private static boolean readable(Resource r) {
-    return !Labels.isManaged(r) || Labels.optsIntoZones(r);
+    return !Labels.isHidden(r);
   }
 
   /** Resources the control plane keeps for itself (keys, CA material) never cross the API. */

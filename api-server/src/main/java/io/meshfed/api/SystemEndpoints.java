@@ -106,7 +106,8 @@ final class SystemEndpoints {
         continue;
       }
       ResourcePage page =
-          calls.await("list", type.name(), store.list(ListQuery.all(type.name()).page(0, 1)));
+          calls.await(
+              "list", type.name(), store.list(ListQuery.all(type.name()).page(0, 1).onlyVisible()));
       resources.putObject(type.name()).put("total", page.total());
     }
     return ApiResponse.json(200, body);

@@ -9,6 +9,8 @@ import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.GlobalSecretSpec;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,6 +55,46 @@ class ManagedResourcesIT {
     assertThat(list.statusCode()).isEqualTo(200);
     assertThat(list.body()).contains("operator-secret").doesNotContain("zone-token-signing-key");
     assertThat(api.json(list).get("total").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void listsPageAndCountOnlyWhatTheyShow() {
+    // by name: aaa-key (hidden), b-secret, c-secret, operator-secret, zone-token-signing-key-1
+    // (hidden)
+    storeSecret("aaa-key", Map.of(Labels.MANAGED_BY, "meshfed-global"));
+    storeSecret("b-secret", Map.of());
+    storeSecret("c-secret", Map.of());
+
+    HttpResponse<String> first = api.get("/global-secrets?size=2");
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(api.json(first).get("total").asInt()).isEqualTo(3);
+    assertThat(names(first)).containsExactly("b-secret", "c-secret");
+    String next = api.json(first).get("next").asText();
+    assertThat(next).contains("offset=2");
+
+    HttpResponse<String> second = api.get(next.substring(next.indexOf("/global-secrets")));
+    assertThat(api.json(second).get("total").asInt()).isEqualTo(3);
+    assertThat(names(second)).containsExactly("operator-secret");
+    assertThat(api.json(second).get("next").isNull()).isTrue();
+
+    HttpResponse<String> insights = api.get("/global-insights");
+    assertThat(api.json(insights).at("/resources/GlobalSecret/total").asInt()).isEqualTo(3);
+  }
+
+  private void storeSecret(String name, Map<String, String> labels) {
+    api.store
+        .create(
+            new Resource(
+                ResourceKey.global(StandardTypes.GLOBAL_SECRET, name),
+                Meta.withLabels(labels),
+                new GlobalSecretSpec("c2VjcmV0")))
+        .join();
+  }
+
+  private List<String> names(HttpResponse<String> list) {
+    List<String> names = new ArrayList<>();
+    api.json(list).get("items").forEach(item -> names.add(item.get("name").asText()));
+    return names;
   }
 
   @Test

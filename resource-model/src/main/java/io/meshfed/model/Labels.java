@@ -44,4 +44,13 @@ public final class Labels {
   public static boolean isManaged(Resource r) {
     return r.labels().containsKey(MANAGED_BY);
   }
+
+  /**
+   * True for resources the API does not show: kept by the control plane ({@link #MANAGED_BY}) and
+   * not published ({@link #SYNC_TO_ZONES}). Stores keep them out of visible-only lists ({@link
+   * io.meshfed.store.ListQuery#onlyVisible()}).
+   */
+  public static boolean isHidden(Resource r) {
+    return isManaged(r) && !optsIntoZones(r);
+  }
 }

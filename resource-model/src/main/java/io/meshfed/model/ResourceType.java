@@ -45,7 +45,7 @@ public record ResourceType(
 
   /** The default sync filter: everything but what the control plane keeps, unless opted in. */
   public static boolean notManagedOrOptedIn(Resource r) {
-    return !Labels.isManaged(r) || Labels.optsIntoZones(r);
+    return !Labels.isHidden(r);
   }
 
   /** True when KDS carries this resource (its type's direction permitting). */

@@ -6,10 +6,17 @@ import java.util.Objects;
 /**
  * Which resources to list: one type, optionally one mesh (null: all meshes), labels that must all
  * match, and a page ({@code offset} items skipped, at most {@code size} returned; size 0 means no
- * limit).
+ * limit). With {@code visibleOnly} the resources the API does not show ({@link
+ * io.meshfed.model.Labels#isHidden}) are left out before the page is cut, so the page and its total
+ * count only visible ones; stores keep those apart so that such a list reads no hidden values.
  */
 public record ListQuery(
-    String type, String mesh, Map<String, String> labels, int offset, int size) {
+    String type,
+    String mesh,
+    Map<String, String> labels,
+    int offset,
+    int size,
+    boolean visibleOnly) {
 
   public ListQuery {
     Objects.requireNonNull(type, "type");
@@ -22,6 +29,11 @@ public record ListQuery(
     }
   }
 
+  /** A query of every resource, hidden ones included. */
+  public ListQuery(String type, String mesh, Map<String, String> labels, int offset, int size) {
+    this(type, mesh, labels, offset, size, false);
+  }
+
   public static ListQuery all(String type) {
     return new ListQuery(type, null, Map.of(), 0, 0);
   }
@@ -31,11 +43,21 @@ public record ListQuery(
   }
 
   public ListQuery withLabels(Map<String, String> newLabels) {
-    return new ListQuery(type, mesh, newLabels, offset, size);
+    return new ListQuery(type, mesh, newLabels, offset, size, visibleOnly);
   }
 
   public ListQuery page(int newOffset, int newSize) {
-    return new ListQuery(type, mesh, labels, newOffset, newSize);
+    return new ListQuery(type, mesh, labels, newOffset, newSize, visibleOnly);
+  }
+
+  /** This query without the resources the API does not show (see {@link #visibleOnly}). */
+  public ListQuery onlyVisible() {
+    return new ListQuery(type, mesh, labels, offset, size, true);
+  }
+
+  /** True when {@code r} is listed by this query's visibility (its labels aside). */
+  public boolean shows(io.meshfed.model.Resource r) {
+    return !visibleOnly || !io.meshfed.model.Labels.isHidden(r);
   }
 
   /** True when {@code resourceLabels} contains every selector label with the same value. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.meshfed.model.Labels;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
@@ -476,6 +477,76 @@ public abstract class ResourceStoreContract {
         .isEqualTo(expected.subList(6, 9));
     assertThat(middle.total()).isEqualTo(15);
     assertThat(middle.nextOffset()).isEqualTo(9);
+  }
+
+  @Test
+  void visibleOnlyListsLeaveHiddenResourcesOutBeforePagingAndFollowWrites() {
+    Map<String, String> hidden = Map.of(Labels.MANAGED_BY, "meshfed-test");
+    Map<String, String> published =
+        Map.of(Labels.MANAGED_BY, "meshfed-test", Labels.SYNC_TO_ZONES, "true");
+    for (String m : List.of("a-b", "a")) {
+      create(mesh(m));
+    }
+    int n = 0;
+    for (String m : List.of("a", "a-b")) {
+      for (String name : List.of("h0", "p1", "h2", "p3", "p4")) {
+        Map<String, String> labels = new TreeMap<>(Map.of("odd", String.valueOf(n++ % 2 == 1)));
+        if (name.startsWith("h")) {
+          labels.putAll(hidden);
+        } else if (name.equals("p3")) {
+          labels.putAll(published);
+        }
+        create(permission(m, name, labels));
+      }
+    }
+    ListQuery all = ListQuery.all(StandardTypes.TRAFFIC_PERMISSION);
+    ListQuery visible = all.onlyVisible();
+    assertThat(join(store.list(all)).total()).isEqualTo(10);
+    List<ResourceKey> expected =
+        List.of(
+            permissionKey("a", "p1"),
+            permissionKey("a", "p3"),
+            permissionKey("a", "p4"),
+            permissionKey("a-b", "p1"),
+            permissionKey("a-b", "p3"),
+            permissionKey("a-b", "p4"));
+    assertThat(join(store.list(visible)).items().stream().map(Resource::key).toList())
+        .isEqualTo(expected);
+    // "odd": a/p1, a/p3, a-b/h0 (hidden), a-b/h2 (hidden), a-b/p4
+    List<ResourceKey> expectedOdd =
+        List.of(permissionKey("a", "p1"), permissionKey("a", "p3"), permissionKey("a-b", "p4"));
+    for (int size = 1; size <= 4; size++) {
+      assertThat(walk(visible, size, 6)).as("pages of %d", size).isEqualTo(expected);
+      assertThat(walk(visible.withLabels(Map.of("odd", "true")), size, 3))
+          .as("selected pages of %d", size)
+          .isEqualTo(expectedOdd);
+    }
+    ResourcePage inMesh =
+        join(store.list(ListQuery.inMesh(StandardTypes.TRAFFIC_PERMISSION, "a").onlyVisible()));
+    assertThat(names(inMesh.items())).containsExactly("p1", "p3", "p4");
+    assertThat(inMesh.total()).isEqualTo(3);
+    assertThat(get(permissionKey("a", "h0"))).isPresent();
+
+    // writes move resources in and out of the visible lists
+    join(store.update(permission("a", "h0", Map.of()), 0));
+    join(store.update(permission("a", "p4", hidden), 0));
+    join(store.update(permission("a", "h2", published), 0));
+    join(store.delete(permissionKey("a-b", "h0"), 0));
+    create(permission("a-b", "h0", Map.of()));
+    assertThat(
+            join(store.list(visible)).items().stream().map(r -> r.mesh() + "/" + r.name()).toList())
+        .containsExactly("a/h0", "a/h2", "a/p1", "a/p3", "a-b/h0", "a-b/p1", "a-b/p3", "a-b/p4");
+    assertThat(join(store.list(visible.page(7, 2))).total()).isEqualTo(8);
+
+    // a deleted mesh takes its hidden resources along: a new one of the same names starts clean
+    join(store.delete(meshKey("a-b"), 0));
+    create(mesh("a-b"));
+    create(permission("a-b", "h2", Map.of()));
+    ResourcePage again =
+        join(store.list(ListQuery.inMesh(StandardTypes.TRAFFIC_PERMISSION, "a-b").onlyVisible()));
+    assertThat(names(again.items())).containsExactly("h2");
+    assertThat(again.total()).isEqualTo(1);
+    assertThat(join(store.list(all)).total()).isEqualTo(6);
   }
 
   /** Every page of {@code query} with {@code size}, checking each page's total and offsets. */

@@ -190,7 +190,7 @@ public final class MemoryResourceStore implements ResourceStore {
               data.subMap(prefix, true, prefix + Character.MAX_VALUE, false);
           List<Resource> matched = new ArrayList<>();
           for (Resource r : range.values()) {
-            if (query.matchesLabels(r.labels())) {
+            if (query.shows(r) && query.matchesLabels(r.labels())) {
               matched.add(r);
             }
           }

@@ -1,5 +1,6 @@
 package io.meshfed.store.embedded;
 
+import io.meshfed.model.Labels;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.codec.ResourceCodec;
@@ -21,16 +22,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The SQLite file: one table of resources keyed by (type, mesh, name) holding the JSON of each
- * resource and its version, and the store revision in {@code store_meta}. Journal in WAL mode with
- * {@code synchronous=FULL}: a commit returns once the WAL is fsynced, so an acknowledged write
- * survives kill -9 and power loss.
+ * resource, its version and whether the API hides it ({@link Labels#isHidden}), and the store
+ * revision in {@code store_meta}. An index on (type, hidden, mesh, name) keeps hidden resources out
+ * of the range a visible-only list counts and pages, so such a list decodes no hidden row. Schema 1
+ * files (before the hidden column) are migrated when opened. Journal in WAL mode with {@code
+ * synchronous=FULL}: a commit returns once the WAL is fsynced, so an acknowledged write survives
+ * kill -9 and power loss.
  *
  * <p>Not thread-safe: one connection, used only from the store's single I/O thread.
  */
 final class SqliteResources implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqliteResources.class);
   static final String FILE = "store.db";
-  private static final int SCHEMA_VERSION = 1;
+  private static final int SCHEMA_VERSION = 2;
 
   private final Path file;
   private final Connection conn;
@@ -69,10 +73,17 @@ final class SqliteResources implements AutoCloseable {
       st.execute(
           "CREATE TABLE IF NOT EXISTS resources (type TEXT NOT NULL, mesh TEXT NOT NULL,"
               + " name TEXT NOT NULL, version INTEGER NOT NULL, body BLOB NOT NULL,"
+              + " hidden INTEGER NOT NULL DEFAULT 0,"
               + " PRIMARY KEY (type, mesh, name)) WITHOUT ROWID");
       st.execute(
           "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
       st.execute("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('revision', 0)");
+      if (schema == 1) {
+        migrateToHiddenColumn(st);
+      }
+      st.execute(
+          "CREATE INDEX IF NOT EXISTS resources_by_visibility"
+              + " ON resources (type, hidden, mesh, name)");
       st.execute("PRAGMA user_version=" + SCHEMA_VERSION);
       try (ResultSet rs = st.executeQuery("SELECT value FROM store_meta WHERE key='revision'")) {
         rs.next();
@@ -87,6 +98,44 @@ final class SqliteResources implements AutoCloseable {
       closeQuietly();
       throw e;
     }
+  }
+
+  /**
+   * Schema 1 to 2: adds the hidden column and sets it from each stored resource's labels. Runs in
+   * the open's autocommit mode, one statement at a time; a crash in between leaves user_version at
+   * 1 and the next open does it again (the column is then there already).
+   */
+  private void migrateToHiddenColumn(Statement st) throws SQLException {
+    boolean hasColumn = false;
+    try (ResultSet rs = st.executeQuery("PRAGMA table_info(resources)")) {
+      while (rs.next()) {
+        hasColumn |= "hidden".equals(rs.getString("name"));
+      }
+    }
+    if (!hasColumn) {
+      st.execute("ALTER TABLE resources ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0");
+    }
+    List<ResourceKey> hidden = new ArrayList<>();
+    try (ResultSet rs = st.executeQuery("SELECT version, body, mesh, name, type FROM resources")) {
+      while (rs.next()) {
+        Resource r = decodeOrSkip(rs.getString(5), rs);
+        if (r != null && Labels.isHidden(r)) {
+          hidden.add(r.key());
+        }
+      }
+    }
+    try (PreparedStatement ps =
+        conn.prepareStatement("UPDATE resources SET hidden=1 WHERE type=? AND mesh=? AND name=?")) {
+      for (ResourceKey key : hidden) {
+        bindKey(ps, key);
+        ps.executeUpdate();
+      }
+    }
+    log.info(
+        "{}: schema 1 -> {}: {} hidden resources marked apart from the listed ones",
+        file,
+        SCHEMA_VERSION,
+        hidden.size());
   }
 
   Path file() {
@@ -140,7 +189,10 @@ final class SqliteResources implements AutoCloseable {
    * the type (and mesh) is decoded and matched.
    */
   ResourcePage page(ListQuery query) {
-    String where = " FROM resources WHERE type=?" + (query.mesh() == null ? "" : " AND mesh=?");
+    String where =
+        " FROM resources WHERE type=?"
+            + (query.visibleOnly() ? " AND hidden=0" : "")
+            + (query.mesh() == null ? "" : " AND mesh=?");
     try {
       if (!query.labels().isEmpty()) {
         return ResourcePage.slice(
@@ -273,11 +325,12 @@ final class SqliteResources implements AutoCloseable {
     void put(Resource r) throws SQLException {
       try (PreparedStatement ps =
           conn.prepareStatement(
-              "INSERT OR REPLACE INTO resources (type, mesh, name, version, body)"
-                  + " VALUES (?, ?, ?, ?, ?)")) {
+              "INSERT OR REPLACE INTO resources (type, mesh, name, version, body, hidden)"
+                  + " VALUES (?, ?, ?, ?, ?, ?)")) {
         bindKey(ps, r.key());
         ps.setLong(4, r.version());
         ps.setBytes(5, codec.toJsonBytes(r));
+        ps.setInt(6, Labels.isHidden(r) ? 1 : 0);
         ps.executeUpdate();
       }
     }

@@ -4,17 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.meshfed.model.Labels;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.RecordingListener;
 import io.meshfed.store.ResourceEvent;
+import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.ResourceStoreContract;
+import io.meshfed.store.memory.MemoryResourceStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +76,62 @@ class EmbeddedResourceStoreTest extends ResourceStoreContract {
     Resource p3 = create(permission("m", "p3", Map.of()));
     assertThat(p3.version()).isGreaterThan(before);
     assertThat(opened).isEqualTo(1);
+  }
+
+  @Test
+  void aSchema1FileIsMigratedSoThatVisibleListsLeaveItsHiddenResourcesOut() throws Exception {
+    // what an earlier meshfed wrote: the schema 1 table, one hidden and two visible resources
+    List<Resource> written = new ArrayList<>();
+    try (MemoryResourceStore earlier = new MemoryResourceStore(clock, 100)) {
+      written.add(join(earlier.create(mesh("m"))));
+      written.add(
+          join(earlier.create(permission("m", "a-key", Map.of(Labels.MANAGED_BY, "meshfed")))));
+      written.add(join(earlier.create(permission("m", "b", Map.of()))));
+      written.add(join(earlier.create(permission("m", "c", Map.of()))));
+    }
+    Path old = root.resolve("old");
+    Files.createDirectories(old);
+    try (Connection c =
+            DriverManager.getConnection("jdbc:sqlite:" + old.resolve(SqliteResources.FILE));
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TABLE resources (type TEXT NOT NULL, mesh TEXT NOT NULL,"
+              + " name TEXT NOT NULL, version INTEGER NOT NULL, body BLOB NOT NULL,"
+              + " PRIMARY KEY (type, mesh, name)) WITHOUT ROWID");
+      st.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+      st.execute("INSERT INTO store_meta (key, value) VALUES ('revision', 4)");
+      st.execute("PRAGMA user_version=1");
+      try (PreparedStatement ps =
+          c.prepareStatement("INSERT INTO resources VALUES (?, ?, ?, ?, ?)")) {
+        for (Resource r : written) {
+          ps.setString(1, r.type());
+          ps.setString(2, r.mesh() == null ? "" : r.mesh());
+          ps.setString(3, r.name());
+          ps.setLong(4, r.version());
+          ps.setBytes(5, codec.toJsonBytes(r));
+          ps.executeUpdate();
+        }
+      }
+    }
+
+    try (ResourceStore migrated =
+        EmbeddedResourceStore.open(old, StandardTypes.registry(), clock, historyLimit, null)) {
+      ListQuery all = ListQuery.all(StandardTypes.TRAFFIC_PERMISSION);
+      ResourcePage visible = join(migrated.list(all.page(0, 1).onlyVisible()));
+      assertThat(names(visible.items())).containsExactly("b");
+      assertThat(visible.total()).isEqualTo(2);
+      assertThat(visible.nextOffset()).isEqualTo(1);
+      assertThat(names(join(migrated.list(all)).items())).containsExactly("a-key", "b", "c");
+      assertThat(join(migrated.get(written.get(1).key()))).contains(written.get(1));
+      assertThat(join(migrated.currentRevision())).isEqualTo(4);
+    }
+    try (Connection c =
+            DriverManager.getConnection("jdbc:sqlite:" + old.resolve(SqliteResources.FILE));
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(2);
+    }
   }
 
   @Test

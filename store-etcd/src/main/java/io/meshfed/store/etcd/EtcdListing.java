@@ -2,15 +2,18 @@ package io.meshfed.store.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
+import io.meshfed.model.Labels;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourcePage;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -21,7 +24,9 @@ import java.util.function.Function;
  * differ only by {@code -} against the {@code /} that ends a mesh ({@code a-b/} sorts before {@code
  * a/}). Values are then read by runs of one mesh, where byte order is name order (names are
  * lowercase DNS names): without label selectors only the values of the asked page are read; with
- * selectors the values stream by, and only the matches in the page are kept.
+ * selectors the values stream by, and only the matches in the page are kept. A visible-only list
+ * ({@link ListQuery#visibleOnly()}) also reads the keys of the hidden index for the same range
+ * ({@link EtcdKeys}) and leaves those out before counting and paging.
  */
 final class EtcdListing {
   private final EtcdPages pages;
@@ -59,6 +64,11 @@ final class EtcdListing {
                     }
                   })
               .thenCompose(
+                  v ->
+                      query.visibleOnly()
+                          ? leaveHiddenOut(reading, found, query)
+                          : CompletableFuture.<Void>completedFuture(null))
+              .thenCompose(
                   v -> {
                     found.sort(Comparator.comparing(Entry::key));
                     return query.labels().isEmpty()
@@ -66,6 +76,36 @@ final class EtcdListing {
                         : filtered(reading, found, query);
                   });
         });
+  }
+
+  /**
+   * Removes from {@code found} the keys the hidden index names (a keys-only read of the index's
+   * range for the same type and mesh, at the reading's revision): the total and the page then count
+   * only visible resources, and no hidden value is read.
+   */
+  private CompletableFuture<Void> leaveHiddenOut(
+      EtcdPages.Reading reading, List<Entry> found, ListQuery query) {
+    ByteSequence range =
+        query.mesh() == null
+            ? keys.hiddenTypeRange(query.type())
+            : keys.hiddenMeshRange(query.type(), query.mesh());
+    Set<ResourceKey> hidden = new HashSet<>();
+    return reading
+        .scan(
+            range,
+            EtcdPages.prefixEnd(range),
+            true,
+            page -> {
+              for (KeyValue kv : page) {
+                keys.parseHidden(kv.getKey()).ifPresent(hidden::add);
+              }
+            })
+        .thenRun(
+            () -> {
+              if (!hidden.isEmpty()) {
+                found.removeIf(e -> hidden.contains(e.key()));
+              }
+            });
   }
 
   /** Without selectors: the total is the key count; only the page's values are read. */
@@ -128,6 +168,9 @@ final class EtcdListing {
       }
       ByteSequence first = entries.get(start).stored();
       ByteSequence last = entries.get(stop - 1).stored();
+      // a visible-only list's run may span hidden keys of the mesh: only the run's are decoded
+      Set<ResourceKey> run = new HashSet<>();
+      entries.subList(start, stop).forEach(e -> run.add(e.key()));
       chain =
           chain.thenCompose(
               v ->
@@ -138,7 +181,9 @@ final class EtcdListing {
                       page -> {
                         List<Resource> decoded = new ArrayList<>(page.size());
                         for (KeyValue kv : page) {
-                          decoder.apply(kv).ifPresent(decoded::add);
+                          if (keys.parse(kv.getKey()).filter(run::contains).isPresent()) {
+                            decoder.apply(kv).ifPresent(decoded::add);
+                          }
                         }
                         onPage.accept(decoded);
                       }));
@@ -160,7 +205,9 @@ final class EtcdListing {
                   false,
                   page -> {
                     for (KeyValue kv : page) {
-                      decoder.apply(kv).ifPresent(all::add);
+                      if (!keys.isInternal(kv.getKey())) {
+                        decoder.apply(kv).ifPresent(all::add);
+                      }
                     }
                   })
               .thenApply(
@@ -168,6 +215,31 @@ final class EtcdListing {
                     all.sort(Comparator.comparing(Resource::key));
                     return new EtcdResourceStore.Snapshot(all, reading.revision());
                   });
+        });
+  }
+
+  /**
+   * The keys and versions of every stored resource the API hides, read in pages at one revision
+   * (every value streams by once; only the hidden ones are kept).
+   */
+  CompletableFuture<List<Resource>> hidden() {
+    return pages.consistently(
+        "find the hidden resources under " + keys.prefix(),
+        reading -> {
+          List<Resource> hidden = new ArrayList<>();
+          return reading
+              .scan(
+                  keys.root(),
+                  EtcdPages.prefixEnd(keys.root()),
+                  false,
+                  page -> {
+                    for (KeyValue kv : page) {
+                      if (!keys.isInternal(kv.getKey())) {
+                        decoder.apply(kv).filter(Labels::isHidden).ifPresent(hidden::add);
+                      }
+                    }
+                  })
+              .thenApply(v -> hidden);
         });
   }
 }

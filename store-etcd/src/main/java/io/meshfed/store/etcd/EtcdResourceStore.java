@@ -12,6 +12,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.meshfed.model.Labels;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
@@ -175,7 +176,7 @@ public final class EtcdResourceStore implements ResourceStore {
           }
           return kv.txn()
               .If(fenceConditions(fence, conditions))
-              .Then(Op.put(k, value, PutOption.DEFAULT))
+              .Then(Op.put(k, value, PutOption.DEFAULT), hiddenIndexOp(toStore))
               .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
               .commit()
               .thenApply(
@@ -236,7 +237,7 @@ public final class EtcdResourceStore implements ResourceStore {
                                   k,
                                   Cmp.Op.EQUAL,
                                   CmpTarget.modRevision(current.getModRevision())))))
-                  .Then(Op.put(k, encode(toStore), PutOption.DEFAULT))
+                  .Then(Op.put(k, encode(toStore), PutOption.DEFAULT), hiddenIndexOp(toStore))
                   .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
                   .commit()
                   .thenCompose(
@@ -285,9 +286,14 @@ public final class EtcdResourceStore implements ResourceStore {
                   Op.delete(
                       keys.meshRange(type.name(), key.name()),
                       DeleteOption.builder().isPrefix(true).build()));
+              deletes.add(
+                  Op.delete(
+                      keys.hiddenMeshRange(type.name(), key.name()),
+                      DeleteOption.builder().isPrefix(true).build()));
             }
           }
           deletes.add(Op.delete(k, DeleteOption.DEFAULT));
+          deletes.add(Op.delete(keys.hiddenKey(key), DeleteOption.DEFAULT));
           return kv.txn()
               .If(fenceConditions(fence, List.of(condition)))
               .Then(deletes.toArray(Op[]::new))
@@ -306,6 +312,73 @@ public final class EtcdResourceStore implements ResourceStore {
                     throw conflict(key, current.get(0).getModRevision(), expectedVersion);
                   });
         });
+  }
+
+  /**
+   * The hidden index's part of a write of {@code toStore}: its entry when the API hides it, no
+   * entry otherwise (a write may change that, e.g. a key that gets published).
+   */
+  private Op hiddenIndexOp(Resource toStore) {
+    ByteSequence entry = keys.hiddenKey(toStore.key());
+    return Labels.isHidden(toStore)
+        ? Op.put(entry, ByteSequence.EMPTY, PutOption.DEFAULT)
+        : Op.delete(entry, DeleteOption.DEFAULT);
+  }
+
+  /**
+   * Indexes the hidden resources that versions of meshfed before the hidden index wrote (see {@link
+   * EtcdKeys}), once: when {@code <prefix>/_layout/hidden-index} is there, nothing is read. Each
+   * entry is written only if its resource still has the version that was read, so a concurrent
+   * write (which keeps the index itself) wins. Safe to run from several replicas at once. Run it
+   * before visible-only lists are served ({@link Stores#open} does).
+   *
+   * @return how many entries were written
+   */
+  public CompletableFuture<Integer> indexHiddenResources() {
+    ByteSequence marker = keys.hiddenIndexMarker();
+    return call("read " + marker, () -> kv.get(marker))
+        .thenCompose(
+            read -> {
+              if (!read.getKvs().isEmpty()) {
+                return CompletableFuture.completedFuture(0);
+              }
+              return listing
+                  .hidden()
+                  .thenCompose(
+                      hidden -> {
+                        CompletableFuture<Integer> chain = CompletableFuture.completedFuture(0);
+                        for (Resource r : hidden) {
+                          chain = chain.thenCompose(n -> indexOne(r).thenApply(ok -> n + ok));
+                        }
+                        return chain;
+                      })
+                  .thenCompose(
+                      n ->
+                          write(
+                                  "write " + marker,
+                                  () -> kv.put(marker, EtcdKeys.bytes("1"), PutOption.DEFAULT))
+                              .thenApply(
+                                  v -> {
+                                    log.info(
+                                        "etcd store under {}: indexed {} hidden resources written"
+                                            + " before the hidden index",
+                                        keys.prefix(),
+                                        n);
+                                    return n;
+                                  }));
+            });
+  }
+
+  private CompletableFuture<Integer> indexOne(Resource r) {
+    ByteSequence k = keys.key(r.key());
+    return write(
+        "index hidden " + r.key(),
+        () ->
+            kv.txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(r.version())))
+                .Then(Op.put(keys.hiddenKey(r.key()), ByteSequence.EMPTY, PutOption.DEFAULT))
+                .commit()
+                .thenApply(txn -> txn.isSucceeded() ? 1 : 0));
   }
 
   // ------------------------------------------------------------------ fencing

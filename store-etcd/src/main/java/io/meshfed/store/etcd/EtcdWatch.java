@@ -143,6 +143,10 @@ final class EtcdWatch implements Closeable {
   private Optional<ResourceEvent> convert(WatchEvent e) {
     KeyValue kv = e.getKeyValue();
     long revision = kv.getModRevision();
+    if (keys.isInternal(kv.getKey())) {
+      // the store's own keys (the hidden index): no resource changed
+      return Optional.empty();
+    }
     switch (e.getEventType()) {
       case PUT:
         return store.decodeOrSkip(kv).map(r -> ResourceEvent.put(r, revision));

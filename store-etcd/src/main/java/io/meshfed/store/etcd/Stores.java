@@ -13,6 +13,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Opens the store a control plane's settings ask for: embedded, memory, or etcd under a prefix. */
 public final class Stores {
@@ -111,7 +114,23 @@ public final class Stores {
         if (settings.etcdUsername() != null) {
           options = options.withCredentials(settings.etcdUsername(), settings.etcdPassword());
         }
-        return EtcdResourceStore.connect(options, registry, clock);
+        EtcdResourceStore store = EtcdResourceStore.connect(options, registry, clock);
+        try {
+          store.indexHiddenResources().get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          store.close();
+          throw new IllegalStateException(
+              "etcd store under "
+                  + options.prefix()
+                  + ": cannot index the hidden resources written by an earlier version: "
+                  + (e instanceof ExecutionException ? e.getCause() : e),
+              e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          store.close();
+          throw new IllegalStateException("interrupted while opening the etcd store", e);
+        }
+        return store;
     }
   }
 }

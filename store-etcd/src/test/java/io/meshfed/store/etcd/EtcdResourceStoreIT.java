@@ -7,12 +7,14 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.meshfed.model.Labels;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.RecordingListener;
 import io.meshfed.store.ResourceEvent;
+import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.ResourceStoreContract;
 import io.meshfed.store.StoreUnavailableException;
@@ -65,6 +67,49 @@ class EtcdResourceStoreIT extends ResourceStoreContract {
       c.close();
     }
     ETCD.ensureRunning();
+  }
+
+  @Test
+  void hiddenResourcesAnEarlierVersionWroteAreIndexedOnceAndLeftOutOfVisibleLists()
+      throws Exception {
+    // what an earlier meshfed wrote: resources at their keys, no hidden index
+    var raw = rawClient().getKVClient();
+    Map<String, Resource> earlier = new java.util.LinkedHashMap<>();
+    earlier.put("/Mesh/_/m", mesh("m"));
+    earlier.put(
+        "/TrafficPermission/m/a-key",
+        permission("m", "a-key", Map.of(Labels.MANAGED_BY, "meshfed")));
+    earlier.put("/TrafficPermission/m/b", permission("m", "b", Map.of()));
+    earlier.put("/TrafficPermission/m/c", permission("m", "c", Map.of()));
+    for (Map.Entry<String, Resource> e : earlier.entrySet()) {
+      raw.put(
+              ByteSequence.from(prefix + e.getKey(), StandardCharsets.UTF_8),
+              ByteSequence.from(codec.toJsonBytes(e.getValue())))
+          .get();
+    }
+    ListQuery visible = ListQuery.all(StandardTypes.TRAFFIC_PERMISSION).page(0, 1).onlyVisible();
+    assertThat(join(store.list(visible)).total()).as("before the index").isEqualTo(3);
+
+    EtcdResourceStore etcd = (EtcdResourceStore) store;
+    assertThat(join(etcd.indexHiddenResources())).isEqualTo(1);
+
+    ResourcePage page = join(store.list(visible));
+    assertThat(names(page.items())).containsExactly("b");
+    assertThat(page.total()).isEqualTo(2);
+    assertThat(page.nextOffset()).isEqualTo(1);
+    assertThat(names(join(store.list(ListQuery.all(StandardTypes.TRAFFIC_PERMISSION))).items()))
+        .containsExactly("a-key", "b", "c");
+    // once done, a marker keeps later starts from reading everything again
+    long before = revision();
+    assertThat(join(etcd.indexHiddenResources())).isZero();
+    assertThat(revision()).isEqualTo(before);
+    assertThat(
+            raw.get(
+                    ByteSequence.from(
+                        prefix + "/_hidden/TrafficPermission/m/a-key", StandardCharsets.UTF_8))
+                .get()
+                .getKvs())
+        .hasSize(1);
   }
 
   @Test

@@ -35,7 +35,10 @@ final class ClusterDrain {
    */
   static final Duration DEFAULT_HOLD = Duration.ofSeconds(5);
 
-  /** What to publish, and when to build the proxy again to drop what is kept (if anything). */
+  /**
+   * What to publish, and when to build the proxy again to drop what is kept: empty when nothing is
+   * kept, or when a rebuild asked for earlier is still to come no later than that.
+   */
   record Drained(ProxyConfig config, Optional<Instant> rebuildAt) {}
 
   private record Kept(Cluster cluster, ClusterLoadAssignment endpoints, Instant until) {}
@@ -48,6 +51,8 @@ final class ClusterDrain {
   private final Duration hold;
   private final Map<ProxyId, Published> published = new HashMap<>();
   private final Map<ProxyId, Map<String, Kept>> kept = new HashMap<>();
+  // the rebuild each proxy was last told to schedule, until it is due: one pending is enough
+  private final Map<ProxyId, Instant> pending = new HashMap<>();
 
   ClusterDrain(Clock clock, Duration hold) {
     this.clock = clock;
@@ -57,10 +62,17 @@ final class ClusterDrain {
   /**
    * {@code config} plus the clusters {@code proxy} had and {@code config} dropped less than {@code
    * hold} ago. Call it with every config about to be published, and call {@link #published} once it
-   * was.
+   * was. A proxy published often while clusters are kept gets one pending rebuild, not one per
+   * publish: {@link Drained#rebuildAt} is set only when no rebuild asked for earlier is still to
+   * come by then.
    */
   Drained apply(ProxyId proxy, ProxyConfig config) {
     Instant now = clock.instant();
+    Instant due = pending.get(proxy);
+    if (due != null && !due.isAfter(now)) {
+      // that rebuild is running (or about to): a later one is this call's to ask for
+      pending.remove(proxy);
+    }
     Set<String> wanted =
         config.clusters().stream().map(Cluster::getName).collect(Collectors.toSet());
     Map<String, Kept> previous = kept.getOrDefault(proxy, Map.of());
@@ -101,9 +113,15 @@ final class ClusterDrain {
       }
     }
     Instant first = keep.values().stream().map(Kept::until).min(Instant::compareTo).orElseThrow();
+    Instant scheduled = pending.get(proxy);
+    Optional<Instant> rebuildAt = Optional.empty();
+    if (scheduled == null || scheduled.isAfter(first)) {
+      pending.put(proxy, first);
+      rebuildAt = Optional.of(first);
+    }
     return new Drained(
         new ProxyConfig(clusters, endpoints, config.listeners(), config.routes(), config.secrets()),
-        Optional.of(first));
+        rebuildAt);
   }
 
   /** The drain's time. */
@@ -127,5 +145,6 @@ final class ClusterDrain {
   void forget(ProxyId proxy) {
     published.remove(proxy);
     kept.remove(proxy);
+    pending.remove(proxy);
   }
 }

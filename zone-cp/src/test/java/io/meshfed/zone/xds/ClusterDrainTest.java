@@ -9,6 +9,7 @@ import io.meshfed.testing.ManualClock;
 import io.meshfed.xds.ProxyConfig;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,51 @@ class ClusterDrainTest {
 
     ProxyConfig split = config("route-v2", "backend-v1");
     assertThat(drain.apply(client, split).config()).isEqualTo(split);
+  }
+
+  @Test
+  void aProxyPublishedOftenWhileClustersAreKeptGetsOnePendingRebuild() {
+    publish(config("route-v1", "backend"));
+    List<Instant> scheduled = new ArrayList<>();
+
+    // 50 publishes inside the hold (e.g. endpoint changes): the first asks for the rebuild
+    for (int i = 0; i < 50; i++) {
+      ClusterDrain.Drained drained = drain.apply(client, config("route-v2", "backend-v1"));
+      drained.rebuildAt().ifPresent(scheduled::add);
+      drain.published(client, drained.config());
+      clock.advance(Duration.ofMillis(20));
+    }
+    assertThat(scheduled).containsExactly(T0.plus(HOLD));
+
+    // a second drop while that rebuild is pending: it goes at the same rebuild, which asks for one
+    // more for the second cluster's end
+    clock.set(T0.plus(Duration.ofSeconds(2)));
+    ClusterDrain.Drained v3 = drain.apply(client, config("route-v3", "web"));
+    assertThat(names(v3.config())).containsExactlyInAnyOrder("web", "backend", "backend-v1");
+    assertThat(v3.rebuildAt()).isEmpty();
+    drain.published(client, v3.config());
+
+    clock.set(T0.plus(HOLD).plusMillis(1));
+    ClusterDrain.Drained rebuilt = drain.apply(client, config("route-v3", "web"));
+    assertThat(names(rebuilt.config())).containsExactlyInAnyOrder("web", "backend-v1");
+    assertThat(rebuilt.rebuildAt()).contains(T0.plus(Duration.ofSeconds(7)));
+    drain.published(client, rebuilt.config());
+    assertThat(drain.apply(client, config("route-v3", "web")).rebuildAt()).isEmpty();
+
+    clock.set(T0.plus(Duration.ofSeconds(7)).plusMillis(1));
+    ClusterDrain.Drained last = drain.apply(client, config("route-v3", "web"));
+    assertThat(names(last.config())).containsExactly("web");
+    assertThat(last.rebuildAt()).isEmpty();
+  }
+
+  @Test
+  void aForgottenProxyAsksForItsOwnRebuildAgain() {
+    publish(config("route-v1", "backend"));
+    assertThat(drain.apply(client, config("route-v2", "backend-v1")).rebuildAt()).isPresent();
+    drain.forget(client);
+
+    publish(config("route-v1", "backend"));
+    assertThat(drain.apply(client, config("route-v2", "backend-v1")).rebuildAt()).isPresent();
   }
 
   @Test
