@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -13,6 +14,10 @@ import java.util.stream.Collectors;
  * rebinding, where a browser sends a hostile page's own name as the {@code Host}.
  */
 final class HostCheck {
+  // compiled once: a Host header is checked on every request
+  private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-f:.]+");
+  private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+
   private final Set<String> allowedNames;
   private final boolean allowAll;
 
@@ -90,9 +95,9 @@ final class HostCheck {
 
   private static boolean isIpLiteral(String name) {
     if (name.indexOf(':') >= 0) {
-      return name.matches("[0-9a-f:.]+");
+      return IPV6_CHARS.matcher(name).matches();
     }
-    if (!name.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+    if (!IPV4.matcher(name).matches()) {
       return false;
     }
     for (String octet : name.split("\\.")) {

@@ -44,6 +44,11 @@ final class MediaTypes {
         List.of(new Violation("Content-Type", problem + " (" + expected + ")")));
   }
 
+  /** True when {@code contentType} (may be null) names JSON. */
+  static boolean isJson(String contentType) {
+    return contentType != null && "application/json".equals(media(contentType));
+  }
+
   private static String media(String value) {
     return value.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
   }

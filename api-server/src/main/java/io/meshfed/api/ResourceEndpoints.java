@@ -16,6 +16,8 @@ import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.validation.Violations;
 import io.meshfed.store.ConflictException;
 import io.meshfed.store.ListQuery;
+import io.meshfed.store.NotFoundException;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import java.nio.ByteBuffer;
@@ -136,7 +138,11 @@ final class ResourceEndpoints {
 
   private ApiResponse put(ApiRequest request, ResourceType type, ResourceKey key) throws Exception {
     requireWritable(type);
-    Resource decoded = codec.decodeOne(utf8(request.body()));
+    String body = utf8(request.body());
+    Resource decoded =
+        MediaTypes.isJson(request.header("Content-Type").orElse(null))
+            ? codec.decodeOneJson(body)
+            : codec.decodeOne(body);
     Violations v = Violations.root();
     if (!decoded.type().equals(type.name())) {
       v.add(
@@ -179,32 +185,56 @@ final class ResourceEndpoints {
           "write hook changed the key of " + key + " to " + toStore.key());
     }
     long expected = ifMatch(request);
-    boolean dryRun = DryRun.requested(request);
+    if (DryRun.requested(request)) {
+      return dryRun(request, type, key, toStore, expected);
+    }
+    List<String> warnings = writeWarnings.of(toStore, reader);
+    // One conditional write: the store checks what it would replace (managed, the hook's rule,
+    // If-Match) in the same step, so no read comes before it.
+    Put done;
+    try {
+      done =
+          calls.await(
+              "put",
+              type.name(),
+              store.put(
+                  toStore,
+                  expected,
+                  existing -> {
+                    refuseManaged(existing);
+                    writeHook.checkExisting(toStore, existing);
+                  }));
+    } catch (ConflictException e) {
+      throw conflict(type, key, expected);
+    } catch (NotFoundException e) {
+      if (expected == 0) {
+        throw e;
+      }
+      throw new ApiException(
+          409, "Conflict", key + " does not exist, but If-Match expects an existing version");
+    }
+    return WarningHeader.add(
+        single(request, done.created() ? 201 : 200, done.resource()), warnings);
+  }
+
+  /** A {@code PUT ?dryRun}: every check of a real write, and nothing written. */
+  private ApiResponse dryRun(
+      ApiRequest request, ResourceType type, ResourceKey key, Resource toStore, long expected)
+      throws Exception {
     Optional<Resource> current = calls.await("get", type.name(), store.get(key));
-    current.ifPresent(ResourceEndpoints::refuseManaged);
-    if (current.isEmpty() && expected != 0) {
+    if (current.isPresent()) {
+      refuseManaged(current.get());
+      writeHook.checkExisting(toStore, current.get());
+    } else if (expected != 0) {
       throw new ApiException(
           409, "Conflict", key + " does not exist, but If-Match expects an existing version");
     }
     List<String> warnings = writeWarnings.of(toStore, reader);
-    if (dryRun) {
-      if (current.isPresent() && expected > 0 && current.get().version() != expected) {
-        throw conflict(type, key, expected);
-      }
-      return WarningHeader.add(
-          DryRun.answer(request, current.isEmpty() ? 201 : 200, toStore, codec), warnings);
-    }
-    if (current.isEmpty()) {
-      Resource created = calls.await("create", type.name(), store.create(toStore));
-      return WarningHeader.add(single(request, 201, created), warnings);
-    }
-    try {
-      Resource updated =
-          calls.await("update", type.name(), store.update(toStore, Math.max(expected, 0)));
-      return WarningHeader.add(single(request, 200, updated), warnings);
-    } catch (ConflictException e) {
+    if (current.isPresent() && expected > 0 && current.get().version() != expected) {
       throw conflict(type, key, expected);
     }
+    return WarningHeader.add(
+        DryRun.answer(request, current.isEmpty() ? 201 : 200, toStore, codec), warnings);
   }
 
   private ApiResponse delete(ApiRequest request, ResourceType type, ResourceKey key)

@@ -4,6 +4,7 @@ import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
+import io.meshfed.store.embedded.EmbeddedResourceStore;
 import io.meshfed.store.etcd.EtcdResourceStore;
 import io.meshfed.store.etcd.EtcdStoreOptions;
 import io.meshfed.store.memory.MemoryResourceStore;
@@ -17,19 +18,21 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
-import java.util.function.Supplier;
 
 /**
  * REST write and read throughput of the global control plane, on the memory store and on a real
  * etcd. Prints resources per second per run and the median of the runs.
  *
- * <p>Usage: {@code RestThroughputBench [resources=2000] [runs=5] [concurrency=16]}
+ * <p>Usage: {@code RestThroughputBench [resources=2000] [runs=5] [concurrency=16]
+ * [stores=memory,embedded,etcd]}. The client speaks HTTP/1.1 and keeps its connections alive (at
+ * most one per request in flight).
  */
 public final class RestThroughputBench {
   private RestThroughputBench() {}
@@ -40,39 +43,80 @@ public final class RestThroughputBench {
     int resources = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+    List<String> stores = List.of((args.length > 3 ? args[3] : "memory,embedded,etcd").split(","));
     System.out.printf(
-        "REST throughput: %d TrafficPermissions per run, %d runs, %d requests in flight, %d cores%n",
-        resources, runs, concurrency, Runtime.getRuntime().availableProcessors());
+        "REST throughput: %d TrafficPermissions per run, %d runs, %d requests in flight, %d cores,"
+            + " stores %s%n",
+        resources, runs, concurrency, Runtime.getRuntime().availableProcessors(), stores);
 
-    List<Run> memory = new ArrayList<>();
-    for (int i = 0; i < runs + 1; i++) {
-      Run r = measure(MemoryResourceStore::new, resources, concurrency);
-      if (i > 0) { // the first run warms the JIT up
-        memory.add(r);
-        print("memory", i, r);
-      }
-    }
-    List<Run> etcd = new ArrayList<>();
-    try (EtcdProcess process = EtcdProcess.launch()) {
-      for (int i = 0; i < runs + 1; i++) {
-        String prefix = "/bench-" + i;
-        Supplier<ResourceStore> store =
-            () ->
-                EtcdResourceStore.connect(
-                    EtcdStoreOptions.of(process.clientUrl()).withPrefix(prefix),
-                    StandardTypes.registry(),
-                    Clock.systemUTC());
-        Run r = measure(store, resources, concurrency);
-        if (i > 0) {
-          etcd.add(r);
-          print("etcd", i, r);
+    Map<String, List<Run>> results = new LinkedHashMap<>();
+    for (String name : stores) {
+      switch (name) {
+        case "memory" ->
+            results.put(
+                name, runs(name, runs, resources, concurrency, i -> new MemoryResourceStore()));
+        case "embedded" ->
+            results.put(
+                name,
+                runs(
+                    name,
+                    runs,
+                    resources,
+                    concurrency,
+                    i ->
+                        EmbeddedResourceStore.open(
+                            Files.createTempDirectory("meshfed-bench-store-"),
+                            StandardTypes.registry(),
+                            Clock.systemUTC())));
+        case "etcd" -> {
+          try (EtcdProcess process = EtcdProcess.launch()) {
+            results.put(
+                name,
+                runs(
+                    name,
+                    runs,
+                    resources,
+                    concurrency,
+                    i ->
+                        EtcdResourceStore.connect(
+                            EtcdStoreOptions.of(process.clientUrl()).withPrefix("/bench-" + i),
+                            StandardTypes.registry(),
+                            Clock.systemUTC())));
+          }
         }
+        default ->
+            throw new IllegalArgumentException(
+                "unknown store '" + name + "' (expected memory, embedded or etcd)");
       }
     }
     System.out.println();
     System.out.println("store    writes/s (median)   reads/s (median)   listed/s (median)");
-    summary("memory", memory);
-    summary("etcd", etcd);
+    results.forEach(RestThroughputBench::summary);
+    results.forEach(
+        (name, list) ->
+            System.out.printf(
+                "BENCH rest_writes_per_second{store=%s}=%.0f%n",
+                name, median(list.stream().map(Run::writesPerSec).toList())));
+  }
+
+  /** A store for run {@code i}. */
+  @FunctionalInterface
+  interface StoreFactory {
+    ResourceStore open(int run) throws Exception;
+  }
+
+  /** One warm-up run (not counted: the JIT warms up), then {@code runs} measured runs. */
+  private static List<Run> runs(
+      String name, int runs, int resources, int concurrency, StoreFactory stores) throws Exception {
+    List<Run> measured = new ArrayList<>();
+    for (int i = 0; i < runs + 1; i++) {
+      Run r = measure(stores.open(i), resources, concurrency);
+      if (i > 0) {
+        measured.add(r);
+        print(name, i, r);
+      }
+    }
+    return measured;
   }
 
   private static void print(String store, int run, Run r) {
@@ -97,15 +141,14 @@ public final class RestThroughputBench {
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
-  private static Run measure(Supplier<ResourceStore> storeFactory, int resources, int concurrency)
-      throws Exception {
+  private static Run measure(ResourceStore store, int resources, int concurrency) throws Exception {
     Path dataDir = Files.createTempDirectory("meshfed-bench-");
     GlobalConfig config =
         GlobalConfig.load(Map.of("api-port", "0", "data-dir", dataDir.toString()), Map.of(), null);
     try (GlobalControlPlane global =
-        new GlobalControlPlane(config, storeFactory.get(), Clock.systemUTC()).start()) {
+        new GlobalControlPlane(config, store, Clock.systemUTC()).start()) {
       String api = "http://127.0.0.1:" + global.apiPort();
-      HttpClient http = HttpClient.newBuilder().build();
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       send(http, put(api + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}"), 201);
 
       long t0 = System.nanoTime();

@@ -6,10 +6,12 @@ import io.meshfed.model.defaults.InitialPolicies;
 import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.store.AlreadyExistsException;
 import io.meshfed.store.ForwardingStore;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourceStore;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,26 +44,38 @@ final class DefaultPoliciesStore extends ForwardingStore {
     if (!resource.type().equals(StandardTypes.MESH)) {
       return delegate().create(resource);
     }
-    return delegate()
-        .create(resource)
-        .thenCompose(
-            mesh -> {
-              List<Resource> defaults =
-                  InitialPolicies.forMesh(mesh.name(), mesh.spec(MeshSpec.class));
-              return createAll(defaults, 0)
-                  .handle(
-                      (ok, failure) -> {
-                        if (failure == null) {
-                          log.info(
-                              "mesh '{}' created with {} default policies",
-                              mesh.name(),
-                              defaults.size());
-                          return CompletableFuture.completedFuture(mesh);
-                        }
-                        return rollBack(mesh, defaults, unwrap(failure));
-                      })
-                  .thenCompose(f -> f);
-            });
+    return delegate().create(resource).thenCompose(this::withDefaults);
+  }
+
+  /** The delegate's own put; a Mesh it created gets its defaults as {@link #create} gives them. */
+  @Override
+  public CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    CompletableFuture<Put> put = delegate().put(resource, expectedVersion, checkExisting);
+    if (!resource.type().equals(StandardTypes.MESH)) {
+      return put;
+    }
+    return put.thenCompose(
+        p ->
+            p.created()
+                ? withDefaults(p.resource()).thenApply(mesh -> p)
+                : CompletableFuture.completedFuture(p));
+  }
+
+  /** Creates the defaults of the just created {@code mesh}; rolls the mesh back if that fails. */
+  private CompletableFuture<Resource> withDefaults(Resource mesh) {
+    List<Resource> defaults = InitialPolicies.forMesh(mesh.name(), mesh.spec(MeshSpec.class));
+    return createAll(defaults, 0)
+        .handle(
+            (ok, failure) -> {
+              if (failure == null) {
+                log.info(
+                    "mesh '{}' created with {} default policies", mesh.name(), defaults.size());
+                return CompletableFuture.completedFuture(mesh);
+              }
+              return rollBack(mesh, defaults, unwrap(failure));
+            })
+        .thenCompose(f -> f);
   }
 
   /** Creates {@code defaults[from..]} one after the other; one that exists already is kept. */

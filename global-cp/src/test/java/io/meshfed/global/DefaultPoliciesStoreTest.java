@@ -8,6 +8,7 @@ import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ListQuery;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.StoreUnavailableException;
 import io.meshfed.store.memory.MemoryResourceStore;
@@ -48,6 +49,20 @@ class DefaultPoliciesStoreTest {
     assertThat(policiesIn("m"))
         .containsExactly(
             "allow-all-m", "route-all-m", "timeout-all-m", "circuit-breaker-all-m", "retry-all-m");
+  }
+
+  @Test
+  void aMeshThePutCreatesGetsItsDefaultsAndAPutThatReplacesItDoesNotAddThemBack() {
+    DefaultPoliciesStore store = new DefaultPoliciesStore(memory);
+
+    Put created = store.put(CODEC.decodeOne("type: Mesh\nname: m\n"), 0, r -> {}).join();
+    store.delete(ResourceKey.inMesh("TrafficPermission", "m", "allow-all-m"), 0).join();
+    Put replaced = store.put(CODEC.decodeOne("type: Mesh\nname: m\n"), 0, r -> {}).join();
+
+    assertThat(created.created()).isTrue();
+    assertThat(replaced.created()).isFalse();
+    assertThat(policiesIn("m"))
+        .containsExactly("route-all-m", "timeout-all-m", "circuit-breaker-all-m", "retry-all-m");
   }
 
   @Test

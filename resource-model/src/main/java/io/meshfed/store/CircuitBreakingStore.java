@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +129,15 @@ public final class CircuitBreakingStore implements ResourceStore {
   }
 
   @Override
+  public CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    return call(
+        "put " + resource.key(),
+        true,
+        () -> delegate.put(resource, expectedVersion, checkExisting));
+  }
+
+  @Override
   public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
     return call("delete " + key, true, () -> delegate.delete(key, expectedVersion));
   }
@@ -186,6 +196,13 @@ public final class CircuitBreakingStore implements ResourceStore {
     }
 
     @Override
+    public CompletableFuture<Put> put(
+        Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+      return call(
+          "put " + resource.key(), true, () -> view.put(resource, expectedVersion, checkExisting));
+    }
+
+    @Override
     public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
       return call("delete " + key, true, () -> view.delete(key, expectedVersion));
     }
@@ -238,27 +255,30 @@ public final class CircuitBreakingStore implements ResourceStore {
     } catch (RuntimeException e) {
       started = CompletableFuture.failedFuture(e);
     }
-    ScheduledFuture<?> deadline;
+    ScheduledFuture<?> deadline = null;
+    // A store in this process (memory) often answers at once: no deadline to schedule and cancel.
     try {
       deadline =
-          timer.schedule(
-              () -> {
-                String message =
-                    "cannot "
-                        + what
-                        + ": the store did not answer within "
-                        + settings.callDeadline();
-                StoreUnavailableException timeout =
-                    write
-                        ? StoreUnavailableException.outcomeUnknown(message, null)
-                        : new StoreUnavailableException(message);
-                if (settled.compareAndSet(false, true)) {
-                  recordFailure(message);
-                  result.completeExceptionally(timeout);
-                }
-              },
-              settings.callDeadline().toNanos(),
-              TimeUnit.NANOSECONDS);
+          started.isDone()
+              ? null
+              : timer.schedule(
+                  () -> {
+                    String message =
+                        "cannot "
+                            + what
+                            + ": the store did not answer within "
+                            + settings.callDeadline();
+                    StoreUnavailableException timeout =
+                        write
+                            ? StoreUnavailableException.outcomeUnknown(message, null)
+                            : new StoreUnavailableException(message);
+                    if (settled.compareAndSet(false, true)) {
+                      recordFailure(message);
+                      result.completeExceptionally(timeout);
+                    }
+                  },
+                  settings.callDeadline().toNanos(),
+                  TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       deadline = null; // the timer is shut down: the process is stopping
     }

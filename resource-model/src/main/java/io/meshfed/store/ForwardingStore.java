@@ -11,6 +11,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A store decorator's base: every call goes to the delegate unchanged, so a decorator overrides
  * only the calls it changes (a default-creating write path, a counting or failing test store).
+ *
+ * <p>{@link #put} is not forwarded: it runs {@link ResourceStore}'s default (a {@code get}, then
+ * this decorator's {@code create} or {@code update}), so a decorator that changes those also
+ * changes puts. A decorator that passes puts on to the delegate's own (one-call) put overrides
+ * {@link #put} itself.
  */
 public abstract class ForwardingStore implements ResourceStore {
   private final ResourceStore delegate;

@@ -6,6 +6,7 @@ import io.meshfed.store.ha.Fence;
 import java.io.Closeable;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Where resources live. Implementations: the in-memory store and the etcd store.
@@ -32,6 +33,40 @@ public interface ResourceStore extends AutoCloseable {
    * Keeps the creation time, sets a new version and modification time.
    */
   CompletableFuture<Resource> update(Resource resource, long expectedVersion);
+
+  /** {@code expectedVersion} of {@link #put}: replace only a resource that exists, any version. */
+  long EXISTING = -1;
+
+  /**
+   * Creates {@code resource}, or replaces the one stored at its key (keeping its creation time):
+   * the REST API's {@code PUT}, in as few store calls as the store allows (one conditional write on
+   * the embedded and memory stores; on etcd one transaction for a create, two for a replace),
+   * without a separate read before it.
+   *
+   * <p>{@code checkExisting} sees the stored resource before it is replaced, and refuses the write
+   * by throwing (the put then fails with that exception and writes nothing); it is not called for a
+   * create. It must be quick and must not call the store: a store may call it under its lock.
+   *
+   * @param expectedVersion 0: create or replace whatever is stored; positive: replace only that
+   *     version ({@link ConflictException} otherwise); {@link #EXISTING}: replace only an existing
+   *     resource. With a non-zero value an absent resource fails with {@link NotFoundException}.
+   */
+  default CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    return get(resource.key())
+        .thenCompose(
+            current -> {
+              if (current.isEmpty()) {
+                if (expectedVersion != 0) {
+                  throw new NotFoundException(resource.key() + " does not exist");
+                }
+                return create(resource).thenApply(created -> new Put(created, true));
+              }
+              checkExisting.accept(current.get());
+              return update(resource, Math.max(expectedVersion, 0))
+                  .thenApply(updated -> new Put(updated, false));
+            });
+  }
 
   /**
    * Deletes a resource ({@link NotFoundException} if absent; {@link ConflictException} if {@code

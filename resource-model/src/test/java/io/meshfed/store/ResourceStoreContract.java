@@ -274,6 +274,102 @@ public abstract class ResourceStoreContract {
     assertThat(get(permissionKey("m1", "ghost"))).isEmpty();
   }
 
+  // ------------------------------------------------------------------ put
+
+  @Test
+  void putCreatesAnAbsentResourceWithoutCheckingAnything() {
+    create(mesh("m1"));
+    long before = revision();
+
+    Put put =
+        join(
+            store.put(
+                permission("m1", "p1", Map.of("a", "1")),
+                0,
+                existing -> {
+                  throw new AssertionError("checked " + existing.key() + " on a create");
+                }));
+
+    assertThat(put.created()).isTrue();
+    assertThat(put.resource().version()).isGreaterThan(before);
+    assertThat(put.resource().meta().creationTime()).isEqualTo(millis(START));
+    assertThat(put.resource().labels()).containsExactly(Map.entry("a", "1"));
+    assertThat(get(permissionKey("m1", "p1"))).contains(put.resource());
+  }
+
+  @Test
+  void putReplacesAnExistingResourceKeepingItsCreationTimeAfterTheCheckSawIt() {
+    create(mesh("m1"));
+    Resource v1 = create(permission("m1", "p1", Map.of("a", "1")));
+    clock.advance(Duration.ofSeconds(90));
+    List<Resource> seen = new ArrayList<>();
+
+    Put put = join(store.put(permission("m1", "p1", "web", Map.of("b", "2")), 0, seen::add));
+
+    assertThat(seen).containsExactly(v1);
+    assertThat(put.created()).isFalse();
+    assertThat(put.resource().version()).isGreaterThan(v1.version());
+    assertThat(put.resource().meta().creationTime()).isEqualTo(v1.meta().creationTime());
+    assertThat(put.resource().meta().modificationTime()).isEqualTo(millis(START.plusSeconds(90)));
+    assertThat(put.resource().spec()).isEqualTo(permission("m1", "p1", "web", Map.of()).spec());
+    assertThat(get(permissionKey("m1", "p1"))).contains(put.resource());
+  }
+
+  @Test
+  void aPutTheCheckRefusesWritesNothing() {
+    create(mesh("m1"));
+    Resource v1 = create(permission("m1", "p1", Map.of()));
+
+    assertThatThrownBy(
+            () ->
+                join(
+                    store.put(
+                        permission("m1", "p1", "web", Map.of()),
+                        0,
+                        existing -> {
+                          throw new IllegalStateException("refused " + existing.name());
+                        })))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("refused p1");
+    assertThat(get(permissionKey("m1", "p1"))).contains(v1);
+  }
+
+  @Test
+  void putWithAnExpectedVersionReplacesOnlyThatVersionAndNeverCreates() {
+    create(mesh("m1"));
+    Resource v1 = create(permission("m1", "p1", Map.of()));
+    Resource v2 =
+        join(store.put(permission("m1", "p1", "web", Map.of()), v1.version(), r -> {})).resource();
+
+    assertThatThrownBy(
+            () -> join(store.put(permission("m1", "p1", "db", Map.of()), v1.version(), r -> {})))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("p1");
+    assertThat(get(permissionKey("m1", "p1"))).contains(v2);
+    assertThatThrownBy(
+            () ->
+                join(
+                    store.put(
+                        permission("m1", "ghost", Map.of()), ResourceStore.EXISTING, r -> {})))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("ghost");
+    assertThatThrownBy(() -> join(store.put(permission("m1", "ghost", Map.of()), 7, r -> {})))
+        .isInstanceOf(NotFoundException.class);
+    assertThat(get(permissionKey("m1", "ghost"))).isEmpty();
+    assertThat(
+            join(store.put(permission("m1", "p1", "db", Map.of()), ResourceStore.EXISTING, r -> {}))
+                .created())
+        .isFalse();
+  }
+
+  @Test
+  void putInAMissingMeshFailsWithMeshNotFound() {
+    assertThatThrownBy(() -> join(store.put(permission("nope", "p1", Map.of()), 0, r -> {})))
+        .isInstanceOf(MeshNotFoundException.class)
+        .hasMessageContaining("nope");
+    assertThat(get(permissionKey("nope", "p1"))).isEmpty();
+  }
+
   // ------------------------------------------------------------------ delete
 
   @Test

@@ -4,21 +4,26 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.store.ForwardingStore;
 import io.meshfed.store.ListQuery;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * A store that counts the reads that reach it: {@code get} by key and {@code list} by type, so a
- * test can prove a path does not touch the store. Everything passes to the delegate unchanged.
+ * A store that counts the calls that reach it: {@code get} by key, {@code list} by type, and the
+ * writes ({@code create}, {@code update}, {@code put}) by type, so a test can prove a path does not
+ * touch the store, or how often. Everything passes to the delegate unchanged ({@code put} to the
+ * delegate's own put).
  */
 public final class CountingStore extends ForwardingStore {
   private final ConcurrentHashMap<ResourceKey, AtomicLong> gets = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicLong> lists = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicLong> writes = new ConcurrentHashMap<>();
 
   public CountingStore(ResourceStore delegate) {
     super(delegate);
@@ -36,6 +41,40 @@ public final class CountingStore extends ForwardingStore {
   public long lists(String type) {
     AtomicLong n = lists.get(type);
     return n == null ? 0 : n.get();
+  }
+
+  /** How many writes named {@code operation} ({@code create}, {@code update}, {@code put}). */
+  public long writes(String operation) {
+    AtomicLong n = writes.get(operation);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Every {@code get} and {@code list} call so far. */
+  public long reads() {
+    return gets(k -> true) + lists.values().stream().mapToLong(AtomicLong::get).sum();
+  }
+
+  @Override
+  public CompletableFuture<Resource> create(Resource resource) {
+    count("create");
+    return delegate().create(resource);
+  }
+
+  @Override
+  public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
+    count("update");
+    return delegate().update(resource, expectedVersion);
+  }
+
+  @Override
+  public CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    count("put");
+    return delegate().put(resource, expectedVersion, checkExisting);
+  }
+
+  private void count(String operation) {
+    writes.computeIfAbsent(operation, k -> new AtomicLong()).incrementAndGet();
   }
 
   @Override

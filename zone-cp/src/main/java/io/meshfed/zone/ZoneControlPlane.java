@@ -324,8 +324,7 @@ public final class ZoneControlPlane implements AutoCloseable {
                   Duration.ofSeconds(1),
                   dataplaneAuth)
               .start(config.xdsAddress(), config.xdsPort());
-      WriteHook writeHook =
-          new ZoneWriteHook(config.zone(), registry, store, Duration.ofSeconds(10));
+      WriteHook writeHook = new ZoneWriteHook(config.zone(), registry);
       api =
           ApiServer.builder()
               .mode(ControlPlaneMode.ZONE)

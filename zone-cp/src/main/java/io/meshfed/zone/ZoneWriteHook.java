@@ -9,15 +9,8 @@ import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.model.validation.ValidationException;
-import io.meshfed.store.ResourceStore;
-import io.meshfed.store.StoreUnavailableException;
 import io.meshfed.zone.kds.Origins;
-import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Stamps every zone-owned resource written through the zone's API with where it comes from: labels
@@ -28,14 +21,10 @@ import java.util.concurrent.TimeoutException;
 final class ZoneWriteHook implements WriteHook {
   private final String zone;
   private final TypeRegistry registry;
-  private final ResourceStore store;
-  private final Duration storeTimeout;
 
-  ZoneWriteHook(String zone, TypeRegistry registry, ResourceStore store, Duration storeTimeout) {
+  ZoneWriteHook(String zone, TypeRegistry registry) {
     this.zone = Objects.requireNonNull(zone, "zone");
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.store = Objects.requireNonNull(store, "store");
-    this.storeTimeout = Objects.requireNonNull(storeTimeout, "storeTimeout");
   }
 
   @Override
@@ -44,7 +33,6 @@ final class ZoneWriteHook implements WriteHook {
     if (!type.sync().ownedByZone()) {
       return resource;
     }
-    refuseOverGlobalCopy(resource);
     return Origins.stampZone(resource, zone).withSpec(stampSpec(resource.spec()));
   }
 
@@ -58,34 +46,20 @@ final class ZoneWriteHook implements WriteHook {
     return spec;
   }
 
-  private void refuseOverGlobalCopy(Resource resource) {
-    Optional<Resource> current;
-    try {
-      current = store.get(resource.key()).get(storeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreUnavailableException(
-          "zone " + zone + ": interrupted while reading " + resource.key(), e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new StoreUnavailableException(
-          "zone " + zone + ": cannot read " + resource.key() + ": " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new StoreUnavailableException(
-          "zone " + zone + ": reading " + resource.key() + " took longer than " + storeTimeout, e);
+  /** Refuses a write over a copy synced from global (checked in the store's write, no read). */
+  @Override
+  public void checkExisting(Resource incoming, Resource existing) {
+    if (!registry.require(incoming.type()).sync().ownedByZone() || !Origins.fromGlobal(existing)) {
+      return;
     }
-    if (current.isPresent() && Origins.fromGlobal(current.get())) {
-      String from = current.get().labels().get(Tags.ZONE);
-      throw ValidationException.single(
-          resource.key().toString(),
-          "name",
-          "is a copy synced from global"
-              + (from == null ? "" : " (it belongs to zone '" + from + "')")
-              + " and cannot be written on zone '"
-              + zone
-              + "'; choose another name");
-    }
+    String from = existing.labels().get(Tags.ZONE);
+    throw ValidationException.single(
+        incoming.key().toString(),
+        "name",
+        "is a copy synced from global"
+            + (from == null ? "" : " (it belongs to zone '" + from + "')")
+            + " and cannot be written on zone '"
+            + zone
+            + "'; choose another name");
   }
 }

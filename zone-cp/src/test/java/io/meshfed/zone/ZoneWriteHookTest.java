@@ -14,7 +14,6 @@ import io.meshfed.model.spec.ZoneIngressSpec;
 import io.meshfed.model.validation.ValidationException;
 import io.meshfed.store.memory.MemoryResourceStore;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -22,8 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class ZoneWriteHookTest {
   private final MemoryResourceStore store = new MemoryResourceStore(Clock.systemUTC(), 100);
-  private final ZoneWriteHook hook =
-      new ZoneWriteHook("zone-1", StandardTypes.registry(), store, Duration.ofSeconds(5));
+  private final ZoneWriteHook hook = new ZoneWriteHook("zone-1", StandardTypes.registry());
 
   @AfterEach
   void close() {
@@ -112,8 +110,12 @@ class ZoneWriteHookTest {
                 new ZoneIngressSpec.Networking("10.0.0.2", "1.2.3.4", 10001, 10001, null),
                 List.of()));
     store.create(copy).join();
+    Resource incoming = hook.apply(copy.withMeta(Meta.EMPTY));
 
-    assertThatThrownBy(() -> hook.apply(copy.withMeta(Meta.EMPTY)))
+    assertThatThrownBy(
+            () -> store.put(incoming, 0, existing -> hook.checkExisting(incoming, existing)).join())
+        .hasCauseInstanceOf(ValidationException.class)
+        .cause()
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("ingress-z2")
         .hasMessageContaining("copy synced from global")

@@ -5,6 +5,7 @@ import io.meshfed.model.ResourceKey;
 import io.meshfed.store.ConflictException;
 import io.meshfed.store.ForwardingStore;
 import io.meshfed.store.ListQuery;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.ha.FencedException;
@@ -15,16 +16,17 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * Times every store call as Kuma does ({@code pkg/metrics/store}): the histogram {@code store} in
- * seconds, labelled {@code operation} ({@code create}, {@code update}, {@code delete}, {@code get},
- * {@code list}) and {@code resource_type}, failed calls included, and the counter {@code
- * store_conflicts_total} labelled {@code resource_type} for writes refused on a version conflict,
- * and {@code cp_fenced_writes_refused_total} for writes of a fenced view refused because this
- * replica lost the leadership or stream it wrote under ({@link FencedException}).
+ * seconds, labelled {@code operation} ({@code create}, {@code update}, {@code put}, {@code delete},
+ * {@code get}, {@code list}) and {@code resource_type}, failed calls included, and the counter
+ * {@code store_conflicts_total} labelled {@code resource_type} for writes refused on a version
+ * conflict, and {@code cp_fenced_writes_refused_total} for writes of a fenced view refused because
+ * this replica lost the leadership or stream it wrote under ({@link FencedException}).
  *
  * <p>{@code store} is a Micrometer distribution summary fed with seconds, not a timer: a Prometheus
  * timer would be exposed as {@code store_seconds}. Stateless; safe from any thread.
@@ -61,6 +63,13 @@ public final class MeteredStore extends ForwardingStore {
   @Override
   public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
     return timed("update", resource.type(), () -> delegate().update(resource, expectedVersion));
+  }
+
+  @Override
+  public CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    return timed(
+        "put", resource.type(), () -> delegate().put(resource, expectedVersion, checkExisting));
   }
 
   @Override

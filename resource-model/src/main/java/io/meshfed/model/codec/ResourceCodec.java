@@ -255,6 +255,22 @@ public final class ResourceCodec {
     return d.resource();
   }
 
+  /**
+   * As {@link #decodeOne}, for a body that says it is JSON: read by the JSON parser, several times
+   * cheaper than the YAML one. A body the JSON parser refuses, or that is not exactly one valid
+   * resource, is decoded again by {@link #decodeOne}, so that every error reads the same whatever
+   * the body said it was.
+   */
+  public Resource decodeOneJson(String text) {
+    DecodeResult result = decodeJson(text);
+    if (result.syntaxError() == null
+        && result.documents().size() == 1
+        && result.documents().get(0).isOk()) {
+      return result.documents().get(0).resource();
+    }
+    return decodeOne(text);
+  }
+
   private static String subject(Decoded d) {
     if (d.type() == null) {
       return "resource";

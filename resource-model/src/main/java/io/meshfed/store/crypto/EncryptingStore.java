@@ -5,6 +5,7 @@ import io.meshfed.model.ResourceKey;
 import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.model.spec.SecretSpec;
 import io.meshfed.store.ListQuery;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourceEvent;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
@@ -17,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +77,19 @@ public final class EncryptingStore implements ResourceStore {
     return delegate
         .update(encrypt(resource), expectedVersion)
         .thenApply(stored -> stored.withSpec(resource.spec()));
+  }
+
+  /** {@code checkExisting} sees the stored resource decrypted, as a {@code get} returns it. */
+  @Override
+  public CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    Consumer<Resource> check = stored -> checkExisting.accept(decrypt(stored));
+    if (!isSecret(resource)) {
+      return delegate.put(resource, expectedVersion, check);
+    }
+    return delegate
+        .put(encrypt(resource), expectedVersion, check)
+        .thenApply(p -> new Put(p.resource().withSpec(resource.spec()), p.created()));
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.meshfed.store.ChangeFeed;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.MeshNotFoundException;
 import io.meshfed.store.NotFoundException;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourceEvent;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
@@ -28,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -127,6 +129,37 @@ public final class MemoryResourceStore implements ResourceStore {
                   new Meta(resource.labels(), revision + 1, current.meta().creationTime(), now()));
           commit(List.of(ResourceEvent.put(stored, revision + 1)));
           return stored;
+        });
+  }
+
+  /** One step under the lock: the existing resource is checked, then created or replaced. */
+  @Override
+  public CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    return locked(
+        () -> {
+          ResourceKey key = resource.key();
+          Resource current = data.get(path(key));
+          Instant now = now();
+          if (current == null) {
+            if (expectedVersion != 0) {
+              throw new NotFoundException(key + " does not exist");
+            }
+            requireMesh(key);
+          } else {
+            checkExisting.accept(current);
+            Versions.require(
+                key,
+                current,
+                expectedVersion,
+                ": it was changed meanwhile; read it again and retry");
+          }
+          Instant created =
+              current == null ? resource.meta().creationTimeOr(now) : current.meta().creationTime();
+          Resource stored =
+              resource.withMeta(new Meta(resource.labels(), revision + 1, created, now));
+          commit(List.of(ResourceEvent.put(stored, revision + 1)));
+          return new Put(stored, current == null);
         });
   }
 

@@ -11,6 +11,7 @@ import io.meshfed.store.ChangeFeed;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.MeshNotFoundException;
 import io.meshfed.store.NotFoundException;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourceEvent;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
@@ -34,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -214,6 +216,41 @@ public final class EmbeddedResourceStore implements ResourceStore {
                   new Meta(resource.labels(), tx.revision(), current.meta().creationTime(), now()));
           tx.put(stored);
           return new Written<>(stored, List.of(ResourceEvent.put(stored, tx.revision())));
+        });
+  }
+
+  /** One write on the I/O thread: the existing resource is read, checked, then replaced. */
+  @Override
+  public CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    ResourceKey key = resource.key();
+    return write(
+        "put " + key,
+        tx -> {
+          Optional<Resource> current = db.find(key);
+          Instant now = now();
+          Instant created;
+          if (current.isEmpty()) {
+            if (expectedVersion != 0) {
+              throw new NotFoundException(key + " does not exist");
+            }
+            requireMesh(key);
+            created = resource.meta().creationTimeOr(now);
+          } else {
+            checkExisting.accept(current.get());
+            Versions.require(
+                key,
+                current.get(),
+                expectedVersion,
+                ": it was changed meanwhile; read it again and retry");
+            created = current.get().meta().creationTime();
+          }
+          Resource stored =
+              resource.withMeta(new Meta(resource.labels(), tx.revision(), created, now));
+          tx.put(stored);
+          return new Written<>(
+              new Put(stored, current.isEmpty()),
+              List.of(ResourceEvent.put(stored, tx.revision())));
         });
   }
 

@@ -3,6 +3,7 @@ package io.meshfed.store.etcd;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.store.ListQuery;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.WatchListener;
@@ -10,6 +11,7 @@ import io.meshfed.store.ha.Fence;
 import java.io.Closeable;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The view of an {@link EtcdResourceStore} made by {@link EtcdResourceStore#fenced}: writes carry
@@ -33,6 +35,12 @@ final class EtcdFencedStore implements ResourceStore {
   @Override
   public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
     return store.update(resource, expectedVersion, fence);
+  }
+
+  @Override
+  public CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    return store.put(resource, expectedVersion, checkExisting, fence);
   }
 
   @Override

@@ -25,6 +25,7 @@ import io.meshfed.store.ConflictException;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.MeshNotFoundException;
 import io.meshfed.store.NotFoundException;
+import io.meshfed.store.Put;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.SerialExecutor;
@@ -49,6 +50,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -257,6 +259,127 @@ public final class EtcdResourceStore implements ResourceStore {
                         // unconditional: someone wrote between our read and our write; again
                         return updateAttempt(resource, expectedVersion, fence, attempt + 1);
                       });
+            });
+  }
+
+  @Override
+  public CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
+    return put(resource, expectedVersion, checkExisting, null);
+  }
+
+  /**
+   * Creates or replaces {@code resource}; with a fence, only while it holds (see {@link #fenced}).
+   * Without an expected version it first tries the create transaction, whose {@code Else} reads the
+   * key: a create is one round trip, a replace two (the failed create, then the replace compared on
+   * the mod revision it read). With one, it reads the key, then replaces.
+   */
+  CompletableFuture<Put> put(
+      Resource resource, long expectedVersion, Consumer<Resource> checkExisting, Fence fence) {
+    ResourceKey key = resource.key();
+    return write(
+        "put " + key,
+        () -> {
+          refuseUnheld(fence, "put " + key);
+          if (expectedVersion == 0) {
+            return createOrReplace(resource, checkExisting, fence, 1);
+          }
+          return kv.get(keys.key(key))
+              .thenCompose(
+                  read -> {
+                    if (read.getKvs().isEmpty()) {
+                      throw new NotFoundException(key + " does not exist");
+                    }
+                    return replace(
+                        resource, read.getKvs().get(0), expectedVersion, checkExisting, fence, 1);
+                  });
+        });
+  }
+
+  private CompletableFuture<Put> createOrReplace(
+      Resource resource, Consumer<Resource> checkExisting, Fence fence, int attempt) {
+    ResourceKey key = resource.key();
+    Instant now = now();
+    Resource toStore =
+        resource.withMeta(new Meta(resource.labels(), 0, resource.meta().creationTimeOr(now), now));
+    ByteSequence k = keys.key(key);
+    List<Cmp> conditions = new ArrayList<>();
+    conditions.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+    if (key.mesh() != null) {
+      ByteSequence meshKey = keys.key(ResourceKey.global(StandardTypes.MESH, key.mesh()));
+      conditions.add(new Cmp(meshKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)));
+    }
+    return kv.txn()
+        .If(fenceConditions(fence, conditions))
+        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT))
+        .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
+        .commit()
+        .thenCompose(
+            txn -> {
+              if (txn.isSucceeded()) {
+                return CompletableFuture.completedFuture(
+                    new Put(toStore.withVersion(txn.getHeader().getRevision()), true));
+              }
+              checkFence(fence, txn, "put " + key);
+              List<KeyValue> current = txn.getGetResponses().get(0).getKvs();
+              if (current.isEmpty()) {
+                throw new MeshNotFoundException(
+                    key + ": mesh '" + key.mesh() + "' does not exist; create the mesh first");
+              }
+              return replace(resource, current.get(0), 0, checkExisting, fence, attempt);
+            });
+  }
+
+  /** Replaces {@code current} (as read) with {@code resource}, compared on its mod revision. */
+  private CompletableFuture<Put> replace(
+      Resource resource,
+      KeyValue current,
+      long expectedVersion,
+      Consumer<Resource> checkExisting,
+      Fence fence,
+      int attempt) {
+    ResourceKey key = resource.key();
+    Resource stored = decode(current);
+    checkExisting.accept(stored);
+    if (expectedVersion > 0 && current.getModRevision() != expectedVersion) {
+      throw conflict(key, current.getModRevision(), expectedVersion);
+    }
+    Instant created = stored.meta().creationTime();
+    Instant now = now();
+    Resource toStore =
+        resource.withMeta(new Meta(resource.labels(), 0, created == null ? now : created, now));
+    ByteSequence k = keys.key(key);
+    return kv.txn()
+        .If(
+            fenceConditions(
+                fence,
+                List.of(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))))
+        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT))
+        .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
+        .commit()
+        .thenCompose(
+            txn -> {
+              if (txn.isSucceeded()) {
+                return CompletableFuture.completedFuture(
+                    new Put(toStore.withVersion(txn.getHeader().getRevision()), false));
+              }
+              checkFence(fence, txn, "put " + key);
+              List<KeyValue> now2 = txn.getGetResponses().get(0).getKvs();
+              if (expectedVersion > 0 || attempt >= UNCONDITIONAL_ATTEMPTS) {
+                if (now2.isEmpty()) {
+                  throw new NotFoundException(key + " was deleted meanwhile");
+                }
+                throw conflict(key, now2.get(0).getModRevision(), expectedVersion);
+              }
+              // someone wrote between our read and our write: again, from what is there now
+              if (now2.isEmpty()) {
+                if (expectedVersion != 0) {
+                  throw new NotFoundException(key + " was deleted meanwhile");
+                }
+                return createOrReplace(resource, checkExisting, fence, attempt + 1);
+              }
+              return replace(
+                  resource, now2.get(0), expectedVersion, checkExisting, fence, attempt + 1);
             });
   }
 

@@ -37,6 +37,11 @@ public final class TokenCheckingWriteHook implements WriteHook {
     return next.apply(resource, request);
   }
 
+  @Override
+  public void checkExisting(Resource incoming, Resource existing) {
+    next.checkExisting(incoming, existing);
+  }
+
   private void check(Resource resource, String authorization) {
     String type =
         switch (resource.type()) {
