@@ -3,6 +3,7 @@ package io.meshfed.kds;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +21,9 @@ final class ServedType {
   /** The version a suppressed removal is recorded under. */
   static final String REMOVAL = "";
 
+  /** The version of a copy the peer may hold in a version not known here. */
+  static final String UNKNOWN = "?";
+
   private record Suppressed(String version, Instant until) {}
 
   private record Cached(io.meshfed.model.Resource source, Resource encoded) {}
@@ -36,6 +40,9 @@ final class ServedType {
   private final Map<String, String> acked = new HashMap<>();
   private final Map<String, Suppressed> suppressed = new HashMap<>();
   private Map<String, Cached> encoded = new HashMap<>();
+  private ResourceDigest peerDigest;
+  private BitSet unknownBuckets = new BitSet();
+  private BitSet resync;
   private boolean firstResponseSent;
   private String awaitedNonce;
   private Instant lastSentAt = Instant.MIN;
@@ -57,6 +64,68 @@ final class ServedType {
     suppressed.clear();
     firstResponseSent = false;
     awaitedNonce = null;
+    peerDigest = null;
+    unknownBuckets = new BitSet();
+    resync = null;
+  }
+
+  /**
+   * A (re)subscription by digest: the peer says only the digest of what it holds. It is compared
+   * with the served set by {@link #resolveDigest} once the source is ready.
+   */
+  void subscribeByDigest(ResourceDigest digest) {
+    subscribe(Map.of());
+    peerDigest = digest;
+  }
+
+  /** True while a digest subscription waits for {@link #resolveDigest}. */
+  boolean digestPending() {
+    return peerDigest != null;
+  }
+
+  /**
+   * Compares the peer's digest with {@code current} (the encoded served set): the peer holds
+   * exactly what is served in every bucket whose digest matches, so those entries become known and
+   * confirmed; the other buckets are resent whole, and the response that ends the initial sync
+   * names them ({@link #takeResyncMarker}) so that the peer drops what it holds there and was not
+   * sent. Returns what the peer is now known to hold (wire name to version).
+   */
+  Map<String, String> resolveDigest(Map<String, Resource> current) {
+    Map<String, String> served = new HashMap<>(current.size() * 2);
+    current.forEach((name, r) -> served.put(name, r.getVersion()));
+    BitSet differing = ResourceDigest.of(served).differingFrom(peerDigest);
+    Map<String, String> held = new HashMap<>();
+    if (differing.isEmpty()) {
+      held.putAll(served);
+    } else {
+      served.forEach(
+          (name, version) -> {
+            if (!differing.get(ResourceDigest.bucket(name))) {
+              held.put(name, version);
+            }
+          });
+    }
+    known.putAll(held);
+    acked.putAll(held);
+    unknownBuckets = differing;
+    resync = differing;
+    peerDigest = null;
+    return held;
+  }
+
+  /** True while the response that ends a digest resume has not gone out. */
+  boolean resyncPending() {
+    return resync != null;
+  }
+
+  /** The {@code system_version_info} ending a digest resume, once; then null. */
+  String takeResyncMarker() {
+    if (resync == null) {
+      return null;
+    }
+    String marker = ResourceDigest.resyncMarker(resync);
+    resync = null;
+    return marker;
   }
 
   /** True while a response of this type is sent and neither ACKed nor NACKed. */
@@ -159,7 +228,14 @@ final class ServedType {
         version.equals(REMOVAL) ? !known.containsKey(name) : version.equals(known.get(name));
     if (stillExpected) {
       String confirmed = acked.get(name);
-      if (confirmed == null) {
+      if (confirmed == null && !unknownBuckets.isEmpty()) {
+        // resent whole after a digest resume: the peer may keep a copy we never learnt of
+        if (unknownBuckets.get(ResourceDigest.bucket(name))) {
+          known.put(name, UNKNOWN);
+        } else {
+          known.remove(name);
+        }
+      } else if (confirmed == null) {
         known.remove(name);
       } else {
         known.put(name, confirmed);

@@ -3,6 +3,7 @@ package io.meshfed.kds;
 import com.google.protobuf.Any;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
@@ -133,14 +135,40 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
       return;
     }
     ServedType st = subscribed.computeIfAbsent(type, ServedType::new);
-    st.subscribe(request.getInitialResourceVersionsMap());
-    rt.listener().subscribed(stream, type, request.getInitialResourceVersionsMap());
-    log.debug(
-        "{}: subscribed to {}, peer holds {} resources",
-        stream,
-        type,
-        request.getInitialResourceVersionsCount());
+    ResourceDigest digest = digestOf(request).orElse(null);
+    if (digest != null) {
+      st.subscribeByDigest(digest);
+      log.debug(
+          "{}: subscribed to {} by digest, peer holds {} resources", stream, type, digest.count());
+    } else {
+      st.subscribe(request.getInitialResourceVersionsMap());
+      rt.listener().subscribed(stream, type, request.getInitialResourceVersionsMap());
+      log.debug(
+          "{}: subscribed to {}, peer holds {} resources",
+          stream,
+          type,
+          request.getInitialResourceVersionsCount());
+    }
     markDirty(type);
+  }
+
+  /** The digest a subscription carries instead of its versions (resume by digest), if any. */
+  private Optional<ResourceDigest> digestOf(DeltaDiscoveryRequest request) {
+    if (!request.hasNode()) {
+      return Optional.empty();
+    }
+    Value v = request.getNode().getMetadata().getFieldsMap().get(ResourceDigest.NODE_FIELD);
+    if (v == null) {
+      return Optional.empty();
+    }
+    Optional<ResourceDigest> digest = ResourceDigest.decode(v.getStringValue());
+    if (digest.isEmpty()) {
+      log.warn(
+          "{}: unreadable resource digest in a subscription to {}; resending the type",
+          stream,
+          request.getTypeUrl());
+    }
+    return digest.or(() -> Optional.of(ResourceDigest.UNREADABLE));
   }
 
   private void answered(DeltaDiscoveryRequest request) {
@@ -329,15 +357,25 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
   private boolean sendNext(ServedType st) {
     String type = st.type();
     Map<String, Resource> current = st.encode(source.resources(type), rt.envelope());
+    if (st.digestPending()) {
+      Map<String, String> held = st.resolveDigest(current);
+      log.debug(
+          "{}: {} digest resume: peer holds {} of {} served as they are",
+          stream,
+          type,
+          held.size(),
+          current.size());
+      rt.listener().subscribed(stream, type, held);
+    }
     ServedType.Delta delta = st.delta(current, rt.clock().instant());
-    if (delta.isEmpty() && st.firstResponseSent()) {
+    if (delta.isEmpty() && st.firstResponseSent() && !st.resyncPending()) {
       return false;
     }
     List<Chunk> chunks = split(st, delta);
     if (chunks.isEmpty()) {
       return false; // nothing fitted the budget; each was reported as too large
     }
-    send(st, chunks.get(0));
+    send(st, chunks.get(0), chunks.size() == 1 ? st.takeResyncMarker() : null);
     return chunks.size() > 1;
   }
 
@@ -385,7 +423,10 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
       removed.add(name);
       size += bytes;
     }
-    if (!resources.isEmpty() || !removed.isEmpty() || !st.firstResponseSent()) {
+    if (!resources.isEmpty()
+        || !removed.isEmpty()
+        || !st.firstResponseSent()
+        || st.resyncPending()) {
       chunks.add(new Chunk(resources, removed));
     }
     return chunks;
@@ -405,7 +446,8 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     rt.listener().rejectedTooLarge(stream, st.type(), r.getName(), r.getVersion(), bytes, budget);
   }
 
-  private void send(ServedType st, Chunk chunk) {
+  /** Sends one chunk; {@code resyncMarker} (or null) ends a digest resume. */
+  private void send(ServedType st, Chunk chunk, String resyncMarker) {
     String nonce = Long.toString(++nonces);
     DeltaDiscoveryResponse.Builder builder =
         DeltaDiscoveryResponse.newBuilder()
@@ -413,6 +455,9 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
             .setNonce(nonce)
             .addAllResources(chunk.resources())
             .addAllRemovedResources(chunk.removed());
+    if (resyncMarker != null) {
+      builder.setSystemVersionInfo(resyncMarker);
+    }
     if (!rt.settings().controlPlaneId().isEmpty()) {
       builder.setControlPlane(
           io.envoyproxy.envoy.config.core.v3.ControlPlane.newBuilder()
