@@ -1,14 +1,20 @@
 package io.meshfed.kds;
 
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.meshfed.model.ResourceKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * What a serving side knows about one subscribed type: what the peer confirmed ({@code acked}),
@@ -40,6 +46,9 @@ final class ServedType {
   private final Map<String, String> acked = new HashMap<>();
   private final Map<String, Suppressed> suppressed = new HashMap<>();
   private Map<String, Cached> encoded = new HashMap<>();
+  private final TreeMap<String, Resource> current = new TreeMap<>();
+  private Set<ResourceKey> changedKeys; // null: reread the whole type
+  private Set<String> candidates; // names whose delta may be non-empty; null: every name
   private ResourceDigest peerDigest;
   private BitSet unknownBuckets = new BitSet();
   private BitSet resync;
@@ -57,6 +66,7 @@ final class ServedType {
 
   /** A (re)subscription: the peer says it holds {@code initialVersions}. */
   void subscribe(Map<String, String> initialVersions) {
+    changedKeys = null;
     known.clear();
     known.putAll(initialVersions);
     acked.clear();
@@ -154,12 +164,66 @@ final class ServedType {
     return firstResponseSent;
   }
 
+  /** The source named these keys as changed; null: anything of the type may have changed. */
+  void changed(Set<ResourceKey> keys) {
+    if (keys == null) {
+      changedKeys = null;
+    } else if (changedKeys != null) {
+      changedKeys.addAll(keys);
+    }
+  }
+
+  /** True when the next response must reread the whole type (else only the changed keys). */
+  boolean needsFullRead() {
+    return changedKeys == null;
+  }
+
+  /**
+   * Brings the served set up to date by the changed keys only ({@code lookup} reads one of them
+   * from the source, empty when it is gone); their names become the only delta candidates.
+   */
+  Map<String, Resource> update(
+      Function<ResourceKey, Optional<io.meshfed.model.Resource>> lookup, KdsEnvelope envelope) {
+    for (ResourceKey key : changedKeys) {
+      String name = KdsEnvelope.wireName(key);
+      Optional<io.meshfed.model.Resource> r = lookup.apply(key);
+      if (r.isPresent()) {
+        Cached cached = encoded.get(name);
+        if (cached == null || !cached.source().equals(r.get())) {
+          cached = new Cached(r.get(), envelope.encode(r.get()));
+          encoded.put(name, cached);
+        }
+        current.put(name, cached.encoded());
+      } else {
+        encoded.remove(name);
+        current.remove(name);
+      }
+      if (candidates != null) {
+        candidates.add(name);
+      }
+    }
+    changedKeys.clear();
+    return current;
+  }
+
+  /** The next delta compares every name (a NACK back-off ended). */
+  void compareAll() {
+    candidates = null;
+  }
+
+  /** The delta of the last update or read was sent whole: nothing is left to compare. */
+  void deltaSent(boolean whole) {
+    candidates = whole ? new HashSet<>() : null;
+  }
+
   /** Encodes the current set, reusing encodings of unchanged resources; wire name to encoding. */
-  Map<String, Resource> encode(
-      Collection<io.meshfed.model.Resource> current, KdsEnvelope envelope) {
-    Map<String, Cached> next = new HashMap<>(current.size() * 2);
-    Map<String, Resource> out = new TreeMap<>();
-    for (io.meshfed.model.Resource r : current) {
+  Map<String, Resource> encode(Collection<io.meshfed.model.Resource> all, KdsEnvelope envelope) {
+    changedKeys = new HashSet<>();
+    candidates = null;
+    Map<String, Cached> next = new HashMap<>(all.size() * 2);
+    TreeMap<String, Resource> out = current;
+    out.clear();
+    for (io.meshfed.model.Resource r : all) {
       String name = KdsEnvelope.wireName(r);
       Cached cached = encoded.get(name);
       if (cached == null || !cached.source().equals(r)) {
@@ -173,8 +237,14 @@ final class ServedType {
     return out;
   }
 
-  /** What the peer lacks or holds in another version, minus what is held back at {@code now}. */
+  /**
+   * What the peer lacks or holds in another version, minus what is held back at {@code now}: over
+   * every name after a full read, over the changed names after an {@link #update}.
+   */
   Delta delta(Map<String, Resource> current, Instant now) {
+    if (candidates != null) {
+      return deltaOf(new TreeSet<>(candidates), current, now);
+    }
     List<Resource> upserts = new ArrayList<>();
     for (Map.Entry<String, Resource> e : current.entrySet()) {
       String version = e.getValue().getVersion();
@@ -186,6 +256,23 @@ final class ServedType {
     for (String name : new TreeMap<>(known).keySet()) {
       if (!current.containsKey(name) && !isSuppressed(name, REMOVAL, now)) {
         removals.add(name);
+      }
+    }
+    return new Delta(upserts, removals);
+  }
+
+  private Delta deltaOf(Set<String> names, Map<String, Resource> current, Instant now) {
+    List<Resource> upserts = new ArrayList<>();
+    List<String> removals = new ArrayList<>();
+    for (String name : names) {
+      Resource r = current.get(name);
+      if (r == null) {
+        if (known.containsKey(name) && !isSuppressed(name, REMOVAL, now)) {
+          removals.add(name);
+        }
+      } else if (!r.getVersion().equals(known.get(name))
+          && !isSuppressed(name, r.getVersion(), now)) {
+        upserts.add(r);
       }
     }
     return new Delta(upserts, removals);

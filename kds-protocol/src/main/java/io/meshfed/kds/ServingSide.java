@@ -88,7 +88,8 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     log.info("{}: serving {} to zone {}", stream, source.types(), stream.peer());
     rt.listener().streamOpened(stream);
     liveness.start();
-    sourceSubscription = source.subscribe(type -> serial.execute(() -> sourceChanged(type)));
+    sourceSubscription =
+        source.subscribeKeys((type, keys) -> serial.execute(() -> sourceChanged(type, keys)));
   }
 
   @Override
@@ -221,7 +222,15 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     String type = response.type();
     rt.scheduler()
         .schedule(
-            () -> serial.execute(() -> markDirty(type)),
+            () ->
+                serial.execute(
+                    () -> {
+                      ServedType current = subscribed.get(type);
+                      if (current != null) {
+                        current.compareAll();
+                      }
+                      markDirty(type);
+                    }),
             rt.settings().nackBackoff().toNanos(),
             TimeUnit.NANOSECONDS);
   }
@@ -254,8 +263,11 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     return reasons;
   }
 
-  private void sourceChanged(String type) {
-    if (!closed && subscribed.containsKey(type)) {
+  /** {@code keys} changed in the source (null: anything of the type may have). */
+  private void sourceChanged(String type, Set<io.meshfed.model.ResourceKey> keys) {
+    ServedType st = subscribed.get(type);
+    if (!closed && st != null) {
+      st.changed(keys);
       markDirty(type);
     }
   }
@@ -356,7 +368,10 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
    */
   private boolean sendNext(ServedType st) {
     String type = st.type();
-    Map<String, Resource> current = st.encode(source.resources(type), rt.envelope());
+    Map<String, Resource> current =
+        st.needsFullRead()
+            ? st.encode(source.resources(type), rt.envelope())
+            : st.update(key -> source.resource(type, key), rt.envelope());
     if (st.digestPending()) {
       Map<String, String> held = st.resolveDigest(current);
       log.debug(
@@ -369,9 +384,11 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     }
     ServedType.Delta delta = st.delta(current, rt.clock().instant());
     if (delta.isEmpty() && st.firstResponseSent() && !st.resyncPending()) {
+      st.deltaSent(true);
       return false;
     }
     List<Chunk> chunks = split(st, delta);
+    st.deltaSent(chunks.size() <= 1);
     if (chunks.isEmpty()) {
       return false; // nothing fitted the budget; each was reported as too large
     }
