@@ -116,6 +116,9 @@ public final class KdsSyncBench {
         bench(prefix + "write_all_zones_p50_ms", percentile(latenciesMs, 0.50));
         bench(prefix + "write_all_zones_p99_ms", percentile(latenciesMs, 0.99));
         bench(prefix + "reconnect_kib", reconnectBytes / 1024.0);
+        bench(
+            prefix + "reconnect_pct_of_first_sync",
+            100.0 * reconnectBytes / (firstSyncBytes / (double) zoneCount));
         System.out.printf(
             "%5d  %21.2f  %19.2f  %22.1f  %6.1f  %31.1f%n",
             zoneCount,

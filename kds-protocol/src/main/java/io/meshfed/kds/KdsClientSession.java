@@ -2,12 +2,21 @@ package io.meshfed.kds;
 
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.meshfed.kds.proto.KdsSyncServiceGrpc;
 import io.meshfed.store.SerialExecutor;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -35,6 +44,7 @@ public final class KdsClientSession implements AutoCloseable {
   private final KdsRuntime runtime;
   private final CompletableFuture<Status> closed = new CompletableFuture<>();
   private final AtomicBoolean started = new AtomicBoolean();
+  private final CompletableFuture<Set<String>> globalFeatures = new CompletableFuture<>();
   private volatile StreamMachine<?> globalToZone;
   private volatile StreamMachine<?> zoneToGlobal;
   private volatile SerialExecutor globalToZoneSerial;
@@ -61,7 +71,8 @@ public final class KdsClientSession implements AutoCloseable {
     if (!started.compareAndSet(false, true)) {
       throw new IllegalStateException("zone " + zone + ": KDS session already started");
     }
-    KdsSyncServiceGrpc.KdsSyncServiceStub stub = KdsSyncServiceGrpc.newStub(channel);
+    KdsSyncServiceGrpc.KdsSyncServiceStub stub =
+        KdsSyncServiceGrpc.newStub(ClientInterceptors.intercept(channel, new PeerFeatures()));
     globalToZoneSerial = new SerialExecutor(runtime.executor());
     zoneToGlobalSerial = new SerialExecutor(runtime.executor());
     stub.globalToZoneSync(new GlobalToZoneObserver());
@@ -116,6 +127,40 @@ public final class KdsClientSession implements AutoCloseable {
     return new KdsStreamInfo(zone, direction, role, StreamIds.next());
   }
 
+  /**
+   * Reads global's features from the response headers of the first of this session's calls to get
+   * them (global sends headers with its first message; on {@code ZoneToGlobalSync} that is its
+   * first subscription, which does not wait for the zone). A call that ends without headers leaves
+   * none: the zone then resumes by version list.
+   */
+  private final class PeerFeatures implements ClientInterceptor {
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          super.start(
+              new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                @Override
+                public void onHeaders(Metadata responseHeaders) {
+                  globalFeatures.complete(
+                      KdsHeaders.parseFeatures(responseHeaders.get(KdsHeaders.FEATURES)));
+                  super.onHeaders(responseHeaders);
+                }
+
+                @Override
+                public void onClose(Status status, Metadata trailers) {
+                  globalFeatures.complete(Set.of());
+                  super.onClose(status, trailers);
+                }
+              },
+              headers);
+        }
+      };
+    }
+  }
+
   /** GlobalToZone: this end requests, global serves. */
   private final class GlobalToZoneObserver
       implements ClientResponseObserver<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
@@ -131,7 +176,8 @@ public final class KdsClientSession implements AutoCloseable {
               runtime,
               new StreamPort<>(info, requests),
               globalToZoneSerial,
-              KdsClientSession.this::terminated);
+              KdsClientSession.this::terminated,
+              globalFeatures);
       requests.disableAutoRequestWithInitial(1);
       requests.setOnReadyHandler(() -> globalToZoneSerial.execute(machine::onReady));
       globalToZone = machine;

@@ -35,8 +35,21 @@ public final class KdsHeaders {
   /** Feature: KDS over Envoy's delta discovery messages with meshfed's envelope. */
   public static final String FEATURE_DELTA_V1 = "kds-delta-v1";
 
+  /**
+   * Feature: resume by digest. A requesting side whose serving peer announces it subscribes with a
+   * digest of what it holds instead of every held version (see {@code docs/kds.md}); a serving side
+   * answers either form.
+   */
+  public static final String FEATURE_DIGEST_V1 = "kds-digest-v1";
+
   /** The features this build of a zone announces. */
-  public static final List<String> ZONE_FEATURES = List.of(FEATURE_DELTA_V1);
+  public static final List<String> ZONE_FEATURES = List.of(FEATURE_DELTA_V1, FEATURE_DIGEST_V1);
+
+  /**
+   * The features this build of global announces, in the response headers of every KDS call ({@link
+   * #FEATURES}); a global that sends none knows no digests.
+   */
+  public static final List<String> GLOBAL_FEATURES = List.of(FEATURE_DELTA_V1, FEATURE_DIGEST_V1);
 
   /** The features this build of global requires of a zone. */
   public static final Set<String> REQUIRED_ZONE_FEATURES = Set.of(FEATURE_DELTA_V1);

@@ -17,5 +17,9 @@ public final class KdsPeer {
   /** The zone name bound to the caller's credential. */
   public static final Context.Key<String> ZONE_NAME = Context.key("meshfed.kds.zone-name");
 
+  /** The KDS features the zone announced ({@link KdsHeaders#FEATURES}); none when unset. */
+  public static final Context.Key<java.util.Set<String>> FEATURES =
+      Context.key("meshfed.kds.zone-features");
+
   private KdsPeer() {}
 }

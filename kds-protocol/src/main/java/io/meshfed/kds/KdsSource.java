@@ -1,8 +1,12 @@
 package io.meshfed.kds;
 
 import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
 import java.io.Closeable;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -33,6 +37,25 @@ public interface KdsSource {
   Closeable subscribe(Consumer<String> onChange);
 
   /**
+   * The current resource of {@code type} at {@code key}, as {@link #resources} would list it; empty
+   * when there is none (or the type is not ready). Serving sides read the keys a change names with
+   * it, so implementations should answer without listing the type; this default lists it.
+   */
+  default Optional<Resource> resource(String type, ResourceKey key) {
+    return resources(type).stream().filter(r -> r.key().equals(key)).findFirst();
+  }
+
+  /**
+   * Like {@link #subscribe}, naming the keys that changed: {@code onChange} gets the type and the
+   * keys of the resources that may have changed, or null when any of the type's set or its
+   * readiness may have changed (a relist, a change of what the filter lets through). This default
+   * always says null.
+   */
+  default Closeable subscribeKeys(BiConsumer<String, Set<ResourceKey>> onChange) {
+    return subscribe(type -> onChange.accept(type, null));
+  }
+
+  /**
    * A view of this source that keeps only the resources {@code filter} accepts and passes them
    * through {@code mapper} (e.g. per-zone filtering and label stamping on global).
    */
@@ -57,6 +80,16 @@ public interface KdsSource {
       @Override
       public Closeable subscribe(Consumer<String> onChange) {
         return base.subscribe(onChange);
+      }
+
+      @Override
+      public Optional<Resource> resource(String type, ResourceKey key) {
+        return base.resource(type, key).filter(filter).map(mapper);
+      }
+
+      @Override
+      public Closeable subscribeKeys(BiConsumer<String, Set<ResourceKey>> onChange) {
+        return base.subscribeKeys(onChange);
       }
     };
   }

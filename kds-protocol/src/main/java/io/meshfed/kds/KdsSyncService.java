@@ -162,8 +162,16 @@ public final class KdsSyncService extends KdsSyncServiceGrpc.KdsSyncServiceImplB
         new KdsStreamInfo(
             zone, KdsDirection.ZONE_TO_GLOBAL, KdsStreamInfo.Role.REQUESTING, StreamIds.next());
     SerialExecutor serial = new SerialExecutor(runtime.executor());
+    java.util.Set<String> features = KdsPeer.FEATURES.get();
     RequestingSide machine =
-        new RequestingSide(info, sink, runtime, new StreamPort<>(info, call), serial, s -> {});
+        new RequestingSide(
+            info,
+            sink,
+            runtime,
+            new StreamPort<>(info, call),
+            serial,
+            s -> {},
+            CompletableFuture.completedFuture(features == null ? java.util.Set.of() : features));
     call.disableAutoRequest();
     call.setOnCancelHandler(
         () ->

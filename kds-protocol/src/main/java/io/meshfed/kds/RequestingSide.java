@@ -1,6 +1,9 @@
 package io.meshfed.kds;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
@@ -38,10 +41,14 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
   private final Executor serial;
   private final Consumer<Status> onTerminated;
   private final Liveness liveness;
+  private final CompletableFuture<Set<String>> peerFeatures;
   private final Set<String> subscribed = new HashSet<>();
+  private final DigestResumes digestResumes = new DigestResumes();
+  private boolean byDigest;
   private boolean applying;
   private boolean closed;
 
+  /** A requesting side that resumes with every held version (a peer that knows no digests). */
   RequestingSide(
       KdsStreamInfo stream,
       KdsSink sink,
@@ -49,6 +56,22 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
       StreamPort<DeltaDiscoveryRequest> port,
       Executor serial,
       Consumer<Status> onTerminated) {
+    this(stream, sink, rt, port, serial, onTerminated, CompletableFuture.completedFuture(Set.of()));
+  }
+
+  /**
+   * @param peerFeatures the KDS features of the serving peer ({@link KdsHeaders}); subscriptions
+   *     wait for them, and resume by digest when they include {@link KdsHeaders#FEATURE_DIGEST_V1}
+   */
+  RequestingSide(
+      KdsStreamInfo stream,
+      KdsSink sink,
+      KdsRuntime rt,
+      StreamPort<DeltaDiscoveryRequest> port,
+      Executor serial,
+      Consumer<Status> onTerminated,
+      CompletableFuture<Set<String>> peerFeatures) {
+    this.peerFeatures = peerFeatures;
     this.stream = stream;
     this.sink = sink;
     this.rt = rt;
@@ -71,7 +94,18 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
     log.info("{}: requesting {} from the peer", stream, sink.types());
     rt.listener().streamOpened(stream);
     liveness.start();
-    subscribeFrom(0);
+    peerFeatures.whenComplete(
+        (features, error) ->
+            serial.execute(
+                () -> {
+                  byDigest = features != null && features.contains(KdsHeaders.FEATURE_DIGEST_V1);
+                  log.debug(
+                      "{}: peer features {}; resume by {}",
+                      stream,
+                      features,
+                      byDigest ? "digest" : "version list");
+                  subscribeFrom(0);
+                }));
   }
 
   /** Subscribes to the types one after the other, so they are requested in registry order. */
@@ -106,14 +140,30 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
                     return;
                   }
                   subscribed.add(type);
-                  port.send(
+                  DeltaDiscoveryRequest.Builder request =
                       DeltaDiscoveryRequest.newBuilder()
                           .setTypeUrl(type)
-                          .addResourceNamesSubscribe("*")
-                          .putAllInitialResourceVersions(versions)
-                          .build());
+                          .addResourceNamesSubscribe("*");
+                  if (byDigest) {
+                    String digest = ResourceDigest.of(versions).encode();
+                    request.setNode(
+                        Node.newBuilder()
+                            .setMetadata(
+                                Struct.newBuilder()
+                                    .putFields(
+                                        ResourceDigest.NODE_FIELD,
+                                        Value.newBuilder().setStringValue(digest).build())));
+                    digestResumes.subscribed(type, versions);
+                  } else {
+                    request.putAllInitialResourceVersions(versions);
+                  }
+                  port.send(request.build());
                   log.debug(
-                      "{}: subscribed to {} holding {} resources", stream, type, versions.size());
+                      "{}: subscribed to {} holding {} resources{}",
+                      stream,
+                      type,
+                      versions.size(),
+                      byDigest ? " (by digest)" : "");
                   subscribeFrom(index + 1);
                 }));
   }
@@ -145,7 +195,20 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
       return;
     }
     KdsEnvelope.Decoding decoding = rt.envelope().decode(type, response.getResourcesList());
+    List<String> dropped = digestResumes.removalsFor(response);
     List<String> removed = response.getRemovedResourcesList();
+    if (!dropped.isEmpty()) {
+      log.info(
+          "{}: {} digest resume: removing {} held cop{} the peer no longer serves",
+          stream,
+          type,
+          dropped.size(),
+          dropped.size() == 1 ? "y" : "ies");
+      removed = new ArrayList<>(removed);
+      removed.addAll(dropped);
+    }
+    Set<String> droppedNames = Set.copyOf(dropped);
+    List<String> allRemoved = removed;
     if (decoding.accepted().isEmpty() && removed.isEmpty()) {
       answer(response, 0, 0, decoding.rejected());
       return;
@@ -154,7 +217,7 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
     CompletableFuture<List<KdsRejection>> applied;
     try {
       String peerId = response.hasControlPlane() ? response.getControlPlane().getIdentifier() : "";
-      applied = sink.apply(type, decoding.accepted(), removed, peerId);
+      applied = sink.apply(type, decoding.accepted(), allRemoved, peerId);
     } catch (RuntimeException e) {
       applied = CompletableFuture.failedFuture(e);
     }
@@ -176,9 +239,16 @@ final class RequestingSide implements StreamMachine<DeltaDiscoveryResponse> {
                     return;
                   }
                   List<KdsRejection> all = new ArrayList<>(decoding.rejected());
-                  all.addAll(failures);
+                  for (KdsRejection f : failures) {
+                    if (droppedNames.contains(f.name())) {
+                      // the peer did not send this removal: nothing to NACK
+                      log.warn("{}: digest resume: cannot remove {}", stream, f);
+                    } else {
+                      all.add(f);
+                    }
+                  }
                   int upserts = decoding.accepted().size();
-                  answer(response, upserts, removed.size(), all);
+                  answer(response, upserts, allRemoved.size(), all);
                 }));
   }
 

@@ -1,13 +1,20 @@
 package io.meshfed.kds;
 
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.meshfed.model.ResourceKey;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * What a serving side knows about one subscribed type: what the peer confirmed ({@code acked}),
@@ -19,6 +26,9 @@ import java.util.TreeMap;
 final class ServedType {
   /** The version a suppressed removal is recorded under. */
   static final String REMOVAL = "";
+
+  /** The version of a copy the peer may hold in a version not known here. */
+  static final String UNKNOWN = "?";
 
   private record Suppressed(String version, Instant until) {}
 
@@ -36,6 +46,12 @@ final class ServedType {
   private final Map<String, String> acked = new HashMap<>();
   private final Map<String, Suppressed> suppressed = new HashMap<>();
   private Map<String, Cached> encoded = new HashMap<>();
+  private final TreeMap<String, Resource> current = new TreeMap<>();
+  private Set<ResourceKey> changedKeys; // null: reread the whole type
+  private Set<String> candidates; // names whose delta may be non-empty; null: every name
+  private ResourceDigest peerDigest;
+  private BitSet unknownBuckets = new BitSet();
+  private BitSet resync;
   private boolean firstResponseSent;
   private String awaitedNonce;
   private Instant lastSentAt = Instant.MIN;
@@ -50,6 +66,7 @@ final class ServedType {
 
   /** A (re)subscription: the peer says it holds {@code initialVersions}. */
   void subscribe(Map<String, String> initialVersions) {
+    changedKeys = null;
     known.clear();
     known.putAll(initialVersions);
     acked.clear();
@@ -57,6 +74,68 @@ final class ServedType {
     suppressed.clear();
     firstResponseSent = false;
     awaitedNonce = null;
+    peerDigest = null;
+    unknownBuckets = new BitSet();
+    resync = null;
+  }
+
+  /**
+   * A (re)subscription by digest: the peer says only the digest of what it holds. It is compared
+   * with the served set by {@link #resolveDigest} once the source is ready.
+   */
+  void subscribeByDigest(ResourceDigest digest) {
+    subscribe(Map.of());
+    peerDigest = digest;
+  }
+
+  /** True while a digest subscription waits for {@link #resolveDigest}. */
+  boolean digestPending() {
+    return peerDigest != null;
+  }
+
+  /**
+   * Compares the peer's digest with {@code current} (the encoded served set): the peer holds
+   * exactly what is served in every bucket whose digest matches, so those entries become known and
+   * confirmed; the other buckets are resent whole, and the response that ends the initial sync
+   * names them ({@link #takeResyncMarker}) so that the peer drops what it holds there and was not
+   * sent. Returns what the peer is now known to hold (wire name to version).
+   */
+  Map<String, String> resolveDigest(Map<String, Resource> current) {
+    Map<String, String> served = new HashMap<>(current.size() * 2);
+    current.forEach((name, r) -> served.put(name, r.getVersion()));
+    BitSet differing = ResourceDigest.of(served).differingFrom(peerDigest);
+    Map<String, String> held = new HashMap<>();
+    if (differing.isEmpty()) {
+      held.putAll(served);
+    } else {
+      served.forEach(
+          (name, version) -> {
+            if (!differing.get(ResourceDigest.bucket(name))) {
+              held.put(name, version);
+            }
+          });
+    }
+    known.putAll(held);
+    acked.putAll(held);
+    unknownBuckets = differing;
+    resync = differing;
+    peerDigest = null;
+    return held;
+  }
+
+  /** True while the response that ends a digest resume has not gone out. */
+  boolean resyncPending() {
+    return resync != null;
+  }
+
+  /** The {@code system_version_info} ending a digest resume, once; then null. */
+  String takeResyncMarker() {
+    if (resync == null) {
+      return null;
+    }
+    String marker = ResourceDigest.resyncMarker(resync);
+    resync = null;
+    return marker;
   }
 
   /** True while a response of this type is sent and neither ACKed nor NACKed. */
@@ -85,12 +164,66 @@ final class ServedType {
     return firstResponseSent;
   }
 
+  /** The source named these keys as changed; null: anything of the type may have changed. */
+  void changed(Set<ResourceKey> keys) {
+    if (keys == null) {
+      changedKeys = null;
+    } else if (changedKeys != null) {
+      changedKeys.addAll(keys);
+    }
+  }
+
+  /** True when the next response must reread the whole type (else only the changed keys). */
+  boolean needsFullRead() {
+    return changedKeys == null;
+  }
+
+  /**
+   * Brings the served set up to date by the changed keys only ({@code lookup} reads one of them
+   * from the source, empty when it is gone); their names become the only delta candidates.
+   */
+  Map<String, Resource> update(
+      Function<ResourceKey, Optional<io.meshfed.model.Resource>> lookup, KdsEnvelope envelope) {
+    for (ResourceKey key : changedKeys) {
+      String name = KdsEnvelope.wireName(key);
+      Optional<io.meshfed.model.Resource> r = lookup.apply(key);
+      if (r.isPresent()) {
+        Cached cached = encoded.get(name);
+        if (cached == null || !cached.source().equals(r.get())) {
+          cached = new Cached(r.get(), envelope.encode(r.get()));
+          encoded.put(name, cached);
+        }
+        current.put(name, cached.encoded());
+      } else {
+        encoded.remove(name);
+        current.remove(name);
+      }
+      if (candidates != null) {
+        candidates.add(name);
+      }
+    }
+    changedKeys.clear();
+    return current;
+  }
+
+  /** The next delta compares every name (a NACK back-off ended). */
+  void compareAll() {
+    candidates = null;
+  }
+
+  /** The delta of the last update or read was sent whole: nothing is left to compare. */
+  void deltaSent(boolean whole) {
+    candidates = whole ? new HashSet<>() : null;
+  }
+
   /** Encodes the current set, reusing encodings of unchanged resources; wire name to encoding. */
-  Map<String, Resource> encode(
-      Collection<io.meshfed.model.Resource> current, KdsEnvelope envelope) {
-    Map<String, Cached> next = new HashMap<>(current.size() * 2);
-    Map<String, Resource> out = new TreeMap<>();
-    for (io.meshfed.model.Resource r : current) {
+  Map<String, Resource> encode(Collection<io.meshfed.model.Resource> all, KdsEnvelope envelope) {
+    changedKeys = new HashSet<>();
+    candidates = null;
+    Map<String, Cached> next = new HashMap<>(all.size() * 2);
+    TreeMap<String, Resource> out = current;
+    out.clear();
+    for (io.meshfed.model.Resource r : all) {
       String name = KdsEnvelope.wireName(r);
       Cached cached = encoded.get(name);
       if (cached == null || !cached.source().equals(r)) {
@@ -104,8 +237,14 @@ final class ServedType {
     return out;
   }
 
-  /** What the peer lacks or holds in another version, minus what is held back at {@code now}. */
+  /**
+   * What the peer lacks or holds in another version, minus what is held back at {@code now}: over
+   * every name after a full read, over the changed names after an {@link #update}.
+   */
   Delta delta(Map<String, Resource> current, Instant now) {
+    if (candidates != null) {
+      return deltaOf(new TreeSet<>(candidates), current, now);
+    }
     List<Resource> upserts = new ArrayList<>();
     for (Map.Entry<String, Resource> e : current.entrySet()) {
       String version = e.getValue().getVersion();
@@ -117,6 +256,23 @@ final class ServedType {
     for (String name : new TreeMap<>(known).keySet()) {
       if (!current.containsKey(name) && !isSuppressed(name, REMOVAL, now)) {
         removals.add(name);
+      }
+    }
+    return new Delta(upserts, removals);
+  }
+
+  private Delta deltaOf(Set<String> names, Map<String, Resource> current, Instant now) {
+    List<Resource> upserts = new ArrayList<>();
+    List<String> removals = new ArrayList<>();
+    for (String name : names) {
+      Resource r = current.get(name);
+      if (r == null) {
+        if (known.containsKey(name) && !isSuppressed(name, REMOVAL, now)) {
+          removals.add(name);
+        }
+      } else if (!r.getVersion().equals(known.get(name))
+          && !isSuppressed(name, r.getVersion(), now)) {
+        upserts.add(r);
       }
     }
     return new Delta(upserts, removals);
@@ -159,7 +315,14 @@ final class ServedType {
         version.equals(REMOVAL) ? !known.containsKey(name) : version.equals(known.get(name));
     if (stillExpected) {
       String confirmed = acked.get(name);
-      if (confirmed == null) {
+      if (confirmed == null && !unknownBuckets.isEmpty()) {
+        // resent whole after a digest resume: the peer may keep a copy we never learnt of
+        if (unknownBuckets.get(ResourceDigest.bucket(name))) {
+          known.put(name, UNKNOWN);
+        } else {
+          known.remove(name);
+        }
+      } else if (confirmed == null) {
         known.remove(name);
       } else {
         known.put(name, confirmed);

@@ -3,6 +3,7 @@ package io.meshfed.kds;
 import com.google.protobuf.Any;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
@@ -86,7 +88,8 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     log.info("{}: serving {} to zone {}", stream, source.types(), stream.peer());
     rt.listener().streamOpened(stream);
     liveness.start();
-    sourceSubscription = source.subscribe(type -> serial.execute(() -> sourceChanged(type)));
+    sourceSubscription =
+        source.subscribeKeys((type, keys) -> serial.execute(() -> sourceChanged(type, keys)));
   }
 
   @Override
@@ -133,14 +136,40 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
       return;
     }
     ServedType st = subscribed.computeIfAbsent(type, ServedType::new);
-    st.subscribe(request.getInitialResourceVersionsMap());
-    rt.listener().subscribed(stream, type, request.getInitialResourceVersionsMap());
-    log.debug(
-        "{}: subscribed to {}, peer holds {} resources",
-        stream,
-        type,
-        request.getInitialResourceVersionsCount());
+    ResourceDigest digest = digestOf(request).orElse(null);
+    if (digest != null) {
+      st.subscribeByDigest(digest);
+      log.debug(
+          "{}: subscribed to {} by digest, peer holds {} resources", stream, type, digest.count());
+    } else {
+      st.subscribe(request.getInitialResourceVersionsMap());
+      rt.listener().subscribed(stream, type, request.getInitialResourceVersionsMap());
+      log.debug(
+          "{}: subscribed to {}, peer holds {} resources",
+          stream,
+          type,
+          request.getInitialResourceVersionsCount());
+    }
     markDirty(type);
+  }
+
+  /** The digest a subscription carries instead of its versions (resume by digest), if any. */
+  private Optional<ResourceDigest> digestOf(DeltaDiscoveryRequest request) {
+    if (!request.hasNode()) {
+      return Optional.empty();
+    }
+    Value v = request.getNode().getMetadata().getFieldsMap().get(ResourceDigest.NODE_FIELD);
+    if (v == null) {
+      return Optional.empty();
+    }
+    Optional<ResourceDigest> digest = ResourceDigest.decode(v.getStringValue());
+    if (digest.isEmpty()) {
+      log.warn(
+          "{}: unreadable resource digest in a subscription to {}; resending the type",
+          stream,
+          request.getTypeUrl());
+    }
+    return digest.or(() -> Optional.of(ResourceDigest.UNREADABLE));
   }
 
   private void answered(DeltaDiscoveryRequest request) {
@@ -193,7 +222,15 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     String type = response.type();
     rt.scheduler()
         .schedule(
-            () -> serial.execute(() -> markDirty(type)),
+            () ->
+                serial.execute(
+                    () -> {
+                      ServedType current = subscribed.get(type);
+                      if (current != null) {
+                        current.compareAll();
+                      }
+                      markDirty(type);
+                    }),
             rt.settings().nackBackoff().toNanos(),
             TimeUnit.NANOSECONDS);
   }
@@ -226,8 +263,11 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     return reasons;
   }
 
-  private void sourceChanged(String type) {
-    if (!closed && subscribed.containsKey(type)) {
+  /** {@code keys} changed in the source (null: anything of the type may have). */
+  private void sourceChanged(String type, Set<io.meshfed.model.ResourceKey> keys) {
+    ServedType st = subscribed.get(type);
+    if (!closed && st != null) {
+      st.changed(keys);
       markDirty(type);
     }
   }
@@ -328,16 +368,31 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
    */
   private boolean sendNext(ServedType st) {
     String type = st.type();
-    Map<String, Resource> current = st.encode(source.resources(type), rt.envelope());
+    Map<String, Resource> current =
+        st.needsFullRead()
+            ? st.encode(source.resources(type), rt.envelope())
+            : st.update(key -> source.resource(type, key), rt.envelope());
+    if (st.digestPending()) {
+      Map<String, String> held = st.resolveDigest(current);
+      log.debug(
+          "{}: {} digest resume: peer holds {} of {} served as they are",
+          stream,
+          type,
+          held.size(),
+          current.size());
+      rt.listener().subscribed(stream, type, held);
+    }
     ServedType.Delta delta = st.delta(current, rt.clock().instant());
-    if (delta.isEmpty() && st.firstResponseSent()) {
+    if (delta.isEmpty() && st.firstResponseSent() && !st.resyncPending()) {
+      st.deltaSent(true);
       return false;
     }
     List<Chunk> chunks = split(st, delta);
+    st.deltaSent(chunks.size() <= 1);
     if (chunks.isEmpty()) {
       return false; // nothing fitted the budget; each was reported as too large
     }
-    send(st, chunks.get(0));
+    send(st, chunks.get(0), chunks.size() == 1 ? st.takeResyncMarker() : null);
     return chunks.size() > 1;
   }
 
@@ -385,7 +440,10 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
       removed.add(name);
       size += bytes;
     }
-    if (!resources.isEmpty() || !removed.isEmpty() || !st.firstResponseSent()) {
+    if (!resources.isEmpty()
+        || !removed.isEmpty()
+        || !st.firstResponseSent()
+        || st.resyncPending()) {
       chunks.add(new Chunk(resources, removed));
     }
     return chunks;
@@ -405,7 +463,8 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
     rt.listener().rejectedTooLarge(stream, st.type(), r.getName(), r.getVersion(), bytes, budget);
   }
 
-  private void send(ServedType st, Chunk chunk) {
+  /** Sends one chunk; {@code resyncMarker} (or null) ends a digest resume. */
+  private void send(ServedType st, Chunk chunk, String resyncMarker) {
     String nonce = Long.toString(++nonces);
     DeltaDiscoveryResponse.Builder builder =
         DeltaDiscoveryResponse.newBuilder()
@@ -413,6 +472,9 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
             .setNonce(nonce)
             .addAllResources(chunk.resources())
             .addAllRemovedResources(chunk.removed());
+    if (resyncMarker != null) {
+      builder.setSystemVersionInfo(resyncMarker);
+    }
     if (!rt.settings().controlPlaneId().isEmpty()) {
       builder.setControlPlane(
           io.envoyproxy.envoy.config.core.v3.ControlPlane.newBuilder()

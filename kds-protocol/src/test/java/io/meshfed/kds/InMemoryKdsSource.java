@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -23,7 +24,12 @@ public final class InMemoryKdsSource implements KdsSource {
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, TreeMap<ResourceKey, Resource>> byType = new HashMap<>();
   private final Set<String> ready = new HashSet<>();
-  private final List<Consumer<String>> subscribers = new CopyOnWriteArrayList<>();
+  private final List<BiConsumer<String, Set<ResourceKey>>> subscribers =
+      new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicLong fullReads =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong keyReads =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** A source of {@code types}, all ready (loaded) or all not ready. */
   public InMemoryKdsSource(List<String> types, boolean ready) {
@@ -53,6 +59,7 @@ public final class InMemoryKdsSource implements KdsSource {
 
   @Override
   public List<Resource> resources(String type) {
+    fullReads.incrementAndGet();
     lock.lock();
     try {
       TreeMap<ResourceKey, Resource> set = byType.get(type);
@@ -63,7 +70,36 @@ public final class InMemoryKdsSource implements KdsSource {
   }
 
   @Override
+  public java.util.Optional<Resource> resource(String type, ResourceKey key) {
+    keyReads.incrementAndGet();
+    lock.lock();
+    try {
+      TreeMap<ResourceKey, Resource> set = byType.get(type);
+      return set == null || !ready.contains(type)
+          ? java.util.Optional.empty()
+          : java.util.Optional.ofNullable(set.get(key));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How often a whole type was listed ({@link #resources}). */
+  public long fullReads() {
+    return fullReads.get();
+  }
+
+  /** How often one key was read ({@link #resource}). */
+  public long keyReads() {
+    return keyReads.get();
+  }
+
+  @Override
   public Closeable subscribe(Consumer<String> onChange) {
+    return subscribeKeys((type, keys) -> onChange.accept(type));
+  }
+
+  @Override
+  public Closeable subscribeKeys(BiConsumer<String, Set<ResourceKey>> onChange) {
     subscribers.add(onChange);
     return () -> subscribers.remove(onChange);
   }
@@ -89,17 +125,17 @@ public final class InMemoryKdsSource implements KdsSource {
   }
 
   public void put(Collection<Resource> resources) {
-    Set<String> changed = new HashSet<>();
+    Map<String, Set<ResourceKey>> changed = new HashMap<>();
     lock.lock();
     try {
       for (Resource r : resources) {
         set(r.type()).put(r.key(), r);
-        changed.add(r.type());
+        changed.computeIfAbsent(r.type(), t -> new HashSet<>()).add(r.key());
       }
     } finally {
       lock.unlock();
     }
-    changed.forEach(this::notifyChange);
+    changed.forEach(this::notifyKeys);
   }
 
   public void remove(ResourceKey key) {
@@ -109,7 +145,7 @@ public final class InMemoryKdsSource implements KdsSource {
     } finally {
       lock.unlock();
     }
-    notifyChange(key.type());
+    notifyKeys(key.type(), Set.of(key));
   }
 
   private TreeMap<ResourceKey, Resource> set(String type) {
@@ -122,8 +158,12 @@ public final class InMemoryKdsSource implements KdsSource {
   }
 
   private void notifyChange(String type) {
-    for (Consumer<String> s : subscribers) {
-      s.accept(type);
+    notifyKeys(type, null);
+  }
+
+  private void notifyKeys(String type, Set<ResourceKey> keys) {
+    for (BiConsumer<String, Set<ResourceKey>> s : subscribers) {
+      s.accept(type, keys);
     }
   }
 }

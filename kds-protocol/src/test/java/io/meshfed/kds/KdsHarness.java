@@ -52,6 +52,19 @@ final class KdsHarness implements AutoCloseable {
   final AtomicReference<KdsPeerBindings> bindings = new AtomicReference<>();
   final String serverName = InProcessServerBuilder.generateName();
   private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  /** Global announces resume by digest in its response headers (set before startServer). */
+  boolean globalDigests;
+
+  /** The zone announces resume by digest in its handshake (set before startServer). */
+  boolean zoneDigests;
+
+  /** Every message global received (the zone's requests and answers), in order. */
+  final List<Object> globalReceived = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Every message the zone received (global's requests and answers), in order. */
+  final List<Object> zoneReceived = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   KdsSettings settings;
   Server server;
 
@@ -96,9 +109,15 @@ final class KdsHarness implements AutoCloseable {
             return bindings.get().sinkFor(zone);
           }
         };
+    List<ServerInterceptor> chain = new ArrayList<>();
+    if (globalDigests) {
+      chain.add(new GlobalHandshakeHeaders());
+    }
+    chain.add(new TestAuth(zoneDigests));
+    chain.add(new Recording(globalReceived));
     return startServer(
         ServerInterceptors.intercept(
-            new KdsSyncService(delegating, runtime(globalListener)), new TestAuth()));
+            new KdsSyncService(delegating, runtime(globalListener)), chain));
   }
 
   KdsHarness startServer(io.grpc.ServerServiceDefinition service) {
@@ -152,6 +171,17 @@ final class KdsHarness implements AutoCloseable {
 
   /** Plays the zone-token interceptor: trusts a header and binds the zone to the call. */
   static final class TestAuth implements ServerInterceptor {
+    private final java.util.Set<String> features;
+
+    TestAuth() {
+      this(false);
+    }
+
+    TestAuth(boolean zoneDigests) {
+      this.features =
+          zoneDigests ? java.util.Set.of(KdsHeaders.FEATURE_DIGEST_V1) : java.util.Set.of();
+    }
+
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(
         ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
@@ -160,11 +190,38 @@ final class KdsHarness implements AutoCloseable {
         return next.startCall(call, headers);
       }
       return Contexts.interceptCall(
-          Context.current().withValue(KdsPeer.ZONE_NAME, zone), call, headers, next);
+          Context.current()
+              .withValue(KdsPeer.ZONE_NAME, zone)
+              .withValue(KdsPeer.FEATURES, features),
+          call,
+          headers,
+          next);
     }
   }
 
-  private static final class AddZone implements ClientInterceptor {
+  /** Records every message the server receives. */
+  private static final class Recording implements ServerInterceptor {
+    private final List<Object> into;
+
+    Recording(List<Object> into) {
+      this.into = into;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+          next.startCall(call, headers)) {
+        @Override
+        public void onMessage(Q message) {
+          into.add(message);
+          super.onMessage(message);
+        }
+      };
+    }
+  }
+
+  private final class AddZone implements ClientInterceptor {
     private final String zone;
 
     AddZone(String zone) {
@@ -178,7 +235,16 @@ final class KdsHarness implements AutoCloseable {
         @Override
         public void start(Listener<R> listener, Metadata headers) {
           headers.put(ZONE_HEADER, zone);
-          super.start(listener, headers);
+          super.start(
+              new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(
+                  listener) {
+                @Override
+                public void onMessage(R message) {
+                  zoneReceived.add(message);
+                  super.onMessage(message);
+                }
+              },
+              headers);
         }
       };
     }

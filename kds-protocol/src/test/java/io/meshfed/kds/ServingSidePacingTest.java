@@ -304,4 +304,52 @@ class ServingSidePacingTest {
     @Override
     public void onCompleted() {}
   }
+
+  @Test
+  void aChangeReadsOnlyTheKeysItNamesAndSendsOnlyThem() {
+    source.put(mesh("default"));
+    for (int i = 0; i < 1000; i++) {
+      source.put(permission("default", "p" + i, "svc"));
+    }
+    start();
+    subscribe(TP);
+    assertThat(out.last().getResourcesCount()).isEqualTo(1000);
+    ack(out.last());
+    long fullReads = source.fullReads();
+    long keyReads = source.keyReads();
+
+    source.put(permission("default", "p7", "changed"), permission("default", "new", "svc"));
+    source.remove(ResourceKey.inMesh(TP, "default", "p8"));
+    run();
+    ack(out.last());
+    source.put(permission("default", "p9", "changed"));
+    run();
+
+    assertThat(source.fullReads()).as("the type is not listed again").isEqualTo(fullReads);
+    assertThat(source.keyReads() - keyReads).isEqualTo(4);
+    DeltaDiscoveryResponse first = out.sent.get(out.sent.size() - 2);
+    assertThat(names(first)).containsExactly("default/new", "default/p7");
+    assertThat(first.getRemovedResourcesList()).containsExactly("default/p8");
+    assertThat(names(out.last())).containsExactly("default/p9");
+  }
+
+  @Test
+  void aNackedChangeIsComparedAgainWhenItsBackoffEnds() {
+    source.put(mesh("default"), permission("default", "p0", "a"));
+    start(KdsSettings.defaults().withHeartbeat(Duration.ofMinutes(10), Duration.ofHours(1)));
+    subscribe(TP);
+    ack(out.last());
+    source.put(permission("default", "p1", "bad"));
+    run();
+    nack(out.last(), "default/p1");
+    int sent = out.sent.size();
+
+    scheduler.advance(KdsSettings.defaults().nackBackoff().minusMillis(1));
+    assertThat(out.sent).hasSize(sent);
+    scheduler.advance(Duration.ofMillis(1));
+
+    assertThat(terminated).isEmpty();
+    assertThat(out.sent).hasSize(sent + 1);
+    assertThat(names(out.last())).containsExactly("default/p1");
+  }
 }

@@ -114,7 +114,7 @@ class ZoneHandshakeHeadersTest {
     assertThat(md.get(KdsHeaders.AUTHORIZATION)).isEqualTo("Bearer token-1");
     assertThat(md.get(KdsHeaders.ZONE)).isEqualTo("zone-1");
     assertThat(md.get(KdsHeaders.VERSION)).isEqualTo("1.4.0");
-    assertThat(md.get(KdsHeaders.FEATURES)).isEqualTo("kds-delta-v1");
+    assertThat(md.get(KdsHeaders.FEATURES)).isEqualTo("kds-delta-v1,kds-digest-v1");
     assertThat(KdsHeaders.parseFeatures(md.get(KdsHeaders.FEATURES)))
         .containsAll(KdsHeaders.REQUIRED_ZONE_FEATURES);
     assertThat(md.get(KdsHeaders.INSTANCE)).isEqualTo("host-1/42");

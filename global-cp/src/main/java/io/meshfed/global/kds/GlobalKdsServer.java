@@ -18,6 +18,7 @@ import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.KdsSink;
 import io.meshfed.kds.KdsSource;
 import io.meshfed.kds.KdsStreamListener;
+import io.meshfed.kds.GlobalHandshakeHeaders;
 import io.meshfed.kds.KdsSyncService;
 import io.meshfed.kds.metrics.GrpcServerMetrics;
 import io.meshfed.model.TypeRegistry;
@@ -363,6 +364,7 @@ public final class GlobalKdsServer implements AutoCloseable {
     ServerCredentials credentials =
         options.credentials() != null ? options.credentials() : InsecureServerCredentials.create();
     List<ServerInterceptor> chain = new ArrayList<>();
+    chain.add(new GlobalHandshakeHeaders()); // innermost: on the calls let through
     chain.add(guard);
     List<ServerInterceptor> outer = new ArrayList<>(options.interceptors());
     Collections.reverse(outer);

@@ -7,6 +7,7 @@ import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.model.Labels;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
 import io.meshfed.model.ResourceType;
 import io.meshfed.model.SyncDirection;
 import io.meshfed.model.TypeRegistry;
@@ -18,10 +19,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -170,6 +173,18 @@ final class GlobalSources implements AutoCloseable {
           .toList();
     }
 
+    @Override
+    public Optional<Resource> resource(String type, ResourceKey key) {
+      Optional<Resource> found = shared.resource(type, key);
+      if (!fannedOut.contains(type)) {
+        return found;
+      }
+      Set<String> disabled = zones.disabled();
+      return found
+          .filter(r -> visible(r, disabled))
+          .map(r -> markOffline(r, liveness.offline(r.labels().get(Tags.ZONE))));
+    }
+
     private boolean visible(Resource r, Set<String> disabled) {
       String origin = r.labels().get(Tags.ZONE);
       if (origin == null || origin.equals(zone) || disabled.contains(origin)) {
@@ -180,9 +195,18 @@ final class GlobalSources implements AutoCloseable {
 
     @Override
     public Closeable subscribe(Consumer<String> onChange) {
-      Closeable a = shared.subscribe(onChange);
-      Closeable b = zones.subscribe(t -> fannedOut.forEach(onChange));
-      Closeable c = liveness.subscribe(() -> fannedOut.forEach(onChange));
+      return subscribeKeys((type, keys) -> onChange.accept(type));
+    }
+
+    /**
+     * Store changes name their keys; a change of the zones or of their liveness may change which
+     * fanned-out resources this zone sees, or their labels, so it names none (the type is reread).
+     */
+    @Override
+    public Closeable subscribeKeys(BiConsumer<String, Set<ResourceKey>> onChange) {
+      Closeable a = shared.subscribeKeys(onChange);
+      Closeable b = zones.subscribe(t -> fannedOut.forEach(f -> onChange.accept(f, null)));
+      Closeable c = liveness.subscribe(() -> fannedOut.forEach(f -> onChange.accept(f, null)));
       return () -> {
         try {
           a.close();

@@ -19,6 +19,7 @@ import io.meshfed.kds.CountingKdsStreamListener;
 import io.meshfed.kds.KdsClientSession;
 import io.meshfed.kds.KdsDirection;
 import io.meshfed.kds.KdsEnvelope;
+import io.meshfed.kds.KdsHeaders;
 import io.meshfed.kds.KdsPeer;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.KdsSettings;
@@ -62,6 +63,9 @@ final class FakeZone implements AutoCloseable {
   final ResourceCodec codec = new ResourceCodec(registry);
   final MemoryResourceStore store = new MemoryResourceStore();
   final CountingKdsStreamListener listener = new CountingKdsStreamListener();
+  /** Every message this zone sent to global, in order. */
+  final java.util.List<Object> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
   private final ExecutorService pool = Executors.newCachedThreadPool();
   private final StoreKdsSource source;
@@ -93,7 +97,7 @@ final class FakeZone implements AutoCloseable {
 
   /** A channel that authenticates as {@code zone} (the identity a zone token would carry). */
   Channel channelAs(String zone) {
-    return ClientInterceptors.intercept(channel, new Identity(zone, version));
+    return ClientInterceptors.intercept(channel, new Identity(zone, version, sent));
   }
 
   /** Opens a KDS session to global as this zone. */
@@ -130,7 +134,11 @@ final class FakeZone implements AutoCloseable {
       if (zone == null) {
         return next.startCall(call, headers);
       }
-      Context ctx = Context.current().withValue(KdsPeer.ZONE_NAME, zone);
+      Context ctx =
+          Context.current()
+              .withValue(KdsPeer.ZONE_NAME, zone)
+              .withValue(
+                  KdsPeer.FEATURES, KdsHeaders.parseFeatures(headers.get(KdsHeaders.FEATURES)));
       String v = headers.get(VERSION_HEADER);
       if (v != null) {
         ctx = ctx.withValue(VERSION_KEY, v);
@@ -142,10 +150,12 @@ final class FakeZone implements AutoCloseable {
   private static final class Identity implements ClientInterceptor {
     private final String zone;
     private final String version;
+    private final java.util.List<Object> sent;
 
-    Identity(String zone, String version) {
+    Identity(String zone, String version, java.util.List<Object> sent) {
       this.zone = zone;
       this.version = version;
+      this.sent = sent;
     }
 
     @Override
@@ -155,10 +165,17 @@ final class FakeZone implements AutoCloseable {
         @Override
         public void start(Listener<R> responseListener, Metadata headers) {
           headers.put(ZONE_HEADER, zone);
+          headers.put(KdsHeaders.FEATURES, KdsHeaders.joinFeatures(KdsHeaders.ZONE_FEATURES));
           if (version != null) {
             headers.put(VERSION_HEADER, version);
           }
           super.start(responseListener, headers);
+        }
+
+        @Override
+        public void sendMessage(Q message) {
+          sent.add(message);
+          super.sendMessage(message);
         }
       };
     }

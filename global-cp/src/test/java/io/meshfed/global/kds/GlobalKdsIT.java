@@ -412,6 +412,55 @@ class GlobalKdsIT {
   }
 
   @Test
+  void aReconnectWithNothingChangedSendsNoResourceEitherWay() throws Exception {
+    putGlobal(MESH);
+    putGlobal(PERMISSION.formatted("p1"));
+    FakeZone z = zone("zone-1", null);
+    z.put(DATAPLANE.formatted("web-1", "zone-1"));
+    KdsClientSession first = connect(z);
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(z.get(key("TrafficPermission", "default", "p1"))).isPresent();
+              assertThat(getGlobal(key("Dataplane", "default", "zone-1.web-1"))).isNotNull();
+              assertThat(z.listener.acks("Dataplane")).isPositive();
+            });
+    first.close();
+    await().until(() -> z.listener.count("streamsClosed") == 2);
+    long upserts = z.listener.count("upsertsApplied:TrafficPermission");
+    long meshUpserts = z.listener.count("upsertsApplied:Mesh");
+    long applied = z.listener.count("responsesApplied:TrafficPermission");
+    long dataplanesSent = z.listener.resourcesSent("Dataplane");
+    long dataplaneAcks = z.listener.acks("Dataplane");
+    int sentFrom = z.sent.size();
+
+    connect(z);
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(z.listener.count("responsesApplied:TrafficPermission"))
+                  .isGreaterThan(applied);
+              assertThat(z.listener.acks("Dataplane")).isGreaterThan(dataplaneAcks);
+            });
+    assertThat(z.listener.count("upsertsApplied:TrafficPermission")).isEqualTo(upserts);
+    assertThat(z.listener.count("upsertsApplied:Mesh")).isEqualTo(meshUpserts);
+    assertThat(z.listener.count("removalsApplied:TrafficPermission")).isZero();
+    assertThat(z.listener.resourcesSent("Dataplane")).isEqualTo(dataplanesSent);
+    assertThat(getGlobal(key("Dataplane", "default", "zone-1.web-1"))).isNotNull();
+    DeltaDiscoveryRequest resumed =
+        z.sent.subList(sentFrom, z.sent.size()).stream()
+            .filter(m -> m instanceof DeltaDiscoveryRequest)
+            .map(m -> (DeltaDiscoveryRequest) m)
+            .filter(r -> r.getTypeUrl().equals("TrafficPermission"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(resumed.getInitialResourceVersionsCount())
+        .as("resumed by digest, not by the version list")
+        .isZero();
+    assertThat(resumed.getNode().getMetadata().getFieldsMap()).containsKey("kds.meshfed.io/digest");
+  }
+
+  @Test
   void aSecondConnectionOfAZoneReplacesTheFirst() throws Exception {
     putGlobal(MESH);
     FakeZone first = zone("zone-1", null);

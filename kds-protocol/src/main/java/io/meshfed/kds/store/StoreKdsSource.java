@@ -13,9 +13,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -47,7 +50,8 @@ public final class StoreKdsSource implements KdsSource, AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, TreeMap<ResourceKey, Resource>> byType = new HashMap<>();
   private final Map<String, Long> listedAt = new HashMap<>();
-  private final List<Consumer<String>> subscribers = new CopyOnWriteArrayList<>();
+  private final List<BiConsumer<String, Set<ResourceKey>>> subscribers =
+      new CopyOnWriteArrayList<>();
   private boolean ready;
   private boolean closed;
   private Closeable watch;
@@ -134,7 +138,7 @@ public final class StoreKdsSource implements KdsSource, AutoCloseable {
   private final class Listener implements WatchListener {
     @Override
     public void onEvents(List<ResourceEvent> events) {
-      Set<String> changed = new LinkedHashSet<>();
+      Map<String, Set<ResourceKey>> changed = new LinkedHashMap<>();
       lock.lock();
       try {
         for (ResourceEvent e : events) {
@@ -147,12 +151,12 @@ public final class StoreKdsSource implements KdsSource, AutoCloseable {
           } else {
             set.remove(e.key());
           }
-          changed.add(e.key().type());
+          changed.computeIfAbsent(e.key().type(), t -> new HashSet<>()).add(e.key());
         }
       } finally {
         lock.unlock();
       }
-      changed.forEach(StoreKdsSource.this::notifyChange);
+      changed.forEach(StoreKdsSource.this::notifyKeys);
     }
 
     @Override
@@ -215,14 +219,36 @@ public final class StoreKdsSource implements KdsSource, AutoCloseable {
   }
 
   @Override
+  public Optional<Resource> resource(String type, ResourceKey key) {
+    lock.lock();
+    try {
+      TreeMap<ResourceKey, Resource> set = byType.get(type);
+      return !ready || set == null ? Optional.empty() : Optional.ofNullable(set.get(key));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
   public Closeable subscribe(Consumer<String> onChange) {
+    return subscribeKeys((type, keys) -> onChange.accept(type));
+  }
+
+  @Override
+  public Closeable subscribeKeys(BiConsumer<String, Set<ResourceKey>> onChange) {
     subscribers.add(onChange);
     return () -> subscribers.remove(onChange);
   }
 
+  /** Any of the type's set or readiness may have changed. */
   private void notifyChange(String type) {
-    for (Consumer<String> s : subscribers) {
-      s.accept(type);
+    notifyKeys(type, null);
+  }
+
+  private void notifyKeys(String type, Set<ResourceKey> keys) {
+    Set<ResourceKey> frozen = keys == null ? null : Set.copyOf(keys);
+    for (BiConsumer<String, Set<ResourceKey>> s : subscribers) {
+      s.accept(type, frozen);
     }
   }
 

@@ -322,7 +322,7 @@ class ZoneKdsIT {
           assertThat(h.get(FakeGlobal.AUTHORIZATION)).isEqualTo("Bearer " + TOKEN);
           assertThat(h.get(FakeGlobal.ZONE)).isEqualTo("zone-1");
           assertThat(h.get(FakeGlobal.VERSION)).matches("\\d+\\.\\d+\\.\\d+.*");
-          assertThat(h.get(FakeGlobal.FEATURES)).isEqualTo("kds-delta-v1");
+          assertThat(h.get(FakeGlobal.FEATURES)).isEqualTo("kds-delta-v1,kds-digest-v1");
         });
 
     HttpResponse<String> status =

@@ -9,6 +9,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.meshfed.kds.KdsHeaders;
+import io.meshfed.kds.KdsPeer;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -142,6 +143,7 @@ public final class ZoneAuthInterceptor implements ServerInterceptor {
         Context.current()
             .withValue(zoneKey, token.zone())
             .withValue(HANDSHAKE, handshake)
+            .withValue(KdsPeer.FEATURES, handshake.features())
             .withValue(ZONE_VERSION, version);
     return Contexts.interceptCall(context, call, headers, next);
   }
