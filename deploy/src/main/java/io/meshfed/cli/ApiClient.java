@@ -1,31 +1,38 @@
 package io.meshfed.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A small client for the control plane's REST API, with errors a person can act on. */
+/**
+ * A small client for the control plane's REST API, with errors a person can act on.
+ *
+ * <p>It speaks HTTP/1.1 through {@link HttpURLConnection}: for an {@code http://} API a CLI call
+ * then loads no TLS classes and builds no {@code SSLContext} (the JDK's {@code HttpClient} builds
+ * the default one, reading the trust store, even for plain HTTP), and none of that client's
+ * asynchronous machinery; connections are kept alive between the pages of a list. Replies are read
+ * into JSON trees by {@link JsonTrees}, without an {@code ObjectMapper}.
+ */
 final class ApiClient {
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
   private final URI base;
-  private final HttpClient http;
-  private final ObjectMapper json;
   private final String token;
 
   /**
    * @param token a user token sent as {@code Authorization: Bearer} on every request, or null
    */
-  ApiClient(String baseUrl, String token, ObjectMapper json) {
+  ApiClient(String baseUrl, String token) {
     String b = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     try {
       this.base = URI.create(b);
@@ -34,13 +41,11 @@ final class ApiClient {
           "--api '" + baseUrl + "' is not a URL (expected e.g. http://127.0.0.1:5681)");
     }
     if (base.getScheme() == null
-        || !base.getScheme().startsWith("http")
+        || !(base.getScheme().equals("http") || base.getScheme().equals("https"))
         || base.getHost() == null) {
       throw new CliException(
           "--api '" + baseUrl + "' is not an http(s) URL (expected e.g. http://127.0.0.1:5681)");
     }
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    this.json = json;
     this.token = token;
     if (token != null && token.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
       throw new CliException(
@@ -72,37 +77,24 @@ final class ApiClient {
   }
 
   Reply get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET());
+    return send("GET", path, null, null);
   }
 
   Reply put(String path, String jsonBody) {
-    return send(
-        HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8)));
+    return send("PUT", path, jsonBody, null);
   }
 
   /** A PUT that succeeds only if the resource still has the version {@code etag} (from a GET). */
   Reply putIfMatch(String path, String jsonBody, String etag) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
-    if (etag != null) {
-      b.header("If-Match", etag);
-    }
-    return send(b);
+    return send("PUT", path, jsonBody, etag);
   }
 
   Reply post(String path, String jsonBody) {
-    return send(
-        HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8)));
+    return send("POST", path, jsonBody, null);
   }
 
   Reply delete(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).DELETE());
+    return send("DELETE", path, null, null);
   }
 
   /** Every item of a list endpoint, following {@code next} links. */
@@ -129,44 +121,103 @@ final class ApiClient {
     return URI.create(base + path);
   }
 
-  private Reply send(HttpRequest.Builder request) {
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    HttpRequest req = request.timeout(Duration.ofSeconds(30)).build();
+  /**
+   * One request: {@code jsonBody} (or none) sent with a fixed length, which also keeps the JDK from
+   * sending a request again on its own; {@code ifMatch} as {@code If-Match} when not null.
+   */
+  private Reply send(String method, String path, String jsonBody, String ifMatch) {
+    URI uri = uri(path);
+    HttpURLConnection c = null;
+    boolean connected = false;
     try {
-      HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-      JsonNode body = null;
-      try {
-        if (!resp.body().isBlank()) {
-          body = json.readTree(resp.body());
-        }
-      } catch (IOException notJson) {
-        body = null;
+      c = (HttpURLConnection) uri.toURL().openConnection();
+      c.setRequestMethod(method);
+      c.setInstanceFollowRedirects(false);
+      c.setUseCaches(false);
+      c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+      c.setReadTimeout((int) REQUEST_TIMEOUT.toMillis());
+      c.setRequestProperty("Accept", "application/json");
+      if (token != null) {
+        c.setRequestProperty("Authorization", "Bearer " + token);
       }
+      if (ifMatch != null) {
+        c.setRequestProperty("If-Match", ifMatch);
+      }
+      byte[] body = jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8);
+      if (body != null) {
+        c.setRequestProperty("Content-Type", "application/json");
+        c.setDoOutput(true);
+        c.setFixedLengthStreamingMode(body.length);
+      }
+      c.connect();
+      connected = true;
+      if (body != null) {
+        try (OutputStream out = c.getOutputStream()) {
+          out.write(body);
+        }
+      }
+      int status = c.getResponseCode();
+      String raw = readBody(status >= 400 ? c.getErrorStream() : c.getInputStream());
       return new Reply(
-          resp.statusCode(),
-          body,
-          resp.body(),
-          resp.headers().firstValue("ETag").orElse(null),
-          Warnings.parse(resp.headers().allValues("Warning")));
-    } catch (ConnectException | HttpConnectTimeoutException e) {
+          status, parse(raw), raw, c.getHeaderField("ETag"), Warnings.parse(warningHeaders(c)));
+    } catch (ConnectException e) {
+      throw unreachable("connection refused");
+    } catch (SocketTimeoutException e) {
+      if (!connected) {
+        throw unreachable("connect timed out");
+      }
       throw new CliException(
-          "cannot reach the control plane API at "
+          "the control plane API at "
               + base
-              + " ("
-              + (e instanceof ConnectException ? "connection refused" : "connect timed out")
-              + ").\n  Is `meshfed global run` running there? Point the CLI elsewhere with --api URL"
-              + " or the MESHFED_API environment variable.");
-    } catch (HttpTimeoutException e) {
-      throw new CliException("the control plane API at " + base + " did not answer within 30s");
+              + " did not answer within "
+              + REQUEST_TIMEOUT.toSeconds()
+              + "s");
     } catch (IOException e) {
-      throw new CliException(
-          "request to " + req.method() + " " + req.uri() + " failed: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException("interrupted");
+      throw new CliException("request to " + method + " " + uri + " failed: " + e.getMessage());
     }
+  }
+
+  private CliException unreachable(String why) {
+    return new CliException(
+        "cannot reach the control plane API at "
+            + base
+            + " ("
+            + why
+            + ").\n  Is `meshfed global run` running there? Point the CLI elsewhere with --api URL"
+            + " or the MESHFED_API environment variable.");
+  }
+
+  /** The whole body as text (read to the end, so that the connection can be used again). */
+  private static String readBody(InputStream in) throws IOException {
+    if (in == null) {
+      return "";
+    }
+    try (in) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The body as JSON, or null when it is empty or not JSON. */
+  private static JsonNode parse(String raw) {
+    if (raw.isBlank()) {
+      return null;
+    }
+    try {
+      return JsonTrees.read(raw);
+    } catch (IOException notJson) {
+      return null;
+    }
+  }
+
+  /** The values of every {@code Warning} header of the response, in order. */
+  private static List<String> warningHeaders(HttpURLConnection c) {
+    List<String> values = new ArrayList<>();
+    for (int i = 1; c.getHeaderField(i) != null; i++) { // header 0 is the status line
+      if ("Warning".equalsIgnoreCase(c.getHeaderFieldKey(i))) {
+        values.add(c.getHeaderField(i));
+      }
+    }
+    return values;
   }
 
   /** One readable line (plus causes) from an error reply. */

@@ -1,5 +1,7 @@
 package io.meshfed.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
 import picocli.CommandLine.Option;
@@ -56,11 +58,24 @@ final class ApiOptions {
     return CliConfigFile.load().token();
   }
 
+  /**
+   * The resource codec (type registry, JSON and YAML mappers with the model's settings): for
+   * commands that read or write resources as documents ({@code apply}, token commands).
+   */
   static ResourceCodec codec() {
     return new ResourceCodec(StandardTypes.registry());
   }
 
-  ApiClient client(ResourceCodec codec) {
-    return new ApiClient(url(), token(), codec.jsonMapper());
+  /** A client of the API these options name. */
+  ApiClient client() {
+    return new ApiClient(url(), token());
+  }
+
+  /**
+   * A JSON mapper without modules or settings, to pretty-print trees ({@code -o json}): cheaper
+   * than the codec's three configured mappers when a command needs no codec.
+   */
+  static ObjectMapper treeJson() {
+    return JsonMapper.builder().build();
   }
 }

@@ -74,7 +74,7 @@ final class ApplyCommand implements Callable<Integer> {
     List<Decoded> docs = new ArrayList<>(result.documents());
     // Meshes first, so that a file holding a mesh and its policies applies in one go.
     docs.sort(Comparator.comparingInt(d -> StandardTypes.MESH.equals(d.type()) ? 0 : 1));
-    ApiClient client = dryRun == DryRun.client ? null : api.client(codec);
+    ApiClient client = dryRun == DryRun.client ? null : api.client();
     int ok = 0;
     int failed = 0;
     for (Decoded d : docs) {

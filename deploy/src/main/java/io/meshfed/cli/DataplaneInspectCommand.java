@@ -1,7 +1,6 @@
 package io.meshfed.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meshfed.model.codec.ResourceCodec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Iterator;
@@ -65,16 +64,15 @@ final class DataplaneInspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    ResourceCodec codec = ApiOptions.codec();
     String path =
         "/meshes/" + mesh + "/dataplanes/" + name + (type == Type.policies ? "/policies" : "/xds");
-    ApiClient.Reply r = api.client(codec).get(path);
+    ApiClient.Reply r = api.client().get(path);
     if (!r.ok() || r.body() == null) {
       throw new CliException(ApiClient.describeError(r));
     }
     if (type == Type.config || format == Format.json) {
       System.out.println(
-          codec.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r.body()));
+          ApiOptions.treeJson().writerWithDefaultPrettyPrinter().writeValueAsString(r.body()));
       return 0;
     }
     printPolicies(r.body(), System.out);

@@ -1,7 +1,7 @@
 package io.meshfed.cli;
 
 import io.meshfed.model.ResourceType;
-import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.model.StandardTypes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,10 +31,9 @@ final class DeleteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ResourceCodec codec = ApiOptions.codec();
-    ResourceType t = TypeNames.resolve(codec.registry(), type);
+    ResourceType t = TypeNames.resolve(StandardTypes.registry(), type);
     ApiClient.Reply r =
-        api.client(codec).delete(TypeNames.path(t, t.isMeshScoped() ? mesh : null, name));
+        api.client().delete(TypeNames.path(t, t.isMeshScoped() ? mesh : null, name));
     String what = t.name() + " '" + (t.isMeshScoped() ? mesh + "/" : "") + name + "'";
     if (r.status() == 404) {
       throw new CliException(what + " not found");

@@ -43,7 +43,7 @@ final class GenerateCommand implements Runnable {
    */
   private static String issue(
       CommandSpec spec, ApiOptions api, String path, ObjectNode body, String kind, String issuer) {
-    ApiClient client = api.client(ApiOptions.codec());
+    ApiClient client = api.client();
     ApiClient.Reply r = client.post(path, body.toString());
     if (r.status() == 404 || r.status() == 405) {
       throw new CliException(

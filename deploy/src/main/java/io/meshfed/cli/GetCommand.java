@@ -7,7 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.meshfed.model.ResourceType;
-import io.meshfed.model.codec.ResourceCodec;
+import io.meshfed.model.StandardTypes;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,9 +63,8 @@ final class GetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    ResourceCodec codec = ApiOptions.codec();
-    ResourceType t = TypeNames.resolve(codec.registry(), type);
-    ApiClient client = api.client(codec);
+    ResourceType t = TypeNames.resolve(StandardTypes.registry(), type);
+    ApiClient client = api.client();
     String meshOrNull = t.isMeshScoped() && !allMeshes ? mesh : null;
     List<JsonNode> items;
     if (name != null) {
@@ -90,7 +89,7 @@ final class GetCommand implements Callable<Integer> {
       case json -> {
         Object value = name != null ? items.get(0) : listNode(items);
         System.out.println(
-            codec.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(value));
+            ApiOptions.treeJson().writerWithDefaultPrettyPrinter().writeValueAsString(value));
       }
       case yaml -> System.out.print(yaml(items));
       case table -> table(t, items, meshOrNull == null && t.isMeshScoped());

@@ -3,7 +3,6 @@ package io.meshfed.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meshfed.model.codec.ResourceCodec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,9 +49,8 @@ final class InspectCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      ResourceCodec codec = ApiOptions.codec();
-      List<JsonNode> items = api.client(codec).listAll("/zones+insights");
-      return output.print(items, "ZoneOverview", "No zones found.", codec);
+      List<JsonNode> items = api.client().listAll("/zones+insights");
+      return output.print(items, "ZoneOverview", "No zones found.");
     }
   }
 
@@ -71,14 +69,13 @@ final class InspectCommand implements Runnable {
     Format format;
 
     /** Prints overview items as JSON or as a table with the overview type's columns. */
-    int print(List<JsonNode> items, String overviewType, String none, ResourceCodec codec)
-        throws IOException {
+    int print(List<JsonNode> items, String overviewType, String none) throws IOException {
       if (format == Format.json) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("total", items.size());
         n.putArray("items").addAll(items);
         System.out.println(
-            codec.jsonMapper().writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            ApiOptions.treeJson().writerWithDefaultPrettyPrinter().writeValueAsString(n));
         return 0;
       }
       if (items.isEmpty()) {
@@ -126,10 +123,8 @@ final class InspectCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      ResourceCodec codec = ApiOptions.codec();
-      List<JsonNode> items = api.client(codec).listAll("/meshes/" + mesh + "/dataplanes+insights");
-      return output.print(
-          items, "DataplaneOverview", "No dataplanes found in mesh " + mesh + ".", codec);
+      List<JsonNode> items = api.client().listAll("/meshes/" + mesh + "/dataplanes+insights");
+      return output.print(items, "DataplaneOverview", "No dataplanes found in mesh " + mesh + ".");
     }
   }
 
@@ -151,9 +146,8 @@ final class InspectCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      ResourceCodec codec = ApiOptions.codec();
-      List<JsonNode> items = api.client(codec).listAll("/zoneingresses+insights");
-      return output.print(items, "ZoneIngressOverview", "No zone ingresses found.", codec);
+      List<JsonNode> items = api.client().listAll("/zoneingresses+insights");
+      return output.print(items, "ZoneIngressOverview", "No zone ingresses found.");
     }
   }
 }

@@ -53,7 +53,7 @@ final class RevokeCommand implements Runnable {
     @Override
     public Integer call() {
       var json = ApiOptions.codec().jsonMapper();
-      ApiClient client = api.client(ApiOptions.codec());
+      ApiClient client = api.client();
       ApiClient.Reply r = client.post(PATH, json.createObjectNode().put("id", id).toString());
       if (r.status() == 404 || r.status() == 405) {
         throw new CliException(
@@ -142,7 +142,7 @@ final class RevokeCommand implements Runnable {
       String m = mesh == null ? "default" : mesh;
       String name = ingress ? INGRESS_SECRET : SECRET_PREFIX + m;
       String path = ingress ? "/global-secrets/" + name : "/meshes/" + m + "/secrets/" + name;
-      ApiClient client = api.client(ApiOptions.codec());
+      ApiClient client = api.client();
       for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
         ApiClient.Reply current = client.get(path);
         if (current.status() != 404 && !current.ok()) {

@@ -47,7 +47,7 @@ final class RotateCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ApiClient client = api.client(ApiOptions.codec());
+      ApiClient client = api.client();
       PrintWriter out = spec.commandLine().getOut();
       if (!finish) {
         JsonNode keys = expectOk(client, client.post(PATH, "{}"), "add a signing key");
