@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An extra route added to the API server: an HTTP method ({@code *} for any), a path template whose
@@ -15,6 +16,8 @@ import java.util.TreeMap;
  * template is also the {@code route} tag of the request metrics.
  */
 public record ApiRoute(String method, String template, ApiHandler handler) {
+  /** Templates split once: every request is matched against every route's segments. */
+  private static final Map<String, List<String>> SEGMENTS = new ConcurrentHashMap<>();
 
   public ApiRoute {
     Objects.requireNonNull(method, "method");
@@ -45,7 +48,7 @@ public record ApiRoute(String method, String template, ApiHandler handler) {
 
   /** The template's segments; the root template {@code /} has none. */
   List<String> segments() {
-    return splitTemplate(template);
+    return SEGMENTS.computeIfAbsent(template, ApiRoute::splitTemplate);
   }
 
   boolean acceptsMethod(String requestMethod) {
@@ -77,6 +80,6 @@ public record ApiRoute(String method, String template, ApiHandler handler) {
         out.add(s);
       }
     }
-    return out;
+    return List.copyOf(out);
   }
 }

@@ -308,7 +308,9 @@ public final class ApiServer implements AutoCloseable {
     private WriteHook writeHook = WriteHook.identity();
     private WriteWarnings writeWarnings = WriteWarnings.none();
     private final List<ApiRoute> routes = new ArrayList<>();
-    private int threads = 8;
+    // as many as the requests a client keeps in flight to a remote store (etcd): each waits for
+    // its store call on its thread, so fewer threads cap the writes in flight
+    private int threads = 16;
     private int queueCapacity = 64;
     private Duration storeTimeout = Duration.ofSeconds(3);
     private int breakerFailures = 5;
@@ -404,8 +406,9 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Request threads (default 8) and how many accepted requests may wait for one (default 64);
-     * beyond that, requests are refused with 503 and {@code Retry-After}.
+     * Request threads (default 16, idle ones end after a minute) and how many accepted requests may
+     * wait for one (default 64); beyond that, requests are refused with 503 and {@code
+     * Retry-After}.
      */
     public Builder threads(int threads, int queueCapacity) {
       if (threads < 1 || queueCapacity < 1) {

@@ -37,7 +37,20 @@ import java.util.function.IntFunction;
 public final class RestThroughputBench {
   private RestThroughputBench() {}
 
-  record Run(double writesPerSec, double readsPerSec, double listedPerSec) {}
+  /**
+   * One run: requests per second, and the CPU time the whole process (server and client) spent per
+   * write and per read, which a busy machine changes less than the rates.
+   */
+  record Run(
+      double writesPerSec,
+      double readsPerSec,
+      double listedPerSec,
+      double cpuMicrosPerWrite,
+      double cpuMicrosPerRead) {}
+
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean)
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   public static void main(String[] args) throws Exception {
     int resources = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
@@ -90,13 +103,18 @@ public final class RestThroughputBench {
       }
     }
     System.out.println();
-    System.out.println("store    writes/s (median)   reads/s (median)   listed/s (median)");
+    System.out.println(
+        "store    writes/s (median)   reads/s (median)   listed/s (median)   CPU us/write (median)");
     results.forEach(RestThroughputBench::summary);
     results.forEach(
         (name, list) ->
             System.out.printf(
-                "BENCH rest_writes_per_second{store=%s}=%.0f%n",
-                name, median(list.stream().map(Run::writesPerSec).toList())));
+                "BENCH rest_writes_per_second{store=%s}=%.0f%nBENCH"
+                    + " rest_cpu_micros_per_write{store=%s}=%.0f%n",
+                name,
+                median(list.stream().map(Run::writesPerSec).toList()),
+                name,
+                median(list.stream().map(Run::cpuMicrosPerWrite).toList())));
   }
 
   /** A store for run {@code i}. */
@@ -121,17 +139,25 @@ public final class RestThroughputBench {
 
   private static void print(String store, int run, Run r) {
     System.out.printf(
-        "  %-6s run %d: %8.0f writes/s %8.0f reads/s %9.0f listed/s%n",
-        store, run, r.writesPerSec, r.readsPerSec, r.listedPerSec);
+        "  %-8s run %d: %8.0f writes/s %8.0f reads/s %9.0f listed/s %7.0f us CPU/write %7.0f us"
+            + " CPU/read%n",
+        store,
+        run,
+        r.writesPerSec,
+        r.readsPerSec,
+        r.listedPerSec,
+        r.cpuMicrosPerWrite,
+        r.cpuMicrosPerRead);
   }
 
   private static void summary(String store, List<Run> runs) {
     System.out.printf(
-        "%-8s %17.0f %18.0f %19.0f%n",
+        "%-8s %17.0f %18.0f %19.0f %23.0f%n",
         store,
         median(runs.stream().map(Run::writesPerSec).toList()),
         median(runs.stream().map(Run::readsPerSec).toList()),
-        median(runs.stream().map(Run::listedPerSec).toList()));
+        median(runs.stream().map(Run::listedPerSec).toList()),
+        median(runs.stream().map(Run::cpuMicrosPerWrite).toList()));
   }
 
   private static double median(List<Double> values) {
@@ -144,7 +170,12 @@ public final class RestThroughputBench {
   private static Run measure(ResourceStore store, int resources, int concurrency) throws Exception {
     Path dataDir = Files.createTempDirectory("meshfed-bench-");
     GlobalConfig config =
-        GlobalConfig.load(Map.of("api-port", "0", "data-dir", dataDir.toString()), Map.of(), null);
+        GlobalConfig.load(
+            // free ports: a default port may be taken by another process on the machine
+            Map.of(
+                "api-port", "0", "kds-port", "0", "mads-port", "0", "data-dir", dataDir.toString()),
+            Map.of(),
+            null);
     try (GlobalControlPlane global =
         new GlobalControlPlane(config, store, Clock.systemUTC()).start()) {
       String api = "http://127.0.0.1:" + global.apiPort();
@@ -152,6 +183,7 @@ public final class RestThroughputBench {
       send(http, put(api + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}"), 201);
 
       long t0 = System.nanoTime();
+      long cpu0 = OS.getProcessCpuTime();
       run(
           http,
           resources,
@@ -166,8 +198,10 @@ public final class RestThroughputBench {
                       + "\"}}],\"destinations\":[{\"match\":{\"kuma.io/service\":\"backend\"}}]}"),
           201);
       double writes = resources / seconds(t0);
+      double cpuPerWrite = (OS.getProcessCpuTime() - cpu0) / 1e3 / resources;
 
       long t1 = System.nanoTime();
+      long cpu1 = OS.getProcessCpuTime();
       run(
           http,
           resources,
@@ -178,6 +212,7 @@ public final class RestThroughputBench {
                   .build(),
           200);
       double reads = resources / seconds(t1);
+      double cpuPerRead = (OS.getProcessCpuTime() - cpu1) / 1e3 / resources;
 
       long t2 = System.nanoTime();
       int listed = 0;
@@ -196,7 +231,7 @@ public final class RestThroughputBench {
       if (listed != resources) {
         throw new IllegalStateException("listed " + listed + " of " + resources);
       }
-      return new Run(writes, reads, list);
+      return new Run(writes, reads, list, cpuPerWrite, cpuPerRead);
     }
   }
 

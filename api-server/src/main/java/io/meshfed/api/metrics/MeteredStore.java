@@ -17,16 +17,18 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * Times every store call as Kuma does ({@code pkg/metrics/store}): the histogram {@code store} in
- * seconds, labelled {@code operation} ({@code create}, {@code update}, {@code put}, {@code delete},
- * {@code get}, {@code list}) and {@code resource_type}, failed calls included, and the counter
- * {@code store_conflicts_total} labelled {@code resource_type} for writes refused on a version
- * conflict, and {@code cp_fenced_writes_refused_total} for writes of a fenced view refused because
- * this replica lost the leadership or stream it wrote under ({@link FencedException}).
+ * seconds, labelled {@code operation} ({@code create}, {@code update}, {@code delete}, {@code get},
+ * {@code list}; a failed {@code put} as {@code put}) and {@code resource_type}, failed calls
+ * included, and the counter {@code store_conflicts_total} labelled {@code resource_type} for writes
+ * refused on a version conflict, and {@code cp_fenced_writes_refused_total} for writes of a fenced
+ * view refused because this replica lost the leadership or stream it wrote under ({@link
+ * FencedException}).
  *
  * <p>{@code store} is a Micrometer distribution summary fed with seconds, not a timer: a Prometheus
  * timer would be exposed as {@code store_seconds}. Stateless; safe from any thread.
@@ -65,11 +67,18 @@ public final class MeteredStore extends ForwardingStore {
     return timed("update", resource.type(), () -> delegate().update(resource, expectedVersion));
   }
 
+  /**
+   * Timed as Kuma names it: {@code create} or {@code update} by what the put did; a failed put,
+   * which may have been either, as {@code put}.
+   */
   @Override
   public CompletableFuture<Put> put(
       Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
     return timed(
-        "put", resource.type(), () -> delegate().put(resource, expectedVersion, checkExisting));
+        p -> p.created() ? "create" : "update",
+        "put",
+        resource.type(),
+        () -> delegate().put(resource, expectedVersion, checkExisting));
   }
 
   @Override
@@ -89,17 +98,26 @@ public final class MeteredStore extends ForwardingStore {
 
   private <T> CompletableFuture<T> timed(
       String operation, String type, Supplier<CompletableFuture<T>> call) {
+    return timed(value -> operation, operation, type, call);
+  }
+
+  /** Observed as {@code succeeded} of the value, or as {@code failed} when the call failed. */
+  private <T> CompletableFuture<T> timed(
+      Function<T, String> succeeded,
+      String failed,
+      String type,
+      Supplier<CompletableFuture<T>> call) {
     long start = nanoTime.getAsLong();
     CompletableFuture<T> future;
     try {
       future = call.get();
     } catch (RuntimeException e) {
-      observe(operation, type, start);
+      observe(failed, type, start);
       throw e;
     }
     future.whenComplete(
         (value, failure) -> {
-          observe(operation, type, start);
+          observe(failure == null ? succeeded.apply(value) : failed, type, start);
           Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
           if (cause instanceof ConflictException) {
             Counter.builder("store_conflicts")

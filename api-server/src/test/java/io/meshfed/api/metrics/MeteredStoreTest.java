@@ -57,6 +57,27 @@ class MeteredStoreTest {
   }
 
   @Test
+  void aPutIsTimedAsTheCreateOrUpdateItWasAndAFailedOneAsPut() {
+    store.put(secret("a"), 0, r -> {}).join();
+    store.put(secret("b"), 0, r -> {}).join();
+    assertThatThrownBy(
+            () ->
+                store
+                    .put(
+                        secret("c"),
+                        0,
+                        r -> {
+                          throw new IllegalStateException("refused");
+                        })
+                    .join())
+        .hasRootCauseMessage("refused");
+
+    assertThat(summary("create").count()).isEqualTo(1);
+    assertThat(summary("update").count()).isEqualTo(1);
+    assertThat(summary("put").count()).isEqualTo(1);
+  }
+
+  @Test
   void recordsTheDurationInSeconds() {
     MeteredStore slow =
         new MeteredStore(
