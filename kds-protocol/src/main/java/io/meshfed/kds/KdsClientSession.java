@@ -75,6 +75,14 @@ public final class KdsClientSession implements AutoCloseable {
         KdsSyncServiceGrpc.newStub(ClientInterceptors.intercept(channel, new PeerFeatures()));
     globalToZoneSerial = new SerialExecutor(runtime.executor());
     zoneToGlobalSerial = new SerialExecutor(runtime.executor());
+    // A global that sends no headers within a heartbeat interval is taken to know no digests.
+    long wait = runtime.settings().heartbeatInterval().toNanos();
+    runtime
+        .scheduler()
+        .schedule(
+            () -> globalFeatures.complete(Set.of()),
+            wait,
+            java.util.concurrent.TimeUnit.NANOSECONDS);
     stub.globalToZoneSync(new GlobalToZoneObserver());
     stub.zoneToGlobalSync(new ZoneToGlobalObserver());
     globalToZoneSerial.execute(globalToZone::start);
@@ -130,8 +138,8 @@ public final class KdsClientSession implements AutoCloseable {
   /**
    * Reads global's features from the response headers of the first of this session's calls to get
    * them (global sends headers with its first message; on {@code ZoneToGlobalSync} that is its
-   * first subscription, which does not wait for the zone). A call that ends without headers leaves
-   * none: the zone then resumes by version list.
+   * first subscription, which does not wait for the zone). A call that ends without headers, or no
+   * headers within a heartbeat interval, leaves none: the zone then resumes by version list.
    */
   private final class PeerFeatures implements ClientInterceptor {
     @Override

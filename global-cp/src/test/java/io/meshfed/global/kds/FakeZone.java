@@ -63,6 +63,7 @@ final class FakeZone implements AutoCloseable {
   final ResourceCodec codec = new ResourceCodec(registry);
   final MemoryResourceStore store = new MemoryResourceStore();
   final CountingKdsStreamListener listener = new CountingKdsStreamListener();
+
   /** Every message this zone sent to global, in order. */
   final java.util.List<Object> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
 

@@ -416,8 +416,9 @@ class GlobalKdsIT {
     putGlobal(MESH);
     putGlobal(PERMISSION.formatted("p1"));
     FakeZone z = zone("zone-1", null);
-    z.put(DATAPLANE.formatted("web-1", "zone-1"));
     KdsClientSession first = connect(z);
+    await().untilAsserted(() -> assertThat(z.get(key("Mesh", null, "default"))).isPresent());
+    z.put(DATAPLANE.formatted("web-1", "zone-1"));
     await()
         .untilAsserted(
             () -> {
