@@ -277,6 +277,23 @@ public abstract class ResourceStoreContract {
   // ------------------------------------------------------------------ put
 
   @Test
+  void putKeepsVisibleOnlyListsRightWhenAResourceBecomesHiddenOrVisible() {
+    create(mesh("m1"));
+    Map<String, String> hidden = Map.of(Labels.MANAGED_BY, "meshfed-test");
+    ListQuery visible = ListQuery.inMesh(StandardTypes.TRAFFIC_PERMISSION, "m1").onlyVisible();
+
+    join(store.put(permission("m1", "h", hidden), 0, existing -> {}));
+    join(store.put(permission("m1", "v", Map.of()), 0, existing -> {}));
+    assertThat(names(join(store.list(visible)).items())).containsExactly("v");
+    assertThat(join(store.list(visible)).total()).isEqualTo(1);
+
+    join(store.put(permission("m1", "h", Map.of()), 0, existing -> {}));
+    join(store.put(permission("m1", "v", hidden), 0, existing -> {}));
+    assertThat(names(join(store.list(visible)).items())).containsExactly("h");
+    assertThat(join(store.list(visible)).total()).isEqualTo(1);
+  }
+
+  @Test
   void putCreatesAnAbsentResourceWithoutCheckingAnything() {
     create(mesh("m1"));
     long before = revision();

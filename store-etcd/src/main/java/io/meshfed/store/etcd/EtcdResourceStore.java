@@ -311,7 +311,7 @@ public final class EtcdResourceStore implements ResourceStore {
     }
     return kv.txn()
         .If(fenceConditions(fence, conditions))
-        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT))
+        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT), hiddenIndexOp(toStore))
         .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
         .commit()
         .thenCompose(
@@ -354,7 +354,7 @@ public final class EtcdResourceStore implements ResourceStore {
             fenceConditions(
                 fence,
                 List.of(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))))
-        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT))
+        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT), hiddenIndexOp(toStore))
         .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
         .commit()
         .thenCompose(
