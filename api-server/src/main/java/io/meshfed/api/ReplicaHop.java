@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
+import java.util.function.Supplier;
 
 /**
  * One hop of a GET from one control plane replica to another's API: the replica that received a
@@ -21,7 +22,8 @@ import java.util.StringJoiner;
  * that can, and answers what it answered. The hop carries {@value #FORWARDED_BY} naming the sender,
  * so the receiver never forwards again (one hop at most), and the authorization the sender chose
  * (the caller's own header, as a rule). Used by global's replicas for zone streams and by a zone's
- * replicas for proxy streams. Stateless; thread-safe.
+ * replicas for proxy streams. Stateless but for its client, made on the first GET (under the
+ * instance's lock); thread-safe.
  */
 public final class ReplicaHop {
   /** Set on a forwarded request to the instance id of the replica that forwarded it. */
@@ -29,22 +31,44 @@ public final class ReplicaHop {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpClient http;
+  private final Supplier<HttpClient> makeClient;
   private final Duration timeout;
+
+  /** Guarded by {@code this}; null until the first GET. */
+  private HttpClient http;
 
   /**
    * @param http the client the GETs go through
    * @param timeout how long the other replica has to answer
    */
   public ReplicaHop(HttpClient http, Duration timeout) {
-    this.http = http;
+    this(() -> http, timeout);
+  }
+
+  /**
+   * @param makeClient makes the client the GETs go through, called once, on the first GET
+   * @param timeout how long the other replica has to answer
+   */
+  public ReplicaHop(Supplier<HttpClient> makeClient, Duration timeout) {
+    this.makeClient = makeClient;
     this.timeout = timeout;
   }
 
-  /** A client with a 5 s connect timeout. */
+  /**
+   * A client with a 5 s connect timeout, made on the first GET: making one builds the JDK's default
+   * {@code SSLContext} (reading its trust store), a cost a control plane's start-up should not pay
+   * for a hop that may never happen.
+   */
   public static ReplicaHop withTimeout(Duration timeout) {
     return new ReplicaHop(
-        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), timeout);
+        () -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), timeout);
+  }
+
+  private synchronized HttpClient client() {
+    if (http == null) {
+      http = makeClient.get();
+    }
+    return http;
   }
 
   /** How long the other replica has to answer. */
@@ -77,7 +101,8 @@ public final class ReplicaHop {
             .header(FORWARDED_BY, from)
             .GET();
     authorization.ifPresent(a -> get.header("Authorization", a));
-    HttpResponse<byte[]> answer = http.send(get.build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> answer =
+        client().send(get.build(), HttpResponse.BodyHandlers.ofByteArray());
     int status = answer.statusCode();
     if (status < 200 || status > 599) {
       throw new ApiException(

@@ -86,6 +86,60 @@ class CliIT {
         .containsPattern("io\\.meshfed\\.cli\\.Main source: shared objects file");
   }
 
+  /**
+   * {@code MESHFED_NO_CDS=1} turns the archive off: the launcher still runs a CLI call, whose
+   * classes then come from the jar.
+   */
+  @Test
+  void theLauncherRunsACliCallWithTheArchiveTurnedOff() throws Exception {
+    Path jar = Path.of(System.getProperty("meshfed.jar", "target/meshfed.jar")).toAbsolutePath();
+    String out = launcherGetMeshes(jar, true);
+    assertThat(out).containsPattern("io\\.meshfed\\.cli\\.Main source: (file|jar):");
+  }
+
+  /**
+   * A jar without an archive beside it (a build with {@code -Dcds.skip}, or a jar copied alone):
+   * the launcher runs it without one.
+   */
+  @Test
+  void theLauncherRunsAJarThatHasNoArchive() throws Exception {
+    Path jar = Path.of(System.getProperty("meshfed.jar", "target/meshfed.jar")).toAbsolutePath();
+    Path alone = Files.createDirectories(dir.resolve("jar-alone")).resolve("meshfed.jar");
+    Files.createSymbolicLink(alone, jar);
+    assertThat(alone.resolveSibling("meshfed.jar.jsa")).doesNotExist();
+    String out = launcherGetMeshes(alone, false);
+    assertThat(out).containsPattern("io\\.meshfed\\.cli\\.Main source: (file|jar):");
+  }
+
+  /** {@code ./meshfed get meshes} with {@code MESHFED_JAR=jar}; its output with class loading. */
+  private static String launcherGetMeshes(Path jar, boolean noCds) throws Exception {
+    Path launcher =
+        Path.of(System.getProperty("meshfed.jar", "target/meshfed.jar"))
+            .toAbsolutePath()
+            .getParent()
+            .getParent()
+            .getParent()
+            .resolve("meshfed");
+    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "get", "meshes", "--api", api);
+    pb.environment().keySet().removeIf(k -> k.startsWith("MESHFED_"));
+    pb.environment().put("MESHFED_JAR", jar.toString());
+    pb.environment().put("MESHFED_JAVA_OPTS", "-Xlog:class+load=info:stdout");
+    if (noCds) {
+      pb.environment().put("MESHFED_NO_CDS", "1");
+    }
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out)
+        .as("a table or the empty list, no CDS warning")
+        .containsPattern("(?m)^(NAME .*|No meshes found\\.)$")
+        .doesNotContain("shared archive")
+        .doesNotContainPattern("io\\.meshfed\\.cli\\.Main source: shared objects file");
+    return out;
+  }
+
   private static Path file(String name, String content) throws Exception {
     Path f = dir.resolve(name);
     Files.writeString(f, content);

@@ -24,9 +24,9 @@ import org.awaitility.core.ConditionTimeoutException;
  * meshfed.jar.jsa} next to the jar. Training runs record the classes each role loads ({@code
  * -XX:DumpLoadedClassList}): {@code global run} on a memory store until ready, the CLI's {@code
  * generate zone-token} against it, {@code zone run} connected to it until ready, the CLI's {@code
- * get meshes}; then the control planes are stopped and one static archive is dumped from the merged
- * class lists ({@code -Xshare:dump}), so a global, a zone and a CLI call all map their classes
- * instead of loading and verifying them.
+ * apply} of a mesh and {@code get meshes} (a table); then the control planes are stopped and one
+ * static archive is dumped from the merged class lists ({@code -Xshare:dump}), so a global, a zone
+ * and a CLI call all map their classes instead of loading and verifying them.
  *
  * <p>Run by the deploy module's package phase ({@code main}, argument: the jar) and, when no
  * archive is found beside the jar, on the first use by {@link ClassDataArchive}. Only a speed-up: a
@@ -101,6 +101,16 @@ public final class ClassDataTraining {
       String zoneApi = args.zoneApi();
       zone = start("zone", args.zone("training", token));
       awaitReady(zone, zoneApi);
+      // a mesh first, so that `get` prints a table (its columns are classes and lambdas too)
+      Path mesh = Files.writeString(work.resolve("mesh.yaml"), "type: Mesh\nname: default\n");
+      cli(
+          "cli-apply",
+          work.resolve("apply.out"),
+          "apply",
+          "-f",
+          mesh.toString(),
+          "--api",
+          globalApi);
       cli("cli-get", work.resolve("get.out"), "get", "meshes", "--api", globalApi);
     } finally {
       stop(zone);

@@ -44,8 +44,16 @@ final class InspectForwarder {
    * @param timeout how long the owner has to answer (and the key reads to complete)
    */
   InspectForwarder(Coordination coordination, HttpClient http, Duration timeout) {
+    this(coordination, new ReplicaHop(http, timeout), timeout);
+  }
+
+  /**
+   * @param hop the GETs to the owner ({@link ReplicaHop#withTimeout}: its client is made on the
+   *     first one)
+   */
+  InspectForwarder(Coordination coordination, ReplicaHop hop, Duration timeout) {
     this.coordination = coordination;
-    this.hop = new ReplicaHop(http, timeout);
+    this.hop = hop;
     this.timeout = timeout;
   }
 

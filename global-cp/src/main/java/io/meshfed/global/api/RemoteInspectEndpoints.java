@@ -6,6 +6,7 @@ import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
 import io.meshfed.api.ApiResponse;
 import io.meshfed.api.ApiRoute;
+import io.meshfed.api.ReplicaHop;
 import io.meshfed.global.kds.InspectRelay;
 import io.meshfed.global.kds.InspectRelayException;
 import io.meshfed.kds.InspectViews;
@@ -18,8 +19,6 @@ import io.meshfed.model.spec.Tags;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.ha.Coordination;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -74,7 +73,7 @@ public final class RemoteInspectEndpoints {
         MAX_WAITING,
         new InspectForwarder(
             coordination,
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
+            ReplicaHop.withTimeout(InspectRelay.Limits.DEFAULTS.timeout()),
             InspectRelay.Limits.DEFAULTS.timeout()));
   }
 
