@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The build pass: turns the zone's view into one xDS config per connected proxy and hands it to the
- * {@link SnapshotPublisher}. A full rebuild (every connected proxy) runs when something it reads
- * changes (the {@link ZoneViewReader#WATCHED} types); never on a timer. Requests made while a
+ * {@link SnapshotPublisher}. A rebuild runs when something it reads changes (the {@link
+ * ZoneViewReader#WATCHED} types), never on a timer, and builds only the connected proxies whose
+ * inputs differ between the view the last rebuild read and the new one ({@link RebuildIndex}), plus
+ * those built alone since from another view or whose last build failed. Requests made while a
  * rebuild runs fold into one more rebuild. A proxy that connects, or whose certificate is issued or
  * due for rotation ({@link WorkloadIdentities}), is built alone, from the last view read (read
  * again first if the store changed since).
@@ -73,6 +75,10 @@ final class ConfigPublisher implements AutoCloseable {
   private final XdsGenerationMetrics generation;
   // Touched only from executor (one build at a time):
   private ZoneView current;
+  // the view of the last rebuild: every connected proxy not in offCycle is built from it
+  private ZoneView builtFrom;
+  // proxies built alone from a view other than builtFrom, or whose last build failed
+  private final Set<ProxyId> offCycle = new java.util.HashSet<>();
   private volatile boolean closed;
 
   /**
@@ -99,11 +105,11 @@ final class ConfigPublisher implements AutoCloseable {
     this.scheduler = scheduler;
     this.buildTimer =
         Timer.builder("xds_snapshot_build_seconds")
-            .description("Time to rebuild every connected proxy's xDS snapshot")
+            .description("Time of one rebuild: the affected proxies built, hashed and published")
             .register(meters);
     this.proxyBuilds =
         Counter.builder("xds_proxy_configs_built_total")
-            .description("Proxy configs generated, in full rebuilds and for single proxies")
+            .description("Proxy configs generated, in rebuilds and for single proxies")
             .register(meters);
     this.generation = new XdsGenerationMetrics(meters, System::nanoTime);
   }
@@ -128,14 +134,17 @@ final class ConfigPublisher implements AutoCloseable {
     run(() -> forget(proxy, 1));
   }
 
-  /** The store view changed: marks the last read stale and asks for a full rebuild. */
+  /** The store view changed: marks the last read stale and asks for a rebuild. */
   void viewChanged() {
     viewChanged.set(true);
     requestRebuild();
   }
 
-  /** Asks for a rebuild of every connected proxy; several requests before it starts make one. */
-  void requestRebuild() {
+  /**
+   * Asks for a rebuild of the connected proxies the changes since the last one affect ({@link
+   * RebuildIndex}); several requests before it starts make one.
+   */
+  private void requestRebuild() {
     if (!closed && pending.compareAndSet(false, true)) {
       run(this::rebuild);
     }
@@ -146,12 +155,16 @@ final class ConfigPublisher implements AutoCloseable {
     run(
         () -> {
           if (closed || !connected.contains(proxy) || !reader.ready()) {
-            return; // gone, or the full rebuild once the view is ready includes it
+            return; // gone, or the first rebuild once the view is ready includes it
+          }
+          ZoneView v = currentView();
+          if (v != builtFrom) {
+            offCycle.add(proxy); // the next rebuild brings it back in step
           }
           try {
-            ZoneView v = currentView();
             generation.observe(proxy.kind(), () -> publish(proxy, v));
           } catch (RuntimeException e) {
+            offCycle.add(proxy);
             log.error(
                 "zone={} {}: building its config failed; it keeps its last one", zone, proxy, e);
           }
@@ -219,20 +232,29 @@ final class ConfigPublisher implements AutoCloseable {
       ZoneView v = reader.read();
       current = v;
       identities.forgetRemovedDataplanes(v);
+      List<ProxyId> proxies = List.copyOf(connected);
+      Set<ProxyId> affected = RebuildIndex.affected(builtFrom, v, proxies);
+      proxies.stream().filter(offCycle::contains).forEach(affected::add);
+      offCycle.clear();
+      builtFrom = v;
       int changed = 0;
-      for (ProxyId proxy : List.copyOf(connected)) {
+      for (ProxyId proxy : affected) {
         try {
           if (generation.observe(proxy.kind(), () -> publish(proxy, v))) {
             changed++;
           }
         } catch (RuntimeException e) {
+          offCycle.add(proxy);
           log.error(
               "zone={} {}: building its config failed; it keeps its last one", zone, proxy, e);
         }
       }
-      if (changed > 0) {
-        log.debug("zone={}: published new config to {} proxies", zone, changed);
-      }
+      log.debug(
+          "zone={}: rebuilt {} of {} proxies, published new config to {}",
+          zone,
+          affected.size(),
+          proxies.size(),
+          changed);
     } finally {
       buildTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }

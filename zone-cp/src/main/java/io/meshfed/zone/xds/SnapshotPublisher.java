@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Puts proxies' configs into java-control-plane's snapshot cache: checks each snapshot ({@link
  * Snapshot#ensureConsistent}: EDS clusters have endpoints) and publishes it only when it changed.
+ * Equal resources of different proxies are one object in the cache ({@link SharedResources}).
  * Versions are content hashes per type, so a restarted control plane gives a reconnecting Envoy the
  * same versions for the same config and new ones for anything else.
  *
@@ -33,6 +34,8 @@ final class SnapshotPublisher {
   private final SimpleCache<String> cache;
   // the versions last published per proxy
   private final Map<ProxyId, Map<String, String>> published = new HashMap<>();
+  // one instance of each equal resource across proxies' snapshots
+  private final SharedResources shared = new SharedResources();
 
   SnapshotPublisher(String zone, SimpleCache<String> cache) {
     this.zone = zone;
@@ -40,7 +43,14 @@ final class SnapshotPublisher {
   }
 
   /** Publishes {@code config} to {@code proxy}; true when it changed and was consistent. */
-  boolean publish(ProxyId proxy, ProxyConfig config) {
+  boolean publish(ProxyId proxy, ProxyConfig generated) {
+    ProxyConfig config =
+        new ProxyConfig(
+            shared.intern(generated.clusters()),
+            shared.intern(generated.endpoints()),
+            shared.intern(generated.listeners()),
+            shared.intern(generated.routes()),
+            shared.intern(generated.secrets()));
     Map<String, String> versions =
         Map.of(
             XdsTypes.CLUSTER, hash(config.clusters()),

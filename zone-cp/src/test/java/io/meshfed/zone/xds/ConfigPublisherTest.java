@@ -119,6 +119,38 @@ class ConfigPublisherTest {
   }
 
   @Test
+  void aChangeRebuildsOnlyTheProxiesItAffects() {
+    ProxyId other = new ProxyId(ProxyId.Kind.SIDECAR, "default", "other-1");
+    view.subscribe(type -> publisher.viewChanged());
+    view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web, dataplane("other-1", "other", 20002));
+    view.setReady(true);
+    publisher.proxyConnected(WEB, NO_METADATA);
+    publisher.proxyConnected(other, NO_METADATA);
+    assertThat(builds()).isEqualTo(2);
+
+    view.put(dataplane("web-2", "web", 20003)); // web's own service changed: web-1 only
+    assertThat(builds()).isEqualTo(3);
+    view.put(dataplane("web-2", "web", 20003)); // the same again: nothing
+    assertThat(builds()).isEqualTo(3);
+    view.put(
+        yaml(
+            """
+            type: TrafficPermission
+            mesh: default
+            name: to-other
+            sources: [{match: {kuma.io/service: '*'}}]
+            destinations: [{match: {kuma.io/service: other}}]
+            """));
+    assertThat(builds()).isEqualTo(4);
+    assertThat(publisher.publishedSnapshot(other).orElseThrow().listeners().resources())
+        .isNotEmpty();
+  }
+
+  private double builds() {
+    return meters.get("xds_proxy_configs_built_total").counter().count();
+  }
+
+  @Test
   void theInspectApiReadsTheMeshStateOfTheLastView() throws Exception {
     assertThat(publisher.meshState("default"))
         .failsWithin(Duration.ofSeconds(1))

@@ -33,6 +33,29 @@ class SnapshotPublisherTest {
   }
 
   @Test
+  void proxiesWithEqualResourcesShareOneInstance() {
+    ProxyId api = new ProxyId(ProxyId.Kind.SIDECAR, "default", "api-1");
+    publisher.publish(WEB, config(cluster("backend", Cluster.DiscoveryType.STATIC)));
+    publisher.publish(api, config(cluster("backend", Cluster.DiscoveryType.STATIC)));
+    Object webCluster = publisher.snapshot(WEB).orElseThrow().clusters().resources().get("backend");
+    Object apiCluster = publisher.snapshot(api).orElseThrow().clusters().resources().get("backend");
+    assertThat(apiCluster).isEqualTo(webCluster).isSameAs(webCluster);
+  }
+
+  @Test
+  void sharedResourcesForgetWhatIsNoLongerLookedUpAfterTwoGenerations() {
+    SharedResources shared = new SharedResources();
+    Cluster first = cluster("c-0", Cluster.DiscoveryType.STATIC);
+    shared.intern(first);
+    int n = 4 * SharedResources.MIN_GENERATION; // two turns: past MIN, then past twice that
+    for (int i = 1; i <= n; i++) {
+      shared.intern(cluster("c-" + i, Cluster.DiscoveryType.STATIC));
+    }
+    assertThat(shared.intern(cluster("c-0", Cluster.DiscoveryType.STATIC))).isNotSameAs(first);
+    assertThat(shared.size()).isLessThan(n);
+  }
+
+  @Test
   void anInconsistentConfigIsNotPublished() {
     // an EDS cluster without its endpoints
     assertThat(publisher.publish(WEB, config(cluster("backend", Cluster.DiscoveryType.EDS))))
