@@ -141,6 +141,14 @@ final class ClusterDrain {
                     Collectors.toMap(ClusterLoadAssignment::getClusterName, e -> e, (a, b) -> a))));
   }
 
+  /**
+   * The rebuild a {@link Drained#rebuildAt} asked for is running now: whatever its clock says, the
+   * next {@link #apply} asks for another one if clusters are still kept.
+   */
+  void rebuildRunning(ProxyId proxy) {
+    pending.remove(proxy);
+  }
+
   /** Forgets {@code proxy} (its last stream closed: a new one starts from its config alone). */
   void forget(ProxyId proxy) {
     published.remove(proxy);

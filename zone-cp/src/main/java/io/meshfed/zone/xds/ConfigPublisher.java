@@ -152,23 +152,32 @@ final class ConfigPublisher implements AutoCloseable {
 
   /** Asks for a build of {@code proxy} alone, from the current view. */
   void rebuildProxy(ProxyId proxy) {
+    run(() -> rebuildNow(proxy));
+  }
+
+  /** On the executor: the rebuild that drops {@code proxy}'s kept clusters once they are due. */
+  private void rebuildDrained(ProxyId proxy) {
     run(
         () -> {
-          if (closed || !connected.contains(proxy) || !reader.ready()) {
-            return; // gone, or the first rebuild once the view is ready includes it
-          }
-          ZoneView v = currentView();
-          if (v != builtFrom) {
-            offCycle.add(proxy); // the next rebuild brings it back in step
-          }
-          try {
-            generation.observe(proxy.kind(), () -> publish(proxy, v));
-          } catch (RuntimeException e) {
-            offCycle.add(proxy);
-            log.error(
-                "zone={} {}: building its config failed; it keeps its last one", zone, proxy, e);
-          }
+          drain.rebuildRunning(proxy);
+          rebuildNow(proxy);
         });
+  }
+
+  private void rebuildNow(ProxyId proxy) {
+    if (closed || !connected.contains(proxy) || !reader.ready()) {
+      return; // gone, or the first rebuild once the view is ready includes it
+    }
+    ZoneView v = currentView();
+    if (v != builtFrom) {
+      offCycle.add(proxy); // the next rebuild brings it back in step
+    }
+    try {
+      generation.observe(proxy.kind(), () -> publish(proxy, v));
+    } catch (RuntimeException e) {
+      offCycle.add(proxy);
+      log.error("zone={} {}: building its config failed; it keeps its last one", zone, proxy, e);
+    }
   }
 
   private void run(Runnable task) {
@@ -280,7 +289,7 @@ final class ConfigPublisher implements AutoCloseable {
   private void rebuildProxyAt(ProxyId proxy, Instant at) {
     long delay = Math.max(0, Duration.between(drain.now(), at).toMillis()) + 1;
     try {
-      scheduler.schedule(() -> rebuildProxy(proxy), delay, TimeUnit.MILLISECONDS);
+      scheduler.schedule(() -> rebuildDrained(proxy), delay, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException stopping) {
       log.debug("zone={} {}: stopping, kept clusters stay until the next build", zone, proxy);
     }
