@@ -42,28 +42,17 @@ final class EtcdKeys {
   }
 
   ByteSequence key(ResourceKey key) {
-    return bytes(
-        prefix
-            + '/'
-            + key.type()
-            + '/'
-            + (key.mesh() == null ? NO_MESH : key.mesh())
-            + '/'
-            + key.name());
+    return bytes(prefix + '/' + path(key));
   }
 
   /** The index entry of a hidden resource: {@code <prefix>/_hidden/<Type>/<mesh or _>/<name>}. */
   ByteSequence hiddenKey(ResourceKey key) {
-    return bytes(
-        prefix
-            + '/'
-            + HIDDEN
-            + '/'
-            + key.type()
-            + '/'
-            + (key.mesh() == null ? NO_MESH : key.mesh())
-            + '/'
-            + key.name());
+    return bytes(prefix + '/' + HIDDEN + '/' + path(key));
+  }
+
+  /** {@code <Type>/<mesh or _>/<name>}. */
+  private static String path(ResourceKey key) {
+    return key.type() + '/' + (key.mesh() == null ? NO_MESH : key.mesh()) + '/' + key.name();
   }
 
   /** The index entries of one type's hidden resources. */

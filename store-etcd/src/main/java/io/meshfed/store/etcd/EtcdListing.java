@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Lists in pages, at one revision ({@link EtcdPages}). A list first reads the keys of its range
@@ -194,28 +195,13 @@ final class EtcdListing {
 
   /** Everything under the store's prefix, ordered by key, read in pages at one revision. */
   CompletableFuture<EtcdResourceStore.Snapshot> snapshot() {
-    return pages.consistently(
-        "list everything under " + keys.prefix(),
-        reading -> {
-          List<Resource> all = new ArrayList<>();
-          return reading
-              .scan(
-                  keys.root(),
-                  EtcdPages.prefixEnd(keys.root()),
-                  false,
-                  page -> {
-                    for (KeyValue kv : page) {
-                      if (!keys.isInternal(kv.getKey())) {
-                        decoder.apply(kv).ifPresent(all::add);
-                      }
-                    }
-                  })
-              .thenApply(
-                  v -> {
-                    all.sort(Comparator.comparing(Resource::key));
-                    return new EtcdResourceStore.Snapshot(all, reading.revision());
-                  });
-        });
+    List<Resource> all = new ArrayList<>();
+    return scanResources("list everything under " + keys.prefix(), r -> true, all)
+        .thenApply(
+            revision -> {
+              all.sort(Comparator.comparing(Resource::key));
+              return new EtcdResourceStore.Snapshot(all, revision);
+            });
   }
 
   /**
@@ -223,10 +209,22 @@ final class EtcdListing {
    * (every value streams by once; only the hidden ones are kept).
    */
   CompletableFuture<List<Resource>> hidden() {
+    List<Resource> hidden = new ArrayList<>();
+    return scanResources(
+            "find the hidden resources under " + keys.prefix(), Labels::isHidden, hidden)
+        .thenApply(revision -> hidden);
+  }
+
+  /**
+   * Streams every resource under the prefix by once, at one revision, adding those {@code keep}
+   * accepts to {@code into}; completes with that revision. A retried read starts {@code into} over.
+   */
+  private CompletableFuture<Long> scanResources(
+      String what, Predicate<Resource> keep, List<Resource> into) {
     return pages.consistently(
-        "find the hidden resources under " + keys.prefix(),
+        what,
         reading -> {
-          List<Resource> hidden = new ArrayList<>();
+          into.clear();
           return reading
               .scan(
                   keys.root(),
@@ -235,11 +233,11 @@ final class EtcdListing {
                   page -> {
                     for (KeyValue kv : page) {
                       if (!keys.isInternal(kv.getKey())) {
-                        decoder.apply(kv).filter(Labels::isHidden).ifPresent(hidden::add);
+                        decoder.apply(kv).filter(keep).ifPresent(into::add);
                       }
                     }
                   })
-              .thenApply(v -> hidden);
+              .thenApply(v -> reading.revision());
         });
   }
 }
