@@ -167,20 +167,7 @@ public final class EtcdResourceStore implements ResourceStore {
           Resource toStore =
               resource.withMeta(
                   new Meta(resource.labels(), 0, resource.meta().creationTimeOr(now), now));
-          ByteSequence value = encode(toStore);
-          ByteSequence k = keys.key(key);
-          List<Cmp> conditions = new ArrayList<>();
-          conditions.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
-          ByteSequence meshKey = null;
-          if (key.mesh() != null) {
-            meshKey = keys.key(ResourceKey.global(StandardTypes.MESH, key.mesh()));
-            conditions.add(new Cmp(meshKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)));
-          }
-          return kv.txn()
-              .If(fenceConditions(fence, conditions))
-              .Then(Op.put(k, value, PutOption.DEFAULT), hiddenIndexOp(toStore))
-              .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
-              .commit()
+          return writeIf(creating(key), toStore, fence)
               .thenApply(
                   txn -> {
                     if (txn.isSucceeded()) {
@@ -230,18 +217,7 @@ public final class EtcdResourceStore implements ResourceStore {
               Resource toStore =
                   resource.withMeta(
                       new Meta(resource.labels(), 0, created == null ? now : created, now));
-              return kv.txn()
-                  .If(
-                      fenceConditions(
-                          fence,
-                          List.of(
-                              new Cmp(
-                                  k,
-                                  Cmp.Op.EQUAL,
-                                  CmpTarget.modRevision(current.getModRevision())))))
-                  .Then(Op.put(k, encode(toStore), PutOption.DEFAULT), hiddenIndexOp(toStore))
-                  .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
-                  .commit()
+              return writeIf(replacing(k, current), toStore, fence)
                   .thenCompose(
                       txn -> {
                         if (txn.isSucceeded()) {
@@ -302,18 +278,7 @@ public final class EtcdResourceStore implements ResourceStore {
     Instant now = now();
     Resource toStore =
         resource.withMeta(new Meta(resource.labels(), 0, resource.meta().creationTimeOr(now), now));
-    ByteSequence k = keys.key(key);
-    List<Cmp> conditions = new ArrayList<>();
-    conditions.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
-    if (key.mesh() != null) {
-      ByteSequence meshKey = keys.key(ResourceKey.global(StandardTypes.MESH, key.mesh()));
-      conditions.add(new Cmp(meshKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)));
-    }
-    return kv.txn()
-        .If(fenceConditions(fence, conditions))
-        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT), hiddenIndexOp(toStore))
-        .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
-        .commit()
+    return writeIf(creating(key), toStore, fence)
         .thenCompose(
             txn -> {
               if (txn.isSucceeded()) {
@@ -348,15 +313,7 @@ public final class EtcdResourceStore implements ResourceStore {
     Instant now = now();
     Resource toStore =
         resource.withMeta(new Meta(resource.labels(), 0, created == null ? now : created, now));
-    ByteSequence k = keys.key(key);
-    return kv.txn()
-        .If(
-            fenceConditions(
-                fence,
-                List.of(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))))
-        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT), hiddenIndexOp(toStore))
-        .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
-        .commit()
+    return writeIf(replacing(keys.key(key), current), toStore, fence)
         .thenCompose(
             txn -> {
               if (txn.isSucceeded()) {
@@ -435,6 +392,36 @@ public final class EtcdResourceStore implements ResourceStore {
                     throw conflict(key, current.get(0).getModRevision(), expectedVersion);
                   });
         });
+  }
+
+  /** A create's conditions: {@code key} is absent and, for a mesh-scoped key, its mesh exists. */
+  private List<Cmp> creating(ResourceKey key) {
+    List<Cmp> conditions = new ArrayList<>();
+    conditions.add(new Cmp(keys.key(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+    if (key.mesh() != null) {
+      ByteSequence meshKey = keys.key(ResourceKey.global(StandardTypes.MESH, key.mesh()));
+      conditions.add(new Cmp(meshKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)));
+    }
+    return conditions;
+  }
+
+  /** A replace's condition: {@code k} is still at the mod revision of {@code current}. */
+  private static List<Cmp> replacing(ByteSequence k, KeyValue current) {
+    return List.of(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())));
+  }
+
+  /**
+   * Writes {@code toStore} and its hidden-index entry when {@code conditions} (and the fence) hold;
+   * otherwise reads the key as it is now (and the fence's keys).
+   */
+  private CompletableFuture<TxnResponse> writeIf(
+      List<Cmp> conditions, Resource toStore, Fence fence) {
+    ByteSequence k = keys.key(toStore.key());
+    return kv.txn()
+        .If(fenceConditions(fence, conditions))
+        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT), hiddenIndexOp(toStore))
+        .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
+        .commit();
   }
 
   /**
