@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -152,6 +153,21 @@ public final class XdsServer implements AutoCloseable {
             meters);
     this.availableServices =
         new AvailableServicesUpdater(zone, view, new SerialExecutor(scheduler), scheduler);
+    ClusterFirstWatcher clusterFirst =
+        new ClusterFirstWatcher(
+            cache,
+            node ->
+                Optional.ofNullable(cache.getSnapshot(node))
+                    .map(snapshot -> snapshot.version(XdsTypes.CLUSTER)),
+            (delay, task) -> {
+              try {
+                scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (RejectedExecutionException e) {
+                log.debug(
+                    "zone={}: shutting down, a held xDS response waits without a time limit", zone);
+              }
+            },
+            ClusterFirstWatcher.DEFAULT_MAX_HOLD);
     this.streams =
         new ProxyStreams(
             zone,
@@ -166,6 +182,7 @@ public final class XdsServer implements AutoCloseable {
 
               @Override
               public void onDisconnected(ProxyId proxy, Subscription last) {
+                clusterFirst.forget(proxy.nodeId());
                 publisher.proxyDisconnected(proxy);
               }
 
@@ -176,7 +193,7 @@ public final class XdsServer implements AutoCloseable {
             },
             guard);
     this.discovery =
-        new V3DiscoveryServer(streams, new NackHoldingWatcher(cache, streams::versionSent));
+        new V3DiscoveryServer(streams, new NackHoldingWatcher(clusterFirst, streams::versionSent));
   }
 
   /** Groups snapshots by Envoy's node id. */
