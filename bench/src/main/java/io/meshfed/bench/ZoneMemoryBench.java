@@ -19,23 +19,29 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The memory of a zone control plane holding N registered Dataplanes, as a user runs it: global
- * and zone started through the repository's {@code ./meshfed} launcher (its default JVM options,
- * memory stores), mesh {@code default} on global, then N Dataplanes (the shape {@code bench-xds}
- * writes: 50 services, one inbound and 2 or 3 outbounds each) {@code PUT} on the zone's API, 16 in
- * flight (the processes run with {@code MESHFED_DP_TOKEN_REQUIRED=false}); no Envoy connects. Extra JVM options for the zone only come from the arguments after
- * {@code --} (they are added to {@code MESHFED_JAVA_OPTS}), to compare settings.
+ * The memory of a zone control plane holding N registered Dataplanes, as a user runs it: global and
+ * zone started through the repository's {@code ./meshfed} launcher (the control planes' JVM
+ * options, memory stores), mesh {@code default} on global, then N Dataplanes (the shape {@code
+ * bench-xds} writes: 50 services, one inbound and 2 or 3 outbounds each) {@code PUT} on the zone's
+ * API, 16 in flight (the processes run with {@code MESHFED_DP_TOKEN_REQUIRED=false}); no Envoy
+ * connects. Extra JVM options for the zone only come from the arguments after {@code --} (they are
+ * added to {@code MESHFED_JAVA_OPTS}), to compare settings.
  *
  * <p>Prints, for the zone before and after the Dataplanes are written: {@code VmRSS} of {@code
  * /proc/<pid>/status} and the used heap after a full GC ({@code jcmd GC.run}, then {@code
- * GC.heap_info}); and the top of the zone's class histogram ({@code jcmd GC.class_histogram})
- * with the Dataplanes in. Usage: {@code ZoneMemoryBench REPO_ROOT [dataplanes=10000] [-- zone JVM
+ * GC.heap_info}); and the top of the zone's class histogram ({@code jcmd GC.class_histogram}) with
+ * the Dataplanes in. Usage: {@code ZoneMemoryBench REPO_ROOT [dataplanes=10000] [-- zone JVM
  * options]}.
  */
 public final class ZoneMemoryBench {
   private static final Duration TIMEOUT = Duration.ofMinutes(5);
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+
+  /** G1's whole heap, or Serial's / Parallel's generations (summed). */
+  private static final Pattern HEAP_USED =
+      Pattern.compile(
+          "(?m)^\\s*(?:garbage-first heap|def new generation|tenured generation|PSYoungGen|ParOldGen)"
+              + "\\s+total \\d+K, used (\\d+)K");
 
   private ZoneMemoryBench() {}
 
@@ -74,6 +80,7 @@ public final class ZoneMemoryBench {
       // (the zone runs with MESHFED_DP_TOKEN_REQUIRED=false: Dataplanes are PUT without tokens)
       awaitStatus(zone, fed.zoneApi() + "/meshes/default", 200);
       report("empty", zone.pid(), false);
+      long globalEmptyKb = report("global with 0 remote dataplanes", global.pid(), false);
 
       long t0 = System.nanoTime();
       writeDataplanes(fed.zoneApi(), dataplanes);
@@ -81,7 +88,11 @@ public final class ZoneMemoryBench {
           "dataplanes: %d written in %.1f s%n", dataplanes, (System.nanoTime() - t0) / 1e9);
       Thread.sleep(5000); // let the zone's KDS send them to global and its insights settle
       report(dataplanes + " dataplanes", zone.pid(), true);
-      report("global with " + dataplanes + " remote dataplanes", global.pid(), false);
+      long globalFullKb =
+          report("global with " + dataplanes + " remote dataplanes", global.pid(), false);
+      System.out.printf(
+          "BENCH global-heap-per-remote-dataplane-bytes=%.0f%n",
+          (globalFullKb - globalEmptyKb) * 1024.0 / dataplanes);
     } finally {
       stop(zone);
       stop(global);
@@ -131,27 +142,90 @@ public final class ZoneMemoryBench {
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
   }
 
-  /** Prints RSS and used heap after a full GC of {@code pid}, and its class histogram's top. */
-  private static void report(String what, long pid, boolean histogram) throws Exception {
+  /**
+   * Prints RSS and used heap after a full GC of {@code pid}, its class histogram's top and, when
+   * the process runs with {@code -XX:NativeMemoryTracking}, the JVM's native memory by category.
+   * Returns the used heap in KiB.
+   */
+  private static long report(String what, long pid, boolean histogram) throws Exception {
+    long runningRssKb = rssKb(pid); // as it runs, before a forced collection
     jcmd(pid, "GC.run");
     jcmd(pid, "GC.run");
     long rssKb = rssKb(pid);
     Matcher used = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
     long usedKb = 0;
-    while (used.find()) { // the first "used" is the whole heap's
-      usedKb = Long.parseLong(used.group(1));
-      break;
+    while (used.find()) {
+      usedKb += Long.parseLong(used.group(1));
     }
     String label = what.replace(' ', '-');
+    System.out.printf("BENCH rss-before-gc-mb[%s]=%.1f%n", label, runningRssKb / 1024.0);
     System.out.printf("BENCH rss-mb[%s]=%.1f%n", label, rssKb / 1024.0);
     System.out.printf("BENCH heap-used-after-gc-mb[%s]=%.1f%n", label, usedKb / 1024.0);
+    System.out.printf(
+        "  %s: %s%n", what, statusLines(pid, "RssAnon", "RssFile", "RssShmem", "Threads"));
     if (histogram) {
       String[] lines = jcmd(pid, "GC.class_histogram").split("\n");
       System.out.println("class histogram (top 25) of the zone with " + what + ":");
       for (int i = 0; i < Math.min(lines.length, 28); i++) {
         System.out.println("  " + lines[i]);
       }
+      printNativeMemory(pid);
+      printLargestMappings(pid, 8);
     }
+    return usedKb;
+  }
+
+  /**
+   * The committed memory per category of {@code jcmd VM.native_memory summary} (nothing when the
+   * JVM was started without native memory tracking).
+   */
+  private static void printNativeMemory(long pid) throws Exception {
+    String summary = jcmd(pid, "VM.native_memory summary");
+    if (summary.contains("not enabled")) {
+      return;
+    }
+    Matcher m =
+        Pattern.compile(
+                "(?m)^(?:-\\s+)?(\\S[^(\\n]*?)\\s*\\(reserved=\\d+KB, committed=(\\d+)KB\\)")
+            .matcher(summary);
+    System.out.println("native memory (committed) of the zone:");
+    while (m.find()) {
+      String category = m.group(1).strip().replace(' ', '-');
+      System.out.printf(
+          "BENCH nmt-committed-mb[%s]=%.1f%n", category, Long.parseLong(m.group(2)) / 1024.0);
+    }
+  }
+
+  /** The {@code n} mappings of {@code /proc/<pid>/smaps} with the most resident memory. */
+  private static void printLargestMappings(long pid, int n) throws IOException {
+    record Mapping(String header, long rssKb) {}
+    List<Mapping> mappings = new ArrayList<>();
+    String header = null;
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps"))) {
+      if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+        header = line.replaceAll("\\s+", " ");
+      } else if (line.startsWith("Rss:") && header != null) {
+        mappings.add(new Mapping(header, Long.parseLong(line.replaceAll("\\D", ""))));
+      }
+    }
+    mappings.sort((a, b) -> Long.compare(b.rssKb(), a.rssKb()));
+    System.out.println("largest resident mappings of the zone:");
+    for (Mapping m : mappings.subList(0, Math.min(n, mappings.size()))) {
+      System.out.printf("  %8d kB  %s%n", m.rssKb(), m.header());
+    }
+  }
+
+  /** The named lines of {@code /proc/<pid>/status}, e.g. anonymous and file-backed RSS. */
+  private static String statusLines(long pid, String... names) throws IOException {
+    List<String> found = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      for (String name : names) {
+        if (line.startsWith(name + ":")) {
+          found.add(line.replaceAll("\\s+", " "));
+        }
+      }
+    }
+    return String.join(", ", found);
   }
 
   private static long rssKb(long pid) throws IOException {

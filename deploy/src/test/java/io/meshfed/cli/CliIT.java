@@ -9,6 +9,8 @@ import io.meshfed.testing.MeshfedProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,6 +86,64 @@ class CliIT {
     assertThat(out)
         .contains("meshfed ")
         .containsPattern("io\\.meshfed\\.cli\\.Main source: shared objects file");
+  }
+
+  /**
+   * Control planes started by the {@code ./meshfed} script run with the JVM options of {@code
+   * deploy/control-plane-jvm.options} (a bounded heap given back after collections, an exit on
+   * running out of it), {@code MESHFED_JAVA_OPTS} after them wins, and a CLI call gets none of
+   * them.
+   */
+  @Test
+  void theLauncherRunsControlPlanesWithTheirJvmOptionsWhichMeshfedJavaOptsOverride()
+      throws Exception {
+    Path jar = Path.of(System.getProperty("meshfed.jar", "target/meshfed.jar")).toAbsolutePath();
+    String zone = launcher(jar, "-XX:+PrintCommandLineFlags", "zone", "--help");
+    assertThat(zone)
+        .contains("-XX:MaxHeapSize=536870912")
+        .contains("-XX:MaxHeapFreeRatio=30")
+        .contains("-XX:G1PeriodicGCInterval=60000")
+        .contains("-XX:+ExitOnOutOfMemoryError")
+        .contains("to raise the heap: MESHFED_JAVA_OPTS=-Xmx1g");
+    assertThat(launcher(jar, "-XX:+PrintCommandLineFlags -Xmx1g", "global", "--help"))
+        .contains("-XX:MaxHeapSize=1073741824")
+        .contains("-XX:+ExitOnOutOfMemoryError");
+    assertThat(launcher(jar, "-XX:+PrintCommandLineFlags", "--version"))
+        .contains("-XX:TieredStopAtLevel=1")
+        .doesNotContain("ExitOnOutOfMemoryError")
+        .doesNotContain("MaxHeapFreeRatio");
+    // and the tests' control planes (MeshfedProcess) run with the same file's options
+    assertThat(jcmd(global.pid(), "VM.flags"))
+        .contains("-XX:MaxHeapFreeRatio=30")
+        .contains("-XX:+ExitOnOutOfMemoryError");
+  }
+
+  private static String launcher(Path jar, String javaOpts, String... args) throws Exception {
+    Path launcher = jar.getParent().getParent().getParent().resolve("meshfed");
+    List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("MESHFED_"));
+    pb.environment().put("MESHFED_JAR", jar.toString());
+    pb.environment().put("MESHFED_JAVA_OPTS", javaOpts);
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  private static String jcmd(long pid, String command) throws Exception {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process p =
+        new ProcessBuilder(jcmd.toString(), Long.toString(pid), command)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
   }
 
   /**

@@ -34,22 +34,51 @@ public final class MeshfedProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** The JVM options a process gets unless told otherwise: a small heap, quick start. */
+  /**
+   * The JVM options a CLI call, {@code dp run} or the demo gets unless told otherwise: a small
+   * heap, quick start.
+   */
   public static final List<String> DEFAULT_JVM_OPTIONS =
       List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
 
-  /** Starts {@code meshfed ARGS} in the background, output to {@code log}. */
+  /**
+   * The file of the control planes' JVM options, one a line, {@code #} comments: in the deploy
+   * module, beside the {@code target} directory of the jar. The {@code ./meshfed} launcher reads
+   * the same file.
+   */
+  static final String CONTROL_PLANE_OPTIONS_FILE = "control-plane-jvm.options";
+
+  /** What a control plane gets besides its JVM options file: quick start (JIT's first tier). */
+  private static final List<String> CONTROL_PLANE_TEST_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
+
+  /**
+   * Starts {@code meshfed ARGS} in the background, output to {@code log}. A control plane ({@code
+   * global ...}, {@code zone ...}) runs with the options of {@value #CONTROL_PLANE_OPTIONS_FILE},
+   * as the launcher runs it, and the JIT's first tier; anything else with {@link
+   * #DEFAULT_JVM_OPTIONS}.
+   */
   public static MeshfedProcess start(Path log, String... args) {
-    return start(log, DEFAULT_JVM_OPTIONS, args);
+    return start(
+        log, isControlPlane(args) ? CONTROL_PLANE_TEST_OPTIONS : DEFAULT_JVM_OPTIONS, args);
   }
 
   /**
-   * Starts {@code meshfed ARGS} in the background with {@code jvmOptions} (e.g. {@code -Xmx512m})
-   * instead of {@link #DEFAULT_JVM_OPTIONS}, output to {@code log}.
+   * Starts {@code meshfed ARGS} in the background with {@code jvmOptions} (e.g. {@code -Xmx1g})
+   * instead of the defaults of {@link #start(Path, String...)}, output to {@code log}. A control
+   * plane still gets {@value #CONTROL_PLANE_OPTIONS_FILE} first; {@code jvmOptions} come after it
+   * and win.
    */
   public static MeshfedProcess start(Path log, List<String> jvmOptions, String... args) {
+    List<String> options = new ArrayList<>();
+    if (isControlPlane(args)) {
+      options.addAll(controlPlaneJvmOptions());
+    }
+    options.addAll(jvmOptions);
     try {
-      ProcessBuilder pb = new ProcessBuilder(command(jvmOptions, args));
+      ProcessBuilder pb = new ProcessBuilder(command(options, args));
+      if (isControlPlane(args)) {
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", CONTROL_PLANE_MALLOC_ARENA_MAX);
+      }
       pb.redirectErrorStream(true);
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       return new MeshfedProcess(pb.start(), log);
@@ -197,6 +226,52 @@ public final class MeshfedProcess implements AutoCloseable {
       throw new IllegalStateException(JAR + " is missing: run the deploy module's package phase");
     }
     return ClassDataArchive.jvmOptions(JAR, javaBinary());
+  }
+
+  /** glibc's malloc arenas of a control plane, as the launcher sets them unless already set. */
+  static final String CONTROL_PLANE_MALLOC_ARENA_MAX = "2";
+
+  private static boolean isControlPlane(String... args) {
+    return args.length > 0 && (args[0].equals("global") || args[0].equals("zone"));
+  }
+
+  /**
+   * The control planes' JVM options, from {@value #CONTROL_PLANE_OPTIONS_FILE} in the deploy module
+   * of the jar under test.
+   */
+  public static List<String> controlPlaneJvmOptions() {
+    return controlPlaneJvmOptions(JAR);
+  }
+
+  /**
+   * The options of {@value #CONTROL_PLANE_OPTIONS_FILE} for {@code jar} ({@code
+   * deploy/target/*.jar}).
+   */
+  static List<String> controlPlaneJvmOptions(Path jar) {
+    Path target = jar.toAbsolutePath().getParent();
+    Path deploy = target == null ? null : target.getParent();
+    if (deploy == null) {
+      throw new IllegalStateException(
+          "no JVM options for the control planes: expected the jar "
+              + jar
+              + " in the deploy module's target directory, beside "
+              + CONTROL_PLANE_OPTIONS_FILE);
+    }
+    Path file = deploy.resolve(CONTROL_PLANE_OPTIONS_FILE);
+    try {
+      return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+          .map(String::strip)
+          .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read the control planes' JVM options "
+              + file
+              + " (expected in the deploy module, beside the target directory of "
+              + jar
+              + ")",
+          e);
+    }
   }
 
   private static String javaBinary() {

@@ -1,0 +1,49 @@
+package io.meshfed.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MeshfedProcessTest {
+  @TempDir Path dir;
+
+  @Test
+  void readsTheOptionsBesideTheJarsTargetDirectorySkippingCommentsAndBlankLines() throws Exception {
+    Path target = Files.createDirectories(dir.resolve("deploy/target"));
+    Files.writeString(
+        dir.resolve("deploy").resolve(MeshfedProcess.CONTROL_PLANE_OPTIONS_FILE),
+        "# the heap\n-Xmx300m\n\n  -XX:+ExitOnOutOfMemoryError  \n");
+    assertThat(MeshfedProcess.controlPlaneJvmOptions(target.resolve("meshfed.jar")))
+        .containsExactly("-Xmx300m", "-XX:+ExitOnOutOfMemoryError");
+  }
+
+  @Test
+  void aMissingOptionsFileIsAnErrorNamingIt() throws Exception {
+    Path target = Files.createDirectories(dir.resolve("elsewhere/target"));
+    assertThatThrownBy(() -> MeshfedProcess.controlPlaneJvmOptions(target.resolve("meshfed.jar")))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining(
+            dir.resolve("elsewhere").resolve(MeshfedProcess.CONTROL_PLANE_OPTIONS_FILE).toString());
+  }
+
+  /**
+   * The repository's file (the one the launcher reads): a bounded heap that gives memory back, and
+   * an exit on running out of it.
+   */
+  @Test
+  void theRepositorysControlPlaneOptionsBoundTheHeapAndExitOnOutOfMemory() {
+    Path jar = Path.of("..", "deploy", "target", "meshfed.jar");
+    assertThat(MeshfedProcess.controlPlaneJvmOptions(jar))
+        .contains(
+            "-Xmx512m",
+            "-XX:MaxHeapFreeRatio=30",
+            "-XX:G1PeriodicGCInterval=60000",
+            "-XX:+ExitOnOutOfMemoryError")
+        .allMatch(option -> option.startsWith("-"), "one JVM option a line");
+  }
+}
