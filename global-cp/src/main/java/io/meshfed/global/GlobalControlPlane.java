@@ -30,6 +30,7 @@ import io.meshfed.global.auth.UserTokenIssuer;
 import io.meshfed.global.kds.GlobalKdsServer;
 import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.global.kds.auth.KdsCompatibility;
+import io.meshfed.global.kds.auth.SigningKeyPrefetch;
 import io.meshfed.global.kds.auth.ZoneAuthInterceptor;
 import io.meshfed.global.kds.auth.ZoneTokenIssuer;
 import io.meshfed.global.kds.auth.ZoneTokenSigningKey;
@@ -218,9 +219,22 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     kdsScheduler =
         Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
-    loadZoneSecurity();
-    processMeters = ControlPlaneMeters.bind(meters, "global", version(), instanceId, clusterId);
-    loadApiSecurity();
+    // the RSA keys a first start creates are generated on other cores while the CA is made
+    ExecutorService keygen =
+        Executors.newFixedThreadPool(2, Processes.daemonThreads("meshfed-keygen"));
+    try (SigningKeyPrefetch keys =
+        SigningKeyPrefetch.start(
+            store,
+            java.util.List.of(
+                ZoneTokenSigningKey.secretName(ZoneTokenSigningKey.CURRENT_KID),
+                UserTokenIssuer.SIGNING_KEY_SECRET),
+            keygen)) {
+      loadZoneSecurity(keys);
+      processMeters = ControlPlaneMeters.bind(meters, "global", version(), instanceId, clusterId);
+      loadApiSecurity(keys);
+    } finally {
+      keygen.shutdown();
+    }
     KdsServerOptions options =
         kdsOptions.withSettings(
             kdsOptions
@@ -401,9 +415,14 @@ public final class GlobalControlPlane implements AutoCloseable {
    * Zone security, before anything is served: the KDS TLS material (generated CA and serving
    * certificate, or the operator's files) and the zone token signing key, both from the store.
    */
-  private void loadZoneSecurity() {
+  private void loadZoneSecurity(SigningKeyPrefetch keys) {
     kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
-    zoneTokenTrust = ZoneTokenTrust.start(store, kdsScheduler, clock);
+    zoneTokenTrust =
+        ZoneTokenTrust.start(
+            store,
+            kdsScheduler,
+            clock,
+            keys.generatorFor(ZoneTokenSigningKey.secretName(ZoneTokenSigningKey.CURRENT_KID)));
     zoneTokens = new ZoneTokenIssuer(zoneTokenTrust, clock);
     zoneTokenTrust.snapshot().keys().values().forEach(this::publishZoneTokenPublicKey);
     clusterId =
@@ -422,8 +441,10 @@ public final class GlobalControlPlane implements AutoCloseable {
    * verifier that checks every request against the revocation list (held in memory, fed by the
    * store's watch), and the admin token file.
    */
-  private void loadApiSecurity() {
-    userTokens = UserTokenIssuer.loadOrCreate(store, clock);
+  private void loadApiSecurity(SigningKeyPrefetch keys) {
+    userTokens =
+        UserTokenIssuer.loadOrCreate(
+            store, clock, keys.generatorFor(UserTokenIssuer.SIGNING_KEY_SECRET));
     publishPublicKey(
         PublishedUserTokenKeys.secretName(userTokens.signingKey().kid()),
         userTokens.signingKey().publicKey());
