@@ -1,5 +1,6 @@
 package io.meshfed.global;
 
+import io.grpc.ServerCredentials;
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.MeshInsightEndpoints;
@@ -65,6 +66,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -219,21 +221,28 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     kdsScheduler =
         Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
-    // the RSA keys a first start creates are generated on other cores while the CA is made
-    ExecutorService keygen =
-        Executors.newFixedThreadPool(2, Processes.daemonThreads("meshfed-keygen"));
+    // CPU-bound parts of a start run on the other cores while this thread goes on: the RSA keys a
+    // first start creates (while the KDS CA is made) and the KDS TLS context (Netty's SslContext)
+    ExecutorService startWork =
+        Executors.newFixedThreadPool(3, Processes.daemonThreads("meshfed-start"));
+    CompletableFuture<ServerCredentials> kdsCredentials;
     try (SigningKeyPrefetch keys =
         SigningKeyPrefetch.start(
             store,
             java.util.List.of(
                 ZoneTokenSigningKey.secretName(ZoneTokenSigningKey.CURRENT_KID),
                 UserTokenIssuer.SIGNING_KEY_SECRET),
-            keygen)) {
+            startWork)) {
+      kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
+      kdsCredentials =
+          secureKds
+              ? CompletableFuture.supplyAsync(kdsTls::serverCredentials, startWork)
+              : CompletableFuture.completedFuture(null);
       loadZoneSecurity(keys);
       processMeters = ControlPlaneMeters.bind(meters, "global", version(), instanceId, clusterId);
       loadApiSecurity(keys);
     } finally {
-      keygen.shutdown();
+      startWork.shutdown();
     }
     KdsServerOptions options =
         kdsOptions.withSettings(
@@ -260,7 +269,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (secureKds) {
       options =
           options
-              .withCredentials(kdsTls.serverCredentials())
+              .withCredentials(awaitKdsCredentials(kdsCredentials))
               .withInterceptor(
                   new ZoneAuthInterceptor(
                       zoneTokenVerifier(),
@@ -411,12 +420,25 @@ public final class GlobalControlPlane implements AutoCloseable {
     return coordination;
   }
 
+  /** The KDS server credentials built on another thread; its failure as built here would fail. */
+  private static ServerCredentials awaitKdsCredentials(
+      CompletableFuture<ServerCredentials> credentials) {
+    try {
+      return credentials.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw new IllegalStateException("cannot build the KDS TLS context: " + e.getCause(), e);
+    }
+  }
+
   /**
-   * Zone security, before anything is served: the KDS TLS material (generated CA and serving
-   * certificate, or the operator's files) and the zone token signing key, both from the store.
+   * Zone security, before anything is served: the zone token signing key from the store (its trust
+   * follows the store) and the store identity. The KDS TLS material (generated CA and serving
+   * certificate, or the operator's files) is loaded just before, in {@link #start()}.
    */
   private void loadZoneSecurity(SigningKeyPrefetch keys) {
-    kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
     zoneTokenTrust =
         ZoneTokenTrust.start(
             store,
