@@ -69,7 +69,7 @@ public final class SigningKeyPrefetch implements AutoCloseable {
   }
 
   /** The secret names whose key is being (or was) generated and not taken yet. */
-  public java.util.Set<String> pendingNames() {
+  java.util.Set<String> pendingNames() {
     return java.util.Set.copyOf(pending.keySet());
   }
 
