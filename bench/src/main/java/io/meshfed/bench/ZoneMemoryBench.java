@@ -19,18 +19,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The memory of a zone control plane holding N registered Dataplanes, as a user runs it: global and
- * zone started through the repository's {@code ./meshfed} launcher (its default JVM options, memory
- * stores), mesh {@code default} on global, then N Dataplanes (the shape {@code bench-xds} writes:
- * 50 services, one inbound and 2 or 3 outbounds each) {@code PUT} on the zone's API, 16 in flight
- * (the processes run with {@code MESHFED_DP_TOKEN_REQUIRED=false}); no Envoy connects. Extra JVM
- * options for the zone only come from the arguments after {@code --} (they are added to {@code
- * MESHFED_JAVA_OPTS}), to compare settings.
+ * The memory of a zone control plane holding N registered Dataplanes, as a user runs it: global
+ * and zone started through the repository's {@code ./meshfed} launcher (its default JVM options,
+ * memory stores), mesh {@code default} on global, then N Dataplanes (the shape {@code bench-xds}
+ * writes: 50 services, one inbound and 2 or 3 outbounds each) {@code PUT} on the zone's API, 16 in
+ * flight (the processes run with {@code MESHFED_DP_TOKEN_REQUIRED=false}); no Envoy connects. Extra JVM options for the zone only come from the arguments after
+ * {@code --} (they are added to {@code MESHFED_JAVA_OPTS}), to compare settings.
  *
  * <p>Prints, for the zone before and after the Dataplanes are written: {@code VmRSS} of {@code
  * /proc/<pid>/status} and the used heap after a full GC ({@code jcmd GC.run}, then {@code
- * GC.heap_info}); and the top of the zone's class histogram ({@code jcmd GC.class_histogram}) with
- * the Dataplanes in. Usage: {@code ZoneMemoryBench REPO_ROOT [dataplanes=10000] [-- zone JVM
+ * GC.heap_info}); and the top of the zone's class histogram ({@code jcmd GC.class_histogram})
+ * with the Dataplanes in. Usage: {@code ZoneMemoryBench REPO_ROOT [dataplanes=10000] [-- zone JVM
  * options]}.
  */
 public final class ZoneMemoryBench {
