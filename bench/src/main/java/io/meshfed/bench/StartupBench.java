@@ -25,6 +25,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code global}: from starting {@code global run --store memory} until {@code GET /} on its
  *       API answers 200;
  *   <li>{@code zone}: the same for {@code zone run} (memory store) connected to that global;
+ *   <li>{@code global-first}, {@code zone-first}: until {@code GET /} gets any HTTP answer (the API
+ *       listens), and {@code global-ready}, {@code zone-ready}: until {@code GET /ready} answers
+ *       200 (fully serving; a zone after its first sync from global);
  *   <li>{@code get}: the wall time of {@code meshfed get meshes} against global, start to exit;
  *   <li>{@code get-launcher}: the same through the repository's {@code ./meshfed} script (with
  *       {@code MESHFED_JAR}, so it does not look for changed sources).
@@ -35,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * printed too ({@code -cpu-ms}).
  *
  * <p>Prints one {@code BENCH startup-<what>-ms[<archive>] run=<n>} line per run and the median of
- * the runs. Usage: {@code StartupBench REPO_ROOT [runs=3]}.
+ * the runs. Usage: {@code StartupBench REPO_ROOT [runs=3] [modes=no-archive,archive]} (modes: a
+ * comma list of {@code no-archive} and {@code archive}).
  */
 public final class StartupBench {
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
@@ -58,11 +62,12 @@ public final class StartupBench {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
-      System.err.println("usage: StartupBench REPO_ROOT [runs=3]");
+      System.err.println("usage: StartupBench REPO_ROOT [runs=3] [modes=no-archive,archive]");
       System.exit(2);
     }
     Path root = Path.of(args[0]).toAbsolutePath();
     int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    List<String> modes = List.of((args.length > 2 ? args[2] : "no-archive,archive").split(","));
     Path work = Files.createTempDirectory("meshfed-startup-bench-");
     StartupBench bench = new StartupBench(root, work);
     Path archive = bench.jar.resolveSibling("meshfed.jar.jsa");
@@ -77,8 +82,10 @@ public final class StartupBench {
         "Start-up of meshfed.jar, %d runs each, %d cores, class-data archive: %s%n",
         runs, Runtime.getRuntime().availableProcessors(), haveArchive ? archive : "none");
     for (int run = 1; run <= runs; run++) {
-      bench.attempt(run, List.of("-Xshare:off"), "no-archive", true);
-      if (haveArchive) {
+      if (modes.contains("no-archive")) {
+        bench.attempt(run, List.of("-Xshare:off"), "no-archive", true);
+      }
+      if (haveArchive && modes.contains("archive")) {
         bench.attempt(
             run,
             List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-Xlog:cds=off"),
@@ -130,17 +137,13 @@ public final class StartupBench {
     try {
       long start = System.nanoTime();
       global = start(jvm, dir.resolve("global.log"), args.global());
-      awaitRoot(global, globalApi);
-      record("global", mode, run, start);
-      recordCpu("global", mode, run, global);
+      awaitStartup("global", global, globalApi, mode, run, start);
 
       Path token = Files.writeString(dir.resolve("zone.token"), zoneToken(globalApi));
       String zoneApi = args.zoneApi();
       start = System.nanoTime();
       zone = start(jvm, dir.resolve("zone.log"), args.zone("zone-1", token));
-      awaitRoot(zone, zoneApi);
-      record("zone", mode, run, start);
-      recordCpu("zone", mode, run, zone);
+      awaitStartup("zone", zone, zoneApi, mode, run, start);
 
       List<String> get = new ArrayList<>(List.of(java));
       get.addAll(jvm);
@@ -196,24 +199,47 @@ public final class StartupBench {
     }
   }
 
-  /** Polls {@code GET api/} every 5 ms until it answers 200. */
-  private static void awaitRoot(Process p, String api) throws Exception {
-    HttpRequest root = HttpRequest.newBuilder(URI.create(api + "/")).build();
+  /**
+   * Records three figures of a starting control plane: {@code <what>-first} when {@code GET /}
+   * first gets an HTTP answer (any status: the port listens and the API answers), {@code <what>}
+   * when it answers 200 (the figure this bench always printed), and {@code <what>-ready} when
+   * {@code GET /ready} answers 200 (what tests and scripts wait for: fully serving, for a zone
+   * after its first sync from global); and the process's CPU time until {@code GET /} answered 200.
+   */
+  private void awaitStartup(String what, Process p, String api, String mode, int run, long start)
+      throws Exception {
+    int status = awaitAnswer(p, api, "/", s -> true);
+    record(what + "-first", mode, run, start);
+    if (status != 200) {
+      awaitAnswer(p, api, "/", s -> s == 200);
+    }
+    record(what, mode, run, start);
+    recordCpu(what, mode, run, p);
+    awaitAnswer(p, api, "/ready", s -> s == 200);
+    record(what + "-ready", mode, run, start);
+  }
+
+  /** Polls {@code GET api+path} every 5 ms until its status passes {@code wanted}; returns it. */
+  private static int awaitAnswer(
+      Process p, String api, String path, java.util.function.IntPredicate wanted) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(api + path)).build();
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
         throw new IllegalStateException("the process serving " + api + " exited early");
       }
       try {
-        if (HTTP.send(root, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
+        int status = HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (wanted.test(status)) {
+          return status;
         }
       } catch (IOException notYet) {
         // not listening yet
       }
       Thread.sleep(5);
     }
-    throw new IllegalStateException(api + " did not answer GET / in " + TIMEOUT);
+    throw new IllegalStateException(
+        api + " did not answer GET " + path + " as wanted in " + TIMEOUT);
   }
 
   private static String zoneToken(String globalApi) throws Exception {

@@ -1,5 +1,6 @@
 package io.meshfed.global;
 
+import io.grpc.ServerCredentials;
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.MeshInsightEndpoints;
@@ -30,6 +31,7 @@ import io.meshfed.global.auth.UserTokenIssuer;
 import io.meshfed.global.kds.GlobalKdsServer;
 import io.meshfed.global.kds.KdsServerOptions;
 import io.meshfed.global.kds.auth.KdsCompatibility;
+import io.meshfed.global.kds.auth.SigningKeyPrefetch;
 import io.meshfed.global.kds.auth.ZoneAuthInterceptor;
 import io.meshfed.global.kds.auth.ZoneTokenIssuer;
 import io.meshfed.global.kds.auth.ZoneTokenSigningKey;
@@ -64,6 +66,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -218,9 +221,29 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     kdsScheduler =
         Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
-    loadZoneSecurity();
-    processMeters = ControlPlaneMeters.bind(meters, "global", version(), instanceId, clusterId);
-    loadApiSecurity();
+    // CPU-bound parts of a start run on the other cores while this thread goes on: the RSA keys a
+    // first start creates (while the KDS CA is made) and the KDS TLS context (Netty's SslContext)
+    ExecutorService startWork =
+        Executors.newFixedThreadPool(3, Processes.daemonThreads("meshfed-start"));
+    CompletableFuture<ServerCredentials> kdsCredentials;
+    try (SigningKeyPrefetch keys =
+        SigningKeyPrefetch.start(
+            store,
+            java.util.List.of(
+                ZoneTokenSigningKey.secretName(ZoneTokenSigningKey.CURRENT_KID),
+                UserTokenIssuer.SIGNING_KEY_SECRET),
+            startWork)) {
+      kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
+      kdsCredentials =
+          secureKds
+              ? CompletableFuture.supplyAsync(kdsTls::serverCredentials, startWork)
+              : CompletableFuture.completedFuture(null);
+      loadZoneSecurity(keys);
+      processMeters = ControlPlaneMeters.bind(meters, "global", version(), instanceId, clusterId);
+      loadApiSecurity(keys);
+    } finally {
+      startWork.shutdown();
+    }
     KdsServerOptions options =
         kdsOptions.withSettings(
             kdsOptions
@@ -246,7 +269,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     if (secureKds) {
       options =
           options
-              .withCredentials(kdsTls.serverCredentials())
+              .withCredentials(awaitKdsCredentials(kdsCredentials))
               .withInterceptor(
                   new ZoneAuthInterceptor(
                       zoneTokenVerifier(),
@@ -397,13 +420,31 @@ public final class GlobalControlPlane implements AutoCloseable {
     return coordination;
   }
 
+  /** The KDS server credentials built on another thread; its failure as built here would fail. */
+  private static ServerCredentials awaitKdsCredentials(
+      CompletableFuture<ServerCredentials> credentials) {
+    try {
+      return credentials.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw new IllegalStateException("cannot build the KDS TLS context: " + e.getCause(), e);
+    }
+  }
+
   /**
-   * Zone security, before anything is served: the KDS TLS material (generated CA and serving
-   * certificate, or the operator's files) and the zone token signing key, both from the store.
+   * Zone security, before anything is served: the zone token signing key from the store (its trust
+   * follows the store) and the store identity. The KDS TLS material (generated CA and serving
+   * certificate, or the operator's files) is loaded just before, in {@link #start()}.
    */
-  private void loadZoneSecurity() {
-    kdsTls = KdsTlsMaterial.loadOrCreate(config, store, clock);
-    zoneTokenTrust = ZoneTokenTrust.start(store, kdsScheduler, clock);
+  private void loadZoneSecurity(SigningKeyPrefetch keys) {
+    zoneTokenTrust =
+        ZoneTokenTrust.start(
+            store,
+            kdsScheduler,
+            clock,
+            keys.generatorFor(ZoneTokenSigningKey.secretName(ZoneTokenSigningKey.CURRENT_KID)));
     zoneTokens = new ZoneTokenIssuer(zoneTokenTrust, clock);
     zoneTokenTrust.snapshot().keys().values().forEach(this::publishZoneTokenPublicKey);
     clusterId =
@@ -422,8 +463,10 @@ public final class GlobalControlPlane implements AutoCloseable {
    * verifier that checks every request against the revocation list (held in memory, fed by the
    * store's watch), and the admin token file.
    */
-  private void loadApiSecurity() {
-    userTokens = UserTokenIssuer.loadOrCreate(store, clock);
+  private void loadApiSecurity(SigningKeyPrefetch keys) {
+    userTokens =
+        UserTokenIssuer.loadOrCreate(
+            store, clock, keys.generatorFor(UserTokenIssuer.SIGNING_KEY_SECRET));
     publishPublicKey(
         PublishedUserTokenKeys.secretName(userTokens.signingKey().kid()),
         userTokens.signingKey().publicKey());

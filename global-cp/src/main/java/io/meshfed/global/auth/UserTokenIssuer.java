@@ -50,6 +50,15 @@ public final class UserTokenIssuer {
 
   /** An issuer with the store's signing key, created and stored when absent. */
   public static UserTokenIssuer loadOrCreate(ResourceStore store, Clock clock) {
+    return loadOrCreate(store, clock, ZoneTokenSigningKey::newPrivateKey);
+  }
+
+  /**
+   * Like {@link #loadOrCreate(ResourceStore, Clock)}, taking a new key from {@code generator} (e.g.
+   * one generated in the background) when the store holds none.
+   */
+  public static UserTokenIssuer loadOrCreate(
+      ResourceStore store, Clock clock, java.util.function.Supplier<PrivateKey> generator) {
     byte[] pem =
         GlobalSecrets.getOrCreate(
                 store,
@@ -58,8 +67,7 @@ public final class UserTokenIssuer {
                   log.info(
                       "creating the user token signing key (GlobalSecret '{}')",
                       SIGNING_KEY_SECRET);
-                  return Pem.privateKey(ZoneTokenSigningKey.generate(KID).privateKey())
-                      .getBytes(StandardCharsets.UTF_8);
+                  return Pem.privateKey(generator.get()).getBytes(StandardCharsets.UTF_8);
                 })
             .data();
     PrivateKey privateKey =

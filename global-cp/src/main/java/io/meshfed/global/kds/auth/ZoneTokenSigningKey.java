@@ -46,6 +46,15 @@ public record ZoneTokenSigningKey(String kid, PrivateKey privateKey, PublicKey p
    * replicas create it at once, all of them end up with the one that was stored first.
    */
   public static ZoneTokenSigningKey loadOrCreate(ResourceStore store) {
+    return loadOrCreate(store, ZoneTokenSigningKey::newPrivateKey);
+  }
+
+  /**
+   * Like {@link #loadOrCreate(ResourceStore)}, taking a new key from {@code generator} (e.g. one
+   * generated in the background, see {@link SigningKeyPrefetch}) when the store holds none.
+   */
+  public static ZoneTokenSigningKey loadOrCreate(
+      ResourceStore store, java.util.function.Supplier<PrivateKey> generator) {
     String name = secretName(CURRENT_KID);
     byte[] pem =
         GlobalSecrets.getOrCreate(
@@ -53,7 +62,7 @@ public record ZoneTokenSigningKey(String kid, PrivateKey privateKey, PublicKey p
                 name,
                 () -> {
                   log.info("creating the zone token signing key (GlobalSecret '{}')", name);
-                  return Pem.privateKey(generate()).getBytes(StandardCharsets.UTF_8);
+                  return Pem.privateKey(generator.get()).getBytes(StandardCharsets.UTF_8);
                 })
             .data();
     PrivateKey key =
@@ -85,10 +94,13 @@ public record ZoneTokenSigningKey(String kid, PrivateKey privateKey, PublicKey p
 
   /** A fresh key pair, not stored anywhere (tests, and {@link #loadOrCreate}). */
   public static ZoneTokenSigningKey generate(String kid) {
-    return of(kid, generate());
+    return of(kid, newPrivateKey());
   }
 
-  private static PrivateKey generate() {
+  /**
+   * A new RSA private key of {@value #RSA_BITS} bits (CPU-bound: a few hundred ms in a cold JVM).
+   */
+  public static PrivateKey newPrivateKey() {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
       g.initialize(RSA_BITS);

@@ -94,7 +94,19 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
    */
   public static ZoneTokenTrust start(
       ResourceStore store, ScheduledExecutorService scheduler, Clock clock) {
-    ZoneTokenSigningKey.loadOrCreate(store);
+    return start(store, scheduler, clock, ZoneTokenSigningKey::newPrivateKey);
+  }
+
+  /**
+   * Like {@link #start(ResourceStore, ScheduledExecutorService, Clock)}, taking the first signing
+   * key from {@code generator} when the store has none (see {@link SigningKeyPrefetch}).
+   */
+  public static ZoneTokenTrust start(
+      ResourceStore store,
+      ScheduledExecutorService scheduler,
+      Clock clock,
+      java.util.function.Supplier<java.security.PrivateKey> generator) {
+    ZoneTokenSigningKey.loadOrCreate(store, generator);
     ZoneTokenTrust trust =
         new ZoneTokenTrust(
             store,
