@@ -4,8 +4,11 @@ import io.meshfed.store.StoreUnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,6 +22,7 @@ final class StoreCalls {
 
   private final MeterRegistry meters;
   private final Duration timeout;
+  private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
 
   StoreCalls(MeterRegistry meters, Duration timeout) {
     this.meters = meters;
@@ -48,13 +52,19 @@ final class StoreCalls {
           ? new StoreUnavailableException(message, e)
           : StoreUnavailableException.outcomeUnknown(message, e);
     } finally {
-      Timer.builder("api.store.operations")
-          .description("Store operations made by the REST API")
-          .tag("operation", operation)
-          .tag("type", type)
-          .tag("outcome", outcome)
-          .register(meters)
+      // one registered timer per label set, not a builder and a registry lookup per call
+      timers
+          .computeIfAbsent(List.of(operation, type, outcome), this::timer)
           .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
+  }
+
+  private Timer timer(List<String> labels) {
+    return Timer.builder("api.store.operations")
+        .description("Store operations made by the REST API")
+        .tag("operation", labels.get(0))
+        .tag("type", labels.get(1))
+        .tag("outcome", labels.get(2))
+        .register(meters);
   }
 }

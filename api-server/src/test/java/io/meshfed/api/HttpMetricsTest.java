@@ -41,4 +41,28 @@ class HttpMetricsTest {
             "api_server_http_request_duration_seconds_count{code=\"405\",handler=\"/meshes/{mesh}\",method=\"OTHER\"} 1")
         .contains("le=\"10.0\"");
   }
+
+  @Test
+  void answersWithTheSameLabelsAddToOneHistogramAndNewLabelsGetTheirOwn() {
+    for (int i = 0; i < 3; i++) {
+      http.started("/zones");
+      http.finished("/zones", "GET", 200, System.nanoTime());
+    }
+    http.started("/zones");
+    http.finished("/zones", "GET", 404, System.nanoTime());
+    assertThat(
+            meters
+                .get("api_server_http_request_duration")
+                .tags("handler", "/zones", "method", "GET", "code", "200")
+                .timer()
+                .count())
+        .isEqualTo(3);
+    assertThat(
+            meters
+                .get("api_server_http_request_duration")
+                .tags("handler", "/zones", "method", "GET", "code", "404")
+                .timer()
+                .count())
+        .isEqualTo(1);
+  }
 }

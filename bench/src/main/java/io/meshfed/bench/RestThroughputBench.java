@@ -21,8 +21,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
@@ -46,7 +44,9 @@ public final class RestThroughputBench {
       double readsPerSec,
       double listedPerSec,
       double cpuMicrosPerWrite,
-      double cpuMicrosPerRead) {}
+      double cpuMicrosPerRead,
+      double jitMicrosPerWrite,
+      double serverMicrosPerWrite) {}
 
   private static final com.sun.management.OperatingSystemMXBean OS =
       (com.sun.management.OperatingSystemMXBean)
@@ -104,17 +104,24 @@ public final class RestThroughputBench {
     }
     System.out.println();
     System.out.println(
-        "store    writes/s (median)   reads/s (median)   listed/s (median)   CPU us/write (median)");
+        "store    writes/s (median)   reads/s (median)   listed/s (median)   CPU us/write (median)"
+            + "   without JIT (median)");
     results.forEach(RestThroughputBench::summary);
     results.forEach(
         (name, list) ->
             System.out.printf(
                 "BENCH rest_writes_per_second{store=%s}=%.0f%nBENCH"
-                    + " rest_cpu_micros_per_write{store=%s}=%.0f%n",
+                    + " rest_cpu_micros_per_write{store=%s}=%.0f%nBENCH"
+                    + " rest_cpu_micros_per_write_without_jit{store=%s}=%.0f%nBENCH"
+                    + " rest_server_cpu_micros_per_write{store=%s}=%.0f%n",
                 name,
                 median(list.stream().map(Run::writesPerSec).toList()),
                 name,
-                median(list.stream().map(Run::cpuMicrosPerWrite).toList())));
+                median(list.stream().map(Run::cpuMicrosPerWrite).toList()),
+                name,
+                median(list.stream().map(r -> r.cpuMicrosPerWrite - r.jitMicrosPerWrite).toList()),
+                name,
+                median(list.stream().map(Run::serverMicrosPerWrite).toList())));
   }
 
   /** A store for run {@code i}. */
@@ -140,24 +147,27 @@ public final class RestThroughputBench {
   private static void print(String store, int run, Run r) {
     System.out.printf(
         "  %-8s run %d: %8.0f writes/s %8.0f reads/s %9.0f listed/s %7.0f us CPU/write %7.0f us"
-            + " CPU/read%n",
+            + " CPU/read %7.0f us of it JIT/write %7.0f us server threads/write%n",
         store,
         run,
         r.writesPerSec,
         r.readsPerSec,
         r.listedPerSec,
         r.cpuMicrosPerWrite,
-        r.cpuMicrosPerRead);
+        r.cpuMicrosPerRead,
+        r.jitMicrosPerWrite,
+        r.serverMicrosPerWrite);
   }
 
   private static void summary(String store, List<Run> runs) {
     System.out.printf(
-        "%-8s %17.0f %18.0f %19.0f %23.0f%n",
+        "%-8s %17.0f %18.0f %19.0f %23.0f %22.0f%n",
         store,
         median(runs.stream().map(Run::writesPerSec).toList()),
         median(runs.stream().map(Run::readsPerSec).toList()),
         median(runs.stream().map(Run::listedPerSec).toList()),
-        median(runs.stream().map(Run::cpuMicrosPerWrite).toList()));
+        median(runs.stream().map(Run::cpuMicrosPerWrite).toList()),
+        median(runs.stream().map(r -> r.cpuMicrosPerWrite - r.jitMicrosPerWrite).toList()));
   }
 
   private static double median(List<Double> values) {
@@ -184,6 +194,8 @@ public final class RestThroughputBench {
 
       long t0 = System.nanoTime();
       long cpu0 = OS.getProcessCpuTime();
+      long jit0 = compilerCpuNanos();
+      Map<Long, Long> server0 = serverThreadCpu();
       run(
           http,
           resources,
@@ -199,6 +211,8 @@ public final class RestThroughputBench {
           201);
       double writes = resources / seconds(t0);
       double cpuPerWrite = (OS.getProcessCpuTime() - cpu0) / 1e3 / resources;
+      double jitPerWrite = (compilerCpuNanos() - jit0) / 1e3 / resources;
+      double serverPerWrite = cpuSince(server0) / 1e3 / resources;
 
       long t1 = System.nanoTime();
       long cpu1 = OS.getProcessCpuTime();
@@ -231,8 +245,64 @@ public final class RestThroughputBench {
       if (listed != resources) {
         throw new IllegalStateException("listed " + listed + " of " + resources);
       }
-      return new Run(writes, reads, list, cpuPerWrite, cpuPerRead);
+      return new Run(writes, reads, list, cpuPerWrite, cpuPerRead, jitPerWrite, serverPerWrite);
     }
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /**
+   * CPU time so far of each thread of the global's HTTP server and request lanes (named {@code
+   * api-global...}): the REST path's own cost, without the client, the JIT or the GC.
+   */
+  static Map<Long, Long> serverThreadCpu() {
+    Map<Long, Long> out = new java.util.HashMap<>();
+    for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith("api-global")) {
+        long cpu = THREADS.getThreadCpuTime(t.getThreadId());
+        if (cpu >= 0) {
+          out.put(t.getThreadId(), cpu);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The server threads' CPU since {@code before} (threads started since count from zero). */
+  static long cpuSince(Map<Long, Long> before) {
+    long sum = 0;
+    for (Map.Entry<Long, Long> e : serverThreadCpu().entrySet()) {
+      sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+    }
+    return sum;
+  }
+
+  /**
+   * CPU time of the JIT compiler's threads so far (Linux: their {@code /proc} stat, in clock ticks
+   * taken as 10 ms), or 0 where that cannot be read. A run of a few thousand requests still
+   * compiles: this part of the process's CPU is warm-up, not the cost of a request.
+   */
+  static long compilerCpuNanos() {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+            continue;
+          }
+          String stat = Files.readString(task.resolve("stat"));
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          // after the name: state is field 3, utime field 14 and stime field 15 of the line
+          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (java.io.IOException | RuntimeException e) {
+          // a compiler thread that ended between the listing and the read
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return 0;
+    }
+    return ticks * 10_000_000L;
   }
 
   private static int countItems(String body) {
@@ -264,26 +334,46 @@ public final class RestThroughputBench {
     return r;
   }
 
-  /** Sends {@code count} requests with at most {@code concurrency} in flight; all must succeed. */
+  /**
+   * Sends {@code count} requests from {@code concurrency} client threads, each sending its next
+   * request when the answer to its last one has arrived; all must succeed. Blocking {@code send}
+   * rather than {@code sendAsync}: the JDK client completes an asynchronous exchange on the default
+   * async pool, which on a 2-core machine is a new thread per request, and that thread's start cost
+   * more CPU than the server spent on the request.
+   */
   private static void run(
       HttpClient http, int count, int concurrency, IntFunction<HttpRequest> request, int expected)
       throws Exception {
-    Semaphore inFlight = new Semaphore(concurrency);
+    AtomicInteger next = new AtomicInteger();
     AtomicInteger failures = new AtomicInteger();
-    List<CompletableFuture<?>> all = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      inFlight.acquire();
-      all.add(
-          http.sendAsync(request.apply(i), HttpResponse.BodyHandlers.ofString())
-              .whenComplete(
-                  (r, e) -> {
-                    inFlight.release();
-                    if (e != null || r.statusCode() != expected) {
+    List<Thread> clients = new ArrayList<>(concurrency);
+    for (int t = 0; t < concurrency; t++) {
+      Thread client =
+          new Thread(
+              () -> {
+                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                  try {
+                    HttpResponse<String> r =
+                        http.send(request.apply(i), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != expected) {
                       failures.incrementAndGet();
                     }
-                  }));
+                  } catch (Exception e) {
+                    failures.incrementAndGet();
+                    if (e instanceof InterruptedException) {
+                      Thread.currentThread().interrupt();
+                      return;
+                    }
+                  }
+                }
+              },
+              "bench-client-" + t);
+      client.start();
+      clients.add(client);
     }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+    for (Thread client : clients) {
+      client.join();
+    }
     if (failures.get() > 0) {
       throw new IllegalStateException(failures.get() + " of " + count + " requests failed");
     }

@@ -12,10 +12,13 @@ import io.meshfed.store.ha.FencedException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -31,7 +34,8 @@ import java.util.function.Supplier;
  * FencedException}).
  *
  * <p>{@code store} is a Micrometer distribution summary fed with seconds, not a timer: a Prometheus
- * timer would be exposed as {@code store_seconds}. Stateless; safe from any thread.
+ * timer would be exposed as {@code store_seconds}. Safe from any thread; the histograms are
+ * registered once per label set and kept (shared with the fenced views) in a concurrent map.
  */
 public final class MeteredStore extends ForwardingStore {
   /** Prometheus's {@code DefBuckets}, in seconds, which Kuma's {@code store} histogram uses. */
@@ -39,11 +43,21 @@ public final class MeteredStore extends ForwardingStore {
 
   private final MeterRegistry meters;
   private final LongSupplier nanoTime;
+  private final Map<List<String>, DistributionSummary> durations;
 
   MeteredStore(ResourceStore delegate, MeterRegistry meters, LongSupplier nanoTime) {
+    this(delegate, meters, nanoTime, new ConcurrentHashMap<>());
+  }
+
+  private MeteredStore(
+      ResourceStore delegate,
+      MeterRegistry meters,
+      LongSupplier nanoTime,
+      Map<List<String>, DistributionSummary> durations) {
     super(delegate);
     this.meters = Objects.requireNonNull(meters, "meters");
     this.nanoTime = nanoTime;
+    this.durations = durations;
   }
 
   /** {@code store} with every call timed into {@code meters}. */
@@ -54,7 +68,7 @@ public final class MeteredStore extends ForwardingStore {
   /** Times the delegate's fenced view into the same meters. */
   @Override
   protected ResourceStore rewrap(ResourceStore fenced) {
-    return new MeteredStore(fenced, meters, nanoTime);
+    return new MeteredStore(fenced, meters, nanoTime, durations);
   }
 
   @Override
@@ -142,12 +156,19 @@ public final class MeteredStore extends ForwardingStore {
   }
 
   private void observe(String operation, String type, long start) {
-    DistributionSummary.builder("store")
-        .description("Duration of store operations in seconds")
-        .tag("operation", operation)
-        .tag("resource_type", type)
-        .serviceLevelObjectives(BUCKETS)
-        .register(meters)
+    // looked up in a map: building and registering the summary per call cost more than the call
+    // to the memory store
+    durations
+        .computeIfAbsent(List.of(operation, type), this::duration)
         .record((nanoTime.getAsLong() - start) / 1e9);
+  }
+
+  private DistributionSummary duration(List<String> labels) {
+    return DistributionSummary.builder("store")
+        .description("Duration of store operations in seconds")
+        .tag("operation", labels.get(0))
+        .tag("resource_type", labels.get(1))
+        .serviceLevelObjectives(BUCKETS)
+        .register(meters);
   }
 }

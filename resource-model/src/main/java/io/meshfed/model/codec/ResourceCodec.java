@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -59,6 +60,14 @@ public final class ResourceCodec {
 
   private final ObjectMapper specJson;
   private final YAMLMapper yaml;
+
+  /**
+   * One spec reader per spec class, made on first use: a reader is immutable, and making one per
+   * decode (its configuration copied, its root deserializer looked up) was a tenth of a write's
+   * decoding.
+   */
+  private final java.util.Map<Class<?>, ObjectReader> specReaders =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A codec that refuses what this version does not apply ({@link NotSupported#standard()}). */
   public ResourceCodec(TypeRegistry registry) {
@@ -383,15 +392,13 @@ public final class ResourceCodec {
     WrittenTexts specWritten = written.below(prefix.isEmpty() ? "" : "/" + prefix);
     try {
       spec =
-          specJson
-              .readerFor(type.specClass())
+          specReader(type.specClass())
               .withHandler(unknown)
               .withAttribute(StringsAsWritten.WRITTEN, specWritten.forDeserializer())
               .readValue(specNode);
       if (spec == null) {
         spec =
-            specJson
-                .readerFor(type.specClass())
+            specReader(type.specClass())
                 .withHandler(unknown)
                 .readValue(JsonNodeFactory.instance.objectNode());
       }
@@ -412,6 +419,10 @@ public final class ResourceCodec {
       return null;
     }
     return new Resource(key, new Meta(labels, 0, created, modified), spec);
+  }
+
+  private ObjectReader specReader(Class<?> specClass) {
+    return specReaders.computeIfAbsent(specClass, specJson::readerFor);
   }
 
   private static Set<String> metaAndSpec() {
