@@ -1,9 +1,6 @@
 package io.meshfed.zone.xds;
 
 import io.envoyproxy.controlplane.cache.ConfigWatcher;
-import io.envoyproxy.controlplane.cache.DeltaResponse;
-import io.envoyproxy.controlplane.cache.DeltaWatch;
-import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
@@ -40,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * Confinement: per node, the answered cluster version and the held responses change under that
  * node's lock; responses are delivered, and the cache is read, outside it.
  */
-final class ClusterFirstWatcher implements ConfigWatcher {
+final class ClusterFirstWatcher extends StateOfTheWorldWatcher {
   private static final Logger log = LoggerFactory.getLogger(ClusterFirstWatcher.class);
 
   /** How long a response is held at most, by default. */
@@ -72,7 +69,6 @@ final class ClusterFirstWatcher implements ConfigWatcher {
     private final List<Held> held = new ArrayList<>();
   }
 
-  private final ConfigWatcher delegate;
   private final ClusterVersions clusters;
   private final Timer timer;
   private final Duration maxHold;
@@ -80,7 +76,7 @@ final class ClusterFirstWatcher implements ConfigWatcher {
 
   ClusterFirstWatcher(
       ConfigWatcher delegate, ClusterVersions clusters, Timer timer, Duration maxHold) {
-    this.delegate = delegate;
+    super(delegate);
     this.clusters = clusters;
     this.timer = timer;
     this.maxHold = maxHold;
@@ -96,66 +92,25 @@ final class ClusterFirstWatcher implements ConfigWatcher {
       boolean allowDefaultEmptyEdsUpdate) {
     String node = request.v3Request().getNode().getId();
     String type = request.getTypeUrl();
-    if (!ads || node.isEmpty()) {
-      return delegate.createWatch(
-          ads,
-          request,
-          knownResourceNames,
-          responseConsumer,
-          hasClusterChanged,
-          allowDefaultEmptyEdsUpdate);
+    boolean ordered = ads && !node.isEmpty();
+    String version = request.v3Request().getVersionInfo();
+    if (ordered && XdsTypes.CLUSTER.equals(type) && !version.isEmpty()) {
+      clustersAnswered(node, version);
     }
-    if (XdsTypes.CLUSTER.equals(type)) {
-      if (!request.v3Request().getVersionInfo().isEmpty()) {
-        clustersAnswered(node, request.v3Request().getVersionInfo());
-      }
-      return delegate.createWatch(
-          ads,
-          request,
-          knownResourceNames,
-          responseConsumer,
-          hasClusterChanged,
-          allowDefaultEmptyEdsUpdate);
-    }
-    if (!XdsTypes.LISTENER.equals(type) && !XdsTypes.ROUTE.equals(type)) {
-      return delegate.createWatch(
-          ads,
-          request,
-          knownResourceNames,
-          responseConsumer,
-          hasClusterChanged,
-          allowDefaultEmptyEdsUpdate);
-    }
+    boolean held = ordered && (XdsTypes.LISTENER.equals(type) || XdsTypes.ROUTE.equals(type));
     AtomicReference<Watch> watch = new AtomicReference<>();
     Watch created =
         delegate.createWatch(
             ads,
             request,
             knownResourceNames,
-            response -> deliverInOrder(node, response, responseConsumer, watch),
+            held
+                ? response -> deliverInOrder(node, response, responseConsumer, watch)
+                : responseConsumer,
             hasClusterChanged,
             allowDefaultEmptyEdsUpdate);
     watch.set(created);
     return created;
-  }
-
-  @Override
-  public DeltaWatch createDeltaWatch(
-      DeltaXdsRequest request,
-      String requesterVersion,
-      Map<String, String> resourceVersions,
-      Set<String> pendingResources,
-      boolean isWildcard,
-      Consumer<DeltaResponse> responseConsumer,
-      boolean hasClusterChanged) {
-    return delegate.createDeltaWatch(
-        request,
-        requesterVersion,
-        resourceVersions,
-        pendingResources,
-        isWildcard,
-        responseConsumer,
-        hasClusterChanged);
   }
 
   /** Forgets {@code nodeId} (its last stream closed; its held responses went with the stream). */

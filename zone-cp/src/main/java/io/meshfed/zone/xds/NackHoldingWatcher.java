@@ -1,13 +1,9 @@
 package io.meshfed.zone.xds;
 
 import io.envoyproxy.controlplane.cache.ConfigWatcher;
-import io.envoyproxy.controlplane.cache.DeltaResponse;
-import io.envoyproxy.controlplane.cache.DeltaWatch;
-import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -19,17 +15,16 @@ import java.util.function.Consumer;
  * response it answers) before the cache sees it: the cache then holds the watch until the config
  * changes, and Envoy keeps running its previous config meanwhile.
  */
-final class NackHoldingWatcher implements ConfigWatcher {
+final class NackHoldingWatcher extends StateOfTheWorldWatcher {
   /** Looks up the version of the response a NACK answers. */
   interface RejectedVersions {
     Optional<String> versionSent(String nodeId, String typeUrl, String nonce);
   }
 
-  private final ConfigWatcher delegate;
   private final RejectedVersions sent;
 
   NackHoldingWatcher(ConfigWatcher delegate, RejectedVersions sent) {
-    this.delegate = delegate;
+    super(delegate);
     this.sent = sent;
   }
 
@@ -61,24 +56,5 @@ final class NackHoldingWatcher implements ConfigWatcher {
         responseConsumer,
         hasClusterChanged,
         allowDefaultEmptyEdsUpdate);
-  }
-
-  @Override
-  public DeltaWatch createDeltaWatch(
-      DeltaXdsRequest request,
-      String requesterVersion,
-      Map<String, String> resourceVersions,
-      Set<String> pendingResources,
-      boolean isWildcard,
-      Consumer<DeltaResponse> responseConsumer,
-      boolean hasClusterChanged) {
-    return delegate.createDeltaWatch(
-        request,
-        requesterVersion,
-        resourceVersions,
-        pendingResources,
-        isWildcard,
-        responseConsumer,
-        hasClusterChanged);
   }
 }
