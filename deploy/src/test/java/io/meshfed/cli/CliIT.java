@@ -101,7 +101,7 @@ class CliIT {
     String zone = launcher(jar, "-XX:+PrintCommandLineFlags", "zone", "--help");
     assertThat(zone)
         .contains("-XX:MaxHeapSize=536870912")
-        .contains("-XX:MaxHeapFreeRatio=30")
+        .contains("-XX:MaxHeapFreeRatio=20")
         .contains("-XX:G1PeriodicGCInterval=60000")
         .contains("-XX:+ExitOnOutOfMemoryError")
         .contains("to raise the heap: MESHFED_JAVA_OPTS=-Xmx1g");
@@ -114,7 +114,7 @@ class CliIT {
         .doesNotContain("MaxHeapFreeRatio");
     // and the tests' control planes (MeshfedProcess) run with the same file's options
     assertThat(jcmd(global.pid(), "VM.flags"))
-        .contains("-XX:MaxHeapFreeRatio=30")
+        .contains("-XX:MaxHeapFreeRatio=20")
         .contains("-XX:+ExitOnOutOfMemoryError");
   }
 

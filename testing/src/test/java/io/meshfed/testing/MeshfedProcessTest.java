@@ -41,7 +41,7 @@ class MeshfedProcessTest {
     assertThat(MeshfedProcess.controlPlaneJvmOptions(jar))
         .contains(
             "-Xmx512m",
-            "-XX:MaxHeapFreeRatio=30",
+            "-XX:MaxHeapFreeRatio=20",
             "-XX:G1PeriodicGCInterval=60000",
             "-XX:+ExitOnOutOfMemoryError")
         .allMatch(option -> option.startsWith("-"), "one JVM option a line");
