@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshfed.dp.DataplaneTokenHeader;
+import io.meshfed.model.DataplaneTokenHeader;
 import io.meshfed.testing.EtcdProcess;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.MeshfedProcess;

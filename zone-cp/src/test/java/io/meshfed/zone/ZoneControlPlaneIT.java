@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.meshfed.dp.DataplaneTokenHeader;
+import io.meshfed.model.DataplaneTokenHeader;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;

@@ -3,7 +3,7 @@ package io.meshfed.zone.auth;
 import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
 import io.meshfed.api.WriteHook;
-import io.meshfed.dp.DataplaneTokenHeader;
+import io.meshfed.model.DataplaneTokenHeader;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import java.util.Objects;

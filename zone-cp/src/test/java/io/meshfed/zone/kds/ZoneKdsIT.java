@@ -3,8 +3,8 @@ package io.meshfed.zone.kds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.meshfed.dp.DataplaneTokenHeader;
 import io.meshfed.kds.KdsSettings;
+import io.meshfed.model.DataplaneTokenHeader;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;

@@ -11,7 +11,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import io.meshfed.dp.DataplaneTokenHeader;
+import io.meshfed.model.DataplaneTokenHeader;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;

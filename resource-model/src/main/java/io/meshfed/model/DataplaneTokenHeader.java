@@ -1,4 +1,4 @@
-package io.meshfed.dp;
+package io.meshfed.model;
 
 /**
  * The REST header a proxy's registration carries its dataplane token in. It is not {@code

@@ -2,6 +2,7 @@ package io.meshfed.dp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.model.DataplaneTokenHeader;
 import io.meshfed.model.Resource;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.validation.ValidationException;
