@@ -1,10 +1,23 @@
 package io.meshfed.cli;
 
+import static io.meshfed.cli.DemoProxies.ingress;
+import static io.meshfed.cli.DemoProxies.launchEnvoy;
+import static io.meshfed.cli.DemoProxies.sidecar;
+import static io.meshfed.cli.DemoSteps.WAIT;
+import static io.meshfed.cli.DemoSteps.apply;
+import static io.meshfed.cli.DemoSteps.await;
+import static io.meshfed.cli.DemoSteps.body;
+import static io.meshfed.cli.DemoSteps.cell;
+import static io.meshfed.cli.DemoSteps.cli;
+import static io.meshfed.cli.DemoSteps.closeNewestFirst;
+import static io.meshfed.cli.DemoSteps.deleteQuietly;
+import static io.meshfed.cli.DemoSteps.freePort;
+import static io.meshfed.cli.DemoSteps.quietLogs;
+import static io.meshfed.cli.DemoSteps.step;
+
 import io.meshfed.api.settings.SettingsException;
-import io.meshfed.dp.DataplaneLauncher;
-import io.meshfed.dp.LaunchOptions;
+import io.meshfed.cli.DemoProxies.Proxy;
 import io.meshfed.dp.ProxyType;
-import io.meshfed.dp.XdsAddress;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.GlobalStores;
@@ -15,12 +28,7 @@ import io.meshfed.zone.ZoneControlPlane;
 import io.meshfed.zone.ZoneStores;
 import io.meshfed.zone.kds.KdsClientOptions;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -31,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -67,7 +74,6 @@ import picocli.CommandLine.Option;
     },
     mixinStandardHelpOptions = true)
 final class DemoCommand implements Callable<Integer> {
-  static final Duration WAIT = Duration.ofSeconds(60);
 
   /** Requests in a row from one zone that show traffic moved there. */
   private static final int RUN = 10;
@@ -407,115 +413,6 @@ final class DemoCommand implements Callable<Integer> {
         null);
   }
 
-  /** A proxy of the demos: its name, its type and its dataplane YAML. */
-  record Proxy(String name, ProxyType type, String yaml) {}
-
-  /**
-   * Writes the dataplane file of {@code proxy} in {@code dataDir} and starts its Envoy (its
-   * dataplane token asked from the first of {@code apis}) with {@code apis} as its control plane
-   * and {@code xds} as its xDS addresses (empty: the one its zone announces), adds it to {@code
-   * running}, and prints a line naming it with {@code shownAs}. Envoy's admin listens on {@code
-   * adminPort} of 127.0.0.1 (null: a free port).
-   */
-  static void launchEnvoy(
-      Path dataDir,
-      String envoyBinary,
-      List<AutoCloseable> running,
-      List<URI> apis,
-      List<XdsAddress> xds,
-      Proxy proxy,
-      String shownAs,
-      Integer adminPort)
-      throws Exception {
-    Path file = dataDir.resolve(proxy.name() + ".yaml");
-    Files.writeString(file, proxy.yaml());
-    Path envoyDir = dataDir.resolve("envoy-" + proxy.name());
-    Files.createDirectories(envoyDir);
-    DataplaneLauncher launcher =
-        DataplaneLauncher.create(
-            LaunchOptions.builder(apis, proxy.type(), "default", proxy.name())
-                .xdsAddresses(xds)
-                .dataplaneFile(file.toString())
-                .envoyBinary(envoyBinary)
-                .dataDir(envoyDir)
-                .envoyLogLevel("error")
-                .adminPort(adminPort)
-                .dataplaneToken(dataplaneToken(apis.get(0).toString(), proxy.name(), proxy.type()))
-                .build(),
-            InputStream.nullInputStream());
-    launcher.start();
-    running.add(launcher::stop);
-    System.out.println(
-        "  "
-            + (proxy.type() == ProxyType.INGRESS ? "zone ingress " : "sidecar      ")
-            + proxy.name()
-            + " -> "
-            + shownAs);
-  }
-
-  /**
-   * The proxy's dataplane token, asked from its zone's API as `meshfed generate dataplane-token`
-   * does: zones require one from every proxy (dp-token-required defaults to true).
-   */
-  static String dataplaneToken(String zoneApi, String name, ProxyType type)
-      throws IOException, InterruptedException {
-    String body =
-        type == ProxyType.INGRESS
-            ? "{\"type\": \"ingress\", \"name\": \"" + name + "\", \"validFor\": \"1h\"}"
-            : "{\"type\": \"sidecar\", \"mesh\": \"default\", \"name\": \""
-                + name
-                + "\", \"validFor\": \"1h\"}";
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(zoneApi + "/tokens/dataplane"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new CliException(
-          "the zone at "
-              + zoneApi
-              + " did not issue a dataplane token for "
-              + name
-              + ": "
-              + r.body());
-    }
-    return r.body().strip();
-  }
-
-  static String ingress(String name, String address, int port) {
-    return "type: ZoneIngress\nname: "
-        + name
-        + "\nnetworking:\n  address: "
-        + address
-        + "\n  port: "
-        + port
-        + "\n  advertisedAddress: "
-        + address
-        + "\n  advertisedPort: "
-        + port
-        + "\n";
-  }
-
-  static String sidecar(String name, String service, int port, int servicePort, String outbound)
-      throws IOException {
-    return "type: Dataplane\nmesh: default\nname: "
-        + name
-        + "\nnetworking:\n  address: 127.0.0.1\n  inbound:\n  - port: "
-        + port
-        + "\n    servicePort: "
-        + servicePort
-        + "\n    tags:\n      kuma.io/service: "
-        + service
-        + "\n      kuma.io/protocol: http\n"
-        + outbound
-        // every sidecar is on 127.0.0.1: each serves its stats on a port of its own
-        + "metrics:\n  type: prometheus\n  conf:\n    port: "
-        + freePort()
-        + "\n";
-  }
-
   /** Sends {@code n} requests, records the row and prints every row so far. */
   private void measure(TrafficProbe probe, String label, int n) {
     TrafficProbe.Distribution d = probe.send(n);
@@ -533,35 +430,8 @@ final class DemoCommand implements Callable<Integer> {
     table.print(System.out);
   }
 
-  static String cell(int count, int total) {
-    return count
-        + " ("
-        + String.format(java.util.Locale.ROOT, "%.1f", 100.0 * count / total)
-        + "%)";
-  }
-
   private boolean online(String api, String path) {
     return body(api, path).contains("\"online\":true");
-  }
-
-  static void apply(Path dataDir, String sample, String api) throws IOException {
-    Path file = dataDir.resolve(sample);
-    Files.writeString(file, sample("samples/" + sample));
-    System.out.println("$ meshfed apply -f " + sample);
-    System.out.print(
-        sample("samples/" + sample)
-            .lines()
-            .filter(l -> l.startsWith("#"))
-            .map(l -> l + "\n")
-            .reduce("", String::concat));
-    cli("apply", "-f", file.toString(), "--api", api);
-  }
-
-  static int freePort() throws IOException {
-    try (java.net.ServerSocket s =
-        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   private GlobalControlPlane startGlobal(Path dataDir) throws IOException {
@@ -639,45 +509,6 @@ final class DemoCommand implements Callable<Integer> {
     closeNewestFirst(running);
   }
 
-  /** Closes what {@code running} holds, the newest first, printing what fails; then empties it. */
-  static void closeNewestFirst(List<AutoCloseable> running) {
-    for (int i = running.size() - 1; i >= 0; i--) {
-      try {
-        running.get(i).close();
-      } catch (Exception e) {
-        System.err.println("while stopping: " + e);
-      }
-    }
-    running.clear();
-  }
-
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new CliException("the demo waited " + WAIT.toSeconds() + "s for " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-  static String body(String api, String path) {
-    try {
-      HttpResponse<String> r =
-          HTTP.send(
-              HttpRequest.newBuilder(URI.create(api + path)).build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? r.body() : "";
-    } catch (IOException e) {
-      return "";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "";
-    }
-  }
-
   private static String pretty(String json) {
     try {
       var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -689,40 +520,5 @@ final class DemoCommand implements Callable<Integer> {
 
   private static boolean has(String api, String path) {
     return !body(api, path).isEmpty();
-  }
-
-  /** The demo's own output tells the story; control plane logs stay at WARN unless asked. */
-  static void quietLogs() {
-    if (System.getenv("MESHFED_LOG_LEVEL") == null
-        && org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
-            instanceof ch.qos.logback.classic.Logger root) {
-      root.setLevel(ch.qos.logback.classic.Level.WARN);
-    }
-  }
-
-  static void step(String text) {
-    System.out.println();
-    System.out.println("== " + text);
-  }
-
-  static void cli(String... args) {
-    Main.run(args);
-  }
-
-  private static String sample(String resource) throws IOException {
-    try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IOException("sample " + resource + " is missing from the jar");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-  }
-
-  static void deleteQuietly(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // a temporary directory; the OS cleans it eventually
-    }
   }
 }

@@ -56,7 +56,7 @@ final class HaDemo {
   record Zone(String name, List<HaDemoProcesses.ControlPlane> replicas, List<Integer> xds) {}
 
   int run() throws Exception {
-    DemoCommand.quietLogs();
+    DemoSteps.quietLogs();
     Path dataDir = Files.createTempDirectory("meshfed-demo-ha-");
     System.out.println("meshfed demo --ha: working directory " + dataDir);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(dataDir), "demo-ha-stop"));
@@ -71,7 +71,7 @@ final class HaDemo {
       measure("split 50/50", send(probe, "split 50/50", 2 * requests));
       Set<String> stoppedIds = ConcurrentHashMap.newKeySet();
 
-      DemoCommand.step("7. kill -9 of the global leader while the client keeps sending requests");
+      DemoSteps.step("7. kill -9 of the global leader while the client keeps sending requests");
       HaDemoProcesses.ControlPlane globalLeader = awaitLeader(globals);
       List<HaDemoProcesses.ControlPlane> otherGlobals = new ArrayList<>(globals);
       otherGlobals.remove(globalLeader);
@@ -86,7 +86,7 @@ final class HaDemo {
           global.during());
       System.out.println("HA-FIGURE demo-global-leader-change-ms=" + global.took().toMillis());
 
-      DemoCommand.step("8. kill -9 of zone-1's leader while the client keeps sending requests");
+      DemoSteps.step("8. kill -9 of zone-1's leader while the client keeps sending requests");
       List<HaDemoProcesses.ControlPlane> zone1 = zones.get(0).replicas();
       HaDemoProcesses.ControlPlane zoneLeader = awaitLeader(zone1);
       List<HaDemoProcesses.ControlPlane> otherZone1 = new ArrayList<>(zone1);
@@ -98,9 +98,9 @@ final class HaDemo {
           zone.during());
       System.out.println("HA-FIGURE demo-zone-leader-change-ms=" + zone.took().toMillis());
       String survivor = zone.leader().api();
-      DemoCommand.await(
+      DemoSteps.await(
           zone.leader().name() + " holding zone-1's KDS connection",
-          () -> DemoCommand.body(survivor, "/status/global").contains("\"connected\":true"));
+          () -> DemoSteps.body(survivor, "/status/global").contains("\"connected\":true"));
       measure(
           "split 50/50 after both kills",
           send(probe, "split 50/50 after both kills", 2 * requests));
@@ -125,7 +125,7 @@ final class HaDemo {
         System.out.println("Stop it with Ctrl-C.");
         new CountDownLatch(1).await();
       } else {
-        DemoCommand.step(
+        DemoSteps.step(
             "Done: the Envoys, control planes and etcd stop now (--keep-running leaves them up).");
       }
       return 0;
@@ -144,7 +144,7 @@ final class HaDemo {
   private HaDemoRollingRestart.Result rollingRestart(
       HaDemoProcesses processes, TrafficProbe probe, Setup setup, Set<String> stoppedIds)
       throws Exception {
-    DemoCommand.step(
+    DemoSteps.step(
         "9. Rolling restart: every replica stopped with SIGTERM (the killed ones are only started)"
             + " and started again with the same flags, one replica of a role at a time (global,"
             + " zone-1 and zone-2 go at the same time), while the client sends ~10 requests a"
@@ -159,7 +159,7 @@ final class HaDemo {
               z.replicas().stream().filter(r -> r.process().isAlive()).toList(),
               z.xds()));
     }
-    DemoCommand.await(
+    DemoSteps.await(
         "global to hold every zone's dataplanes",
         () -> HaDemoState.synced(HaDemoState.counts(liveGlobals, liveZones), liveZones));
     Map<String, Integer> before = HaDemoState.counts(liveGlobals, liveZones);
@@ -169,7 +169,7 @@ final class HaDemo {
     measure("rolling restart of 7 replicas", r.traffic());
     r.failures().forEach(f -> System.out.println("  failed: " + f));
     Map<String, Integer> after = HaDemoState.counts(r.globals(), r.zones());
-    long deadline = System.nanoTime() + DemoCommand.WAIT.toNanos();
+    long deadline = System.nanoTime() + DemoSteps.WAIT.toNanos();
     while (!after.equals(before) && System.nanoTime() < deadline) {
       Thread.sleep(POLL.toMillis() * 4);
       after = HaDemoState.counts(r.globals(), r.zones());
@@ -178,7 +178,7 @@ final class HaDemo {
     long sweep = System.nanoTime();
     HaDemoState.Subscriptions subs = HaDemoState.subscriptions(r.globals(), r.zones(), stoppedIds);
     while (!(subs.fromStopped().isEmpty() && subs.live().equals(EXPECTED_SUBSCRIPTIONS))
-        && System.nanoTime() < deadline + DemoCommand.WAIT.toNanos()) {
+        && System.nanoTime() < deadline + DemoSteps.WAIT.toNanos()) {
       Thread.sleep(POLL.toMillis() * 5);
       subs = HaDemoState.subscriptions(r.globals(), r.zones(), stoppedIds);
     }
@@ -258,23 +258,23 @@ final class HaDemo {
   static Setup setUp(
       Path dataDir, HaDemoProcesses processes, String envoyBinary, List<AutoCloseable> running)
       throws Exception {
-    DemoCommand.step("1. A 3-member etcd cluster on loopback");
+    DemoSteps.step("1. A 3-member etcd cluster on loopback");
     EtcdCluster etcd = EtcdCluster.launch(3);
     running.add(etcd);
     System.out.println("etcd cluster: " + etcd.endpoints() + " (data in " + etcd.directory() + ")");
 
-    DemoCommand.step(
+    DemoSteps.step(
         "2. Three global replicas on etcd (one KDS certificate, one secrets key), each its own"
             + " process; one of them leads");
     Path tls = dataDir.resolve("tls");
-    DemoCommand.cli(
+    DemoSteps.cli(
         "generate", "tls-certificate", "--out-dir", tls.toString(), "--hostname", "127.0.0.1");
     List<HaDemoProcesses.ControlPlane> globals = new ArrayList<>();
     List<String> kdsAddresses = new ArrayList<>();
     Path globalKey = secretsKey(dataDir, "global");
     for (int i = 1; i <= 3; i++) {
-      int api = DemoCommand.freePort();
-      int kds = DemoCommand.freePort();
+      int api = DemoSteps.freePort();
+      int kds = DemoSteps.freePort();
       kdsAddresses.add("grpcs://127.0.0.1:" + kds);
       String name = "global-" + i;
       globals.add(
@@ -289,7 +289,7 @@ final class HaDemo {
                   "--kds-port",
                   String.valueOf(kds),
                   "--mads-port",
-                  String.valueOf(DemoCommand.freePort()),
+                  String.valueOf(DemoSteps.freePort()),
                   "--data-dir",
                   dataDir.resolve(name).toString(),
                   "--store",
@@ -309,7 +309,7 @@ final class HaDemo {
     String api = awaitLeader(globals).api();
     printRoles(globals);
 
-    DemoCommand.step(
+    DemoSteps.step(
         "3. Two replicas of each zone on its own etcd prefix; each dials the first live global"
             + " replica of the three, only the zone's leader holds its KDS connection");
     List<Zone> zones = new ArrayList<>();
@@ -322,43 +322,41 @@ final class HaDemo {
       }
       printRoles(z.replicas());
     }
-    DemoCommand.await(
+    DemoSteps.await(
         "both zones online on global",
-        () -> DemoCommand.body(api, "/status/zones").split("\"active\":true", -1).length == 3);
-    DemoCommand.cli("inspect", "zones", "--api", api);
+        () -> DemoSteps.body(api, "/status/zones").split("\"active\":true", -1).length == 3);
+    DemoSteps.cli("inspect", "zones", "--api", api);
 
-    DemoCommand.step(
+    DemoSteps.step(
         "4. On global: the mesh with mTLS on (its default allow-all TrafficPermission allows"
             + " every service)");
-    DemoCommand.apply(dataDir, "demo-mesh-mtls.yaml", api);
+    DemoSteps.apply(dataDir, "demo-mesh-mtls.yaml", api);
     for (Zone z : zones) {
       for (HaDemoProcesses.ControlPlane r : z.replicas()) {
-        DemoCommand.await(
-            "the mesh on " + r.name(),
-            () -> !DemoCommand.body(r.api(), "/meshes/default").isEmpty());
+        DemoSteps.await(
+            "the mesh on " + r.name(), () -> !DemoSteps.body(r.api(), "/meshes/default").isEmpty());
       }
     }
 
-    DemoCommand.step(
+    DemoSteps.step(
         "5. Data plane: a zone ingress per zone, backend in both zones, a client sidecar in"
             + " zone-1; every Envoy is given the API and xDS addresses of both replicas of its"
             + " zone");
     HaDemoDataPlane.Client client =
         HaDemoDataPlane.start(dataDir, envoyBinary, zones.get(0), zones.get(1), running);
     TrafficProbe probe = client.probe();
-    DemoCommand.await(
+    DemoSteps.await(
         "backend answering the client (the mesh's default route: either zone)",
         () -> probe.send(5).failed() == 0);
 
-    DemoCommand.step(
-        "6. On global: the TrafficRoute splits backend traffic 50/50 between the zones");
-    DemoCommand.apply(dataDir, "demo-route-split.yaml", api);
+    DemoSteps.step("6. On global: the TrafficRoute splits backend traffic 50/50 between the zones");
+    DemoSteps.apply(dataDir, "demo-route-split.yaml", api);
     // the mesh's default route answers from both zones too: wait until the client's Envoy holds
     // the split's route and clusters, not for answers from both zones alone
-    DemoCommand.await(
+    DemoSteps.await(
         "the client's Envoy routing by the split",
         () -> HaDemoDataPlane.splitActive(client.adminPort()));
-    DemoCommand.await(
+    DemoSteps.await(
         "the 50/50 split",
         () -> {
           TrafficProbe.Distribution d = probe.send(10);
@@ -397,7 +395,7 @@ final class HaDemo {
     int failed = 0;
     int sent = 0;
     Duration took = null;
-    long deadline = killedAt + DemoCommand.WAIT.toNanos();
+    long deadline = killedAt + DemoSteps.WAIT.toNanos();
     while (sent < 2 * requests || took == null) {
       if (took == null && next.isDone()) {
         next.join();
@@ -408,7 +406,7 @@ final class HaDemo {
             "no new leader among "
                 + names(others)
                 + " "
-                + DemoCommand.WAIT.toSeconds()
+                + DemoSteps.WAIT.toSeconds()
                 + "s after killing "
                 + leader.name());
       }
@@ -434,7 +432,7 @@ final class HaDemo {
   /** The one of {@code replicas} whose {@code GET /} says it leads, polled every 50 ms. */
   static HaDemoProcesses.ControlPlane awaitLeader(List<HaDemoProcesses.ControlPlane> replicas)
       throws InterruptedException {
-    long deadline = System.nanoTime() + DemoCommand.WAIT.toNanos();
+    long deadline = System.nanoTime() + DemoSteps.WAIT.toNanos();
     while (true) {
       for (HaDemoProcesses.ControlPlane r : replicas) {
         if (r.process().isAlive() && leads(r)) {
@@ -443,14 +441,14 @@ final class HaDemo {
       }
       if (System.nanoTime() > deadline) {
         throw new CliException(
-            "none of " + names(replicas) + " leads after " + DemoCommand.WAIT.toSeconds() + "s");
+            "none of " + names(replicas) + " leads after " + DemoSteps.WAIT.toSeconds() + "s");
       }
       Thread.sleep(POLL.toMillis());
     }
   }
 
   static boolean leads(HaDemoProcesses.ControlPlane r) {
-    String body = DemoCommand.body(r.api(), "/");
+    String body = DemoSteps.body(r.api(), "/");
     try {
       return !body.isEmpty() && JSON.readTree(body).path("leader").asBoolean();
     } catch (IOException e) {
@@ -490,8 +488,8 @@ final class HaDemo {
     List<Integer> xdsPorts = new ArrayList<>();
     for (String replica : List.of("a", "b")) {
       String name = zone + "-" + replica;
-      int api = DemoCommand.freePort();
-      int xds = DemoCommand.freePort();
+      int api = DemoSteps.freePort();
+      int xds = DemoSteps.freePort();
       xdsPorts.add(xds);
       replicas.add(
           processes.start(
@@ -513,7 +511,7 @@ final class HaDemo {
                   "--xds-port",
                   String.valueOf(xds),
                   "--mads-port",
-                  String.valueOf(DemoCommand.freePort()),
+                  String.valueOf(DemoSteps.freePort()),
                   "--data-dir",
                   dataDir.resolve(name).toString(),
                   "--store",
@@ -566,9 +564,9 @@ final class HaDemo {
         List.of(
             label,
             String.valueOf(d.total()),
-            DemoCommand.cell(d.answered("zone-1"), d.total()),
-            DemoCommand.cell(d.answered("zone-2"), d.total()),
-            DemoCommand.cell(d.failed(), d.total())));
+            DemoSteps.cell(d.answered("zone-1"), d.total()),
+            DemoSteps.cell(d.answered("zone-2"), d.total()),
+            DemoSteps.cell(d.failed(), d.total())));
     Table table = new Table(List.of("STEP", "REQUESTS", "ZONE-1", "ZONE-2", "FAILED"));
     rows.forEach(table::add);
     System.out.println();
@@ -581,8 +579,8 @@ final class HaDemo {
       return;
     }
     synchronized (running) {
-      DemoCommand.closeNewestFirst(running);
+      DemoSteps.closeNewestFirst(running);
     }
-    DemoCommand.deleteQuietly(dataDir);
+    DemoSteps.deleteQuietly(dataDir);
   }
 }

@@ -43,12 +43,12 @@ final class HaDemoDataPlane {
         zone1,
         "ingress-1",
         ProxyType.INGRESS,
-        DemoCommand.ingress("ingress-1", "127.0.0.2", DemoCommand.freePort()));
+        DemoProxies.ingress("ingress-1", "127.0.0.2", DemoSteps.freePort()));
     dp.launch(
         zone2,
         "ingress-2",
         ProxyType.INGRESS,
-        DemoCommand.ingress("ingress-2", "127.0.0.3", DemoCommand.freePort()));
+        DemoProxies.ingress("ingress-2", "127.0.0.3", DemoSteps.freePort()));
     DemoApp app1 = DemoApp.start("127.0.0.1", 0, "backend", "zone-1", "1");
     running.add(app1);
     DemoApp app2 = DemoApp.start("127.0.0.1", 0, "backend", "zone-2", "1");
@@ -57,23 +57,23 @@ final class HaDemoDataPlane {
         zone1,
         "backend-1",
         ProxyType.SIDECAR,
-        DemoCommand.sidecar("backend-1", "backend", DemoCommand.freePort(), app1.port(), ""));
+        DemoProxies.sidecar("backend-1", "backend", DemoSteps.freePort(), app1.port(), ""));
     dp.launch(
         zone2,
         "backend-2",
         ProxyType.SIDECAR,
-        DemoCommand.sidecar("backend-2", "backend", DemoCommand.freePort(), app2.port(), ""));
-    int clientOutbound = DemoCommand.freePort();
-    int clientAdmin = DemoCommand.freePort();
+        DemoProxies.sidecar("backend-2", "backend", DemoSteps.freePort(), app2.port(), ""));
+    int clientOutbound = DemoSteps.freePort();
+    int clientAdmin = DemoSteps.freePort();
     dp.launch(
         zone1,
         "client",
         ProxyType.SIDECAR,
-        DemoCommand.sidecar(
+        DemoProxies.sidecar(
             "client",
             "client",
-            DemoCommand.freePort(),
-            DemoCommand.freePort(),
+            DemoSteps.freePort(),
+            DemoSteps.freePort(),
             "  outbound:\n  - port: "
                 + clientOutbound
                 + "\n    tags:\n      kuma.io/service: backend\n"),
@@ -105,7 +105,7 @@ final class HaDemoDataPlane {
       return false;
     }
     Set<String> active = new TreeSet<>();
-    DemoCommand.body(admin, "/clusters")
+    DemoSteps.body(admin, "/clusters")
         .lines()
         .forEach(line -> active.add(line.substring(0, Math.max(0, line.indexOf("::")))));
     return active.containsAll(weighted);
@@ -123,13 +123,13 @@ final class HaDemoDataPlane {
       throws Exception {
     List<URI> apis = zone.replicas().stream().map(r -> URI.create(r.api())).toList();
     List<XdsAddress> xds = zone.xds().stream().map(p -> new XdsAddress("127.0.0.1", p)).toList();
-    DemoCommand.launchEnvoy(
+    DemoProxies.launchEnvoy(
         dataDir,
         envoyBinary,
         running,
         apis,
         xds,
-        new DemoCommand.Proxy(name, type, yaml),
+        new DemoProxies.Proxy(name, type, yaml),
         apis.toString(),
         adminPort);
   }

@@ -165,7 +165,7 @@ final class HaDemoRollingRestart {
       if (role.zone().isPresent()) {
         List<HaDemoProcesses.ControlPlane> now = new ArrayList<>(others);
         now.add(fresh);
-        DemoCommand.await(
+        DemoSteps.await(
             role.zone().get() + "'s leader holding its KDS connection",
             () -> {
               try {
@@ -200,7 +200,7 @@ final class HaDemoRollingRestart {
    */
   private static HaDemoProcesses.ControlPlane awaitOneLeader(
       String role, List<HaDemoProcesses.ControlPlane> candidates) throws InterruptedException {
-    long deadline = System.nanoTime() + DemoCommand.WAIT.toNanos();
+    long deadline = System.nanoTime() + DemoSteps.WAIT.toNanos();
     while (true) {
       List<HaDemoProcesses.ControlPlane> leaders = new ArrayList<>();
       for (HaDemoProcesses.ControlPlane c : candidates) {
@@ -218,7 +218,7 @@ final class HaDemoRollingRestart {
                 + "\"} 1 among "
                 + candidates.stream().map(HaDemoProcesses.ControlPlane::name).toList()
                 + " after "
-                + DemoCommand.WAIT.toSeconds()
+                + DemoSteps.WAIT.toSeconds()
                 + "s (leaders: "
                 + leaders.stream().map(HaDemoProcesses.ControlPlane::name).toList()
                 + ")");
@@ -231,7 +231,7 @@ final class HaDemoRollingRestart {
    * {@code cp_leader{role}} and {@code cp_leader_changes_total{role}} from {@code GET /metrics}.
    */
   static Optional<Leadership> leadership(HaDemoProcesses.ControlPlane cp, String role) {
-    return leadership(DemoCommand.body(cp.api(), "/metrics"), role);
+    return leadership(DemoSteps.body(cp.api(), "/metrics"), role);
   }
 
   static Optional<Leadership> leadership(String metrics, String role) {

@@ -153,7 +153,7 @@ final class HaDemoState {
 
   /** {@code GET api+path} as JSON; an empty object when it does not answer 200 with JSON. */
   static JsonNode json(String api, String path) {
-    String body = DemoCommand.body(api, path);
+    String body = DemoSteps.body(api, path);
     try {
       return body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
     } catch (IOException e) {
