@@ -29,14 +29,12 @@ import io.meshfed.store.Put;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.SerialExecutor;
-import io.meshfed.store.StoreException;
 import io.meshfed.store.StoreUnavailableException;
 import io.meshfed.store.WatchListener;
 import io.meshfed.store.ha.Fence;
 import io.meshfed.store.ha.FencedException;
 import java.io.Closeable;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -74,6 +72,7 @@ public final class EtcdResourceStore implements ResourceStore {
 
   private final EtcdStoreOptions options;
   private final ResourceCodec codec;
+  private final EtcdValues values;
   private final Clock clock;
   private final Client client;
   private final KV kv;
@@ -96,6 +95,7 @@ public final class EtcdResourceStore implements ResourceStore {
     this.options = options;
     this.calls = new EtcdCalls(options, () -> closed);
     this.codec = codec;
+    this.values = new EtcdValues(codec);
     this.clock = clock;
     this.keys = new EtcdKeys(options.prefix());
     this.scheduler = scheduler;
@@ -111,7 +111,7 @@ public final class EtcdResourceStore implements ResourceStore {
     this.client = builder.build();
     this.kv = client.getKVClient();
     this.listing =
-        new EtcdListing(new EtcdPages(kv, calls, options.pageKeys()), keys, this::decodeOrSkip);
+        new EtcdListing(new EtcdPages(kv, calls, options.pageKeys()), keys, values::decodeOrSkip);
   }
 
   /** Connects with its own watch threads; times come from {@code clock}. */
@@ -162,7 +162,7 @@ public final class EtcdResourceStore implements ResourceStore {
     return write(
         "create " + key,
         () -> {
-          refuseUnheld(fence, "create " + key);
+          EtcdFences.refuseUnheld(fence, "create " + key);
           Instant now = now();
           Resource toStore =
               resource.withMeta(
@@ -173,7 +173,7 @@ public final class EtcdResourceStore implements ResourceStore {
                     if (txn.isSucceeded()) {
                       return toStore.withVersion(txn.getHeader().getRevision());
                     }
-                    checkFence(fence, txn, "create " + key);
+                    EtcdFences.check(fence, txn, "create " + key);
                     if (!txn.getGetResponses().get(0).getKvs().isEmpty()) {
                       throw new AlreadyExistsException(key + " already exists");
                     }
@@ -193,7 +193,7 @@ public final class EtcdResourceStore implements ResourceStore {
     return write(
         "update " + resource.key(),
         () -> {
-          refuseUnheld(fence, "update " + resource.key());
+          EtcdFences.refuseUnheld(fence, "update " + resource.key());
           return updateAttempt(resource, expectedVersion, fence, 1);
         });
   }
@@ -212,7 +212,7 @@ public final class EtcdResourceStore implements ResourceStore {
               if (expectedVersion > 0 && current.getModRevision() != expectedVersion) {
                 throw conflict(key, current.getModRevision(), expectedVersion);
               }
-              Instant created = decode(current).meta().creationTime();
+              Instant created = values.decode(current).meta().creationTime();
               Instant now = now();
               Resource toStore =
                   resource.withMeta(
@@ -224,7 +224,7 @@ public final class EtcdResourceStore implements ResourceStore {
                           return CompletableFuture.completedFuture(
                               toStore.withVersion(txn.getHeader().getRevision()));
                         }
-                        checkFence(fence, txn, "update " + key);
+                        EtcdFences.check(fence, txn, "update " + key);
                         List<KeyValue> now2 = txn.getGetResponses().get(0).getKvs();
                         if (now2.isEmpty()) {
                           throw new NotFoundException(key + " was deleted meanwhile");
@@ -256,7 +256,7 @@ public final class EtcdResourceStore implements ResourceStore {
     return write(
         "put " + key,
         () -> {
-          refuseUnheld(fence, "put " + key);
+          EtcdFences.refuseUnheld(fence, "put " + key);
           if (expectedVersion == 0) {
             return createOrReplace(resource, checkExisting, fence, 1);
           }
@@ -285,7 +285,7 @@ public final class EtcdResourceStore implements ResourceStore {
                 return CompletableFuture.completedFuture(
                     new Put(toStore.withVersion(txn.getHeader().getRevision()), true));
               }
-              checkFence(fence, txn, "put " + key);
+              EtcdFences.check(fence, txn, "put " + key);
               List<KeyValue> current = txn.getGetResponses().get(0).getKvs();
               if (current.isEmpty()) {
                 throw new MeshNotFoundException(
@@ -304,7 +304,7 @@ public final class EtcdResourceStore implements ResourceStore {
       Fence fence,
       int attempt) {
     ResourceKey key = resource.key();
-    Resource stored = decode(current);
+    Resource stored = values.decode(current);
     checkExisting.accept(stored);
     if (expectedVersion > 0 && current.getModRevision() != expectedVersion) {
       throw conflict(key, current.getModRevision(), expectedVersion);
@@ -320,7 +320,7 @@ public final class EtcdResourceStore implements ResourceStore {
                 return CompletableFuture.completedFuture(
                     new Put(toStore.withVersion(txn.getHeader().getRevision()), false));
               }
-              checkFence(fence, txn, "put " + key);
+              EtcdFences.check(fence, txn, "put " + key);
               List<KeyValue> now2 = txn.getGetResponses().get(0).getKvs();
               if (expectedVersion > 0 || attempt >= UNCONDITIONAL_ATTEMPTS) {
                 if (now2.isEmpty()) {
@@ -353,7 +353,7 @@ public final class EtcdResourceStore implements ResourceStore {
     return write(
         "delete " + key,
         () -> {
-          refuseUnheld(fence, "delete " + key);
+          EtcdFences.refuseUnheld(fence, "delete " + key);
           ByteSequence k = keys.key(key);
           Cmp condition =
               expectedVersion > 0
@@ -375,16 +375,16 @@ public final class EtcdResourceStore implements ResourceStore {
           deletes.add(Op.delete(k, DeleteOption.DEFAULT));
           deletes.add(Op.delete(keys.hiddenKey(key), DeleteOption.DEFAULT));
           return kv.txn()
-              .If(fenceConditions(fence, List.of(condition)))
+              .If(EtcdFences.conditions(fence, List.of(condition)))
               .Then(deletes.toArray(Op[]::new))
-              .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
+              .Else(EtcdFences.reads(fence, Op.get(k, GetOption.DEFAULT)))
               .commit()
               .thenApply(
                   txn -> {
                     if (txn.isSucceeded()) {
                       return null;
                     }
-                    checkFence(fence, txn, "delete " + key);
+                    EtcdFences.check(fence, txn, "delete " + key);
                     List<KeyValue> current = txn.getGetResponses().get(0).getKvs();
                     if (current.isEmpty()) {
                       throw new NotFoundException(key + " does not exist");
@@ -418,9 +418,9 @@ public final class EtcdResourceStore implements ResourceStore {
       List<Cmp> conditions, Resource toStore, Fence fence) {
     ByteSequence k = keys.key(toStore.key());
     return kv.txn()
-        .If(fenceConditions(fence, conditions))
-        .Then(Op.put(k, encode(toStore), PutOption.DEFAULT), hiddenIndexOp(toStore))
-        .Else(fenceReads(fence, Op.get(k, GetOption.DEFAULT)))
+        .If(EtcdFences.conditions(fence, conditions))
+        .Then(Op.put(k, values.encode(toStore), PutOption.DEFAULT), hiddenIndexOp(toStore))
+        .Else(EtcdFences.reads(fence, Op.get(k, GetOption.DEFAULT)))
         .commit();
   }
 
@@ -445,50 +445,7 @@ public final class EtcdResourceStore implements ResourceStore {
    * @return how many entries were written
    */
   public CompletableFuture<Integer> indexHiddenResources() {
-    ByteSequence marker = keys.hiddenIndexMarker();
-    return call("read " + marker, () -> kv.get(marker))
-        .thenCompose(
-            read -> {
-              if (!read.getKvs().isEmpty()) {
-                return CompletableFuture.completedFuture(0);
-              }
-              return listing
-                  .hidden()
-                  .thenCompose(
-                      hidden -> {
-                        CompletableFuture<Integer> chain = CompletableFuture.completedFuture(0);
-                        for (Resource r : hidden) {
-                          chain = chain.thenCompose(n -> indexOne(r).thenApply(ok -> n + ok));
-                        }
-                        return chain;
-                      })
-                  .thenCompose(
-                      n ->
-                          write(
-                                  "write " + marker,
-                                  () -> kv.put(marker, EtcdKeys.bytes("1"), PutOption.DEFAULT))
-                              .thenApply(
-                                  v -> {
-                                    log.info(
-                                        "etcd store under {}: indexed {} hidden resources written"
-                                            + " before the hidden index",
-                                        keys.prefix(),
-                                        n);
-                                    return n;
-                                  }));
-            });
-  }
-
-  private CompletableFuture<Integer> indexOne(Resource r) {
-    ByteSequence k = keys.key(r.key());
-    return write(
-        "index hidden " + r.key(),
-        () ->
-            kv.txn()
-                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(r.version())))
-                .Then(Op.put(keys.hiddenKey(r.key()), ByteSequence.EMPTY, PutOption.DEFAULT))
-                .commit()
-                .thenApply(txn -> txn.isSucceeded() ? 1 : 0));
+    return new HiddenIndexMigration(kv, keys, listing, calls).run();
   }
 
   // ------------------------------------------------------------------ fencing
@@ -505,70 +462,6 @@ public final class EtcdResourceStore implements ResourceStore {
   @Override
   public ResourceStore fenced(Fence fence) {
     return new EtcdFencedStore(this, Objects.requireNonNull(fence, "fence"));
-  }
-
-  private static void refuseUnheld(Fence fence, String what) {
-    if (fence != null && !fence.held()) {
-      throw new FencedException(
-          "cannot "
-              + what
-              + ": this process no longer holds "
-              + fence.key()
-              + " (revision "
-              + fence.revision()
-              + "); nothing was written");
-    }
-  }
-
-  private static Cmp[] fenceConditions(Fence fence, List<Cmp> conditions) {
-    List<Cmp> all = new ArrayList<>(conditions);
-    if (fence != null) {
-      all.add(
-          new Cmp(
-              EtcdKeys.bytes(fence.key()), Cmp.Op.EQUAL, CmpTarget.modRevision(fence.revision())));
-    }
-    return all.toArray(Cmp[]::new);
-  }
-
-  /** The Else reads of a write: the resource first, then (fenced) the fence key. */
-  private static Op[] fenceReads(Fence fence, Op resourceRead) {
-    return fence == null
-        ? new Op[] {resourceRead}
-        : new Op[] {resourceRead, Op.get(EtcdKeys.bytes(fence.key()), GetOption.DEFAULT)};
-  }
-
-  /** After a failed fenced transaction: throws when the fence, not the resource, failed it. */
-  private static void checkFence(Fence fence, TxnResponse txn, String what) {
-    if (fence == null) {
-      return;
-    }
-    List<KeyValue> current = txn.getGetResponses().get(1).getKvs();
-    long now = current.isEmpty() ? 0 : current.get(0).getModRevision();
-    if (now != fence.revision()) {
-      throw new FencedException(
-          "cannot "
-              + what
-              + ": "
-              + fence.key()
-              + (current.isEmpty() ? " is gone (its lease ended)" : " now has revision " + now)
-              + ", not "
-              + fence.revision()
-              + ": another process holds it now; nothing was written");
-    }
-  }
-
-  private ByteSequence encode(Resource toStore) {
-    byte[] bytes = codec.toJsonBytes(toStore);
-    if (bytes.length > MAX_VALUE_BYTES) {
-      throw new StoreException(
-          toStore.key()
-              + " is "
-              + bytes.length
-              + " bytes as JSON; etcd stores at most "
-              + MAX_VALUE_BYTES
-              + " bytes per resource (value too large)");
-    }
-    return ByteSequence.from(bytes);
   }
 
   private static ConflictException conflict(ResourceKey key, long actual, long expected) {
@@ -593,7 +486,7 @@ public final class EtcdResourceStore implements ResourceStore {
                     r ->
                         r.getKvs().isEmpty()
                             ? Optional.empty()
-                            : Optional.of(decode(r.getKvs().get(0)))));
+                            : Optional.of(values.decode(r.getKvs().get(0)))));
   }
 
   /**
@@ -624,22 +517,9 @@ public final class EtcdResourceStore implements ResourceStore {
 
   record Snapshot(List<Resource> all, long revision) {}
 
-  Resource decode(KeyValue kvPair) {
-    return codec.fromStored(kvPair.getValue().getBytes(), kvPair.getModRevision());
-  }
-
   /** The stored resource, or empty (logged) when its value cannot be read by this version. */
   Optional<Resource> decodeOrSkip(KeyValue kvPair) {
-    try {
-      return Optional.of(decode(kvPair));
-    } catch (RuntimeException e) {
-      log.warn(
-          "skipping unreadable etcd value at {} (mod revision {}): {}",
-          kvPair.getKey().toString(StandardCharsets.UTF_8),
-          kvPair.getModRevision(),
-          e.getMessage());
-      return Optional.empty();
-    }
+    return values.decodeOrSkip(kvPair);
   }
 
   // ------------------------------------------------------------------ watch
