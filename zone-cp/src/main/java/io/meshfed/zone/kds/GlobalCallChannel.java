@@ -125,7 +125,9 @@ public final class GlobalCallChannel implements AutoCloseable {
       c.shutdown();
       try {
         if (!c.awaitTermination(5, TimeUnit.SECONDS)) {
+          // cancelled calls still run their listeners: let them finish before the executors stop
           c.shutdownNow();
+          c.awaitTermination(1, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
         c.shutdownNow();
