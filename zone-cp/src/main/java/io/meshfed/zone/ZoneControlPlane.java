@@ -2,21 +2,10 @@ package io.meshfed.zone;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meshfed.api.ApiRoute;
 import io.meshfed.api.ApiServer;
-import io.meshfed.api.IndexInfo;
-import io.meshfed.api.MeshInsightEndpoints;
 import io.meshfed.api.Processes;
-import io.meshfed.api.ProxyOverviewEndpoints;
-import io.meshfed.api.ReplicaHop;
-import io.meshfed.api.ServiceInsightEndpoints;
-import io.meshfed.api.WriteHook;
-import io.meshfed.api.auth.Authenticator;
-import io.meshfed.api.auth.PublishedUserTokenKeys;
-import io.meshfed.api.auth.TokenVerifier;
-import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.StartGate;
 import io.meshfed.api.auth.UserTokenSecrets;
-import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.api.metrics.ControlPlaneMeters;
 import io.meshfed.api.metrics.MeteredStore;
@@ -25,7 +14,6 @@ import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSink;
 import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.mads.MadsServer;
-import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
@@ -43,12 +31,10 @@ import io.meshfed.store.ha.Term;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.sidecar.EnvoyChecks;
 import io.meshfed.zone.auth.DataplaneAuthenticator;
-import io.meshfed.zone.auth.DataplaneTokenEndpoint;
 import io.meshfed.zone.auth.DataplaneTokenKey;
 import io.meshfed.zone.auth.DataplaneTokenRevocations;
 import io.meshfed.zone.auth.DataplaneTokens;
 import io.meshfed.zone.auth.ReplicaTokens;
-import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.ca.ZoneCaSigner;
 import io.meshfed.zone.ca.ZoneCertificateAuthority;
 import io.meshfed.zone.kds.FirstSync;
@@ -244,7 +230,19 @@ public final class ZoneControlPlane implements AutoCloseable {
     scheduler =
         Executors.newSingleThreadScheduledExecutor(
             Processes.daemonThreads("zone-timer-" + config.zone()));
+    // the API answers GET / at once; the rest is 503 + Retry-After until served below
+    StartGate gate = StartGate.closed("the store's copy of global's state");
+    ZoneApi apiParts =
+        new ZoneApi(config, store, codec, coordination, elector, replicaTokens, clock);
     try {
+      api =
+          apiParts.listen(
+              version(),
+              this::announcedXdsPort,
+              this::knownGlobalClusterId,
+              this::isReady,
+              meters,
+              gate);
       source =
           ZoneSyncAdapters.sourceToGlobal(
               store, registry, config.zone(), scheduler, Duration.ofSeconds(5));
@@ -286,6 +284,7 @@ public final class ZoneControlPlane implements AutoCloseable {
                   new SecureRandom()),
               clock,
               executor);
+      gate.starting("the zone's CA and dataplane token key");
       certificateAuthority.openStoredKeys();
       ZoneCertificateAuthority ca = certificateAuthority;
       DataplaneTokens dataplaneTokens =
@@ -301,6 +300,7 @@ public final class ZoneControlPlane implements AutoCloseable {
                 + " that reaches the xDS port can get the config and certificates of any proxy",
             config.zone());
       }
+      gate.starting("the xDS server");
       xds =
           new XdsServer(
                   config.zone(),
@@ -324,54 +324,17 @@ public final class ZoneControlPlane implements AutoCloseable {
                   Duration.ofSeconds(1),
                   dataplaneAuth)
               .start(config.xdsAddress(), config.xdsPort());
-      WriteHook writeHook = new ZoneWriteHook(config.zone(), registry);
-      api =
-          ApiServer.builder()
-              .mode(ControlPlaneMode.ZONE)
-              .bind(config.apiAddress(), config.apiPort())
-              .listener(config.apiListener())
-              .store(store)
-              .codec(codec)
-              .meterRegistry(meters)
-              .readiness(this::isReady)
-              .index(
-                  IndexInfo.zone(version(), instanceId, config.zone())
-                      .withXdsPort(xds.port())
-                      .withClusterId(() -> globalClusterId.get())
-                      .withLeadership(
-                          () ->
-                              new IndexInfo.Leadership(
-                                  elector.isLeader(), elector.leader().orElse(""))))
-              .maxBodyBytes(config.maxBodyBytes())
-              .clock(clock)
-              .writeHook(
-                  dataplaneAuth != null
-                      ? new TokenCheckingWriteHook(writeHook, dataplaneAuth)
-                      : writeHook)
-              .authenticator(
-                  Authenticator.withTokens(
-                      userTokenVerifier(), config.apiAnonymousAdminFromLoopback()))
-              .route(
-                  ApiRoute.get(
-                      GlobalStatusEndpoint.PATH,
-                      new GlobalStatusEndpoint(
-                              instanceId,
-                              elector,
-                              this::localGlobalStatus,
-                              coordination.keys(ZoneInstances.NAMESPACE),
-                              REPLICA_HOP,
-                              replicaTokens::sign,
-                              codec.jsonMapper())
-                          ::answer))
-              .route(DataplaneTokenEndpoint.route(dataplaneTokens, codec.jsonMapper()))
-              .routes(new ProxyOverviewEndpoints(store, codec).routes())
-              .routes(new MeshInsightEndpoints(store, codec).routes())
-              .routes(new ServiceInsightEndpoints(store).routes())
-              .routes(
-                  xds.inspectRoutes(
-                      codec, coordination.keys(ZoneInstances.NAMESPACE), replicaTokens::sign))
-              .build()
-              .start();
+      gate.starting("global's user token keys");
+      userTokenSecrets =
+          UserTokenSecrets.watch(store, clock, scheduler).awaitLoaded(Duration.ofSeconds(30));
+      apiParts.serve(
+          api,
+          registry,
+          userTokenSecrets,
+          dataplaneTokens,
+          dataplaneAuth,
+          this::localGlobalStatus,
+          xds);
       mads =
           MadsServer.builder()
               .who("zone=" + config.zone())
@@ -426,9 +389,6 @@ public final class ZoneControlPlane implements AutoCloseable {
         config.globalAddresses());
     return this;
   }
-
-  /** How replicas hand requests to each other: 10 s to answer, as global's inspect relay. */
-  private static final ReplicaHop REPLICA_HOP = ReplicaHop.withTimeout(Duration.ofSeconds(10));
 
   /** How often the zone leader closes subscriptions of replicas that are gone. */
   static final Duration SWEEP_PERIOD = Duration.ofSeconds(10);
@@ -524,43 +484,19 @@ public final class ZoneControlPlane implements AutoCloseable {
     }
   }
 
-  /**
-   * Verifies global's user tokens with what global publishes over KDS: the public half of its
-   * signing key and the revocation list, held in memory and fed by this zone's store watch.
-   */
-  private TokenVerifier userTokenVerifier() {
-    userTokenSecrets =
-        UserTokenSecrets.watch(store, clock, scheduler).awaitLoaded(Duration.ofSeconds(30));
-    return ReplicaTokens.verifier(
-        new UserTokenVerifier(
-            new PublishedUserTokenKeys(userTokenSecrets),
-            new UserTokenRevocations(userTokenSecrets)::isRevoked,
-            clock,
-            UserTokenVerifier.DEFAULT_SKEW),
-        this::replicaKey,
-        clock);
+  /** The xDS port for {@code GET /}: the bound one, or the configured one while it starts. */
+  private Integer announcedXdsPort() {
+    XdsServer x = xds;
+    if (x != null) {
+      return x.port();
+    }
+    return config.xdsPort() != 0 ? config.xdsPort() : null;
   }
 
-  /** The key replica {@code id} registered to sign its hops; empty when it is not live. */
-  private Optional<String> replicaKey(String id) {
-    try {
-      return ReplicaHop.field(
-          coordination
-              .keys(ZoneInstances.NAMESPACE)
-              .read(id)
-              .get(REPLICA_HOP.timeout().toMillis(), TimeUnit.MILLISECONDS),
-          "replicaKey");
-    } catch (ExecutionException | TimeoutException e) {
-      log.info(
-          "zone={}: cannot read the registration of replica {}: {}",
-          config.zone(),
-          id,
-          e.toString());
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+  /** Global's cluster id as this zone knows it, null while not known. */
+  private String knownGlobalClusterId() {
+    GlobalClusterId id = globalClusterId;
+    return id == null ? null : id.get();
   }
 
   /** The bound MADS port, or empty when MADS is not served (its port was taken). */
