@@ -8,6 +8,7 @@ import io.meshfed.api.StartGate;
 import io.meshfed.api.auth.UserTokenSecrets;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.api.metrics.ControlPlaneMeters;
+import io.meshfed.api.metrics.LeaderMeters;
 import io.meshfed.api.metrics.MeteredStore;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
@@ -15,12 +16,8 @@ import io.meshfed.kds.store.StoreKdsSink;
 import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.mads.MadsServer;
 import io.meshfed.model.Resource;
-import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
-import io.meshfed.model.spec.MeshSpec;
-import io.meshfed.model.spec.Tags;
-import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.store.ha.Coordination;
@@ -28,7 +25,6 @@ import io.meshfed.store.ha.LeaderElector;
 import io.meshfed.store.ha.LeaderJobs;
 import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.store.ha.Term;
-import io.meshfed.xds.Identity;
 import io.meshfed.xds.sidecar.EnvoyChecks;
 import io.meshfed.zone.auth.DataplaneAuthenticator;
 import io.meshfed.zone.auth.DataplaneTokenKey;
@@ -45,31 +41,22 @@ import io.meshfed.zone.kds.GlobalConnector;
 import io.meshfed.zone.kds.InspectResponder;
 import io.meshfed.zone.kds.KdsClientOptions;
 import io.meshfed.zone.kds.KdsTarget;
-import io.meshfed.zone.kds.Origins;
 import io.meshfed.zone.kds.ZoneSyncAdapters;
 import io.meshfed.zone.xds.XdsServer;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -115,6 +102,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private final LeaderElector elector;
   private final ReplicaTokens replicaTokens;
   private ControlPlaneMeters processMeters;
+  private LeaderMeters leaderMeters;
   private ExecutorService executor;
   private ScheduledExecutorService scheduler;
   private WatchedGlobalSecrets userTokenSecrets;
@@ -177,10 +165,6 @@ public final class ZoneControlPlane implements AutoCloseable {
   }
 
   /**
-   * The version of this control plane: the jar's implementation version, or {@value
-   * #FALLBACK_VERSION}.
-   */
-  /**
    * This zone's configuration as sent to global for its zone insight, in Kuma's {@code config}
    * shape: {@code {"store":{"type":"memory|embedded|etcd"}}} (kumactl's {@code inspect zones} shows
    * the store type).
@@ -191,6 +175,10 @@ public final class ZoneControlPlane implements AutoCloseable {
     return root.toString();
   }
 
+  /**
+   * The version of this control plane: the jar's implementation version, or {@value
+   * #FALLBACK_VERSION}.
+   */
   public static String version() {
     String v = ZoneControlPlane.class.getPackage().getImplementationVersion();
     return v == null ? FALLBACK_VERSION : v;
@@ -211,15 +199,7 @@ public final class ZoneControlPlane implements AutoCloseable {
     }
     started = true;
     processMeters = ControlPlaneMeters.bind(meters, "zone", version(), instanceId, "");
-    // cp_leader{role} (1 while this replica leads the zone) and cp_leader_changes_total{role}
-    Gauge.builder("cp_leader", elector, e -> e.isLeader() ? 1 : 0)
-        .description("1 while this replica leads the role, else 0")
-        .tag("role", elector.role())
-        .register(meters);
-    FunctionCounter.builder("cp_leader_changes", elector, LeaderElector::leaderChanges)
-        .description("Terms of the role seen beginning by this replica (its own and others')")
-        .tag("role", elector.role())
-        .register(meters);
+    leaderMeters = LeaderMeters.bind(meters, elector);
     log.info(
         "zone={}: zone control plane {} (version {}) configuration:\n{}",
         config.zone(),
@@ -246,7 +226,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       source =
           ZoneSyncAdapters.sourceToGlobal(
               store, registry, config.zone(), scheduler, Duration.ofSeconds(5));
-      Optional<Resource> copy = aCopyFromGlobal();
+      Optional<Resource> copy = ZoneSyncAdapters.aCopyFromGlobal(store, config.zone());
       globalClusterId =
           new GlobalClusterId(
               ZoneSyncAdapters.sinkFromGlobal(store, registry),
@@ -286,7 +266,6 @@ public final class ZoneControlPlane implements AutoCloseable {
               executor);
       gate.starting("the zone's CA and dataplane token key");
       certificateAuthority.openStoredKeys();
-      ZoneCertificateAuthority ca = certificateAuthority;
       DataplaneTokens dataplaneTokens =
           DataplaneTokenKey.loadOrCreate(config.zone(), store, clock, new SecureRandom());
       DataplaneAuthenticator dataplaneAuth = null;
@@ -306,18 +285,7 @@ public final class ZoneControlPlane implements AutoCloseable {
                   config.zone(),
                   instanceId,
                   store,
-                  new XdsServer.CertificateAuthority() {
-                    @Override
-                    public CompletableFuture<Identity> issue(
-                        String mesh, MeshSpec meshSpec, Map<String, Set<String>> inboundTags) {
-                      return ca.issue(mesh, meshSpec, inboundTags);
-                    }
-
-                    @Override
-                    public Instant rotateAt(Identity identity) {
-                      return ZoneCertificateAuthority.rotateAt(identity);
-                    }
-                  },
+                  certificateAuthority.forXds(),
                   clock,
                   scheduler,
                   meters,
@@ -345,11 +313,25 @@ public final class ZoneControlPlane implements AutoCloseable {
               .startOrLog()
               .orElse(null);
       source.start();
-      registerInstance();
+      new ZoneInstances(coordination.keys(ZoneInstances.NAMESPACE))
+          .registerAtStart(
+              instanceId,
+              config.zone(),
+              config.apiAddress(),
+              api.port(),
+              config.xdsAddress(),
+              xds.port(),
+              replicaTokens.publicKey());
       ZoneInstances instances = new ZoneInstances(coordination.keys(ZoneInstances.NAMESPACE));
       StaleSubscriptionSweeper sweeper =
           new StaleSubscriptionSweeper(
-              config.zone(), xds, instances, store, scheduler, SWEEP_PERIOD, SWEEP_GRACE);
+              config.zone(),
+              xds,
+              instances,
+              store,
+              scheduler,
+              StaleSubscriptionSweeper.PERIOD,
+              StaleSubscriptionSweeper.GRACE);
       XdsServer servingXds = xds;
       leaderJobs =
           new LeaderJobs(elector)
@@ -388,34 +370,6 @@ public final class ZoneControlPlane implements AutoCloseable {
         xds.port(),
         config.globalAddresses());
     return this;
-  }
-
-  /** How often the zone leader closes subscriptions of replicas that are gone. */
-  static final Duration SWEEP_PERIOD = Duration.ofSeconds(10);
-
-  /** Subscriptions younger than this are never swept (their replica may still be registering). */
-  static final Duration SWEEP_GRACE = Duration.ofSeconds(30);
-
-  /** Puts this replica in the zone's registry of live replicas ({@code instances/<id>}). */
-  private void registerInstance() {
-    try {
-      new ZoneInstances(coordination.keys(ZoneInstances.NAMESPACE))
-          .register(
-              instanceId,
-              config.zone(),
-              config.apiAddress(),
-              api.port(),
-              config.xdsAddress(),
-              xds.port(),
-              replicaTokens.publicKey())
-          .get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(
-          "zone " + config.zone() + ": cannot register replica " + instanceId + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("zone " + config.zone() + ": interrupted at start", e);
-    }
   }
 
   /**
@@ -460,30 +414,6 @@ public final class ZoneControlPlane implements AutoCloseable {
     };
   }
 
-  /**
-   * True when the store holds a Mesh copied from global (a persistent store that synced before).
-   */
-  /** A mesh copied from global in an earlier run (it names global's cluster id), if any. */
-  private Optional<Resource> aCopyFromGlobal() {
-    try {
-      return store
-          .list(
-              ListQuery.all(StandardTypes.MESH)
-                  .withLabels(Map.of(Tags.ORIGIN, Origins.GLOBAL))
-                  .page(0, 1))
-          .get(30, TimeUnit.SECONDS)
-          .items()
-          .stream()
-          .findFirst();
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(
-          "zone " + config.zone() + ": cannot read the store at start: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("zone " + config.zone() + ": interrupted at start", e);
-    }
-  }
-
   /** The xDS port for {@code GET /}: the bound one, or the configured one while it starts. */
   private Integer announcedXdsPort() {
     XdsServer x = xds;
@@ -512,34 +442,7 @@ public final class ZoneControlPlane implements AutoCloseable {
 
   /** This replica's own {@code /status/global} body; see {@link GlobalStatusEndpoint}. */
   private ObjectNode localGlobalStatus() {
-    GlobalConnectionStatus s = globalConnection();
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.put("zone", s.zone());
-    body.put("leader", elector.isLeader());
-    body.put("leaderInstance", elector.leader().orElse(""));
-    body.put("globalAddress", s.globalAddress());
-    body.put("connected", s.connected());
-    putTime(body, "lastConnectTime", s.lastConnectTime());
-    putTime(body, "lastDisconnectTime", s.lastDisconnectTime());
-    body.put("lastError", s.lastError());
-    body.put("lastErrorCode", s.lastErrorCode());
-    body.put("refusedByGlobal", s.refusedByGlobal());
-    body.put("attempts", s.attempts());
-    FirstSync sync = firstSync;
-    body.put("firstSyncDone", sync != null && sync.isDone());
-    if (sync != null && !sync.isDone()) {
-      sync.missing().forEach(body.putArray("firstSyncMissingTypes")::add);
-    }
-    putTime(body, "nextAttemptTime", s.nextAttemptTime());
-    return body;
-  }
-
-  private static void putTime(ObjectNode body, String field, Instant time) {
-    if (time == null) {
-      body.putNull(field);
-    } else {
-      body.put(field, time.toString());
-    }
+    return GlobalStatusEndpoint.localBody(globalConnection(), elector, firstSync);
   }
 
   /**
@@ -623,6 +526,9 @@ public final class ZoneControlPlane implements AutoCloseable {
     stopParts();
     coordination.close();
     store.close();
+    if (leaderMeters != null) {
+      leaderMeters.close();
+    }
     if (processMeters != null) {
       processMeters.close();
     }
