@@ -56,7 +56,6 @@ final class ZoneApi {
   private final ResourceCodec codec;
   private final Coordination coordination;
   private final LeaderElector elector;
-  private final ReplicaTokens replicaTokens;
   private final String instanceId;
   private final Clock clock;
 
@@ -66,14 +65,12 @@ final class ZoneApi {
       ResourceCodec codec,
       Coordination coordination,
       LeaderElector elector,
-      ReplicaTokens replicaTokens,
       Clock clock) {
     this.config = config;
     this.store = store;
     this.codec = codec;
     this.coordination = coordination;
     this.elector = elector;
-    this.replicaTokens = replicaTokens;
     this.instanceId = coordination.instanceId();
     this.clock = clock;
   }
@@ -116,6 +113,7 @@ final class ZoneApi {
   /**
    * Serves the full API on {@code api} (opened by {@link #listen}) and opens its gate.
    *
+   * @param replicaTokens this replica's key for the requests it hands to other replicas
    * @param userTokenSecrets global's published user token keys and revocations, loaded
    * @param dataplaneAuth checks the tokens of dataplane writes; null when they are not required
    * @param globalStatus this replica's own {@code /status/global} body
@@ -123,6 +121,7 @@ final class ZoneApi {
   void serve(
       ApiServer api,
       TypeRegistry registry,
+      ReplicaTokens replicaTokens,
       WatchedGlobalSecrets userTokenSecrets,
       DataplaneTokens dataplaneTokens,
       DataplaneAuthenticator dataplaneAuth,

@@ -53,6 +53,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -100,7 +101,7 @@ public final class ZoneControlPlane implements AutoCloseable {
   private final String instanceId;
   private final Coordination coordination;
   private final LeaderElector elector;
-  private final ReplicaTokens replicaTokens;
+  private volatile ReplicaTokens replicaTokens; // made at start, beside the API's
   private ControlPlaneMeters processMeters;
   private LeaderMeters leaderMeters;
   private ExecutorService executor;
@@ -151,7 +152,6 @@ public final class ZoneControlPlane implements AutoCloseable {
     this.coordination = Objects.requireNonNull(coordination, "coordination");
     this.instanceId = coordination.instanceId();
     this.elector = coordination.elector(leaderRole(config.zone()));
-    this.replicaTokens = ReplicaTokens.generate(instanceId, clock);
   }
 
   /** A new instance id for a replica of {@code zone}: zone, host name and a random part. */
@@ -210,10 +210,21 @@ public final class ZoneControlPlane implements AutoCloseable {
     scheduler =
         Executors.newSingleThreadScheduledExecutor(
             Processes.daemonThreads("zone-timer-" + config.zone()));
+    // beside the API's start and the store reads: this replica's hop key (Ed25519) and the KDS
+    // call channel to global (its client TLS context)
+    CompletableFuture<ReplicaTokens> replicaKey =
+        CompletableFuture.supplyAsync(() -> ReplicaTokens.generate(instanceId, clock), executor);
+    targets =
+        config.globalAddresses().stream()
+            .map(a -> new KdsTarget(a.host(), a.port(), a.tls(), config.caFile()))
+            .toList();
+    CompletableFuture<GlobalCallChannel> channel =
+        CompletableFuture.supplyAsync(
+            () -> StartSteps.callChannel(config, targets, instanceId, kdsOptions, executor),
+            executor);
     // the API answers GET / at once; the rest is 503 + Retry-After until served below
     StartGate gate = StartGate.closed("the store's copy of global's state");
-    ZoneApi apiParts =
-        new ZoneApi(config, store, codec, coordination, elector, replicaTokens, clock);
+    ZoneApi apiParts = new ZoneApi(config, store, codec, coordination, elector, clock);
     try {
       api =
           apiParts.listen(
@@ -239,21 +250,8 @@ public final class ZoneControlPlane implements AutoCloseable {
       runtime =
           new KdsRuntime(
               new KdsEnvelope(codec), kdsOptions.settings(), clock, scheduler, executor, sync);
-      targets =
-          config.globalAddresses().stream()
-              .map(a -> new KdsTarget(a.host(), a.port(), a.tls(), config.caFile()))
-              .toList();
-      callChannel =
-          new GlobalCallChannel(
-                  config.zone(),
-                  targets,
-                  config.zoneTokenFile(),
-                  version(),
-                  instanceId,
-                  kumaConfigJson(config),
-                  kdsOptions,
-                  executor)
-              .open();
+      callChannel = StartSteps.join(channel, "the KDS call channel to global");
+      replicaTokens = StartSteps.join(replicaKey, "the replica key");
       certificateAuthority =
           new ZoneCertificateAuthority(
               config.zone(),
@@ -298,6 +296,7 @@ public final class ZoneControlPlane implements AutoCloseable {
       apiParts.serve(
           api,
           registry,
+          replicaTokens,
           userTokenSecrets,
           dataplaneTokens,
           dataplaneAuth,
@@ -353,6 +352,7 @@ public final class ZoneControlPlane implements AutoCloseable {
                 Duration.ofSeconds(1));
       }
     } catch (RuntimeException e) {
+      StartSteps.closeWhenMade(channel);
       stopParts();
       throw e;
     }
