@@ -32,6 +32,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -53,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * {@code Retry-After}. The resource routes reach the store through a {@link CircuitBreakingStore}:
  * a short deadline per call, and immediate 503s while the store is known to be down. {@code /ready}
  * is 503 while a periodic probe of the store fails.
+ *
+ * <p>A control plane opens its API before the rest of its start ({@link #listen(StartGate)}): the
+ * index answers at once, every request that needs what is still starting gets 503 and {@code
+ * Retry-After} (never a write that is dropped), then {@link #serve} serves the full API.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -60,7 +66,12 @@ public final class ApiServer implements AutoCloseable {
       Set.of("/", "/ready", "/metrics", GuiAssets.PATH, GuiAssets.PATH + "/{file}");
 
   private final Builder config;
+  // one set of request meters and store-call meters for both routers (starting, then full)
+  private final HttpMetrics http;
+  private final StoreCalls calls;
   private Server server;
+  private JettyTransport transport;
+  private StartGate gate;
   private ServerConnector connector;
   private ThreadPoolExecutor pool;
   private ScheduledExecutorService timer;
@@ -69,21 +80,73 @@ public final class ApiServer implements AutoCloseable {
 
   private ApiServer(Builder config) {
     this.config = config;
+    this.http = new HttpMetrics(config.meterRegistry);
+    // A backstop only: the breaker's deadline answers first.
+    this.calls = new StoreCalls(config.meterRegistry, config.storeTimeout.multipliedBy(2));
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Binds and starts serving; fails if the address is taken. */
+  /** Binds and starts serving the full API; fails if the address is taken. */
   public synchronized ApiServer start() {
+    requireNotStarted();
+    bind(fullRoutes());
+    return this;
+  }
+
+  /**
+   * Binds and answers at once while the control plane starts: {@code GET /} (the index) and {@code
+   * /metrics} as usual, {@code GET /ready} 503 and every other request 503 with {@code
+   * Retry-After}, both naming what {@code gate} says is still starting. {@link #serve} then serves
+   * the full API. Fails if the address is taken.
+   */
+  public synchronized ApiServer listen(StartGate gate) {
+    requireNotStarted();
+    this.gate = Objects.requireNonNull(gate, "gate");
+    SystemEndpoints system = systemEndpoints(gate::notReadyReason, config.store, null);
+    List<ApiRoute> routes =
+        List.of(
+            ApiRoute.get("/", system::index),
+            ApiRoute.get("/ready", system::ready),
+            ApiRoute.get("/metrics", system::metrics));
+    bind(
+        Dispatcher.whileStarting(
+            routes,
+            config.codec.jsonMapper(),
+            http,
+            config.authenticator.anonymousAdminFromLoopback(),
+            Authorizer.forRegistry(config.codec.registry()),
+            gate));
+    return this;
+  }
+
+  /**
+   * Serves the full API from now on and opens the start gate: {@code late} completes the settings
+   * with what the started control plane provides (its routes, authenticator, write hooks).
+   */
+  public synchronized ApiServer serve(Consumer<Builder> late) {
+    if (server == null || gate == null || gate.isOpen()) {
+      throw new IllegalStateException("API server is not listening while its control plane starts");
+    }
+    late.accept(config);
+    config.validate();
+    transport.serveWith(fullRoutes());
+    gate.open();
+    log.info("API server ({}) serves the full API", config.mode.wireName());
+    return this;
+  }
+
+  private void requireNotStarted() {
     if (server != null) {
       throw new IllegalStateException("API server already started");
     }
+  }
+
+  /** The full API's router; starts the store's circuit breaker and readiness probe. */
+  private Dispatcher fullRoutes() {
     String role = config.mode.wireName();
-    // Bad TLS files fail here, before any thread is started.
-    KeyStore tlsIdentity =
-        config.tlsCertFile == null ? null : PemKeyStore.load(config.tlsCertFile, config.tlsKeyFile);
     timer = Executors.newSingleThreadScheduledExecutor(daemon("api-" + role + "-store-timer"));
     probeTimer = Executors.newSingleThreadScheduledExecutor(daemon("api-" + role + "-store-probe"));
     CircuitBreakingStore store =
@@ -100,18 +163,13 @@ public final class ApiServer implements AutoCloseable {
         new StoreHealth(
                 config.store, config.probeInterval, config.storeTimeout, config.clock, probeTimer)
             .start();
-    // A backstop only: the breaker's deadline answers first.
-    StoreCalls calls = new StoreCalls(config.meterRegistry, config.storeTimeout.multipliedBy(2));
     ResourceEndpoints resources =
         new ResourceEndpoints(
             config.mode, store, config.codec, calls, config.writeHook, config.writeWarnings);
     StoreHealth probe = health;
     BooleanSupplier baseReadiness = config.readiness;
     SystemEndpoints system =
-        new SystemEndpoints(
-            config.mode,
-            config.index,
-            config.hostname != null ? config.hostname : localHostname(),
+        systemEndpoints(
             () -> {
               String problem = probe.problem();
               if (problem != null) {
@@ -119,11 +177,8 @@ public final class ApiServer implements AutoCloseable {
               }
               return baseReadiness.getAsBoolean() ? null : "not ready";
             },
-            config.meterRegistry,
             store,
-            config.codec.registry(),
-            calls,
-            config.clock);
+            calls);
     List<ApiRoute> routes = new ArrayList<>(config.routes);
     routes.addAll(GuiAssets.load().routes());
     routes.add(ApiRoute.get("/", system::index));
@@ -138,14 +193,34 @@ public final class ApiServer implements AutoCloseable {
     routes.add(new ApiRoute("*", "/{type}/{name}", resources::globalItem));
     routes.add(new ApiRoute("*", "/meshes/{mesh}/{type}", resources::meshCollection));
     routes.add(new ApiRoute("*", "/meshes/{mesh}/{type}/{name}", resources::meshItem));
-    Dispatcher dispatcher =
-        new Dispatcher(
-            routes,
-            config.codec.jsonMapper(),
-            config.meterRegistry,
-            config.authenticator,
-            Authorizer.forRegistry(config.codec.registry()));
+    return new Dispatcher(
+        routes,
+        config.codec.jsonMapper(),
+        http,
+        config.authenticator,
+        Authorizer.forRegistry(config.codec.registry()));
+  }
 
+  private SystemEndpoints systemEndpoints(
+      Supplier<String> notReadyReason, ResourceStore store, StoreCalls storeCalls) {
+    return new SystemEndpoints(
+        config.mode,
+        config.index,
+        config.hostname != null ? config.hostname : localHostname(),
+        notReadyReason,
+        config.meterRegistry,
+        store,
+        config.codec.registry(),
+        storeCalls,
+        config.clock);
+  }
+
+  /** Starts Jetty with {@code first} routing its requests; fails if the address is taken. */
+  private void bind(Dispatcher first) {
+    String role = config.mode.wireName();
+    // Bad TLS files fail here, before any thread is started.
+    KeyStore tlsIdentity =
+        config.tlsCertFile == null ? null : PemKeyStore.load(config.tlsCertFile, config.tlsKeyFile);
     AtomicInteger threadIds = new AtomicInteger();
     // A full queue refuses (503 + Retry-After): no request ever runs on a Jetty thread while
     // it waits for the store.
@@ -189,14 +264,15 @@ public final class ApiServer implements AutoCloseable {
     c.setPort(config.port);
     c.setIdleTimeout(30_000);
     http.addConnector(c);
-    http.setHandler(
+    JettyTransport handler =
         new JettyTransport(
-            dispatcher,
+            first,
             INLINE_ROUTES,
             pool,
             new HostCheck(config.allowedHosts),
             config.maxBodyBytes,
-            config.tlsCertFile != null));
+            config.tlsCertFile != null);
+    http.setHandler(handler);
     try {
       http.start();
     } catch (Exception e) {
@@ -208,13 +284,13 @@ public final class ApiServer implements AutoCloseable {
     }
     this.server = http;
     this.connector = c;
+    this.transport = handler;
     log.info(
         "API server ({}) listening on {}://{}:{}",
         role,
         config.tlsCertFile != null ? "https" : "http",
         config.bindAddress,
         port());
-    return this;
   }
 
   /** The bound port; only valid after {@link #start()}. */
@@ -236,6 +312,7 @@ public final class ApiServer implements AutoCloseable {
     log.info("API server ({}) stopped", config.mode.wireName());
     server = null;
     connector = null;
+    transport = null;
   }
 
   private void shutdownExecutors() {
@@ -495,6 +572,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public ApiServer build() {
+      validate();
+      return new ApiServer(this);
+    }
+
+    private void validate() {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(store, "store");
       Objects.requireNonNull(codec, "codec");
@@ -510,7 +592,6 @@ public final class ApiServer implements AutoCloseable {
       if (bindProblem != null) {
         throw new IllegalArgumentException(bindProblem);
       }
-      return new ApiServer(this);
     }
   }
 }

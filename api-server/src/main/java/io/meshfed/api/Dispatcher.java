@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.Authorizer;
 import io.meshfed.api.auth.Principal;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.meshfed.api.auth.TokenVerifier;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +37,8 @@ final class Dispatcher {
   private final HttpMetrics http;
   private final Authenticator authenticator;
   private final Authorizer authorizer;
+  // while the control plane starts: refuses every path that has no route (null: 404)
+  private final StartGate starting;
 
   /**
    * What a request path resolved to: a route with its captured parameters, or the error to answer
@@ -57,14 +59,51 @@ final class Dispatcher {
   Dispatcher(
       List<ApiRoute> routes,
       ObjectMapper json,
-      MeterRegistry meters,
+      HttpMetrics http,
       Authenticator authenticator,
       Authorizer authorizer) {
+    this(routes, json, http, authenticator, authorizer, null);
+  }
+
+  private Dispatcher(
+      List<ApiRoute> routes,
+      ObjectMapper json,
+      HttpMetrics http,
+      Authenticator authenticator,
+      Authorizer authorizer,
+      StartGate starting) {
     this.routes = List.copyOf(routes);
     this.json = json;
-    this.http = new HttpMetrics(meters);
+    this.http = http;
     this.authenticator = authenticator;
     this.authorizer = authorizer;
+    this.starting = starting;
+  }
+
+  /**
+   * The routes served while the control plane starts ({@code routes}: the index and the probes,
+   * which need nothing that is starting). Every other path is refused by {@code gate} with 503, as
+   * is a request with a token (the keys that verify it may be what is starting); an anonymous
+   * caller is told 401 as it would be once started.
+   */
+  static Dispatcher whileStarting(
+      List<ApiRoute> routes,
+      ObjectMapper json,
+      HttpMetrics http,
+      boolean anonymousAdminFromLoopback,
+      Authorizer authorizer,
+      StartGate gate) {
+    TokenVerifier notYet =
+        token -> {
+          throw gate.refusal("a request with a token");
+        };
+    return new Dispatcher(
+        routes,
+        json,
+        http,
+        Authenticator.withTokens(notYet, anonymousAdminFromLoopback),
+        authorizer,
+        gate);
   }
 
   /** Resolves a request; never throws. */
@@ -137,6 +176,9 @@ final class Dispatcher {
    * or renders the match's error; never throws.
    */
   ApiResponse serve(Match match, ApiRequest request) {
+    if (starting != null && match.route() == null) {
+      return error(starting.refusal(match.method() + " " + match.path()));
+    }
     try {
       ApiRequest authorized = request;
       if (!Authorizer.isPublic(match.method(), match.segments())) {

@@ -5,21 +5,23 @@ import java.util.function.Supplier;
 
 /**
  * What {@code GET /} tells about this control plane: its version, the id of this instance, the zone
- * name and the port its Envoy proxies dial for xDS (zone mode only, null on global), and the
- * federation's stable id ({@code clusterId}: global's, kept in its store; a zone learns it over
- * KDS; the supplier answers null while not known), and which replica leads the process's main role
- * ({@code leader}, {@code leaderInstance}; a process without replicas leads).
+ * name and the port its Envoy proxies dial for xDS (zone mode only; its supplier answers null on
+ * global, and on a starting zone whose port is not bound yet), and the federation's stable id
+ * ({@code clusterId}: global's, kept in its store; a zone learns it over KDS; the supplier answers
+ * null while not known), and which replica leads the process's main role ({@code leader}, {@code
+ * leaderInstance}; a process without replicas leads).
  */
 public record IndexInfo(
     String version,
     String instanceId,
     String zone,
-    Integer xdsPort,
+    Supplier<Integer> xdsPort,
     Supplier<String> clusterId,
     Supplier<Leadership> leadership) {
   public IndexInfo {
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(instanceId, "instanceId");
+    xdsPort = xdsPort == null ? () -> null : xdsPort;
     clusterId = clusterId == null ? () -> null : clusterId;
     if (leadership == null) {
       String self = instanceId;
@@ -28,7 +30,11 @@ public record IndexInfo(
   }
 
   public IndexInfo(
-      String version, String instanceId, String zone, Integer xdsPort, Supplier<String> clusterId) {
+      String version,
+      String instanceId,
+      String zone,
+      Supplier<Integer> xdsPort,
+      Supplier<String> clusterId) {
     this(version, instanceId, zone, xdsPort, clusterId, null);
   }
 
@@ -54,6 +60,11 @@ public record IndexInfo(
 
   /** This index, also naming the xDS port. */
   public IndexInfo withXdsPort(int port) {
+    return withXdsPort(() -> port);
+  }
+
+  /** This index, naming the xDS port as {@code port} answers it (null while not known). */
+  public IndexInfo withXdsPort(Supplier<Integer> port) {
     return new IndexInfo(version, instanceId, zone, port, clusterId, leadership);
   }
 

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 final class JettyTransport extends Handler.Abstract {
   private static final Logger log = LoggerFactory.getLogger(JettyTransport.class);
 
-  private final Dispatcher dispatcher;
+  // the routes while the control plane starts, then the full API (see serveWith)
+  private volatile Dispatcher dispatcher;
   private final Set<String> inlineTemplates;
   private final Executor storeWork;
   private final HostCheck hosts;
@@ -58,9 +59,15 @@ final class JettyTransport extends Handler.Abstract {
     this.scheme = tls ? "https" : "http";
   }
 
+  /** From now on, new requests are routed by {@code full} (the control plane has started). */
+  void serveWith(Dispatcher full) {
+    dispatcher = full;
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     long start = System.nanoTime();
+    Dispatcher dispatcher = this.dispatcher; // one router from the request's start to its end
     String method = request.getMethod().toUpperCase(Locale.ROOT);
     InetSocketAddress local = inet(request.getConnectionMetaData().getLocalSocketAddress());
     String refusal = hosts.refusal(request.getHeaders().get(HttpHeader.HOST), local);
@@ -71,6 +78,7 @@ final class JettyTransport extends Handler.Abstract {
       log.debug("{} {}: refused: {}", method, request.getHttpURI().getPath(), refusal);
       ApiException misdirected = new ApiException(421, "Misdirected Request", refusal);
       write(
+          dispatcher,
           request,
           response,
           callback,
@@ -98,6 +106,7 @@ final class JettyTransport extends Handler.Abstract {
               Principal.unauthenticated());
     } catch (ApiException e) {
       write(
+          dispatcher,
           request,
           response,
           callback,
@@ -109,11 +118,12 @@ final class JettyTransport extends Handler.Abstract {
       return true;
     }
     if (match.route() == null || inlineTemplates.contains(match.route().template())) {
-      serve(match, request, apiRequest, response, callback, start);
+      serve(dispatcher, match, request, apiRequest, response, callback, start);
       return true;
     }
     try {
-      storeWork.execute(() -> serve(match, request, apiRequest, response, callback, start));
+      storeWork.execute(
+          () -> serve(dispatcher, match, request, apiRequest, response, callback, start));
     } catch (RejectedExecutionException e) {
       ApiException busy =
           new ApiException(
@@ -123,6 +133,7 @@ final class JettyTransport extends Handler.Abstract {
                   + Dispatcher.RETRY_AFTER_SECONDS
                   + "s");
       write(
+          dispatcher,
           request,
           response,
           callback,
@@ -136,6 +147,7 @@ final class JettyTransport extends Handler.Abstract {
   }
 
   private void serve(
+      Dispatcher dispatcher,
       Dispatcher.Match match,
       Request request,
       ApiRequest apiRequest,
@@ -144,7 +156,15 @@ final class JettyTransport extends Handler.Abstract {
       long start) {
     ApiResponse answer = dispatcher.serve(match, apiRequest);
     write(
-        request, response, callback, match.method(), match.routeTag(), match.path(), answer, start);
+        dispatcher,
+        request,
+        response,
+        callback,
+        match.method(),
+        match.routeTag(),
+        match.path(),
+        answer,
+        start);
   }
 
   /**
@@ -154,6 +174,7 @@ final class JettyTransport extends Handler.Abstract {
    * closed connection.
    */
   private void write(
+      Dispatcher dispatcher,
       Request request,
       Response response,
       Callback callback,

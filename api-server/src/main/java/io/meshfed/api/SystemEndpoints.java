@@ -78,8 +78,9 @@ final class SystemEndpoints {
     if (index.zone() != null) {
       body.put("zone", index.zone());
     }
-    if (index.xdsPort() != null) {
-      body.put("xdsPort", index.xdsPort());
+    Integer xdsPort = index.xdsPort().get();
+    if (xdsPort != null) {
+      body.put("xdsPort", xdsPort);
     }
     return ApiResponse.json(200, body);
   }

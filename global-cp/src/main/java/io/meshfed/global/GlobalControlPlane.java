@@ -3,11 +3,8 @@ package io.meshfed.global;
 import io.grpc.ServerCredentials;
 import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
-import io.meshfed.api.MeshInsightEndpoints;
 import io.meshfed.api.Processes;
-import io.meshfed.api.ProxyOverviewEndpoints;
-import io.meshfed.api.ServiceInsightEndpoints;
-import io.meshfed.api.auth.Authenticator;
+import io.meshfed.api.StartGate;
 import io.meshfed.api.auth.PublicKeyPem;
 import io.meshfed.api.auth.PublishedUserTokenKeys;
 import io.meshfed.api.auth.UserTokenRevocations;
@@ -17,16 +14,7 @@ import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.api.metrics.ControlPlaneMeters;
 import io.meshfed.api.metrics.LeaderMeters;
 import io.meshfed.api.metrics.MeteredStore;
-import io.meshfed.global.api.CrossZoneRouteWarnings;
-import io.meshfed.global.api.PolicyInspectEndpoint;
-import io.meshfed.global.api.RemoteInspectEndpoints;
-import io.meshfed.global.api.SyncEndpoints;
-import io.meshfed.global.api.UserTokenEndpoint;
-import io.meshfed.global.api.ZoneEndpoints;
-import io.meshfed.global.api.ZoneTokenAdminEndpoints;
-import io.meshfed.global.api.ZoneTokenEndpoint;
 import io.meshfed.global.auth.AdminTokenFile;
-import io.meshfed.global.auth.RevocationsToZones;
 import io.meshfed.global.auth.UserTokenIssuer;
 import io.meshfed.global.kds.GlobalKdsServer;
 import io.meshfed.global.kds.KdsServerOptions;
@@ -42,7 +30,6 @@ import io.meshfed.global.kds.tls.KdsTlsMaterial;
 import io.meshfed.kds.KdsPeer;
 import io.meshfed.kds.KdsSettings;
 import io.meshfed.mads.MadsServer;
-import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.Labels;
 import io.meshfed.model.Meta;
 import io.meshfed.model.Resource;
@@ -122,7 +109,7 @@ public final class GlobalControlPlane implements AutoCloseable {
   private WatchedGlobalSecrets userTokenSecrets;
   private ZoneTokenTrust zoneTokenTrust;
   private java.io.Closeable zoneTokenWatch;
-  private String clusterId;
+  private volatile String clusterId; // read by GET / while this starts
   private GlobalKdsServer kds;
   private ScheduledExecutorService kdsScheduler;
   private ExecutorService kdsExecutor;
@@ -221,6 +208,18 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     kdsScheduler =
         Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
+    // the API answers GET / at once; the rest is 503 + Retry-After until served below
+    StartGate gate = StartGate.closed("the store's keys and the KDS TLS material");
+    GlobalApi apiParts = new GlobalApi(config, store, codec, registry, coordination);
+    api =
+        apiParts.listen(
+            IndexInfo.global(version(), instanceId)
+                .withClusterId(() -> clusterId)
+                .withLeadership(this::leadership),
+            ready::get,
+            meters,
+            clock,
+            gate);
     // CPU-bound parts of a start run on the other cores while this thread goes on: the RSA keys a
     // first start creates (while the KDS CA is made) and the KDS TLS context (Netty's SslContext)
     ExecutorService startWork =
@@ -244,6 +243,7 @@ public final class GlobalControlPlane implements AutoCloseable {
     } finally {
       startWork.shutdown();
     }
+    gate.starting("the KDS server");
     KdsServerOptions options =
         kdsOptions.withSettings(
             kdsOptions
@@ -295,44 +295,6 @@ public final class GlobalControlPlane implements AutoCloseable {
             coordination);
     GlobalKdsServer server = kds;
     zoneTokenWatch = zoneTokenTrust.onChange(server::recheckZones);
-    api =
-        ApiServer.builder()
-            .mode(ControlPlaneMode.GLOBAL)
-            .bind(config.apiAddress(), config.apiPort())
-            .listener(config.apiListener())
-            // A Mesh created through the API gets its default policies (Kuma's allow-all, ...).
-            .store(new DefaultPoliciesStore(store))
-            .codec(codec)
-            .meterRegistry(meters)
-            .readiness(ready::get)
-            .index(
-                IndexInfo.global(version(), instanceId)
-                    .withClusterId(clusterId)
-                    .withLeadership(this::leadership))
-            .maxBodyBytes(config.maxBodyBytes())
-            .clock(clock)
-            .authenticator(
-                Authenticator.withTokens(userTokenVerifier, config.apiAnonymousAdminFromLoopback()))
-            .route(ZoneTokenEndpoint.route(zoneTokens, codec.jsonMapper()))
-            .route(UserTokenEndpoint.route(userTokens, codec.jsonMapper()))
-            .writeHook(RevocationsToZones::apply)
-            .writeWarnings(new CrossZoneRouteWarnings())
-            .routes(
-                new ZoneTokenAdminEndpoints(
-                        zoneTokenTrust, codec.jsonMapper(), this::publishZoneTokenPublicKey)
-                    .routes())
-            .routes(new ZoneEndpoints(store, codec).routes())
-            .routes(new SyncEndpoints(store, registry, kds.syncStatus()).routes())
-            .routes(new ProxyOverviewEndpoints(store, codec).routes())
-            .routes(new MeshInsightEndpoints(store, codec).routes())
-            .routes(new ServiceInsightEndpoints(store).routes())
-            .route(new PolicyInspectEndpoint(store, registry).route())
-            .routes(
-                new RemoteInspectEndpoints(
-                        store, kds.inspectRelay(), codec.jsonMapper(), coordination)
-                    .routes())
-            .build()
-            .start();
     // registered before KDS serves: a replica's subscriptions are never older than its key
     register("");
     kds.start(config.kdsAddress(), config.kdsPort(), kdsOptions.startTimeout());
@@ -348,6 +310,14 @@ public final class GlobalControlPlane implements AutoCloseable {
           term -> LeaderMarker.start(term, store, instanceId, kdsScheduler, marker));
     }
     leaderJobs.start();
+    apiParts.serve(
+        api,
+        userTokenVerifier,
+        zoneTokens,
+        userTokens,
+        zoneTokenTrust,
+        this::publishZoneTokenPublicKey,
+        kds);
     // every zone's dataplanes and ingresses, as global holds them (a meshfed extension)
     mads =
         MadsServer.builder()

@@ -2,6 +2,7 @@ package io.meshfed.zone;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfed.api.ApiException;
 import io.meshfed.api.ApiRequest;
@@ -10,7 +11,10 @@ import io.meshfed.api.ReplicaHop;
 import io.meshfed.store.ha.LeaderElector;
 import io.meshfed.store.ha.LeasedKeys;
 import io.meshfed.zone.auth.ReplicaTokens;
+import io.meshfed.zone.kds.FirstSync;
+import io.meshfed.zone.kds.GlobalConnectionStatus;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -64,6 +68,39 @@ final class GlobalStatusEndpoint {
     this.hop = hop;
     this.tokenFor = tokenFor;
     this.json = json;
+  }
+
+  /**
+   * A replica's own body: the state of its connection to global {@code s} (the initial one when it
+   * does not lead), who leads, and whether its first sync {@code sync} (null before start) is done.
+   */
+  static ObjectNode localBody(GlobalConnectionStatus s, LeaderElector elector, FirstSync sync) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("zone", s.zone());
+    body.put("leader", elector.isLeader());
+    body.put("leaderInstance", elector.leader().orElse(""));
+    body.put("globalAddress", s.globalAddress());
+    body.put("connected", s.connected());
+    putTime(body, "lastConnectTime", s.lastConnectTime());
+    putTime(body, "lastDisconnectTime", s.lastDisconnectTime());
+    body.put("lastError", s.lastError());
+    body.put("lastErrorCode", s.lastErrorCode());
+    body.put("refusedByGlobal", s.refusedByGlobal());
+    body.put("attempts", s.attempts());
+    body.put("firstSyncDone", sync != null && sync.isDone());
+    if (sync != null && !sync.isDone()) {
+      sync.missing().forEach(body.putArray("firstSyncMissingTypes")::add);
+    }
+    putTime(body, "nextAttemptTime", s.nextAttemptTime());
+    return body;
+  }
+
+  private static void putTime(ObjectNode body, String field, Instant time) {
+    if (time == null) {
+      body.putNull(field);
+    } else {
+      body.put(field, time.toString());
+    }
   }
 
   ApiResponse answer(ApiRequest request) throws InterruptedException {

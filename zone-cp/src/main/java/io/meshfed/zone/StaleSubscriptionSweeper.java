@@ -18,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * plane ran at start, which closed the live subscriptions of the other replicas' proxies.
  */
 final class StaleSubscriptionSweeper {
+  /** How often the zone leader closes subscriptions of replicas that are gone. */
+  static final Duration PERIOD = Duration.ofSeconds(10);
+
+  /** Subscriptions younger than this are never swept (their replica may still be registering). */
+  static final Duration GRACE = Duration.ofSeconds(30);
+
   private static final Logger log = LoggerFactory.getLogger(StaleSubscriptionSweeper.class);
 
   private final String zone;

@@ -2,37 +2,22 @@ package io.meshfed.zone;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meshfed.api.ApiRoute;
 import io.meshfed.api.ApiServer;
-import io.meshfed.api.IndexInfo;
-import io.meshfed.api.MeshInsightEndpoints;
 import io.meshfed.api.Processes;
-import io.meshfed.api.ProxyOverviewEndpoints;
-import io.meshfed.api.ReplicaHop;
-import io.meshfed.api.ServiceInsightEndpoints;
-import io.meshfed.api.WriteHook;
-import io.meshfed.api.auth.Authenticator;
-import io.meshfed.api.auth.PublishedUserTokenKeys;
-import io.meshfed.api.auth.TokenVerifier;
-import io.meshfed.api.auth.UserTokenRevocations;
+import io.meshfed.api.StartGate;
 import io.meshfed.api.auth.UserTokenSecrets;
-import io.meshfed.api.auth.UserTokenVerifier;
 import io.meshfed.api.auth.WatchedGlobalSecrets;
 import io.meshfed.api.metrics.ControlPlaneMeters;
+import io.meshfed.api.metrics.LeaderMeters;
 import io.meshfed.api.metrics.MeteredStore;
 import io.meshfed.kds.KdsEnvelope;
 import io.meshfed.kds.KdsRuntime;
 import io.meshfed.kds.store.StoreKdsSink;
 import io.meshfed.kds.store.StoreKdsSource;
 import io.meshfed.mads.MadsServer;
-import io.meshfed.model.ControlPlaneMode;
 import io.meshfed.model.Resource;
-import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
-import io.meshfed.model.spec.MeshSpec;
-import io.meshfed.model.spec.Tags;
-import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.store.ha.Coordination;
@@ -40,15 +25,12 @@ import io.meshfed.store.ha.LeaderElector;
 import io.meshfed.store.ha.LeaderJobs;
 import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.store.ha.Term;
-import io.meshfed.xds.Identity;
 import io.meshfed.xds.sidecar.EnvoyChecks;
 import io.meshfed.zone.auth.DataplaneAuthenticator;
-import io.meshfed.zone.auth.DataplaneTokenEndpoint;
 import io.meshfed.zone.auth.DataplaneTokenKey;
 import io.meshfed.zone.auth.DataplaneTokenRevocations;
 import io.meshfed.zone.auth.DataplaneTokens;
 import io.meshfed.zone.auth.ReplicaTokens;
-import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.ca.ZoneCaSigner;
 import io.meshfed.zone.ca.ZoneCertificateAuthority;
 import io.meshfed.zone.kds.FirstSync;
@@ -59,31 +41,23 @@ import io.meshfed.zone.kds.GlobalConnector;
 import io.meshfed.zone.kds.InspectResponder;
 import io.meshfed.zone.kds.KdsClientOptions;
 import io.meshfed.zone.kds.KdsTarget;
-import io.meshfed.zone.kds.Origins;
 import io.meshfed.zone.kds.ZoneSyncAdapters;
 import io.meshfed.zone.xds.XdsServer;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -127,8 +101,9 @@ public final class ZoneControlPlane implements AutoCloseable {
   private final String instanceId;
   private final Coordination coordination;
   private final LeaderElector elector;
-  private final ReplicaTokens replicaTokens;
+  private volatile ReplicaTokens replicaTokens; // made at start, beside the API's
   private ControlPlaneMeters processMeters;
+  private LeaderMeters leaderMeters;
   private ExecutorService executor;
   private ScheduledExecutorService scheduler;
   private WatchedGlobalSecrets userTokenSecrets;
@@ -177,7 +152,6 @@ public final class ZoneControlPlane implements AutoCloseable {
     this.coordination = Objects.requireNonNull(coordination, "coordination");
     this.instanceId = coordination.instanceId();
     this.elector = coordination.elector(leaderRole(config.zone()));
-    this.replicaTokens = ReplicaTokens.generate(instanceId, clock);
   }
 
   /** A new instance id for a replica of {@code zone}: zone, host name and a random part. */
@@ -191,10 +165,6 @@ public final class ZoneControlPlane implements AutoCloseable {
   }
 
   /**
-   * The version of this control plane: the jar's implementation version, or {@value
-   * #FALLBACK_VERSION}.
-   */
-  /**
    * This zone's configuration as sent to global for its zone insight, in Kuma's {@code config}
    * shape: {@code {"store":{"type":"memory|embedded|etcd"}}} (kumactl's {@code inspect zones} shows
    * the store type).
@@ -205,6 +175,10 @@ public final class ZoneControlPlane implements AutoCloseable {
     return root.toString();
   }
 
+  /**
+   * The version of this control plane: the jar's implementation version, or {@value
+   * #FALLBACK_VERSION}.
+   */
   public static String version() {
     String v = ZoneControlPlane.class.getPackage().getImplementationVersion();
     return v == null ? FALLBACK_VERSION : v;
@@ -225,15 +199,7 @@ public final class ZoneControlPlane implements AutoCloseable {
     }
     started = true;
     processMeters = ControlPlaneMeters.bind(meters, "zone", version(), instanceId, "");
-    // cp_leader{role} (1 while this replica leads the zone) and cp_leader_changes_total{role}
-    Gauge.builder("cp_leader", elector, e -> e.isLeader() ? 1 : 0)
-        .description("1 while this replica leads the role, else 0")
-        .tag("role", elector.role())
-        .register(meters);
-    FunctionCounter.builder("cp_leader_changes", elector, LeaderElector::leaderChanges)
-        .description("Terms of the role seen beginning by this replica (its own and others')")
-        .tag("role", elector.role())
-        .register(meters);
+    leaderMeters = LeaderMeters.bind(meters, elector);
     log.info(
         "zone={}: zone control plane {} (version {}) configuration:\n{}",
         config.zone(),
@@ -244,11 +210,34 @@ public final class ZoneControlPlane implements AutoCloseable {
     scheduler =
         Executors.newSingleThreadScheduledExecutor(
             Processes.daemonThreads("zone-timer-" + config.zone()));
+    // beside the API's start and the store reads: this replica's hop key (Ed25519) and the KDS
+    // call channel to global (its client TLS context)
+    CompletableFuture<ReplicaTokens> replicaKey =
+        CompletableFuture.supplyAsync(() -> ReplicaTokens.generate(instanceId, clock), executor);
+    targets =
+        config.globalAddresses().stream()
+            .map(a -> new KdsTarget(a.host(), a.port(), a.tls(), config.caFile()))
+            .toList();
+    CompletableFuture<GlobalCallChannel> channel =
+        CompletableFuture.supplyAsync(
+            () -> StartSteps.callChannel(config, targets, instanceId, kdsOptions, executor),
+            executor);
+    // the API answers GET / at once; the rest is 503 + Retry-After until served below
+    StartGate gate = StartGate.closed("the store's copy of global's state");
+    ZoneApi apiParts = new ZoneApi(config, store, codec, coordination, elector, clock);
     try {
+      api =
+          apiParts.listen(
+              version(),
+              this::announcedXdsPort,
+              this::knownGlobalClusterId,
+              this::isReady,
+              meters,
+              gate);
       source =
           ZoneSyncAdapters.sourceToGlobal(
               store, registry, config.zone(), scheduler, Duration.ofSeconds(5));
-      Optional<Resource> copy = aCopyFromGlobal();
+      Optional<Resource> copy = ZoneSyncAdapters.aCopyFromGlobal(store, config.zone());
       globalClusterId =
           new GlobalClusterId(
               ZoneSyncAdapters.sinkFromGlobal(store, registry),
@@ -261,21 +250,8 @@ public final class ZoneControlPlane implements AutoCloseable {
       runtime =
           new KdsRuntime(
               new KdsEnvelope(codec), kdsOptions.settings(), clock, scheduler, executor, sync);
-      targets =
-          config.globalAddresses().stream()
-              .map(a -> new KdsTarget(a.host(), a.port(), a.tls(), config.caFile()))
-              .toList();
-      callChannel =
-          new GlobalCallChannel(
-                  config.zone(),
-                  targets,
-                  config.zoneTokenFile(),
-                  version(),
-                  instanceId,
-                  kumaConfigJson(config),
-                  kdsOptions,
-                  executor)
-              .open();
+      callChannel = StartSteps.join(channel, "the KDS call channel to global");
+      replicaTokens = StartSteps.join(replicaKey, "the replica key");
       certificateAuthority =
           new ZoneCertificateAuthority(
               config.zone(),
@@ -286,8 +262,8 @@ public final class ZoneControlPlane implements AutoCloseable {
                   new SecureRandom()),
               clock,
               executor);
+      gate.starting("the zone's CA and dataplane token key");
       certificateAuthority.openStoredKeys();
-      ZoneCertificateAuthority ca = certificateAuthority;
       DataplaneTokens dataplaneTokens =
           DataplaneTokenKey.loadOrCreate(config.zone(), store, clock, new SecureRandom());
       DataplaneAuthenticator dataplaneAuth = null;
@@ -301,77 +277,31 @@ public final class ZoneControlPlane implements AutoCloseable {
                 + " that reaches the xDS port can get the config and certificates of any proxy",
             config.zone());
       }
+      gate.starting("the xDS server");
       xds =
           new XdsServer(
                   config.zone(),
                   instanceId,
                   store,
-                  new XdsServer.CertificateAuthority() {
-                    @Override
-                    public CompletableFuture<Identity> issue(
-                        String mesh, MeshSpec meshSpec, Map<String, Set<String>> inboundTags) {
-                      return ca.issue(mesh, meshSpec, inboundTags);
-                    }
-
-                    @Override
-                    public Instant rotateAt(Identity identity) {
-                      return ZoneCertificateAuthority.rotateAt(identity);
-                    }
-                  },
+                  certificateAuthority.forXds(),
                   clock,
                   scheduler,
                   meters,
                   Duration.ofSeconds(1),
                   dataplaneAuth)
               .start(config.xdsAddress(), config.xdsPort());
-      WriteHook writeHook = new ZoneWriteHook(config.zone(), registry);
-      api =
-          ApiServer.builder()
-              .mode(ControlPlaneMode.ZONE)
-              .bind(config.apiAddress(), config.apiPort())
-              .listener(config.apiListener())
-              .store(store)
-              .codec(codec)
-              .meterRegistry(meters)
-              .readiness(this::isReady)
-              .index(
-                  IndexInfo.zone(version(), instanceId, config.zone())
-                      .withXdsPort(xds.port())
-                      .withClusterId(() -> globalClusterId.get())
-                      .withLeadership(
-                          () ->
-                              new IndexInfo.Leadership(
-                                  elector.isLeader(), elector.leader().orElse(""))))
-              .maxBodyBytes(config.maxBodyBytes())
-              .clock(clock)
-              .writeHook(
-                  dataplaneAuth != null
-                      ? new TokenCheckingWriteHook(writeHook, dataplaneAuth)
-                      : writeHook)
-              .authenticator(
-                  Authenticator.withTokens(
-                      userTokenVerifier(), config.apiAnonymousAdminFromLoopback()))
-              .route(
-                  ApiRoute.get(
-                      GlobalStatusEndpoint.PATH,
-                      new GlobalStatusEndpoint(
-                              instanceId,
-                              elector,
-                              this::localGlobalStatus,
-                              coordination.keys(ZoneInstances.NAMESPACE),
-                              REPLICA_HOP,
-                              replicaTokens::sign,
-                              codec.jsonMapper())
-                          ::answer))
-              .route(DataplaneTokenEndpoint.route(dataplaneTokens, codec.jsonMapper()))
-              .routes(new ProxyOverviewEndpoints(store, codec).routes())
-              .routes(new MeshInsightEndpoints(store, codec).routes())
-              .routes(new ServiceInsightEndpoints(store).routes())
-              .routes(
-                  xds.inspectRoutes(
-                      codec, coordination.keys(ZoneInstances.NAMESPACE), replicaTokens::sign))
-              .build()
-              .start();
+      gate.starting("global's user token keys");
+      userTokenSecrets =
+          UserTokenSecrets.watch(store, clock, scheduler).awaitLoaded(Duration.ofSeconds(30));
+      apiParts.serve(
+          api,
+          registry,
+          replicaTokens,
+          userTokenSecrets,
+          dataplaneTokens,
+          dataplaneAuth,
+          this::localGlobalStatus,
+          xds);
       mads =
           MadsServer.builder()
               .who("zone=" + config.zone())
@@ -382,11 +312,25 @@ public final class ZoneControlPlane implements AutoCloseable {
               .startOrLog()
               .orElse(null);
       source.start();
-      registerInstance();
+      new ZoneInstances(coordination.keys(ZoneInstances.NAMESPACE))
+          .registerAtStart(
+              instanceId,
+              config.zone(),
+              config.apiAddress(),
+              api.port(),
+              config.xdsAddress(),
+              xds.port(),
+              replicaTokens.publicKey());
       ZoneInstances instances = new ZoneInstances(coordination.keys(ZoneInstances.NAMESPACE));
       StaleSubscriptionSweeper sweeper =
           new StaleSubscriptionSweeper(
-              config.zone(), xds, instances, store, scheduler, SWEEP_PERIOD, SWEEP_GRACE);
+              config.zone(),
+              xds,
+              instances,
+              store,
+              scheduler,
+              StaleSubscriptionSweeper.PERIOD,
+              StaleSubscriptionSweeper.GRACE);
       XdsServer servingXds = xds;
       leaderJobs =
           new LeaderJobs(elector)
@@ -408,6 +352,7 @@ public final class ZoneControlPlane implements AutoCloseable {
                 Duration.ofSeconds(1));
       }
     } catch (RuntimeException e) {
+      StartSteps.closeWhenMade(channel);
       stopParts();
       throw e;
     }
@@ -425,37 +370,6 @@ public final class ZoneControlPlane implements AutoCloseable {
         xds.port(),
         config.globalAddresses());
     return this;
-  }
-
-  /** How replicas hand requests to each other: 10 s to answer, as global's inspect relay. */
-  private static final ReplicaHop REPLICA_HOP = ReplicaHop.withTimeout(Duration.ofSeconds(10));
-
-  /** How often the zone leader closes subscriptions of replicas that are gone. */
-  static final Duration SWEEP_PERIOD = Duration.ofSeconds(10);
-
-  /** Subscriptions younger than this are never swept (their replica may still be registering). */
-  static final Duration SWEEP_GRACE = Duration.ofSeconds(30);
-
-  /** Puts this replica in the zone's registry of live replicas ({@code instances/<id>}). */
-  private void registerInstance() {
-    try {
-      new ZoneInstances(coordination.keys(ZoneInstances.NAMESPACE))
-          .register(
-              instanceId,
-              config.zone(),
-              config.apiAddress(),
-              api.port(),
-              config.xdsAddress(),
-              xds.port(),
-              replicaTokens.publicKey())
-          .get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(
-          "zone " + config.zone() + ": cannot register replica " + instanceId + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("zone " + config.zone() + ": interrupted at start", e);
-    }
   }
 
   /**
@@ -500,67 +414,19 @@ public final class ZoneControlPlane implements AutoCloseable {
     };
   }
 
-  /**
-   * True when the store holds a Mesh copied from global (a persistent store that synced before).
-   */
-  /** A mesh copied from global in an earlier run (it names global's cluster id), if any. */
-  private Optional<Resource> aCopyFromGlobal() {
-    try {
-      return store
-          .list(
-              ListQuery.all(StandardTypes.MESH)
-                  .withLabels(Map.of(Tags.ORIGIN, Origins.GLOBAL))
-                  .page(0, 1))
-          .get(30, TimeUnit.SECONDS)
-          .items()
-          .stream()
-          .findFirst();
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(
-          "zone " + config.zone() + ": cannot read the store at start: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("zone " + config.zone() + ": interrupted at start", e);
+  /** The xDS port for {@code GET /}: the bound one, or the configured one while it starts. */
+  private Integer announcedXdsPort() {
+    XdsServer x = xds;
+    if (x != null) {
+      return x.port();
     }
+    return config.xdsPort() != 0 ? config.xdsPort() : null;
   }
 
-  /**
-   * Verifies global's user tokens with what global publishes over KDS: the public half of its
-   * signing key and the revocation list, held in memory and fed by this zone's store watch.
-   */
-  private TokenVerifier userTokenVerifier() {
-    userTokenSecrets =
-        UserTokenSecrets.watch(store, clock, scheduler).awaitLoaded(Duration.ofSeconds(30));
-    return ReplicaTokens.verifier(
-        new UserTokenVerifier(
-            new PublishedUserTokenKeys(userTokenSecrets),
-            new UserTokenRevocations(userTokenSecrets)::isRevoked,
-            clock,
-            UserTokenVerifier.DEFAULT_SKEW),
-        this::replicaKey,
-        clock);
-  }
-
-  /** The key replica {@code id} registered to sign its hops; empty when it is not live. */
-  private Optional<String> replicaKey(String id) {
-    try {
-      return ReplicaHop.field(
-          coordination
-              .keys(ZoneInstances.NAMESPACE)
-              .read(id)
-              .get(REPLICA_HOP.timeout().toMillis(), TimeUnit.MILLISECONDS),
-          "replicaKey");
-    } catch (ExecutionException | TimeoutException e) {
-      log.info(
-          "zone={}: cannot read the registration of replica {}: {}",
-          config.zone(),
-          id,
-          e.toString());
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+  /** Global's cluster id as this zone knows it, null while not known. */
+  private String knownGlobalClusterId() {
+    GlobalClusterId id = globalClusterId;
+    return id == null ? null : id.get();
   }
 
   /** The bound MADS port, or empty when MADS is not served (its port was taken). */
@@ -576,34 +442,7 @@ public final class ZoneControlPlane implements AutoCloseable {
 
   /** This replica's own {@code /status/global} body; see {@link GlobalStatusEndpoint}. */
   private ObjectNode localGlobalStatus() {
-    GlobalConnectionStatus s = globalConnection();
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.put("zone", s.zone());
-    body.put("leader", elector.isLeader());
-    body.put("leaderInstance", elector.leader().orElse(""));
-    body.put("globalAddress", s.globalAddress());
-    body.put("connected", s.connected());
-    putTime(body, "lastConnectTime", s.lastConnectTime());
-    putTime(body, "lastDisconnectTime", s.lastDisconnectTime());
-    body.put("lastError", s.lastError());
-    body.put("lastErrorCode", s.lastErrorCode());
-    body.put("refusedByGlobal", s.refusedByGlobal());
-    body.put("attempts", s.attempts());
-    FirstSync sync = firstSync;
-    body.put("firstSyncDone", sync != null && sync.isDone());
-    if (sync != null && !sync.isDone()) {
-      sync.missing().forEach(body.putArray("firstSyncMissingTypes")::add);
-    }
-    putTime(body, "nextAttemptTime", s.nextAttemptTime());
-    return body;
-  }
-
-  private static void putTime(ObjectNode body, String field, Instant time) {
-    if (time == null) {
-      body.putNull(field);
-    } else {
-      body.put(field, time.toString());
-    }
+    return GlobalStatusEndpoint.localBody(globalConnection(), elector, firstSync);
   }
 
   /**
@@ -687,6 +526,9 @@ public final class ZoneControlPlane implements AutoCloseable {
     stopParts();
     coordination.close();
     store.close();
+    if (leaderMeters != null) {
+      leaderMeters.close();
+    }
     if (processMeters != null) {
       processMeters.close();
     }

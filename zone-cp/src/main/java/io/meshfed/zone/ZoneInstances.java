@@ -7,6 +7,9 @@ import io.meshfed.store.ha.LeasedKeys;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The registry of the zone's live replicas: each replica puts {@code instances/<id>} on its lease
@@ -23,6 +26,31 @@ final class ZoneInstances {
 
   ZoneInstances(LeasedKeys keys) {
     this.keys = keys;
+  }
+
+  /**
+   * {@link #register}, waiting for it (at most 30 s) as a start does.
+   *
+   * @throws IllegalStateException when the store does not take it
+   */
+  void registerAtStart(
+      String instanceId,
+      String zone,
+      String apiAddress,
+      int apiPort,
+      String xdsAddress,
+      int xdsPort,
+      String replicaKey) {
+    try {
+      register(instanceId, zone, apiAddress, apiPort, xdsAddress, xdsPort, replicaKey)
+          .get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "zone " + zone + ": cannot register replica " + instanceId + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("zone " + zone + ": interrupted at start", e);
+    }
   }
 
   /** Registers this replica; its API and xDS addresses as other replicas can reach them. */

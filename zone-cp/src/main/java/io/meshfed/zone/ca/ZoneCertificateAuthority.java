@@ -7,6 +7,7 @@ import io.meshfed.model.spec.Tags;
 import io.meshfed.model.validation.Durations;
 import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.xds.Identity;
+import io.meshfed.zone.xds.XdsServer;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -109,6 +110,22 @@ public final class ZoneCertificateAuthority {
     if (opened > 0) {
       log.info("zone={}: {} stored intermediate CA key(s) open with the secrets key", zone, opened);
     }
+  }
+
+  /** This CA as the xDS server asks it for certificates and their rotation times. */
+  public XdsServer.CertificateAuthority forXds() {
+    return new XdsServer.CertificateAuthority() {
+      @Override
+      public CompletableFuture<Identity> issue(
+          String mesh, MeshSpec meshSpec, Map<String, Set<String>> inboundTags) {
+        return ZoneCertificateAuthority.this.issue(mesh, meshSpec, inboundTags);
+      }
+
+      @Override
+      public Instant rotateAt(Identity identity) {
+        return ZoneCertificateAuthority.rotateAt(identity);
+      }
+    };
   }
 
   /**

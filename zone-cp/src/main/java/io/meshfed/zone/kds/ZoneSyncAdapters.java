@@ -3,10 +3,19 @@ package io.meshfed.zone.kds;
 import io.meshfed.kds.KdsDirection;
 import io.meshfed.kds.store.StoreKdsSink;
 import io.meshfed.kds.store.StoreKdsSource;
+import io.meshfed.model.Resource;
+import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
+import io.meshfed.model.spec.Tags;
+import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourceStore;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** The zone's ends of KDS over its own store. */
 public final class ZoneSyncAdapters {
@@ -46,5 +55,29 @@ public final class ZoneSyncAdapters {
         r -> Origins.stampZone(r, zone),
         scheduler,
         retryDelay);
+  }
+
+  /**
+   * A mesh copied from global in an earlier run (it names global's cluster id), if any: read once
+   * at start, it tells whether this zone's store already holds global's state.
+   */
+  public static Optional<Resource> aCopyFromGlobal(ResourceStore store, String zone) {
+    try {
+      return store
+          .list(
+              ListQuery.all(StandardTypes.MESH)
+                  .withLabels(Map.of(Tags.ORIGIN, Origins.GLOBAL))
+                  .page(0, 1))
+          .get(30, TimeUnit.SECONDS)
+          .items()
+          .stream()
+          .findFirst();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "zone " + zone + ": cannot read the store at start: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("zone " + zone + ": interrupted at start", e);
+    }
   }
 }

@@ -1,0 +1,98 @@
+package io.meshfed.global;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.meshfed.model.StandardTypes;
+import io.meshfed.store.ListQuery;
+import io.meshfed.store.memory.MemoryResourceStore;
+import io.meshfed.testing.FreePorts;
+import io.meshfed.testing.SlowOpeningStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A global whose store is not up yet (etcd still starting) answers its API at once: {@code GET /}
+ * 200, {@code /ready} 503, a resource read or write 503 with {@code Retry-After} naming what is
+ * starting, and the refused write is not stored; once the store answers, it starts and serves.
+ */
+class GlobalStartGateIT {
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpRequest.Builder putMesh(String base, String name) {
+    return HttpRequest.newBuilder(URI.create(base + "/meshes/" + name))
+        .header("Content-Type", "application/yaml")
+        .PUT(HttpRequest.BodyPublishers.ofString("type: Mesh\nname: " + name + "\n"));
+  }
+
+  @Test
+  void answersTheIndexWhileItsStoreOpensAndTakesNoWriteBeforeItIsReady(@TempDir Path dir)
+      throws Exception {
+    MemoryResourceStore memory = new MemoryResourceStore();
+    SlowOpeningStore store = new SlowOpeningStore(memory);
+    int apiPort = FreePorts.one();
+    GlobalConfig config =
+        GlobalConfig.load(
+            Map.of(
+                "api-port", String.valueOf(apiPort),
+                "kds-port", "0",
+                "data-dir", dir.toString()),
+            Map.of(),
+            null);
+    String base = "http://127.0.0.1:" + apiPort;
+    try (GlobalControlPlane cp = new GlobalControlPlane(config, store, Clock.systemUTC())) {
+      CompletableFuture<GlobalControlPlane> started = CompletableFuture.supplyAsync(cp::start);
+
+      HttpResponse<String> index =
+          await("GET / while the store opens")
+              .atMost(Duration.ofSeconds(30))
+              .ignoreExceptions()
+              .until(
+                  () -> send(HttpRequest.newBuilder(URI.create(base + "/"))),
+                  r -> r.statusCode() == 200);
+      assertThat(index.body()).contains("\"mode\":\"global\"", cp.instanceId());
+      assertThat(store.callsWhileOpening.get()).as("start waits for the store").isPositive();
+      assertThat(started).isNotDone();
+
+      HttpResponse<String> ready = send(HttpRequest.newBuilder(URI.create(base + "/ready")));
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(ready.body()).startsWith("starting: ");
+      HttpResponse<String> list = send(HttpRequest.newBuilder(URI.create(base + "/meshes")));
+      assertThat(list.statusCode()).isEqualTo(503);
+      assertThat(list.headers().firstValue("Retry-After")).contains("1");
+      assertThat(list.body()).contains("GET /meshes: the control plane is starting");
+      HttpResponse<String> write = send(putMesh(base, "early"));
+      assertThat(write.statusCode()).isEqualTo(503);
+      assertThat(write.headers().firstValue("Retry-After")).contains("1");
+      assertThat(write.body()).contains("PUT /meshes/early: the control plane is starting");
+
+      store.open();
+      started.get(60, TimeUnit.SECONDS);
+      assertThat(cp.isReady()).isTrue();
+      assertThat(send(HttpRequest.newBuilder(URI.create(base + "/ready"))).statusCode())
+          .isEqualTo(200);
+      assertThat(memory.list(ListQuery.all(StandardTypes.MESH)).join().total())
+          .as("the write refused during start was not taken")
+          .isZero();
+      assertThat(send(putMesh(base, "later")).statusCode()).isEqualTo(201);
+      assertThat(memory.list(ListQuery.all(StandardTypes.MESH)).join().items())
+          .extracting(r -> r.key().name())
+          .containsExactly("later");
+    }
+  }
+}
