@@ -25,8 +25,11 @@ public final class StringMaps {
     if (in instanceof SortedStringMap copied) {
       return copied;
     }
+    // a TreeMap in natural order is read as it is; any other map, or order, is sorted first
     return SortedStringMap.of(
-        in instanceof TreeMap<String, String> sorted ? sorted : new TreeMap<>(in));
+        in instanceof TreeMap<String, String> sorted && sorted.comparator() == null
+            ? sorted
+            : new TreeMap<>(in));
   }
 
   /** The process's one instance of {@code s} (null stays null). */

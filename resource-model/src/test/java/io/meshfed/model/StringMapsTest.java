@@ -3,6 +3,7 @@ package io.meshfed.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,18 @@ class StringMapsTest {
     assertThat(copy).hasSize(4);
     assertThat(StringMaps.sortedCopy(Map.of())).isSameAs(Map.of());
     assertThat(StringMaps.sortedCopy(null)).isEmpty();
+  }
+
+  @Test
+  void aSourceInAnotherOrderIsCopiedInKeyOrder() {
+    TreeMap<String, String> reversed = new TreeMap<>(Comparator.reverseOrder());
+    reversed.putAll(Map.of("a", "1", "b", "2", "c", "3"));
+
+    Map<String, String> copy = StringMaps.sortedCopy(reversed);
+
+    assertThat(copy.keySet()).containsExactly("a", "b", "c");
+    assertThat(copy.get("a")).isEqualTo("1");
+    assertThat(copy.get("c")).isEqualTo("3");
   }
 
   @Test
