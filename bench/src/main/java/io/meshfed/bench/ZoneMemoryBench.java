@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +40,16 @@ public final class ZoneMemoryBench {
   private static final Duration TIMEOUT = Duration.ofMinutes(5);
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+  /**
+   * When set to N > 0, the bench also prints the N classes whose instances grew most on global
+   * between 0 and N remote Dataplanes (bytes per remote Dataplane), from two class histograms.
+   */
+  private static final String GLOBAL_HISTOGRAM_ENV = "MESHFED_BENCH_GLOBAL_HISTOGRAM_TOP";
+
+  /** A line of {@code jcmd GC.class_histogram}: rank, instances, bytes, class name. */
+  private static final Pattern HISTOGRAM_LINE =
+      Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
+
   /** G1's whole heap, or Serial's / Parallel's generations (summed). */
   private static final Pattern HEAP_USED =
       Pattern.compile(
@@ -60,6 +73,8 @@ public final class ZoneMemoryBench {
       }
       dataplanes = Integer.parseInt(args[i]);
     }
+    String top = System.getenv(GLOBAL_HISTOGRAM_ENV);
+    int globalHistogramTop = top == null || top.isBlank() ? 0 : Integer.parseInt(top.strip());
     Path jar = root.resolve("deploy/target/meshfed.jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: build the deploy module");
@@ -81,6 +96,8 @@ public final class ZoneMemoryBench {
       awaitStatus(zone, fed.zoneApi() + "/meshes/default", 200);
       report("empty", zone.pid(), false);
       long globalEmptyKb = report("global with 0 remote dataplanes", global.pid(), false);
+      Map<String, long[]> globalEmptyHistogram =
+          globalHistogramTop > 0 ? histogram(global.pid()) : Map.of();
 
       long t0 = System.nanoTime();
       writeDataplanes(fed.zoneApi(), dataplanes);
@@ -93,6 +110,10 @@ public final class ZoneMemoryBench {
       System.out.printf(
           "BENCH global-heap-per-remote-dataplane-bytes=%.0f%n",
           (globalFullKb - globalEmptyKb) * 1024.0 / dataplanes);
+      if (globalHistogramTop > 0) {
+        printHistogramGrowth(
+            globalEmptyHistogram, histogram(global.pid()), dataplanes, globalHistogramTop);
+      }
     } finally {
       stop(zone);
       stop(global);
@@ -173,6 +194,43 @@ public final class ZoneMemoryBench {
       printLargestMappings(pid, 8);
     }
     return usedKb;
+  }
+
+  /** Instances and bytes by class name, from {@code jcmd GC.class_histogram} (a full GC first). */
+  private static Map<String, long[]> histogram(long pid) throws Exception {
+    Map<String, long[]> byClass = new HashMap<>();
+    for (String line : jcmd(pid, "GC.class_histogram").split("\n")) {
+      Matcher m = HISTOGRAM_LINE.matcher(line);
+      if (m.find()) {
+        byClass.put(
+            m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+      }
+    }
+    return byClass;
+  }
+
+  /** The {@code top} classes that grew most from {@code before} to {@code after}, per Dataplane. */
+  private static void printHistogramGrowth(
+      Map<String, long[]> before, Map<String, long[]> after, int dataplanes, int top) {
+    record Growth(String name, long instances, long bytes) {}
+    List<Growth> growth = new ArrayList<>();
+    long total = 0;
+    for (Map.Entry<String, long[]> e : after.entrySet()) {
+      long[] was = before.getOrDefault(e.getKey(), new long[2]);
+      Growth g = new Growth(e.getKey(), e.getValue()[0] - was[0], e.getValue()[1] - was[1]);
+      total += g.bytes();
+      growth.add(g);
+    }
+    growth.sort(Comparator.comparingLong(Growth::bytes).reversed());
+    System.out.printf(
+        "global class histogram growth with %d remote dataplanes (%.0f B each in all):%n",
+        dataplanes, total / (double) dataplanes);
+    System.out.println("  bytes/dp  instances/dp  class");
+    for (Growth g : growth.subList(0, Math.min(top, growth.size()))) {
+      System.out.printf(
+          "  %8.1f  %12.2f  %s%n",
+          g.bytes() / (double) dataplanes, g.instances() / (double) dataplanes, g.name());
+    }
   }
 
   /**

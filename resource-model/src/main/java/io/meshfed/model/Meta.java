@@ -14,8 +14,7 @@ public record Meta(
   public static final Meta EMPTY = new Meta(Map.of(), 0, null, null);
 
   public Meta {
-    labels =
-        labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(labels));
+    labels = StringMaps.sortedCopy(labels);
   }
 
   public static Meta withLabels(Map<String, String> labels) {

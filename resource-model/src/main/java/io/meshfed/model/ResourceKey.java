@@ -2,13 +2,19 @@ package io.meshfed.model;
 
 import java.util.Objects;
 
-/** Identity of a resource: its type name, its mesh (null for global-scoped types) and its name. */
+/**
+ * Identity of a resource: its type name, its mesh (null for global-scoped types) and its name. The
+ * type and mesh are interned.
+ */
 public record ResourceKey(String type, String mesh, String name)
     implements Comparable<ResourceKey> {
 
   public ResourceKey {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(name, "name");
+    // few distinct types and meshes, held by every stored resource: one instance of each
+    type = type.intern();
+    mesh = StringMaps.intern(mesh);
   }
 
   public static ResourceKey global(String type, String name) {

@@ -502,6 +502,25 @@ public abstract class ResourceStoreContract {
   }
 
   @Test
+  void listOfATypeLeavesOutTypesWhoseNameItBegins() {
+    create(mesh("a"));
+    create(mesh("a-b"));
+    create(permission("a", "x", Map.of()));
+    create(permission("a-b", "y", Map.of()));
+    create(codec.decodeOne("type: Zone\nname: z\n"));
+    create(codec.decodeOne("type: ZoneInsight\nname: z\n"));
+
+    assertThat(names(join(store.list(ListQuery.all(StandardTypes.ZONE))).items()))
+        .containsExactly("z");
+    assertThat(names(join(store.list(ListQuery.all(StandardTypes.MESH))).items()))
+        .containsExactly("a", "a-b");
+    assertThat(
+            names(
+                join(store.list(ListQuery.inMesh(StandardTypes.TRAFFIC_PERMISSION, "a"))).items()))
+        .containsExactly("x");
+  }
+
+  @Test
   void listFiltersByEveryLabelOfTheSelector() {
     create(mesh("m"));
     create(permission("m", "p1", Map.of("env", "prod", "team", "a")));

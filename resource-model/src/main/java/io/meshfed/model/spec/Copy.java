@@ -1,5 +1,6 @@
 package io.meshfed.model.spec;
 
+import io.meshfed.model.StringMaps;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -18,9 +19,32 @@ final class Copy {
     return in == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(in));
   }
 
-  /** A tag map: sorted by key, so that equal tag sets print the same. */
+  private static final WeakInterner<Map<String, String>> TAGS = new WeakInterner<>();
+  private static final WeakInterner<List<?>> SHARED_LISTS = new WeakInterner<>();
+
+  /**
+   * A tag map: sorted by key, so that equal tag sets print the same; compact and shared: one
+   * instance per distinct tag set, its strings interned (tags repeat across thousands of
+   * Dataplanes).
+   */
   static Map<String, String> tags(Map<String, String> in) {
-    return in == null || in.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(in));
+    Map<String, String> copy = StringMaps.sortedCopy(in);
+    return copy.isEmpty() ? copy : TAGS.intern(copy);
+  }
+
+  /**
+   * A list like {@link #list}, its elements and itself shared with equal ones already in use (one
+   * instance per distinct value, see {@link WeakInterner}): for immutable values that repeat across
+   * many resources, such as Dataplane inbounds and outbounds.
+   */
+  @SuppressWarnings("unchecked")
+  static <T> List<T> sharedList(List<T> in, WeakInterner<T> elements) {
+    if (in == null || in.isEmpty()) {
+      return List.of();
+    }
+    List<T> out = new ArrayList<>(in.size());
+    in.forEach(x -> out.add(elements.intern(x)));
+    return (List<T>) SHARED_LISTS.intern(Collections.unmodifiableList(out));
   }
 
   /** A map sorted by key (per-type counters and the like). */

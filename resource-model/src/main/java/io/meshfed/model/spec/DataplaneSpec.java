@@ -54,9 +54,13 @@ public record DataplaneSpec(
       Gateway gateway,
       TransparentProxying transparentProxying,
       EnvoyAdmin admin) {
+    // Dataplanes of one service mostly have equal inbounds and outbounds: shared, not copied
+    private static final WeakInterner<Inbound> INBOUNDS = new WeakInterner<>();
+    private static final WeakInterner<Outbound> OUTBOUNDS = new WeakInterner<>();
+
     public Networking {
-      inbound = Copy.list(inbound);
-      outbound = Copy.list(outbound);
+      inbound = Copy.sharedList(inbound, INBOUNDS);
+      outbound = Copy.sharedList(outbound, OUTBOUNDS);
     }
   }
 

@@ -41,7 +41,8 @@ public final class MemoryResourceStore implements ResourceStore {
 
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
-  private final TreeMap<String, Resource> data = new TreeMap<>();
+  // by key (ResourceKey's order: type, mesh, name), the resources' own keys: nothing per entry
+  private final TreeMap<ResourceKey, Resource> data = new TreeMap<>();
   private final ChangeFeed feed;
   private long revision;
   private volatile boolean closed;
@@ -67,8 +68,14 @@ public final class MemoryResourceStore implements ResourceStore {
     this.feed = new ChangeFeed(historyLimit, 0, watchExecutor);
   }
 
-  static String path(ResourceKey key) {
-    return key.type() + '\0' + (key.mesh() == null ? "" : key.mesh()) + '\0' + key.name();
+  /**
+   * The first key after every key of {@code type} (with {@code mesh}, when given): the same prefix
+   * followed by {@code '\0'} sorts after all the strings it starts, and before any other.
+   */
+  static ResourceKey after(String type, String mesh) {
+    return mesh == null
+        ? new ResourceKey(type + '\0', null, "")
+        : new ResourceKey(type, mesh + '\0', "");
   }
 
   private Instant now() {
@@ -96,7 +103,7 @@ public final class MemoryResourceStore implements ResourceStore {
     return locked(
         () -> {
           ResourceKey key = resource.key();
-          if (data.containsKey(path(key))) {
+          if (data.containsKey(key)) {
             throw new AlreadyExistsException(key + " already exists");
           }
           requireMesh(key);
@@ -112,7 +119,7 @@ public final class MemoryResourceStore implements ResourceStore {
 
   private void requireMesh(ResourceKey key) {
     if (key.mesh() != null
-        && !data.containsKey(path(ResourceKey.global(StandardTypes.MESH, key.mesh())))) {
+        && !data.containsKey(ResourceKey.global(StandardTypes.MESH, key.mesh()))) {
       throw new MeshNotFoundException("mesh '" + key.mesh() + "' does not exist");
     }
   }
@@ -139,7 +146,7 @@ public final class MemoryResourceStore implements ResourceStore {
     return locked(
         () -> {
           ResourceKey key = resource.key();
-          Resource current = data.get(path(key));
+          Resource current = data.get(key);
           Instant now = now();
           if (current == null) {
             if (expectedVersion != 0) {
@@ -185,7 +192,7 @@ public final class MemoryResourceStore implements ResourceStore {
 
   /** The stored resource at {@code key}, checked against {@code expectedVersion}. */
   private Resource existing(ResourceKey key, long expectedVersion, String advice) {
-    Resource current = data.get(path(key));
+    Resource current = data.get(key);
     if (current == null) {
       throw new NotFoundException(key + " does not exist");
     }
@@ -198,9 +205,9 @@ public final class MemoryResourceStore implements ResourceStore {
     revision++;
     for (ResourceEvent e : events) {
       if (e.kind() == ResourceEvent.Kind.PUT) {
-        data.put(path(e.key()), e.resource());
+        data.put(e.key(), e.resource());
       } else {
-        data.remove(path(e.key()));
+        data.remove(e.key());
       }
     }
     feed.publish(events);
@@ -208,19 +215,19 @@ public final class MemoryResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
-    return locked(() -> Optional.ofNullable(data.get(path(key))));
+    return locked(() -> Optional.ofNullable(data.get(key)));
   }
 
   @Override
   public CompletableFuture<ResourcePage> list(ListQuery query) {
     return locked(
         () -> {
-          String prefix =
-              query.mesh() == null
-                  ? query.type() + '\0'
-                  : query.type() + '\0' + query.mesh() + '\0';
-          NavigableMap<String, Resource> range =
-              data.subMap(prefix, true, prefix + Character.MAX_VALUE, false);
+          NavigableMap<ResourceKey, Resource> range =
+              data.subMap(
+                  new ResourceKey(query.type(), query.mesh(), ""),
+                  true,
+                  after(query.type(), query.mesh()),
+                  false);
           List<Resource> matched = new ArrayList<>();
           for (Resource r : range.values()) {
             if (query.shows(r) && query.matchesLabels(r.labels())) {
