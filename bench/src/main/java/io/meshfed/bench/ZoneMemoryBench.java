@@ -88,7 +88,7 @@ public final class ZoneMemoryBench {
     Process zone = null;
     try {
       global = launch(root, jar, List.of(), dir.resolve("global.log"), fed.global());
-      awaitStatus(global, fed.globalApi() + "/", 200);
+      awaitStatus(global, fed.globalApi() + "/ready", 200); // GET / answers while it starts
       put(fed.globalApi() + "/meshes/default", "{\"type\":\"Mesh\",\"name\":\"default\"}");
       Path token = Files.writeString(dir.resolve("zone.token"), zoneToken(fed.globalApi()));
       zone = launch(root, jar, zoneJvm, dir.resolve("zone.log"), fed.zone("zone-1", token));
