@@ -118,6 +118,67 @@ class SidecarMemoTest {
   }
 
   @Test
+  void proxiesDifferingOnlyByATagNoSourceSelectorNamesShareTheirOutbounds() {
+    Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
+    MeshState state = s.state();
+    Resource v2 = webV2(s);
+    SidecarMemo memo = SidecarMemo.of(state);
+
+    ProxyConfig a =
+        SidecarGenerator.generate(state, s.dataplane(), identity(state), Optional.empty(), memo);
+    ProxyConfig b = SidecarGenerator.generate(state, v2, identity(state), Optional.empty(), memo);
+
+    assertThat(outbound(b)).isSameAs(outbound(a));
+    assertThat(b)
+        .isEqualTo(SidecarGenerator.generate(state, v2, identity(state), Optional.empty()));
+  }
+
+  @Test
+  void aTagThatASourceSelectorNamesKeepsTheProxiesApart() {
+    Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
+    MeshState st = s.state();
+    List<Resource> routes = new ArrayList<>(st.trafficRoutes());
+    routes.add(
+        Fixtures.route(
+            "v2-to-backend-v1",
+            List.of(svc("web", "version", "v2")),
+            List.of(svc("backend")),
+            Fixtures.split(Fixtures.weight(1, svc("backend", "version", "v1")))));
+    MeshState state =
+        new MeshState(
+            st.zone(),
+            st.mesh(),
+            st.dataplanes(),
+            st.zoneIngresses(),
+            st.trafficPermissions(),
+            routes,
+            st.policies());
+    Resource v2 = webV2(s);
+    SidecarMemo memo = SidecarMemo.of(state);
+
+    ProxyConfig a =
+        SidecarGenerator.generate(state, s.dataplane(), identity(state), Optional.empty(), memo);
+    ProxyConfig b = SidecarGenerator.generate(state, v2, identity(state), Optional.empty(), memo);
+
+    assertThat(outbound(b)).isNotEqualTo(outbound(a));
+    assertThat(a)
+        .isEqualTo(
+            SidecarGenerator.generate(state, s.dataplane(), identity(state), Optional.empty()));
+    assertThat(b)
+        .isEqualTo(SidecarGenerator.generate(state, v2, identity(state), Optional.empty()));
+  }
+
+  /** The scenario's web proxy, another instance tagged {@code version: v2}. */
+  private static Resource webV2(Scenarios.Scenario s) {
+    DataplaneSpec.Networking net = s.dataplane().spec(DataplaneSpec.class).networking();
+    return dataplane(
+        "web-2",
+        "10.0.0.9",
+        List.of(inbound(10080, 8080, svc("web", "version", "v2"))),
+        net.outbound());
+  }
+
+  @Test
   void aMemoOfAnotherStateIsRefused() {
     Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
     SidecarMemo other = SidecarMemo.of(Scenarios.mtlsOffLocal().state());
