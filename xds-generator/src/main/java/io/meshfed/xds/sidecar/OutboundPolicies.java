@@ -21,13 +21,16 @@ final class OutboundPolicies {
           StandardTypes.HEALTH_CHECK,
           StandardTypes.RETRY);
 
+  private final MeshState state;
+  private final List<Map<String, String>> inboundTagSets;
+  // made on the first question about a type: a build whose outbounds all come from a
+  // SidecarMemo asks none
   private final Map<String, PolicyMatcher.Outbound> matchers = new HashMap<>();
   private final Map<String, Optional<Resource>> chosen = new HashMap<>();
 
   private OutboundPolicies(MeshState state, List<Map<String, String>> inboundTagSets) {
-    for (String type : TYPES) {
-      matchers.put(type, PolicyMatcher.forProxy(state.policies(type), inboundTagSets));
-    }
+    this.state = state;
+    this.inboundTagSets = inboundTagSets;
   }
 
   static OutboundPolicies of(MeshState state, List<Map<String, String>> inboundTagSets) {
@@ -36,10 +39,12 @@ final class OutboundPolicies {
 
   /** The policy of {@code type} (one of {@link #TYPES}) for traffic to {@code service}. */
   Optional<Resource> get(String type, String service) {
-    PolicyMatcher.Outbound matcher = matchers.get(type);
-    if (matcher == null) {
+    if (!TYPES.contains(type)) {
       throw new IllegalArgumentException(type + " (expected one of " + TYPES + ")");
     }
+    PolicyMatcher.Outbound matcher =
+        matchers.computeIfAbsent(
+            type, t -> PolicyMatcher.forProxy(state.policies(t), inboundTagSets));
     return chosen.computeIfAbsent(type + '\n' + service, k -> matcher.best(service));
   }
 }

@@ -22,6 +22,7 @@ import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.TrafficRouteSpec;
 import io.meshfed.xds.MeshState;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,11 @@ final class Outbounds {
    * balancer of the TrafficRoute that picked them (null: round robin).
    */
   record Result(
-      Listener listener, Set<ClusterKey> clusters, TrafficRouteSpec.LoadBalancer loadBalancer) {}
+      Listener listener, Set<ClusterKey> clusters, TrafficRouteSpec.LoadBalancer loadBalancer) {
+    Result {
+      clusters = Collections.unmodifiableSet(new LinkedHashSet<>(clusters));
+    }
+  }
 
   /** Where a route sends traffic: one cluster, or several by weight. */
   private record Action(List<ClusterKey> clusters, List<Integer> weights) {}

@@ -119,6 +119,28 @@ public final class SidecarGenerator {
       Resource dataplane,
       Optional<Identity> identity,
       Optional<String> accessLogSocketPath) {
+    return generate(state, dataplane, identity, accessLogSocketPath, SidecarMemo.of(state));
+  }
+
+  /**
+   * Like {@link #generate(MeshState, Resource, Optional, Optional)}, taking the outbound listeners,
+   * clusters and endpoints that other proxies of the mesh built with the same inputs from {@code
+   * memo} (and leaving there those it builds): the same config, with objects shared between proxies
+   * and built once.
+   *
+   * @param memo of {@code state}: the proxies built from one state share one
+   * @throws IllegalArgumentException as above, and when {@code memo} is of another state
+   */
+  public static ProxyConfig generate(
+      MeshState state,
+      Resource dataplane,
+      Optional<Identity> identity,
+      Optional<String> accessLogSocketPath,
+      SidecarMemo memo) {
+    if (memo.state() != state) {
+      throw new IllegalArgumentException(
+          dataplane.key() + ": memo of another mesh state (expected one of this build's state)");
+    }
     String mesh = state.meshName();
     if (!mesh.equals(dataplane.mesh())) {
       throw new IllegalArgumentException(
@@ -175,7 +197,8 @@ public final class SidecarGenerator {
       inbound.routes().ifPresent(routes::add);
     }
 
-    OutboundPolicies policies = OutboundPolicies.of(state, inboundTagSets);
+    List<Map<String, String>> inboundTags = List.copyOf(inboundTagSets);
+    OutboundPolicies policies = OutboundPolicies.of(state, inboundTags);
     AccessLogs accessLogs = AccessLogs.of(state, dataplane, inboundTagSets, accessLogSocketPath);
     Set<ClusterKey> outboundClusters = new LinkedHashSet<>();
     // a cluster several outbounds use balances as the first route that uses it says
@@ -185,7 +208,11 @@ public final class SidecarGenerator {
         if (out == null) {
           continue;
         }
-        Outbounds.Result result = Outbounds.build(state, dataplane, out, inboundTagSets, policies);
+        Outbounds.Result result =
+            memo.outbound(
+                out,
+                inboundTags,
+                () -> Outbounds.build(state, dataplane, out, inboundTags, policies));
         listeners.add(accessLogs.apply(result.listener(), out.targetService()));
         outboundClusters.addAll(result.clusters());
         if (result.loadBalancer() != null) {
@@ -194,20 +221,11 @@ public final class SidecarGenerator {
       }
     }
     for (ClusterKey key : outboundClusters) {
-      Cluster.Builder cluster =
-          Cluster.newBuilder()
-              .setName(key.name())
-              .setType(Cluster.DiscoveryType.EDS)
-              .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Xds.ADS));
-      if (state.mtlsEnabled()) {
-        cluster.setTransportSocket(Xds.tls(TlsContexts.outbound(mesh, key)));
-      }
-      Protocol protocol = state.index().protocol(key.service());
-      ClusterPolicies.apply(policies, key.service(), protocol, cluster);
-      HttpUpstreams.apply(cluster, protocol);
-      LoadBalancers.apply(loadBalancers.get(key), cluster);
-      clusters.put(key.name(), cluster.build());
-      endpoints.add(Endpoints.of(state, key, key.name()));
+      TrafficRouteSpec.LoadBalancer lb = loadBalancers.get(key);
+      clusters.put(
+          key.name(),
+          memo.cluster(key, lb, inboundTags, () -> outboundCluster(state, key, lb, policies)));
+      endpoints.add(memo.endpoints(key, () -> Endpoints.of(state, key, key.name())));
     }
 
     Optional<Tracing> tracing = Tracing.of(state, dataplane, inboundTagSets);
@@ -229,6 +247,27 @@ public final class SidecarGenerator {
     ProxyConfig generated =
         new ProxyConfig(List.copyOf(clusters.values()), endpoints, listeners, routes, secrets);
     return ProxyTemplates.apply(state, dataplane, inboundTagSets, generated);
+  }
+
+  /** The EDS cluster of {@code key}, with its connection policies and load balancer. */
+  private static Cluster outboundCluster(
+      MeshState state,
+      ClusterKey key,
+      TrafficRouteSpec.LoadBalancer loadBalancer,
+      OutboundPolicies policies) {
+    Cluster.Builder cluster =
+        Cluster.newBuilder()
+            .setName(key.name())
+            .setType(Cluster.DiscoveryType.EDS)
+            .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(Xds.ADS));
+    if (state.mtlsEnabled()) {
+      cluster.setTransportSocket(Xds.tls(TlsContexts.outbound(state.meshName(), key)));
+    }
+    Protocol protocol = state.index().protocol(key.service());
+    ClusterPolicies.apply(policies, key.service(), protocol, cluster);
+    HttpUpstreams.apply(cluster, protocol);
+    LoadBalancers.apply(loadBalancer, cluster);
+    return cluster.build();
   }
 
   private static List<Secret> secrets(String mesh, Identity id) {

@@ -10,11 +10,13 @@ import io.meshfed.xds.MeshState;
 import io.meshfed.xds.ProxyConfig;
 import io.meshfed.xds.ingress.IngressGenerator;
 import io.meshfed.xds.sidecar.SidecarGenerator;
+import io.meshfed.xds.sidecar.SidecarMemo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -79,6 +81,9 @@ final class ConfigPublisher implements AutoCloseable {
   private ZoneView builtFrom;
   // proxies built alone from a view other than builtFrom, or whose last build failed
   private final Set<ProxyId> offCycle = new java.util.HashSet<>();
+  // what the sidecars built from memoView share, per mesh; replaced when a build reads another view
+  private ZoneView memoView;
+  private final Map<String, SidecarMemo> memos = new HashMap<>();
   private volatile boolean closed;
 
   /**
@@ -313,15 +318,31 @@ final class ConfigPublisher implements AutoCloseable {
     }
     dataplane = dataplane.map(d -> withAdminPort(d, adminPorts.get(proxy)));
     Optional<String> accessLogSocket = Optional.ofNullable(accessLogSockets.get(proxy));
+    SidecarMemo memo = memo(v, mesh);
     if (!mesh.mtlsEnabled()) {
       return Optional.of(
-          SidecarGenerator.generate(mesh, dataplane.get(), Optional.empty(), accessLogSocket));
+          SidecarGenerator.generate(
+              mesh, dataplane.get(), Optional.empty(), accessLogSocket, memo));
     }
     Optional<Identity> identity = identities.identityFor(proxy, mesh, dataplane.get());
     if (identity.isEmpty()) {
       return Optional.empty(); // issuing; the rebuild after it publishes
     }
-    return Optional.of(SidecarGenerator.generate(mesh, dataplane.get(), identity, accessLogSocket));
+    return Optional.of(
+        SidecarGenerator.generate(mesh, dataplane.get(), identity, accessLogSocket, memo));
+  }
+
+  /**
+   * The memo of {@code mesh}'s sidecars built from {@code v}: the proxies built from one view share
+   * the outbound listeners and clusters they have in common; a build from another view starts
+   * afresh (and lets the old memos go).
+   */
+  private SidecarMemo memo(ZoneView v, MeshState mesh) {
+    if (v != memoView) {
+      memos.clear();
+      memoView = v;
+    }
+    return memos.computeIfAbsent(mesh.meshName(), m -> SidecarMemo.of(mesh));
   }
 
   /**

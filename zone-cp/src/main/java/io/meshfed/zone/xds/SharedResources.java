@@ -3,17 +3,21 @@ package io.meshfed.zone.xds;
 import com.google.protobuf.Message;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Makes proxies' snapshots share equal xDS resources: the generators build each proxy's config on
  * its own, so the cluster, endpoints, outbound listener and route of a service that 500 proxies
- * reach are 500 equal objects; {@link #intern} hands back one instance for all of them (protobuf
- * messages are immutable values with content equality).
+ * reach may be 500 equal objects; {@link #intern} hands back one instance for all of them (protobuf
+ * messages are immutable values with content equality). It also remembers the instances it was
+ * handed, so the next lookup of one (the same object built once for many proxies, see {@code
+ * SidecarMemo}) costs an identity lookup instead of comparing whole protos, and each held
+ * resource's {@link #digest} is computed once.
  *
  * <p>Two generations bound what it keeps: a resource looked up moves into the current one; when the
- * current one grows past twice the size the previous had (and {@link #MIN_GENERATION}), the
+ * current one has seen more instances than twice the previous (and {@link #MIN_GENERATION}), the
  * previous is dropped. A resource no proxy uses any more is therefore forgotten after at most two
  * turns; a proxy keeps its objects either way, it only stops sharing them with later builds.
  *
@@ -22,9 +26,33 @@ import java.util.Map;
 final class SharedResources {
   static final int MIN_GENERATION = 4096;
 
-  private Map<Message, Message> current = new HashMap<>();
-  private Map<Message, Message> previous = new HashMap<>();
+  private Generation current = new Generation();
+  private Generation previous = new Generation();
   private int limit = MIN_GENERATION;
+
+  /** One resource held: the instance handed out for every equal one, and its digest. */
+  private static final class Held {
+    final Message resource;
+    private byte[] digest;
+
+    Held(Message resource) {
+      this.resource = resource;
+    }
+
+    byte[] digest() {
+      if (digest == null) {
+        digest = SnapshotPublisher.digest(resource);
+      }
+      return digest;
+    }
+  }
+
+  private static final class Generation {
+    // held resources by content
+    final Map<Message, Held> byValue = new HashMap<>();
+    // every instance looked up (held ones and the equal ones they stand for) by identity
+    final Map<Message, Held> byInstance = new IdentityHashMap<>();
+  }
 
   /** {@code resources}, each replaced by the instance already held that equals it. */
   <M extends Message> List<M> intern(List<M> resources) {
@@ -37,24 +65,38 @@ final class SharedResources {
 
   @SuppressWarnings("unchecked")
   <M extends Message> M intern(M resource) {
-    Message held = current.get(resource);
-    if (held == null) {
-      held = previous.remove(resource);
-      if (held == null) {
-        held = resource;
-      }
-      current.put(held, held);
-      if (current.size() > limit) {
-        previous = current;
-        current = new HashMap<>();
-        limit = Math.max(MIN_GENERATION, 2 * previous.size());
-      }
+    return (M) held(resource).resource;
+  }
+
+  /** SHA-256 of the resource's deterministic bytes ({@link SnapshotPublisher#digest}). */
+  byte[] digest(Message resource) {
+    return held(resource).digest();
+  }
+
+  private Held held(Message resource) {
+    Held held = current.byInstance.get(resource);
+    if (held != null) {
+      return held;
     }
-    return (M) held;
+    held = current.byValue.get(resource);
+    if (held == null) {
+      held = previous.byValue.remove(resource);
+      if (held == null) {
+        held = new Held(resource);
+      }
+      current.byValue.put(held.resource, held);
+    }
+    current.byInstance.put(resource, held);
+    if (current.byInstance.size() > limit) {
+      previous = current;
+      current = new Generation();
+      limit = Math.max(MIN_GENERATION, 2 * previous.byInstance.size());
+    }
+    return held;
   }
 
   /** How many resources it holds (for tests). */
   int size() {
-    return current.size() + previous.size();
+    return current.byValue.size() + previous.byValue.size();
   }
 }

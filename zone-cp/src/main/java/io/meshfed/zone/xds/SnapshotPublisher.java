@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * Puts proxies' configs into java-control-plane's snapshot cache: checks each snapshot ({@link
  * Snapshot#ensureConsistent}: EDS clusters have endpoints) and publishes it only when it changed.
  * Equal resources of different proxies are one object in the cache ({@link SharedResources}).
- * Versions are content hashes per type, so a restarted control plane gives a reconnecting Envoy the
- * same versions for the same config and new ones for anything else.
+ * Versions are content hashes per type (over each resource's digest, computed once per shared
+ * resource), so a restarted control plane gives a reconnecting Envoy the same versions for the same
+ * config and new ones for anything else.
  *
  * <p>Confinement: not thread-safe; {@link #publish} and {@link #clear} run on the build executor
  * only. {@link #snapshot} reads the cache, which is thread-safe.
@@ -53,11 +55,11 @@ final class SnapshotPublisher {
             shared.intern(generated.secrets()));
     Map<String, String> versions =
         Map.of(
-            XdsTypes.CLUSTER, hash(config.clusters()),
-            XdsTypes.ENDPOINT, hash(config.endpoints()),
-            XdsTypes.LISTENER, hash(config.listeners()),
-            XdsTypes.ROUTE, hash(config.routes()),
-            XdsTypes.SECRET, hash(config.secrets()));
+            XdsTypes.CLUSTER, hash(config.clusters(), shared::digest),
+            XdsTypes.ENDPOINT, hash(config.endpoints(), shared::digest),
+            XdsTypes.LISTENER, hash(config.listeners(), shared::digest),
+            XdsTypes.ROUTE, hash(config.routes(), shared::digest),
+            XdsTypes.SECRET, hash(config.secrets(), shared::digest));
     if (versions.equals(published.get(proxy))) {
       return false;
     }
@@ -103,21 +105,24 @@ final class SnapshotPublisher {
     return Optional.ofNullable(cache.getSnapshot(proxy.nodeId()));
   }
 
-  /** A version: the first 8 bytes of SHA-256 over the deterministic bytes of every resource. */
+  /**
+   * A version: the first 8 bytes of SHA-256 over the {@link #digest} of every resource, in order.
+   */
   static String hash(List<? extends Message> resources) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      for (Message m : resources) {
-        digest.update(deterministicBytes(m));
-        digest.update((byte) 0);
-      }
-      return HexFormat.of().formatHex(digest.digest(), 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return hash(resources, SnapshotPublisher::digest);
   }
 
-  private static byte[] deterministicBytes(Message m) {
+  private static String hash(
+      List<? extends Message> resources, Function<Message, byte[]> digestOfResource) {
+    MessageDigest digest = sha256();
+    for (Message m : resources) {
+      digest.update(digestOfResource.apply(m));
+    }
+    return HexFormat.of().formatHex(digest.digest(), 0, 8);
+  }
+
+  /** SHA-256 of the deterministic bytes of {@code m}. */
+  static byte[] digest(Message m) {
     byte[] out = new byte[m.getSerializedSize()];
     CodedOutputStream stream = CodedOutputStream.newInstance(out);
     stream.useDeterministicSerialization();
@@ -126,6 +131,14 @@ final class SnapshotPublisher {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    return out;
+    return sha256().digest(out);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.meshfed.zone.xds;
 
 import io.envoyproxy.controlplane.cache.NodeGroup;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
@@ -193,7 +194,11 @@ public final class XdsServer implements AutoCloseable {
             },
             guard);
     this.discovery =
-        new V3DiscoveryServer(streams, new NackHoldingWatcher(clusterFirst, streams::versionSent));
+        new V3DiscoveryServer(
+            List.of(streams),
+            new NackHoldingWatcher(clusterFirst, streams::versionSent),
+            new DefaultExecutorGroup(),
+            new SerializedResources());
   }
 
   /** Groups snapshots by Envoy's node id. */

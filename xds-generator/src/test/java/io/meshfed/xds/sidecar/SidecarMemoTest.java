@@ -1,0 +1,201 @@
+package io.meshfed.xds.sidecar;
+
+import static io.meshfed.xds.sidecar.Fixtures.FAKE_IDENTITY;
+import static io.meshfed.xds.sidecar.Fixtures.dataplane;
+import static io.meshfed.xds.sidecar.Fixtures.inbound;
+import static io.meshfed.xds.sidecar.Fixtures.svc;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.meshfed.model.Resource;
+import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.xds.Identity;
+import io.meshfed.xds.MeshState;
+import io.meshfed.xds.ProxyConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class SidecarMemoTest {
+
+  static Stream<Scenarios.Scenario> scenarios() {
+    return Scenarios.all();
+  }
+
+  private static Optional<Identity> identity(MeshState state) {
+    return state.mtlsEnabled() ? Optional.of(FAKE_IDENTITY) : Optional.empty();
+  }
+
+  /**
+   * Every dataplane of the scenario's mesh, and the scenario's own, built twice in turn with one
+   * memo: each config is the one a build without a memo gives (and a failing build fails the same).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void aSharedMemoGivesTheConfigOfABuildAlone(Scenarios.Scenario s) {
+    MeshState state = s.state();
+    SidecarMemo memo = SidecarMemo.of(state);
+    List<Resource> proxies = new ArrayList<>(state.dataplanes());
+    proxies.add(s.dataplane());
+    for (int round = 0; round < 2; round++) {
+      for (Resource dataplane : proxies) {
+        ProxyConfig alone;
+        try {
+          alone =
+              SidecarGenerator.generate(state, dataplane, identity(state), s.accessLogSocketPath());
+        } catch (IllegalArgumentException e) {
+          assertThatThrownBy(
+                  () ->
+                      SidecarGenerator.generate(
+                          state, dataplane, identity(state), s.accessLogSocketPath(), memo))
+              .isInstanceOf(IllegalArgumentException.class)
+              .hasMessage(e.getMessage());
+          continue;
+        }
+        assertThat(
+                SidecarGenerator.generate(
+                    state, dataplane, identity(state), s.accessLogSocketPath(), memo))
+            .as("%s, round %d", dataplane.key(), round)
+            .isEqualTo(alone);
+      }
+    }
+  }
+
+  @Test
+  void proxiesWithTheSameInputsGetTheSameOutboundObjects() {
+    Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
+    MeshState state = s.state();
+    Resource web1 = s.dataplane();
+    DataplaneSpec.Networking net = web1.spec(DataplaneSpec.class).networking();
+    Resource web2 = dataplane("web-2", "10.0.0.9", net.inbound(), net.outbound());
+    SidecarMemo memo = SidecarMemo.of(state);
+
+    ProxyConfig a = SidecarGenerator.generate(state, web1, identity(state), Optional.empty(), memo);
+    ProxyConfig b = SidecarGenerator.generate(state, web2, identity(state), Optional.empty(), memo);
+
+    Listener outboundA = outbound(a);
+    assertThat(outbound(b)).isSameAs(outboundA);
+    List<Cluster> edsA = a.clusters().stream().filter(c -> c.hasEdsClusterConfig()).toList();
+    List<Cluster> edsB = b.clusters().stream().filter(c -> c.hasEdsClusterConfig()).toList();
+    assertThat(edsA).isNotEmpty().hasSameSizeAs(edsB);
+    for (int i = 0; i < edsA.size(); i++) {
+      assertThat(edsB.get(i)).isSameAs(edsA.get(i));
+    }
+    List<ClusterLoadAssignment> endpointsA = a.endpoints();
+    assertThat(endpointsA).isNotEmpty().hasSameSizeAs(b.endpoints());
+    for (int i = 0; i < endpointsA.size(); i++) {
+      assertThat(b.endpoints().get(i)).isSameAs(endpointsA.get(i));
+    }
+    // the inbound side is each proxy's own
+    assertThat(a.listeners()).isNotEqualTo(b.listeners());
+  }
+
+  @Test
+  void aProxyWithOtherInboundTagsBuildsItsOwnOutbounds() {
+    Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
+    MeshState state = s.state();
+    DataplaneSpec.Networking net = s.dataplane().spec(DataplaneSpec.class).networking();
+    Resource admin =
+        dataplane(
+            "admin-1", "10.0.0.8", List.of(inbound(10081, 8081, svc("admin"))), net.outbound());
+    SidecarMemo memo = SidecarMemo.of(state);
+
+    ProxyConfig web =
+        SidecarGenerator.generate(state, s.dataplane(), identity(state), Optional.empty(), memo);
+    ProxyConfig other =
+        SidecarGenerator.generate(state, admin, identity(state), Optional.empty(), memo);
+
+    assertThat(outbound(other)).isNotSameAs(outbound(web));
+    assertThat(other)
+        .isEqualTo(SidecarGenerator.generate(state, admin, identity(state), Optional.empty()));
+  }
+
+  @Test
+  void proxiesDifferingOnlyByATagNoSourceSelectorNamesShareTheirOutbounds() {
+    Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
+    MeshState state = s.state();
+    Resource v2 = webV2(s);
+    SidecarMemo memo = SidecarMemo.of(state);
+
+    ProxyConfig a =
+        SidecarGenerator.generate(state, s.dataplane(), identity(state), Optional.empty(), memo);
+    ProxyConfig b = SidecarGenerator.generate(state, v2, identity(state), Optional.empty(), memo);
+
+    assertThat(outbound(b)).isSameAs(outbound(a));
+    assertThat(b)
+        .isEqualTo(SidecarGenerator.generate(state, v2, identity(state), Optional.empty()));
+  }
+
+  @Test
+  void aTagThatASourceSelectorNamesKeepsTheProxiesApart() {
+    Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
+    MeshState st = s.state();
+    List<Resource> routes = new ArrayList<>(st.trafficRoutes());
+    routes.add(
+        Fixtures.route(
+            "v2-to-backend-v1",
+            List.of(svc("web", "version", "v2")),
+            List.of(svc("backend")),
+            Fixtures.split(Fixtures.weight(1, svc("backend", "version", "v1")))));
+    MeshState state =
+        new MeshState(
+            st.zone(),
+            st.mesh(),
+            st.dataplanes(),
+            st.zoneIngresses(),
+            st.trafficPermissions(),
+            routes,
+            st.policies());
+    Resource v2 = webV2(s);
+    SidecarMemo memo = SidecarMemo.of(state);
+
+    ProxyConfig a =
+        SidecarGenerator.generate(state, s.dataplane(), identity(state), Optional.empty(), memo);
+    ProxyConfig b = SidecarGenerator.generate(state, v2, identity(state), Optional.empty(), memo);
+
+    assertThat(outbound(b)).isNotEqualTo(outbound(a));
+    assertThat(a)
+        .isEqualTo(
+            SidecarGenerator.generate(state, s.dataplane(), identity(state), Optional.empty()));
+    assertThat(b)
+        .isEqualTo(SidecarGenerator.generate(state, v2, identity(state), Optional.empty()));
+  }
+
+  /** The scenario's web proxy, another instance tagged {@code version: v2}. */
+  private static Resource webV2(Scenarios.Scenario s) {
+    DataplaneSpec.Networking net = s.dataplane().spec(DataplaneSpec.class).networking();
+    return dataplane(
+        "web-2",
+        "10.0.0.9",
+        List.of(inbound(10080, 8080, svc("web", "version", "v2"))),
+        net.outbound());
+  }
+
+  @Test
+  void aMemoOfAnotherStateIsRefused() {
+    Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
+    SidecarMemo other = SidecarMemo.of(Scenarios.mtlsOffLocal().state());
+
+    assertThatThrownBy(
+            () ->
+                SidecarGenerator.generate(
+                    s.state(), s.dataplane(), identity(s.state()), Optional.empty(), other))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("memo of another mesh state");
+    assertThat(other.size()).isZero();
+  }
+
+  private static Listener outbound(ProxyConfig config) {
+    return config.listeners().stream()
+        .filter(l -> l.getName().startsWith("outbound:"))
+        .findFirst()
+        .orElseThrow();
+  }
+}
