@@ -2,11 +2,10 @@ package io.meshfed.testing;
 
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
+import io.meshfed.store.ForwardingStore;
 import io.meshfed.store.ListQuery;
 import io.meshfed.store.ResourcePage;
 import io.meshfed.store.ResourceStore;
-import io.meshfed.store.WatchListener;
-import java.io.Closeable;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,15 +15,14 @@ import java.util.function.Supplier;
  * A store that is still opening, as etcd that is not up yet: every call is accepted and waits until
  * {@link #open()}, then runs (on the opening thread) in the order it came. Watches pass through.
  */
-public final class SlowOpeningStore implements ResourceStore {
-  private final ResourceStore delegate;
+public final class SlowOpeningStore extends ForwardingStore {
   private final CompletableFuture<Void> opened = new CompletableFuture<>();
 
   /** Calls that arrived before {@link #open()}. */
   public final AtomicInteger callsWhileOpening = new AtomicInteger();
 
   public SlowOpeningStore(ResourceStore delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** The store answers from now on, the waiting calls first. */
@@ -42,41 +40,31 @@ public final class SlowOpeningStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Resource> create(Resource resource) {
-    return call(() -> delegate.create(resource));
+    return call(() -> super.create(resource));
   }
 
   @Override
   public CompletableFuture<Resource> update(Resource resource, long expectedVersion) {
-    return call(() -> delegate.update(resource, expectedVersion));
+    return call(() -> super.update(resource, expectedVersion));
   }
 
   @Override
   public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
-    return call(() -> delegate.delete(key, expectedVersion));
+    return call(() -> super.delete(key, expectedVersion));
   }
 
   @Override
   public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
-    return call(() -> delegate.get(key));
+    return call(() -> super.get(key));
   }
 
   @Override
   public CompletableFuture<ResourcePage> list(ListQuery query) {
-    return call(() -> delegate.list(query));
-  }
-
-  @Override
-  public Closeable watch(long fromRevision, WatchListener listener) {
-    return delegate.watch(fromRevision, listener);
+    return call(() -> super.list(query));
   }
 
   @Override
   public CompletableFuture<Long> currentRevision() {
-    return call(delegate::currentRevision);
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
+    return call(super::currentRevision);
   }
 }
