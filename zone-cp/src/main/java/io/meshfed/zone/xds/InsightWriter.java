@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * proxy's xDS subscriptions (the last {@value #KEPT} of them, the open one with its per-type
  * counters and last ACKed versions) and, for dataplanes, the certificate's expiry. Changes are
  * gathered and written at most once per flush interval per proxy, so a thousand ACKs in a second
- * cost one write each, not a thousand. The insights reach global by KDS like any zone resource.
+ * cost one write each, not a thousand; a stream that opens or closes is written at once, so {@code
+ * inspect} shows a proxy Online as soon as its Envoy is connected. The insights reach global by KDS
+ * like any zone resource.
  */
 final class InsightWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InsightWriter.class);
@@ -51,6 +54,7 @@ final class InsightWriter implements AutoCloseable {
   private final Map<ProxyId, CertificateInfo> certificates = new ConcurrentHashMap<>();
   private final Set<ProxyId> dirty = ConcurrentHashMap.newKeySet();
   private final Set<ProxyId> writing = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService scheduler;
   private final ScheduledFuture<?> flusher;
 
   InsightWriter(
@@ -64,14 +68,29 @@ final class InsightWriter implements AutoCloseable {
     this.instanceId = instanceId;
     this.store = store;
     this.clock = clock;
+    this.scheduler = scheduler;
     this.flusher =
         scheduler.scheduleWithFixedDelay(
             this::flush, flushInterval.toMillis(), flushInterval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   void subscriptionChanged(Subscription s) {
-    latest.put(s.proxy(), s);
+    Subscription before = latest.put(s.proxy(), s);
     dirty.add(s.proxy());
+    if (openedOrClosed(before, s)) {
+      try {
+        scheduler.execute(() -> flush(s.proxy()));
+      } catch (RejectedExecutionException e) {
+        // stopping: close() writes what is dirty
+      }
+    }
+  }
+
+  /** True when {@code now} is a stream that {@code before} did not show open, or its close. */
+  private static boolean openedOrClosed(Subscription before, Subscription now) {
+    return before == null
+        || !before.id().equals(now.id())
+        || (before.disconnectTime() == null) != (now.disconnectTime() == null);
   }
 
   void certificateIssued(ProxyId proxy, Instant expiration, String backend) {
@@ -157,23 +176,28 @@ final class InsightWriter implements AutoCloseable {
   /** Writes every changed insight; a proxy whose write is still in flight waits for the next. */
   void flush() {
     for (ProxyId proxy : List.copyOf(dirty)) {
-      if (!writing.add(proxy)) {
-        continue;
-      }
-      dirty.remove(proxy);
-      write(proxy)
-          .whenComplete(
-              (ok, error) -> {
-                writing.remove(proxy);
-                if (error != null) {
-                  dirty.add(proxy);
-                  Throwable cause = error.getCause() == null ? error : error.getCause();
-                  if (!(cause instanceof ConflictException)) {
-                    log.warn("zone={} {}: writing its insight failed", zone, proxy, cause);
-                  }
-                }
-              });
+      flush(proxy);
     }
+  }
+
+  /** Writes the insight of {@code proxy} when it changed and no write of it is in flight. */
+  private void flush(ProxyId proxy) {
+    if (!dirty.contains(proxy) || !writing.add(proxy)) {
+      return;
+    }
+    dirty.remove(proxy);
+    write(proxy)
+        .whenComplete(
+            (ok, error) -> {
+              writing.remove(proxy);
+              if (error != null) {
+                dirty.add(proxy);
+                Throwable cause = error.getCause() == null ? error : error.getCause();
+                if (!(cause instanceof ConflictException)) {
+                  log.warn("zone={} {}: writing its insight failed", zone, proxy, cause);
+                }
+              }
+            });
   }
 
   private CompletableFuture<Void> write(ProxyId proxy) {
