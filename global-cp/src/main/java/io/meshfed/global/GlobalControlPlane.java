@@ -5,7 +5,6 @@ import io.meshfed.api.ApiServer;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.StartGate;
-import io.meshfed.api.auth.PublicKeyPem;
 import io.meshfed.api.auth.PublishedUserTokenKeys;
 import io.meshfed.api.auth.UserTokenRevocations;
 import io.meshfed.api.auth.UserTokenSecrets;
@@ -30,14 +29,8 @@ import io.meshfed.global.kds.tls.KdsTlsMaterial;
 import io.meshfed.kds.KdsPeer;
 import io.meshfed.kds.KdsSettings;
 import io.meshfed.mads.MadsServer;
-import io.meshfed.model.Labels;
-import io.meshfed.model.Meta;
-import io.meshfed.model.Resource;
-import io.meshfed.model.ResourceKey;
-import io.meshfed.model.StandardTypes;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
-import io.meshfed.model.spec.GlobalSecretSpec;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.ha.Coordination;
 import io.meshfed.store.ha.LeaderElector;
@@ -51,7 +44,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -81,9 +73,6 @@ public final class GlobalControlPlane implements AutoCloseable {
 
   /** How long start waits for the first list of the user token revocations. */
   private static final Duration USER_TOKEN_SECRETS_LOAD_TIMEOUT = Duration.ofSeconds(30);
-
-  /** How long registering in the live instances may take at start. */
-  private static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(10);
 
   private final GlobalConfig config;
   private final ResourceStore store;
@@ -296,9 +285,15 @@ public final class GlobalControlPlane implements AutoCloseable {
     GlobalKdsServer server = kds;
     zoneTokenWatch = zoneTokenTrust.onChange(server::recheckZones);
     // registered before KDS serves: a replica's subscriptions are never older than its key
-    register("");
+    GlobalInstances.register(coordination, codec, instanceId, config, api.port(), "");
     kds.start(config.kdsAddress(), config.kdsPort(), kdsOptions.startTimeout());
-    register("grpcs://" + advertised(config.kdsAddress()) + ":" + kds.port());
+    GlobalInstances.register(
+        coordination,
+        codec,
+        instanceId,
+        config,
+        api.port(),
+        "grpcs://" + GlobalInstances.advertised(config.kdsAddress()) + ":" + kds.port());
     leaderMeters = LeaderMeters.bind(meters, coordination.elector(LEADER_ROLE));
     leaderJobs =
         new LeaderJobs(coordination.elector(LEADER_ROLE))
@@ -339,44 +334,6 @@ public final class GlobalControlPlane implements AutoCloseable {
         api.port(),
         kds.port());
     return this;
-  }
-
-  /**
-   * Puts this replica into the shared {@code instances} keys (they go with its lease): its role and
-   * addresses, {@code kdsUrl} empty until KDS listens.
-   */
-  private void register(String kdsUrl) {
-    com.fasterxml.jackson.databind.node.ObjectNode value = codec.jsonMapper().createObjectNode();
-    value.put("role", "global");
-    value.put("zone", "");
-    value.put("apiUrl", "http://" + advertised(config.apiAddress()) + ":" + api.port());
-    value.put("kdsUrl", kdsUrl);
-    value.put("xdsUrl", "");
-    try {
-      coordination
-          .keys(GlobalKdsServer.INSTANCES)
-          .put(instanceId, value.toString())
-          .get(REGISTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while registering replica " + instanceId, e);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException(
-          "cannot register global replica "
-              + instanceId
-              + " in the store's live instances within "
-              + REGISTER_TIMEOUT.toSeconds()
-              + "s: "
-              + e,
-          e);
-    }
-  }
-
-  /** The host other replicas reach a listener bound to {@code address} at. */
-  private static String advertised(String address) {
-    return address.equals("0.0.0.0") || address.equals("::") || address.isBlank()
-        ? Processes.hostname()
-        : address;
   }
 
   /** Who leads role {@code global}, for {@code GET /}. */
@@ -437,7 +394,8 @@ public final class GlobalControlPlane implements AutoCloseable {
     userTokens =
         UserTokenIssuer.loadOrCreate(
             store, clock, keys.generatorFor(UserTokenIssuer.SIGNING_KEY_SECRET));
-    publishPublicKey(
+    PublicKeySecrets.publish(
+        store,
         PublishedUserTokenKeys.secretName(userTokens.signingKey().kid()),
         userTokens.signingKey().publicKey());
     userTokenSecrets =
@@ -475,32 +433,7 @@ public final class GlobalControlPlane implements AutoCloseable {
    * ever holding the private key.
    */
   private void publishZoneTokenPublicKey(ZoneTokenSigningKey key) {
-    publishPublicKey(ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid(), key.publicKey());
-  }
-
-  /** Keeps the GlobalSecret {@code name} holding {@code key} (PEM) current and synced to zones. */
-  private void publishPublicKey(String name, java.security.PublicKey key) {
-    String pem = PublicKeyPem.encode(key);
-    Resource wanted =
-        new Resource(
-            ResourceKey.global(StandardTypes.GLOBAL_SECRET, name),
-            Meta.withLabels(
-                java.util.Map.of(
-                    Labels.MANAGED_BY, "meshfed-global", Labels.SYNC_TO_ZONES, "true")),
-            new GlobalSecretSpec(
-                java.util.Base64.getEncoder()
-                    .encodeToString(pem.getBytes(StandardCharsets.US_ASCII))));
-    Optional<Resource> current = store.get(wanted.key()).join();
-    try {
-      if (current.isEmpty()) {
-        store.create(wanted).join();
-      } else if (!current.get().sameContent(wanted)) {
-        store.update(wanted, current.get().version()).join();
-      }
-    } catch (java.util.concurrent.CompletionException e) {
-      // Another replica wrote it at the same time: it holds the same public key.
-      log.debug("public key {} written concurrently: {}", name, e.getCause().toString());
-    }
+    PublicKeySecrets.publish(store, ZONE_TOKEN_PUBLIC_KEY_PREFIX + key.kid(), key.publicKey());
   }
 
   /**

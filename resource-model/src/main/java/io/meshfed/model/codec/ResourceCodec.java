@@ -42,7 +42,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Kuma's universal format in YAML and JSON: {@code type}, {@code name}, {@code mesh}, {@code
@@ -51,9 +50,6 @@ import java.util.Set;
  * sinks its neighbours.
  */
 public final class ResourceCodec {
-  static final Set<String> META_FIELDS =
-      Set.of("type", "name", "mesh", "labels", "creationTime", "modificationTime");
-
   private final TypeRegistry registry;
   private final NotSupported notSupported;
   private final ObjectMapper json;
@@ -368,7 +364,7 @@ public final class ResourceCodec {
     if (type.layout() == SpecLayout.NESTED) {
       for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
         String f = it.next();
-        if (!META_FIELDS.contains(f) && !f.equals("spec")) {
+        if (!SpecNodes.META_FIELDS.contains(f) && !f.equals("spec")) {
           v.add(
               f,
               "unknown field '"
@@ -376,12 +372,12 @@ public final class ResourceCodec {
                   + "' ("
                   + type.name()
                   + " keeps its fields under 'spec'; expected one of "
-                  + new java.util.TreeSet<>(metaAndSpec())
+                  + new java.util.TreeSet<>(SpecNodes.metaAndSpec())
                   + ")");
         }
       }
     }
-    ObjectNode specNode = specNode(type, node);
+    ObjectNode specNode = SpecNodes.specNode(type, node);
     if (specNode == null) {
       v.add("spec", "must be a mapping");
       return null;
@@ -423,52 +419,6 @@ public final class ResourceCodec {
 
   private ObjectReader specReader(Class<?> specClass) {
     return specReaders.computeIfAbsent(specClass, specJson::readerFor);
-  }
-
-  private static Set<String> metaAndSpec() {
-    Set<String> out = new java.util.HashSet<>(META_FIELDS);
-    out.add("spec");
-    return out;
-  }
-
-  /** The object holding the spec fields, or null when it is not a mapping. */
-  private static ObjectNode specNode(ResourceType type, ObjectNode node) {
-    if (type.layout() == SpecLayout.NESTED) {
-      JsonNode s = node.get("spec");
-      if (s == null || s.isNull()) {
-        return JsonNodeFactory.instance.objectNode();
-      }
-      return s.isObject() ? (ObjectNode) s : null;
-    }
-    JsonNode s = node.get("spec");
-    if (s != null && s.isObject() && !hasComponent(type.specClass(), "spec")) {
-      // Accept `spec: {...}` for inline types too (e.g. `type: Zone` / `spec: {enabled: false}`).
-      boolean onlyMeta = true;
-      for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-        String f = it.next();
-        if (!META_FIELDS.contains(f) && !f.equals("spec")) {
-          onlyMeta = false;
-        }
-      }
-      if (onlyMeta) {
-        return (ObjectNode) s;
-      }
-    }
-    ObjectNode copy = node.deepCopy();
-    copy.remove(META_FIELDS);
-    return copy;
-  }
-
-  private static boolean hasComponent(Class<?> cls, String name) {
-    if (!cls.isRecord()) {
-      return false;
-    }
-    for (var c : cls.getRecordComponents()) {
-      if (c.getName().equals(name)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
