@@ -41,8 +41,10 @@ public interface LeasedKeys {
   CompletableFuture<Map<String, String>> list();
 
   /**
-   * Calls {@code onChange} with the value of {@code name} each time it changes (empty when deleted
-   * or expired), from one thread at a time, until the handle is closed.
+   * Calls {@code onChange} with the value of {@code name} as first read (empty when absent), then
+   * each time it changes (empty when deleted or expired), from one thread at a time, until the
+   * handle is closed. The first value tells a caller what happened between its last look and the
+   * watch (a claim taken over meanwhile); a value may be repeated.
    */
   Closeable watch(String name, Consumer<Optional<String>> onChange);
 

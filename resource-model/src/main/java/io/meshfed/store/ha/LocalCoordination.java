@@ -211,7 +211,12 @@ public final class LocalCoordination implements Coordination {
     public Closeable watch(String name, Consumer<Optional<String>> onChange) {
       List<Consumer<Optional<String>>> list =
           watchers.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>());
-      list.add(onChange);
+      Optional<String> now;
+      synchronized (this) {
+        list.add(onChange);
+        now = Optional.ofNullable(entries.get(name)).map(Entry::value);
+      }
+      onChange.accept(now);
       return () -> list.remove(onChange);
     }
 

@@ -117,8 +117,12 @@ class LocalCoordinationTest {
     instances.put("cp-1", "after close").get();
 
     assertThat(seen)
+        .as("the value as first read (absent), then each change")
         .containsExactly(
-            Optional.of("{\"role\":\"global\"}"), Optional.of("again"), Optional.empty());
+            Optional.empty(),
+            Optional.of("{\"role\":\"global\"}"),
+            Optional.of("again"),
+            Optional.empty());
     assertThat(instances.list().get()).containsOnlyKeys("cp-1", "cp-2");
   }
 }

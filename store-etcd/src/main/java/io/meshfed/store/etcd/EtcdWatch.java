@@ -30,10 +30,13 @@ import org.slf4j.LoggerFactory;
  * that was given up are dropped. A broken stream is resumed from the last delivered revision + 1
  * with backoff (jetcd's own resume is not used, because it may resume past undelivered events); a
  * compacted revision, or a response over the client's message limit, relists (in pages) and calls
- * {@link WatchListener#onReset}, then watches on from the relist's revision.
+ * {@link WatchListener#onReset}, then watches on from the relist's revision. A watch that etcd has
+ * not confirmed within {@link #CONFIRM} counts as broken: one opened while etcd's connection closes
+ * can otherwise hang without an error, and the listener would miss every later change.
  */
 final class EtcdWatch implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
+  static final Duration CONFIRM = Duration.ofSeconds(5);
 
   private final EtcdResourceStore store;
   private final Watch watchClient;
@@ -49,6 +52,7 @@ final class EtcdWatch implements Closeable {
   private long lastRevision;
   private int attempt;
   private Watch.Watcher current;
+  private boolean confirmed;
   private Duration backoff;
   private volatile boolean closed;
 
@@ -92,8 +96,10 @@ final class EtcdWatch implements Closeable {
             .withPrevKV(true)
             .withProgressNotify(true)
             .withRequireLeader(true)
+            .withCreateNotify(true)
             .withRevision(lastRevision + 1)
             .build();
+    confirmed = false;
     try {
       current =
           watchClient.watch(
@@ -106,7 +112,29 @@ final class EtcdWatch implements Closeable {
       log.debug("watching {} from revision {}", keys.prefix(), lastRevision + 1);
     } catch (RuntimeException e) {
       retryLater(this::subscribe, "cannot open the etcd watch", e);
+      return;
     }
+    try {
+      scheduler.schedule(
+          () -> post(() -> checkConfirmed(mine)), CONFIRM.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      log.debug("not checking the etcd watch: the scheduler is shut down");
+    }
+  }
+
+  private void checkConfirmed(int from) {
+    if (closed || from != attempt || confirmed) {
+      return;
+    }
+    abandonCurrent();
+    retryLater(
+        this::subscribe,
+        "etcd did not confirm the watch on "
+            + keys.prefix()
+            + " within "
+            + CONFIRM.toMillis()
+            + " ms",
+        null);
   }
 
   /** Queues a jetcd callback; after the store closed its executor, late callbacks are dropped. */
@@ -122,6 +150,7 @@ final class EtcdWatch implements Closeable {
     if (closed || from != attempt) {
       return;
     }
+    confirmed = true;
     backoff = retryMin;
     List<ResourceEvent> events = new ArrayList<>();
     for (WatchEvent e : response.getEvents()) {

@@ -9,8 +9,10 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.meshfed.store.SerialExecutor;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -19,14 +21,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches one leased key and reports its value after each change (empty once deleted or expired).
- * Everything runs on one {@link SerialExecutor}, so the listener is called from one thread at a
- * time. A broken watch is resumed after a short wait: the key is read again (reporting its value if
- * it changed meanwhile) and watched from that read's revision on.
+ * Watches one leased key: reports its value as first read, then after each change (empty once
+ * deleted or expired). The first read is reported too, or a change made between the caller's {@code
+ * watch} and that read (a claim taken over meanwhile) would never be seen. Everything runs on one
+ * {@link SerialExecutor}, so the listener is called from one thread at a time. A broken watch is
+ * resumed after a short wait: the key is read again (reporting its value if it changed meanwhile)
+ * and watched from that read's revision on. A watch that etcd has not confirmed within {@link
+ * #CONFIRM} (by default) counts as broken: one opened while etcd's connection closes can otherwise
+ * hang without an error and miss every later change.
  */
 final class EtcdKeyWatch implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(EtcdKeyWatch.class);
   private static final long RETRY_MILLIS = 250;
+  static final Duration CONFIRM = Duration.ofSeconds(5);
 
   private final String key;
   private final ByteSequence keyBytes;
@@ -35,11 +42,13 @@ final class EtcdKeyWatch implements Closeable {
   private final Consumer<Optional<String>> onChange;
   private final ScheduledExecutorService scheduler;
   private final SerialExecutor serial;
+  private final Duration confirmWithin;
 
-  // touched only on the serial executor, except closed
-  private Optional<String> last = Optional.empty();
+  // touched only on the serial executor, except closed; null until the first read
+  private Optional<String> last;
   private int attempt;
   private Watch.Watcher current;
+  private boolean confirmed;
   private volatile boolean closed;
 
   EtcdKeyWatch(
@@ -48,7 +57,8 @@ final class EtcdKeyWatch implements Closeable {
       Watch watches,
       Consumer<Optional<String>> onChange,
       ScheduledExecutorService scheduler,
-      java.util.concurrent.Executor callbacks) {
+      Executor callbacks,
+      Duration confirmWithin) {
     this.key = key;
     this.keyBytes = ByteSequence.from(key, StandardCharsets.UTF_8);
     this.kv = kv;
@@ -56,14 +66,15 @@ final class EtcdKeyWatch implements Closeable {
     this.onChange = onChange;
     this.scheduler = scheduler;
     this.serial = new SerialExecutor(callbacks);
+    this.confirmWithin = confirmWithin;
   }
 
   void start() {
-    post(() -> resume(false));
+    post(this::resume);
   }
 
-  /** Reads the key, reports it if it changed (not on the first read), and watches on from there. */
-  private void resume(boolean report) {
+  /** Reads the key, reports it if it changed (or was never reported), and watches on from there. */
+  private void resume() {
     if (closed) {
       return;
     }
@@ -86,7 +97,7 @@ final class EtcdKeyWatch implements Closeable {
                               ? Optional.empty()
                               : Optional.of(
                                   read.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8));
-                      if (report && !now.equals(last)) {
+                      if (!now.equals(last)) {
                         deliver(now);
                       }
                       last = now;
@@ -95,23 +106,46 @@ final class EtcdKeyWatch implements Closeable {
   }
 
   private void subscribe(int mine, long fromRevision) {
+    confirmed = false;
     try {
       current =
           watches.watch(
               keyBytes,
-              WatchOption.builder().withRevision(fromRevision).withRequireLeader(true).build(),
+              WatchOption.builder()
+                  .withRevision(fromRevision)
+                  .withRequireLeader(true)
+                  .withCreateNotify(true)
+                  .build(),
               Watch.listener(
                   response -> post(() -> onResponse(mine, response)),
                   error -> post(() -> onBroken(mine, error)),
                   () -> post(() -> onBroken(mine, null))));
     } catch (RuntimeException e) {
       retryLater("cannot watch " + key, e);
+      return;
     }
+    log.debug("watching {} from revision {}", key, fromRevision);
+    schedule(() -> checkConfirmed(mine), confirmWithin.toMillis());
+  }
+
+  private void checkConfirmed(int mine) {
+    if (closed || mine != attempt || confirmed) {
+      return;
+    }
+    log.info(
+        "etcd did not confirm the watch of {} within {} ms; opening it again",
+        key,
+        confirmWithin.toMillis());
+    retryLater("the watch of " + key + " was not confirmed", null);
   }
 
   private void onResponse(int mine, WatchResponse response) {
     if (closed || mine != attempt) {
       return;
+    }
+    if (!confirmed) {
+      log.debug("etcd confirmed the watch of {}", key);
+      confirmed = true;
     }
     for (WatchEvent event : response.getEvents()) {
       Optional<String> now =
@@ -138,8 +172,13 @@ final class EtcdKeyWatch implements Closeable {
       broken.close();
     }
     attempt++;
+    schedule(this::resume, RETRY_MILLIS);
+  }
+
+  /** Runs the task on the serial executor after a delay, unless the coordination closed. */
+  private void schedule(Runnable task, long delayMillis) {
     try {
-      scheduler.schedule(() -> post(() -> resume(true)), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      scheduler.schedule(() -> post(task), delayMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       log.debug("not resuming the watch of {}: the coordination is closed", key);
     }

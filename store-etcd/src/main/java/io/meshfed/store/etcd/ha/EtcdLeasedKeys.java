@@ -247,7 +247,9 @@ final class EtcdLeasedKeys implements LeasedKeys {
 
   @Override
   public Closeable watch(String name, Consumer<Optional<String>> onChange) {
-    EtcdKeyWatch watch = new EtcdKeyWatch(key(name), kv, watches, onChange, scheduler, callbacks);
+    EtcdKeyWatch watch =
+        new EtcdKeyWatch(
+            key(name), kv, watches, onChange, scheduler, callbacks, EtcdKeyWatch.CONFIRM);
     watch.start();
     return watch;
   }
