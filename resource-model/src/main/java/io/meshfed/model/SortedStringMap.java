@@ -1,15 +1,17 @@
 package io.meshfed.model;
 
-import java.util.AbstractMap;
+import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.function.BiConsumer;
@@ -18,23 +20,75 @@ import java.util.function.BiConsumer;
  * An immutable string map sorted by key, held as one array of interned keys and values (key at
  * {@code 2i}, value at {@code 2i + 1}); lookups are binary searches. Immutable, so safe to share
  * between threads. Built by {@link StringMaps#sortedCopy}.
+ *
+ * <p>The first value made of exactly 16 lowercase hex digits (a content hash, as the KDS version
+ * label of every synced copy is: unique per resource, so interning does not share it) is held as
+ * one {@code long} instead of a string of its own (8 bytes instead of 56); its slot in the array is
+ * null and {@link #get} formats it again. The map implements {@link Map} itself rather than
+ * extending {@code AbstractMap}, whose two cached-view fields would cost 8 bytes a map.
  */
-final class SortedStringMap extends AbstractMap<String, String> {
-  private final String[] keysAndValues;
+final class SortedStringMap implements Map<String, String> {
+  private static final HexFormat HEX = HexFormat.of();
+  private static final int PACKED_LENGTH = 16;
 
-  private SortedStringMap(String[] keysAndValues) {
+  private final String[] keysAndValues;
+  // the index in keysAndValues of the value held in packed, or -1
+  private final int packedAt;
+  private final long packed;
+
+  private SortedStringMap(String[] keysAndValues, int packedAt, long packed) {
     this.keysAndValues = keysAndValues;
+    this.packedAt = packedAt;
+    this.packed = packed;
   }
 
   /** A copy of {@code sorted} (non-empty, in its natural key order). */
   static SortedStringMap of(SortedMap<String, String> sorted) {
     String[] kv = new String[sorted.size() * 2];
+    int packedAt = -1;
+    long packed = 0;
     int i = 0;
     for (Map.Entry<String, String> e : sorted.entrySet()) {
       kv[i++] = e.getKey().intern();
-      kv[i++] = StringMaps.intern(e.getValue());
+      String value = e.getValue();
+      if (packedAt < 0 && isPackable(value)) {
+        packedAt = i;
+        packed = HexFormat.fromHexDigitsToLong(value);
+        i++;
+      } else {
+        kv[i++] = StringMaps.intern(value);
+      }
     }
-    return new SortedStringMap(kv);
+    return new SortedStringMap(kv, packedAt, packed);
+  }
+
+  /** Exactly 16 lowercase hex digits: formatting the parsed long gives the same text back. */
+  private static boolean isPackable(String value) {
+    if (value == null || value.length() != PACKED_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < PACKED_LENGTH; i++) {
+      char c = value.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How many of the values are held as strings (the packed one is not). */
+  int valueStrings() {
+    int n = 0;
+    for (int i = 1; i < keysAndValues.length; i += 2) {
+      if (keysAndValues[i] != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private String valueAt(int index) {
+    return index == packedAt ? HEX.toHexDigits(packed) : keysAndValues[index];
   }
 
   private int indexOf(Object key) {
@@ -74,21 +128,51 @@ final class SortedStringMap extends AbstractMap<String, String> {
   }
 
   @Override
+  public boolean containsValue(Object value) {
+    for (int i = 1; i < keysAndValues.length; i += 2) {
+      if (Objects.equals(valueAt(i), value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
   public String get(Object key) {
     int i = indexOf(key);
-    return i < 0 ? null : keysAndValues[i * 2 + 1];
+    return i < 0 ? null : valueAt(i * 2 + 1);
   }
 
   @Override
   public String getOrDefault(Object key, String defaultValue) {
     int i = indexOf(key);
-    return i < 0 ? defaultValue : keysAndValues[i * 2 + 1];
+    return i < 0 ? defaultValue : valueAt(i * 2 + 1);
+  }
+
+  @Override
+  public String put(String key, String value) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public String remove(Object key) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void putAll(Map<? extends String, ? extends String> m) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void clear() {
+    throw new UnsupportedOperationException();
   }
 
   @Override
   public void forEach(BiConsumer<? super String, ? super String> action) {
     for (int i = 0; i < keysAndValues.length; i += 2) {
-      action.accept(keysAndValues[i], keysAndValues[i + 1]);
+      action.accept(keysAndValues[i], valueAt(i + 1));
     }
   }
 
@@ -150,7 +234,7 @@ final class SortedStringMap extends AbstractMap<String, String> {
               throw new NoSuchElementException();
             }
             Map.Entry<String, String> e =
-                new SimpleImmutableEntry<>(keysAndValues[next], keysAndValues[next + 1]);
+                new SimpleImmutableEntry<>(keysAndValues[next], valueAt(next + 1));
             next += 2;
             return e;
           }
@@ -168,18 +252,52 @@ final class SortedStringMap extends AbstractMap<String, String> {
   public int hashCode() {
     int h = 0;
     for (int i = 0; i < keysAndValues.length; i += 2) {
-      h +=
-          keysAndValues[i].hashCode()
-              ^ (keysAndValues[i + 1] == null ? 0 : keysAndValues[i + 1].hashCode());
+      h += keysAndValues[i].hashCode() ^ Objects.hashCode(valueAt(i + 1));
     }
     return h;
   }
 
   @Override
   public boolean equals(Object o) {
-    if (o instanceof SortedStringMap other) {
-      return Arrays.equals(keysAndValues, other.keysAndValues);
+    if (o == this) {
+      return true;
     }
-    return super.equals(o);
+    if (o instanceof SortedStringMap other) {
+      return packedAt == other.packedAt
+          && packed == other.packed
+          && Arrays.equals(keysAndValues, other.keysAndValues);
+    }
+    if (!(o instanceof Map<?, ?> m) || m.size() != size()) {
+      return false;
+    }
+    try {
+      for (int i = 0; i < keysAndValues.length; i += 2) {
+        String value = valueAt(i + 1);
+        Object theirs = m.get(keysAndValues[i]);
+        boolean same =
+            value == null
+                ? theirs == null && m.containsKey(keysAndValues[i])
+                : value.equals(theirs);
+        if (!same) {
+          return false;
+        }
+      }
+    } catch (ClassCastException | NullPointerException e) {
+      return false; // a map that cannot hold string keys, as AbstractMap.equals answers
+    }
+    return true;
+  }
+
+  /** As {@code AbstractMap} and {@code TreeMap} print: {@code {k1=v1, k2=v2}}. */
+  @Override
+  public String toString() {
+    StringBuilder out = new StringBuilder("{");
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      if (i > 0) {
+        out.append(", ");
+      }
+      out.append(keysAndValues[i]).append('=').append(valueAt(i + 1));
+    }
+    return out.append('}').toString();
   }
 }
