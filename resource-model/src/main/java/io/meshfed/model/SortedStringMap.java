@@ -17,9 +17,10 @@ import java.util.SortedMap;
 import java.util.function.BiConsumer;
 
 /**
- * An immutable string map sorted by key, held as one array of interned keys and values (key at
- * {@code 2i}, value at {@code 2i + 1}); lookups are binary searches. Immutable, so safe to share
- * between threads. Built by {@link StringMaps#sortedCopy}.
+ * An immutable string map sorted by key: its keys, interned, in one list shared by every map with
+ * the same keys (the labels of every copy global holds of a zone's Dataplanes have the same four),
+ * and its values, interned, in an array of their own; lookups are binary searches. Immutable, so
+ * safe to share between threads. Built by {@link StringMaps#sortedCopy}.
  *
  * <p>The first value made of exactly 16 lowercase hex digits (a content hash, as the KDS version
  * label of every synced copy is: unique per resource, so interning does not share it) is held as
@@ -30,36 +31,41 @@ import java.util.function.BiConsumer;
 final class SortedStringMap implements Map<String, String> {
   private static final HexFormat HEX = HexFormat.of();
   private static final int PACKED_LENGTH = 16;
+  // one list per distinct key set in use, held weakly
+  private static final WeakInterner<List<String>> KEY_SETS = new WeakInterner<>();
 
-  private final String[] keysAndValues;
-  // the index in keysAndValues of the value held in packed, or -1
+  private final List<String> keys;
+  private final String[] values;
+  // the index in values of the value held in packed, or -1
   private final int packedAt;
   private final long packed;
 
-  private SortedStringMap(String[] keysAndValues, int packedAt, long packed) {
-    this.keysAndValues = keysAndValues;
+  private SortedStringMap(List<String> keys, String[] values, int packedAt, long packed) {
+    this.keys = keys;
+    this.values = values;
     this.packedAt = packedAt;
     this.packed = packed;
   }
 
   /** A copy of {@code sorted} (non-empty, in its natural key order). */
   static SortedStringMap of(SortedMap<String, String> sorted) {
-    String[] kv = new String[sorted.size() * 2];
+    String[] keys = new String[sorted.size()];
+    String[] values = new String[sorted.size()];
     int packedAt = -1;
     long packed = 0;
     int i = 0;
     for (Map.Entry<String, String> e : sorted.entrySet()) {
-      kv[i++] = e.getKey().intern();
+      keys[i] = e.getKey().intern();
       String value = e.getValue();
       if (packedAt < 0 && isPackable(value)) {
         packedAt = i;
         packed = HexFormat.fromHexDigitsToLong(value);
-        i++;
       } else {
-        kv[i++] = StringMaps.intern(value);
+        values[i] = StringMaps.intern(value);
       }
+      i++;
     }
-    return new SortedStringMap(kv, packedAt, packed);
+    return new SortedStringMap(KEY_SETS.intern(List.of(keys)), values, packedAt, packed);
   }
 
   /** Exactly 16 lowercase hex digits: formatting the parsed long gives the same text back. */
@@ -79,16 +85,21 @@ final class SortedStringMap implements Map<String, String> {
   /** How many of the values are held as strings (the packed one is not). */
   int valueStrings() {
     int n = 0;
-    for (int i = 1; i < keysAndValues.length; i += 2) {
-      if (keysAndValues[i] != null) {
+    for (String v : values) {
+      if (v != null) {
         n++;
       }
     }
     return n;
   }
 
+  /** The list of keys, the same instance in every map with these keys. */
+  List<String> sharedKeys() {
+    return keys;
+  }
+
   private String valueAt(int index) {
-    return index == packedAt ? HEX.toHexDigits(packed) : keysAndValues[index];
+    return index == packedAt ? HEX.toHexDigits(packed) : values[index];
   }
 
   private int indexOf(Object key) {
@@ -96,10 +107,10 @@ final class SortedStringMap implements Map<String, String> {
       return -1;
     }
     int lo = 0;
-    int hi = keysAndValues.length / 2 - 1;
+    int hi = values.length - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      int c = keysAndValues[mid * 2].compareTo(k);
+      int c = keys.get(mid).compareTo(k);
       if (c == 0) {
         return mid;
       }
@@ -114,12 +125,12 @@ final class SortedStringMap implements Map<String, String> {
 
   @Override
   public int size() {
-    return keysAndValues.length / 2;
+    return values.length;
   }
 
   @Override
   public boolean isEmpty() {
-    return keysAndValues.length == 0;
+    return values.length == 0;
   }
 
   @Override
@@ -129,7 +140,7 @@ final class SortedStringMap implements Map<String, String> {
 
   @Override
   public boolean containsValue(Object value) {
-    for (int i = 1; i < keysAndValues.length; i += 2) {
+    for (int i = 0; i < values.length; i++) {
       if (Objects.equals(valueAt(i), value)) {
         return true;
       }
@@ -140,13 +151,13 @@ final class SortedStringMap implements Map<String, String> {
   @Override
   public String get(Object key) {
     int i = indexOf(key);
-    return i < 0 ? null : valueAt(i * 2 + 1);
+    return i < 0 ? null : valueAt(i);
   }
 
   @Override
   public String getOrDefault(Object key, String defaultValue) {
     int i = indexOf(key);
-    return i < 0 ? defaultValue : valueAt(i * 2 + 1);
+    return i < 0 ? defaultValue : valueAt(i);
   }
 
   @Override
@@ -171,8 +182,8 @@ final class SortedStringMap implements Map<String, String> {
 
   @Override
   public void forEach(BiConsumer<? super String, ? super String> action) {
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      action.accept(keysAndValues[i], valueAt(i + 1));
+    for (int i = 0; i < values.length; i++) {
+      action.accept(keys.get(i), valueAt(i));
     }
   }
 
@@ -225,17 +236,16 @@ final class SortedStringMap implements Map<String, String> {
 
           @Override
           public boolean hasNext() {
-            return next < keysAndValues.length;
+            return next < values.length;
           }
 
           @Override
           public Map.Entry<String, String> next() {
-            if (next >= keysAndValues.length) {
+            if (next >= values.length) {
               throw new NoSuchElementException();
             }
-            Map.Entry<String, String> e =
-                new SimpleImmutableEntry<>(keysAndValues[next], valueAt(next + 1));
-            next += 2;
+            Map.Entry<String, String> e = new SimpleImmutableEntry<>(keys.get(next), valueAt(next));
+            next++;
             return e;
           }
         };
@@ -243,7 +253,7 @@ final class SortedStringMap implements Map<String, String> {
 
       @Override
       public int size() {
-        return keysAndValues.length / 2;
+        return values.length;
       }
     };
   }
@@ -251,8 +261,8 @@ final class SortedStringMap implements Map<String, String> {
   @Override
   public int hashCode() {
     int h = 0;
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      h += keysAndValues[i].hashCode() ^ Objects.hashCode(valueAt(i + 1));
+    for (int i = 0; i < values.length; i++) {
+      h += keys.get(i).hashCode() ^ Objects.hashCode(valueAt(i));
     }
     return h;
   }
@@ -265,19 +275,18 @@ final class SortedStringMap implements Map<String, String> {
     if (o instanceof SortedStringMap other) {
       return packedAt == other.packedAt
           && packed == other.packed
-          && Arrays.equals(keysAndValues, other.keysAndValues);
+          && keys.equals(other.keys)
+          && Arrays.equals(values, other.values);
     }
     if (!(o instanceof Map<?, ?> m) || m.size() != size()) {
       return false;
     }
     try {
-      for (int i = 0; i < keysAndValues.length; i += 2) {
-        String value = valueAt(i + 1);
-        Object theirs = m.get(keysAndValues[i]);
+      for (int i = 0; i < values.length; i++) {
+        String value = valueAt(i);
+        Object theirs = m.get(keys.get(i));
         boolean same =
-            value == null
-                ? theirs == null && m.containsKey(keysAndValues[i])
-                : value.equals(theirs);
+            value == null ? theirs == null && m.containsKey(keys.get(i)) : value.equals(theirs);
         if (!same) {
           return false;
         }
@@ -292,11 +301,11 @@ final class SortedStringMap implements Map<String, String> {
   @Override
   public String toString() {
     StringBuilder out = new StringBuilder("{");
-    for (int i = 0; i < keysAndValues.length; i += 2) {
+    for (int i = 0; i < values.length; i++) {
       if (i > 0) {
         out.append(", ");
       }
-      out.append(keysAndValues[i]).append('=').append(valueAt(i + 1));
+      out.append(keys.get(i)).append('=').append(valueAt(i));
     }
     return out.append('}').toString();
   }

@@ -125,4 +125,18 @@ class StringMapsTest {
                 .valueStrings())
         .isEqualTo(1); // 15 digits: not a content hash
   }
+
+  @Test
+  void mapsWithTheSameKeysShareOneListOfKeys() {
+    SortedStringMap a = (SortedStringMap) StringMaps.sortedCopy(Map.of("zone", "z1", "name", "a"));
+    SortedStringMap b =
+        (SortedStringMap) StringMaps.sortedCopy(Map.of(new String("zone"), "z2", "name", "b"));
+    SortedStringMap c = (SortedStringMap) StringMaps.sortedCopy(Map.of("zone", "z1"));
+
+    assertThat(b.sharedKeys()).isSameAs(a.sharedKeys()).containsExactly("name", "zone");
+    assertThat(c.sharedKeys()).isNotSameAs(a.sharedKeys());
+    assertThat(b).isNotEqualTo(a).containsEntry("zone", "z2").containsEntry("name", "b");
+    assertThat(a)
+        .isEqualTo(StringMaps.sortedCopy(new TreeMap<>(Map.of("name", "a", "zone", "z1"))));
+  }
 }
