@@ -1,40 +1,105 @@
 package io.meshfed.model;
 
-import java.util.AbstractMap;
+import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.function.BiConsumer;
 
 /**
- * An immutable string map sorted by key, held as one array of interned keys and values (key at
- * {@code 2i}, value at {@code 2i + 1}); lookups are binary searches. Immutable, so safe to share
- * between threads. Built by {@link StringMaps#sortedCopy}.
+ * An immutable string map sorted by key: its keys, interned, in one list shared by every map with
+ * the same keys (the labels of every copy global holds of a zone's Dataplanes have the same four),
+ * and its values, interned, in an array of their own; lookups are binary searches. Immutable, so
+ * safe to share between threads. Built by {@link StringMaps#sortedCopy}.
+ *
+ * <p>The first value made of exactly 16 lowercase hex digits (a content hash, as the KDS version
+ * label of every synced copy is: unique per resource, so interning does not share it) is held as
+ * one {@code long} instead of a string of its own (8 bytes instead of 56); its slot in the array is
+ * null and {@link #get} formats it again. The map implements {@link Map} itself rather than
+ * extending {@code AbstractMap}, whose two cached-view fields would cost 8 bytes a map.
  */
-final class SortedStringMap extends AbstractMap<String, String> {
-  private final String[] keysAndValues;
+final class SortedStringMap implements Map<String, String> {
+  private static final HexFormat HEX = HexFormat.of();
+  private static final int PACKED_LENGTH = 16;
+  // one list per distinct key set in use, held weakly
+  private static final WeakInterner<List<String>> KEY_SETS = new WeakInterner<>();
 
-  private SortedStringMap(String[] keysAndValues) {
-    this.keysAndValues = keysAndValues;
+  private final List<String> keys;
+  private final String[] values;
+  // the index in values of the value held in packed, or -1
+  private final int packedAt;
+  private final long packed;
+
+  private SortedStringMap(List<String> keys, String[] values, int packedAt, long packed) {
+    this.keys = keys;
+    this.values = values;
+    this.packedAt = packedAt;
+    this.packed = packed;
   }
 
   /** A copy of {@code sorted} (non-empty, in its natural key order). */
   static SortedStringMap of(SortedMap<String, String> sorted) {
-    String[] kv = new String[sorted.size() * 2];
+    String[] keys = new String[sorted.size()];
+    String[] values = new String[sorted.size()];
+    int packedAt = -1;
+    long packed = 0;
     int i = 0;
     for (Map.Entry<String, String> e : sorted.entrySet()) {
-      kv[i++] = e.getKey().intern();
-      kv[i++] = StringMaps.intern(e.getValue());
+      keys[i] = e.getKey().intern();
+      String value = e.getValue();
+      if (packedAt < 0 && isPackable(value)) {
+        packedAt = i;
+        packed = HexFormat.fromHexDigitsToLong(value);
+      } else {
+        values[i] = StringMaps.intern(value);
+      }
+      i++;
     }
-    return new SortedStringMap(kv);
+    return new SortedStringMap(KEY_SETS.intern(List.of(keys)), values, packedAt, packed);
+  }
+
+  /** Exactly 16 lowercase hex digits: formatting the parsed long gives the same text back. */
+  private static boolean isPackable(String value) {
+    if (value == null || value.length() != PACKED_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < PACKED_LENGTH; i++) {
+      char c = value.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How many of the values are held as strings (the packed one is not). */
+  int valueStrings() {
+    int n = 0;
+    for (String v : values) {
+      if (v != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The list of keys, the same instance in every map with these keys. */
+  List<String> sharedKeys() {
+    return keys;
+  }
+
+  private String valueAt(int index) {
+    return index == packedAt ? HEX.toHexDigits(packed) : values[index];
   }
 
   private int indexOf(Object key) {
@@ -42,10 +107,10 @@ final class SortedStringMap extends AbstractMap<String, String> {
       return -1;
     }
     int lo = 0;
-    int hi = keysAndValues.length / 2 - 1;
+    int hi = values.length - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      int c = keysAndValues[mid * 2].compareTo(k);
+      int c = keys.get(mid).compareTo(k);
       if (c == 0) {
         return mid;
       }
@@ -60,12 +125,12 @@ final class SortedStringMap extends AbstractMap<String, String> {
 
   @Override
   public int size() {
-    return keysAndValues.length / 2;
+    return values.length;
   }
 
   @Override
   public boolean isEmpty() {
-    return keysAndValues.length == 0;
+    return values.length == 0;
   }
 
   @Override
@@ -74,21 +139,51 @@ final class SortedStringMap extends AbstractMap<String, String> {
   }
 
   @Override
+  public boolean containsValue(Object value) {
+    for (int i = 0; i < values.length; i++) {
+      if (Objects.equals(valueAt(i), value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
   public String get(Object key) {
     int i = indexOf(key);
-    return i < 0 ? null : keysAndValues[i * 2 + 1];
+    return i < 0 ? null : valueAt(i);
   }
 
   @Override
   public String getOrDefault(Object key, String defaultValue) {
     int i = indexOf(key);
-    return i < 0 ? defaultValue : keysAndValues[i * 2 + 1];
+    return i < 0 ? defaultValue : valueAt(i);
+  }
+
+  @Override
+  public String put(String key, String value) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public String remove(Object key) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void putAll(Map<? extends String, ? extends String> m) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void clear() {
+    throw new UnsupportedOperationException();
   }
 
   @Override
   public void forEach(BiConsumer<? super String, ? super String> action) {
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      action.accept(keysAndValues[i], keysAndValues[i + 1]);
+    for (int i = 0; i < values.length; i++) {
+      action.accept(keys.get(i), valueAt(i));
     }
   }
 
@@ -141,17 +236,16 @@ final class SortedStringMap extends AbstractMap<String, String> {
 
           @Override
           public boolean hasNext() {
-            return next < keysAndValues.length;
+            return next < values.length;
           }
 
           @Override
           public Map.Entry<String, String> next() {
-            if (next >= keysAndValues.length) {
+            if (next >= values.length) {
               throw new NoSuchElementException();
             }
-            Map.Entry<String, String> e =
-                new SimpleImmutableEntry<>(keysAndValues[next], keysAndValues[next + 1]);
-            next += 2;
+            Map.Entry<String, String> e = new SimpleImmutableEntry<>(keys.get(next), valueAt(next));
+            next++;
             return e;
           }
         };
@@ -159,7 +253,7 @@ final class SortedStringMap extends AbstractMap<String, String> {
 
       @Override
       public int size() {
-        return keysAndValues.length / 2;
+        return values.length;
       }
     };
   }
@@ -167,19 +261,52 @@ final class SortedStringMap extends AbstractMap<String, String> {
   @Override
   public int hashCode() {
     int h = 0;
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      h +=
-          keysAndValues[i].hashCode()
-              ^ (keysAndValues[i + 1] == null ? 0 : keysAndValues[i + 1].hashCode());
+    for (int i = 0; i < values.length; i++) {
+      h += keys.get(i).hashCode() ^ Objects.hashCode(valueAt(i));
     }
     return h;
   }
 
   @Override
   public boolean equals(Object o) {
-    if (o instanceof SortedStringMap other) {
-      return Arrays.equals(keysAndValues, other.keysAndValues);
+    if (o == this) {
+      return true;
     }
-    return super.equals(o);
+    if (o instanceof SortedStringMap other) {
+      return packedAt == other.packedAt
+          && packed == other.packed
+          && keys.equals(other.keys)
+          && Arrays.equals(values, other.values);
+    }
+    if (!(o instanceof Map<?, ?> m) || m.size() != size()) {
+      return false;
+    }
+    try {
+      for (int i = 0; i < values.length; i++) {
+        String value = valueAt(i);
+        Object theirs = m.get(keys.get(i));
+        boolean same =
+            value == null ? theirs == null && m.containsKey(keys.get(i)) : value.equals(theirs);
+        if (!same) {
+          return false;
+        }
+      }
+    } catch (ClassCastException | NullPointerException e) {
+      return false; // a map that cannot hold string keys, as AbstractMap.equals answers
+    }
+    return true;
+  }
+
+  /** As {@code AbstractMap} and {@code TreeMap} print: {@code {k1=v1, k2=v2}}. */
+  @Override
+  public String toString() {
+    StringBuilder out = new StringBuilder("{");
+    for (int i = 0; i < values.length; i++) {
+      if (i > 0) {
+        out.append(", ");
+      }
+      out.append(keys.get(i)).append('=').append(valueAt(i));
+    }
+    return out.append('}').toString();
   }
 }

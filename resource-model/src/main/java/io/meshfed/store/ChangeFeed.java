@@ -15,13 +15,19 @@ import java.util.function.Supplier;
  * revision still in the history gets the events it missed; one from before it gets {@link
  * WatchListener#onReset} with the full state.
  *
+ * <p>The history holds a put whose resource carries its key and the event's revision as its version
+ * (every put of the memory and embedded stores) as the resource itself, not as an event: with the
+ * history full, that is 32 bytes less for each of its entries. The event is made again when a watch
+ * resumes.
+ *
  * <p>Confinement: the owning store's (its lock or its I/O thread); only {@link #watcher}, {@link
  * Watcher#stop} and {@link #remove} may be called from any thread.
  */
 public final class ChangeFeed {
   private final int historyLimit;
   private final Executor watchExecutor;
-  private final ArrayDeque<ResourceEvent> history = new ArrayDeque<>();
+  // each entry a ResourceEvent, or the Resource of a put that needs nothing else (see above)
+  private final ArrayDeque<Object> history = new ArrayDeque<>();
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   private long compactedRevision;
 
@@ -44,17 +50,49 @@ public final class ChangeFeed {
   /** Records one transaction's committed events in the history and hands them to the watchers. */
   public void publish(List<ResourceEvent> events) {
     List<ResourceEvent> batch = List.copyOf(events);
-    history.addAll(batch);
+    for (ResourceEvent e : batch) {
+      history.add(compact(e));
+    }
     while (history.size() > historyLimit) {
-      compactedRevision = history.removeFirst().revision();
+      compactedRevision = revision(history.removeFirst());
     }
     // never keep half a transaction: drop the rest of the oldest revision too
-    while (!history.isEmpty() && history.peekFirst().revision() == compactedRevision) {
+    while (!history.isEmpty() && revision(history.peekFirst()) == compactedRevision) {
       history.removeFirst();
     }
     for (Watcher w : watchers) {
       w.deliver(batch);
     }
+  }
+
+  /** What the history holds for {@code e}: its resource when the event can be made from it. */
+  private static Object compact(ResourceEvent e) {
+    Resource r = e.resource();
+    boolean fromResource =
+        e.kind() == ResourceEvent.Kind.PUT
+            && r != null
+            && r.version() == e.revision()
+            && r.key().equals(e.key());
+    return fromResource ? r : e;
+  }
+
+  private static long revision(Object held) {
+    return held instanceof Resource r ? r.version() : ((ResourceEvent) held).revision();
+  }
+
+  private static ResourceEvent event(Object held) {
+    return held instanceof Resource r ? ResourceEvent.put(r, r.version()) : (ResourceEvent) held;
+  }
+
+  /** How many entries of the history are held as events (the others as their resources). */
+  int heldEvents() {
+    int n = 0;
+    for (Object held : history) {
+      if (held instanceof ResourceEvent) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** A watcher for {@code listener}, not yet added; any thread. */
@@ -80,9 +118,9 @@ public final class ChangeFeed {
           });
     } else {
       List<ResourceEvent> missed = new ArrayList<>();
-      for (ResourceEvent e : history) {
-        if (e.revision() > fromRevision) {
-          missed.add(e);
+      for (Object held : history) {
+        if (revision(held) > fromRevision) {
+          missed.add(event(held));
         }
       }
       if (!missed.isEmpty()) {

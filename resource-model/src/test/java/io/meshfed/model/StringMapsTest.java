@@ -97,4 +97,46 @@ class StringMapsTest {
     assertThat(k1.type()).isSameAs(k2.type()).isSameAs(StandardTypes.DATAPLANE);
     assertThat(k1.mesh()).isSameAs(k2.mesh());
   }
+
+  @Test
+  void aContentHashValueIsHeldAsANumberAndReadsBackAsTheSameText() {
+    Map<String, String> in = new TreeMap<>();
+    in.put("kds.meshfed.io/version", "00a1b2c3d4e5f6ff");
+    in.put("other-hash", "0123456789abcdef"); // only the first one is packed
+    in.put("upper", "00A1B2C3D4E5F6FF"); // would not read back the same: kept as text
+    in.put("zone", "z1");
+
+    Map<String, String> copy = StringMaps.sortedCopy(in);
+
+    assertThat(((SortedStringMap) copy).valueStrings()).isEqualTo(3);
+    assertThat(copy.get("kds.meshfed.io/version")).isEqualTo("00a1b2c3d4e5f6ff");
+    assertThat(copy.getOrDefault("kds.meshfed.io/version", "")).isEqualTo("00a1b2c3d4e5f6ff");
+    assertThat(copy.get("upper")).isEqualTo("00A1B2C3D4E5F6FF");
+    assertThat(copy).isEqualTo(in).hasSameHashCodeAs(in).containsValue("00a1b2c3d4e5f6ff");
+    assertThat(in).isEqualTo(copy);
+    assertThat(copy.toString()).isEqualTo(in.toString());
+    assertThat(List.copyOf(copy.entrySet())).isEqualTo(List.copyOf(in.entrySet()));
+    assertThat(copy).isEqualTo(StringMaps.sortedCopy(new HashMap<>(in)));
+    Map<String, String> otherHash = new TreeMap<>(in);
+    otherHash.put("kds.meshfed.io/version", "00a1b2c3d4e5f6fe");
+    assertThat(copy).isNotEqualTo(StringMaps.sortedCopy(otherHash)).isNotEqualTo(otherHash);
+    assertThat(
+            ((SortedStringMap) StringMaps.sortedCopy(Map.of("v", "0123456789abcde")))
+                .valueStrings())
+        .isEqualTo(1); // 15 digits: not a content hash
+  }
+
+  @Test
+  void mapsWithTheSameKeysShareOneListOfKeys() {
+    SortedStringMap a = (SortedStringMap) StringMaps.sortedCopy(Map.of("zone", "z1", "name", "a"));
+    SortedStringMap b =
+        (SortedStringMap) StringMaps.sortedCopy(Map.of(new String("zone"), "z2", "name", "b"));
+    SortedStringMap c = (SortedStringMap) StringMaps.sortedCopy(Map.of("zone", "z1"));
+
+    assertThat(b.sharedKeys()).isSameAs(a.sharedKeys()).containsExactly("name", "zone");
+    assertThat(c.sharedKeys()).isNotSameAs(a.sharedKeys());
+    assertThat(b).isNotEqualTo(a).containsEntry("zone", "z2").containsEntry("name", "b");
+    assertThat(a)
+        .isEqualTo(StringMaps.sortedCopy(new TreeMap<>(Map.of("name", "a", "zone", "z1"))));
+  }
 }

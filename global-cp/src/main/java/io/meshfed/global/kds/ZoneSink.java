@@ -43,18 +43,22 @@ final class ZoneSink implements KdsSink {
     this.types =
         registry.all().stream().filter(t -> t.sync().ownedByZone()).map(t -> t.name()).toList();
     this.rewrites = rewrites;
-    this.store =
-        new StoreKdsSink(
-            store,
-            types,
-            this::owned,
-            this::stamp,
-            k -> new ResourceKey(k.type(), k.mesh(), storedName(zone, k.name())));
+    this.store = new StoreKdsSink(store, types, this::owned, this::stamp, k -> storedKey(zone, k));
   }
 
   /** The stored name of a resource zone {@code zone} reported as {@code name}. */
   static String storedName(String zone, String name) {
     return zone + "." + name;
+  }
+
+  /**
+   * The stored key of a resource zone {@code zone} reported under {@code reported}: named {@link
+   * #storedName}, held as the zone's prefix and the reported name (which the resource's {@code
+   * kds.meshfed.io/name} label holds too), so that the stored name costs no string of its own.
+   */
+  static ResourceKey storedKey(String zone, ResourceKey reported) {
+    return ResourceKey.prefixed(
+        reported.type(), reported.mesh(), storedName(zone, ""), reported.name());
   }
 
   private boolean owned(Resource r) {
@@ -147,11 +151,7 @@ final class ZoneSink implements KdsSink {
     labels.put(Tags.ZONE, zone);
     int rewritten = 0;
     io.meshfed.model.Spec spec = r.spec();
-    Resource renamed =
-        new Resource(
-            new ResourceKey(r.type(), r.mesh(), storedName(zone, r.name())),
-            Meta.withLabels(labels),
-            r.spec());
+    Resource renamed = new Resource(storedKey(zone, r.key()), Meta.withLabels(labels), r.spec());
     if (spec instanceof DataplaneSpec dp) {
       rewritten += dp.inboundsClaimingOtherZone(zone);
       renamed = renamed.withSpec(dp.withZoneTag(zone));

@@ -1,6 +1,7 @@
 package io.meshfed.model.spec;
 
 import io.meshfed.model.StringMaps;
+import io.meshfed.model.WeakInterner;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

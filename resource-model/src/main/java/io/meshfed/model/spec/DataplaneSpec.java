@@ -1,6 +1,7 @@
 package io.meshfed.model.spec;
 
 import io.meshfed.model.Spec;
+import io.meshfed.model.WeakInterner;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

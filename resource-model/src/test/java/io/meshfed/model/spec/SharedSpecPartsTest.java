@@ -3,6 +3,7 @@ package io.meshfed.model.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.model.StandardTypes;
+import io.meshfed.model.WeakInterner;
 import io.meshfed.model.codec.ResourceCodec;
 import java.util.ArrayList;
 import java.util.List;
