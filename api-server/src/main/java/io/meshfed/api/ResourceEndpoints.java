@@ -362,7 +362,7 @@ final class ResourceEndpoints {
     ApiResponse response =
         request.wantsYaml()
             ? ApiResponse.text(status, ApiResponse.YAML, codec.toYaml(resource))
-            : ApiResponse.json(status, codec.toTree(resource));
+            : ApiResponse.bytes(status, ApiResponse.JSON, codec.toJsonBytes(resource));
     return response.withHeader("ETag", "\"" + resource.version() + "\"");
   }
 
