@@ -484,10 +484,10 @@ public final class ResourceCodec {
     }
     out.put("name", r.name());
     if (r.meta().creationTime() != null) {
-      out.put("creationTime", r.meta().creationTime().toString());
+      out.put("creationTime", InstantText.of(r.meta().creationTime()));
     }
     if (r.meta().modificationTime() != null) {
-      out.put("modificationTime", r.meta().modificationTime().toString());
+      out.put("modificationTime", InstantText.of(r.meta().modificationTime()));
     }
     if (!r.labels().isEmpty()) {
       ObjectNode labels = out.putObject("labels");

@@ -52,10 +52,10 @@ final class UniversalJson {
       }
       g.writeStringField("name", r.name());
       if (r.meta().creationTime() != null) {
-        g.writeStringField("creationTime", r.meta().creationTime().toString());
+        g.writeStringField("creationTime", InstantText.of(r.meta().creationTime()));
       }
       if (r.meta().modificationTime() != null) {
-        g.writeStringField("modificationTime", r.meta().modificationTime().toString());
+        g.writeStringField("modificationTime", InstantText.of(r.meta().modificationTime()));
       }
       if (!r.labels().isEmpty()) {
         g.writeObjectFieldStart("labels");
