@@ -4,9 +4,12 @@ import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.util.NameTransformer;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceType;
 import io.meshfed.model.SpecLayout;
@@ -14,22 +17,27 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes a resource in universal JSON straight to bytes: the same bytes as {@link
- * ResourceCodec#toTree} written by the codec's mapper, without building the tree. The meta fields
- * are written by a generator, the spec by the mapper on its own, and an inline spec's fields are
- * spliced into the resource's object. An inline spec class that could name a field like a meta
+ * ResourceCodec#toTree} written by the codec's mapper, without building the tree: one generator
+ * writes the meta fields, then the spec (an inline spec's fields by its serializer's unwrapping
+ * form, within the resource's object). An inline spec class that could name a field like a meta
  * field (not a plain record, or a component called or renamed so) is written through the tree
  * instead, where such a field replaces the meta field in place.
  */
 final class UniversalJson {
+  private final ObjectMapper json;
   private final ObjectWriter writer;
-  // per spec class: whether its fields can be spliced after the meta fields
-  private final Map<Class<?>, Boolean> spliceable = new ConcurrentHashMap<>();
+  // per inline spec class: the serializer of its fields without its braces, or empty when the class
+  // must be written through the tree
+  private final Map<Class<?>, Optional<JsonSerializer<Object>>> fieldWriters =
+      new ConcurrentHashMap<>();
 
   UniversalJson(ObjectMapper json) {
+    this.json = json;
     this.writer = json.writer();
   }
 
@@ -37,14 +45,17 @@ final class UniversalJson {
   byte[] encode(ResourceType type, Resource r) throws IOException {
     Object spec = r.spec();
     boolean nested = type.layout() == SpecLayout.NESTED;
-    if (!nested
-        && spec != null
-        && !spliceable.computeIfAbsent(spec.getClass(), UniversalJson::canSplice)) {
-      return null;
+    JsonSerializer<Object> fields = null;
+    if (!nested && spec != null) {
+      Optional<JsonSerializer<Object>> found =
+          fieldWriters.computeIfAbsent(spec.getClass(), this::fieldWriter);
+      if (found.isEmpty()) {
+        return null;
+      }
+      fields = found.get();
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);
     try (JsonGenerator g = writer.createGenerator(out)) {
-      g.disable(JsonGenerator.Feature.AUTO_CLOSE_JSON_CONTENT);
       g.writeStartObject();
       g.writeStringField("type", r.type());
       if (r.mesh() != null) {
@@ -72,24 +83,30 @@ final class UniversalJson {
         } else {
           writer.writeValue(g, spec);
         }
-        g.writeEndObject();
-        return finish(g, out);
+      } else if (fields != null) {
+        // inline: the spec's fields continue the resource's object
+        fields.serialize(spec, g, json.getSerializerProviderInstance());
       }
-    }
-    // inline: the spec's own object without its opening brace continues the resource's object
-    byte[] fields = spec == null ? null : writer.writeValueAsBytes(spec);
-    if (fields == null || fields.length <= 2 || fields[0] != '{') {
-      out.write('}');
-    } else {
-      out.write(',');
-      out.write(fields, 1, fields.length - 1);
+      g.writeEndObject();
     }
     return out.toByteArray();
   }
 
-  private static byte[] finish(JsonGenerator g, ByteArrayOutputStream out) throws IOException {
-    g.flush();
-    return out.toByteArray();
+  /** The serializer of {@code specClass}'s fields alone, when they can follow the meta fields. */
+  private Optional<JsonSerializer<Object>> fieldWriter(Class<?> specClass) {
+    if (!canSplice(specClass)) {
+      return Optional.empty();
+    }
+    try {
+      JsonSerializer<Object> whole =
+          json.getSerializerProviderInstance().findTypedValueSerializer(specClass, true, null);
+      JsonSerializer<Object> unwrapped = whole.unwrappingSerializer(NameTransformer.NOP);
+      return unwrapped != whole && unwrapped.isUnwrappingSerializer()
+          ? Optional.of(unwrapped)
+          : Optional.empty();
+    } catch (JsonMappingException e) {
+      return Optional.empty();
+    }
   }
 
   private static boolean canSplice(Class<?> specClass) {

@@ -71,6 +71,38 @@ class UniversalJsonTest {
     }
   }
 
+  @Test
+  void insightsWithTimesAndFractionsAreWrittenAsTheirTrees() throws IOException {
+    String zoneInsight =
+        """
+        type: ZoneInsight
+        name: zone-1
+        subscriptions:
+        - id: s1
+          globalInstanceId: g1
+          zoneInstanceId: z1
+          connectTime: "2026-12-07T10:00:00.123456Z"
+          generation: 3
+          authTokenProvided: true
+          status:
+            lastUpdateTime: "2026-12-07T10:00:01Z"
+            total: {responsesSent: 7, responsesAcknowledged: 6, responsesRejected: 0,
+                    lastAckedVersion: "v-6", lastAckTime: "2026-12-07T10:00:02.5Z",
+                    lastAckLatencySeconds: 0.125}
+            stat:
+              Mesh: {responsesSent: 1, lastAckLatencySeconds: 1.0E-4}
+          version:
+            kumaCp: {version: "2.9.0", gitTag: "2.9.0", kumaCpGlobalCompatible: false}
+        healthCheck: {time: "2026-12-07T10:00:03Z"}
+        """;
+    List<Resource> decoded = codec.decodeYaml(zoneInsight).accepted();
+    assertThat(decoded).hasSize(1);
+
+    for (Resource r : List.of(decoded.get(0), decoded.get(0).withMeta(META))) {
+      assertThat(direct(r)).isEqualTo(throughTree(r));
+    }
+  }
+
   /** A targetRef-style type, its fields under {@code spec:}. */
   record NestedSpec(Map<String, Object> targetRef, List<Map<String, Object>> from)
       implements Spec {}
