@@ -1,6 +1,7 @@
 package io.meshfed.api;
 
 import io.meshfed.api.auth.Principal;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -160,17 +161,21 @@ public final class ApiRequest {
     }
     MediaTypes.requireBodyType(headers.getOrDefault("Content-Type", List.of()));
     Optional<String> length = header("Content-Length");
+    long announced = -1;
     if (length.isPresent()) {
       try {
-        if (Long.parseLong(length.get().trim()) > maxBodyBytes) {
-          throw tooLarge();
-        }
+        announced = Long.parseLong(length.get().trim());
       } catch (NumberFormatException e) {
         throw ApiException.badRequest("Content-Length", "'" + length.get() + "' is not a number");
       }
+      if (announced > maxBodyBytes) {
+        throw tooLarge();
+      }
     }
-    byte[] buffer = new byte[(int) Math.min(maxBodyBytes + 1, 64 * 1024)];
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    // a buffer the size of the announced body (one more byte sees the end), not a fixed 64 KiB
+    int chunk = (int) Math.min(maxBodyBytes + 1, announced >= 0 ? announced + 1 : 64 * 1024);
+    byte[] buffer = new byte[Math.max(chunk, 1)];
+    ByteArrayOutputStream out = new ByteArrayOutputStream(announced >= 0 ? chunk : 32);
     long total = 0;
     int n;
     while ((n = bodyStream.read(buffer)) > 0) {

@@ -32,6 +32,6 @@ final class DryRun {
       ApiRequest request, int status, Resource wouldStore, ResourceCodec codec) {
     return request.wantsYaml()
         ? ApiResponse.text(status, ApiResponse.YAML, codec.toYaml(wouldStore))
-        : ApiResponse.json(status, codec.toTree(wouldStore));
+        : ApiResponse.bytes(status, ApiResponse.JSON, codec.toJsonBytes(wouldStore));
   }
 }

@@ -210,9 +210,14 @@ final class JettyTransport extends Handler.Abstract {
     // Not Request.consumeAvailable(): when the body is still arriving it gives up and marks the
     // connection to be closed, and the client, still sending, is reset before it reads the answer.
     InputStream rest = Content.Source.asInputStream(request);
-    byte[] buffer = new byte[8192];
     long left = maxBodyBytes;
     try {
+      // mostly the body was read to its end: one byte tells, without a buffer for the rest
+      if (left <= 0 || rest.read() < 0) {
+        return left > 0;
+      }
+      left--;
+      byte[] buffer = new byte[8192];
       for (int n; left > 0; left -= n) {
         n = rest.read(buffer);
         if (n < 0) {

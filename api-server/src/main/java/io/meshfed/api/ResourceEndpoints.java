@@ -241,9 +241,12 @@ final class ResourceEndpoints {
       throws Exception {
     requireWritable(type);
     long expected = ifMatch(request);
-    calls.await("get", type.name(), store.get(key)).ifPresent(ResourceEndpoints::refuseManaged);
+    // One checked delete: the store refuses a managed resource in the same step, no read first.
     try {
-      calls.await("delete", type.name(), store.delete(key, Math.max(expected, 0)));
+      calls.await(
+          "delete",
+          type.name(),
+          store.delete(key, Math.max(expected, 0), ResourceEndpoints::refuseManaged));
     } catch (ConflictException e) {
       throw conflict(type, key, expected);
     }
@@ -362,7 +365,7 @@ final class ResourceEndpoints {
     ApiResponse response =
         request.wantsYaml()
             ? ApiResponse.text(status, ApiResponse.YAML, codec.toYaml(resource))
-            : ApiResponse.json(status, codec.toTree(resource));
+            : ApiResponse.bytes(status, ApiResponse.JSON, codec.toJsonBytes(resource));
     return response.withHeader("ETag", "\"" + resource.version() + "\"");
   }
 

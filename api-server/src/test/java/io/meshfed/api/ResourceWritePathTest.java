@@ -12,6 +12,7 @@ import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.validation.ValidationException;
+import io.meshfed.store.NotFoundException;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.CountingStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The REST API's PUT reaches the store once, with one conditional write and no read before it, and
  * keeps every answer: 201 or 200, 403 over a managed resource, the write hook's refusal, 409 on a
- * stale or impossible If-Match.
+ * stale or impossible If-Match. Its DELETE is one checked delete, also without a read: 200, 404 for
+ * a missing resource, 403 for a managed one, 409 on a stale If-Match.
  */
 class ResourceWritePathTest {
   private static final ResourceCodec CODEC = new ResourceCodec(StandardTypes.registry());
@@ -53,6 +55,14 @@ class ResourceWritePathTest {
   }
 
   private static ApiRequest put(String body, String... headers) {
+    return request("PUT", body, headers);
+  }
+
+  private static ApiRequest delete(String... headers) {
+    return request("DELETE", "", headers);
+  }
+
+  private static ApiRequest request(String method, String body, String... headers) {
     Map<String, List<String>> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     h.put("Content-Type", List.of("application/json"));
     for (int i = 0; i < headers.length; i += 2) {
@@ -60,7 +70,7 @@ class ResourceWritePathTest {
     }
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     return new ApiRequest(
-        "PUT",
+        method,
         PATH,
         Map.of("mesh", "default", "type", "traffic-permissions", "name", "tp-1"),
         Map.of(),
@@ -174,5 +184,57 @@ class ResourceWritePathTest {
         api.meshItem(put(permission("db"), "If-Match", "\"" + first.version() + "\""));
     assertThat(matched.status()).isEqualTo(200);
     assertThat(memory.get(KEY).join()).isPresent();
+  }
+
+  @Test
+  void aDeleteMakesOneCheckedDeleteAndNoRead() throws Exception {
+    mesh();
+    memory.create(CODEC.decodeOne(permission("web"))).join();
+    ResourceEndpoints api = endpoints(WriteHook.identity());
+
+    ApiResponse deleted = api.meshItem(delete());
+
+    assertThat(deleted.status()).isEqualTo(200);
+    assertThat(deleted.json()).isEmpty();
+    assertThat(store.reads()).isZero();
+    assertThat(store.writes("delete")).isEqualTo(1);
+    assertThat(memory.get(KEY).join()).isEmpty();
+    assertThatThrownBy(() -> api.meshItem(delete())).isInstanceOf(NotFoundException.class);
+    assertThat(store.reads()).isZero();
+  }
+
+  @Test
+  void aManagedResourceIsNotDeletedAndNotReadFirst() throws Exception {
+    mesh();
+    Resource managed =
+        memory
+            .create(
+                CODEC
+                    .decodeOne(permission("web"))
+                    .withMeta(Meta.withLabels(Map.of(Labels.MANAGED_BY, "meshfed"))))
+            .join();
+
+    assertThatThrownBy(() -> endpoints(WriteHook.identity()).meshItem(delete()))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(403));
+    assertThat(store.reads()).isZero();
+    assertThat(memory.get(KEY).join()).contains(managed);
+  }
+
+  @Test
+  void aDeleteWithAStaleIfMatchIsStill409() throws Exception {
+    mesh();
+    Resource first = memory.create(CODEC.decodeOne(permission("web"))).join();
+
+    assertThatThrownBy(
+            () ->
+                endpoints(WriteHook.identity())
+                    .meshItem(delete("If-Match", "\"" + (first.version() + 5) + "\"")))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(409);
+              assertThat(e.getMessage()).contains("not the If-Match version");
+            });
+    assertThat(memory.get(KEY).join()).contains(first);
   }
 }

@@ -1,6 +1,7 @@
 package io.meshfed.global;
 
 import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.defaults.InitialPolicies;
 import io.meshfed.model.spec.MeshSpec;
@@ -60,6 +61,13 @@ final class DefaultPoliciesStore extends ForwardingStore {
             p.created()
                 ? withDefaults(p.resource()).thenApply(mesh -> p)
                 : CompletableFuture.completedFuture(p));
+  }
+
+  /** The delegate's own delete, which checks the stored resource in the same step. */
+  @Override
+  public CompletableFuture<Void> delete(
+      ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
+    return delegate().delete(key, expectedVersion, checkExisting);
   }
 
   /** Creates the defaults of the just created {@code mesh}; rolls the mesh back if that fails. */

@@ -143,6 +143,12 @@ public final class CircuitBreakingStore implements ResourceStore {
   }
 
   @Override
+  public CompletableFuture<Void> delete(
+      ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
+    return call("delete " + key, true, () -> delegate.delete(key, expectedVersion, checkExisting));
+  }
+
+  @Override
   public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
     return call("get " + key, false, () -> delegate.get(key));
   }
@@ -205,6 +211,12 @@ public final class CircuitBreakingStore implements ResourceStore {
     @Override
     public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
       return call("delete " + key, true, () -> view.delete(key, expectedVersion));
+    }
+
+    @Override
+    public CompletableFuture<Void> delete(
+        ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
+      return call("delete " + key, true, () -> view.delete(key, expectedVersion, checkExisting));
     }
 
     @Override

@@ -15,7 +15,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>{@link #put} is not forwarded: it runs {@link ResourceStore}'s default (a {@code get}, then
  * this decorator's {@code create} or {@code update}), so a decorator that changes those also
  * changes puts. A decorator that passes puts on to the delegate's own (one-call) put overrides
- * {@link #put} itself.
+ * {@link #put} itself. The same holds for the checked {@code delete} (a {@code get}, then this
+ * decorator's {@code delete}).
  */
 public abstract class ForwardingStore implements ResourceStore {
   private final ResourceStore delegate;

@@ -75,6 +75,23 @@ public interface ResourceStore extends AutoCloseable {
    */
   CompletableFuture<Void> delete(ResourceKey key, long expectedVersion);
 
+  /**
+   * As {@link #delete(ResourceKey, long)}, and {@code checkExisting} sees the stored resource
+   * first: it refuses the delete by throwing (the delete then fails with that exception and deletes
+   * nothing). The REST API's {@code DELETE}, without a separate read before it on the stores that
+   * check in the same step (memory, embedded); this default reads, checks, then deletes. It must be
+   * quick and must not call the store: a store may call it under its lock.
+   */
+  default CompletableFuture<Void> delete(
+      ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
+    return get(key)
+        .thenCompose(
+            current -> {
+              current.ifPresent(checkExisting);
+              return delete(key, expectedVersion);
+            });
+  }
+
   CompletableFuture<Optional<Resource>> get(ResourceKey key);
 
   /** One page of the resources matching {@code query}, ordered by mesh then name. */

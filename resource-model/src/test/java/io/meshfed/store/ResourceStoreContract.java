@@ -408,6 +408,32 @@ public abstract class ResourceStoreContract {
   }
 
   @Test
+  void aCheckedDeleteSeesTheStoredResourceAndItsRefusalDeletesNothing() {
+    create(mesh("m1"));
+    Resource v1 = create(permission("m1", "p1", Map.of()));
+    List<Resource> seen = new ArrayList<>();
+
+    assertThatThrownBy(
+            () ->
+                join(
+                    store.delete(
+                        v1.key(),
+                        0,
+                        existing -> {
+                          throw new IllegalStateException("refused " + existing.name());
+                        })))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("refused p1");
+    assertThat(get(v1.key())).contains(v1);
+    join(store.delete(v1.key(), v1.version(), seen::add));
+    assertThat(seen).containsExactly(v1);
+    assertThat(get(v1.key())).isEmpty();
+    assertThatThrownBy(() -> join(store.delete(v1.key(), 0, seen::add)))
+        .isInstanceOf(NotFoundException.class);
+    assertThat(seen).hasSize(1);
+  }
+
+  @Test
   void deleteWithTheCurrentVersionOrZeroRemovesTheResource() {
     create(mesh("m1"));
     Resource a = create(permission("m1", "a", Map.of()));

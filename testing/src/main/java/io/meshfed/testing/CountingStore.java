@@ -16,9 +16,9 @@ import java.util.function.Predicate;
 
 /**
  * A store that counts the calls that reach it: {@code get} by key, {@code list} by type, and the
- * writes ({@code create}, {@code update}, {@code put}) by type, so a test can prove a path does not
- * touch the store, or how often. Everything passes to the delegate unchanged ({@code put} to the
- * delegate's own put).
+ * writes ({@code create}, {@code update}, {@code put}, {@code delete}) by type, so a test can prove
+ * a path does not touch the store, or how often. Everything passes to the delegate unchanged
+ * ({@code put} and {@code delete} to the delegate's own).
  */
 public final class CountingStore extends ForwardingStore {
   private final ConcurrentHashMap<ResourceKey, AtomicLong> gets = new ConcurrentHashMap<>();
@@ -43,7 +43,10 @@ public final class CountingStore extends ForwardingStore {
     return n == null ? 0 : n.get();
   }
 
-  /** How many writes named {@code operation} ({@code create}, {@code update}, {@code put}). */
+  /**
+   * How many writes named {@code operation} ({@code create}, {@code update}, {@code put}, {@code
+   * delete}).
+   */
   public long writes(String operation) {
     AtomicLong n = writes.get(operation);
     return n == null ? 0 : n.get();
@@ -71,6 +74,19 @@ public final class CountingStore extends ForwardingStore {
       Resource resource, long expectedVersion, Consumer<Resource> checkExisting) {
     count("put");
     return delegate().put(resource, expectedVersion, checkExisting);
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+    count("delete");
+    return delegate().delete(key, expectedVersion);
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(
+      ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
+    count("delete");
+    return delegate().delete(key, expectedVersion, checkExisting);
   }
 
   private void count(String operation) {

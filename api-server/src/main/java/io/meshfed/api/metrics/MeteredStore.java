@@ -101,6 +101,13 @@ public final class MeteredStore extends ForwardingStore {
   }
 
   @Override
+  public CompletableFuture<Void> delete(
+      ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
+    return timed(
+        "delete", key.type(), () -> delegate().delete(key, expectedVersion, checkExisting));
+  }
+
+  @Override
   public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
     return timed("get", key.type(), () -> delegate().get(key));
   }

@@ -55,6 +55,7 @@ public final class ResourceCodec {
   private final ObjectMapper json;
 
   private final ObjectMapper specJson;
+  private final UniversalJson universalJson;
   private final YAMLMapper yaml;
 
   /**
@@ -78,6 +79,7 @@ public final class ResourceCodec {
     this.registry = registry;
     this.notSupported = java.util.Objects.requireNonNull(notSupported, "notSupported");
     this.json = configure(JsonMapper.builder()).build();
+    this.universalJson = new UniversalJson(json);
     this.specJson =
         configure(JsonMapper.builder())
             .addModule(
@@ -457,7 +459,9 @@ public final class ResourceCodec {
     }
     Violations specViolations = type.layout() == SpecLayout.NESTED ? v.field("spec") : v;
     type.validate(resource.spec(), specViolations);
-    notSupported.check(type.name(), json.valueToTree(resource.spec()), specViolations);
+    if (notSupported.checksFieldsOf(type.name())) {
+      notSupported.check(type.name(), json.valueToTree(resource.spec()), specViolations);
+    }
   }
 
   /** Validates a resource built in code; throws {@link ValidationException} when invalid. */
@@ -480,10 +484,10 @@ public final class ResourceCodec {
     }
     out.put("name", r.name());
     if (r.meta().creationTime() != null) {
-      out.put("creationTime", r.meta().creationTime().toString());
+      out.put("creationTime", InstantText.of(r.meta().creationTime()));
     }
     if (r.meta().modificationTime() != null) {
-      out.put("modificationTime", r.meta().modificationTime().toString());
+      out.put("modificationTime", InstantText.of(r.meta().modificationTime()));
     }
     if (!r.labels().isEmpty()) {
       ObjectNode labels = out.putObject("labels");
@@ -508,10 +512,15 @@ public final class ResourceCodec {
     }
   }
 
+  /**
+   * The resource in universal JSON, as {@link #toTree} written by {@link #jsonMapper()}, written
+   * without the tree where the spec allows it ({@link UniversalJson}).
+   */
   public byte[] toJsonBytes(Resource r) {
     try {
-      return json.writeValueAsBytes(toTree(r));
-    } catch (JsonProcessingException e) {
+      byte[] direct = universalJson.encode(registry.require(r.type()), r);
+      return direct != null ? direct : json.writeValueAsBytes(toTree(r));
+    } catch (IOException e) {
       throw new IllegalStateException("cannot encode " + r.key(), e);
     }
   }

@@ -7,6 +7,7 @@ import io.meshfed.model.ResourceType;
 import io.meshfed.model.SpecLayout;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -48,9 +49,15 @@ final class SpecNodes {
         return (ObjectNode) s;
       }
     }
-    ObjectNode copy = node.deepCopy();
-    copy.remove(META_FIELDS);
-    return copy;
+    // a shallow copy: the spec is only read from it, so its values need not be copied
+    ObjectNode spec = JsonNodeFactory.instance.objectNode();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      if (!META_FIELDS.contains(field.getKey())) {
+        spec.set(field.getKey(), field.getValue());
+      }
+    }
+    return spec;
   }
 
   static boolean hasComponent(Class<?> cls, String name) {

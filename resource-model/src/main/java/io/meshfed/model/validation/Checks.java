@@ -14,11 +14,10 @@ import java.util.regex.PatternSyntaxException;
 /** Field checks shared by the validators. Each adds violations at the path it is given. */
 final class Checks {
   /** Kuma's tag key and value character set. */
-  private static final Pattern TAG_CHARS = Pattern.compile("[a-zA-Z0-9.\\-_:/]*");
-
   private static final Pattern HOSTNAME =
       Pattern.compile(
           "(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*\\.?");
+
   private static final Pattern IPV4 =
       Pattern.compile(
           "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
@@ -164,14 +163,13 @@ final class Checks {
   static void tags(Violations v, Map<String, String> tags, boolean wildcard) {
     tags.forEach(
         (k, val) -> {
-          if (isBlank(k) || !TAG_CHARS.matcher(k).matches()) {
+          if (isBlank(k) || !tagChars(k)) {
             v.add(
                 "tag name '" + k + "' is invalid (expected: letters, digits and any of . - _ : /)");
           }
           if (val == null || val.isEmpty()) {
             v.key(k).add("tag value must not be empty");
-          } else if (!(wildcard && val.equals(Tags.WILDCARD))
-              && !TAG_CHARS.matcher(val).matches()) {
+          } else if (!(wildcard && val.equals(Tags.WILDCARD)) && !tagChars(val)) {
             v.key(k)
                 .add(
                     "tag value '"
@@ -181,6 +179,26 @@ final class Checks {
                         + "letters, digits and any of . - _ : /)");
           }
         });
+  }
+
+  /** Letters, digits and any of {@code . - _ : /} only (or nothing): what a tag may be made of. */
+  static boolean tagChars(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '-'
+              || c == '_'
+              || c == ':'
+              || c == '/';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static void requireService(Violations v, Map<String, String> tags) {

@@ -6,6 +6,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What meshfed reads in Kuma's format but does not apply yet, in one list. A write that uses any of
@@ -82,9 +84,16 @@ public final class NotSupported {
   private static final NotSupported NONE = new NotSupported(List.of());
 
   private final List<Rule> rules;
+  // the types with a field or value rule: only their specs need to be walked
+  private final Set<String> typesWithFieldRules;
 
   private NotSupported(List<Rule> rules) {
     this.rules = List.copyOf(rules);
+    this.typesWithFieldRules =
+        this.rules.stream()
+            .filter(r -> !r.wholeType())
+            .map(Rule::type)
+            .collect(Collectors.toUnmodifiableSet());
   }
 
   /** What this version of meshfed refuses. */
@@ -143,6 +152,14 @@ public final class NotSupported {
         .filter(r -> r.wholeType() && r.type().equals(type))
         .findFirst()
         .map(r -> type + " is not supported yet: " + r.instead());
+  }
+
+  /**
+   * Whether {@link #check} can find anything in a {@code type} spec: false when no rule names one
+   * of its fields, so that the caller need not build the spec's tree.
+   */
+  public boolean checksFieldsOf(String type) {
+    return typesWithFieldRules.contains(type);
   }
 
   /**

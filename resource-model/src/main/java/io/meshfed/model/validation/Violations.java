@@ -13,36 +13,53 @@ import java.util.List;
  * Violations inbound = v.field("networking").field("inbound").index(0);
  * inbound.field("tags").add("tag 'kuma.io/service' is required");
  * }</pre>
+ *
+ * <p>A view's path is spelled out only when it is asked for (a violation is added, or {@link
+ * #path()}): a valid spec, the common case, walks its views without building a string. Views are
+ * used on the thread that validates.
  */
 public final class Violations {
-  private final String path;
-  private final List<Violation> sink;
+  private static final int ROOT = 0;
+  private static final int FIELD = 1;
+  private static final int INDEX = 2;
+  private static final int KEY = 3;
 
-  private Violations(String path, List<Violation> sink) {
-    this.path = path;
+  private final Violations parent;
+  private final int kind;
+  private final String name;
+  private final int index;
+  private final List<Violation> sink;
+  private String path; // spelled out on first use
+
+  private Violations(Violations parent, int kind, String name, int index, List<Violation> sink) {
+    this.parent = parent;
+    this.kind = kind;
+    this.name = name;
+    this.index = index;
     this.sink = sink;
+    this.path = kind == ROOT ? "" : null;
   }
 
   public static Violations root() {
-    return new Violations("", new ArrayList<>());
+    return new Violations(null, ROOT, null, 0, new ArrayList<>());
   }
 
   public Violations field(String name) {
-    return new Violations(path.isEmpty() ? name : path + "." + name, sink);
+    return new Violations(this, FIELD, name, 0, sink);
   }
 
   public Violations index(int i) {
-    return new Violations(path + "[" + i + "]", sink);
+    return new Violations(this, INDEX, null, i, sink);
   }
 
   /** The entry {@code key} of a map at this path: {@code tags["kuma.io/service"]}. */
   public Violations key(String key) {
-    return new Violations(path + "[\"" + key + "\"]", sink);
+    return new Violations(this, KEY, key, 0, sink);
   }
 
   /** Adds a violation at this path. */
   public Violations add(String message) {
-    sink.add(new Violation(path, message));
+    sink.add(new Violation(path(), message));
     return this;
   }
 
@@ -65,6 +82,15 @@ public final class Violations {
   }
 
   public String path() {
+    if (path == null) {
+      String above = parent.path();
+      path =
+          switch (kind) {
+            case FIELD -> above.isEmpty() ? name : above + "." + name;
+            case INDEX -> above + "[" + index + "]";
+            default -> above + "[\"" + name + "\"]";
+          };
+    }
     return path;
   }
 

@@ -97,6 +97,13 @@ public final class EncryptingStore implements ResourceStore {
     return delegate.delete(key, expectedVersion);
   }
 
+  /** {@code checkExisting} sees the stored resource decrypted, as a {@code get} returns it. */
+  @Override
+  public CompletableFuture<Void> delete(
+      ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
+    return delegate.delete(key, expectedVersion, stored -> checkExisting.accept(decrypt(stored)));
+  }
+
   @Override
   public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
     return delegate.get(key).thenApply(found -> found.map(this::decrypt));

@@ -172,9 +172,21 @@ public final class MemoryResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+    return delete(key, expectedVersion, existing -> {});
+  }
+
+  /** One step under the lock: the existing resource is checked, then deleted. */
+  @Override
+  public CompletableFuture<Void> delete(
+      ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
     return locked(
         () -> {
-          Resource current = existing(key, expectedVersion, "");
+          Resource current = data.get(key);
+          if (current == null) {
+            throw new NotFoundException(key + " does not exist");
+          }
+          checkExisting.accept(current);
+          Versions.require(key, current, expectedVersion, "");
           long rev = revision + 1;
           List<ResourceEvent> events = new ArrayList<>();
           if (key.type().equals(StandardTypes.MESH) && key.mesh() == null) {

@@ -256,10 +256,20 @@ public final class EmbeddedResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
+    return delete(key, expectedVersion, existing -> {});
+  }
+
+  /** One write on the I/O thread: the existing resource is read, checked, then deleted. */
+  @Override
+  public CompletableFuture<Void> delete(
+      ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
     return write(
         "delete " + key,
         tx -> {
-          Resource current = existing(key, expectedVersion, "");
+          Resource current =
+              db.find(key).orElseThrow(() -> new NotFoundException(key + " does not exist"));
+          checkExisting.accept(current);
+          Versions.require(key, current, expectedVersion, "");
           List<ResourceEvent> events = new ArrayList<>();
           if (key.type().equals(StandardTypes.MESH) && key.mesh() == null) {
             for (Resource r : db.inMesh(key.name())) {

@@ -342,7 +342,7 @@ public final class EtcdResourceStore implements ResourceStore {
 
   @Override
   public CompletableFuture<Void> delete(ResourceKey key, long expectedVersion) {
-    return delete(key, expectedVersion, null);
+    return delete(key, expectedVersion, (Fence) null);
   }
 
   /**
