@@ -16,13 +16,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,9 +51,16 @@ import org.slf4j.LoggerFactory;
  * callbacks run), so a refused removal is retried every {@link #CLEAR_RETRY} for up to {@link
  * #CLEAR_ATTEMPTS} attempts, as long as the proxy stays away.
  *
- * <p>Confinement: builds, the last view read and the {@link SnapshotPublisher} live on the single
- * build {@code executor}. What the xDS stream callbacks tell (which proxies are connected, their
- * admin ports and access log sockets) is in concurrent maps, read by the builds.
+ * <p>A rebuild generates its proxies' configs side by side on the {@code generators} pool (from one
+ * view, with the memos of that view resolved first), and publishes them one by one in the order
+ * they were handed out, each as soon as it is ready; a proxy whose generation fails keeps its last
+ * config and is built again by the next rebuild, the others are published.
+ *
+ * <p>Confinement: the last view read, the memos, the {@link ClusterDrain}, the {@link
+ * SnapshotPublisher} and every publication live on the single build {@code executor}; the
+ * generation tasks only read the view, the thread-safe {@link SidecarMemo}s and {@link
+ * WorkloadIdentities}. What the xDS stream callbacks tell (which proxies are connected, their admin
+ * ports and access log sockets) is in concurrent maps, read by the builds.
  */
 final class ConfigPublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigPublisher.class);
@@ -64,6 +74,7 @@ final class ConfigPublisher implements AutoCloseable {
   private final ClusterDrain drain;
   private final WorkloadIdentities identities;
   private final Executor executor;
+  private final Executor generators;
   private final ScheduledExecutorService scheduler;
   private final Set<ProxyId> connected = ConcurrentHashMap.newKeySet();
   // Envoy's admin port of each connected sidecar, from its node metadata
@@ -80,7 +91,7 @@ final class ConfigPublisher implements AutoCloseable {
   // the view of the last rebuild: every connected proxy not in offCycle is built from it
   private ZoneView builtFrom;
   // proxies built alone from a view other than builtFrom, or whose last build failed
-  private final Set<ProxyId> offCycle = new java.util.HashSet<>();
+  private final Set<ProxyId> offCycle = new HashSet<>();
   // what the sidecars built from memoView share, per mesh; replaced when a build reads another view
   private ZoneView memoView;
   private final Map<String, SidecarMemo> memos = new HashMap<>();
@@ -91,6 +102,8 @@ final class ConfigPublisher implements AutoCloseable {
    * @param identities makes the proxies' certificate manager, given what it must call to rebuild a
    *     proxy once its certificate is issued or due for rotation
    * @param executor the build executor: one task at a time
+   * @param generators where a rebuild generates its proxies' configs, several at a time (a direct
+   *     executor generates them on the build executor, one after another)
    */
   ConfigPublisher(
       String zone,
@@ -99,6 +112,7 @@ final class ConfigPublisher implements AutoCloseable {
       ClusterDrain drain,
       Function<Consumer<ProxyId>, WorkloadIdentities> identities,
       Executor executor,
+      Executor generators,
       ScheduledExecutorService scheduler,
       MeterRegistry meters) {
     this.zone = zone;
@@ -107,6 +121,7 @@ final class ConfigPublisher implements AutoCloseable {
     this.drain = drain;
     this.identities = identities.apply(this::rebuildProxy);
     this.executor = executor;
+    this.generators = generators;
     this.scheduler = scheduler;
     this.buildTimer =
         Timer.builder("xds_snapshot_build_seconds")
@@ -251,16 +266,30 @@ final class ConfigPublisher implements AutoCloseable {
       proxies.stream().filter(offCycle::contains).forEach(affected::add);
       offCycle.clear();
       builtFrom = v;
+      List<ProxyId> order = List.copyOf(affected);
+      Function<MeshState, SidecarMemo> memos = memosFor(v, order);
+      List<CompletableFuture<Generated>> generated = new ArrayList<>(order.size());
+      for (ProxyId proxy : order) {
+        generated.add(generate(proxy, v, memos));
+      }
       int changed = 0;
-      for (ProxyId proxy : affected) {
+      for (int i = 0; i < order.size(); i++) {
+        ProxyId proxy = order.get(i);
+        if (closed) {
+          return;
+        }
         try {
-          if (generation.observe(proxy.kind(), () -> publish(proxy, v))) {
+          if (publishGenerated(proxy, generated.get(i).get())) {
             changed++;
           }
+        } catch (InterruptedException stopping) {
+          Thread.currentThread().interrupt();
+          log.debug("zone={}: build executor stopped during a rebuild", zone);
+          return;
+        } catch (ExecutionException e) {
+          generationFailed(proxy, e.getCause());
         } catch (RuntimeException e) {
-          offCycle.add(proxy);
-          log.error(
-              "zone={} {}: building its config failed; it keeps its last one", zone, proxy, e);
+          generationFailed(proxy, e);
         }
       }
       log.debug(
@@ -274,14 +303,67 @@ final class ConfigPublisher implements AutoCloseable {
     }
   }
 
-  /** Builds and publishes one proxy's config; true when it changed. */
-  private boolean publish(ProxyId proxy, ZoneView v) {
-    proxyBuilds.increment();
-    Optional<ProxyConfig> config = build(proxy, v);
-    if (config.isEmpty()) {
-      return false;
+  /** A proxy's config generated for a rebuild, and how long that took. */
+  private record Generated(Optional<ProxyConfig> config, long nanos) {}
+
+  /**
+   * The memos the sidecars among {@code proxies} use, resolved here on the build executor so that
+   * the generation tasks only read them.
+   */
+  private Function<MeshState, SidecarMemo> memosFor(ZoneView v, List<ProxyId> proxies) {
+    Map<String, SidecarMemo> resolved = new HashMap<>();
+    for (ProxyId proxy : proxies) {
+      MeshState mesh = proxy.kind() == ProxyId.Kind.INGRESS ? null : v.meshes().get(proxy.mesh());
+      if (mesh != null) {
+        resolved.computeIfAbsent(mesh.meshName(), m -> memo(v, mesh));
+      }
     }
-    ClusterDrain.Drained drained = drain.apply(proxy, config.get());
+    return mesh -> resolved.get(mesh.meshName());
+  }
+
+  /** Generates {@code proxy}'s config from {@code v} on the generators. */
+  private CompletableFuture<Generated> generate(
+      ProxyId proxy, ZoneView v, Function<MeshState, SidecarMemo> memos) {
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            long start = generation.nanoTime();
+            Optional<ProxyConfig> config = build(proxy, v, memos);
+            return new Generated(config, generation.nanoTime() - start);
+          },
+          generators);
+    } catch (RejectedExecutionException stopping) {
+      return CompletableFuture.failedFuture(stopping);
+    }
+  }
+
+  /** On the executor: publishes a config generated for a rebuild; true when it changed. */
+  private boolean publishGenerated(ProxyId proxy, Generated generated) {
+    long start = generation.nanoTime();
+    boolean changed = generated.config().isPresent() && publish(proxy, generated.config().get());
+    generation.record(proxy.kind(), changed, generated.nanos() + generation.nanoTime() - start);
+    return changed;
+  }
+
+  private void generationFailed(ProxyId proxy, Throwable cause) {
+    offCycle.add(proxy);
+    if (cause instanceof RejectedExecutionException) {
+      log.debug("zone={} {}: generators stopped, not built", zone, proxy);
+      return;
+    }
+    generation.failed();
+    log.error("zone={} {}: building its config failed; it keeps its last one", zone, proxy, cause);
+  }
+
+  /** Builds and publishes one proxy's config on the executor; true when it changed. */
+  private boolean publish(ProxyId proxy, ZoneView v) {
+    Optional<ProxyConfig> config = build(proxy, v, mesh -> memo(v, mesh));
+    return config.isPresent() && publish(proxy, config.get());
+  }
+
+  /** Publishes a generated config on the executor; true when it changed. */
+  private boolean publish(ProxyId proxy, ProxyConfig config) {
+    ClusterDrain.Drained drained = drain.apply(proxy, config);
     drained.rebuildAt().ifPresent(at -> rebuildProxyAt(proxy, at));
     boolean changed = snapshots.publish(proxy, drained.config());
     if (changed) {
@@ -300,7 +382,13 @@ final class ConfigPublisher implements AutoCloseable {
     }
   }
 
-  private Optional<ProxyConfig> build(ProxyId proxy, ZoneView v) {
+  /**
+   * Generates {@code proxy}'s config from {@code v}; empty while its certificate is being issued.
+   * Thread-safe, given memos that are.
+   */
+  private Optional<ProxyConfig> build(
+      ProxyId proxy, ZoneView v, Function<MeshState, SidecarMemo> memos) {
+    proxyBuilds.increment();
     if (proxy.kind() == ProxyId.Kind.INGRESS) {
       Resource ingress = v.ingresses().get(proxy.name());
       if (ingress == null) {
@@ -318,7 +406,7 @@ final class ConfigPublisher implements AutoCloseable {
     }
     dataplane = dataplane.map(d -> withAdminPort(d, adminPorts.get(proxy)));
     Optional<String> accessLogSocket = Optional.ofNullable(accessLogSockets.get(proxy));
-    SidecarMemo memo = memo(v, mesh);
+    SidecarMemo memo = memos.apply(mesh);
     if (!mesh.mtlsEnabled()) {
       return Optional.of(
           SidecarGenerator.generate(

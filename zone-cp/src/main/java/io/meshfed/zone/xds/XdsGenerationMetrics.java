@@ -39,16 +39,31 @@ final class XdsGenerationMetrics {
     try {
       changed = generation.getAsBoolean();
     } catch (RuntimeException e) {
-      errors.increment();
+      failed();
       throw e;
     }
+    record(kind, changed, nanoTime.getAsLong() - start);
+    return changed;
+  }
+
+  /** Observes a generation that took {@code nanos} (its parts summed when they ran apart). */
+  void record(ProxyId.Kind kind, boolean changed, long nanos) {
     DistributionSummary.builder("xds_generation")
         .description("Time to generate the xDS config of one proxy, in milliseconds")
         .tag("proxy_type", kind == ProxyId.Kind.INGRESS ? "ingress" : "dataplane")
         .tag("result", changed ? "changed" : "no_changes")
         .publishPercentiles(0.5, 0.9, 0.99)
         .register(meters)
-        .record((nanoTime.getAsLong() - start) / 1e6);
-    return changed;
+        .record(nanos / 1e6);
+  }
+
+  /** Counts a generation that failed. */
+  void failed() {
+    errors.increment();
+  }
+
+  /** The current time of the clock it measures with, in nanoseconds. */
+  long nanoTime() {
+    return nanoTime.getAsLong();
   }
 }

@@ -34,6 +34,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,7 @@ public final class XdsServer implements AutoCloseable {
   private final ProxyStreams streams;
   private final V3DiscoveryServer discovery;
   private final ExecutorService buildExecutor;
+  private final ExecutorService generators;
   private final ScheduledExecutorService scheduler;
   private final DataplaneAuthenticator authenticator;
   private final StreamGuard guard;
@@ -131,6 +133,16 @@ public final class XdsServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    AtomicInteger generatorThreads = new AtomicInteger();
+    this.generators =
+        Executors.newFixedThreadPool(
+            Runtime.getRuntime().availableProcessors(),
+            r -> {
+              Thread t =
+                  new Thread(r, "xds-generate-" + zone + "-" + generatorThreads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     this.view =
         new StoreKdsSource(
             store,
@@ -150,6 +162,7 @@ public final class XdsServer implements AutoCloseable {
             rebuild ->
                 new WorkloadIdentities(zone, ca, insights, clock, scheduler, rebuild, meters),
             buildExecutor,
+            generators,
             scheduler,
             meters);
     this.availableServices =
@@ -383,6 +396,7 @@ public final class XdsServer implements AutoCloseable {
     }
     insights.close();
     view.close();
-    buildExecutor.shutdownNow();
+    buildExecutor.shutdownNow(); // interrupts a rebuild waiting for its generations
+    generators.shutdownNow();
   }
 }

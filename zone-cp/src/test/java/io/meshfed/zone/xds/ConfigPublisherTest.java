@@ -37,6 +37,7 @@ class ConfigPublisherTest {
           new ClusterDrain(clock, ClusterDrain.DEFAULT_HOLD),
           rebuild -> new WorkloadIdentities("zone-1", ca, null, clock, scheduler, rebuild, meters),
           Runnable::run,
+          Runnable::run,
           scheduler,
           meters);
   private final Resource web = dataplane("web-1", "web", 20001);
