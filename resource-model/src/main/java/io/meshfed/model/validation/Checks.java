@@ -13,11 +13,9 @@ import java.util.regex.PatternSyntaxException;
 
 /** Field checks shared by the validators. Each adds violations at the path it is given. */
 final class Checks {
-  /** Kuma's tag key and value character set. */
   private static final Pattern HOSTNAME =
       Pattern.compile(
           "(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*\\.?");
-
   private static final Pattern IPV4 =
       Pattern.compile(
           "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
@@ -181,7 +179,10 @@ final class Checks {
         });
   }
 
-  /** Letters, digits and any of {@code . - _ : /} only (or nothing): what a tag may be made of. */
+  /**
+   * Kuma's tag key and value character set: letters, digits and any of {@code . - _ : /} only (or
+   * nothing).
+   */
   static boolean tagChars(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

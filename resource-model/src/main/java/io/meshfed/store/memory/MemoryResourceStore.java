@@ -130,7 +130,11 @@ public final class MemoryResourceStore implements ResourceStore {
         () -> {
           ResourceKey key = resource.key();
           Resource current =
-              existing(key, expectedVersion, ": it was changed meanwhile; read it again and retry");
+              existing(
+                  key,
+                  expectedVersion,
+                  ": it was changed meanwhile; read it again and retry",
+                  unchecked -> {});
           Resource stored =
               resource.withMeta(
                   new Meta(resource.labels(), revision + 1, current.meta().creationTime(), now()));
@@ -181,12 +185,7 @@ public final class MemoryResourceStore implements ResourceStore {
       ResourceKey key, long expectedVersion, Consumer<Resource> checkExisting) {
     return locked(
         () -> {
-          Resource current = data.get(key);
-          if (current == null) {
-            throw new NotFoundException(key + " does not exist");
-          }
-          checkExisting.accept(current);
-          Versions.require(key, current, expectedVersion, "");
+          Resource current = existing(key, expectedVersion, "", checkExisting);
           long rev = revision + 1;
           List<ResourceEvent> events = new ArrayList<>();
           if (key.type().equals(StandardTypes.MESH) && key.mesh() == null) {
@@ -203,11 +202,14 @@ public final class MemoryResourceStore implements ResourceStore {
   }
 
   /** The stored resource at {@code key}, checked against {@code expectedVersion}. */
-  private Resource existing(ResourceKey key, long expectedVersion, String advice) {
+  /** The stored resource at {@code key}, seen by {@code check}, then at {@code expectedVersion}. */
+  private Resource existing(
+      ResourceKey key, long expectedVersion, String advice, Consumer<Resource> check) {
     Resource current = data.get(key);
     if (current == null) {
       throw new NotFoundException(key + " does not exist");
     }
+    check.accept(current);
     Versions.require(key, current, expectedVersion, advice);
     return current;
   }

@@ -210,7 +210,11 @@ public final class EmbeddedResourceStore implements ResourceStore {
         "update " + key,
         tx -> {
           Resource current =
-              existing(key, expectedVersion, ": it was changed meanwhile; read it again and retry");
+              existing(
+                  key,
+                  expectedVersion,
+                  ": it was changed meanwhile; read it again and retry",
+                  unchecked -> {});
           Resource stored =
               resource.withMeta(
                   new Meta(resource.labels(), tx.revision(), current.meta().creationTime(), now()));
@@ -266,10 +270,7 @@ public final class EmbeddedResourceStore implements ResourceStore {
     return write(
         "delete " + key,
         tx -> {
-          Resource current =
-              db.find(key).orElseThrow(() -> new NotFoundException(key + " does not exist"));
-          checkExisting.accept(current);
-          Versions.require(key, current, expectedVersion, "");
+          Resource current = existing(key, expectedVersion, "", checkExisting);
           List<ResourceEvent> events = new ArrayList<>();
           if (key.type().equals(StandardTypes.MESH) && key.mesh() == null) {
             for (Resource r : db.inMesh(key.name())) {
@@ -286,9 +287,12 @@ public final class EmbeddedResourceStore implements ResourceStore {
   /**
    * On the I/O thread: the stored resource at {@code key}, checked against {@code expectedVersion}.
    */
-  private Resource existing(ResourceKey key, long expectedVersion, String advice) {
+  /** The stored resource at {@code key}, seen by {@code check}, then at {@code expectedVersion}. */
+  private Resource existing(
+      ResourceKey key, long expectedVersion, String advice, Consumer<Resource> check) {
     Resource current =
         db.find(key).orElseThrow(() -> new NotFoundException(key + " does not exist"));
+    check.accept(current);
     Versions.require(key, current, expectedVersion, advice);
     return current;
   }
