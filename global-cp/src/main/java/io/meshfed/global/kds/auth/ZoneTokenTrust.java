@@ -66,6 +66,13 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private Snapshot snapshot = new Snapshot(Map.of(), Set.of());
+
+  /**
+   * The snapshot whose listeners have all run: {@link #revoke}, {@link #rotate} and {@link #remove}
+   * wait for this one, so when they return the streams a change closes are closed.
+   */
+  private Snapshot announced = snapshot;
+
   private Closeable subscription;
 
   /** Signing keys by kid, and revoked ids, as last read from the store. */
@@ -174,7 +181,6 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
     try {
       previous = snapshot;
       snapshot = next;
-      changed.signalAll();
     } finally {
       lock.unlock();
     }
@@ -188,7 +194,20 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
     if (!previous.revoked().equals(next.revoked())) {
       log.info("zone token revocation list now holds {} id(s)", next.revoked().size());
     }
-    listeners.forEach(Runnable::run);
+    for (Runnable listener : listeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        log.error("a zone token trust listener failed", e);
+      }
+    }
+    lock.lock();
+    try {
+      announced = next;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Token ids in a revocation list: separated by commas or white space. */
@@ -282,7 +301,7 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
 
   /**
    * Adds {@code jti} to the revocation list (a no-op when it is there already); returns once this
-   * instance refuses the token. Open streams authenticated by it are closed by the listeners. The
+   * instance refuses the token and the listeners have closed the open streams it authenticated. The
    * list is a plain (not managed) GlobalSecret, so operators may also {@code PUT} it as in Kuma.
    *
    * @return how many ids the list holds
@@ -384,7 +403,7 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
     long deadline = System.nanoTime() + APPLY_TIMEOUT.toNanos();
     lock.lock();
     try {
-      while (!condition.test(snapshot)) {
+      while (!condition.test(announced)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new StoreException(
@@ -392,7 +411,7 @@ public final class ZoneTokenTrust implements ZoneTokenKeys, AutoCloseable {
         }
         changed.awaitNanos(left);
       }
-      return snapshot;
+      return announced;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException("interrupted while waiting for " + what);

@@ -105,6 +105,31 @@ class ZoneTokenTrustTest {
   }
 
   @Test
+  void aRevocationReturnsOnlyOnceTheListenersThatCloseStreamsHaveRun() {
+    ZoneTokenIssuer.Issued a = issuer.issueWithId("zone-1", Duration.ofDays(1));
+    AtomicInteger closed = new AtomicInteger();
+    trust.onChange(
+        () -> {
+          if (trust.isRevoked(a.id())) {
+            sleep(Duration.ofMillis(300)); // a slow stream close
+            closed.incrementAndGet();
+          }
+        });
+
+    trust.revoke(a.id());
+
+    assertThat(closed.get()).as("streams closed when revoke returns").isEqualTo(1);
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void revocationsWrittenByAnOperatorAreReadWithCommasOrWhiteSpace() {
     assertThat(ZoneTokenTrust.parseIds(" a, b\nc  d,,")).containsExactly("a", "b", "c", "d");
     assertThat(ZoneTokenTrust.nextKid(java.util.Set.of("1", "9", "x"))).isEqualTo("10");
