@@ -1,9 +1,13 @@
 package io.meshfed.zone.xds;
 
 import com.google.protobuf.Message;
+import io.envoyproxy.controlplane.cache.SnapshotResources;
+import io.envoyproxy.controlplane.cache.VersionedResource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +19,11 @@ import java.util.Map;
  * handed, so the next lookup of one (the same object built once for many proxies, see {@code
  * SidecarMemo}) costs an identity lookup instead of comparing whole protos, and each held
  * resource's {@link #digest} is computed once.
+ *
+ * <p>The parts of snapshots are shared too: each held resource has one {@link VersionedResource}
+ * for every snapshot that carries it (java-control-plane would otherwise make one per snapshot,
+ * with a version string of its own), and proxies whose resources of a type are the same list get
+ * the same {@link SnapshotResources} ({@link #part}).
  *
  * <p>Two generations bound what it keeps: a resource looked up moves into the current one; when the
  * current one has seen more instances than twice the previous (and {@link #MIN_GENERATION}), the
@@ -34,6 +43,7 @@ final class SharedResources {
   private static final class Held {
     final Message resource;
     private byte[] digest;
+    private VersionedResource<Message> versioned;
 
     Held(Message resource) {
       this.resource = resource;
@@ -45,13 +55,26 @@ final class SharedResources {
       }
       return digest;
     }
+
+    /** The resource with its own version: the first 8 bytes of its digest, in hex. */
+    VersionedResource<Message> versioned() {
+      if (versioned == null) {
+        versioned = VersionedResource.create(resource, HexFormat.of().formatHex(digest(), 0, 8));
+      }
+      return versioned;
+    }
   }
+
+  /** A part of snapshots: a resource type and its version in them. */
+  private record PartKey(String type, String version) {}
 
   private static final class Generation {
     // held resources by content
     final Map<Message, Held> byValue = new HashMap<>();
     // every instance looked up (held ones and the equal ones they stand for) by identity
     final Map<Message, Held> byInstance = new IdentityHashMap<>();
+    // snapshot parts by type and version (a content hash of the part's resources, in order)
+    final Map<PartKey, SnapshotResources<?>> parts = new HashMap<>();
   }
 
   /** {@code resources}, each replaced by the instance already held that equals it. */
@@ -71,6 +94,45 @@ final class SharedResources {
   /** SHA-256 of the resource's deterministic bytes ({@link SnapshotPublisher#digest}). */
   byte[] digest(Message resource) {
     return held(resource).digest();
+  }
+
+  /**
+   * The resources of {@code type} of a snapshot, {@code resources} (interned, in order) under
+   * {@code version}: the instance handed out before for the same type, version and resources, or a
+   * new one.
+   */
+  @SuppressWarnings("unchecked")
+  <M extends Message> SnapshotResources<M> part(String type, List<M> resources, String version) {
+    PartKey key = new PartKey(type, version);
+    SnapshotResources<M> part = (SnapshotResources<M>) current.parts.get(key);
+    if (part == null) {
+      part = (SnapshotResources<M>) previous.parts.remove(key);
+    }
+    if (part == null || !holdsExactly(part, resources)) {
+      List<VersionedResource<M>> versioned = new ArrayList<>(resources.size());
+      for (M m : resources) {
+        versioned.add((VersionedResource<M>) (VersionedResource<?>) held(m).versioned());
+      }
+      String v = version;
+      part = SnapshotResources.create(versioned, names -> v);
+    }
+    current.parts.put(key, part);
+    return part;
+  }
+
+  /** True when {@code part} holds these very instances, in this order. */
+  private static boolean holdsExactly(
+      SnapshotResources<?> part, List<? extends Message> resources) {
+    if (part.resources().size() != resources.size()) {
+      return false;
+    }
+    Iterator<?> held = part.resources().values().iterator();
+    for (Message m : resources) {
+      if (held.next() != m) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Held held(Message resource) {

@@ -21,10 +21,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Puts proxies' configs into java-control-plane's snapshot cache: checks each snapshot ({@link
  * Snapshot#ensureConsistent}: EDS clusters have endpoints) and publishes it only when it changed.
- * Equal resources of different proxies are one object in the cache ({@link SharedResources}).
- * Versions are content hashes per type (over each resource's digest, computed once per shared
- * resource), so a restarted control plane gives a reconnecting Envoy the same versions for the same
- * config and new ones for anything else.
+ * Equal resources of different proxies are one object in the cache, and so are equal parts of their
+ * snapshots ({@link SharedResources}, {@link SharedSnapshot}). Versions are content hashes per type
+ * (over each resource's digest, computed once per shared resource), so a restarted control plane
+ * gives a reconnecting Envoy the same versions for the same config and new ones for anything else.
  *
  * <p>Confinement: not thread-safe; {@link #publish} and {@link #clear} run on the build executor
  * only. {@link #snapshot} reads the cache, which is thread-safe.
@@ -34,8 +34,8 @@ final class SnapshotPublisher {
 
   private final String zone;
   private final SimpleCache<String> cache;
-  // the versions last published per proxy
-  private final Map<ProxyId, Map<String, String>> published = new HashMap<>();
+  // the snapshot last published per proxy (its versions tell whether a config changed)
+  private final Map<ProxyId, Snapshot> published = new HashMap<>();
   // one instance of each equal resource across proxies' snapshots
   private final SharedResources shared = new SharedResources();
 
@@ -60,21 +60,16 @@ final class SnapshotPublisher {
             XdsTypes.LISTENER, hash(config.listeners(), shared::digest),
             XdsTypes.ROUTE, hash(config.routes(), shared::digest),
             XdsTypes.SECRET, hash(config.secrets(), shared::digest));
-    if (versions.equals(published.get(proxy))) {
+    if (sameVersions(published.get(proxy), versions)) {
       return false;
     }
     Snapshot snapshot =
-        Snapshot.create(
-            config.clusters(),
-            versions.get(XdsTypes.CLUSTER),
-            config.endpoints(),
-            versions.get(XdsTypes.ENDPOINT),
-            config.listeners(),
-            versions.get(XdsTypes.LISTENER),
-            config.routes(),
-            versions.get(XdsTypes.ROUTE),
-            config.secrets(),
-            versions.get(XdsTypes.SECRET));
+        new SharedSnapshot(
+            shared.part(XdsTypes.CLUSTER, config.clusters(), versions.get(XdsTypes.CLUSTER)),
+            shared.part(XdsTypes.ENDPOINT, config.endpoints(), versions.get(XdsTypes.ENDPOINT)),
+            shared.part(XdsTypes.LISTENER, config.listeners(), versions.get(XdsTypes.LISTENER)),
+            shared.part(XdsTypes.ROUTE, config.routes(), versions.get(XdsTypes.ROUTE)),
+            shared.part(XdsTypes.SECRET, config.secrets(), versions.get(XdsTypes.SECRET)));
     try {
       snapshot.ensureConsistent();
     } catch (SnapshotConsistencyException e) {
@@ -86,8 +81,20 @@ final class SnapshotPublisher {
       return false;
     }
     cache.setSnapshot(proxy.nodeId(), snapshot);
-    published.put(proxy, versions);
+    published.put(proxy, snapshot);
     log.debug("zone={} {}: published config {}", zone, proxy, versions);
+    return true;
+  }
+
+  private static boolean sameVersions(Snapshot snapshot, Map<String, String> versions) {
+    if (snapshot == null) {
+      return false;
+    }
+    for (Map.Entry<String, String> v : versions.entrySet()) {
+      if (!snapshot.version(v.getKey()).equals(v.getValue())) {
+        return false;
+      }
+    }
     return true;
   }
 

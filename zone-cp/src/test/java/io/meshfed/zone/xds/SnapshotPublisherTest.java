@@ -2,10 +2,14 @@ package io.meshfed.zone.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.envoyproxy.controlplane.cache.Resources.ResourceType;
+import io.envoyproxy.controlplane.cache.SnapshotResources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.meshfed.xds.ProxyConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,6 +44,74 @@ class SnapshotPublisherTest {
     Object webCluster = publisher.snapshot(WEB).orElseThrow().clusters().resources().get("backend");
     Object apiCluster = publisher.snapshot(api).orElseThrow().clusters().resources().get("backend");
     assertThat(apiCluster).isEqualTo(webCluster).isSameAs(webCluster);
+  }
+
+  @Test
+  void proxiesWithEqualResourcesOfATypeShareThatPartOfTheirSnapshots() {
+    ProxyId api = new ProxyId(ProxyId.Kind.SIDECAR, "default", "api-1");
+    publisher.publish(WEB, config(cluster("backend", Cluster.DiscoveryType.STATIC)));
+    publisher.publish(api, config(cluster("backend", Cluster.DiscoveryType.STATIC)));
+    Snapshot web = publisher.snapshot(WEB).orElseThrow();
+    Snapshot other = publisher.snapshot(api).orElseThrow();
+
+    assertThat(other.clusters()).isSameAs(web.clusters());
+    assertThat(other.listeners()).isSameAs(web.listeners());
+    ProxyId db = new ProxyId(ProxyId.Kind.SIDECAR, "default", "db-1");
+    publisher.publish(db, config(cluster("db", Cluster.DiscoveryType.STATIC)));
+    Snapshot third = publisher.snapshot(db).orElseThrow();
+    assertThat(third.clusters()).isNotSameAs(web.clusters());
+    assertThat(third.listeners()).isSameAs(web.listeners()); // both empty
+  }
+
+  @Test
+  void aSnapshotReadsAsJavaControlPlanesOwnFromTheSameResources() {
+    Cluster backend = cluster("backend", Cluster.DiscoveryType.EDS);
+    ClusterLoadAssignment endpoints =
+        ClusterLoadAssignment.newBuilder().setClusterName("backend").build();
+    ProxyConfig config =
+        new ProxyConfig(List.of(backend), List.of(endpoints), List.of(), List.of(), List.of());
+    publisher.publish(WEB, config);
+    Snapshot published = publisher.snapshot(WEB).orElseThrow();
+    Snapshot expected =
+        Snapshot.create(
+            config.clusters(),
+            SnapshotPublisher.hash(config.clusters()),
+            config.endpoints(),
+            SnapshotPublisher.hash(config.endpoints()),
+            List.of(),
+            SnapshotPublisher.hash(List.of()),
+            List.of(),
+            SnapshotPublisher.hash(List.of()),
+            List.of(),
+            SnapshotPublisher.hash(List.of()));
+
+    for (ResourceType type : ResourceType.values()) {
+      assertThat(published.resources(type)).as("%s", type).isEqualTo(expected.resources(type));
+      assertThat(published.versionedResources(type).keySet())
+          .isEqualTo(expected.versionedResources(type).keySet());
+      assertThat(published.version(type)).isEqualTo(expected.version(type));
+    }
+    assertThat(published.version(XdsTypes.ENDPOINT, List.of("backend")))
+        .isEqualTo(expected.version(XdsTypes.ENDPOINT, List.of("backend")));
+  }
+
+  @Test
+  void aPartIsSharedOnlyForTheVeryResourcesItHolds() {
+    SharedResources shared = new SharedResources();
+    List<Cluster> one = shared.intern(List.of(cluster("a", Cluster.DiscoveryType.STATIC)));
+    List<Cluster> other = shared.intern(List.of(cluster("b", Cluster.DiscoveryType.STATIC)));
+
+    SnapshotResources<Cluster> first = shared.part(XdsTypes.CLUSTER, one, "v1");
+    assertThat(shared.part(XdsTypes.CLUSTER, List.copyOf(one), "v1")).isSameAs(first);
+    // the same version for other resources (a hash collision) gets a part of its own
+    SnapshotResources<Cluster> collided = shared.part(XdsTypes.CLUSTER, other, "v1");
+    assertThat(collided).isNotSameAs(first);
+    assertThat(collided.resources()).containsOnlyKeys("b");
+    assertThat(collided.version()).isEqualTo("v1");
+    // each resource has one versioned wrapper, its version from its digest
+    assertThat(shared.part(XdsTypes.CLUSTER, one, "v2").versionedResources().get("a"))
+        .isSameAs(first.versionedResources().get("a"));
+    assertThat(first.versionedResources().get("a").version()).hasSize(16);
   }
 
   @Test
