@@ -1,5 +1,6 @@
 package io.meshfed.zone.xds;
 
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.meshfed.xds.ProxyConfig;
@@ -129,16 +130,12 @@ final class ClusterDrain {
     return clock.instant();
   }
 
-  /** Remembers what {@code proxy} was sent (the config {@link #apply} returned). */
-  void published(ProxyId proxy, ProxyConfig sent) {
-    published.put(
-        proxy,
-        new Published(
-            sent.clusters().stream()
-                .collect(Collectors.toMap(Cluster::getName, c -> c, (a, b) -> a)),
-            sent.endpoints().stream()
-                .collect(
-                    Collectors.toMap(ClusterLoadAssignment::getClusterName, e -> e, (a, b) -> a))));
+  /**
+   * Remembers what {@code proxy} was sent: the snapshot published from the config {@link #apply}
+   * returned (its own maps are kept, holding the instances shared with other proxies).
+   */
+  void published(ProxyId proxy, Snapshot sent) {
+    published.put(proxy, new Published(sent.clusters().resources(), sent.endpoints().resources()));
   }
 
   /**

@@ -367,7 +367,7 @@ final class ConfigPublisher implements AutoCloseable {
     drained.rebuildAt().ifPresent(at -> rebuildProxyAt(proxy, at));
     boolean changed = snapshots.publish(proxy, drained.config());
     if (changed) {
-      drain.published(proxy, drained.config());
+      snapshots.snapshot(proxy).ifPresent(sent -> drain.published(proxy, sent));
     }
     return changed;
   }

@@ -2,6 +2,7 @@ package io.meshfed.zone.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -44,7 +45,7 @@ class ClusterDrainTest {
         .containsExactly("backend", "backend-v1", "backend-v2");
     assertThat(drained.config().routes()).isEqualTo(split.routes());
     assertThat(drained.rebuildAt()).contains(T0.plus(HOLD));
-    drain.published(client, drained.config());
+    drain.published(client, sent(drained.config()));
 
     clock.advance(HOLD.minusMillis(1));
     assertThat(names(drain.apply(client, split).config())).contains("backend");
@@ -53,7 +54,7 @@ class ClusterDrainTest {
     ClusterDrain.Drained due = drain.apply(client, split);
     assertThat(due.config()).isEqualTo(split);
     assertThat(due.rebuildAt()).isEmpty();
-    drain.published(client, due.config());
+    drain.published(client, sent(due.config()));
 
     // once gone, the cluster is not kept again from what was published while it was kept
     assertThat(drain.apply(client, split).config()).isEqualTo(split);
@@ -90,7 +91,7 @@ class ClusterDrainTest {
     for (int i = 0; i < 50; i++) {
       ClusterDrain.Drained drained = drain.apply(client, config("route-v2", "backend-v1"));
       drained.rebuildAt().ifPresent(scheduled::add);
-      drain.published(client, drained.config());
+      drain.published(client, sent(drained.config()));
       clock.advance(Duration.ofMillis(20));
     }
     assertThat(scheduled).containsExactly(T0.plus(HOLD));
@@ -101,13 +102,13 @@ class ClusterDrainTest {
     ClusterDrain.Drained v3 = drain.apply(client, config("route-v3", "web"));
     assertThat(names(v3.config())).containsExactlyInAnyOrder("web", "backend", "backend-v1");
     assertThat(v3.rebuildAt()).isEmpty();
-    drain.published(client, v3.config());
+    drain.published(client, sent(v3.config()));
 
     clock.set(T0.plus(HOLD).plusMillis(1));
     ClusterDrain.Drained rebuilt = drain.apply(client, config("route-v3", "web"));
     assertThat(names(rebuilt.config())).containsExactlyInAnyOrder("web", "backend-v1");
     assertThat(rebuilt.rebuildAt()).contains(T0.plus(Duration.ofSeconds(7)));
-    drain.published(client, rebuilt.config());
+    drain.published(client, sent(rebuilt.config()));
     assertThat(drain.apply(client, config("route-v3", "web")).rebuildAt()).isEmpty();
 
     clock.set(T0.plus(Duration.ofSeconds(7)).plusMillis(1));
@@ -121,7 +122,7 @@ class ClusterDrainTest {
     publish(config("route-v1", "backend"));
     ClusterDrain.Drained dropped = drain.apply(client, config("route-v2", "backend-v1"));
     assertThat(dropped.rebuildAt()).contains(T0.plus(HOLD));
-    drain.published(client, dropped.config());
+    drain.published(client, sent(dropped.config()));
 
     // the scheduled rebuild runs while the clock says it is not due (a clock set back, a timer
     // that fired early): the cluster is still kept, so the proxy needs a later rebuild
@@ -151,7 +152,18 @@ class ClusterDrainTest {
   }
 
   private void publish(ProxyConfig config) {
-    drain.published(client, drain.apply(client, config).config());
+    drain.published(client, sent(drain.apply(client, config).config()));
+  }
+
+  /** The snapshot published from {@code config}. */
+  private static Snapshot sent(ProxyConfig config) {
+    return Snapshot.create(
+        config.clusters(),
+        config.endpoints(),
+        config.listeners(),
+        config.routes(),
+        config.secrets(),
+        "1");
   }
 
   private static List<String> names(ProxyConfig config) {
