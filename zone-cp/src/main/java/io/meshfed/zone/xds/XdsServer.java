@@ -235,7 +235,8 @@ public final class XdsServer implements AutoCloseable {
           NettyServerBuilder.forAddress(new InetSocketAddress(address, port))
               .addService(
                   ServerInterceptors.intercept(
-                      new ClosableAds(discovery.getAggregatedDiscoveryServiceImpl()),
+                      new ClosableAds(
+                          new CompactRequests(discovery.getAggregatedDiscoveryServiceImpl())),
                       new XdsCredentials(),
                       grpcMetrics))
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
