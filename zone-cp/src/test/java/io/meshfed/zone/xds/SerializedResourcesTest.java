@@ -31,4 +31,17 @@ class SerializedResourcesTest {
     assertThat(serializer.serialize(web, Resources.ApiVersion.V3)).isEqualTo(Any.pack(web));
     assertThat(serializer.size()).isEqualTo(2);
   }
+
+  @Test
+  void resourcesOfOneTypeShareTheirTypeUrl() {
+    Any backend =
+        serializer.serialize(
+            Cluster.newBuilder().setName("backend").build(), Resources.ApiVersion.V3);
+    Any web =
+        serializer.serialize(Cluster.newBuilder().setName("web").build(), Resources.ApiVersion.V3);
+
+    assertThat(backend.getTypeUrl())
+        .isEqualTo("type.googleapis.com/envoy.config.cluster.v3.Cluster");
+    assertThat(web.getTypeUrl()).isSameAs(backend.getTypeUrl());
+  }
 }
