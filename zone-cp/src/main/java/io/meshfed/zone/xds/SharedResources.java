@@ -113,8 +113,7 @@ final class SharedResources {
       for (M m : resources) {
         versioned.add((VersionedResource<M>) (VersionedResource<?>) held(m).versioned());
       }
-      String v = version;
-      part = SnapshotResources.create(versioned, names -> v);
+      part = SnapshotResources.create(versioned, names -> version);
     }
     current.parts.put(key, part);
     return part;
