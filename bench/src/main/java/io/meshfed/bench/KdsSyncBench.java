@@ -9,24 +9,15 @@ import io.meshfed.model.spec.MeshSpec;
 import io.meshfed.model.spec.Selector;
 import io.meshfed.model.spec.TrafficPermissionSpec;
 import io.meshfed.store.ListQuery;
-import io.meshfed.store.ResourceEvent;
-import io.meshfed.store.WatchListener;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.TcpProxy;
 import io.meshfed.zone.ZoneControlPlane;
-import java.io.Closeable;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -97,7 +88,10 @@ public final class KdsSyncBench {
         }
 
         // Propagation: one write on the global API, until every zone store holds it.
-        List<Double> latenciesMs = writeToAllZones(global, zones, writes);
+        List<WriteProbe.Sample> samples =
+            WriteProbe.run(global, globalStore, zones, proxies, writes);
+        List<Double> latenciesMs = WriteProbe.latencies(samples);
+        WriteProbe.print(samples, 10);
 
         // Reconnect with nothing changed: cut zone-1's connection and count what crosses again.
         TcpProxy proxy = proxies.get(0);
@@ -146,61 +140,7 @@ public final class KdsSyncBench {
    */
   static List<Double> writeToAllZones(
       GlobalControlPlane global, List<ZoneControlPlane> zones, int writes) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    String api = "http://127.0.0.1:" + global.apiPort();
-    List<Double> latenciesMs = new ArrayList<>();
-    for (int w = 0; w < writes; w++) {
-      String name = "probe-" + w;
-      Map<String, Long> arrived = new ConcurrentHashMap<>();
-      List<Closeable> watches = new ArrayList<>();
-      for (ZoneControlPlane zone : zones) {
-        long rev = zone.store().currentRevision().join();
-        watches.add(zone.store().watch(rev, arrival(name, zone.config().zone(), arrived)));
-      }
-      long start = System.nanoTime();
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(
-                      URI.create(api + "/meshes/default/traffic-permissions/" + name))
-                  .header("Content-Type", "application/json")
-                  .PUT(HttpRequest.BodyPublishers.ofString(permissionJson(name)))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 201) {
-        throw new IllegalStateException("write failed: " + r.body());
-      }
-      awaitTrue(() -> arrived.size() == zones.size(), Duration.ofSeconds(120), name);
-      for (long at : arrived.values()) {
-        latenciesMs.add((at - start) / 1e6);
-      }
-      for (Closeable c : watches) {
-        c.close();
-      }
-    }
-    Collections.sort(latenciesMs);
-    return latenciesMs;
-  }
-
-  static WatchListener arrival(String name, String zone, Map<String, Long> arrived) {
-    return new WatchListener() {
-      @Override
-      public void onEvents(List<ResourceEvent> events) {
-        for (ResourceEvent e : events) {
-          if (e.kind() == ResourceEvent.Kind.PUT && e.key().name().equals(name)) {
-            arrived.putIfAbsent(zone, System.nanoTime());
-          }
-        }
-      }
-
-      @Override
-      public void onReset(List<Resource> all, long revision) {
-        for (Resource r : all) {
-          if (r.name().equals(name)) {
-            arrived.putIfAbsent(zone, System.nanoTime());
-          }
-        }
-      }
-    };
+    return WriteProbe.latencies(WriteProbe.run(global, null, zones, null, writes));
   }
 
   static void seed(MemoryResourceStore store, int resources) {
@@ -222,13 +162,6 @@ public final class KdsSyncBench {
                       List.of(Selector.service("backend")))))
           .join();
     }
-  }
-
-  private static String permissionJson(String name) {
-    return "{\"type\":\"TrafficPermission\",\"mesh\":\"default\",\"name\":\""
-        + name
-        + "\",\"sources\":[{\"match\":{\"kuma.io/service\":\"web\"}}],"
-        + "\"destinations\":[{\"match\":{\"kuma.io/service\":\"backend\"}}]}";
   }
 
   private static int count(ZoneControlPlane zone) {

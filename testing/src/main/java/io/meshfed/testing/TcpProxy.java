@@ -30,6 +30,9 @@ public final class TcpProxy implements AutoCloseable {
     BLACKHOLE
   }
 
+  /** Reads this small are not data for {@link #toClientSinceMark}. */
+  private static final int SMALL_READ_BYTES = 160;
+
   private final InetSocketAddress target;
   private final ServerSocket server;
   private final ExecutorService threads =
@@ -43,6 +46,7 @@ public final class TcpProxy implements AutoCloseable {
   private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong toClientSinceMark = new AtomicLong();
   private volatile Mode mode = Mode.FORWARD;
   private volatile boolean closed;
 
@@ -68,6 +72,23 @@ public final class TcpProxy implements AutoCloseable {
   /** Bytes forwarded so far, both directions. */
   public long bytesForwarded() {
     return bytes.get();
+  }
+
+  /**
+   * Forgets when data last went from the target to the client; {@link #toClientSinceMark} then
+   * tells when the next data does.
+   */
+  public void markToClient() {
+    toClientSinceMark.set(0);
+  }
+
+  /**
+   * The {@link System#nanoTime()} at which the proxy read the first data from the target for the
+   * client since {@link #markToClient}, or 0 when none came. Reads of {@value #SMALL_READ_BYTES}
+   * bytes or fewer (a heartbeat, a TLS record of a few bytes) do not count.
+   */
+  public long toClientSinceMark() {
+    return toClientSinceMark.get();
   }
 
   /** Connections accepted so far (refused ones included). */
@@ -113,15 +134,15 @@ public final class TcpProxy implements AutoCloseable {
         Socket upstream = new Socket(target.getAddress(), target.getPort());
         open.add(client);
         open.add(upstream);
-        threads.execute(() -> pump(client, upstream));
-        threads.execute(() -> pump(upstream, client));
+        threads.execute(() -> pump(client, upstream, false));
+        threads.execute(() -> pump(upstream, client, true));
       } catch (IOException e) {
         closeQuietly(client);
       }
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, boolean toClient) {
     byte[] buf = new byte[16 * 1024];
     try (InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream()) {
@@ -129,6 +150,9 @@ public final class TcpProxy implements AutoCloseable {
       while ((n = in.read(buf)) >= 0) {
         if (mode == Mode.BLACKHOLE || silenced.contains(from)) {
           continue; // swallow: the peer sees a silent but open connection
+        }
+        if (toClient && n > SMALL_READ_BYTES) {
+          toClientSinceMark.compareAndSet(0, System.nanoTime());
         }
         out.write(buf, 0, n);
         out.flush();

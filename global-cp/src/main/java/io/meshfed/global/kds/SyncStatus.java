@@ -8,6 +8,7 @@ import io.meshfed.kds.KdsStreamListener;
 import io.meshfed.model.Resource;
 import io.meshfed.model.ResourceKey;
 import io.meshfed.model.spec.ZoneSyncStateSpec;
+import io.meshfed.store.SerialExecutor;
 import io.meshfed.store.ha.Fence;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,8 +28,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * bytes each, under etcd's 1.5 MiB value limit). The stored states are listed at most once per
  * {@link #FLUSH_INTERVAL} per replica.
  *
- * <p>Ledgers, dirty marks and stored versions are guarded by {@code lock}; store calls run outside
- * it.
+ * <p>Ledgers, dirty marks and stored versions are confined to one serial executor over {@code
+ * scheduler}: the stream listener calls only queue their change there, so a KDS stream never waits
+ * while a flush copies a zone's ledger (10 000 entries at a time); store calls complete back on it.
  */
 public final class SyncStatus implements KdsStreamListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SyncStatus.class);
@@ -94,7 +97,7 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
   private final ZoneSyncStates states;
   private final String instanceId;
   private final ScheduledExecutorService scheduler;
-  private final ReentrantLock lock = new ReentrantLock();
+  private final SerialExecutor serial;
   private final Map<String, ZoneSyncLedger> ledgers = new HashMap<>();
   private final Set<String> dirty = new LinkedHashSet<>();
   private final Set<String> writing = new HashSet<>();
@@ -138,19 +141,38 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     this.states = new ZoneSyncStates(store);
     this.instanceId = instanceId;
     this.scheduler = scheduler;
+    this.serial = new SerialExecutor(scheduler);
     this.maxEntries = maxEntries;
   }
 
   /** Starts writing the states of the zones served here. */
   void start() {
-    lock.lock();
+    onSerial(
+        () -> {
+          if (ticker == null) {
+            long every = FLUSH_INTERVAL.toNanos();
+            ticker =
+                scheduler.scheduleWithFixedDelay(this::flush, every, every, TimeUnit.NANOSECONDS);
+          }
+          return null;
+        });
+  }
+
+  /** Runs {@code task} on the serial executor; fails when it no longer takes tasks (stopping). */
+  private <T> CompletableFuture<T> onSerial(Supplier<T> task) {
     try {
-      if (ticker == null) {
-        long every = FLUSH_INTERVAL.toNanos();
-        ticker = scheduler.scheduleWithFixedDelay(this::flush, every, every, TimeUnit.NANOSECONDS);
-      }
-    } finally {
-      lock.unlock();
+      return CompletableFuture.supplyAsync(task, serial);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Queues {@code change} on the serial executor; dropped when it no longer takes tasks. */
+  private void later(Runnable change) {
+    try {
+      serial.execute(change);
+    } catch (RejectedExecutionException e) {
+      log.debug("sync status: a change after stopping was not recorded");
     }
   }
 
@@ -159,19 +181,17 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
    * served here, from the stored states for the others.
    */
   public CompletableFuture<List<ZoneSync>> zonesOf(ResourceKey key) {
-    String wire = KdsEnvelope.wireName(key);
+    return onSerial(() -> zonesOf(key, KdsEnvelope.wireName(key))).thenCompose(f -> f);
+  }
+
+  private CompletableFuture<List<ZoneSync>> zonesOf(ResourceKey key, String wire) {
     Map<String, ZoneSync> found = new TreeMap<>();
     Set<String> servedHere = new HashSet<>();
-    lock.lock();
-    try {
-      for (ZoneSyncLedger ledger : ledgers.values()) {
-        servedHere.add(ledger.zone());
-        ledger
-            .entry(key.type(), wire)
-            .ifPresent(e -> found.put(ledger.zone(), ZoneSync.of(ledger.zone(), e)));
-      }
-    } finally {
-      lock.unlock();
+    for (ZoneSyncLedger ledger : ledgers.values()) {
+      servedHere.add(ledger.zone());
+      ledger
+          .entry(key.type(), wire)
+          .ifPresent(e -> found.put(ledger.zone(), ZoneSync.of(ledger.zone(), e)));
     }
     return stored()
         .thenApply(
@@ -191,21 +211,16 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
    * pages of {@code _sync} answers (the GUI asks once per policy shown) cost one list.
    */
   private CompletableFuture<List<Resource>> stored() {
-    lock.lock();
-    try {
-      Instant now = clock.instant();
-      boolean fresh =
-          stored != null
-              && !(stored.isDone() && stored.isCompletedExceptionally())
-              && !now.isAfter(storedAt.plus(FLUSH_INTERVAL));
-      if (!fresh) {
-        stored = states.all();
-        storedAt = now;
-      }
-      return stored;
-    } finally {
-      lock.unlock();
+    Instant now = clock.instant();
+    boolean fresh =
+        stored != null
+            && !(stored.isDone() && stored.isCompletedExceptionally())
+            && !now.isAfter(storedAt.plus(FLUSH_INTERVAL));
+    if (!fresh) {
+      stored = states.all();
+      storedAt = now;
     }
+    return stored;
   }
 
   /** The version zones get for the stored {@code resource} (the KDS content hash). */
@@ -218,21 +233,22 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
         && stream.role() == KdsStreamInfo.Role.SERVING;
   }
 
-  /** Runs {@code change} on the ledger of {@code stream} if it is the zone's current one. */
-  private void change(KdsStreamInfo stream, java.util.function.Consumer<ZoneSyncLedger> change) {
+  /**
+   * Queues {@code change} for the ledger of {@code stream}, applied if that stream is still the
+   * zone's current one.
+   */
+  private void change(KdsStreamInfo stream, Consumer<ZoneSyncLedger> change) {
     if (!tracked(stream)) {
       return;
     }
-    lock.lock();
-    try {
-      ZoneSyncLedger ledger = ledgers.get(stream.peer());
-      if (ledger != null && ledger.streamId() == stream.id()) {
-        change.accept(ledger);
-        dirty.add(stream.peer());
-      }
-    } finally {
-      lock.unlock();
-    }
+    later(
+        () -> {
+          ZoneSyncLedger ledger = ledgers.get(stream.peer());
+          if (ledger != null && ledger.streamId() == stream.id()) {
+            change.accept(ledger);
+            dirty.add(stream.peer());
+          }
+        });
   }
 
   @Override
@@ -240,13 +256,12 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     if (!tracked(stream)) {
       return;
     }
-    lock.lock();
-    try {
-      ledgers.put(stream.peer(), new ZoneSyncLedger(stream.peer(), stream.id(), clock.instant()));
-      closing.remove(stream.peer());
-    } finally {
-      lock.unlock();
-    }
+    Instant at = clock.instant();
+    later(
+        () -> {
+          ledgers.put(stream.peer(), new ZoneSyncLedger(stream.peer(), stream.id(), at));
+          closing.remove(stream.peer());
+        });
   }
 
   @Override
@@ -254,21 +269,15 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     if (!tracked(stream)) {
       return;
     }
-    lock.lock();
-    try {
-      ZoneSyncLedger ledger = ledgers.get(stream.peer());
-      if (ledger != null && ledger.streamId() == stream.id()) {
-        closing.add(stream.peer());
-        dirty.add(stream.peer());
-      }
-    } finally {
-      lock.unlock();
-    }
-    try {
-      scheduler.execute(this::flush);
-    } catch (RejectedExecutionException e) {
-      // stopping: close() writes what is left
-    }
+    later(
+        () -> {
+          ZoneSyncLedger ledger = ledgers.get(stream.peer());
+          if (ledger != null && ledger.streamId() == stream.id()) {
+            closing.add(stream.peer());
+            dirty.add(stream.peer());
+            startWrites();
+          }
+        });
   }
 
   @Override
@@ -305,32 +314,35 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     change(stream, l -> l.tooLarge(type, name, version, reason, at));
   }
 
-  /** Writes the state of every zone that changed and is not being written. */
+  /**
+   * Writes the state of every zone that changed and is not being written; completes when those
+   * writes did (after every change queued before this call).
+   */
   CompletableFuture<Void> flush() {
+    return onSerial(this::startWrites).thenCompose(f -> f);
+  }
+
+  /** Starts the writes of {@link #flush}, on the serial executor. */
+  private CompletableFuture<Void> startWrites() {
     List<CompletableFuture<Void>> writes = new ArrayList<>();
-    lock.lock();
-    try {
-      for (String zone : List.copyOf(dirty)) {
-        ZoneSyncLedger ledger = ledgers.get(zone);
-        if (ledger == null) {
-          dirty.remove(zone);
-        } else if (!writing.contains(zone)) {
-          dirty.remove(zone);
-          writing.add(zone);
-          ZoneSyncStateSpec spec = ledger.toSpec(instanceId, maxEntries);
-          if (Boolean.TRUE.equals(spec.truncated())) {
-            log.warn(
-                "zone {}: sync status has more than {} entries; only the first {} are stored",
-                zone,
-                maxEntries,
-                maxEntries);
-          }
-          long known = storedVersions.getOrDefault(zone, 0L);
-          writes.add(write(ledger, spec, known));
+    for (String zone : List.copyOf(dirty)) {
+      ZoneSyncLedger ledger = ledgers.get(zone);
+      if (ledger == null) {
+        dirty.remove(zone);
+      } else if (!writing.contains(zone)) {
+        dirty.remove(zone);
+        writing.add(zone);
+        ZoneSyncStateSpec spec = ledger.toSpec(instanceId, maxEntries);
+        if (Boolean.TRUE.equals(spec.truncated()) && ledger.firstTruncation()) {
+          log.warn(
+              "zone {}: sync status has more than {} entries; only the first {} are stored",
+              zone,
+              maxEntries,
+              maxEntries);
         }
+        long known = storedVersions.getOrDefault(zone, 0L);
+        writes.add(write(ledger, spec, known));
       }
-    } finally {
-      lock.unlock();
     }
     return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
   }
@@ -339,63 +351,60 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     String zone = ledger.zone();
     return states
         .write(zone, spec, known, fenceOf.apply(zone))
-        .handle(
+        .handleAsync(
             (outcome, error) -> {
-              lock.lock();
-              try {
-                writing.remove(zone);
-                boolean current = ledgers.get(zone) == ledger;
-                if (error != null) {
-                  storedVersions.remove(zone);
-                  log.warn("zone {}: cannot store its sync status: {}", zone, error.toString());
-                  if (current && !closing.contains(zone)) {
-                    dirty.add(zone);
-                  }
-                } else if (outcome.superseded()) {
-                  storedVersions.remove(zone);
-                  log.info(
-                      "zone {}: a newer stream of the zone holds its sync status (or this replica"
-                          + " no longer serves the zone); this instance stops writing it",
-                      zone);
-                  if (current) {
-                    ledgers.remove(zone);
-                    closing.remove(zone);
-                  }
-                  return null;
-                } else if (outcome.version() == 0) {
-                  storedVersions.remove(zone);
-                  if (current) {
-                    dirty.add(zone);
-                  }
-                  return null;
-                } else {
-                  storedVersions.put(zone, outcome.version());
+              writing.remove(zone);
+              boolean current = ledgers.get(zone) == ledger;
+              if (error != null) {
+                storedVersions.remove(zone);
+                log.warn("zone {}: cannot store its sync status: {}", zone, error.toString());
+                if (current && !closing.contains(zone)) {
+                  dirty.add(zone);
                 }
-                if (current && closing.contains(zone) && !dirty.contains(zone)) {
+              } else if (outcome.superseded()) {
+                storedVersions.remove(zone);
+                log.info(
+                    "zone {}: a newer stream of the zone holds its sync status (or this replica"
+                        + " no longer serves the zone); this instance stops writing it",
+                    zone);
+                if (current) {
                   ledgers.remove(zone);
                   closing.remove(zone);
                 }
-              } finally {
-                lock.unlock();
+                return null;
+              } else if (outcome.version() == 0) {
+                storedVersions.remove(zone);
+                if (current) {
+                  dirty.add(zone);
+                }
+                return null;
+              } else {
+                storedVersions.put(zone, outcome.version());
+              }
+              if (current && closing.contains(zone) && !dirty.contains(zone)) {
+                ledgers.remove(zone);
+                closing.remove(zone);
               }
               return null;
-            });
+            },
+            serial);
   }
 
   /** Stops the timer and writes what changed since the last flush (waits up to 5 s). */
   @Override
   public void close() {
-    lock.lock();
+    CompletableFuture<Void> last =
+        onSerial(
+                () -> {
+                  if (ticker != null) {
+                    ticker.cancel(false);
+                  }
+                  closing.addAll(ledgers.keySet());
+                  return startWrites();
+                })
+            .thenCompose(f -> f);
     try {
-      if (ticker != null) {
-        ticker.cancel(false);
-      }
-      closing.addAll(ledgers.keySet());
-    } finally {
-      lock.unlock();
-    }
-    try {
-      flush().get(5, TimeUnit.SECONDS);
+      last.get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException | TimeoutException e) {

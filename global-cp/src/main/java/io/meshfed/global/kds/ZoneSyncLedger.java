@@ -3,7 +3,6 @@ package io.meshfed.global.kds;
 import io.meshfed.model.spec.ZoneSyncStateSpec;
 import io.meshfed.model.spec.ZoneSyncStateSpec.Entry;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,8 +11,10 @@ import java.util.TreeMap;
 /**
  * What one zone holds of each resource global sends it, kept by the replica serving the zone's
  * {@code GlobalToZoneSync} stream: seeded from what the zone says it holds when it subscribes, then
- * moved by every response sent and every ACK or NACK. Not thread-safe: {@link SyncStatus} guards it
- * with its lock.
+ * moved by every response sent and every ACK or NACK. Entries are kept sorted (type, then wire
+ * name), as they are stored, so {@link #toSpec} copies them in one pass instead of sorting 10 000
+ * entries per zone per flush. Not thread-safe: {@link SyncStatus} confines it to its serial
+ * executor.
  */
 final class ZoneSyncLedger {
   /** Longest NACK reason kept; longer ones are cut (the zone's log has the whole text). */
@@ -22,7 +23,8 @@ final class ZoneSyncLedger {
   private final String zone;
   private final long streamId;
   private final Instant since;
-  private final Map<String, Map<String, Entry>> byType = new HashMap<>();
+  private final TreeMap<String, TreeMap<String, Entry>> byType = new TreeMap<>();
+  private boolean truncationReported;
 
   ZoneSyncLedger(String zone, long streamId, Instant since) {
     this.zone = zone;
@@ -47,7 +49,7 @@ final class ZoneSyncLedger {
    * it has now, acknowledged; what it held before of the type and does not list is gone.
    */
   void seed(String type, Map<String, String> held, Instant at) {
-    Map<String, Entry> entries = new HashMap<>();
+    TreeMap<String, Entry> entries = new TreeMap<>();
     held.forEach(
         (name, version) -> entries.put(name, new Entry(version, SyncStatus.ACKED, at, null)));
     byType.put(type, entries);
@@ -55,7 +57,7 @@ final class ZoneSyncLedger {
 
   /** A response carried {@code resources} (pending now) and removed {@code removed}. */
   void sent(String type, Map<String, String> resources, List<String> removed, Instant at) {
-    Map<String, Entry> entries = byType.computeIfAbsent(type, t -> new HashMap<>());
+    Map<String, Entry> entries = byType.computeIfAbsent(type, t -> new TreeMap<>());
     resources.forEach(
         (name, version) -> entries.put(name, new Entry(version, SyncStatus.PENDING, at, null)));
     removed.forEach(entries::remove);
@@ -88,7 +90,7 @@ final class ZoneSyncLedger {
   /** {@code name} in {@code version} did not fit a response and was not sent. */
   void tooLarge(String type, String name, String version, String reason, Instant at) {
     byType
-        .computeIfAbsent(type, t -> new HashMap<>())
+        .computeIfAbsent(type, t -> new TreeMap<>())
         .put(name, new Entry(version, SyncStatus.TOO_LARGE, at, cut(reason)));
   }
 
@@ -105,21 +107,42 @@ final class ZoneSyncLedger {
     Map<String, Map<String, Entry>> out = new TreeMap<>();
     int left = maxEntries;
     boolean truncated = false;
-    for (Map.Entry<String, Map<String, Entry>> type : new TreeMap<>(byType).entrySet()) {
-      Map<String, Entry> kept = new TreeMap<>();
-      for (Map.Entry<String, Entry> e : new TreeMap<>(type.getValue()).entrySet()) {
-        if (left == 0) {
-          truncated = true;
-          break;
-        }
-        kept.put(e.getKey(), e.getValue());
-        left--;
+    for (Map.Entry<String, TreeMap<String, Entry>> type : byType.entrySet()) {
+      TreeMap<String, Entry> entries = type.getValue();
+      if (entries.isEmpty()) {
+        continue;
       }
-      if (!kept.isEmpty()) {
-        out.put(type.getKey(), kept);
+      if (left == 0) {
+        truncated = true;
+        break;
+      }
+      if (entries.size() <= left) {
+        out.put(type.getKey(), entries); // the spec copies it (linear: it is sorted)
+        left -= entries.size();
+      } else {
+        String last = null;
+        int n = 0;
+        for (String name : entries.keySet()) {
+          last = name;
+          if (++n == left) {
+            break;
+          }
+        }
+        out.put(type.getKey(), entries.headMap(last, true));
+        left = 0;
+        truncated = true;
       }
     }
     return new ZoneSyncStateSpec(owner, since, truncated ? Boolean.TRUE : null, out);
+  }
+
+  /** True the first time it is called after {@link #toSpec} had to leave entries out. */
+  boolean firstTruncation() {
+    if (truncationReported) {
+      return false;
+    }
+    truncationReported = true;
+    return true;
   }
 
   private static String cut(String reason) {

@@ -1,6 +1,7 @@
 package io.meshfed.global.kds;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
 import io.meshfed.kds.KdsDirection;
@@ -12,7 +13,9 @@ import io.meshfed.model.ResourceKey;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.model.spec.ZoneSyncStateSpec;
+import io.meshfed.store.ForwardingStore;
 import io.meshfed.store.MutableClock;
+import io.meshfed.store.ResourceStore;
 import io.meshfed.store.ha.LeasedKeys;
 import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.store.memory.MemoryResourceStore;
@@ -20,6 +23,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -159,6 +165,48 @@ class SyncStatusTest {
     ZoneSyncStateSpec now = stored("zone-1").spec(ZoneSyncStateSpec.class);
     assertThat(now.owner()).isEqualTo("global-a");
     assertThat(now.types().get(TP).get("default/a").version()).isEqualTo("v3");
+  }
+
+  @Test
+  void aStreamIsNotHeldUpWhileAFlushIsWriting() throws Exception {
+    CountDownLatch writing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ResourceStore slow =
+        new ForwardingStore(store) {
+          @Override
+          public CompletableFuture<Optional<Resource>> get(ResourceKey key) {
+            // a flush reads the stored state first, then builds and writes it: here it hangs
+            writing.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return super.get(key);
+          }
+        };
+    SyncStatus a = new SyncStatus(envelope, clock, slow, "global-a", scheduler, unclaimed::vacancy);
+    KdsStreamInfo s = stream("zone-1", 1);
+    a.streamOpened(s);
+    a.subscribed(s, TP, Map.of("default/a", "v1"));
+    CompletableFuture<Void> flushing = CompletableFuture.runAsync(() -> a.flush().join());
+    assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+
+    SentResponse r = sent("n1", Map.of("default/a", "v2"));
+    CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> a.responseSent(s, r));
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .alias("the stream's listener call returns while the flush is still writing")
+          .until(stream::isDone);
+    } finally {
+      release.countDown();
+    }
+    flushing.get(5, TimeUnit.SECONDS);
+    a.flush().get(5, TimeUnit.SECONDS);
+    assertThat(stored("zone-1").spec(ZoneSyncStateSpec.class).types().get(TP).get("default/a"))
+        .extracting(e -> e.version() + " " + e.state())
+        .isEqualTo("v2 pending");
   }
 
   @Test

@@ -76,4 +76,26 @@ class ZoneSyncLedgerTest {
     assertThat(two.types().get("Mesh")).containsOnlyKeys("default");
     assertThat(two.types().get(TP)).containsOnlyKeys("default/a");
   }
+
+  @Test
+  void aLimitReachedAtTheEndOfATypeLeavesTheNextTypesOutInOrder() {
+    ledger.seed("TrafficRoute", Map.of("default/r", "v1"), T1);
+    ledger.seed(TP, Map.of("default/b", "v1", "default/a", "v1"), T1);
+    ledger.seed("Mesh", Map.of("default", "m1"), T1);
+
+    ZoneSyncStateSpec exact = ledger.toSpec("global-a", 4);
+    assertThat(exact.truncated()).isNull();
+    assertThat(exact.types().keySet()).containsExactly("Mesh", TP, "TrafficRoute");
+    assertThat(exact.types().get(TP).keySet()).containsExactly("default/a", "default/b");
+
+    ZoneSyncStateSpec three = ledger.toSpec("global-a", 3);
+    assertThat(three.truncated()).isTrue();
+    assertThat(three.types().keySet()).containsExactly("Mesh", TP);
+  }
+
+  @Test
+  void aTruncationIsReportedOncePerLedger() {
+    assertThat(ledger.firstTruncation()).isTrue();
+    assertThat(ledger.firstTruncation()).isFalse();
+  }
 }

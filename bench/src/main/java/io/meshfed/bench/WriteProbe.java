@@ -1,0 +1,270 @@
+package io.meshfed.bench;
+
+import io.meshfed.global.GlobalControlPlane;
+import io.meshfed.model.Resource;
+import io.meshfed.model.StandardTypes;
+import io.meshfed.store.ResourceEvent;
+import io.meshfed.store.ResourceStore;
+import io.meshfed.store.WatchListener;
+import io.meshfed.testing.TcpProxy;
+import io.meshfed.zone.ZoneControlPlane;
+import java.io.Closeable;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Policy writes on global's API followed to every zone's store, one after the other, each zone's
+ * latency split into where it went: the PUT's answer (global committed), global's own store watch,
+ * the first data global sent the zone (read by the zone's proxy), the zone's store watch. Also what
+ * ran meanwhile that may explain a slow sample: global's writes of zone sync states ({@code _sync})
+ * and zone insights, and garbage collection.
+ */
+final class WriteProbe {
+  /**
+   * One write seen by one zone; times in milliseconds from the start of the PUT (NaN when not
+   * observed).
+   *
+   * @param write the write's number
+   * @param zone the zone
+   * @param uptimeMs the JVM uptime at the PUT, to find it in a GC log
+   * @param committedMs the PUT answered
+   * @param globalWatchMs global's store watch saw the write
+   * @param sentMs the zone's proxy read the first data global sent the zone
+   * @param storedMs the zone's store watch saw it: the latency
+   * @param syncWrites zone sync state writes on global between the PUT and {@code storedMs}
+   * @param insightWrites zone insight writes on global in the same window
+   * @param gcMs time spent in garbage collection during the whole write (all zones)
+   */
+  record Sample(
+      int write,
+      String zone,
+      long uptimeMs,
+      double committedMs,
+      double globalWatchMs,
+      double sentMs,
+      double storedMs,
+      int syncWrites,
+      int insightWrites,
+      long gcMs) {}
+
+  private record Background(long at, String type) {}
+
+  private WriteProbe() {}
+
+  /** The latencies of {@code samples}, sorted. */
+  static List<Double> latencies(List<Sample> samples) {
+    return samples.stream().map(Sample::storedMs).sorted().toList();
+  }
+
+  /**
+   * Writes {@code writes} TrafficPermissions one after the other on global's API; each time, waits
+   * until every zone's store holds it. {@code globalStore} and {@code proxies} (one per zone, in
+   * order) may be null: the split then lacks what they observe.
+   */
+  static List<Sample> run(
+      GlobalControlPlane global,
+      ResourceStore globalStore,
+      List<ZoneControlPlane> zones,
+      List<TcpProxy> proxies,
+      int writes)
+      throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String api = "http://127.0.0.1:" + global.apiPort();
+    Queue<Background> background = new ConcurrentLinkedQueue<>();
+    Closeable backgroundWatch =
+        globalStore == null ? () -> {} : watchBackground(globalStore, background);
+    List<Sample> samples = new ArrayList<>();
+    try {
+      for (int w = 0; w < writes; w++) {
+        String name = "probe-" + w;
+        Map<String, Long> arrived = new ConcurrentHashMap<>();
+        AtomicLong globalSeen = new AtomicLong();
+        List<Closeable> watches = new ArrayList<>();
+        for (ZoneControlPlane zone : zones) {
+          long rev = zone.store().currentRevision().join();
+          watches.add(
+              zone.store()
+                  .watch(rev, arrival(name, t -> arrived.putIfAbsent(zone.config().zone(), t))));
+        }
+        if (globalStore != null) {
+          long rev = globalStore.currentRevision().join();
+          watches.add(globalStore.watch(rev, arrival(name, t -> globalSeen.compareAndSet(0, t))));
+        }
+        if (proxies != null) {
+          proxies.forEach(TcpProxy::markToClient);
+        }
+        long gcBefore = gcMillis();
+        long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
+        long start = System.nanoTime();
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create(api + "/meshes/default/traffic-permissions/" + name))
+                    .header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString(permissionJson(name)))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        long committed = System.nanoTime();
+        if (r.statusCode() != 201) {
+          throw new IllegalStateException("write failed: " + r.body());
+        }
+        KdsSyncBench.awaitTrue(() -> arrived.size() == zones.size(), Duration.ofSeconds(120), name);
+        long gc = gcMillis() - gcBefore;
+        for (int i = 0; i < zones.size(); i++) {
+          String zone = zones.get(i).config().zone();
+          long stored = arrived.get(zone);
+          long sent = proxies == null ? 0 : proxies.get(i).toClientSinceMark();
+          int sync = 0;
+          int insight = 0;
+          for (Background b : background) {
+            if (b.at() >= start && b.at() <= stored) {
+              if (b.type().equals(StandardTypes.ZONE_SYNC_STATE)) {
+                sync++;
+              } else {
+                insight++;
+              }
+            }
+          }
+          samples.add(
+              new Sample(
+                  w,
+                  zone,
+                  uptime,
+                  ms(start, committed),
+                  ms(start, globalSeen.get()),
+                  ms(start, sent),
+                  ms(start, stored),
+                  sync,
+                  insight,
+                  gc));
+        }
+        for (Closeable c : watches) {
+          c.close();
+        }
+      }
+    } finally {
+      backgroundWatch.close();
+    }
+    return samples;
+  }
+
+  /** Prints the split at p50 and p99, and the {@code worst} slowest samples with theirs. */
+  static void print(List<Sample> samples, int worst) {
+    System.out.println(
+        "write -> zone split, ms from the PUT (p50 / p99 over samples):"
+            + split("committed", samples, Sample::committedMs)
+            + split("global watch", samples, Sample::globalWatchMs)
+            + split("sent to zone", samples, Sample::sentMs)
+            + split("zone stored", samples, Sample::storedMs)
+            + split("zone apply (stored - sent)", samples, s -> s.storedMs() - s.sentMs()));
+    System.out.println(
+        "slowest samples: write zone uptime-ms | committed global-watch sent stored ms |"
+            + " _sync-writes insight-writes gc-ms");
+    samples.stream()
+        .sorted(Comparator.comparingDouble(Sample::storedMs).reversed())
+        .limit(worst)
+        .forEach(
+            s ->
+                System.out.printf(
+                    "  %3d %-8s %7d | %6.1f %6.1f %6.1f %6.1f | %3d %3d %4d%n",
+                    s.write(),
+                    s.zone(),
+                    s.uptimeMs(),
+                    s.committedMs(),
+                    s.globalWatchMs(),
+                    s.sentMs(),
+                    s.storedMs(),
+                    s.syncWrites(),
+                    s.insightWrites(),
+                    s.gcMs()));
+  }
+
+  private static String split(String what, List<Sample> samples, ToDoubleFunction<Sample> f) {
+    List<Double> values =
+        samples.stream().map(f::applyAsDouble).filter(v -> !v.isNaN()).sorted().toList();
+    return String.format(
+        "%n  %-28s %7.1f / %7.1f",
+        what, KdsSyncBench.percentile(values, 0.5), KdsSyncBench.percentile(values, 0.99));
+  }
+
+  private static double ms(long from, long to) {
+    return to == 0 ? Double.NaN : (to - from) / 1e6;
+  }
+
+  private static long gcMillis() {
+    long total = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      total += Math.max(0, gc.getCollectionTime());
+    }
+    return total;
+  }
+
+  private static Closeable watchBackground(ResourceStore store, Queue<Background> out) {
+    long rev = store.currentRevision().join();
+    return store.watch(
+        rev,
+        new WatchListener() {
+          @Override
+          public void onEvents(List<ResourceEvent> events) {
+            long now = System.nanoTime();
+            for (ResourceEvent e : events) {
+              String type = e.key().type();
+              if (type.equals(StandardTypes.ZONE_SYNC_STATE)
+                  || type.equals(StandardTypes.ZONE_INSIGHT)) {
+                out.add(new Background(now, type));
+              }
+            }
+          }
+
+          @Override
+          public void onReset(List<Resource> all, long revision) {
+            // nothing to count
+          }
+        });
+  }
+
+  /** Calls {@code seen} with the time of the first PUT of {@code name}. */
+  private static WatchListener arrival(String name, LongConsumer seen) {
+    return new WatchListener() {
+      @Override
+      public void onEvents(List<ResourceEvent> events) {
+        for (ResourceEvent e : events) {
+          if (e.kind() == ResourceEvent.Kind.PUT && e.key().name().equals(name)) {
+            seen.accept(System.nanoTime());
+          }
+        }
+      }
+
+      @Override
+      public void onReset(List<Resource> all, long revision) {
+        for (Resource r : all) {
+          if (r.name().equals(name)) {
+            seen.accept(System.nanoTime());
+          }
+        }
+      }
+    };
+  }
+
+  static String permissionJson(String name) {
+    return "{\"type\":\"TrafficPermission\",\"mesh\":\"default\",\"name\":\""
+        + name
+        + "\",\"sources\":[{\"match\":{\"kuma.io/service\":\"web\"}}],"
+        + "\"destinations\":[{\"match\":{\"kuma.io/service\":\"backend\"}}]}";
+  }
+}
