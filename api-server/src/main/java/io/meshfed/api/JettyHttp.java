@@ -16,6 +16,22 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * when {@code tlsIdentity} is given) and JSON error bodies for what Jetty itself refuses.
  */
 record JettyHttp(Server server, ServerConnector connector) {
+  /** Jetty's setting of how many references share a cache line (it pads its lock-free arrays). */
+  static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+
+  /**
+   * Unless set already, tells Jetty {@value #REFERENCES_PER_CACHE_LINE}: left unset, Jetty starts
+   * the platform MBean server to ask the JVM whether references are compressed, which costs a tenth
+   * of a second or more (150 JMX classes) on the way to the API's first answer. References are
+   * compressed (4 bytes: 16 in a 64-byte line) below 32 GB of heap, the JVM's default.
+   */
+  static void settleCacheLineHint() {
+    if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) {
+      boolean compressed = Runtime.getRuntime().maxMemory() < (32L << 30);
+      System.setProperty(REFERENCES_PER_CACHE_LINE, compressed ? "16" : "8");
+    }
+  }
+
   static JettyHttp create(
       String role,
       String bindAddress,
@@ -23,6 +39,7 @@ record JettyHttp(Server server, ServerConnector connector) {
       KeyStore tlsIdentity,
       ObjectMapper json,
       JettyTransport handler) {
+    settleCacheLineHint();
     QueuedThreadPool jettyThreads = new QueuedThreadPool(16, 2);
     jettyThreads.setName("api-" + role + "-http");
     jettyThreads.setDaemon(true);
