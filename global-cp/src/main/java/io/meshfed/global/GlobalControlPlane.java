@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The global control plane process core: given its configuration and an opened store, it serves the
  * REST API in global mode and, once the store is loaded, KDS to the zones (see {@link
- * GlobalKdsServer}). The CLI picks and opens the store, then calls {@link #start()}; a closed
- * control plane has also closed its store. TLS and zone authentication plug in through {@link
+ * GlobalKdsServer}). The CLI opens the API first ({@link #listenEarly}), then picks and opens the
+ * store, builds this control plane on both and calls {@link #start()}; a closed control plane has
+ * also closed its store and its API. TLS and zone authentication plug in through {@link
  * KdsServerOptions}.
  */
 public final class GlobalControlPlane implements AutoCloseable {

@@ -65,8 +65,8 @@ import org.slf4j.LoggerFactory;
  * The zone control plane process core: given its configuration and an opened store, it serves the
  * REST API in zone mode (global-owned types read only; zone-owned writes stamped with this zone)
  * and keeps a KDS connection to global, receiving global's resources into the store and reporting
- * this zone's. The CLI picks and opens the store, then calls {@link #start()}; a closed control
- * plane has also closed its store.
+ * this zone's. The CLI opens the API ({@link #listenEarly}) and then the store, builds this control
+ * plane on both and calls {@link #start()}; a closed control plane has also closed its store.
  *
  * <p>Ready ({@code GET /ready}) once the zone holds global's state: after its first full sync from
  * global in this process, or at once when its (persistent) store already holds global's copies from
