@@ -1,10 +1,12 @@
 package io.meshfed.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.Authorizer;
 import io.meshfed.api.auth.BindPolicy;
 import io.meshfed.api.settings.ApiListener;
 import io.meshfed.model.ControlPlaneMode;
+import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.CircuitBreakingStore;
 import io.meshfed.store.CircuitBreakingStore.State;
@@ -34,14 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +88,7 @@ public final class ApiServer implements AutoCloseable {
   /** Binds and starts serving the full API; fails if the address is taken. */
   public synchronized ApiServer start() {
     requireNotStarted();
+    config.validate();
     bind(fullRoutes());
     return this;
   }
@@ -100,12 +97,15 @@ public final class ApiServer implements AutoCloseable {
    * Binds and answers at once while the control plane starts: {@code GET /} (the index) and {@code
    * /metrics} as usual, {@code GET /ready} 503 and every other request 503 with {@code
    * Retry-After}, both naming what {@code gate} says is still starting. {@link #serve} then serves
-   * the full API. Fails if the address is taken.
+   * the full API. Store and codec may still be missing (a control plane opens its API before its
+   * store): {@link #serve} then sets them. Fails if the address is taken.
    */
   public synchronized ApiServer listen(StartGate gate) {
     requireNotStarted();
     this.gate = Objects.requireNonNull(gate, "gate");
-    SystemEndpoints system = systemEndpoints(gate::notReadyReason, config.store, null);
+    // no store or codec yet maybe: these three routes need neither
+    SystemEndpoints system = systemEndpoints(gate::notReadyReason, null, null);
+    TypeRegistry registry = config.codec != null ? config.codec.registry() : new TypeRegistry();
     List<ApiRoute> routes =
         List.of(
             ApiRoute.get("/", system::index),
@@ -114,10 +114,10 @@ public final class ApiServer implements AutoCloseable {
     bind(
         Dispatcher.whileStarting(
             routes,
-            config.codec.jsonMapper(),
+            jsonMapper(config),
             http,
             config.authenticator.anonymousAdminFromLoopback(),
-            Authorizer.forRegistry(config.codec.registry()),
+            Authorizer.forRegistry(registry),
             gate));
     return this;
   }
@@ -210,7 +210,7 @@ public final class ApiServer implements AutoCloseable {
         notReadyReason,
         config.meterRegistry,
         store,
-        config.codec.registry(),
+        config.codec != null ? config.codec.registry() : null,
         storeCalls,
         config.clock);
   }
@@ -238,32 +238,6 @@ public final class ApiServer implements AutoCloseable {
             },
             new ThreadPoolExecutor.AbortPolicy());
     pool.allowCoreThreadTimeOut(true);
-
-    QueuedThreadPool jettyThreads = new QueuedThreadPool(16, 2);
-    jettyThreads.setName("api-" + role + "-http");
-    jettyThreads.setDaemon(true);
-    Server http = new Server(jettyThreads);
-    http.setErrorHandler(new JsonErrorHandler(config.codec.jsonMapper()));
-    http.setStopTimeout(2000);
-    HttpConfiguration httpConfig = new HttpConfiguration();
-    httpConfig.setSendServerVersion(false);
-    httpConfig.setSendXPoweredBy(false);
-    httpConfig.setRequestHeaderSize(16 * 1024);
-    HttpConnectionFactory h1 = new HttpConnectionFactory(httpConfig);
-    ServerConnector c;
-    if (tlsIdentity != null) {
-      httpConfig.addCustomizer(new SecureRequestCustomizer(false));
-      SslContextFactory.Server tls = new SslContextFactory.Server();
-      tls.setKeyStore(tlsIdentity);
-      tls.setKeyStorePassword(new String(PemKeyStore.PASSWORD));
-      c = new ServerConnector(http, 1, 1, new SslConnectionFactory(tls, h1.getProtocol()), h1);
-    } else {
-      c = new ServerConnector(http, 1, 1, h1);
-    }
-    c.setHost(config.bindAddress);
-    c.setPort(config.port);
-    c.setIdleTimeout(30_000);
-    http.addConnector(c);
     JettyTransport handler =
         new JettyTransport(
             first,
@@ -272,18 +246,20 @@ public final class ApiServer implements AutoCloseable {
             new HostCheck(config.allowedHosts),
             config.maxBodyBytes,
             config.tlsCertFile != null);
-    http.setHandler(handler);
+    JettyHttp http =
+        JettyHttp.create(
+            role, config.bindAddress, config.port, tlsIdentity, jsonMapper(config), handler);
     try {
-      http.start();
+      http.server().start();
     } catch (Exception e) {
-      stopQuietly(http);
+      stopQuietly(http.server());
       shutdownExecutors();
       throw new UncheckedIOException(
           "cannot start the API server on " + config.bindAddress + ":" + config.port,
           e instanceof IOException io ? io : new IOException(e));
     }
-    this.server = http;
-    this.connector = c;
+    this.server = http.server();
+    this.connector = http.connector();
     this.transport = handler;
     log.info(
         "API server ({}) listening on {}://{}:{}",
@@ -291,6 +267,19 @@ public final class ApiServer implements AutoCloseable {
         config.tlsCertFile != null ? "https" : "http",
         config.bindAddress,
         port());
+  }
+
+  /**
+   * The mapper of answers: the codec's, or before the control plane has one (an API opened before
+   * its store, {@link #listen}) a plain one; both write the same JSON trees.
+   */
+  private static ObjectMapper jsonMapper(Builder config) {
+    return config.codec != null ? config.codec.jsonMapper() : PlainJson.MAPPER;
+  }
+
+  /** A mapper made only when an API listens before it has a codec. */
+  private static final class PlainJson {
+    static final ObjectMapper MAPPER = new ObjectMapper();
   }
 
   /** The bound port; only valid after {@link #start()}. */
@@ -367,7 +356,8 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /**
-   * Settings of an {@link ApiServer}. Mode, store, codec, metrics, index and clock are required.
+   * Settings of an {@link ApiServer}. Mode, metrics, index and clock are required; store and codec
+   * too, by the time it serves the full API.
    */
   public static final class Builder {
     public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -571,15 +561,20 @@ public final class ApiServer implements AutoCloseable {
       return this;
     }
 
+    /** The server; store and codec may come later, when it {@link ApiServer#listen listens}. */
     public ApiServer build() {
-      validate();
+      validateToListen();
       return new ApiServer(this);
     }
 
     private void validate() {
-      Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(store, "store");
       Objects.requireNonNull(codec, "codec");
+      validateToListen();
+    }
+
+    private void validateToListen() {
+      Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(meterRegistry, "meterRegistry");
       Objects.requireNonNull(index, "index");
       Objects.requireNonNull(clock, "clock");

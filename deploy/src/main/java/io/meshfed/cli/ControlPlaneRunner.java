@@ -1,5 +1,6 @@
 package io.meshfed.cli;
 
+import io.meshfed.api.EarlyApi;
 import io.meshfed.api.settings.SettingsException;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.StoreException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +62,34 @@ final class ControlPlaneRunner {
   }
 
   /**
+   * Opens the API before anything else of the start ({@code listen}: an {@link EarlyApi} that
+   * answers {@code GET /} and 503 to the rest), explaining failures as {@link #serve} does.
+   */
+  static EarlyApi listen(String role, Supplier<EarlyApi> listen) {
+    try {
+      return listen.get();
+    } catch (UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+      // a port in use, unusable API certificate files
+      throw startFailure(role, e);
+    }
+  }
+
+  /**
+   * Opens the store, then what needs it ({@code build}: the coordination, the control plane), while
+   * {@code api} answers; when either fails, closes {@code api} (its port is free again) and throws
+   * the failure explained as {@link #openStore} does.
+   */
+  static <T> T withStore(
+      String role, EarlyApi api, Supplier<ResourceStore> open, Function<ResourceStore, T> build) {
+    try {
+      return build.apply(openStore(role, open));
+    } catch (RuntimeException e) {
+      api.close();
+      throw e;
+    }
+  }
+
+  /**
    * Opens the store, explaining failures: an unreachable store, or secrets that the configured
    * secrets key cannot decrypt (the message names the key they need).
    */
@@ -84,20 +114,13 @@ final class ControlPlaneRunner {
       throws InterruptedException {
     try {
       start.run();
-    } catch (UncheckedIOException e) {
+    } catch (UncheckedIOException
+        | IllegalArgumentException
+        | IllegalStateException
+        | StoreException e) {
+      // a port in use, unusable certificate or CA files, or a store that cannot be reached
       closeQuietly(controlPlane);
-      if (e.getCause() instanceof BindException) {
-        throw new CliException(
-            "cannot listen: "
-                + e.getMessage()
-                + "; is another control plane running? Choose other ports (--api-port,"
-                + " --kds-port, --xds-port).");
-      }
-      throw new CliException("cannot start the " + role + " control plane: " + e.getMessage());
-    } catch (IllegalArgumentException | IllegalStateException | StoreException e) {
-      // unusable certificate or CA files, or a store that cannot be reached
-      closeQuietly(controlPlane);
-      throw new CliException("cannot start the " + role + " control plane: " + e.getMessage());
+      throw startFailure(role, e);
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -113,6 +136,18 @@ final class ControlPlaneRunner {
                 "meshfed-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** The error that tells why {@code role} did not start ({@code e} from its start). */
+  private static CliException startFailure(String role, RuntimeException e) {
+    if (e instanceof UncheckedIOException && e.getCause() instanceof BindException) {
+      return new CliException(
+          "cannot listen: "
+              + e.getMessage()
+              + "; is another control plane running? Choose other ports (--api-port,"
+              + " --kds-port, --xds-port).");
+    }
+    return new CliException("cannot start the " + role + " control plane: " + e.getMessage());
   }
 
   /**

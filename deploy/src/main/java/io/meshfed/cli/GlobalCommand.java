@@ -1,5 +1,6 @@
 package io.meshfed.cli;
 
+import io.meshfed.api.EarlyApi;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.global.GlobalStores;
@@ -54,23 +55,18 @@ final class GlobalCommand implements Runnable {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }
       DataDirLock lock = ControlPlaneRunner.lockDataDir("global", config.dataDir());
-      ResourceStore store =
-          ControlPlaneRunner.openStore(
-              "global",
-              () -> GlobalStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
-      // replicas on one etcd elect a leader and share zone stream keys; other stores: one process
-      Coordination coordination;
-      try {
-        coordination = Stores.coordination(config, GlobalControlPlane.newInstanceId());
-      } catch (RuntimeException e) {
-        store.close();
-        throw new CliException(
-            "cannot start the global control plane: cannot join the replicas on its store: "
-                + e.getMessage());
-      }
+      Clock clock = Clock.systemUTC();
+      String instanceId = GlobalControlPlane.newInstanceId();
+      // the API answers GET / (and 503 + Retry-After to the rest) while the store opens
+      EarlyApi api =
+          ControlPlaneRunner.listen(
+              "global", () -> GlobalControlPlane.listenEarly(config, instanceId, clock));
       GlobalControlPlane cp =
-          GlobalControlPlane.secured(
-              config, store, Clock.systemUTC(), KdsServerOptions.defaults(), coordination);
+          ControlPlaneRunner.withStore(
+              "global",
+              api,
+              () -> GlobalStores.open(config, StandardTypes.registry(), clock),
+              store -> build(config, store, instanceId, clock, api));
       return ControlPlaneRunner.serve(
           "global",
           cp,
@@ -80,6 +76,25 @@ final class GlobalCommand implements Runnable {
           },
           lock);
     }
+  }
+
+  /**
+   * The control plane on {@code store} (opened), serving on {@code api}; replicas on one etcd elect
+   * a leader and share zone stream keys, other stores serve one process.
+   */
+  private static GlobalControlPlane build(
+      GlobalConfig config, ResourceStore store, String instanceId, Clock clock, EarlyApi api) {
+    Coordination coordination;
+    try {
+      coordination = Stores.coordination(config, instanceId);
+    } catch (RuntimeException e) {
+      store.close();
+      throw new CliException(
+          "cannot start the global control plane: cannot join the replicas on its store: "
+              + e.getMessage());
+    }
+    return GlobalControlPlane.secured(
+        config, store, clock, KdsServerOptions.defaults(), coordination, api);
   }
 
   /** Builds the command with one option per global setting. */

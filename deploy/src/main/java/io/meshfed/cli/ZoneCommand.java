@@ -1,5 +1,6 @@
 package io.meshfed.cli;
 
+import io.meshfed.api.EarlyApi;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.StoreException;
@@ -56,28 +57,18 @@ final class ZoneCommand implements Runnable {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }
       DataDirLock lock = ControlPlaneRunner.lockDataDir("zone", config.dataDir());
-      ResourceStore store =
-          ControlPlaneRunner.openStore(
-              "zone", () -> ZoneStores.open(config, StandardTypes.registry(), Clock.systemUTC()));
-      // One coordination per process, beside the store: on etcd it elects the replica of the zone
-      // that holds the KDS connection and registers this one; embedded and memory stores serve one
-      // process, which always leads.
-      Coordination coordination;
-      try {
-        coordination = Stores.coordination(config, ZoneControlPlane.newInstanceId(config.zone()));
-      } catch (IllegalArgumentException | IllegalStateException | StoreException e) {
-        store.close();
-        throw new CliException(
-            "cannot start the zone control plane: cannot open the coordination of replicas: "
-                + e.getMessage());
-      }
+      Clock clock = Clock.systemUTC();
+      String instanceId = ZoneControlPlane.newInstanceId(config.zone());
+      // the API answers GET / (and 503 + Retry-After to the rest) while the store opens
+      EarlyApi api =
+          ControlPlaneRunner.listen(
+              "zone", () -> ZoneControlPlane.listenEarly(config, instanceId, clock));
       ZoneControlPlane cp =
-          new ZoneControlPlane(
-              config,
-              store,
-              Clock.systemUTC(),
-              config.kdsClientOptions(KdsClientOptions.defaults()),
-              coordination);
+          ControlPlaneRunner.withStore(
+              "zone",
+              api,
+              () -> ZoneStores.open(config, StandardTypes.registry(), clock),
+              store -> build(config, store, instanceId, clock, api));
       return ControlPlaneRunner.serve(
           "zone",
           cp,
@@ -87,6 +78,32 @@ final class ZoneCommand implements Runnable {
           },
           lock);
     }
+  }
+
+  /**
+   * The control plane on {@code store} (opened), serving on {@code api}. One coordination per
+   * process, beside the store: on etcd it elects the replica of the zone that holds the KDS
+   * connection to global and registers this one; embedded and memory stores serve one process,
+   * which always leads.
+   */
+  private static ZoneControlPlane build(
+      ZoneConfig config, ResourceStore store, String instanceId, Clock clock, EarlyApi api) {
+    Coordination coordination;
+    try {
+      coordination = Stores.coordination(config, instanceId);
+    } catch (IllegalArgumentException | IllegalStateException | StoreException e) {
+      store.close();
+      throw new CliException(
+          "cannot start the zone control plane: cannot open the coordination of replicas: "
+              + e.getMessage());
+    }
+    return new ZoneControlPlane(
+        config,
+        store,
+        clock,
+        config.kdsClientOptions(KdsClientOptions.defaults()),
+        coordination,
+        api);
   }
 
   /**

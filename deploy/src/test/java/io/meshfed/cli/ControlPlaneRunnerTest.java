@@ -1,14 +1,30 @@
 package io.meshfed.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshfed.api.EarlyApi;
+import io.meshfed.global.GlobalConfig;
+import io.meshfed.global.GlobalControlPlane;
+import io.meshfed.store.StoreException;
+import io.meshfed.testing.FreePorts;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The exit status of a signal-driven stop: 0 when clean, {@code STOP_FAILED} otherwise. */
+/**
+ * The exit status of a signal-driven stop: 0 when clean, {@code STOP_FAILED} otherwise; start
+ * failures around the API opened before the store.
+ */
 class ControlPlaneRunnerTest {
   private final List<String> closed = new ArrayList<>();
 
@@ -55,6 +71,68 @@ class ControlPlaneRunnerTest {
       assertThat(status).isEqualTo(ControlPlaneRunner.STOP_FAILED);
     } finally {
       release.countDown();
+    }
+  }
+
+  @Test
+  void aStoreThatFailsToOpenFailsTheStartWithItsReasonAndFreesTheApiPort(@TempDir Path dir)
+      throws Exception {
+    int apiPort = FreePorts.one();
+    GlobalConfig config =
+        GlobalConfig.load(
+            Map.of("api-port", String.valueOf(apiPort), "data-dir", dir.toString()),
+            Map.of(),
+            null);
+    EarlyApi api =
+        ControlPlaneRunner.listen(
+            "global",
+            () ->
+                GlobalControlPlane.listenEarly(
+                    config, GlobalControlPlane.newInstanceId(), Clock.systemUTC()));
+    assertThat(canBind(apiPort)).as("the API listens while the store opens").isFalse();
+
+    assertThatThrownBy(
+            () ->
+                ControlPlaneRunner.withStore(
+                    "global",
+                    api,
+                    () -> {
+                      throw new StoreException("etcd at 127.0.0.1:1 does not answer");
+                    },
+                    store -> store))
+        .isInstanceOf(CliException.class)
+        .hasMessage("cannot start the global control plane: etcd at 127.0.0.1:1 does not answer");
+    assertThat(canBind(apiPort)).as("the API's port is free again").isTrue();
+  }
+
+  @Test
+  void anApiPortInUseIsExplainedBeforeTheStoreOpens(@TempDir Path dir) throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      GlobalConfig config =
+          GlobalConfig.load(
+              Map.of("api-port", String.valueOf(taken.getLocalPort()), "data-dir", dir.toString()),
+              Map.of(),
+              null);
+
+      assertThatThrownBy(
+              () ->
+                  ControlPlaneRunner.listen(
+                      "global",
+                      () ->
+                          GlobalControlPlane.listenEarly(
+                              config, GlobalControlPlane.newInstanceId(), Clock.systemUTC())))
+          .isInstanceOf(CliException.class)
+          .hasMessage(
+              "cannot start the global control plane: cannot start the API server on 127.0.0.1:"
+                  + taken.getLocalPort());
+    }
+  }
+
+  private static boolean canBind(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.meshfed.global;
 
 import io.meshfed.api.ApiServer;
+import io.meshfed.api.EarlyApi;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.MeshInsightEndpoints;
 import io.meshfed.api.ProxyOverviewEndpoints;
@@ -27,13 +28,15 @@ import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.ha.Coordination;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * The global control plane's REST API in its two steps: {@link #listen} at the very start of {@link
+ * The global control plane's REST API in its two steps: {@link #listen} before the store opens (by
+ * {@code global run}, see {@link GlobalControlPlane#listenEarly}) or at the very start of {@link
  * GlobalControlPlane#start()} (the index answers, everything else is 503 while the gate names what
  * starts), then {@link #serve} once the store's keys, the token issuers and the KDS server exist.
  */
@@ -57,10 +60,28 @@ final class GlobalApi {
     this.coordination = coordination;
   }
 
-  /** Binds the API now; it answers {@code GET /} at once and 503 to what needs {@code gate}. */
-  ApiServer listen(
+  /**
+   * Opens the API before the store: {@link #listen} with a meter registry of its own (the control
+   * plane built with it reports to it), the gate naming the store.
+   */
+  static EarlyApi listenEarly(GlobalConfig config, IndexInfo index, Clock clock) {
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    StartGate gate = StartGate.closed("the store");
+    try {
+      return new EarlyApi(listen(config, index, meters, clock, gate), gate, meters);
+    } catch (RuntimeException e) {
+      meters.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Binds the API now, before the store is needed: it answers {@code GET /} with {@code index} at
+   * once and 503 to what needs {@code gate}; {@link #serve} adds the store and the rest.
+   */
+  static ApiServer listen(
+      GlobalConfig config,
       IndexInfo index,
-      BooleanSupplier ready,
       PrometheusMeterRegistry meters,
       Clock clock,
       StartGate gate) {
@@ -68,11 +89,7 @@ final class GlobalApi {
         .mode(ControlPlaneMode.GLOBAL)
         .bind(config.apiAddress(), config.apiPort())
         .listener(config.apiListener())
-        // A Mesh created through the API gets its default policies (Kuma's allow-all, ...).
-        .store(new DefaultPoliciesStore(store))
-        .codec(codec)
         .meterRegistry(meters)
-        .readiness(ready)
         .index(index)
         .maxBodyBytes(config.maxBodyBytes())
         .clock(clock)
@@ -83,9 +100,14 @@ final class GlobalApi {
         .listen(gate);
   }
 
-  /** Serves the full API on {@code api} (opened by {@link #listen}) and opens its gate. */
+  /**
+   * Serves the full API on {@code api} (opened by {@link #listen}) and opens its gate; from now on
+   * {@code GET /} answers {@code index} and {@code /ready} follows {@code ready}.
+   */
   void serve(
       ApiServer api,
+      IndexInfo index,
+      BooleanSupplier ready,
       UserTokenVerifier userTokenVerifier,
       ZoneTokenIssuer zoneTokens,
       UserTokenIssuer userTokens,
@@ -95,6 +117,11 @@ final class GlobalApi {
     api.serve(
         settings ->
             settings
+                // A Mesh created through the API gets its default policies (Kuma's allow-all, ...).
+                .store(new DefaultPoliciesStore(store))
+                .codec(codec)
+                .index(index)
+                .readiness(ready)
                 .authenticator(
                     Authenticator.withTokens(
                         userTokenVerifier, config.apiAnonymousAdminFromLoopback()))

@@ -2,6 +2,7 @@ package io.meshfed.global;
 
 import io.grpc.ServerCredentials;
 import io.meshfed.api.ApiServer;
+import io.meshfed.api.EarlyApi;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.StartGate;
@@ -27,7 +28,6 @@ import io.meshfed.global.kds.auth.ZoneTokenVerifier;
 import io.meshfed.global.kds.tls.GlobalSecrets;
 import io.meshfed.global.kds.tls.KdsTlsMaterial;
 import io.meshfed.kds.KdsPeer;
-import io.meshfed.kds.KdsSettings;
 import io.meshfed.mads.MadsServer;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The global control plane process core: given its configuration and an opened store, it serves the
  * REST API in global mode and, once the store is loaded, KDS to the zones (see {@link
- * GlobalKdsServer}). The CLI picks and opens the store, then calls {@link #start()}; a closed
- * control plane has also closed its store. TLS and zone authentication plug in through {@link
+ * GlobalKdsServer}). The CLI opens the API first ({@link #listenEarly}), then picks and opens the
+ * store, builds this control plane on both and calls {@link #start()}; a closed control plane has
+ * also closed its store and its API. TLS and zone authentication plug in through {@link
  * KdsServerOptions}.
  */
 public final class GlobalControlPlane implements AutoCloseable {
@@ -79,8 +80,8 @@ public final class GlobalControlPlane implements AutoCloseable {
   private final Clock clock;
   private final TypeRegistry registry = EnvoyChecks.registry();
   private final ResourceCodec codec = new ResourceCodec(registry);
-  private final PrometheusMeterRegistry meters =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry meters;
+  private final EarlyApi earlyApi; // null: start() opens the API
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
   private final Coordination coordination;
@@ -132,7 +133,39 @@ public final class GlobalControlPlane implements AutoCloseable {
       Clock clock,
       KdsServerOptions kdsOptions,
       Coordination coordination) {
-    return new GlobalControlPlane(config, store, clock, kdsOptions, true, coordination);
+    return new GlobalControlPlane(config, store, clock, kdsOptions, true, coordination, null);
+  }
+
+  /**
+   * Like {@link #secured(GlobalConfig, ResourceStore, Clock, KdsServerOptions, Coordination)},
+   * serving on {@code api}, opened by {@link #listenEarly} before the store: this control plane
+   * takes it over (its metrics, its gate; {@link #close()} closes it).
+   */
+  public static GlobalControlPlane secured(
+      GlobalConfig config,
+      ResourceStore store,
+      Clock clock,
+      KdsServerOptions kdsOptions,
+      Coordination coordination,
+      EarlyApi api) {
+    return new GlobalControlPlane(
+        config, store, clock, kdsOptions, true, coordination, Objects.requireNonNull(api, "api"));
+  }
+
+  /**
+   * Opens global's API before its store (what {@code global run} does first): {@code GET /} answers
+   * at once for {@code instanceId}, {@code /ready} is 503 ({@code starting: the store}) and every
+   * other request 503 with {@code Retry-After} until a control plane built with it has started.
+   *
+   * @throws java.io.UncheckedIOException when the API port cannot be bound
+   */
+  public static EarlyApi listenEarly(GlobalConfig config, String instanceId, Clock clock) {
+    // who leads is not known before the replicas' coordination opens, as during an election
+    return GlobalApi.listenEarly(
+        config,
+        IndexInfo.global(version(), instanceId)
+            .withLeadership(() -> new IndexInfo.Leadership(false, "")),
+        clock);
   }
 
   /**
@@ -154,7 +187,7 @@ public final class GlobalControlPlane implements AutoCloseable {
       Clock clock,
       KdsServerOptions kdsOptions,
       Coordination coordination) {
-    this(config, store, clock, kdsOptions, false, coordination);
+    this(config, store, clock, kdsOptions, false, coordination, null);
   }
 
   /** A new instance id: the host name and a random suffix. */
@@ -168,7 +201,13 @@ public final class GlobalControlPlane implements AutoCloseable {
       Clock clock,
       KdsServerOptions kdsOptions,
       boolean secureKds,
-      Coordination coordination) {
+      Coordination coordination,
+      EarlyApi earlyApi) {
+    this.earlyApi = earlyApi;
+    this.meters =
+        earlyApi != null
+            ? earlyApi.meters()
+            : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.secureKds = secureKds;
     this.coordination = Objects.requireNonNull(coordination, "coordination");
     this.config = Objects.requireNonNull(config, "config");
@@ -198,17 +237,20 @@ public final class GlobalControlPlane implements AutoCloseable {
     kdsScheduler =
         Executors.newSingleThreadScheduledExecutor(Processes.daemonThreads("meshfed-kds-timer"));
     // the API answers GET / at once; the rest is 503 + Retry-After until served below
-    StartGate gate = StartGate.closed("the store's keys and the KDS TLS material");
+    IndexInfo index =
+        IndexInfo.global(version(), instanceId)
+            .withClusterId(() -> clusterId)
+            .withLeadership(this::leadership);
+    StartGate gate;
+    if (earlyApi != null) {
+      gate = earlyApi.gate();
+      gate.starting("the store's keys and the KDS TLS material");
+      api = earlyApi.server();
+    } else {
+      gate = StartGate.closed("the store's keys and the KDS TLS material");
+      api = GlobalApi.listen(config, index, meters, clock, gate);
+    }
     GlobalApi apiParts = new GlobalApi(config, store, codec, registry, coordination);
-    api =
-        apiParts.listen(
-            IndexInfo.global(version(), instanceId)
-                .withClusterId(() -> clusterId)
-                .withLeadership(this::leadership),
-            ready::get,
-            meters,
-            clock,
-            gate);
     // CPU-bound parts of a start run on the other cores while this thread goes on: the RSA keys a
     // first start creates (while the KDS CA is made) and the KDS TLS context (Netty's SslContext)
     ExecutorService startWork =
@@ -233,32 +275,11 @@ public final class GlobalControlPlane implements AutoCloseable {
       startWork.shutdown();
     }
     gate.starting("the KDS server");
-    KdsServerOptions options =
-        kdsOptions.withSettings(
-            kdsOptions
-                .settings()
-                .withControlPlaneId(clusterId)
-                .withMaxResponseBytes(
-                    config.kdsMaxResponseBytes() != KdsSettings.DEFAULT_MAX_RESPONSE_BYTES
-                        ? config.kdsMaxResponseBytes()
-                        : kdsOptions.settings().maxResponseBytes()));
-    if (!config.kdsHeartbeatInterval().equals(GlobalConfig.KDS_HEARTBEAT_INTERVAL.defaultValue())
-        || !config
-            .kdsHeartbeatTimeout()
-            .equals(GlobalConfig.KDS_HEARTBEAT_TIMEOUT.defaultValue())) {
-      options =
-          options.withSettings(
-              options
-                  .settings()
-                  .withHeartbeat(config.kdsHeartbeatInterval(), config.kdsHeartbeatTimeout()));
-    }
-    if (!config.zoneOfflineGrace().equals(GlobalConfig.ZONE_OFFLINE_GRACE.defaultValue())) {
-      options = options.withZoneOfflineGrace(config.zoneOfflineGrace());
-    }
+    KdsServerOptions options = ConfiguredKdsOptions.of(kdsOptions, config, clusterId);
     if (secureKds) {
       options =
           options
-              .withCredentials(awaitKdsCredentials(kdsCredentials))
+              .withCredentials(ConfiguredKdsOptions.await(kdsCredentials))
               .withInterceptor(
                   new ZoneAuthInterceptor(
                       zoneTokenVerifier(),
@@ -307,6 +328,8 @@ public final class GlobalControlPlane implements AutoCloseable {
     leaderJobs.start();
     apiParts.serve(
         api,
+        index,
+        ready::get,
         userTokenVerifier,
         zoneTokens,
         userTokens,
@@ -348,18 +371,6 @@ public final class GlobalControlPlane implements AutoCloseable {
   }
 
   /** The KDS server credentials built on another thread; its failure as built here would fail. */
-  private static ServerCredentials awaitKdsCredentials(
-      CompletableFuture<ServerCredentials> credentials) {
-    try {
-      return credentials.join();
-    } catch (java.util.concurrent.CompletionException e) {
-      if (e.getCause() instanceof RuntimeException cause) {
-        throw cause;
-      }
-      throw new IllegalStateException("cannot build the KDS TLS context: " + e.getCause(), e);
-    }
-  }
-
   /**
    * Zone security, before anything is served: the zone token signing key from the store (its trust
    * follows the store) and the store identity. The KDS TLS material (generated CA and serving
@@ -534,6 +545,9 @@ public final class GlobalControlPlane implements AutoCloseable {
     }
     if (api != null) {
       api.close();
+    }
+    if (earlyApi != null) {
+      earlyApi.server().close(); // when start() did not take it over (closing twice does nothing)
     }
     if (zoneTokenWatch != null) {
       try {

@@ -3,6 +3,7 @@ package io.meshfed.zone;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfed.api.ApiRoute;
 import io.meshfed.api.ApiServer;
+import io.meshfed.api.EarlyApi;
 import io.meshfed.api.IndexInfo;
 import io.meshfed.api.MeshInsightEndpoints;
 import io.meshfed.api.ProxyOverviewEndpoints;
@@ -27,6 +28,7 @@ import io.meshfed.zone.auth.DataplaneTokens;
 import io.meshfed.zone.auth.ReplicaTokens;
 import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.xds.XdsServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,7 +42,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The zone control plane's REST API in its two steps: {@link #listen} at the very start of {@link
+ * The zone control plane's REST API in its two steps: {@link #listen} before the store opens (by
+ * {@code zone run}, see {@link ZoneControlPlane#listenEarly}) or at the very start of {@link
  * ZoneControlPlane#start()} (the index answers, everything else is 503 while the gate names what
  * starts), then {@link #serve} once the xDS server, the dataplane token key and global's published
  * user token keys are there. Stateless past its constructor.
@@ -76,31 +79,21 @@ final class ZoneApi {
   }
 
   /**
-   * Binds the API now; it answers {@code GET /} at once (with the xDS port as {@code xdsPort}
-   * answers it) and 503 to what needs {@code gate}.
+   * Binds the API now, before the store is needed: it answers {@code GET /} with {@code index} at
+   * once and 503 to what needs {@code gate}; {@link #serve} adds the store and the rest.
    */
-  ApiServer listen(
-      String version,
-      Supplier<Integer> xdsPort,
-      Supplier<String> clusterId,
-      BooleanSupplier ready,
+  static ApiServer listen(
+      ZoneConfig config,
+      IndexInfo index,
       PrometheusMeterRegistry meters,
+      Clock clock,
       StartGate gate) {
     return ApiServer.builder()
         .mode(ControlPlaneMode.ZONE)
         .bind(config.apiAddress(), config.apiPort())
         .listener(config.apiListener())
-        .store(store)
-        .codec(codec)
         .meterRegistry(meters)
-        .readiness(ready)
-        .index(
-            IndexInfo.zone(version, instanceId, config.zone())
-                .withXdsPort(xdsPort)
-                .withClusterId(clusterId)
-                .withLeadership(
-                    () ->
-                        new IndexInfo.Leadership(elector.isLeader(), elector.leader().orElse(""))))
+        .index(index)
         .maxBodyBytes(config.maxBodyBytes())
         .clock(clock)
         .authenticator(
@@ -111,7 +104,37 @@ final class ZoneApi {
   }
 
   /**
-   * Serves the full API on {@code api} (opened by {@link #listen}) and opens its gate.
+   * Opens the API before the store: {@link #listen} with a meter registry of its own (the control
+   * plane built with it reports to it), the gate naming the store.
+   */
+  static EarlyApi listenEarly(ZoneConfig config, IndexInfo index, Clock clock) {
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    StartGate gate = StartGate.closed("the store");
+    try {
+      return new EarlyApi(listen(config, index, meters, clock, gate), gate, meters);
+    } catch (RuntimeException e) {
+      meters.close();
+      throw e;
+    }
+  }
+
+  /** Leadership before the replicas' coordination is open: unknown, as during an election. */
+  static IndexInfo.Leadership notElectedYet() {
+    return new IndexInfo.Leadership(false, "");
+  }
+
+  /** The index of this replica once started: with the xDS port, global's id, the leader. */
+  IndexInfo index(String version, Supplier<Integer> xdsPort, Supplier<String> clusterId) {
+    return IndexInfo.zone(version, instanceId, config.zone())
+        .withXdsPort(xdsPort)
+        .withClusterId(clusterId)
+        .withLeadership(
+            () -> new IndexInfo.Leadership(elector.isLeader(), elector.leader().orElse("")));
+  }
+
+  /**
+   * Serves the full API on {@code api} (opened by {@link #listen}) and opens its gate; from now on
+   * {@code GET /} answers {@code index} and {@code /ready} follows {@code ready}.
    *
    * @param replicaTokens this replica's key for the requests it hands to other replicas
    * @param userTokenSecrets global's published user token keys and revocations, loaded
@@ -120,6 +143,8 @@ final class ZoneApi {
    */
   void serve(
       ApiServer api,
+      IndexInfo index,
+      BooleanSupplier ready,
       TypeRegistry registry,
       ReplicaTokens replicaTokens,
       WatchedGlobalSecrets userTokenSecrets,
@@ -137,6 +162,10 @@ final class ZoneApi {
     api.serve(
         settings ->
             settings
+                .store(store)
+                .codec(codec)
+                .index(index)
+                .readiness(ready)
                 .writeHook(
                     dataplaneAuth != null
                         ? new TokenCheckingWriteHook(writeHook, dataplaneAuth)

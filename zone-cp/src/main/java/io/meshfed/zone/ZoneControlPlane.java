@@ -1,8 +1,9 @@
 package io.meshfed.zone;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshfed.api.ApiServer;
+import io.meshfed.api.EarlyApi;
+import io.meshfed.api.IndexInfo;
 import io.meshfed.api.Processes;
 import io.meshfed.api.StartGate;
 import io.meshfed.api.auth.UserTokenSecrets;
@@ -19,7 +20,6 @@ import io.meshfed.model.Resource;
 import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ResourceStore;
-import io.meshfed.store.crypto.SealedFiles;
 import io.meshfed.store.ha.Coordination;
 import io.meshfed.store.ha.LeaderElector;
 import io.meshfed.store.ha.LeaderJobs;
@@ -49,7 +49,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -57,7 +56,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -67,8 +65,8 @@ import org.slf4j.LoggerFactory;
  * The zone control plane process core: given its configuration and an opened store, it serves the
  * REST API in zone mode (global-owned types read only; zone-owned writes stamped with this zone)
  * and keeps a KDS connection to global, receiving global's resources into the store and reporting
- * this zone's. The CLI picks and opens the store, then calls {@link #start()}; a closed control
- * plane has also closed its store.
+ * this zone's. The CLI opens the API ({@link #listenEarly}) and then the store, builds this control
+ * plane on both and calls {@link #start()}; a closed control plane has also closed its store.
  *
  * <p>Ready ({@code GET /ready}) once the zone holds global's state: after its first full sync from
  * global in this process, or at once when its (persistent) store already holds global's copies from
@@ -95,8 +93,8 @@ public final class ZoneControlPlane implements AutoCloseable {
   private final KdsClientOptions kdsOptions;
   private final TypeRegistry registry = EnvoyChecks.registry();
   private final ResourceCodec codec = new ResourceCodec(registry);
-  private final PrometheusMeterRegistry meters =
-      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry meters;
+  private final EarlyApi earlyApi; // null: start() opens the API
   private final AtomicBoolean ready = new AtomicBoolean();
   private final String instanceId;
   private final Coordination coordination;
@@ -145,6 +143,24 @@ public final class ZoneControlPlane implements AutoCloseable {
       Clock clock,
       KdsClientOptions kdsOptions,
       Coordination coordination) {
+    this(config, store, clock, kdsOptions, coordination, null);
+  }
+
+  /**
+   * Like {@link #ZoneControlPlane(ZoneConfig, ResourceStore, Clock, KdsClientOptions,
+   * Coordination)}, serving on {@code api}, opened by {@link #listenEarly} before the store: this
+   * control plane takes it over (its metrics, its gate; {@link #close()} closes it).
+   */
+  public ZoneControlPlane(
+      ZoneConfig config,
+      ResourceStore store,
+      Clock clock,
+      KdsClientOptions kdsOptions,
+      Coordination coordination,
+      EarlyApi api) {
+    this.earlyApi = api;
+    this.meters =
+        api != null ? api.meters() : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.config = Objects.requireNonNull(config, "config");
     this.store = MeteredStore.wrap(Objects.requireNonNull(store, "store"), meters);
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -159,20 +175,25 @@ public final class ZoneControlPlane implements AutoCloseable {
     return zone + "-" + Processes.hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
+  /**
+   * Opens the zone's API before its store (what {@code zone run} does first): {@code GET /} answers
+   * at once for {@code instanceId}, {@code /ready} is 503 ({@code starting: the store}) and every
+   * other request 503 with {@code Retry-After} until a control plane built with it has started.
+   *
+   * @throws java.io.UncheckedIOException when the API port cannot be bound
+   */
+  public static EarlyApi listenEarly(ZoneConfig config, String instanceId, Clock clock) {
+    return ZoneApi.listenEarly(
+        config,
+        IndexInfo.zone(version(), instanceId, config.zone())
+            .withXdsPort(() -> config.xdsPort() != 0 ? config.xdsPort() : null)
+            .withLeadership(ZoneApi::notElectedYet),
+        clock);
+  }
+
   /** The leader role of {@code zone}'s replicas on the zone's store: {@code zone-<zone>}. */
   public static String leaderRole(String zone) {
     return "zone-" + zone;
-  }
-
-  /**
-   * This zone's configuration as sent to global for its zone insight, in Kuma's {@code config}
-   * shape: {@code {"store":{"type":"memory|embedded|etcd"}}} (kumactl's {@code inspect zones} shows
-   * the store type).
-   */
-  static String kumaConfigJson(ZoneConfig config) {
-    ObjectNode root = JsonNodeFactory.instance.objectNode();
-    root.putObject("store").put("type", config.store().name().toLowerCase(Locale.ROOT));
-    return root.toString();
   }
 
   /**
@@ -223,17 +244,13 @@ public final class ZoneControlPlane implements AutoCloseable {
             () -> StartSteps.callChannel(config, targets, instanceId, kdsOptions, executor),
             executor);
     // the API answers GET / at once; the rest is 503 + Retry-After until served below
-    StartGate gate = StartGate.closed("the store's copy of global's state");
     ZoneApi apiParts = new ZoneApi(config, store, codec, coordination, elector, clock);
+    IndexInfo index = apiParts.index(version(), this::announcedXdsPort, this::knownGlobalClusterId);
+    StartGate gate = earlyApi != null ? earlyApi.gate() : StartGate.closed("the store");
     try {
       api =
-          apiParts.listen(
-              version(),
-              this::announcedXdsPort,
-              this::knownGlobalClusterId,
-              this::isReady,
-              meters,
-              gate);
+          earlyApi != null ? earlyApi.server() : ZoneApi.listen(config, index, meters, clock, gate);
+      gate.starting("the store's copy of global's state");
       source =
           ZoneSyncAdapters.sourceToGlobal(
               store, registry, config.zone(), scheduler, Duration.ofSeconds(5));
@@ -253,13 +270,9 @@ public final class ZoneControlPlane implements AutoCloseable {
       callChannel = StartSteps.join(channel, "the KDS call channel to global");
       replicaTokens = StartSteps.join(replicaKey, "the replica key");
       certificateAuthority =
-          new ZoneCertificateAuthority(
-              config.zone(),
+          StartSteps.certificateAuthority(
+              config,
               ZoneCaSigner.overKds(callChannel::callChannel, Duration.ofSeconds(30)),
-              config.dataDir().resolve("ca"),
-              new SealedFiles(
-                  config.secretsKeys().keyringWritingDefault(new SecureRandom()),
-                  new SecureRandom()),
               clock,
               executor);
       gate.starting("the zone's CA and dataplane token key");
@@ -295,6 +308,8 @@ public final class ZoneControlPlane implements AutoCloseable {
           UserTokenSecrets.watch(store, clock, scheduler).awaitLoaded(Duration.ofSeconds(30));
       apiParts.serve(
           api,
+          index,
+          this::isReady,
           registry,
           replicaTokens,
           userTokenSecrets,
@@ -302,15 +317,7 @@ public final class ZoneControlPlane implements AutoCloseable {
           dataplaneAuth,
           this::localGlobalStatus,
           xds);
-      mads =
-          MadsServer.builder()
-              .who("zone=" + config.zone())
-              .store(store)
-              .localZone(config.zone())
-              .bind(config.madsAddress(), config.madsPort())
-              .meterRegistry(meters)
-              .startOrLog()
-              .orElse(null);
+      mads = StartSteps.mads(config, store, meters);
       source.start();
       new ZoneInstances(coordination.keys(ZoneInstances.NAMESPACE))
           .registerAtStart(
@@ -388,7 +395,7 @@ public final class ZoneControlPlane implements AutoCloseable {
             targets,
             config.zoneTokenFile(),
             version(),
-            kumaConfigJson(config),
+            StartSteps.kumaConfigJson(config),
             sink,
             source,
             runtime,
@@ -524,6 +531,9 @@ public final class ZoneControlPlane implements AutoCloseable {
     closed = true;
     ready.set(false);
     stopParts();
+    if (earlyApi != null) {
+      earlyApi.server().close(); // when start() did not take it over (closing twice does nothing)
+    }
     coordination.close();
     store.close();
     if (leaderMeters != null) {
@@ -577,15 +587,7 @@ public final class ZoneControlPlane implements AutoCloseable {
     }
     // the streams' work ends first, on live timers; the timers go last
     if (executor != null) {
-      executor.shutdown();
-      try {
-        if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-          executor.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        executor.shutdownNow();
-        Thread.currentThread().interrupt();
-      }
+      StartSteps.shutdownAndWait(executor);
       executor = null;
     }
     if (scheduler != null) {

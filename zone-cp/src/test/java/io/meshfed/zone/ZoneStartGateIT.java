@@ -3,9 +3,12 @@ package io.meshfed.zone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshfed.api.EarlyApi;
+import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.SlowOpeningStore;
+import io.meshfed.zone.kds.KdsClientOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -76,6 +79,66 @@ class ZoneStartGateIT {
       assertThat(get(base, "/meshes").statusCode()).isEqualTo(200);
       // never synced with global: served, not ready
       assertThat(get(base, "/ready").statusCode()).isEqualTo(503);
+    }
+  }
+
+  @Test
+  void answersBeforeItsStoreIsOpenedThenTakesOverTheApi(@TempDir Path dir) throws Exception {
+    int apiPort = FreePorts.one();
+    Map<String, String> flags = new HashMap<>();
+    flags.put("zone", "zone-1");
+    flags.put("global-address", "grpc://127.0.0.1:" + FreePorts.one());
+    flags.put("kds-insecure", "true");
+    flags.put("zone-token-file", Files.writeString(dir.resolve("token"), "t\n").toString());
+    flags.put("api-port", String.valueOf(apiPort));
+    flags.put("xds-port", "0");
+    flags.put("data-dir", dir.resolve("data").toString());
+    ZoneConfig config = ZoneConfig.load(flags, Map.of(), null);
+    String base = "http://127.0.0.1:" + apiPort;
+    String instanceId = ZoneControlPlane.newInstanceId("zone-1");
+    EarlyApi api = ZoneControlPlane.listenEarly(config, instanceId, Clock.systemUTC());
+    MemoryResourceStore memory;
+    try {
+      // no store exists yet: the index, the probes and 503 + Retry-After to the rest
+      HttpResponse<String> index = get(base, "/");
+      assertThat(index.statusCode()).isEqualTo(200);
+      assertThat(index.body()).contains("\"zone\":\"zone-1\"", "\"mode\":\"zone\"", instanceId);
+      HttpResponse<String> ready = get(base, "/ready");
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(ready.body()).isEqualTo("starting: the store");
+      HttpResponse<String> write =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/meshes/default/dataplanes/dp-1"))
+                  .header("Content-Type", "application/yaml")
+                  .PUT(HttpRequest.BodyPublishers.ofString("type: Dataplane\n"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(write.statusCode()).isEqualTo(503);
+      assertThat(write.headers().firstValue("Retry-After")).contains("1");
+      assertThat(write.body()).contains("the control plane is starting (the store not ready yet)");
+      memory = new MemoryResourceStore();
+    } catch (RuntimeException | Error e) {
+      api.close();
+      throw e;
+    }
+
+    try (ZoneControlPlane cp =
+        new ZoneControlPlane(
+            config,
+            memory,
+            Clock.systemUTC(),
+            config.kdsClientOptions(KdsClientOptions.defaults()),
+            new LocalCoordination(instanceId),
+            api)) {
+      cp.start();
+
+      assertThat(cp.apiPort()).isEqualTo(apiPort);
+      assertThat(cp.meterRegistry()).isSameAs(api.meters());
+      assertThat(get(base, "/").body()).contains("\"xdsPort\":" + cp.xdsPort());
+      assertThat(get(base, "/status/global").statusCode()).isEqualTo(200);
+      assertThat(get(base, "/meshes").statusCode()).isEqualTo(200);
+      // never synced with global: served, not ready
+      assertThat(get(base, "/ready").body()).isEqualTo("not ready");
     }
   }
 }

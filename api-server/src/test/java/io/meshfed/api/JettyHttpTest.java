@@ -1,0 +1,44 @@
+package io.meshfed.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The API's Jetty does not start the platform MBean server to size its padded arrays. */
+class JettyHttpTest {
+  @Test
+  void setsTheCacheLineHintSoJettyNeedNotAskTheMBeanServer() {
+    String before = System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
+    System.clearProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
+    try {
+      JettyHttp.settleCacheLineHint();
+
+      // this test's JVM runs with a heap far below 32 GB: compressed references
+      assertThat(Runtime.getRuntime().maxMemory()).isLessThan(32L << 30);
+      assertThat(System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE)).isEqualTo("16");
+    } finally {
+      if (before == null) {
+        System.clearProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
+      } else {
+        System.setProperty(JettyHttp.REFERENCES_PER_CACHE_LINE, before);
+      }
+    }
+  }
+
+  @Test
+  void keepsAHintGivenOnTheCommandLine() {
+    String before = System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
+    System.setProperty(JettyHttp.REFERENCES_PER_CACHE_LINE, "8");
+    try {
+      JettyHttp.settleCacheLineHint();
+
+      assertThat(System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE)).isEqualTo("8");
+    } finally {
+      if (before == null) {
+        System.clearProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
+      } else {
+        System.setProperty(JettyHttp.REFERENCES_PER_CACHE_LINE, before);
+      }
+    }
+  }
+}
