@@ -192,12 +192,21 @@ final class JettyTransport extends Handler.Abstract {
       if (!drained(request)) {
         out.put(HttpHeader.CONNECTION, "close");
       }
+    } catch (RuntimeException e) {
+      dispatcher.record(method, route, encoded.status(), start);
+      log.debug("{} {}: cannot send the response: {}", method, path, e.toString());
+      callback.failed(e);
+      return;
+    }
+    // recorded (no longer in flight) before the answer leaves: a client that has its answer then
+    // reads the metrics sees it counted
+    dispatcher.record(method, route, encoded.status(), start);
+    try {
       response.write(true, ByteBuffer.wrap(encoded.body()), callback);
     } catch (RuntimeException e) {
       log.debug("{} {}: cannot send the response: {}", method, path, e.toString());
       callback.failed(e);
     }
-    dispatcher.record(method, route, encoded.status(), start);
   }
 
   /**
