@@ -1,7 +1,9 @@
 package io.meshfed.api;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Objects;
+import java.util.function.BiFunction;
 
 /**
  * A control plane's REST API opened before its store and before the control plane itself exist
@@ -17,6 +19,22 @@ public record EarlyApi(ApiServer server, StartGate gate, PrometheusMeterRegistry
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(gate, "gate");
     Objects.requireNonNull(meters, "meters");
+  }
+
+  /**
+   * Opens the API before the store ({@code listen} binds it with the meter registry and gate
+   * given): a meter registry of its own, which the control plane built with it reports to, and a
+   * gate naming the store.
+   */
+  public static EarlyApi open(BiFunction<PrometheusMeterRegistry, StartGate, ApiServer> listen) {
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    StartGate gate = StartGate.closed("the store");
+    try {
+      return new EarlyApi(listen.apply(meters, gate), gate, meters);
+    } catch (RuntimeException e) {
+      meters.close();
+      throw e;
+    }
   }
 
   /** The bound port. */

@@ -28,7 +28,6 @@ import io.meshfed.model.TypeRegistry;
 import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.store.ResourceStore;
 import io.meshfed.store.ha.Coordination;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;
@@ -60,19 +59,9 @@ final class GlobalApi {
     this.coordination = coordination;
   }
 
-  /**
-   * Opens the API before the store: {@link #listen} with a meter registry of its own (the control
-   * plane built with it reports to it), the gate naming the store.
-   */
+  /** Opens the API before the store: {@link #listen} on an {@link EarlyApi#open}. */
   static EarlyApi listenEarly(GlobalConfig config, IndexInfo index, Clock clock) {
-    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    StartGate gate = StartGate.closed("the store");
-    try {
-      return new EarlyApi(listen(config, index, meters, clock, gate), gate, meters);
-    } catch (RuntimeException e) {
-      meters.close();
-      throw e;
-    }
+    return EarlyApi.open((meters, gate) -> listen(config, index, meters, clock, gate));
   }
 
   /**

@@ -28,7 +28,6 @@ import io.meshfed.zone.auth.DataplaneTokens;
 import io.meshfed.zone.auth.ReplicaTokens;
 import io.meshfed.zone.auth.TokenCheckingWriteHook;
 import io.meshfed.zone.xds.XdsServer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -103,19 +102,9 @@ final class ZoneApi {
         .listen(gate);
   }
 
-  /**
-   * Opens the API before the store: {@link #listen} with a meter registry of its own (the control
-   * plane built with it reports to it), the gate naming the store.
-   */
+  /** Opens the API before the store: {@link #listen} on an {@link EarlyApi#open}. */
   static EarlyApi listenEarly(ZoneConfig config, IndexInfo index, Clock clock) {
-    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    StartGate gate = StartGate.closed("the store");
-    try {
-      return new EarlyApi(listen(config, index, meters, clock, gate), gate, meters);
-    } catch (RuntimeException e) {
-      meters.close();
-      throw e;
-    }
+    return EarlyApi.open((meters, gate) -> listen(config, index, meters, clock, gate));
   }
 
   /** Leadership before the replicas' coordination is open: unknown, as during an election. */
