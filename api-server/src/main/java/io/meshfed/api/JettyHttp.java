@@ -1,6 +1,5 @@
 package io.meshfed.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.security.KeyStore;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -33,18 +32,13 @@ record JettyHttp(Server server, ServerConnector connector) {
   }
 
   static JettyHttp create(
-      String role,
-      String bindAddress,
-      int port,
-      KeyStore tlsIdentity,
-      ObjectMapper json,
-      JettyTransport handler) {
+      String role, String bindAddress, int port, KeyStore tlsIdentity, JettyTransport handler) {
     settleCacheLineHint();
     QueuedThreadPool jettyThreads = new QueuedThreadPool(16, 2);
     jettyThreads.setName("api-" + role + "-http");
     jettyThreads.setDaemon(true);
     Server http = new Server(jettyThreads);
-    http.setErrorHandler(new JsonErrorHandler(json));
+    http.setErrorHandler(new JsonErrorHandler());
     http.setStopTimeout(2000);
     HttpConfiguration httpConfig = new HttpConfiguration();
     httpConfig.setSendServerVersion(false);
