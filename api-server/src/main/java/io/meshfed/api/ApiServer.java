@@ -1,6 +1,5 @@
 package io.meshfed.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.Authorizer;
 import io.meshfed.api.auth.BindPolicy;
@@ -85,6 +84,15 @@ public final class ApiServer implements AutoCloseable {
     return new Builder();
   }
 
+  /**
+   * Prepares, in the background, what the API's start needs and nothing else does (the JDK's list
+   * of locales, for Jetty): a command that will open an API calls this before it reads its
+   * settings.
+   */
+  public static void prepareInBackground() {
+    JettyHttp.prepareInBackground();
+  }
+
   /** Binds and starts serving the full API; fails if the address is taken. */
   public synchronized ApiServer start() {
     requireNotStarted();
@@ -114,7 +122,7 @@ public final class ApiServer implements AutoCloseable {
     bind(
         Dispatcher.whileStarting(
             routes,
-            jsonMapper(config),
+            TreeWriter::write,
             http,
             config.authenticator.anonymousAdminFromLoopback(),
             Authorizer.forRegistry(registry),
@@ -195,7 +203,7 @@ public final class ApiServer implements AutoCloseable {
     routes.add(new ApiRoute("*", "/meshes/{mesh}/{type}/{name}", resources::meshItem));
     return new Dispatcher(
         routes,
-        config.codec.jsonMapper(),
+        config.codec.jsonMapper()::writeValueAsBytes,
         http,
         config.authenticator,
         Authorizer.forRegistry(config.codec.registry()));
@@ -246,9 +254,7 @@ public final class ApiServer implements AutoCloseable {
             new HostCheck(config.allowedHosts),
             config.maxBodyBytes,
             config.tlsCertFile != null);
-    JettyHttp http =
-        JettyHttp.create(
-            role, config.bindAddress, config.port, tlsIdentity, jsonMapper(config), handler);
+    JettyHttp http = JettyHttp.create(role, config.bindAddress, config.port, tlsIdentity, handler);
     try {
       http.server().start();
     } catch (Exception e) {
@@ -267,19 +273,6 @@ public final class ApiServer implements AutoCloseable {
         config.tlsCertFile != null ? "https" : "http",
         config.bindAddress,
         port());
-  }
-
-  /**
-   * The mapper of answers: the codec's, or before the control plane has one (an API opened before
-   * its store, {@link #listen}) a plain one; both write the same JSON trees.
-   */
-  private static ObjectMapper jsonMapper(Builder config) {
-    return config.codec != null ? config.codec.jsonMapper() : PlainJson.MAPPER;
-  }
-
-  /** A mapper made only when an API listens before it has a codec. */
-  private static final class PlainJson {
-    static final ObjectMapper MAPPER = new ObjectMapper();
   }
 
   /** The bound port; only valid after {@link #start()}. */

@@ -1,6 +1,6 @@
 package io.meshfed.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.api.auth.Authenticator;
 import io.meshfed.api.auth.Authorizer;
 import io.meshfed.api.auth.Principal;
@@ -33,7 +33,7 @@ final class Dispatcher {
   static final String RETRY_AFTER_SECONDS = "1";
 
   private final List<ApiRoute> routes;
-  private final ObjectMapper json;
+  private final TreeEncoder json;
   private final HttpMetrics http;
   private final Authenticator authenticator;
   private final Authorizer authorizer;
@@ -58,7 +58,7 @@ final class Dispatcher {
 
   Dispatcher(
       List<ApiRoute> routes,
-      ObjectMapper json,
+      TreeEncoder json,
       HttpMetrics http,
       Authenticator authenticator,
       Authorizer authorizer) {
@@ -67,7 +67,7 @@ final class Dispatcher {
 
   private Dispatcher(
       List<ApiRoute> routes,
-      ObjectMapper json,
+      TreeEncoder json,
       HttpMetrics http,
       Authenticator authenticator,
       Authorizer authorizer,
@@ -88,7 +88,7 @@ final class Dispatcher {
    */
   static Dispatcher whileStarting(
       List<ApiRoute> routes,
-      ObjectMapper json,
+      TreeEncoder json,
       HttpMetrics http,
       boolean anonymousAdminFromLoopback,
       Authorizer authorizer,
@@ -214,8 +214,7 @@ final class Dispatcher {
   /** The body bytes of {@code response}; a body that cannot be encoded becomes a 500. */
   Encoded encode(String method, String path, ApiResponse response) {
     try {
-      byte[] body =
-          response.json() != null ? json.writeValueAsBytes(response.json()) : response.raw();
+      byte[] body = response.json() != null ? json.encode(response.json()) : response.raw();
       return new Encoded(response.status(), response.contentType(), response.headers(), body);
     } catch (IOException e) {
       log.error("{} {}: cannot encode the response", method, path, e);
@@ -226,6 +225,15 @@ final class Dispatcher {
           "{\"type\":\"/std-errors\",\"status\":500,\"title\":\"Internal Server Error\"}"
               .getBytes(StandardCharsets.UTF_8));
     }
+  }
+
+  /**
+   * Writes an answer's JSON tree: the codec's mapper once the control plane has started, {@link
+   * TreeWriter} while it starts (the same bytes, without building a mapper).
+   */
+  @FunctionalInterface
+  interface TreeEncoder {
+    byte[] encode(JsonNode tree) throws IOException;
   }
 
   /** A response ready for the wire. */

@@ -1,7 +1,6 @@
 package io.meshfed.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpFields;
@@ -20,12 +19,6 @@ import org.eclipse.jetty.util.Callback;
  * connection.
  */
 final class JsonErrorHandler extends ErrorHandler {
-  private final ObjectMapper json;
-
-  JsonErrorHandler(ObjectMapper json) {
-    this.json = json;
-  }
-
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     int status = response.getStatus();
@@ -57,8 +50,8 @@ final class JsonErrorHandler extends ErrorHandler {
             ? "the request cannot be served (" + status + " " + title + ")"
             : reason;
     try {
-      return json.writeValueAsBytes(Errors.body(new ApiException(status, title, detail)));
-    } catch (JsonProcessingException e) {
+      return TreeWriter.write(Errors.body(new ApiException(status, title, detail)));
+    } catch (IOException e) {
       return ("{\"type\":\"/std-errors\",\"status\":" + status + "}")
           .getBytes(StandardCharsets.UTF_8);
     }

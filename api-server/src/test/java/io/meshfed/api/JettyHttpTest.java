@@ -1,10 +1,15 @@
 package io.meshfed.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The API's Jetty does not start the platform MBean server to size its padded arrays. */
+/**
+ * The API's Jetty does not start the platform MBean server to size its padded arrays, and what its
+ * start needs can be prepared beside a control plane's settings.
+ */
 class JettyHttpTest {
   @Test
   void setsTheCacheLineHintSoJettyNeedNotAskTheMBeanServer() {
@@ -40,5 +45,14 @@ class JettyHttpTest {
         System.setProperty(JettyHttp.REFERENCES_PER_CACHE_LINE, before);
       }
     }
+  }
+
+  @Test
+  void preparesTheLocalesOnADaemonThreadThatEnds() {
+    Thread prepare = JettyHttp.prepareInBackground();
+
+    assertThat(prepare.getName()).isEqualTo("api-prepare");
+    assertThat(prepare.isDaemon()).isTrue(); // never holds a stopping control plane up
+    await().atMost(Duration.ofSeconds(30)).until(() -> !prepare.isAlive());
   }
 }

@@ -1,5 +1,6 @@
 package io.meshfed.cli;
 
+import io.meshfed.api.ApiServer;
 import io.meshfed.api.EarlyApi;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
@@ -44,6 +45,7 @@ final class GlobalCommand implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
+      ApiServer.prepareInBackground(); // beside the settings: Jetty's start needs it
       GlobalConfig config =
           ControlPlaneRunner.load(
               () ->

@@ -1,5 +1,6 @@
 package io.meshfed.cli;
 
+import io.meshfed.api.ApiServer;
 import io.meshfed.api.EarlyApi;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
@@ -46,6 +47,7 @@ final class ZoneCommand implements Runnable {
 
     @Override
     public Integer call() throws InterruptedException {
+      ApiServer.prepareInBackground(); // beside the settings: Jetty's start needs it
       ZoneConfig config =
           ControlPlaneRunner.load(
               () ->
