@@ -19,9 +19,14 @@ import java.util.function.Function;
 /**
  * What a serving side knows about one subscribed type: what the peer confirmed ({@code acked}),
  * what it will hold once in-flight responses apply ({@code known}), which versions are held back
- * after a NACK or because they are too large ({@code suppressed}), a cache of encodings, and the
- * one response of this type that may be unanswered at a time (its nonce and when it went out).
- * Confined to the stream's serial executor.
+ * after a NACK or because they are too large ({@code suppressed}), the served set, and the one
+ * response of this type that may be unanswered at a time (its nonce and when it went out).
+ *
+ * <p>The served set keeps each resource's source and version; its encoding only from when it is
+ * made (a changed source) until the delta that carries it goes out, or until a delta finds the peer
+ * needs nothing of it. An upsert whose encoding was dropped (sent before, now due again after a
+ * NACK, a resume or a removal on the peer) is encoded again from its source. Confined to the
+ * stream's serial executor.
  */
 final class ServedType {
   /** The version a suppressed removal is recorded under. */
@@ -32,7 +37,18 @@ final class ServedType {
 
   private record Suppressed(String version, Instant until) {}
 
-  private record Cached(io.meshfed.model.Resource source, Resource encoded) {}
+  /** A served resource: its source and version, and its encoding while it may be sent. */
+  private static final class Served {
+    final io.meshfed.model.Resource source;
+    final String version;
+    Resource encoded; // null once sent or not needed by the peer: encoded again on demand
+
+    Served(io.meshfed.model.Resource source, Resource encoded) {
+      this.source = source;
+      this.version = encoded.getVersion();
+      this.encoded = encoded;
+    }
+  }
 
   /** The delta to send: upserts and removals, each sorted by name. */
   record Delta(List<Resource> upserts, List<String> removals) {
@@ -45,8 +61,8 @@ final class ServedType {
   private final Map<String, String> known = new HashMap<>();
   private final Map<String, String> acked = new HashMap<>();
   private final Map<String, Suppressed> suppressed = new HashMap<>();
-  private Map<String, Cached> encoded = new HashMap<>();
-  private final TreeMap<String, Resource> current = new TreeMap<>();
+  private final TreeMap<String, Served> current = new TreeMap<>();
+  private KdsEnvelope envelope; // of the last encode or update, to encode a dropped encoding again
   private Set<ResourceKey> changedKeys; // null: reread the whole type
   private Set<String> candidates; // names whose delta may be non-empty; null: every name
   private ResourceDigest peerDigest;
@@ -93,16 +109,21 @@ final class ServedType {
     return peerDigest != null;
   }
 
+  /** How many resources are served now. */
+  int servedCount() {
+    return current.size();
+  }
+
   /**
-   * Compares the peer's digest with {@code current} (the encoded served set): the peer holds
-   * exactly what is served in every bucket whose digest matches, so those entries become known and
-   * confirmed; the other buckets are resent whole, and the response that ends the initial sync
-   * names them ({@link #takeResyncMarker}) so that the peer drops what it holds there and was not
-   * sent. Returns what the peer is now known to hold (wire name to version).
+   * Compares the peer's digest with the served set: the peer holds exactly what is served in every
+   * bucket whose digest matches, so those entries become known and confirmed; the other buckets are
+   * resent whole, and the response that ends the initial sync names them ({@link
+   * #takeResyncMarker}) so that the peer drops what it holds there and was not sent. Returns what
+   * the peer is now known to hold (wire name to version).
    */
-  Map<String, String> resolveDigest(Map<String, Resource> current) {
+  Map<String, String> resolveDigest() {
     Map<String, String> served = new HashMap<>(current.size() * 2);
-    current.forEach((name, r) -> served.put(name, r.getVersion()));
+    current.forEach((name, s) -> served.put(name, s.version));
     BitSet differing = ResourceDigest.of(served).differingFrom(peerDigest);
     Map<String, String> held = new HashMap<>();
     if (differing.isEmpty()) {
@@ -182,20 +203,18 @@ final class ServedType {
    * Brings the served set up to date by the changed keys only ({@code lookup} reads one of them
    * from the source, empty when it is gone); their names become the only delta candidates.
    */
-  Map<String, Resource> update(
+  void update(
       Function<ResourceKey, Optional<io.meshfed.model.Resource>> lookup, KdsEnvelope envelope) {
+    this.envelope = envelope;
     for (ResourceKey key : changedKeys) {
       String name = KdsEnvelope.wireName(key);
       Optional<io.meshfed.model.Resource> r = lookup.apply(key);
       if (r.isPresent()) {
-        Cached cached = encoded.get(name);
-        if (cached == null || !cached.source().equals(r.get())) {
-          cached = new Cached(r.get(), envelope.encode(r.get()));
-          encoded.put(name, cached);
+        Served served = current.get(name);
+        if (served == null || !served.source.equals(r.get())) {
+          current.put(name, new Served(r.get(), envelope.encode(r.get())));
         }
-        current.put(name, cached.encoded());
       } else {
-        encoded.remove(name);
         current.remove(name);
       }
       if (candidates != null) {
@@ -203,7 +222,6 @@ final class ServedType {
       }
     }
     changedKeys.clear();
-    return current;
   }
 
   /** The next delta compares every name (a NACK back-off ended). */
@@ -216,40 +234,39 @@ final class ServedType {
     candidates = whole ? new HashSet<>() : null;
   }
 
-  /** Encodes the current set, reusing encodings of unchanged resources; wire name to encoding. */
-  Map<String, Resource> encode(Collection<io.meshfed.model.Resource> all, KdsEnvelope envelope) {
+  /** Makes {@code all} the served set, encoding only resources new or changed since the last. */
+  void encode(Collection<io.meshfed.model.Resource> all, KdsEnvelope envelope) {
+    this.envelope = envelope;
     changedKeys = new HashSet<>();
     candidates = null;
-    Map<String, Cached> next = new HashMap<>(all.size() * 2);
-    TreeMap<String, Resource> out = current;
-    out.clear();
+    Map<String, Served> previous = new HashMap<>(current);
+    current.clear();
     for (io.meshfed.model.Resource r : all) {
       String name = KdsEnvelope.wireName(r);
-      Cached cached = encoded.get(name);
-      if (cached == null || !cached.source().equals(r)) {
-        cached = new Cached(r, envelope.encode(r));
+      Served served = previous.get(name);
+      if (served == null || !served.source.equals(r)) {
+        served = new Served(r, envelope.encode(r));
       }
-      next.put(name, cached);
-      out.put(name, cached.encoded());
+      current.put(name, served);
     }
-    encoded = next;
-    suppressed.keySet().removeIf(n -> !out.containsKey(n) && !known.containsKey(n));
-    return out;
+    suppressed.keySet().removeIf(n -> !current.containsKey(n) && !known.containsKey(n));
   }
 
   /**
    * What the peer lacks or holds in another version, minus what is held back at {@code now}: over
    * every name after a full read, over the changed names after an {@link #update}.
    */
-  Delta delta(Map<String, Resource> current, Instant now) {
+  Delta delta(Instant now) {
     if (candidates != null) {
-      return deltaOf(new TreeSet<>(candidates), current, now);
+      return deltaOf(new TreeSet<>(candidates), now);
     }
     List<Resource> upserts = new ArrayList<>();
-    for (Map.Entry<String, Resource> e : current.entrySet()) {
-      String version = e.getValue().getVersion();
-      if (!version.equals(known.get(e.getKey())) && !isSuppressed(e.getKey(), version, now)) {
-        upserts.add(e.getValue());
+    for (Map.Entry<String, Served> e : current.entrySet()) {
+      Served s = e.getValue();
+      if (!s.version.equals(known.get(e.getKey())) && !isSuppressed(e.getKey(), s.version, now)) {
+        upserts.add(encoding(s));
+      } else {
+        s.encoded = null;
       }
     }
     List<String> removals = new ArrayList<>();
@@ -261,21 +278,36 @@ final class ServedType {
     return new Delta(upserts, removals);
   }
 
-  private Delta deltaOf(Set<String> names, Map<String, Resource> current, Instant now) {
+  private Delta deltaOf(Set<String> names, Instant now) {
     List<Resource> upserts = new ArrayList<>();
     List<String> removals = new ArrayList<>();
     for (String name : names) {
-      Resource r = current.get(name);
-      if (r == null) {
+      Served s = current.get(name);
+      if (s == null) {
         if (known.containsKey(name) && !isSuppressed(name, REMOVAL, now)) {
           removals.add(name);
         }
-      } else if (!r.getVersion().equals(known.get(name))
-          && !isSuppressed(name, r.getVersion(), now)) {
-        upserts.add(r);
+      } else if (!s.version.equals(known.get(name)) && !isSuppressed(name, s.version, now)) {
+        upserts.add(encoding(s));
+      } else {
+        s.encoded = null;
       }
     }
     return new Delta(upserts, removals);
+  }
+
+  /** The encoding of {@code s}, made again from its source if it was dropped. */
+  private Resource encoding(Served s) {
+    if (s.encoded == null) {
+      s.encoded = envelope.encode(s.source);
+    }
+    return s.encoded;
+  }
+
+  /** True while the served resource {@code name} keeps its encoding (for tests). */
+  boolean holdsEncoding(String name) {
+    Served s = current.get(name);
+    return s != null && s.encoded != null;
   }
 
   private boolean isSuppressed(String name, String version, Instant now) {
@@ -286,10 +318,18 @@ final class ServedType {
   /** The response {@code nonce} carrying these went out at {@code at}; it awaits an answer. */
   void sent(String nonce, Instant at, Map<String, String> resources, List<String> removed) {
     known.putAll(resources);
+    resources.keySet().forEach(this::dropEncoding);
     removed.forEach(known::remove);
     firstResponseSent = true;
     awaitedNonce = nonce;
     lastSentAt = at;
+  }
+
+  private void dropEncoding(String name) {
+    Served s = current.get(name);
+    if (s != null) {
+      s.encoded = null;
+    }
   }
 
   /** The peer applied these. */

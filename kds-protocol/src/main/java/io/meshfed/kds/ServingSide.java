@@ -368,21 +368,22 @@ final class ServingSide implements StreamMachine<DeltaDiscoveryRequest> {
    */
   private boolean sendNext(ServedType st) {
     String type = st.type();
-    Map<String, Resource> current =
-        st.needsFullRead()
-            ? st.encode(source.resources(type), rt.envelope())
-            : st.update(key -> source.resource(type, key), rt.envelope());
+    if (st.needsFullRead()) {
+      st.encode(source.resources(type), rt.envelope());
+    } else {
+      st.update(key -> source.resource(type, key), rt.envelope());
+    }
     if (st.digestPending()) {
-      Map<String, String> held = st.resolveDigest(current);
+      Map<String, String> held = st.resolveDigest();
       log.debug(
           "{}: {} digest resume: peer holds {} of {} served as they are",
           stream,
           type,
           held.size(),
-          current.size());
+          st.servedCount());
       rt.listener().subscribed(stream, type, held);
     }
-    ServedType.Delta delta = st.delta(current, rt.clock().instant());
+    ServedType.Delta delta = st.delta(rt.clock().instant());
     if (delta.isEmpty() && st.firstResponseSent() && !st.resyncPending()) {
       st.deltaSent(true);
       return false;

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * with {@link ClusterDrain} (a cluster the config drops stays a while) a route never names a
  * cluster Envoy does not have. A response held longer than {@code maxHold} goes out anyway, with a
  * warning: Envoy ends a cluster's warming by itself after its initial fetch timeout, so this only
- * guards against a peer that never answers.
+ * guards against a peer that never answers. A response released by Envoy's answer is let go at
+ * once: the pending timer task keeps only an emptied {@code Ticket}, not the response.
  *
  * <p>Sits inside {@link NackHoldingWatcher}, so a NACK's version is the rejected one here.
  * Confinement: per node, the answered cluster version and the held responses change under that
@@ -63,10 +64,22 @@ final class ClusterFirstWatcher extends StateOfTheWorldWatcher {
     }
   }
 
+  /**
+   * A held response as its timer task sees it: emptied (under the node's lock) when the response
+   * leaves the node's held list, so the task no longer keeps it until the longest hold ends.
+   */
+  private static final class Ticket {
+    private Held held;
+
+    Ticket(Held held) {
+      this.held = held;
+    }
+  }
+
   /** What one node's Envoy last answered for clusters, and what waits for it. */
   private static final class NodeOrder {
     private String answered = "";
-    private final List<Held> held = new ArrayList<>();
+    private final List<Ticket> held = new ArrayList<>();
   }
 
   private final ClusterVersions clusters;
@@ -140,7 +153,8 @@ final class ClusterFirstWatcher extends StateOfTheWorldWatcher {
     Held held = new Held(needed.get(), response, consumer, watch);
     synchronized (order) {
       if (!order.answered.equals(held.needed())) {
-        order.held.add(held);
+        Ticket ticket = new Ticket(held);
+        order.held.add(ticket);
         log.debug(
             "{}: {} version {} waits for clusters {} (Envoy answered {})",
             node,
@@ -148,7 +162,7 @@ final class ClusterFirstWatcher extends StateOfTheWorldWatcher {
             response.version(),
             held.needed(),
             order.answered);
-        timer.after(maxHold, () -> overdue(node, held));
+        timer.after(maxHold, () -> overdue(node, ticket));
         return;
       }
     }
@@ -163,9 +177,10 @@ final class ClusterFirstWatcher extends StateOfTheWorldWatcher {
       order.answered = version;
       boolean upToDate = current.map(version::equals).orElse(true);
       order.held.removeIf(
-          h -> {
-            if (upToDate || h.needed().equals(version)) {
-              due.add(h);
+          t -> {
+            if (upToDate || t.held.needed().equals(version)) {
+              due.add(t.held);
+              t.held = null;
               return true;
             }
             return false;
@@ -174,15 +189,18 @@ final class ClusterFirstWatcher extends StateOfTheWorldWatcher {
     due.forEach(Held::deliver);
   }
 
-  private void overdue(String node, Held held) {
+  private void overdue(String node, Ticket ticket) {
     NodeOrder order = nodes.get(node);
     if (order == null) {
       return;
     }
+    Held held;
     synchronized (order) {
-      if (!order.held.remove(held)) {
+      if (!order.held.remove(ticket)) {
         return;
       }
+      held = ticket.held;
+      ticket.held = null;
     }
     log.warn(
         "{}: Envoy has not answered clusters {} in {}; sending {} version {} anyway",

@@ -18,7 +18,9 @@ import java.util.Map;
  * messages are immutable values with content equality). It also remembers the instances it was
  * handed, so the next lookup of one (the same object built once for many proxies, see {@code
  * SidecarMemo}) costs an identity lookup instead of comparing whole protos, and each held
- * resource's {@link #digest} is computed once.
+ * resource's {@link #digest} is computed once. An equal duplicate it was handed is remembered
+ * weakly ({@link IdentityAliases}): only while its builder keeps it, not until the generation
+ * turns.
  *
  * <p>The parts of snapshots are shared too: each held resource has one {@link VersionedResource}
  * for every snapshot that carries it (java-control-plane would otherwise make one per snapshot,
@@ -71,8 +73,11 @@ final class SharedResources {
   private static final class Generation {
     // held resources by content
     final Map<Message, Held> byValue = new HashMap<>();
-    // every instance looked up (held ones and the equal ones they stand for) by identity
+    // held instances looked up, by identity
     final Map<Message, Held> byInstance = new IdentityHashMap<>();
+    // equal duplicates looked up, by identity, while something else keeps them
+    final IdentityAliases<Held> aliases = new IdentityAliases<>();
+    int lookedUp; // instances remembered (held ones and duplicates), for the turn
     // snapshot parts by type and version (a content hash of the part's resources, in order)
     final Map<PartKey, SnapshotResources<?>> parts = new HashMap<>();
   }
@@ -136,6 +141,9 @@ final class SharedResources {
 
   private Held held(Message resource) {
     Held held = current.byInstance.get(resource);
+    if (held == null) {
+      held = current.aliases.get(resource);
+    }
     if (held != null) {
       return held;
     }
@@ -147,13 +155,22 @@ final class SharedResources {
       }
       current.byValue.put(held.resource, held);
     }
-    current.byInstance.put(resource, held);
-    if (current.byInstance.size() > limit) {
+    if (held.resource == resource) {
+      current.byInstance.put(resource, held);
+    } else {
+      current.aliases.put(resource, held);
+    }
+    if (++current.lookedUp > limit) {
       previous = current;
       current = new Generation();
-      limit = Math.max(MIN_GENERATION, 2 * previous.byInstance.size());
+      limit = Math.max(MIN_GENERATION, 2 * previous.lookedUp);
     }
     return held;
+  }
+
+  /** How many duplicates it still knows by identity (for tests). */
+  int aliases() {
+    return current.aliases.size() + previous.aliases.size();
   }
 
   /** How many resources it holds (for tests). */

@@ -1,6 +1,7 @@
 package io.meshfed.zone.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.rpc.Status;
 import io.envoyproxy.controlplane.cache.Response;
@@ -15,6 +16,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,6 +132,29 @@ class ClusterFirstWatcherTest {
   }
 
   @Test
+  void aRouteReleasedByEnvoysAnswerIsNotKeptUntilTheLongestHoldEnds() {
+    connectedWith("backend");
+    watchAll("backend");
+    cache.setSnapshot(NODE, snapshot("v2", "backend", "backend-zone-2"));
+    watch(XdsTypes.CLUSTER, "v2", List.of());
+    assertThat(sent).containsExactly("cds v2", "rds v2");
+    WeakReference<Response> route = lastSent;
+    lastSent = null;
+
+    // the timer task is still pending (it runs after 10 s) but no longer reaches the response
+    assertThat(timers).hasSize(1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              System.gc();
+              return route.get() == null;
+            });
+    timers.get(0).run();
+    assertThat(sent).containsExactly("cds v2", "rds v2");
+  }
+
+  @Test
   void aHeldRouteOfAClosedStreamIsNotSent() {
     connectedWith("backend");
     watchAll("backend");
@@ -141,6 +166,7 @@ class ClusterFirstWatcherTest {
   }
 
   private Watch lastRouteWatch;
+  private WeakReference<Response> lastSent;
 
   /** Envoy started on v1 and acknowledged everything. */
   private void connectedWith(String cluster) {
@@ -175,6 +201,7 @@ class ClusterFirstWatcherTest {
   }
 
   private void record(Response response) {
+    lastSent = new WeakReference<>(response);
     sent.add(XdsTypes.shortName(response.request().getTypeUrl()) + " " + response.version());
   }
 
