@@ -15,8 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -105,25 +108,35 @@ class ZoneTokenTrustTest {
   }
 
   @Test
-  void aRevocationReturnsOnlyOnceTheListenersThatCloseStreamsHaveRun() {
+  void aRevocationReturnsOnlyOnceTheListenersThatCloseStreamsHaveRun() throws Exception {
     ZoneTokenIssuer.Issued a = issuer.issueWithId("zone-1", Duration.ofDays(1));
+    CountDownLatch closing = new CountDownLatch(1);
+    CountDownLatch mayClose = new CountDownLatch(1);
     AtomicInteger closed = new AtomicInteger();
     trust.onChange(
         () -> {
           if (trust.isRevoked(a.id())) {
-            sleep(Duration.ofMillis(300)); // a slow stream close
+            closing.countDown();
+            awaitQuietly(mayClose); // a stream close still in progress
             closed.incrementAndGet();
           }
         });
 
-    trust.revoke(a.id());
+    CompletableFuture<Integer> revoked = CompletableFuture.supplyAsync(() -> trust.revoke(a.id()));
+    assertThat(closing.await(10, TimeUnit.SECONDS)).isTrue();
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !revoked.isDone());
+    mayClose.countDown();
 
+    assertThat(revoked.get(10, TimeUnit.SECONDS)).isEqualTo(1);
     assertThat(closed.get()).as("streams closed when revoke returns").isEqualTo(1);
   }
 
-  private static void sleep(Duration d) {
+  private static void awaitQuietly(CountDownLatch latch) {
     try {
-      Thread.sleep(d.toMillis());
+      latch.await(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
