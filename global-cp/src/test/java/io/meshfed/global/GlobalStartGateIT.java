@@ -60,14 +60,7 @@ class GlobalStartGateIT {
     MemoryResourceStore memory = new MemoryResourceStore();
     SlowOpeningStore store = new SlowOpeningStore(memory);
     int apiPort = FreePorts.one();
-    GlobalConfig config =
-        GlobalConfig.load(
-            Map.of(
-                "api-port", String.valueOf(apiPort),
-                "kds-port", "0",
-                "data-dir", dir.toString()),
-            Map.of(),
-            null);
+    GlobalConfig config = config(apiPort, dir);
     String base = "http://127.0.0.1:" + apiPort;
     try (GlobalControlPlane cp = new GlobalControlPlane(config, store, Clock.systemUTC())) {
       CompletableFuture<GlobalControlPlane> started = CompletableFuture.supplyAsync(cp::start);
@@ -113,14 +106,7 @@ class GlobalStartGateIT {
   @Test
   void answersBeforeItsStoreIsOpenedThenTakesOverTheApi(@TempDir Path dir) throws Exception {
     int apiPort = FreePorts.one();
-    GlobalConfig config =
-        GlobalConfig.load(
-            Map.of(
-                "api-port", String.valueOf(apiPort),
-                "kds-port", "0",
-                "data-dir", dir.toString()),
-            Map.of(),
-            null);
+    GlobalConfig config = config(apiPort, dir);
     String base = "http://127.0.0.1:" + apiPort;
     String instanceId = GlobalControlPlane.newInstanceId();
     EarlyApi api = GlobalControlPlane.listenEarly(config, instanceId, Clock.systemUTC());
@@ -192,5 +178,13 @@ class GlobalStartGateIT {
     api.close();
 
     assertThat(canBind(apiPort)).isTrue();
+  }
+
+  /** A global on {@code apiPort} with KDS on any free port and its data in {@code dir}. */
+  private static GlobalConfig config(int apiPort, Path dir) {
+    return GlobalConfig.load(
+        Map.of("api-port", String.valueOf(apiPort), "kds-port", "0", "data-dir", dir.toString()),
+        Map.of(),
+        null);
   }
 }
