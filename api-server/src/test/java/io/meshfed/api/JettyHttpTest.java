@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -11,40 +12,35 @@ import org.junit.jupiter.api.Test;
  * start needs can be prepared beside a control plane's settings.
  */
 class JettyHttpTest {
-  @Test
-  void setsTheCacheLineHintSoJettyNeedNotAskTheMBeanServer() {
-    String before = System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
-    System.clearProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
-    try {
-      JettyHttp.settleCacheLineHint();
+  private final String hintBefore = System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
 
-      // this test's JVM runs with a heap far below 32 GB: compressed references
-      assertThat(Runtime.getRuntime().maxMemory()).isLessThan(32L << 30);
-      assertThat(System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE)).isEqualTo("16");
-    } finally {
-      if (before == null) {
-        System.clearProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
-      } else {
-        System.setProperty(JettyHttp.REFERENCES_PER_CACHE_LINE, before);
-      }
+  @AfterEach
+  void restoreTheHint() {
+    if (hintBefore == null) {
+      System.clearProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
+    } else {
+      System.setProperty(JettyHttp.REFERENCES_PER_CACHE_LINE, hintBefore);
     }
   }
 
   @Test
-  void keepsAHintGivenOnTheCommandLine() {
-    String before = System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
-    System.setProperty(JettyHttp.REFERENCES_PER_CACHE_LINE, "8");
-    try {
-      JettyHttp.settleCacheLineHint();
+  void setsTheCacheLineHintSoJettyNeedNotAskTheMBeanServer() {
+    System.clearProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
 
-      assertThat(System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE)).isEqualTo("8");
-    } finally {
-      if (before == null) {
-        System.clearProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
-      } else {
-        System.setProperty(JettyHttp.REFERENCES_PER_CACHE_LINE, before);
-      }
-    }
+    JettyHttp.settleCacheLineHint();
+
+    // this test's JVM runs with a heap far below 32 GB: compressed references
+    assertThat(Runtime.getRuntime().maxMemory()).isLessThan(32L << 30);
+    assertThat(System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE)).isEqualTo("16");
+  }
+
+  @Test
+  void keepsAHintGivenOnTheCommandLine() {
+    System.setProperty(JettyHttp.REFERENCES_PER_CACHE_LINE, "8");
+
+    JettyHttp.settleCacheLineHint();
+
+    assertThat(System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE)).isEqualTo("8");
   }
 
   @Test
