@@ -2,7 +2,6 @@ package io.meshfed.zone.xds;
 
 import io.envoyproxy.controlplane.cache.NodeGroup;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
-import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
@@ -68,6 +67,7 @@ public final class XdsServer implements AutoCloseable {
   private final V3DiscoveryServer discovery;
   private final ExecutorService buildExecutor;
   private final ExecutorService generators;
+  private final ExecutorService senders;
   private final ScheduledExecutorService scheduler;
   private final DataplaneAuthenticator authenticator;
   private final StreamGuard guard;
@@ -143,6 +143,15 @@ public final class XdsServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    AtomicInteger senderThreads = new AtomicInteger();
+    this.senders =
+        Executors.newFixedThreadPool(
+            Runtime.getRuntime().availableProcessors(),
+            r -> {
+              Thread t = new Thread(r, "xds-send-" + zone + "-" + senderThreads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     this.view =
         new StoreKdsSource(
             store,
@@ -210,7 +219,7 @@ public final class XdsServer implements AutoCloseable {
         new V3DiscoveryServer(
             List.of(streams),
             new NackHoldingWatcher(clusterFirst, streams::versionSent),
-            new DefaultExecutorGroup(),
+            new StreamSenders(zone, senders),
             new SerializedResources());
   }
 
@@ -399,5 +408,6 @@ public final class XdsServer implements AutoCloseable {
     view.close();
     buildExecutor.shutdownNow(); // interrupts a rebuild waiting for its generations
     generators.shutdownNow();
+    senders.shutdownNow(); // the streams are closed: what is still queued has nowhere to go
   }
 }
