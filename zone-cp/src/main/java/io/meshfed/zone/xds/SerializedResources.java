@@ -17,7 +17,7 @@ import java.util.WeakHashMap;
  * packed resources of one type share one type URL string ({@code Any.pack} makes a new one each).
  *
  * <p>Confinement: one lock (the monitor of {@code packed}, over both maps); responses are packed on
- * the build executor and on the xDS stream threads.
+ * the streams' senders ({@link StreamSenders}) side by side.
  */
 final class SerializedResources implements ProtoResourcesSerializer {
   // as Any.pack writes it
