@@ -79,8 +79,7 @@ class CliIT {
     ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--version");
     pb.environment().keySet().removeIf(k -> k.startsWith("MESHFED_"));
     pb.environment().put("MESHFED_JAR", jar.toString());
-    pb.environment()
-        .put("MESHFED_JAVA_OPTS", "-Xlog:class+load=info:stdout -Xlog:cds=info:stdout");
+    pb.environment().put("MESHFED_JAVA_OPTS", "-Xlog:class+load=info:stdout -Xlog:cds=info:stdout");
     pb.redirectErrorStream(true);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

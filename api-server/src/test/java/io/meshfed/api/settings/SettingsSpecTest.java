@@ -165,4 +165,16 @@ class SettingsSpecTest {
     Setting<Integer> other = Setting.of("other", SettingType.port(), 1, "x");
     assertThatThrownBy(() -> r.get(other)).hasMessageContaining("not declared");
   }
+
+  /** A setting is looked up by its declaration: an equal one is found, a namesake is not. */
+  @Test
+  void anEqualSettingIsDeclaredANamesakeIsNot() {
+    ResolvedSettings r = SPEC.resolve(Map.of("api-port", "1003"), Map.of(), null);
+    Setting<Integer> equal =
+        new Setting<>(PORT.name(), PORT.type(), PORT.defaultValue(), PORT.description(), false);
+    assertThat(equal).isNotSameAs(PORT);
+    assertThat(r.get(equal)).isEqualTo(1003);
+    Setting<Integer> namesake = Setting.of("api-port", PORT.type(), 5682, "API port");
+    assertThatThrownBy(() -> r.get(namesake)).hasMessage("setting 'api-port' is not declared here");
+  }
 }
