@@ -50,7 +50,7 @@ record JettyHttp(Server server, ServerConnector connector) {
       String role, String bindAddress, int port, KeyStore tlsIdentity, JettyTransport handler) {
     settleCacheLineHint();
     QueuedThreadPool jettyThreads = new QueuedThreadPool(16, 2);
-    jettyThreads.setName("api-" + role + "-http");
+    jettyThreads.setName(String.join("-", "api", role, "http")); // joined: nothing to link at start
     jettyThreads.setDaemon(true);
     Server http = new Server(jettyThreads);
     http.setErrorHandler(new JsonErrorHandler());

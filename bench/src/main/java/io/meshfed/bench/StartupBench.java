@@ -1,5 +1,6 @@
 package io.meshfed.bench;
 
+import io.meshfed.testing.ClassDataTraining;
 import io.meshfed.testing.LocalFederationArgs;
 import java.io.IOException;
 import java.net.URI;
@@ -19,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Start-up of the {@code meshfed} command as a user runs it: {@code java -jar meshfed.jar}, the
  * JVM's default options, with and without the jar's class-data archive ({@code meshfed.jar.jsa},
- * made by the deploy module's package phase).
+ * made by the deploy module's package phase; mapped with the options the {@code ./meshfed} launcher
+ * passes with it, {@link ClassDataTraining#mappingOptions}).
  *
  * <ul>
  *   <li>{@code global}: from starting {@code global run --store memory} until {@code GET /} on its
@@ -86,11 +88,9 @@ public final class StartupBench {
         bench.attempt(run, List.of("-Xshare:off"), "no-archive", true);
       }
       if (haveArchive && modes.contains("archive")) {
-        bench.attempt(
-            run,
-            List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-Xlog:cds=off"),
-            "archive",
-            false);
+        List<String> mapped = new ArrayList<>(ClassDataTraining.mappingOptions(archive));
+        mapped.add("-Xshare:on");
+        bench.attempt(run, mapped, "archive", false);
       }
     }
     bench.printMedians();

@@ -39,14 +39,7 @@ public final class Main implements Runnable {
     CliEnvironment.use(env);
     CommandLine cli = commandLine(args);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          if (ex instanceof CliException) {
-            commandLine.getErr().println("Error: " + ex.getMessage());
-            return 1;
-          }
-          throw ex;
-        });
+    cli.setExecutionExceptionHandler(new CliErrors());
     return cli.execute(args);
   }
 
@@ -87,7 +80,9 @@ public final class Main implements Runnable {
     all.put("generate", GenerateCommand::new);
     all.put("revoke", RevokeCommand::new);
     all.put("rotate", RotateCommand::new);
-    all.put("help", CommandLine.HelpCommand::new);
+    // a lambda, not HelpCommand::new: linking that reference would load picocli's help command on
+    // every call, and the class-data archive leaves out a Java 5 class that its dump linked
+    all.put("help", () -> new CommandLine.HelpCommand());
     all.put("global", GlobalCommand::create);
     all.put("zone", ZoneCommand::create);
     return java.util.Collections.unmodifiableMap(all);
@@ -96,6 +91,25 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  /**
+   * A {@link CliException} is printed as {@code Error: <message>} (exit 1); anything else goes to
+   * picocli's default. A class rather than a lambda: picocli's classes are Java 5 class files, and
+   * the class-data archive's dump leaves out such a class (and its implementations, picocli's
+   * default handler among them) once it has linked a lambda to it.
+   */
+  static final class CliErrors implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult)
+        throws Exception {
+      if (ex instanceof CliException) {
+        commandLine.getErr().println("Error: " + ex.getMessage());
+        return 1;
+      }
+      throw ex;
+    }
   }
 
   /** The version from the jar manifest. */

@@ -65,7 +65,10 @@ class CliIT {
 
   /**
    * The {@code ./meshfed} script maps the class-data archive the build made beside the jar: the
-   * CLI's own classes come from the archive ("shared objects file"), not from the jar.
+   * CLI's own classes come from the archive ("shared objects file"), not from the jar, and so do
+   * the picocli classes every call loads (Java 5 class files, which the archive's dump leaves out
+   * once it has linked a lambda to one); and it maps it at the address it was made for, instead of
+   * relocating the whole archive on every start (the JVM's default), as the tests' processes do.
    */
   @Test
   void theLauncherMapsTheClassDataArchiveTheBuildMade() throws Exception {
@@ -77,7 +80,7 @@ class CliIT {
     ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--version");
     pb.environment().keySet().removeIf(k -> k.startsWith("MESHFED_"));
     pb.environment().put("MESHFED_JAR", jar.toString());
-    pb.environment().put("MESHFED_JAVA_OPTS", "-Xlog:class+load=info:stdout");
+    pb.environment().put("MESHFED_JAVA_OPTS", "-Xlog:class+load=info:stdout -Xlog:cds=info:stdout");
     pb.redirectErrorStream(true);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -85,7 +88,13 @@ class CliIT {
     assertThat(p.exitValue()).as(out).isZero();
     assertThat(out)
         .contains("meshfed ")
-        .containsPattern("io\\.meshfed\\.cli\\.Main source: shared objects file");
+        .containsPattern("io\\.meshfed\\.cli\\.Main source: shared objects file")
+        // picocli's exception handler interface, and its default handler with it
+        .containsPattern("picocli\\.CommandLine\\$IExecutionExceptionHandler source: shared")
+        .containsPattern("picocli\\.CommandLine\\$2 source: shared objects file")
+        .contains("Opened archive " + archive)
+        .doesNotContain("always map archive(s) at an alternative address");
+    assertThat(jcmd(global.pid(), "VM.flags")).contains("-XX:ArchiveRelocationMode=0");
   }
 
   /**

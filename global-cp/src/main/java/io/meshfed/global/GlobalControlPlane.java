@@ -192,7 +192,8 @@ public final class GlobalControlPlane implements AutoCloseable {
 
   /** A new instance id: the host name and a random suffix. */
   public static String newInstanceId() {
-    return Processes.hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    // joined: a concatenation of a new shape is linked by generating classes, at every start
+    return String.join("-", Processes.hostname(), UUID.randomUUID().toString().substring(0, 8));
   }
 
   private GlobalControlPlane(

@@ -35,9 +35,9 @@ final class ClassDataArchive {
     return decided.map(ClassDataArchive::options).orElse(List.of());
   }
 
-  /** The options that map {@code archive}, quietly. */
+  /** The options that map {@code archive}, as the launcher does. */
   static List<String> options(Path archive) {
-    return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    return ClassDataTraining.mappingOptions(archive);
   }
 
   private static Optional<Path> archiveOf(Path jar, String java) {

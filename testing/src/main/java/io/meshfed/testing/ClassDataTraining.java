@@ -53,6 +53,21 @@ public final class ClassDataTraining {
   }
 
   /**
+   * The JVM options that map {@code archive} as the {@code ./meshfed} launcher does: quietly (CDS
+   * warnings would go to the process's stdout) and at the address it was laid out for ({@code
+   * ArchiveRelocationMode=0}; the JVM's default relocates it on every start, rewriting the pointers
+   * of the whole archive before {@code main}), relocated only when that address is taken.
+   */
+  public static List<String> mappingOptions(Path archive) {
+    return List.of(
+        "-XX:SharedArchiveFile=" + archive,
+        "-Xlog:cds=off",
+        "-Xlog:cds+dynamic=off",
+        "-XX:+UnlockDiagnosticVMOptions",
+        "-XX:ArchiveRelocationMode=0");
+  }
+
+  /**
    * Makes the archive of the jar {@code args[0]}; prints what it did, or why there is no archive,
    * and exits 0 either way (the archive is a speed-up, never a reason to fail a build).
    */

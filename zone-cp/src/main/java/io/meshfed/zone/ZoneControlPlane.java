@@ -172,7 +172,9 @@ public final class ZoneControlPlane implements AutoCloseable {
 
   /** A new instance id for a replica of {@code zone}: zone, host name and a random part. */
   public static String newInstanceId(String zone) {
-    return zone + "-" + Processes.hostname() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    // joined: a concatenation of a new shape is linked by generating classes, at every start
+    return String.join(
+        "-", zone, Processes.hostname(), UUID.randomUUID().toString().substring(0, 8));
   }
 
   /**

@@ -37,7 +37,9 @@ public final class ResolvedSettings {
 
   private Entry entry(Setting<?> setting) {
     Entry e = entries.get(setting.name());
-    if (e == null || !e.setting().equals(setting)) {
+    // the same constant first: a record's equals is linked through method handles on its first
+    // call (about 20 generated classes on the path of every control plane's start)
+    if (e == null || e.setting() != setting && !e.setting().equals(setting)) {
       throw new IllegalArgumentException("setting '" + setting.name() + "' is not declared here");
     }
     return e;

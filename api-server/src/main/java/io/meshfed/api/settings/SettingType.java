@@ -165,7 +165,11 @@ public interface SettingType<T> {
 
       @Override
       public String format(Duration value) {
-        return value.toMillis() % 1000 == 0 ? value.toSeconds() + "s" : value.toMillis() + "ms";
+        // concat, not +: a control plane formats a default at start (its help), and the first
+        // concatenation of a shape is linked by generating classes
+        return value.toMillis() % 1000 == 0
+            ? Long.toString(value.toSeconds()).concat("s")
+            : Long.toString(value.toMillis()).concat("ms");
       }
     };
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -164,5 +165,26 @@ class SettingsSpecTest {
     ResolvedSettings r = SPEC.resolve(Map.of(), Map.of(), null);
     Setting<Integer> other = Setting.of("other", SettingType.port(), 1, "x");
     assertThatThrownBy(() -> r.get(other)).hasMessageContaining("not declared");
+  }
+
+  /** A setting is looked up by its declaration: an equal one is found, a namesake is not. */
+  @Test
+  void anEqualSettingIsDeclaredANamesakeIsNot() {
+    ResolvedSettings r = SPEC.resolve(Map.of("api-port", "1003"), Map.of(), null);
+    Setting<Integer> equal =
+        new Setting<>(PORT.name(), PORT.type(), PORT.defaultValue(), PORT.description(), false);
+    assertThat(equal).isNotSameAs(PORT);
+    assertThat(r.get(equal)).isEqualTo(1003);
+    Setting<Integer> namesake = Setting.of("api-port", PORT.type(), 5682, "API port");
+    assertThatThrownBy(() -> r.get(namesake)).hasMessage("setting 'api-port' is not declared here");
+  }
+
+  @Test
+  void aDurationIsWrittenInWholeSecondsOrElseInMilliseconds() {
+    SettingType<Duration> type = SettingType.duration(Duration.ZERO, Duration.ofHours(1));
+    assertThat(type.format(Duration.ofSeconds(90))).isEqualTo("90s");
+    assertThat(type.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+    assertThat(type.format(Duration.ZERO)).isEqualTo("0s");
+    assertThat(type.expected()).startsWith("a duration from 0s to 3600s");
   }
 }

@@ -73,7 +73,12 @@ public final class DataDirLock implements AutoCloseable {
               + " is locked. Stop that process or give this one another --data-dir");
     }
     try {
-      byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
+      // concat, not +: a control plane locks its directory before it answers, and the first
+      // concatenation of a shape is linked by generating classes
+      byte[] pid =
+          Long.toString(ProcessHandle.current().pid())
+              .concat("\n")
+              .getBytes(StandardCharsets.US_ASCII);
       channel.truncate(0);
       channel.write(ByteBuffer.wrap(pid), 0);
     } catch (IOException e) {
