@@ -110,8 +110,8 @@ class CliIT {
     String zone = launcher(jar, "-XX:+PrintCommandLineFlags", "zone", "--help");
     assertThat(zone)
         .contains("-XX:MaxHeapSize=536870912")
-        .contains("-XX:MaxHeapFreeRatio=20")
-        .contains("-XX:G1PeriodicGCInterval=60000")
+        .contains("-XX:+UseSerialGC")
+        .contains("-XX:MaxNewSize=25165824")
         .contains("-XX:+ExitOnOutOfMemoryError")
         .contains("to raise the heap: MESHFED_JAVA_OPTS=-Xmx1g");
     assertThat(launcher(jar, "-XX:+PrintCommandLineFlags -Xmx1g", "global", "--help"))
@@ -120,10 +120,10 @@ class CliIT {
     assertThat(launcher(jar, "-XX:+PrintCommandLineFlags", "--version"))
         .contains("-XX:TieredStopAtLevel=1")
         .doesNotContain("ExitOnOutOfMemoryError")
-        .doesNotContain("MaxHeapFreeRatio");
+        .doesNotContain("-XX:MaxNewSize=25165824");
     // and the tests' control planes (MeshfedProcess) run with the same file's options
     assertThat(jcmd(global.pid(), "VM.flags"))
-        .contains("-XX:MaxHeapFreeRatio=20")
+        .contains("-XX:+UseSerialGC")
         .contains("-XX:+ExitOnOutOfMemoryError");
   }
 

@@ -32,18 +32,14 @@ class MeshfedProcessTest {
   }
 
   /**
-   * The repository's file (the one the launcher reads): a bounded heap that gives memory back, and
-   * an exit on running out of it.
+   * The repository's file (the one the launcher reads): a bounded heap that grows only as far as
+   * the data needs, and an exit on running out of it.
    */
   @Test
   void theRepositorysControlPlaneOptionsBoundTheHeapAndExitOnOutOfMemory() {
     Path jar = Path.of("..", "deploy", "target", "meshfed.jar");
     assertThat(MeshfedProcess.controlPlaneJvmOptions(jar))
-        .contains(
-            "-Xmx512m",
-            "-XX:MaxHeapFreeRatio=20",
-            "-XX:G1PeriodicGCInterval=60000",
-            "-XX:+ExitOnOutOfMemoryError")
+        .contains("-Xmx512m", "-XX:+UseSerialGC", "-Xmn24m", "-XX:+ExitOnOutOfMemoryError")
         .allMatch(option -> option.startsWith("-"), "one JVM option a line");
   }
 }
