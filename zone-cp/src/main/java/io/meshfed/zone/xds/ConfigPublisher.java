@@ -2,6 +2,7 @@ package io.meshfed.zone.xds;
 
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.meshfed.model.Resource;
+import io.meshfed.model.StandardTypes;
 import io.meshfed.model.spec.DataplaneSpec;
 import io.meshfed.model.spec.EnvoyAdmin;
 import io.meshfed.model.spec.ZoneIngressSpec;
@@ -44,7 +45,10 @@ import org.slf4j.LoggerFactory;
  * those built alone since from another view or whose last build failed. Requests made while a
  * rebuild runs fold into one more rebuild. A proxy that connects, or whose certificate is issued or
  * due for rotation ({@link WorkloadIdentities}), is built alone, from the last view read (read
- * again first if the store changed since).
+ * again first if the store changed since). With no proxy connected a change reads nothing (unless a
+ * Dataplane or Mesh change may end a certificate still held): the view is read when a proxy
+ * connects or the inspect API asks. Every view read first forgets the certificates of deleted
+ * Dataplanes.
  *
  * <p>When a proxy's last stream closes, its snapshot is removed from the cache. java-control-plane
  * refuses that while the stream's watches are still open (they are cancelled just after the stream
@@ -82,7 +86,6 @@ final class ConfigPublisher implements AutoCloseable {
   // the access log FIFO of each connected sidecar, from its node metadata
   private final Map<ProxyId, String> accessLogSockets = new ConcurrentHashMap<>();
   private final AtomicBoolean pending = new AtomicBoolean();
-  private final AtomicBoolean viewChanged = new AtomicBoolean(true);
   private final Timer buildTimer;
   private final Counter proxyBuilds;
   private final XdsGenerationMetrics generation;
@@ -154,9 +157,9 @@ final class ConfigPublisher implements AutoCloseable {
     run(() -> forget(proxy, 1));
   }
 
-  /** The store view changed: marks the last read stale and asks for a rebuild. */
-  void viewChanged() {
-    viewChanged.set(true);
+  /** The view's {@code type} changed: the next read lists it again; asks for a rebuild. */
+  void viewChanged(String type) {
+    reader.changed(type);
     requestRebuild();
   }
 
@@ -189,7 +192,10 @@ final class ConfigPublisher implements AutoCloseable {
       return; // gone, or the first rebuild once the view is ready includes it
     }
     ZoneView v = currentView();
-    if (v != builtFrom) {
+    if (v != builtFrom
+        && connected.stream().allMatch(p -> p.equals(proxy) || offCycle.contains(p))) {
+      builtFrom = v; // no other proxy is in step with the old view: the new one is the cycle's
+    } else if (v != builtFrom) {
       offCycle.add(proxy); // the next rebuild brings it back in step
     }
     try {
@@ -242,12 +248,17 @@ final class ConfigPublisher implements AutoCloseable {
     }
   }
 
-  /** The last view read, read again first when the store changed since. */
+  /**
+   * The last view read, read again first when the store changed since; a new view first forgets the
+   * certificates of the Dataplanes it no longer has.
+   */
   private ZoneView currentView() {
-    if (viewChanged.getAndSet(false) || current == null) {
-      current = reader.read();
+    ZoneView v = reader.read();
+    if (v != current) {
+      identities.forgetRemovedDataplanes(v);
+      current = v;
     }
-    return current;
+    return v;
   }
 
   private void rebuild() {
@@ -255,12 +266,13 @@ final class ConfigPublisher implements AutoCloseable {
     if (closed || !reader.ready()) {
       return;
     }
+    if (connected.isEmpty()
+        && (identities.size() == 0 || !reader.stale(StandardTypes.DATAPLANE, StandardTypes.MESH))) {
+      return; // nothing to build or forget: the view stays stale until it is asked for
+    }
     long start = System.nanoTime();
     try {
-      viewChanged.set(false);
-      ZoneView v = reader.read();
-      current = v;
-      identities.forgetRemovedDataplanes(v);
+      ZoneView v = currentView();
       List<ProxyId> proxies = List.copyOf(connected);
       Set<ProxyId> affected = RebuildIndex.affected(builtFrom, v, proxies);
       proxies.stream().filter(offCycle::contains).forEach(affected::add);

@@ -65,6 +65,9 @@ final class RebuildIndex {
     if (before == null) {
       return new LinkedHashSet<>(proxies);
     }
+    if (before == after) {
+      return new LinkedHashSet<>(); // the same read: nothing changed
+    }
     Changes changes = Changes.between(before, after);
     Set<ProxyId> out = new LinkedHashSet<>();
     if (changes.none()) {
@@ -126,6 +129,9 @@ final class RebuildIndex {
     }
 
     private void mesh(String mesh, MeshState before, MeshState after) {
+      if (before == after) {
+        return; // kept whole by the reader: none of its inputs changed
+      }
       if (before == null || after == null || !before.mesh().equals(after.mesh())) {
         wholeMesh(mesh);
         return;
@@ -149,6 +155,9 @@ final class RebuildIndex {
     }
 
     private void ingresses(Map<String, Resource> before, Map<String, Resource> after) {
+      if (before == after) {
+        return; // not listed again
+      }
       diff(
           List.copyOf(before.values()),
           List.copyOf(after.values()),

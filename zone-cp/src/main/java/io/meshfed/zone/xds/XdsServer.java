@@ -237,7 +237,7 @@ public final class XdsServer implements AutoCloseable {
    * @throws UncheckedIOException when the port cannot be bound
    */
   public XdsServer start(String address, int port) {
-    view.subscribe(type -> publisher.viewChanged());
+    view.subscribe(publisher::viewChanged);
     view.start();
     try {
       server =

@@ -86,7 +86,7 @@ class ConfigPublisherGenerationTest {
               meters);
       closing.add(publisher);
       closing.add(scheduler::shutdownNow);
-      view.subscribe(type -> publisher.viewChanged());
+      view.subscribe(publisher::viewChanged);
     }
 
     /** Loads a mesh with {@code dataplanes}, all connected before the view is ready. */

@@ -50,7 +50,7 @@ class ConfigPublisherTest {
 
   @Test
   void aConnectedProxyIsBuiltOnceTheViewIsLoadedAndRebuiltWhenItChanges() {
-    view.subscribe(type -> publisher.viewChanged());
+    view.subscribe(publisher::viewChanged);
     view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web);
     publisher.proxyConnected(WEB, NO_METADATA);
     assertThat(publisher.hasSnapshot(WEB)).isFalse(); // not loaded yet: nothing half-built
@@ -66,7 +66,7 @@ class ConfigPublisherTest {
 
   @Test
   void clustersANewConfigDropsStayUntilTheHoldIsOverThenARebuildRemovesThem() {
-    view.subscribe(type -> publisher.viewChanged());
+    view.subscribe(publisher::viewChanged);
     view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web);
     view.setReady(true);
     publisher.proxyConnected(WEB, NO_METADATA);
@@ -122,7 +122,7 @@ class ConfigPublisherTest {
   @Test
   void aChangeRebuildsOnlyTheProxiesItAffects() {
     ProxyId other = new ProxyId(ProxyId.Kind.SIDECAR, "default", "other-1");
-    view.subscribe(type -> publisher.viewChanged());
+    view.subscribe(publisher::viewChanged);
     view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web, dataplane("other-1", "other", 20002));
     view.setReady(true);
     publisher.proxyConnected(WEB, NO_METADATA);
@@ -145,6 +145,37 @@ class ConfigPublisherTest {
     assertThat(builds()).isEqualTo(4);
     assertThat(publisher.publishedSnapshot(other).orElseThrow().listeners().resources())
         .isNotEmpty();
+  }
+
+  @Test
+  void withNoProxyConnectedAChangeReadsNothingAndAProxyConnectingLaterGetsTheCurrentView() {
+    view.subscribe(publisher::viewChanged);
+    view.put(yaml(XdsUnitFixtures.PLAIN_MESH));
+    view.setReady(true);
+    long listed = view.fullReads();
+
+    view.put(web); // nobody to build for: nothing is listed
+    view.put(dataplane("other-1", "other", 20002));
+    assertThat(view.fullReads()).isEqualTo(listed);
+
+    publisher.proxyConnected(WEB, NO_METADATA); // built from the view with its Dataplane
+    assertThat(publisher.publishedSnapshot(WEB).orElseThrow().listeners().resources()).isNotEmpty();
+  }
+
+  @Test
+  void aDataplaneDeletedWhileItsProxyIsAwayEndsItsCertificate() {
+    view.subscribe(publisher::viewChanged);
+    view.put(yaml(XdsUnitFixtures.MTLS_MESH), web);
+    view.setReady(true);
+    publisher.proxyConnected(WEB, NO_METADATA);
+    ca.completeLast(T0.plus(Duration.ofHours(1)));
+    publisher.proxyDisconnected(WEB);
+
+    view.remove(web.key()); // deleted and created again while no proxy is connected
+    view.put(web);
+    publisher.proxyConnected(WEB, NO_METADATA);
+
+    assertThat(ca.requests).hasSize(2); // a new Dataplane: a new certificate, not the old one
   }
 
   private double builds() {

@@ -26,6 +26,7 @@ class RebuildIndexTest {
 
   @BeforeEach
   void zone() {
+    store.subscribe(reader::changed);
     store.put(
         yaml("type: Mesh\nname: default\n"),
         yaml("type: Mesh\nname: staging\n"),

@@ -70,6 +70,60 @@ class ZoneViewReaderTest {
   }
 
   @Test
+  void aChangeOfOneTypeListsOnlyThatTypeAndKeepsWhatDidNotChange() {
+    source.subscribe(reader::changed);
+    source.setReady(true);
+    Resource web = dataplane("web-1", "web", 20001);
+    source.put(yaml(XdsUnitFixtures.PLAIN_MESH), yaml("type: Mesh\nname: other\n"), web);
+    ZoneView before = reader.read();
+    long listed = source.fullReads();
+
+    Resource permission =
+        yaml(
+            """
+            type: TrafficPermission
+            mesh: default
+            name: allow-all
+            sources: [{match: {kuma.io/service: '*'}}]
+            destinations: [{match: {kuma.io/service: '*'}}]
+            """);
+    source.put(permission);
+    ZoneView after = reader.read();
+
+    assertThat(source.fullReads() - listed).isEqualTo(1); // the TrafficPermissions alone
+    assertThat(after.meshes().get("default").trafficPermissions()).containsExactly(permission);
+    assertThat(after.meshes().get("default").dataplanes())
+        .isSameAs(before.meshes().get("default").dataplanes());
+    assertThat(after.meshes().get("other")).isSameAs(before.meshes().get("other"));
+  }
+
+  @Test
+  void aReadWithNothingChangedListsNothingAndIsTheLastView() {
+    source.subscribe(reader::changed);
+    source.setReady(true);
+    source.put(yaml(XdsUnitFixtures.PLAIN_MESH), dataplane("web-1", "web", 20001));
+    ZoneView first = reader.read();
+    long listed = source.fullReads();
+
+    reader.changed("NotWatched");
+
+    assertThat(reader.read()).isSameAs(first);
+    assertThat(source.fullReads()).isEqualTo(listed);
+  }
+
+  @Test
+  void aTypeThatIsNoLongerReadyIsListedAgainAsEmpty() {
+    source.subscribe(reader::changed);
+    source.setReady(true);
+    source.put(yaml(XdsUnitFixtures.PLAIN_MESH), dataplane("web-1", "web", 20001));
+    assertThat(reader.read().meshes()).containsOnlyKeys("default");
+
+    source.setReady(false);
+
+    assertThat(reader.read().meshes()).isEmpty();
+  }
+
+  @Test
   void aDataplaneOfAMissingMeshHasNoState() {
     source.setReady(true);
     source.put(dataplane("web-1", "web", 20001));
