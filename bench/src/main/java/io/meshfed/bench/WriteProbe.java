@@ -24,7 +24,8 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -64,6 +65,17 @@ final class WriteProbe {
 
   private record Background(long at, String type) {}
 
+  /** The write in progress and what has seen it so far (nanoTime; 0 for not yet). */
+  private static final class Pending {
+    final String name;
+    final Map<String, Long> arrived = new ConcurrentHashMap<>();
+    final AtomicLong globalSeen = new AtomicLong();
+
+    Pending(String name) {
+      this.name = name;
+    }
+  }
+
   private WriteProbe() {}
 
   /** The latencies of {@code samples}, sorted. */
@@ -86,25 +98,28 @@ final class WriteProbe {
     HttpClient http = HttpClient.newHttpClient();
     String api = "http://127.0.0.1:" + global.apiPort();
     Queue<Background> background = new ConcurrentLinkedQueue<>();
-    Closeable backgroundWatch =
-        globalStore == null ? () -> {} : watchBackground(globalStore, background);
+    AtomicReference<Pending> current = new AtomicReference<>(new Pending(""));
+    // One watch per store for the whole probe, opened before the first write: each arrival goes to
+    // the write in progress by its name, so opening watches is not part of any write's window.
+    List<Closeable> watches = new ArrayList<>();
+    if (globalStore != null) {
+      watches.add(watchBackground(globalStore, background));
+      long rev = globalStore.currentRevision().join();
+      watches.add(
+          globalStore.watch(rev, arrival(current, p -> p.globalSeen.compareAndSet(0, now()))));
+    }
+    for (ZoneControlPlane zone : zones) {
+      String zoneName = zone.config().zone();
+      long rev = zone.store().currentRevision().join();
+      watches.add(
+          zone.store().watch(rev, arrival(current, p -> p.arrived.putIfAbsent(zoneName, now()))));
+    }
     List<Sample> samples = new ArrayList<>();
     try {
       for (int w = 0; w < writes; w++) {
         String name = "probe-" + w;
-        Map<String, Long> arrived = new ConcurrentHashMap<>();
-        AtomicLong globalSeen = new AtomicLong();
-        List<Closeable> watches = new ArrayList<>();
-        for (ZoneControlPlane zone : zones) {
-          long rev = zone.store().currentRevision().join();
-          watches.add(
-              zone.store()
-                  .watch(rev, arrival(name, t -> arrived.putIfAbsent(zone.config().zone(), t))));
-        }
-        if (globalStore != null) {
-          long rev = globalStore.currentRevision().join();
-          watches.add(globalStore.watch(rev, arrival(name, t -> globalSeen.compareAndSet(0, t))));
-        }
+        Pending pending = new Pending(name);
+        current.set(pending);
         if (proxies != null) {
           proxies.forEach(TcpProxy::markToClient);
         }
@@ -123,11 +138,12 @@ final class WriteProbe {
         if (r.statusCode() != 201) {
           throw new IllegalStateException("write failed: " + r.body());
         }
-        KdsSyncBench.awaitTrue(() -> arrived.size() == zones.size(), Duration.ofSeconds(120), name);
+        KdsSyncBench.awaitTrue(
+            () -> pending.arrived.size() == zones.size(), Duration.ofSeconds(120), name);
         long gc = gcMillis() - gcBefore;
         for (int i = 0; i < zones.size(); i++) {
           String zone = zones.get(i).config().zone();
-          long stored = arrived.get(zone);
+          long stored = pending.arrived.get(zone);
           long sent = proxies == null ? 0 : proxies.get(i).toClientSinceMark();
           int sync = 0;
           int insight = 0;
@@ -146,19 +162,18 @@ final class WriteProbe {
                   zone,
                   uptime,
                   ms(start, committed),
-                  ms(start, globalSeen.get()),
+                  ms(start, pending.globalSeen.get()),
                   ms(start, sent),
                   ms(start, stored),
                   sync,
                   insight,
                   gc));
         }
-        for (Closeable c : watches) {
-          c.close();
-        }
       }
     } finally {
-      backgroundWatch.close();
+      for (Closeable c : watches) {
+        c.close();
+      }
     }
     return samples;
   }
@@ -202,6 +217,10 @@ final class WriteProbe {
         what, KdsSyncBench.percentile(values, 0.5), KdsSyncBench.percentile(values, 0.99));
   }
 
+  private static long now() {
+    return System.nanoTime();
+  }
+
   private static double ms(long from, long to) {
     return to == 0 ? Double.NaN : (to - from) / 1e6;
   }
@@ -238,23 +257,28 @@ final class WriteProbe {
         });
   }
 
-  /** Calls {@code seen} with the time of the first PUT of {@code name}. */
-  private static WatchListener arrival(String name, LongConsumer seen) {
+  /**
+   * Calls {@code seen} with the write in progress when a store has it: a PUT of its name, or a
+   * reset listing it. Arrivals of other names are ignored.
+   */
+  private static WatchListener arrival(AtomicReference<Pending> current, Consumer<Pending> seen) {
     return new WatchListener() {
       @Override
       public void onEvents(List<ResourceEvent> events) {
+        Pending p = current.get();
         for (ResourceEvent e : events) {
-          if (e.kind() == ResourceEvent.Kind.PUT && e.key().name().equals(name)) {
-            seen.accept(System.nanoTime());
+          if (e.kind() == ResourceEvent.Kind.PUT && e.key().name().equals(p.name)) {
+            seen.accept(p);
           }
         }
       }
 
       @Override
       public void onReset(List<Resource> all, long revision) {
+        Pending p = current.get();
         for (Resource r : all) {
-          if (r.name().equals(name)) {
-            seen.accept(System.nanoTime());
+          if (r.name().equals(p.name)) {
+            seen.accept(p);
           }
         }
       }
