@@ -9,14 +9,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs tasks one at a time, in submission order, on a shared executor. A task that throws is logged
  * and the next one runs. When the delegate rejects the drain (it was shut down), the task is
- * dropped, {@link RejectedExecutionException} is thrown, and the executor stays usable.
+ * dropped, {@link RejectedExecutionException} is thrown, and the executor stays usable. It holds a
+ * queue only while tasks wait or run, so an idle one (e.g. one per connected stream) is one small
+ * object.
  */
 public final class SerialExecutor implements Executor {
   private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
 
   private final Executor delegate;
-  private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-  private boolean running;
+  // the tasks waiting while a drain is due or running; null when idle. Guarded by this.
+  private ArrayDeque<Runnable> tasks;
 
   public SerialExecutor(Executor delegate) {
     this.delegate = delegate;
@@ -24,19 +26,19 @@ public final class SerialExecutor implements Executor {
 
   @Override
   public void execute(Runnable task) {
-    synchronized (tasks) {
-      tasks.add(task);
-      if (running) {
+    synchronized (this) {
+      if (tasks != null) {
+        tasks.add(task);
         return;
       }
-      running = true;
+      tasks = new ArrayDeque<>(4);
+      tasks.add(task);
     }
     try {
       delegate.execute(this::drain);
     } catch (RejectedExecutionException e) {
-      synchronized (tasks) {
-        tasks.clear();
-        running = false;
+      synchronized (this) {
+        tasks = null;
       }
       throw e;
     }
@@ -45,10 +47,10 @@ public final class SerialExecutor implements Executor {
   private void drain() {
     while (true) {
       Runnable next;
-      synchronized (tasks) {
+      synchronized (this) {
         next = tasks.poll();
         if (next == null) {
-          running = false;
+          tasks = null;
           return;
         }
       }

@@ -1,7 +1,7 @@
 package io.meshfed.zone.xds;
 
 import io.envoyproxy.controlplane.server.ExecutorGroup;
-import java.util.ArrayDeque;
+import io.meshfed.store.SerialExecutor;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * A send that fails is logged and touches only its own stream; once the pool is stopped (shutting
  * down) a response is dropped, as its stream is closing too.
  *
- * <p>Confinement: stateless; each stream's executor keeps its queue under its own monitor, and
- * holds one only while sends wait (a quiet stream costs one small object).
+ * <p>Confinement: stateless; each stream's executor is a {@link SerialExecutor}, which holds a
+ * queue only while sends wait (a quiet stream costs two small objects).
  */
 final class StreamSenders implements ExecutorGroup {
   private static final Logger log = LoggerFactory.getLogger(StreamSenders.class);
@@ -40,51 +40,13 @@ final class StreamSenders implements ExecutorGroup {
   /** A new stream's executor: runs its sends one at a time, in the order they were handed over. */
   @Override
   public Executor next() {
-    return new Stream();
-  }
-
-  /** One stream's sends. */
-  private final class Stream implements Executor {
-    // the sends waiting, while a drain is due or running; null otherwise
-    private ArrayDeque<Runnable> waiting;
-
-    @Override
-    public void execute(Runnable send) {
-      synchronized (this) {
-        if (waiting != null) {
-          waiting.add(send);
-          return;
-        }
-        waiting = new ArrayDeque<>(4);
-        waiting.add(send);
-      }
+    SerialExecutor stream = new SerialExecutor(senders);
+    return send -> {
       try {
-        senders.execute(this::drain);
+        stream.execute(send);
       } catch (RejectedExecutionException stopping) {
-        synchronized (this) {
-          waiting = null;
-        }
         log.debug("zone={}: xDS senders stopped, a response is dropped", zone);
       }
-    }
-
-    private void drain() {
-      while (true) {
-        Runnable next;
-        synchronized (this) {
-          next = waiting.poll();
-          if (next == null) {
-            waiting = null;
-            return;
-          }
-        }
-        try {
-          next.run();
-        } catch (RuntimeException e) {
-          log.warn(
-              "zone={}: sending an xDS response failed; the stream's next ones still go", zone, e);
-        }
-      }
-    }
+    };
   }
 }
