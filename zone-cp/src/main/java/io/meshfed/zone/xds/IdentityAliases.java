@@ -21,7 +21,7 @@ final class IdentityAliases<V> {
   /** The value of {@code object}, or null. */
   V get(Object object) {
     expunge();
-    return entries.get(new Probe(object));
+    return entries.get(new Key(object, null)); // a lookup's key: its object is held by the caller
   }
 
   void put(Object object, V value) {
@@ -41,7 +41,10 @@ final class IdentityAliases<V> {
     }
   }
 
-  /** A held entry's key: its object weakly, with the identity hash taken while it was alive. */
+  /**
+   * An entry's key (and a lookup's, with no queue): its object weakly, with the identity hash taken
+   * while it was alive.
+   */
   private static final class Key extends WeakReference<Object> {
     private final int hash;
 
@@ -62,27 +65,6 @@ final class IdentityAliases<V> {
       }
       Object referent = get();
       return referent != null && other instanceof Key k && k.hash == hash && k.get() == referent;
-    }
-  }
-
-  /** A lookup's key: its object strongly, equal to the entry's key of the same object. */
-  private static final class Probe {
-    private final Object object;
-    private final int hash;
-
-    Probe(Object object) {
-      this.object = object;
-      this.hash = System.identityHashCode(object);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Key k && k.hash == hash && k.get() == object;
     }
   }
 }

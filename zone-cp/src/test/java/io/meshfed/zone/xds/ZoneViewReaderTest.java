@@ -13,6 +13,15 @@ import org.junit.jupiter.api.Test;
 
 /** What one read of the zone's view gives the builds. */
 class ZoneViewReaderTest {
+  private static final String ALLOW_ALL =
+      """
+      type: TrafficPermission
+      mesh: default
+      name: allow-all
+      sources: [{match: {kuma.io/service: '*'}}]
+      destinations: [{match: {kuma.io/service: '*'}}]
+      """;
+
   private final InMemoryKdsSource source = new InMemoryKdsSource(ZoneViewReader.WATCHED, false);
   private final ZoneViewReader reader = new ZoneViewReader("zone-1", source);
 
@@ -37,15 +46,7 @@ class ZoneViewReaderTest {
               address: 127.0.0.1
               inbound: [{port: 20005, servicePort: 5432, tags: {kuma.io/service: db}}]
             """);
-    Resource permission =
-        yaml(
-            """
-            type: TrafficPermission
-            mesh: default
-            name: allow-all
-            sources: [{match: {kuma.io/service: '*'}}]
-            destinations: [{match: {kuma.io/service: '*'}}]
-            """);
+    Resource permission = yaml(ALLOW_ALL);
     source.put(
         yaml(XdsUnitFixtures.PLAIN_MESH),
         yaml("type: Mesh\nname: other\n"),
@@ -78,15 +79,7 @@ class ZoneViewReaderTest {
     ZoneView before = reader.read();
     long listed = source.fullReads();
 
-    Resource permission =
-        yaml(
-            """
-            type: TrafficPermission
-            mesh: default
-            name: allow-all
-            sources: [{match: {kuma.io/service: '*'}}]
-            destinations: [{match: {kuma.io/service: '*'}}]
-            """);
+    Resource permission = yaml(ALLOW_ALL);
     source.put(permission);
     ZoneView after = reader.read();
 
