@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * due for rotation ({@link WorkloadIdentities}), is built alone, from the last view read (read
  * again first if the store changed since). With no proxy connected a change reads nothing (unless a
  * Dataplane or Mesh change may end a certificate still held): the view is read when a proxy
- * connects or the inspect API asks. Every view read first forgets the certificates of deleted
- * Dataplanes.
+ * connects or the inspect API asks. A proxy that connects while the view is not loaded (at start,
+ * or while the store is relisted) is built by the rebuild that follows its loading, whatever
+ * changed. Every view read first forgets the certificates of deleted Dataplanes.
  *
  * <p>When a proxy's last stream closes, its snapshot is removed from the cache. java-control-plane
  * refuses that while the stream's watches are still open (they are cancelled just after the stream
@@ -188,8 +189,12 @@ final class ConfigPublisher implements AutoCloseable {
   }
 
   private void rebuildNow(ProxyId proxy) {
-    if (closed || !connected.contains(proxy) || !reader.ready()) {
-      return; // gone, or the first rebuild once the view is ready includes it
+    if (closed || !connected.contains(proxy)) {
+      return; // gone
+    }
+    if (!reader.ready()) {
+      offCycle.add(proxy); // the rebuild once the view is loaded (again) includes it
+      return;
     }
     ZoneView v = currentView();
     if (v != builtFrom

@@ -65,6 +65,23 @@ class ConfigPublisherTest {
   }
 
   @Test
+  void aProxyConnectingWhileTheViewIsRelistedIsBuiltOnceItIsLoadedAgainEvenWithNothingChanged() {
+    ProxyId other = new ProxyId(ProxyId.Kind.SIDECAR, "default", "other-1");
+    view.subscribe(publisher::viewChanged);
+    view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web, dataplane("other-1", "other", 20002));
+    view.setReady(true);
+    publisher.proxyConnected(other, NO_METADATA);
+    assertThat(publisher.hasSnapshot(other)).isTrue();
+
+    view.setReady(false); // the store watch stopped: the view is relisted
+    publisher.proxyConnected(WEB, NO_METADATA);
+    assertThat(publisher.hasSnapshot(WEB)).isFalse();
+
+    view.setReady(true); // loaded again, with the same resources
+    assertThat(publisher.publishedSnapshot(WEB).orElseThrow().listeners().resources()).isNotEmpty();
+  }
+
+  @Test
   void clustersANewConfigDropsStayUntilTheHoldIsOverThenARebuildRemovesThem() {
     view.subscribe(publisher::viewChanged);
     view.put(yaml(XdsUnitFixtures.PLAIN_MESH), web);
