@@ -1,5 +1,6 @@
 package io.meshfed.bench;
 
+import com.sun.net.httpserver.HttpServer;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
@@ -11,6 +12,8 @@ import io.meshfed.zone.ZoneControlPlane;
 import java.io.Closeable;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,6 +99,7 @@ final class WriteProbe {
       int writes)
       throws Exception {
     HttpClient http = HttpClient.newHttpClient();
+    warmUp(http);
     String api = "http://127.0.0.1:" + global.apiPort();
     Queue<Background> background = new ConcurrentLinkedQueue<>();
     AtomicReference<Pending> current = new AtomicReference<>(new Pending(""));
@@ -176,6 +180,34 @@ final class WriteProbe {
       }
     }
     return samples;
+  }
+
+  /**
+   * One request of {@code http} to a throwaway server of the benchmark's own, so that the client's
+   * first-use class loading is not in the first write's figures; global sees nothing of it.
+   */
+  private static void warmUp(HttpClient http) throws Exception {
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    server.start();
+    try {
+      http.send(
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/warm-up"))
+              .header("Content-Type", "application/json")
+              .PUT(HttpRequest.BodyPublishers.ofString(permissionJson("warm-up")))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    } finally {
+      server.stop(0);
+    }
   }
 
   /** Prints the split at p50 and p99, and the {@code worst} slowest samples with theirs. */

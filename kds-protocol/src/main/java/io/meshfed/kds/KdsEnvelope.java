@@ -61,8 +61,12 @@ public final class KdsEnvelope {
       Set.of("type", "name", "mesh", "labels", "creationTime", "modificationTime");
   private static final HexFormat HEX = HexFormat.of();
 
+  /** Encodings kept for the serving sides of other streams asking for the same resource. */
+  private static final int RECENT_ENCODINGS = 256;
+
   private final ResourceCodec codec;
   private final ObjectMapper json;
+  private final RecentEncodings recent = new RecentEncodings(RECENT_ENCODINGS);
 
   public KdsEnvelope(ResourceCodec codec) {
     this.codec = codec;
@@ -87,8 +91,15 @@ public final class KdsEnvelope {
     return TYPE_URL_PREFIX + "/" + type;
   }
 
-  /** Encodes one resource; its type must be registered. */
+  /**
+   * Encodes one resource; its type must be registered. The same instance encoded again (a change
+   * sent to every zone) gets the encoding already made while it is among the last encoded.
+   */
   public io.envoyproxy.envoy.service.discovery.v3.Resource encode(Resource resource) {
+    return recent.get(resource, this::encodeAnew);
+  }
+
+  private io.envoyproxy.envoy.service.discovery.v3.Resource encodeAnew(Resource resource) {
     ResourceType type = codec.registry().require(resource.type());
     ObjectNode tree = codec.toTree(resource);
     JsonNode specNode;

@@ -72,6 +72,18 @@ class KdsEnvelopeTest {
   }
 
   @Test
+  void theSameInstanceEncodedAgainGetsTheEncodingAlreadyMade() {
+    io.meshfed.model.Resource tp = TestTypes.permission("default", "p", "web");
+    Resource first = envelope.encode(tp);
+
+    Resource again = envelope.encode(tp);
+    Resource ofAnEqualCopy = envelope.encode(TestTypes.permission("default", "p", "web"));
+
+    assertThat(again).isSameAs(first);
+    assertThat(ofAnEqualCopy).isNotSameAs(first).isEqualTo(first);
+  }
+
+  @Test
   void badResourcesAreRejectedByNameWhileGoodOnesAreAccepted() {
     Resource good = envelope.encode(TestTypes.thing("default", "good", "ok"));
     Resource invalid = envelope.encode(TestTypes.thing("default", "bad", "invalid"));

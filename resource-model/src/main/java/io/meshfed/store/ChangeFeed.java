@@ -3,6 +3,7 @@ package io.meshfed.store;
 import io.meshfed.model.Resource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -30,6 +31,7 @@ public final class ChangeFeed {
   private final ArrayDeque<Object> history = new ArrayDeque<>();
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   private long compactedRevision;
+  private int walked; // entries looked at by the last resume (tests)
 
   /**
    * @param historyLimit changes kept for watches that resume from a past revision
@@ -117,17 +119,37 @@ public final class ChangeFeed {
             }
           });
     } else {
-      List<ResourceEvent> missed = new ArrayList<>();
-      for (Object held : history) {
-        if (revision(held) > fromRevision) {
-          missed.add(event(held));
-        }
-      }
+      List<ResourceEvent> missed = missedSince(fromRevision);
       if (!missed.isEmpty()) {
         w.deliver(missed);
       }
     }
     watchers.add(w);
+  }
+
+  /**
+   * The events after {@code fromRevision}, oldest first. The history is in revision order, so the
+   * walk goes back from the newest entry and stops at the first one at or before {@code
+   * fromRevision}: a watch from the current revision looks at one entry, not the whole history.
+   */
+  private List<ResourceEvent> missedSince(long fromRevision) {
+    ArrayDeque<ResourceEvent> missed = new ArrayDeque<>();
+    Iterator<Object> newestFirst = history.descendingIterator();
+    walked = 0;
+    while (newestFirst.hasNext()) {
+      Object held = newestFirst.next();
+      walked++;
+      if (revision(held) <= fromRevision) {
+        break;
+      }
+      missed.addFirst(event(held));
+    }
+    return missed.isEmpty() ? List.of() : new ArrayList<>(missed);
+  }
+
+  /** How many history entries the last {@link #add} from a revision in the history looked at. */
+  int walked() {
+    return walked;
   }
 
   public void remove(Watcher w) {

@@ -54,4 +54,23 @@ class ChangeFeedTest {
     assertThat(feed.compactedRevision()).isEqualTo(2);
     assertThat(resumed.events()).extracting(ResourceEvent::revision).containsExactly(3L, 4L);
   }
+
+  @Test
+  void aWatchFromARecentRevisionLooksOnlyAtTheEntriesAfterIt() {
+    ChangeFeed feed = new ChangeFeed(1_000, 0, Runnable::run);
+    for (int rev = 1; rev <= 500; rev++) {
+      feed.publish(List.of(ResourceEvent.put(mesh("m" + rev, rev), rev)));
+    }
+
+    RecordingListener current = new RecordingListener();
+    feed.add(feed.watcher(current), 500, List::of, () -> 500);
+    RecordingListener recent = new RecordingListener();
+    feed.add(feed.watcher(recent), 497, List::of, () -> 500);
+
+    assertThat(current.events()).isEmpty();
+    assertThat(recent.events())
+        .extracting(ResourceEvent::revision)
+        .containsExactly(498L, 499L, 500L);
+    assertThat(feed.walked()).isEqualTo(4); // the three it missed and the one it holds
+  }
 }

@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,12 +45,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The replica serving a zone's stream keeps the zone's {@link ZoneSyncLedger} in memory and
  * stores it as the zone's {@code ZoneSyncState} at most once per {@link #FLUSH_INTERVAL} (and when
- * the stream closes), fenced by the zone's stream key ({@code fenceOf}: the claim while held, the
- * key's vacancy once released), so every replica answers the same, the answers survive restarts,
- * and a replica that lost the zone writes nothing more for it. Zones served here are answered from
- * memory, the others from the store. A state keeps at most {@link #MAX_ENTRIES} entries (about 100
- * bytes each, under etcd's 1.5 MiB value limit). The stored states are listed at most once per
- * {@link #FLUSH_INTERVAL} per replica.
+ * the stream closes), each zone in its own of the interval's {@link #SLOTS} slots (given in turn as
+ * streams open), so the copies of 10 000 entries per zone are spread over the interval instead of
+ * coming all at one tick, in the way of every stream's response at that moment; fenced by the
+ * zone's stream key ({@code fenceOf}: the claim while held, the key's vacancy once released), so
+ * every replica answers the same, the answers survive restarts, and a replica that lost the zone
+ * writes nothing more for it. Zones served here are answered from memory, the others from the
+ * store. A state keeps at most {@link #MAX_ENTRIES} entries (about 100 bytes each, under etcd's 1.5
+ * MiB value limit). The stored states are listed at most once per {@link #FLUSH_INTERVAL} per
+ * replica.
  *
  * <p>Ledgers, dirty marks and stored versions are confined to one serial executor over {@code
  * scheduler}: the stream listener calls only queue their change there, so a KDS stream never waits
@@ -67,6 +71,9 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
 
   /** A zone's state is written at most this often. */
   static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
+
+  /** The flush interval's slots: one tick each, a zone's state is written at its slot's tick. */
+  static final int SLOTS = 20;
 
   /** Entries one zone's stored state keeps at most. */
   static final int MAX_ENTRIES = 10_000;
@@ -103,6 +110,9 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
   private final Set<String> writing = new HashSet<>();
   private final Set<String> closing = new HashSet<>();
   private final Map<String, Long> storedVersions = new HashMap<>();
+  private final Map<String, Integer> slots = new HashMap<>();
+  private int nextSlot;
+  private int tick;
   private final int maxEntries;
   private final Function<String, Fence> fenceOf;
   private ScheduledFuture<?> ticker;
@@ -150,9 +160,9 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     onSerial(
         () -> {
           if (ticker == null) {
-            long every = FLUSH_INTERVAL.toNanos();
+            long every = FLUSH_INTERVAL.toNanos() / SLOTS;
             ticker =
-                scheduler.scheduleWithFixedDelay(this::flush, every, every, TimeUnit.NANOSECONDS);
+                scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.NANOSECONDS);
           }
           return null;
         });
@@ -260,6 +270,8 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     later(
         () -> {
           ledgers.put(stream.peer(), new ZoneSyncLedger(stream.peer(), stream.id(), at));
+          slots.put(stream.peer(), nextSlot);
+          nextSlot = (nextSlot + 1) % SLOTS;
           closing.remove(stream.peer());
         });
   }
@@ -322,14 +334,33 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
     return onSerial(this::startWrites).thenCompose(f -> f);
   }
 
+  /**
+   * One tick of the timer, {@link #SLOTS} per {@link #FLUSH_INTERVAL}: writes the state of every
+   * zone of the next slot that changed and is not being written; completes when those writes did.
+   */
+  CompletableFuture<Void> tick() {
+    return onSerial(
+            () -> {
+              int slot = tick;
+              tick = (tick + 1) % SLOTS;
+              return startWrites(zone -> slots.getOrDefault(zone, 0) == slot);
+            })
+        .thenCompose(f -> f);
+  }
+
   /** Starts the writes of {@link #flush}, on the serial executor. */
   private CompletableFuture<Void> startWrites() {
+    return startWrites(zone -> true);
+  }
+
+  /** Starts the writes of the zones {@code due} of {@link #flush}, on the serial executor. */
+  private CompletableFuture<Void> startWrites(Predicate<String> due) {
     List<CompletableFuture<Void>> writes = new ArrayList<>();
     for (String zone : List.copyOf(dirty)) {
       ZoneSyncLedger ledger = ledgers.get(zone);
       if (ledger == null) {
         dirty.remove(zone);
-      } else if (!writing.contains(zone)) {
+      } else if (due.test(zone) && !writing.contains(zone)) {
         dirty.remove(zone);
         writing.add(zone);
         ZoneSyncStateSpec spec = ledger.toSpec(instanceId, maxEntries);
@@ -369,6 +400,7 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
                     zone);
                 if (current) {
                   ledgers.remove(zone);
+                  slots.remove(zone);
                   closing.remove(zone);
                 }
                 return null;
@@ -383,6 +415,7 @@ public final class SyncStatus implements KdsStreamListener, AutoCloseable {
               }
               if (current && closing.contains(zone) && !dirty.contains(zone)) {
                 ledgers.remove(zone);
+                slots.remove(zone);
                 closing.remove(zone);
               }
               return null;

@@ -121,6 +121,39 @@ class SyncStatusTest {
   }
 
   @Test
+  void eachZoneIsWrittenAtItsOwnTickOfTheInterval() throws Exception {
+    SyncStatus a = replica("global-a");
+    KdsStreamInfo one = stream("zone-1", 1);
+    KdsStreamInfo two = stream("zone-2", 2);
+    a.streamOpened(one);
+    a.streamOpened(two);
+    a.responseSent(one, sent("n1", Map.of("default/a", "v1")));
+    a.responseSent(two, sent("n1", Map.of("default/a", "v1")));
+
+    a.tick().get(5, TimeUnit.SECONDS);
+    assertThat(store.get(ZoneSyncStates.key("zone-1")).get(5, TimeUnit.SECONDS)).isPresent();
+    assertThat(store.get(ZoneSyncStates.key("zone-2")).get(5, TimeUnit.SECONDS))
+        .as("zone-2 changed too, but its slot is the next tick's")
+        .isEmpty();
+    a.tick().get(5, TimeUnit.SECONDS);
+    assertThat(store.get(ZoneSyncStates.key("zone-2")).get(5, TimeUnit.SECONDS)).isPresent();
+
+    long written = store.currentRevision().get(5, TimeUnit.SECONDS);
+    a.responseSent(one, sent("n2", Map.of("default/a", "v2")));
+    for (int i = 2; i < SyncStatus.SLOTS; i++) {
+      a.tick().get(5, TimeUnit.SECONDS);
+    }
+    assertThat(store.currentRevision().get(5, TimeUnit.SECONDS))
+        .as("zone-1's slot has not come round again")
+        .isEqualTo(written);
+    a.tick().get(5, TimeUnit.SECONDS);
+    assertThat(stored("zone-1").spec(ZoneSyncStateSpec.class).types().get(TP))
+        .extractingByKey("default/a")
+        .extracting(ZoneSyncStateSpec.Entry::version)
+        .isEqualTo("v2");
+  }
+
+  @Test
   void aReplicaThatLostTheZoneToANewerStreamDoesNotOverwriteItsState() throws Exception {
     SyncStatus old = replica("global-a");
     KdsStreamInfo oldStream = stream("zone-1", 1);
