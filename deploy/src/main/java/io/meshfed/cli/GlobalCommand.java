@@ -1,6 +1,6 @@
 package io.meshfed.cli;
 
-import io.meshfed.api.ApiServer;
+import io.meshfed.api.ApiPreparation;
 import io.meshfed.api.EarlyApi;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
@@ -40,12 +40,19 @@ final class GlobalCommand implements Runnable {
             + " the file."
       },
       mixinStandardHelpOptions = true)
-  static final class Run implements Callable<Integer> {
+  static final class Run implements Callable<Integer>, ApiCommand {
     @CommandLine.Spec CommandSpec spec;
+    private ApiPreparation preparation; // begun before the command line was parsed, or null
+
+    @Override
+    public void prepared(ApiPreparation preparation) {
+      this.preparation = preparation;
+    }
 
     @Override
     public Integer call() throws InterruptedException {
-      ApiServer.prepareInBackground(); // beside the settings: Jetty's start needs it
+      ApiPreparation prepared = preparation != null ? preparation : ApiPreparation.begin();
+      prepared.awaitLogging(); // no logger is made while another thread configures the logging
       GlobalConfig config =
           ControlPlaneRunner.load(
               () ->
@@ -62,7 +69,8 @@ final class GlobalCommand implements Runnable {
       // the API answers GET / (and 503 + Retry-After to the rest) while the store opens
       EarlyApi api =
           ControlPlaneRunner.listen(
-              "global", () -> GlobalControlPlane.listenEarly(config, instanceId, clock));
+              "global",
+              () -> GlobalControlPlane.listenEarly(config, instanceId, prepared.meters(), clock));
       GlobalControlPlane cp =
           ControlPlaneRunner.withStore(
               "global",

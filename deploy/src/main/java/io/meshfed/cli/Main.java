@@ -1,5 +1,6 @@
 package io.meshfed.cli;
 
+import io.meshfed.api.ApiPreparation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -37,7 +38,12 @@ public final class Main implements Runnable {
   /** {@link #run(String...)} with {@code env} in place of the process environment (tests). */
   static int run(java.util.Map<String, String> env, String... args) {
     CliEnvironment.use(env);
+    // a control plane's start: its API's first answer is prepared while the command line is parsed
+    ApiPreparation preparation = ApiCommand.named(args) ? ApiPreparation.begin() : null;
     CommandLine cli = commandLine(args);
+    if (preparation != null) {
+      ApiCommand.handOver(cli, preparation, args);
+    }
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(new CliErrors());
     return cli.execute(args);

@@ -1,6 +1,6 @@
 package io.meshfed.cli;
 
-import io.meshfed.api.ApiServer;
+import io.meshfed.api.ApiPreparation;
 import io.meshfed.api.EarlyApi;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
@@ -42,12 +42,19 @@ final class ZoneCommand implements Runnable {
             + " environment variable; flags win over the environment, which wins over the file."
       },
       mixinStandardHelpOptions = true)
-  static final class Run implements Callable<Integer> {
+  static final class Run implements Callable<Integer>, ApiCommand {
     @CommandLine.Spec CommandSpec spec;
+    private ApiPreparation preparation; // begun before the command line was parsed, or null
+
+    @Override
+    public void prepared(ApiPreparation preparation) {
+      this.preparation = preparation;
+    }
 
     @Override
     public Integer call() throws InterruptedException {
-      ApiServer.prepareInBackground(); // beside the settings: Jetty's start needs it
+      ApiPreparation prepared = preparation != null ? preparation : ApiPreparation.begin();
+      prepared.awaitLogging(); // no logger is made while another thread configures the logging
       ZoneConfig config =
           ControlPlaneRunner.load(
               () ->
@@ -64,7 +71,8 @@ final class ZoneCommand implements Runnable {
       // the API answers GET / (and 503 + Retry-After to the rest) while the store opens
       EarlyApi api =
           ControlPlaneRunner.listen(
-              "zone", () -> ZoneControlPlane.listenEarly(config, instanceId, clock));
+              "zone",
+              () -> ZoneControlPlane.listenEarly(config, instanceId, prepared.meters(), clock));
       ZoneControlPlane cp =
           ControlPlaneRunner.withStore(
               "zone",
