@@ -20,10 +20,13 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code meshfed global ...}: the global control plane. */
 @Command(
     name = "global",
-    description = "The global control plane: the one place where policy is written.",
+    description = GlobalCommand.DESCRIPTION,
     mixinStandardHelpOptions = true,
     subcommands = {GlobalCommand.Run.class})
 final class GlobalCommand implements Runnable {
+  static final String DESCRIPTION =
+      "The global control plane: the one place where policy is written.";
+
   @CommandLine.Spec CommandSpec spec;
 
   @Override
@@ -32,15 +35,13 @@ final class GlobalCommand implements Runnable {
   }
 
   /** {@code meshfed global run}: serve the REST API until stopped. */
-  @Command(
-      name = "run",
-      description = {
+  @Command(name = "run", description = Run.DESCRIPTION, mixinStandardHelpOptions = true)
+  static final class Run implements Callable<Integer>, ApiCommand {
+    static final String DESCRIPTION =
         "Run the global control plane. Every option can also come from the config file or a"
             + " MESHFED_* environment variable; flags win over the environment, which wins over"
-            + " the file."
-      },
-      mixinStandardHelpOptions = true)
-  static final class Run implements Callable<Integer>, ApiCommand {
+            + " the file.";
+
     @CommandLine.Spec CommandSpec spec;
     private ApiPreparation preparation; // begun before the command line was parsed, or null
 
