@@ -38,6 +38,11 @@ class RunCommandLinesTest {
         .isInstanceOf(GlobalCommand.Run.class);
     assertThat(run(Main.commandLine("zone", "run"), "zone").getCommandSpec().userObject())
         .isInstanceOf(ZoneCommand.Run.class);
+    // the command reads its flags from the spec the command line parses into
+    CommandLine global = run(RunCommandLines.of("global"), "global");
+    assertThat(((GlobalCommand.Run) global.getCommand()).spec).isSameAs(global.getCommandSpec());
+    CommandLine zone = run(RunCommandLines.of("zone"), "zone");
+    assertThat(((ZoneCommand.Run) zone.getCommand()).spec).isSameAs(zone.getCommandSpec());
   }
 
   @Test
