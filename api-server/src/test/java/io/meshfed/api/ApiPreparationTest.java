@@ -8,10 +8,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** What the API's first answer needs is made on a daemon thread of its own, the registry once. */
+/** The meter registry built beside the command line is handed over once, ready to record. */
 class ApiPreparationTest {
   @Test
-  void buildsTheMeterRegistryOnItsOwnDaemonThreadAndHandsItOverOnce() throws Exception {
+  void handsTheMeterRegistryItBuiltOverOnce() throws Exception {
     ApiPreparation preparation = ApiPreparation.begin();
     preparation.done().get(30, TimeUnit.SECONDS);
 
