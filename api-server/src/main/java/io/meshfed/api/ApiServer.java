@@ -84,15 +84,6 @@ public final class ApiServer implements AutoCloseable {
     return new Builder();
   }
 
-  /**
-   * Prepares, in the background, what the API's start needs and nothing else does (the JDK's list
-   * of locales, for Jetty): a command that will open an API calls this before it reads its
-   * settings.
-   */
-  public static void prepareInBackground() {
-    JettyHttp.prepareInBackground();
-  }
-
   /** Binds and starts serving the full API; fails if the address is taken. */
   public synchronized ApiServer start() {
     requireNotStarted();

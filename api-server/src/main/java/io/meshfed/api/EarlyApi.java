@@ -27,7 +27,16 @@ public record EarlyApi(ApiServer server, StartGate gate, PrometheusMeterRegistry
    * gate naming the store.
    */
   public static EarlyApi open(BiFunction<PrometheusMeterRegistry, StartGate, ApiServer> listen) {
-    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    return open(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), listen);
+  }
+
+  /**
+   * {@link #open(BiFunction)} with {@code meters} (its own: closed with it), e.g. one built beside
+   * the settings ({@link ApiPreparation#meters()}).
+   */
+  public static EarlyApi open(
+      PrometheusMeterRegistry meters,
+      BiFunction<PrometheusMeterRegistry, StartGate, ApiServer> listen) {
     StartGate gate = StartGate.closed("the store");
     try {
       return new EarlyApi(listen.apply(meters, gate), gate, meters);

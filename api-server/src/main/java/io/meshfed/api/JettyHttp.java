@@ -1,7 +1,6 @@
 package io.meshfed.api;
 
 import java.security.KeyStore;
-import java.util.Locale;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -30,20 +29,6 @@ record JettyHttp(Server server, ServerConnector connector) {
       boolean compressed = Runtime.getRuntime().maxMemory() < (32L << 30);
       System.setProperty(REFERENCES_PER_CACHE_LINE, compressed ? "16" : "8");
     }
-  }
-
-  /**
-   * Starts building, on a daemon thread of its own, the JDK's list of available locales: Jetty's
-   * start needs it (its MIME types keep the known locales) and building it reads the locale
-   * providers' data, 0.2 to 0.4 s of the main thread's way to the first answer on a loaded 2-core
-   * machine. Started first thing by a control plane, it runs beside the settings and the log
-   * configuration; Jetty then finds the list built, or waits for it.
-   */
-  static Thread prepareInBackground() {
-    Thread prepare = new Thread(Locale::getAvailableLocales, "api-prepare");
-    prepare.setDaemon(true);
-    prepare.start();
-    return prepare;
   }
 
   static JettyHttp create(

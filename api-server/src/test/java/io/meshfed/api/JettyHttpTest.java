@@ -1,16 +1,11 @@
 package io.meshfed.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/**
- * The API's Jetty does not start the platform MBean server to size its padded arrays, and what its
- * start needs can be prepared beside a control plane's settings.
- */
+/** The API's Jetty does not start the platform MBean server to size its padded arrays. */
 class JettyHttpTest {
   private final String hintBefore = System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE);
 
@@ -41,14 +36,5 @@ class JettyHttpTest {
     JettyHttp.settleCacheLineHint();
 
     assertThat(System.getProperty(JettyHttp.REFERENCES_PER_CACHE_LINE)).isEqualTo("8");
-  }
-
-  @Test
-  void preparesTheLocalesOnADaemonThreadThatEnds() {
-    Thread prepare = JettyHttp.prepareInBackground();
-
-    assertThat(prepare.getName()).isEqualTo("api-prepare");
-    assertThat(prepare.isDaemon()).isTrue(); // never holds a stopping control plane up
-    await().atMost(Duration.ofSeconds(30)).until(() -> !prepare.isAlive());
   }
 }

@@ -1,6 +1,6 @@
 package io.meshfed.cli;
 
-import io.meshfed.api.ApiServer;
+import io.meshfed.api.ApiPreparation;
 import io.meshfed.api.EarlyApi;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
@@ -20,10 +20,13 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code meshfed global ...}: the global control plane. */
 @Command(
     name = "global",
-    description = "The global control plane: the one place where policy is written.",
+    description = GlobalCommand.DESCRIPTION,
     mixinStandardHelpOptions = true,
     subcommands = {GlobalCommand.Run.class})
 final class GlobalCommand implements Runnable {
+  static final String DESCRIPTION =
+      "The global control plane: the one place where policy is written.";
+
   @CommandLine.Spec CommandSpec spec;
 
   @Override
@@ -32,20 +35,25 @@ final class GlobalCommand implements Runnable {
   }
 
   /** {@code meshfed global run}: serve the REST API until stopped. */
-  @Command(
-      name = "run",
-      description = {
+  @Command(name = "run", description = Run.DESCRIPTION, mixinStandardHelpOptions = true)
+  static final class Run implements Callable<Integer>, ApiCommand {
+    static final String DESCRIPTION =
         "Run the global control plane. Every option can also come from the config file or a"
             + " MESHFED_* environment variable; flags win over the environment, which wins over"
-            + " the file."
-      },
-      mixinStandardHelpOptions = true)
-  static final class Run implements Callable<Integer> {
+            + " the file.";
+
     @CommandLine.Spec CommandSpec spec;
+    private ApiPreparation preparation; // begun before the command line was parsed, or null
+
+    @Override
+    public void prepared(ApiPreparation preparation) {
+      this.preparation = preparation;
+    }
 
     @Override
     public Integer call() throws InterruptedException {
-      ApiServer.prepareInBackground(); // beside the settings: Jetty's start needs it
+      ApiPreparation prepared = preparation != null ? preparation : ApiPreparation.begin();
+      prepared.awaitLogging(); // no logger is made while another thread configures the logging
       GlobalConfig config =
           ControlPlaneRunner.load(
               () ->
@@ -62,7 +70,8 @@ final class GlobalCommand implements Runnable {
       // the API answers GET / (and 503 + Retry-After to the rest) while the store opens
       EarlyApi api =
           ControlPlaneRunner.listen(
-              "global", () -> GlobalControlPlane.listenEarly(config, instanceId, clock));
+              "global",
+              () -> GlobalControlPlane.listenEarly(config, instanceId, prepared.meters(), clock));
       GlobalControlPlane cp =
           ControlPlaneRunner.withStore(
               "global",

@@ -1,5 +1,6 @@
 package io.meshfed.cli;
 
+import io.meshfed.api.ApiPreparation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -9,13 +10,15 @@ import picocli.CommandLine.Command;
 /** The {@code meshfed} command. */
 @Command(
     name = "meshfed",
-    description = {
-      "meshfed: a multi-zone control plane federation for an Envoy service mesh.",
-      "Run a global control plane, and manage its resources with Kuma-style universal YAML."
-    },
+    description = {Main.DESCRIPTION_1, Main.DESCRIPTION_2},
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class)
 public final class Main implements Runnable {
+  static final String DESCRIPTION_1 =
+      "meshfed: a multi-zone control plane federation for an Envoy service mesh.";
+  static final String DESCRIPTION_2 =
+      "Run a global control plane, and manage its resources with Kuma-style universal YAML.";
+
   /**
    * The subcommands, in the order {@code --help} lists them, each made only when needed: a call
    * names one, and picocli then reads the options of that one alone (its annotations, by
@@ -37,18 +40,27 @@ public final class Main implements Runnable {
   /** {@link #run(String...)} with {@code env} in place of the process environment (tests). */
   static int run(java.util.Map<String, String> env, String... args) {
     CliEnvironment.use(env);
+    // a control plane's start: its API's first answer is prepared while the command line is parsed
+    ApiPreparation preparation = ApiCommand.named(args) ? ApiPreparation.begin() : null;
     CommandLine cli = commandLine(args);
+    if (preparation != null) {
+      ApiCommand.handOver(cli, preparation, args);
+    }
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(new CliErrors());
     return cli.execute(args);
   }
 
   /**
-   * The command line for {@code args}: with only the subcommand {@code args[0]} names when it names
-   * one, else ({@code help}, usage, a mistyped name) with every subcommand, so that they are all
-   * listed.
+   * The command line for {@code args}: {@code global run} and {@code zone run} made without reading
+   * annotations ({@link RunCommandLines}); else with only the subcommand {@code args[0]} names when
+   * it names one, else ({@code help}, usage, a mistyped name) with every subcommand, so that they
+   * are all listed.
    */
   static CommandLine commandLine(String... args) {
+    if (ApiCommand.named(args)) {
+      return RunCommandLines.of(args[0]); // a control plane's start: no annotation is read
+    }
     CommandLine cli = new CommandLine(new Main());
     Supplier<Object> named =
         args.length > 0 && !args[0].equals("help") ? SUBCOMMANDS.get(args[0]) : null;

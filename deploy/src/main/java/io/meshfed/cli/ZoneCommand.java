@@ -1,6 +1,6 @@
 package io.meshfed.cli;
 
-import io.meshfed.api.ApiServer;
+import io.meshfed.api.ApiPreparation;
 import io.meshfed.api.EarlyApi;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceStore;
@@ -22,10 +22,13 @@ import picocli.CommandLine.Model.OptionSpec;
 /** {@code meshfed zone ...}: a zone control plane. */
 @Command(
     name = "zone",
-    description = "A zone control plane: serves its zone and syncs with global over KDS.",
+    description = ZoneCommand.DESCRIPTION,
     mixinStandardHelpOptions = true,
     subcommands = {ZoneCommand.Run.class})
 final class ZoneCommand implements Runnable {
+  static final String DESCRIPTION =
+      "A zone control plane: serves its zone and syncs with global over KDS.";
+
   @CommandLine.Spec CommandSpec spec;
 
   @Override
@@ -34,20 +37,25 @@ final class ZoneCommand implements Runnable {
   }
 
   /** {@code meshfed zone run}: serve the zone's REST API and stay connected to global. */
-  @Command(
-      name = "run",
-      description = {
+  @Command(name = "run", description = Run.DESCRIPTION, mixinStandardHelpOptions = true)
+  static final class Run implements Callable<Integer>, ApiCommand {
+    static final String DESCRIPTION =
         "Run a zone control plane connected to global (--global-address grpcs://HOST:PORT,"
             + " --zone-token-file). Every option can also come from the config file or a MESHFED_*"
-            + " environment variable; flags win over the environment, which wins over the file."
-      },
-      mixinStandardHelpOptions = true)
-  static final class Run implements Callable<Integer> {
+            + " environment variable; flags win over the environment, which wins over the file.";
+
     @CommandLine.Spec CommandSpec spec;
+    private ApiPreparation preparation; // begun before the command line was parsed, or null
+
+    @Override
+    public void prepared(ApiPreparation preparation) {
+      this.preparation = preparation;
+    }
 
     @Override
     public Integer call() throws InterruptedException {
-      ApiServer.prepareInBackground(); // beside the settings: Jetty's start needs it
+      ApiPreparation prepared = preparation != null ? preparation : ApiPreparation.begin();
+      prepared.awaitLogging(); // no logger is made while another thread configures the logging
       ZoneConfig config =
           ControlPlaneRunner.load(
               () ->
@@ -64,7 +72,8 @@ final class ZoneCommand implements Runnable {
       // the API answers GET / (and 503 + Retry-After to the rest) while the store opens
       EarlyApi api =
           ControlPlaneRunner.listen(
-              "zone", () -> ZoneControlPlane.listenEarly(config, instanceId, clock));
+              "zone",
+              () -> ZoneControlPlane.listenEarly(config, instanceId, prepared.meters(), clock));
       ZoneControlPlane cp =
           ControlPlaneRunner.withStore(
               "zone",
@@ -114,7 +123,12 @@ final class ZoneCommand implements Runnable {
    */
   static CommandLine create() {
     CommandLine cli = new CommandLine(new ZoneCommand());
-    CommandLine run = cli.getSubcommands().get("run");
+    installOptions(cli.getSubcommands().get("run"));
+    return cli;
+  }
+
+  /** Adds the settings' options to {@code run}, {@code zone run}'s command. */
+  static void installOptions(CommandLine run) {
     SettingsOptions.install(run, ZoneConfig.SPEC);
     CommandSpec spec = run.getCommandSpec();
     OptionSpec insecure = spec.findOption(ZoneConfig.KDS_INSECURE.flag());
@@ -127,6 +141,5 @@ final class ZoneCommand implements Runnable {
             .fallbackValue("true")
             .description(insecure.description())
             .build());
-    return cli;
   }
 }

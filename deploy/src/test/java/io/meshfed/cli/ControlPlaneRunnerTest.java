@@ -8,6 +8,8 @@ import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.store.StoreException;
 import io.meshfed.testing.FreePorts;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -88,7 +90,10 @@ class ControlPlaneRunnerTest {
             "global",
             () ->
                 GlobalControlPlane.listenEarly(
-                    config, GlobalControlPlane.newInstanceId(), Clock.systemUTC()));
+                    config,
+                    GlobalControlPlane.newInstanceId(),
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                    Clock.systemUTC()));
     assertThat(canBind(apiPort)).as("the API listens while the store opens").isFalse();
 
     assertThatThrownBy(
@@ -120,7 +125,10 @@ class ControlPlaneRunnerTest {
                       "global",
                       () ->
                           GlobalControlPlane.listenEarly(
-                              config, GlobalControlPlane.newInstanceId(), Clock.systemUTC())))
+                              config,
+                              GlobalControlPlane.newInstanceId(),
+                              new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                              Clock.systemUTC())))
           .isInstanceOf(CliException.class)
           .hasMessage(
               "cannot start the global control plane: cannot start the API server on 127.0.0.1:"

@@ -59,9 +59,13 @@ final class GlobalApi {
     this.coordination = coordination;
   }
 
-  /** Opens the API before the store: {@link #listen} on an {@link EarlyApi#open}. */
-  static EarlyApi listenEarly(GlobalConfig config, IndexInfo index, Clock clock) {
-    return EarlyApi.open((meters, gate) -> listen(config, index, meters, clock, gate));
+  /**
+   * Opens the API before the store: {@link #listen} on an {@link EarlyApi#open} that reports to
+   * {@code meters} (and closes it).
+   */
+  static EarlyApi listenEarly(
+      GlobalConfig config, IndexInfo index, PrometheusMeterRegistry meters, Clock clock) {
+    return EarlyApi.open(meters, (m, gate) -> listen(config, index, m, clock, gate));
   }
 
   /**

@@ -155,16 +155,19 @@ public final class GlobalControlPlane implements AutoCloseable {
   /**
    * Opens global's API before its store (what {@code global run} does first): {@code GET /} answers
    * at once for {@code instanceId}, {@code /ready} is 503 ({@code starting: the store}) and every
-   * other request 503 with {@code Retry-After} until a control plane built with it has started.
+   * other request 503 with {@code Retry-After} until a control plane built with it has started. It
+   * reports to {@code meters} (its own from then on).
    *
    * @throws java.io.UncheckedIOException when the API port cannot be bound
    */
-  public static EarlyApi listenEarly(GlobalConfig config, String instanceId, Clock clock) {
+  public static EarlyApi listenEarly(
+      GlobalConfig config, String instanceId, PrometheusMeterRegistry meters, Clock clock) {
     // who leads is not known before the replicas' coordination opens, as during an election
     return GlobalApi.listenEarly(
         config,
         IndexInfo.global(version(), instanceId)
             .withLeadership(() -> new IndexInfo.Leadership(false, "")),
+        meters,
         clock);
   }
 

@@ -11,6 +11,8 @@ import io.meshfed.store.ha.LocalCoordination;
 import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.SlowOpeningStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -109,7 +111,12 @@ class GlobalStartGateIT {
     GlobalConfig config = config(apiPort, dir);
     String base = "http://127.0.0.1:" + apiPort;
     String instanceId = GlobalControlPlane.newInstanceId();
-    EarlyApi api = GlobalControlPlane.listenEarly(config, instanceId, Clock.systemUTC());
+    EarlyApi api =
+        GlobalControlPlane.listenEarly(
+            config,
+            instanceId,
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            Clock.systemUTC());
     try {
       // no store exists yet: the index, the probes and 503 + Retry-After to the rest
       HttpResponse<String> index = send(HttpRequest.newBuilder(URI.create(base + "/")));
@@ -172,7 +179,10 @@ class GlobalStartGateIT {
             null);
     EarlyApi api =
         GlobalControlPlane.listenEarly(
-            config, GlobalControlPlane.newInstanceId(), Clock.systemUTC());
+            config,
+            GlobalControlPlane.newInstanceId(),
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            Clock.systemUTC());
     assertThat(canBind(apiPort)).isFalse();
 
     api.close();

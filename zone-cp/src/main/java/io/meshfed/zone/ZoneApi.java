@@ -102,9 +102,17 @@ final class ZoneApi {
         .listen(gate);
   }
 
-  /** Opens the API before the store: {@link #listen} on an {@link EarlyApi#open}. */
-  static EarlyApi listenEarly(ZoneConfig config, IndexInfo index, Clock clock) {
-    return EarlyApi.open((meters, gate) -> listen(config, index, meters, clock, gate));
+  /**
+   * Opens the API before the store: {@link #listen} on an {@link EarlyApi#open} that reports to
+   * {@code meters} (and closes it); the index gets the xDS port and no leader yet.
+   */
+  static EarlyApi listenEarly(
+      ZoneConfig config, IndexInfo index, PrometheusMeterRegistry meters, Clock clock) {
+    IndexInfo starting =
+        index
+            .withXdsPort(() -> config.xdsPort() != 0 ? config.xdsPort() : null)
+            .withLeadership(ZoneApi::notElectedYet);
+    return EarlyApi.open(meters, (m, gate) -> listen(config, starting, m, clock, gate));
   }
 
   /** Leadership before the replicas' coordination is open: unknown, as during an election. */

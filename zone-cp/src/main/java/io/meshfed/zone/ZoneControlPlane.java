@@ -180,17 +180,15 @@ public final class ZoneControlPlane implements AutoCloseable {
   /**
    * Opens the zone's API before its store (what {@code zone run} does first): {@code GET /} answers
    * at once for {@code instanceId}, {@code /ready} is 503 ({@code starting: the store}) and every
-   * other request 503 with {@code Retry-After} until a control plane built with it has started.
+   * other request 503 with {@code Retry-After} until a control plane built with it has started. It
+   * reports to {@code meters} (its own from then on).
    *
    * @throws java.io.UncheckedIOException when the API port cannot be bound
    */
-  public static EarlyApi listenEarly(ZoneConfig config, String instanceId, Clock clock) {
+  public static EarlyApi listenEarly(
+      ZoneConfig config, String instanceId, PrometheusMeterRegistry meters, Clock clock) {
     return ZoneApi.listenEarly(
-        config,
-        IndexInfo.zone(version(), instanceId, config.zone())
-            .withXdsPort(() -> config.xdsPort() != 0 ? config.xdsPort() : null)
-            .withLeadership(ZoneApi::notElectedYet),
-        clock);
+        config, IndexInfo.zone(version(), instanceId, config.zone()), meters, clock);
   }
 
   /** The leader role of {@code zone}'s replicas on the zone's store: {@code zone-<zone>}. */

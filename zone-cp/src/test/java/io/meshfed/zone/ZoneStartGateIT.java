@@ -9,6 +9,8 @@ import io.meshfed.store.memory.MemoryResourceStore;
 import io.meshfed.testing.FreePorts;
 import io.meshfed.testing.SlowOpeningStore;
 import io.meshfed.zone.kds.KdsClientOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,7 +98,12 @@ class ZoneStartGateIT {
     ZoneConfig config = ZoneConfig.load(flags, Map.of(), null);
     String base = "http://127.0.0.1:" + apiPort;
     String instanceId = ZoneControlPlane.newInstanceId("zone-1");
-    EarlyApi api = ZoneControlPlane.listenEarly(config, instanceId, Clock.systemUTC());
+    EarlyApi api =
+        ZoneControlPlane.listenEarly(
+            config,
+            instanceId,
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            Clock.systemUTC());
     MemoryResourceStore memory;
     try {
       // no store exists yet: the index, the probes and 503 + Retry-After to the rest
