@@ -206,7 +206,8 @@ public final class XdsPropagationBench {
             proxies, (lastFirstAck - connectingMicros.get()) / 1e6);
 
         awaitQuietAcks(lastAckMicros, Duration.ofSeconds(3));
-        Thread.sleep(2000); // insights flush every second; let them reach global
+        // Each proxy's counters reach its insight within the zones' flush interval, then global.
+        Thread.sleep(2000 + zones.get(0).config().dataplaneStatusFlushInterval().toMillis());
         long after = usedHeapAfterGc();
         System.out.printf(
             "heap: %.1f MiB before the proxies connected, %.1f MiB with %d connected ->"

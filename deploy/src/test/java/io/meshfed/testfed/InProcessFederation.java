@@ -61,6 +61,8 @@ public final class InProcessFederation {
     settings.put("xds-port", "0");
     settings.put("mads-port", "0");
     settings.put("data-dir", dir.resolve(name).toString());
+    // Tests read ACK counters and certificate details from insights: write them every second.
+    settings.put("dataplane-status-flush-interval", "1s");
     settings.putAll(extra);
     return new ZoneControlPlane(
         ZoneConfig.load(settings, Map.of(), null),

@@ -52,6 +52,7 @@ public record ZoneConfig(
     Duration haLeaseTtl,
     long maxBodyBytes,
     boolean dpTokenRequired,
+    Duration dataplaneStatusFlushInterval,
     Duration kdsHeartbeatInterval,
     Duration kdsHeartbeatTimeout,
     Duration kdsReconnectDelay,
@@ -215,6 +216,15 @@ public record ZoneConfig(
               + " xDS stream and its registration (Kuma's dpServer.authn.dpProxy.type: dpToken);"
               + " false lets any process that reaches the xDS port act as any proxy");
 
+  public static final Setting<Duration> DATAPLANE_STATUS_FLUSH_INTERVAL =
+      Setting.of(
+          "dataplane-status-flush-interval",
+          SettingType.duration(Duration.ofMillis(10), Duration.ofHours(1)),
+          Duration.ofSeconds(10),
+          "How often a proxy's changed xDS counters are written to its DataplaneInsight (and so"
+              + " synced to global); a stream that opens or closes is written at once (Kuma's"
+              + " xds.dataplaneStatusFlushInterval)");
+
   public static final Setting<Duration> KDS_HEARTBEAT_INTERVAL =
       CommonSettings.KDS_HEARTBEAT_INTERVAL;
   public static final Setting<Duration> KDS_HEARTBEAT_TIMEOUT =
@@ -257,6 +267,7 @@ public record ZoneConfig(
               HA_LEASE_TTL,
               MAX_BODY_BYTES,
               DP_TOKEN_REQUIRED,
+              DATAPLANE_STATUS_FLUSH_INTERVAL,
               KDS_HEARTBEAT_INTERVAL,
               KDS_HEARTBEAT_TIMEOUT,
               KDS_RECONNECT_DELAY,
@@ -279,6 +290,7 @@ public record ZoneConfig(
     Objects.requireNonNull(store, "store");
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
+    Objects.requireNonNull(dataplaneStatusFlushInterval, "dataplaneStatusFlushInterval");
     Objects.requireNonNull(secretsKeys, "secretsKeys");
     Objects.requireNonNull(summary, "summary");
   }
@@ -316,7 +328,7 @@ public record ZoneConfig(
         problems.add("zone (from " + s.source(ZONE) + "): " + problem);
       }
     }
-    List<GlobalAddress> addresses = globalAddresses(s, problems);
+    List<GlobalAddress> addresses = GlobalAddressSetting.resolve(s, problems);
     GlobalAddress address = addresses.isEmpty() ? null : addresses.get(0);
     Path token = s.get(ZONE_TOKEN_FILE);
     if (token == null) {
@@ -397,6 +409,7 @@ public record ZoneConfig(
         Duration.ofSeconds(s.get(HA_LEASE_TTL)),
         s.get(MAX_BODY_BYTES),
         s.get(DP_TOKEN_REQUIRED),
+        s.get(DATAPLANE_STATUS_FLUSH_INTERVAL),
         s.get(KDS_HEARTBEAT_INTERVAL),
         s.get(KDS_HEARTBEAT_TIMEOUT),
         s.get(KDS_RECONNECT_DELAY),
@@ -430,91 +443,6 @@ public record ZoneConfig(
     return Path.of(".meshfed", "zone-" + zone);
   }
 
-  /**
-   * The comma-separated addresses of {@code global-address}, each checked on its own (a problem
-   * names the bad item); empty when missing or not valid.
-   */
-  private static List<GlobalAddress> globalAddresses(ResolvedSettings s, List<String> problems) {
-    String text = s.get(GLOBAL_ADDRESS);
-    if (text == null) {
-      problems.add(missing(GLOBAL_ADDRESS, "e.g. --global-address grpcs://global.example:5685"));
-      return List.of();
-    }
-    List<GlobalAddress> out = new ArrayList<>();
-    int before = problems.size();
-    String[] items = text.split(",", -1);
-    for (String raw : items) {
-      String item = raw.strip();
-      if (item.isEmpty() && items.length > 1) {
-        problems.add(
-            "global-address: '"
-                + text
-                + "' from "
-                + s.source(GLOBAL_ADDRESS)
-                + " has an empty item (expected grpcs://HOST:PORT[,grpcs://HOST:PORT...])");
-        continue;
-      }
-      GlobalAddress address;
-      try {
-        address = GlobalAddress.parse(item);
-      } catch (IllegalArgumentException e) {
-        problems.add(
-            "global-address: '"
-                + item
-                + "' from "
-                + s.source(GLOBAL_ADDRESS)
-                + " is not valid: "
-                + e.getMessage()
-                + " (expected grpcs://HOST:PORT, e.g. grpcs://global.example:5685)");
-        continue;
-      }
-      if (out.contains(address)) {
-        problems.add(
-            "global-address: '"
-                + item
-                + "' from "
-                + s.source(GLOBAL_ADDRESS)
-                + " is listed twice (expected each global replica once)");
-        continue;
-      }
-      out.add(address);
-    }
-    if (problems.size() > before) {
-      return List.of();
-    }
-    boolean insecure = s.get(KDS_INSECURE);
-    if (out.stream().map(GlobalAddress::tls).distinct().count() > 1) {
-      problems.add(
-          "global-address: '"
-              + text
-              + "' from "
-              + s.source(GLOBAL_ADDRESS)
-              + " mixes grpcs:// and grpc:// addresses (expected every replica the same way,"
-              + " grpcs://)");
-      return List.of();
-    }
-    GlobalAddress first = out.get(0);
-    if (!first.tls() && !insecure) {
-      problems.add(
-          "global-address: '"
-              + text
-              + "' from "
-              + s.source(GLOBAL_ADDRESS)
-              + " is plaintext: the zone token would travel in clear (expected grpcs://; for tests"
-              + " only, allow grpc:// with --kds-insecure)");
-    }
-    if (first.tls() && insecure) {
-      problems.add(
-          "kds-insecure is set ("
-              + s.source(KDS_INSECURE)
-              + ") but global-address "
-              + text
-              + " uses TLS; kds-insecure only allows grpc:// addresses and never disables"
-              + " certificate checks");
-    }
-    return List.copyOf(out);
-  }
-
   private static void checkReadableFile(
       ResolvedSettings s, Setting<Path> setting, Path file, List<String> problems) {
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
@@ -530,7 +458,7 @@ public record ZoneConfig(
     }
   }
 
-  private static String missing(Setting<?> setting, String hint) {
+  static String missing(Setting<?> setting, String hint) {
     return setting.name()
         + " is required: set "
         + setting.flag()
@@ -586,6 +514,8 @@ public record ZoneConfig(
         + haLeaseTtl
         + ", maxBodyBytes="
         + maxBodyBytes
+        + ", dataplaneStatusFlushInterval="
+        + dataplaneStatusFlushInterval
         + ", kdsHeartbeat="
         + kdsHeartbeatInterval
         + "/"

@@ -300,7 +300,7 @@ public final class ZoneControlPlane implements AutoCloseable {
                   clock,
                   scheduler,
                   meters,
-                  Duration.ofSeconds(1),
+                  config.dataplaneStatusFlushInterval(),
                   dataplaneAuth)
               .start(config.xdsAddress(), config.xdsPort());
       gate.starting("global's user token keys");

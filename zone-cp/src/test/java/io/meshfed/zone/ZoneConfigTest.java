@@ -91,6 +91,30 @@ class ZoneConfigTest {
   }
 
   @Test
+  void theDataplaneStatusFlushIntervalDefaultsToKumasTenSecondsAndIsRead() throws IOException {
+    assertThat(ZoneConfig.load(required(), Map.of(), null).dataplaneStatusFlushInterval())
+        .isEqualTo(Duration.ofSeconds(10));
+    Map<String, String> flags = new HashMap<>(required());
+    flags.put("dataplane-status-flush-interval", "250ms");
+    assertThat(ZoneConfig.load(flags, Map.of(), null).dataplaneStatusFlushInterval())
+        .isEqualTo(Duration.ofMillis(250));
+    assertThat(
+            ZoneConfig.load(
+                    required(), Map.of("MESHFED_DATAPLANE_STATUS_FLUSH_INTERVAL", "1m"), null)
+                .dataplaneStatusFlushInterval())
+        .isEqualTo(Duration.ofMinutes(1));
+    Path file =
+        Files.writeString(dir.resolve("zone.yaml"), "dataplane-status-flush-interval: 3s\n");
+    assertThat(ZoneConfig.load(required(), Map.of(), file).dataplaneStatusFlushInterval())
+        .isEqualTo(Duration.ofSeconds(3));
+    Map<String, String> zero = new HashMap<>(required());
+    zero.put("dataplane-status-flush-interval", "0s");
+    assertThat(problems(zero, Map.of()))
+        .contains(
+            "dataplane-status-flush-interval: '0s' from flag --dataplane-status-flush-interval");
+  }
+
+  @Test
   void dataplaneTokensAreRequiredUnlessTurnedOffExplicitly() {
     assertThat(ZoneConfig.load(required(), Map.of(), null).dpTokenRequired())
         .as("Kuma on universal requires dataplane tokens by default")

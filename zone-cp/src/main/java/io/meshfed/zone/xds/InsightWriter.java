@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -37,10 +38,20 @@ import org.slf4j.LoggerFactory;
  * cost one write each, not a thousand; a stream that opens or closes is written at once, so {@code
  * inspect} shows a proxy Online as soon as its Envoy is connected. The insights reach global by KDS
  * like any zone resource.
+ *
+ * <p>A flush is spread over the interval: every proxy has one of {@value #SLOTS} slots (from its
+ * name), a timer visits one slot every interval / {@value #SLOTS} and writes the changed insights
+ * of that slot, so a policy change that every proxy ACKs costs a tenth of the zone's insight writes
+ * (and their KDS sends to global) at a time instead of all of them at once. The sets of changed and
+ * in-flight proxies are concurrent (streams mark, the timer writes); {@code slot} is touched by the
+ * timer task only.
  */
 final class InsightWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InsightWriter.class);
   static final int KEPT = 5;
+
+  /** How many parts a flush interval is cut into: a timer tick writes one part's proxies. */
+  static final int SLOTS = 10;
 
   /** What the certificate authority last issued to a dataplane. */
   record CertificateInfo(
@@ -56,6 +67,7 @@ final class InsightWriter implements AutoCloseable {
   private final Set<ProxyId> writing = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService scheduler;
   private final ScheduledFuture<?> flusher;
+  private int slot;
 
   InsightWriter(
       String zone,
@@ -69,9 +81,9 @@ final class InsightWriter implements AutoCloseable {
     this.store = store;
     this.clock = clock;
     this.scheduler = scheduler;
+    long tickNanos = Math.max(1, flushInterval.toNanos() / SLOTS);
     this.flusher =
-        scheduler.scheduleWithFixedDelay(
-            this::flush, flushInterval.toMillis(), flushInterval.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
   }
 
   void subscriptionChanged(Subscription s) {
@@ -171,6 +183,25 @@ final class InsightWriter implements AutoCloseable {
       }
     }
     return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Writes the changed insights of the next slot; a proxy whose write is still in flight waits for
+   * its slot's next turn. Runs on the timer only.
+   */
+  void tick() {
+    slot = (slot + 1) % SLOTS;
+    for (ProxyId proxy : List.copyOf(dirty)) {
+      if (slotOf(proxy) == slot) {
+        flush(proxy);
+      }
+    }
+  }
+
+  /** The slot of {@code proxy}, from its mesh and name (the same in every run). */
+  static int slotOf(ProxyId proxy) {
+    int h = 31 * Objects.hashCode(proxy.mesh()) + proxy.name().hashCode();
+    return Math.floorMod(h ^ (h >>> 16), SLOTS);
   }
 
   /** Writes every changed insight; a proxy whose write is still in flight waits for the next. */
