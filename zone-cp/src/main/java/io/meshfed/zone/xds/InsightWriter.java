@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * proxy's xDS subscriptions (the last {@value #KEPT} of them, the open one with its per-type
  * counters and last ACKed versions) and, for dataplanes, the certificate's expiry. Changes are
  * gathered and written at most once per flush interval per proxy, so a thousand ACKs in a second
- * cost one write each, not a thousand; a stream that opens or closes is written at once, so {@code
- * inspect} shows a proxy Online as soon as its Envoy is connected. The insights reach global by KDS
- * like any zone resource.
+ * cost one write each, not a thousand; a stream that opens or closes, and a certificate issued or
+ * rotated, is written at once, so {@code inspect} shows a proxy Online (and its certificate) as
+ * soon as its Envoy is connected. The insights reach global by KDS like any zone resource.
  *
  * <p>A flush is spread over the interval: every proxy has one of {@value #SLOTS} slots (from its
  * name), a timer visits one slot every interval / {@value #SLOTS} and writes the changed insights
@@ -90,11 +90,16 @@ final class InsightWriter implements AutoCloseable {
     Subscription before = latest.put(s.proxy(), s);
     dirty.add(s.proxy());
     if (openedOrClosed(before, s)) {
-      try {
-        scheduler.execute(() -> flush(s.proxy()));
-      } catch (RejectedExecutionException e) {
-        // stopping: close() writes what is dirty
-      }
+      flushSoon(s.proxy());
+    }
+  }
+
+  /** Writes {@code proxy}'s insight on the scheduler now, not at its slot's tick. */
+  private void flushSoon(ProxyId proxy) {
+    try {
+      scheduler.execute(() -> flush(proxy));
+    } catch (RejectedExecutionException e) {
+      // stopping: close() writes what is dirty
     }
   }
 
@@ -112,6 +117,7 @@ final class InsightWriter implements AutoCloseable {
             new CertificateInfo(
                 expiration, clock.instant(), old == null ? 0 : old.regenerations() + 1, backend));
     dirty.add(proxy);
+    flushSoon(proxy); // issued or rotated: rare, and what inspect and the GUI show of mTLS
   }
 
   /**

@@ -91,6 +91,22 @@ class InsightWriterTest {
   }
 
   @Test
+  void anIssuedCertificateIsWrittenAtOnce() throws Exception {
+    writer.subscriptionChanged(Subscription.open("s-1", "instance-a", PROXY, "1.31.0", T0));
+    settle();
+    Instant expiry = T0.plus(Duration.ofHours(24));
+    writer.certificateIssued(PROXY, expiry, "ca-1");
+    settle();
+
+    Optional<Resource> insight = store.get(PROXY.insightKey()).join();
+    assertThat(insight).isPresent();
+    DataplaneInsightSpec.Mtls mtls = ((DataplaneInsightSpec) insight.get().spec()).mTLS();
+    assertThat(mtls).isNotNull();
+    assertThat(mtls.certificateExpirationTime()).isEqualTo(expiry);
+    assertThat(mtls.issuedBackend()).isEqualTo("ca-1");
+  }
+
+  @Test
   void countersWaitForTheFlush() throws Exception {
     Subscription open = Subscription.open("s-1", "instance-a", PROXY, "1.31.0", T0);
     writer.subscriptionChanged(open);
