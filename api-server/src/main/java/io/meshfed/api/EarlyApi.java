@@ -1,6 +1,5 @@
 package io.meshfed.api;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Objects;
 import java.util.function.BiFunction;
@@ -23,16 +22,8 @@ public record EarlyApi(ApiServer server, StartGate gate, PrometheusMeterRegistry
 
   /**
    * Opens the API before the store ({@code listen} binds it with the meter registry and gate
-   * given): a meter registry of its own, which the control plane built with it reports to, and a
-   * gate naming the store.
-   */
-  public static EarlyApi open(BiFunction<PrometheusMeterRegistry, StartGate, ApiServer> listen) {
-    return open(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), listen);
-  }
-
-  /**
-   * {@link #open(BiFunction)} with {@code meters} (its own: closed with it), e.g. one built beside
-   * the settings ({@link ApiPreparation#meters()}).
+   * given): it reports to {@code meters}, its own from then on (closed with it; e.g. the one built
+   * beside the settings, {@link ApiPreparation#meters()}), and a gate naming the store.
    */
   public static EarlyApi open(
       PrometheusMeterRegistry meters,

@@ -222,8 +222,8 @@ public record ZoneConfig(
           SettingType.duration(Duration.ofMillis(10), Duration.ofHours(1)),
           Duration.ofSeconds(10),
           "How often a proxy's changed xDS counters are written to its DataplaneInsight (and so"
-              + " synced to global); a stream that opens or closes is written at once (Kuma's"
-              + " xds.dataplaneStatusFlushInterval)");
+              + " synced to global); a stream that opens or closes, and a certificate issued or"
+              + " rotated, is written at once (Kuma's xds.dataplaneStatusFlushInterval)");
 
   public static final Setting<Duration> KDS_HEARTBEAT_INTERVAL =
       CommonSettings.KDS_HEARTBEAT_INTERVAL;
