@@ -231,6 +231,51 @@ class ControlPlaneProcessIT {
         .contains("are lost): " + data.toAbsolutePath().resolve("secrets.key"));
   }
 
+  /**
+   * The zone's API answers {@code GET /} before anything builds a Jackson {@code ObjectMapper} (its
+   * few hundred classes are for the full API, which a replica hop belongs to), as global's does.
+   */
+  @Test
+  void aZoneListensBeforeBuildingAJsonMapper() throws Exception {
+    Path token = Files.writeString(dir.resolve("zone.token"), "not-checked-while-offline\n");
+    int apiPort = FreePorts.one();
+    MeshfedProcess zone =
+        MeshfedProcess.start(
+            dir.resolve("zone.log"),
+            List.of("-Xlog:class+load=info:stdout"),
+            "zone",
+            "run",
+            "--zone",
+            "zone-1",
+            "--global-address",
+            "grpc://127.0.0.1:" + FreePorts.one(),
+            "--kds-insecure",
+            "--zone-token-file",
+            token.toString(),
+            "--store",
+            "memory",
+            "--api-port",
+            String.valueOf(apiPort),
+            "--xds-port",
+            "0",
+            "--data-dir",
+            dir.resolve("zone-1").toString());
+    try {
+      await("zone API up")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> status("http://127.0.0.1:" + apiPort + "/") == 200);
+    } finally {
+      zone.close();
+    }
+    String log = zone.logText();
+    int listening = log.indexOf("API server (zone) listening");
+    assertThat(listening).as(log).isPositive();
+    assertThat(log.substring(0, listening))
+        .contains("io.meshfed.zone.ZoneApi source:")
+        .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper source:");
+  }
+
   private static boolean free(int port) {
     try (ServerSocket s = new ServerSocket()) {
       s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));

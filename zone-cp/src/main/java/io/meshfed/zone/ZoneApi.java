@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
 final class ZoneApi {
   private static final Logger log = LoggerFactory.getLogger(ZoneApi.class);
 
-  /** How replicas hand requests to each other: 10 s to answer, as global's inspect relay. */
-  private static final ReplicaHop REPLICA_HOP = ReplicaHop.withTimeout(Duration.ofSeconds(10));
+  /** How long a replica may take to answer a request handed to it, as global's inspect relay. */
+  private static final Duration HOP_TIMEOUT = Duration.ofSeconds(10);
 
   private final ZoneConfig config;
   private final ResourceStore store;
@@ -60,6 +60,13 @@ final class ZoneApi {
   private final LeaderElector elector;
   private final String instanceId;
   private final Clock clock;
+
+  /**
+   * How replicas hand requests to each other. Made with this API, not with the class: {@link
+   * #listen} runs before it, on the way to the first answer, and a hop's JSON mapper is not needed
+   * until the full API serves.
+   */
+  private final ReplicaHop replicaHop = ReplicaHop.withTimeout(HOP_TIMEOUT);
 
   ZoneApi(
       ZoneConfig config,
@@ -179,7 +186,7 @@ final class ZoneApi {
                                 elector,
                                 globalStatus,
                                 coordination.keys(ZoneInstances.NAMESPACE),
-                                REPLICA_HOP,
+                                replicaHop,
                                 replicaTokens::sign,
                                 codec.jsonMapper())
                             ::answer))
@@ -199,7 +206,7 @@ final class ZoneApi {
           coordination
               .keys(ZoneInstances.NAMESPACE)
               .read(id)
-              .get(REPLICA_HOP.timeout().toMillis(), TimeUnit.MILLISECONDS),
+              .get(HOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS),
           "replicaKey");
     } catch (ExecutionException | TimeoutException e) {
       log.info(
