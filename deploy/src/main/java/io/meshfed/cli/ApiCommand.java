@@ -1,6 +1,8 @@
 package io.meshfed.cli;
 
 import io.meshfed.api.ApiPreparation;
+import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 
 /**
@@ -30,5 +32,22 @@ interface ApiCommand {
     return false;
   }
 
+  /** The command {@code role} ({@code global} or {@code zone}) runs, made without picocli. */
+  static ApiCommand of(String role) {
+    return switch (role) {
+      case "global" -> new GlobalCommand.Run();
+      case "zone" -> new ZoneCommand.Run();
+      default -> throw new IllegalArgumentException("not a control plane: " + role);
+    };
+  }
+
   void prepared(ApiPreparation preparation);
+
+  /**
+   * {@code options} (what follows {@code run}) when they are plain ({@link RunArguments#plain}).
+   */
+  Optional<RunArguments> plain(List<String> options);
+
+  /** Runs the control plane with {@code given}; returns the exit status. */
+  int start(RunArguments given) throws InterruptedException;
 }

@@ -12,6 +12,9 @@ import io.meshfed.store.embedded.DataDirLock;
 import io.meshfed.store.etcd.Stores;
 import io.meshfed.store.ha.Coordination;
 import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,16 +54,22 @@ final class GlobalCommand implements Runnable {
     }
 
     @Override
+    public Optional<RunArguments> plain(List<String> options) {
+      return RunArguments.plain(GlobalConfig.SPEC, Set.of(), options);
+    }
+
+    @Override
     public Integer call() throws InterruptedException {
+      return start(RunArguments.of(spec, GlobalConfig.SPEC));
+    }
+
+    @Override
+    public int start(RunArguments given) throws InterruptedException {
       ApiPreparation prepared = preparation != null ? preparation : ApiPreparation.begin();
       prepared.awaitLogging(); // no logger is made while another thread configures the logging
       GlobalConfig config =
           ControlPlaneRunner.load(
-              () ->
-                  GlobalConfig.load(
-                      SettingsOptions.flags(spec, GlobalConfig.SPEC),
-                      System.getenv(),
-                      SettingsOptions.configFile(spec)));
+              () -> GlobalConfig.load(given.flags(), System.getenv(), given.configFile()));
       if (config == null) {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }

@@ -2,7 +2,9 @@ package io.meshfed.cli;
 
 import io.meshfed.api.ApiPreparation;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,6 +44,14 @@ public final class Main implements Runnable {
     CliEnvironment.use(env);
     // a control plane's start: its API's first answer is prepared while the command line is parsed
     ApiPreparation preparation = ApiCommand.named(args) ? ApiPreparation.begin() : null;
+    if (preparation != null) {
+      ApiCommand command = ApiCommand.of(args[0]);
+      Optional<RunArguments> plain = command.plain(List.of(args).subList(2, args.length));
+      if (plain.isPresent()) { // no command line to build: picocli is for help and errors
+        command.prepared(preparation);
+        return start(command, plain.get());
+      }
+    }
     CommandLine cli = commandLine(args);
     if (preparation != null) {
       ApiCommand.handOver(cli, preparation, args);
@@ -103,6 +113,23 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  /**
+   * Runs {@code command} with {@code given} as picocli's {@code execute} runs it with {@link
+   * CliErrors}: its status, or 1 after printing a {@link CliException} as {@code Error: <message>}
+   * or anything else with its stack trace.
+   */
+  private static int start(ApiCommand command, RunArguments given) {
+    try {
+      return command.start(given);
+    } catch (CliException e) {
+      System.err.println("Error: " + e.getMessage());
+      return 1;
+    } catch (Exception e) {
+      e.printStackTrace();
+      return 1;
+    }
   }
 
   /**

@@ -13,6 +13,9 @@ import io.meshfed.zone.ZoneControlPlane;
 import io.meshfed.zone.ZoneStores;
 import io.meshfed.zone.kds.KdsClientOptions;
 import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,16 +56,22 @@ final class ZoneCommand implements Runnable {
     }
 
     @Override
+    public Optional<RunArguments> plain(List<String> options) {
+      return RunArguments.plain(ZoneConfig.SPEC, Set.of(ZoneConfig.KDS_INSECURE.flag()), options);
+    }
+
+    @Override
     public Integer call() throws InterruptedException {
+      return start(RunArguments.of(spec, ZoneConfig.SPEC));
+    }
+
+    @Override
+    public int start(RunArguments given) throws InterruptedException {
       ApiPreparation prepared = preparation != null ? preparation : ApiPreparation.begin();
       prepared.awaitLogging(); // no logger is made while another thread configures the logging
       ZoneConfig config =
           ControlPlaneRunner.load(
-              () ->
-                  ZoneConfig.load(
-                      SettingsOptions.flags(spec, ZoneConfig.SPEC),
-                      System.getenv(),
-                      SettingsOptions.configFile(spec)));
+              () -> ZoneConfig.load(given.flags(), System.getenv(), given.configFile()));
       if (config == null) {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }

@@ -233,10 +233,12 @@ class ControlPlaneProcessIT {
 
   /**
    * The zone's API answers {@code GET /} before anything builds a Jackson {@code ObjectMapper} (its
-   * few hundred classes are for the full API, which a replica hop belongs to), as global's does.
+   * few hundred classes are for the full API, which a replica hop belongs to), as global's does;
+   * and, its arguments being plain, without building picocli's command line (each {@code
+   * CommandLine} makes an interpreter, which registers picocli's converters).
    */
   @Test
-  void aZoneListensBeforeBuildingAJsonMapper() throws Exception {
+  void aZoneListensBeforeBuildingAJsonMapperOrACommandLine() throws Exception {
     Path token = Files.writeString(dir.resolve("zone.token"), "not-checked-while-offline\n");
     int apiPort = FreePorts.one();
     MeshfedProcess zone =
@@ -273,7 +275,8 @@ class ControlPlaneProcessIT {
     assertThat(listening).as(log).isPositive();
     assertThat(log.substring(0, listening))
         .contains("io.meshfed.zone.ZoneApi source:")
-        .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper source:");
+        .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper source:")
+        .doesNotContain("picocli.CommandLine$Interpreter source:");
   }
 
   private static boolean free(int port) {

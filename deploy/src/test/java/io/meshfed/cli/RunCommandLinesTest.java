@@ -4,18 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.zone.ZoneConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code global run} and {@code zone run} made without annotations (what a control plane's start
  * uses) read the same arguments to the same settings, and print the same help and errors, as the
- * annotated commands of the full tree.
+ * annotated commands of the full tree; plain arguments are read without any command line ({@link
+ * RunArguments#plain}) to the same settings, and a start from them fails as one through picocli.
  */
 class RunCommandLinesTest {
   private static final List<String> GLOBAL_ARGS =
@@ -84,6 +91,53 @@ class RunCommandLinesTest {
     }
     assertThat(output(RunCommandLines.of("global"), "global", "run", "--help"))
         .contains("Usage: meshfed global run [-hV]", "--api-port=API_PORT");
+  }
+
+  @Test
+  void plainArgumentsAreReadWithoutPicocliToWhatItParses() {
+    assertThat(ApiCommand.of("global").plain(GLOBAL_ARGS))
+        .contains(
+            RunArguments.of(parsed(Main.commandLine(), "global", GLOBAL_ARGS), GlobalConfig.SPEC));
+    for (List<String> args :
+        List.of(
+            ZONE_ARGS,
+            List.of("--kds-insecure=false", "--zone", "zone-1"),
+            List.of("--zone=zone-1", "--kds-insecure"))) {
+      assertThat(ApiCommand.of("zone").plain(args))
+          .as("zone run %s", args)
+          .contains(RunArguments.of(parsed(Main.commandLine(), "zone", args), ZoneConfig.SPEC));
+    }
+    assertThat(ApiCommand.of("global").plain(List.of())).contains(new RunArguments(Map.of(), null));
+  }
+
+  @Test
+  void aStartFromPlainArgumentsFailsAsOneThroughPicocli(@TempDir Path dir) throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("file"), "");
+    List<String> args =
+        List.of("--store", "memory", "--api-port", "0", "--data-dir", notADirectory.toString());
+    // picocli expands an @file, which plain arguments never hold: this start goes through it
+    Path argFile = Files.write(dir.resolve("args"), args);
+    assertThat(ApiCommand.of("global").plain(List.of("@" + argFile))).isEmpty();
+
+    String plain = started(concat("global", args));
+    assertThat(plain)
+        .isEqualTo(started("global", "run", "@" + argFile))
+        .startsWith("Error: cannot start the global control plane: cannot open the lock file")
+        .endsWith("--- exit 1");
+  }
+
+  /** What {@link Main#run} with {@code args} prints on standard error and exits with. */
+  private static String started(String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream before = System.err;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    int status;
+    try {
+      status = Main.run(Map.of(), args);
+    } finally {
+      System.setErr(before);
+    }
+    return err.toString(StandardCharsets.UTF_8) + "--- exit " + status;
   }
 
   private static CommandLine run(CommandLine root, String role) {
