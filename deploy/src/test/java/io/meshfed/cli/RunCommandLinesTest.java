@@ -118,6 +118,7 @@ class RunCommandLinesTest {
     // picocli expands an @file, which plain arguments never hold: this start goes through it
     Path argFile = Files.write(dir.resolve("args"), args);
     assertThat(ApiCommand.of("global").plain(List.of("@" + argFile))).isEmpty();
+    assertThat(ApiCommand.of("global").plain(args)).isPresent();
 
     String plain = started(concat("global", args));
     assertThat(plain)
