@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The meter registry built beside the command line is handed over once, ready to record. */
+/**
+ * The meter registry built beside the command line is handed over once, ready to record; the list
+ * of locales is read at the same time as the logging starts, not after it.
+ */
 class ApiPreparationTest {
   @Test
   void handsTheMeterRegistryItBuiltOverOnce() throws Exception {
@@ -22,5 +28,29 @@ class ApiPreparationTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("the prepared meter registry was taken already");
     meters.close();
+  }
+
+  @Test
+  void readsTheLocalesWhileTheLoggingIsStillStarting() throws Exception {
+    CountDownLatch loggingMayEnd = new CountDownLatch(1);
+    ApiPreparation preparation =
+        ApiPreparation.begin(
+            () -> {
+              try {
+                loggingMayEnd.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            () -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            Locale::getAvailableLocales);
+    try {
+      preparation.locales().get(30, TimeUnit.SECONDS);
+      assertThat(preparation.done()).isNotDone();
+    } finally {
+      loggingMayEnd.countDown();
+    }
+    preparation.done().get(30, TimeUnit.SECONDS);
+    preparation.meters().close();
   }
 }
