@@ -43,8 +43,10 @@ public final class ApiPreparation {
         Locale::getAvailableLocales);
   }
 
-  /** {@link #begin()} with its three steps given (tests). */
-  static ApiPreparation begin(
+  /**
+   * {@link #begin()} with its three steps given (tests: a logging that has not started yet, say).
+   */
+  public static ApiPreparation begin(
       Runnable startLogging, Supplier<PrometheusMeterRegistry> buildMeters, Runnable readLocales) {
     ApiPreparation preparation = new ApiPreparation();
     start(THREAD, () -> preparation.prepare(startLogging, buildMeters));

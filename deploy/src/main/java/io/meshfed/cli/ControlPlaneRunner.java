@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What {@code global run} and {@code zone run} share: configuration errors, the data directory
- * lock, start, and a stop on SIGTERM or Ctrl-C that exits 0 when it was clean.
+ * lock, start, and a stop on SIGTERM or Ctrl-C that exits 0 when it was clean. It makes no logger
+ * before a stop: reading the configuration and locking the data directory run while another thread
+ * starts the logging ({@code ApiPreparation}).
  */
 final class ControlPlaneRunner {
   /** The exit status of a configuration that cannot be used. */
@@ -32,8 +34,6 @@ final class ControlPlaneRunner {
 
   /** How long a stop may take before the process gives up and exits {@link #STOP_FAILED}. */
   static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
-
-  private static final Logger log = LoggerFactory.getLogger(ControlPlaneRunner.class);
 
   private ControlPlaneRunner() {}
 
@@ -156,6 +156,7 @@ final class ControlPlaneRunner {
    */
   static int stop(
       String role, AutoCloseable controlPlane, AutoCloseable dataDirLock, Duration timeout) {
+    Logger log = LoggerFactory.getLogger(ControlPlaneRunner.class);
     log.info("{} control plane: stopping (signal received)", role);
     AtomicInteger status = new AtomicInteger(STOP_FAILED);
     Thread closer =

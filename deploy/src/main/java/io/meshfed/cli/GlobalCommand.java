@@ -66,7 +66,7 @@ final class GlobalCommand implements Runnable {
     @Override
     public int start(RunArguments given) throws InterruptedException {
       ApiPreparation prepared = preparation != null ? preparation : ApiPreparation.begin();
-      prepared.awaitLogging(); // no logger is made while another thread configures the logging
+      // the settings and the data directory's lock make no logger: read while the logging starts
       GlobalConfig config =
           ControlPlaneRunner.load(
               () -> GlobalConfig.load(given.flags(), System.getenv(), given.configFile()));
@@ -74,6 +74,7 @@ final class GlobalCommand implements Runnable {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }
       DataDirLock lock = ControlPlaneRunner.lockDataDir("global", config.dataDir());
+      prepared.awaitLogging(); // no logger is made while another thread configures the logging
       Clock clock = Clock.systemUTC();
       String instanceId = GlobalControlPlane.newInstanceId();
       // the API answers GET / (and 503 + Retry-After to the rest) while the store opens

@@ -68,7 +68,7 @@ final class ZoneCommand implements Runnable {
     @Override
     public int start(RunArguments given) throws InterruptedException {
       ApiPreparation prepared = preparation != null ? preparation : ApiPreparation.begin();
-      prepared.awaitLogging(); // no logger is made while another thread configures the logging
+      // the settings and the data directory's lock make no logger: read while the logging starts
       ZoneConfig config =
           ControlPlaneRunner.load(
               () -> ZoneConfig.load(given.flags(), System.getenv(), given.configFile()));
@@ -76,6 +76,7 @@ final class ZoneCommand implements Runnable {
         return ControlPlaneRunner.BAD_CONFIGURATION;
       }
       DataDirLock lock = ControlPlaneRunner.lockDataDir("zone", config.dataDir());
+      prepared.awaitLogging(); // no logger is made while another thread configures the logging
       Clock clock = Clock.systemUTC();
       String instanceId = ZoneControlPlane.newInstanceId(config.zone());
       // the API answers GET / (and 503 + Retry-After to the rest) while the store opens

@@ -277,6 +277,8 @@ class ControlPlaneProcessIT {
         .contains("io.meshfed.zone.ZoneApi source:")
         .doesNotContain("com.fasterxml.jackson.databind.ObjectMapper source:")
         .doesNotContain("picocli.CommandLine$Interpreter source:");
+    // no logger was asked for while the logging was being configured on another thread
+    assertThat(log).doesNotContain("org.slf4j.helpers.SubstituteLogger source:");
   }
 
   private static boolean free(int port) {

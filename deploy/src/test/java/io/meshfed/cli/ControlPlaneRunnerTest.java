@@ -3,6 +3,7 @@ package io.meshfed.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshfed.api.ApiPreparation;
 import io.meshfed.api.EarlyApi;
 import io.meshfed.global.GlobalConfig;
 import io.meshfed.global.GlobalControlPlane;
@@ -19,13 +20,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The exit status of a signal-driven stop: 0 when clean, {@code STOP_FAILED} otherwise; start
- * failures around the API opened before the store.
+ * failures around the API opened before the store; the configuration read while the logging starts.
  */
 class ControlPlaneRunnerTest {
   private final List<String> closed = new ArrayList<>();
@@ -133,6 +136,47 @@ class ControlPlaneRunnerTest {
           .hasMessage(
               "cannot start the global control plane: cannot start the API server on 127.0.0.1:"
                   + taken.getLocalPort());
+    }
+  }
+
+  @Test
+  void aBadConfigurationIsReportedWithoutWaitingForTheLogging() throws Exception {
+    CountDownLatch loggingMayEnd = new CountDownLatch(1);
+    try {
+      for (String role : List.of("global", "zone")) {
+        ApiCommand command = ApiCommand.of(role);
+        command.prepared(
+            ApiPreparation.begin(
+                () -> awaitQuietly(loggingMayEnd),
+                () -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                () -> {}));
+        RunArguments bad = new RunArguments(Map.of("api-port", "not-a-port"), null);
+
+        CompletableFuture<Integer> status =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return command.start(bad);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return -1;
+                  }
+                });
+
+        assertThat(status.get(30, TimeUnit.SECONDS))
+            .as(role)
+            .isEqualTo(ControlPlaneRunner.BAD_CONFIGURATION);
+      }
+    } finally {
+      loggingMayEnd.countDown();
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

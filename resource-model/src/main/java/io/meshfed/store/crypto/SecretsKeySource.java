@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 public record SecretsKeySource(
     Path keyFile, String keyText, Path previousKeyFile, Path defaultKeyFile) {
-  private static final Logger log = LoggerFactory.getLogger(SecretsKeySource.class);
 
   /** Name of the generated key file in a data directory. */
   public static final String DEFAULT_FILE_NAME = "secrets.key";
@@ -127,13 +126,14 @@ public record SecretsKeySource(
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the secrets key file " + file + ": " + e, e);
     }
-    log.warn(
-        "generated the secrets key {} in {} (mode 0600). Anyone with this file and the store can"
-            + " read every secret: keep a copy elsewhere (a lost key makes the secrets unreadable)"
-            + " and, in production, keep it outside the data directory and pass it with"
-            + " --secrets-key-file or MESHFED_SECRETS_KEY",
-        key.id(),
-        file);
+    log()
+        .warn(
+            "generated the secrets key {} in {} (mode 0600). Anyone with this file and the store can"
+                + " read every secret: keep a copy elsewhere (a lost key makes the secrets unreadable)"
+                + " and, in production, keep it outside the data directory and pass it with"
+                + " --secrets-key-file or MESHFED_SECRETS_KEY",
+            key.id(),
+            file);
   }
 
   private static Optional<SecretsKey> read(Path file, String what) {
@@ -155,14 +155,15 @@ public record SecretsKeySource(
         Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
         if (p.contains(PosixFilePermission.GROUP_READ)
             || p.contains(PosixFilePermission.OTHERS_READ)) {
-          log.warn(
-              "the secrets key file {} is readable by others ({}); chmod 600 it",
-              file,
-              PosixFilePermissions.toString(p));
+          log()
+              .warn(
+                  "the secrets key file {} is readable by others ({}); chmod 600 it",
+                  file,
+                  PosixFilePermissions.toString(p));
         }
       }
     } catch (IOException e) {
-      log.debug("cannot read the permissions of {}: {}", file, e.toString());
+      log().debug("cannot read the permissions of {}: {}", file, e.toString());
     }
   }
 
@@ -186,5 +187,13 @@ public record SecretsKeySource(
         + ", defaultKeyFile="
         + defaultKeyFile
         + "}";
+  }
+
+  /**
+   * Made when first used (a key file's read), not with the class: a control plane reads its
+   * settings, which name this class, while another thread still configures the logging.
+   */
+  private static Logger log() {
+    return LoggerFactory.getLogger(SecretsKeySource.class);
   }
 }
