@@ -86,8 +86,8 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
 
   private ScheduledFuture<?> ticker;
   private boolean closed;
-  private int nextSlot;
-  private int tick;
+  private int nextSlot; // the slot the next zone first seen gets; guarded by lock
+  private int tick; // the slot of the next tick; guarded by lock
 
   /** One subscription opened by this instance; guarded by {@code lock}. */
   private static final class Sub {
