@@ -91,7 +91,7 @@ public final class KdsSyncBench {
         List<WriteProbe.Sample> samples =
             WriteProbe.run(global, globalStore, zones, proxies, writes);
         List<Double> latenciesMs = WriteProbe.latencies(samples);
-        WriteProbe.print(samples, 10);
+        WriteProbe.print(samples, 10, 5);
 
         // Reconnect with nothing changed: cut zone-1's connection and count what crosses again.
         TcpProxy proxy = proxies.get(0);

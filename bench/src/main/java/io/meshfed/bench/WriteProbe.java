@@ -10,6 +10,7 @@ import io.meshfed.store.WatchListener;
 import io.meshfed.testing.TcpProxy;
 import io.meshfed.zone.ZoneControlPlane;
 import java.io.Closeable;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -24,6 +25,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,6 +56,8 @@ final class WriteProbe {
    * @param syncWrites zone sync state writes on global between the PUT and {@code storedMs}
    * @param insightWrites zone insight writes on global in the same window
    * @param gcMs time spent in garbage collection during the whole write (all zones)
+   * @param classesLoaded classes the JVM loaded during the whole write (all zones)
+   * @param jitMs time the JIT compilers spent during the whole write (all zones)
    */
   record Sample(
       int write,
@@ -64,7 +69,9 @@ final class WriteProbe {
       double storedMs,
       int syncWrites,
       int insightWrites,
-      long gcMs) {}
+      long gcMs,
+      long classesLoaded,
+      long jitMs) {}
 
   private record Background(long at, String type) {}
 
@@ -128,6 +135,8 @@ final class WriteProbe {
           proxies.forEach(TcpProxy::markToClient);
         }
         long gcBefore = gcMillis();
+        long classesBefore = classesLoaded();
+        long jitBefore = jitMillis();
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
         long start = System.nanoTime();
         HttpResponse<String> r =
@@ -145,6 +154,8 @@ final class WriteProbe {
         KdsSyncBench.awaitTrue(
             () -> pending.arrived.size() == zones.size(), Duration.ofSeconds(120), name);
         long gc = gcMillis() - gcBefore;
+        long classes = classesLoaded() - classesBefore;
+        long jit = jitMillis() - jitBefore;
         for (int i = 0; i < zones.size(); i++) {
           String zone = zones.get(i).config().zone();
           long stored = pending.arrived.get(zone);
@@ -171,7 +182,9 @@ final class WriteProbe {
                   ms(start, stored),
                   sync,
                   insight,
-                  gc));
+                  gc,
+                  classes,
+                  jit));
         }
       }
     } finally {
@@ -210,8 +223,11 @@ final class WriteProbe {
     }
   }
 
-  /** Prints the split at p50 and p99, and the {@code worst} slowest samples with theirs. */
-  static void print(List<Sample> samples, int worst) {
+  /**
+   * Prints the split at p50 and p99, the {@code worst} slowest samples with theirs, and one line
+   * per write for the first {@code first} writes and every write holding one of those samples.
+   */
+  static void print(List<Sample> samples, int worst, int first) {
     System.out.println(
         "write -> zone split, ms from the PUT (p50 / p99 over samples):"
             + split("committed", samples, Sample::committedMs)
@@ -221,24 +237,62 @@ final class WriteProbe {
             + split("zone apply (stored - sent)", samples, s -> s.storedMs() - s.sentMs()));
     System.out.println(
         "slowest samples: write zone uptime-ms | committed global-watch sent stored ms |"
-            + " _sync-writes insight-writes gc-ms");
-    samples.stream()
-        .sorted(Comparator.comparingDouble(Sample::storedMs).reversed())
-        .limit(worst)
-        .forEach(
-            s ->
-                System.out.printf(
-                    "  %3d %-8s %7d | %6.1f %6.1f %6.1f %6.1f | %3d %3d %4d%n",
-                    s.write(),
-                    s.zone(),
-                    s.uptimeMs(),
-                    s.committedMs(),
-                    s.globalWatchMs(),
-                    s.sentMs(),
-                    s.storedMs(),
-                    s.syncWrites(),
-                    s.insightWrites(),
-                    s.gcMs()));
+            + " _sync-writes insight-writes gc-ms classes-loaded jit-ms");
+    List<Sample> slowest =
+        samples.stream()
+            .sorted(Comparator.comparingDouble(Sample::storedMs).reversed())
+            .limit(worst)
+            .toList();
+    slowest.forEach(
+        s ->
+            System.out.printf(
+                "  %3d %-8s %7d | %6.1f %6.1f %6.1f %6.1f | %3d %3d %4d %5d %5d%n",
+                s.write(),
+                s.zone(),
+                s.uptimeMs(),
+                s.committedMs(),
+                s.globalWatchMs(),
+                s.sentMs(),
+                s.storedMs(),
+                s.syncWrites(),
+                s.insightWrites(),
+                s.gcMs(),
+                s.classesLoaded(),
+                s.jitMs()));
+    Set<Integer> shown = new TreeSet<>();
+    for (int w = 0; w < first; w++) {
+      shown.add(w);
+    }
+    slowest.forEach(s -> shown.add(s.write()));
+    System.out.println(
+        "per write (all zones): write uptime-ms | committed global-watch | sent min/max |"
+            + " stored min/p50/max ms | _sync-writes insight-writes (max over zones) gc-ms"
+            + " classes-loaded jit-ms");
+    for (int w : shown) {
+      List<Sample> of = samples.stream().filter(s -> s.write() == w).toList();
+      if (of.isEmpty()) {
+        continue;
+      }
+      Sample one = of.get(0);
+      List<Double> sent = of.stream().map(Sample::sentMs).sorted().toList();
+      List<Double> stored = of.stream().map(Sample::storedMs).sorted().toList();
+      System.out.printf(
+          "  %3d %7d | %6.1f %6.1f | %6.1f %6.1f | %6.1f %6.1f %6.1f | %3d %3d %4d %5d %5d%n",
+          w,
+          one.uptimeMs(),
+          one.committedMs(),
+          one.globalWatchMs(),
+          sent.get(0),
+          sent.get(sent.size() - 1),
+          stored.get(0),
+          KdsSyncBench.percentile(stored, 0.5),
+          stored.get(stored.size() - 1),
+          of.stream().mapToInt(Sample::syncWrites).max().orElse(0),
+          of.stream().mapToInt(Sample::insightWrites).max().orElse(0),
+          one.gcMs(),
+          one.classesLoaded(),
+          one.jitMs());
+    }
   }
 
   private static String split(String what, List<Sample> samples, ToDoubleFunction<Sample> f) {
@@ -255,6 +309,17 @@ final class WriteProbe {
 
   private static double ms(long from, long to) {
     return to == 0 ? Double.NaN : (to - from) / 1e6;
+  }
+
+  private static long classesLoaded() {
+    return ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount();
+  }
+
+  private static long jitMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported()
+        ? jit.getTotalCompilationTime()
+        : 0;
   }
 
   private static long gcMillis() {

@@ -47,8 +47,11 @@ import org.slf4j.LoggerFactory;
  * an unknown zone creates its {@code Zone} ({@code enabled: true}).
  *
  * <p>Writes are coalesced: counters are flushed at most once per interval, connects and disconnects
- * at once; per zone, one write runs at a time and merges with what the store holds (subscriptions
- * of other global instances are kept), keeping the newest {@value #KEPT_SUBSCRIPTIONS}.
+ * at once. The counters of each zone are flushed at its own of the interval's {@value #SLOTS} slots
+ * (given in turn as zones are first seen), so the zones' writes are spread over the interval
+ * instead of all landing at one tick, in the window of whatever write is going out to the zones
+ * then. Per zone, one write runs at a time and merges with what the store holds (subscriptions of
+ * other global instances are kept), keeping the newest {@value #KEPT_SUBSCRIPTIONS}.
  *
  * <p>Writes are fenced by the zone's stream key ({@code fenceOf}): while this replica holds it, by
  * its claim; after it released it, by the key's vacancy. A replica that lost the zone to another
@@ -59,6 +62,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   static final int KEPT_SUBSCRIPTIONS = 10;
+
+  /**
+   * The flush interval's slots: one tick each; a zone's counters are written at its slot's tick.
+   */
+  static final int SLOTS = 20;
+
   private static final Logger log = LoggerFactory.getLogger(ZoneInsightTracker.class);
   private static final int WRITE_ATTEMPTS = 5;
 
@@ -77,6 +86,8 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
 
   private ScheduledFuture<?> ticker;
   private boolean closed;
+  private int nextSlot; // the slot the next zone first seen gets; guarded by lock
+  private int tick; // the slot of the next tick; guarded by lock
 
   /** One subscription opened by this instance; guarded by {@code lock}. */
   private static final class Sub {
@@ -118,12 +129,17 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
 
   /** What this instance knows of one zone; guarded by {@code lock}. */
   private static final class ZoneTrack {
+    final int slot;
     final Map<Long, Sub> open = new LinkedHashMap<>();
     final List<Sub> ours = new ArrayList<>();
     boolean dirty;
     boolean writeQueued;
     boolean zoneEnsured;
     CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+
+    ZoneTrack(int slot) {
+      this.slot = slot;
+    }
   }
 
   ZoneInsightTracker(
@@ -142,17 +158,16 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   }
 
   /**
-   * Starts the periodic flush. Subscriptions other global instances left open when they died are
-   * closed by the leader's {@link StaleSubscriptionSweeper}, not here: with several replicas, the
-   * others' open subscriptions are live.
+   * Starts the periodic flush, {@value #SLOTS} ticks per flush interval. Subscriptions other global
+   * instances left open when they died are closed by the leader's {@link StaleSubscriptionSweeper},
+   * not here: with several replicas, the others' open subscriptions are live.
    */
   CompletableFuture<Void> start() {
-    long nanos = flushInterval.toNanos();
+    long nanos = Math.max(1, flushInterval.toNanos() / SLOTS);
     lock.lock();
     try {
       if (!closed) {
-        ticker =
-            scheduler.scheduleAtFixedRate(this::flushDirty, nanos, nanos, TimeUnit.NANOSECONDS);
+        ticker = scheduler.scheduleAtFixedRate(this::tick, nanos, nanos, TimeUnit.NANOSECONDS);
       }
     } finally {
       lock.unlock();
@@ -180,7 +195,13 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
   }
 
   private ZoneTrack track(String zone) {
-    return zones.computeIfAbsent(zone, z -> new ZoneTrack());
+    return zones.computeIfAbsent(
+        zone,
+        z -> {
+          int slot = nextSlot;
+          nextSlot = (nextSlot + 1) % SLOTS;
+          return new ZoneTrack(slot);
+        });
   }
 
   @Override
@@ -298,19 +319,25 @@ final class ZoneInsightTracker implements KdsStreamListener, AutoCloseable {
         });
   }
 
-  private void flushDirty() {
-    Set<String> dirty;
+  /**
+   * One tick of the timer: queues the writes of the zones of the next slot whose counters changed;
+   * completes when those writes did.
+   */
+  CompletableFuture<Void> tick() {
+    Set<String> due;
     lock.lock();
     try {
-      dirty =
+      int slot = tick;
+      tick = (tick + 1) % SLOTS;
+      due =
           zones.entrySet().stream()
-              .filter(e -> e.getValue().dirty)
+              .filter(e -> e.getValue().dirty && e.getValue().slot == slot)
               .map(Map.Entry::getKey)
               .collect(Collectors.toSet());
     } finally {
       lock.unlock();
     }
-    dirty.forEach(this::flush);
+    return CompletableFuture.allOf(due.stream().map(this::flush).toArray(CompletableFuture[]::new));
   }
 
   /** Queues a write of the zone's subscriptions unless one is queued already. */
