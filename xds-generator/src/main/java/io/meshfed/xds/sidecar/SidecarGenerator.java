@@ -197,7 +197,6 @@ public final class SidecarGenerator {
           memo.inbound(
               in,
               address,
-              tags,
               local.getName(),
               () -> Inbounds.build(state, dataplane, in, tags, local.getName()));
       listeners.add(inbound.listener());

@@ -71,8 +71,9 @@ public final class SidecarMemo {
 
   private record LocalInputs(String serviceAddress, int servicePort, Protocol protocol) {}
 
-  private record InboundInputs(
-      DataplaneSpec.Inbound inbound, String address, Map<String, String> tags, String cluster) {}
+  // an inbound's tags are its own in the state's zone (the same zone in every state a memo takes
+  // parts over from), so the inbound stands for them
+  private record InboundInputs(DataplaneSpec.Inbound inbound, String address, String cluster) {}
 
   /** What a memo takes over from the memo of the state before. */
   private record Carried(
@@ -190,17 +191,12 @@ public final class SidecarMemo {
   }
 
   /**
-   * The listener and route of {@code in} at {@code address} with {@code tags}, to the local {@code
-   * cluster} ({@link Inbounds#build}).
+   * The listener and route of {@code in} at {@code address}, with its tags in the state's zone, to
+   * the local {@code cluster} ({@link Inbounds#build}).
    */
   Inbounds.Result inbound(
-      DataplaneSpec.Inbound in,
-      String address,
-      Map<String, String> tags,
-      String cluster,
-      Supplier<Inbounds.Result> build) {
-    return remember(
-        inbounds, new InboundInputs(in, address, tags, cluster), carried.inbounds(), build);
+      DataplaneSpec.Inbound in, String address, String cluster, Supplier<Inbounds.Result> build) {
+    return remember(inbounds, new InboundInputs(in, address, cluster), carried.inbounds(), build);
   }
 
   /**
