@@ -10,15 +10,16 @@ import java.util.Map;
  * share the parts of their configs they have in common, and a build from another view starts from
  * the memos of the view before ({@link SidecarMemo#after}), which hand over the parts whose inputs
  * did not change. Those reach {@link SharedResources} as the instances it already holds, so a
- * rebuild hashes and compares only what the change touched. Only the last view's memos are kept:
- * what a view did not use is let go when the next one is read.
+ * rebuild hashes and compares only what the change touched. Only the last view's memos are kept,
+ * and of the view before only those of meshes no build has asked for since: what a view did not use
+ * is let go when the next one is read.
  *
  * <p>Confinement: not thread-safe; the build executor's (the memos it hands out are thread-safe).
  */
 final class SidecarMemos {
   private ZoneView view;
   private Map<String, SidecarMemo> memos = new HashMap<>();
-  private Map<String, SidecarMemo> before = Map.of();
+  private Map<String, SidecarMemo> before = new HashMap<>();
 
   /** The memo of {@code mesh}'s sidecars built from {@code v}. */
   SidecarMemo memo(ZoneView v, MeshState mesh) {
@@ -27,7 +28,8 @@ final class SidecarMemos {
       memos = new HashMap<>();
       view = v;
     }
-    return memos.computeIfAbsent(mesh.meshName(), m -> next(before.get(m), mesh));
+    // the memo before is let go once its successor is made (its parts stay in the successor)
+    return memos.computeIfAbsent(mesh.meshName(), m -> next(before.remove(m), mesh));
   }
 
   private static SidecarMemo next(SidecarMemo earlier, MeshState mesh) {
