@@ -124,9 +124,9 @@ public final class SidecarGenerator {
 
   /**
    * Like {@link #generate(MeshState, Resource, Optional, Optional)}, taking the outbound listeners,
-   * clusters and endpoints that other proxies of the mesh built with the same inputs from {@code
-   * memo} (and leaving there those it builds): the same config, with objects shared between proxies
-   * and built once.
+   * clusters, endpoints and the inbound parts that other proxies of the mesh built with the same
+   * inputs from {@code memo} (and leaving there those it builds): the same config, with objects
+   * shared between proxies, and with an earlier build's ({@link SidecarMemo#after}), built once.
    *
    * @param memo of {@code state}: the proxies built from one state share one
    * @throws IllegalArgumentException as above, and when {@code memo} is of another state
@@ -174,7 +174,7 @@ public final class SidecarGenerator {
       }
       Map<String, String> tags = Dataplanes.inboundTags(in, state.zone());
       inboundTagSets.add(tags);
-      Cluster local = Inbounds.localCluster(in);
+      Cluster local = memo.localCluster(in, () -> Inbounds.localCluster(in));
       Cluster known = clusters.putIfAbsent(local.getName(), local);
       if (known != null && !known.equals(local)) {
         throw new IllegalArgumentException(
@@ -192,7 +192,13 @@ public final class SidecarGenerator {
                 + Inbounds.servicePort(in)
                 + ")");
       }
-      Inbounds.Result inbound = Inbounds.build(state, dataplane, in, tags, local.getName());
+      String address = Dataplanes.inboundAddress(dataplane, in);
+      Inbounds.Result inbound =
+          memo.inbound(
+              in,
+              address,
+              local.getName(),
+              () -> Inbounds.build(state, dataplane, in, tags, local.getName()));
       listeners.add(inbound.listener());
       inbound.routes().ifPresent(routes::add);
     }

@@ -12,15 +12,18 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.meshfed.model.Resource;
 import io.meshfed.model.spec.DataplaneSpec;
+import io.meshfed.model.spec.Tags;
 import io.meshfed.xds.Identity;
 import io.meshfed.xds.MeshState;
 import io.meshfed.xds.ProxyConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class SidecarMemoTest {
@@ -66,6 +69,181 @@ class SidecarMemoTest {
             .isEqualTo(alone);
       }
     }
+  }
+
+  /** A state of the scenario's mesh before a change: what a memo may be carried over from. */
+  record Before(String change, MeshState state) {
+    @Override
+    public String toString() {
+      return change;
+    }
+  }
+
+  static Stream<Arguments> changes() {
+    return Scenarios.all()
+        .flatMap(
+            s -> {
+              MeshState b = s.state();
+              return Stream.of(
+                      new Before(
+                          "same content",
+                          copy(
+                              b,
+                              b.dataplanes(),
+                              b.trafficRoutes(),
+                              b.policies(),
+                              b.trafficPermissions())),
+                      new Before(
+                          "routes changed",
+                          copy(b, b.dataplanes(), List.of(), b.policies(), b.trafficPermissions())),
+                      new Before(
+                          "policies changed",
+                          copy(
+                              b,
+                              b.dataplanes(),
+                              b.trafficRoutes(),
+                              Map.of(),
+                              b.trafficPermissions())),
+                      new Before(
+                          "permissions changed",
+                          copy(b, b.dataplanes(), b.trafficRoutes(), b.policies(), List.of())),
+                      new Before(
+                          "dataplanes changed",
+                          copy(
+                              b,
+                              List.of(),
+                              b.trafficRoutes(),
+                              b.policies(),
+                              b.trafficPermissions())))
+                  .map(before -> Arguments.of(s, before));
+            });
+  }
+
+  private static MeshState copy(
+      MeshState s,
+      List<Resource> dataplanes,
+      List<Resource> routes,
+      Map<String, List<Resource>> policies,
+      List<Resource> permissions) {
+    return new MeshState(
+        s.zone(), s.mesh(), dataplanes, s.zoneIngresses(), permissions, routes, policies);
+  }
+
+  /**
+   * Every proxy of a scenario built with a memo of the mesh's state before a change, then with the
+   * memo after it ({@link SidecarMemo#after}): each config is the one a build without a memo gives.
+   */
+  @ParameterizedTest(name = "{0}, {1}")
+  @MethodSource("changes")
+  void aMemoAfterAChangeGivesTheConfigOfABuildAlone(Scenarios.Scenario s, Before before) {
+    List<Resource> proxies = new ArrayList<>(s.state().dataplanes());
+    proxies.add(s.dataplane());
+    SidecarMemo earlier = SidecarMemo.of(before.state());
+    for (Resource dataplane : proxies) {
+      try {
+        SidecarGenerator.generate(
+            before.state(), dataplane, identity(before.state()), s.accessLogSocketPath(), earlier);
+      } catch (IllegalArgumentException e) {
+        // a proxy the earlier state cannot build leaves nothing in the memo
+      }
+    }
+    MeshState state = s.state();
+    SidecarMemo memo = SidecarMemo.after(earlier, state);
+    for (Resource dataplane : proxies) {
+      ProxyConfig alone;
+      try {
+        alone =
+            SidecarGenerator.generate(state, dataplane, identity(state), s.accessLogSocketPath());
+      } catch (IllegalArgumentException e) {
+        assertThatThrownBy(
+                () ->
+                    SidecarGenerator.generate(
+                        state, dataplane, identity(state), s.accessLogSocketPath(), memo))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage(e.getMessage());
+        continue;
+      }
+      assertThat(
+              SidecarGenerator.generate(
+                  state, dataplane, identity(state), s.accessLogSocketPath(), memo))
+          .as("%s", dataplane.key())
+          .isEqualTo(alone);
+    }
+  }
+
+  @Test
+  void aRouteChangeHandsOverTheInboundPartsAndTheClustersItDoesNotTouch() {
+    Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
+    MeshState state = s.state();
+    SidecarMemo earlier = SidecarMemo.of(state);
+    ProxyConfig a =
+        SidecarGenerator.generate(state, s.dataplane(), identity(state), Optional.empty(), earlier);
+    // the split by zone gets other weights: every outbound listener changes, no cluster does
+    List<Resource> routes = new ArrayList<>(state.trafficRoutes());
+    routes.set(
+        0,
+        Fixtures.route(
+            "backend-by-zone",
+            List.of(svc("web")),
+            List.of(svc("backend")),
+            Fixtures.split(
+                Fixtures.weight(80, svc("backend", Tags.ZONE, "zone-1")),
+                Fixtures.weight(20, svc("backend", Tags.ZONE, "zone-2")),
+                Fixtures.weight(0, svc("backend", "version", "v3")))));
+    MeshState next =
+        copy(state, state.dataplanes(), routes, state.policies(), state.trafficPermissions());
+
+    ProxyConfig b =
+        SidecarGenerator.generate(
+            next,
+            s.dataplane(),
+            identity(next),
+            Optional.empty(),
+            SidecarMemo.after(earlier, next));
+
+    assertThat(inboundListener(b)).isSameAs(inboundListener(a));
+    assertThat(b.routes()).hasSameSizeAs(a.routes());
+    for (int i = 0; i < a.routes().size(); i++) {
+      assertThat(b.routes().get(i)).isSameAs(a.routes().get(i));
+    }
+    assertThat(outbound(b)).isNotEqualTo(outbound(a));
+    assertThat(b.clusters()).hasSameSizeAs(a.clusters()).hasSizeGreaterThan(1);
+    for (int i = 0; i < a.clusters().size(); i++) {
+      assertThat(b.clusters().get(i)).isSameAs(a.clusters().get(i));
+    }
+    assertThat(b)
+        .isEqualTo(
+            SidecarGenerator.generate(next, s.dataplane(), identity(next), Optional.empty()));
+  }
+
+  @Test
+  void aPolicyChangeBuildsTheClustersAgain() {
+    Scenarios.Scenario s = Scenarios.mtlsSplitByZone();
+    MeshState state = s.state();
+    SidecarMemo earlier = SidecarMemo.of(state);
+    ProxyConfig a =
+        SidecarGenerator.generate(state, s.dataplane(), identity(state), Optional.empty(), earlier);
+    MeshState next =
+        copy(
+            state,
+            state.dataplanes(),
+            state.trafficRoutes(),
+            state.policies(),
+            List.of(Fixtures.permission("web-only", List.of(svc("web")), List.of(svc("*")))));
+
+    ProxyConfig b =
+        SidecarGenerator.generate(
+            next,
+            s.dataplane(),
+            identity(next),
+            Optional.empty(),
+            SidecarMemo.after(earlier, next));
+
+    assertThat(inboundListener(b)).isNotSameAs(inboundListener(a));
+    assertThat(cluster(b, "localhost:8080")).isSameAs(cluster(a, "localhost:8080"));
+    assertThat(b)
+        .isEqualTo(
+            SidecarGenerator.generate(next, s.dataplane(), identity(next), Optional.empty()));
   }
 
   @Test
@@ -190,6 +368,20 @@ class SidecarMemoTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("memo of another mesh state");
     assertThat(other.size()).isZero();
+  }
+
+  private static Listener inboundListener(ProxyConfig config) {
+    return config.listeners().stream()
+        .filter(l -> l.getName().startsWith("inbound:"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static Cluster cluster(ProxyConfig config, String name) {
+    return config.clusters().stream()
+        .filter(c -> c.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static Listener outbound(ProxyConfig config) {

@@ -96,9 +96,8 @@ final class ConfigPublisher implements AutoCloseable {
   private ZoneView builtFrom;
   // proxies built alone from a view other than builtFrom, or whose last build failed
   private final Set<ProxyId> offCycle = new HashSet<>();
-  // what the sidecars built from memoView share, per mesh; replaced when a build reads another view
-  private ZoneView memoView;
-  private final Map<String, SidecarMemo> memos = new HashMap<>();
+  // what the sidecars built from one view share, per mesh
+  private final SidecarMemos memos = new SidecarMemos();
   private volatile boolean closed;
 
   /**
@@ -437,17 +436,9 @@ final class ConfigPublisher implements AutoCloseable {
         SidecarGenerator.generate(mesh, dataplane.get(), identity, accessLogSocket, memo));
   }
 
-  /**
-   * The memo of {@code mesh}'s sidecars built from {@code v}: the proxies built from one view share
-   * the outbound listeners and clusters they have in common; a build from another view starts
-   * afresh (and lets the old memos go).
-   */
+  /** The memo of {@code mesh}'s sidecars built from {@code v} ({@link SidecarMemos}). */
   private SidecarMemo memo(ZoneView v, MeshState mesh) {
-    if (v != memoView) {
-      memos.clear();
-      memoView = v;
-    }
-    return memos.computeIfAbsent(mesh.meshName(), m -> SidecarMemo.of(mesh));
+    return memos.memo(v, mesh);
   }
 
   /**

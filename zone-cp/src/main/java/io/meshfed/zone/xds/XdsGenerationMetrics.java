@@ -3,6 +3,7 @@ package io.meshfed.zone.xds;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -13,12 +14,16 @@ import java.util.function.LongSupplier;
  * and 0.99 quantiles, and the counter {@code xds_generation_errors_total}.
  *
  * <p>A distribution summary fed with milliseconds, not a timer: a Prometheus timer would be exposed
- * in seconds as {@code xds_generation_seconds}. Stateless; safe from any thread.
+ * in seconds as {@code xds_generation_seconds}. Each of the four summaries is registered on its
+ * first use and then kept (a rebuild records one per proxy); thread-safe: a summary two threads
+ * register at once is the registry's one meter either way.
  */
 final class XdsGenerationMetrics {
   private final MeterRegistry meters;
   private final LongSupplier nanoTime;
   private final Counter errors;
+  // the summary of each proxy type and result (see slot), once registered
+  private final AtomicReferenceArray<DistributionSummary> summaries = new AtomicReferenceArray<>(4);
 
   XdsGenerationMetrics(MeterRegistry meters, LongSupplier nanoTime) {
     this.meters = meters;
@@ -48,13 +53,20 @@ final class XdsGenerationMetrics {
 
   /** Observes a generation that took {@code nanos} (its parts summed when they ran apart). */
   void record(ProxyId.Kind kind, boolean changed, long nanos) {
-    DistributionSummary.builder("xds_generation")
-        .description("Time to generate the xDS config of one proxy, in milliseconds")
-        .tag("proxy_type", kind == ProxyId.Kind.INGRESS ? "ingress" : "dataplane")
-        .tag("result", changed ? "changed" : "no_changes")
-        .publishPercentiles(0.5, 0.9, 0.99)
-        .register(meters)
-        .record(nanos / 1e6);
+    boolean ingress = kind == ProxyId.Kind.INGRESS;
+    int slot = (ingress ? 2 : 0) + (changed ? 1 : 0);
+    DistributionSummary summary = summaries.get(slot);
+    if (summary == null) {
+      summary =
+          DistributionSummary.builder("xds_generation")
+              .description("Time to generate the xDS config of one proxy, in milliseconds")
+              .tag("proxy_type", ingress ? "ingress" : "dataplane")
+              .tag("result", changed ? "changed" : "no_changes")
+              .publishPercentiles(0.5, 0.9, 0.99)
+              .register(meters);
+      summaries.set(slot, summary);
+    }
+    summary.record(nanos / 1e6);
   }
 
   /** Counts a generation that failed. */
