@@ -279,6 +279,13 @@ class ControlPlaneProcessIT {
         .doesNotContain("picocli.CommandLine$Interpreter source:");
     // no logger was asked for while the logging was being configured on another thread
     assertThat(log).doesNotContain("org.slf4j.helpers.SubstituteLogger source:");
+    // the process's own provider configured logback: no context initializer, nothing from SLF4J
+    assertThat(log)
+        .doesNotContain("ch.qos.logback.classic.util.ContextInitializer source:")
+        .doesNotContain("SLF4J(")
+        .containsPattern(
+            "(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  i\\.meshfed\\.api\\.ApiServer - API server"
+                + " \\(zone\\) listening on ");
   }
 
   private static boolean free(int port) {
