@@ -4,11 +4,11 @@ import ch.qos.logback.classic.ClassicConstants;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import ch.qos.logback.core.status.NopStatusListener;
 import java.util.List;
@@ -27,7 +27,6 @@ import java.util.function.UnaryOperator;
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_NORMAL_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
-  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %msg%n";
   static final String LEVEL_VARIABLE = "MESHFED_LOG_LEVEL";
   static final String APPENDER = "STDERR";
   static final List<String> QUIET_LOGGERS = List.of("io.netty", "io.grpc", "io.vertx", "io.etcd");
@@ -51,9 +50,12 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
       return ExecutionStatus.INVOKE_NEXT_IF_ANY;
     }
     context.getStatusManager().add(new NopStatusListener());
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    LogLayout layout = new LogLayout();
+    layout.setContext(context);
+    layout.start();
+    LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
     encoder.setContext(context);
-    encoder.setPattern(PATTERN);
+    encoder.setLayout(layout);
     encoder.start();
     ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
     stderr.setContext(context);
