@@ -152,7 +152,7 @@ final class AccessLogs {
               return outbound;
             }
             filter.setTypedConfig(
-                Any.pack(
+                Xds.pack(
                     config.unpack(HttpConnectionManager.class).toBuilder()
                         .addAccessLog(log.get())
                         .build()));
@@ -162,7 +162,7 @@ final class AccessLogs {
               return outbound;
             }
             filter.setTypedConfig(
-                Any.pack(
+                Xds.pack(
                     config.unpack(TcpProxy.class).toBuilder().addAccessLog(log.get()).build()));
           }
         } catch (InvalidProtocolBufferException e) {
@@ -237,7 +237,7 @@ final class AccessLogs {
                     .setTextFormatSource(DataSource.newBuilder().setInlineString(format)))
             .build();
     return Optional.of(
-        AccessLog.newBuilder().setName(FILE_LOGGER).setTypedConfig(Any.pack(file)).build());
+        AccessLog.newBuilder().setName(FILE_LOGGER).setTypedConfig(Xds.pack(file)).build());
   }
 
   /** The format with every placeholder of {@link AccessLogFormat} replaced. */

@@ -1,6 +1,5 @@
 package io.meshfed.xds.sidecar;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -120,7 +119,7 @@ final class HealthChecks {
           TypedExtensionConfig.newBuilder()
               .setName(FILE_EVENT_SINK)
               .setTypedConfig(
-                  Any.pack(
+                  Xds.pack(
                       HealthCheckEventFileSink.newBuilder()
                           .setEventLogPath(conf.eventLogPath())
                           .build())));

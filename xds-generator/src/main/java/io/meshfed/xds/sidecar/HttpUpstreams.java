@@ -57,6 +57,6 @@ final class HttpUpstreams {
           HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
               .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()));
     }
-    cluster.putTypedExtensionProtocolOptions(PROTOCOL_OPTIONS, Any.pack(options.build()));
+    cluster.putTypedExtensionProtocolOptions(PROTOCOL_OPTIONS, Xds.pack(options.build()));
   }
 }

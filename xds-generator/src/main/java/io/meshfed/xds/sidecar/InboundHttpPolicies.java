@@ -73,7 +73,7 @@ final class InboundHttpPolicies {
               FaultInjectionSpec spec = p.spec(FaultInjectionSpec.class);
               applied.add(
                   new Applied(
-                      FAULT, Any.pack(fault(p, spec.conf())), SourceTags.matchers(spec.sources())));
+                      FAULT, Xds.pack(fault(p, spec.conf())), SourceTags.matchers(spec.sources())));
             });
     PolicyMatcher.forInbound(state.policies(StandardTypes.RATE_LIMIT), inboundTags)
         .ifPresent(
@@ -82,7 +82,7 @@ final class InboundHttpPolicies {
               applied.add(
                   new Applied(
                       LOCAL_RATE_LIMIT,
-                      Any.pack(rateLimit(p, spec.conf().http(), statPrefix)),
+                      Xds.pack(rateLimit(p, spec.conf().http(), statPrefix)),
                       SourceTags.matchers(spec.sources())));
             });
     return new InboundHttpPolicies(List.copyOf(applied), statPrefix);
@@ -100,7 +100,7 @@ final class InboundHttpPolicies {
       filters.add(
           HttpFilter.newBuilder()
               .setName(FAULT)
-              .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance()))
+              .setTypedConfig(Xds.pack(HTTPFault.getDefaultInstance()))
               .build());
     }
     if (applied.stream().anyMatch(a -> a.filter().equals(LOCAL_RATE_LIMIT))) {
@@ -109,7 +109,7 @@ final class InboundHttpPolicies {
           HttpFilter.newBuilder()
               .setName(LOCAL_RATE_LIMIT)
               .setTypedConfig(
-                  Any.pack(LocalRateLimit.newBuilder().setStatPrefix(statPrefix).build()))
+                  Xds.pack(LocalRateLimit.newBuilder().setStatPrefix(statPrefix).build()))
               .build());
     }
     return filters;

@@ -1,6 +1,5 @@
 package io.meshfed.xds.sidecar;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
@@ -162,7 +161,7 @@ final class Inbounds {
           HttpFilter.newBuilder()
               .setName(HTTP_RBAC)
               .setTypedConfig(
-                  Any.pack(
+                  Xds.pack(
                       io.envoyproxy
                           .envoy
                           .extensions
@@ -180,7 +179,7 @@ final class Inbounds {
     hcm.addHttpFilters(
         HttpFilter.newBuilder()
             .setName(Xds.ROUTER)
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+            .setTypedConfig(Xds.pack(Router.getDefaultInstance())));
     return hcm.build();
   }
 
@@ -207,7 +206,7 @@ final class Inbounds {
         r ->
             vhost.putTypedPerFilterConfig(
                 HTTP_RBAC,
-                Any.pack(
+                Xds.pack(
                     RBACPerRoute.newBuilder()
                         .setRbac(
                             io.envoyproxy

@@ -117,7 +117,7 @@ final class Outbounds {
               .addHttpFilters(
                   HttpFilter.newBuilder()
                       .setName(Xds.ROUTER)
-                      .setTypedConfig(com.google.protobuf.Any.pack(Router.getDefaultInstance())));
+                      .setTypedConfig(Xds.pack(Router.getDefaultInstance())));
       HttpRoutePolicies.apply(policies, service, state.index().protocol(service), hcm);
       chain.addFilters(Xds.filter(Xds.HTTP_CONNECTION_MANAGER, hcm.build()));
     } else {

@@ -1,6 +1,5 @@
 package io.meshfed.xds.sidecar;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
@@ -142,7 +141,7 @@ public final class PrometheusEndpoint {
             .addHttpFilters(
                 HttpFilter.newBuilder()
                     .setName(Xds.ROUTER)
-                    .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                    .setTypedConfig(Xds.pack(Router.getDefaultInstance())))
             .build();
     Listener.Builder listener =
         Listener.newBuilder()

@@ -274,7 +274,7 @@ final class TemplateModifications {
           FilterChain.Builder b = chain.toBuilder().clearFilters();
           for (Filter f : chain.getFiltersList()) {
             b.addFilters(
-                isHcm(f) ? f.toBuilder().setTypedConfig(Any.pack(edit.apply(hcm(f)))).build() : f);
+                isHcm(f) ? f.toBuilder().setTypedConfig(Xds.pack(edit.apply(hcm(f)))).build() : f);
           }
           return b.build();
         });
@@ -330,7 +330,7 @@ final class TemplateModifications {
                   f =
                       f.toBuilder()
                           .setTypedConfig(
-                              Any.pack(h.toBuilder().setRouteConfig(edit.apply(rc)).build()))
+                              Xds.pack(h.toBuilder().setRouteConfig(edit.apply(rc)).build()))
                           .build();
                 }
               }

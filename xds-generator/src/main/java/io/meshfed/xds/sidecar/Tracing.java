@@ -1,6 +1,5 @@
 package io.meshfed.xds.sidecar;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
@@ -168,7 +167,7 @@ final class Tracing {
               filter.getTypedConfig().unpack(HttpConnectionManager.class).toBuilder()
                   .setTracing(hcmTracing)
                   .build();
-          filter.setTypedConfig(Any.pack(hcm));
+          filter.setTypedConfig(Xds.pack(hcm));
         } catch (InvalidProtocolBufferException e) {
           throw new IllegalStateException(
               listener.getName() + ": filter " + filter.getName() + " is not an HCM", e);
@@ -229,7 +228,7 @@ final class Tracing {
             .setProvider(
                 io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
                     .setName(ZIPKIN_TRACER)
-                    .setTypedConfig(Any.pack(zipkin.build())));
+                    .setTypedConfig(Xds.pack(zipkin.build())));
     if (b.sampling() != null) {
       t.setOverallSampling(Percent.newBuilder().setValue(b.sampling()));
     }

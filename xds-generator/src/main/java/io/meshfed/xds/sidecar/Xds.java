@@ -1,6 +1,7 @@
 package io.meshfed.xds.sidecar;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -13,6 +14,8 @@ import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Small Envoy building blocks shared by the sidecar's inbound and outbound parts. */
 final class Xds {
@@ -65,14 +68,28 @@ final class Xds {
         .build();
   }
 
+  /** Type URLs by message type: one string for all the {@code Any}s of a type. */
+  private static final Map<Descriptor, String> TYPE_URLS = new ConcurrentHashMap<>();
+
+  /**
+   * {@code Any.pack(message)}, with the type URL string of earlier packs of its type: {@code
+   * Any.pack} builds the URL anew for each {@code Any}, and every proxy holds its own listener's.
+   */
+  static Any pack(Message message) {
+    String typeUrl =
+        TYPE_URLS.computeIfAbsent(
+            message.getDescriptorForType(), d -> "type.googleapis.com/" + d.getFullName());
+    return Any.newBuilder().setTypeUrl(typeUrl).setValue(message.toByteString()).build();
+  }
+
   static Filter filter(String name, Message config) {
-    return Filter.newBuilder().setName(name).setTypedConfig(Any.pack(config)).build();
+    return Filter.newBuilder().setName(name).setTypedConfig(pack(config)).build();
   }
 
   static TransportSocket tls(Message tlsContext) {
     return TransportSocket.newBuilder()
         .setName(TLS_SOCKET)
-        .setTypedConfig(Any.pack(tlsContext))
+        .setTypedConfig(pack(tlsContext))
         .build();
   }
 
