@@ -1,6 +1,7 @@
 package io.meshfed.zone.xds;
 
 import com.google.protobuf.Message;
+import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.SnapshotResources;
 import io.envoyproxy.controlplane.cache.VersionedResource;
 import java.util.ArrayList;
@@ -10,6 +11,8 @@ import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Makes proxies' snapshots share equal xDS resources: the generators build each proxy's config on
@@ -25,7 +28,9 @@ import java.util.Map;
  * <p>The parts of snapshots are shared too: each held resource has one {@link VersionedResource}
  * for every snapshot that carries it (java-control-plane would otherwise make one per snapshot,
  * with a version string of its own), and proxies whose resources of a type are the same list get
- * the same {@link SnapshotResources} ({@link #part}).
+ * the same {@link SnapshotResources} ({@link #part}). The names a held resource refers to (a
+ * cluster's EDS name, a listener's RDS route names, read out of its filters' {@code Any}s) are read
+ * once, for every snapshot's consistency check ({@link #references}).
  *
  * <p>Two generations bound what it keeps: a resource looked up moves into the current one; when the
  * current one has seen more instances than twice the previous (and {@link #MIN_GENERATION}), the
@@ -40,12 +45,23 @@ final class SharedResources {
   private Generation current = new Generation();
   private Generation previous = new Generation();
   private int limit = MIN_GENERATION;
+  private final Function<Message, Set<String>> readReferences;
+
+  SharedResources() {
+    this(SharedResources::readReferences);
+  }
+
+  /** With {@code readReferences} reading the names a resource refers to (for tests). */
+  SharedResources(Function<Message, Set<String>> readReferences) {
+    this.readReferences = readReferences;
+  }
 
   /** One resource held: the instance handed out for every equal one, and its digest. */
   private static final class Held {
     final Message resource;
     private byte[] digest;
     private VersionedResource<Message> versioned;
+    private Set<String> references;
 
     Held(Message resource) {
       this.resource = resource;
@@ -65,6 +81,13 @@ final class SharedResources {
       }
       return versioned;
     }
+  }
+
+  /** java-control-plane's reading of the names {@code resource} refers to. */
+  static Set<String> readReferences(Message resource) {
+    // the version is not read; create(resource) alone would hash the whole message for one
+    return Set.copyOf(
+        Resources.getResourceReferences(List.of(VersionedResource.create(resource, ""))));
   }
 
   /** A part of snapshots: a resource type and its version in them. */
@@ -99,6 +122,18 @@ final class SharedResources {
   /** SHA-256 of the resource's deterministic bytes ({@link SnapshotPublisher#digest}). */
   byte[] digest(Message resource) {
     return held(resource).digest();
+  }
+
+  /**
+   * The names of the resources {@code resource} refers to, as java-control-plane's {@code
+   * Resources.getResourceReferences} reads them: read once per held resource.
+   */
+  Set<String> references(Message resource) {
+    Held held = held(resource);
+    if (held.references == null) {
+      held.references = readReferences.apply(held.resource);
+    }
+    return held.references;
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.meshfed.zone.xds;
 
+import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
+import io.envoyproxy.controlplane.cache.SnapshotConsistencyException;
 import io.envoyproxy.controlplane.cache.SnapshotResources;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -8,8 +10,11 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A snapshot made of parts that other proxies' snapshots may hold too ({@link
@@ -61,6 +66,35 @@ final class SharedSnapshot extends Snapshot {
   @Override
   public SnapshotResources<Secret> secrets() {
     return secrets;
+  }
+
+  /**
+   * The check of {@link #ensureConsistent()} (every EDS name a cluster refers to has its endpoints
+   * and every route a listener refers to is there, and nothing else is), with the names each
+   * resource refers to given by {@code referencesOf} ({@link SharedResources#references}, read once
+   * per shared resource) instead of read again out of every resource of every snapshot.
+   */
+  void ensureConsistent(Function<Message, Set<String>> referencesOf)
+      throws SnapshotConsistencyException {
+    ensureAllResourceNamesExist(
+        XdsTypes.CLUSTER,
+        XdsTypes.ENDPOINT,
+        references(clusters, referencesOf),
+        endpoints.versionedResources());
+    ensureAllResourceNamesExist(
+        XdsTypes.LISTENER,
+        XdsTypes.ROUTE,
+        references(listeners, referencesOf),
+        routes.versionedResources());
+  }
+
+  private static Set<String> references(
+      SnapshotResources<? extends Message> part, Function<Message, Set<String>> referencesOf) {
+    Set<String> names = new HashSet<>();
+    for (Message resource : part.resources().values()) {
+      names.addAll(referencesOf.apply(resource));
+    }
+    return names;
   }
 
   /**

@@ -20,11 +20,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts proxies' configs into java-control-plane's snapshot cache: checks each snapshot ({@link
- * Snapshot#ensureConsistent}: EDS clusters have endpoints) and publishes it only when it changed.
- * Equal resources of different proxies are one object in the cache, and so are equal parts of their
- * snapshots ({@link SharedResources}, {@link SharedSnapshot}). Versions are content hashes per type
- * (over each resource's digest, computed once per shared resource), so a restarted control plane
- * gives a reconnecting Envoy the same versions for the same config and new ones for anything else.
+ * Snapshot#ensureConsistent}: EDS clusters have endpoints, listeners their routes; each shared
+ * resource's references read once) and publishes it only when it changed. Equal resources of
+ * different proxies are one object in the cache, and so are equal parts of their snapshots ({@link
+ * SharedResources}, {@link SharedSnapshot}). Versions are content hashes per type (over each
+ * resource's digest, computed once per shared resource), so a restarted control plane gives a
+ * reconnecting Envoy the same versions for the same config and new ones for anything else.
  *
  * <p>Confinement: not thread-safe; {@link #publish} and {@link #clear} run on the build executor
  * only. {@link #snapshot} reads the cache, which is thread-safe.
@@ -37,11 +38,17 @@ final class SnapshotPublisher {
   // the snapshot last published per proxy (its versions tell whether a config changed)
   private final Map<ProxyId, Snapshot> published = new HashMap<>();
   // one instance of each equal resource across proxies' snapshots
-  private final SharedResources shared = new SharedResources();
+  private final SharedResources shared;
 
   SnapshotPublisher(String zone, SimpleCache<String> cache) {
+    this(zone, cache, new SharedResources());
+  }
+
+  /** With the given holder of shared resources (for tests). */
+  SnapshotPublisher(String zone, SimpleCache<String> cache, SharedResources shared) {
     this.zone = zone;
     this.cache = cache;
+    this.shared = shared;
   }
 
   /** Publishes {@code config} to {@code proxy}; true when it changed and was consistent. */
@@ -63,7 +70,7 @@ final class SnapshotPublisher {
     if (sameVersions(published.get(proxy), versions)) {
       return false;
     }
-    Snapshot snapshot =
+    SharedSnapshot snapshot =
         new SharedSnapshot(
             shared.part(XdsTypes.CLUSTER, config.clusters(), versions.get(XdsTypes.CLUSTER)),
             shared.part(XdsTypes.ENDPOINT, config.endpoints(), versions.get(XdsTypes.ENDPOINT)),
@@ -71,7 +78,7 @@ final class SnapshotPublisher {
             shared.part(XdsTypes.ROUTE, config.routes(), versions.get(XdsTypes.ROUTE)),
             shared.part(XdsTypes.SECRET, config.secrets(), versions.get(XdsTypes.SECRET)));
     try {
-      snapshot.ensureConsistent();
+      snapshot.ensureConsistent(shared::references);
     } catch (SnapshotConsistencyException e) {
       log.error(
           "zone={} {}: generated config is inconsistent, not sent: {}",

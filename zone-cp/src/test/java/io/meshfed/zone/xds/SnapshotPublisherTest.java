@@ -2,6 +2,8 @@ package io.meshfed.zone.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.SnapshotResources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
@@ -10,7 +12,14 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.meshfed.xds.ProxyConfig;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -136,6 +145,45 @@ class SnapshotPublisherTest {
   }
 
   @Test
+  void aListenerIsPublishedOnlyWithExactlyTheRoutesItRefersTo() {
+    Listener listener = rdsListener("outbound:backend", "backend");
+    RouteConfiguration backend = RouteConfiguration.newBuilder().setName("backend").build();
+    RouteConfiguration other = RouteConfiguration.newBuilder().setName("other").build();
+
+    assertThat(publisher.publish(WEB, listenerConfig(listener, List.of()))).isFalse();
+    assertThat(publisher.publish(WEB, listenerConfig(listener, List.of(backend, other))))
+        .isFalse(); // a route nothing refers to: java-control-plane refuses it too
+    assertThat(publisher.snapshot(WEB)).isEmpty();
+    assertThat(publisher.publish(WEB, listenerConfig(listener, List.of(backend)))).isTrue();
+  }
+
+  @Test
+  void theReferencesOfAResourceSharedByProxiesAreReadOnce() {
+    List<Message> read = new ArrayList<>();
+    SnapshotPublisher counting =
+        new SnapshotPublisher(
+            "zone-1",
+            cache,
+            new SharedResources(
+                resource -> {
+                  read.add(resource);
+                  return SharedResources.readReferences(resource);
+                }));
+    for (String name : List.of("web-1", "web-2", "web-3")) {
+      ProxyId proxy = new ProxyId(ProxyId.Kind.SIDECAR, "default", name);
+      // built anew for each proxy, equal: one shared instance, read once
+      assertThat(
+              counting.publish(
+                  proxy,
+                  listenerConfig(
+                      rdsListener("outbound:backend", "backend"),
+                      List.of(RouteConfiguration.newBuilder().setName("backend").build()))))
+          .isTrue();
+    }
+    assertThat(read).hasSize(1).allMatch(Listener.class::isInstance);
+  }
+
+  @Test
   void aClearedProxyGetsItsConfigAgain() {
     ProxyConfig one = config(cluster("backend", Cluster.DiscoveryType.STATIC));
     publisher.publish(WEB, one);
@@ -152,6 +200,32 @@ class SnapshotPublisherTest {
         .isEqualTo(SnapshotPublisher.hash(List.of(a, b)))
         .isNotEqualTo(SnapshotPublisher.hash(List.of(b, a)))
         .hasSize(16);
+  }
+
+  private static ProxyConfig listenerConfig(Listener listener, List<RouteConfiguration> routes) {
+    return new ProxyConfig(List.of(), List.of(), List.of(listener), routes, List.of());
+  }
+
+  /** A listener whose HTTP connection manager takes its routes by RDS. */
+  private static Listener rdsListener(String name, String route) {
+    HttpConnectionManager hcm =
+        HttpConnectionManager.newBuilder()
+            .setRds(
+                Rds.newBuilder()
+                    .setRouteConfigName(route)
+                    .setConfigSource(
+                        ConfigSource.newBuilder()
+                            .setAds(AggregatedConfigSource.getDefaultInstance())))
+            .build();
+    return Listener.newBuilder()
+        .setName(name)
+        .addFilterChains(
+            FilterChain.newBuilder()
+                .addFilters(
+                    Filter.newBuilder()
+                        .setName("envoy.http_connection_manager")
+                        .setTypedConfig(Any.pack(hcm))))
+        .build();
   }
 
   private static ProxyConfig config(Cluster cluster) {
