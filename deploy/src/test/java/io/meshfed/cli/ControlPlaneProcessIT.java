@@ -167,24 +167,7 @@ class ControlPlaneProcessIT {
     int apiPort = FreePorts.one();
     MeshfedProcess zone =
         MeshfedProcess.start(
-            dir.resolve("zone.log"),
-            "zone",
-            "run",
-            "--zone",
-            "zone-1",
-            "--global-address",
-            unreachableGlobal,
-            "--kds-insecure",
-            "--zone-token-file",
-            token.toString(),
-            "--store",
-            "memory",
-            "--api-port",
-            String.valueOf(apiPort),
-            "--xds-port",
-            "0",
-            "--data-dir",
-            data.toString());
+            dir.resolve("zone.log"), offlineZone(unreachableGlobal, token, apiPort, data));
     try {
       // never synced with global, so not ready; its API answers once it has started
       await("zone API up")
@@ -245,23 +228,8 @@ class ControlPlaneProcessIT {
         MeshfedProcess.start(
             dir.resolve("zone.log"),
             List.of("-Xlog:class+load=info:stdout"),
-            "zone",
-            "run",
-            "--zone",
-            "zone-1",
-            "--global-address",
-            "grpc://127.0.0.1:" + FreePorts.one(),
-            "--kds-insecure",
-            "--zone-token-file",
-            token.toString(),
-            "--store",
-            "memory",
-            "--api-port",
-            String.valueOf(apiPort),
-            "--xds-port",
-            "0",
-            "--data-dir",
-            dir.resolve("zone-1").toString());
+            offlineZone(
+                "grpc://127.0.0.1:" + FreePorts.one(), token, apiPort, dir.resolve("zone-1")));
     try {
       await("zone API up")
           .atMost(Duration.ofSeconds(60))
@@ -286,6 +254,32 @@ class ControlPlaneProcessIT {
         .containsPattern(
             "(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  i\\.meshfed\\.api\\.ApiServer - API server"
                 + " \\(zone\\) listening on ");
+  }
+
+  /**
+   * {@code zone run} on the memory store, its API on {@code apiPort}, for a global at {@code
+   * globalAddress} that does not answer (the zone token is not checked while it is offline).
+   */
+  private static String[] offlineZone(String globalAddress, Path token, int apiPort, Path data) {
+    return new String[] {
+      "zone",
+      "run",
+      "--zone",
+      "zone-1",
+      "--global-address",
+      globalAddress,
+      "--kds-insecure",
+      "--zone-token-file",
+      token.toString(),
+      "--store",
+      "memory",
+      "--api-port",
+      String.valueOf(apiPort),
+      "--xds-port",
+      "0",
+      "--data-dir",
+      data.toString()
+    };
   }
 
   private static boolean free(int port) {

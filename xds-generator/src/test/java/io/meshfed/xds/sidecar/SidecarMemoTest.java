@@ -49,24 +49,7 @@ class SidecarMemoTest {
     proxies.add(s.dataplane());
     for (int round = 0; round < 2; round++) {
       for (Resource dataplane : proxies) {
-        ProxyConfig alone;
-        try {
-          alone =
-              SidecarGenerator.generate(state, dataplane, identity(state), s.accessLogSocketPath());
-        } catch (IllegalArgumentException e) {
-          assertThatThrownBy(
-                  () ->
-                      SidecarGenerator.generate(
-                          state, dataplane, identity(state), s.accessLogSocketPath(), memo))
-              .isInstanceOf(IllegalArgumentException.class)
-              .hasMessage(e.getMessage());
-          continue;
-        }
-        assertThat(
-                SidecarGenerator.generate(
-                    state, dataplane, identity(state), s.accessLogSocketPath(), memo))
-            .as("%s, round %d", dataplane.key(), round)
-            .isEqualTo(alone);
+        assertBuildsAsAlone(s, state, dataplane, memo, dataplane.key() + ", round " + round);
       }
     }
   }
@@ -150,25 +133,34 @@ class SidecarMemoTest {
     MeshState state = s.state();
     SidecarMemo memo = SidecarMemo.after(earlier, state);
     for (Resource dataplane : proxies) {
-      ProxyConfig alone;
-      try {
-        alone =
-            SidecarGenerator.generate(state, dataplane, identity(state), s.accessLogSocketPath());
-      } catch (IllegalArgumentException e) {
-        assertThatThrownBy(
-                () ->
-                    SidecarGenerator.generate(
-                        state, dataplane, identity(state), s.accessLogSocketPath(), memo))
-            .isInstanceOf(IllegalArgumentException.class)
-            .hasMessage(e.getMessage());
-        continue;
-      }
-      assertThat(
-              SidecarGenerator.generate(
-                  state, dataplane, identity(state), s.accessLogSocketPath(), memo))
-          .as("%s", dataplane.key())
-          .isEqualTo(alone);
+      assertBuildsAsAlone(s, state, dataplane, memo, dataplane.key().toString());
     }
+  }
+
+  /**
+   * {@code dataplane}'s config built from {@code state} with {@code memo} is the one a build
+   * without a memo gives, or fails with the same message.
+   */
+  private static void assertBuildsAsAlone(
+      Scenarios.Scenario s, MeshState state, Resource dataplane, SidecarMemo memo, String what) {
+    ProxyConfig alone;
+    try {
+      alone = SidecarGenerator.generate(state, dataplane, identity(state), s.accessLogSocketPath());
+    } catch (IllegalArgumentException e) {
+      assertThatThrownBy(
+              () ->
+                  SidecarGenerator.generate(
+                      state, dataplane, identity(state), s.accessLogSocketPath(), memo))
+          .as(what)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(e.getMessage());
+      return;
+    }
+    assertThat(
+            SidecarGenerator.generate(
+                state, dataplane, identity(state), s.accessLogSocketPath(), memo))
+        .as(what)
+        .isEqualTo(alone);
   }
 
   @Test
