@@ -63,14 +63,11 @@ public final class ApiPreparation {
   private void prepare(Runnable startLogging, Supplier<PrometheusMeterRegistry> buildMeters) {
     try {
       run(logging, startLogging);
-      try {
-        meters.complete(buildMeters.get());
-      } catch (RuntimeException | LinkageError e) {
-        meters.completeExceptionally(e);
-      }
+      meters.complete(buildMeters.get());
+    } catch (RuntimeException | LinkageError e) {
+      meters.completeExceptionally(e);
     } finally {
       // a failure above leaves the rest to the API's own thread, which meets it again
-      logging.complete(null);
       meters.completeExceptionally(new IllegalStateException("not prepared"));
     }
   }
@@ -78,11 +75,10 @@ public final class ApiPreparation {
   private static void run(CompletableFuture<Void> step, Runnable work) {
     try {
       work.run();
-      step.complete(null);
     } catch (RuntimeException | LinkageError e) {
       step.completeExceptionally(e);
     } finally {
-      step.complete(null);
+      step.complete(null); // done, also after a failure not caught above
     }
   }
 

@@ -176,25 +176,7 @@ class ControlPlaneProcessIT {
           .until(() -> status("http://127.0.0.1:" + apiPort + "/") == 200);
 
       MeshfedProcess second =
-          refused(
-              "second-zone.log",
-              "zone",
-              "run",
-              "--zone",
-              "zone-1",
-              "--global-address",
-              unreachableGlobal,
-              "--kds-insecure",
-              "--zone-token-file",
-              token.toString(),
-              "--store",
-              "memory",
-              "--api-port",
-              String.valueOf(FreePorts.one()),
-              "--xds-port",
-              "0",
-              "--data-dir",
-              data.toString());
+          refused("second-zone.log", offlineZone(unreachableGlobal, token, FreePorts.one(), data));
 
       assertThat(second.logText())
           .contains(
