@@ -116,6 +116,12 @@ final class BootstrapConfig {
           Optional.empty());
     }
 
+    /** These params with another admin port. */
+    Params withAdminPort(int port) {
+      return new Params(
+          nodeId, cluster, proxyType, mesh, name, port, xds, dataplaneToken, accessLogSocketPath);
+    }
+
     /** These params with the access log FIFO. */
     Params withAccessLogSocketPath(String path) {
       return new Params(

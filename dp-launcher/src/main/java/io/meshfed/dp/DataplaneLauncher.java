@@ -5,10 +5,6 @@ import io.meshfed.model.codec.ResourceCodec;
 import io.meshfed.xds.EnvoyJson;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
@@ -78,6 +74,9 @@ public final class DataplaneLauncher {
   private Path dataDir;
   private boolean temporaryDataDir;
   private Path bootstrapFile;
+  // written by start() under the lock, then only by beforeRestart() under the supervisor's lock
+  private volatile BootstrapConfig.Params bootstrapParams;
+  private volatile AdminPort adminPort;
   private EnvoySupervisor supervisor;
   private AccessLogStreamer accessLogs;
   private ProxyResource registeredResource;
@@ -162,7 +161,12 @@ public final class DataplaneLauncher {
       // the index first: pointed at global, say so before reading or registering anything
       List<XdsAddress> xds = resolveXds();
       ProxyResource resource = loadResource();
-      int adminPort = options.adminPort().or(resource::adminPort).orElseGet(this::freeLoopbackPort);
+      adminPort =
+          options
+              .adminPort()
+              .or(resource::adminPort)
+              .map(AdminPort::given)
+              .orElseGet(AdminPort::pick);
       BootstrapConfig.Params params =
           new BootstrapConfig.Params(
               options.nodeId(),
@@ -170,7 +174,7 @@ public final class DataplaneLauncher {
               options.proxyType(),
               options.mesh(),
               options.name(),
-              adminPort,
+              adminPort.port(),
               xds,
               options.dataplaneToken());
       writeBootstrap(params);
@@ -183,13 +187,19 @@ public final class DataplaneLauncher {
       }
       supervisor =
           new EnvoySupervisor(
-              options.describe(), envoyCommand(), processes, clock, scheduler, stopGrace);
+              options.describe(),
+              envoyCommand(),
+              processes,
+              clock,
+              scheduler,
+              stopGrace,
+              this::beforeRestart);
       supervisor.start();
       log.info(
           "{}: Envoy node '{}', admin 127.0.0.1:{}, xDS {}, bootstrap {}",
           options.describe(),
           options.nodeId(),
-          adminPort,
+          adminPort.port(),
           xds,
           bootstrapFile);
     } catch (LaunchException | RuntimeException e) {
@@ -426,18 +436,8 @@ public final class DataplaneLauncher {
         params = params.withAccessLogSocketPath(accessLogs.fifo().toString());
       }
       bootstrapFile = dataDir.resolve("bootstrap-" + options.nodeId() + ".json");
-      if (params.dataplaneToken().isPresent()
-          && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-        // the bootstrap carries the token: readable by its owner only
-        Files.deleteIfExists(bootstrapFile);
-        Files.createFile(
-            bootstrapFile,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      }
-      Files.writeString(
-          bootstrapFile,
-          EnvoyJson.print(BootstrapConfig.build(params)) + "\n",
-          StandardCharsets.UTF_8);
+      bootstrapParams = params;
+      writeBootstrapFile(params);
     } catch (IOException e) {
       throw new LaunchException(
           "cannot write the Envoy bootstrap into "
@@ -481,13 +481,42 @@ public final class DataplaneLauncher {
     scheduler.shutdownNow();
   }
 
-  private int freeLoopbackPort() {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot find a free port on 127.0.0.1 for Envoy's admin", e);
+  /**
+   * Writes {@code params} into the bootstrap file, readable by its owner only when it holds a
+   * token.
+   */
+  private void writeBootstrapFile(BootstrapConfig.Params params) throws IOException {
+    if (params.dataplaneToken().isPresent()
+        && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      // the bootstrap carries the token: readable by its owner only
+      Files.deleteIfExists(bootstrapFile);
+      Files.createFile(
+          bootstrapFile,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
+    Files.writeString(
+        bootstrapFile,
+        EnvoyJson.print(BootstrapConfig.build(params)) + "\n",
+        StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Before Envoy restarts (on the supervisor's thread, under its lock only): an admin port the
+   * launcher picked that another process has taken since is picked again, and the bootstrap
+   * rewritten with it, so that Envoy does not fail on the same port at every restart.
+   */
+  private void beforeRestart() throws IOException {
+    AdminPort now = adminPort.again();
+    if (now.equals(adminPort)) {
+      return;
+    }
+    log.warn(
+        "{}: Envoy's admin port {} is taken by another process; Envoy restarts with admin port {}",
+        options.describe(),
+        adminPort.port(),
+        now.port());
+    bootstrapParams = bootstrapParams.withAdminPort(now.port());
+    writeBootstrapFile(bootstrapParams);
+    adminPort = now;
   }
 }

@@ -37,6 +37,7 @@ final class EnvoySupervisor {
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
   private final Duration stopGrace;
+  private final BeforeRestart beforeRestart;
 
   private final ReentrantLock lock = new ReentrantLock();
   private ChildProcess current;
@@ -46,11 +47,13 @@ final class EnvoySupervisor {
   private boolean stopping;
   private int restarts;
 
-  /**
-   * @param proxy how logs name the proxy, e.g. {@code Dataplane 'default/web-1'}
-   * @param command the Envoy command line
-   * @param stopGrace how long {@link #stop()} waits after SIGTERM before SIGKILL
-   */
+  /** What runs before each restart, with the supervisor's lock held; a failure delays the start. */
+  @FunctionalInterface
+  interface BeforeRestart {
+    void run() throws IOException;
+  }
+
+  /** Restarts the same command as it is. */
   EnvoySupervisor(
       String proxy,
       List<String> command,
@@ -58,6 +61,25 @@ final class EnvoySupervisor {
       Clock clock,
       ScheduledExecutorService scheduler,
       Duration stopGrace) {
+    this(proxy, command, processes, clock, scheduler, stopGrace, () -> {});
+  }
+
+  /**
+   * @param proxy how logs name the proxy, e.g. {@code Dataplane 'default/web-1'}
+   * @param command the Envoy command line
+   * @param stopGrace how long {@link #stop()} waits after SIGTERM before SIGKILL
+   * @param beforeRestart runs before each restart (not before the first start), e.g. to rewrite the
+   *     bootstrap the command names
+   */
+  EnvoySupervisor(
+      String proxy,
+      List<String> command,
+      ChildProcess.Factory processes,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Duration stopGrace,
+      BeforeRestart beforeRestart) {
+    this.beforeRestart = beforeRestart;
     this.proxy = proxy;
     this.command = List.copyOf(command);
     this.processes = processes;
@@ -201,6 +223,7 @@ final class EnvoySupervisor {
       if (stopping) {
         return;
       }
+      // beforeRestart.run();
       launch();
     } catch (IOException e) {
       scheduleRestart("cannot start Envoy (" + command.get(0) + "): " + e.getMessage());

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,6 +185,67 @@ class DataplaneLauncherTest {
     api.answer("GET " + DP_PATH, 404, "{}");
     time.advance(Duration.ofSeconds(30));
     assertThat(api.calls()).hasSize(7).endsWith("DELETE " + DP_PATH);
+  }
+
+  @Test
+  void anAdminPortItPickedThatAnotherProcessTookIsPickedAgainBeforeEnvoyRestarts()
+      throws Exception {
+    String noAdminPort = DATAPLANE.replace("  admin:\n    port: 19001\n", "");
+    api.answer("PUT " + DP_PATH, 201, "{}").answer("DELETE " + DP_PATH, 200, "{}");
+    DataplaneLauncher launcher = launcher(sidecar(file("dp.yaml", noAdminPort).toString()), "");
+    launcher.start();
+    int picked = adminPortIn(launcher.bootstrapFile());
+
+    // Envoy exits and restarts on a port nobody took: the same bootstrap
+    processes.last().exit(1);
+    time.advance(EnvoySupervisor.FIRST_DELAY);
+    assertThat(processes.started()).hasSize(2);
+    assertThat(adminPortIn(launcher.bootstrapFile())).isEqualTo(picked);
+
+    // another process binds the port first (as a second launcher picking at the same moment can),
+    // and Envoy exits with "cannot bind": the restart gets a new port, in the admin and the
+    // metadata
+    try (ServerSocket other = new ServerSocket()) {
+      other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), picked));
+      processes.last().exit(1);
+      time.advance(EnvoySupervisor.FIRST_DELAY.multipliedBy(2));
+
+      assertThat(processes.started()).hasSize(3);
+      String bootstrap = Files.readString(launcher.bootstrapFile());
+      int moved = adminPortIn(launcher.bootstrapFile());
+      assertThat(moved).isNotEqualTo(picked);
+      assertThat(bootstrap)
+          .contains("\"" + BootstrapConfig.META_ADMIN_PORT + "\": \"" + moved + "\"");
+    }
+    launcher.stop();
+  }
+
+  @Test
+  void anAdminPortTheUserGaveIsKeptEvenWhenTaken() throws Exception {
+    api.answer("PUT " + DP_PATH, 201, "{}").answer("DELETE " + DP_PATH, 200, "{}");
+    try (ServerSocket other = new ServerSocket()) {
+      other.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      String given = DATAPLANE.replace("port: 19001", "port: " + other.getLocalPort());
+      DataplaneLauncher launcher = launcher(sidecar(file("dp.yaml", given).toString()), "");
+      launcher.start();
+
+      processes.last().exit(1);
+      time.advance(EnvoySupervisor.FIRST_DELAY);
+
+      assertThat(processes.started()).hasSize(2);
+      assertThat(adminPortIn(launcher.bootstrapFile())).isEqualTo(other.getLocalPort());
+      launcher.stop();
+    }
+  }
+
+  /** The admin listener's port in a bootstrap file. */
+  private static int adminPortIn(Path bootstrap) throws Exception {
+    Matcher m =
+        Pattern.compile(
+                "\"admin\": \\{\\s*\"address\": \\{\\s*\"socketAddress\": \\{[^}]*\"portValue\": (\\d+)")
+            .matcher(Files.readString(bootstrap));
+    assertThat(m.find()).as("an admin port in %s", bootstrap).isTrue();
+    return Integer.parseInt(m.group(1));
   }
 
   @Test
