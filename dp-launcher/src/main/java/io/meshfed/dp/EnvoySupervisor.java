@@ -53,17 +53,6 @@ final class EnvoySupervisor {
     void run() throws IOException;
   }
 
-  /** Restarts the same command as it is. */
-  EnvoySupervisor(
-      String proxy,
-      List<String> command,
-      ChildProcess.Factory processes,
-      Clock clock,
-      ScheduledExecutorService scheduler,
-      Duration stopGrace) {
-    this(proxy, command, processes, clock, scheduler, stopGrace, () -> {});
-  }
-
   /**
    * @param proxy how logs name the proxy, e.g. {@code Dataplane 'default/web-1'}
    * @param command the Envoy command line
@@ -223,7 +212,7 @@ final class EnvoySupervisor {
       if (stopping) {
         return;
       }
-      // beforeRestart.run();
+      beforeRestart.run();
       launch();
     } catch (IOException e) {
       scheduleRestart("cannot start Envoy (" + command.get(0) + "): " + e.getMessage());

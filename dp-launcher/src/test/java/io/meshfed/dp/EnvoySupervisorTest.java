@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +16,39 @@ class EnvoySupervisorTest {
   private final FakeProcesses processes = new FakeProcesses();
 
   private EnvoySupervisor supervisor(Duration grace) {
+    return supervisor(grace, () -> {});
+  }
+
+  private EnvoySupervisor supervisor(Duration grace, EnvoySupervisor.BeforeRestart beforeRestart) {
     return new EnvoySupervisor(
-        "Dataplane 'default/web-1'", COMMAND, processes, time.clock, time, grace);
+        "Dataplane 'default/web-1'", COMMAND, processes, time.clock, time, grace, beforeRestart);
+  }
+
+  @Test
+  void whatRunsBeforeARestartRunsBeforeEachOneAndItsFailureCountsAsAFailedStart() throws Exception {
+    List<String> events = new ArrayList<>();
+    EnvoySupervisor s =
+        supervisor(
+            Duration.ofSeconds(1),
+            () -> {
+              events.add("before restart " + processes.started().size());
+              if (events.size() == 1) {
+                throw new IOException("disk full");
+              }
+            });
+    s.start();
+    assertThat(events).as("not before the first start").isEmpty();
+
+    processes.last().exit(1);
+    time.advance(Duration.ofSeconds(1));
+    assertThat(events).containsExactly("before restart 1");
+    assertThat(processes.started()).as("a failed preparation starts nothing").hasSize(1);
+    assertThat(s.restarts()).isEqualTo(2);
+
+    time.advance(Duration.ofSeconds(2));
+    assertThat(events).containsExactly("before restart 1", "before restart 1");
+    assertThat(processes.started()).hasSize(2);
+    s.stop();
   }
 
   @Test
