@@ -122,11 +122,9 @@ final class ProxySnapshots implements ConfigWatcher, Snapshots {
         }
         now = answerAtOnce(proxy.snapshot, watch, knownResourceNames, hasClusterChanged);
         if (now == null) {
+          // set before the watch is returned, so the stream that cancels it sees it
           watch.setStop(() -> release(proxy, slot, watch));
           proxy.hold(slot, watch);
-          if (watch.isCancelled()) { // cancelled before its stop was set
-            proxy.release(slot, watch);
-          }
         }
       }
       break;
@@ -168,14 +166,16 @@ final class ProxySnapshots implements ConfigWatcher, Snapshots {
         }
         proxy.snapshot = snapshot;
         for (int slot = 0; slot < ORDER.length; slot++) {
+          ResourceType type = ORDER[slot];
           Watch held = proxy.slots[slot];
-          if (held != null && answerIfChanged(snapshot, held, due)) {
+          if (held != null && answerIfChanged(snapshot, type, held, due)) {
             proxy.slots[slot] = null;
           }
           if (proxy.others != null) {
-            int s = slot;
             proxy.others.removeIf(
-                w -> slotOf(w.request()) == s && answerIfChanged(snapshot, w, due));
+                w ->
+                    w.request().getResourceType() == type
+                        && answerIfChanged(snapshot, type, w, due));
             if (proxy.others.isEmpty()) {
               proxy.others = null;
             }
@@ -234,13 +234,14 @@ final class ProxySnapshots implements ConfigWatcher, Snapshots {
     }
   }
 
-  private static boolean answerIfChanged(Snapshot snapshot, Watch watch, List<Answer> due) {
+  private static boolean answerIfChanged(
+      Snapshot snapshot, ResourceType type, Watch watch, List<Answer> due) {
     XdsRequest request = watch.request();
-    String version = snapshot.version(request.getResourceType(), request.getResourceNamesList());
+    String version = snapshot.version(type, request.getResourceNamesList());
     if (request.getVersionInfo().equals(version)) {
       return false;
     }
-    Response response = response(snapshot, watch);
+    Response response = response(snapshot, type, watch);
     if (response == null) {
       return false; // stays open until the snapshot has every resource it names
     }
@@ -261,16 +262,16 @@ final class ProxySnapshots implements ConfigWatcher, Snapshots {
       Map<String, ?> resources = snapshot.resources(type);
       for (String name : names) {
         if (!known.contains(name) && resources.containsKey(name)) {
-          return response(snapshot, watch); // a name Envoy was not sent yet, and it is here
+          return response(snapshot, type, watch); // a name Envoy was not sent yet, and it is here
         }
       }
     } else if (hasClusterChanged && type == ResourceType.ENDPOINT) {
-      return response(snapshot, watch); // new clusters: Envoy waits for their endpoints
+      return response(snapshot, type, watch); // new clusters: Envoy waits for their endpoints
     }
     if (request.getVersionInfo().equals(snapshot.version(type, names))) {
       return null;
     }
-    return response(snapshot, watch);
+    return response(snapshot, type, watch);
   }
 
   /**
@@ -278,9 +279,8 @@ final class ProxySnapshots implements ConfigWatcher, Snapshots {
    * ADS watch names one the snapshot does not have (an endpoint's name may be answered with empty
    * endpoints instead, when the watch allows it).
    */
-  private static Response response(Snapshot snapshot, Watch watch) {
+  private static Response response(Snapshot snapshot, ResourceType type, Watch watch) {
     XdsRequest request = watch.request();
-    ResourceType type = request.getResourceType();
     Map<String, VersionedResource<?>> resources = snapshot.versionedResources(type);
     List<String> names = request.getResourceNamesList();
     List<Message> selected = new ArrayList<>(names.isEmpty() ? resources.size() : names.size());
