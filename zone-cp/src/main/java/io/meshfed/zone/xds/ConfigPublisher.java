@@ -51,10 +51,10 @@ import org.slf4j.LoggerFactory;
  * or while the store is relisted) is built by the rebuild that follows its loading, whatever
  * changed. Every view read first forgets the certificates of deleted Dataplanes.
  *
- * <p>When a proxy's last stream closes, its snapshot is removed from the cache. java-control-plane
- * refuses that while the stream's watches are still open (they are cancelled just after the stream
- * callbacks run), so a refused removal is retried every {@link #CLEAR_RETRY} for up to {@link
- * #CLEAR_ATTEMPTS} attempts, as long as the proxy stays away.
+ * <p>When a proxy's last stream closes, its snapshot is removed from the cache. The cache ({@link
+ * ProxySnapshots}) refuses that while the stream's watches are still open (they are cancelled just
+ * after the stream callbacks run), so a refused removal is retried every {@link #CLEAR_RETRY} for
+ * up to {@link #CLEAR_ATTEMPTS} attempts, as long as the proxy stays away.
  *
  * <p>A rebuild generates its proxies' configs side by side on the {@code generators} pool (from one
  * view, with the memos of that view resolved first), and publishes them one by one in the order

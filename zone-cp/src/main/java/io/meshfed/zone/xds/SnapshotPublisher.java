@@ -3,7 +3,6 @@ package io.meshfed.zone.xds;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.SnapshotConsistencyException;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.meshfed.xds.ProxyConfig;
 import java.io.IOException;
@@ -19,13 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts proxies' configs into java-control-plane's snapshot cache: checks each snapshot ({@link
- * Snapshot#ensureConsistent}: EDS clusters have endpoints, listeners their routes; each shared
- * resource's references read once) and publishes it only when it changed. Equal resources of
- * different proxies are one object in the cache, and so are equal parts of their snapshots ({@link
- * SharedResources}, {@link SharedSnapshot}). Versions are content hashes per type (over each
- * resource's digest, computed once per shared resource), so a restarted control plane gives a
- * reconnecting Envoy the same versions for the same config and new ones for anything else.
+ * Puts proxies' configs into the zone's snapshot cache ({@link ProxySnapshots}): checks each
+ * snapshot ({@link Snapshot#ensureConsistent}: EDS clusters have endpoints, listeners their routes;
+ * each shared resource's references read once) and publishes it only when it changed. Equal
+ * resources of different proxies are one object in the cache, and so are equal parts of their
+ * snapshots ({@link SharedResources}, {@link SharedSnapshot}). Versions are content hashes per type
+ * (over each resource's digest, computed once per shared resource), so a restarted control plane
+ * gives a reconnecting Envoy the same versions for the same config and new ones for anything else.
  *
  * <p>Confinement: not thread-safe; {@link #publish} and {@link #clear} run on the build executor
  * only. {@link #snapshot} reads the cache, which is thread-safe.
@@ -34,18 +33,18 @@ final class SnapshotPublisher {
   private static final Logger log = LoggerFactory.getLogger(SnapshotPublisher.class);
 
   private final String zone;
-  private final SimpleCache<String> cache;
+  private final Snapshots cache;
   // the snapshot last published per proxy (its versions tell whether a config changed)
   private final Map<ProxyId, Snapshot> published = new HashMap<>();
   // one instance of each equal resource across proxies' snapshots
   private final SharedResources shared;
 
-  SnapshotPublisher(String zone, SimpleCache<String> cache) {
+  SnapshotPublisher(String zone, Snapshots cache) {
     this(zone, cache, new SharedResources());
   }
 
   /** With the given holder of shared resources (for tests). */
-  SnapshotPublisher(String zone, SimpleCache<String> cache, SharedResources shared) {
+  SnapshotPublisher(String zone, Snapshots cache, SharedResources shared) {
     this.zone = zone;
     this.cache = cache;
     this.shared = shared;

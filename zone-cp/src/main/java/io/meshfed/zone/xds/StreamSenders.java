@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
  * Where java-control-plane sends each xDS stream's responses: one serial executor per stream over a
  * shared pool ({@code senders}), given to each stream as it opens ({@link #next}).
  *
- * <p>java-control-plane answers a proxy's open watches inside {@code SimpleCache.setSnapshot}, on
- * the thread that publishes, and sends the answer on the executor its stream got from the {@link
+ * <p>The cache answers a proxy's open watches inside {@link ProxySnapshots#setSnapshot}, on the
+ * thread that publishes, and sends the answer on the executor its stream got from the {@link
  * ExecutorGroup}; its default group's executor is direct, so the build thread would build,
  * serialize and write every response of a rebuild one after another. Here the build thread only
  * hands each answer over: the streams' responses are written on the pool, side by side across

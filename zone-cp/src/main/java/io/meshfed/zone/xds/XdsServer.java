@@ -1,9 +1,6 @@
 package io.meshfed.zone.xds;
 
-import io.envoyproxy.controlplane.cache.NodeGroup;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
-import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -39,11 +36,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The zone's xDS server: java-control-plane's aggregated discovery service (state-of-the-world ADS,
- * one snapshot per proxy, grouped by node id) on a gRPC port that sidecar and zone ingress Envoys
- * dial. It reads the zone's store through a cached view, publishes snapshots when anything they
- * depend on changes, follows every stream (ACK, NACK, connect, disconnect) and reports it in {@code
- * DataplaneInsight} / {@code ZoneIngressInsight}.
+ * The zone's xDS server: java-control-plane's aggregated discovery service (state-of-the-world ADS)
+ * over the zone's own snapshot cache ({@link ProxySnapshots}, one snapshot per node id) on a gRPC
+ * port that sidecar and zone ingress Envoys dial. It reads the zone's store through a cached view,
+ * publishes snapshots when anything they depend on changes, follows every stream (ACK, NACK,
+ * connect, disconnect) and reports it in {@code DataplaneInsight} / {@code ZoneIngressInsight}.
  */
 public final class XdsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(XdsServer.class);
@@ -160,7 +157,7 @@ public final class XdsServer implements AutoCloseable {
             UnaryOperator.identity(),
             scheduler,
             Duration.ofSeconds(2));
-    SimpleCache<String> cache = new SimpleCache<>(new NodeIdGroup());
+    ProxySnapshots cache = new ProxySnapshots();
     this.insights = new InsightWriter(zone, instanceId, store, clock, scheduler, insightFlush);
     this.publisher =
         new ConfigPublisher(
@@ -221,14 +218,6 @@ public final class XdsServer implements AutoCloseable {
             new NackHoldingWatcher(clusterFirst, streams::versionSent),
             new StreamSenders(zone, senders),
             new SerializedResources());
-  }
-
-  /** Groups snapshots by Envoy's node id. */
-  private static final class NodeIdGroup implements NodeGroup<String> {
-    @Override
-    public String hash(Node node) {
-      return node.getId();
-    }
   }
 
   /**

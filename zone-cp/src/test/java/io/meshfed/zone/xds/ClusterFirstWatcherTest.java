@@ -7,7 +7,6 @@ import com.google.rpc.Status;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -26,13 +25,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Routes wait for the clusters they name: a route response is held until Envoy has answered the
- * clusters of the same snapshot. Runs against java-control-plane's real snapshot cache; the "Envoy"
- * is this test sending the requests Envoy sends.
+ * clusters of the same snapshot. Runs against the zone's real snapshot cache; the "Envoy" is this
+ * test sending the requests Envoy sends.
  */
 class ClusterFirstWatcherTest {
   private static final String NODE = "default.web-1";
 
-  private final SimpleCache<String> cache = new SimpleCache<>(Node::getId);
+  private final ProxySnapshots cache = new ProxySnapshots();
   private final List<Runnable> timers = new ArrayList<>();
   private final ClusterFirstWatcher watcher =
       new ClusterFirstWatcher(

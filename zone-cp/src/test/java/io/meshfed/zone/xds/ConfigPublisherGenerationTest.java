@@ -4,7 +4,6 @@ import static io.meshfed.zone.xds.XdsUnitFixtures.dataplane;
 import static io.meshfed.zone.xds.XdsUnitFixtures.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.meshfed.kds.InMemoryKdsSource;
@@ -57,12 +56,23 @@ class ConfigPublisherGenerationTest {
     Zone(Executor generators) {
       ManualClock clock = new ManualClock(T0);
       XdsUnitFixtures.ManualScheduler scheduler = new XdsUnitFixtures.ManualScheduler();
-      SimpleCache<String> cache =
-          new SimpleCache<>(node -> node.getId()) {
+      ProxySnapshots snapshots = new ProxySnapshots();
+      Snapshots cache =
+          new Snapshots() {
             @Override
-            public synchronized void setSnapshot(String group, Snapshot snapshot) {
-              published.add(group);
-              super.setSnapshot(group, snapshot);
+            public void setSnapshot(String nodeId, Snapshot snapshot) {
+              published.add(nodeId);
+              snapshots.setSnapshot(nodeId, snapshot);
+            }
+
+            @Override
+            public Snapshot getSnapshot(String nodeId) {
+              return snapshots.getSnapshot(nodeId);
+            }
+
+            @Override
+            public boolean clearSnapshot(String nodeId) {
+              return snapshots.clearSnapshot(nodeId);
             }
           };
       publisher =

@@ -4,7 +4,6 @@ import static io.meshfed.zone.xds.XdsUnitFixtures.dataplane;
 import static io.meshfed.zone.xds.XdsUnitFixtures.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.meshfed.kds.InMemoryKdsSource;
@@ -24,7 +23,7 @@ class ConfigPublisherTest {
   private static final NodeMetadata NO_METADATA = NodeMetadata.of(Node.getDefaultInstance());
 
   private final InMemoryKdsSource view = new InMemoryKdsSource(ZoneViewReader.WATCHED, false);
-  private final SimpleCache<String> cache = new SimpleCache<>(node -> node.getId());
+  private final ProxySnapshots cache = new ProxySnapshots();
   private final ManualClock clock = new ManualClock(T0);
   private final XdsUnitFixtures.ManualScheduler scheduler = new XdsUnitFixtures.ManualScheduler();
   private final XdsUnitFixtures.ControlledCa ca = new XdsUnitFixtures.ControlledCa();

@@ -6,7 +6,6 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.Resources.ResourceType;
 import io.envoyproxy.controlplane.cache.SnapshotResources;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class SnapshotPublisherTest {
   private static final ProxyId WEB = new ProxyId(ProxyId.Kind.SIDECAR, "default", "web-1");
 
-  private final SimpleCache<String> cache = new SimpleCache<>(node -> node.getId());
+  private final ProxySnapshots cache = new ProxySnapshots();
   private final SnapshotPublisher publisher = new SnapshotPublisher("zone-1", cache);
 
   @Test

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
-import io.envoyproxy.controlplane.cache.StatusInfo;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
@@ -43,7 +41,7 @@ import org.junit.jupiter.api.Test;
 class StreamSendersTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private final SimpleCache<String> cache = new SimpleCache<>(Node::getId);
+  private final ProxySnapshots cache = new ProxySnapshots();
   private final List<Server> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
 
@@ -158,13 +156,7 @@ class StreamSendersTest {
     for (String type : types) {
       proxy.ask(type);
     }
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              StatusInfo<String> status = cache.statusInfo(proxy.node);
-              return status != null && status.numWatches() == types.length;
-            });
+    await().atMost(WAIT).until(() -> cache.openWatches(proxy.node) == types.length);
   }
 
   private static Snapshot snapshot(String version) {
