@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.meshfed.api.ApiPreparation.Steps;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,8 @@ class ApiPreparationTest {
         ApiPreparation.begin(Steps.standard().withReadZoneRules(() -> await(zoneRulesMayEnd)));
     try {
       preparation.logging().get(30, TimeUnit.SECONDS);
-      PrometheusMeterRegistry meters = preparation.meters();
+      PrometheusMeterRegistry meters =
+          CompletableFuture.supplyAsync(preparation::meters).get(30, TimeUnit.SECONDS);
       assertThat(preparation.done()).isNotDone();
       meters.close();
     } finally {
@@ -75,7 +77,9 @@ class ApiPreparationTest {
                 .withStartLogging(() -> await(loggingMayEnd))
                 .withInstanceSuffix(() -> Thread.currentThread().getName() + "-1a2b3c4d"));
     try {
-      assertThat(preparation.instanceSuffix())
+      assertThat(
+              CompletableFuture.supplyAsync(preparation::instanceSuffix)
+                  .get(30, TimeUnit.SECONDS))
           .isEqualTo(ApiPreparation.IDENTITY_THREAD + "-1a2b3c4d");
       assertThat(preparation.logging()).isNotDone();
     } finally {
