@@ -78,8 +78,7 @@ class ApiPreparationTest {
                 .withInstanceSuffix(() -> Thread.currentThread().getName() + "-1a2b3c4d"));
     try {
       assertThat(
-              CompletableFuture.supplyAsync(preparation::instanceSuffix)
-                  .get(30, TimeUnit.SECONDS))
+              CompletableFuture.supplyAsync(preparation::instanceSuffix).get(30, TimeUnit.SECONDS))
           .isEqualTo(ApiPreparation.IDENTITY_THREAD + "-1a2b3c4d");
       assertThat(preparation.logging()).isNotDone();
     } finally {
