@@ -18,9 +18,11 @@ import org.slf4j.LoggerFactory;
  * needs them: reading them opens the jar's index, for their providers); on {@value
  * #LOCALES_THREAD}, at the same time, the JDK's list of locales (Jetty's start reads it); on
  * {@value #IDENTITY_THREAD}, the host name and the random part of the instance id (the JDK's
- * security properties and its random source start there). The command that will open an API begins
- * it before anything else; the API's opening takes the registry ({@link #meters()}), waiting for it
- * when it is not built yet.
+ * security properties and its random source start there); on {@value #CLASS_PATH_THREAD}, first of
+ * all, the class path's jar index (its 40 000 entries: the meter registry's properties, the zone
+ * rules' providers and Jetty's first resources are read through it, and whichever came first read
+ * it). The command that will open an API begins it before anything else; the API's opening takes
+ * the registry ({@link #meters()}), waiting for it when it is not built yet.
  *
  * <p>No logger of its own: beginning a preparation must not start the logging on the caller's
  * thread. Its only state is written once by its threads (the futures) and read by any.
