@@ -2,6 +2,7 @@ package io.meshfed.api;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.UUID;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,5 +27,14 @@ public final class Processes {
     } catch (UnknownHostException e) {
       return "localhost";
     }
+  }
+
+  /**
+   * The part of an instance id that tells processes apart: this host's name and 8 random hex digits
+   * ({@code host-1a2b3c4d}). Its first call starts the JDK's security properties and random source.
+   */
+  public static String instanceSuffix() {
+    // joined: a concatenation of a new shape is linked by generating classes, at every start
+    return String.join("-", hostname(), UUID.randomUUID().toString().substring(0, 8));
   }
 }

@@ -76,7 +76,8 @@ final class GlobalCommand implements Runnable {
       DataDirLock lock = ControlPlaneRunner.lockDataDir("global", config.dataDir());
       prepared.awaitLogging(); // no logger is made while another thread configures the logging
       Clock clock = Clock.systemUTC();
-      String instanceId = GlobalControlPlane.newInstanceId();
+      // what GlobalControlPlane.newInstanceId() makes, made while the settings were read
+      String instanceId = prepared.instanceSuffix();
       // the API answers GET / (and 503 + Retry-After to the rest) while the store opens
       EarlyApi api =
           ControlPlaneRunner.listen(

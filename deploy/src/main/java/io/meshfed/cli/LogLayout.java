@@ -7,6 +7,7 @@ import ch.qos.logback.classic.pattern.LoggerConverter;
 import ch.qos.logback.classic.pattern.MessageConverter;
 import ch.qos.logback.classic.pattern.ThrowableProxyConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Context;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.pattern.Converter;
 import ch.qos.logback.core.pattern.DynamicConverter;
@@ -22,8 +23,14 @@ import java.util.List;
  * layout, a stack trace follows the line of an event that carries one. {@code LogLayoutTest}
  * compares its lines with the pattern's.
  *
+ * <p>The time's converter is made by the first line, not by {@link #start()}: it reads {@code
+ * java.time}'s zone rules (their providers are looked up on the class path, which opens the jar's
+ * index), tens of milliseconds that a control plane's start spends on another thread while its API
+ * opens ({@code ApiPreparation}) instead of before it may make a logger.
+ *
  * <p>Confinement: its converters are made and started once by {@link #start()} before the appender
- * that uses it starts; logback's appender then calls {@link #doLayout} under its own lock.
+ * that uses it starts, but the time's, which {@link LazyTime} makes once under its own lock;
+ * logback's appender calls {@link #doLayout} from any thread.
  */
 final class LogLayout extends LayoutBase<ILoggingEvent> {
   static final String TIME_FORMAT = "HH:mm:ss.SSS";
@@ -34,8 +41,6 @@ final class LogLayout extends LayoutBase<ILoggingEvent> {
 
   @Override
   public void start() {
-    DateConverter time = new DateConverter();
-    time.setOptionList(List.of(TIME_FORMAT));
     LevelConverter level = new LevelConverter();
     level.setFormattingInfo(new FormatInfo(LEVEL_WIDTH, Integer.MAX_VALUE, false, true));
     LoggerConverter logger = new LoggerConverter();
@@ -44,13 +49,13 @@ final class LogLayout extends LayoutBase<ILoggingEvent> {
     LineSeparatorConverter newline = new LineSeparatorConverter();
     ThrowableProxyConverter stackTrace = new ThrowableProxyConverter();
     for (DynamicConverter<ILoggingEvent> converter :
-        List.of(time, level, logger, message, newline, stackTrace)) {
+        List.of(level, logger, message, newline, stackTrace)) {
       converter.setContext(getContext());
       converter.start();
     }
     List<Converter<ILoggingEvent>> chain =
         List.of(
-            time,
+            new LazyTime(getContext()),
             new LiteralConverter<>(" "),
             level,
             new LiteralConverter<>(" "),
@@ -73,5 +78,44 @@ final class LogLayout extends LayoutBase<ILoggingEvent> {
       c.write(line, event);
     }
     return line.toString();
+  }
+
+  /** Whether a line has been laid out yet (it made the time's converter). */
+  boolean timeStarted() {
+    return ((LazyTime) head).started();
+  }
+
+  /**
+   * {@code %d{HH:mm:ss.SSS}}: logback's {@link DateConverter}, made and started by the first line.
+   * Its only state, the converter, is set once under this object's lock and read without it after.
+   */
+  private static final class LazyTime extends Converter<ILoggingEvent> {
+    private final Context context;
+    private volatile DateConverter time;
+
+    LazyTime(Context context) {
+      this.context = context;
+    }
+
+    @Override
+    public String convert(ILoggingEvent event) {
+      DateConverter made = time;
+      return (made != null ? made : make()).convert(event);
+    }
+
+    private synchronized DateConverter make() {
+      if (time == null) {
+        DateConverter made = new DateConverter();
+        made.setOptionList(List.of(TIME_FORMAT));
+        made.setContext(context);
+        made.start();
+        time = made;
+      }
+      return time;
+    }
+
+    boolean started() {
+      return time != null;
+    }
   }
 }

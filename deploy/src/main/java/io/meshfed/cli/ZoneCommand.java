@@ -78,7 +78,7 @@ final class ZoneCommand implements Runnable {
       DataDirLock lock = ControlPlaneRunner.lockDataDir("zone", config.dataDir());
       prepared.awaitLogging(); // no logger is made while another thread configures the logging
       Clock clock = Clock.systemUTC();
-      String instanceId = ZoneControlPlane.newInstanceId(config.zone());
+      String instanceId = ZoneControlPlane.newInstanceId(config.zone(), prepared.instanceSuffix());
       // the API answers GET / (and 503 + Retry-After to the rest) while the store opens
       EarlyApi api =
           ControlPlaneRunner.listen(

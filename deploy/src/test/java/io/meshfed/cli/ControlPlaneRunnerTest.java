@@ -147,9 +147,8 @@ class ControlPlaneRunnerTest {
         ApiCommand command = ApiCommand.of(role);
         command.prepared(
             ApiPreparation.begin(
-                () -> awaitQuietly(loggingMayEnd),
-                () -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                () -> {}));
+                ApiPreparation.Steps.standard()
+                    .withStartLogging(() -> awaitQuietly(loggingMayEnd))));
         RunArguments bad = new RunArguments(Map.of("api-port", "not-a-port"), null);
 
         CompletableFuture<Integer> status =

@@ -62,4 +62,26 @@ class LogLayoutTest {
         .contains("Caused by: java.io.IOException: disk gone")
         .contains("Suppressed: java.lang.IllegalStateException: closing");
   }
+
+  /**
+   * Its start leaves the time's converter (which reads {@code java.time}'s zone rules) to the first
+   * line, which lays the time out as the pattern does.
+   */
+  @Test
+  void makesTheTimesConverterWithTheFirstLine() {
+    LogLayout layout = new LogLayout();
+    layout.setContext(context);
+    layout.start();
+    assertThat(layout.timeStarted()).isFalse();
+
+    ILoggingEvent first = event("io.meshfed.api.ApiServer", Level.INFO, null, "z-1", 1);
+    String line = layout.doLayout(first);
+
+    assertThat(layout.timeStarted()).isTrue();
+    PatternLayout pattern = new PatternLayout();
+    pattern.setContext(context);
+    pattern.setPattern(PATTERN);
+    pattern.start();
+    assertThat(line).isEqualTo(pattern.doLayout(first));
+  }
 }

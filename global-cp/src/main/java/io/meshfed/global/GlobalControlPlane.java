@@ -193,10 +193,12 @@ public final class GlobalControlPlane implements AutoCloseable {
     this(config, store, clock, kdsOptions, false, coordination, null);
   }
 
-  /** A new instance id: the host name and a random suffix. */
+  /**
+   * A new instance id: the host name and a random suffix ({@link Processes#instanceSuffix()}, which
+   * a start prepares on a thread of its own).
+   */
   public static String newInstanceId() {
-    // joined: a concatenation of a new shape is linked by generating classes, at every start
-    return String.join("-", Processes.hostname(), UUID.randomUUID().toString().substring(0, 8));
+    return Processes.instanceSuffix();
   }
 
   private GlobalControlPlane(

@@ -11,10 +11,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -179,18 +181,15 @@ public final class ClassDataTraining {
     return cmd;
   }
 
-  /** Merges the class lists (first seen first, each line once) and dumps the static archive. */
+  /** Merges the class lists ({@link #merge}) and dumps the static archive. */
   private Path dump() throws IOException, InterruptedException {
-    Set<String> lines = new LinkedHashSet<>();
+    List<List<String>> lists = new ArrayList<>();
     for (Path list : classLists) {
       if (Files.isRegularFile(list)) {
-        for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
-          if (!line.isBlank() && !line.startsWith("#")) {
-            lines.add(line);
-          }
-        }
+        lists.add(Files.readAllLines(list, StandardCharsets.UTF_8));
       }
     }
+    List<String> lines = merge(lists);
     if (lines.isEmpty()) {
       throw new IOException("the training runs recorded no classes (see " + work + ")");
     }
@@ -220,6 +219,28 @@ public final class ClassDataTraining {
     Files.move(
         partial, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return archive;
+  }
+
+  /**
+   * The class lists as one, first seen first, comments and blank lines left out: each line as many
+   * times as the list that holds it most often. A class is listed once, but a lambda's line ({@code
+   * @lambda-proxy ...}) once per call site that made it: the dump links one call site per line, so
+   * a line kept once would leave the class's other call sites with the same lambda (Jetty's {@code
+   * TypeUtil} has two of each of its seven converters) to be spun at run time.
+   */
+  static List<String> merge(List<List<String>> lists) {
+    Map<String, Integer> times = new LinkedHashMap<>();
+    for (List<String> list : lists) {
+      Map<String, Integer> inList = new HashMap<>();
+      for (String line : list) {
+        if (!line.isBlank() && !line.startsWith("#")) {
+          times.merge(line, inList.merge(line, 1, Integer::sum), Math::max);
+        }
+      }
+    }
+    List<String> merged = new ArrayList<>();
+    times.forEach((line, n) -> merged.addAll(Collections.nCopies(n, line)));
+    return merged;
   }
 
   /** SIGTERM, so that the JVM ends normally and writes its class list out. */

@@ -51,7 +51,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -172,9 +171,16 @@ public final class ZoneControlPlane implements AutoCloseable {
 
   /** A new instance id for a replica of {@code zone}: zone, host name and a random part. */
   public static String newInstanceId(String zone) {
+    return newInstanceId(zone, Processes.instanceSuffix());
+  }
+
+  /**
+   * The instance id of a replica of {@code zone} whose host name and random part are {@code suffix}
+   * ({@link Processes#instanceSuffix()}, which a start prepares on a thread of its own).
+   */
+  public static String newInstanceId(String zone, String suffix) {
     // joined: a concatenation of a new shape is linked by generating classes, at every start
-    return String.join(
-        "-", zone, Processes.hostname(), UUID.randomUUID().toString().substring(0, 8));
+    return String.join("-", zone, suffix);
   }
 
   /**
