@@ -48,8 +48,23 @@ final class InProcessFederation {
    */
   static ZoneControlPlane zone(GlobalControlPlane global, Path dir, String name, int kdsPort)
       throws IOException {
-    Path token = dir.resolve(name + ".token");
-    Files.writeString(token, global.zoneTokenIssuer().issue(name, Duration.ofHours(1)));
+    return zone(
+        global.zoneTokenIssuer().issue(name, Duration.ofHours(1)),
+        dir.resolve("global").resolve("kds-ca.crt"),
+        dir,
+        name,
+        kdsPort);
+  }
+
+  /**
+   * Zone {@code name}, not yet started, as {@link #zone(GlobalControlPlane, Path, String, int)} but
+   * for a global elsewhere (e.g. its own process): it presents {@code token} and trusts the KDS CA
+   * certificate in {@code caFile}.
+   */
+  static ZoneControlPlane zone(String token, Path caFile, Path dir, String name, int kdsPort)
+      throws IOException {
+    Path tokenFile = dir.resolve(name + ".token");
+    Files.writeString(tokenFile, token);
     ZoneConfig config =
         ZoneConfig.load(
             Map.of(
@@ -58,9 +73,9 @@ final class InProcessFederation {
                 "global-address",
                 "grpcs://127.0.0.1:" + kdsPort,
                 "zone-token-file",
-                token.toString(),
+                tokenFile.toString(),
                 "ca-file",
-                dir.resolve("global").resolve("kds-ca.crt").toString(),
+                caFile.toString(),
                 "api-port",
                 "0",
                 "xds-port",

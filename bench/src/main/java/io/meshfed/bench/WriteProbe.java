@@ -1,7 +1,6 @@
 package io.meshfed.bench;
 
 import com.sun.net.httpserver.HttpServer;
-import io.meshfed.global.GlobalControlPlane;
 import io.meshfed.model.Resource;
 import io.meshfed.model.StandardTypes;
 import io.meshfed.store.ResourceEvent;
@@ -49,20 +48,23 @@ final class WriteProbe {
    * @param write the write's number
    * @param zone the zone
    * @param uptimeMs the JVM uptime at the PUT, to find it in a GC log
+   * @param epochMs the wall clock at the PUT (ms since the epoch), to find it in the log of a
+   *     global that runs in its own process ({@code -Xlog:...::timemillis})
    * @param committedMs the PUT answered
    * @param globalWatchMs global's store watch saw the write
    * @param sentMs the zone's proxy read the first data global sent the zone
    * @param storedMs the zone's store watch saw it: the latency
    * @param syncWrites zone sync state writes on global between the PUT and {@code storedMs}
    * @param insightWrites zone insight writes on global in the same window
-   * @param gcMs time spent in garbage collection during the whole write (all zones)
-   * @param classesLoaded classes the JVM loaded during the whole write (all zones)
-   * @param jitMs time the JIT compilers spent during the whole write (all zones)
+   * @param gcMs time spent in garbage collection during the whole write (all zones), in this JVM
+   * @param classesLoaded classes this JVM loaded during the whole write (all zones)
+   * @param jitMs time this JVM's JIT compilers spent during the whole write (all zones)
    */
   record Sample(
       int write,
       String zone,
       long uptimeMs,
+      long epochMs,
       double committedMs,
       double globalWatchMs,
       double sentMs,
@@ -95,19 +97,21 @@ final class WriteProbe {
 
   /**
    * Writes {@code writes} TrafficPermissions one after the other on global's API; each time, waits
-   * until every zone's store holds it. {@code globalStore} and {@code proxies} (one per zone, in
-   * order) may be null: the split then lacks what they observe.
+   * until every zone's store holds it; {@code api} is global's API ({@code http://HOST:PORT}), the
+   * writes are named {@code prefix0}, {@code prefix1}... (new names: each PUT must create). {@code
+   * globalStore} (null when global is another process) and {@code proxies} (one per zone, in order)
+   * may be null: the split then lacks what they observe.
    */
   static List<Sample> run(
-      GlobalControlPlane global,
+      String api,
       ResourceStore globalStore,
       List<ZoneControlPlane> zones,
       List<TcpProxy> proxies,
+      String prefix,
       int writes)
       throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     warmUp(http);
-    String api = "http://127.0.0.1:" + global.apiPort();
     Queue<Background> background = new ConcurrentLinkedQueue<>();
     AtomicReference<Pending> current = new AtomicReference<>(new Pending(""));
     // One watch per store for the whole probe, opened before the first write: each arrival goes to
@@ -128,7 +132,7 @@ final class WriteProbe {
     List<Sample> samples = new ArrayList<>();
     try {
       for (int w = 0; w < writes; w++) {
-        String name = "probe-" + w;
+        String name = prefix + w;
         Pending pending = new Pending(name);
         current.set(pending);
         if (proxies != null) {
@@ -138,6 +142,7 @@ final class WriteProbe {
         long classesBefore = classesLoaded();
         long jitBefore = jitMillis();
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
+        long epoch = System.currentTimeMillis();
         long start = System.nanoTime();
         HttpResponse<String> r =
             http.send(
@@ -176,6 +181,7 @@ final class WriteProbe {
                   w,
                   zone,
                   uptime,
+                  epoch,
                   ms(start, committed),
                   ms(start, pending.globalSeen.get()),
                   ms(start, sent),
@@ -267,7 +273,7 @@ final class WriteProbe {
     System.out.println(
         "per write (all zones): write uptime-ms | committed global-watch | sent min/max |"
             + " stored min/p50/max ms | _sync-writes insight-writes (max over zones) gc-ms"
-            + " classes-loaded jit-ms");
+            + " classes-loaded jit-ms | epoch-ms at the PUT");
     for (int w : shown) {
       List<Sample> of = samples.stream().filter(s -> s.write() == w).toList();
       if (of.isEmpty()) {
@@ -277,7 +283,7 @@ final class WriteProbe {
       List<Double> sent = of.stream().map(Sample::sentMs).sorted().toList();
       List<Double> stored = of.stream().map(Sample::storedMs).sorted().toList();
       System.out.printf(
-          "  %3d %7d | %6.1f %6.1f | %6.1f %6.1f | %6.1f %6.1f %6.1f | %3d %3d %4d %5d %5d%n",
+          "  %3d %7d | %6.1f %6.1f | %6.1f %6.1f | %6.1f %6.1f %6.1f | %3d %3d %4d %5d %5d | %d%n",
           w,
           one.uptimeMs(),
           one.committedMs(),
@@ -291,7 +297,8 @@ final class WriteProbe {
           of.stream().mapToInt(Sample::insightWrites).max().orElse(0),
           one.gcMs(),
           one.classesLoaded(),
-          one.jitMs());
+          one.jitMs(),
+          one.epochMs());
     }
   }
 
