@@ -74,10 +74,15 @@ public final class XdsPropagationBench {
     final long startMicros;
     final Map<String, String> versionBefore;
     final Map<String, Long> ackedAt = new ConcurrentHashMap<>();
+    // per zone: when its first rebuild after the write was seen to end (micros), and its length
+    final long[] rebuildEndMicros;
+    final double[] rebuildMs;
 
-    PendingWrite(long startMicros, Map<String, String> versionBefore) {
+    PendingWrite(long startMicros, Map<String, String> versionBefore, int zones) {
       this.startMicros = startMicros;
       this.versionBefore = versionBefore;
+      this.rebuildEndMicros = new long[zones];
+      this.rebuildMs = new double[zones];
     }
 
     void offer(String node, Ack ack) {
@@ -221,7 +226,7 @@ public final class XdsPropagationBench {
 
         // Warm-up write: creates the route (new subset clusters as well); not measured.
         String routeUrl = globalApi + "/meshes/default/traffic-routes/bench-split";
-        writeAndAwait(http, routeUrl, 50, latest, pending, errors, child, proxies);
+        writeAndAwait(http, routeUrl, 50, latest, pending, errors, child, proxies, zones);
         awaitQuietAcks(lastAckMicros, Duration.ofSeconds(2));
 
         long[] buildCount = new long[zones.size()];
@@ -233,18 +238,29 @@ public final class XdsPropagationBench {
         }
         List<Double> perProxyMs = new ArrayList<>();
         List<Double> allAckedMs = new ArrayList<>();
+        WriteSplits splits = new WriteSplits(zones.size());
+        System.out.printf("measured writes from %s%n", Instant.now());
+        Duration ownCpu = cpu(ProcessHandle.current());
+        Duration swarmCpu = cpu(child.toHandle());
         for (int w = 0; w < writes; w++) {
           int weight = 10 + (w * 37 + 17) % 81; // 10..90, never twice in a row
           PendingWrite done =
-              writeAndAwait(http, routeUrl, weight, latest, pending, errors, child, proxies);
+              writeAndAwait(http, routeUrl, weight, latest, pending, errors, child, proxies, zones);
           long last = 0;
           for (long at : done.ackedAt.values()) {
             perProxyMs.add((at - done.startMicros) / 1000.0);
             last = Math.max(last, at);
           }
           allAckedMs.add((last - done.startMicros) / 1000.0);
+          splits.add(w + 1, done);
           awaitQuietAcks(lastAckMicros, Duration.ofMillis(500));
         }
+        System.out.printf("measured writes until %s%n", Instant.now());
+        System.out.printf(
+            "CPU during the measured writes: control planes' JVM %.2f s, swarm's JVM %.2f s%n",
+            cpu(ProcessHandle.current()).minus(ownCpu).toMillis() / 1000.0,
+            cpu(child.toHandle()).minus(swarmCpu).toMillis() / 1000.0);
+        splits.printMedians();
         Collections.sort(perProxyMs);
         Collections.sort(allAckedMs);
         System.out.printf(
@@ -302,16 +318,34 @@ public final class XdsPropagationBench {
       AtomicReference<PendingWrite> pending,
       List<String> errors,
       Process swarm,
-      int proxies)
+      int proxies,
+      List<ZoneControlPlane> zones)
       throws Exception {
     Map<String, String> before = new ConcurrentHashMap<>();
     latest.forEach((node, ack) -> before.put(node, ack.version()));
-    PendingWrite p = new PendingWrite(ProxySwarm.micros(Instant.now()), Map.copyOf(before));
+    long[] count = new long[zones.size()];
+    double[] seconds = new double[zones.size()];
+    for (int i = 0; i < zones.size(); i++) {
+      Timer t = buildTimer(zones.get(i));
+      count[i] = t == null ? 0 : t.count();
+      seconds[i] = t == null ? 0 : t.totalTime(TimeUnit.SECONDS);
+    }
+    PendingWrite p =
+        new PendingWrite(ProxySwarm.micros(Instant.now()), Map.copyOf(before), zones.size());
     pending.set(p);
     put(http, routeUrl, routeJson(weight));
     long deadline = System.nanoTime() + WRITE_TIMEOUT.toNanos();
     while (p.ackedAt.size() < proxies) {
       failOnErrors(errors, swarm);
+      for (int i = 0; i < zones.size(); i++) {
+        Timer t = buildTimer(zones.get(i));
+        if (p.rebuildEndMicros[i] == 0 && t != null && t.count() > count[i]) {
+          // the first rebuild after the write: seen within this loop's 2 ms of its end
+          p.rebuildEndMicros[i] = ProxySwarm.micros(Instant.now());
+          p.rebuildMs[i] =
+              (t.totalTime(TimeUnit.SECONDS) - seconds[i]) * 1000 / (t.count() - count[i]);
+        }
+      }
       if (System.nanoTime() > deadline) {
         List<String> missing = new ArrayList<>(before.keySet());
         missing.removeAll(p.ackedAt.keySet());
@@ -334,6 +368,82 @@ public final class XdsPropagationBench {
     }
     pending.set(null);
     return p;
+  }
+
+  /**
+   * Where each write's time went, per zone: from the write's start until the zone's first rebuild
+   * after it began (global's API, KDS to the zone, the zone's store and view), that rebuild (the
+   * proxies built, hashed and published), and from its end until the last of the zone's proxies
+   * ACKed (the senders, gRPC, the swarm receiving and ACKing). A zone's proxies are the nodes named
+   * {@code ...-z<zone>-...}.
+   */
+  private static final class WriteSplits {
+    private final int zones;
+    private final List<List<Double>> toRebuild = new ArrayList<>();
+    private final List<List<Double>> rebuild = new ArrayList<>();
+    private final List<List<Double>> afterRebuild = new ArrayList<>();
+
+    WriteSplits(int zones) {
+      this.zones = zones;
+      for (int z = 0; z < zones; z++) {
+        toRebuild.add(new ArrayList<>());
+        rebuild.add(new ArrayList<>());
+        afterRebuild.add(new ArrayList<>());
+      }
+    }
+
+    void add(int write, PendingWrite done) {
+      StringBuilder line = new StringBuilder("write " + write + ":");
+      for (int z = 0; z < zones; z++) {
+        String marker = "-z" + (z + 1) + "-";
+        long last = 0;
+        for (Map.Entry<String, Long> e : done.ackedAt.entrySet()) {
+          if (e.getKey().contains(marker)) {
+            last = Math.max(last, e.getValue());
+          }
+        }
+        if (done.rebuildEndMicros[z] == 0) {
+          line.append(String.format(" zone-%d no rebuild seen;", z + 1));
+          continue;
+        }
+        double end = (done.rebuildEndMicros[z] - done.startMicros) / 1000.0;
+        double before = Math.max(0, end - done.rebuildMs[z]);
+        double after = (last - done.rebuildEndMicros[z]) / 1000.0;
+        toRebuild.get(z).add(before);
+        rebuild.get(z).add(done.rebuildMs[z]);
+        afterRebuild.get(z).add(after);
+        line.append(
+            String.format(
+                " zone-%d to rebuild %.0f, rebuild %.0f, rebuild end to last ACK %.0f ms;",
+                z + 1, before, done.rebuildMs[z], after));
+      }
+      System.out.println(line);
+    }
+
+    void printMedians() {
+      for (int z = 0; z < zones; z++) {
+        System.out.printf(
+            "zone-%d split, median (max) over the writes: write to rebuild %.0f (%.0f), rebuild"
+                + " %.0f (%.0f), rebuild end to last ACK %.0f (%.0f) ms%n",
+            z + 1,
+            median(toRebuild.get(z)),
+            max(toRebuild.get(z)),
+            median(rebuild.get(z)),
+            max(rebuild.get(z)),
+            median(afterRebuild.get(z)),
+            max(afterRebuild.get(z)));
+      }
+    }
+
+    private static double median(List<Double> values) {
+      List<Double> sorted = new ArrayList<>(values);
+      Collections.sort(sorted);
+      return percentile(sorted, 0.5);
+    }
+
+    private static double max(List<Double> values) {
+      return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
   }
 
   private static void readSwarm(
@@ -485,6 +595,11 @@ public final class XdsPropagationBench {
       names.addAll(ofType);
     }
     return String.join(", ", names);
+  }
+
+  /** The CPU time {@code process} used so far (zero where the system does not tell). */
+  private static Duration cpu(ProcessHandle process) {
+    return process.info().totalCpuDuration().orElse(Duration.ZERO);
   }
 
   private static Timer buildTimer(ZoneControlPlane zone) {

@@ -2,6 +2,7 @@ package io.meshfed.xds;
 
 import io.meshfed.model.spec.Tags;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -43,7 +44,7 @@ public final class Sni {
     }
     return label(service, SERVICE_LABEL_MAX)
         + '.'
-        + String.format("%016x", fnv1a(key.toString()))
+        + HexFormat.of().toHexDigits(fnv1a(key.toString()))
         + '.'
         + label(mesh, 63)
         + '.'

@@ -3,6 +3,7 @@ package io.meshfed.xds.sidecar;
 import io.meshfed.model.spec.Tags;
 import io.meshfed.xds.Sni;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -52,7 +53,7 @@ record ClusterKey(String service, Map<String, String> subset) {
     StringBuilder key = new StringBuilder();
     subset.forEach(
         (k, v) -> key.append(key.length() == 0 ? "" : ",").append(k).append('=').append(v));
-    return service + '_' + String.format("%08x", fnv1a32(key.toString()));
+    return service + '_' + HexFormat.of().toHexDigits(fnv1a32(key.toString()));
   }
 
   String sni(String mesh) {

@@ -95,6 +95,15 @@ final class Xds {
 
   /** A stat prefix from a resource name: every character outside [A-Za-z0-9] becomes '_'. */
   static String statPrefix(String name) {
-    return name.replaceAll("[^A-Za-z0-9]", "_");
+    StringBuilder out = new StringBuilder(name.length());
+    // by code point, as the regular expression [^A-Za-z0-9] matched: one '_' per character
+    name.codePoints()
+        .forEach(
+            c ->
+                out.append(
+                    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                        ? (char) c
+                        : '_'));
+    return out.toString();
   }
 }

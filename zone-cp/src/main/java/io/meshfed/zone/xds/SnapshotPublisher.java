@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 final class SnapshotPublisher {
   private static final Logger log = LoggerFactory.getLogger(SnapshotPublisher.class);
+  // never updated: only copied (sha256()), so sharing it between threads is safe
+  private static final MessageDigest SHA_256 = newSha256();
 
   private final String zone;
   private final Snapshots cache;
@@ -147,7 +149,20 @@ final class SnapshotPublisher {
     return sha256().digest(out);
   }
 
+  /**
+   * A new SHA-256 digest: a copy of {@link #SHA_256}, far cheaper than looking the algorithm up in
+   * the security providers again for every resource and version (falls back to that lookup where
+   * the provider's digest cannot be copied).
+   */
   private static MessageDigest sha256() {
+    try {
+      return (MessageDigest) SHA_256.clone();
+    } catch (CloneNotSupportedException e) {
+      return newSha256();
+    }
+  }
+
+  private static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
