@@ -1,10 +1,12 @@
 package io.meshfed.store;
 
 import io.meshfed.model.Resource;
+import io.meshfed.model.ResourceKey;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
@@ -21,14 +23,25 @@ import java.util.function.Supplier;
  * history full, that is 32 bytes less for each of its entries. The event is made again when a watch
  * resumes.
  *
+ * <p>A put that a later put of the same key supersedes is dropped from the history, leaving only
+ * its revision behind: a watch that resumes from before both gets the later put alone, which gives
+ * it the same state. Without this the history kept every version of a resource written again and
+ * again, e.g. a zone's sync state of 10 000 entries once a second, up to the history's limit.
+ *
  * <p>Confinement: the owning store's (its lock or its I/O thread); only {@link #watcher}, {@link
  * Watcher#stop} and {@link #remove} may be called from any thread.
  */
 public final class ChangeFeed {
   private final int historyLimit;
   private final Executor watchExecutor;
-  // each entry a ResourceEvent, or the Resource of a put that needs nothing else (see above)
-  private final ArrayDeque<Object> history = new ArrayDeque<>();
+  // each entry a ResourceEvent, the Resource of a put that needs nothing else (see above), or the
+  // Superseded revision of a put a later put of its key replaced; oldest first
+  private Object[] history = new Object[16];
+  private int head; // index of the oldest entry
+  private int size;
+  private long appended; // entries ever appended: the next entry's sequence number
+  // each key's put still in the history that no later put superseded: its sequence number
+  private final Map<ResourceKey, Long> latestPuts = new HashMap<>();
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   private long compactedRevision;
   private int walked; // entries looked at by the last resume (tests)
@@ -53,18 +66,62 @@ public final class ChangeFeed {
   public void publish(List<ResourceEvent> events) {
     List<ResourceEvent> batch = List.copyOf(events);
     for (ResourceEvent e : batch) {
-      history.add(compact(e));
+      append(e);
     }
-    while (history.size() > historyLimit) {
-      compactedRevision = revision(history.removeFirst());
+    while (size > historyLimit) {
+      compactedRevision = revision(removeOldest());
     }
     // never keep half a transaction: drop the rest of the oldest revision too
-    while (!history.isEmpty() && revision(history.peekFirst()) == compactedRevision) {
-      history.removeFirst();
+    while (size > 0 && revision(history[head]) == compactedRevision) {
+      removeOldest();
     }
     for (Watcher w : watchers) {
       w.deliver(batch);
     }
+  }
+
+  /** A put's revision, left where the put was when a later put of its key superseded it. */
+  private record Superseded(long revision) {}
+
+  private void append(ResourceEvent e) {
+    if (size == history.length) {
+      Object[] larger = new Object[history.length * 2];
+      for (int i = 0; i < size; i++) {
+        larger[i] = history[(head + i) % history.length];
+      }
+      history = larger;
+      head = 0;
+    }
+    long sequence = appended++;
+    history[(head + size) % history.length] = compact(e);
+    size++;
+    Long earlier =
+        e.kind() == ResourceEvent.Kind.PUT
+            ? latestPuts.put(e.key(), sequence)
+            : latestPuts.remove(e.key());
+    if (earlier != null && e.kind() == ResourceEvent.Kind.PUT) {
+      int at = slot(earlier);
+      history[at] = new Superseded(revision(history[at]));
+    }
+  }
+
+  /** The index of the entry with {@code sequence}, which is still in the history. */
+  private int slot(long sequence) {
+    long oldest = appended - size;
+    return (int) ((head + (sequence - oldest)) % history.length);
+  }
+
+  private Object removeOldest() {
+    Object oldest = history[head];
+    long sequence = appended - size;
+    if (!(oldest instanceof Superseded)) {
+      ResourceKey key = oldest instanceof Resource r ? r.key() : ((ResourceEvent) oldest).key();
+      latestPuts.remove(key, sequence);
+    }
+    history[head] = null;
+    head = (head + 1) % history.length;
+    size--;
+    return oldest;
   }
 
   /** What the history holds for {@code e}: its resource when the event can be made from it. */
@@ -79,6 +136,9 @@ public final class ChangeFeed {
   }
 
   private static long revision(Object held) {
+    if (held instanceof Superseded d) {
+      return d.revision();
+    }
     return held instanceof Resource r ? r.version() : ((ResourceEvent) held).revision();
   }
 
@@ -88,9 +148,18 @@ public final class ChangeFeed {
 
   /** How many entries of the history are held as events (the others as their resources). */
   int heldEvents() {
+    return held(ResourceEvent.class);
+  }
+
+  /** How many entries of the history are puts a later put superseded (tests). */
+  int superseded() {
+    return held(Superseded.class);
+  }
+
+  private int held(Class<?> kind) {
     int n = 0;
-    for (Object held : history) {
-      if (held instanceof ResourceEvent) {
+    for (int i = 0; i < size; i++) {
+      if (kind.isInstance(history[(head + i) % history.length])) {
         n++;
       }
     }
@@ -134,15 +203,16 @@ public final class ChangeFeed {
    */
   private List<ResourceEvent> missedSince(long fromRevision) {
     ArrayDeque<ResourceEvent> missed = new ArrayDeque<>();
-    Iterator<Object> newestFirst = history.descendingIterator();
     walked = 0;
-    while (newestFirst.hasNext()) {
-      Object held = newestFirst.next();
+    for (int i = size - 1; i >= 0; i--) {
+      Object held = history[(head + i) % history.length];
       walked++;
       if (revision(held) <= fromRevision) {
         break;
       }
-      missed.addFirst(event(held));
+      if (!(held instanceof Superseded)) {
+        missed.addFirst(event(held));
+      }
     }
     return missed.isEmpty() ? List.of() : new ArrayList<>(missed);
   }

@@ -99,10 +99,13 @@ public interface ResourceStore extends AutoCloseable {
 
   /**
    * Streams changes with revision greater than {@code fromRevision} to {@code listener}, in
-   * revision order, from one thread at a time. When the history since {@code fromRevision} is no
-   * longer available (compaction), the store relists and calls {@link WatchListener#onReset} with
-   * the full current state instead. Connection failures are retried inside the store, which resumes
-   * from the last revision it delivered. Close the returned handle to stop.
+   * revision order, from one thread at a time. Changes made before the watch starts may come
+   * coalesced: a key put more than once since {@code fromRevision} may come as its latest put alone
+   * (the memory and embedded stores keep no superseded puts). When the history since {@code
+   * fromRevision} is no longer available (compaction), the store relists and calls {@link
+   * WatchListener#onReset} with the full current state instead. Connection failures are retried
+   * inside the store, which resumes from the last revision it delivered. Close the returned handle
+   * to stop.
    */
   Closeable watch(long fromRevision, WatchListener listener);
 

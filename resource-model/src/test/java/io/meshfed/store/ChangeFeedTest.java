@@ -73,4 +73,56 @@ class ChangeFeedTest {
         .containsExactly(498L, 499L, 500L);
     assertThat(feed.walked()).isEqualTo(4); // the three it missed and the one it holds
   }
+
+  @Test
+  void aPutThatALaterPutOfItsKeySupersedesLeavesOnlyItsRevision() {
+    ChangeFeed feed = new ChangeFeed(100, 0, Runnable::run);
+    Resource a1 = mesh("a", 1);
+    Resource b2 = mesh("b", 2);
+    Resource a3 = mesh("a", 3);
+    Resource b4 = mesh("b", 4);
+    Resource a6 = mesh("a", 6);
+    feed.publish(List.of(ResourceEvent.put(a1, 1)));
+    feed.publish(List.of(ResourceEvent.put(b2, 2)));
+    feed.publish(List.of(ResourceEvent.put(a3, 3)));
+    feed.publish(List.of(ResourceEvent.put(b4, 4)));
+    feed.publish(List.of(ResourceEvent.delete(a3.key(), a3, 5)));
+    feed.publish(List.of(ResourceEvent.put(a6, 6)));
+
+    RecordingListener fromStart = new RecordingListener();
+    feed.add(feed.watcher(fromStart), 0, List::of, () -> 6);
+    RecordingListener fromTwo = new RecordingListener();
+    feed.add(feed.watcher(fromTwo), 2, List::of, () -> 6);
+    RecordingListener fromFive = new RecordingListener();
+    feed.add(feed.watcher(fromFive), 5, List::of, () -> 6);
+
+    // a1 by a3, b2 by b4; a3 is followed by a delete, which does not supersede it
+    assertThat(feed.superseded()).isEqualTo(2);
+    assertThat(fromStart.events())
+        .containsExactly(
+            ResourceEvent.put(a3, 3),
+            ResourceEvent.put(b4, 4),
+            ResourceEvent.delete(a3.key(), a3, 5),
+            ResourceEvent.put(a6, 6));
+    assertThat(fromTwo.events()).isEqualTo(fromStart.events());
+    assertThat(fromFive.events()).containsExactly(ResourceEvent.put(a6, 6));
+  }
+
+  @Test
+  void theHistoryKeepsItsLimitAndItsOrderAcrossSupersededPutsAndGrowth() {
+    ChangeFeed feed = new ChangeFeed(40, 0, Runnable::run);
+    for (int rev = 1; rev <= 200; rev++) {
+      feed.publish(List.of(ResourceEvent.put(mesh("m" + (rev % 7), rev), rev)));
+    }
+
+    RecordingListener resumed = new RecordingListener();
+    feed.add(feed.watcher(resumed), feed.compactedRevision(), List::of, () -> 200);
+
+    assertThat(feed.compactedRevision()).isEqualTo(160);
+    // the last put of each of the 7 keys, in revision order
+    assertThat(resumed.events())
+        .extracting(ResourceEvent::revision)
+        .containsExactly(194L, 195L, 196L, 197L, 198L, 199L, 200L);
+    assertThat(feed.superseded()).isEqualTo(40 - 7);
+  }
 }
