@@ -238,7 +238,7 @@ public final class XdsPropagationBench {
         }
         List<Double> perProxyMs = new ArrayList<>();
         List<Double> allAckedMs = new ArrayList<>();
-        WriteSplits splits = new WriteSplits(zones.size());
+        XdsWriteSplits splits = new XdsWriteSplits(zones.size());
         System.out.printf("measured writes from %s%n", Instant.now());
         Duration ownCpu = cpu(ProcessHandle.current());
         Duration swarmCpu = cpu(child.toHandle());
@@ -252,7 +252,7 @@ public final class XdsPropagationBench {
             last = Math.max(last, at);
           }
           allAckedMs.add((last - done.startMicros) / 1000.0);
-          splits.add(w + 1, done);
+          splits.add(w + 1, done.startMicros, done.ackedAt, done.rebuildEndMicros, done.rebuildMs);
           awaitQuietAcks(lastAckMicros, Duration.ofMillis(500));
         }
         System.out.printf("measured writes until %s%n", Instant.now());
@@ -268,12 +268,15 @@ public final class XdsPropagationBench {
                 + " %.0f ms%n",
             writes,
             proxies,
-            percentile(perProxyMs, 0.50),
-            percentile(perProxyMs, 0.99),
+            KdsSyncBench.percentile(perProxyMs, 0.50),
+            KdsSyncBench.percentile(perProxyMs, 0.99),
             perProxyMs.isEmpty() ? Double.NaN : perProxyMs.get(perProxyMs.size() - 1));
         System.out.printf(
             "policy write -> all %d proxies ACKed (%d writes): p50 %.0f ms, p99 %.0f ms%n",
-            proxies, writes, percentile(allAckedMs, 0.50), percentile(allAckedMs, 0.99));
+            proxies,
+            writes,
+            KdsSyncBench.percentile(allAckedMs, 0.50),
+            KdsSyncBench.percentile(allAckedMs, 0.99));
         for (int i = 0; i < zones.size(); i++) {
           Timer t = buildTimer(zones.get(i));
           if (t == null) {
@@ -368,82 +371,6 @@ public final class XdsPropagationBench {
     }
     pending.set(null);
     return p;
-  }
-
-  /**
-   * Where each write's time went, per zone: from the write's start until the zone's first rebuild
-   * after it began (global's API, KDS to the zone, the zone's store and view), that rebuild (the
-   * proxies built, hashed and published), and from its end until the last of the zone's proxies
-   * ACKed (the senders, gRPC, the swarm receiving and ACKing). A zone's proxies are the nodes named
-   * {@code ...-z<zone>-...}.
-   */
-  private static final class WriteSplits {
-    private final int zones;
-    private final List<List<Double>> toRebuild = new ArrayList<>();
-    private final List<List<Double>> rebuild = new ArrayList<>();
-    private final List<List<Double>> afterRebuild = new ArrayList<>();
-
-    WriteSplits(int zones) {
-      this.zones = zones;
-      for (int z = 0; z < zones; z++) {
-        toRebuild.add(new ArrayList<>());
-        rebuild.add(new ArrayList<>());
-        afterRebuild.add(new ArrayList<>());
-      }
-    }
-
-    void add(int write, PendingWrite done) {
-      StringBuilder line = new StringBuilder("write " + write + ":");
-      for (int z = 0; z < zones; z++) {
-        String marker = "-z" + (z + 1) + "-";
-        long last = 0;
-        for (Map.Entry<String, Long> e : done.ackedAt.entrySet()) {
-          if (e.getKey().contains(marker)) {
-            last = Math.max(last, e.getValue());
-          }
-        }
-        if (done.rebuildEndMicros[z] == 0) {
-          line.append(String.format(" zone-%d no rebuild seen;", z + 1));
-          continue;
-        }
-        double end = (done.rebuildEndMicros[z] - done.startMicros) / 1000.0;
-        double before = Math.max(0, end - done.rebuildMs[z]);
-        double after = (last - done.rebuildEndMicros[z]) / 1000.0;
-        toRebuild.get(z).add(before);
-        rebuild.get(z).add(done.rebuildMs[z]);
-        afterRebuild.get(z).add(after);
-        line.append(
-            String.format(
-                " zone-%d to rebuild %.0f, rebuild %.0f, rebuild end to last ACK %.0f ms;",
-                z + 1, before, done.rebuildMs[z], after));
-      }
-      System.out.println(line);
-    }
-
-    void printMedians() {
-      for (int z = 0; z < zones; z++) {
-        System.out.printf(
-            "zone-%d split, median (max) over the writes: write to rebuild %.0f (%.0f), rebuild"
-                + " %.0f (%.0f), rebuild end to last ACK %.0f (%.0f) ms%n",
-            z + 1,
-            median(toRebuild.get(z)),
-            max(toRebuild.get(z)),
-            median(rebuild.get(z)),
-            max(rebuild.get(z)),
-            median(afterRebuild.get(z)),
-            max(afterRebuild.get(z)));
-      }
-    }
-
-    private static double median(List<Double> values) {
-      List<Double> sorted = new ArrayList<>(values);
-      Collections.sort(sorted);
-      return percentile(sorted, 0.5);
-    }
-
-    private static double max(List<Double> values) {
-      return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-    }
   }
 
   private static void readSwarm(
@@ -646,13 +573,5 @@ public final class XdsPropagationBench {
       }
       Thread.sleep(20);
     }
-  }
-
-  private static double percentile(List<Double> sorted, double q) {
-    if (sorted.isEmpty()) {
-      return Double.NaN;
-    }
-    int idx = (int) Math.ceil(q * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
   }
 }

@@ -174,13 +174,9 @@ public final class ZoneControlPlane implements AutoCloseable {
     return newInstanceId(zone, Processes.instanceSuffix());
   }
 
-  /**
-   * The instance id of a replica of {@code zone} whose host name and random part are {@code suffix}
-   * ({@link Processes#instanceSuffix()}, which a start prepares on a thread of its own).
-   */
+  /** The same, with the host name and random part given ({@link Processes#instanceSuffix()}). */
   public static String newInstanceId(String zone, String suffix) {
-    // joined: a concatenation of a new shape is linked by generating classes, at every start
-    return String.join("-", zone, suffix);
+    return String.join("-", zone, suffix); // joined: a new concatenation shape generates classes
   }
 
   /**
